@@ -1,0 +1,118 @@
+package credential
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/reason"
+)
+
+// Presented is a credential as it arrived in an Authorization header.
+// Value is secret: never log or echo it.
+type Presented struct {
+	// Scheme as sent; compare it with strings.EqualFold.
+	Scheme string
+	Value  string
+}
+
+// FromAuthorization reads the Authorization header of h. A request with
+// no header yields credentials_missing; several headers, an empty value or
+// one without a scheme yield header_malformed. It does not judge the
+// credential's own format: see CheckFormat.
+func FromAuthorization(h http.Header) (Presented, error) {
+	values := h.Values("Authorization")
+	switch {
+	case len(values) == 0:
+		return Presented{}, reason.New(reason.CredentialsMissing, "no Authorization header")
+	case len(values) > 1:
+		return Presented{}, reason.New(reason.HeaderMalformed,
+			"%d Authorization headers; send exactly one (RFC 9110 §5.3)", len(values))
+	}
+	v := values[0]
+	if strings.TrimSpace(v) == "" {
+		return Presented{}, reason.New(reason.HeaderMalformed, "the Authorization header is empty")
+	}
+	if i := strings.IndexFunc(v, isControl); i >= 0 {
+		return Presented{}, reason.New(reason.HeaderMalformed,
+			"the Authorization header holds a control character (CR, LF, NUL, …) at byte %d", i)
+	}
+	scheme, rest, _ := strings.Cut(v, " ")
+	if !challenge.IsToken(scheme) {
+		return Presented{}, reason.New(reason.HeaderMalformed,
+			"the Authorization header does not start with a scheme name such as 'Bearer'")
+	}
+	if rest == "" && looksLikeJWT(scheme) {
+		return Presented{}, reason.New(reason.HeaderMalformed,
+			"the Authorization header holds a bare token with no scheme: send 'Bearer <token>'")
+	}
+	return Presented{Scheme: scheme, Value: rest}, nil
+}
+
+// CheckFormat judges the credential part of an Authorization header whose
+// scheme takes a token68 (Bearer, Basic): placeholders first, then empty,
+// quoted, doubled or spaced values and characters outside token68.
+func CheckFormat(p Presented) error {
+	v := p.Value
+	if kind := Placeholder(v); kind != "" {
+		return reason.New(reason.CredentialPlaceholder, "the %s credential is a placeholder (%s), not a real credential", p.Scheme, kind)
+	}
+	switch {
+	case v == "":
+		return reason.New(reason.HeaderMalformed, "nothing follows the scheme '%s': the credential is empty", p.Scheme)
+	case v[0] == ' ' || v[0] == '\t':
+		return reason.New(reason.HeaderMalformed, "more than one space between '%s' and the credential", p.Scheme)
+	}
+	first, _, spaced := strings.Cut(v, " ")
+	if spaced && strings.EqualFold(first, p.Scheme) {
+		return reason.New(reason.HeaderMalformed, "the scheme is repeated ('%s %s …'): send it once", p.Scheme, first)
+	}
+	if spaced || strings.ContainsRune(v, '\t') {
+		return reason.New(reason.HeaderMalformed, "the credential contains whitespace; a %s credential is one word", p.Scheme)
+	}
+	if q := v[0]; (q == '"' || q == '\'') && len(v) > 1 && v[len(v)-1] == q {
+		return reason.New(reason.HeaderMalformed, "the credential is wrapped in quotes; send it without them")
+	}
+	if !challenge.IsToken68(v) {
+		return reason.New(reason.HeaderMalformed,
+			"the credential has a character not allowed in token68 (%s) at byte %d", describeBad(v), firstBad(v))
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
+
+func looksLikeJWT(s string) bool {
+	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") >= 2
+}
+
+func firstBad(v string) int {
+	end := strings.TrimRight(v, "=")
+	for i := 0; i < len(end); i++ {
+		if !challenge.IsToken68(end[i : i+1]) {
+			return i
+		}
+	}
+	return len(end)
+}
+
+// describeBad names the class of the first character outside token68,
+// without echoing the credential.
+func describeBad(v string) string {
+	i := firstBad(v)
+	if i >= len(v) {
+		return "'=' padding inside the value"
+	}
+	switch c := v[i]; {
+	case c >= 0x80:
+		return "a non-ASCII byte, often an invisible or typographic character from copy and paste"
+	case c == ',':
+		return "a comma"
+	case c == '"' || c == '\'':
+		return "a quote"
+	case c == '=':
+		return "'=' padding inside the value"
+	default:
+		return "punctuation"
+	}
+}

@@ -1,0 +1,204 @@
+package jwt
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authgate/authgate/reason"
+)
+
+// KeySource gives the keys that may have signed a token with key id kid.
+// An error is a *reason.Error: token_key_unknown when the source knows the
+// kid is not there, auth_unavailable when it cannot tell.
+type KeySource interface {
+	Keys(ctx context.Context, kid string) ([]Key, error)
+}
+
+// keySet is an immutable set of keys indexed by kid.
+type keySet struct {
+	all       []Key
+	byID      map[string][]Key
+	noID      []Key
+	fetchedAt time.Time
+}
+
+func newKeySet(keys []Key, at time.Time) *keySet {
+	s := &keySet{all: keys, byID: map[string][]Key{}, fetchedAt: at}
+	for _, k := range keys {
+		if k.ID == "" {
+			s.noID = append(s.noID, k)
+		} else {
+			s.byID[k.ID] = append(s.byID[k.ID], k)
+		}
+	}
+	return s
+}
+
+// find returns the keys that may carry kid: those with that id, else the
+// keys without an id; a token without kid may be signed by any key.
+func (s *keySet) find(kid string) []Key {
+	if kid == "" {
+		return s.all
+	}
+	if ks := s.byID[kid]; len(ks) > 0 {
+		return ks
+	}
+	return s.noID
+}
+
+// StaticKeys is a KeySource of fixed keys (PEM or JWK files, HMAC secrets).
+type StaticKeys struct{ set *keySet }
+
+// NewStaticKeys returns a KeySource holding keys.
+func NewStaticKeys(keys []Key) *StaticKeys {
+	return &StaticKeys{set: newKeySet(keys, time.Now())}
+}
+
+// Keys implements KeySource.
+func (s *StaticKeys) Keys(_ context.Context, kid string) ([]Key, error) {
+	if ks := s.set.find(kid); len(ks) > 0 {
+		return ks, nil
+	}
+	return nil, reason.New(reason.TokenKeyUnknown, "kid %s is not one of the issuer's configured keys", quoteKid(kid))
+}
+
+// MaxJWKSBytes bounds a JWKS response.
+const MaxJWKSBytes = 1 << 20
+
+// RemoteKeys is a KeySource that fetches a JWKS URL: at start, every
+// RefreshEvery, and when a token names an unknown kid (at most once per
+// MinRefetch). The last good key set stays in use when a refresh fails.
+type RemoteKeys struct {
+	URL          string
+	RefreshEvery time.Duration
+	MinRefetch   time.Duration
+	Client       *http.Client
+	Logger       *slog.Logger
+
+	set atomic.Pointer[keySet]
+
+	mu          sync.Mutex // serialises fetches and guards the fields below
+	lastAttempt time.Time
+	lastErr     error
+}
+
+// Start fetches the key set once and then refreshes it in the background
+// until ctx ends. A failed first fetch is logged, not fatal: requests get
+// auth_unavailable until a fetch succeeds.
+func (r *RemoteKeys) Start(ctx context.Context) {
+	r.refresh(ctx, true)
+	go func() {
+		for {
+			wait := r.RefreshEvery
+			if r.set.Load() == nil || r.failing() {
+				wait = min(wait, 5*time.Second)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+				r.refresh(ctx, true)
+			}
+		}
+	}()
+}
+
+func (r *RemoteKeys) failing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastErr != nil
+}
+
+// refresh fetches the set unless one was attempted within MinRefetch
+// (force skips that check). It reports the error of the latest attempt.
+func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !force && time.Since(r.lastAttempt) < r.MinRefetch {
+		return r.lastErr
+	}
+	r.lastAttempt = time.Now()
+	keys, err := r.fetch(ctx)
+	r.lastErr = err
+	if err != nil {
+		if r.Logger != nil {
+			r.Logger.Warn("jwks refresh failed", "url", r.URL, "error", err.Error(), "keeping_cached_keys", r.set.Load() != nil)
+		}
+		return err
+	}
+	r.set.Store(newKeySet(keys, r.lastAttempt))
+	return nil
+}
+
+func (r *RemoteKeys) fetch(ctx context.Context) ([]Key, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	client := r.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d", r.URL, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxJWKSBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > MaxJWKSBytes {
+		return nil, fmt.Errorf("GET %s: key set larger than %d bytes", r.URL, MaxJWKSBytes)
+	}
+	keys, skipped, err := ParseJWKS(body)
+	if err == nil && len(skipped) > 0 && r.Logger != nil {
+		r.Logger.Info("jwks keys skipped", "url", r.URL, "skipped", skipped)
+	}
+	return keys, err
+}
+
+// Keys implements KeySource.
+func (r *RemoteKeys) Keys(ctx context.Context, kid string) ([]Key, error) {
+	if set := r.set.Load(); set != nil {
+		if ks := set.find(kid); len(ks) > 0 {
+			return ks, nil
+		}
+	}
+	// Unknown kid, or no keys yet: refetch, at most once per MinRefetch.
+	err := r.refresh(ctx, false)
+	set := r.set.Load()
+	if set == nil {
+		return nil, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: r.MinRefetch + time.Second, Err: err,
+			Detail: fmt.Sprintf("no signing keys for this issuer yet: fetching %s failed: %v", r.URL, err)}
+	}
+	if ks := set.find(kid); len(ks) > 0 {
+		return ks, nil
+	}
+	if err != nil {
+		return nil, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: r.MinRefetch + time.Second, Err: err,
+			Detail: fmt.Sprintf("kid %s is not in the cached key set and refreshing %s failed: %v", quoteKid(kid), r.URL, err)}
+	}
+	return nil, reason.New(reason.TokenKeyUnknown, "kid %s is not in the issuer's key set (%d keys, fetched %s ago)",
+		quoteKid(kid), len(set.all), time.Since(set.fetchedAt).Round(time.Second))
+}
+
+// KeyCount returns the number of keys held, and when they were fetched.
+func (r *RemoteKeys) KeyCount() (int, time.Time) {
+	if set := r.set.Load(); set != nil {
+		return len(set.all), set.fetchedAt
+	}
+	return 0, time.Time{}
+}

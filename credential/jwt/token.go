@@ -1,0 +1,195 @@
+// Package jwt verifies Bearer JWTs (RFC 7519, 7515) against configured
+// issuers, following RFC 8725: algorithm allow-lists per issuer, keys only
+// from the issuer's configuration (never from the token), alg consistent
+// with the key, exact iss, required aud and exp. Every failure is a
+// *reason.Error. Signatures are checked by golang-jwt's signing methods.
+package jwt
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/reason"
+)
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused as
+// malformed rather than overflowing (an exp of 1e30 is not "never").
+const maxNumericDate = 253402300799
+
+// token is a compact JWS split into its parts, not yet verified.
+type token struct {
+	header       map[string]json.RawMessage
+	claims       map[string]json.RawMessage
+	alg, kid     string
+	signingInput string
+	signature    string // base64url, still encoded
+}
+
+// parse splits and decodes a compact JWS; it verifies nothing.
+func parse(raw string) (*token, error) {
+	switch n := strings.Count(raw, "."); {
+	case n == 4:
+		return nil, reason.New(reason.TokenMalformed, "the token has five parts: it is an encrypted JWE, not a signed JWT")
+	case n != 2:
+		return nil, reason.New(reason.TokenMalformed,
+			"the token is not a JWT (a JWT has 3 dot-separated parts, this has %d); an opaque token or API key is not accepted on this route", n+1)
+	}
+	h, rest, _ := strings.Cut(raw, ".")
+	p, s, _ := strings.Cut(rest, ".")
+	t := &token{signingInput: raw[:len(h)+1+len(p)], signature: s}
+	if err := decodePart("header", h, &t.header); err != nil {
+		return nil, err
+	}
+	if err := decodePart("payload", p, &t.claims); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.alg, err = stringMember(t.header, "alg", "header"); err != nil {
+		return nil, err
+	}
+	if t.alg == "" {
+		return nil, reason.New(reason.TokenMalformed, "the token header has no alg")
+	}
+	if t.kid, err = stringMember(t.header, "kid", "header"); err != nil {
+		return nil, err
+	}
+	if crit, ok := t.header["crit"]; ok {
+		var names []string
+		if json.Unmarshal(crit, &names) != nil || len(names) == 0 {
+			return nil, reason.New(reason.TokenMalformed, "the token header's crit must be a non-empty array of names (RFC 7515 §4.1.11)")
+		}
+		return nil, reason.New(reason.TokenMalformed, "the token header marks %s critical, which authgate does not understand", sanitize(strings.Join(names, ","), 60))
+	}
+	if _, ok := t.header["b64"]; ok {
+		return nil, reason.New(reason.TokenMalformed, "the token uses an unencoded payload (b64, RFC 7797): that is not a JWT")
+	}
+	return t, nil
+}
+
+func decodePart(name, part string, into *map[string]json.RawMessage) error {
+	data, err := base64.RawURLEncoding.Strict().DecodeString(part)
+	if err != nil {
+		detail := "is not base64url"
+		switch {
+		case part == "":
+			detail = "is empty"
+		case strings.ContainsAny(part, "+/"):
+			detail = "uses the standard base64 alphabet (+ /) instead of base64url (- _)"
+		case strings.Contains(part, "="):
+			detail = "has '=' padding, which JWTs do not use"
+		}
+		return reason.New(reason.TokenMalformed, "the token %s %s", name, detail)
+	}
+	if len(data) == 0 || data[0] != '{' {
+		return reason.New(reason.TokenMalformed, "the token %s is not a JSON object", name)
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		return reason.New(reason.TokenMalformed, "the token %s is not valid JSON", name)
+	}
+	return nil
+}
+
+// stringMember reads an optional string member; a non-string is malformed.
+func stringMember(m map[string]json.RawMessage, name, where string) (string, error) {
+	raw, ok := m[name]
+	if !ok {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", reason.New(reason.TokenMalformed, "the token %s member %s is not a string", where, name)
+	}
+	return s, nil
+}
+
+// numericDate reads an optional NumericDate claim (RFC 7519 §2: a JSON
+// number, possibly non-integer).
+func (t *token) numericDate(name string) (time.Time, bool, error) {
+	raw, ok := t.claims[name]
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return time.Time{}, true, reason.New(reason.TokenMalformed, "the %s claim is not a number (NumericDate, seconds since 1970)", name)
+	}
+	if math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, true, reason.New(reason.TokenMalformed, "the %s claim is out of range (%g)", name, f)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), true, nil
+}
+
+// stringOrList reads a claim that may be a string or an array of strings.
+func (t *token) stringOrList(name string) ([]string, error) {
+	raw, ok := t.claims[name]
+	if !ok {
+		return nil, nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, reason.New(reason.TokenMalformed, "the %s claim is neither a string nor an array of strings", name)
+	}
+	return many, nil
+}
+
+// scopes reads scope (space-separated string, RFC 8693/9068) or scp
+// (array or string).
+func (t *token) scopes() ([]string, error) {
+	if raw, ok := t.claims["scope"]; ok {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, reason.New(reason.TokenMalformed, "the scope claim is not a space-separated string")
+		}
+		return strings.Fields(s), nil
+	}
+	list, err := t.stringOrList("scp")
+	if len(list) == 1 {
+		list = strings.Fields(list[0])
+	}
+	return list, err
+}
+
+// sanitize makes text taken from a token safe for any message: printable
+// ASCII other than quote and backslash, at most n bytes.
+func sanitize(s string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s) && b.Len() < n; i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	if len(s) > n {
+		b.WriteString("...")
+	}
+	return b.String()
+}
+
+func quoteKid(kid string) string {
+	if kid == "" {
+		return "(none)"
+	}
+	return "'" + sanitize(kid, 64) + "'"
+}
+
+func ago(d time.Duration) string {
+	return d.Round(time.Second).String()
+}
+
+func fmtList(list []string) string {
+	quoted := make([]string, len(list))
+	for i, s := range list {
+		quoted[i] = "'" + sanitize(s, 80) + "'"
+	}
+	return fmt.Sprintf("[%s]", strings.Join(quoted, ", "))
+}

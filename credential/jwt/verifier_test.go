@@ -1,0 +1,414 @@
+package jwt
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/reason"
+)
+
+const testIss = "https://issuer.test"
+
+var (
+	keysOnce                sync.Once
+	rsaKey, rsaKey2, evilRS *rsa.PrivateKey
+	ecKey                   *ecdsa.PrivateKey
+	edPub                   ed25519.PublicKey
+	edKey                   ed25519.PrivateKey
+)
+
+func testKeys(t testing.TB) {
+	keysOnce.Do(func() {
+		gen := func() *rsa.PrivateKey {
+			k, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				panic(err)
+			}
+			return k
+		}
+		rsaKey, rsaKey2, evilRS = gen(), gen(), gen()
+		ecKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		edPub, edKey, _ = ed25519.GenerateKey(rand.Reader)
+	})
+}
+
+// jwksOf renders public keys as a JWK Set.
+func jwksOf(t testing.TB, keys map[string]any) []byte {
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	for kid, k := range keys {
+		switch pk := k.(type) {
+		case *rsa.PublicKey:
+			set.Keys = append(set.Keys, map[string]string{"kty": "RSA", "kid": kid, "use": "sig",
+				"n": enc(pk.N.Bytes()), "e": enc(big.NewInt(int64(pk.E)).Bytes())})
+		case *ecdsa.PublicKey:
+			b, _ := pk.Bytes()
+			set.Keys = append(set.Keys, map[string]string{"kty": "EC", "kid": kid, "crv": "P-256",
+				"x": enc(b[1:33]), "y": enc(b[33:])})
+		case ed25519.PublicKey:
+			set.Keys = append(set.Keys, map[string]string{"kty": "OKP", "kid": kid, "crv": "Ed25519", "x": enc(pk)})
+		default:
+			t.Fatalf("jwksOf: %T", k)
+		}
+	}
+	b, _ := json.Marshal(set)
+	return b
+}
+
+// jwksServer serves a swappable key set on loopback; down makes it fail.
+type jwksServer struct {
+	*httptest.Server
+	body atomic.Pointer[[]byte]
+	down atomic.Bool
+	hits atomic.Int32
+}
+
+func newJWKSServer(t testing.TB, body []byte) *jwksServer {
+	s := &jwksServer{}
+	s.body.Store(&body)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		if s.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		w.Write(*s.body.Load())
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func remoteIssuer(t testing.TB, url string, algs ...string) *Issuer {
+	rk := &RemoteKeys{URL: url, RefreshEvery: time.Hour, MinRefetch: 0}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	rk.Start(ctx)
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms
+	}
+	return &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: algs,
+		Keys: rk, RequireExp: true, Leeway: 30 * time.Second}
+}
+
+func claims(extra map[string]any) map[string]any {
+	c := map[string]any{"iss": testIss, "aud": "api", "sub": "alice", "scope": "read write",
+		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	for k, v := range extra {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func mustSign(t testing.TB, alg string, key any, header, cl map[string]any) string {
+	t.Helper()
+	tok, err := Sign(alg, key, header, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// rawToken assembles a token from literal JSON parts and a signature.
+func rawToken(header, payload string, sig []byte) string {
+	e := base64.RawURLEncoding.EncodeToString
+	return e([]byte(header)) + "." + e([]byte(payload)) + "." + e(sig)
+}
+
+func newVerifier(t testing.TB, issuers ...*Issuer) *Verifier {
+	v, err := New(issuers, Options{CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestVerifyAttacks(t *testing.T) {
+	testKeys(t)
+	js := newJWKSServer(t, jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey, "e1": &ecKey.PublicKey, "d1": edPub}))
+	v := newVerifier(t, remoteIssuer(t, js.URL))
+	kid := func(k string) map[string]any { return map[string]any{"kid": k} }
+
+	// A server named by jku/x5u in a token: it must never be asked.
+	var lured atomic.Int32
+	lure := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { lured.Add(1) }))
+	defer lure.Close()
+
+	pubDER, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	enc := base64.RawURLEncoding.EncodeToString
+	evilJWK := map[string]any{"kty": "RSA", "n": enc(evilRS.N.Bytes()), "e": "AQAB"}
+	good := mustSign(t, "RS256", rsaKey, kid("k1"), claims(nil))
+	h, p, _ := strings.Cut(good, ".")
+	p, _, _ = strings.Cut(p, ".")
+
+	tests := []struct {
+		name  string
+		token string
+		want  reason.Code // "" means accepted
+	}{
+		{"valid RS256", good, ""},
+		{"valid ES256", mustSign(t, "ES256", ecKey, kid("e1"), claims(nil)), ""},
+		{"valid EdDSA", mustSign(t, "EdDSA", edKey, kid("d1"), claims(nil)), ""},
+		{"valid without kid", mustSign(t, "RS256", rsaKey, nil, claims(nil)), ""},
+		{"alg none", rawToken(`{"alg":"none","kid":"k1"}`, `{"iss":"`+testIss+`","aud":"api"}`, nil), reason.TokenAlgorithmRejected},
+		{"alg NONE", rawToken(`{"alg":"NONE"}`, `{"iss":"`+testIss+`"}`, []byte("x")), reason.TokenAlgorithmRejected},
+		{"HS256 with the RSA public key as secret", mustSign(t, "HS256", pubPEM, kid("k1"), claims(nil)), reason.TokenAlgorithmRejected},
+		{"own jwk header", mustSign(t, "RS256", evilRS, map[string]any{"kid": "k1", "jwk": evilJWK}, claims(nil)), reason.TokenSignatureInvalid},
+		{"own jwk header, no kid", mustSign(t, "RS256", evilRS, map[string]any{"jwk": evilJWK}, claims(nil)), reason.TokenSignatureInvalid},
+		{"jku to attacker", mustSign(t, "RS256", evilRS, map[string]any{"kid": "evil", "jku": lure.URL + "/jwks"}, claims(nil)), reason.TokenKeyUnknown},
+		{"x5u to attacker", mustSign(t, "RS256", evilRS, map[string]any{"kid": "k1", "x5u": lure.URL + "/cert"}, claims(nil)), reason.TokenSignatureInvalid},
+		{"kid path traversal", mustSign(t, "RS256", rsaKey, kid("../../../../etc/passwd"), claims(nil)), reason.TokenKeyUnknown},
+		{"kid SQL", mustSign(t, "RS256", rsaKey, kid("' OR '1'='1'; DROP TABLE keys; --"), claims(nil)), reason.TokenKeyUnknown},
+		{"ES256 r=s=0 (CVE-2022-21449)", h2(t, "ES256", "e1", p, make([]byte, 64)), reason.TokenSignatureInvalid},
+		{"alg does not fit key", h2(t, "ES256", "k1", p, make([]byte, 64)), reason.TokenAlgorithmRejected},
+		{"signature removed", h + "." + p + ".", reason.TokenSignatureInvalid},
+		{"signature part missing", h + "." + p, reason.TokenMalformed},
+		{"signature of another token", h + "." + enc([]byte(`{"iss":"`+testIss+`","aud":"api","sub":"admin"}`)) + "." + strings.SplitN(good, ".", 3)[2], reason.TokenSignatureInvalid},
+		{"exp as string", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": "9999999999"})), reason.TokenMalformed},
+		{"exp as float", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": float64(time.Now().Unix()) + 3600.5})), ""},
+		{"exp 1e30", rawSigned(t, `{"iss":"`+testIss+`","aud":"api","exp":1e30}`), reason.TokenMalformed},
+		{"exp missing", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": nil})), reason.TokenMalformed},
+		{"EXP upper-case is not exp", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": nil, "EXP": time.Now().Add(time.Hour).Unix()})), reason.TokenMalformed},
+		{"expired", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": time.Now().Add(-time.Minute).Unix()})), reason.TokenExpired},
+		{"expired within leeway", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"exp": time.Now().Add(-10 * time.Second).Unix()})), ""},
+		{"nbf 10 minutes ahead", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"nbf": time.Now().Add(10 * time.Minute).Unix()})), reason.TokenNotYetValid},
+		{"iat in the future", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"iat": time.Now().Add(time.Hour).Unix()})), reason.TokenNotYetValid},
+		{"aud array without ours", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"aud": []string{"other", "billing"}})), reason.TokenAudienceMismatch},
+		{"aud array with ours", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"aud": []string{"other", "api"}})), ""},
+		{"aud missing", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"aud": nil})), reason.TokenAudienceMismatch},
+		{"iss trailing slash", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"iss": testIss + "/"})), reason.TokenIssuerUntrusted},
+		{"iss missing", mustSign(t, "RS256", rsaKey, kid("k1"), claims(map[string]any{"iss": nil})), reason.TokenIssuerUntrusted},
+		{"unknown crit", mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1", "crit": []string{"exp2"}, "exp2": 1}, claims(nil)), reason.TokenMalformed},
+		{"b64 false", mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1", "b64": false}, claims(nil)), reason.TokenMalformed},
+		{"JWE", "a.b.c.d.e", reason.TokenMalformed},
+		{"opaque", "2YotnFZFEjr1zCsicMWpAA", reason.TokenMalformed},
+		{"padded base64", strings.Replace(good, ".", "==.", 1), reason.TokenMalformed},
+		{"16 KiB token", strings.Repeat("A", 16<<10), reason.TokenTooLarge},
+		{"payload not JSON", h + "." + enc([]byte("hello")) + ".c2ln", reason.TokenMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := v.Verify(context.Background(), tt.token)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("rejected: %v", err)
+				}
+				if id.Subject != "alice" || id.Issuer != testIss || !id.HasScope("write") {
+					t.Fatalf("identity = %+v", id)
+				}
+				return
+			}
+			var re *reason.Error
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want reason %s", err, tt.want)
+			}
+			if re.Code != tt.want {
+				t.Fatalf("reason = %s (%s), want %s", re.Code, re.Detail, tt.want)
+			}
+		})
+	}
+	if n := lured.Load(); n != 0 {
+		t.Fatalf("the server named in jku/x5u received %d requests", n)
+	}
+}
+
+// h2 builds a token with the given alg/kid header, payload and raw signature.
+func h2(t testing.TB, alg, kid, payload string, sig []byte) string {
+	hj, _ := json.Marshal(map[string]string{"alg": alg, "kid": kid})
+	return base64.RawURLEncoding.EncodeToString(hj) + "." + payload + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// rawSigned signs a literal JSON payload with rsaKey as kid k1.
+func rawSigned(t testing.TB, payload string) string {
+	var m map[string]any
+	dec := json.NewDecoder(strings.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, m)
+}
+
+func TestTypeRequired(t *testing.T) {
+	testKeys(t)
+	is := &Issuer{Name: "s", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+		Keys: NewStaticKeys([]Key{{Public: &rsaKey.PublicKey}}), RequiredType: "at+jwt", RequireExp: true}
+	v := newVerifier(t, is)
+	for typ, want := range map[string]reason.Code{"at+jwt": "", "AT+JWT": "", "application/at+jwt": "", "JWT": reason.TokenTypeMismatch} {
+		_, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"typ": typ}, claims(nil)))
+		if got := codeOf(err); got != want {
+			t.Errorf("typ %q: reason %q, want %q (%v)", typ, got, want, err)
+		}
+	}
+}
+
+func TestHMACIssuer(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	is := &Issuer{Name: "h", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"HS256"},
+		Keys: NewStaticKeys([]Key{{Secret: secret}}), RequireExp: true}
+	v := newVerifier(t, is)
+	if _, err := v.Verify(context.Background(), mustSign(t, "HS256", secret, nil, claims(nil))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := v.Verify(context.Background(), mustSign(t, "HS256", []byte("another secret of 32 bytes......"), nil, claims(nil)))
+	if codeOf(err) != reason.TokenSignatureInvalid {
+		t.Fatalf("wrong secret: %v", err)
+	}
+}
+
+func codeOf(err error) reason.Code {
+	if err == nil {
+		return ""
+	}
+	return reason.From(err).Code
+}
+
+func TestJWKSRotationAndOutage(t *testing.T) {
+	testKeys(t)
+	js := newJWKSServer(t, jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey}))
+	v := newVerifier(t, remoteIssuer(t, js.URL))
+	ctx := context.Background()
+	old := mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil))
+	if _, err := v.Verify(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	// Rotation at the JWKS server: the new kid is fetched on first sight.
+	rotated := jwksOf(t, map[string]any{"k2": &rsaKey2.PublicKey})
+	js.body.Store(&rotated)
+	if _, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey2, map[string]any{"kid": "k2"}, claims(nil))); err != nil {
+		t.Fatalf("rotated key: %v", err)
+	}
+	// The server goes down: cached keys keep working.
+	js.down.Store(true)
+	if _, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey2, map[string]any{"kid": "k2", "x": 1}, claims(nil))); err != nil {
+		t.Fatalf("cached key while JWKS down: %v", err)
+	}
+	// An unknown kid while the server is down cannot be judged: 503.
+	_, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k9"}, claims(nil)))
+	if codeOf(err) != reason.AuthUnavailable {
+		t.Fatalf("unknown kid while down: %v", err)
+	}
+}
+
+func TestJWKSDownAtStart(t *testing.T) {
+	testKeys(t)
+	js := newJWKSServer(t, jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey}))
+	js.down.Store(true)
+	v := newVerifier(t, remoteIssuer(t, js.URL))
+	tok := mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil))
+	_, err := v.Verify(context.Background(), tok)
+	re := reason.From(err)
+	if re.Code != reason.AuthUnavailable || re.Entry().Status != http.StatusServiceUnavailable || re.RetryAfter <= 0 {
+		t.Fatalf("JWKS down at start: %+v", re)
+	}
+	js.down.Store(false)
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("after JWKS recovered: %v", err)
+	}
+}
+
+// countingKeys counts key look-ups, which only signature checks make.
+type countingKeys struct {
+	KeySource
+	n atomic.Int32
+}
+
+func (c *countingKeys) Keys(ctx context.Context, kid string) ([]Key, error) {
+	c.n.Add(1)
+	return c.KeySource.Keys(ctx, kid)
+}
+
+func TestCacheSkipsSignatureAndHonoursExp(t *testing.T) {
+	testKeys(t)
+	keys := &countingKeys{KeySource: NewStaticKeys([]Key{{ID: "k1", Public: &rsaKey.PublicKey}})}
+	now := time.Now()
+	clock := func() time.Time { return now }
+	v, err := New([]*Issuer{{Name: "s", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+		Keys: keys, RequireExp: true}}, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(map[string]any{"exp": now.Add(time.Minute).Unix()}))
+	for range 3 {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := keys.n.Load(); n != 1 {
+		t.Fatalf("signature checked %d times for 3 uses of one token, want 1", n)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := v.Verify(context.Background(), tok); codeOf(err) != reason.TokenExpired {
+		t.Fatalf("cached token after exp: %v", err)
+	}
+}
+
+func TestParseKeyFiles(t *testing.T) {
+	testKeys(t)
+	der, _ := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	if keys, err := ParseKeyFile(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil || len(keys) != 1 {
+		t.Fatalf("PEM: %v %v", keys, err)
+	}
+	priv, _ := x509.MarshalPKCS8PrivateKey(ecKey)
+	if _, err := ParseKeyFile(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})); err == nil {
+		t.Fatal("a private key was accepted as a verification key")
+	}
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	if _, err := ParseKeyFile(jwksOf(t, map[string]any{"s": &small.PublicKey})); err == nil {
+		t.Fatal("a 1024-bit RSA key was accepted")
+	}
+	offCurve := []byte(`{"kty":"EC","crv":"P-256","x":"` + strings.Repeat("A", 43) + `","y":"` + strings.Repeat("A", 42) + `E"}`)
+	if _, err := ParseKeyFile(offCurve); err == nil {
+		t.Fatal("a point off the curve was accepted")
+	}
+}
+
+func FuzzParseJWKS(f *testing.F) {
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	f.Add([]byte(`{"kty":"RSA","n":"AQAB","e":"AQAB"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, _, err := ParseJWKS(data)
+		if err == nil && len(keys) == 0 {
+			t.Fatal("no error and no keys")
+		}
+	})
+}
+
+func FuzzVerify(f *testing.F) {
+	testKeys(f)
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	v := newVerifier(f, &Issuer{Name: "h", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"HS256"},
+		Keys: NewStaticKeys([]Key{{Secret: secret}}), RequireExp: true})
+	f.Add(mustSign(f, "HS256", secret, nil, claims(nil)))
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Fuzz(func(t *testing.T, tok string) {
+		_, err := v.Verify(context.Background(), tok)
+		if err != nil && reason.From(err).Code == reason.AuthUnavailable {
+			t.Fatalf("a bad token was blamed on the gateway: %v", err)
+		}
+	})
+}

@@ -1,0 +1,58 @@
+package credential
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	shellVar        = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	windowsVar      = regexp.MustCompile(`%[A-Za-z_][A-Za-z0-9_]*%`)
+	upperWords      = regexp.MustCompile(`^[A-Z0-9_\-]+$`)
+	placeholderWord = regexp.MustCompile(`TOKEN|KEY|SECRET|PASSWORD|JWT|HERE|YOUR|CREDENTIAL|PLACEHOLDER`)
+)
+
+var placeholderValues = map[string]bool{
+	"undefined": true, "null": true, "none": true, "nil": true, "nan": true,
+	"[object object]": true, "string": true, "token": true, "bearer": true,
+	"changeme": true, "change_me": true, "placeholder": true, "example": true,
+	"your_token": true, "access_token": true, "api_key": true, "apikey": true,
+	"secret": true, "password": true, "true": true, "false": true,
+}
+
+// Placeholder reports whether v is a placeholder or unexpanded template
+// text rather than a credential, and if so names the kind (never the
+// value). It returns "" for anything that could be a real credential.
+func Placeholder(v string) string {
+	lower := strings.ToLower(v)
+	switch {
+	case strings.Contains(v, "$(") || strings.Contains(v, "`"):
+		return "unexpanded shell command substitution: the shell did not run it, often because of single quotes"
+	case strings.Contains(v, "${") || shellVar.MatchString(v):
+		return "unexpanded shell variable: it was quoted in single quotes or never set"
+	case windowsVar.MatchString(v):
+		return "unexpanded %VAR% variable"
+	case strings.Contains(v, "{{") && strings.Contains(v, "}}"):
+		return "unfilled template variable {{…}}"
+	case strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"):
+		return "angle-bracket placeholder <…>"
+	case placeholderValues[lower]:
+		return "a literal word such as 'undefined', 'null' or 'string' where a credential belongs"
+	case strings.Contains(lower, "your") && containsAny(lower, "token", "key", "secret", "password", "jwt", "cred"):
+		return "sample text such as YOUR_TOKEN from documentation"
+	case len(v) <= 64 && upperWords.MatchString(v) && strings.ContainsAny(v, "_-") && placeholderWord.MatchString(v):
+		return "an upper-case name such as ACCESS_TOKEN where its value belongs"
+	case len(v) >= 3 && strings.Count(v, v[:1]) == len(v) && strings.Contains("x*.Xx-0#", v[:1]):
+		return "a masked or filler value such as xxxx or ****"
+	}
+	return ""
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

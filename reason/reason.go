@@ -1,0 +1,181 @@
+// Package reason is the catalogue of every way a request can fail
+// authentication or authorization at authgate. The gateway, its logs, the
+// doctor and the docs all speak these codes; nothing else invents its own.
+package reason
+
+import (
+	"net/http"
+	"sort"
+)
+
+// Code is a stable snake_case identifier of one failure. Codes are never
+// renamed once released.
+type Code string
+
+// The catalogue. Keep in step with docs/reasons.md (a test checks).
+const (
+	CredentialsMissing         Code = "credentials_missing"
+	SchemeUnsupported          Code = "scheme_unsupported"
+	HeaderMalformed            Code = "header_malformed"
+	CredentialPlaceholder      Code = "credential_placeholder"
+	TokenTooLarge              Code = "token_too_large"
+	TokenMalformed             Code = "token_malformed"
+	TokenAlgorithmRejected     Code = "token_algorithm_rejected"
+	TokenKeyUnknown            Code = "token_key_unknown"
+	TokenSignatureInvalid      Code = "token_signature_invalid"
+	TokenExpired               Code = "token_expired"
+	TokenNotYetValid           Code = "token_not_yet_valid"
+	TokenIssuerUntrusted       Code = "token_issuer_untrusted"
+	TokenAudienceMismatch      Code = "token_audience_mismatch"
+	TokenTypeMismatch          Code = "token_type_mismatch"
+	CredentialRevoked          Code = "credential_revoked"
+	CredentialExpired          Code = "credential_expired"
+	CredentialUnknown          Code = "credential_unknown"
+	CredentialWrongEnvironment Code = "credential_wrong_environment"
+	BasicMalformed             Code = "basic_malformed"
+	BasicInvalid               Code = "basic_invalid"
+	TooManyFailures            Code = "too_many_failures"
+	InsufficientScope          Code = "insufficient_scope"
+	Forbidden                  Code = "forbidden"
+	PathMalformed              Code = "path_malformed"
+	RouteNotFound              Code = "route_not_found"
+	AuthUnavailable            Code = "auth_unavailable"
+	UpstreamUnreachable        Code = "upstream_unreachable"
+	UpstreamTimeout            Code = "upstream_timeout"
+)
+
+// Entry describes one code: what status it answers with, what RFC 6750
+// error value goes into a Bearer challenge, and what to tell the client.
+type Entry struct {
+	Code Code
+	// Status is the HTTP status of a response carrying this reason.
+	Status int
+	// BearerError is the RFC 6750 §3.1 error value, or "" when the
+	// challenge must carry no error (no credentials, unsupported scheme).
+	BearerError string
+	// Title is a short public summary (RFC 9457 title).
+	Title string
+	// Hint tells the client what to do about it.
+	Hint string
+	// Cause is the http-401-guide cause this corresponds to.
+	Cause string
+}
+
+// Challenged reports whether a response with this reason carries
+// WWW-Authenticate challenges (every 401, and 400/403 from a Bearer check).
+func (e Entry) Challenged() bool {
+	return e.Status == http.StatusUnauthorized || e.BearerError != ""
+}
+
+var catalogue = map[Code]Entry{
+	CredentialsMissing: {Status: 401, Title: "Credentials missing",
+		Hint:  "Send an Authorization header with one of the schemes in WWW-Authenticate.",
+		Cause: "1. Missing Authorization header"},
+	SchemeUnsupported: {Status: 401, Title: "Authentication scheme not accepted",
+		Hint:  "Use one of the schemes named in WWW-Authenticate for this route.",
+		Cause: "3. Incorrect authentication scheme"},
+	HeaderMalformed: {Status: 400, BearerError: "invalid_request", Title: "Authorization header malformed",
+		Hint:  "Send exactly one Authorization header of the form 'Bearer <token>', with no quotes, extra spaces or repeated scheme.",
+		Cause: "4. Incorrect token format"},
+	CredentialPlaceholder: {Status: 401, BearerError: "invalid_token", Title: "Credential is a placeholder",
+		Hint:  "Replace the placeholder with a real credential; check the variable is set and that the shell expands it (double quotes, not single).",
+		Cause: "4. Incorrect token format"},
+	TokenTooLarge: {Status: 401, BearerError: "invalid_token", Title: "Token too large",
+		Hint:  "Send the access token itself; a token this large is usually several tokens or a whole response pasted together.",
+		Cause: "4. Incorrect token format"},
+	TokenMalformed: {Status: 401, BearerError: "invalid_token", Title: "Token malformed",
+		Hint:  "Send the access token exactly as issued: a signed JWT of three base64url parts separated by dots.",
+		Cause: "4. Incorrect token format"},
+	TokenAlgorithmRejected: {Status: 401, BearerError: "invalid_token", Title: "Token algorithm rejected",
+		Hint:  "Use a token issued by the configured issuer; its signing algorithm is not accepted here.",
+		Cause: "2. Invalid token"},
+	TokenKeyUnknown: {Status: 401, BearerError: "invalid_token", Title: "Token signing key unknown",
+		Hint:  "The token was signed by a key this issuer does not publish; obtain a token from the right issuer or environment.",
+		Cause: "2. Invalid token (wrong signing key)"},
+	TokenSignatureInvalid: {Status: 401, BearerError: "invalid_token", Title: "Token signature invalid",
+		Hint:  "The token was altered or signed by another key; obtain a fresh token from the issuer.",
+		Cause: "2. Invalid token (signature / key mismatch)"},
+	TokenExpired: {Status: 401, BearerError: "invalid_token", Title: "Token expired",
+		Hint:  "Obtain a new access token (refresh it) and retry.",
+		Cause: "2. Expired token"},
+	TokenNotYetValid: {Status: 401, BearerError: "invalid_token", Title: "Token not yet valid",
+		Hint:  "The token is dated in the future: check the clocks of the issuer and this server (NTP).",
+		Cause: "6. Clock skew"},
+	TokenIssuerUntrusted: {Status: 401, BearerError: "invalid_token", Title: "Token issuer not trusted",
+		Hint:  "Use a token from the issuer this API trusts; compare the iss claim exactly, including scheme and trailing slash.",
+		Cause: "5. Wrong credentials for environment"},
+	TokenAudienceMismatch: {Status: 401, BearerError: "invalid_token", Title: "Token audience mismatch",
+		Hint:  "Request an access token for this API's audience; an ID token or a token for another API will not do.",
+		Cause: "2. Invalid token (wrong audience)"},
+	TokenTypeMismatch: {Status: 401, BearerError: "invalid_token", Title: "Token type mismatch",
+		Hint:  "Send an access token (typ at+jwt), not an ID token or another kind of JWT.",
+		Cause: "2. Invalid token (wrong token type)"},
+	CredentialRevoked: {Status: 401, BearerError: "invalid_token", Title: "Credential revoked",
+		Hint:  "This credential was revoked; obtain a new one.",
+		Cause: "2. Revoked token or key"},
+	CredentialExpired: {Status: 401, BearerError: "invalid_token", Title: "Credential expired",
+		Hint:  "This API key is past its expiry; create or rotate a key.",
+		Cause: "2. Expired API key"},
+	CredentialUnknown: {Status: 401, BearerError: "invalid_token", Title: "Credential unknown",
+		Hint:  "No such credential here: check for typos, truncation, or a key from another service.",
+		Cause: "2. Invalid API key"},
+	CredentialWrongEnvironment: {Status: 401, BearerError: "invalid_token", Title: "Credential for another environment",
+		Hint:  "Use the credential issued for this environment (live vs test).",
+		Cause: "5. Wrong credentials for environment"},
+	BasicMalformed: {Status: 400, Title: "Basic credentials malformed",
+		Hint:  "Send 'Basic ' followed by standard base64 of 'user:password' (UTF-8, no trailing newline).",
+		Cause: "4. Incorrect format"},
+	BasicInvalid: {Status: 401, Title: "User name or password wrong",
+		Hint:  "Check the user name and password.",
+		Cause: "2. Invalid credentials"},
+	TooManyFailures: {Status: 429, Title: "Too many failed attempts",
+		Hint:  "Wait for Retry-After seconds, then retry with correct credentials.",
+		Cause: "2. Invalid credentials (repeated)"},
+	InsufficientScope: {Status: 403, BearerError: "insufficient_scope", Title: "Insufficient scope",
+		Hint:  "Authenticated, but the token lacks a scope this route needs; request a token with the scopes named in the challenge.",
+		Cause: "FAQ: 401 vs 403"},
+	Forbidden: {Status: 403, Title: "Forbidden",
+		Hint:  "Authenticated, but a policy denies this request; retrying with the same credentials will not help.",
+		Cause: "FAQ: 401 vs 403"},
+	PathMalformed: {Status: 400, Title: "Request path not canonical",
+		Hint:  "Send the path in canonical form: no dot segments, doubled or encoded slashes, backslashes or NUL.",
+		Cause: "Environment notes: proxies"},
+	RouteNotFound: {Status: 404, Title: "No route",
+		Hint:  "No route of this gateway matches the method and path; check the URL.",
+		Cause: "-"},
+	AuthUnavailable: {Status: 503, Title: "Authentication temporarily unavailable",
+		Hint:  "The gateway could not check credentials (its own dependency failed); retry later. Your credentials were not judged.",
+		Cause: "Environment notes: network configuration"},
+	UpstreamUnreachable: {Status: 502, Title: "Upstream unreachable",
+		Hint:  "The request was authenticated but the service behind the gateway could not be reached; retry later.",
+		Cause: "-"},
+	UpstreamTimeout: {Status: 504, Title: "Upstream timed out",
+		Hint:  "The request was authenticated but the service behind the gateway did not answer in time; retry later.",
+		Cause: "-"},
+}
+
+func init() {
+	for code, e := range catalogue {
+		e.Code = code
+		catalogue[code] = e
+	}
+}
+
+// Lookup returns the catalogue entry of code. An unknown code yields the
+// entry of AuthUnavailable: failing closed, and blaming the gateway.
+func Lookup(code Code) Entry {
+	if e, ok := catalogue[code]; ok {
+		return e
+	}
+	return catalogue[AuthUnavailable]
+}
+
+// All returns every entry, ordered by code.
+func All() []Entry {
+	out := make([]Entry, 0, len(catalogue))
+	for _, e := range catalogue {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
