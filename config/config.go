@@ -1,0 +1,114 @@
+// Package config reads authgate's YAML configuration: one file, strict
+// (an unknown key, a wrong type or a missing value is an error naming the
+// file, line and key), with ${VAR} expansion and *_file keys for secrets.
+// Each struct maps 1:1 to the file; docs/configuration.md lists every key.
+package config
+
+import (
+	"time"
+
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+// Config is the whole file.
+type Config struct {
+	// Listen is the gateway's address.
+	Listen string `yaml:"listen"`
+	// Realm goes into every challenge.
+	Realm string `yaml:"realm"`
+	// Detail is what clients are told: full, reason or none.
+	Detail string `yaml:"detail"`
+	// IdentityHeaderPrefix prefixes the identity headers sent upstream.
+	IdentityHeaderPrefix string `yaml:"identity_header_prefix"`
+	// FingerprintKey keys credential fingerprints in logs; random when empty.
+	FingerprintKey     string `yaml:"fingerprint_key"`
+	FingerprintKeyFile string `yaml:"fingerprint_key_file"`
+	// MaxTokenBytes is the largest bearer token read (checked before parsing).
+	MaxTokenBytes int `yaml:"max_token_bytes"`
+	// MaxHeaderBytes bounds the request header block.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// TokenCacheSize bounds the verified-token cache (0: default, -1: off).
+	TokenCacheSize int `yaml:"token_cache_size"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string     `yaml:"log_level"`
+	Issuers  []*Issuer  `yaml:"issuers"`
+	Routes   []*Route   `yaml:"routes"`
+	Server   ServerOpts `yaml:"server"`
+
+	// File is where the configuration came from.
+	File string `yaml:"-"`
+}
+
+// ServerOpts are the HTTP server's timeouts.
+type ServerOpts struct {
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Issuer is one trusted JWT issuer with exactly one key source.
+type Issuer struct {
+	Name       string   `yaml:"name"`
+	Issuer     string   `yaml:"issuer"`
+	Audiences  []string `yaml:"audiences"`
+	Algorithms []string `yaml:"algorithms"`
+
+	JWKSURL        string        `yaml:"jwks_url"`
+	JWKSRefresh    time.Duration `yaml:"jwks_refresh"`
+	JWKSMinRefetch time.Duration `yaml:"jwks_min_refetch"`
+
+	KeysFile string `yaml:"keys_file"`
+
+	Secret         string `yaml:"secret"`
+	SecretFile     string `yaml:"secret_file"`
+	SecretEncoding string `yaml:"secret_encoding"`
+
+	RequiredType    string         `yaml:"required_type"`
+	AllowMissingExp bool           `yaml:"allow_missing_exp"`
+	Leeway          *time.Duration `yaml:"leeway"`
+
+	// Keys are the static keys, parsed at load time.
+	Keys []jwt.Key `yaml:"-"`
+}
+
+// Route says which requests it covers and what they need.
+type Route struct {
+	Name    string   `yaml:"name"`
+	Methods []string `yaml:"methods"`
+	// Path: "/a/b" exact, "/a/*" the subtree, "{name}" one segment.
+	Path      string   `yaml:"path"`
+	Public    bool     `yaml:"public"`
+	Schemes   []string `yaml:"schemes"`
+	ScopesAll []string `yaml:"scopes_all"`
+	ScopesAny []string `yaml:"scopes_any"`
+
+	Upstream             string        `yaml:"upstream"`
+	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`
+	ForwardAuthorization bool          `yaml:"forward_authorization"`
+}
+
+// Default returns a Config holding every default; Load decodes over it.
+func Default() *Config {
+	return &Config{
+		Listen:               "127.0.0.1:8080",
+		Realm:                "api",
+		Detail:               "full",
+		IdentityHeaderPrefix: "X-Authgate-",
+		MaxTokenBytes:        8 << 10,
+		MaxHeaderBytes:       32 << 10,
+		LogLevel:             "info",
+		Server: ServerOpts{
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ShutdownTimeout:   15 * time.Second,
+		},
+	}
+}
+
+// Issuer and route defaults, applied to zero values after decoding.
+const (
+	DefaultLeeway          = 30 * time.Second
+	DefaultJWKSRefresh     = 5 * time.Minute
+	DefaultJWKSMinRefetch  = 30 * time.Second
+	DefaultUpstreamTimeout = 30 * time.Second
+)

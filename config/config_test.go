@@ -1,0 +1,115 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const base = `
+listen: 127.0.0.1:9999
+issuers:
+  - name: corp
+    issuer: https://login.example.com
+    audiences: [api]
+    jwks_url: https://login.example.com/jwks.json
+routes:
+  - name: data
+    path: /v1/*
+    methods: [get]
+    scopes_all: [read]
+    upstream: http://127.0.0.1:9000
+`
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseGood(t *testing.T) {
+	cfg, err := Parse("a.yaml", []byte(base), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, r := cfg.Issuers[0], cfg.Routes[0]
+	if *is.Leeway != DefaultLeeway || is.JWKSRefresh != DefaultJWKSRefresh || len(is.Algorithms) != 4 {
+		t.Fatalf("issuer defaults: %+v", is)
+	}
+	if r.Methods[0] != "GET" || r.Schemes[0] != "bearer" || r.UpstreamTimeout != DefaultUpstreamTimeout {
+		t.Fatalf("route defaults: %+v", r)
+	}
+	if cfg.Detail != "full" || cfg.MaxTokenBytes != 8192 {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestExpansionAndSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "hmac"), []byte("0123456789abcdef0123456789abcdef\n"), 0o600)
+	doc := `
+listen: ${HOST:-127.0.0.1}:${PORT}
+fingerprint_key: ${FP}
+issuers:
+  - name: h
+    issuer: https://h
+    audiences: [api]
+    secret_file: hmac
+    leeway: 0s
+routes:
+  - {name: r, path: /, upstream: "http://127.0.0.1:${PORT}", public: true}
+`
+	cfg, err := Parse(filepath.Join(dir, "c.yaml"), []byte(doc), env(map[string]string{"PORT": "8181", "FP": "k$y"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:8181" || cfg.FingerprintKey != "k$y" || cfg.Routes[0].Upstream != "http://127.0.0.1:8181" {
+		t.Fatalf("expansion: %+v", cfg)
+	}
+	if string(cfg.Issuers[0].Keys[0].Secret) != "0123456789abcdef0123456789abcdef" || *cfg.Issuers[0].Leeway != 0 {
+		t.Fatalf("secret_file / leeway: %+v", cfg.Issuers[0])
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, doc, key string
+		line           int
+	}{
+		{"unknown top key", base + "liten: x\n", "liten", 14},
+		{"unknown nested key", strings.Replace(base, "audiences: [api]", "audience: [api]", 1), "issuers[0].audience", 6},
+		{"wrong type", base + "max_token_bytes: lots\n", "max_token_bytes", 14},
+		{"bad duration", strings.Replace(base, "upstream: http", "upstream_timeout: soon\n    upstream: http", 1), "routes[0].upstream_timeout", 13},
+		{"missing audiences", strings.Replace(base, "    audiences: [api]\n", "", 1), "issuers[0]", 4},
+		{"two key sources", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    keys_file: k.pem", 1), "issuers[0]", 4},
+		{"unset variable", strings.Replace(base, "127.0.0.1:9999", "${NOPE}", 1), "listen", 2},
+		{"HS256 with JWKS", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    algorithms: [HS256]", 1), "issuers[0].algorithms", 7},
+		{"alg none", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    algorithms: [none]", 1), "issuers[0].algorithms", 7},
+		{"http jwks", strings.Replace(base, "https://login.example.com/jwks", "http://login.example.com/jwks", 1), "issuers[0].jwks_url", 7},
+		{"bad path", strings.Replace(base, "/v1/*", "/v1/*/x", 1), "routes[0].path", 10},
+		{"bad detail", base + "detail: verbose\n", "detail", 14},
+		{"duplicate key", base + "realm: a\nrealm: b\n", "realm", 15},
+		{"scalar for list", strings.Replace(base, "methods: [get]", "methods: get", 1), "routes[0].methods", 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("gw.yaml", []byte(tt.doc), env(nil))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want *config.Error", err)
+			}
+			if ce.File != "gw.yaml" || ce.Key != tt.key || ce.Line != tt.line {
+				t.Fatalf("got %s (key %q line %d), want key %q line %d", ce, ce.Key, ce.Line, tt.key, tt.line)
+			}
+		})
+	}
+}
+
+func TestShortHMACSecretRefused(t *testing.T) {
+	doc := strings.Replace(base, "jwks_url: https://login.example.com/jwks.json", "secret: short", 1)
+	_, err := Parse("gw.yaml", []byte(doc), env(nil))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "issuers[0].secret" {
+		t.Fatalf("err = %v", err)
+	}
+}

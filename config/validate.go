@@ -1,0 +1,260 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/policy"
+)
+
+type locate func(path, format string, args ...any) error
+
+func (c *Config) validate(at locate) error {
+	switch {
+	case !slices.Contains([]string{"full", "reason", "none"}, c.Detail):
+		return at("detail", "%q is not one of full, reason, none", c.Detail)
+	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel):
+		return at("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	case c.Realm == "" || strings.ContainsAny(c.Realm, "\"\\\r\n"):
+		return at("realm", "must be non-empty, without quotes or backslashes")
+	case !challenge.IsToken(c.IdentityHeaderPrefix):
+		return at("identity_header_prefix", "%q is not a valid header name prefix", c.IdentityHeaderPrefix)
+	case c.MaxTokenBytes <= 0 || c.MaxTokenBytes > c.MaxHeaderBytes:
+		return at("max_token_bytes", "must be between 1 and max_header_bytes (%d)", c.MaxHeaderBytes)
+	case c.MaxHeaderBytes < 1024:
+		return at("max_header_bytes", "must be at least 1024")
+	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0:
+		return at("server", "timeouts must be positive")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return at("listen", "%q is not host:port", c.Listen)
+	}
+	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
+	if err != nil {
+		return err
+	}
+	c.FingerprintKey, c.FingerprintKeyFile = key, ""
+	names := map[string]bool{}
+	for i, is := range c.Issuers {
+		p := fmt.Sprintf("issuers[%d]", i)
+		if err := c.validateIssuer(is, p, at); err != nil {
+			return err
+		}
+		if names[is.Name] {
+			return at(p+".name", "issuer name %q is used twice", is.Name)
+		}
+		names[is.Name] = true
+	}
+	if len(c.Routes) == 0 {
+		return at("routes", "at least one route is required")
+	}
+	routes := map[string]bool{}
+	for i, r := range c.Routes {
+		p := fmt.Sprintf("routes[%d]", i)
+		if err := c.validateRoute(r, p, at); err != nil {
+			return err
+		}
+		if routes[r.Name] {
+			return at(p+".name", "route name %q is used twice", r.Name)
+		}
+		routes[r.Name] = true
+	}
+	return nil
+}
+
+func (c *Config) validateIssuer(is *Issuer, p string, at locate) error {
+	if is.Name == "" {
+		return at(p, "name is required")
+	}
+	if is.Issuer == "" {
+		return at(p, "issuer (the exact iss value of its tokens) is required")
+	}
+	if len(is.Audiences) == 0 {
+		return at(p, "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
+	}
+	if is.Leeway == nil {
+		lw := DefaultLeeway
+		is.Leeway = &lw
+	} else if *is.Leeway < 0 || *is.Leeway > DefaultLeeway*10 {
+		return at(p+".leeway", "must be between 0s and 5m")
+	}
+	secret, err := c.secret(is.Secret, is.SecretFile, p+".secret", at)
+	if err != nil {
+		return err
+	}
+	sources := 0
+	for _, set := range []bool{is.JWKSURL != "", is.KeysFile != "", secret != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return at(p, "give exactly one key source: jwks_url, keys_file, or secret/secret_file (found %d)", sources)
+	}
+	hmac := secret != ""
+	if len(is.Algorithms) == 0 {
+		is.Algorithms = jwt.DefaultAlgorithms
+		if hmac {
+			is.Algorithms = []string{"HS256"}
+		}
+	}
+	for _, alg := range is.Algorithms {
+		m := gojwt.GetSigningMethod(alg)
+		switch {
+		case m == nil || alg == "none":
+			return at(p+".algorithms", "%q is not a supported algorithm", alg)
+		case strings.HasPrefix(alg, "HS") != hmac:
+			return at(p+".algorithms", "%q does not fit the key source: HS* only with a secret, and a secret only with HS*", alg)
+		}
+	}
+	switch {
+	case hmac:
+		key, err := decodeSecret(secret, is.SecretEncoding)
+		if err != nil {
+			return at(p+".secret_encoding", "%v", err)
+		}
+		for _, alg := range is.Algorithms {
+			if need := gojwt.GetSigningMethod(alg).(*gojwt.SigningMethodHMAC).Hash.Size(); len(key) < need {
+				return at(p+".secret", "%s needs a secret of at least %d bytes, this one has %d (RFC 7518 §3.2)", alg, need, len(key))
+			}
+		}
+		is.Keys = []jwt.Key{{Secret: key}}
+		is.Secret, is.SecretFile = "", ""
+	case is.KeysFile != "":
+		data, err := os.ReadFile(c.relative(is.KeysFile))
+		if err != nil {
+			return at(p+".keys_file", "%v", err)
+		}
+		if is.Keys, err = jwt.ParseKeyFile(data); err != nil {
+			return at(p+".keys_file", "%v", err)
+		}
+	default:
+		if err := checkFetchURL(is.JWKSURL); err != nil {
+			return at(p+".jwks_url", "%v", err)
+		}
+		if is.JWKSRefresh == 0 {
+			is.JWKSRefresh = DefaultJWKSRefresh
+		}
+		if is.JWKSMinRefetch == 0 {
+			is.JWKSMinRefetch = DefaultJWKSMinRefetch
+		}
+		if is.JWKSRefresh < 0 || is.JWKSMinRefetch < 0 {
+			return at(p+".jwks_refresh", "intervals must be positive")
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateRoute(r *Route, p string, at locate) error {
+	if r.Name == "" {
+		return at(p, "name is required")
+	}
+	if r.Path == "" {
+		return at(p, "path is required")
+	}
+	if _, err := policy.CompilePattern(r.Path); err != nil {
+		return at(p+".path", "%v", err)
+	}
+	for i, m := range r.Methods {
+		if !challenge.IsToken(m) {
+			return at(fmt.Sprintf("%s.methods[%d]", p, i), "%q is not a method name", m)
+		}
+		r.Methods[i] = strings.ToUpper(m)
+	}
+	if r.Public {
+		if len(r.ScopesAll)+len(r.ScopesAny)+len(r.Schemes) > 0 {
+			return at(p+".public", "a public route takes no schemes or scopes")
+		}
+	} else {
+		if len(r.Schemes) == 0 {
+			r.Schemes = []string{string(policy.SchemeBearer)}
+		}
+		for i, s := range r.Schemes {
+			s = strings.ToLower(s)
+			if s != string(policy.SchemeBearer) {
+				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (bearer)", s)
+			}
+			r.Schemes[i] = s
+		}
+		if len(c.Issuers) == 0 {
+			return at(p+".schemes", "bearer needs at least one entry under issuers")
+		}
+	}
+	if r.Upstream == "" {
+		return at(p, "upstream (the URL requests are proxied to) is required")
+	}
+	if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return at(p+".upstream", "%q is not an http(s) URL", r.Upstream)
+	}
+	if r.UpstreamTimeout == 0 {
+		r.UpstreamTimeout = DefaultUpstreamTimeout
+	} else if r.UpstreamTimeout < 0 {
+		return at(p+".upstream_timeout", "must be positive")
+	}
+	return nil
+}
+
+// secret resolves a value given inline or through its *_file twin.
+func (c *Config) secret(inline, file, key string, at locate) (string, error) {
+	switch {
+	case inline != "" && file != "":
+		return "", at(key, "give %s or %s_file, not both", key[strings.LastIndex(key, ".")+1:], key[strings.LastIndex(key, ".")+1:])
+	case file == "":
+		return inline, nil
+	}
+	data, err := os.ReadFile(c.relative(file))
+	if err != nil {
+		return "", at(key+"_file", "%v", err)
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+	if s == "" {
+		return "", at(key+"_file", "%s is empty", file)
+	}
+	return s, nil
+}
+
+// relative resolves a path against the configuration file's folder.
+func (c *Config) relative(p string) string {
+	if filepath.IsAbs(p) || c.File == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.File), p)
+}
+
+func decodeSecret(s, encoding string) ([]byte, error) {
+	switch encoding {
+	case "", "raw":
+		return []byte(s), nil
+	case "base64":
+		return base64.StdEncoding.DecodeString(s)
+	case "base64url":
+		return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	return nil, fmt.Errorf("%q is not one of raw, base64, base64url", encoding)
+}
+
+// checkFetchURL requires https, except on loopback (tests, sidecars).
+func checkFetchURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); u.Scheme == "http" && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("%q must be https (plain http only on loopback): keys fetched over http can be replaced in transit", raw)
+}

@@ -1,0 +1,110 @@
+package policy
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/reason"
+)
+
+// Scheme names an accepted authentication scheme.
+type Scheme string
+
+// The schemes a route can accept.
+const (
+	SchemeBearer Scheme = "bearer"
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	Name    string
+	Methods []string // upper-case; empty means every method
+	Path    *Pattern
+	Public  bool
+	Schemes []Scheme
+	// ScopesAll must all be held; one of ScopesAny must be held.
+	ScopesAll []string
+	ScopesAny []string
+	// Target is what serves the route (the gateway keeps its upstream here).
+	Target any
+}
+
+// Router finds the route of a request: the first that matches, in order.
+type Router struct {
+	routes []*Route
+}
+
+// NewRouter returns a Router over routes, in priority order.
+func NewRouter(routes []*Route) *Router { return &Router{routes: routes} }
+
+// Routes returns the table.
+func (r *Router) Routes() []*Route { return r.routes }
+
+// Match returns the route for method and canonical path, or route_not_found.
+func (r *Router) Match(method, path string) (*Route, error) {
+	var pathOnly []string
+	for _, rt := range r.routes {
+		if !rt.Path.Match(path) {
+			continue
+		}
+		if rt.allows(method) {
+			return rt, nil
+		}
+		pathOnly = append(pathOnly, rt.Methods...)
+	}
+	if len(pathOnly) > 0 {
+		return nil, reason.New(reason.RouteNotFound, "no route for %s on this path (routes here accept %s)",
+			sanitizeMethod(method), strings.Join(pathOnly, ", "))
+	}
+	return nil, reason.New(reason.RouteNotFound, "no route matches this path")
+}
+
+func (rt *Route) allows(method string) bool {
+	if len(rt.Methods) == 0 || slices.Contains(rt.Methods, method) {
+		return true
+	}
+	return method == http.MethodHead && slices.Contains(rt.Methods, http.MethodGet)
+}
+
+// Accepts reports whether the route takes credentials of scheme (an
+// Authorization scheme name, compared case-insensitively).
+func (rt *Route) Accepts(scheme string) bool {
+	for _, s := range rt.Schemes {
+		if strings.EqualFold(string(s), scheme) {
+			return true
+		}
+	}
+	return false
+}
+
+// Authorize checks that id holds the scopes the route needs; a shortfall
+// is insufficient_scope (403) naming them.
+func (rt *Route) Authorize(id *credential.Identity) error {
+	var missing []string
+	for _, s := range rt.ScopesAll {
+		if !id.HasScope(s) {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		return &reason.Error{Code: reason.InsufficientScope, Scope: rt.ScopesAll,
+			Detail: fmt.Sprintf("the credential lacks scope %s; route '%s' needs all of [%s]",
+				strings.Join(missing, " "), rt.Name, strings.Join(rt.ScopesAll, " "))}
+	}
+	if len(rt.ScopesAny) > 0 && !slices.ContainsFunc(rt.ScopesAny, id.HasScope) {
+		return &reason.Error{Code: reason.InsufficientScope, Scope: rt.ScopesAny,
+			Detail: fmt.Sprintf("route '%s' needs one of the scopes [%s]; the credential has none of them",
+				rt.Name, strings.Join(rt.ScopesAny, " "))}
+	}
+	return nil
+}
+
+func sanitizeMethod(m string) string {
+	if len(m) > 16 || strings.IndexFunc(m, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		return "this method"
+	}
+	return m
+}
