@@ -27,7 +27,7 @@ func FromAuthorization(h http.Header) (Presented, error) {
 		return Presented{}, reason.New(reason.CredentialsMissing, "no Authorization header")
 	case len(values) > 1:
 		return Presented{}, reason.New(reason.HeaderMalformed,
-			"%d Authorization headers; send exactly one (RFC 9110 §5.3)", len(values))
+			"%d Authorization headers; send exactly one (RFC 9110 section 5.3)", len(values))
 	}
 	v := values[0]
 	if strings.TrimSpace(v) == "" {
@@ -35,7 +35,7 @@ func FromAuthorization(h http.Header) (Presented, error) {
 	}
 	if i := strings.IndexFunc(v, isControl); i >= 0 {
 		return Presented{}, reason.New(reason.HeaderMalformed,
-			"the Authorization header holds a control character (CR, LF, NUL, …) at byte %d", i)
+			"the Authorization header holds a control character (CR, LF, NUL, ...) at byte %d", i)
 	}
 	scheme, rest, _ := strings.Cut(v, " ")
 	if !challenge.IsToken(scheme) {
@@ -65,7 +65,7 @@ func CheckFormat(p Presented) error {
 	}
 	first, _, spaced := strings.Cut(v, " ")
 	if spaced && strings.EqualFold(first, p.Scheme) {
-		return reason.New(reason.HeaderMalformed, "the scheme is repeated ('%s %s …'): send it once", p.Scheme, first)
+		return reason.New(reason.HeaderMalformed, "the scheme is repeated ('%s %s ...'): send it once", p.Scheme, first)
 	}
 	if spaced || strings.ContainsRune(v, '\t') {
 		return reason.New(reason.HeaderMalformed, "the credential contains whitespace; a %s credential is one word", p.Scheme)

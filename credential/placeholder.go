@@ -33,9 +33,9 @@ func Placeholder(v string) string {
 	case windowsVar.MatchString(v):
 		return "unexpanded %VAR% variable"
 	case strings.Contains(v, "{{") && strings.Contains(v, "}}"):
-		return "unfilled template variable {{…}}"
+		return "unfilled template variable {{...}}"
 	case strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"):
-		return "angle-bracket placeholder <…>"
+		return "angle-bracket placeholder <...>"
 	case placeholderValues[lower]:
 		return "a literal word such as 'undefined', 'null' or 'string' where a credential belongs"
 	case strings.Contains(lower, "your") && containsAny(lower, "token", "key", "secret", "password", "jwt", "cred"):

@@ -97,11 +97,11 @@ func Canonical(rawPath string) (string, error) {
 		}
 		switch {
 		case c < 0x20 || c == 0x7f:
-			return "", reason.New(reason.PathMalformed, "control character (NUL, CR, LF, …) in the path")
+			return "", reason.New(reason.PathMalformed, "control character (NUL, CR, LF, ...) in the path")
 		case c == '\\':
 			return "", reason.New(reason.PathMalformed, "backslash in the path")
 		case c == ';':
-			return "", reason.New(reason.PathMalformed, "';' in the path: some servers cut ';…' path parameters and would serve another path")
+			return "", reason.New(reason.PathMalformed, "';' in the path: some servers cut ';...' path parameters and would serve another path")
 		}
 		b.WriteByte(c)
 	}

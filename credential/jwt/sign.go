@@ -1,9 +1,13 @@
 package jwt
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 )
@@ -35,4 +39,32 @@ func Sign(alg string, key any, header, claims map[string]any) (string, error) {
 		return "", err
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// PublicJWKS renders public keys (by kid) as a JWK Set, as an issuer
+// publishes them. Unsupported key types are left out.
+func PublicJWKS(keys map[string]any) []byte {
+	enc := base64.RawURLEncoding.EncodeToString
+	set := struct {
+		Keys []map[string]string `json:"keys"`
+	}{Keys: []map[string]string{}}
+	for kid, k := range keys {
+		switch pk := k.(type) {
+		case *rsa.PublicKey:
+			set.Keys = append(set.Keys, map[string]string{"kty": "RSA", "kid": kid, "use": "sig",
+				"n": enc(pk.N.Bytes()), "e": enc(big.NewInt(int64(pk.E)).Bytes())})
+		case *ecdsa.PublicKey:
+			b, err := pk.Bytes()
+			if err != nil {
+				continue
+			}
+			n := (len(b) - 1) / 2
+			set.Keys = append(set.Keys, map[string]string{"kty": "EC", "kid": kid, "use": "sig", "crv": pk.Curve.Params().Name,
+				"x": enc(b[1 : 1+n]), "y": enc(b[1+n:])})
+		case ed25519.PublicKey:
+			set.Keys = append(set.Keys, map[string]string{"kty": "OKP", "kid": kid, "use": "sig", "crv": "Ed25519", "x": enc(pk)})
+		}
+	}
+	out, _ := json.Marshal(set)
+	return out
 }

@@ -60,7 +60,7 @@ func parse(raw string) (*token, error) {
 	if crit, ok := t.header["crit"]; ok {
 		var names []string
 		if json.Unmarshal(crit, &names) != nil || len(names) == 0 {
-			return nil, reason.New(reason.TokenMalformed, "the token header's crit must be a non-empty array of names (RFC 7515 §4.1.11)")
+			return nil, reason.New(reason.TokenMalformed, "the token header's crit must be a non-empty array of names (RFC 7515 section 4.1.11)")
 		}
 		return nil, reason.New(reason.TokenMalformed, "the token header marks %s critical, which authgate does not understand", sanitize(strings.Join(names, ","), 60))
 	}
@@ -192,4 +192,22 @@ func fmtList(list []string) string {
 		quoted[i] = "'" + sanitize(s, 80) + "'"
 	}
 	return fmt.Sprintf("[%s]", strings.Join(quoted, ", "))
+}
+
+// Decoded is a token's header and claims, NOT verified: for inspection
+// tools (`authgate jwt inspect`, the doctor), never for decisions.
+type Decoded struct {
+	Header map[string]json.RawMessage
+	Claims map[string]json.RawMessage
+	// Signed reports whether the token has a non-empty signature part.
+	Signed bool
+}
+
+// Decode splits and decodes raw without verifying anything.
+func Decode(raw string) (*Decoded, error) {
+	t, err := parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &Decoded{Header: t.header, Claims: t.claims, Signed: t.signature != ""}, nil
 }

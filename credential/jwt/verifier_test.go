@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,29 +49,7 @@ func testKeys(t testing.TB) {
 }
 
 // jwksOf renders public keys as a JWK Set.
-func jwksOf(t testing.TB, keys map[string]any) []byte {
-	var set struct {
-		Keys []map[string]string `json:"keys"`
-	}
-	enc := base64.RawURLEncoding.EncodeToString
-	for kid, k := range keys {
-		switch pk := k.(type) {
-		case *rsa.PublicKey:
-			set.Keys = append(set.Keys, map[string]string{"kty": "RSA", "kid": kid, "use": "sig",
-				"n": enc(pk.N.Bytes()), "e": enc(big.NewInt(int64(pk.E)).Bytes())})
-		case *ecdsa.PublicKey:
-			b, _ := pk.Bytes()
-			set.Keys = append(set.Keys, map[string]string{"kty": "EC", "kid": kid, "crv": "P-256",
-				"x": enc(b[1:33]), "y": enc(b[33:])})
-		case ed25519.PublicKey:
-			set.Keys = append(set.Keys, map[string]string{"kty": "OKP", "kid": kid, "crv": "Ed25519", "x": enc(pk)})
-		default:
-			t.Fatalf("jwksOf: %T", k)
-		}
-	}
-	b, _ := json.Marshal(set)
-	return b
-}
+func jwksOf(_ testing.TB, keys map[string]any) []byte { return PublicJWKS(keys) }
 
 // jwksServer serves a swappable key set on loopback; down makes it fail.
 type jwksServer struct {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authgate/authgate/internal/demo"
+)
+
+func demoCmd() *cobra.Command {
+	var opts demo.Options
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run a gateway, a demo API and a demo issuer on embedded defaults",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			opts.Logger = newLogger("info")
+			d, err := demo.Start(ctx, opts)
+			if err != nil {
+				return err
+			}
+			printDemo(cmd.OutOrStdout(), d)
+			<-ctx.Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8080", "gateway address")
+	cmd.Flags().StringVar(&opts.StateDir, "state", ".authgate-demo", "folder for demo.json, tokens and the signing key")
+	return cmd
+}
+
+func printDemo(w io.Writer, d *demo.Demo) {
+	f := d.File
+	tokens := filepath.Join(d.StateDir, "tokens")
+	fmt.Fprintf(w, `authgate demo is running
+  gateway    %s   (issuer %s, audience %s)
+  jwks       %s
+  demo.json  %s
+  config     %s
+Access log lines (JSON) go to stderr. Ctrl-C stops the demo.
+
+Paste any of these; the comment says what you will get:
+
+`, f.URL, f.Issuer, f.Audience, f.JWKSURL, filepath.Join(d.StateDir, "demo.json"), f.ConfigFile)
+	for _, c := range demo.Cases {
+		outcome := fmt.Sprintf("%d", c.Status)
+		if c.Reason != "" {
+			outcome += " " + string(c.Reason)
+		}
+		who := "no credentials"
+		if c.Token != "" {
+			who = "token " + c.Token
+		}
+		fmt.Fprintf(w, "# %s %s with %s -> %s\n", c.Method, c.Path, who, outcome)
+		var parts []string
+		parts = append(parts, "curl -i")
+		if c.Method != "GET" {
+			parts = append(parts, "-X "+c.Method)
+		}
+		if c.Token != "" {
+			parts = append(parts, fmt.Sprintf(`-H "Authorization: Bearer $(cat %s)"`, filepath.Join(tokens, c.Token)))
+		}
+		parts = append(parts, f.URL+c.Path)
+		fmt.Fprintln(w, strings.Join(parts, " "))
+	}
+	fmt.Fprintf(w, "\n# Decode a token (nothing is verified, nothing leaves this machine):\n%s jwt inspect \"$(cat %s)\"\n",
+		selfName(), filepath.Join(tokens, "expired"))
+}

@@ -1,0 +1,33 @@
+// Command authgate is an authentication gateway for HTTP APIs that always
+// says why a request was refused. See README.md.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "authgate",
+		Short:         "Authentication gateway for HTTP APIs that always says why",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), versionCmd())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "authgate:", err)
+		os.Exit(1)
+	}
+}
+
+// selfName is how the user should invoke this binary in printed commands.
+func selfName() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/authgate"
+	}
+	return "authgate"
+}

@@ -1,0 +1,289 @@
+// Package demo runs authgate on embedded defaults: a gateway, an
+// in-process upstream that also serves a demo issuer's JWKS, and a set of
+// tokens, one per interesting outcome, written to a state folder.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/reason"
+)
+
+// Audience is the demo API's audience.
+const Audience = "demo-api"
+
+// Case is one demo request and the answer it gets.
+type Case struct {
+	Token  string // key in File.Tokens; "" sends no credentials
+	Method string
+	Path   string
+	Status int
+	Reason reason.Code // "" for a success
+}
+
+// Cases are printed by the demo and checked by its test.
+var Cases = []Case{
+	{Token: "valid", Method: "GET", Path: "/v1/data", Status: 200},
+	{Token: "valid", Method: "POST", Path: "/v1/data", Status: 201},
+	{Token: "", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.CredentialsMissing},
+	{Token: "expired", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenExpired},
+	{Token: "not_yet_valid", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenNotYetValid},
+	{Token: "wrong_audience", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenAudienceMismatch},
+	{Token: "wrong_issuer", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenIssuerUntrusted},
+	{Token: "bad_signature", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenSignatureInvalid},
+	{Token: "insufficient_scope", Method: "POST", Path: "/v1/data", Status: 403, Reason: reason.InsufficientScope},
+	{Token: "", Method: "GET", Path: "/public", Status: 200},
+}
+
+// File is demo.json.
+type File struct {
+	URL            string            `json:"url"`
+	Issuer         string            `json:"issuer"`
+	Audience       string            `json:"audience"`
+	JWKSURL        string            `json:"jwks_url"`
+	SigningKeyFile string            `json:"signing_key_file"`
+	ConfigFile     string            `json:"config_file"`
+	Tokens         map[string]string `json:"tokens"`
+}
+
+// Options configure Run.
+type Options struct {
+	Listen   string // default 127.0.0.1:8080
+	StateDir string // default ./.authgate-demo
+	Logger   *slog.Logger
+}
+
+// Demo is a running demo.
+type Demo struct {
+	File     File
+	StateDir string
+	servers  []*http.Server
+}
+
+const configTemplate = `# Written by 'authgate demo'. The upstream named here runs inside the demo
+# process, so this file serves as an example rather than a standalone setup.
+listen: %[1]s
+realm: demo
+detail: full
+issuers:
+  - name: demo
+    issuer: %[2]s
+    audiences: [%[3]s]
+    algorithms: [RS256]
+    jwks_url: %[2]s/.well-known/jwks.json
+    required_type: at+jwt
+routes:
+  - name: jwks
+    path: /.well-known/jwks.json
+    methods: [GET]
+    public: true
+    upstream: %[4]s
+  - name: public
+    path: /public
+    methods: [GET]
+    public: true
+    upstream: %[4]s
+  - name: data-read
+    path: /v1/data
+    methods: [GET]
+    scopes_all: [read]
+    upstream: %[4]s
+  - name: data-write
+    path: /v1/data
+    methods: [POST]
+    scopes_all: [write]
+    upstream: %[4]s
+`
+
+// Start runs the demo until ctx ends; Wait blocks until then.
+func Start(ctx context.Context, opts Options) (*Demo, error) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:8080"
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = ".authgate-demo"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(filepath.Join(opts.StateDir, "tokens"), 0o700); err != nil {
+		return nil, fmt.Errorf("demo state folder: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("demo gateway: %w", err)
+	}
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("demo upstream: %w", err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	d := &Demo{StateDir: opts.StateDir}
+	base := "http://" + ln.Addr().String()
+	d.File = File{URL: base, Issuer: base, Audience: Audience, JWKSURL: base + "/.well-known/jwks.json",
+		SigningKeyFile: filepath.Join(opts.StateDir, "signing-key.pem"),
+		ConfigFile:     filepath.Join(opts.StateDir, "authgate.yaml")}
+	if err := d.writeState(key); err != nil {
+		return nil, err
+	}
+	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String())
+	if err := os.WriteFile(d.File.ConfigFile, []byte(yaml), 0o600); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(d.File.ConfigFile, []byte(yaml), func(string) (string, bool) { return "", false })
+	if err != nil {
+		return nil, fmt.Errorf("demo configuration: %w", err)
+	}
+	cfg.Issuers[0].JWKSMinRefetch = time.Second
+	g, err := gateway.New(cfg, gateway.Options{Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	up := &http.Server{Handler: upstream(&key.PublicKey), ReadHeaderTimeout: 5 * time.Second}
+	gw := gateway.NewServer(cfg, g.Handler())
+	d.servers = []*http.Server{up, gw}
+	go up.Serve(upLn)
+	go gw.Serve(ln)
+	g.Start(ctx)
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, s := range d.servers {
+			s.Shutdown(shut)
+		}
+	}()
+	return d, nil
+}
+
+// writeState writes the signing key, the tokens and demo.json.
+func (d *Demo) writeState(key *rsa.PrivateKey) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := writeFile(d.File.SigningKeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+		return err
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	d.File.Tokens, err = mintTokens(d.File.Issuer, key, other)
+	if err != nil {
+		return err
+	}
+	for name, tok := range d.File.Tokens {
+		if err := writeFile(filepath.Join(d.StateDir, "tokens", name), []byte(tok)); err != nil {
+			return err
+		}
+	}
+	doc, _ := json.MarshalIndent(d.File, "", "  ")
+	return writeFile(filepath.Join(d.StateDir, "demo.json"), append(doc, '\n'))
+}
+
+// writeFile writes data readable by the owner only, replacing any older file.
+func writeFile(path string, data []byte) error {
+	os.Remove(path)
+	return os.WriteFile(path, data, 0o600)
+}
+
+// KeyID is the kid of the demo signing key.
+const KeyID = "demo-1"
+
+func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, error) {
+	now := time.Now()
+	claims := func(change map[string]any) map[string]any {
+		c := map[string]any{"iss": issuer, "aud": Audience, "sub": "demo-user", "client_id": "demo-client",
+			"scope": "read write", "iat": now.Unix(), "exp": now.Add(12 * time.Hour).Unix(), "jti": newJTI()}
+		for k, v := range change {
+			c[k] = v
+		}
+		return c
+	}
+	header := map[string]any{"kid": KeyID, "typ": "at+jwt"}
+	specs := map[string]struct {
+		key    *rsa.PrivateKey
+		claims map[string]any
+	}{
+		"valid":              {key, claims(nil)},
+		"expired":            {key, claims(map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})},
+		"not_yet_valid":      {key, claims(map[string]any{"nbf": now.Add(10 * time.Minute).Unix()})},
+		"wrong_audience":     {key, claims(map[string]any{"aud": "other-api"})},
+		"wrong_issuer":       {key, claims(map[string]any{"iss": issuer + "/"})},
+		"bad_signature":      {other, claims(nil)},
+		"insufficient_scope": {key, claims(map[string]any{"scope": "read"})},
+	}
+	out := map[string]string{}
+	for name, s := range specs {
+		tok, err := jwt.Sign("RS256", s.key, header, s.claims)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = tok
+	}
+	return out, nil
+}
+
+func newJTI() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}
+
+// upstream is the demo API behind the gateway; it trusts the identity
+// headers the gateway sets, and publishes the demo issuer's JWKS.
+func upstream(pub *rsa.PublicKey) http.Handler {
+	jwks := jwt.PublicJWKS(map[string]any{KeyID: pub})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		w.Write(jwks)
+	})
+	reply := func(w http.ResponseWriter, status int, v map[string]any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /public", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, map[string]any{"message": "public data, no credentials needed"})
+	})
+	mux.HandleFunc("GET /v1/data", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, map[string]any{"data": []string{"alpha", "beta"},
+			"subject": r.Header.Get("X-Authgate-Subject"), "scopes": r.Header.Get("X-Authgate-Scopes")})
+	})
+	mux.HandleFunc("POST /v1/data", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 201, map[string]any{"created": true, "subject": r.Header.Get("X-Authgate-Subject")})
+	})
+	return mux
+}
+
+// Close stops the demo's servers at once.
+func (d *Demo) Close() error {
+	var errs []error
+	for _, s := range d.servers {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
