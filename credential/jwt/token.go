@@ -6,12 +6,16 @@
 package jwt
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/reason"
 )
@@ -87,9 +91,11 @@ func decodePart(name, part string, into *map[string]json.RawMessage) error {
 	if len(data) == 0 || data[0] != '{' {
 		return reason.New(reason.TokenMalformed, "the token %s is not a JSON object", name)
 	}
-	if err := json.Unmarshal(data, into); err != nil {
+	m, err := decodeObject(data)
+	if err != nil {
 		return reason.New(reason.TokenMalformed, "the token %s is not valid JSON", name)
 	}
+	*into = m
 	return nil
 }
 
@@ -99,11 +105,21 @@ func stringMember(m map[string]json.RawMessage, name, where string) (string, err
 	if !ok {
 		return "", nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, ok := jsonString(raw)
+	if !ok {
 		return "", reason.New(reason.TokenMalformed, "the token %s member %s is not a string", where, name)
 	}
 	return s, nil
+}
+
+// jsonString decodes a JSON string value, without reflection when it has
+// no escapes (the common case).
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
 }
 
 // numericDate reads an optional NumericDate claim (RFC 7519 §2: a JSON
@@ -113,8 +129,10 @@ func (t *token) numericDate(name string) (time.Time, bool, error) {
 	if !ok {
 		return time.Time{}, false, nil
 	}
-	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil {
+	// A RawMessage is valid JSON, so one starting with a digit or '-' is a
+	// JSON number, which ParseFloat reads exactly.
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') || err != nil && !errors.Is(err, strconv.ErrRange) {
 		return time.Time{}, true, reason.New(reason.TokenMalformed, "the %s claim is not a number (NumericDate, seconds since 1970)", name)
 	}
 	if math.IsNaN(f) || f < 0 || f > maxNumericDate {
@@ -130,8 +148,7 @@ func (t *token) stringOrList(name string) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
+	if one, ok := jsonString(raw); ok {
 		return []string{one}, nil
 	}
 	var many []string
@@ -145,8 +162,8 @@ func (t *token) stringOrList(name string) ([]string, error) {
 // (array or string).
 func (t *token) scopes() ([]string, error) {
 	if raw, ok := t.claims["scope"]; ok {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, ok := jsonString(raw)
+		if !ok {
 			return nil, reason.New(reason.TokenMalformed, "the scope claim is not a space-separated string")
 		}
 		return strings.Fields(s), nil

@@ -1,0 +1,99 @@
+package credential
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/authgate/authgate/reason"
+)
+
+func codeOf(err error) reason.Code {
+	if err == nil {
+		return ""
+	}
+	return reason.From(err).Code
+}
+
+func TestAuthorizationFormat(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"
+	tests := []struct {
+		name   string
+		values []string
+		want   reason.Code
+	}{
+		{"none", nil, reason.CredentialsMissing},
+		{"good", []string{"Bearer " + jwt}, ""},
+		{"opaque with padding", []string{"Bearer 2YotnFZFEjr1zCsicMWpAA=="}, ""},
+		{"two headers", []string{"Bearer a", "Bearer b"}, reason.HeaderMalformed},
+		{"empty", []string{"   "}, reason.HeaderMalformed},
+		{"no scheme", []string{jwt}, reason.HeaderMalformed},
+		{"scheme only", []string{"Bearer"}, reason.HeaderMalformed},
+		{"double space", []string{"Bearer  " + jwt}, reason.HeaderMalformed},
+		{"repeated scheme", []string{"Bearer bearer " + jwt}, reason.HeaderMalformed},
+		{"inner space", []string{"Bearer ab cd"}, reason.HeaderMalformed},
+		{"quoted", []string{`Bearer "` + jwt + `"`}, reason.HeaderMalformed},
+		{"single-quoted", []string{`Bearer '` + jwt + `'`}, reason.HeaderMalformed},
+		{"newline", []string{"Bearer " + jwt + "\n"}, reason.HeaderMalformed},
+		{"zero-width space", []string{"Bearer " + jwt + "\u200b"}, reason.HeaderMalformed},
+		{"comma", []string{"Bearer a,b"}, reason.HeaderMalformed},
+		{"$(...)", []string{`Bearer $(echo -n "u:p" | base64)`}, reason.CredentialPlaceholder},
+		{"${VAR}", []string{"Bearer ${API_TOKEN}"}, reason.CredentialPlaceholder},
+		{"$VAR", []string{"Bearer $TOKEN"}, reason.CredentialPlaceholder},
+		{"%VAR%", []string{"Bearer %TOKEN%"}, reason.CredentialPlaceholder},
+		{"<token>", []string{"Bearer <token>"}, reason.CredentialPlaceholder},
+		{"{{token}}", []string{"Bearer {{token}}"}, reason.CredentialPlaceholder},
+		{"YOUR_", []string{"Bearer YOUR_VALID_ACCESS_TOKEN"}, reason.CredentialPlaceholder},
+		{"your-api-key", []string{"Bearer your-api-key-here"}, reason.CredentialPlaceholder},
+		{"ACCESS_TOKEN", []string{"Bearer ACCESS_TOKEN"}, reason.CredentialPlaceholder},
+		{"undefined", []string{"Bearer undefined"}, reason.CredentialPlaceholder},
+		{"null", []string{"Bearer null"}, reason.CredentialPlaceholder},
+		{"swagger string", []string{"Bearer string"}, reason.CredentialPlaceholder},
+		{"masked", []string{"Bearer ********"}, reason.CredentialPlaceholder},
+		{"real upper-case key", []string{"Bearer AKIAIOSFODNN7EXAMPLE"}, ""},
+		{"real key with KEY inside", []string{"Bearer 9F2KEYZ8W1Q0JX4TOKEN7"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for _, v := range tt.values {
+				h.Add("Authorization", v)
+			}
+			p, err := FromAuthorization(h)
+			if err == nil {
+				err = CheckFormat(p)
+			}
+			if got := codeOf(err); got != tt.want {
+				t.Fatalf("reason %q, want %q (%v)", got, tt.want, err)
+			}
+		})
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	f := NewFingerprinter([]byte("k"))
+	a, b := f.Of("secret-one"), f.Of("secret-two")
+	if len(a) != 12 || a == b || a != f.Of("secret-one") {
+		t.Fatalf("fingerprints %q %q", a, b)
+	}
+	if NewFingerprinter([]byte("other")).Of("secret-one") == a {
+		t.Fatal("fingerprint does not depend on the key")
+	}
+}
+
+func FuzzAuthorization(f *testing.F) {
+	f.Add("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln")
+	f.Add("Basic dTpw")
+	f.Add(`Bearer "x"`)
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{"Authorization": {v}}
+		p, err := FromAuthorization(h)
+		if err == nil {
+			err = CheckFormat(p)
+		}
+		if err != nil {
+			if c := codeOf(err); c != reason.HeaderMalformed && c != reason.CredentialPlaceholder {
+				t.Fatalf("unexpected reason %s for %q", c, v)
+			}
+		}
+	})
+}

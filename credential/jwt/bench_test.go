@@ -1,0 +1,90 @@
+package jwt
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"math/big"
+	"strings"
+	"testing"
+)
+
+// BenchmarkVerify compares, per algorithm, the raw crypto/* verification
+// of a token's signature with authgate's whole verification of the same
+// token (parse, issuer, key lookup, signature, claims), cache off. The
+// ratio authgate/raw is the library overhead.
+func BenchmarkVerify(b *testing.B) {
+	testKeys(b)
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	cases := []struct {
+		alg  string
+		priv any
+		key  Key
+		raw  func(input string, sig []byte) bool
+	}{
+		{"RS256", rsaKey, Key{ID: "k", Public: &rsaKey.PublicKey}, func(input string, sig []byte) bool {
+			h := sha256.Sum256([]byte(input))
+			return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, h[:], sig) == nil
+		}},
+		{"ES256", ecKey, Key{ID: "k", Public: &ecKey.PublicKey}, func(input string, sig []byte) bool {
+			h := sha256.Sum256([]byte(input))
+			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+			return ecdsa.Verify(&ecKey.PublicKey, h[:], r, s)
+		}},
+		{"EdDSA", edKey, Key{ID: "k", Public: edPub}, func(input string, sig []byte) bool {
+			return ed25519.Verify(edPub, []byte(input), sig)
+		}},
+		{"HS256", secret, Key{ID: "k", Secret: secret}, func(input string, sig []byte) bool {
+			m := hmac.New(sha256.New, secret)
+			m.Write([]byte(input))
+			return hmac.Equal(m.Sum(nil), sig)
+		}},
+	}
+	for _, c := range cases {
+		tok := mustSign(b, c.alg, c.priv, map[string]any{"kid": "k", "typ": "at+jwt"}, claims(nil))
+		i := strings.LastIndexByte(tok, '.')
+		input := tok[:i]
+		sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+		b.Run(c.alg+"/raw", func(b *testing.B) {
+			for b.Loop() {
+				if !c.raw(input, sig) {
+					b.Fatal("raw verify failed")
+				}
+			}
+		})
+		v := newVerifier(b, &Issuer{Name: "b", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{c.alg},
+			Keys: NewStaticKeys([]Key{c.key}), RequiredType: "at+jwt", RequireExp: true, Leeway: 30})
+		b.Run(c.alg+"/authgate", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := v.Verify(context.Background(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCacheHit is a repeated token served from the verified-token cache.
+func BenchmarkCacheHit(b *testing.B) {
+	testKeys(b)
+	v, err := New([]*Issuer{{Name: "b", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+		Keys: NewStaticKeys([]Key{{ID: "k", Public: &rsaKey.PublicKey}}), RequireExp: true}}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := mustSign(b, "RS256", rsaKey, map[string]any{"kid": "k"}, claims(nil))
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

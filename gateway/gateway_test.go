@@ -1,0 +1,398 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/reason"
+)
+
+const issuerURL = "https://issuer.test"
+
+var (
+	keyOnce sync.Once
+	signKey *rsa.PrivateKey
+)
+
+func signingKey() *rsa.PrivateKey {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		signKey = k
+	})
+	return signKey
+}
+
+// env is a gateway on loopback with a real upstream and a real JWKS server.
+type env struct {
+	t        *testing.T
+	gw       *httptest.Server
+	upstream *httptest.Server
+	jwksDown atomic.Bool
+	logs     *syncBuffer
+	// seen is the last request the upstream received.
+	seen atomic.Pointer[http.Request]
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const testConfig = `
+realm: api
+detail: %s
+fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
+issuers:
+  - name: main
+    issuer: https://issuer.test
+    audiences: [api]
+    jwks_url: %s
+    jwks_min_refetch: 1s
+routes:
+  - {name: public, path: /public/*, public: true, upstream: "%[3]s"}
+  - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "%[3]s"}
+  - {name: write, path: /v1/data, methods: [POST], scopes_all: [write], upstream: "%[3]s"}
+  - {name: any, path: "/v1/reports/{id}", scopes_any: [reports, admin], upstream: "%[3]s", forward_authorization: true}
+  - {name: slow, path: /slow, upstream: "%[3]s", upstream_timeout: 200ms}
+  - {name: dead, path: /dead, upstream: "%[4]s"}
+`
+
+func newEnv(t *testing.T, detail string) *env {
+	t.Helper()
+	e := &env{t: t, logs: &syncBuffer{}}
+	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.jwksDown.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		w.Write(jwks)
+	}))
+	t.Cleanup(js.Close)
+	e.upstream = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.seen.Store(r)
+		if r.URL.Path == "/slow" {
+			time.Sleep(time.Second)
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "upstream:"+r.URL.Path)
+	}))
+	t.Cleanup(e.upstream.Close)
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadURL := "http://" + dead.Addr().String()
+	dead.Close()
+	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL)
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g.Start(ctx)
+	e.gw = httptest.NewServer(g.Handler())
+	t.Cleanup(e.gw.Close)
+	return e
+}
+
+func token(t testing.TB, change map[string]any) string {
+	c := map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read",
+		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	for k, v := range change {
+		c[k] = v
+	}
+	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+type result struct {
+	status     int
+	header     http.Header
+	problem    Problem
+	challenges []challenge.Challenge
+	body       string
+}
+
+func (e *env) do(method, path string, headers ...string) result {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.gw.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	r := result{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	if resp.Header.Get("Content-Type") == "application/problem+json" {
+		if err := json.Unmarshal(body, &r.problem); err != nil {
+			e.t.Fatalf("problem body: %v", err)
+		}
+		if r.problem.Status != resp.StatusCode {
+			e.t.Fatalf("problem status %d != HTTP status %d", r.problem.Status, resp.StatusCode)
+		}
+		if r.problem.RequestID != resp.Header.Get("Request-Id") || r.problem.RequestID == "" {
+			e.t.Fatalf("request id: body %q header %q", r.problem.RequestID, resp.Header.Get("Request-Id"))
+		}
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			e.t.Fatalf("Cache-Control = %q", resp.Header.Get("Cache-Control"))
+		}
+	}
+	r.challenges, err = challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
+	if err != nil {
+		e.t.Fatalf("WWW-Authenticate does not parse: %v", err)
+	}
+	return r
+}
+
+func bearerParam(r result, name string) (string, bool) {
+	for _, c := range r.challenges {
+		if strings.EqualFold(c.Scheme, "Bearer") {
+			return c.Get(name)
+		}
+	}
+	return "", false
+}
+
+func TestRejections(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	good := token(t, nil)
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		headers  []string
+		status   int
+		reason   reason.Code
+		errParam string // RFC 6750 error in the Bearer challenge; "-" none
+		scope    string
+	}{
+		{"no credentials", "GET", "/v1/data", nil, 401, reason.CredentialsMissing, "-", ""},
+		{"valid", "GET", "/v1/data", []string{"Authorization", "Bearer " + good}, 200, "", "", ""},
+		{"lower-case bearer", "GET", "/v1/data", []string{"Authorization", "bearer " + good}, 200, "", "", ""},
+		{"upper-case BEARER", "GET", "/v1/data", []string{"Authorization", "BEARER " + good}, 200, "", "", ""},
+		{"two Authorization headers", "GET", "/v1/data", []string{"Authorization", "Bearer " + good, "Authorization", "Bearer " + good}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"Basic on a bearer route", "GET", "/v1/data", []string{"Authorization", "Basic YWxpY2U6cHc="}, 401, reason.SchemeUnsupported, "-", ""},
+		{"Bearer Bearer", "GET", "/v1/data", []string{"Authorization", "Bearer Bearer " + good}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"double space", "GET", "/v1/data", []string{"Authorization", "Bearer  " + good}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"quoted token", "GET", "/v1/data", []string{"Authorization", `Bearer "` + good + `"`}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"empty token", "GET", "/v1/data", []string{"Authorization", "Bearer"}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"bare JWT without scheme", "GET", "/v1/data", []string{"Authorization", good}, 400, reason.HeaderMalformed, "invalid_request", ""},
+		{"placeholder", "GET", "/v1/data", []string{"Authorization", "Bearer YOUR_VALID_ACCESS_TOKEN"}, 401, reason.CredentialPlaceholder, "invalid_token", ""},
+		{"unexpanded shell", "GET", "/v1/data", []string{"Authorization", "Bearer $(cat token.txt)"}, 401, reason.CredentialPlaceholder, "invalid_token", ""},
+		{"undefined", "GET", "/v1/data", []string{"Authorization", "Bearer undefined"}, 401, reason.CredentialPlaceholder, "invalid_token", ""},
+		{"expired", "GET", "/v1/data", []string{"Authorization", "Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})}, 401, reason.TokenExpired, "invalid_token", ""},
+		{"16 KiB token", "GET", "/v1/data", []string{"Authorization", "Bearer " + strings.Repeat("a", 16<<10)}, 401, reason.TokenTooLarge, "invalid_token", ""},
+		{"insufficient scope", "POST", "/v1/data", []string{"Authorization", "Bearer " + good}, 403, reason.InsufficientScope, "insufficient_scope", "write"},
+		{"any-of scopes missing", "GET", "/v1/reports/7", []string{"Authorization", "Bearer " + good}, 403, reason.InsufficientScope, "insufficient_scope", "reports admin"},
+		{"any-of scopes held", "GET", "/v1/reports/7", []string{"Authorization", "Bearer " + token(t, map[string]any{"scope": "admin"})}, 200, "", "", ""},
+		{"public", "GET", "/public/x", nil, 200, "", "", ""},
+		{"public with junk credentials", "GET", "/public/x", []string{"Authorization", "Bearer junk"}, 200, "", "", ""},
+		{"no route", "GET", "/nowhere", nil, 404, reason.RouteNotFound, "-", ""},
+		{"wrong method", "DELETE", "/v1/data", nil, 404, reason.RouteNotFound, "-", ""},
+		{"dot segment", "GET", "/public/../v1/data", nil, 400, reason.PathMalformed, "-", ""},
+		{"encoded dot segment", "GET", "/public/%2e%2e/v1/data", nil, 400, reason.PathMalformed, "-", ""},
+		{"encoded slash", "GET", "/public%2f..%2fv1/data", nil, 400, reason.PathMalformed, "-", ""},
+		{"upstream unreachable", "GET", "/dead", []string{"Authorization", "Bearer " + good}, 502, reason.UpstreamUnreachable, "-", ""},
+		{"upstream timeout", "GET", "/slow", []string{"Authorization", "Bearer " + good}, 504, reason.UpstreamTimeout, "-", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			r := e.do(tt.method, tt.path, tt.headers...)
+			if r.status != tt.status || string(tt.reason) != r.problem.Reason {
+				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
+			}
+			if r.status == 401 && len(r.challenges) == 0 {
+				t.Fatal("a 401 without WWW-Authenticate")
+			}
+			errParam, has := bearerParam(r, "error")
+			switch {
+			case tt.errParam == "-" && has:
+				t.Fatalf("challenge carries error=%q, want none", errParam)
+			case tt.errParam != "-" && tt.errParam != "" && errParam != tt.errParam:
+				t.Fatalf("error param %q, want %q", errParam, tt.errParam)
+			}
+			if tt.errParam != "-" && tt.errParam != "" {
+				if desc, _ := bearerParam(r, "error_description"); strings.ContainsAny(desc, "\"\\") || desc == "" {
+					t.Fatalf("error_description %q", desc)
+				}
+			}
+			if scope, _ := bearerParam(r, "scope"); scope != tt.scope {
+				t.Fatalf("scope param %q, want %q", scope, tt.scope)
+			}
+			if r.status < 300 && !strings.HasPrefix(r.body, "upstream:") {
+				t.Fatalf("body %q did not come from the upstream", r.body)
+			}
+		})
+	}
+}
+
+func TestDetailLevels(t *testing.T) {
+	expired := token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	for _, level := range []string{DetailReason, DetailNone} {
+		t.Run(level, func(t *testing.T) {
+			e := newEnv(t, level)
+			r := e.do("GET", "/v1/data", "Authorization", "Bearer "+expired)
+			if r.status != 401 || r.problem.Detail != "" {
+				t.Fatalf("status %d detail %q", r.status, r.problem.Detail)
+			}
+			if errParam, _ := bearerParam(r, "error"); errParam != "invalid_token" {
+				t.Fatalf("error param %q: challenges must stay correct at every detail level", errParam)
+			}
+			wantReason := map[string]string{DetailReason: "token_expired", DetailNone: ""}[level]
+			if r.problem.Reason != wantReason {
+				t.Fatalf("reason %q, want %q", r.problem.Reason, wantReason)
+			}
+			_, hasDesc := bearerParam(r, "error_description")
+			if level == DetailNone && hasDesc {
+				t.Fatal("detail none still sent error_description")
+			}
+			if !strings.Contains(e.logs.String(), "token expired") {
+				t.Fatal("the log lost the full detail")
+			}
+		})
+	}
+}
+
+func TestIdentityHeadersAndAuthorizationForwarding(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	good := token(t, map[string]any{"scope": "read reports"})
+	spoof := []string{"Authorization", "Bearer " + good, "X-Authgate-Subject", "root", "x-authgate-scopes", "admin",
+		"X-Authgate-Extra", "1", "Connection", "X-Authgate-Subject"}
+	r := e.do("GET", "/v1/data", spoof...)
+	if r.status != 200 {
+		t.Fatalf("status %d %s", r.status, r.problem.Detail)
+	}
+	seen := e.seen.Load()
+	if got := seen.Header.Get("X-Authgate-Subject"); got != "alice" {
+		t.Fatalf("upstream saw subject %q", got)
+	}
+	if got := seen.Header.Get("X-Authgate-Scopes"); got != "read reports" {
+		t.Fatalf("upstream saw scopes %q", got)
+	}
+	if seen.Header.Get("X-Authgate-Extra") != "" {
+		t.Fatal("a client-sent identity header reached the upstream")
+	}
+	if seen.Header.Get("X-Authgate-Issuer") != issuerURL || !strings.HasPrefix(seen.Header.Get("X-Authgate-Credential"), "jwt:") {
+		t.Fatalf("issuer/credential headers: %v", seen.Header)
+	}
+	if seen.Header.Get("Authorization") != "" {
+		t.Fatal("Authorization forwarded on a route that strips it")
+	}
+	if seen.Header.Get("Request-Id") != r.header.Get("Request-Id") {
+		t.Fatal("upstream did not get the request id")
+	}
+	// forward_authorization: true keeps it.
+	e.do("GET", "/v1/reports/1", "Authorization", "Bearer "+good)
+	if e.seen.Load().Header.Get("Authorization") != "Bearer "+good {
+		t.Fatal("Authorization not forwarded on a route that keeps it")
+	}
+	// A public route never carries identity, whatever the client sends.
+	e.do("GET", "/public/a", "X-Authgate-Subject", "root")
+	if e.seen.Load().Header.Get("X-Authgate-Subject") != "" {
+		t.Fatal("spoofed subject reached a public upstream")
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	r := e.do("GET", "/v1/data", "Request-Id", "abc-123.x")
+	if r.header.Get("Request-Id") != "abc-123.x" {
+		t.Fatalf("well-formed incoming id not reused: %q", r.header.Get("Request-Id"))
+	}
+	for _, bad := range []string{"has space", strings.Repeat("a", 200), "a\"b"} {
+		r := e.do("GET", "/v1/data", "Request-Id", bad)
+		if got := r.header.Get("Request-Id"); got == bad || len(got) != 26 {
+			t.Fatalf("malformed id %q: got %q", bad, got)
+		}
+	}
+}
+
+func TestJWKSOutageIsNever401(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	good := token(t, nil)
+	if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+good); r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	e.jwksDown.Store(true)
+	if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, map[string]any{"jti": "x"})); r.status != 200 {
+		t.Fatalf("cached keys while JWKS down: %d %s", r.status, r.problem.Detail)
+	}
+}
+
+func TestJWKSDownAtStartIs503(t *testing.T) {
+	e := &env{}
+	_ = e
+	jwksDown := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer jwksDown.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	doc := fmt.Sprintf(testConfig, "full", jwksDown.URL, up.URL, up.URL)
+	cfg, err := config.Parse("t.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g.Start(ctx)
+	gw := httptest.NewServer(g.Handler())
+	defer gw.Close()
+	ev := &env{t: t, gw: gw}
+	r := ev.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
+	if r.status != 503 || r.problem.Reason != string(reason.AuthUnavailable) || r.header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %q Retry-After %q", r.status, r.problem.Reason, r.header.Get("Retry-After"))
+	}
+	if len(r.challenges) != 0 {
+		t.Fatal("a 503 carried a challenge: that blames the client's credentials")
+	}
+}

@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNoSecretInLogsOrResponses sends failing and succeeding requests whose
+// secrets are known and checks that no 8-character piece of any of them
+// appears in any log line or response (headers and body).
+func TestNoSecretInLogsOrResponses(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	good := token(t, map[string]any{"scope": "read write"})
+	secrets := []string{
+		good,
+		token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}),
+		token(t, map[string]any{"aud": "other"}),
+		token(t, map[string]any{"iss": issuerURL + "/"}),
+		token(t, map[string]any{"scope": "none"}),
+		"Zm9vYmFyOnN1cGVyLXNlY3JldC1wYXNzd29yZA==", // Basic foobar:super-secret-password
+		"sk_live_51HxQ2eKq8dRandomOpaqueKey00",
+		"YOUR_VALID_ACCESS_TOKEN",
+		"Qx7vN2pLw9TzR4mK8sJdF3hB",
+	}
+	tampered := good[:len(good)-6] + "AAAAAA"
+	secrets = append(secrets, tampered)
+	var transcript strings.Builder
+	record := func(r result) {
+		for name, values := range r.header {
+			transcript.WriteString(name + ": " + strings.Join(values, ", ") + "\n")
+		}
+		transcript.WriteString(r.body + "\n")
+	}
+	for _, s := range secrets[:5] {
+		record(e.do("GET", "/v1/data", "Authorization", "Bearer "+s))
+		record(e.do("POST", "/v1/data", "Authorization", "bearer "+s))
+		record(e.do("GET", "/v1/data", "Authorization", "Bearer Bearer "+s))
+	}
+	record(e.do("GET", "/v1/data", "Authorization", "Basic "+secrets[5]))
+	record(e.do("GET", "/v1/data", "Authorization", "Bearer "+secrets[6]))
+	record(e.do("GET", "/v1/data", "Authorization", "Bearer "+secrets[7]))
+	record(e.do("GET", "/v1/data", "Authorization", "Bearer "+tampered))
+	record(e.do("GET", "/v1/data", "Authorization", "Bearer "+good, "Authorization", "Bearer "+good))
+	record(e.do("GET", "/v1/data", "Authorization", `Bearer "`+good+`"`))
+	record(e.do("GET", "/dead", "Authorization", "Bearer "+good))
+	logs := e.logs.String()
+	if strings.Count(logs, `"msg":"request"`) < 20 {
+		t.Fatalf("expected an access line per request, got:\n%s", logs)
+	}
+	all := logs + transcript.String()
+	for _, s := range secrets {
+		for i := 0; i+8 <= len(s); i++ {
+			if piece := s[i : i+8]; strings.Contains(all, piece) {
+				t.Fatalf("a piece of a secret (%q at %d of a %d-byte secret) appears in the logs or responses", piece, i, len(s))
+			}
+		}
+	}
+}

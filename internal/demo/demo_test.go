@@ -1,0 +1,92 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/reason"
+)
+
+// TestDemoCases starts the demo as `authgate demo` does and checks that
+// every printed case answers with its status, reason and challenge.
+func TestDemoCases(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	state := t.TempDir()
+	d, err := Start(ctx, Options{Listen: "127.0.0.1:0", StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	data, err := os.ReadFile(filepath.Join(state, "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f File
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"valid", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "bad_signature", "insufficient_scope"} {
+		if f.Tokens[name] == "" {
+			t.Fatalf("demo.json lacks token %q", name)
+		}
+	}
+	if f.URL == "" || f.Issuer == "" || f.Audience != Audience || f.JWKSURL == "" {
+		t.Fatalf("demo.json: %+v", f)
+	}
+	if st, err := os.Stat(f.SigningKeyFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("signing key file: %v %v", st, err)
+	}
+
+	for _, c := range Cases {
+		t.Run(c.Method+" "+c.Path+" "+c.Token, func(t *testing.T) {
+			req, _ := http.NewRequest(c.Method, f.URL+c.Path, nil)
+			if c.Token != "" {
+				req.Header.Set("Authorization", "Bearer "+f.Tokens[c.Token])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.Status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.Status, body)
+			}
+			if c.Reason == "" {
+				return
+			}
+			var p struct {
+				Reason string `json:"reason"`
+			}
+			json.Unmarshal(body, &p)
+			if p.Reason != string(c.Reason) {
+				t.Fatalf("reason %q, want %q", p.Reason, c.Reason)
+			}
+			cs, err := challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
+			if err != nil || len(cs) != 1 || !strings.EqualFold(cs[0].Scheme, "Bearer") {
+				t.Fatalf("challenges %+v %v", cs, err)
+			}
+			errParam, _ := cs[0].Get("error")
+			if want := reason.Lookup(c.Reason).BearerError; errParam != want {
+				t.Fatalf("error=%q, want %q", errParam, want)
+			}
+			if realm, _ := cs[0].Get("realm"); realm != "demo" {
+				t.Fatalf("realm %q", realm)
+			}
+			if c.Reason == reason.InsufficientScope {
+				if scope, _ := cs[0].Get("scope"); scope != "write" {
+					t.Fatalf("scope=%q, want write", scope)
+				}
+			}
+		})
+	}
+}
