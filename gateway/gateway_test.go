@@ -44,7 +44,7 @@ func signingKey() *rsa.PrivateKey {
 
 // env is a gateway on loopback with a real upstream and a real JWKS server.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	gw       *httptest.Server
 	upstream *httptest.Server
 	jwksDown atomic.Bool
@@ -89,7 +89,8 @@ routes:
   - {name: dead, path: /dead, upstream: "%[4]s"}
 `
 
-func newEnv(t *testing.T, detail string) *env {
+// newEnv starts the gateway; extra lines are appended to the configuration.
+func newEnv(t testing.TB, detail string, extra ...string) *env {
 	t.Helper()
 	e := &env{t: t, logs: &syncBuffer{}}
 	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
@@ -113,7 +114,7 @@ func newEnv(t *testing.T, detail string) *env {
 	dead, _ := net.Listen("tcp", "127.0.0.1:0")
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
-	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL)
+	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL) + strings.Join(extra, "\n")
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authgate/authgate/reason"
@@ -33,7 +34,8 @@ func newTransport(timeout time.Duration) *http.Transport {
 // remove or spoof them.
 func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forwardAuthorization bool) http.Handler {
 	return &httputil.ReverseProxy{
-		Transport: transport,
+		Transport:  transport,
+		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			ex := exchangeOf(pr.In)
 			pr.SetURL(target)
@@ -81,6 +83,14 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 	}
 	g.fail(w, ex, reason.New(reason.UpstreamUnreachable, "the upstream of route '%s' could not be reached", ex.route.Name))
 }
+
+// copyBuffers recycles the proxy's 32 KiB body-copy buffers.
+var copyBuffers = &bufferPool{pool: sync.Pool{New: func() any { return new([32 << 10]byte) }}}
+
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte  { return p.pool.Get().(*[32 << 10]byte)[:] }
+func (p *bufferPool) Put(b []byte) { p.pool.Put((*[32 << 10]byte)(b)) }
 
 // headerSafe drops control characters, which a header value cannot hold.
 func headerSafe(s string) string {
