@@ -11,6 +11,13 @@ import (
 )
 
 func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "authgate:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "authgate",
 		Short:         "Authentication gateway for HTTP APIs that always says why",
@@ -18,10 +25,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), versionCmd())
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "authgate:", err)
-		os.Exit(1)
-	}
+	return root
 }
 
 // selfName is how the user should invoke this binary in printed commands.

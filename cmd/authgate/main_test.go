@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestConfigCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte(`
+issuers:
+  - {name: a, issuer: "https://a", audiences: [api], jwks_url: "https://a/jwks"}
+routes:
+  - {name: r, path: /v1/*, upstream: "http://127.0.0.1:9"}
+`), 0o600)
+	out, err := run(t, "", "config", "check", "--config", good)
+	if err != nil || !strings.Contains(out, "ok (1 issuers, 1 routes)") {
+		t.Fatalf("good config: %q %v", out, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("routes:\n  - {name: r, path: /v1/*, upstream: \"http://127.0.0.1:9\", scopes: [x]}\n"), 0o600)
+	_, err = run(t, "", "config", "check", "--config", bad)
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:2: routes[0].scopes: unknown key") {
+		t.Fatalf("bad config: %v", err)
+	}
+}
+
+func TestMintThenInspect(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(dir, "k.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	tok, err := run(t, "", "jwt", "mint", "--key", keyFile, "--iss", "https://i", "--aud", "api", "--sub", "bob",
+		"--scope", "read", "--ttl", "-5m", "--claim", "tenant=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, strings.TrimSpace(tok), "jwt", "inspect", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"ES256"`, `"https://i"`, `tenant:    7`, "exp:", " ago)", "signature was not checked"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, tok[strings.LastIndex(tok, ".")+1:strings.LastIndex(tok, ".")+20]) {
+		t.Fatal("inspect printed the signature")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := run(t, "", "version")
+	if err != nil || !strings.HasPrefix(out, "authgate ") {
+		t.Fatalf("%q %v", out, err)
+	}
+}
