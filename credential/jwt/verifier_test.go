@@ -389,3 +389,17 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestJWKAlgMustMatchToken(t *testing.T) {
+	testKeys(t)
+	is := &Issuer{Name: "s", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256", "PS256"},
+		Keys: NewStaticKeys([]Key{{ID: "k1", Alg: "PS256", Public: &rsaKey.PublicKey}}), RequireExp: true}
+	v := newVerifier(t, is)
+	_, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil)))
+	if codeOf(err) != reason.TokenAlgorithmRejected {
+		t.Fatalf("RS256 token against a PS256 JWK: %v", err)
+	}
+	if _, err := v.Verify(context.Background(), mustSign(t, "PS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil))); err != nil {
+		t.Fatalf("PS256 token: %v", err)
+	}
+}
