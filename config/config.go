@@ -29,6 +29,14 @@ type Config struct {
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
 	// TokenCacheSize bounds the verified-token cache (0: default, -1: off).
 	TokenCacheSize int `yaml:"token_cache_size"`
+	// Environment this gateway serves (e.g. live, test); "" accepts all.
+	Environment string `yaml:"environment"`
+	// DataDir holds the embedded store.
+	DataDir string `yaml:"data_dir"`
+	// APIKeyHeaders are the headers an API key may arrive in.
+	APIKeyHeaders []string     `yaml:"api_key_headers"`
+	FailureLimit  FailureLimit `yaml:"failure_limit"`
+	Basic         BasicOpts    `yaml:"basic"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string     `yaml:"log_level"`
 	Issuers  []*Issuer  `yaml:"issuers"`
@@ -44,6 +52,20 @@ type ServerOpts struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+}
+
+// FailureLimit bounds failed authentications per credential and per
+// client address within Window.
+type FailureLimit struct {
+	PerCredential int           `yaml:"per_credential"`
+	PerClient     int           `yaml:"per_client"`
+	Window        time.Duration `yaml:"window"`
+}
+
+// BasicOpts tune Basic authentication.
+type BasicOpts struct {
+	CacheTTL      time.Duration `yaml:"cache_ttl"`
+	MaxConcurrent int           `yaml:"max_concurrent"`
 }
 
 // Issuer is one trusted JWT issuer with exactly one key source.
@@ -64,6 +86,10 @@ type Issuer struct {
 	SecretEncoding string `yaml:"secret_encoding"`
 
 	RequiredType    string         `yaml:"required_type"`
+	// Environment of this issuer's tokens; EnvironmentClaim, when set, names
+	// a claim whose value overrides it per token.
+	Environment      string `yaml:"environment"`
+	EnvironmentClaim string `yaml:"environment_claim"`
 	AllowMissingExp bool           `yaml:"allow_missing_exp"`
 	Leeway          *time.Duration `yaml:"leeway"`
 
@@ -81,6 +107,9 @@ type Route struct {
 	Schemes   []string `yaml:"schemes"`
 	ScopesAll []string `yaml:"scopes_all"`
 	ScopesAny []string `yaml:"scopes_any"`
+	// APIKeyQuery names a query parameter that may carry an API key; off
+	// when empty.
+	APIKeyQuery string `yaml:"api_key_query"`
 
 	Upstream             string        `yaml:"upstream"`
 	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`
@@ -97,12 +126,29 @@ func Default() *Config {
 		MaxTokenBytes:        8 << 10,
 		MaxHeaderBytes:       32 << 10,
 		LogLevel:             "info",
+		DataDir:              "./authgate-data",
+		APIKeyHeaders:        []string{"X-API-Key"},
+		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, Window: time.Minute},
+		Basic:                BasicOpts{CacheTTL: time.Minute},
 		Server: ServerOpts{
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			ShutdownTimeout:   15 * time.Second,
 		},
 	}
+}
+
+// NeedsStore reports whether a route accepts API keys or Basic, which
+// live in the store.
+func (c *Config) NeedsStore() bool {
+	for _, r := range c.Routes {
+		for _, s := range r.Schemes {
+			if s == "apikey" || s == "basic" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Issuer and route defaults, applied to zero values after decoding.

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/policy"
 )
@@ -35,6 +37,24 @@ func (c *Config) validate(at locate) error {
 		return at("max_header_bytes", "must be at least 1024")
 	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0:
 		return at("server", "timeouts must be positive")
+	}
+	if c.Environment != "" && !apikey.ValidEnvironment(c.Environment) {
+		return at("environment", "%q: use 1-16 lower-case letters and digits, starting with a letter", c.Environment)
+	}
+	if c.DataDir == "" {
+		return at("data_dir", "must not be empty")
+	}
+	c.DataDir = c.relative(c.DataDir)
+	for i, h := range c.APIKeyHeaders {
+		if !challenge.IsToken(h) || strings.EqualFold(h, "Authorization") {
+			return at(fmt.Sprintf("api_key_headers[%d]", i), "%q is not a usable header name", h)
+		}
+	}
+	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.Window <= 0 {
+		return at("failure_limit", "per_credential, per_client and window must be positive")
+	}
+	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 {
+		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent not negative")
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return at("listen", "%q is not host:port", c.Listen)
@@ -81,6 +101,9 @@ func (c *Config) validateIssuer(is *Issuer, p string, at locate) error {
 	}
 	if len(is.Audiences) == 0 {
 		return at(p, "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
+	}
+	if is.Environment != "" && !apikey.ValidEnvironment(is.Environment) {
+		return at(p+".environment", "%q: use 1-16 lower-case letters and digits", is.Environment)
 	}
 	if is.Leeway == nil {
 		lw := DefaultLeeway
@@ -181,13 +204,19 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 		}
 		for i, s := range r.Schemes {
 			s = strings.ToLower(s)
-			if s != string(policy.SchemeBearer) {
-				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (bearer)", s)
+			switch policy.Scheme(s) {
+			case policy.SchemeBearer:
+				if len(c.Issuers) == 0 {
+					return at(p+".schemes", "bearer needs at least one entry under issuers")
+				}
+			case policy.SchemeAPIKey, policy.SchemeBasic:
+			default:
+				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (bearer, apikey, basic)", s)
 			}
 			r.Schemes[i] = s
 		}
-		if len(c.Issuers) == 0 {
-			return at(p+".schemes", "bearer needs at least one entry under issuers")
+		if r.APIKeyQuery != "" && !slices.Contains(r.Schemes, string(policy.SchemeAPIKey)) {
+			return at(p+".api_key_query", "needs apikey among the route's schemes")
 		}
 	}
 	if r.Upstream == "" {

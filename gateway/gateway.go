@@ -16,9 +16,12 @@ import (
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
 )
 
 // Gateway is a configured pipeline. Create it with New, call Start to
@@ -32,6 +35,11 @@ type Gateway struct {
 	log         *slog.Logger
 	idPrefix    string
 	handler     http.Handler
+
+	apiKeyHeaders []string
+	keys          *apikey.Verifier
+	basic         *basic.Verifier
+	limiter       *failureLimiter
 }
 
 // Options carry what does not come from the configuration file.
@@ -40,6 +48,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the verifier's clock (tests); default time.Now.
 	Now func() time.Time
+	// Store holds API keys and users; required when a route accepts
+	// apikey or basic.
+	Store store.Store
 }
 
 // New builds a Gateway from a loaded configuration. It does no network
@@ -53,11 +64,31 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		respond:     &responder{realm: cfg.Realm, detail: cfg.Detail},
 		log:         opts.Logger,
 		idPrefix:    http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
+		limiter:     newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
+	}
+	for _, h := range cfg.APIKeyHeaders {
+		g.apiKeyHeaders = append(g.apiKeyHeaders, http.CanonicalHeaderKey(h))
+	}
+	if len(g.apiKeyHeaders) > 0 {
+		g.respond.apiKeyHeader = g.apiKeyHeaders[0]
+	}
+	if cfg.NeedsStore() {
+		if opts.Store == nil {
+			return nil, errors.New("routes accept API keys or Basic, but no store was given")
+		}
+		g.keys = apikey.NewVerifier(opts.Store, cfg.Environment, opts.Logger)
+		bv, err := basic.NewVerifier(opts.Store, basic.Options{CacheTTL: cfg.Basic.CacheTTL,
+			MaxConcurrent: cfg.Basic.MaxConcurrent, Logger: opts.Logger})
+		if err != nil {
+			return nil, err
+		}
+		g.basic = bv
 	}
 	var issuers []*jwt.Issuer
 	for _, ic := range cfg.Issuers {
 		is := &jwt.Issuer{Name: ic.Name, Issuer: ic.Issuer, Audiences: ic.Audiences, Algorithms: ic.Algorithms,
-			RequiredType: ic.RequiredType, RequireExp: !ic.AllowMissingExp, Leeway: *ic.Leeway}
+			RequiredType: ic.RequiredType, RequireExp: !ic.AllowMissingExp, Leeway: *ic.Leeway,
+			Environment: ic.Environment, EnvironmentClaim: ic.EnvironmentClaim}
 		if ic.JWKSURL != "" {
 			rk := &jwt.RemoteKeys{URL: ic.JWKSURL, RefreshEvery: ic.JWKSRefresh, MinRefetch: ic.JWKSMinRefetch, Logger: opts.Logger}
 			g.remote = append(g.remote, rk)
@@ -67,7 +98,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		}
 		issuers = append(issuers, is)
 	}
-	v, err := jwt.New(issuers, jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, CacheSize: cfg.TokenCacheSize, Now: opts.Now})
+	v, err := jwt.New(issuers, jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, CacheSize: cfg.TokenCacheSize, Now: opts.Now,
+		Environment: cfg.Environment})
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +120,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			transports[key] = newTransport(rc.UpstreamTimeout)
 		}
 		rt := &policy.Route{Name: rc.Name, Methods: rc.Methods, Path: pat, Public: rc.Public,
-			ScopesAll: rc.ScopesAll, ScopesAny: rc.ScopesAny}
+			ScopesAll: rc.ScopesAll, ScopesAny: rc.ScopesAny, APIKeyQuery: rc.APIKeyQuery}
 		for _, s := range rc.Schemes {
 			rt.Schemes = append(rt.Schemes, policy.Scheme(s))
 		}
@@ -111,6 +143,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 func (g *Gateway) Start(ctx context.Context) {
 	for _, rk := range g.remote {
 		rk.Start(ctx)
+	}
+	if g.keys != nil {
+		go g.keys.Run(ctx, 5*time.Second)
 	}
 }
 
@@ -145,7 +180,7 @@ type exchange struct {
 	route     *policy.Route
 	identity  credential.Identity
 	authed    bool
-	scheme    string
+	scheme    policy.Scheme
 	fp        string
 	err       *reason.Error
 	status    int
@@ -159,7 +194,7 @@ func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKe
 // fail rejects the request with err's reason.
 func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = reason.From(err)
-	g.respond.reject(w, ex.requestID, ex.route, ex.err)
+	g.respond.reject(w, ex.requestID, ex.route, ex.scheme, ex.err)
 }
 
 // withExchange assigns the request id, records the status and writes the
@@ -235,40 +270,6 @@ func (g *Gateway) withAuthentication(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate reads the credential and runs the verifier of its scheme.
-func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
-	p, err := credential.FromAuthorization(r.Header)
-	if err != nil {
-		return err
-	}
-	ex.scheme = strings.ToLower(p.Scheme)
-	if p.Value != "" {
-		ex.fp = g.fingerprint.Of(p.Value)
-	}
-	if !ex.route.Accepts(p.Scheme) {
-		return reason.New(reason.SchemeUnsupported, "route '%s' accepts %s; the request used '%.20s'",
-			ex.route.Name, schemeNames(ex.route), p.Scheme)
-	}
-	if err := credential.CheckFormat(p); err != nil {
-		return err
-	}
-	id, err := g.verifier.Verify(r.Context(), p.Value)
-	if err != nil {
-		return err
-	}
-	id.Fingerprint = ex.fp
-	ex.identity = id
-	return nil
-}
-
-func schemeNames(rt *policy.Route) string {
-	names := make([]string, len(rt.Schemes))
-	for i, s := range rt.Schemes {
-		names[i] = strings.ToUpper(string(s[:1])) + string(s[1:])
-	}
-	return strings.Join(names, ", ")
-}
-
 func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
@@ -325,7 +326,7 @@ func (g *Gateway) logAccess(r *http.Request, ex *exchange) {
 		attrs = append(attrs, slog.String("route", ex.route.Name))
 	}
 	if ex.scheme != "" {
-		attrs = append(attrs, slog.String("scheme", ex.scheme))
+		attrs = append(attrs, slog.String("scheme", string(ex.scheme)))
 	}
 	if ex.fp != "" {
 		attrs = append(attrs, slog.String("fingerprint", ex.fp))

@@ -35,16 +35,18 @@ type Problem struct {
 
 // responder writes rejections: status, challenges, problem body.
 type responder struct {
-	realm  string
-	detail string
+	realm        string
+	detail       string
+	apiKeyHeader string
 }
 
 // reject answers with the reason of err. route may be nil (before routing).
-func (rs *responder) reject(w http.ResponseWriter, requestID string, route *policy.Route, re *reason.Error) {
+// scheme is the kind of credential that failed ("" when none was judged).
+func (rs *responder) reject(w http.ResponseWriter, requestID string, route *policy.Route, scheme policy.Scheme, re *reason.Error) {
 	e := re.Entry()
 	h := w.Header()
 	if e.Challenged() && route != nil {
-		for _, c := range rs.challenges(route, re, e) {
+		for _, c := range rs.challenges(route, scheme, re, e) {
 			h.Add("WWW-Authenticate", c.String())
 		}
 	}
@@ -69,16 +71,30 @@ func (rs *responder) reject(w http.ResponseWriter, requestID string, route *poli
 	w.Write(append(body, '\n'))
 }
 
-// challenges returns one challenge per scheme the route accepts. Only the
-// Bearer challenge carries RFC 6750 error parameters, and none at all when
-// no credentials came or the scheme was not one the route takes.
-func (rs *responder) challenges(route *policy.Route, re *reason.Error, e reason.Entry) []challenge.Challenge {
-	out := make([]challenge.Challenge, 0, len(route.Schemes))
+// challenges returns one challenge per scheme the route accepts: Bearer
+// for JWTs and API keys (which are also sent as Bearer), ApiKey naming the
+// API-key header, Basic with charset. Only the Bearer challenge carries RFC
+// 6750 error parameters, only when the failing credential was a Bearer one,
+// and none at all when no credentials came or the scheme was not accepted.
+func (rs *responder) challenges(route *policy.Route, scheme policy.Scheme, re *reason.Error, e reason.Entry) []challenge.Challenge {
+	out := make([]challenge.Challenge, 0, len(route.Schemes)+1)
+	bearerDone := false
 	for _, s := range route.Schemes {
 		switch s {
+		case policy.SchemeBasic:
+			out = append(out, challenge.Challenge{Scheme: "Basic", Params: []challenge.Param{{Name: "realm", Value: rs.realm}, {Name: "charset", Value: "UTF-8"}}})
+		case policy.SchemeAPIKey:
+			if rs.apiKeyHeader != "" {
+				out = append(out, challenge.Challenge{Scheme: "ApiKey", Params: []challenge.Param{{Name: "realm", Value: rs.realm}, {Name: "header", Value: rs.apiKeyHeader}}})
+			}
+			fallthrough
 		case policy.SchemeBearer:
+			if bearerDone {
+				continue
+			}
+			bearerDone = true
 			c := challenge.Challenge{Scheme: "Bearer", Params: []challenge.Param{{Name: "realm", Value: rs.realm}}}
-			if e.BearerError != "" {
+			if e.BearerError != "" && scheme != policy.SchemeBasic {
 				c.Params = append(c.Params, challenge.Param{Name: "error", Value: e.BearerError})
 				if rs.detail != DetailNone {
 					c.Params = append(c.Params, challenge.Param{Name: "error_description", Value: describe(re, e, rs.detail)})

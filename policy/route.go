@@ -15,7 +15,9 @@ type Scheme string
 
 // The schemes a route can accept.
 const (
-	SchemeBearer Scheme = "bearer"
+	SchemeBearer Scheme = "bearer" // JWTs in Authorization: Bearer
+	SchemeAPIKey Scheme = "apikey" // authgate API keys, as Bearer or in an API-key header
+	SchemeBasic  Scheme = "basic"  // RFC 7617 user and password
 )
 
 // Route is one entry of the route table.
@@ -28,6 +30,8 @@ type Route struct {
 	// ScopesAll must all be held; one of ScopesAny must be held.
 	ScopesAll []string
 	ScopesAny []string
+	// APIKeyQuery names the query parameter that may carry an API key.
+	APIKeyQuery string
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
 }
@@ -69,16 +73,8 @@ func (rt *Route) allows(method string) bool {
 	return method == http.MethodHead && slices.Contains(rt.Methods, http.MethodGet)
 }
 
-// Accepts reports whether the route takes credentials of scheme (an
-// Authorization scheme name, compared case-insensitively).
-func (rt *Route) Accepts(scheme string) bool {
-	for _, s := range rt.Schemes {
-		if strings.EqualFold(string(s), scheme) {
-			return true
-		}
-	}
-	return false
-}
+// Accepts reports whether the route takes credentials of scheme.
+func (rt *Route) Accepts(scheme Scheme) bool { return slices.Contains(rt.Schemes, scheme) }
 
 // Authorize checks that id holds the scopes the route needs; a shortfall
 // is insufficient_scope (403) naming them.

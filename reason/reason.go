@@ -28,6 +28,8 @@ const (
 	TokenIssuerUntrusted       Code = "token_issuer_untrusted"
 	TokenAudienceMismatch      Code = "token_audience_mismatch"
 	TokenTypeMismatch          Code = "token_type_mismatch"
+	APIKeyMalformed            Code = "api_key_malformed"
+	CredentialInQuery          Code = "credential_in_query"
 	CredentialRevoked          Code = "credential_revoked"
 	CredentialExpired          Code = "credential_expired"
 	CredentialUnknown          Code = "credential_unknown"
@@ -110,6 +112,12 @@ var catalogue = map[Code]Entry{
 	TokenTypeMismatch: {Status: 401, BearerError: "invalid_token", Title: "Token type mismatch",
 		Hint:  "Send an access token (typ at+jwt), not an ID token or another kind of JWT.",
 		Cause: "2. Invalid token (wrong token type)"},
+	APIKeyMalformed: {Status: 401, BearerError: "invalid_token", Title: "API key malformed",
+		Hint:  "Copy the whole API key again: its checksum shows it was truncated, extended or mistyped.",
+		Cause: "4. Incorrect token format"},
+	CredentialInQuery: {Status: 400, BearerError: "invalid_request", Title: "Credential in the URL",
+		Hint:  "Send the credential in a header (Authorization or the API-key header), not in the query string, where logs and proxies record it.",
+		Cause: "4. Incorrect token format"},
 	CredentialRevoked: {Status: 401, BearerError: "invalid_token", Title: "Credential revoked",
 		Hint:  "This credential was revoked; obtain a new one.",
 		Cause: "2. Revoked token or key"},

@@ -42,6 +42,10 @@ type Issuer struct {
 	RequireExp bool
 	// Leeway is the clock tolerance for exp, nbf and iat.
 	Leeway time.Duration
+	// Environment of the issuer's tokens ("" for any); EnvironmentClaim,
+	// when set, names a claim whose value gives the token's environment.
+	Environment      string
+	EnvironmentClaim string
 }
 
 // Options tune a Verifier.
@@ -52,6 +56,8 @@ type Options struct {
 	CacheSize int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Environment the gateway serves; tokens of another are refused.
+	Environment string
 }
 
 // Verifier checks Bearer JWTs against a set of issuers.
@@ -281,6 +287,9 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time) (credential.
 				"typ is '%s'; issuer '%s' requires '%s' (an access token)", sanitize(typ, 40), is.Name, is.RequiredType)
 		}
 	}
+	if err := v.checkEnvironment(is, t); err != nil {
+		return credential.Identity{}, exp, err
+	}
 	sub, err := stringMember(t.claims, "sub", "payload")
 	if err != nil {
 		return credential.Identity{}, exp, err
@@ -291,6 +300,24 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time) (credential.
 	}
 	id := credential.Identity{Kind: "jwt", Subject: sub, Issuer: is.Issuer, Scopes: scopes, ExpiresAt: exp}
 	return id, exp, nil
+}
+
+func (v *Verifier) checkEnvironment(is *Issuer, t *token) error {
+	env := is.Environment
+	if is.EnvironmentClaim != "" {
+		claimed, err := stringMember(t.claims, is.EnvironmentClaim, "payload")
+		if err != nil {
+			return err
+		}
+		if claimed != "" {
+			env = claimed
+		}
+	}
+	if v.opts.Environment == "" || env == "" || env == v.opts.Environment {
+		return nil
+	}
+	return reason.New(reason.CredentialWrongEnvironment, "this token is for the %s environment (issuer '%s'); this gateway serves %s",
+		sanitize(env, 20), is.Name, v.opts.Environment)
 }
 
 func checkAudience(is *Issuer, t *token, aud []string) error {

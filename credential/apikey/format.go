@@ -1,0 +1,100 @@
+// Package apikey creates and verifies authgate API keys. A key reads
+// ag_<env>_<43 base62 characters of 32 random bytes><6 base62 characters of
+// CRC32>: the checksum lets a truncated or mistyped key be recognised
+// offline, and the fixed shape lets secret scanners find leaked keys.
+// Only the SHA-256 of a key is stored.
+package apikey
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"hash/crc32"
+	"math/big"
+	"regexp"
+	"strings"
+
+	"github.com/authgate/authgate/reason"
+)
+
+// Prefix starts every authgate API key.
+const Prefix = "ag_"
+
+const (
+	alphabet    = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	randomLen   = 43 // 62^43 > 2^256
+	checksumLen = 6  // 62^6 > 2^32
+)
+
+var envName = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+
+// ValidEnvironment reports whether env can name an environment in a key.
+func ValidEnvironment(env string) bool { return envName.MatchString(env) }
+
+// Generate returns a new key for env, and a public id for it.
+func Generate(env string) (key, id string, err error) {
+	if !ValidEnvironment(env) {
+		return "", "", fmt.Errorf("environment %q: use 1-16 lower-case letters and digits, starting with a letter", env)
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", "", err
+	}
+	body := Prefix + env + "_" + base62(secret, randomLen)
+	idBytes := make([]byte, 6)
+	if _, err := rand.Read(idBytes); err != nil {
+		return "", "", err
+	}
+	return body + checksum(body), base62(idBytes, 8), nil
+}
+
+// Hash is what the store keeps of a key.
+func Hash(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// Looks reports whether s has the shape of an authgate key at all (its
+// prefix), so it is judged as a key and not as a JWT.
+func Looks(s string) bool { return strings.HasPrefix(s, Prefix) }
+
+// Environment checks a key's shape and checksum offline and returns the
+// environment it names. Errors are api_key_malformed.
+func Environment(key string) (string, error) {
+	rest, ok := strings.CutPrefix(key, Prefix)
+	env, body, ok2 := strings.Cut(rest, "_")
+	if !ok || !ok2 || !ValidEnvironment(env) {
+		return "", reason.New(reason.APIKeyMalformed, "the API key does not start with ag_<environment>_")
+	}
+	if n := len(body); n != randomLen+checksumLen {
+		return "", reason.New(reason.APIKeyMalformed, "the API key is %d characters after its prefix, want %d: it was truncated or extended in copying", n, randomLen+checksumLen)
+	}
+	for i := 0; i < len(body); i++ {
+		if strings.IndexByte(alphabet, body[i]) < 0 {
+			return "", reason.New(reason.APIKeyMalformed, "the API key has a character outside A-Z a-z 0-9 at position %d", len(Prefix)+len(env)+1+i)
+		}
+	}
+	cut := len(key) - checksumLen
+	if checksum(key[:cut]) != key[cut:] {
+		return "", reason.New(reason.APIKeyMalformed, "the API key's checksum does not match: a character was mistyped or changed")
+	}
+	return env, nil
+}
+
+func checksum(body string) string {
+	c := crc32.ChecksumIEEE([]byte(body))
+	return base62(new(big.Int).SetUint64(uint64(c)).Bytes(), checksumLen)
+}
+
+// base62 renders b as exactly n base62 digits (left-padded with '0').
+func base62(b []byte, n int) string {
+	x := new(big.Int).SetBytes(b)
+	out := make([]byte, n)
+	base := big.NewInt(62)
+	mod := new(big.Int)
+	for i := n - 1; i >= 0; i-- {
+		x.DivMod(x, base, mod)
+		out[i] = alphabet[mod.Int64()]
+	}
+	return string(out)
+}

@@ -1,0 +1,174 @@
+package basic
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+)
+
+// Parse decodes the token68 of a Basic Authorization header into user and
+// password. Errors are basic_malformed and never echo the value.
+func Parse(value string) (user, password string, err error) {
+	if strings.ContainsAny(value, "\r\n") {
+		return "", "", reason.New(reason.BasicMalformed, "the base64 is wrapped over several lines (use base64 -w0)")
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(value)
+	if err != nil {
+		if _, err2 := base64.RawStdEncoding.DecodeString(value); err2 == nil {
+			raw, err = base64.RawStdEncoding.DecodeString(value)
+		}
+	}
+	if err != nil {
+		return "", "", reason.New(reason.BasicMalformed, "the Basic credentials are not valid base64 (did the shell leave $(...) unexpanded?)")
+	}
+	if !utf8.Valid(raw) {
+		return "", "", reason.New(reason.BasicMalformed, "the decoded Basic credentials are not UTF-8")
+	}
+	s := string(raw)
+	if strings.HasSuffix(s, "\n") {
+		return "", "", reason.New(reason.BasicMalformed, "the decoded credentials end with a newline: encode with echo -n (or printf), not echo")
+	}
+	user, password, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", "", reason.New(reason.BasicMalformed, "the decoded credentials have no ':' between user and password")
+	}
+	return user, password, nil
+}
+
+// Options tune a Verifier.
+type Options struct {
+	// CacheTTL is how long a verified user:password skips the hash (60s).
+	CacheTTL time.Duration
+	// MaxConcurrent bounds simultaneous hash checks.
+	MaxConcurrent int
+	// QueueTimeout is how long a request waits for a hashing slot before 503.
+	QueueTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+type verified struct {
+	user    string
+	scopes  []string
+	expires time.Time
+}
+
+// Verifier checks Basic credentials against a Store.
+type Verifier struct {
+	store store.Store
+	opts  Options
+	key   []byte // keys the cache
+	cache *store.Cache[[sha256.Size]byte, verified]
+	slots chan struct{}
+	dummy string
+}
+
+// NewVerifier returns a Verifier over s.
+func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = time.Minute
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 2
+	}
+	if opts.QueueTimeout == 0 {
+		opts.QueueTimeout = 2 * time.Second
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	dummy, err := HashPassword(base64.RawStdEncoding.EncodeToString(key))
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{store: s, opts: opts, key: key, dummy: dummy,
+		cache: store.NewCache[[sha256.Size]byte, verified](s, 10000), slots: make(chan struct{}, opts.MaxConcurrent)}, nil
+}
+
+// Verify checks the token68 of a Basic header.
+func (v *Verifier) Verify(ctx context.Context, value string) (credential.Identity, error) {
+	user, password, err := Parse(value)
+	if err != nil {
+		return credential.Identity{}, err
+	}
+	m := hmac.New(sha256.New, v.key)
+	m.Write([]byte(user))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var ck [sha256.Size]byte
+	m.Sum(ck[:0])
+	hit, ok, version, err := v.cache.Get(ctx, ck)
+	if err != nil {
+		return credential.Identity{}, unavailable(err)
+	}
+	if ok && time.Now().Before(hit.expires) {
+		return identity(hit.user, hit.scopes), nil
+	}
+	u, err := v.store.User(ctx, user)
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return credential.Identity{}, unavailable(err)
+	}
+	hash := v.dummy
+	if found {
+		hash = u.Hash
+	}
+	good, err := v.check(ctx, hash, password)
+	if err != nil {
+		return credential.Identity{}, err
+	}
+	if !good || !found {
+		return credential.Identity{}, reason.New(reason.BasicInvalid, "user name or password is wrong")
+	}
+	if IsBcrypt(u.Hash) {
+		v.upgrade(ctx, u.Name, password)
+	}
+	v.cache.Put(version, ck, verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)})
+	return identity(u.Name, u.Scopes), nil
+}
+
+// check runs one hash comparison within the concurrency cap.
+func (v *Verifier) check(ctx context.Context, hash, password string) (bool, error) {
+	wait, cancel := context.WithTimeout(ctx, v.opts.QueueTimeout)
+	defer cancel()
+	select {
+	case v.slots <- struct{}{}:
+	case <-wait.Done():
+		return false, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: time.Second,
+			Detail: "too many password checks at once; the gateway sheds load rather than queue without end"}
+	}
+	defer func() { <-v.slots }()
+	good, err := checkPassword(hash, password)
+	if err != nil {
+		return false, &reason.Error{Code: reason.AuthUnavailable, Err: err, Detail: "a stored password hash is unusable"}
+	}
+	return good, nil
+}
+
+// upgrade re-hashes an imported bcrypt password as argon2id.
+func (v *Verifier) upgrade(ctx context.Context, name, password string) {
+	h, err := HashPassword(password)
+	if err == nil {
+		err = v.store.SetPassword(ctx, name, h, "authgate:rehash")
+	}
+	if err != nil && v.opts.Logger != nil {
+		v.opts.Logger.Warn("re-hashing an imported bcrypt password failed", "user", name, "error", err.Error())
+	}
+}
+
+func identity(user string, scopes []string) credential.Identity {
+	return credential.Identity{Kind: "basic", Subject: user, Scopes: scopes}
+}
+
+func unavailable(err error) error {
+	return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: 5 * time.Second, Err: err, Detail: "the user store did not answer"}
+}

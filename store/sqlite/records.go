@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/store"
+)
+
+const keyColumns = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by`
+
+func scanKey(row interface{ Scan(...any) error }) (store.Key, error) {
+	var k store.Key
+	var scopes string
+	var created, expires, revoked, used int64
+	err := row.Scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy)
+	if err != nil {
+		return k, classify(err)
+	}
+	k.Scopes = strings.Fields(scopes)
+	k.Created, k.Expires, k.RevokedAt, k.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(revoked), fromUnix(used)
+	return k, nil
+}
+
+func insertKey(ctx context.Context, tx *sql.Tx, k store.Key) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '')`,
+		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires))
+	return err
+}
+
+// CreateKey implements store.Store.
+func (s *Store) CreateKey(ctx context.Context, k store.Key, actor string) error {
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.create", Subject: k.ID,
+		Detail: fmt.Sprintf("name=%s env=%s scopes=%s", k.Name, k.Environment, joinScopes(k.Scopes))},
+		func(tx *sql.Tx) error { return insertKey(ctx, tx, k) })
+}
+
+// KeyByHash implements store.Store.
+func (s *Store) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
+	return scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE hash = ?`, hash))
+}
+
+// KeyByID implements store.Store.
+func (s *Store) KeyByID(ctx context.Context, id string) (store.Key, error) {
+	return scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
+}
+
+// Keys implements store.Store.
+func (s *Store) Keys(ctx context.Context) ([]store.Key, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY created, id`)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []store.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, classify(rows.Err())
+}
+
+// RevokeKey implements store.Store. Revoking twice keeps the first time.
+func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time, actor string) error {
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.revoke", Subject: id}, func(tx *sql.Tx) error {
+		return mustAffect(tx.ExecContext(ctx,
+			`UPDATE keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE id = ?`, unix(at), id))
+	})
+}
+
+// RotateKey implements store.Store.
+func (s *Store) RotateKey(ctx context.Context, oldID string, oldExpires time.Time, next store.Key, actor string) error {
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.rotate", Subject: oldID,
+		Detail: fmt.Sprintf("new=%s old_expires=%s", next.ID, oldExpires.UTC().Format(time.RFC3339))}, func(tx *sql.Tx) error {
+		if err := mustAffect(tx.ExecContext(ctx,
+			`UPDATE keys SET replaced_by = ?, expires = CASE WHEN expires = 0 OR expires > ? THEN ? ELSE expires END
+			 WHERE id = ? AND revoked_at = 0`, next.ID, unix(oldExpires), unix(oldExpires), oldID)); err != nil {
+			return err
+		}
+		return insertKey(ctx, tx, next)
+	})
+}
+
+// TouchKeys implements store.Store; it writes no audit event.
+func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err)
+	}
+	defer tx.Rollback()
+	for id, at := range used {
+		if _, err := tx.ExecContext(ctx, `UPDATE keys SET last_used = MAX(last_used, ?) WHERE id = ?`, unix(at), id); err != nil {
+			return classify(err)
+		}
+	}
+	return classify(tx.Commit())
+}
+
+const userColumns = `name, hash, scopes, created, updated`
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	var scopes string
+	var created, updated int64
+	if err := row.Scan(&u.Name, &u.Hash, &scopes, &created, &updated); err != nil {
+		return u, classify(err)
+	}
+	u.Scopes = strings.Fields(scopes)
+	u.Created, u.Updated = fromUnix(created), fromUnix(updated)
+	return u, nil
+}
+
+// AddUser implements store.Store.
+func (s *Store) AddUser(ctx context.Context, u store.User, actor string) error {
+	now := time.Now()
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.add", Subject: u.Name, Detail: "scopes=" + joinScopes(u.Scopes)},
+		func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?)`,
+				u.Name, u.Hash, joinScopes(u.Scopes), unix(now), unix(now))
+			return err
+		})
+}
+
+// User implements store.Store.
+func (s *Store) User(ctx context.Context, name string) (store.User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+}
+
+// Users implements store.Store.
+func (s *Store) Users(ctx context.Context) ([]store.User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, classify(rows.Err())
+}
+
+// SetPassword implements store.Store.
+func (s *Store) SetPassword(ctx context.Context, name, hash, actor string) error {
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.passwd", Subject: name}, func(tx *sql.Tx) error {
+		return mustAffect(tx.ExecContext(ctx, `UPDATE users SET hash = ?, updated = ? WHERE name = ?`, hash, time.Now().UnixNano(), name))
+	})
+}
+
+// RemoveUser implements store.Store.
+func (s *Store) RemoveUser(ctx context.Context, name, actor string) error {
+	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.remove", Subject: name}, func(tx *sql.Tx) error {
+		return mustAffect(tx.ExecContext(ctx, `DELETE FROM users WHERE name = ?`, name))
+	})
+}
+
+// Audit implements store.Store: the newest events first.
+func (s *Store) Audit(ctx context.Context, limit int) ([]store.AuditEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT time, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var ev store.AuditEvent
+		var t int64
+		if err := rows.Scan(&t, &ev.Actor, &ev.Action, &ev.Subject, &ev.Detail); err != nil {
+			return nil, classify(err)
+		}
+		ev.Time = fromUnix(t)
+		out = append(out, ev)
+	}
+	return out, classify(rows.Err())
+}
