@@ -85,13 +85,13 @@ type Issuer struct {
 	SecretFile     string `yaml:"secret_file"`
 	SecretEncoding string `yaml:"secret_encoding"`
 
-	RequiredType    string         `yaml:"required_type"`
+	RequiredType string `yaml:"required_type"`
 	// Environment of this issuer's tokens; EnvironmentClaim, when set, names
 	// a claim whose value overrides it per token.
-	Environment      string `yaml:"environment"`
-	EnvironmentClaim string `yaml:"environment_claim"`
-	AllowMissingExp bool           `yaml:"allow_missing_exp"`
-	Leeway          *time.Duration `yaml:"leeway"`
+	Environment      string         `yaml:"environment"`
+	EnvironmentClaim string         `yaml:"environment_claim"`
+	AllowMissingExp  bool           `yaml:"allow_missing_exp"`
+	Leeway           *time.Duration `yaml:"leeway"`
 
 	// Keys are the static keys, parsed at load time.
 	Keys []jwt.Key `yaml:"-"`

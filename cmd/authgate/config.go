@@ -21,7 +21,7 @@ func configCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := gateway.New(cfg, gateway.Options{}); err != nil {
+			if _, err := gateway.New(cfg, gateway.Options{CheckOnly: true}); err != nil {
 				return fmt.Errorf("%s: %w", file, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d issuers, %d routes)\n", file, len(cfg.Issuers), len(cfg.Routes))

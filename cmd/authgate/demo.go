@@ -58,18 +58,26 @@ Paste any of these; the comment says what you will get:
 			outcome += " " + string(c.Reason)
 		}
 		who := "no credentials"
-		if c.Token != "" {
-			who = "token " + c.Token
-		}
-		fmt.Fprintf(w, "# %s %s with %s -> %s\n", c.Method, c.Path, who, outcome)
 		var parts []string
 		parts = append(parts, "curl -i")
 		if c.Method != "GET" {
 			parts = append(parts, "-X "+c.Method)
 		}
-		if c.Token != "" {
+		switch {
+		case c.Token != "":
+			who = "token " + c.Token
 			parts = append(parts, fmt.Sprintf(`-H "Authorization: Bearer $(cat %s)"`, filepath.Join(tokens, c.Token)))
+		case c.APIKey != "":
+			who = "API key " + c.APIKey
+			parts = append(parts, fmt.Sprintf(`-H "X-API-Key: $(cat %s)"`, filepath.Join(d.StateDir, "keys", c.APIKey)))
+		case c.Basic == "good":
+			who = "Basic user " + f.Basic.User
+			parts = append(parts, fmt.Sprintf(`-u "%s:$(cat %s)"`, f.Basic.User, filepath.Join(d.StateDir, "basic-password")))
+		case c.Basic == "wrong":
+			who = "Basic user " + f.Basic.User + " and a wrong password"
+			parts = append(parts, fmt.Sprintf(`-u "%s:%s"`, f.Basic.User, demo.WrongPassword))
 		}
+		fmt.Fprintf(w, "# %s %s with %s -> %s\n", c.Method, c.Path, who, outcome)
 		parts = append(parts, f.URL+c.Path)
 		fmt.Fprintln(w, strings.Join(parts, " "))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 func serveCmd() *cobra.Command {
@@ -32,12 +33,21 @@ func serveCmd() *cobra.Command {
 				cfg.Listen = listen
 			}
 			logger := newLogger(cfg.LogLevel)
-			g, err := gateway.New(cfg, gateway.Options{Logger: logger})
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			opts := gateway.Options{Logger: logger}
+			if cfg.NeedsStore() {
+				st, err := sqlite.Open(ctx, cfg.DataDir)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				opts.Store = st
+			}
+			g, err := gateway.New(cfg, opts)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
 			ln, err := net.Listen("tcp", cfg.Listen)
 			if err != nil {
 				return err

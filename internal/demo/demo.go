@@ -21,22 +21,32 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 // Audience is the demo API's audience.
 const Audience = "demo-api"
 
-// Case is one demo request and the answer it gets.
+// Case is one demo request and the answer it gets. At most one of Token,
+// APIKey and Basic is set; none sends no credentials.
 type Case struct {
-	Token  string // key in File.Tokens; "" sends no credentials
+	Token  string // key in File.Tokens, sent as Bearer
+	APIKey string // key in File.APIKeys, sent in X-API-Key
+	Basic  string // "good" or "wrong" password for File.Basic.User
 	Method string
 	Path   string
 	Status int
 	Reason reason.Code // "" for a success
 }
+
+// WrongPassword is the password of the failing Basic case.
+const WrongPassword = "not-the-password"
 
 // Cases are printed by the demo and checked by its test.
 var Cases = []Case{
@@ -49,7 +59,18 @@ var Cases = []Case{
 	{Token: "wrong_issuer", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenIssuerUntrusted},
 	{Token: "bad_signature", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenSignatureInvalid},
 	{Token: "insufficient_scope", Method: "POST", Path: "/v1/data", Status: 403, Reason: reason.InsufficientScope},
+	{APIKey: "live", Method: "GET", Path: "/v1/data", Status: 200},
+	{APIKey: "test", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.CredentialWrongEnvironment},
+	{APIKey: "revoked", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.CredentialRevoked},
+	{Basic: "good", Method: "GET", Path: "/v1/data", Status: 200},
+	{Basic: "wrong", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.BasicInvalid},
 	{Token: "", Method: "GET", Path: "/public", Status: 200},
+}
+
+// BasicUser is demo.json's Basic user.
+type BasicUser struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
 // File is demo.json.
@@ -61,6 +82,8 @@ type File struct {
 	SigningKeyFile string            `json:"signing_key_file"`
 	ConfigFile     string            `json:"config_file"`
 	Tokens         map[string]string `json:"tokens"`
+	APIKeys        map[string]string `json:"api_keys"`
+	Basic          BasicUser         `json:"basic"`
 }
 
 // Options configure Run.
@@ -75,6 +98,7 @@ type Demo struct {
 	File     File
 	StateDir string
 	servers  []*http.Server
+	store    *sqlite.Store
 }
 
 const configTemplate = `# Written by 'authgate demo'. The upstream named here runs inside the demo
@@ -82,6 +106,8 @@ const configTemplate = `# Written by 'authgate demo'. The upstream named here ru
 listen: %[1]s
 realm: demo
 detail: full
+environment: live
+data_dir: %[5]s
 issuers:
   - name: demo
     issuer: %[2]s
@@ -103,11 +129,13 @@ routes:
   - name: data-read
     path: /v1/data
     methods: [GET]
+    schemes: [bearer, apikey, basic]
     scopes_all: [read]
     upstream: %[4]s
   - name: data-write
     path: /v1/data
     methods: [POST]
+    schemes: [bearer, apikey, basic]
     scopes_all: [write]
     upstream: %[4]s
 `
@@ -123,8 +151,10 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	if err := os.MkdirAll(filepath.Join(opts.StateDir, "tokens"), 0o700); err != nil {
-		return nil, fmt.Errorf("demo state folder: %w", err)
+	for _, sub := range []string{"tokens", "keys"} {
+		if err := os.MkdirAll(filepath.Join(opts.StateDir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("demo state folder: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -144,10 +174,19 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	d.File = File{URL: base, Issuer: base, Audience: Audience, JWKSURL: base + "/.well-known/jwks.json",
 		SigningKeyFile: filepath.Join(opts.StateDir, "signing-key.pem"),
 		ConfigFile:     filepath.Join(opts.StateDir, "authgate.yaml")}
-	if err := d.writeState(key); err != nil {
+	dataDir, err := filepath.Abs(filepath.Join(opts.StateDir, "data"))
+	if err != nil {
 		return nil, err
 	}
-	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String())
+	st, err := d.openStore(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	d.store = st
+	if err := d.writeState(ctx, key); err != nil {
+		return nil, err
+	}
+	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String(), dataDir)
 	if err := os.WriteFile(d.File.ConfigFile, []byte(yaml), 0o600); err != nil {
 		return nil, err
 	}
@@ -156,7 +195,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		return nil, fmt.Errorf("demo configuration: %w", err)
 	}
 	cfg.Issuers[0].JWKSMinRefetch = time.Second
-	g, err := gateway.New(cfg, gateway.Options{Logger: opts.Logger})
+	g, err := gateway.New(cfg, gateway.Options{Logger: opts.Logger, Store: st})
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +212,61 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		for _, s := range d.servers {
 			s.Shutdown(shut)
 		}
+		st.Close()
 	}()
 	return d, nil
 }
 
-// writeState writes the signing key, the tokens and demo.json.
-func (d *Demo) writeState(key *rsa.PrivateKey) error {
+// openStore starts the demo's store afresh: the demo's keys and user are
+// made anew at every start.
+func (d *Demo) openStore(ctx context.Context, dir string) (*sqlite.Store, error) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(filepath.Join(dir, sqlite.FileName+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return sqlite.Open(ctx, dir)
+}
+
+// writeCredentials creates the demo's API keys and Basic user.
+func (d *Demo) writeCredentials(ctx context.Context) error {
+	d.File.APIKeys = map[string]string{}
+	for _, spec := range []struct{ name, env string }{{"live", "live"}, {"test", "test"}, {"revoked", "live"}} {
+		key, id, err := apikey.Generate(spec.env)
+		if err != nil {
+			return err
+		}
+		k := store.Key{ID: id, Name: "demo " + spec.name, Environment: spec.env, Scopes: []string{"read"},
+			Hash: apikey.Hash(key), Created: time.Now()}
+		if err := d.store.CreateKey(ctx, k, "demo"); err != nil {
+			return err
+		}
+		if spec.name == "revoked" {
+			if err := d.store.RevokeKey(ctx, id, time.Now(), "demo"); err != nil {
+				return err
+			}
+		}
+		d.File.APIKeys[spec.name] = key
+		if err := writeFile(filepath.Join(d.StateDir, "keys", spec.name), []byte(key)); err != nil {
+			return err
+		}
+	}
+	d.File.Basic = BasicUser{User: "demo", Password: newJTI()}
+	hash, err := basic.HashPassword(d.File.Basic.Password)
+	if err != nil {
+		return err
+	}
+	if err := d.store.AddUser(ctx, store.User{Name: "demo", Hash: hash, Scopes: []string{"read", "write"}}, "demo"); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(d.StateDir, "basic-password"), []byte(d.File.Basic.Password))
+}
+
+// writeState writes the signing key, the tokens, the credentials and demo.json.
+func (d *Demo) writeState(ctx context.Context, key *rsa.PrivateKey) error {
+	if err := d.writeCredentials(ctx); err != nil {
+		return err
+	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return err

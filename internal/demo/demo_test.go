@@ -39,6 +39,9 @@ func TestDemoCases(t *testing.T) {
 			t.Fatalf("demo.json lacks token %q", name)
 		}
 	}
+	if len(f.APIKeys) != 3 || f.Basic.User == "" || f.Basic.Password == "" {
+		t.Fatalf("demo.json credentials: %+v %+v", f.APIKeys, f.Basic)
+	}
 	if f.URL == "" || f.Issuer == "" || f.Audience != Audience || f.JWKSURL == "" {
 		t.Fatalf("demo.json: %+v", f)
 	}
@@ -49,8 +52,15 @@ func TestDemoCases(t *testing.T) {
 	for _, c := range Cases {
 		t.Run(c.Method+" "+c.Path+" "+c.Token, func(t *testing.T) {
 			req, _ := http.NewRequest(c.Method, f.URL+c.Path, nil)
-			if c.Token != "" {
+			switch {
+			case c.Token != "":
 				req.Header.Set("Authorization", "Bearer "+f.Tokens[c.Token])
+			case c.APIKey != "":
+				req.Header.Set("X-API-Key", f.APIKeys[c.APIKey])
+			case c.Basic == "good":
+				req.SetBasicAuth(f.Basic.User, f.Basic.Password)
+			case c.Basic == "wrong":
+				req.SetBasicAuth(f.Basic.User, WrongPassword)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -72,18 +82,26 @@ func TestDemoCases(t *testing.T) {
 				t.Fatalf("reason %q, want %q", p.Reason, c.Reason)
 			}
 			cs, err := challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
-			if err != nil || len(cs) != 1 || !strings.EqualFold(cs[0].Scheme, "Bearer") {
+			schemes := map[string]challenge.Challenge{}
+			for _, c := range cs {
+				schemes[strings.ToLower(c.Scheme)] = c
+			}
+			if err != nil || len(cs) != 3 || schemes["bearer"].Scheme == "" || schemes["apikey"].Scheme == "" {
 				t.Fatalf("challenges %+v %v", cs, err)
 			}
-			errParam, _ := cs[0].Get("error")
+			if cs, _ := schemes["basic"].Get("charset"); cs != "UTF-8" {
+				t.Fatalf("Basic challenge %+v", schemes["basic"])
+			}
+			bearer := schemes["bearer"]
+			errParam, _ := bearer.Get("error")
 			if want := reason.Lookup(c.Reason).BearerError; errParam != want {
 				t.Fatalf("error=%q, want %q", errParam, want)
 			}
-			if realm, _ := cs[0].Get("realm"); realm != "demo" {
+			if realm, _ := bearer.Get("realm"); realm != "demo" {
 				t.Fatalf("realm %q", realm)
 			}
 			if c.Reason == reason.InsufficientScope {
-				if scope, _ := cs[0].Get("scope"); scope != "write" {
+				if scope, _ := bearer.Get("scope"); scope != "write" {
 					t.Fatalf("scope=%q, want write", scope)
 				}
 			}

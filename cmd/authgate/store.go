@@ -1,0 +1,388 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
+)
+
+// storeFlags find the store: --data-dir, else the configuration's data_dir.
+type storeFlags struct {
+	configFile, dataDir string
+	environment         string
+}
+
+func (f *storeFlags) add(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVarP(&f.configFile, "config", "c", "authgate.yaml", "configuration file (for data_dir and environment)")
+	cmd.PersistentFlags().StringVar(&f.dataDir, "data-dir", "", "data folder (overrides the configuration)")
+}
+
+func (f *storeFlags) open(ctx context.Context) (*sqlite.Store, error) {
+	dir := f.dataDir
+	if dir == "" {
+		cfg, err := config.Load(f.configFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w (or give --data-dir)", err)
+		}
+		dir, f.environment = cfg.DataDir, cfg.Environment
+	}
+	return sqlite.Open(ctx, dir)
+}
+
+func actor() string {
+	if u, err := user.Current(); err == nil {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+// withStore runs fn with the store open.
+func withStore(f *storeFlags, fn func(ctx context.Context, s *sqlite.Store) error) error {
+	ctx := context.Background()
+	s, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(ctx, s)
+}
+
+func keysCmd() *cobra.Command {
+	var f storeFlags
+	cmd := &cobra.Command{Use: "keys", Short: "Create, list, revoke and rotate API keys"}
+	f.add(cmd)
+
+	var name, env, scopes, expires string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key (the key is printed once, never stored)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				if env == "" {
+					env = f.environment
+				}
+				if env == "" {
+					env = "live"
+				}
+				exp, err := parseExpiry(expires)
+				if err != nil {
+					return err
+				}
+				k, key, err := newKey(name, env, strings.Fields(scopes), exp)
+				if err != nil {
+					return err
+				}
+				if err := s.CreateKey(ctx, k, actor()); err != nil {
+					return err
+				}
+				printNewKey(cmd.OutOrStdout(), k, key)
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "what the key is for (required)")
+	create.Flags().StringVar(&env, "env", "", "environment (default: the configuration's, else live)")
+	create.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
+	create.Flags().StringVar(&expires, "expires", "", "expiry: a duration (720h) or a date (2027-01-31); default never")
+	create.MarkFlagRequired("name")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API keys (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				keys, err := s.Keys(ctx)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tENV\tSCOPES\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
+				now := time.Now()
+				for _, k := range keys {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "),
+						keyStatus(k, now), day(k.Created), orNever(k.Expires), orNever(k.LastUsed))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API key; it is refused from the next request on",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				if err := s.RevokeKey(ctx, args[0], time.Now(), actor()); err != nil {
+					return fmt.Errorf("revoke %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+				return nil
+			})
+		},
+	}
+
+	var grace time.Duration
+	rotate := &cobra.Command{
+		Use:   "rotate ID",
+		Short: "Create a replacement key; the old one stays valid for --grace",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				old, err := s.KeyByID(ctx, args[0])
+				if err != nil {
+					return fmt.Errorf("rotate %s: %w", args[0], err)
+				}
+				k, key, err := newKey(old.Name, old.Environment, old.Scopes, old.Expires)
+				if err != nil {
+					return err
+				}
+				if err := s.RotateKey(ctx, old.ID, time.Now().Add(grace), k, actor()); err != nil {
+					return fmt.Errorf("rotate %s: %w", args[0], err)
+				}
+				printNewKey(cmd.OutOrStdout(), k, key)
+				fmt.Fprintf(cmd.OutOrStdout(), "old key %s stays valid until %s\n", old.ID, time.Now().Add(grace).UTC().Format(time.RFC3339))
+				return nil
+			})
+		},
+	}
+	rotate.Flags().DurationVar(&grace, "grace", 24*time.Hour, "how long the old key keeps working")
+
+	cmd.AddCommand(create, list, revoke, rotate)
+	return cmd
+}
+
+func newKey(name, env string, scopes []string, expires time.Time) (store.Key, string, error) {
+	key, id, err := apikey.Generate(env)
+	if err != nil {
+		return store.Key{}, "", err
+	}
+	return store.Key{ID: id, Name: name, Environment: env, Scopes: scopes, Hash: apikey.Hash(key),
+		Created: time.Now(), Expires: expires}, key, nil
+}
+
+func printNewKey(w io.Writer, k store.Key, key string) {
+	fmt.Fprintf(w, "id:      %s\nname:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Environment,
+		strings.Join(k.Scopes, " "), orNever(k.Expires), key)
+	fmt.Fprintln(w, "The key is shown only now; authgate keeps only its hash.")
+}
+
+func parseExpiry(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return time.Now().Add(d), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--expires %q: give a positive duration (720h) or a date (2027-01-31)", s)
+}
+
+func keyStatus(k store.Key, now time.Time) string {
+	switch {
+	case !k.RevokedAt.IsZero():
+		return "revoked"
+	case !k.Expires.IsZero() && !now.Before(k.Expires):
+		return "expired"
+	case k.ReplacedBy != "":
+		return "rotating->" + k.ReplacedBy
+	}
+	return "active"
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+func orNever(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func usersCmd() *cobra.Command {
+	var f storeFlags
+	cmd := &cobra.Command{Use: "users", Short: "Manage Basic-auth users (passwords from a prompt or stdin, never argv)"}
+	f.add(cmd)
+	var scopes string
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a user; the password is read from the terminal or stdin",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				hash, err := basic.HashPassword(pw)
+				if err != nil {
+					return err
+				}
+				if err := s.AddUser(ctx, store.User{Name: args[0], Hash: hash, Scopes: strings.Fields(scopes)}, actor()); err != nil {
+					return fmt.Errorf("add %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", args[0])
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
+	passwd := &cobra.Command{
+		Use:   "passwd NAME",
+		Short: "Set a user's password (read from the terminal or stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				hash, err := basic.HashPassword(pw)
+				if err != nil {
+					return err
+				}
+				if err := s.SetPassword(ctx, args[0], hash, actor()); err != nil {
+					return fmt.Errorf("passwd %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", args[0])
+				return nil
+			})
+		},
+	}
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a user; refused from the next request on",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				if err := s.RemoveUser(ctx, args[0], actor()); err != nil {
+					return fmt.Errorf("remove %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+				return nil
+			})
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				users, err := s.Users(ctx)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tSCOPES\tHASH\tUPDATED")
+				for _, u := range users {
+					kind := "argon2id"
+					if basic.IsBcrypt(u.Hash) {
+						kind = "bcrypt (re-hashed at next login)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, strings.Join(u.Scopes, " "), kind, orNever(u.Updated))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import users from an Apache htpasswd file (bcrypt entries)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer file.Close()
+			entries, problems, err := basic.ParseHtpasswd(file)
+			if err != nil {
+				return err
+			}
+			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+				imported := 0
+				for _, e := range entries {
+					err := s.AddUser(ctx, store.User{Name: e.User, Hash: e.Hash, Scopes: strings.Fields(scopes)}, actor()+" import "+args[0])
+					if err != nil {
+						problems = append(problems, fmt.Sprintf("line %d: user %q: %v", e.Line, e.User, err))
+						continue
+					}
+					imported++
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "imported %d users from %s\n", imported, args[0])
+				for _, p := range problems {
+					fmt.Fprintln(cmd.ErrOrStderr(), "skipped:", p)
+				}
+				if len(problems) > 0 {
+					return fmt.Errorf("%d entries skipped", len(problems))
+				}
+				return nil
+			})
+		},
+	}
+	imp.Flags().StringVar(&scopes, "scopes", "", "scopes given to every imported user")
+	cmd.AddCommand(add, passwd, remove, list, imp)
+	return cmd
+}
+
+// readPassword prompts twice on a terminal, or reads one line of stdin.
+func readPassword(cmd *cobra.Command) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(cmd.ErrOrStderr(), "again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return checkNewPassword(string(a))
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return checkNewPassword(strings.TrimRight(line, "\r\n"))
+}
+
+func checkNewPassword(pw string) (string, error) {
+	if len(pw) < 8 {
+		return "", errors.New("the password must have at least 8 characters")
+	}
+	if strings.ContainsAny(pw, "\x00") {
+		return "", errors.New("the password must not contain NUL")
+	}
+	return pw, nil
+}
