@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -63,6 +64,10 @@ type Store struct {
 	// about other connections' commits when asked on the same connection.
 	verMu   sync.Mutex
 	verConn *sql.Conn
+	verStmt *sql.Stmt
+	// verDriverStmt is the same statement prepared at the driver level on
+	// verConn's connection, which this Store holds for its whole life.
+	verDriverStmt driver.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -88,7 +93,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if s.verConn, err = db.Conn(ctx); err != nil {
+	if s.verConn, err = db.Conn(ctx); err == nil {
+		s.verStmt, err = s.verConn.PrepareContext(ctx, "PRAGMA data_version")
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -156,6 +164,10 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.verDriverStmt != nil {
+		s.verConn.Raw(func(any) error { return s.verDriverStmt.Close() })
+	}
+	s.verStmt.Close()
 	s.verConn.Close()
 	return s.db.Close()
 }
@@ -190,7 +202,38 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	s.verMu.Lock()
 	defer s.verMu.Unlock()
 	var v int64
-	err := s.verConn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	err := s.verConn.Raw(func(dc any) error {
+		if s.verDriverStmt == nil {
+			pc, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return s.verStmt.QueryRowContext(ctx).Scan(&v)
+			}
+			st, err := pc.PrepareContext(ctx, "PRAGMA data_version")
+			if err != nil {
+				return err
+			}
+			s.verDriverStmt = st
+		}
+		sq, ok := s.verDriverStmt.(driver.StmtQueryContext)
+		if !ok {
+			return s.verStmt.QueryRowContext(ctx).Scan(&v)
+		}
+		rows, err := sq.QueryContext(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		dest := make([]driver.Value, 1)
+		if err := rows.Next(dest); err != nil {
+			return err
+		}
+		n, ok := dest[0].(int64)
+		if !ok {
+			return fmt.Errorf("data_version: unexpected %T", dest[0])
+		}
+		v = n
+		return nil
+	})
 	return v, classify(err)
 }
 
