@@ -22,6 +22,7 @@ import (
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 const issuerURL = "https://issuer.test"
@@ -49,6 +50,8 @@ type env struct {
 	upstream *httptest.Server
 	jwksDown atomic.Bool
 	logs     *syncBuffer
+	store    *sqlite.Store
+	dataDir  string
 	// seen is the last request the upstream received.
 	seen atomic.Pointer[http.Request]
 }
@@ -72,6 +75,8 @@ func (s *syncBuffer) String() string {
 
 const testConfig = `
 realm: api
+environment: live
+failure_limit: {per_credential: 1000, per_client: 1000, window: 1m}
 detail: %s
 fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
 issuers:
@@ -87,6 +92,8 @@ routes:
   - {name: any, path: "/v1/reports/{id}", scopes_any: [reports, admin], upstream: "%[3]s", forward_authorization: true}
   - {name: slow, path: /slow, upstream: "%[3]s", upstream_timeout: 200ms}
   - {name: dead, path: /dead, upstream: "%[4]s"}
+  - {name: keyed, path: /keyed/*, schemes: [apikey, basic], scopes_all: [read], upstream: "%[3]s"}
+  - {name: keyq, path: /keyq, schemes: [apikey], api_key_query: api_key, upstream: "%[3]s"}
 `
 
 // newEnv starts the gateway; extra lines are appended to the configuration.
@@ -114,12 +121,28 @@ func newEnv(t testing.TB, detail string, extra ...string) *env {
 	dead, _ := net.Listen("tcp", "127.0.0.1:0")
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
-	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL) + strings.Join(extra, "\n")
+	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL)
+	for _, line := range extra {
+		// A line for a key the template has replaces the template's.
+		key, _, _ := strings.Cut(line, ":")
+		if i := strings.Index(doc, "\n"+key+":"); i >= 0 {
+			end := i + 1 + strings.Index(doc[i+1:], "\n")
+			doc = doc[:i+1] + line + doc[end:]
+		} else {
+			doc += line + "\n"
+		}
+	}
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
+	e.dataDir = t.TempDir()
+	e.store, err = sqlite.Open(context.Background(), e.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.store.Close() })
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Store: e.store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +402,12 @@ func TestJWKSDownAtStartIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

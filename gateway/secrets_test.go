@@ -24,7 +24,10 @@ func TestNoSecretInLogsOrResponses(t *testing.T) {
 		"Qx7vN2pLw9TzR4mK8sJdF3hB",
 	}
 	tampered := good[:len(good)-6] + "AAAAAA"
-	secrets = append(secrets, tampered)
+	liveKey, _ := e.key("live", "read")
+	testKey, _ := e.key("test", "read")
+	e.user("alice", "Tr0ub4dor&3-horse")
+	secrets = append(secrets, tampered, liveKey, testKey, "Tr0ub4dor&3-horse", basicAuth("alice", "Tr0ub4dor&3-horse")[6:])
 	var transcript strings.Builder
 	record := func(r result) {
 		for name, values := range r.header {
@@ -44,6 +47,13 @@ func TestNoSecretInLogsOrResponses(t *testing.T) {
 	record(e.do("GET", "/v1/data", "Authorization", "Bearer "+good, "Authorization", "Bearer "+good))
 	record(e.do("GET", "/v1/data", "Authorization", `Bearer "`+good+`"`))
 	record(e.do("GET", "/dead", "Authorization", "Bearer "+good))
+	record(e.do("GET", "/keyed/a", "X-API-Key", liveKey))
+	record(e.do("GET", "/keyed/a", "X-API-Key", testKey))
+	record(e.do("GET", "/keyed/a", "X-API-Key", liveKey[:30]))
+	record(e.do("GET", "/keyed/a?api_key="+liveKey, "X-Other", "1"))
+	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horse")))
+	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horsf")))
+	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horse\n")))
 	logs := e.logs.String()
 	if strings.Count(logs, `"msg":"request"`) < 20 {
 		t.Fatalf("expected an access line per request, got:\n%s", logs)

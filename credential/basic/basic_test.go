@@ -1,0 +1,194 @@
+package basic
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
+)
+
+func codeOf(err error) reason.Code {
+	if err == nil {
+		return ""
+	}
+	return reason.From(err).Code
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestParse(t *testing.T) {
+	good := map[string][2]string{
+		b64("alice:pw"):                          {"alice", "pw"},
+		b64("alice:p:w:x"):                       {"alice", "p:w:x"},
+		b64("alice:"):                            {"alice", ""},
+		b64("jörg:pässwörd"):                     {"jörg", "pässwörd"},
+		strings.TrimRight(b64("alice:pw1"), "="): {"alice", "pw1"},
+	}
+	for in, want := range good {
+		u, p, err := Parse(in)
+		if err != nil || u != want[0] || p != want[1] {
+			t.Errorf("Parse(%q) = %q %q %v", in, u, p, err)
+		}
+	}
+	long := b64(strings.Repeat("x", 60) + ":" + strings.Repeat("y", 60))
+	for name, in := range map[string]string{
+		"not base64":       "$(echo -n 'username:password' | base64)",
+		"wrapped":          long[:76] + "\n" + long[76:],
+		"no colon":         b64("alicepw"),
+		"trailing newline": b64("alice:pw\n"),
+		"not UTF-8":        base64.StdEncoding.EncodeToString([]byte("al\xffce:pw")),
+	} {
+		if _, _, err := Parse(in); codeOf(err) != reason.BasicMalformed {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// countingStore counts user look-ups, which cache hits skip.
+type countingStore struct {
+	store.Store
+	lookups atomic.Int32
+}
+
+func (c *countingStore) User(ctx context.Context, name string) (store.User, error) {
+	c.lookups.Add(1)
+	return c.Store.User(ctx, name)
+}
+
+func newStore(t testing.TB) (*sqlite.Store, string) {
+	dir := t.TempDir()
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dir
+}
+
+func addUser(t testing.TB, s store.Store, name, pw string) {
+	h, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(context.Background(), store.User{Name: name, Hash: h, Scopes: []string{"read"}}, "t"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	ctx := context.Background()
+	s, dir := newStore(t)
+	cs := &countingStore{Store: s}
+	v, err := NewVerifier(cs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addUser(t, s, "alice", "correct horse")
+	id, err := v.Verify(ctx, b64("alice:correct horse"))
+	if err != nil || id.Subject != "alice" || !id.HasScope("read") {
+		t.Fatalf("good: %+v %v", id, err)
+	}
+	if _, err := v.Verify(ctx, b64("alice:correct horse")); err != nil || cs.lookups.Load() != 1 {
+		t.Fatalf("second use: %v, %d look-ups (want 1: cache hit)", err, cs.lookups.Load())
+	}
+	_, errWrong := v.Verify(ctx, b64("alice:wrong"))
+	_, errUnknown := v.Verify(ctx, b64("mallory:x"))
+	if codeOf(errWrong) != reason.BasicInvalid || codeOf(errUnknown) != reason.BasicInvalid ||
+		reason.From(errWrong).Detail != reason.From(errUnknown).Detail {
+		t.Fatalf("wrong password %v / unknown user %v must be indistinguishable", errWrong, errUnknown)
+	}
+
+	// Another process changes the password, then removes the user: both
+	// take effect on the next request although the pair is cached.
+	cli, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	h, _ := HashPassword("battery staple")
+	if err := cli.SetPassword(ctx, "alice", h, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, b64("alice:correct horse")); codeOf(err) != reason.BasicInvalid {
+		t.Fatalf("old password after change: %v", err)
+	}
+	if _, err := v.Verify(ctx, b64("alice:battery staple")); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+	if err := cli.RemoveUser(ctx, "alice", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(ctx, b64("alice:battery staple")); codeOf(err) != reason.BasicInvalid {
+		t.Fatalf("removed user: %v", err)
+	}
+}
+
+func TestHtpasswdImportAndRehash(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	bc, _ := bcrypt.GenerateFromPassword([]byte("s3cret-pw"), bcrypt.MinCost)
+	file := "# comment\nbob:" + string(bc) + "\ncarol:$apr1$abc$def\ndave:{SHA}xyz=\nbad line\n"
+	entries, problems, err := ParseHtpasswd(strings.NewReader(file))
+	if err != nil || len(entries) != 1 || entries[0].User != "bob" || len(problems) != 3 {
+		t.Fatalf("entries %+v problems %q err %v", entries, problems, err)
+	}
+	s.AddUser(ctx, store.User{Name: "bob", Hash: entries[0].Hash}, "import")
+	v, _ := NewVerifier(s, Options{})
+	if _, err := v.Verify(ctx, b64("bob:s3cret-pw")); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.User(ctx, "bob")
+	if !strings.HasPrefix(u.Hash, "$argon2id$") {
+		t.Fatalf("bcrypt hash not upgraded: %s", u.Hash[:7])
+	}
+	v2, _ := NewVerifier(s, Options{})
+	if _, err := v2.Verify(ctx, b64("bob:s3cret-pw")); err != nil {
+		t.Fatalf("after re-hash: %v", err)
+	}
+}
+
+func TestHashingIsCapped(t *testing.T) {
+	s, _ := newStore(t)
+	addUser(t, s, "alice", "correct horse")
+	v, _ := NewVerifier(s, Options{MaxConcurrent: 1, QueueTimeout: 50 * time.Millisecond})
+	v.slots <- struct{}{} // another check holds the only slot
+	_, err := v.Verify(context.Background(), b64("alice:guess"))
+	if re := reason.From(err); re.Code != reason.AuthUnavailable || re.RetryAfter <= 0 {
+		t.Fatalf("saturated hashing: %v", err)
+	}
+	<-v.slots
+	if _, err := v.Verify(context.Background(), b64("alice:correct horse")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+
+func BenchmarkBasic(b *testing.B) {
+	s, _ := newStore(b)
+	addUser(b, s, "alice", "correct horse")
+	v, _ := NewVerifier(s, Options{})
+	cred := b64("alice:correct horse")
+	b.Run("cold-argon2id", func(b *testing.B) {
+		for b.Loop() {
+			if ok, err := checkPassword(v.dummy, "x"); ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+	v.Verify(context.Background(), cred)
+	b.Run("verify-cached", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := v.Verify(context.Background(), cred); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

