@@ -170,7 +170,6 @@ func TestHashingIsCapped(t *testing.T) {
 	}
 }
 
-
 func BenchmarkBasic(b *testing.B) {
 	s, _ := newStore(b)
 	addUser(b, s, "alice", "correct horse")
