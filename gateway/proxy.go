@@ -53,7 +53,9 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 			if ex.authed {
 				id := &ex.identity
 				out.Set(g.idPrefix+"Subject", headerSafe(id.Subject))
-				out.Set(g.idPrefix+"Issuer", headerSafe(id.Issuer))
+				if id.Issuer != "" {
+					out.Set(g.idPrefix+"Issuer", headerSafe(id.Issuer))
+				}
 				out.Set(g.idPrefix+"Scopes", headerSafe(strings.Join(id.Scopes, " ")))
 				out.Set(g.idPrefix+"Credential", id.Kind+":"+id.Fingerprint)
 			}

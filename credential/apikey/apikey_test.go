@@ -174,3 +174,21 @@ func BenchmarkVerifyHit(b *testing.B) {
 		}
 	})
 }
+
+func FuzzEnvironment(f *testing.F) {
+	key, _, _ := Generate("live")
+	f.Add(key)
+	f.Add("ag_test_")
+	f.Fuzz(func(t *testing.T, s string) {
+		env, err := Environment(s)
+		if err != nil {
+			if codeOf(err) != reason.APIKeyMalformed {
+				t.Fatalf("reason %s", codeOf(err))
+			}
+			return
+		}
+		if !strings.HasPrefix(s, Prefix+env+"_") || len(s) != len(Prefix)+len(env)+1+randomLen+checksumLen {
+			t.Fatalf("accepted %q as a %s key", s, env)
+		}
+	})
+}

@@ -191,3 +191,32 @@ func BenchmarkBasic(b *testing.B) {
 		}
 	})
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add(b64("alice:pw"))
+	f.Add("$(echo)")
+	f.Fuzz(func(t *testing.T, s string) {
+		u, p, err := Parse(s)
+		if err != nil {
+			if codeOf(err) != reason.BasicMalformed {
+				t.Fatalf("reason %s", codeOf(err))
+			}
+			return
+		}
+		if strings.HasSuffix(p, "\n") || strings.Contains(u, ":") {
+			t.Fatalf("accepted user %q password %q", u, p)
+		}
+	})
+}
+
+func FuzzHtpasswd(f *testing.F) {
+	f.Add("bob:$2y$05$abcdefghijklmnopqrstuu\n# c\ncarol:$apr1$x$y\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		entries, _, _ := ParseHtpasswd(strings.NewReader(s))
+		for _, e := range entries {
+			if e.User == "" || !IsBcrypt(e.Hash) {
+				t.Fatalf("bad entry %+v", e)
+			}
+		}
+	})
+}
