@@ -7,13 +7,6 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-func codeOf(err error) reason.Code {
-	if err == nil {
-		return ""
-	}
-	return reason.From(err).Code
-}
-
 func TestAuthorizationFormat(t *testing.T) {
 	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"
 	tests := []struct {
@@ -62,7 +55,7 @@ func TestAuthorizationFormat(t *testing.T) {
 			if err == nil {
 				err = CheckFormat(p)
 			}
-			if got := codeOf(err); got != tt.want {
+			if got := reason.CodeOf(err); got != tt.want {
 				t.Fatalf("reason %q, want %q (%v)", got, tt.want, err)
 			}
 		})
@@ -91,7 +84,7 @@ func FuzzAuthorization(f *testing.F) {
 			err = CheckFormat(p)
 		}
 		if err != nil {
-			if c := codeOf(err); c != reason.HeaderMalformed && c != reason.CredentialPlaceholder {
+			if c := reason.CodeOf(err); c != reason.HeaderMalformed && c != reason.CredentialPlaceholder {
 				t.Fatalf("unexpected reason %s for %q", c, v)
 			}
 		}

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/base64"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -152,47 +151,32 @@ func from(ip string) *http.Client {
 	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 }
 
-func (e *env) doFrom(c *http.Client, path string, headers ...string) (int, string, http.Header) {
-	req, _ := http.NewRequest("GET", e.gw.URL+path, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Add(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
-}
-
 func TestFailureRateLimit(t *testing.T) {
 	e := newEnv(t, DetailFull, "failure_limit: {per_credential: 3, per_client: 6, window: 1m}")
 	good, _ := e.key("live", "read")
 	wrong, _, _ := apikey.Generate("live")
 	a, b := from("127.0.0.1"), from("127.0.0.2")
 	for i := range 3 {
-		if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", wrong); st != 401 {
-			t.Fatalf("attempt %d: %d", i+1, st)
+		if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", wrong); r.status != 401 {
+			t.Fatalf("attempt %d: %d", i+1, r.status)
 		}
 	}
-	st, body, h := e.doFrom(a, "/keyed/a", "X-API-Key", wrong)
-	if st != 429 || !strings.Contains(body, `"too_many_failures"`) || h.Get("Retry-After") == "" {
-		t.Fatalf("4th attempt with one credential: %d %s Retry-After %q", st, body, h.Get("Retry-After"))
+	r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", wrong)
+	if r.status != 429 || r.problem.Reason != string(reason.TooManyFailures) || r.header.Get("Retry-After") == "" {
+		t.Fatalf("4th attempt with one credential: %d %s Retry-After %q", r.status, r.problem.Reason, r.header.Get("Retry-After"))
 	}
-	if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", good); st != 200 {
-		t.Fatalf("good key from the same client, under the client limit: %d", st)
+	if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", good); r.status != 200 {
+		t.Fatalf("good key from the same client, under the client limit: %d", r.status)
 	}
-	for i := range 3 { // different wrong keys: the client limit
+	for range 3 { // different wrong keys: the client limit
 		k, _, _ := apikey.Generate("live")
-		e.doFrom(a, "/keyed/a", "X-API-Key", k)
-		_ = i
+		e.doWith(a, "GET", "/keyed/a", "X-API-Key", k)
 	}
-	if st, _, _ := e.doFrom(a, "/keyed/a", "X-API-Key", good); st != 429 {
-		t.Fatalf("client over its limit: %d", st)
+	if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", good); r.status != 429 {
+		t.Fatalf("client over its limit: %d", r.status)
 	}
-	if st, _, _ := e.doFrom(b, "/keyed/a", "X-API-Key", good); st != 200 {
-		t.Fatalf("another client with good credentials: %d", st)
+	if r := e.doWith(b, "GET", "/keyed/a", "X-API-Key", good); r.status != 200 {
+		t.Fatalf("another client with good credentials: %d", r.status)
 	}
 }
 

@@ -177,6 +177,13 @@ type result struct {
 
 func (e *env) do(method, path string, headers ...string) result {
 	e.t.Helper()
+	return e.doWith(http.DefaultClient, method, path, headers...)
+}
+
+// doWith sends a request through client and checks the invariants of
+// every problem response.
+func (e *env) doWith(client *http.Client, method, path string, headers ...string) result {
+	e.t.Helper()
 	req, err := http.NewRequest(method, e.gw.URL+path, nil)
 	if err != nil {
 		e.t.Fatal(err)
@@ -184,7 +191,7 @@ func (e *env) do(method, path string, headers ...string) result {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

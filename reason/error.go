@@ -51,3 +51,11 @@ func From(err error) *Error {
 	}
 	return &Error{Code: AuthUnavailable, Detail: "internal error", Err: err}
 }
+
+// CodeOf returns the reason code of err, or "" for a nil error.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	return From(err).Code
+}

@@ -232,15 +232,11 @@ func usersCmd() *cobra.Command {
 		Short: "Add a user; the password is read from the terminal or stdin",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pw, err := readPassword(cmd)
+			hash, err := newPasswordHash(cmd)
 			if err != nil {
 				return err
 			}
 			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				hash, err := basic.HashPassword(pw)
-				if err != nil {
-					return err
-				}
 				if err := s.AddUser(ctx, store.User{Name: args[0], Hash: hash, Scopes: strings.Fields(scopes)}, actor()); err != nil {
 					return fmt.Errorf("add %s: %w", args[0], err)
 				}
@@ -255,15 +251,11 @@ func usersCmd() *cobra.Command {
 		Short: "Set a user's password (read from the terminal or stdin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pw, err := readPassword(cmd)
+			hash, err := newPasswordHash(cmd)
 			if err != nil {
 				return err
 			}
 			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				hash, err := basic.HashPassword(pw)
-				if err != nil {
-					return err
-				}
 				if err := s.SetPassword(ctx, args[0], hash, actor()); err != nil {
 					return fmt.Errorf("passwd %s: %w", args[0], err)
 				}
@@ -347,6 +339,15 @@ func usersCmd() *cobra.Command {
 	imp.Flags().StringVar(&scopes, "scopes", "", "scopes given to every imported user")
 	cmd.AddCommand(add, passwd, remove, list, imp)
 	return cmd
+}
+
+// newPasswordHash reads a new password and returns its argon2id hash.
+func newPasswordHash(cmd *cobra.Command) (string, error) {
+	pw, err := readPassword(cmd)
+	if err != nil {
+		return "", err
+	}
+	return basic.HashPassword(pw)
 }
 
 // readPassword prompts twice on a terminal, or reads one line of stdin.

@@ -12,13 +12,6 @@ import (
 	"github.com/authgate/authgate/store/sqlite"
 )
 
-func codeOf(err error) reason.Code {
-	if err == nil {
-		return ""
-	}
-	return reason.From(err).Code
-}
-
 func TestFormat(t *testing.T) {
 	key, id, err := Generate("live")
 	if err != nil {
@@ -46,7 +39,7 @@ func TestFormat(t *testing.T) {
 		"bad char":        key[:20] + "-" + key[21:],
 		"env not letters": "ag_LIVE_" + key[8:],
 	} {
-		if _, err := Environment(bad); codeOf(err) != reason.APIKeyMalformed {
+		if _, err := Environment(bad); reason.CodeOf(err) != reason.APIKeyMalformed {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -90,7 +83,7 @@ func TestVerify(t *testing.T) {
 	}
 	for key, want := range map[string]reason.Code{test: reason.CredentialWrongEnvironment, expired: reason.CredentialExpired,
 		unknown: reason.CredentialUnknown, good[:30]: reason.APIKeyMalformed} {
-		if _, err := v.Verify(ctx, key); codeOf(err) != want {
+		if _, err := v.Verify(ctx, key); reason.CodeOf(err) != want {
 			t.Errorf("%s: %v, want %s", key[:12], err, want)
 		}
 	}
@@ -107,7 +100,7 @@ func TestVerify(t *testing.T) {
 	if err := other.RevokeKey(ctx, gk.ID, time.Now(), "cli"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(ctx, good); codeOf(err) != reason.CredentialRevoked {
+	if _, err := v.Verify(ctx, good); reason.CodeOf(err) != reason.CredentialRevoked {
 		t.Fatalf("after revocation: %v", err)
 	}
 }
@@ -182,8 +175,8 @@ func FuzzEnvironment(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		env, err := Environment(s)
 		if err != nil {
-			if codeOf(err) != reason.APIKeyMalformed {
-				t.Fatalf("reason %s", codeOf(err))
+			if reason.CodeOf(err) != reason.APIKeyMalformed {
+				t.Fatalf("reason %s", reason.CodeOf(err))
 			}
 			return
 		}

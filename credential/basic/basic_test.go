@@ -15,13 +15,6 @@ import (
 	"github.com/authgate/authgate/store/sqlite"
 )
 
-func codeOf(err error) reason.Code {
-	if err == nil {
-		return ""
-	}
-	return reason.From(err).Code
-}
-
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func TestParse(t *testing.T) {
@@ -46,7 +39,7 @@ func TestParse(t *testing.T) {
 		"trailing newline": b64("alice:pw\n"),
 		"not UTF-8":        base64.StdEncoding.EncodeToString([]byte("al\xffce:pw")),
 	} {
-		if _, _, err := Parse(in); codeOf(err) != reason.BasicMalformed {
+		if _, _, err := Parse(in); reason.CodeOf(err) != reason.BasicMalformed {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -101,7 +94,7 @@ func TestVerify(t *testing.T) {
 	}
 	_, errWrong := v.Verify(ctx, b64("alice:wrong"))
 	_, errUnknown := v.Verify(ctx, b64("mallory:x"))
-	if codeOf(errWrong) != reason.BasicInvalid || codeOf(errUnknown) != reason.BasicInvalid ||
+	if reason.CodeOf(errWrong) != reason.BasicInvalid || reason.CodeOf(errUnknown) != reason.BasicInvalid ||
 		reason.From(errWrong).Detail != reason.From(errUnknown).Detail {
 		t.Fatalf("wrong password %v / unknown user %v must be indistinguishable", errWrong, errUnknown)
 	}
@@ -117,7 +110,7 @@ func TestVerify(t *testing.T) {
 	if err := cli.SetPassword(ctx, "alice", h, "cli"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(ctx, b64("alice:correct horse")); codeOf(err) != reason.BasicInvalid {
+	if _, err := v.Verify(ctx, b64("alice:correct horse")); reason.CodeOf(err) != reason.BasicInvalid {
 		t.Fatalf("old password after change: %v", err)
 	}
 	if _, err := v.Verify(ctx, b64("alice:battery staple")); err != nil {
@@ -126,7 +119,7 @@ func TestVerify(t *testing.T) {
 	if err := cli.RemoveUser(ctx, "alice", "cli"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(ctx, b64("alice:battery staple")); codeOf(err) != reason.BasicInvalid {
+	if _, err := v.Verify(ctx, b64("alice:battery staple")); reason.CodeOf(err) != reason.BasicInvalid {
 		t.Fatalf("removed user: %v", err)
 	}
 }
@@ -198,8 +191,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		u, p, err := Parse(s)
 		if err != nil {
-			if codeOf(err) != reason.BasicMalformed {
-				t.Fatalf("reason %s", codeOf(err))
+			if reason.CodeOf(err) != reason.BasicMalformed {
+				t.Fatalf("reason %s", reason.CodeOf(err))
 			}
 			return
 		}

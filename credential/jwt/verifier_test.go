@@ -237,7 +237,7 @@ func TestTypeRequired(t *testing.T) {
 	v := newVerifier(t, is)
 	for typ, want := range map[string]reason.Code{"at+jwt": "", "AT+JWT": "", "application/at+jwt": "", "JWT": reason.TokenTypeMismatch} {
 		_, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"typ": typ}, claims(nil)))
-		if got := codeOf(err); got != want {
+		if got := reason.CodeOf(err); got != want {
 			t.Errorf("typ %q: reason %q, want %q (%v)", typ, got, want, err)
 		}
 	}
@@ -252,16 +252,9 @@ func TestHMACIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := v.Verify(context.Background(), mustSign(t, "HS256", []byte("another secret of 32 bytes......"), nil, claims(nil)))
-	if codeOf(err) != reason.TokenSignatureInvalid {
+	if reason.CodeOf(err) != reason.TokenSignatureInvalid {
 		t.Fatalf("wrong secret: %v", err)
 	}
-}
-
-func codeOf(err error) reason.Code {
-	if err == nil {
-		return ""
-	}
-	return reason.From(err).Code
 }
 
 func TestJWKSRotationAndOutage(t *testing.T) {
@@ -286,7 +279,7 @@ func TestJWKSRotationAndOutage(t *testing.T) {
 	}
 	// An unknown kid while the server is down cannot be judged: 503.
 	_, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k9"}, claims(nil)))
-	if codeOf(err) != reason.AuthUnavailable {
+	if reason.CodeOf(err) != reason.AuthUnavailable {
 		t.Fatalf("unknown kid while down: %v", err)
 	}
 }
@@ -339,7 +332,7 @@ func TestCacheSkipsSignatureAndHonoursExp(t *testing.T) {
 		t.Fatalf("signature checked %d times for 3 uses of one token, want 1", n)
 	}
 	now = now.Add(2 * time.Minute)
-	if _, err := v.Verify(context.Background(), tok); codeOf(err) != reason.TokenExpired {
+	if _, err := v.Verify(context.Background(), tok); reason.CodeOf(err) != reason.TokenExpired {
 		t.Fatalf("cached token after exp: %v", err)
 	}
 }
@@ -396,7 +389,7 @@ func TestJWKAlgMustMatchToken(t *testing.T) {
 		Keys: NewStaticKeys([]Key{{ID: "k1", Alg: "PS256", Public: &rsaKey.PublicKey}}), RequireExp: true}
 	v := newVerifier(t, is)
 	_, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil)))
-	if codeOf(err) != reason.TokenAlgorithmRejected {
+	if reason.CodeOf(err) != reason.TokenAlgorithmRejected {
 		t.Fatalf("RS256 token against a PS256 JWK: %v", err)
 	}
 	if _, err := v.Verify(context.Background(), mustSign(t, "PS256", rsaKey, map[string]any{"kid": "k1"}, claims(nil))); err != nil {
