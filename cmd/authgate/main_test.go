@@ -77,3 +77,60 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%q %v", out, err)
 	}
 }
+
+func TestKeysAndUsersCommands(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "", "keys", "create", "--data-dir", dir, "--name", "ci", "--env", "test", "--scopes", "read write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key, id string
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "key:     "); ok {
+			key = v
+		}
+		if v, ok := strings.CutPrefix(line, "id:      "); ok {
+			id = v
+		}
+	}
+	if !strings.HasPrefix(key, "ag_test_") || id == "" {
+		t.Fatalf("create output:\n%s", out)
+	}
+	list, err := run(t, "", "keys", "list", "--data-dir", dir)
+	if err != nil || !strings.Contains(list, id) || strings.Contains(list, key[8:20]) || !strings.Contains(list, "active") {
+		t.Fatalf("list (must show the id, never the key):\n%s %v", list, err)
+	}
+	rot, err := run(t, "", "keys", "rotate", id, "--data-dir", dir, "--grace", "1h")
+	if err != nil || !strings.Contains(rot, "stays valid until") {
+		t.Fatalf("rotate: %s %v", rot, err)
+	}
+	if _, err := run(t, "", "keys", "revoke", id, "--data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := run(t, "", "keys", "list", "--data-dir", dir); !strings.Contains(list, "revoked") {
+		t.Fatalf("after revoke:\n%s", list)
+	}
+	if _, err := run(t, "", "keys", "revoke", "nosuchid", "--data-dir", dir); err == nil {
+		t.Fatal("revoking an unknown id succeeded")
+	}
+
+	if _, err := run(t, "correct horse battery\n", "users", "add", "alice", "--data-dir", dir, "--scopes", "read"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "short\n", "users", "passwd", "alice", "--data-dir", dir); err == nil {
+		t.Fatal("a 5-character password was accepted")
+	}
+	users, _ := run(t, "", "users", "list", "--data-dir", dir)
+	if !strings.Contains(users, "alice") || !strings.Contains(users, "argon2id") || strings.Contains(users, "horse") {
+		t.Fatalf("users list:\n%s", users)
+	}
+	ht := filepath.Join(dir, "htpasswd")
+	os.WriteFile(ht, []byte("bob:$2y$05$CCCCCCCCCCCCCCCCCCCCC.7uRgB8D5OhKZs0LrbYYKRIOzKFBY8Ri\ncarol:{SHA}abc\n"), 0o600)
+	out, err = run(t, "", "users", "import", ht, "--data-dir", dir)
+	if err == nil || !strings.Contains(out, "imported 1 users") || !strings.Contains(out, "carol") {
+		t.Fatalf("import: %s %v", out, err)
+	}
+	if _, err := run(t, "", "users", "remove", "alice", "--data-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+}
