@@ -70,7 +70,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		limiter:     newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
 	for _, h := range cfg.APIKeyHeaders {
-		g.apiKeyHeaders = append(g.apiKeyHeaders, http.CanonicalHeaderKey(h))
+		g.apiKeyHeaders = append(g.apiKeyHeaders, h)
 	}
 	if len(g.apiKeyHeaders) > 0 {
 		g.respond.apiKeyHeader = g.apiKeyHeaders[0]

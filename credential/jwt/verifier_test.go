@@ -396,3 +396,34 @@ func TestJWKAlgMustMatchToken(t *testing.T) {
 		t.Fatalf("PS256 token: %v", err)
 	}
 }
+
+func TestEnvironment(t *testing.T) {
+	testKeys(t)
+	keys := NewStaticKeys([]Key{{Public: &rsaKey.PublicKey}})
+	mk := func(env, claim string) *Verifier {
+		v, err := New([]*Issuer{{Name: "s", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+			Keys: keys, RequireExp: true, Environment: env, EnvironmentClaim: claim}}, Options{CacheSize: -1, Environment: "live"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		issuerEnv, claim string
+		claims           map[string]any
+		want             reason.Code
+	}{
+		{"live", "", nil, ""},
+		{"test", "", nil, reason.CredentialWrongEnvironment},
+		{"", "", nil, ""},
+		{"live", "env", map[string]any{"env": "test"}, reason.CredentialWrongEnvironment},
+		{"test", "env", map[string]any{"env": "live"}, ""},
+		{"test", "env", nil, reason.CredentialWrongEnvironment},
+	}
+	for _, tt := range tests {
+		_, err := mk(tt.issuerEnv, tt.claim).Verify(context.Background(), mustSign(t, "RS256", rsaKey, nil, claims(tt.claims)))
+		if got := reason.CodeOf(err); got != tt.want {
+			t.Errorf("issuer env %q claim %q %v: %q, want %q (%v)", tt.issuerEnv, tt.claim, tt.claims, got, tt.want, err)
+		}
+	}
+}
