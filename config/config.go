@@ -37,6 +37,9 @@ type Config struct {
 	APIKeyHeaders []string     `yaml:"api_key_headers"`
 	FailureLimit  FailureLimit `yaml:"failure_limit"`
 	Basic         BasicOpts    `yaml:"basic"`
+	// Echo turns on /.authgate/echo, which tells a client (authgate doctor)
+	// which auth headers arrived, by length and fingerprint only.
+	Echo bool `yaml:"echo"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string     `yaml:"log_level"`
 	Issuers  []*Issuer  `yaml:"issuers"`

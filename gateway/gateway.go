@@ -37,6 +37,7 @@ type Gateway struct {
 	handler     http.Handler
 
 	apiKeyHeaders []string
+	echo          bool
 	keys          *apikey.Verifier
 	basic         *basic.Verifier
 	limiter       *failureLimiter
@@ -67,6 +68,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		respond:     &responder{realm: cfg.Realm, detail: cfg.Detail},
 		log:         opts.Logger,
 		idPrefix:    http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
+		echo:        cfg.Echo,
 		limiter:     newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
 	for _, h := range cfg.APIKeyHeaders {
@@ -235,6 +237,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			return
 		}
 		ex.path = path
+		if g.echo && strings.HasSuffix(path, EchoPath) {
+			g.serveEcho(w, r, path)
+			return
+		}
 		for name := range r.Header {
 			if strings.HasPrefix(name, g.idPrefix) {
 				delete(r.Header, name)

@@ -12,8 +12,11 @@ import (
 
 func main() {
 	if err := newRoot().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "authgate:", err)
-		os.Exit(1)
+		code, show := exitCode(err)
+		if show {
+			fmt.Fprintln(os.Stderr, "authgate:", err)
+		}
+		os.Exit(code)
 	}
 }
 
@@ -24,7 +27,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), versionCmd())
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), doctorCmd(), versionCmd())
 	return root
 }
 

@@ -107,6 +107,7 @@ listen: %[1]s
 realm: demo
 detail: full
 environment: live
+echo: true
 data_dir: %[5]s
 issuers:
   - name: demo

@@ -1,0 +1,38 @@
+package doctor
+
+import "fmt"
+
+// about describes findings that come from the server's own answer.
+var about = map[Code]struct{ cause, title, fix string }{
+	CredentialsMissing:    {"1. Missing Authorization header", "The server received no credentials", "Send the credential the API expects (see WWW-Authenticate)."},
+	SchemeMismatch:        {"3. Incorrect authentication scheme", "The server does not accept the scheme that was sent", "Use a scheme named in WWW-Authenticate."},
+	HeaderFormat:          {"4. Incorrect token format", "The server finds the credential malformed", "Send the credential exactly as issued, in 'Scheme value' form."},
+	CredentialPlaceholder: {"4. Incorrect token format", "The server received a placeholder, not a credential", "Put the real credential in; check the shell expands it."},
+	TokenKeyUnknown:       {"2. Invalid token (wrong signing key)", "The token was signed by a key the server does not know", "Obtain a token from the issuer (and environment) this API trusts."},
+	TokenSignatureInvalid: {"2. Invalid token (signature / key mismatch)", "The token's signature is refused", "Obtain a fresh token from the right issuer; do not edit tokens."},
+	TokenExpired:          {"2. Invalid or expired token", "The credential has expired", "Obtain a new one (refresh the token, rotate the key)."},
+	TokenNotYetValid:      {"6. Clock skew", "The token is not valid yet for the server", "Check the clocks (NTP) of the issuer, the server and this machine."},
+	TokenIssuerMismatch:   {"5. Wrong credentials for environment", "The token's issuer is not the one the API trusts", "Compare iss exactly — scheme, host, trailing slash — with the issuer the API is configured for."},
+	TokenAudienceMismatch: {"2. Invalid token (wrong audience)", "The token is not meant for this API (aud)", "Request an access token for this API's audience; an ID token will not do."},
+	TokenTypeMismatch:     {"2. Invalid token (wrong token type)", "The server wants another kind of token (typ)", "Send an access token (typ at+jwt), not an ID token."},
+	CredentialRevoked:     {"2. Revoked token or key", "The credential has been revoked", "Obtain a new credential."},
+	CredentialUnknown:     {"2. Invalid API key", "The server does not know this credential", "Check for typos or truncation, or a key from another service or environment."},
+	WrongEnvironment:      {"5. Wrong credentials for environment", "The credential is for another environment", "Use the credential issued for this environment (live vs test)."},
+	BasicNotBase64:        {"4. Incorrect token format", "The server finds the Basic credentials malformed", "Let the client encode them: curl -u user:password."},
+	CredentialsRejected:   {"2. Invalid credentials", "The server rejects the credentials", "Check the credential itself: typos, expiry, revocation, environment."},
+	TooManyFailures:       {"2. Invalid credentials (repeated)", "Too many failed attempts", "Wait for Retry-After, then retry with correct credentials."},
+	InsufficientScope:     {"FAQ: 401 vs 403", "Authenticated, but the credential lacks a permission (scope) this call needs — not a credential problem", "Request a token or key with the scope named in the challenge; retrying the same one will not help."},
+	Forbidden:             {"FAQ: 401 vs 403", "Authenticated, but a policy forbids this call — not a credential problem", "Ask the API's owners for access; retrying with the same credentials will not help."},
+	ServerFault:           {"-", "The server failed: this is not about your credentials", "Retry later; if it persists the API's operators must look at their side."},
+}
+
+func causeOf(c Code) string { return about[c].cause }
+
+func titleOf(c Code, status int) string {
+	if t := about[c].title; t != "" {
+		return fmt.Sprintf("%s (%d)", t, status)
+	}
+	return fmt.Sprintf("The server answered %d", status)
+}
+
+func fixOf(c Code) string { return about[c].fix }

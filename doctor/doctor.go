@@ -1,0 +1,127 @@
+package doctor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Options tune a diagnosis.
+type Options struct {
+	// Timeout bounds each request (default 10s).
+	Timeout time.Duration
+	// Origin, when set, adds a CORS preflight from that origin.
+	Origin string
+	// JWKS is a key set URL to verify a JWT's signature with.
+	JWKS string
+	// ExpectEnv is the environment the user means to call (live, test).
+	ExpectEnv string
+	// TokenEnv names the environment variable holding the token.
+	TokenEnv string
+	// EnvFile is a .env file to check.
+	EnvFile string
+	// Lookup reads environment variables (default: none).
+	Lookup func(string) (string, bool)
+	// Transport sends the requests (default: a fresh http.Transport).
+	Transport http.RoundTripper
+}
+
+// Schema names the JSON report format (docs/doctor.md).
+const Schema = "authgate.doctor/v1"
+
+// Report is the result of a diagnosis.
+type Report struct {
+	Schema string `json:"schema"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	// Status is the final HTTP status (0 when no answer came).
+	Status    int       `json:"status"`
+	Succeeded bool      `json:"succeeded"`
+	Hops      []Hop     `json:"hops,omitempty"`
+	Top       *Finding  `json:"top,omitempty"`
+	Findings  []Finding `json:"findings"`
+	Notes     []string  `json:"notes,omitempty"`
+	// ExitCode: 0 the request succeeded, 1 a problem was diagnosed, 2 the
+	// server could not be reached.
+	ExitCode int `json:"exit_code"`
+}
+
+// Hop is one request of a redirect chain.
+type Hop struct {
+	Method   string `json:"method"`
+	URL      string `json:"url"`
+	Status   int    `json:"status"`
+	Location string `json:"location,omitempty"`
+	// SentCredentials: the hop carried the credential headers (clients
+	// drop them when a redirect changes host, port or scheme).
+	SentCredentials bool `json:"sent_credentials"`
+}
+
+// Run diagnoses req. An error means the server could not be reached.
+func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Lookup == nil {
+		opts.Lookup = func(string) (string, bool) { return "", false }
+	}
+	if opts.Transport == nil {
+		opts.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment}
+	}
+	if opts.TokenEnv != "" && len(req.Get("Authorization")) == 0 {
+		if v, ok := opts.Lookup(opts.TokenEnv); ok && v != "" {
+			req.Headers = append(req.Headers, Header{Name: "Authorization", Value: "Bearer " + v})
+		}
+	}
+	off := &offline{req: req, opts: &opts, mask: newMasker()}
+	off.run()
+	p := &prober{off: off, opts: &opts, client: &http.Client{Transport: opts.Transport, Timeout: opts.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	rep := &Report{Schema: Schema, Method: req.Method, URL: req.URL, Notes: req.Notes}
+	final, err := p.run(ctx, rep)
+	if err != nil {
+		return nil, err
+	}
+	rep.Status = final.status
+	rep.Succeeded = final.status >= 200 && final.status < 300
+	rep.Findings = settle(off.findings, final)
+	for i, f := range rep.Findings {
+		if f.Status == Fail || f.Status == Warn || f.Code == RequestSucceeded {
+			rep.Top = &rep.Findings[i]
+			break
+		}
+	}
+	rep.ExitCode = 1
+	if rep.Succeeded {
+		rep.ExitCode = 0
+	}
+	return rep, nil
+}
+
+// settle drops findings the server's answer made moot, and ranks the rest.
+func settle(fs []Finding, final *answer) []Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		switch {
+		case final.status >= 200 && final.status < 300 && f.Code == CredentialsMissing:
+			continue // the server did not need any
+		case final.status == http.StatusForbidden && (f.Code == CredentialsMissing || f.Code == SameWithoutCredentials):
+			continue
+		}
+		out = append(out, f)
+	}
+	if final.status >= 200 && final.status < 300 {
+		out = append(out, Finding{Code: RequestSucceeded, Status: OK, Title: fmt.Sprintf("The request succeeded (%d)", final.status)})
+	}
+	rank(out)
+	return out
+}
+
+func nonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,113 @@
+package doctor
+
+import "sort"
+
+// Status grades a finding.
+type Status string
+
+// Statuses, worst first.
+const (
+	Fail Status = "fail"
+	Warn Status = "warn"
+	OK   Status = "ok"
+	Info Status = "info"
+)
+
+// Code names a finding. Codes are stable; docs/doctor.md lists them.
+type Code string
+
+// The findings the doctor can report, each with how strongly it explains
+// a failure when it is there (higher first).
+const (
+	AuthorizationStripped   Code = "authorization_stripped"
+	RedirectCrossHost       Code = "redirect_cross_host"
+	RedirectSchemeDowngrade Code = "redirect_scheme_downgrade"
+	ServerFault             Code = "server_fault"
+	CredentialPlaceholder   Code = "credential_placeholder"
+	ShellSubstitution       Code = "shell_substitution_not_run"
+	VariableUnset           Code = "variable_unset"
+	BasicNotBase64          Code = "basic_not_base64"
+	BasicBase64Wrapped      Code = "basic_base64_wrapped"
+	BasicTrailingNewline    Code = "basic_trailing_newline"
+	BasicNoColon            Code = "basic_no_colon"
+	HeaderFormat            Code = "header_format"
+	ClockSkew               Code = "clock_skew"
+	InsufficientScope       Code = "insufficient_scope"
+	Forbidden               Code = "forbidden"
+	TokenAudienceMismatch   Code = "token_audience_mismatch"
+	TokenIssuerMismatch     Code = "token_issuer_mismatch"
+	TokenSignatureInvalid   Code = "token_signature_invalid"
+	TokenKeyUnknown         Code = "token_key_unknown"
+	TokenTypeMismatch       Code = "token_type_mismatch"
+	WrongEnvironment        Code = "wrong_environment"
+	CredentialRevoked       Code = "credential_revoked"
+	CredentialUnknown       Code = "credential_unknown"
+	TokenExpired            Code = "token_expired"
+	TokenNotYetValid        Code = "token_not_yet_valid"
+	TooManyFailures         Code = "too_many_failures"
+	CORSPreflightRejected   Code = "cors_preflight_unauthorized"
+	CORSPreflightFailed     Code = "cors_preflight_failed"
+	CORSAuthorizationDenied Code = "cors_authorization_not_allowed"
+	CORSOriginDenied        Code = "cors_origin_not_allowed"
+	CORSCredentialsWildcard Code = "cors_credentials_with_wildcard"
+	CORSExposeMissing       Code = "cors_www_authenticate_not_exposed"
+	SchemeMismatch          Code = "scheme_mismatch"
+	CredentialsMissing      Code = "credentials_missing"
+	CredentialsRejected     Code = "credentials_rejected"
+	EnvFileProblem          Code = "env_file_problem"
+	IDTokenSent             Code = "id_token_sent"
+	MissingChallenge        Code = "missing_challenge"
+	SameWithoutCredentials  Code = "same_answer_without_credentials"
+	TokenExpiresSoon        Code = "token_expires_soon"
+	AlgNone                 Code = "token_unsigned"
+	RequestSucceeded        Code = "request_succeeded"
+	TokenDecoded            Code = "token_decoded"
+	CredentialSent          Code = "credential_sent"
+	RedirectFollowed        Code = "redirect"
+	Challenges              Code = "challenges"
+	ServerReason            Code = "server_reason"
+	EchoMatches             Code = "echo_matches"
+	SignatureVerified       Code = "signature_verified"
+	CORSPreflightOK         Code = "cors_preflight_ok"
+	ClockOK                 Code = "clock_ok"
+)
+
+// weight ranks codes: how likely each explains a failed request.
+var weight = map[Code]int{
+	ServerFault: 100, AuthorizationStripped: 99, RedirectCrossHost: 98, RedirectSchemeDowngrade: 98,
+	CredentialPlaceholder: 97, ShellSubstitution: 97, VariableUnset: 97,
+	BasicNotBase64: 96, BasicBase64Wrapped: 96, BasicTrailingNewline: 96, BasicNoColon: 96, HeaderFormat: 95,
+	ClockSkew: 94, InsufficientScope: 93, Forbidden: 93,
+	TokenAudienceMismatch: 92, TokenIssuerMismatch: 92, TokenSignatureInvalid: 92, TokenKeyUnknown: 92, TokenTypeMismatch: 92,
+	WrongEnvironment: 92, CredentialRevoked: 92, CredentialUnknown: 91,
+	TokenExpired: 90, TokenNotYetValid: 90, TooManyFailures: 90,
+	CORSPreflightRejected: 89, CORSPreflightFailed: 89, CORSAuthorizationDenied: 89, CORSOriginDenied: 89, CORSCredentialsWildcard: 88,
+	SchemeMismatch: 88, CredentialsMissing: 87, EnvFileProblem: 80, IDTokenSent: 75,
+	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 40,
+	TokenExpiresSoon: 30, AlgNone: 30,
+}
+
+// Finding is one thing the doctor learned.
+type Finding struct {
+	Code   Code   `json:"code"`
+	Status Status `json:"status"`
+	// Cause is the http-401-guide cause it matches.
+	Cause    string   `json:"cause,omitempty"`
+	Title    string   `json:"title"`
+	Evidence []string `json:"evidence,omitempty"`
+	Fix      string   `json:"fix,omitempty"`
+	// Command is a corrected command, when one can be derived.
+	Command string `json:"command,omitempty"`
+}
+
+// rank orders findings: failures before warnings before the rest, and
+// within each, the likeliest explanation first.
+func rank(fs []Finding) {
+	order := map[Status]int{Fail: 0, Warn: 1, Info: 2, OK: 3}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if order[fs[i].Status] != order[fs[j].Status] {
+			return order[fs[i].Status] < order[fs[j].Status]
+		}
+		return weight[fs[i].Code] > weight[fs[j].Code]
+	})
+}

@@ -1,0 +1,463 @@
+package doctor
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/reason"
+)
+
+// masker shows a secret as its first 4 characters, its length and a
+// fingerprint under a key drawn per run.
+type masker struct{ key []byte }
+
+func newMasker() *masker {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return &masker{key: k}
+}
+
+func (m *masker) fp(secret string) string {
+	h := hmac.New(sha256.New, m.key)
+	h.Write([]byte(secret))
+	return hex.EncodeToString(h.Sum(nil)[:6])
+}
+
+func (m *masker) show(secret string) string {
+	head := secret
+	if utf8.RuneCountInString(head) > 4 {
+		head = string([]rune(head)[:4]) + "…"
+	}
+	return fmt.Sprintf("%q (%d bytes, fp %s)", head, len(secret), m.fp(secret))
+}
+
+// offline checks what is sent, without sending it.
+type offline struct {
+	req      *Request
+	opts     *Options
+	mask     *masker
+	findings []Finding
+	// jwtToken is the Bearer JWT sent, if any (for later clock checks).
+	jwtToken *jwt.Decoded
+	sentAny  bool
+}
+
+// add records f; a second finding of the same code (the server confirming
+// what was seen offline) adds its evidence to the first.
+func (o *offline) add(f Finding) {
+	for i := range o.findings {
+		if o.findings[i].Code == f.Code && o.findings[i].Status == f.Status {
+			o.findings[i].Evidence = append(o.findings[i].Evidence, f.Evidence...)
+			if o.findings[i].Command == "" {
+				o.findings[i].Command = f.Command
+			}
+			return
+		}
+	}
+	o.findings = append(o.findings, f)
+}
+
+func (o *offline) run() {
+	o.envChecks()
+	authz := o.req.Get("Authorization")
+	if len(authz) > 1 {
+		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+			Title:    fmt.Sprintf("%d Authorization headers are sent", len(authz)),
+			Evidence: []string{"Authorization is not a list header: servers refuse or pick one at random (RFC 9110 section 5.3)"},
+			Fix:      "Send exactly one Authorization header."})
+	}
+	for _, h := range authz {
+		o.sentAny = true
+		o.authorization(h)
+	}
+	for _, h := range o.req.Headers {
+		if isCredentialHeader(h.Name) && !strings.EqualFold(h.Name, "Authorization") && !strings.EqualFold(h.Name, "Cookie") {
+			o.sentAny = true
+			o.apiKeyHeader(h)
+		}
+	}
+	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
+		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
+			Title: "The request sends no credentials (no Authorization or API-key header)",
+			Fix:   "Add the credential the API expects, e.g. -H \"Authorization: Bearer $TOKEN\" (double quotes, so the shell expands it)."})
+	}
+}
+
+func (o *offline) shellProblems(h Header) bool {
+	if len(h.Unset) > 0 {
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+			Title:    fmt.Sprintf("The shell variable %s is unset or empty, so %s is sent without its credential", strings.Join(h.Unset, ", "), h.Name),
+			Evidence: []string{fmt.Sprintf("%s expands to %s", h.Name, o.mask.show(h.Value))},
+			Fix:      fmt.Sprintf("Set it in this shell (export %s=...) or load your .env file (set -a; . ./.env; set +a).", h.Unset[0])})
+		return true
+	}
+	if len(h.Unrun) > 0 {
+		o.add(Finding{Code: ShellSubstitution, Status: Warn, Cause: "4. Incorrect token format",
+			Title:    fmt.Sprintf("%s contains a command substitution the doctor did not run", h.Name),
+			Evidence: []string{"the doctor never runs commands; it checked the text as written"},
+			Fix:      "Run the substitution yourself and pass the result, e.g. --token-env VAR, so the doctor sees the value your shell sends."})
+		return true
+	}
+	return false
+}
+
+func (o *offline) authorization(h Header) {
+	if o.shellProblems(h) {
+		return
+	}
+	scheme, value, _ := strings.Cut(h.Value, " ")
+	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
+		o.add(Finding{Code: BasicBase64Wrapped, Status: Fail, Cause: "4. Incorrect token format",
+			Title:    "The Basic credentials are base64 wrapped over several lines",
+			Evidence: []string{"base64 wraps its output at 76 characters; the line break ends the header early and the rest is lost or rejected"},
+			Fix:      "Encode with base64 -w0 (GNU) or base64 | tr -d '\\n', or let the client build the header: curl -u user:password.",
+			Command:  o.withBasicFlag()})
+		return
+	}
+	p, err := credential.FromAuthorization(http.Header{"Authorization": {h.Value}})
+	if err == nil {
+		err = credential.CheckFormat(p)
+	}
+	switch reason.CodeOf(err) {
+	case "":
+	case reason.CredentialPlaceholder:
+		o.placeholder(h, reason.From(err).Detail)
+		return
+	default:
+		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+			Title: "The Authorization header is malformed", Evidence: []string{reason.From(err).Detail},
+			Fix: "Send 'Authorization: <Scheme> <credential>' with one space, no quotes, no repeated scheme, no line breaks."})
+		return
+	}
+	switch {
+	case strings.EqualFold(p.Scheme, "Basic"):
+		o.basic(p.Value)
+	case strings.EqualFold(p.Scheme, "Bearer"):
+		o.bearer(p.Value)
+	default:
+		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
+			Evidence: []string{"credential " + o.mask.show(p.Value)}})
+	}
+}
+
+var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
+
+func (o *offline) placeholder(h Header, detail string) {
+	f := Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
+		Title:    "The credential sent is a placeholder or unexpanded shell text, not a credential",
+		Evidence: []string{detail, "sent: " + o.mask.show(h.Value)},
+		Fix:      "Put the real credential in; use double quotes around shell substitutions (single quotes send them literally)."}
+	if m := echoBase64.FindStringSubmatch(h.Value); m != nil && strings.Contains(m[2], ":") {
+		user, _, _ := strings.Cut(m[2], ":")
+		f.Fix = "The single quotes stop the shell from running $(...): the server receives the text '$(echo ...' itself. Let curl encode the pair with -u, which also avoids the trailing newline of echo without -n."
+		f.Command = o.command(func(r *Request) { r.removeHeader("Authorization") }, "-u '"+user+":<password>'")
+	}
+	o.add(f)
+}
+
+func (o *offline) basic(value string) {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		if _, err2 := base64.RawStdEncoding.DecodeString(value); err2 == nil {
+			raw, err = base64.RawStdEncoding.DecodeString(value)
+		}
+	}
+	fix := "Let the client encode it (curl -u user:password), or use printf '%s' 'user:password' | base64 -w0."
+	switch {
+	case err != nil:
+		ev := "standard base64 decoding fails"
+		if _, e := base64.RawURLEncoding.DecodeString(strings.TrimRight(value, "=")); e == nil {
+			ev = "it is base64url (- and _), but Basic uses standard base64 (+ and /)"
+		}
+		o.add(Finding{Code: BasicNotBase64, Status: Fail, Cause: "4. Incorrect token format", Title: "The Basic credentials are not valid base64",
+			Evidence: []string{ev}, Fix: fix, Command: o.withBasicFlag()})
+	case strings.HasSuffix(string(raw), "\n"):
+		o.add(Finding{Code: BasicTrailingNewline, Status: Fail, Cause: "4. Incorrect token format",
+			Title:    "The decoded Basic credentials end with a newline",
+			Evidence: []string{"echo adds a newline unless given -n: base64 encodes it, and the password no longer matches"},
+			Fix:      "Use echo -n or printf '%s', or curl -u user:password.", Command: o.withBasicFlag()})
+	case !strings.Contains(string(raw), ":"):
+		o.add(Finding{Code: BasicNoColon, Status: Fail, Cause: "4. Incorrect token format",
+			Title: "The decoded Basic credentials have no ':' between user and password", Fix: fix})
+	case !utf8.Valid(raw):
+		o.add(Finding{Code: HeaderFormat, Status: Warn, Cause: "4. Incorrect token format",
+			Title: "The decoded Basic credentials are not UTF-8", Fix: "Servers that announce charset=\"UTF-8\" expect UTF-8 user names and passwords."})
+	default:
+		user, pw, _ := strings.Cut(string(raw), ":")
+		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
+			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
+	}
+}
+
+func (o *offline) bearer(token string) {
+	if env := keyEnvironment(token); env != "" {
+		o.keyEnvironment("Bearer token", token, env)
+	}
+	d, err := jwt.Decode(token)
+	if err != nil {
+		if strings.Count(token, ".") == 2 {
+			o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+				Title: "The token looks like a JWT but does not decode", Evidence: []string{reason.From(err).Detail},
+				Fix: "Copy the whole token again; it may be truncated or altered."})
+			return
+		}
+		o.add(Finding{Code: CredentialSent, Status: Info, Title: "An opaque Bearer token is sent", Evidence: []string{"token " + o.mask.show(token)}})
+		return
+	}
+	o.jwtToken = d
+	ev := []string{"token " + o.mask.show(token)}
+	for _, k := range []string{"alg", "kid", "typ"} {
+		if v, ok := d.Header[k]; ok {
+			ev = append(ev, k+" "+string(v))
+		}
+	}
+	for _, k := range []string{"iss", "aud", "sub", "scope", "scp", "azp", "client_id"} {
+		if v, ok := d.Claims[k]; ok {
+			ev = append(ev, k+" "+string(v))
+		}
+	}
+	now := time.Now()
+	for _, k := range []string{"iat", "nbf", "exp"} {
+		if t, ok := claimTime(d, k); ok {
+			ev = append(ev, fmt.Sprintf("%s %s (%s)", k, t.UTC().Format(time.RFC3339), relative(t, now)))
+		}
+	}
+	o.add(Finding{Code: TokenDecoded, Status: Info, Title: "The Bearer token is a JWT", Evidence: ev})
+	if alg, _ := jsonString(d.Header["alg"]); strings.EqualFold(alg, "none") || !d.Signed {
+		o.add(Finding{Code: AlgNone, Status: Warn, Title: "The token is not signed (alg none or no signature)",
+			Fix: "No server should accept it; obtain a signed token from the issuer."})
+	}
+	_, nonce := d.Claims["nonce"]
+	_, atHash := d.Claims["at_hash"]
+	if nonce || atHash {
+		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
+			Title:    "This looks like an OpenID Connect ID token, not an access token",
+			Evidence: []string{"it has a nonce or at_hash claim, which ID tokens carry"},
+			Fix:      "Send the access_token from the token response, not the id_token."})
+	}
+	if exp, ok := claimTime(d, "exp"); ok {
+		switch {
+		case !now.Before(exp):
+			o.add(Finding{Code: TokenExpired, Status: Fail, Cause: "2. Invalid or expired token",
+				Title: fmt.Sprintf("The token expired %s ago (by this machine's clock)", now.Sub(exp).Round(time.Second)),
+				Fix:   "Obtain a new access token (refresh it) and retry."})
+		case exp.Sub(now) < 5*time.Minute:
+			o.add(Finding{Code: TokenExpiresSoon, Status: Warn, Title: fmt.Sprintf("The token expires in %s", exp.Sub(now).Round(time.Second)),
+				Fix: "Refresh tokens a little before they expire, not after a 401."})
+		}
+	}
+	for _, k := range []string{"nbf", "iat"} {
+		if t, ok := claimTime(d, k); ok && t.Sub(now) > 30*time.Second {
+			o.add(Finding{Code: TokenNotYetValid, Status: Fail, Cause: "6. Clock skew",
+				Title: fmt.Sprintf("The token's %s is %s in the future (by this machine's clock)", k, t.Sub(now).Round(time.Second)),
+				Fix:   "The issuer's clock or this machine's is wrong: check NTP on both."})
+		}
+	}
+}
+
+func (o *offline) apiKeyHeader(h Header) {
+	if o.shellProblems(h) {
+		return
+	}
+	v := h.Value
+	if kind := credential.Placeholder(v); kind != "" {
+		o.placeholder(h, fmt.Sprintf("the %s value is a placeholder (%s)", h.Name, kind))
+		return
+	}
+	if v != strings.TrimSpace(v) || strings.ContainsAny(v, "\"'") {
+		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("The %s value has surrounding spaces or quotes", h.Name), Fix: "Send the key alone, without quotes or spaces."})
+		return
+	}
+	if env := keyEnvironment(v); env != "" {
+		o.keyEnvironment(h.Name, v, env)
+	}
+	o.add(Finding{Code: CredentialSent, Status: Info, Title: "An API key is sent in " + h.Name, Evidence: []string{"key " + o.mask.show(v)}})
+}
+
+var envPrefix = regexp.MustCompile(`^(?:ag_([a-z][a-z0-9]*)_|(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
+
+// keyEnvironment reads the environment a key's prefix names, or "".
+func keyEnvironment(key string) string {
+	m := envPrefix.FindStringSubmatch(key)
+	if m == nil {
+		return ""
+	}
+	for _, g := range m[1:] {
+		if g != "" {
+			return g
+		}
+	}
+	return ""
+}
+
+func normalEnv(env string) string {
+	switch strings.ToLower(env) {
+	case "live", "prod", "production", "prd":
+		return "live"
+	case "test", "sandbox", "dev", "development", "staging", "stage":
+		return "test"
+	}
+	return strings.ToLower(env)
+}
+
+func (o *offline) keyEnvironment(where, key, env string) {
+	if o.opts.ExpectEnv == "" {
+		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (by its prefix)", where, env),
+			Fix: "Pass --expect-env to check it against the environment you mean to call."})
+		return
+	}
+	if normalEnv(env) != normalEnv(o.opts.ExpectEnv) {
+		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
+			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
+			Evidence: []string{fmt.Sprintf("%s prefix %q", where, key[:min(len(key), strings.Index(key[3:], "_")+4)])},
+			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
+	}
+}
+
+// envChecks looks at --token-env and --env-file.
+func (o *offline) envChecks() {
+	name := o.opts.TokenEnv
+	fileVals := map[string]string{}
+	if o.opts.EnvFile != "" {
+		fileVals = o.envFile(o.opts.EnvFile)
+	}
+	if name == "" {
+		return
+	}
+	v, ok := o.opts.Lookup(name)
+	if !ok || v == "" {
+		ev := []string{}
+		if _, inFile := fileVals[name]; inFile {
+			ev = append(ev, fmt.Sprintf("%s is set in %s, but not in this shell's environment", name, o.opts.EnvFile))
+		}
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files",
+			Title: fmt.Sprintf("The environment variable %s is unset or empty", name), Evidence: ev,
+			Fix: fmt.Sprintf("Export it (export %s=...), or load the file: set -a; . %s; set +a. In Docker, pass it with -e or env_file.", name, orDefault(o.opts.EnvFile, ".env"))})
+		return
+	}
+	if problem := valueProblem(v); problem != "" {
+		o.add(Finding{Code: EnvFileProblem, Status: Fail, Cause: "Environment notes: .env files",
+			Title: fmt.Sprintf("The value of %s %s", name, problem), Evidence: []string{"value " + o.mask.show(v)},
+			Fix: "Store the bare value: no quotes kept, no trailing spaces, Unix line endings (dos2unix)."})
+	}
+}
+
+func valueProblem(v string) string {
+	switch {
+	case strings.HasSuffix(v, "\r"):
+		return "ends with a carriage return (a .env file with Windows line endings)"
+	case v != strings.TrimSpace(v):
+		return "has leading or trailing whitespace"
+	case len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0]:
+		return "still carries its quotes"
+	}
+	return ""
+}
+
+// envFile reads a .env file and reports lines that loaders treat
+// differently (export, quotes kept by docker --env-file, CR, spaces).
+func (o *offline) envFile(path string) map[string]string {
+	f, err := os.Open(path)
+	if err != nil {
+		o.add(Finding{Code: EnvFileProblem, Status: Warn, Title: "The env file cannot be read", Evidence: []string{err.Error()}})
+		return nil
+	}
+	defer f.Close()
+	vals := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		var problems []string
+		if strings.HasPrefix(trimmed, "export ") {
+			problems = append(problems, "an 'export' prefix (docker --env-file and compose env_file take it as part of the name)")
+			trimmed = strings.TrimSpace(strings.TrimPrefix(trimmed, "export "))
+		}
+		name, value, ok := strings.Cut(trimmed, "=")
+		if !ok {
+			continue
+		}
+		if strings.HasSuffix(line, "\r") {
+			problems = append(problems, "a Windows line ending (the CR becomes part of the value)")
+		}
+		if name != strings.TrimSpace(name) || strings.HasPrefix(value, " ") {
+			problems = append(problems, "spaces around '='")
+		}
+		raw := strings.TrimRight(value, "\r")
+		if raw != strings.TrimRight(raw, " \t") {
+			problems = append(problems, "trailing whitespace after the value")
+		}
+		if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') && raw[len(raw)-1] == raw[0] {
+			problems = append(problems, "a quoted value (dotenv libraries strip the quotes; docker --env-file keeps them)")
+		}
+		if raw == "" {
+			problems = append(problems, "an empty value")
+		}
+		if _, dup := vals[strings.TrimSpace(name)]; dup {
+			problems = append(problems, "a second definition of the same name")
+		}
+		vals[strings.TrimSpace(name)] = raw
+		relevant := o.opts.TokenEnv == "" || strings.TrimSpace(name) == o.opts.TokenEnv
+		if len(problems) > 0 && relevant {
+			status := Warn
+			if o.opts.TokenEnv != "" {
+				status = Fail
+			}
+			o.add(Finding{Code: EnvFileProblem, Status: status, Cause: "Environment notes: .env files",
+				Title:    fmt.Sprintf("%s line %d (%s) has %s", path, n, strings.TrimSpace(name), strings.Join(problems, ", ")),
+				Fix:      "Write NAME=value with no export, no quotes, no spaces, Unix line endings.",
+				Evidence: []string{"value " + o.mask.show(raw)}})
+		}
+	}
+	return vals
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func claimTime(d *jwt.Decoded, name string) (time.Time, bool) {
+	raw, ok := d.Claims[name]
+	if !ok {
+		return time.Time{}, false
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(f), 0), true
+}
+
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
+}
+
+func relative(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Second)
+	if d < 0 {
+		return (-d).String() + " ago"
+	}
+	return "in " + d.String()
+}
