@@ -71,9 +71,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		echo:        cfg.Echo,
 		limiter:     newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
-	for _, h := range cfg.APIKeyHeaders {
-		g.apiKeyHeaders = append(g.apiKeyHeaders, h)
-	}
+	g.apiKeyHeaders = append(g.apiKeyHeaders, cfg.APIKeyHeaders...)
 	if len(g.apiKeyHeaders) > 0 {
 		g.respond.apiKeyHeader = g.apiKeyHeaders[0]
 	}

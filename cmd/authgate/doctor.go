@@ -111,4 +111,3 @@ func exitCode(err error) (int, bool) {
 	}
 	return 1, true
 }
-
