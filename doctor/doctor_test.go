@@ -221,3 +221,21 @@ routes:
 	g.Start(ctx)
 	return serve(t, "127.0.0.1", g.Handler().ServeHTTP)
 }
+
+// BenchmarkDiagnose is one whole diagnosis against an authgate gateway on
+// loopback: a 403 (which the gateway's failure limiter does not count),
+// so every probe runs — the request, the request without credentials, the
+// echo, the clock — and the offline JWT checks.
+func BenchmarkDiagnose(b *testing.B) {
+	d := startDemo(b)
+	req := func() *Request {
+		return &Request{Method: "POST", URL: d.File.URL + "/v1/data",
+			Headers: []Header{{Name: "Authorization", Value: "Bearer " + d.File.Tokens["insufficient_scope"]}}}
+	}
+	for b.Loop() {
+		rep, err := Run(context.Background(), req(), Options{})
+		if err != nil || rep.Top == nil || rep.Top.Code != InsufficientScope {
+			b.Fatal(err, rep.Top)
+		}
+	}
+}

@@ -64,8 +64,6 @@ const (
 	TokenDecoded            Code = "token_decoded"
 	CredentialSent          Code = "credential_sent"
 	RedirectFollowed        Code = "redirect"
-	Challenges              Code = "challenges"
-	ServerReason            Code = "server_reason"
 	EchoMatches             Code = "echo_matches"
 	SignatureVerified       Code = "signature_verified"
 	CORSPreflightOK         Code = "cors_preflight_ok"

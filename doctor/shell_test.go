@@ -62,3 +62,13 @@ func FuzzSplitShell(f *testing.F) {
 		SplitShell(s, func(string) (string, bool) { return "v", true })
 	})
 }
+
+func FuzzParseCurl(f *testing.F) {
+	f.Add(`curl -sSL -X POST -H 'Authorization: Bearer x' -u a:b --data-raw '{}' https://h/p`)
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseCurl(s, func(string) (string, bool) { return "", false })
+		if err == nil && (r.URL == "" || r.Method == "") {
+			t.Fatalf("parsed %q without URL or method", s)
+		}
+	})
+}

@@ -2,6 +2,10 @@ package gateway
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"encoding/base64"
 	"net"
 	"net/http"
@@ -195,5 +199,41 @@ func TestStoreDownIs503(t *testing.T) {
 		if r.status != 503 || r.problem.Reason != string(reason.AuthUnavailable) || r.header.Get("Retry-After") == "" || len(r.challenges) != 0 {
 			t.Fatalf("store down: %d %q Retry-After %q challenges %v", r.status, r.problem.Reason, r.header.Get("Retry-After"), r.challenges)
 		}
+	}
+}
+
+// TestEcho: the echo tells what arrived by length and fingerprint only.
+func TestEcho(t *testing.T) {
+	e := newEnv(t, DetailFull, "echo: true")
+	key, _ := e.key("live", "read")
+	tok := token(t, nil)
+	r := e.do("GET", "/v1/data"+EchoPath, "Authorization", "Bearer "+tok, "X-API-Key", key,
+		EchoNonceHeader, "0123456789abcdef0123", "X-Forwarded-For", "10.0.0.1", "Origin", "http://app.test")
+	if r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	var echo Echo
+	if err := json.Unmarshal([]byte(r.body), &echo); err != nil {
+		t.Fatal(err)
+	}
+	if !echo.Authgate || echo.Authorization == nil || echo.Authorization.Scheme != "Bearer" || echo.Authorization.Length != len(tok) ||
+		len(echo.APIKeys) != 1 || echo.APIKeys[0].Length != len(key) || echo.Forwarded["X-Forwarded-For"] != "10.0.0.1" || echo.Origin != "http://app.test" {
+		t.Fatalf("echo %+v", echo)
+	}
+	m := hmac.New(sha256.New, []byte("0123456789abcdef0123"))
+	m.Write([]byte(tok))
+	if echo.Authorization.NonceFingerprint != hex.EncodeToString(m.Sum(nil)[:6]) {
+		t.Fatal("nonce fingerprint does not match what was sent")
+	}
+	for _, s := range []string{tok, key} {
+		for i := 0; i+8 <= len(s); i++ {
+			if strings.Contains(r.body, s[i:i+8]) {
+				t.Fatalf("the echo returned a piece of a credential")
+			}
+		}
+	}
+	off := newEnv(t, DetailFull)
+	if r := off.do("GET", "/v1/data"+EchoPath); r.status == 200 {
+		t.Fatal("echo answered while switched off")
 	}
 }

@@ -83,4 +83,8 @@ Paste any of these; the comment says what you will get:
 	}
 	fmt.Fprintf(w, "\n# Decode a token (nothing is verified, nothing leaves this machine):\n%s jwt inspect \"$(cat %s)\"\n",
 		selfName(), filepath.Join(tokens, "expired"))
+	fmt.Fprintf(w, "\n# Ask the doctor why a call fails (exit 0 ok, 1 problem found):\n")
+	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(tokens, "wrong_issuer"), f.URL)
+	fmt.Fprintf(w, "%s doctor --expect-env live -H \"X-API-Key: $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(d.StateDir, "keys", "test"), f.URL)
+	fmt.Fprintf(w, "%s doctor --curl \"curl %s/v1/data -H 'Authorization: Basic \\$(echo -n \\\"demo:password\\\" | base64)'\"\n", selfName(), f.URL)
 }

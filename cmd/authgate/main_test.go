@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/internal/demo"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, error) {
@@ -132,5 +136,49 @@ func TestKeysAndUsersCommands(t *testing.T) {
 	}
 	if _, err := run(t, "", "users", "remove", "alice", "--data-dir", dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDoctorExitCodes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	code := func(err error) int {
+		c, _ := exitCode(err)
+		if err == nil {
+			return 0
+		}
+		return c
+	}
+	out, err := run(t, "", "doctor", "-H", "Authorization: Bearer "+d.File.Tokens["valid"], d.File.URL+"/v1/data")
+	if code(err) != 0 || !strings.Contains(out, "request_succeeded") {
+		t.Fatalf("good request: exit %d\n%s", code(err), out)
+	}
+	out, err = run(t, "", "doctor", "--json", "-H", "Authorization: Bearer "+d.File.Tokens["expired"], d.File.URL+"/v1/data")
+	var rep struct {
+		Schema string `json:"schema"`
+		Top    struct {
+			Code string `json:"code"`
+		} `json:"top"`
+		ExitCode int `json:"exit_code"`
+	}
+	if code(err) != 1 || json.Unmarshal([]byte(out), &rep) != nil || rep.Top.Code != "token_expired" || rep.Schema != "authgate.doctor/v1" || rep.ExitCode != 1 {
+		t.Fatalf("expired: exit %d %+v\n%s", code(err), rep, out)
+	}
+	if strings.Contains(out, d.File.Tokens["expired"][10:30]) {
+		t.Fatal("the report printed the token")
+	}
+	if _, err := run(t, "", "doctor", "http://127.0.0.1:1/"); code(err) != 2 {
+		t.Fatalf("unreachable server: exit %d", code(err))
+	}
+	if _, err := run(t, "", "doctor", "--curl", "wget http://x"); code(err) != 2 {
+		t.Fatalf("bad --curl: exit %d", code(err))
+	}
+	if _, err := run(t, "", "doctor", "--no-such-flag"); code(err) != 2 {
+		t.Fatalf("bad flag: exit %d", code(err))
 	}
 }
