@@ -1,0 +1,60 @@
+package doctor
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func offlineCodes(t *testing.T, req *Request, opts Options) map[Code]Status {
+	t.Helper()
+	if opts.Lookup == nil {
+		opts.Lookup = func(string) (string, bool) { return "", false }
+	}
+	o := &offline{req: req, opts: &opts, mask: newMasker()}
+	o.run()
+	out := map[Code]Status{}
+	for _, f := range o.findings {
+		out[f.Code] = f.Status
+	}
+	return out
+}
+
+func TestOfflineChecks(t *testing.T) {
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, ".env")
+	os.WriteFile(envFile, []byte("# comment\nexport API_TOKEN=\"abc123\"\r\nOTHER=x \n"), 0o600)
+	env := func(m map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	tests := []struct {
+		name string
+		req  *Request
+		opts Options
+		want Code
+		st   Status
+	}{
+		{"token env unset, set in the file", get("http://x"), Options{TokenEnv: "API_TOKEN", EnvFile: envFile}, VariableUnset, Fail},
+		{"env file line problems", get("http://x"), Options{TokenEnv: "API_TOKEN", EnvFile: envFile}, EnvFileProblem, Fail},
+		{"token env with CR", get("http://x"), Options{TokenEnv: "T", Lookup: env(map[string]string{"T": "abc\r"})}, EnvFileProblem, Fail},
+		{"token env in quotes", get("http://x"), Options{TokenEnv: "T", Lookup: env(map[string]string{"T": `"abc"`})}, EnvFileProblem, Fail},
+		{"stripe test key, live expected", get("http://x", "Authorization", "Bearer sk_test_51Habcdefghijklmnop"), Options{ExpectEnv: "live"}, WrongEnvironment, Fail},
+		{"stripe live key, production expected", get("http://x", "Authorization", "Bearer sk_live_51Habcdefghijklmnop"), Options{ExpectEnv: "production"}, CredentialSent, Info},
+		{"shell variable unset", &Request{Method: "GET", URL: "http://x", Headers: []Header{{Name: "Authorization", Value: "Bearer ", Unset: []string{"TOKEN"}}}}, Options{}, VariableUnset, Fail},
+		{"Bearer Bearer", get("http://x", "Authorization", "Bearer Bearer abc"), Options{}, HeaderFormat, Fail},
+		{"zero-width space", get("http://x", "Authorization", "Bearer abc\u200bdef"), Options{}, HeaderFormat, Fail},
+		{"base64url in Basic", get("http://x", "Authorization", "Basic dXNlcjpw-_-_"), Options{}, BasicNotBase64, Fail},
+		{"no colon", get("http://x", "Authorization", "Basic "+b64("userpass")), Options{}, BasicNoColon, Fail},
+		{"id token", get("http://x", "Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJub25jZSI6IngiLCJleHAiOjk5OTk5OTk5OTl9.c2ln"), Options{}, IDTokenSent, Warn},
+		{"API key placeholder", get("http://x", "X-API-Key", "<your-api-key>"), Options{}, CredentialPlaceholder, Fail},
+		{"nothing sent", get("http://x"), Options{}, CredentialsMissing, Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := offlineCodes(t, tt.req, tt.opts)
+			if st, ok := got[tt.want]; !ok || st != tt.st {
+				t.Fatalf("want %s/%s, got %v", tt.want, tt.st, got)
+			}
+		})
+	}
+}
