@@ -37,6 +37,11 @@ type Config struct {
 	APIKeyHeaders []string     `yaml:"api_key_headers"`
 	FailureLimit  FailureLimit `yaml:"failure_limit"`
 	Basic         BasicOpts    `yaml:"basic"`
+	// DecisionPath is the forward-auth decision endpoint ("" turns it off).
+	DecisionPath string `yaml:"decision_path"`
+	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
+	// requests are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Echo turns on /.authgate/echo, which tells a client (authgate doctor)
 	// which auth headers arrived, by length and fingerprint only.
 	Echo bool `yaml:"echo"`
@@ -114,9 +119,22 @@ type Route struct {
 	// when empty.
 	APIKeyQuery string `yaml:"api_key_query"`
 
+	CORS *CORS `yaml:"cors"`
+
 	Upstream             string        `yaml:"upstream"`
 	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`
 	ForwardAuthorization bool          `yaml:"forward_authorization"`
+}
+
+// CORS is a route's cross-origin policy.
+type CORS struct {
+	// AllowedOrigins: exact origins, "*", or patterns with one "*" in the
+	// host ("https://*.example.com").
+	AllowedOrigins   []string      `yaml:"allowed_origins"`
+	AllowedMethods   []string      `yaml:"allowed_methods"`
+	AllowedHeaders   []string      `yaml:"allowed_headers"`
+	AllowCredentials bool          `yaml:"allow_credentials"`
+	MaxAge           time.Duration `yaml:"max_age"`
 }
 
 // Default returns a Config holding every default; Load decodes over it.
@@ -130,6 +148,8 @@ func Default() *Config {
 		MaxHeaderBytes:       32 << 10,
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
+		DecisionPath:         "/.authgate/decide",
+		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, Window: time.Minute},
 		Basic:                BasicOpts{CacheTTL: time.Minute},

@@ -50,6 +50,16 @@ func (c *Config) validate(at locate) error {
 			return at(fmt.Sprintf("api_key_headers[%d]", i), "%q is not a usable header name", h)
 		}
 	}
+	for i, cidr := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			return at(fmt.Sprintf("trusted_proxies[%d]", i), "%q is not a CIDR such as 10.0.0.0/8", cidr)
+		}
+	}
+	if c.DecisionPath != "" {
+		if _, err := policy.Canonical(c.DecisionPath); err != nil || c.DecisionPath == "/" {
+			return at("decision_path", "%q is not a canonical path", c.DecisionPath)
+		}
+	}
 	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.Window <= 0 {
 		return at("failure_limit", "per_credential, per_client and window must be positive")
 	}
@@ -219,6 +229,9 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 			return at(p+".api_key_query", "needs apikey among the route's schemes")
 		}
 	}
+	if err := validateCORS(r.CORS, p+".cors", at); err != nil {
+		return err
+	}
 	if r.Upstream == "" {
 		return at(p, "upstream (the URL requests are proxied to) is required")
 	}
@@ -286,4 +299,44 @@ func checkFetchURL(raw string) error {
 		return nil
 	}
 	return fmt.Errorf("%q must be https (plain http only on loopback): keys fetched over http can be replaced in transit", raw)
+}
+
+func validateCORS(c *CORS, p string, at locate) error {
+	if c == nil {
+		return nil
+	}
+	if len(c.AllowedOrigins) == 0 {
+		return at(p+".allowed_origins", "at least one origin is required")
+	}
+	for i, o := range c.AllowedOrigins {
+		if o == "*" {
+			if c.AllowCredentials {
+				return at(p+".allow_credentials", "a wildcard origin is never combined with credentials (Fetch standard)")
+			}
+			continue
+		}
+		u, err := url.Parse(strings.Replace(o, "*.", "x.", 1))
+		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || strings.Count(o, "*") > 1 {
+			return at(fmt.Sprintf("%s.allowed_origins[%d]", p, i), "%q is not an origin (scheme://host[:port], at most one '*.' in the host)", o)
+		}
+	}
+	if len(c.AllowedMethods) == 0 {
+		c.AllowedMethods = []string{"GET", "HEAD", "POST"}
+	}
+	for i, m := range c.AllowedMethods {
+		c.AllowedMethods[i] = strings.ToUpper(m)
+	}
+	if len(c.AllowedHeaders) == 0 {
+		c.AllowedHeaders = []string{"authorization", "content-type"}
+	}
+	for i, h := range c.AllowedHeaders {
+		if h == "*" && c.AllowCredentials {
+			return at(fmt.Sprintf("%s.allowed_headers[%d]", p, i), "'*' with credentials is not honoured by browsers; list the headers")
+		}
+		c.AllowedHeaders[i] = strings.ToLower(h)
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = 10 * time.Minute
+	}
+	return nil
 }

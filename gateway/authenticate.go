@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"net"
 	"net/http"
 	"strings"
 
@@ -90,7 +89,7 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 		return reason.New(reason.SchemeUnsupported, "route '%s' accepts %s; the request sent %s",
 			ex.route.Name, schemeNames(ex.route), describeScheme(p))
 	}
-	client := clientAddr(r)
+	client := ex.client
 	if err := g.limiter.check(client, ex.fp); err != nil {
 		return err
 	}
@@ -153,13 +152,4 @@ func sanitizeToken(s string, n int) string {
 		}
 		return r
 	}, s)
-}
-
-// clientAddr is the client's IP address (the connection's peer).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -38,6 +38,8 @@ type Gateway struct {
 
 	apiKeyHeaders []string
 	echo          bool
+	decisionPath  string
+	trusted       trustedProxies
 	keys          *apikey.Verifier
 	basic         *basic.Verifier
 	limiter       *failureLimiter
@@ -64,14 +66,20 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.Logger = slog.Default()
 	}
 	g := &Gateway{
-		fingerprint: credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
-		respond:     &responder{realm: cfg.Realm, detail: cfg.Detail},
-		log:         opts.Logger,
-		idPrefix:    http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
-		echo:        cfg.Echo,
-		limiter:     newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
+		fingerprint:  credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
+		respond:      &responder{realm: cfg.Realm, detail: cfg.Detail},
+		log:          opts.Logger,
+		idPrefix:     http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
+		echo:         cfg.Echo,
+		decisionPath: cfg.DecisionPath,
+		limiter:      newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
 	g.apiKeyHeaders = append(g.apiKeyHeaders, cfg.APIKeyHeaders...)
+	trusted, err := parseTrusted(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	g.trusted = trusted
 	if len(g.apiKeyHeaders) > 0 {
 		g.respond.apiKeyHeader = g.apiKeyHeaders[0]
 	}
@@ -124,6 +132,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		}
 		rt := &policy.Route{Name: rc.Name, Methods: rc.Methods, Path: pat, Public: rc.Public,
 			ScopesAll: rc.ScopesAll, ScopesAny: rc.ScopesAny, APIKeyQuery: rc.APIKeyQuery}
+		if c := rc.CORS; c != nil {
+			rt.CORS = policy.NewCORS(c.AllowedOrigins, c.AllowedMethods, c.AllowedHeaders, c.AllowCredentials, c.MaxAge)
+		}
 		for _, s := range rc.Schemes {
 			rt.Schemes = append(rt.Schemes, policy.Scheme(s))
 		}
@@ -180,14 +191,19 @@ type exchange struct {
 	start     time.Time
 	requestID string
 	path      string
-	route     *policy.Route
-	identity  credential.Identity
-	authed    bool
-	scheme    policy.Scheme
-	fp        string
-	err       *reason.Error
-	status    int
-	upErr     error
+	// method is the method routes see: the request's own, or in a
+	// decision request the original request's.
+	method   string
+	decision bool
+	client   string
+	route    *policy.Route
+	identity credential.Identity
+	authed   bool
+	scheme   policy.Scheme
+	fp       string
+	err      *reason.Error
+	status   int
+	upErr    error
 }
 
 type exchangeKey struct{}
@@ -204,7 +220,7 @@ func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 // access log line.
 func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := &exchange{start: time.Now(), requestID: r.Header.Get("Request-Id")}
+		ex := &exchange{start: time.Now(), requestID: r.Header.Get("Request-Id"), method: r.Method, client: g.trusted.clientOf(r)}
 		if !validRequestID(ex.requestID) || len(r.Header.Values("Request-Id")) > 1 {
 			ex.requestID = newRequestID()
 		}
@@ -239,6 +255,12 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			g.serveEcho(w, r, path)
 			return
 		}
+		if g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/")) {
+			if err := g.decision(r, ex, raw); err != nil {
+				g.fail(w, ex, err)
+				return
+			}
+		}
 		for name := range r.Header {
 			if strings.HasPrefix(name, g.idPrefix) {
 				delete(r.Header, name)
@@ -251,12 +273,19 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 func (g *Gateway) withRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
-		route, err := g.router.Match(r.Method, ex.path)
+		if isPreflight(r, ex.method) {
+			if err := g.preflight(w, r, ex); err != nil {
+				g.fail(w, ex, err)
+			}
+			return
+		}
+		route, err := g.router.Match(ex.method, ex.path)
 		if err != nil {
 			g.fail(w, ex, err)
 			return
 		}
 		ex.route = route
+		corsHeaders(w, r, route)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -290,8 +319,17 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 	})
 }
 
+// forward hands an allowed request to the route's upstream, or — for a
+// decision request — answers 200 with the identity headers for the proxy
+// to copy upstream.
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
-	exchangeOf(r).route.Target.(http.Handler).ServeHTTP(w, r)
+	ex := exchangeOf(r)
+	if ex.decision {
+		g.identityHeaders(w.Header(), ex)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ex.route.Target.(http.Handler).ServeHTTP(w, r)
 }
 
 // statusWriter records the status code written.
@@ -323,10 +361,10 @@ func (g *Gateway) logAccess(r *http.Request, ex *exchange) {
 	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
 		slog.String("request_id", ex.requestID),
-		slog.String("method", r.Method),
+		slog.String("method", ex.method),
 		slog.String("path", ex.path),
 		slog.Int("status", ex.status),
-		slog.String("client", r.RemoteAddr),
+		slog.String("client", ex.client),
 		slog.Float64("latency_ms", float64(time.Since(ex.start).Microseconds())/1000),
 	)
 	if ex.route != nil {

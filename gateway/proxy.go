@@ -39,7 +39,7 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			ex := exchangeOf(pr.In)
 			pr.SetURL(target)
-			pr.SetXForwarded()
+			g.forwarded(pr)
 			out := pr.Out.Header
 			for name := range out {
 				if strings.HasPrefix(name, g.idPrefix) {
@@ -50,22 +50,63 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 				out.Del("Authorization")
 			}
 			out.Set("Request-Id", ex.requestID)
-			if ex.authed {
-				id := &ex.identity
-				out.Set(g.idPrefix+"Subject", headerSafe(id.Subject))
-				if id.Issuer != "" {
-					out.Set(g.idPrefix+"Issuer", headerSafe(id.Issuer))
-				}
-				out.Set(g.idPrefix+"Scopes", headerSafe(strings.Join(id.Scopes, " ")))
-				out.Set(g.idPrefix+"Credential", id.Kind+":"+id.Fingerprint)
-			}
+			g.identityHeaders(out, ex)
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			resp.Header.Set("Request-Id", exchangeOf(resp.Request).requestID)
+			ex := exchangeOf(resp.Request)
+			resp.Header.Set("Request-Id", ex.requestID)
+			if ex.route.CORS != nil {
+				// The route's CORS policy is the gateway's: the upstream's
+				// own headers would duplicate or contradict it.
+				for name := range resp.Header {
+					if strings.HasPrefix(name, "Access-Control-") {
+						delete(resp.Header, name)
+					}
+				}
+			}
 			return nil
 		},
 		ErrorHandler: g.upstreamError,
 	}
+}
+
+// identityHeaders sets the identity of an authenticated request.
+func (g *Gateway) identityHeaders(h http.Header, ex *exchange) {
+	if !ex.authed {
+		return
+	}
+	id := &ex.identity
+	h.Set(g.idPrefix+"Subject", headerSafe(id.Subject))
+	if id.Issuer != "" {
+		h.Set(g.idPrefix+"Issuer", headerSafe(id.Issuer))
+	}
+	h.Set(g.idPrefix+"Scopes", headerSafe(strings.Join(id.Scopes, " ")))
+	h.Set(g.idPrefix+"Credential", id.Kind+":"+id.Fingerprint)
+}
+
+// forwarded sets X-Forwarded-For/-Host/-Proto for the upstream: the chain
+// a trusted proxy sent is extended; anything an untrusted client sent is
+// replaced by what the gateway saw.
+func (g *Gateway) forwarded(pr *httputil.ProxyRequest) {
+	in, out := pr.In, pr.Out.Header
+	p := peer(in)
+	proto := "http"
+	if in.TLS != nil {
+		proto = "https"
+	}
+	xff := p
+	if g.trusted.contains(p) {
+		if prior := strings.Join(in.Header.Values("X-Forwarded-For"), ", "); prior != "" {
+			xff = prior + ", " + p
+		}
+		if v := in.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
+			proto = v
+		}
+	}
+	out.Set("X-Forwarded-For", xff)
+	out.Set("X-Forwarded-Proto", proto)
+	out.Set("X-Forwarded-Host", in.Host)
+	out.Del("Forwarded")
 }
 
 // upstreamError answers a failed proxy attempt: 504 on timeout, 502

@@ -32,6 +32,8 @@ type Route struct {
 	ScopesAny []string
 	// APIKeyQuery names the query parameter that may carry an API key.
 	APIKeyQuery string
+	// CORS is the route's cross-origin policy (nil: none).
+	CORS *CORS
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
 }
@@ -48,6 +50,7 @@ func NewRouter(routes []*Route) *Router { return &Router{routes: routes} }
 func (r *Router) Routes() []*Route { return r.routes }
 
 // Match returns the route for method and canonical path, or route_not_found.
+// Matching is case-sensitive.
 func (r *Router) Match(method, path string) (*Route, error) {
 	var pathOnly []string
 	for _, rt := range r.routes {

@@ -40,6 +40,9 @@ const (
 	InsufficientScope          Code = "insufficient_scope"
 	Forbidden                  Code = "forbidden"
 	PathMalformed              Code = "path_malformed"
+	ProxyUntrusted             Code = "proxy_untrusted"
+	ProxyRequestInvalid        Code = "proxy_request_invalid"
+	CORSOriginDenied           Code = "cors_origin_denied"
 	RouteNotFound              Code = "route_not_found"
 	AuthUnavailable            Code = "auth_unavailable"
 	UpstreamUnreachable        Code = "upstream_unreachable"
@@ -148,6 +151,15 @@ var catalogue = map[Code]Entry{
 	PathMalformed: {Status: 400, Title: "Request path not canonical",
 		Hint:  "Send the path in canonical form: no dot segments, doubled or encoded slashes, backslashes or NUL.",
 		Cause: "Environment notes: proxies"},
+	ProxyUntrusted: {Status: 403, Title: "Decision request from an untrusted address",
+		Hint:  "Forward-auth decisions are answered only for the proxies listed in trusted_proxies.",
+		Cause: "Environment notes: proxies"},
+	ProxyRequestInvalid: {Status: 400, Title: "Decision request incomplete",
+		Hint:  "The proxy must send the original method and URI (X-Original-Method and X-Original-URI, or X-Forwarded-Method and X-Forwarded-Uri).",
+		Cause: "Environment notes: proxies"},
+	CORSOriginDenied: {Status: 403, Title: "Origin not allowed",
+		Hint:  "This origin is not among the route's allowed CORS origins; browsers will not send the request.",
+		Cause: "8. CORS preflight failure"},
 	RouteNotFound: {Status: 404, Title: "No route",
 		Hint:  "No route of this gateway matches the method and path; check the URL.",
 		Cause: "-"},
