@@ -96,8 +96,18 @@ routes:
   - {name: keyq, path: /keyq, schemes: [apikey], api_key_query: api_key, upstream: "%[3]s"}
 `
 
+// newEnvWithRoutes starts the gateway with more routes (their "UP" is the
+// upstream's URL).
+func newEnvWithRoutes(t testing.TB, routes string) *env {
+	return newEnvConfig(t, DetailFull, routes)
+}
+
 // newEnv starts the gateway; extra lines are appended to the configuration.
 func newEnv(t testing.TB, detail string, extra ...string) *env {
+	return newEnvConfig(t, detail, "", extra...)
+}
+
+func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 	t.Helper()
 	e := &env{t: t, logs: &syncBuffer{}}
 	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
@@ -122,6 +132,9 @@ func newEnv(t testing.TB, detail string, extra ...string) *env {
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
 	doc := fmt.Sprintf(testConfig, detail, js.URL, e.upstream.URL, deadURL)
+	if routes != "" {
+		doc += strings.ReplaceAll(routes, "UP", e.upstream.URL) + "\n"
+	}
 	for _, line := range extra {
 		// A line for a key the template has replaces the template's.
 		key, _, _ := strings.Cut(line, ":")

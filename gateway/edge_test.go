@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+)
+
+const corsRoute = `  - name: browser
+    path: /browser/*
+    scopes_all: [read]
+    upstream: "UP"
+    cors:
+      allowed_origins: ["https://app.test", "https://*.example.test"]
+      allowed_methods: [GET, POST]
+      allow_credentials: true`
+
+func TestDecisionEndpoint(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	good := token(t, map[string]any{"scope": "read"})
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		headers []string
+		status  int
+		reason  string
+	}{
+		{"nginx allowed", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/v1/data?x=1", "Authorization", "Bearer " + good}, 200, ""},
+		{"nginx no token", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/v1/data"}, 401, "credentials_missing"},
+		{"nginx scope", "GET", "/.authgate/decide", []string{"X-Original-Method", "POST", "X-Original-URI", "/v1/data", "Authorization", "Bearer " + good}, 403, "insufficient_scope"},
+		{"caddy allowed", "GET", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data", "Authorization", "Bearer " + good}, 200, ""},
+		{"envoy prefix", "GET", "/.authgate/decide/v1/data", []string{"Authorization", "Bearer " + good}, 200, ""},
+		{"public route", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a"}, 200, ""},
+		{"no original", "GET", "/.authgate/decide", []string{"Authorization", "Bearer " + good}, 400, "proxy_request_invalid"},
+		{"bypass attempt", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/%2e%2e/v1/data"}, 400, "path_malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			r := e.do(tt.method, tt.path, tt.headers...)
+			if r.status != tt.status || r.problem.Reason != tt.reason {
+				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
+			}
+			if r.status == 200 && strings.Contains(tt.name, "allowed") && r.header.Get("X-Authgate-Subject") != "alice" {
+				t.Fatalf("identity headers: %v", r.header)
+			}
+		})
+	}
+	// Only trusted proxies may ask.
+	e.t = t
+	strict := newEnv(t, DetailFull, "trusted_proxies: [10.0.0.0/8]")
+	r := strict.do("GET", "/.authgate/decide", "X-Original-Method", "GET", "X-Original-URI", "/public/a")
+	if r.status != 403 || r.problem.Reason != "proxy_untrusted" {
+		t.Fatalf("untrusted proxy: %d %s", r.status, r.problem.Reason)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	e2 := newEnvWithRoutes(t, corsRoute)
+	good := token(t, map[string]any{"scope": "read"})
+	pre := func(origin, method, headers string) result {
+		return e2.do("OPTIONS", "/browser/x", "Origin", origin, "Access-Control-Request-Method", method, "Access-Control-Request-Headers", headers)
+	}
+	r := pre("https://app.test", "GET", "authorization")
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://app.test" ||
+		!strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "authorization") ||
+		r.header.Get("Access-Control-Allow-Credentials") != "true" || !strings.Contains(r.header.Get("Vary"), "Origin") {
+		t.Fatalf("preflight: %d %v", r.status, r.header)
+	}
+	if r := pre("https://a.example.test", "POST", "authorization, content-type"); r.status != 204 {
+		t.Fatalf("pattern origin: %d %s", r.status, r.problem.Detail)
+	}
+	for _, bad := range []string{"https://evil.test", "https://example.test.evil.test", "null"} {
+		if r := pre(bad, "GET", "authorization"); r.status != 403 || r.problem.Reason != "cors_origin_denied" {
+			t.Fatalf("origin %s: %d %s", bad, r.status, r.problem.Reason)
+		}
+	}
+	if r := pre("https://app.test", "GET", "x-secret"); r.status != 403 {
+		t.Fatalf("unlisted header: %d", r.status)
+	}
+	// A rejected actual request still carries CORS headers, so the page can
+	// read WWW-Authenticate.
+	r = e2.do("GET", "/browser/x", "Origin", "https://app.test")
+	if r.status != 401 || r.header.Get("Access-Control-Allow-Origin") != "https://app.test" ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Fatalf("401 with CORS: %d %v", r.status, r.header)
+	}
+	r = e2.do("GET", "/browser/x", "Origin", "https://app.test", "Authorization", "Bearer "+good)
+	if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "https://app.test" {
+		t.Fatalf("200 with CORS: %d %v", r.status, r.header)
+	}
+	// Preflight through the decision endpoint, original method from the proxy.
+	r = e2.do("GET", "/.authgate/decide", "X-Forwarded-Method", "OPTIONS", "X-Forwarded-Uri", "/browser/x",
+		"Origin", "https://app.test", "Access-Control-Request-Method", "GET")
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://app.test" {
+		t.Fatalf("decision preflight: %d %v", r.status, r.header)
+	}
+}
+
+func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
+	e := newEnv(t, DetailFull, "trusted_proxies: [10.0.0.0/8]")
+	e.do("GET", "/public/a", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https")
+	seen := e.seen.Load()
+	if xff := seen.Header.Get("X-Forwarded-For"); xff != "127.0.0.1" || seen.Header.Get("X-Forwarded-Proto") != "http" {
+		t.Fatalf("untrusted client's forwarding headers passed on: XFF %q proto %q", xff, seen.Header.Get("X-Forwarded-Proto"))
+	}
+	trusting := newEnv(t, DetailFull)
+	trusting.do("GET", "/public/a", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https")
+	seen = trusting.seen.Load()
+	if xff := seen.Header.Get("X-Forwarded-For"); xff != "203.0.113.9, 127.0.0.1" || seen.Header.Get("X-Forwarded-Proto") != "https" {
+		t.Fatalf("trusted proxy's chain: XFF %q proto %q", xff, seen.Header.Get("X-Forwarded-Proto"))
+	}
+}
