@@ -325,7 +325,7 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	ex := exchangeOf(r)
 	if ex.decision {
-		g.identityHeaders(w.Header(), ex)
+		g.identityHeaders(w.Header(), ex, true)
 		w.WriteHeader(http.StatusOK)
 		return
 	}

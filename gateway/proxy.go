@@ -50,7 +50,7 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 				out.Del("Authorization")
 			}
 			out.Set("Request-Id", ex.requestID)
-			g.identityHeaders(out, ex)
+			g.identityHeaders(out, ex, false)
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			ex := exchangeOf(resp.Request)
@@ -70,18 +70,25 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 	}
 }
 
-// identityHeaders sets the identity of an authenticated request.
-func (g *Gateway) identityHeaders(h http.Header, ex *exchange) {
-	if !ex.authed {
+// identityHeaders sets the identity of an authenticated request. With
+// always (decision answers), every identity header is set, empty when
+// there is no identity: the proxy then overwrites whatever a client sent,
+// even proxies that copy only headers present in the answer.
+func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
+	if !ex.authed && !always {
 		return
 	}
 	id := &ex.identity
-	h.Set(g.idPrefix+"Subject", headerSafe(id.Subject))
-	if id.Issuer != "" {
-		h.Set(g.idPrefix+"Issuer", headerSafe(id.Issuer))
+	credential := ""
+	if ex.authed {
+		credential = id.Kind + ":" + id.Fingerprint
 	}
-	h.Set(g.idPrefix+"Scopes", headerSafe(strings.Join(id.Scopes, " ")))
-	h.Set(g.idPrefix+"Credential", id.Kind+":"+id.Fingerprint)
+	for name, value := range map[string]string{"Subject": id.Subject, "Issuer": id.Issuer,
+		"Scopes": strings.Join(id.Scopes, " "), "Credential": credential} {
+		if value != "" || always {
+			h.Set(g.idPrefix+name, headerSafe(value))
+		}
+	}
 }
 
 // forwarded sets X-Forwarded-For/-Host/-Proto for the upstream: the chain

@@ -1,0 +1,208 @@
+// Package integration runs authgate behind the real proxies people use —
+// Debian's nginx (auth_request) and Caddy (forward_auth) — and in proxy
+// mode, and checks statuses, challenges, identity headers and path
+// bypass attempts end to end. The proxy tests skip when the proxy is not
+// installed by hand; .ci/run installs both (and with CI set they fail
+// instead of skipping).
+package integration
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/gateway"
+)
+
+const issuer = "https://issuer.integration.test"
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+)
+
+func signingKey() *rsa.PrivateKey {
+	keyOnce.Do(func() { key, _ = rsa.GenerateKey(rand.Reader, 2048) })
+	return key
+}
+
+func token(t testing.TB, scope string) string {
+	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, map[string]any{
+		"iss": issuer, "aud": "api", "sub": "alice", "scope": scope,
+		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// seen is what the upstream received last.
+type seen struct {
+	mu     sync.Mutex
+	path   string
+	header http.Header
+}
+
+// stack is an authgate gateway, its upstream and its JWKS server.
+type stack struct {
+	gatewayAddr, upstreamAddr string
+	upstream                  *seen
+}
+
+func listen(t testing.TB) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func serve(t testing.TB, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+}
+
+// The layout of every test: /public/* open, /admin/* needs scope admin,
+// /v1/* needs read.
+const routes = `
+routes:
+  - {name: public, path: /public/*, public: true, upstream: "%[1]s"}
+  - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "%[1]s"}
+  - {name: api, path: /v1/*, scopes_all: [read], upstream: "%[1]s"}
+`
+
+// newStack starts the gateway; with jwksDown its issuer's key set cannot
+// be fetched, so every token is answered 503.
+func newStack(t testing.TB, jwksDown bool) *stack {
+	s := &stack{upstream: &seen{}}
+	upLn := listen(t)
+	s.upstreamAddr = upLn.Addr().String()
+	serve(t, upLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.upstream.mu.Lock()
+		s.upstream.path, s.upstream.header = r.RequestURI, r.Header.Clone()
+		s.upstream.mu.Unlock()
+		fmt.Fprintf(w, "upstream saw %s subject=%q", r.RequestURI, r.Header.Get("X-Authgate-Subject"))
+	}))
+	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	jwksLn := listen(t)
+	serve(t, jwksLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if jwksDown {
+			http.Error(w, "down", 503)
+			return
+		}
+		w.Write(jwks)
+	}))
+	doc := fmt.Sprintf(`
+realm: api
+issuers:
+  - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
+`, issuer, jwksLn.Addr()) + fmt.Sprintf(routes, "http://"+s.upstreamAddr)
+	cfg, err := config.Parse("integration.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g.Start(ctx)
+	gwLn := listen(t)
+	s.gatewayAddr = gwLn.Addr().String()
+	serve(t, gwLn, gateway.NewServer(cfg, g.Handler()).Handler)
+	return s
+}
+
+// reply is a raw HTTP answer.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// raw sends target exactly as written (no client-side path cleaning).
+func raw(t testing.TB, addr, method, target string, headers ...string) reply {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, addr)
+	for i := 0; i+1 < len(headers); i += 2 {
+		fmt.Fprintf(&b, "%s: %s\r\n", headers[i], headers[i+1])
+	}
+	b.WriteString("\r\n")
+	io.WriteString(conn, b.String())
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
+}
+
+// need finds a proxy binary, or skips (fails under CI).
+func need(t *testing.T, name string, paths ...string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", name)
+	}
+	t.Skipf("%s is not installed (apt-get install %s); .ci/run installs it", name, name)
+	return ""
+}
+
+// waitUp waits until addr accepts connections.
+func waitUp(t *testing.T, addr string, logFile string) {
+	for range 200 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	log, _ := os.ReadFile(logFile)
+	t.Fatalf("%s did not come up: %s", addr, log)
+}
+
+func freePort(t testing.TB) string {
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func writeFile(t testing.TB, dir, name, content string) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,227 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/challenge"
+)
+
+func fill(t testing.TB, file, listen string, s *stack) string {
+	b, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("LISTEN", listen, "AUTHGATE", s.gatewayAddr, "UPSTREAM", s.upstreamAddr).Replace(string(b))
+}
+
+// startNginx runs nginx with testdata/nginx.conf in front of s.
+func startNginx(t *testing.T, s *stack) string {
+	bin := need(t, "nginx", "/usr/sbin/nginx")
+	dir := t.TempDir()
+	addr := freePort(t)
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	conf := writeFile(t, dir, "nginx.conf", fmt.Sprintf(`%s
+daemon off;
+worker_processes 1;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path %[2]s/t; proxy_temp_path %[2]s/t; fastcgi_temp_path %[2]s/t; uwsgi_temp_path %[2]s/t; scgi_temp_path %[2]s/t;
+%[3]s
+}
+`, user, dir, fill(t, "nginx.conf", addr, s)))
+	os.Mkdir(filepath.Join(dir, "t"), 0o755)
+	cmd := exec.Command(bin, "-c", conf, "-p", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitUp(t, addr, filepath.Join(dir, "error.log"))
+	return addr
+}
+
+// startCaddy runs caddy with testdata/Caddyfile in front of s.
+func startCaddy(t *testing.T, s *stack) string {
+	bin := need(t, "caddy", "/usr/bin/caddy")
+	dir := t.TempDir()
+	addr := freePort(t)
+	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+fill(t, "Caddyfile", addr, s))
+	log := filepath.Join(dir, "caddy.log")
+	out, _ := os.Create(log)
+	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); out.Close() })
+	waitUp(t, addr, log)
+	return addr
+}
+
+type problem struct {
+	Reason    string `json:"reason"`
+	Status    int    `json:"status"`
+	RequestID string `json:"request_id"`
+}
+
+// checkEdge runs the same end-to-end table through a proxy (or the
+// gateway itself, in proxy mode).
+func checkEdge(t *testing.T, addr string, s *stack) {
+	read, admin := token(t, "read"), token(t, "admin")
+	tests := []struct {
+		name    string
+		target  string
+		headers []string
+		status  int
+		reason  string
+		subject string // identity the upstream must see on success
+	}{
+		{"public, no credentials", "/public/x", nil, 200, "", ""},
+		{"protected, no credentials", "/v1/data", nil, 401, "credentials_missing", ""},
+		{"protected, token", "/v1/data", []string{"Authorization", "Bearer " + read}, 200, "", "alice"},
+		{"lower-case bearer", "/v1/data", []string{"Authorization", "bearer " + read}, 200, "", "alice"},
+		{"expired-looking garbage", "/v1/data", []string{"Authorization", "Bearer abc.def.ghi"}, 401, "token_malformed", ""},
+		{"scope missing", "/admin/x", []string{"Authorization", "Bearer " + read}, 403, "insufficient_scope", ""},
+		{"admin scope", "/admin/x", []string{"Authorization", "Bearer " + admin}, 200, "", "alice"},
+		{"spoofed identity on public", "/public/x", []string{"X-Authgate-Subject", "root"}, 200, "", ""},
+		{"spoofed identity via Connection", "/admin/x", []string{"X-Authgate-Subject", "root", "Connection", "close, X-Authgate-Subject"}, 401, "credentials_missing", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := raw(t, addr, "GET", tt.target, tt.headers...)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			if tt.reason != "" {
+				var p problem
+				if err := json.Unmarshal([]byte(r.body), &p); err != nil || p.Reason != tt.reason || p.Status != tt.status {
+					t.Fatalf("problem body %q, want reason %s", r.body, tt.reason)
+				}
+				if r.header.Get("Request-Id") == "" || r.header.Get("Request-Id") != p.RequestID {
+					t.Fatalf("Request-Id %q vs body %q", r.header.Get("Request-Id"), p.RequestID)
+				}
+			}
+			if tt.status == 401 {
+				cs, err := challenge.Parse(r.header.Values("WWW-Authenticate")...)
+				if err != nil || len(cs) == 0 || !strings.EqualFold(cs[0].Scheme, "Bearer") {
+					t.Fatalf("WWW-Authenticate %q did not reach the client", r.header.Values("WWW-Authenticate"))
+				}
+			}
+			if tt.status == 403 {
+				cs, _ := challenge.Parse(r.header.Values("WWW-Authenticate")...)
+				if len(cs) == 0 {
+					t.Fatal("403 lost its insufficient_scope challenge")
+				}
+				if scope, _ := cs[0].Get("scope"); scope != "admin" {
+					t.Fatalf("scope param %q", scope)
+				}
+			}
+			if tt.status == 200 {
+				s.upstream.mu.Lock()
+				got := s.upstream.header.Get("X-Authgate-Subject")
+				s.upstream.mu.Unlock()
+				if got != tt.subject {
+					t.Fatalf("upstream saw subject %q, want %q", got, tt.subject)
+				}
+			}
+		})
+	}
+}
+
+// bypasses are path tricks against /public/* open and /admin/* protected.
+// None may reach /admin through the public route; each is rejected
+// (400, or 404 for a route that does not exist) or canonicalized.
+var bypasses = []string{
+	"/public/../admin/x",
+	"/public/%2e%2e/admin/x",
+	"/public/%2E%2e/admin/x",
+	"/public/.%2e/admin/x",
+	"/public%2f..%2fadmin/x",
+	"/public/..%2fadmin/x",
+	"//admin/x",
+	"/public//../admin/x",
+	"/public/..;/admin/x",
+	"/admin;x=1/x",
+	"/public\\..\\admin\\x",
+	"/public/%5c..%5cadmin/x",
+	"/public/%00/../admin/x",
+	"/public/%c0%ae%c0%ae/admin/x",
+	"/ADMIN/x",
+	"/Admin/x",
+	"/public/./../admin/x",
+}
+
+// checkBypasses returns the table of results for the closing note.
+func checkBypasses(t *testing.T, addr string, s *stack) []string {
+	var rows []string
+	for _, target := range bypasses {
+		s.upstream.mu.Lock()
+		s.upstream.path = ""
+		s.upstream.mu.Unlock()
+		r := raw(t, addr, "GET", target)
+		s.upstream.mu.Lock()
+		reached := s.upstream.path
+		s.upstream.mu.Unlock()
+		var p problem
+		json.Unmarshal([]byte(r.body), &p)
+		rows = append(rows, fmt.Sprintf("%-32s %d %s upstream=%q", target, r.status, p.Reason, reached))
+		if r.status == 200 && strings.Contains(strings.ToLower(reached), "admin") {
+			t.Errorf("BYPASS: %s reached the upstream as %s without credentials", target, reached)
+		}
+		if r.status < 400 && r.status != 200 {
+			t.Errorf("%s: unexpected status %d", target, r.status)
+		}
+	}
+	return rows
+}
+
+func TestProxyMode(t *testing.T) {
+	s := newStack(t, false)
+	checkEdge(t, s.gatewayAddr, s)
+	for _, row := range checkBypasses(t, s.gatewayAddr, s) {
+		t.Log("proxy mode: " + row)
+	}
+}
+
+func TestBehindNginx(t *testing.T) {
+	s := newStack(t, false)
+	addr := startNginx(t, s)
+	checkEdge(t, addr, s)
+	for _, row := range checkBypasses(t, addr, s) {
+		t.Log("nginx: " + row)
+	}
+}
+
+// TestFaultsThroughNginx: authgate's own fault reaches the client as 503
+// with Retry-After and its problem body — nginx would make it a 500.
+func TestFaultsThroughNginx(t *testing.T) {
+	s := newStack(t, true)
+	addr := startNginx(t, s)
+	r := raw(t, addr, "GET", "/v1/data", "Authorization", "Bearer "+token(t, "read"))
+	var p problem
+	json.Unmarshal([]byte(r.body), &p)
+	if r.status != 503 || p.Reason != "auth_unavailable" || r.header.Get("Retry-After") == "" || len(r.header.Values("WWW-Authenticate")) != 0 {
+		t.Fatalf("got %d %q Retry-After %q challenges %q", r.status, p.Reason, r.header.Get("Retry-After"), r.header.Values("WWW-Authenticate"))
+	}
+}
+
+func TestBehindCaddy(t *testing.T) {
+	s := newStack(t, false)
+	addr := startCaddy(t, s)
+	checkEdge(t, addr, s)
+	for _, row := range checkBypasses(t, addr, s) {
+		t.Log("caddy: " + row)
+	}
+}
