@@ -27,6 +27,8 @@ type Config struct {
 	MaxTokenBytes int `yaml:"max_token_bytes"`
 	// MaxHeaderBytes bounds the request header block.
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// MaxHeaderCount bounds the number of header lines.
+	MaxHeaderCount int `yaml:"max_header_count"`
 	// TokenCacheSize bounds the verified-token cache (0: default, -1: off).
 	TokenCacheSize int `yaml:"token_cache_size"`
 	// Environment this gateway serves (e.g. live, test); "" accepts all.
@@ -146,6 +148,7 @@ func Default() *Config {
 		IdentityHeaderPrefix: "X-Authgate-",
 		MaxTokenBytes:        8 << 10,
 		MaxHeaderBytes:       32 << 10,
+		MaxHeaderCount:       100,
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
 		DecisionPath:         "/.authgate/decide",

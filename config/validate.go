@@ -35,6 +35,8 @@ func (c *Config) validate(at locate) error {
 		return at("max_token_bytes", "must be between 1 and max_header_bytes (%d)", c.MaxHeaderBytes)
 	case c.MaxHeaderBytes < 1024:
 		return at("max_header_bytes", "must be at least 1024")
+	case c.MaxHeaderCount < 10:
+		return at("max_header_count", "must be at least 10")
 	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0:
 		return at("server", "timeouts must be positive")
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -109,5 +110,16 @@ func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 	seen = trusting.seen.Load()
 	if xff := seen.Header.Get("X-Forwarded-For"); xff != "203.0.113.9, 127.0.0.1" || seen.Header.Get("X-Forwarded-Proto") != "https" {
 		t.Fatalf("trusted proxy's chain: XFF %q proto %q", xff, seen.Header.Get("X-Forwarded-Proto"))
+	}
+}
+
+func TestHeaderCountLimit(t *testing.T) {
+	e := newEnv(t, DetailFull, "max_header_count: 20")
+	var h []string
+	for i := range 30 {
+		h = append(h, fmt.Sprintf("X-Filler-%d", i), "x")
+	}
+	if r := e.do("GET", "/public/a", h...); r.status != 431 || r.problem.Reason != "headers_too_many" {
+		t.Fatalf("got %d %s", r.status, r.problem.Reason)
 	}
 }

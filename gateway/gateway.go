@@ -39,6 +39,7 @@ type Gateway struct {
 	apiKeyHeaders []string
 	echo          bool
 	decisionPath  string
+	maxHeaders    int
 	trusted       trustedProxies
 	keys          *apikey.Verifier
 	basic         *basic.Verifier
@@ -72,6 +73,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		idPrefix:     http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
 		echo:         cfg.Echo,
 		decisionPath: cfg.DecisionPath,
+		maxHeaders:   cfg.MaxHeaderCount,
 		limiter:      newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
 	g.apiKeyHeaders = append(g.apiKeyHeaders, cfg.APIKeyHeaders...)
@@ -240,6 +242,10 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
+		if n := headerLines(r.Header); n > g.maxHeaders {
+			g.fail(w, ex, reason.New(reason.HeadersTooMany, "%d header lines; the limit is %d", n, g.maxHeaders))
+			return
+		}
 		raw := r.RequestURI
 		if !strings.HasPrefix(raw, "/") {
 			raw = r.URL.EscapedPath()
@@ -330,6 +336,14 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.route.Target.(http.Handler).ServeHTTP(w, r)
+}
+
+func headerLines(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
 }
 
 // statusWriter records the status code written.

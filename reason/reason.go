@@ -40,6 +40,7 @@ const (
 	InsufficientScope          Code = "insufficient_scope"
 	Forbidden                  Code = "forbidden"
 	PathMalformed              Code = "path_malformed"
+	HeadersTooMany             Code = "headers_too_many"
 	ProxyUntrusted             Code = "proxy_untrusted"
 	ProxyRequestInvalid        Code = "proxy_request_invalid"
 	CORSOriginDenied           Code = "cors_origin_denied"
@@ -150,6 +151,9 @@ var catalogue = map[Code]Entry{
 		Cause: "FAQ: 401 vs 403"},
 	PathMalformed: {Status: 400, Title: "Request path not canonical",
 		Hint:  "Send the path in canonical form: no dot segments, doubled or encoded slashes, backslashes or NUL.",
+		Cause: "Environment notes: proxies"},
+	HeadersTooMany: {Status: 431, Title: "Too many request headers",
+		Hint:  "Send fewer header lines; the gateway bounds how many it reads.",
 		Cause: "Environment notes: proxies"},
 	ProxyUntrusted: {Status: 403, Title: "Decision request from an untrusted address",
 		Hint:  "Forward-auth decisions are answered only for the proxies listed in trusted_proxies.",
