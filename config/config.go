@@ -52,9 +52,17 @@ type Config struct {
 	Issuers  []*Issuer  `yaml:"issuers"`
 	Routes   []*Route   `yaml:"routes"`
 	Server   ServerOpts `yaml:"server"`
+	// TLS, when set, makes the listener speak HTTPS.
+	TLS *TLS `yaml:"tls"`
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
+}
+
+// TLS names the certificate and key of an HTTPS listener.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // ServerOpts are the HTTP server's timeouts.

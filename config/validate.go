@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -70,6 +71,15 @@ func (c *Config) validate(at locate) error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return at("listen", "%q is not host:port", c.Listen)
+	}
+	if c.TLS != nil {
+		if c.TLS.CertFile == "" || c.TLS.KeyFile == "" {
+			return at("tls", "cert_file and key_file are both required")
+		}
+		c.TLS.CertFile, c.TLS.KeyFile = c.relative(c.TLS.CertFile), c.relative(c.TLS.KeyFile)
+		if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
+			return at("tls", "%v", err)
+		}
 	}
 	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
 	if err != nil {

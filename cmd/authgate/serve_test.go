@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test run this binary as authgate itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("AUTHGATE_TEST_MAIN") == "1" {
+		os.Args = append([]string{"authgate"}, os.Args[1:]...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+const serveConfig = `
+listen: %s
+issuers:
+  - {name: ci, issuer: "https://ci", audiences: [api], secret: "0123456789abcdef0123456789abcdef"}
+routes:
+  - {name: slow, path: /slow, public: true, upstream: "%s"}
+%s`
+
+func startServe(t *testing.T, cfgFile string) (*exec.Cmd, *syncBuf) {
+	cmd := exec.Command(os.Args[0], "serve", "--config", cfgFile)
+	cmd.Env = append(os.Environ(), "AUTHGATE_TEST_MAIN=1")
+	logs := &syncBuf{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, logs
+}
+
+func waitFor(t *testing.T, what string, logs *syncBuf, ok func() bool) {
+	for range 200 {
+		if ok() {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("%s never happened; logs:\n%s", what, logs.String())
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServeReloadAndGracefulShutdown runs `authgate serve` as a process:
+// SIGHUP applies a good configuration and refuses a bad one (keeping the
+// old), SIGTERM lets a request in flight finish.
+func TestServeReloadAndGracefulShutdown(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(500 * time.Millisecond)
+		fmt.Fprint(w, "slow ok")
+	})}
+	upLn, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(upLn)
+	defer up.Close()
+	upstream := "http://" + upLn.Addr().String()
+
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	file := filepath.Join(dir, "authgate.yaml")
+	write := func(extra string) { os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, upstream, extra)), 0o600) }
+	write("")
+	cmd, logs := startServe(t, file)
+	base := "http://" + addr
+	waitFor(t, "the listener", logs, func() bool { return status(base+"/slow") == 200 })
+	if s := status(base + "/open"); s != 404 {
+		t.Fatalf("before reload /open = %d", s)
+	}
+	write(fmt.Sprintf("  - {name: open, path: /open, public: true, upstream: %q}\n", upstream))
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the reload", logs, func() bool { return status(base+"/open") == 200 })
+
+	os.WriteFile(file, []byte("routes: [oops\n"), 0o600)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the refusal", logs, func() bool { return strings.Contains(logs.String(), "reload refused") })
+	if s := status(base + "/open"); s != 200 {
+		t.Fatalf("after a bad reload /open = %d: the old configuration must stay", s)
+	}
+
+	done := make(chan int, 1)
+	go func() { done <- status(base + "/slow") }()
+	time.Sleep(150 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	if s := <-done; s != 200 {
+		t.Fatalf("request in flight during shutdown: %d", s)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
+	}
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	gen := exec.Command("go", "run", filepath.Join(runtimeGOROOT(), "src/crypto/tls/generate_cert.go"), "--host", "127.0.0.1", "--ecdsa-curve", "P256")
+	gen.Dir = dir
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Skipf("cannot generate a test certificate: %v %s", err, out)
+	}
+	addr := freeAddr(t)
+	file := filepath.Join(dir, "authgate.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, "http://127.0.0.1:9", "tls: {cert_file: cert.pem, key_file: key.pem}\n")), 0o600)
+	_, logs := startServe(t, file)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	waitFor(t, "the TLS listener", logs, func() bool {
+		resp, err := client.Get("https://" + addr + "/nowhere")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 404 && resp.TLS != nil
+	})
+}
+
+func runtimeGOROOT() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
