@@ -103,7 +103,7 @@ func newStack(t testing.TB, jwksDown bool) *stack {
 	jwksLn := listen(t)
 	serve(t, jwksLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if jwksDown {
-			http.Error(w, "down", 503)
+			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write(jwks)
