@@ -52,11 +52,19 @@ type Config struct {
 	Issuers  []*Issuer  `yaml:"issuers"`
 	Routes   []*Route   `yaml:"routes"`
 	Server   ServerOpts `yaml:"server"`
+	// Admin is the admin listener (metrics, admin API).
+	Admin AdminOpts `yaml:"admin"`
 	// TLS, when set, makes the listener speak HTTPS.
 	TLS *TLS `yaml:"tls"`
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
+}
+
+// AdminOpts configure the admin listener.
+type AdminOpts struct {
+	// Listen is its address; "" turns it off.
+	Listen string `yaml:"listen"`
 }
 
 // TLS names the certificate and key of an HTTPS listener.
@@ -160,6 +168,7 @@ func Default() *Config {
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
 		DecisionPath:         "/.authgate/decide",
+		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, Window: time.Minute},
@@ -172,9 +181,12 @@ func Default() *Config {
 	}
 }
 
-// NeedsStore reports whether a route accepts API keys or Basic, which
-// live in the store.
-func (c *Config) NeedsStore() bool {
+// NeedsStore reports whether the store must be opened: a route accepts
+// API keys or Basic, or the admin API (which manages them) is on.
+func (c *Config) NeedsStore() bool { return c.Admin.Listen != "" || c.RoutesNeedStore() }
+
+// RoutesNeedStore reports whether a route accepts API keys or Basic.
+func (c *Config) RoutesNeedStore() bool {
 	for _, r := range c.Routes {
 		for _, s := range r.Schemes {
 			if s == "apikey" || s == "basic" {

@@ -69,6 +69,11 @@ func (c *Config) validate(at locate) error {
 	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 {
 		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent not negative")
 	}
+	if c.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil || c.Admin.Listen == c.Listen {
+			return at("admin.listen", "%q is not host:port, or is the gateway's own address", c.Admin.Listen)
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return at("listen", "%q is not host:port", c.Listen)
 	}

@@ -90,12 +90,15 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 			ex.route.Name, schemeNames(ex.route), describeScheme(p))
 	}
 	client := ex.client
-	if err := g.limiter.check(client, ex.fp); err != nil {
-		return err
+	dry := credential.DryRun(r.Context())
+	if !dry {
+		if err := g.limiter.check(client, ex.fp); err != nil {
+			return err
+		}
 	}
 	id, err := g.verify(r, p)
 	if err != nil {
-		if reason.From(err).Entry().Status == http.StatusUnauthorized {
+		if !dry && reason.From(err).Entry().Status == http.StatusUnauthorized {
 			g.limiter.fail(client, ex.fp)
 		}
 		return err

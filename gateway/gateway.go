@@ -27,14 +27,20 @@ import (
 // Gateway is a configured pipeline. Create it with New, call Start to
 // begin fetching keys, and serve Handler.
 type Gateway struct {
-	router      *policy.Router
-	verifier    *jwt.Verifier
-	remote      []*jwt.RemoteKeys
-	fingerprint *credential.Fingerprinter
-	respond     *responder
-	log         *slog.Logger
-	idPrefix    string
-	handler     http.Handler
+	router   *policy.Router
+	verifier *jwt.Verifier
+	remote   []*jwt.RemoteKeys
+	// remoteByIssuer names each JWKS source by its issuer's name.
+	remoteByIssuer map[string]*jwt.RemoteKeys
+	metrics        *metrics
+	failures       *failureFeed
+	store          store.Store
+	readyChecks    []func(context.Context) error
+	fingerprint    *credential.Fingerprinter
+	respond        *responder
+	log            *slog.Logger
+	idPrefix       string
+	handler        http.Handler
 
 	apiKeyHeaders []string
 	echo          bool
@@ -76,6 +82,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxHeaders:   cfg.MaxHeaderCount,
 		limiter:      newFailureLimiter(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window),
 	}
+	g.remoteByIssuer = map[string]*jwt.RemoteKeys{}
+	g.metrics = newMetrics(g)
+	g.failures = newFailureFeed(1000)
 	g.apiKeyHeaders = append(g.apiKeyHeaders, cfg.APIKeyHeaders...)
 	trusted, err := parseTrusted(cfg.TrustedProxies)
 	if err != nil {
@@ -85,10 +94,14 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if len(g.apiKeyHeaders) > 0 {
 		g.respond.apiKeyHeader = g.apiKeyHeaders[0]
 	}
-	if cfg.NeedsStore() && !opts.CheckOnly {
+	if cfg.RoutesNeedStore() && !opts.CheckOnly {
 		if opts.Store == nil {
 			return nil, errors.New("routes accept API keys or Basic, but no store was given")
 		}
+	}
+	if opts.Store != nil {
+		g.store = opts.Store
+		opts.Store = timedStore{Store: opts.Store, latency: g.metrics.storeLatency}
 		g.keys = apikey.NewVerifier(opts.Store, cfg.Environment, opts.Logger)
 		bv, err := basic.NewVerifier(opts.Store, basic.Options{CacheTTL: cfg.Basic.CacheTTL,
 			MaxConcurrent: cfg.Basic.MaxConcurrent, Logger: opts.Logger})
@@ -105,6 +118,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if ic.JWKSURL != "" {
 			rk := &jwt.RemoteKeys{URL: ic.JWKSURL, RefreshEvery: ic.JWKSRefresh, MinRefetch: ic.JWKSMinRefetch, Logger: opts.Logger}
 			g.remote = append(g.remote, rk)
+			g.remoteByIssuer[ic.Name] = rk
 			is.Keys = rk
 		} else {
 			is.Keys = jwt.NewStaticKeys(ic.Keys)
@@ -164,6 +178,12 @@ func (g *Gateway) Start(ctx context.Context) {
 		go g.keys.Run(ctx, 5*time.Second)
 	}
 }
+
+// Health endpoints, on the main and the admin listener.
+const (
+	HealthzPath = "/.authgate/healthz"
+	ReadyzPath  = "/.authgate/readyz"
+)
 
 // Handler returns the pipeline.
 func (g *Gateway) Handler() http.Handler { return g.handler }
@@ -234,6 +254,10 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 			ex.status = sw.status
 		}
 		g.logAccess(r, ex)
+		g.metrics.observe(ex)
+		if ex.err != nil {
+			g.failures.add(ex)
+		}
 	})
 }
 
@@ -257,8 +281,15 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			return
 		}
 		ex.path = path
-		if g.echo && strings.HasSuffix(path, EchoPath) {
+		switch {
+		case g.echo && strings.HasSuffix(path, EchoPath):
 			g.serveEcho(w, r, path)
+			return
+		case path == HealthzPath:
+			g.serveHealthz(w, r)
+			return
+		case path == ReadyzPath:
+			g.serveReadyz(w, r)
 			return
 		}
 		if g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/")) {
@@ -303,7 +334,10 @@ func (g *Gateway) withAuthentication(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if err := g.authenticate(r, ex); err != nil {
+		start := time.Now()
+		err := g.authenticate(r, ex)
+		g.metrics.authLatency.WithLabelValues(string(ex.scheme)).Observe(time.Since(start).Seconds())
+		if err != nil {
 			g.fail(w, ex, err)
 			return
 		}

@@ -50,6 +50,7 @@ type env struct {
 	upstream *httptest.Server
 	jwksDown atomic.Bool
 	logs     *syncBuffer
+	g        *Gateway
 	store    *sqlite.Store
 	dataDir  string
 	// seen is the last request the upstream received.
@@ -162,6 +163,7 @@ func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	g.Start(ctx)
+	e.g = g
 	e.gw = httptest.NewServer(g.Handler())
 	t.Cleanup(e.gw.Close)
 	return e

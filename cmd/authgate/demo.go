@@ -36,6 +36,7 @@ func demoCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8080", "gateway address")
 	cmd.Flags().StringVar(&opts.StateDir, "state", ".authgate-demo", "folder for demo.json, tokens and the signing key")
+	cmd.Flags().StringVar(&opts.AdminListen, "admin-listen", "127.0.0.1:9090", "admin listener (metrics, admin API); empty turns it off")
 	return cmd
 }
 
@@ -83,6 +84,12 @@ Paste any of these; the comment says what you will get:
 	}
 	fmt.Fprintf(w, "\n# Decode a token (nothing is verified, nothing leaves this machine):\n%s jwt inspect \"$(cat %s)\"\n",
 		selfName(), filepath.Join(tokens, "expired"))
+	if f.AdminURL != "" {
+		fmt.Fprintf(w, "\n# The gateway's own view of a request, every check, no side effects (admin key in demo.json):\n")
+		fmt.Fprintf(w, "curl -s -X POST -H \"X-API-Key: $(cat %s)\" %s/admin/v1/explain -d \"{\\\"method\\\":\\\"GET\\\",\\\"path\\\":\\\"/v1/data\\\",\\\"token\\\":\\\"$(cat %s)\\\"}\"\n",
+			filepath.Join(d.StateDir, "admin-key"), f.AdminURL, filepath.Join(tokens, "expired"))
+		fmt.Fprintf(w, "curl -s %s/metrics | grep authgate_requests_total\n", f.AdminURL)
+	}
 	fmt.Fprintf(w, "\n# Ask the doctor why a call fails (exit 0 ok, 1 problem found):\n")
 	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(tokens, "wrong_issuer"), f.URL)
 	fmt.Fprintf(w, "%s doctor --expect-env live -H \"X-API-Key: $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(d.StateDir, "keys", "test"), f.URL)

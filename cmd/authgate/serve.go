@@ -57,7 +57,18 @@ func serveCmd() *cobra.Command {
 			srv := gateway.NewServer(cfg, sw)
 			logger.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 				"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
-			errc := make(chan error, 1)
+			errc := make(chan error, 2)
+			adminSw := gateway.NewSwitch(cur.AdminHandler())
+			if cfg.Admin.Listen != "" {
+				aln, err := net.Listen("tcp", cfg.Admin.Listen)
+				if err != nil {
+					return fmt.Errorf("admin listener: %w", err)
+				}
+				admin := gateway.NewServer(cfg, adminSw)
+				defer admin.Close()
+				logger.Info("admin listening", "addr", aln.Addr().String())
+				go func() { errc <- admin.Serve(aln) }()
+			}
 			go func() {
 				if cfg.TLS != nil {
 					errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
@@ -77,6 +88,7 @@ func serveCmd() *cobra.Command {
 						logger.Error("reload refused; the running configuration stays in force", "config", file, "error", err.Error())
 					} else {
 						sw.Swap(next.Handler())
+						adminSw.Swap(next.AdminHandler())
 						cur.stop()
 						cur = next
 						logger.Info("configuration reloaded", "config", file)

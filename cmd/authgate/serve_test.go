@@ -45,6 +45,7 @@ func freeAddr(t *testing.T) string {
 
 const serveConfig = `
 listen: %s
+admin: {listen: ""}
 issuers:
   - {name: ci, issuer: "https://ci", audiences: [api], secret: "0123456789abcdef0123456789abcdef"}
 routes:

@@ -70,9 +70,11 @@ func (v *Verifier) Verify(ctx context.Context, key string) (credential.Identity,
 		}
 		return credential.Identity{}, reason.New(reason.CredentialExpired, detail, k.ID, now.Sub(k.Expires).Round(time.Second))
 	}
-	v.mu.Lock()
-	v.used[k.ID] = now
-	v.mu.Unlock()
+	if !credential.DryRun(ctx) {
+		v.mu.Lock()
+		v.used[k.ID] = now
+		v.mu.Unlock()
+	}
 	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: k.Scopes, ExpiresAt: k.Expires}, nil
 }
 

@@ -86,6 +86,18 @@ type RemoteKeys struct {
 	mu          sync.Mutex // serialises fetches and guards the fields below
 	lastAttempt time.Time
 	lastErr     error
+
+	refreshOK, refreshFailed atomic.Uint64
+}
+
+// Stats returns the refreshes that succeeded and failed so far, the keys
+// held, when they were fetched, and the last error (nil when healthy).
+func (r *RemoteKeys) Stats() (ok, failed uint64, keys int, fetchedAt time.Time, lastErr error) {
+	r.mu.Lock()
+	lastErr = r.lastErr
+	r.mu.Unlock()
+	keys, fetchedAt = r.KeyCount()
+	return r.refreshOK.Load(), r.refreshFailed.Load(), keys, fetchedAt, lastErr
 }
 
 // Start fetches the key set once and then refreshes it in the background
@@ -127,12 +139,14 @@ func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
 	keys, err := r.fetch(ctx)
 	r.lastErr = err
 	if err != nil {
+		r.refreshFailed.Add(1)
 		if r.Logger != nil {
 			r.Logger.Warn("jwks refresh failed", "url", r.URL, "error", err.Error(), "keeping_cached_keys", r.set.Load() != nil)
 		}
 		return err
 	}
 	r.set.Store(newKeySet(keys, r.lastAttempt))
+	r.refreshOK.Add(1)
 	return nil
 }
 

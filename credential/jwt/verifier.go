@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
@@ -65,6 +66,20 @@ type Verifier struct {
 	issuers map[string]*Issuer
 	opts    Options
 	cache   *otter.Cache[[sha256.Size]byte, *cachedToken]
+
+	hits, misses atomic.Uint64
+}
+
+// CacheStats returns the verified-token cache's hits and misses so far.
+func (v *Verifier) CacheStats() (hits, misses uint64) { return v.hits.Load(), v.misses.Load() }
+
+// Issuers returns the configured issuers.
+func (v *Verifier) Issuers() []*Issuer {
+	out := make([]*Issuer, 0, len(v.issuers))
+	for _, is := range v.issuers {
+		out = append(out, is)
+	}
+	return out
 }
 
 type cachedToken struct {
@@ -123,8 +138,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity,
 	if v.cache != nil {
 		key = sha256.Sum256([]byte(raw))
 		if c, ok := v.cache.GetIfPresent(key); ok && now.Before(c.exp) {
+			v.hits.Add(1)
 			return c.id, nil
 		}
+		v.misses.Add(1)
 	}
 	t, err := parse(raw)
 	if err != nil {
@@ -299,6 +316,9 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time) (credential.
 		return credential.Identity{}, exp, err
 	}
 	id := credential.Identity{Kind: "jwt", Subject: sub, Issuer: is.Issuer, Scopes: scopes, ExpiresAt: exp}
+	if hasIat {
+		id.IssuedAt = iat
+	}
 	return id, exp, nil
 }
 

@@ -84,12 +84,16 @@ type File struct {
 	Tokens         map[string]string `json:"tokens"`
 	APIKeys        map[string]string `json:"api_keys"`
 	Basic          BasicUser         `json:"basic"`
+	AdminURL       string            `json:"admin_url,omitempty"`
+	AdminKey       string            `json:"admin_key,omitempty"`
 }
 
 // Options configure Run.
 type Options struct {
 	Listen   string // default 127.0.0.1:8080
 	StateDir string // default ./.authgate-demo
+	// AdminListen starts the admin listener there ("" leaves it off).
+	AdminListen string
 	Logger   *slog.Logger
 }
 
@@ -200,9 +204,29 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.AdminListen != "" {
+		aln, err := net.Listen("tcp", opts.AdminListen)
+		if err != nil {
+			return nil, fmt.Errorf("demo admin listener: %w", err)
+		}
+		_, key, err := gateway.NewKey(ctx, st, "demo admin", "live", []string{gateway.AdminScope}, time.Time{}, "demo")
+		if err != nil {
+			return nil, err
+		}
+		d.File.AdminURL, d.File.AdminKey = "http://"+aln.Addr().String(), key
+		if err := writeFile(filepath.Join(d.StateDir, "admin-key"), []byte(key)); err != nil {
+			return nil, err
+		}
+		if err := d.writeDemoJSON(); err != nil {
+			return nil, err
+		}
+		admin := gateway.NewServer(cfg, g.AdminHandler())
+		d.servers = append(d.servers, admin)
+		go admin.Serve(aln)
+	}
 	up := &http.Server{Handler: upstream(&key.PublicKey), ReadHeaderTimeout: 5 * time.Second}
 	gw := gateway.NewServer(cfg, g.Handler())
-	d.servers = []*http.Server{up, gw}
+	d.servers = append(d.servers, up, gw)
 	go up.Serve(upLn)
 	go gw.Serve(ln)
 	g.Start(ctx)
@@ -288,6 +312,10 @@ func (d *Demo) writeState(ctx context.Context, key *rsa.PrivateKey) error {
 			return err
 		}
 	}
+	return d.writeDemoJSON()
+}
+
+func (d *Demo) writeDemoJSON() error {
 	doc, _ := json.MarshalIndent(d.File, "", "  ")
 	return writeFile(filepath.Join(d.StateDir, "demo.json"), append(doc, '\n'))
 }
