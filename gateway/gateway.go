@@ -35,7 +35,6 @@ type Gateway struct {
 	metrics        *metrics
 	failures       *failureFeed
 	store          store.Store
-	readyChecks    []func(context.Context) error
 	fingerprint    *credential.Fingerprinter
 	respond        *responder
 	log            *slog.Logger

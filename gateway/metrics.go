@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/authgate/authgate/store"
@@ -41,7 +42,7 @@ func newMetrics(g *Gateway) *metrics {
 		Buckets: []float64{-300, -120, -60, -30, -10, -2, 0, 2, 10, 30, 60, 120, 300},
 	})
 	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, &gatewayCollector{g: g},
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

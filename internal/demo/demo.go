@@ -94,7 +94,7 @@ type Options struct {
 	StateDir string // default ./.authgate-demo
 	// AdminListen starts the admin listener there ("" leaves it off).
 	AdminListen string
-	Logger   *slog.Logger
+	Logger      *slog.Logger
 }
 
 // Demo is a running demo.
