@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/configtest"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 func configCmd() *cobra.Command {
@@ -29,6 +34,65 @@ func configCmd() *cobra.Command {
 		},
 	}
 	check.Flags().StringVarP(&file, "config", "c", "authgate.yaml", "configuration file")
-	cmd.AddCommand(check)
+	cmd.AddCommand(check, configTestCmd())
+	return cmd
+}
+
+func configTestCmd() *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "test CASES.yaml",
+		Short: "Check that requests get the decisions they must (exit 1 with a diff on any mismatch)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cases, err := configtest.Load(args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(file)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opts := gateway.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+			if cfg.RoutesNeedStore() {
+				st, err := sqlite.Open(ctx, cfg.DataDir)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				opts.Store = st
+			}
+			g, err := gateway.New(cfg, opts)
+			if err != nil {
+				return err
+			}
+			g.Start(ctx)
+			results, err := configtest.Run(ctx, g, cases)
+			if err != nil {
+				return err
+			}
+			failed := 0
+			out := cmd.OutOrStdout()
+			for _, r := range results {
+				if len(r.Diff) == 0 {
+					fmt.Fprintf(out, "PASS  %s\n", r.Name)
+					continue
+				}
+				failed++
+				fmt.Fprintf(out, "FAIL  %s\n", r.Name)
+				for _, d := range r.Diff {
+					fmt.Fprintf(out, "        %s\n", d)
+				}
+			}
+			fmt.Fprintf(out, "%d passed, %d failed\n", len(results)-failed, failed)
+			if failed > 0 {
+				return exitError{1, nil}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "authgate.yaml", "configuration file")
 	return cmd
 }

@@ -2,13 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -206,29 +200,9 @@ func signingKey(keyFile, secretFile string) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, "", fmt.Errorf("%s: no PEM block", keyFile)
-	}
-	var key crypto.PrivateKey
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	}
+	key, alg, err := jwt.ParsePrivateKey(data)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", keyFile, err)
 	}
-	switch key.(type) {
-	case *rsa.PrivateKey:
-		return key, "RS256", nil
-	case *ecdsa.PrivateKey:
-		return key, "ES256", nil
-	case ed25519.PrivateKey:
-		return key, "EdDSA", nil
-	}
-	return nil, "", fmt.Errorf("%s: unsupported key type %T", keyFile, key)
+	return key, alg, nil
 }

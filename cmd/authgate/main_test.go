@@ -182,3 +182,45 @@ func TestDoctorExitCodes(t *testing.T) {
 		t.Fatalf("bad flag: exit %d", code(err))
 	}
 }
+
+func TestConfigTestHarness(t *testing.T) {
+	dir := t.TempDir()
+	secret := "0123456789abcdef0123456789abcdef"
+	os.WriteFile(filepath.Join(dir, "ci.secret"), []byte(secret+"\n"), 0o600)
+	cfg := filepath.Join(dir, "authgate.yaml")
+	os.WriteFile(cfg, []byte(`
+admin: {listen: ""}
+issuers:
+  - {name: ci, issuer: "https://ci", audiences: [api], secret_file: ci.secret}
+routes:
+  - {name: public, path: /public, public: true, upstream: "http://127.0.0.1:9"}
+  - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "http://127.0.0.1:9"}
+  - {name: write, path: /v1/data, methods: [POST], scopes_all: [write], upstream: "http://127.0.0.1:9"}
+`), 0o600)
+	cases := filepath.Join(dir, "cases.yaml")
+	write := func(extra string) {
+		os.WriteFile(cases, []byte(`
+credentials:
+  reader: {mint: {secret_file: ci.secret, claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
+  expired: {mint: {secret_file: ci.secret, ttl: -1h, claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
+  junk: {header: "Authorization: Bearer YOUR_TOKEN"}
+cases:
+  - {name: reader reads, request: {method: GET, path: /v1/data, credential: reader}, expect: {status: 200, subject: bot, scopes: [read], route: read}}
+  - {name: reader cannot write, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 403, reason: insufficient_scope}}
+  - {name: expired refused, request: {path: /v1/data, credential: expired}, expect: {status: 401, reason: token_expired}}
+  - {name: placeholder refused, request: {path: /v1/data, credential: junk}, expect: {status: 401, reason: credential_placeholder}}
+  - {name: public open, request: {path: /public}, expect: {status: 200}}
+`+extra), 0o600)
+	}
+	write("")
+	out, err := run(t, "", "config", "test", cases, "--config", cfg)
+	if err != nil || !strings.Contains(out, "5 passed, 0 failed") {
+		t.Fatalf("all cases should pass: %v\n%s", err, out)
+	}
+	write("  - {name: wrong expectation, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 200}}\n")
+	out, err = run(t, "", "config", "test", cases, "--config", cfg)
+	if c, _ := exitCode(err); err == nil || c != 1 || !strings.Contains(out, "FAIL  wrong expectation") ||
+		!strings.Contains(out, "status: want 200, got 403 (insufficient_scope") {
+		t.Fatalf("a mismatch must fail with a diff: %v\n%s", err, out)
+	}
+}

@@ -4,8 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -67,4 +70,33 @@ func PublicJWKS(keys map[string]any) []byte {
 	}
 	out, _ := json.Marshal(set)
 	return out
+}
+
+// ParsePrivateKey reads a PEM private key (PKCS#1, SEC 1 or PKCS#8) for
+// signing test tokens, and the algorithm its type implies.
+func ParsePrivateKey(data []byte) (key any, alg string, err error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, "", errors.New("no PEM block")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	switch key.(type) {
+	case *rsa.PrivateKey:
+		return key, "RS256", nil
+	case *ecdsa.PrivateKey:
+		return key, "ES256", nil
+	case ed25519.PrivateKey:
+		return key, "EdDSA", nil
+	}
+	return nil, "", fmt.Errorf("unsupported key type %T", key)
 }
