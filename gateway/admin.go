@@ -170,7 +170,8 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func viewKey(k store.Key) KeyView {
+// ViewKey is k as the admin API shows it.
+func ViewKey(k store.Key) KeyView {
 	return KeyView{ID: k.ID, Name: k.Name, Environment: k.Environment, Scopes: append([]string{}, k.Scopes...), Created: k.Created,
 		Expires: optTime(k.Expires), RevokedAt: optTime(k.RevokedAt), LastUsed: optTime(k.LastUsed), ReplacedBy: k.ReplacedBy}
 }
@@ -186,7 +187,7 @@ func (g *Gateway) adminListKeys(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []KeyView{}
 	for _, k := range keys {
-		out = append(out, viewKey(k))
+		out = append(out, ViewKey(k))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -223,7 +224,7 @@ func (g *Gateway) adminCreateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := viewKey(k)
+	v := ViewKey(k)
 	v.Key = key
 	return writeJSON(w, http.StatusCreated, v)
 }
@@ -240,7 +241,7 @@ func (g *Gateway) adminRevokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, viewKey(k))
+	return writeJSON(w, http.StatusOK, ViewKey(k))
 }
 
 func (g *Gateway) adminRotateKey(w http.ResponseWriter, r *http.Request) error {
@@ -258,21 +259,28 @@ func (g *Gateway) adminRotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || grace < 0 {
 		return adminBadRequest(http.StatusBadRequest, "grace must be a duration such as 24h")
 	}
-	old, err := st.KeyByID(r.Context(), r.PathValue("id"))
+	next, key, err := RotateKey(r.Context(), st, r.PathValue("id"), grace, adminActor(r))
 	if err != nil {
 		return err
 	}
-	key, id, err := apikey.Generate(old.Environment)
-	if err != nil {
-		return err
-	}
-	next := store.Key{ID: id, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: apikey.Hash(key), Created: time.Now(), Expires: old.Expires}
-	if err := st.RotateKey(r.Context(), old.ID, time.Now().Add(grace), next, adminActor(r)); err != nil {
-		return err
-	}
-	v := viewKey(next)
+	v := ViewKey(next)
 	v.Key = key
 	return writeJSON(w, http.StatusCreated, v)
+}
+
+// RotateKey creates a replacement for key id (same name, environment,
+// scopes and expiry) and lets the old key expire after grace.
+func RotateKey(ctx context.Context, st store.Store, id string, grace time.Duration, actor string) (store.Key, string, error) {
+	old, err := st.KeyByID(ctx, id)
+	if err != nil {
+		return store.Key{}, "", err
+	}
+	key, newID, err := apikey.Generate(old.Environment)
+	if err != nil {
+		return store.Key{}, "", err
+	}
+	next := store.Key{ID: newID, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: apikey.Hash(key), Created: time.Now(), Expires: old.Expires}
+	return next, key, st.RotateKey(ctx, old.ID, time.Now().Add(grace), next, actor)
 }
 
 // UserView is a Basic user as the admin API shows it.
@@ -294,13 +302,18 @@ func (g *Gateway) adminListUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []UserView{}
 	for _, u := range users {
-		kind := "argon2id"
-		if basic.IsBcrypt(u.Hash) {
-			kind = "bcrypt"
-		}
-		out = append(out, UserView{Name: u.Name, Scopes: append([]string{}, u.Scopes...), Hash: kind, Updated: u.Updated})
+		out = append(out, ViewUser(u))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// ViewUser is u as the admin API shows it: never its hash, only its kind.
+func ViewUser(u store.User) UserView {
+	kind := "argon2id"
+	if basic.IsBcrypt(u.Hash) {
+		kind = "bcrypt"
+	}
+	return UserView{Name: u.Name, Scopes: append([]string{}, u.Scopes...), Hash: kind, Updated: u.Updated}
 }
 
 func checkPassword(pw string) error {
@@ -388,7 +401,7 @@ func (g *Gateway) adminRevocations(w http.ResponseWriter, r *http.Request) error
 	out := []KeyView{}
 	for _, k := range keys {
 		if !k.RevokedAt.IsZero() {
-			out = append(out, viewKey(k))
+			out = append(out, ViewKey(k))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,5 +223,45 @@ cases:
 	if c, _ := exitCode(err); err == nil || c != 1 || !strings.Contains(out, "FAIL  wrong expectation") ||
 		!strings.Contains(out, "status: want 200, got 403 (insufficient_scope") {
 		t.Fatalf("a mismatch must fail with a diff: %v\n%s", err, out)
+	}
+}
+
+func TestKeysAndUsersThroughAdminAPI(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), AdminListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	t.Setenv("AUTHGATE_ADMIN_KEY", d.File.AdminKey)
+	admin := []string{"--admin", d.File.AdminURL}
+	out, err := run(t, "", append([]string{"keys", "create", "--name", "remote", "--env", "live", "--scopes", "read"}, admin...)...)
+	if err != nil || !strings.Contains(out, "key:     ag_live_") {
+		t.Fatalf("create through the admin API: %v\n%s", err, out)
+	}
+	var key string
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "key:     "); ok {
+			key = v
+		}
+	}
+	req, _ := http.NewRequest("GET", d.File.URL+"/v1/data", nil)
+	req.Header.Set("X-API-Key", key)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the new key does not work: %v %v", err, resp)
+	}
+	if list, err := run(t, "", append([]string{"keys", "list"}, admin...)...); err != nil || !strings.Contains(list, "remote") {
+		t.Fatalf("list: %v\n%s", err, list)
+	}
+	if _, err := run(t, "a long enough password\n", append([]string{"users", "add", "carol"}, admin...)...); err != nil {
+		t.Fatal(err)
+	}
+	if users, _ := run(t, "", append([]string{"users", "list"}, admin...)...); !strings.Contains(users, "carol") {
+		t.Fatalf("users list:\n%s", users)
+	}
+	t.Setenv("AUTHGATE_ADMIN_KEY", d.File.APIKeys["live"])
+	if _, err := run(t, "", append([]string{"keys", "list"}, admin...)...); err == nil || !strings.Contains(err.Error(), "insufficient_scope") {
+		t.Fatalf("a non-admin key must be refused: %v", err)
 	}
 }

@@ -16,21 +16,37 @@ import (
 	"golang.org/x/term"
 
 	"github.com/authgate/authgate/config"
-	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
-// storeFlags find the store: --data-dir, else the configuration's data_dir.
+// storeFlags find where keys and users live: a running gateway's admin
+// API (--admin), else the store: --data-dir, else the configuration's.
 type storeFlags struct {
 	configFile, dataDir string
 	environment         string
+	admin, adminKeyEnv  string
 }
 
 func (f *storeFlags) add(cmd *cobra.Command) {
 	cmd.PersistentFlags().StringVarP(&f.configFile, "config", "c", "authgate.yaml", "configuration file (for data_dir and environment)")
 	cmd.PersistentFlags().StringVar(&f.dataDir, "data-dir", "", "data folder (overrides the configuration)")
+	cmd.PersistentFlags().StringVar(&f.admin, "admin", "", "act through a running gateway's admin API at this URL instead of the store")
+	cmd.PersistentFlags().StringVar(&f.adminKeyEnv, "admin-key-env", "AUTHGATE_ADMIN_KEY", "environment variable holding the admin API key")
+}
+
+// withBackend runs fn against the admin API or the store.
+func withBackend(f *storeFlags, fn func(ctx context.Context, b backend) error) error {
+	if f.admin != "" {
+		b, err := newAdminBackend(f.admin, f.adminKeyEnv)
+		if err != nil {
+			return err
+		}
+		return fn(context.Background(), b)
+	}
+	return withStore(f, func(ctx context.Context, s *sqlite.Store) error { return fn(ctx, storeBackend{s}) })
 }
 
 func (f *storeFlags) open(ctx context.Context) (*sqlite.Store, error) {
@@ -74,25 +90,22 @@ func keysCmd() *cobra.Command {
 		Short: "Create an API key (the key is printed once, never stored)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+			exp, err := parseExpiry(expires)
+			if err != nil {
+				return err
+			}
+			return withBackend(&f, func(ctx context.Context, b backend) error {
 				if env == "" {
 					env = f.environment
 				}
 				if env == "" {
 					env = "live"
 				}
-				exp, err := parseExpiry(expires)
+				v, err := b.createKey(ctx, name, env, strings.Fields(scopes), exp)
 				if err != nil {
 					return err
 				}
-				k, key, err := newKey(name, env, strings.Fields(scopes), exp)
-				if err != nil {
-					return err
-				}
-				if err := s.CreateKey(ctx, k, actor()); err != nil {
-					return err
-				}
-				printNewKey(cmd.OutOrStdout(), k, key)
+				printNewKey(cmd.OutOrStdout(), v)
 				return nil
 			})
 		},
@@ -108,8 +121,8 @@ func keysCmd() *cobra.Command {
 		Short: "List API keys (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				keys, err := s.Keys(ctx)
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				keys, err := b.listKeys(ctx)
 				if err != nil {
 					return err
 				}
@@ -118,7 +131,7 @@ func keysCmd() *cobra.Command {
 				now := time.Now()
 				for _, k := range keys {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "),
-						keyStatus(k, now), day(k.Created), orNever(k.Expires), orNever(k.LastUsed))
+						keyStatus(k, now), day(k.Created), orNever(deref(k.Expires)), orNever(deref(k.LastUsed)))
 				}
 				return tw.Flush()
 			})
@@ -130,8 +143,8 @@ func keysCmd() *cobra.Command {
 		Short: "Revoke an API key; it is refused from the next request on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				if err := s.RevokeKey(ctx, args[0], time.Now(), actor()); err != nil {
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				if err := b.revokeKey(ctx, args[0]); err != nil {
 					return fmt.Errorf("revoke %s: %w", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
@@ -146,20 +159,13 @@ func keysCmd() *cobra.Command {
 		Short: "Create a replacement key; the old one stays valid for --grace",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				old, err := s.KeyByID(ctx, args[0])
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				v, err := b.rotateKey(ctx, args[0], grace)
 				if err != nil {
 					return fmt.Errorf("rotate %s: %w", args[0], err)
 				}
-				k, key, err := newKey(old.Name, old.Environment, old.Scopes, old.Expires)
-				if err != nil {
-					return err
-				}
-				if err := s.RotateKey(ctx, old.ID, time.Now().Add(grace), k, actor()); err != nil {
-					return fmt.Errorf("rotate %s: %w", args[0], err)
-				}
-				printNewKey(cmd.OutOrStdout(), k, key)
-				fmt.Fprintf(cmd.OutOrStdout(), "old key %s stays valid until %s\n", old.ID, time.Now().Add(grace).UTC().Format(time.RFC3339))
+				printNewKey(cmd.OutOrStdout(), v)
+				fmt.Fprintf(cmd.OutOrStdout(), "old key %s stays valid until %s\n", args[0], time.Now().Add(grace).UTC().Format(time.RFC3339))
 				return nil
 			})
 		},
@@ -170,19 +176,17 @@ func keysCmd() *cobra.Command {
 	return cmd
 }
 
-func newKey(name, env string, scopes []string, expires time.Time) (store.Key, string, error) {
-	key, id, err := apikey.Generate(env)
-	if err != nil {
-		return store.Key{}, "", err
-	}
-	return store.Key{ID: id, Name: name, Environment: env, Scopes: scopes, Hash: apikey.Hash(key),
-		Created: time.Now(), Expires: expires}, key, nil
+func printNewKey(w io.Writer, k gateway.KeyView) {
+	fmt.Fprintf(w, "id:      %s\nname:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Environment,
+		strings.Join(k.Scopes, " "), orNever(deref(k.Expires)), k.Key)
+	fmt.Fprintln(w, "The key is shown only now; authgate keeps only its hash.")
 }
 
-func printNewKey(w io.Writer, k store.Key, key string) {
-	fmt.Fprintf(w, "id:      %s\nname:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Environment,
-		strings.Join(k.Scopes, " "), orNever(k.Expires), key)
-	fmt.Fprintln(w, "The key is shown only now; authgate keeps only its hash.")
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func parseExpiry(s string) (time.Time, error) {
@@ -201,11 +205,11 @@ func parseExpiry(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--expires %q: give a positive duration (720h) or a date (2027-01-31)", s)
 }
 
-func keyStatus(k store.Key, now time.Time) string {
+func keyStatus(k gateway.KeyView, now time.Time) string {
 	switch {
-	case !k.RevokedAt.IsZero():
+	case k.RevokedAt != nil:
 		return "revoked"
-	case !k.Expires.IsZero() && !now.Before(k.Expires):
+	case k.Expires != nil && !now.Before(*k.Expires):
 		return "expired"
 	case k.ReplacedBy != "":
 		return "rotating->" + k.ReplacedBy
@@ -232,12 +236,12 @@ func usersCmd() *cobra.Command {
 		Short: "Add a user; the password is read from the terminal or stdin",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hash, err := newPasswordHash(cmd)
+			pw, err := readPassword(cmd)
 			if err != nil {
 				return err
 			}
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				if err := s.AddUser(ctx, store.User{Name: args[0], Hash: hash, Scopes: strings.Fields(scopes)}, actor()); err != nil {
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				if err := b.addUser(ctx, args[0], pw, strings.Fields(scopes)); err != nil {
 					return fmt.Errorf("add %s: %w", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", args[0])
@@ -251,12 +255,12 @@ func usersCmd() *cobra.Command {
 		Short: "Set a user's password (read from the terminal or stdin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hash, err := newPasswordHash(cmd)
+			pw, err := readPassword(cmd)
 			if err != nil {
 				return err
 			}
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				if err := s.SetPassword(ctx, args[0], hash, actor()); err != nil {
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				if err := b.setPassword(ctx, args[0], pw); err != nil {
 					return fmt.Errorf("passwd %s: %w", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", args[0])
@@ -269,8 +273,8 @@ func usersCmd() *cobra.Command {
 		Short: "Remove a user; refused from the next request on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				if err := s.RemoveUser(ctx, args[0], actor()); err != nil {
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				if err := b.removeUser(ctx, args[0]); err != nil {
 					return fmt.Errorf("remove %s: %w", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
@@ -283,16 +287,16 @@ func usersCmd() *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
-				users, err := s.Users(ctx)
+			return withBackend(&f, func(ctx context.Context, b backend) error {
+				users, err := b.listUsers(ctx)
 				if err != nil {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tSCOPES\tHASH\tUPDATED")
 				for _, u := range users {
-					kind := "argon2id"
-					if basic.IsBcrypt(u.Hash) {
+					kind := u.Hash
+					if kind == "bcrypt" {
 						kind = "bcrypt (re-hashed at next login)"
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, strings.Join(u.Scopes, " "), kind, orNever(u.Updated))
@@ -306,6 +310,9 @@ func usersCmd() *cobra.Command {
 		Short: "Import users from an Apache htpasswd file (bcrypt entries)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.admin != "" {
+				return errImportNeedsStore
+			}
 			file, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -339,15 +346,6 @@ func usersCmd() *cobra.Command {
 	imp.Flags().StringVar(&scopes, "scopes", "", "scopes given to every imported user")
 	cmd.AddCommand(add, passwd, remove, list, imp)
 	return cmd
-}
-
-// newPasswordHash reads a new password and returns its argon2id hash.
-func newPasswordHash(cmd *cobra.Command) (string, error) {
-	pw, err := readPassword(cmd)
-	if err != nil {
-		return "", err
-	}
-	return basic.HashPassword(pw)
 }
 
 // readPassword prompts twice on a terminal, or reads one line of stdin.
