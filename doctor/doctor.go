@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/authgate/authgate/gateway"
 )
 
 // Options tune a diagnosis.
@@ -27,6 +29,11 @@ type Options struct {
 	Lookup func(string) (string, bool)
 	// Transport sends the requests (default: a fresh http.Transport).
 	Transport http.RoundTripper
+	// ExplainVia is an authgate admin URL: the gateway's own view of the
+	// request (POST /admin/v1/explain) is shown beside the findings.
+	ExplainVia string
+	// AdminKey authenticates to ExplainVia.
+	AdminKey string
 }
 
 // Schema names the JSON report format (docs/doctor.md).
@@ -44,6 +51,8 @@ type Report struct {
 	Top       *Finding  `json:"top,omitempty"`
 	Findings  []Finding `json:"findings"`
 	Notes     []string  `json:"notes,omitempty"`
+	// ServerView is the gateway's explanation (with --explain-via).
+	ServerView *gateway.Explanation `json:"server_view,omitempty"`
 	// ExitCode: 0 the request succeeded, 1 a problem was diagnosed, 2 the
 	// server could not be reached.
 	ExitCode int `json:"exit_code"`
@@ -84,6 +93,12 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 	final, err := p.run(ctx, rep)
 	if err != nil {
 		return nil, err
+	}
+	if opts.ExplainVia != "" {
+		rep.ServerView, err = p.explainVia(ctx)
+		if err != nil {
+			rep.Notes = append(rep.Notes, "explain via "+opts.ExplainVia+" failed: "+err.Error())
+		}
 	}
 	rep.Status = final.status
 	rep.Succeeded = final.status >= 200 && final.status < 300

@@ -239,3 +239,27 @@ func BenchmarkDiagnose(b *testing.B) {
 		}
 	}
 }
+
+func TestExplainVia(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), AdminListen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rep := run(t, get(d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens["wrong_audience"]),
+		Options{ExplainVia: d.File.AdminURL, AdminKey: d.File.AdminKey})
+	if rep.ServerView == nil || rep.ServerView.Reason != "token_audience_mismatch" || rep.ServerView.Status != 401 {
+		t.Fatalf("server view %+v, notes %v", rep.ServerView, rep.Notes)
+	}
+	failed := ""
+	for _, c := range rep.ServerView.Checks {
+		if c.Result == "fail" {
+			failed = c.Check
+		}
+	}
+	if failed != "audience (aud)" {
+		t.Fatalf("failing check %q", failed)
+	}
+}

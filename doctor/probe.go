@@ -483,3 +483,39 @@ func (p *prober) signature(ctx context.Context) {
 			Evidence: []string{err.Error()}, Fix: "The token comes from another issuer or environment, or was altered: obtain one from the right issuer."})
 	}
 }
+
+// explainVia asks an authgate admin API how the gateway judges this
+// request (no side effects there).
+func (p *prober) explainVia(ctx context.Context) (*gateway.Explanation, error) {
+	u, err := url.Parse(p.off.req.URL)
+	if err != nil {
+		return nil, err
+	}
+	in := gateway.ExplainRequest{Method: p.off.req.Method, Path: u.EscapedPath(), Headers: map[string]string{}}
+	if u.RawQuery != "" {
+		in.Path += "?" + u.RawQuery
+	}
+	for _, h := range p.off.req.Headers {
+		if isCredentialHeader(h.Name) || strings.EqualFold(h.Name, "Origin") {
+			in.Headers[h.Name] = h.sent()
+		}
+	}
+	body, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.opts.ExplainVia, "/")+"/admin/v1/explain", strings.NewReader(string(body)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-API-Key", p.opts.AdminKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
+	}
+	var e gateway.Explanation
+	return &e, json.Unmarshal(data, &e)
+}

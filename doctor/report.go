@@ -31,6 +31,13 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintln(w, "Most likely:")
 		writeFinding(w, *r.Top)
 	}
+	if v := r.ServerView; v != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "The gateway's own view (explain): %d %s %s\n", v.Status, v.Reason, v.Detail)
+		for _, c := range v.Checks {
+			fmt.Fprintf(w, "  %-8s %s %s\n", c.Result, c.Check, c.Detail)
+		}
+	}
 	rest := r.Findings
 	if r.Top != nil && len(rest) > 0 {
 		rest = rest[1:]

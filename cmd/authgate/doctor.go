@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ func doctorCmd() *cobra.Command {
 		headers                  []string
 		opts                     doctor.Options
 		asJSON                   bool
+		adminKeyEnv              string
 	)
 	cmd := &cobra.Command{
 		Use:   "doctor [flags] URL",
@@ -40,6 +42,12 @@ first 4 characters, length and a fingerprint.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Lookup = os.LookupEnv
+			if opts.ExplainVia != "" {
+				opts.AdminKey = os.Getenv(adminKeyEnv)
+				if opts.AdminKey == "" {
+					return exitError{2, fmt.Errorf("--explain-via needs the admin key in $%s", adminKeyEnv)}
+				}
+			}
 			var req *doctor.Request
 			switch {
 			case curl != "" && len(args) > 0:
@@ -95,6 +103,8 @@ first 4 characters, length and a fingerprint.`,
 	f.StringVar(&opts.ExpectEnv, "expect-env", "", "environment you mean to call (live, test, ...)")
 	f.StringVar(&opts.JWKS, "jwks", "", "JWK Set URL to verify the token's signature")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (docs/doctor.md)")
+	f.StringVar(&opts.ExplainVia, "explain-via", "", "authgate admin URL: show the gateway's own view of the request beside the findings")
+	f.StringVar(&adminKeyEnv, "admin-key-env", "AUTHGATE_ADMIN_KEY", "environment variable holding the admin key for --explain-via")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitError{2, err} })
 	return cmd
