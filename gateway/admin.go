@@ -177,6 +177,11 @@ func ViewKey(k store.Key) KeyView {
 }
 
 func (g *Gateway) adminListKeys(w http.ResponseWriter, r *http.Request) error {
+	return g.writeKeys(w, r, func(store.Key) bool { return true })
+}
+
+// writeKeys answers with the keys that pass keep.
+func (g *Gateway) writeKeys(w http.ResponseWriter, r *http.Request, keep func(store.Key) bool) error {
 	st, err := g.needStore()
 	if err != nil {
 		return err
@@ -187,7 +192,9 @@ func (g *Gateway) adminListKeys(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []KeyView{}
 	for _, k := range keys {
-		out = append(out, ViewKey(k))
+		if keep(k) {
+			out = append(out, ViewKey(k))
+		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -390,21 +397,7 @@ func (g *Gateway) adminRemoveUser(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (g *Gateway) adminRevocations(w http.ResponseWriter, r *http.Request) error {
-	st, err := g.needStore()
-	if err != nil {
-		return err
-	}
-	keys, err := st.Keys(r.Context())
-	if err != nil {
-		return err
-	}
-	out := []KeyView{}
-	for _, k := range keys {
-		if !k.RevokedAt.IsZero() {
-			out = append(out, ViewKey(k))
-		}
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return g.writeKeys(w, r, func(k store.Key) bool { return !k.RevokedAt.IsZero() })
 }
 
 func failureFilter(r *http.Request) (func(Failure) bool, error) {

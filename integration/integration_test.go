@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -160,43 +159,6 @@ func raw(t testing.TB, addr, method, target string, headers ...string) reply {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
-}
-
-// need finds a proxy binary, or skips (fails under CI).
-func need(t *testing.T, name string, paths ...string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", name)
-	}
-	t.Skipf("%s is not installed (apt-get install %s); .ci/run installs it", name, name)
-	return ""
-}
-
-// waitUp waits until addr accepts connections.
-func waitUp(t *testing.T, addr string, logFile string) {
-	for range 200 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(logFile)
-	t.Fatalf("%s did not come up: %s", addr, log)
-}
-
-func freePort(t testing.TB) string {
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 func writeFile(t testing.TB, dir, name, content string) string {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/nginxtest"
 )
 
 func fill(t testing.TB, file, listen string, s *stack) string {
@@ -22,40 +23,16 @@ func fill(t testing.TB, file, listen string, s *stack) string {
 
 // startNginx runs nginx with testdata/nginx.conf in front of s.
 func startNginx(t *testing.T, s *stack) string {
-	bin := need(t, "nginx", "/usr/sbin/nginx")
-	dir := t.TempDir()
-	addr := freePort(t)
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;"
-	}
-	conf := writeFile(t, dir, "nginx.conf", fmt.Sprintf(`%s
-daemon off;
-worker_processes 1;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path %[2]s/t; proxy_temp_path %[2]s/t; fastcgi_temp_path %[2]s/t; uwsgi_temp_path %[2]s/t; scgi_temp_path %[2]s/t;
-%[3]s
-}
-`, user, dir, fill(t, "nginx.conf", addr, s)))
-	os.Mkdir(filepath.Join(dir, "t"), 0o755)
-	cmd := exec.Command(bin, "-c", conf, "-p", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitUp(t, addr, filepath.Join(dir, "error.log"))
+	addr := nginxtest.FreeAddr(t)
+	nginxtest.Start(t, addr, fill(t, "nginx.conf", addr, s))
 	return addr
 }
 
 // startCaddy runs caddy with testdata/Caddyfile in front of s.
 func startCaddy(t *testing.T, s *stack) string {
-	bin := need(t, "caddy", "/usr/bin/caddy")
+	bin := nginxtest.Binary(t, "caddy", "/usr/bin/caddy")
 	dir := t.TempDir()
-	addr := freePort(t)
+	addr := nginxtest.FreeAddr(t)
 	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+fill(t, "Caddyfile", addr, s))
 	log := filepath.Join(dir, "caddy.log")
 	out, _ := os.Create(log)
@@ -66,7 +43,7 @@ func startCaddy(t *testing.T, s *stack) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); out.Close() })
-	waitUp(t, addr, log)
+	nginxtest.WaitUp(t, addr, log)
 	return addr
 }
 
