@@ -46,9 +46,6 @@ type Router struct {
 // NewRouter returns a Router over routes, in priority order.
 func NewRouter(routes []*Route) *Router { return &Router{routes: routes} }
 
-// Routes returns the table.
-func (r *Router) Routes() []*Route { return r.routes }
-
 // Match returns the route for method and canonical path, or route_not_found.
 // Matching is case-sensitive.
 func (r *Router) Match(method, path string) (*Route, error) {

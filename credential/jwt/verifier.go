@@ -73,14 +73,6 @@ type Verifier struct {
 // CacheStats returns the verified-token cache's hits and misses so far.
 func (v *Verifier) CacheStats() (hits, misses uint64) { return v.hits.Load(), v.misses.Load() }
 
-// Issuers returns the configured issuers.
-func (v *Verifier) Issuers() []*Issuer {
-	out := make([]*Issuer, 0, len(v.issuers))
-	for _, is := range v.issuers {
-		out = append(out, is)
-	}
-	return out
-}
 
 type cachedToken struct {
 	id  credential.Identity
