@@ -127,7 +127,10 @@ func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, ex *exchange
 	c := route.CORS
 	h := w.Header()
 	h.Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-	if c == nil || !c.AllowsOrigin(origin) {
+	if c == nil {
+		return reason.New(reason.CORSOriginDenied, "route '%s' has no CORS policy, so no other origin may call it (configure routes[].cors)", route.Name)
+	}
+	if !c.AllowsOrigin(origin) {
 		return reason.New(reason.CORSOriginDenied, "route '%s' does not allow the origin %s", route.Name, sanitizeToken(origin, 100))
 	}
 	requested := strings.Split(r.Header.Get("Access-Control-Request-Headers"), ",")
