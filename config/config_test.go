@@ -113,3 +113,21 @@ func TestShortHMACSecretRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add(base)
+	f.Add("listen: ${X:-a}\nroutes: [{name: r, path: /a/*, upstream: \"http://h\"}]\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		cfg, err := Parse("fuzz.yaml", []byte(doc), func(string) (string, bool) { return "v", true })
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || ce.File != "fuzz.yaml" {
+				t.Fatalf("error without file: %v", err)
+			}
+			return
+		}
+		if len(cfg.Routes) == 0 {
+			t.Fatal("a configuration without routes was accepted")
+		}
+	})
+}
