@@ -73,7 +73,6 @@ type Verifier struct {
 // CacheStats returns the verified-token cache's hits and misses so far.
 func (v *Verifier) CacheStats() (hits, misses uint64) { return v.hits.Load(), v.misses.Load() }
 
-
 type cachedToken struct {
 	id  credential.Identity
 	exp time.Time
