@@ -1,8 +1,10 @@
 package credential
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/reason"
@@ -80,6 +82,14 @@ func CheckFormat(p Presented) error {
 	return nil
 }
 
+// invisible names the characters that copy and paste brings in unseen.
+var invisible = map[rune]string{
+	0x200B: "a zero-width space", 0x200C: "a zero-width non-joiner", 0x200D: "a zero-width joiner",
+	0xFEFF: "a byte-order mark", 0x00A0: "a non-breaking space", 0x2060: "a word joiner",
+	0x2018: "a typographic quote", 0x2019: "a typographic quote", 0x201C: "a typographic quote", 0x201D: "a typographic quote",
+	0x2013: "an en dash", 0x2014: "an em dash", 0x2026: "an ellipsis (the credential was shortened for display)",
+}
+
 func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 func looksLikeJWT(s string) bool {
@@ -105,7 +115,11 @@ func describeBad(v string) string {
 	}
 	switch c := v[i]; {
 	case c >= 0x80:
-		return "a non-ASCII byte, often an invisible or typographic character from copy and paste"
+		r, _ := utf8.DecodeRuneInString(v[i:])
+		if name, ok := invisible[r]; ok {
+			return fmt.Sprintf("%s (U+%04X), pasted along with the credential", name, r)
+		}
+		return "a non-ASCII character, often a typographic one from copy and paste"
 	case c == ',':
 		return "a comma"
 	case c == '"' || c == '\'':

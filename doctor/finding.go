@@ -31,6 +31,8 @@ const (
 	BasicTrailingNewline    Code = "basic_trailing_newline"
 	BasicNoColon            Code = "basic_no_colon"
 	HeaderFormat            Code = "header_format"
+	HeaderNameMisspelled    Code = "header_name_misspelled"
+	WrongTokenKind          Code = "wrong_token_kind"
 	ClockSkew               Code = "clock_skew"
 	InsufficientScope       Code = "insufficient_scope"
 	Forbidden               Code = "forbidden"
@@ -75,6 +77,7 @@ var weight = map[Code]int{
 	ServerFault: 100, AuthorizationStripped: 99, RedirectCrossHost: 98, RedirectSchemeDowngrade: 98,
 	CredentialPlaceholder: 97, ShellSubstitution: 97, VariableUnset: 97,
 	BasicNotBase64: 96, BasicBase64Wrapped: 96, BasicTrailingNewline: 96, BasicNoColon: 96, HeaderFormat: 95,
+	HeaderNameMisspelled: 95, WrongTokenKind: 86,
 	ClockSkew: 94, InsufficientScope: 93, Forbidden: 93,
 	TokenAudienceMismatch: 92, TokenIssuerMismatch: 92, TokenSignatureInvalid: 92, TokenKeyUnknown: 92, TokenTypeMismatch: 92,
 	WrongEnvironment: 92, CredentialRevoked: 92, CredentialUnknown: 91,

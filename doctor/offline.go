@@ -90,6 +90,9 @@ func (o *offline) run() {
 			o.apiKeyHeader(h)
 		}
 	}
+	if !o.sentAny {
+		o.misspelledHeaders()
+	}
 	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
 		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
 			Title: "The request sends no credentials (no Authorization or API-key header)",
@@ -207,6 +210,7 @@ func (o *offline) bearer(token string) {
 	if env := keyEnvironment(token); env != "" {
 		o.keyEnvironment("Bearer token", token, env)
 	}
+	o.tokenKind("the Bearer token", token)
 	d, err := jwt.Decode(token)
 	if err != nil {
 		if strings.Count(token, ".") == 2 {
@@ -276,6 +280,9 @@ func (o *offline) apiKeyHeader(h Header) {
 	v := h.Value
 	if kind := credential.Placeholder(v); kind != "" {
 		o.placeholder(h, fmt.Sprintf("the %s value is a placeholder (%s)", h.Name, kind))
+		return
+	}
+	if o.tokenKind("the "+h.Name+" value", v) {
 		return
 	}
 	if v != strings.TrimSpace(v) || strings.ContainsAny(v, "\"'") {
@@ -460,4 +467,88 @@ func relative(t, now time.Time) string {
 		return (-d).String() + " ago"
 	}
 	return "in " + d.String()
+}
+
+// misspelledHeaders finds a credential sent under a header name servers
+// do not read (Authorisation, Authentication, Bearer: …).
+func (o *offline) misspelledHeaders() {
+	for _, h := range o.req.Headers {
+		n := strings.ToLower(strings.TrimSpace(h.Name))
+		near := n != "authorization" && editDistance(n, "authorization") <= 3
+		switch n {
+		case "authentication", "auth", "bearer", "token", "access-token", "access_token", "jwt":
+			near = true
+		}
+		if near {
+			o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
+				Title:    fmt.Sprintf("The credential is sent in a header named %q, which servers do not read", h.Name),
+				Evidence: []string{"value " + o.mask.show(h.Value)},
+				Fix:      "The header is called Authorization (US spelling), with the scheme in the value: Authorization: Bearer <token>.",
+				Command: o.command(func(r *Request) {
+					r.removeHeader(h.Name)
+					r.Headers = append(r.Headers, Header{Name: "Authorization", Value: "Bearer x"})
+				})})
+			o.sentAny = true
+		}
+	}
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// tokenKinds recognise credentials of the wrong kind by their shape.
+var tokenKinds = []struct {
+	re   *regexp.Regexp
+	what string
+	fix  string
+}{
+	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
+	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
+	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
+	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
+	{regexp.MustCompile(`^\{`), "JSON, probably a whole token response", "Send only the access_token field of the response."},
+	{regexp.MustCompile(`^(?i)(bearer|basic|token)$`), "the scheme name itself", "The credential is missing after the scheme."},
+}
+
+// tokenKind flags a credential whose shape says it is the wrong kind,
+// and JWTs that say so in their claims (refresh tokens, ID tokens).
+// It reports whether it found one.
+func (o *offline) tokenKind(where, v string) bool {
+	for _, k := range tokenKinds {
+		if k.re.MatchString(v) {
+			o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
+				Title: fmt.Sprintf("%s is %s", where, k.what), Fix: k.fix})
+			return true
+		}
+	}
+	d, err := jwt.Decode(v)
+	if err != nil {
+		return false
+	}
+	use, _ := jsonString(d.Claims["token_use"])
+	typ, _ := jsonString(d.Header["typ"])
+	if strings.EqualFold(use, "refresh") || strings.Contains(strings.ToLower(typ), "refresh") {
+		o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
+			Title: where + " is a refresh token", Fix: "Exchange it at the token endpoint for an access token, and send that."})
+		return true
+	}
+	return false
 }

@@ -48,6 +48,13 @@ func TestOfflineChecks(t *testing.T) {
 		{"id token", get("http://x", "Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJub25jZSI6IngiLCJleHAiOjk5OTk5OTk5OTl9.c2ln"), Options{}, IDTokenSent, Warn},
 		{"API key placeholder", get("http://x", "X-API-Key", "<your-api-key>"), Options{}, CredentialPlaceholder, Fail},
 		{"nothing sent", get("http://x"), Options{}, CredentialsMissing, Fail},
+		{"British spelling", get("http://x", "Authorisation", "Bearer abc"), Options{}, HeaderNameMisspelled, Fail},
+		{"Bearer as a header name", get("http://x", "Bearer", "abc"), Options{}, HeaderNameMisspelled, Fail},
+		{"publishable key", get("http://x", "Authorization", "Bearer pk_live_51Habcdefghijklmnop"), Options{}, WrongTokenKind, Fail},
+		{"AWS access key id", get("http://x", "Authorization", "Bearer AKIAIOSFODNN7EXAMPLE"), Options{}, WrongTokenKind, Fail},
+		{"JWE", get("http://x", "Authorization", "Bearer eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"), Options{}, WrongTokenKind, Fail},
+		{"token response pasted", get("http://x", "X-API-Key", `{"access_token":"x"}`), Options{}, WrongTokenKind, Fail},
+		{"refresh token", get("http://x", "Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJ0b2tlbl91c2UiOiJyZWZyZXNoIn0.c2ln"), Options{}, WrongTokenKind, Fail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
