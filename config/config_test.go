@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -130,4 +131,30 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a configuration without routes was accepted")
 		}
 	})
+}
+
+// TestDocsListEveryKey keeps docs/configuration.md in step with the structs.
+func TestDocsListEveryKey(t *testing.T) {
+	doc, err := os.ReadFile("../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ.PkgPath() == "time" || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for name, f := range yamlFields(typ) {
+			if !strings.Contains(string(doc), "`"+name) && !strings.Contains(string(doc), "."+name+"`") {
+				t.Errorf("docs/configuration.md does not document %s (%s)", name, typ.Name())
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(Config{}))
 }
