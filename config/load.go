@@ -21,6 +21,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error implements error: "file:line: key: message".
 func (e *Error) Error() string {
 	loc := e.File
 	if e.Line > 0 {
