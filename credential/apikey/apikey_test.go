@@ -3,6 +3,8 @@ package apikey
 import (
 	"context"
 	"errors"
+	"hash/crc32"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +186,13 @@ func FuzzEnvironment(f *testing.F) {
 			t.Fatalf("accepted %q as a %s key", s, env)
 		}
 	})
+}
+
+func TestChecksumMatchesBase62(t *testing.T) {
+	for _, body := range []string{"", "ag_live_x", "ag_test_" + strings.Repeat("Z", 43)} {
+		c := crc32.ChecksumIEEE([]byte(body))
+		if want := base62(new(big.Int).SetUint64(uint64(c)).Bytes(), checksumLen); checksum(body) != want {
+			t.Fatalf("checksum(%q) = %s, want %s", body, checksum(body), want)
+		}
+	}
 }

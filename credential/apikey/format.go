@@ -81,9 +81,16 @@ func Environment(key string) (string, error) {
 	return env, nil
 }
 
+// checksum is the CRC32 of body in 6 base62 digits. It runs on every
+// request, so it uses plain integer arithmetic.
 func checksum(body string) string {
 	c := crc32.ChecksumIEEE([]byte(body))
-	return base62(new(big.Int).SetUint64(uint64(c)).Bytes(), checksumLen)
+	var out [checksumLen]byte
+	for i := checksumLen - 1; i >= 0; i-- {
+		out[i] = alphabet[c%62]
+		c /= 62
+	}
+	return string(out[:])
 }
 
 // base62 renders b as exactly n base62 digits (left-padded with '0').
