@@ -22,12 +22,8 @@ import (
 
 func (e *env) key(env string, scopes ...string) (string, store.Key) {
 	e.t.Helper()
-	key, id, err := apikey.Generate(env)
+	k, key, err := NewKey(context.Background(), e.store, "t", env, scopes, time.Time{}, "test")
 	if err != nil {
-		e.t.Fatal(err)
-	}
-	k := store.Key{ID: id, Name: "t", Environment: env, Scopes: scopes, Hash: apikey.Hash(key), Created: time.Now()}
-	if err := e.store.CreateKey(context.Background(), k, "test"); err != nil {
 		e.t.Fatal(err)
 	}
 	return key, k

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/config"
-	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/gateway"
@@ -257,17 +256,12 @@ func (d *Demo) openStore(ctx context.Context, dir string) (*sqlite.Store, error)
 func (d *Demo) writeCredentials(ctx context.Context) error {
 	d.File.APIKeys = map[string]string{}
 	for _, spec := range []struct{ name, env string }{{"live", "live"}, {"test", "test"}, {"revoked", "live"}} {
-		key, id, err := apikey.Generate(spec.env)
+		k, key, err := gateway.NewKey(ctx, d.store, "demo "+spec.name, spec.env, []string{"read"}, time.Time{}, "demo")
 		if err != nil {
 			return err
 		}
-		k := store.Key{ID: id, Name: "demo " + spec.name, Environment: spec.env, Scopes: []string{"read"},
-			Hash: apikey.Hash(key), Created: time.Now()}
-		if err := d.store.CreateKey(ctx, k, "demo"); err != nil {
-			return err
-		}
 		if spec.name == "revoked" {
-			if err := d.store.RevokeKey(ctx, id, time.Now(), "demo"); err != nil {
+			if err := d.store.RevokeKey(ctx, k.ID, time.Now(), "demo"); err != nil {
 				return err
 			}
 		}
