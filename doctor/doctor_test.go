@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,23 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/demo"
+	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
 // startDemo runs the real demo: an authgate gateway with tokens, keys and
 // a Basic user.
-func startDemo(t testing.TB) *demo.Demo {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
+func startDemo(t testing.TB) *demo.Demo { return gatewaytest.Demo(t, false) }
 
 // serve starts a plain (non-authgate) server on loopback at ip.
 func serve(t testing.TB, ip string, h http.HandlerFunc) string {
@@ -202,24 +192,12 @@ func gatewayWithDeadJWKS(t testing.TB, issuer string) string {
 	dead, _ := net.Listen("tcp", "127.0.0.1:0")
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
-	doc := fmt.Sprintf(`
+	return "http://" + gatewaytest.Start(t, fmt.Sprintf(`
 issuers:
   - {name: i, issuer: "%s", audiences: [demo-api], jwks_url: "%s/jwks"}
 routes:
   - {name: r, path: /v1/*, upstream: "%s"}
-`, issuer, deadURL, deadURL)
-	cfg, err := config.Parse("t.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g.Start(ctx)
-	return serve(t, "127.0.0.1", g.Handler().ServeHTTP)
+`, issuer, deadURL, deadURL), gateway.Options{})
 }
 
 // BenchmarkDiagnose is one whole diagnosis against an authgate gateway on
@@ -241,13 +219,7 @@ func BenchmarkDiagnose(b *testing.B) {
 }
 
 func TestExplainVia(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), AdminListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := gatewaytest.Demo(t, true)
 	rep := run(t, get(d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens["wrong_audience"]),
 		Options{ExplainVia: d.File.AdminURL, AdminKey: d.File.AdminKey})
 	if rep.ServerView == nil || rep.ServerView.Reason != "token_audience_mismatch" || rep.ServerView.Status != 401 {

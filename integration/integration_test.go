@@ -8,12 +8,10 @@ package integration
 
 import (
 	"bufio"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,9 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
 const issuer = "https://issuer.integration.test"
@@ -63,20 +61,6 @@ type stack struct {
 	upstream                  *seen
 }
 
-func listen(t testing.TB) net.Listener {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
-
-func serve(t testing.TB, ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-}
-
 // The layout of every test: /public/* open, /admin/* needs scope admin,
 // /v1/* needs read.
 const routes = `
@@ -90,42 +74,25 @@ routes:
 // be fetched, so every token is answered 503.
 func newStack(t testing.TB, jwksDown bool) *stack {
 	s := &stack{upstream: &seen{}}
-	upLn := listen(t)
-	s.upstreamAddr = upLn.Addr().String()
-	serve(t, upLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.upstreamAddr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.upstream.mu.Lock()
 		s.upstream.path, s.upstream.header = r.RequestURI, r.Header.Clone()
 		s.upstream.mu.Unlock()
 		fmt.Fprintf(w, "upstream saw %s subject=%q", r.RequestURI, r.Header.Get("X-Authgate-Subject"))
 	}))
 	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
-	jwksLn := listen(t)
-	serve(t, jwksLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	jwksAddr := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if jwksDown {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write(jwks)
 	}))
-	doc := fmt.Sprintf(`
+	s.gatewayAddr = gatewaytest.Start(t, fmt.Sprintf(`
 realm: api
 issuers:
   - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
-`, issuer, jwksLn.Addr()) + fmt.Sprintf(routes, "http://"+s.upstreamAddr)
-	cfg, err := config.Parse("integration.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g.Start(ctx)
-	gwLn := listen(t)
-	s.gatewayAddr = gwLn.Addr().String()
-	serve(t, gwLn, gateway.NewServer(cfg, g.Handler()).Handler)
+`, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr), gateway.Options{})
 	return s
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/internal/demo"
+	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, error) {
@@ -141,13 +140,7 @@ func TestKeysAndUsersCommands(t *testing.T) {
 }
 
 func TestDoctorExitCodes(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := gatewaytest.Demo(t, false)
 	code := func(err error) int {
 		c, _ := exitCode(err)
 		if err == nil {
@@ -227,13 +220,7 @@ cases:
 }
 
 func TestKeysAndUsersThroughAdminAPI(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), AdminListen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := gatewaytest.Demo(t, true)
 	t.Setenv("AUTHGATE_ADMIN_KEY", d.File.AdminKey)
 	admin := []string{"--admin", d.File.AdminURL}
 	out, err := run(t, "", append([]string{"keys", "create", "--name", "remote", "--env", "live", "--scopes", "read"}, admin...)...)

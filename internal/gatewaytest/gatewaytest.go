@@ -1,0 +1,69 @@
+// Package gatewaytest starts authgate for tests in other packages: a
+// gateway from a YAML configuration, or the whole demo, on loopback ports,
+// stopped at the end of the test.
+package gatewaytest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/demo"
+)
+
+// Start builds a gateway from doc (YAML), starts it and serves it on a
+// loopback port; it returns the gateway's address (host:port).
+func Start(t testing.TB, doc string, opts gateway.Options) string {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	g, err := gateway.New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g.Start(ctx)
+	return Serve(t, gateway.NewServer(cfg, g.Handler()).Handler)
+}
+
+// Serve serves h on a loopback port until the test ends; it returns the
+// address (host:port).
+func Serve(t testing.TB, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// Demo runs the demo on loopback ports (with its admin listener when admin
+// is set) in a temporary state folder.
+func Demo(t testing.TB, admin bool) *demo.Demo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	opts := demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()}
+	if admin {
+		opts.AdminListen = "127.0.0.1:0"
+	}
+	d, err := demo.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
