@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -50,7 +51,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Msg: "the file is empty"}
 		}
-		return nil, &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, syntaxError(file, err)
 	}
 	cfg := Default()
 	cfg.File = file
@@ -63,12 +64,24 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 		return nil, err
 	}
 	if err := doc.Decode(cfg); err != nil {
-		return nil, &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, syntaxError(file, err)
 	}
 	if err := cfg.validate(w.at); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// syntaxError turns a YAML library error into file:line: message.
+func syntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: m[2]}
+	}
+	return &Error{File: file, Msg: msg}
 }
 
 // walker checks the node tree against the Go types before decoding, so

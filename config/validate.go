@@ -234,7 +234,7 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 			switch policy.Scheme(s) {
 			case policy.SchemeBearer:
 				if len(c.Issuers) == 0 {
-					return at(p+".schemes", "bearer needs at least one entry under issuers")
+					return at(p+".schemes", "bearer (the default scheme) needs at least one entry under issuers; or give the route other schemes or public: true")
 				}
 			case policy.SchemeAPIKey, policy.SchemeBasic:
 			default:

@@ -42,7 +42,7 @@ func parse(raw string) (*token, error) {
 		return nil, reason.New(reason.TokenMalformed, "the token has five parts: it is an encrypted JWE, not a signed JWT")
 	case n != 2:
 		return nil, reason.New(reason.TokenMalformed,
-			"the token is not a JWT (a JWT has 3 dot-separated parts, this has %d); an opaque token or API key is not accepted on this route", n+1)
+			"the token is not a JWT (a JWT has 3 dot-separated parts, this has %d); where a JWT is expected, an opaque token or API key does not do", n+1)
 	}
 	h, rest, _ := strings.Cut(raw, ".")
 	p, s, _ := strings.Cut(rest, ".")

@@ -185,7 +185,7 @@ func classify(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlitelib.SQLITE_CONSTRAINT:
-			return fmt.Errorf("%w: %v", store.ErrExists, err)
+			return store.ErrExists // the only constraints are the unique names and hashes
 		case sqlitelib.SQLITE_BUSY, sqlitelib.SQLITE_LOCKED, sqlitelib.SQLITE_IOERR, sqlitelib.SQLITE_CANTOPEN,
 			sqlitelib.SQLITE_CORRUPT, sqlitelib.SQLITE_NOTADB, sqlitelib.SQLITE_FULL, sqlitelib.SQLITE_READONLY:
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
