@@ -17,8 +17,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	gojwt "github.com/golang-jwt/jwt/v5"
-
 	"github.com/authgate/authgate/reason"
 )
 
@@ -231,33 +229,17 @@ func Decode(raw string) (*Decoded, error) {
 	return &Decoded{Header: t.header, Claims: t.claims, Signed: t.signature != ""}, nil
 }
 
-// CheckSignature verifies raw's signature with the first of keys that fits
-// its alg and kid. It checks no claim: for diagnosis (the doctor), not
-// for decisions.
+// CheckSignature verifies raw's signature with the keys of its kid that
+// fit its alg, exactly as the gateway does. It checks no claim: it is for
+// diagnosis (the doctor), not for decisions.
 func CheckSignature(raw string, keys []Key) error {
 	t, err := parse(raw)
 	if err != nil {
 		return err
 	}
-	set := newKeySet(keys, time.Now())
-	var fitting []Key
-	for _, k := range set.find(t.kid) {
-		if k.Fits(t.alg) {
-			fitting = append(fitting, k)
-		}
+	found := newKeySet(keys, time.Now()).find(t.kid)
+	if len(found) == 0 {
+		return reason.New(reason.TokenKeyUnknown, "no key in the set has kid %s", quoteKid(t.kid))
 	}
-	if len(fitting) == 0 {
-		return reason.New(reason.TokenKeyUnknown, "no key in the set has kid %s and fits alg %s", quoteKid(t.kid), sanitize(t.alg, 20))
-	}
-	sig, err := decodeSig(t.signature)
-	if err != nil {
-		return err
-	}
-	method := gojwt.GetSigningMethod(t.alg)
-	for _, k := range fitting {
-		if method.Verify(t.signingInput, sig, k.verificationKey()) == nil {
-			return nil
-		}
-	}
-	return reason.New(reason.TokenSignatureInvalid, "the signature does not verify with key %s", quoteKid(fitting[0].ID))
+	return verifySignature(t, found)
 }
