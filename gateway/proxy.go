@@ -40,12 +40,9 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 			ex := exchangeOf(pr.In)
 			pr.SetURL(target)
 			g.forwarded(pr)
+			// Client-sent identity headers were removed on the way in
+			// (withHygiene); the ones set here are the only ones.
 			out := pr.Out.Header
-			for name := range out {
-				if strings.HasPrefix(name, g.idPrefix) {
-					delete(out, name)
-				}
-			}
 			if !forwardAuthorization {
 				out.Del("Authorization")
 			}
