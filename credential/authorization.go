@@ -35,7 +35,7 @@ func FromAuthorization(h http.Header) (Presented, error) {
 	if strings.TrimSpace(v) == "" {
 		return Presented{}, reason.New(reason.HeaderMalformed, "the Authorization header is empty")
 	}
-	if i := strings.IndexFunc(v, isControl); i >= 0 {
+	if i := strings.IndexFunc(v, IsControl); i >= 0 {
 		return Presented{}, reason.New(reason.HeaderMalformed,
 			"the Authorization header holds a control character (CR, LF, NUL, ...) at byte %d", i)
 	}
@@ -90,7 +90,9 @@ var invisible = map[rune]string{
 	0x2013: "an en dash", 0x2014: "an em dash", 0x2026: "an ellipsis (the credential was shortened for display)",
 }
 
-func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
+// IsControl reports whether r cannot stand in a header value (controls
+// other than tab).
+func IsControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 func looksLikeJWT(s string) bool {
 	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") >= 2

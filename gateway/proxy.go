@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -141,15 +142,13 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put((*[32 << 10]byte)(b)) }
 
 // headerSafe drops control characters, which a header value cannot hold.
 func headerSafe(s string) string {
-	if strings.IndexFunc(s, isCtl) < 0 {
+	if strings.IndexFunc(s, credential.IsControl) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isCtl(r) {
+		if credential.IsControl(r) {
 			return -1
 		}
 		return r
 	}, s)
 }
-
-func isCtl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
