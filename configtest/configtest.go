@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/gateway"
