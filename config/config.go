@@ -7,6 +7,7 @@ package config
 import (
 	"time"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
 )
 
@@ -185,16 +186,30 @@ func Default() *Config {
 // API keys or Basic, or the admin API (which manages them) is on.
 func (c *Config) NeedsStore() bool { return c.Admin.Listen != "" || c.RoutesNeedStore() }
 
-// RoutesNeedStore reports whether a route accepts API keys or Basic.
+// RoutesNeedStore reports whether a route accepts a scheme whose
+// credentials live in the store (API keys, Basic).
 func (c *Config) RoutesNeedStore() bool {
 	for _, r := range c.Routes {
 		for _, s := range r.Schemes {
-			if s == "apikey" || s == "basic" {
+			if info, ok := credential.LookupScheme(s); ok && info.UsesStore {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// Runtime is the issuer as the token verifier takes it. Static keys
+// (keys_file, secret) are set; a JWKS source is the caller's to set, as
+// it may outlive this configuration.
+func (is *Issuer) Runtime() *jwt.Issuer {
+	r := &jwt.Issuer{Name: is.Name, Issuer: is.Issuer, Audiences: is.Audiences, Algorithms: is.Algorithms,
+		RequiredType: is.RequiredType, RequireExp: !is.AllowMissingExp, Leeway: *is.Leeway,
+		Environment: is.Environment, EnvironmentClaim: is.EnvironmentClaim}
+	if is.JWKSURL == "" {
+		r.Keys = jwt.NewStaticKeys(is.Keys)
+	}
+	return r
 }
 
 // Issuer and route defaults, applied to zero values after decoding.

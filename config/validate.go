@@ -15,7 +15,9 @@ import (
 	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey"
+	_ "github.com/authgate/authgate/credential/basic" // registers the basic scheme
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/policy"
 )
@@ -227,22 +229,19 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 		}
 	} else {
 		if len(r.Schemes) == 0 {
-			r.Schemes = []string{string(policy.SchemeBearer)}
+			r.Schemes = []string{jwt.SchemeName}
 		}
 		for i, s := range r.Schemes {
 			s = strings.ToLower(s)
-			switch policy.Scheme(s) {
-			case policy.SchemeBearer:
-				if len(c.Issuers) == 0 {
-					return at(p+".schemes", "bearer (the default scheme) needs at least one entry under issuers; or give the route other schemes or public: true")
-				}
-			case policy.SchemeAPIKey, policy.SchemeBasic:
-			default:
-				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (bearer, apikey, basic)", s)
+			if _, ok := credential.LookupScheme(s); !ok {
+				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (%s)", s, strings.Join(credential.SchemeNames(), ", "))
+			}
+			if s == jwt.SchemeName && len(c.Issuers) == 0 {
+				return at(p+".schemes", "bearer (the default scheme) needs at least one entry under issuers; or give the route other schemes or public: true")
 			}
 			r.Schemes[i] = s
 		}
-		if r.APIKeyQuery != "" && !slices.Contains(r.Schemes, string(policy.SchemeAPIKey)) {
+		if r.APIKeyQuery != "" && !slices.Contains(r.Schemes, apikey.SchemeName) {
 			return at(p+".api_key_query", "needs apikey among the route's schemes")
 		}
 	}

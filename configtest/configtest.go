@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/authgate/authgate/api"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +21,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/authgate/authgate/credential/jwt"
-	"github.com/authgate/authgate/gateway"
 )
 
 // File is a CASES.yaml.
@@ -113,8 +113,14 @@ func Load(path string) (*File, error) {
 	return &f, nil
 }
 
+// Explainer judges a request without side effects: a gateway in this
+// process, or a running one's admin API (package client).
+type Explainer interface {
+	Explain(ctx context.Context, in api.ExplainRequest) (*api.Explanation, error)
+}
+
 // Run checks every case against g.
-func Run(ctx context.Context, g *gateway.Gateway, f *File) ([]Result, error) {
+func Run(ctx context.Context, g Explainer, f *File) ([]Result, error) {
 	headers := map[string][2]string{}
 	for name, c := range f.Credentials {
 		h, err := c.header()
@@ -125,7 +131,7 @@ func Run(ctx context.Context, g *gateway.Gateway, f *File) ([]Result, error) {
 	}
 	var out []Result
 	for _, c := range f.Cases {
-		in := gateway.ExplainRequest{Method: c.Request.Method, Path: c.Request.Path, Headers: map[string]string{}}
+		in := api.ExplainRequest{Method: c.Request.Method, Path: c.Request.Path, Headers: map[string]string{}}
 		for k, v := range c.Request.Headers {
 			in.Headers[k] = v
 		}
@@ -142,7 +148,7 @@ func Run(ctx context.Context, g *gateway.Gateway, f *File) ([]Result, error) {
 	return out, nil
 }
 
-func compare(c Case, e *gateway.Explanation) []string {
+func compare(c Case, e *api.Explanation) []string {
 	var diff []string
 	mismatch := func(what string, want, got any) {
 		diff = append(diff, fmt.Sprintf("%s: want %v, got %v", what, want, got))

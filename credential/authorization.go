@@ -10,12 +10,43 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// Presented is a credential as it arrived in an Authorization header.
-// Value is secret: never log or echo it.
+// Presented is a credential as it arrived. Value is secret: never log
+// or echo it.
 type Presented struct {
-	// Scheme as sent; compare it with strings.EqualFold.
+	// Scheme is the auth-scheme as sent in Authorization; compare it with
+	// strings.EqualFold. For a credential from an API-key header or the
+	// query it is "".
 	Scheme string
 	Value  string
+	// Header is where it arrived: "Authorization", an API-key header's
+	// name, or "" for the query string.
+	Header string
+	// Query is the query parameter that carried it, if any.
+	Query string
+}
+
+// InAuthorization reports whether p came in the Authorization header.
+func (p Presented) InAuthorization() bool { return p.Header == "Authorization" }
+
+// Where names the place p arrived in, for messages.
+func (p Presented) Where() string {
+	switch {
+	case p.InAuthorization():
+		return "the " + p.Scheme + " Authorization header"
+	case p.Header != "":
+		return p.Header
+	}
+	return "query parameter " + p.Query
+}
+
+// ChallengeScheme is the scheme of the challenge that answers p: the
+// Authorization scheme it used, or ApiKey for an API-key header or query
+// parameter.
+func (p Presented) ChallengeScheme() string {
+	if p.InAuthorization() {
+		return p.Scheme
+	}
+	return "ApiKey"
 }
 
 // FromAuthorization reads the Authorization header of h. A request with
@@ -48,7 +79,7 @@ func FromAuthorization(h http.Header) (Presented, error) {
 		return Presented{}, reason.New(reason.HeaderMalformed,
 			"the Authorization header holds a bare token with no scheme: send 'Bearer <token>'")
 	}
-	return Presented{Scheme: scheme, Value: rest}, nil
+	return Presented{Scheme: scheme, Value: rest, Header: "Authorization"}, nil
 }
 
 // CheckFormat judges the credential part of an Authorization header whose

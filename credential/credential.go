@@ -5,7 +5,6 @@
 package credential
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -64,14 +63,3 @@ func (f *Fingerprinter) Of(secret string) string {
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(m.Sum(sum[:0])[:6])
 }
-
-type dryRunKey struct{}
-
-// WithoutSideEffects marks ctx as a dry run: verifiers must change
-// nothing (no last-used time, no re-hashing). The explain endpoint uses it.
-func WithoutSideEffects(ctx context.Context) context.Context {
-	return context.WithValue(ctx, dryRunKey{}, true)
-}
-
-// DryRun reports whether ctx is a dry run.
-func DryRun(ctx context.Context) bool { return ctx.Value(dryRunKey{}) != nil }

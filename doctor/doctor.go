@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/api"
 )
 
 // Options tune a diagnosis.
@@ -52,7 +52,7 @@ type Report struct {
 	Findings  []Finding `json:"findings"`
 	Notes     []string  `json:"notes,omitempty"`
 	// ServerView is the gateway's explanation (with --explain-via).
-	ServerView *gateway.Explanation `json:"server_view,omitempty"`
+	ServerView *api.Explanation `json:"server_view,omitempty"`
 	// ExitCode: 0 the request succeeded, 1 a problem was diagnosed, 2 the
 	// server could not be reached.
 	ExitCode int `json:"exit_code"`

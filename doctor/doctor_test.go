@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
@@ -197,7 +196,7 @@ issuers:
   - {name: i, issuer: "%s", audiences: [demo-api], jwks_url: "%s/jwks"}
 routes:
   - {name: r, path: /v1/*, upstream: "%s"}
-`, issuer, deadURL, deadURL), gateway.Options{})
+`, issuer, deadURL, deadURL))
 }
 
 // BenchmarkDiagnose is one whole diagnosis against an authgate gateway on

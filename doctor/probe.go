@@ -14,9 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/client"
 	"github.com/authgate/authgate/credential/jwt"
-	"github.com/authgate/authgate/gateway"
 )
 
 // answer is a response as the doctor keeps it.
@@ -315,17 +316,17 @@ func (p *prober) echo(ctx context.Context) {
 		return
 	}
 	n := nonce()
-	candidates := []string{strings.TrimSuffix(u.Path, "/") + gateway.EchoPath, gateway.EchoPath}
+	candidates := []string{strings.TrimSuffix(u.Path, "/") + api.EchoPath, api.EchoPath}
 	for _, path := range candidates {
 		eu := *u
 		eu.Path, eu.RawPath, eu.RawQuery = path, "", ""
 		h := p.off.req.httpHeader(false)
-		h.Set(gateway.EchoNonceHeader, n)
+		h.Set(api.EchoNonceHeader, n)
 		a, err := p.do(ctx, http.MethodGet, eu.String(), h, "")
 		if err != nil || a.status != 200 {
 			continue
 		}
-		var e gateway.Echo
+		var e api.Echo
 		if json.Unmarshal(a.body, &e) != nil || !e.Authgate {
 			continue
 		}
@@ -334,7 +335,7 @@ func (p *prober) echo(ctx context.Context) {
 	}
 }
 
-func (p *prober) compareEcho(e gateway.Echo, n string) {
+func (p *prober) compareEcho(e api.Echo, n string) {
 	fp := func(v string) string {
 		m := hmac.New(sha256.New, []byte(n))
 		m.Write([]byte(v))
@@ -486,12 +487,12 @@ func (p *prober) signature(ctx context.Context) {
 
 // explainVia asks an authgate admin API how the gateway judges this
 // request (no side effects there).
-func (p *prober) explainVia(ctx context.Context) (*gateway.Explanation, error) {
+func (p *prober) explainVia(ctx context.Context) (*api.Explanation, error) {
 	u, err := url.Parse(p.off.req.URL)
 	if err != nil {
 		return nil, err
 	}
-	in := gateway.ExplainRequest{Method: p.off.req.Method, Path: u.EscapedPath(), Headers: map[string]string{}}
+	in := api.ExplainRequest{Method: p.off.req.Method, Path: u.EscapedPath(), Headers: map[string]string{}}
 	if u.RawQuery != "" {
 		in.Path += "?" + u.RawQuery
 	}
@@ -500,22 +501,9 @@ func (p *prober) explainVia(ctx context.Context) (*gateway.Explanation, error) {
 			in.Headers[h.Name] = h.sent()
 		}
 	}
-	body, _ := json.Marshal(in)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.opts.ExplainVia, "/")+"/admin/v1/explain", strings.NewReader(string(body)))
+	c, err := client.New(p.opts.ExplainVia, p.opts.AdminKey, p.client)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("X-API-Key", p.opts.AdminKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, data)
-	}
-	var e gateway.Explanation
-	return &e, json.Unmarshal(data, &e)
+	return c.Explain(ctx, in)
 }

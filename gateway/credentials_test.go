@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/reason"
@@ -22,7 +23,7 @@ import (
 
 func (e *env) key(env string, scopes ...string) (string, store.Key) {
 	e.t.Helper()
-	k, key, err := NewKey(context.Background(), e.store, "t", env, scopes, time.Time{}, "test")
+	k, key, err := apikey.Create(context.Background(), e.store, apikey.Spec{Name: "t", Environment: env, Scopes: scopes}, "test")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -58,30 +59,35 @@ func TestAPIKeysAndBasic(t *testing.T) {
 		headers  []string
 		status   int
 		reason   reason.Code
-		errParam string // "-": none on the Bearer challenge
+		errParam string // "-": no challenge carries error
+		// on is the challenge that carries the error: the scheme the
+		// credential came in (ApiKey for the key header or query), or the
+		// first that takes errors when no single credential was read.
+		on string
 	}{
-		{"X-API-Key", "GET", "/keyed/a", []string{"X-API-Key", live}, 200, "", ""},
-		{"lower-case header name", "GET", "/keyed/a", []string{"x-api-key", live}, 200, "", ""},
-		{"key as Bearer", "GET", "/keyed/a", []string{"Authorization", "Bearer " + live}, 200, "", ""},
-		{"test key on live", "GET", "/keyed/a", []string{"X-API-Key", test}, 401, reason.CredentialWrongEnvironment, "invalid_token"},
-		{"revoked", "GET", "/keyed/a", []string{"X-API-Key", revoked}, 401, reason.CredentialRevoked, "invalid_token"},
-		{"unknown", "GET", "/keyed/a", []string{"X-API-Key", unknown}, 401, reason.CredentialUnknown, "invalid_token"},
-		{"truncated", "GET", "/keyed/a", []string{"X-API-Key", live[:40]}, 401, reason.APIKeyMalformed, "invalid_token"},
-		{"placeholder key", "GET", "/keyed/a", []string{"X-API-Key", "${API_KEY}"}, 401, reason.CredentialPlaceholder, "invalid_token"},
-		{"key lacks scope", "GET", "/keyed/a", []string{"X-API-Key", noScope}, 403, reason.InsufficientScope, "insufficient_scope"},
-		{"two credentials", "GET", "/keyed/a", []string{"X-API-Key", live, "Authorization", "Bearer " + live}, 400, reason.HeaderMalformed, "invalid_request"},
-		{"two key headers", "GET", "/keyed/a", []string{"X-API-Key", live, "X-API-Key", live}, 400, reason.HeaderMalformed, "invalid_request"},
-		{"key in query, not enabled", "GET", "/keyed/a?api_key=" + live, nil, 400, reason.CredentialInQuery, "invalid_request"},
-		{"access_token in query", "GET", "/keyed/a?access_token=abc", nil, 400, reason.CredentialInQuery, "invalid_request"},
-		{"key in query, enabled", "GET", "/keyq?api_key=" + live, nil, 200, "", ""},
-		{"JWT on a key route", "GET", "/keyed/a", []string{"Authorization", "Bearer " + jwtGood}, 401, reason.SchemeUnsupported, "-"},
-		{"key on a JWT route", "GET", "/v1/data", []string{"X-API-Key", live}, 401, reason.SchemeUnsupported, "-"},
-		{"Basic good", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse")}, 200, "", ""},
-		{"Basic wrong password", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "nope")}, 401, reason.BasicInvalid, "-"},
-		{"Basic unknown user", "GET", "/keyed/a", []string{"Authorization", basicAuth("mallory", "nope")}, 401, reason.BasicInvalid, "-"},
-		{"Basic trailing newline", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse\n")}, 400, reason.BasicMalformed, "-"},
-		{"Basic unexpanded $(...)", "GET", "/keyed/a", []string{"Authorization", `Basic $(echo -n "username:password" | base64)`}, 401, reason.CredentialPlaceholder, "-"},
-		{"nothing", "GET", "/keyed/a", nil, 401, reason.CredentialsMissing, "-"},
+		{"X-API-Key", "GET", "/keyed/a", []string{"X-API-Key", live}, 200, "", "", "-"},
+		{"lower-case header name", "GET", "/keyed/a", []string{"x-api-key", live}, 200, "", "", "-"},
+		{"key as Bearer", "GET", "/keyed/a", []string{"Authorization", "Bearer " + live}, 200, "", "", "-"},
+		{"test key on live", "GET", "/keyed/a", []string{"X-API-Key", test}, 401, reason.CredentialWrongEnvironment, "invalid_token", "ApiKey"},
+		{"revoked", "GET", "/keyed/a", []string{"X-API-Key", revoked}, 401, reason.CredentialRevoked, "invalid_token", "ApiKey"},
+		{"revoked key as Bearer", "GET", "/keyed/a", []string{"Authorization", "Bearer " + revoked}, 401, reason.CredentialRevoked, "invalid_token", "Bearer"},
+		{"unknown", "GET", "/keyed/a", []string{"X-API-Key", unknown}, 401, reason.CredentialUnknown, "invalid_token", "ApiKey"},
+		{"truncated", "GET", "/keyed/a", []string{"X-API-Key", live[:40]}, 401, reason.APIKeyMalformed, "invalid_token", "ApiKey"},
+		{"placeholder key", "GET", "/keyed/a", []string{"X-API-Key", "${API_KEY}"}, 401, reason.CredentialPlaceholder, "invalid_token", "ApiKey"},
+		{"key lacks scope", "GET", "/keyed/a", []string{"X-API-Key", noScope}, 403, reason.InsufficientScope, "insufficient_scope", "ApiKey"},
+		{"two credentials", "GET", "/keyed/a", []string{"X-API-Key", live, "Authorization", "Bearer " + live}, 400, reason.HeaderMalformed, "invalid_request", "ApiKey"},
+		{"two key headers", "GET", "/keyed/a", []string{"X-API-Key", live, "X-API-Key", live}, 400, reason.HeaderMalformed, "invalid_request", "ApiKey"},
+		{"key in query, not enabled", "GET", "/keyed/a?api_key=" + live, nil, 400, reason.CredentialInQuery, "invalid_request", "ApiKey"},
+		{"access_token in query", "GET", "/keyed/a?access_token=abc", nil, 400, reason.CredentialInQuery, "invalid_request", "ApiKey"},
+		{"key in query, enabled", "GET", "/keyq?api_key=" + live, nil, 200, "", "", "-"},
+		{"JWT on a key route", "GET", "/keyed/a", []string{"Authorization", "Bearer " + jwtGood}, 401, reason.SchemeUnsupported, "-", "-"},
+		{"key on a JWT route", "GET", "/v1/data", []string{"X-API-Key", live}, 401, reason.SchemeUnsupported, "-", "-"},
+		{"Basic good", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse")}, 200, "", "", "-"},
+		{"Basic wrong password", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "nope")}, 401, reason.BasicInvalid, "-", "-"},
+		{"Basic unknown user", "GET", "/keyed/a", []string{"Authorization", basicAuth("mallory", "nope")}, 401, reason.BasicInvalid, "-", "-"},
+		{"Basic trailing newline", "GET", "/keyed/a", []string{"Authorization", basicAuth("alice", "correct horse\n")}, 400, reason.BasicMalformed, "-", "-"},
+		{"Basic unexpanded $(...)", "GET", "/keyed/a", []string{"Authorization", `Basic $(echo -n "username:password" | base64)`}, 401, reason.CredentialPlaceholder, "-", "-"},
+		{"nothing", "GET", "/keyed/a", nil, 401, reason.CredentialsMissing, "-", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,9 +96,12 @@ func TestAPIKeysAndBasic(t *testing.T) {
 			if r.status != tt.status || r.problem.Reason != string(tt.reason) {
 				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
 			}
-			errParam, has := bearerParam(r, "error")
-			if tt.errParam == "-" && has || tt.errParam != "-" && tt.errParam != "" && errParam != tt.errParam {
-				t.Fatalf("Bearer error param %q (present %v), want %q", errParam, has, tt.errParam)
+			for _, c := range r.challenges {
+				got, has := c.Get("error")
+				want := tt.errParam != "-" && tt.errParam != "" && strings.EqualFold(c.Scheme, tt.on)
+				if want && got != tt.errParam || !want && has && tt.errParam != "" {
+					t.Fatalf("%s challenge error=%q (present %v); want %q on %s only", c.Scheme, got, has, tt.errParam, tt.on)
+				}
 			}
 			if r.status == 401 {
 				var haveBasic bool
@@ -203,12 +212,12 @@ func TestEcho(t *testing.T) {
 	e := newEnv(t, DetailFull, "echo: true")
 	key, _ := e.key("live", "read")
 	tok := token(t, nil)
-	r := e.do("GET", "/v1/data"+EchoPath, "Authorization", "Bearer "+tok, "X-API-Key", key,
-		EchoNonceHeader, "0123456789abcdef0123", "X-Forwarded-For", "10.0.0.1", "Origin", "http://app.test")
+	r := e.do("GET", "/v1/data"+api.EchoPath, "Authorization", "Bearer "+tok, "X-API-Key", key,
+		api.EchoNonceHeader, "0123456789abcdef0123", "X-Forwarded-For", "10.0.0.1", "Origin", "http://app.test")
 	if r.status != 200 {
 		t.Fatalf("status %d", r.status)
 	}
-	var echo Echo
+	var echo api.Echo
 	if err := json.Unmarshal([]byte(r.body), &echo); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +238,7 @@ func TestEcho(t *testing.T) {
 		}
 	}
 	off := newEnv(t, DetailFull)
-	if r := off.do("GET", "/v1/data"+EchoPath); r.status == 200 {
+	if r := off.do("GET", "/v1/data"+api.EchoPath); r.status == 200 {
 		t.Fatal("echo answered while switched off")
 	}
 }

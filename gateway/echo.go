@@ -8,61 +8,33 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/credential"
 )
 
-// EchoPath ends the path of the echo endpoint; it answers under any prefix,
-// so a client can reach it through the same proxy location as its API.
-const EchoPath = "/.authgate/echo"
-
-// EchoNonceHeader carries a client-chosen nonce; the echo then also
-// returns HMAC-SHA-256(nonce, credential) so the client can check that
-// what arrived is byte for byte what it sent, without the credential
-// travelling back.
-const EchoNonceHeader = "Authgate-Echo-Nonce"
-
-// Echo is the answer of the echo endpoint: what arrived, never a value of
-// a credential.
-type Echo struct {
-	Authgate      bool              `json:"authgate_echo"`
-	Method        string            `json:"method"`
-	Path          string            `json:"path"`
-	HeaderNames   []string          `json:"header_names"`
-	Authorization *EchoCredential   `json:"authorization,omitempty"`
-	APIKeys       []EchoCredential  `json:"api_key_headers,omitempty"`
-	Forwarded     map[string]string `json:"forwarded,omitempty"`
-	Origin        string            `json:"origin,omitempty"`
-}
-
-// EchoCredential describes one credential header as it arrived.
-type EchoCredential struct {
-	Header string `json:"header"`
-	// Count is how many such header lines arrived.
-	Count  int    `json:"count"`
-	Scheme string `json:"scheme,omitempty"`
-	// Length is the credential's length in bytes (after the scheme).
-	Length int `json:"length"`
-	// Fingerprint is the gateway's own (keyed) fingerprint, as in its logs.
-	Fingerprint string `json:"fingerprint"`
-	// NonceFingerprint is HMAC-SHA-256(nonce, credential), first 12 hex.
-	NonceFingerprint string `json:"nonce_fingerprint,omitempty"`
-}
+// serveEcho answers the echo endpoint: which credential headers arrived,
+// by length and fingerprint only.
 
 func (g *Gateway) serveEcho(w http.ResponseWriter, r *http.Request, path string) {
-	nonce := r.Header.Get(EchoNonceHeader)
+	nonce := r.Header.Get(api.EchoNonceHeader)
 	if len(nonce) < 16 || len(nonce) > 128 {
 		nonce = ""
 	}
-	e := Echo{Authgate: true, Method: r.Method, Path: path, Origin: sanitizeToken(r.Header.Get("Origin"), 200)}
+	e := api.Echo{Authgate: true, Method: r.Method, Path: path, Origin: sanitizeToken(r.Header.Get("Origin"), 200)}
 	for name := range r.Header {
 		e.HeaderNames = append(e.HeaderNames, name)
 	}
 	sort.Strings(e.HeaderNames)
-	describe := func(header string, values []string, withScheme bool) EchoCredential {
-		c := EchoCredential{Header: header, Count: len(values)}
+	describe := func(header string, values []string, withScheme bool) api.EchoCredential {
+		c := api.EchoCredential{Header: header, Count: len(values)}
 		v := values[0]
 		if withScheme {
+			// Only a known scheme word is named: a credential sent
+			// without one stands where the scheme would.
 			scheme, rest, _ := strings.Cut(v, " ")
-			c.Scheme, v = sanitizeToken(scheme, 20), rest
+			c.Scheme, _ = credential.KnownScheme(scheme)
+			v = rest
 		}
 		c.Length = len(v)
 		c.Fingerprint = g.fingerprint.Of(v)
@@ -93,4 +65,19 @@ func (g *Gateway) serveEcho(w http.ResponseWriter, r *http.Request, path string)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(e)
+}
+
+// sanitizeToken keeps at most n bytes of s, each outside visible ASCII (or
+// a quote or backslash) replaced by '?': for echoing header values that
+// are not credentials (Origin, forwarding headers).
+func sanitizeToken(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+			return '?'
+		}
+		return r
+	}, s)
 }

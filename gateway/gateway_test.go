@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
@@ -185,7 +186,7 @@ func token(t testing.TB, change map[string]any) string {
 type result struct {
 	status     int
 	header     http.Header
-	problem    Problem
+	problem    api.Problem
 	challenges []challenge.Challenge
 	body       string
 }

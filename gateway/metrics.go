@@ -12,19 +12,22 @@ import (
 	"github.com/authgate/authgate/store"
 )
 
-// metrics are the gateway's Prometheus series. Labels are bounded: route
-// names and reason codes come from the configuration and the catalogue;
-// no subject, fingerprint or raw path is ever a label.
-type metrics struct {
+// Metrics are authgate's Prometheus series. They belong to State, so a
+// reload keeps every counter. Labels are bounded: route names and reason
+// codes come from the configuration and the catalogue; no subject,
+// fingerprint or raw path is ever a label.
+type Metrics struct {
 	registry     *prometheus.Registry
 	requests     *prometheus.CounterVec
 	authLatency  *prometheus.HistogramVec
 	storeLatency *prometheus.HistogramVec
 	clockSkew    prometheus.Histogram
+	reloadOK     prometheus.Gauge
+	reloadAt     prometheus.Gauge
 }
 
-func newMetrics(g *Gateway) *metrics {
-	m := &metrics{registry: prometheus.NewRegistry()}
+func newMetrics(s *State) *Metrics {
+	m := &Metrics{registry: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "authgate_requests_total", Help: "Requests by route, outcome (allowed, denied, fault) and reason code.",
 	}, []string{"route", "outcome", "reason"})
@@ -41,21 +44,35 @@ func newMetrics(g *Gateway) *metrics {
 		Help:    "iat of accepted tokens minus the gateway's clock: a skewed issuer or client fleet shows up here.",
 		Buckets: []float64{-300, -120, -60, -30, -10, -2, 0, 2, 10, 30, 60, 120, 300},
 	})
-	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, &gatewayCollector{g: g},
+	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "authgate_config_last_reload_successful", Help: "1 when the last configuration load or reload succeeded, else 0.",
+	})
+	m.reloadAt = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "authgate_config_last_reload_success_timestamp_seconds", Help: "When the configuration was last loaded successfully (Unix time).",
+	})
+	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.reloadOK, m.reloadAt, &stateCollector{s: s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
+// Handler serves the exposition.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// observe records one finished request.
-func (m *metrics) observe(ex *exchange) {
-	route, outcome, code := "none", "allowed", ""
-	if ex.route != nil {
-		route = ex.route.Name
+// Reloaded records a configuration load: ok, and when it succeeded.
+func (m *Metrics) Reloaded(ok bool, at time.Time) {
+	if !ok {
+		m.reloadOK.Set(0)
+		return
 	}
+	m.reloadOK.Set(1)
+	m.reloadAt.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// observe records one finished request.
+func (m *Metrics) observe(ex *exchange) {
+	outcome, code := "allowed", ""
 	if ex.err != nil {
 		code = string(ex.err.Code)
 		outcome = "denied"
@@ -65,14 +82,15 @@ func (m *metrics) observe(ex *exchange) {
 	} else if ex.status >= 500 {
 		outcome = "fault"
 	}
-	m.requests.WithLabelValues(route, outcome, code).Inc()
+	m.requests.WithLabelValues(ex.routeLabel(), outcome, code).Inc()
 	if ex.authed && !ex.identity.IssuedAt.IsZero() {
 		m.clockSkew.Observe(ex.identity.IssuedAt.Sub(ex.start).Seconds())
 	}
 }
 
-// gatewayCollector reads what other packages count (caches, JWKS).
-type gatewayCollector struct{ g *Gateway }
+// stateCollector reads what other packages count (caches, JWKS) of the
+// active gateway.
+type stateCollector struct{ s *State }
 
 var (
 	cacheDesc   = prometheus.NewDesc("authgate_token_cache_lookups_total", "Verified-token cache lookups by result.", []string{"result"}, nil)
@@ -81,18 +99,22 @@ var (
 	ageDesc     = prometheus.NewDesc("authgate_jwks_age_seconds", "Age of the key set held per issuer.", []string{"issuer"}, nil)
 )
 
-func (c *gatewayCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- cacheDesc
 	ch <- refreshDesc
 	ch <- keysDesc
 	ch <- ageDesc
 }
 
-func (c *gatewayCollector) Collect(ch chan<- prometheus.Metric) {
-	hits, misses := c.g.verifier.CacheStats()
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	g := c.s.current.Load()
+	if g == nil {
+		return
+	}
+	hits, misses := g.tokens.CacheStats()
 	ch <- prometheus.MustNewConstMetric(cacheDesc, prometheus.CounterValue, float64(hits), "hit")
 	ch <- prometheus.MustNewConstMetric(cacheDesc, prometheus.CounterValue, float64(misses), "miss")
-	for name, rk := range c.g.remoteByIssuer {
+	for name, rk := range g.remoteByIssuer {
 		ok, failed, keys, at, _ := rk.Stats()
 		ch <- prometheus.MustNewConstMetric(refreshDesc, prometheus.CounterValue, float64(ok), name, "ok")
 		ch <- prometheus.MustNewConstMetric(refreshDesc, prometheus.CounterValue, float64(failed), name, "error")

@@ -6,14 +6,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
-	"github.com/authgate/authgate/policy"
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 )
-
-// ProblemTypeBase prefixes a reason code to form the problem type URI
-// (RFC 9457 §3.1.1); docs/reasons.md documents each code.
-const ProblemTypeBase = "https://authgate.dev/reasons/"
 
 // Detail levels: what a client is told. Logs always get everything.
 const (
@@ -22,31 +19,20 @@ const (
 	DetailNone   = "none"   // status only; challenges still carry error
 )
 
-// Problem is the RFC 9457 body of every rejection.
-type Problem struct {
-	Type      string `json:"type,omitempty"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Reason    string `json:"reason,omitempty"`
-	Detail    string `json:"detail,omitempty"`
-	Hint      string `json:"hint,omitempty"`
-	RequestID string `json:"request_id"`
-}
-
 // responder writes rejections: status, challenges, problem body.
 type responder struct {
-	realm        string
-	detail       string
-	apiKeyHeader string
+	realm  string
+	detail string
 }
 
-// reject answers with the reason of err. route may be nil (before routing).
-// scheme is the kind of credential that failed ("" when none was judged).
-func (rs *responder) reject(w http.ResponseWriter, requestID string, route *policy.Route, scheme policy.Scheme, re *reason.Error) {
+// reject answers with the reason of ex.err. Challenges come from the
+// authenticators of the route's schemes (none before routing).
+func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[string]credential.Authenticator) {
+	re := ex.err
 	e := re.Entry()
 	h := w.Header()
-	if e.Challenged() && route != nil {
-		for _, c := range rs.challenges(route, scheme, re, e) {
+	if e.Challenged() && ex.route != nil {
+		for _, c := range rs.challenges(ex, byScheme, re, e) {
 			h.Add("WWW-Authenticate", c.String())
 		}
 	}
@@ -56,12 +42,12 @@ func (rs *responder) reject(w http.ResponseWriter, requestID string, route *poli
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	p := Problem{Title: e.Title, Status: e.Status, RequestID: requestID}
+	p := api.Problem{Title: e.Title, Status: e.Status, RequestID: ex.requestID}
 	switch rs.detail {
 	case DetailFull:
-		p.Type, p.Reason, p.Detail, p.Hint = ProblemTypeBase+string(e.Code), string(e.Code), re.Detail, e.Hint
+		p.Type, p.Reason, p.Detail, p.Hint = api.ProblemType(e.Code), string(e.Code), re.Detail, e.Hint
 	case DetailReason:
-		p.Type, p.Reason, p.Hint = ProblemTypeBase+string(e.Code), string(e.Code), e.Hint
+		p.Type, p.Reason, p.Hint = api.ProblemType(e.Code), string(e.Code), e.Hint
 	default:
 		p.Title = http.StatusText(e.Status)
 	}
@@ -71,42 +57,72 @@ func (rs *responder) reject(w http.ResponseWriter, requestID string, route *poli
 	w.Write(append(body, '\n'))
 }
 
-// challenges returns one challenge per scheme the route accepts: Bearer
-// for JWTs and API keys (which are also sent as Bearer), ApiKey naming the
-// API-key header, Basic with charset. Only the Bearer challenge carries RFC
-// 6750 error parameters, only when the failing credential was a Bearer one,
-// and none at all when no credentials came or the scheme was not accepted.
-func (rs *responder) challenges(route *policy.Route, scheme policy.Scheme, re *reason.Error, e reason.Entry) []challenge.Challenge {
-	out := make([]challenge.Challenge, 0, len(route.Schemes)+1)
-	bearerDone := false
-	for _, s := range route.Schemes {
-		switch s {
-		case policy.SchemeBasic:
-			out = append(out, challenge.Challenge{Scheme: "Basic", Params: []challenge.Param{{Name: "realm", Value: rs.realm}, {Name: "charset", Value: "UTF-8"}}})
-		case policy.SchemeAPIKey:
-			if rs.apiKeyHeader != "" {
-				out = append(out, challenge.Challenge{Scheme: "ApiKey", Params: []challenge.Param{{Name: "realm", Value: rs.realm}, {Name: "header", Value: rs.apiKeyHeader}}})
+// challenges returns one challenge per scheme the route accepts (each
+// auth-scheme once, in the route's order). Error parameters (RFC 6750
+// §3) go on the challenge of the scheme the failing credential used —
+// an API key in X-API-Key fails on the ApiKey challenge, never on Bearer,
+// which OAuth clients would read as "refresh the token" — or, when no
+// single credential could be read, on the first challenge that takes
+// them. None at all when no credentials came or the scheme was not
+// accepted (the reason's entry then has no error value).
+func (rs *responder) challenges(ex *exchange, byScheme map[string]credential.Authenticator, re *reason.Error, e reason.Entry) []challenge.Challenge {
+	var offered []credential.Challenge
+	for _, s := range ex.route.Schemes {
+		a := byScheme[s]
+		if a == nil {
+			continue
+		}
+		for _, c := range a.Challenges(rs.realm) {
+			if !containsScheme(offered, c.Scheme) {
+				offered = append(offered, c)
 			}
-			fallthrough
-		case policy.SchemeBearer:
-			if bearerDone {
-				continue
-			}
-			bearerDone = true
-			c := challenge.Challenge{Scheme: "Bearer", Params: []challenge.Param{{Name: "realm", Value: rs.realm}}}
-			if e.BearerError != "" && scheme != policy.SchemeBasic {
-				c.Params = append(c.Params, challenge.Param{Name: "error", Value: e.BearerError})
-				if rs.detail != DetailNone {
-					c.Params = append(c.Params, challenge.Param{Name: "error_description", Value: describe(re, e, rs.detail)})
-				}
-				if len(re.Scope) > 0 {
-					c.Params = append(c.Params, challenge.Param{Name: "scope", Value: strings.Join(re.Scope, " ")})
-				}
-			}
-			out = append(out, c)
 		}
 	}
+	target := -1
+	if e.BearerError != "" {
+		if ex.presented.Header != "" || ex.presented.Query != "" {
+			target = indexScheme(offered, ex.presented.ChallengeScheme())
+		} else {
+			target = indexScheme(offered, "")
+		}
+	}
+	out := make([]challenge.Challenge, len(offered))
+	for i, c := range offered {
+		out[i] = c.Challenge
+		if i != target || !c.TakesErrors {
+			continue
+		}
+		params := append([]challenge.Param(nil), c.Params...)
+		params = append(params, challenge.Param{Name: "error", Value: e.BearerError})
+		if rs.detail != DetailNone {
+			params = append(params, challenge.Param{Name: "error_description", Value: describe(re, e, rs.detail)})
+		}
+		if len(re.Scope) > 0 {
+			params = append(params, challenge.Param{Name: "scope", Value: strings.Join(re.Scope, " ")})
+		}
+		out[i].Params = params
+	}
 	return out
+}
+
+func containsScheme(cs []credential.Challenge, scheme string) bool {
+	for _, c := range cs {
+		if strings.EqualFold(c.Scheme, scheme) {
+			return true
+		}
+	}
+	return false
+}
+
+// indexScheme finds the challenge of scheme; "" finds the first that
+// takes error parameters.
+func indexScheme(cs []credential.Challenge, scheme string) int {
+	for i, c := range cs {
+		if scheme == "" && c.TakesErrors || scheme != "" && strings.EqualFold(c.Scheme, scheme) {
+			return i
+		}
+	}
+	return -1
 }
 
 // describe returns the error_description: only RFC 6750 §3's characters

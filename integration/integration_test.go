@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential/jwt"
-	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
@@ -92,7 +91,7 @@ func newStack(t testing.TB, jwksDown bool) *stack {
 realm: api
 issuers:
   - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
-`, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr), gateway.Options{})
+`, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr))
 	return s
 }
 

@@ -10,23 +10,15 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// Scheme names an accepted authentication scheme.
-type Scheme string
-
-// The schemes a route can accept.
-const (
-	SchemeBearer Scheme = "bearer" // JWTs in Authorization: Bearer
-	SchemeAPIKey Scheme = "apikey" // authgate API keys, as Bearer or in an API-key header
-	SchemeBasic  Scheme = "basic"  // RFC 7617 user and password
-)
-
 // Route is one entry of the route table.
 type Route struct {
 	Name    string
 	Methods []string // upper-case; empty means every method
 	Path    *Pattern
 	Public  bool
-	Schemes []Scheme
+	// Schemes names the authenticators whose credentials the route takes
+	// (credential.Authenticator.Scheme), in the order its challenges go.
+	Schemes []string
 	// ScopesAll must all be held; one of ScopesAny must be held.
 	ScopesAll []string
 	ScopesAny []string
@@ -36,6 +28,16 @@ type Route struct {
 	CORS *CORS
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
+}
+
+// NewRoute compiles a route from its configuration.
+func NewRoute(name string, methods []string, path string, public bool, schemes, scopesAll, scopesAny []string, apiKeyQuery string) (*Route, error) {
+	pat, err := CompilePattern(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Route{Name: name, Methods: methods, Path: pat, Public: public, Schemes: schemes,
+		ScopesAll: scopesAll, ScopesAny: scopesAny, APIKeyQuery: apiKeyQuery}, nil
 }
 
 // Router finds the route of a request: the first that matches, in order.
@@ -74,7 +76,20 @@ func (rt *Route) allows(method string) bool {
 }
 
 // Accepts reports whether the route takes credentials of scheme.
-func (rt *Route) Accepts(scheme Scheme) bool { return slices.Contains(rt.Schemes, scheme) }
+func (rt *Route) Accepts(scheme string) bool { return slices.Contains(rt.Schemes, scheme) }
+
+// ScopeSummary says what the route needs, for explain.
+func (rt *Route) ScopeSummary() string {
+	switch {
+	case len(rt.ScopesAll) > 0 && len(rt.ScopesAny) > 0:
+		return "all of [" + strings.Join(rt.ScopesAll, " ") + "] and one of [" + strings.Join(rt.ScopesAny, " ") + "]"
+	case len(rt.ScopesAll) > 0:
+		return "all of [" + strings.Join(rt.ScopesAll, " ") + "]"
+	case len(rt.ScopesAny) > 0:
+		return "one of [" + strings.Join(rt.ScopesAny, " ") + "]"
+	}
+	return "none needed"
+}
 
 // Authorize checks that id holds the scopes the route needs; a shortfall
 // is insufficient_scope (403) naming them.

@@ -48,6 +48,11 @@ const (
 	AuthUnavailable            Code = "auth_unavailable"
 	UpstreamUnreachable        Code = "upstream_unreachable"
 	UpstreamTimeout            Code = "upstream_timeout"
+	// Admin API answers: the same problem shape as the gateway's.
+	RequestInvalid     Code = "request_invalid"
+	NotFound           Code = "not_found"
+	AlreadyExists      Code = "already_exists"
+	StoreNotConfigured Code = "store_not_configured"
 )
 
 // Entry describes one code: what status it answers with, what RFC 6750
@@ -175,6 +180,18 @@ var catalogue = map[Code]Entry{
 		Cause: "-"},
 	UpstreamTimeout: {Status: 504, Title: "Upstream timed out",
 		Hint:  "The request was authenticated but the service behind the gateway did not answer in time; retry later.",
+		Cause: "-"},
+	RequestInvalid: {Status: 400, Title: "Request invalid",
+		Hint:  "Correct the request body or parameters as the detail says (admin API, explain).",
+		Cause: "-"},
+	NotFound: {Status: 404, Title: "Not found",
+		Hint:  "No key or user of that id or name exists; list them to find it.",
+		Cause: "-"},
+	AlreadyExists: {Status: 409, Title: "Already exists",
+		Hint:  "A user or key of that name already exists; choose another name or change the existing one.",
+		Cause: "-"},
+	StoreNotConfigured: {Status: 501, Title: "No store",
+		Hint:  "This gateway has no key and user store (no route takes API keys or Basic, and the admin API is off).",
 		Cause: "-"},
 }
 

@@ -1,51 +1,48 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/client"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
-	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/store"
-	"github.com/authgate/authgate/store/sqlite"
 )
 
 // backend is where keys and users are managed: the store itself, or a
-// running gateway's admin API.
+// running gateway's admin API. Both apply the same rules (those of
+// credential/apikey and credential/basic: the admin API calls them too).
 type backend interface {
-	createKey(ctx context.Context, name, env string, scopes []string, expires time.Time) (gateway.KeyView, error)
-	listKeys(ctx context.Context) ([]gateway.KeyView, error)
+	createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error)
+	listKeys(ctx context.Context) ([]api.KeyView, error)
 	revokeKey(ctx context.Context, id string) error
-	rotateKey(ctx context.Context, id string, grace time.Duration) (gateway.KeyView, error)
+	rotateKey(ctx context.Context, id string, grace time.Duration) (api.KeyView, error)
 	addUser(ctx context.Context, name, password string, scopes []string) error
 	setPassword(ctx context.Context, name, password string) error
 	removeUser(ctx context.Context, name string) error
-	listUsers(ctx context.Context) ([]gateway.UserView, error)
+	listUsers(ctx context.Context) ([]api.UserView, error)
 }
 
 // storeBackend acts on the store directly.
-type storeBackend struct{ s *sqlite.Store }
+type storeBackend struct{ s store.Store }
 
-func (b storeBackend) createKey(ctx context.Context, name, env string, scopes []string, expires time.Time) (gateway.KeyView, error) {
-	k, key, err := gateway.NewKey(ctx, b.s, name, env, scopes, expires, actor())
-	v := gateway.ViewKey(k)
+func (b storeBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error) {
+	k, key, err := apikey.Create(ctx, b.s, spec, actor())
+	v := apikey.View(k)
 	v.Key = key
 	return v, err
 }
 
-func (b storeBackend) listKeys(ctx context.Context) ([]gateway.KeyView, error) {
+func (b storeBackend) listKeys(ctx context.Context) ([]api.KeyView, error) {
 	keys, err := b.s.Keys(ctx)
-	var out []gateway.KeyView
+	var out []api.KeyView
 	for _, k := range keys {
-		out = append(out, gateway.ViewKey(k))
+		out = append(out, apikey.View(k))
 	}
 	return out, err
 }
@@ -54,126 +51,75 @@ func (b storeBackend) revokeKey(ctx context.Context, id string) error {
 	return b.s.RevokeKey(ctx, id, time.Now(), actor())
 }
 
-func (b storeBackend) rotateKey(ctx context.Context, id string, grace time.Duration) (gateway.KeyView, error) {
-	next, key, err := gateway.RotateKey(ctx, b.s, id, grace, actor())
-	v := gateway.ViewKey(next)
+func (b storeBackend) rotateKey(ctx context.Context, id string, grace time.Duration) (api.KeyView, error) {
+	next, key, err := apikey.Rotate(ctx, b.s, id, grace, actor())
+	v := apikey.View(next)
 	v.Key = key
 	return v, err
 }
 
 func (b storeBackend) addUser(ctx context.Context, name, password string, scopes []string) error {
-	hash, err := basic.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	return b.s.AddUser(ctx, store.User{Name: name, Hash: hash, Scopes: scopes}, actor())
+	return basic.AddUser(ctx, b.s, name, password, scopes, actor())
 }
 
 func (b storeBackend) setPassword(ctx context.Context, name, password string) error {
-	hash, err := basic.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	return b.s.SetPassword(ctx, name, hash, actor())
+	return basic.SetPassword(ctx, b.s, name, password, actor())
 }
 
 func (b storeBackend) removeUser(ctx context.Context, name string) error {
 	return b.s.RemoveUser(ctx, name, actor())
 }
 
-func (b storeBackend) listUsers(ctx context.Context) ([]gateway.UserView, error) {
+func (b storeBackend) listUsers(ctx context.Context) ([]api.UserView, error) {
 	users, err := b.s.Users(ctx)
-	var out []gateway.UserView
+	var out []api.UserView
 	for _, u := range users {
-		out = append(out, gateway.ViewUser(u))
+		out = append(out, basic.View(u))
 	}
 	return out, err
 }
 
 // adminBackend acts through a running gateway's admin API.
-type adminBackend struct {
-	url, key string
-	client   *http.Client
-}
+type adminBackend struct{ c *client.Client }
 
 func newAdminBackend(url, keyEnv string) (*adminBackend, error) {
 	key := os.Getenv(keyEnv)
 	if key == "" {
 		return nil, fmt.Errorf("the admin key is read from $%s, which is empty", keyEnv)
 	}
-	return &adminBackend{url: strings.TrimSuffix(url, "/"), key: key, client: &http.Client{Timeout: 30 * time.Second}}, nil
-}
-
-func (b *adminBackend) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		data, _ := json.Marshal(in)
-		body = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, b.url+path, body)
+	c, err := client.New(url, key, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	req.Header.Set("X-API-Key", b.key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if resp.StatusCode >= 300 {
-		var p struct {
-			Title, Detail, Reason string
-		}
-		json.Unmarshal(data, &p)
-		msg := strings.TrimSpace(p.Title + ": " + p.Detail)
-		if p.Reason != "" {
-			msg = p.Reason + ": " + p.Detail
-		}
-		return fmt.Errorf("admin API %s %s: %d %s", method, path, resp.StatusCode, msg)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	return &adminBackend{c: c}, nil
 }
 
-func (b *adminBackend) createKey(ctx context.Context, name, env string, scopes []string, expires time.Time) (gateway.KeyView, error) {
-	var v gateway.KeyView
-	err := b.do(ctx, "POST", "/admin/v1/keys", map[string]any{"name": name, "environment": env, "scopes": scopes, "expires": expires}, &v)
-	return v, err
+func (b *adminBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error) {
+	return b.c.CreateKey(ctx, api.KeyCreate{Name: spec.Name, Environment: spec.Environment, Scopes: spec.Scopes, Expires: spec.Expires})
 }
 
-func (b *adminBackend) listKeys(ctx context.Context) ([]gateway.KeyView, error) {
-	var v []gateway.KeyView
-	return v, b.do(ctx, "GET", "/admin/v1/keys", nil, &v)
-}
+func (b *adminBackend) listKeys(ctx context.Context) ([]api.KeyView, error) { return b.c.Keys(ctx) }
 
 func (b *adminBackend) revokeKey(ctx context.Context, id string) error {
-	return b.do(ctx, "POST", "/admin/v1/keys/"+id+"/revoke", nil, nil)
+	_, err := b.c.RevokeKey(ctx, id)
+	return err
 }
 
-func (b *adminBackend) rotateKey(ctx context.Context, id string, grace time.Duration) (gateway.KeyView, error) {
-	var v gateway.KeyView
-	return v, b.do(ctx, "POST", "/admin/v1/keys/"+id+"/rotate", map[string]string{"grace": grace.String()}, &v)
+func (b *adminBackend) rotateKey(ctx context.Context, id string, grace time.Duration) (api.KeyView, error) {
+	return b.c.RotateKey(ctx, id, grace)
 }
 
 func (b *adminBackend) addUser(ctx context.Context, name, password string, scopes []string) error {
-	return b.do(ctx, "POST", "/admin/v1/users", map[string]any{"name": name, "password": password, "scopes": scopes}, nil)
+	_, err := b.c.AddUser(ctx, api.UserCreate{Name: name, Password: password, Scopes: scopes})
+	return err
 }
 
 func (b *adminBackend) setPassword(ctx context.Context, name, password string) error {
-	return b.do(ctx, "PUT", "/admin/v1/users/"+name+"/password", map[string]string{"password": password}, nil)
+	return b.c.SetPassword(ctx, name, password)
 }
 
-func (b *adminBackend) removeUser(ctx context.Context, name string) error {
-	return b.do(ctx, "DELETE", "/admin/v1/users/"+name, nil, nil)
-}
+func (b *adminBackend) removeUser(ctx context.Context, name string) error { return b.c.RemoveUser(ctx, name) }
 
-func (b *adminBackend) listUsers(ctx context.Context) ([]gateway.UserView, error) {
-	var v []gateway.UserView
-	return v, b.do(ctx, "GET", "/admin/v1/users", nil, &v)
-}
+func (b *adminBackend) listUsers(ctx context.Context) ([]api.UserView, error) { return b.c.Users(ctx) }
 
 var errImportNeedsStore = errors.New("users import works on the store directly (htpasswd hashes are not sent over the admin API): drop --admin")

@@ -3,15 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/configtest"
 	"github.com/authgate/authgate/gateway"
-	"github.com/authgate/authgate/store/sqlite"
+	"github.com/authgate/authgate/internal/app"
 )
 
 func configCmd() *cobra.Command {
@@ -53,23 +51,13 @@ func configTestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			opts := gateway.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-			if cfg.RoutesNeedStore() {
-				st, err := sqlite.Open(ctx, cfg.DataDir)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				opts.Store = st
-			}
-			g, err := gateway.New(cfg, opts)
+			cfg.Admin.Listen = "" // nothing is served: the store opens only if routes need it
+			a, err := app.New(cfg, app.Options{})
 			if err != nil {
 				return err
 			}
-			g.Start(ctx)
-			results, err := configtest.Run(ctx, g, cases)
+			defer a.Close()
+			results, err := configtest.Run(context.Background(), a.Gateway(), cases)
 			if err != nil {
 				return err
 			}

@@ -15,9 +15,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
-	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
@@ -101,7 +102,7 @@ func keysCmd() *cobra.Command {
 				if env == "" {
 					env = "live"
 				}
-				v, err := b.createKey(ctx, name, env, strings.Fields(scopes), exp)
+				v, err := b.createKey(ctx, apikey.Spec{Name: name, Environment: env, Scopes: strings.Fields(scopes), Expires: exp})
 				if err != nil {
 					return err
 				}
@@ -176,7 +177,7 @@ func keysCmd() *cobra.Command {
 	return cmd
 }
 
-func printNewKey(w io.Writer, k gateway.KeyView) {
+func printNewKey(w io.Writer, k api.KeyView) {
 	fmt.Fprintf(w, "id:      %s\nname:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Environment,
 		strings.Join(k.Scopes, " "), orNever(deref(k.Expires)), k.Key)
 	fmt.Fprintln(w, "The key is shown only now; authgate keeps only its hash.")
@@ -205,7 +206,7 @@ func parseExpiry(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--expires %q: give a positive duration (720h) or a date (2027-01-31)", s)
 }
 
-func keyStatus(k gateway.KeyView, now time.Time) string {
+func keyStatus(k api.KeyView, now time.Time) string {
 	switch {
 	case k.RevokedAt != nil:
 		return "revoked"
@@ -325,6 +326,10 @@ func usersCmd() *cobra.Command {
 			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
 				imported := 0
 				for _, e := range entries {
+					if err := basic.ValidateName(e.User); err != nil {
+						problems = append(problems, fmt.Sprintf("line %d: %v", e.Line, err))
+						continue
+					}
 					err := s.AddUser(ctx, store.User{Name: e.User, Hash: e.Hash, Scopes: strings.Fields(scopes)}, actor()+" import "+args[0])
 					if err != nil {
 						problems = append(problems, fmt.Sprintf("line %d: user %q: %v", e.Line, e.User, err))
@@ -367,21 +372,12 @@ func readPassword(cmd *cobra.Command) (string, error) {
 		if string(a) != string(b) {
 			return "", errors.New("the passwords differ")
 		}
-		return checkNewPassword(string(a))
+		return string(a), basic.ValidatePassword(string(a))
 	}
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", err
 	}
-	return checkNewPassword(strings.TrimRight(line, "\r\n"))
-}
-
-func checkNewPassword(pw string) (string, error) {
-	if len(pw) < 8 {
-		return "", errors.New("the password must have at least 8 characters")
-	}
-	if strings.ContainsAny(pw, "\x00") {
-		return "", errors.New("the password must not contain NUL")
-	}
-	return pw, nil
+	pw := strings.TrimRight(line, "\r\n")
+	return pw, basic.ValidatePassword(pw)
 }

@@ -23,54 +23,78 @@ type Verifier struct {
 	cache       *store.Cache[[sha256.Size]byte, store.Key]
 	log         *slog.Logger
 
+	// headers are the API-key headers, named in the ApiKey challenge.
+	headers []string
+
 	mu   sync.Mutex
 	used map[string]time.Time
+}
+
+// WithHeaders sets the headers keys may arrive in (the first is named in
+// the ApiKey challenge) and returns v.
+func (v *Verifier) WithHeaders(headers ...string) *Verifier {
+	v.headers = headers
+	return v
 }
 
 // NewVerifier returns a Verifier for a gateway serving environment ("" to
 // accept keys of every environment).
 func NewVerifier(s store.Store, environment string, log *slog.Logger) *Verifier {
-	return &Verifier{store: s, environment: environment, now: time.Now, log: log,
-		cache: store.NewCache[[sha256.Size]byte, store.Key](s, 100000), used: map[string]time.Time{}}
+	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}}
+	if s != nil {
+		v.cache = store.NewCache[[sha256.Size]byte, store.Key](s, 100000)
+	}
+	return v
 }
 
 // Verify checks key and returns its identity.
 func (v *Verifier) Verify(ctx context.Context, key string) (credential.Identity, error) {
+	return v.verify(ctx, key, nil)
+}
+
+func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) (credential.Identity, error) {
 	env, err := Environment(key)
-	if err != nil {
+	if err := t.Check("key format and checksum", err); err != nil {
 		return credential.Identity{}, err
 	}
 	if v.environment != "" && env != v.environment {
-		return credential.Identity{}, reason.New(reason.CredentialWrongEnvironment,
-			"this is a %s key; this gateway serves %s", env, v.environment)
+		return credential.Identity{}, t.Fail("environment", reason.New(reason.CredentialWrongEnvironment,
+			"this is a %s key; this gateway serves %s", env, v.environment))
+	}
+	t.Pass("environment", env)
+	if v.store == nil {
+		return credential.Identity{}, t.Fail("key known", &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no key store"})
 	}
 	hash := sha256.Sum256([]byte(key))
 	k, ok, version, err := v.cache.Get(ctx, hash)
 	if err != nil {
-		return credential.Identity{}, unavailable(err)
+		return credential.Identity{}, t.Fail("key known", unavailable(err))
 	}
 	if !ok {
 		k, err = v.store.KeyByHash(ctx, hash[:])
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return credential.Identity{}, reason.New(reason.CredentialUnknown, "no such API key (well-formed %s key, not issued here or deleted)", env)
+			return credential.Identity{}, t.Fail("key known", reason.New(reason.CredentialUnknown, "no such API key (well-formed %s key, not issued here or deleted)", env))
 		case err != nil:
-			return credential.Identity{}, unavailable(err)
+			return credential.Identity{}, t.Fail("key known", unavailable(err))
 		}
 		v.cache.Put(version, hash, k)
 	}
+	t.Pass("key known", k.ID)
 	now := v.now()
-	switch {
-	case !k.RevokedAt.IsZero():
-		return credential.Identity{}, reason.New(reason.CredentialRevoked, "API key %s was revoked %s ago", k.ID, now.Sub(k.RevokedAt).Round(time.Second))
-	case !k.Expires.IsZero() && !now.Before(k.Expires):
+	if !k.RevokedAt.IsZero() {
+		return credential.Identity{}, t.Fail("not revoked", reason.New(reason.CredentialRevoked, "API key %s was revoked %s ago", k.ID, now.Sub(k.RevokedAt).Round(time.Second)))
+	}
+	t.Pass("not revoked", "")
+	if !k.Expires.IsZero() && !now.Before(k.Expires) {
 		detail := "API key %s expired %s ago"
 		if k.ReplacedBy != "" {
 			detail += " (it was rotated: use key " + k.ReplacedBy + ")"
 		}
-		return credential.Identity{}, reason.New(reason.CredentialExpired, detail, k.ID, now.Sub(k.Expires).Round(time.Second))
+		return credential.Identity{}, t.Fail("not expired", reason.New(reason.CredentialExpired, detail, k.ID, now.Sub(k.Expires).Round(time.Second)))
 	}
-	if !credential.DryRun(ctx) {
+	t.Pass("not expired", "")
+	if !t.DryRun() {
 		v.mu.Lock()
 		v.used[k.ID] = now
 		v.mu.Unlock()

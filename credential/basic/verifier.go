@@ -90,15 +90,26 @@ func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Verifier{store: s, opts: opts, key: key, dummy: dummy,
-		cache: store.NewCache[[sha256.Size]byte, verified](s, 10000), slots: make(chan struct{}, opts.MaxConcurrent)}, nil
+	v := &Verifier{store: s, opts: opts, key: key, dummy: dummy, slots: make(chan struct{}, opts.MaxConcurrent)}
+	if s != nil {
+		v.cache = store.NewCache[[sha256.Size]byte, verified](s, 10000)
+	}
+	return v, nil
 }
 
 // Verify checks the token68 of a Basic header.
 func (v *Verifier) Verify(ctx context.Context, value string) (credential.Identity, error) {
+	return v.verify(ctx, value, nil)
+}
+
+func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace) (credential.Identity, error) {
+	const check = "user and password"
 	user, password, err := Parse(value)
-	if err != nil {
+	if err := t.Check("encoding (base64 of user:password)", err); err != nil {
 		return credential.Identity{}, err
+	}
+	if v.store == nil {
+		return credential.Identity{}, t.Fail(check, &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no user store"})
 	}
 	m := hmac.New(sha256.New, v.key)
 	m.Write([]byte(user))
@@ -108,15 +119,16 @@ func (v *Verifier) Verify(ctx context.Context, value string) (credential.Identit
 	m.Sum(ck[:0])
 	hit, ok, version, err := v.cache.Get(ctx, ck)
 	if err != nil {
-		return credential.Identity{}, unavailable(err)
+		return credential.Identity{}, t.Fail(check, unavailable(err))
 	}
-	if ok && time.Now().Before(hit.expires) {
+	if ok && time.Now().Before(hit.expires) && !t.DryRun() {
+		t.Pass(check, "verified earlier (cached)")
 		return identity(hit.user, hit.scopes), nil
 	}
 	u, err := v.store.User(ctx, user)
 	found := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return credential.Identity{}, unavailable(err)
+		return credential.Identity{}, t.Fail(check, unavailable(err))
 	}
 	hash := v.dummy
 	if found {
@@ -124,12 +136,16 @@ func (v *Verifier) Verify(ctx context.Context, value string) (credential.Identit
 	}
 	good, err := v.check(ctx, hash, password)
 	if err != nil {
-		return credential.Identity{}, err
+		return credential.Identity{}, t.Fail(check, err)
 	}
 	if !good || !found {
-		return credential.Identity{}, reason.New(reason.BasicInvalid, "user name or password is wrong")
+		return credential.Identity{}, t.Fail(check, reason.New(reason.BasicInvalid, "user name or password is wrong"))
 	}
-	if IsBcrypt(u.Hash) && !credential.DryRun(ctx) {
+	t.Pass(check, "")
+	if t.DryRun() {
+		return identity(u.Name, u.Scopes), nil
+	}
+	if IsBcrypt(u.Hash) {
 		v.upgrade(ctx, u.Name, password)
 	}
 	v.cache.Put(version, ck, verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)})

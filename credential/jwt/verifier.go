@@ -59,23 +59,56 @@ type Options struct {
 	Now func() time.Time
 	// Environment the gateway serves; tokens of another are refused.
 	Environment string
+	// Cache, when set, is a verified-token cache shared with earlier
+	// verifiers (it outlives configuration reloads); otherwise CacheSize
+	// makes one.
+	Cache *TokenCache
 }
+
+// TokenCache remembers verified tokens until their exp (at most ten
+// minutes). An entry is used only by a verifier whose issuer settings are
+// the ones it was verified under, so it may outlive a reload safely.
+type TokenCache struct {
+	c            *otter.Cache[[sha256.Size]byte, *cachedToken]
+	hits, misses atomic.Uint64
+}
+
+// NewTokenCache returns a cache of at most size tokens (0: 10000).
+func NewTokenCache(size int) *TokenCache {
+	if size <= 0 {
+		size = 10000
+	}
+	return &TokenCache{c: otter.Must(&otter.Options[[sha256.Size]byte, *cachedToken]{
+		MaximumSize:      size,
+		ExpiryCalculator: otter.ExpiryCreating[[sha256.Size]byte, *cachedToken](10 * time.Minute),
+	})}
+}
+
+// Stats returns the hits and misses so far.
+func (c *TokenCache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
 
 // Verifier checks Bearer JWTs against a set of issuers.
 type Verifier struct {
 	issuers map[string]*Issuer
-	opts    Options
-	cache   *otter.Cache[[sha256.Size]byte, *cachedToken]
-
-	hits, misses atomic.Uint64
+	// settings holds, per iss, everything that decides its tokens.
+	settings map[string]string
+	opts     Options
+	cache    *TokenCache
 }
 
 // CacheStats returns the verified-token cache's hits and misses so far.
-func (v *Verifier) CacheStats() (hits, misses uint64) { return v.hits.Load(), v.misses.Load() }
+func (v *Verifier) CacheStats() (hits, misses uint64) {
+	if v.cache == nil {
+		return 0, 0
+	}
+	return v.cache.Stats()
+}
 
 type cachedToken struct {
 	id  credential.Identity
 	exp time.Time
+	// settings are the issuer's settings it was verified under.
+	settings string
 }
 
 // New returns a Verifier for issuers.
@@ -89,7 +122,7 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 10000
 	}
-	v := &Verifier{issuers: map[string]*Issuer{}, opts: opts}
+	v := &Verifier{issuers: map[string]*Issuer{}, settings: map[string]string{}, opts: opts, cache: opts.Cache}
 	for _, is := range issuers {
 		if _, dup := v.issuers[is.Issuer]; dup {
 			return nil, fmt.Errorf("issuer %q configured twice", is.Issuer)
@@ -103,16 +136,10 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 			}
 		}
 		v.issuers[is.Issuer] = is
+		v.settings[is.Issuer] = is.settings(opts.Environment)
 	}
-	if opts.CacheSize > 0 {
-		c, err := otter.New(&otter.Options[[sha256.Size]byte, *cachedToken]{
-			MaximumSize:      opts.CacheSize,
-			ExpiryCalculator: otter.ExpiryCreating[[sha256.Size]byte, *cachedToken](10 * time.Minute),
-		})
-		if err != nil {
-			return nil, err
-		}
-		v.cache = c
+	if v.cache == nil && opts.CacheSize > 0 {
+		v.cache = NewTokenCache(opts.CacheSize)
 	}
 	return v, nil
 }
@@ -120,37 +147,46 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 // Verify checks raw (the credential after "Bearer ") and returns the
 // identity it carries. Errors are *reason.Error.
 func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity, error) {
+	return v.verify(ctx, raw, nil)
+}
+
+// verify runs every check of raw in order, recording each in t. A dry
+// run neither reads nor fills the cache, so it shows every check.
+func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) (credential.Identity, error) {
 	if len(raw) > v.opts.MaxTokenBytes {
-		return credential.Identity{}, reason.New(reason.TokenTooLarge,
-			"the token is %d bytes; the limit is %d", len(raw), v.opts.MaxTokenBytes)
+		return credential.Identity{}, t.Fail("token size", reason.New(reason.TokenTooLarge,
+			"the token is %d bytes; the limit is %d", len(raw), v.opts.MaxTokenBytes))
 	}
 	now := v.opts.Now()
+	useCache := v.cache != nil && !t.DryRun()
 	var key [sha256.Size]byte
-	if v.cache != nil {
+	if useCache {
 		key = sha256.Sum256([]byte(raw))
-		if c, ok := v.cache.GetIfPresent(key); ok && now.Before(c.exp) {
-			v.hits.Add(1)
+		if c, ok := v.cache.c.GetIfPresent(key); ok && now.Before(c.exp) && c.settings == v.settings[c.id.Issuer] {
+			v.cache.hits.Add(1)
 			return c.id, nil
 		}
-		v.misses.Add(1)
+		v.cache.misses.Add(1)
 	}
-	t, err := parse(raw)
+	t.Pass("token size", "")
+	tok, err := parse(raw)
+	if err := t.Check("token format (JWS compact)", err); err != nil {
+		return credential.Identity{}, err
+	}
+	is, err := v.issuerOf(tok)
+	if err != nil {
+		return credential.Identity{}, t.Fail("issuer trusted (iss)", err)
+	}
+	t.Pass("issuer trusted (iss)", is.Name)
+	if err := v.checkSignature(ctx, is, tok, t); err != nil {
+		return credential.Identity{}, err
+	}
+	id, exp, err := v.checkClaims(is, tok, now, t)
 	if err != nil {
 		return credential.Identity{}, err
 	}
-	is, err := v.issuerOf(t)
-	if err != nil {
-		return credential.Identity{}, err
-	}
-	if err := v.checkSignature(ctx, is, t); err != nil {
-		return credential.Identity{}, err
-	}
-	id, exp, err := v.checkClaims(is, t, now)
-	if err != nil {
-		return credential.Identity{}, err
-	}
-	if v.cache != nil && !exp.IsZero() {
-		v.cache.Set(key, &cachedToken{id: id, exp: exp})
+	if useCache && !exp.IsZero() {
+		v.cache.c.Set(key, &cachedToken{id: id, exp: exp, settings: v.settings[is.Issuer]})
 	}
 	return id, nil
 }
@@ -193,19 +229,22 @@ func nearMiss(got, want string) string {
 	return ""
 }
 
-func (v *Verifier) checkSignature(ctx context.Context, is *Issuer, t *token) error {
+func (v *Verifier) checkSignature(ctx context.Context, is *Issuer, t *token, tr *credential.Trace) error {
+	const algCheck = "algorithm allowed (alg)"
 	if strings.EqualFold(t.alg, "none") {
-		return reason.New(reason.TokenAlgorithmRejected, "alg 'none': unsigned tokens are never accepted")
+		return tr.Fail(algCheck, reason.New(reason.TokenAlgorithmRejected, "alg 'none': unsigned tokens are never accepted"))
 	}
 	if !slices.Contains(is.Algorithms, t.alg) {
-		return reason.New(reason.TokenAlgorithmRejected, "alg '%s' is not allowed for issuer '%s' (allowed: %s)",
-			sanitize(t.alg, 20), is.Name, strings.Join(is.Algorithms, ", "))
+		return tr.Fail(algCheck, reason.New(reason.TokenAlgorithmRejected, "alg '%s' is not allowed for issuer '%s' (allowed: %s)",
+			sanitize(t.alg, 20), is.Name, strings.Join(is.Algorithms, ", ")))
 	}
+	tr.Pass(algCheck, t.alg)
 	keys, err := is.Keys.Keys(ctx, t.kid)
 	if err != nil {
-		return err
+		return tr.Fail("signing key found (kid)", err)
 	}
-	return verifySignature(t, keys)
+	tr.Pass("signing key found (kid)", "")
+	return tr.Check("signature", verifySignature(t, keys))
 }
 
 // verifySignature checks t's signature with the keys that fit its alg (at
@@ -258,60 +297,67 @@ func decodeSig(s string) ([]byte, error) {
 	return sig, nil
 }
 
-func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time) (credential.Identity, time.Time, error) {
-	exp, hasExp, err := t.numericDate("exp")
-	if err != nil {
-		return credential.Identity{}, exp, err
-	}
-	nbf, hasNbf, err := t.numericDate("nbf")
-	if err != nil {
-		return credential.Identity{}, exp, err
-	}
-	iat, hasIat, err := t.numericDate("iat")
-	if err != nil {
-		return credential.Identity{}, exp, err
+func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time, tr *credential.Trace) (credential.Identity, time.Time, error) {
+	const expCheck, nbfCheck = "not expired (exp)", "valid already (nbf, iat)"
+	fail := func(check string, err error) (credential.Identity, time.Time, error) {
+		return credential.Identity{}, time.Time{}, tr.Fail(check, err)
 	}
 	lw := is.Leeway
+	exp, hasExp, err := t.numericDate("exp")
 	switch {
+	case err != nil:
+		return fail(expCheck, err)
 	case !hasExp && is.RequireExp:
-		return credential.Identity{}, exp, reason.New(reason.TokenMalformed, "the token has no exp claim; issuer '%s' requires one", is.Name)
+		return fail(expCheck, reason.New(reason.TokenMalformed, "the token has no exp claim; issuer '%s' requires one", is.Name))
 	case hasExp && !now.Before(exp.Add(lw)):
-		return credential.Identity{}, exp, reason.New(reason.TokenExpired, "token expired %s ago (leeway %s)", ago(now.Sub(exp)), lw)
-	case hasNbf && nbf.After(now.Add(lw)):
-		return credential.Identity{}, exp, reason.New(reason.TokenNotYetValid,
-			"token not valid for another %s (nbf; leeway %s): check the clocks of the issuer and this server", ago(nbf.Sub(now)), lw)
-	case hasIat && iat.After(now.Add(lw)):
-		return credential.Identity{}, exp, reason.New(reason.TokenNotYetValid,
-			"token issued %s in the future (iat; leeway %s): check the clocks of the issuer and this server", ago(iat.Sub(now)), lw)
+		return fail(expCheck, reason.New(reason.TokenExpired, "token expired %s ago (leeway %s)", ago(now.Sub(exp)), lw))
 	}
-	aud, err := t.stringOrList("aud")
+	tr.Pass(expCheck, "")
+	nbf, hasNbf, err := t.numericDate("nbf")
 	if err != nil {
-		return credential.Identity{}, exp, err
+		return fail(nbfCheck, err)
 	}
-	if err := checkAudience(is, t, aud); err != nil {
-		return credential.Identity{}, exp, err
+	iat, hasIat, err := t.numericDate("iat")
+	switch {
+	case err != nil:
+		return fail(nbfCheck, err)
+	case hasNbf && nbf.After(now.Add(lw)):
+		return fail(nbfCheck, reason.New(reason.TokenNotYetValid,
+			"token not valid for another %s (nbf; leeway %s): check the clocks of the issuer and this server", ago(nbf.Sub(now)), lw))
+	case hasIat && iat.After(now.Add(lw)):
+		return fail(nbfCheck, reason.New(reason.TokenNotYetValid,
+			"token issued %s in the future (iat; leeway %s): check the clocks of the issuer and this server", ago(iat.Sub(now)), lw))
+	}
+	tr.Pass(nbfCheck, "")
+	aud, err := t.stringOrList("aud")
+	if err == nil {
+		err = checkAudience(is, t, aud)
+	}
+	if err := tr.Check("audience (aud)", err); err != nil {
+		return credential.Identity{}, time.Time{}, err
 	}
 	if is.RequiredType != "" {
 		typ, err := stringMember(t.header, "typ", "header")
-		if err != nil {
-			return credential.Identity{}, exp, err
-		}
-		if !sameMediaType(typ, is.RequiredType) {
-			return credential.Identity{}, exp, reason.New(reason.TokenTypeMismatch,
+		if err == nil && !sameMediaType(typ, is.RequiredType) {
+			err = reason.New(reason.TokenTypeMismatch,
 				"typ is '%s'; issuer '%s' requires '%s' (an access token)", sanitize(typ, 40), is.Name, is.RequiredType)
 		}
+		if err := tr.Check("token type (typ)", err); err != nil {
+			return credential.Identity{}, time.Time{}, err
+		}
 	}
-	if err := v.checkEnvironment(is, t); err != nil {
-		return credential.Identity{}, exp, err
+	if err := tr.Check("environment", v.checkEnvironment(is, t)); err != nil {
+		return credential.Identity{}, time.Time{}, err
 	}
 	sub, err := stringMember(t.claims, "sub", "payload")
 	if err != nil {
-		return credential.Identity{}, exp, err
+		return fail("subject and scopes (sub, scope)", err)
 	}
 	scopes, err := t.scopes()
 	if err != nil {
-		return credential.Identity{}, exp, err
+		return fail("subject and scopes (sub, scope)", err)
 	}
+	tr.Pass("subject and scopes (sub, scope)", "")
 	id := credential.Identity{Kind: "jwt", Subject: sub, Issuer: is.Issuer, Scopes: scopes, ExpiresAt: exp}
 	if hasIat {
 		id.IssuedAt = iat

@@ -20,12 +20,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/reason"
-	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
@@ -101,7 +103,7 @@ type Demo struct {
 	File     File
 	StateDir string
 	servers  []*http.Server
-	store    *sqlite.Store
+	app      *app.App
 }
 
 const configTemplate = `# Written by 'authgate demo'. The upstream named here runs inside the demo
@@ -182,12 +184,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := d.openStore(ctx, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	d.store = st
-	if err := d.writeState(ctx, key); err != nil {
+	if err := removeStore(dataDir); err != nil {
 		return nil, err
 	}
 	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String(), dataDir)
@@ -199,36 +196,44 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		return nil, fmt.Errorf("demo configuration: %w", err)
 	}
 	cfg.Issuers[0].JWKSMinRefetch = time.Second
-	g, err := gateway.New(cfg, gateway.Options{Logger: opts.Logger, Store: st})
+	a, err := app.New(cfg, app.Options{Logger: opts.Logger})
 	if err != nil {
+		return nil, err
+	}
+	d.app = a
+	if err := d.writeState(ctx, key); err != nil {
+		a.Close()
 		return nil, err
 	}
 	if opts.AdminListen != "" {
 		aln, err := net.Listen("tcp", opts.AdminListen)
 		if err != nil {
+			a.Close()
 			return nil, fmt.Errorf("demo admin listener: %w", err)
 		}
-		_, key, err := gateway.NewKey(ctx, st, "demo admin", "live", []string{gateway.AdminScope}, time.Time{}, "demo")
+		_, key, err := apikey.Create(ctx, a.Store(), apikey.Spec{Name: "demo admin", Environment: "live", Scopes: []string{api.AdminScope}}, "demo")
 		if err != nil {
+			a.Close()
 			return nil, err
 		}
 		d.File.AdminURL, d.File.AdminKey = "http://"+aln.Addr().String(), key
 		if err := writeFile(filepath.Join(d.StateDir, "admin-key"), []byte(key)); err != nil {
+			a.Close()
 			return nil, err
 		}
 		if err := d.writeDemoJSON(); err != nil {
+			a.Close()
 			return nil, err
 		}
-		admin := gateway.NewServer(cfg, g.AdminHandler())
-		d.servers = append(d.servers, admin)
-		go admin.Serve(aln)
+		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
+		d.servers = append(d.servers, adminSrv)
+		go adminSrv.Serve(aln)
 	}
 	up := &http.Server{Handler: upstream(&key.PublicKey), ReadHeaderTimeout: 5 * time.Second}
-	gw := gateway.NewServer(cfg, g.Handler())
+	gw := gateway.NewServer(cfg, a.Handler())
 	d.servers = append(d.servers, up, gw)
 	go up.Serve(upLn)
 	go gw.Serve(ln)
-	g.Start(ctx)
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -236,32 +241,33 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		for _, s := range d.servers {
 			s.Shutdown(shut)
 		}
-		st.Close()
+		a.Close()
 	}()
 	return d, nil
 }
 
-// openStore starts the demo's store afresh: the demo's keys and user are
+// removeStore deletes the demo's database: the demo's keys and user are
 // made anew at every start.
-func (d *Demo) openStore(ctx context.Context, dir string) (*sqlite.Store, error) {
+func removeStore(dir string) error {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(filepath.Join(dir, sqlite.FileName+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return err
 		}
 	}
-	return sqlite.Open(ctx, dir)
+	return nil
 }
 
 // writeCredentials creates the demo's API keys and Basic user.
 func (d *Demo) writeCredentials(ctx context.Context) error {
+	st := d.app.Store()
 	d.File.APIKeys = map[string]string{}
 	for _, spec := range []struct{ name, env string }{{"live", "live"}, {"test", "test"}, {"revoked", "live"}} {
-		k, key, err := gateway.NewKey(ctx, d.store, "demo "+spec.name, spec.env, []string{"read"}, time.Time{}, "demo")
+		k, key, err := apikey.Create(ctx, st, apikey.Spec{Name: "demo " + spec.name, Environment: spec.env, Scopes: []string{"read"}}, "demo")
 		if err != nil {
 			return err
 		}
 		if spec.name == "revoked" {
-			if err := d.store.RevokeKey(ctx, k.ID, time.Now(), "demo"); err != nil {
+			if err := st.RevokeKey(ctx, k.ID, time.Now(), "demo"); err != nil {
 				return err
 			}
 		}
@@ -271,11 +277,7 @@ func (d *Demo) writeCredentials(ctx context.Context) error {
 		}
 	}
 	d.File.Basic = BasicUser{User: "demo", Password: newJTI()}
-	hash, err := basic.HashPassword(d.File.Basic.Password)
-	if err != nil {
-		return err
-	}
-	if err := d.store.AddUser(ctx, store.User{Name: "demo", Hash: hash, Scopes: []string{"read", "write"}}, "demo"); err != nil {
+	if err := basic.AddUser(ctx, st, "demo", d.File.Basic.Password, []string{"read", "write"}, "demo"); err != nil {
 		return err
 	}
 	return writeFile(filepath.Join(d.StateDir, "basic-password"), []byte(d.File.Basic.Password))

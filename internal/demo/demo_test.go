@@ -92,11 +92,23 @@ func TestDemoCases(t *testing.T) {
 			if cs, _ := schemes["basic"].Get("charset"); cs != "UTF-8" {
 				t.Fatalf("Basic challenge %+v", schemes["basic"])
 			}
-			bearer := schemes["bearer"]
-			errParam, _ := bearer.Get("error")
-			if want := reason.Lookup(c.Reason).BearerError; errParam != want {
-				t.Fatalf("error=%q, want %q", errParam, want)
+			// The error goes on the challenge of the scheme the credential
+			// came in (an API key in X-API-Key: ApiKey), and on no other.
+			on := "bearer"
+			if c.APIKey != "" {
+				on = "apikey"
 			}
+			for name, ch := range schemes {
+				errParam, has := ch.Get("error")
+				want := ""
+				if name == on {
+					want = reason.Lookup(c.Reason).BearerError
+				}
+				if errParam != want || want == "" && has {
+					t.Fatalf("%s challenge error=%q, want %q", name, errParam, want)
+				}
+			}
+			bearer := schemes["bearer"]
 			if realm, _ := bearer.Get("realm"); realm != "demo" {
 				t.Fatalf("realm %q", realm)
 			}

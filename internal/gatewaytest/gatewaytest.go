@@ -5,36 +5,32 @@ package gatewaytest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"testing"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/demo"
 )
 
-// Start builds a gateway from doc (YAML), starts it and serves it on a
-// loopback port; it returns the gateway's address (host:port).
-func Start(t testing.TB, doc string, opts gateway.Options) string {
+// Start builds authgate from doc (YAML) through the composition root,
+// with its data in a temporary folder and no admin listener unless doc
+// names one, and serves the gateway on a loopback port; it returns the
+// gateway's address (host:port).
+func Start(t testing.TB, doc string) string {
 	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	cfg, err := config.Parse("test.yaml", []byte("admin: {listen: \"\"}\ndata_dir: "+t.TempDir()+"\n"+doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	}
-	g, err := gateway.New(cfg, opts)
+	a, err := app.New(cfg, app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g.Start(ctx)
-	return Serve(t, gateway.NewServer(cfg, g.Handler()).Handler)
+	t.Cleanup(func() { a.Close() })
+	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler)
 }
 
 // Serve serves h on a loopback port until the test ends; it returns the

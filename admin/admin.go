@@ -1,0 +1,384 @@
+// Package admin serves the admin listener: the admin HTTP API (keys,
+// users, revocations, the failure feed, explain), its OpenAPI description
+// generated from the api types, Prometheus metrics and health. Admin
+// requests pass the gateway's own authentication (Gateway.Guard) and need
+// scope admin; every error is the gateway's problem+json with a reason.
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/failures"
+	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/policy"
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+)
+
+// maxBody bounds an admin request body.
+const maxBody = 1 << 20
+
+// route is what admin requests are authenticated against: API keys or
+// JWTs of the configured issuers, with scope admin.
+var route = &policy.Route{Name: "admin", Schemes: []string{apikey.SchemeName, jwt.SchemeName}, ScopesAll: []string{api.AdminScope}}
+
+// server is one admin API over one gateway.
+type server struct {
+	gw       *gateway.Gateway
+	store    store.Store
+	failures *failures.Feed
+}
+
+// endpoint is one admin API operation; the OpenAPI description is built
+// from the same table and the api types it names, so they cannot drift.
+type endpoint struct {
+	method, path, summary string
+	// in and out are the request and answer body types (nil: none).
+	in, out reflect.Type
+	// status is the success status.
+	status int
+	handle func(s *server, w http.ResponseWriter, r *http.Request) error
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+var endpoints = []endpoint{
+	{"GET", "/keys", "List API keys (never their secrets).", nil, typeOf[[]api.KeyView](), 200, (*server).listKeys},
+	{"POST", "/keys", "Create an API key; the key is in this answer only.", typeOf[api.KeyCreate](), typeOf[api.KeyView](), 201, (*server).createKey},
+	{"POST", "/keys/{id}/revoke", "Revoke an API key; refused from the next request on.", nil, typeOf[api.KeyView](), 200, (*server).revokeKey},
+	{"POST", "/keys/{id}/rotate", "Create a replacement key; the old one stays valid for grace.", typeOf[api.KeyRotate](), typeOf[api.KeyView](), 201, (*server).rotateKey},
+	{"GET", "/users", "List Basic users.", nil, typeOf[[]api.UserView](), 200, (*server).listUsers},
+	{"POST", "/users", "Add a Basic user.", typeOf[api.UserCreate](), typeOf[api.UserView](), 201, (*server).addUser},
+	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, (*server).setPassword},
+	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, (*server).removeUser},
+	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, (*server).revocations},
+	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, (*server).listFailures},
+	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, (*server).failureStream},
+	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, (*server).summary},
+	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, (*server).explain},
+}
+
+// The description describes itself; added here, as the table's initializer
+// cannot name a function that reads the table.
+func init() {
+	endpoints = append(endpoints, endpoint{"GET", "/openapi.json", "This description (OpenAPI 3.1).", nil, nil, 200, (*server).openAPI})
+}
+
+// Handler serves the admin listener for gw: /metrics (open: bind the
+// admin listener to loopback or a private network), health with named
+// problems, and the admin API under api.AdminPrefix. st may be nil (no
+// store: key and user operations answer store_not_configured).
+func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Handler {
+	s := &server{gw: gw, store: st, failures: state.Failures}
+	apiMux := http.NewServeMux()
+	for _, e := range endpoints {
+		h := e.handle
+		apiMux.HandleFunc(e.method+" "+api.AdminPrefix+e.path, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(s, w, r); err != nil {
+				writeError(w, err)
+			}
+		})
+	}
+	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, reason.New(reason.RouteNotFound, "no such admin endpoint; see %s/openapi.json", api.AdminPrefix))
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", gw.Guard(route, apiMux))
+	mux.Handle("GET "+api.MetricsPath, state.Metrics.Handler())
+	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)
+	mux.HandleFunc("GET "+api.ReadyzPath, gw.ServeHealth)
+	return mux
+}
+
+// writeError answers err as problem+json with its reason: the store's
+// not-found and exists errors become not_found and already_exists; any
+// error without a reason is the gateway's own fault (503).
+func writeError(w http.ResponseWriter, err error) {
+	var re *reason.Error
+	switch {
+	case errors.As(err, &re):
+	case errors.Is(err, store.ErrNotFound):
+		re = reason.New(reason.NotFound, "%s", err.Error())
+	case errors.Is(err, store.ErrExists):
+		re = reason.New(reason.AlreadyExists, "%s", err.Error())
+	case errors.Is(err, store.ErrUnavailable):
+		re = &reason.Error{Code: reason.AuthUnavailable, Detail: "the store did not answer", RetryAfter: 5 * time.Second}
+	default:
+		re = &reason.Error{Code: reason.AuthUnavailable, Detail: "the admin operation failed inside the gateway"}
+	}
+	e := re.Entry()
+	h := w.Header()
+	if re.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(re.RetryAfter.Seconds()+0.999)))
+	}
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(e.Status)
+	json.NewEncoder(w).Encode(api.Problem{Type: api.ProblemType(e.Code), Title: e.Title, Status: e.Status, Reason: string(e.Code),
+		Detail: re.Detail, Hint: e.Hint, RequestID: h.Get(api.RequestIDHeader)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a bounded body strictly (unknown fields refused).
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := err.Error()
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		return reason.New(reason.RequestInvalid, "request body: %s", msg)
+	}
+	return nil
+}
+
+func (s *server) needStore() (store.Store, error) {
+	if s.store == nil {
+		return nil, reason.New(reason.StoreNotConfigured, "this gateway has no store (no route takes API keys or Basic)")
+	}
+	return s.store, nil
+}
+
+func actor(r *http.Request) string { return "admin:" + gateway.Subject(r) }
+
+func (s *server) listKeys(w http.ResponseWriter, r *http.Request) error {
+	return s.writeKeys(w, r, func(store.Key) bool { return true })
+}
+
+func (s *server) revocations(w http.ResponseWriter, r *http.Request) error {
+	return s.writeKeys(w, r, func(k store.Key) bool { return !k.RevokedAt.IsZero() })
+}
+
+// writeKeys answers with the keys that pass keep.
+func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, keep func(store.Key) bool) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	keys, err := st.Keys(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []api.KeyView{}
+	for _, k := range keys {
+		if keep(k) {
+			out = append(out, apikey.View(k))
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) createKey(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	var in api.KeyCreate
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	k, key, err := apikey.Create(r.Context(), st, apikey.Spec{Name: in.Name, Environment: in.Environment, Scopes: in.Scopes, Expires: in.Expires}, actor(r))
+	if err != nil {
+		return err
+	}
+	v := apikey.View(k)
+	v.Key = key
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *server) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	if err := st.RevokeKey(r.Context(), r.PathValue("id"), time.Now(), actor(r)); err != nil {
+		return err
+	}
+	k, err := st.KeyByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apikey.View(k))
+}
+
+func (s *server) rotateKey(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	var in api.KeyRotate
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	grace, err := time.ParseDuration(in.Grace)
+	if err != nil {
+		return reason.New(reason.RequestInvalid, "grace must be a duration such as 24h or 90m")
+	}
+	next, key, err := apikey.Rotate(r.Context(), st, r.PathValue("id"), grace, actor(r))
+	if err != nil {
+		return err
+	}
+	v := apikey.View(next)
+	v.Key = key
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	users, err := st.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []api.UserView{}
+	for _, u := range users {
+		out = append(out, basic.View(u))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) addUser(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	var in api.UserCreate
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := basic.AddUser(r.Context(), st, in.Name, in.Password, in.Scopes, actor(r)); err != nil {
+		return err
+	}
+	u, err := st.User(r.Context(), in.Name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, basic.View(u))
+}
+
+func (s *server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	var in api.PasswordChange
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := basic.SetPassword(r.Context(), st, r.PathValue("name"), in.Password, actor(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *server) removeUser(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	if err := st.RemoveUser(r.Context(), r.PathValue("name"), actor(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// failureFilter reads the feed's filters from the query.
+func failureFilter(r *http.Request) (func(api.Failure) bool, error) {
+	q := r.URL.Query()
+	var since time.Time
+	if s := q.Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil, reason.New(reason.RequestInvalid, "since must be an RFC 3339 time such as 2026-01-31T14:05:00Z")
+		}
+		since = t
+	}
+	return func(f api.Failure) bool {
+		return (q.Get("reason") == "" || f.Reason == q.Get("reason")) && (q.Get("route") == "" || f.Route == q.Get("route")) &&
+			(q.Get("fingerprint") == "" || f.Fingerprint == q.Get("fingerprint")) && !f.Time.Before(since)
+	}, nil
+}
+
+func (s *server) listFailures(w http.ResponseWriter, r *http.Request) error {
+	keep, err := failureFilter(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.failures.List(keep))
+}
+
+func (s *server) failureStream(w http.ResponseWriter, r *http.Request) error {
+	keep, err := failureFilter(r)
+	if err != nil {
+		return err
+	}
+	ch, cancel := s.failures.Subscribe()
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	rc.Flush()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case f := <-ch:
+			if !keep(f) {
+				continue
+			}
+			data, _ := json.Marshal(f)
+			fmt.Fprintf(w, "event: failure\nid: %s\ndata: %s\n\n", f.RequestID, data)
+			rc.Flush()
+		}
+	}
+}
+
+func (s *server) summary(w http.ResponseWriter, r *http.Request) error {
+	minutes := 15
+	if v := r.URL.Query().Get("minutes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 24*60 {
+			return reason.New(reason.RequestInvalid, "minutes must be a whole number from 1 to 1440")
+		}
+		minutes = n
+	}
+	return writeJSON(w, http.StatusOK, s.failures.Summary(minutes, time.Now()))
+}
+
+func (s *server) explain(w http.ResponseWriter, r *http.Request) error {
+	var in api.ExplainRequest
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	e, err := s.gw.Explain(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (s *server) openAPI(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, OpenAPI())
+}

@@ -1,0 +1,528 @@
+package admin_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/app"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
+)
+
+const issuerURL = "https://issuer.test"
+
+var (
+	keyOnce sync.Once
+	signKey *rsa.PrivateKey
+)
+
+func signingKey() *rsa.PrivateKey {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		signKey = k
+	})
+	return signKey
+}
+
+func token(t testing.TB, change map[string]any) string {
+	c := map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read",
+		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	for k, v := range change {
+		c[k] = v
+	}
+	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+const testConfig = `
+realm: api
+environment: live
+failure_limit: {per_credential: 1000, per_client: 1000, window: 1m}
+data_dir: %s
+issuers:
+  - name: main
+    issuer: https://issuer.test
+    audiences: [api]
+    jwks_url: %s
+    jwks_min_refetch: 1s
+routes:
+  - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "%[3]s"}
+  - {name: keyed, path: /keyed/*, schemes: [apikey, basic], scopes_all: [read], upstream: "%[3]s"}
+`
+
+// env is an authgate (gateway and admin listener) built by the
+// composition root, with a real upstream and a real JWKS server.
+type env struct {
+	t        *testing.T
+	app      *app.App
+	gw       *httptest.Server
+	admin    *httptest.Server
+	adminKey string
+}
+
+func newEnv(t *testing.T) *env {
+	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+	t.Cleanup(js.Close)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstream") }))
+	t.Cleanup(up.Close)
+	doc := fmt.Sprintf(testConfig, t.TempDir(), js.URL, up.URL)
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	e := &env{t: t, app: a, gw: httptest.NewServer(a.Handler()), admin: httptest.NewServer(a.AdminHandler())}
+	t.Cleanup(e.gw.Close)
+	t.Cleanup(e.admin.Close)
+	e.adminKey, _ = e.key(api.AdminScope)
+	return e
+}
+
+func (e *env) key(scopes ...string) (string, store.Key) {
+	e.t.Helper()
+	k, key, err := apikey.Create(context.Background(), e.app.Store(), apikey.Spec{Name: "t", Environment: "live", Scopes: scopes}, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return key, k
+}
+
+// do sends a request to the gateway and returns its status and reason.
+func (e *env) do(method, path string, headers ...string) (int, string) {
+	e.t.Helper()
+	status, _, body := send(e.t, e.gw.URL, method, path, nil, headers...)
+	var p api.Problem
+	json.Unmarshal(body, &p)
+	return status, p.Reason
+}
+
+func (e *env) call(method, path string, body any, headers ...string) (int, http.Header, []byte) {
+	e.t.Helper()
+	return send(e.t, e.admin.URL, method, path, body, headers...)
+}
+
+func send(t *testing.T, base, method, path string, body any, headers ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, base+path, rd)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, out
+}
+
+func (e *env) scrape() map[string]*dto.MetricFamily {
+	e.t.Helper()
+	_, _, body := e.call("GET", "/metrics", nil)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("/metrics does not parse: %v", err)
+	}
+	return fams
+}
+
+// value returns the value of the series of name whose labels include want.
+func value(fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
+	f := fams[name]
+	if f == nil {
+		return 0
+	}
+	for _, m := range f.Metric {
+		ok := true
+		for k, v := range want {
+			found := false
+			for _, l := range m.Label {
+				if l.GetName() == k && l.GetValue() == v {
+					found = true
+				}
+			}
+			ok = ok && found
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return 0
+}
+
+func TestMetricsMoveByReason(t *testing.T) {
+	e := newEnv(t)
+	good := token(t, nil)
+	expired := token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+good) // warm the key set
+	before := e.scrape()
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+expired)
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+expired)
+	e.do("GET", "/v1/data")
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+good)
+	e.do("GET", "/nowhere")
+	e.do("GET", api.HealthzPath)
+	after := e.scrape()
+	delta := func(name string, labels map[string]string) float64 {
+		return value(after, name, labels) - value(before, name, labels)
+	}
+	checks := []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "denied", "reason": "token_expired"}, 2},
+		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "denied", "reason": "credentials_missing"}, 1},
+		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "allowed", "reason": ""}, 1},
+		{"authgate_requests_total", map[string]string{"route": "_unmatched", "outcome": "denied", "reason": "route_not_found"}, 1},
+		{"authgate_requests_total", map[string]string{"route": "_internal", "outcome": "allowed", "reason": ""}, 1},
+		{"authgate_token_cache_lookups_total", map[string]string{"result": "hit"}, 1},
+		{"authgate_token_clock_skew_seconds", nil, 1},
+		{"authgate_authentication_seconds", map[string]string{"scheme": "bearer"}, 3},
+	}
+	for _, c := range checks {
+		if got := delta(c.name, c.labels); got != c.want {
+			t.Errorf("%s%v moved by %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if value(after, "authgate_jwks_keys", map[string]string{"issuer": "main"}) != 1 ||
+		value(after, "authgate_jwks_refreshes_total", map[string]string{"issuer": "main", "result": "ok"}) < 1 {
+		t.Error("JWKS series missing")
+	}
+	if value(after, "authgate_config_last_reload_successful", nil) != 1 || value(after, "authgate_config_last_reload_success_timestamp_seconds", nil) == 0 {
+		t.Error("configuration reload series missing")
+	}
+	for _, f := range after {
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "subject" || l.GetName() == "fingerprint" || l.GetName() == "path" {
+					t.Errorf("unbounded label %s on %s", l.GetName(), f.GetName())
+				}
+			}
+		}
+	}
+}
+
+func TestAdminRejectsLikeTheGateway(t *testing.T) {
+	e := newEnv(t)
+	reader, _ := e.key("read")
+	unknown := "ag_live_" + strings.Repeat("A", 49)
+	tests := []struct {
+		name    string
+		headers []string
+		status  int
+		reason  string
+		// on is the challenge that carries error and scope.
+		on, errArg, scope string
+	}{
+		{"no credential", nil, 401, "credentials_missing", "", "", ""},
+		{"malformed key", []string{"X-API-Key", unknown}, 401, "api_key_malformed", "ApiKey", "invalid_token", ""},
+		{"malformed key as Bearer", []string{"Authorization", "Bearer " + unknown}, 401, "api_key_malformed", "Bearer", "invalid_token", ""},
+		{"not an admin", []string{"X-API-Key", reader}, 403, "insufficient_scope", "ApiKey", "insufficient_scope", "admin"},
+		{"admin", []string{"X-API-Key", e.adminKey}, 200, "", "", "", ""},
+		{"admin as Bearer", []string{"Authorization", "Bearer " + e.adminKey}, 200, "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, h, body := e.call("GET", "/admin/v1/keys", nil, tt.headers...)
+			if status != tt.status {
+				t.Fatalf("status %d: %s", status, body)
+			}
+			if tt.reason == "" {
+				return
+			}
+			var p api.Problem
+			json.Unmarshal(body, &p)
+			cs, err := challenge.Parse(h.Values("WWW-Authenticate")...)
+			if p.Reason != tt.reason || p.Type != api.ProblemType("") + tt.reason || err != nil || len(cs) != 2 {
+				t.Fatalf("reason %q type %q challenges %v %v", p.Reason, p.Type, cs, err)
+			}
+			for _, c := range cs {
+				want, wantScope := "", ""
+				if strings.EqualFold(c.Scheme, tt.on) {
+					want, wantScope = tt.errArg, tt.scope
+				}
+				if got, _ := c.Get("error"); got != want {
+					t.Fatalf("%s error=%q, want %q", c.Scheme, got, want)
+				}
+				if got, _ := c.Get("scope"); got != wantScope {
+					t.Fatalf("%s scope=%q, want %q", c.Scheme, got, wantScope)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminKeysUsersAndFeed(t *testing.T) {
+	e := newEnv(t)
+	auth := []string{"X-API-Key", e.adminKey}
+	status, _, body := e.call("POST", "/admin/v1/keys", map[string]any{"name": "ci", "environment": "live", "scopes": []string{"read"}}, auth...)
+	var created api.KeyView
+	json.Unmarshal(body, &created)
+	if status != 201 || !strings.HasPrefix(created.Key, "ag_live_") {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, _ := e.do("GET", "/keyed/a", "X-API-Key", created.Key); status != 200 {
+		t.Fatalf("new key: %d", status)
+	}
+	if status, _, body := e.call("GET", "/admin/v1/keys", nil, auth...); status != 200 || strings.Contains(string(body), created.Key[8:30]) {
+		t.Fatalf("list leaks or fails: %d", status)
+	}
+	if status, _, _ := e.call("POST", "/admin/v1/keys/"+created.ID+"/revoke", nil, auth...); status != 200 {
+		t.Fatalf("revoke: %d", status)
+	}
+	if _, reason := e.do("GET", "/keyed/a", "X-API-Key", created.Key); reason != "credential_revoked" {
+		t.Fatalf("after revoke: %s", reason)
+	}
+	if status, _, body := e.call("GET", "/admin/v1/revocations", nil, auth...); status != 200 || !strings.Contains(string(body), created.ID) {
+		t.Fatalf("revocations: %d %s", status, body)
+	}
+	if status, _, body := e.call("POST", "/admin/v1/users", map[string]any{"name": "bob", "password": "correct horse", "scopes": []string{"read"}}, auth...); status != 201 {
+		t.Fatalf("add user: %d %s", status, body)
+	}
+	problems := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		status int
+		reason string
+	}{
+		{"duplicate user", "POST", "/admin/v1/users", map[string]any{"name": "bob", "password": "correct horse"}, 409, "already_exists"},
+		{"unknown field", "POST", "/admin/v1/users", map[string]any{"name": "x", "password": "pw", "extra": 1}, 400, "request_invalid"},
+		{"name with a colon", "POST", "/admin/v1/users", map[string]any{"name": "a:b", "password": "correct horse"}, 400, "request_invalid"},
+		{"short password", "POST", "/admin/v1/users", map[string]any{"name": "carol", "password": "short"}, 400, "request_invalid"},
+		{"key without name", "POST", "/admin/v1/keys", map[string]any{"name": "", "environment": "live"}, 400, "request_invalid"},
+		{"key with a bad scope", "POST", "/admin/v1/keys", map[string]any{"name": "x", "environment": "live", "scopes": []string{"a b"}}, 400, "request_invalid"},
+		{"revoke unknown key", "POST", "/admin/v1/keys/nosuch/revoke", nil, 404, "not_found"},
+		{"bad grace", "POST", "/admin/v1/keys/" + created.ID + "/rotate", map[string]any{"grace": "soon"}, 400, "request_invalid"},
+		{"no such endpoint", "GET", "/admin/v1/nothing", nil, 404, "route_not_found"},
+		{"bad since", "GET", "/admin/v1/failures?since=yesterday", nil, 400, "request_invalid"},
+	}
+	for _, p := range problems {
+		status, h, body := e.call(p.method, p.path, p.body, auth...)
+		var pr api.Problem
+		json.Unmarshal(body, &pr)
+		if status != p.status || pr.Reason != p.reason || pr.Status != status || pr.Type != api.ProblemType("")+p.reason ||
+			h.Get("Content-Type") != "application/problem+json" || pr.RequestID == "" {
+			t.Errorf("%s: %d %s", p.name, status, body)
+		}
+	}
+	if status, _, _ := e.call("DELETE", "/admin/v1/users/bob", nil, auth...); status != 204 {
+		t.Fatalf("remove: %d", status)
+	}
+
+	// The failure feed: filters, summary, stream, and never a secret.
+	stream, cancel := e.stream(t, "/admin/v1/failures/stream?reason=token_expired")
+	defer cancel()
+	expired := token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+expired)
+	e.do("GET", "/keyed/a", "X-API-Key", created.Key)
+	select {
+	case ev := <-stream:
+		if !strings.Contains(ev, `"reason":"token_expired"`) {
+			t.Fatalf("stream event %s", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event on the stream")
+	}
+	status, _, body = e.call("GET", "/admin/v1/failures?reason=credential_revoked", nil, auth...)
+	var fs []api.Failure
+	json.Unmarshal(body, &fs)
+	if status != 200 || len(fs) != 2 || fs[0].Fingerprint == "" {
+		t.Fatalf("filtered failures: %d %s", status, body)
+	}
+	_, _, all := e.call("GET", "/admin/v1/failures", nil, auth...)
+	for _, s := range []string{expired, created.Key, e.adminKey} {
+		for i := 0; i+8 <= len(s); i++ {
+			if bytes.Contains(all, []byte(s[i:i+8])) {
+				t.Fatal("the failure feed holds a piece of a secret")
+			}
+		}
+	}
+	_, _, sum := e.call("GET", "/admin/v1/failures/summary?minutes=5", nil, auth...)
+	var summary api.FailureSummary
+	json.Unmarshal(sum, &summary)
+	if summary.ByReason["token_expired"] != 1 || summary.ByReason["credential_revoked"] != 2 {
+		t.Fatalf("summary %s", sum)
+	}
+}
+
+func (e *env) stream(t *testing.T, path string) (<-chan string, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.admin.URL+path, nil)
+	req.Header.Set("X-API-Key", e.adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, resp)
+	}
+	out := make(chan string, 16)
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				out <- data
+			}
+		}
+	}()
+	return out, cancel
+}
+
+func TestExplainHasNoSideEffects(t *testing.T) {
+	e := newEnv(t)
+	auth := []string{"X-API-Key", e.adminKey}
+	wrong := "ag_live_" + strings.Repeat("B", 49)
+	for range 30 {
+		_, _, body := e.call("POST", "/admin/v1/explain", api.ExplainRequest{Method: "GET", Path: "/keyed/a", APIKey: wrong}, auth...)
+		var x api.Explanation
+		json.Unmarshal(body, &x)
+		if x.Reason != "api_key_malformed" || x.Status != 401 {
+			t.Fatalf("explain: %s", body)
+		}
+	}
+	key, k := e.key("read")
+	_, _, body := e.call("POST", "/admin/v1/explain", api.ExplainRequest{Method: "GET", Path: "/keyed/a", APIKey: key}, auth...)
+	var x api.Explanation
+	json.Unmarshal(body, &x)
+	if x.Status != 200 || x.Identity == nil || x.Identity.Subject != "apikey:"+k.ID {
+		t.Fatalf("explain good key: %s", body)
+	}
+	if _, _, body := e.call("GET", "/admin/v1/failures", nil, auth...); strings.Contains(string(body), "api_key_malformed") {
+		t.Fatal("explain runs reached the failure feed")
+	}
+	// Closing the app writes pending last-used times: none may be there.
+	e.app.Close()
+	st, err := sqlite.Open(context.Background(), e.app.Config().DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got, _ := st.KeyByID(context.Background(), k.ID); !got.LastUsed.IsZero() {
+		t.Fatal("explain recorded a use of the key")
+	}
+}
+
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	e := newEnv(t)
+	_, _, body := e.call("GET", "/admin/v1/openapi.json", nil, "X-API-Key", e.adminKey)
+	var doc struct {
+		OpenAPI    string                               `json:"openapi"`
+		Paths      map[string]map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || doc.OpenAPI != "3.1.0" {
+		t.Fatalf("openapi: %v %s", err, body[:min(len(body), 200)])
+	}
+	described := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			described++
+			concrete := strings.NewReplacer("{id}", "nosuchid", "{name}", "nosuchuser").Replace(path)
+			if strings.HasSuffix(path, "/stream") {
+				_, cancel := e.stream(t, concrete) // fails the test unless it answers 200
+				cancel()
+				continue
+			}
+			_, _, answer := e.call(strings.ToUpper(method), concrete, nil, "X-API-Key", e.adminKey)
+			if strings.Contains(string(answer), `"reason":"route_not_found"`) {
+				t.Errorf("described %s %s does not exist", method, path)
+			}
+			responses, _ := op["responses"].(map[string]any)
+			if responses["401"] == nil || responses["400"] == nil || len(responses) < 3 {
+				t.Errorf("%s %s: responses not described: %v", method, path, responses)
+			}
+		}
+	}
+	if described < 14 {
+		t.Errorf("%d operations described", described)
+	}
+	// Every schema named is there, and matches its Go type field for field.
+	for _, name := range []string{"KeyView", "UserView", "Failure", "Explanation", "Check", "Identity", "Problem", "KeyCreate", "UserCreate"} {
+		if doc.Components.Schemas[name] == nil {
+			t.Errorf("schema %s missing", name)
+		}
+	}
+	props, _ := doc.Components.Schemas["KeyView"]["properties"].(map[string]any)
+	kv, _ := json.Marshal(api.KeyView{Expires: &time.Time{}, RevokedAt: &time.Time{}, LastUsed: &time.Time{}, ReplacedBy: "x", Key: "x"})
+	var fields map[string]any
+	json.Unmarshal(kv, &fields)
+	if len(props) != len(fields) {
+		t.Errorf("KeyView schema has %d properties, the type %d", len(props), len(fields))
+	}
+	for f := range fields {
+		if props[f] == nil {
+			t.Errorf("KeyView schema lacks %s", f)
+		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	if status, _ := e.do("GET", api.HealthzPath); status != 200 {
+		t.Fatalf("healthz %d", status)
+	}
+	if status, _, body := e.call("GET", api.ReadyzPath, nil); status != 200 {
+		t.Fatalf("readyz %d %s", status, body)
+	}
+	e.app.Store().Close()
+	status, _, body := e.call("GET", api.ReadyzPath, nil)
+	if status != 503 || !strings.Contains(string(body), "store") {
+		t.Fatalf("admin readyz with the store down: %d %s", status, body)
+	}
+	// The public listener says only that it is not ready, never why.
+	status, _, body = send(t, e.gw.URL, "GET", api.ReadyzPath, nil)
+	var h api.Health
+	json.Unmarshal(body, &h)
+	if status != 503 || len(h.Problems) != 0 || strings.Contains(string(body), "store") {
+		t.Fatalf("public readyz with the store down: %d %s", status, body)
+	}
+}

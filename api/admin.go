@@ -1,0 +1,79 @@
+package api
+
+import "time"
+
+// AdminScope is the scope an admin credential must hold.
+const AdminScope = "admin"
+
+// Failure is one refused request as the admin API shows it: never a
+// credential, only its fingerprint.
+type Failure struct {
+	Time        time.Time `json:"time"`
+	RequestID   string    `json:"request_id"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	Route       string    `json:"route,omitempty"`
+	Status      int       `json:"status"`
+	Reason      string    `json:"reason"`
+	Detail      string    `json:"detail"`
+	Scheme      string    `json:"scheme,omitempty"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Client      string    `json:"client"`
+}
+
+// FailureSummary counts failures by reason over the last minutes.
+type FailureSummary struct {
+	Minutes  int            `json:"minutes"`
+	Total    int            `json:"total"`
+	ByReason map[string]int `json:"by_reason"`
+}
+
+// KeyView is an API key as the admin API shows it.
+type KeyView struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Environment string     `json:"environment"`
+	Scopes      []string   `json:"scopes"`
+	Created     time.Time  `json:"created"`
+	Expires     *time.Time `json:"expires,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsed    *time.Time `json:"last_used,omitempty"`
+	ReplacedBy  string     `json:"replaced_by,omitempty"`
+	// Key is present only in the answer that created the key.
+	Key string `json:"key,omitempty"`
+}
+
+// UserView is a Basic user as the admin API shows it: never its hash,
+// only its kind.
+type UserView struct {
+	Name    string    `json:"name"`
+	Scopes  []string  `json:"scopes"`
+	Hash    string    `json:"hash_kind"`
+	Updated time.Time `json:"updated"`
+}
+
+// KeyCreate is the body of POST /admin/v1/keys.
+type KeyCreate struct {
+	Name        string    `json:"name"`
+	Environment string    `json:"environment"`
+	Scopes      []string  `json:"scopes,omitempty"`
+	Expires     time.Time `json:"expires,omitzero"`
+}
+
+// KeyRotate is the body of POST /admin/v1/keys/{id}/rotate.
+type KeyRotate struct {
+	// Grace is how long the old key stays valid, as a Go duration ("24h").
+	Grace string `json:"grace"`
+}
+
+// UserCreate is the body of POST /admin/v1/users.
+type UserCreate struct {
+	Name     string   `json:"name"`
+	Password string   `json:"password"`
+	Scopes   []string `json:"scopes,omitempty"`
+}
+
+// PasswordChange is the body of PUT /admin/v1/users/{name}/password.
+type PasswordChange struct {
+	Password string `json:"password"`
+}

@@ -1,0 +1,67 @@
+// Package api is authgate's wire contract: every type that crosses the
+// network (the problem body of a rejection, the echo, explain, the admin
+// API's requests and answers, the failure feed) and the paths and header
+// names they travel on. It imports nothing of authgate but reason, so a
+// client — the doctor, the CLI's --admin mode, configtest, package client —
+// decodes answers without pulling in the gateway.
+package api
+
+import "github.com/authgate/authgate/reason"
+
+// Header names authgate reads or writes.
+const (
+	// RequestIDHeader carries the id of a request in both directions.
+	RequestIDHeader = "Request-Id"
+	// DefaultAPIKeyHeader is the first API-key header of the default
+	// configuration and the one admin clients send their key in.
+	DefaultAPIKeyHeader = "X-API-Key"
+	// EchoNonceHeader carries a client-chosen nonce; the echo then also
+	// returns HMAC-SHA-256(nonce, credential) so the client can check that
+	// what arrived is byte for byte what it sent, without the credential
+	// travelling back.
+	EchoNonceHeader = "Authgate-Echo-Nonce"
+)
+
+// Paths of authgate's own endpoints.
+const (
+	// HealthzPath answers 200 while the process serves (both listeners).
+	HealthzPath = "/.authgate/healthz"
+	// ReadyzPath answers 200 when the store answers and every issuer has
+	// keys, else 503.
+	ReadyzPath = "/.authgate/readyz"
+	// EchoPath ends the path of the echo endpoint; it answers under any
+	// prefix, so a client can reach it through the same proxy location as
+	// its API.
+	EchoPath = "/.authgate/echo"
+	// MetricsPath is the Prometheus exposition on the admin listener.
+	MetricsPath = "/metrics"
+	// AdminPrefix starts every admin API path.
+	AdminPrefix = "/admin/v1"
+)
+
+// ProblemTypeBase prefixes a reason code to form the problem type URI
+// (RFC 9457 §3.1.1); docs/reasons.md documents each code.
+const ProblemTypeBase = "https://authgate.dev/reasons/"
+
+// ProblemType is the problem type URI of code.
+func ProblemType(code reason.Code) string { return ProblemTypeBase + string(code) }
+
+// Problem is the RFC 9457 body of every rejection, on the gateway and the
+// admin API alike.
+type Problem struct {
+	Type      string `json:"type,omitempty"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Reason    string `json:"reason,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+	Hint      string `json:"hint,omitempty"`
+	RequestID string `json:"request_id"`
+}
+
+// Health is the answer of the health endpoints. Problems are named only
+// on the admin listener.
+type Health struct {
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}

@@ -1,0 +1,37 @@
+package jwt
+
+import (
+	"context"
+	"strings"
+
+	"github.com/authgate/authgate/credential"
+)
+
+// SchemeName is what routes list to accept Bearer JWTs.
+const SchemeName = "bearer"
+
+func init() {
+	credential.RegisterScheme(credential.SchemeInfo{Name: SchemeName, Title: "Bearer JWTs"})
+}
+
+// Scheme implements credential.Authenticator.
+func (v *Verifier) Scheme() string { return SchemeName }
+
+// Claims takes every Bearer credential (the chain asks the API-key
+// authenticator first, so authgate API keys sent as Bearer are not ours).
+func (v *Verifier) Claims(p credential.Presented) bool {
+	return p.InAuthorization() && strings.EqualFold(p.Scheme, "Bearer")
+}
+
+// Authenticate implements credential.Authenticator.
+func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
+	if err := credential.CheckPresented(p, t); err != nil {
+		return credential.Identity{}, err
+	}
+	return v.verify(ctx, p.Value, t)
+}
+
+// Challenges offers Bearer (RFC 6750).
+func (v *Verifier) Challenges(realm string) []credential.Challenge {
+	return []credential.Challenge{credential.BearerChallenge(realm)}
+}

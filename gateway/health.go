@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
+)
+
+// Problems lists what keeps the gateway from judging credentials: a store
+// that does not answer, an issuer without keys. Empty means ready. It
+// reads only state held in memory, except one store version query.
+func (g *Gateway) Problems(ctx context.Context) []string {
+	var problems []string
+	if g.store != nil {
+		if _, err := g.store.Version(ctx); err != nil {
+			problems = append(problems, "store: "+err.Error())
+		}
+	}
+	for name, rk := range g.remoteByIssuer {
+		if _, _, keys, _, lastErr := rk.Stats(); keys == 0 {
+			msg := fmt.Sprintf("issuer %s: no signing keys", name)
+			if lastErr != nil {
+				msg += ": " + lastErr.Error()
+			}
+			problems = append(problems, msg)
+		}
+	}
+	return problems
+}
+
+// ServeHealth serves the health endpoints of the admin listener, where
+// readiness problems are named.
+func (g *Gateway) ServeHealth(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == api.ReadyzPath {
+		g.serveReadyz(w, r, true)
+		return
+	}
+	serveHealthz(w, r)
+}
+
+func serveHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
+}
+
+// serveReadyz is 200 when ready, else 503; the public listener says only
+// that, the admin listener (named) also says why.
+func (g *Gateway) serveReadyz(w http.ResponseWriter, r *http.Request, named bool) {
+	problems := g.Problems(r.Context())
+	if len(problems) == 0 {
+		writeJSON(w, http.StatusOK, api.Health{Status: "ready"})
+		return
+	}
+	h := api.Health{Status: "unavailable", Reason: string(reason.AuthUnavailable)}
+	if named {
+		h.Problems = problems
+	}
+	w.Header().Set("Retry-After", "5")
+	writeJSON(w, http.StatusServiceUnavailable, h)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

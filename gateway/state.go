@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/failures"
+)
+
+// failureFeedSize is how many failures the feed keeps.
+const failureFeedSize = 1000
+
+// State is what outlives one configuration: the metrics, the failure feed
+// and its subscribers, the failure limiter's lockouts, the verified-token
+// cache and the JWKS key sets. Per-configuration objects (routes,
+// verifiers) are rebuilt at every reload; they borrow these (Caddy's
+// UsagePool idea). Build it once per process with NewState.
+type State struct {
+	Metrics  *Metrics
+	Failures *failures.Feed
+	limiter  *failureLimiter
+	// current is the gateway whose caches and key sets metrics report.
+	current atomic.Pointer[Gateway]
+
+	mu     sync.Mutex
+	tokens *jwt.TokenCache
+	// tokensSize is the size tokens was made with (0 default, <0 off).
+	tokensSize int
+	jwks       map[string]*remoteEntry
+}
+
+// remoteEntry is a shared JWKS source and how to stop its refreshes.
+type remoteEntry struct {
+	keys    *jwt.RemoteKeys
+	started bool
+	stop    context.CancelFunc
+}
+
+// NewState returns empty long-lived state.
+func NewState() *State {
+	s := &State{Failures: failures.New(failureFeedSize), limiter: newFailureLimiter(), jwks: map[string]*remoteEntry{}}
+	s.Metrics = newMetrics(s)
+	return s
+}
+
+// Activate makes g the gateway that metrics describe and stops the key
+// sets that g no longer uses. Call it after g replaced the old gateway.
+func (s *State) Activate(g *Gateway) {
+	s.current.Store(g)
+	used := map[*jwt.RemoteKeys]bool{}
+	for _, rk := range g.remoteByIssuer {
+		used[rk] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, e := range s.jwks {
+		if !used[e.keys] {
+			if e.stop != nil {
+				e.stop()
+			}
+			delete(s.jwks, id)
+		}
+	}
+}
+
+// Close stops every key set's refreshes.
+func (s *State) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, e := range s.jwks {
+		if e.stop != nil {
+			e.stop()
+		}
+		delete(s.jwks, id)
+	}
+}
+
+// remoteKeys returns the key source of a JWKS URL with these settings:
+// the one already held — with its keys, even during an outage — or a new
+// one.
+func (s *State) remoteKeys(url string, refresh, minRefetch time.Duration, log *slog.Logger) *jwt.RemoteKeys {
+	id := fmt.Sprintf("%s|%s|%s", url, refresh, minRefetch)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.jwks[id]; ok {
+		return e.keys
+	}
+	rk := &jwt.RemoteKeys{URL: url, RefreshEvery: refresh, MinRefetch: minRefetch, Logger: log}
+	s.jwks[id] = &remoteEntry{keys: rk}
+	return rk
+}
+
+// startKeys starts the refreshes of the key sets not started yet. Their
+// lifetime is the State's, not a gateway's: a reload keeps them running.
+func (s *State) startKeys(sources map[string]*jwt.RemoteKeys) {
+	type starting struct {
+		keys *jwt.RemoteKeys
+		ctx  context.Context
+	}
+	var start []starting
+	s.mu.Lock()
+	for _, e := range s.jwks {
+		for _, rk := range sources {
+			if e.keys == rk && !e.started {
+				ctx, cancel := context.WithCancel(context.Background())
+				e.started, e.stop = true, cancel
+				start = append(start, starting{e.keys, ctx})
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, st := range start {
+		st.keys.Start(st.ctx)
+	}
+}
+
+// tokenCache returns the verified-token cache of the configured size
+// (0: default, <0: none), kept across reloads while the size is unchanged.
+func (s *State) tokenCache(size int) *jwt.TokenCache {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if size < 0 {
+		return nil
+	}
+	if s.tokens == nil || s.tokensSize != size {
+		s.tokens, s.tokensSize = jwt.NewTokenCache(size), size
+	}
+	return s.tokens
+}

@@ -1,0 +1,250 @@
+// Package app is authgate's composition root: from a configuration it
+// opens the store (the one place that does, besides the CLI's direct store
+// commands), builds the long-lived state, the gateway and the admin API,
+// owns the listeners, and reloads. What outlives a reload — metrics, the
+// failure feed and its subscribers, lockouts, the token cache, JWKS key
+// sets, the fingerprint key — lives here or in gateway.State.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/admin"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/sqlite"
+)
+
+// fingerprintKeyFile holds the generated fingerprint key in the data
+// folder, so fingerprints are stable across reloads and restarts.
+const fingerprintKeyFile = "fingerprint.key"
+
+// Options carry what does not come from the configuration file.
+type Options struct {
+	// Logger receives access and event logs; default: discard.
+	Logger *slog.Logger
+	// Now is the token verifier's clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// App is a running authgate: one store, one State, the current gateway
+// and admin handler behind switches that a reload swaps.
+type App struct {
+	log   *slog.Logger
+	opts  Options
+	store *sqlite.Store
+	state *gateway.State
+
+	public, admin *gateway.Switch
+
+	mu      sync.Mutex
+	cfg     *config.Config
+	gw      *gateway.Gateway
+	stopGW  func()
+	closeMu sync.Once
+}
+
+// New opens what cfg needs and builds the first gateway; it starts no
+// listener (see Serve) but starts the gateway's background work.
+func New(cfg *config.Config, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState()}
+	if cfg.NeedsStore() {
+		st, err := sqlite.Open(context.Background(), cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		a.store = st
+	}
+	gw, err := a.build(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.public = gateway.NewSwitch(gw.Handler())
+	a.admin = gateway.NewSwitch(admin.Handler(gw, a.storeOrNil(), a.state))
+	a.activate(cfg, gw)
+	a.state.Metrics.Reloaded(true, time.Now())
+	return a, nil
+}
+
+// storeOrNil is the store as an interface: nil when none is open.
+func (a *App) storeOrNil() store.Store {
+	if a.store == nil {
+		return nil
+	}
+	return a.store
+}
+
+// build makes a gateway for cfg over the App's store and State.
+func (a *App) build(cfg *config.Config) (*gateway.Gateway, error) {
+	if cfg.FingerprintKey == "" {
+		key, err := a.fingerprintKey(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.FingerprintKey = key
+	}
+	if cfg.RoutesNeedStore() && a.store == nil {
+		return nil, errors.New("routes now need the store (apikey, basic), which is not open: restart to open it")
+	}
+	return gateway.New(cfg, gateway.Options{Logger: a.log, Now: a.opts.Now, Store: a.storeOrNil(), State: a.state})
+}
+
+// activate makes gw the serving gateway and starts its background work;
+// the previous gateway's background work stops.
+func (a *App) activate(cfg *config.Config, gw *gateway.Gateway) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := gw.Start(ctx)
+	a.mu.Lock()
+	stop := a.stopGW
+	a.cfg, a.gw = cfg, gw
+	a.stopGW = func() { cancel(); <-done }
+	a.mu.Unlock()
+	a.state.Activate(gw)
+	if stop != nil {
+		stop()
+	}
+}
+
+// fingerprintKey reads the key kept in the data folder, or makes one and
+// keeps it there (mode 0600).
+func (a *App) fingerprintKey(dir string) (string, error) {
+	path := filepath.Join(dir, fingerprintKeyFile)
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if key := strings.TrimSpace(string(data)); len(key) >= 32 {
+			return key, nil
+		}
+		return "", fmt.Errorf("%s is damaged (shorter than 32 characters); delete it to make a new one (fingerprints then change)", path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("fingerprint key: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	key := hex.EncodeToString(b)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) { // another process made it first
+		return a.fingerprintKey(dir)
+	}
+	if err != nil {
+		return "", fmt.Errorf("fingerprint key: %w", err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("fingerprint key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("fingerprint key: %w", err)
+	}
+	a.log.Info("generated a fingerprint key", "file", path)
+	return key, nil
+}
+
+// Handler serves the public listener (the current gateway).
+func (a *App) Handler() http.Handler { return a.public }
+
+// AdminHandler serves the admin listener (the current admin API).
+func (a *App) AdminHandler() http.Handler { return a.admin }
+
+// Store is the open store, or nil.
+func (a *App) Store() store.Store { return a.storeOrNil() }
+
+// State is the long-lived state.
+func (a *App) State() *gateway.State { return a.state }
+
+// Gateway is the current gateway.
+func (a *App) Gateway() *gateway.Gateway {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gw
+}
+
+// Config is the configuration in force.
+func (a *App) Config() *config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
+
+// Reload builds a gateway from next and swaps it in; requests in flight
+// finish on the old one, and State carries over. Settings that only a
+// restart can change (listen, admin.listen, tls, data_dir, server) keep
+// their running values, and a WARN line names each one changed. A bad
+// configuration is refused and the running one stays.
+func (a *App) Reload(next *config.Config) error {
+	running := a.Config()
+	for _, changed := range restartOnly(running, next) {
+		a.log.Warn("reload: this setting changes only at restart; the running value stays", "setting", changed)
+	}
+	next.Listen, next.Admin, next.TLS, next.DataDir, next.Server = running.Listen, running.Admin, running.TLS, running.DataDir, running.Server
+	gw, err := a.build(next)
+	if err != nil {
+		a.state.Metrics.Reloaded(false, time.Now())
+		return err
+	}
+	a.public.Swap(gw.Handler())
+	a.admin.Swap(admin.Handler(gw, a.storeOrNil(), a.state))
+	a.activate(next, gw)
+	a.state.Metrics.Reloaded(true, time.Now())
+	return nil
+}
+
+// restartOnly names the restart-only settings that differ.
+func restartOnly(old, next *config.Config) []string {
+	var out []string
+	if old.Listen != next.Listen {
+		out = append(out, "listen")
+	}
+	if old.Admin.Listen != next.Admin.Listen {
+		out = append(out, "admin.listen")
+	}
+	if (old.TLS == nil) != (next.TLS == nil) || old.TLS != nil && *old.TLS != *next.TLS {
+		out = append(out, "tls")
+	}
+	if old.DataDir != next.DataDir {
+		out = append(out, "data_dir")
+	}
+	if old.Server != next.Server {
+		out = append(out, "server")
+	}
+	return out
+}
+
+// Close stops background work (writing what is pending) and closes the
+// store.
+func (a *App) Close() error {
+	var err error
+	a.closeMu.Do(func() {
+		a.mu.Lock()
+		if a.stopGW != nil {
+			a.stopGW()
+		}
+		a.mu.Unlock()
+		a.state.Close()
+		if a.store != nil {
+			err = a.store.Close()
+		}
+	})
+	return err
+}

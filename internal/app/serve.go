@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/gateway"
+)
+
+// Run serves the public and admin listeners until ctx ends, then drains
+// requests in flight for server.shutdown_timeout. SIGHUP reloads file.
+func (a *App) Run(ctx context.Context, file string) error {
+	cfg := a.Config()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	srv := gateway.NewServer(cfg, a.Handler())
+	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
+		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
+	errc := make(chan error, 2)
+	if cfg.Admin.Listen != "" {
+		aln, err := net.Listen("tcp", cfg.Admin.Listen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
+		defer adminSrv.Close()
+		a.log.Info("admin listening", "addr", aln.Addr().String())
+		go func() { errc <- adminSrv.Serve(aln) }()
+	}
+	go func() {
+		if cfg.TLS != nil {
+			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-hup:
+			a.reloadFile(file)
+		case <-ctx.Done():
+			a.log.Info("shutting down: finishing requests in flight", "grace", cfg.Server.ShutdownTimeout.String())
+			shut, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			return nil
+		}
+	}
+}
+
+// reloadFile reads file again and reloads; a bad file is logged and the
+// running configuration stays.
+func (a *App) reloadFile(file string) {
+	next, err := config.Load(file)
+	if err == nil {
+		err = a.Reload(next)
+	} else {
+		a.state.Metrics.Reloaded(false, time.Now())
+	}
+	if err != nil {
+		a.log.Error("reload refused; the running configuration stays in force", "config", file, "error", err.Error())
+		return
+	}
+	a.log.Info("configuration reloaded", "config", file)
+}
