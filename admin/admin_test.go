@@ -280,7 +280,7 @@ func TestAdminRejectsLikeTheGateway(t *testing.T) {
 			var p api.Problem
 			json.Unmarshal(body, &p)
 			cs, err := challenge.Parse(h.Values("WWW-Authenticate")...)
-			if p.Reason != tt.reason || p.Type != api.ProblemType("") + tt.reason || err != nil || len(cs) != 2 {
+			if p.Reason != tt.reason || p.Type != api.ProblemType("")+tt.reason || err != nil || len(cs) != 2 {
 				t.Fatalf("reason %q type %q challenges %v %v", p.Reason, p.Type, cs, err)
 			}
 			for _, c := range cs {

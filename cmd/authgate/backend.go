@@ -118,7 +118,9 @@ func (b *adminBackend) setPassword(ctx context.Context, name, password string) e
 	return b.c.SetPassword(ctx, name, password)
 }
 
-func (b *adminBackend) removeUser(ctx context.Context, name string) error { return b.c.RemoveUser(ctx, name) }
+func (b *adminBackend) removeUser(ctx context.Context, name string) error {
+	return b.c.RemoveUser(ctx, name)
+}
 
 func (b *adminBackend) listUsers(ctx context.Context) ([]api.UserView, error) { return b.c.Users(ctx) }
 
