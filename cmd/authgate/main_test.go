@@ -252,3 +252,34 @@ func TestKeysAndUsersThroughAdminAPI(t *testing.T) {
 		t.Fatalf("a non-admin key must be refused: %v", err)
 	}
 }
+
+// TestUserRulesInBothModes: a user name or password that could never log
+// in is refused the same way on the store directly and through the admin
+// API, and nothing is stored.
+func TestUserRulesInBothModes(t *testing.T) {
+	d := gatewaytest.Demo(t, true)
+	t.Setenv("AUTHGATE_ADMIN_KEY", d.File.AdminKey)
+	dataDir := t.TempDir()
+	modes := map[string][]string{"store": {"--data-dir", dataDir}, "admin API": {"--admin", d.File.AdminURL}}
+	tests := []struct {
+		name, user, password, want string
+	}{
+		{"colon in the name", "a:b", "a long enough password", "must not contain ':'"},
+		{"empty name", "", "a long enough password", "a user name is required"},
+		{"control character", "bob\x01", "a long enough password", "without control characters"},
+		{"short password", "dave", "short", "at least 8 characters"},
+	}
+	for mode, flags := range modes {
+		for _, tt := range tests {
+			t.Run(mode+"/"+tt.name, func(t *testing.T) {
+				_, err := run(t, tt.password+"\n", append([]string{"users", "add", tt.user}, flags...)...)
+				if err == nil || !strings.Contains(err.Error(), "request_invalid") || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("users add %q: %v, want request_invalid: ...%s", tt.user, err, tt.want)
+				}
+			})
+		}
+		if list, err := run(t, "", append([]string{"users", "list"}, flags...)...); err != nil || strings.Contains(list, "a:b") || strings.Contains(list, "dave") {
+			t.Fatalf("%s: something was stored: %v\n%s", mode, err, list)
+		}
+	}
+}
