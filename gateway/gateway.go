@@ -37,6 +37,7 @@ type Gateway struct {
 	byScheme       map[string]credential.Authenticator
 	tokens         *jwt.Verifier
 	keys           *apikey.Verifier
+	basic          *basic.Verifier
 	// remoteByIssuer names each JWKS source by its issuer's name.
 	remoteByIssuer map[string]*jwt.RemoteKeys
 	state          *State
@@ -167,6 +168,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		return err
 	}
 	g.tokens = tokens
+	g.basic = bv
 	g.authenticators = []credential.Authenticator{g.keys, tokens, bv}
 	for _, a := range g.authenticators {
 		g.byScheme[a.Scheme()] = a
@@ -184,6 +186,8 @@ func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(done)
 		g.keys.Run(ctx, 5*time.Second)
+		g.keys.Close()
+		g.basic.Close()
 	}()
 	return done
 }

@@ -12,11 +12,11 @@ import (
 
 // Problems lists what keeps the gateway from judging credentials: a store
 // that does not answer, an issuer without keys. Empty means ready. It
-// reads only state held in memory, except one store version query.
+// reads only state held in memory, except one store ping.
 func (g *Gateway) Problems(ctx context.Context) []string {
 	var problems []string
 	if g.store != nil {
-		if _, err := g.store.Version(ctx); err != nil {
+		if err := g.store.Ping(ctx); err != nil {
 			problems = append(problems, "store: "+err.Error())
 		}
 	}

@@ -135,11 +135,6 @@ func (s timedStore) since(op string, start time.Time) {
 	s.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
 
-func (s timedStore) Version(ctx context.Context) (int64, error) {
-	defer s.since("version", time.Now())
-	return s.Store.Version(ctx)
-}
-
 func (s timedStore) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
 	defer s.since("key_by_hash", time.Now())
 	return s.Store.KeyByHash(ctx, hash)

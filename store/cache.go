@@ -1,59 +1,76 @@
 package store
 
-import (
-	"context"
-	"sync"
-)
+import "sync"
 
-// Cache holds what was read from a Store and empties itself whenever the
-// Store changes — in this process or any other — so a revocation, a
-// password change or a removal takes effect on the very next request.
-// Each Get costs one Version call. When full, it empties (no stale entry
-// survives, and the next requests refill it).
+// Cache holds what was read from a Store and follows the Store's change
+// stream: a change drops exactly the entries it concerns, so a
+// revocation, a password change or a removal takes effect on the very
+// next request, while writes that change no decision (last-used times)
+// drop nothing. While the stream says it cannot follow changes, every Get
+// misses. When full, it empties (no stale entry survives, and the next
+// requests refill it).
 type Cache[K comparable, V any] struct {
-	store   Store
-	max     int
-	mu      sync.RWMutex
-	version int64
-	m       map[K]V
+	max      int
+	concerns func(V, Change) bool
+	cancel   func()
+
+	mu sync.RWMutex
+	m  map[K]V
+	// gen counts the changes seen: a value read before a change is not
+	// stored after it.
+	gen  uint64
+	down bool
 }
 
-// NewCache returns a Cache of at most max entries over s.
-func NewCache[K comparable, V any](s Store, max int) *Cache[K, V] {
-	return &Cache[K, V]{store: s, max: max, version: -1, m: map[K]V{}}
+// NewCache returns a Cache of at most max entries over s; concerns says
+// whether a key or user change concerns a cached value. Close it when
+// done.
+func NewCache[K comparable, V any](s Store, max int, concerns func(V, Change) bool) *Cache[K, V] {
+	c := &Cache[K, V]{max: max, concerns: concerns, m: map[K]V{}}
+	c.cancel = s.Subscribe(c.apply)
+	return c
 }
 
-// Get returns the cached value of k and the store version it is valid
-// for. An error means the store cannot say whether it changed: the caller
-// must not trust any cached value.
-func (c *Cache[K, V]) Get(ctx context.Context, k K) (V, bool, int64, error) {
-	var zero V
-	v, err := c.store.Version(ctx)
-	if err != nil {
-		return zero, false, 0, err
-	}
-	c.mu.RLock()
-	if c.version == v {
-		val, ok := c.m[k]
-		c.mu.RUnlock()
-		return val, ok, v, nil
-	}
-	c.mu.RUnlock()
-	c.mu.Lock()
-	if c.version != v {
-		clear(c.m)
-		c.version = v
-	}
-	c.mu.Unlock()
-	return zero, false, v, nil
-}
-
-// Put stores val under k if the store is still at version (from the Get
-// that preceded the read); otherwise val may be stale and is dropped.
-func (c *Cache[K, V]) Put(version int64, k K, val V) {
+// apply is the change stream's callback.
+func (c *Cache[K, V]) apply(ch Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.version != version {
+	c.gen++
+	switch ch.Kind {
+	case Unavailable:
+		c.down = true
+		clear(c.m)
+	case KeyChanged, UserChanged:
+		for k, v := range c.m {
+			if c.concerns(v, ch) {
+				delete(c.m, k)
+			}
+		}
+	default:
+		c.down = false
+		clear(c.m)
+	}
+}
+
+// Get returns the cached value of k and the generation to pass to Put
+// after reading the store on a miss.
+func (c *Cache[K, V]) Get(k K) (V, bool, uint64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.down {
+		var zero V
+		return zero, false, c.gen
+	}
+	v, ok := c.m[k]
+	return v, ok, c.gen
+}
+
+// Put stores val under k unless a change came since the Get that
+// returned gen (val may then be stale) or changes cannot be followed.
+func (c *Cache[K, V]) Put(gen uint64, k K, val V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.down {
 		return
 	}
 	if len(c.m) >= c.max {
@@ -62,10 +79,5 @@ func (c *Cache[K, V]) Put(version int64, k K, val V) {
 	c.m[k] = val
 }
 
-// Flush empties the cache (after this process changed the store).
-func (c *Cache[K, V]) Flush() {
-	c.mu.Lock()
-	clear(c.m)
-	c.version = -1
-	c.mu.Unlock()
-}
+// Close stops following the store.
+func (c *Cache[K, V]) Close() { c.cancel() }

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -57,7 +58,7 @@ type AuditEvent struct {
 }
 
 // Store is authgate's persistent state. Every change also appends an
-// audit event in the same transaction.
+// audit event in the same transaction, and is announced to subscribers.
 type Store interface {
 	CreateKey(ctx context.Context, k Key, actor string) error
 	KeyByHash(ctx context.Context, hash []byte) (Key, error)
@@ -77,8 +78,50 @@ type Store interface {
 
 	Audit(ctx context.Context, limit int) ([]AuditEvent, error)
 
-	// Version changes whenever any process commits a change; callers that
-	// cache what they read compare it before trusting the cache.
-	Version(ctx context.Context) (int64, error)
+	// Subscribe calls fn with every change to keys, users and revocations:
+	// at once (before the write returns) for a write through this process,
+	// and within a short delay for another process's or instance's. fn runs
+	// on the notifier's goroutine: it must be quick and must not call the
+	// store. Caches invalidate exactly what changed (see Cache).
+	Subscribe(fn func(Change)) (cancel func())
+	// Ping reports whether the store answers (readiness).
+	Ping(ctx context.Context) error
 	Close() error
+}
+
+// ChangeKind says what a Change is about.
+type ChangeKind uint8
+
+// The kinds of change.
+const (
+	// KeyChanged: the key Change.Key (its id) was created, revoked or
+	// rotated.
+	KeyChanged ChangeKind = iota + 1
+	// UserChanged: the user Change.User was added, changed or removed.
+	UserChanged
+	// AllChanged: changes may have been missed (the stream was down, an
+	// unknown change came): forget everything read before.
+	AllChanged
+	// Unavailable: changes cannot be followed now (the store is closed or
+	// does not answer): trust nothing cached until AllChanged.
+	Unavailable
+)
+
+// Change is one event of the change stream. Writes that change no
+// decision (last-used times) are not in it.
+type Change struct {
+	Kind ChangeKind
+	Key  string
+	User string
+}
+
+// ChangeOf maps an audit action and its subject to the change it is.
+func ChangeOf(action, subject string) Change {
+	switch {
+	case strings.HasPrefix(action, "key."):
+		return Change{Kind: KeyChanged, Key: subject}
+	case strings.HasPrefix(action, "user."):
+		return Change{Kind: UserChanged, User: subject}
+	}
+	return Change{Kind: AllChanged}
 }

@@ -42,7 +42,9 @@ func (v *Verifier) WithHeaders(headers ...string) *Verifier {
 func NewVerifier(s store.Store, environment string, log *slog.Logger) *Verifier {
 	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}}
 	if s != nil {
-		v.cache = store.NewCache[[sha256.Size]byte, store.Key](s, 100000)
+		v.cache = store.NewCache[[sha256.Size]byte](s, 100000, func(k store.Key, ch store.Change) bool {
+			return ch.Kind == store.KeyChanged && k.ID == ch.Key
+		})
 	}
 	return v
 }
@@ -66,10 +68,7 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		return credential.Identity{}, t.Fail("key known", &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no key store"})
 	}
 	hash := sha256.Sum256([]byte(key))
-	k, ok, version, err := v.cache.Get(ctx, hash)
-	if err != nil {
-		return credential.Identity{}, t.Fail("key known", unavailable(err))
-	}
+	k, ok, gen := v.cache.Get(hash)
 	if !ok {
 		k, err = v.store.KeyByHash(ctx, hash[:])
 		switch {
@@ -78,7 +77,7 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		case err != nil:
 			return credential.Identity{}, t.Fail("key known", unavailable(err))
 		}
-		v.cache.Put(version, hash, k)
+		v.cache.Put(gen, hash, k)
 	}
 	t.Pass("key known", k.ID)
 	now := v.now()
@@ -105,6 +104,13 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 func unavailable(err error) error {
 	return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: 5 * time.Second, Err: err,
 		Detail: "the key store did not answer"}
+}
+
+// Close stops following the store's changes.
+func (v *Verifier) Close() {
+	if v.cache != nil {
+		v.cache.Close()
+	}
 }
 
 // Run writes last-used times every interval until ctx ends, then once more.

@@ -99,6 +99,17 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("wrong password %v / unknown user %v must be indistinguishable", errWrong, errUnknown)
 	}
 
+	// Writes that change no decision keep the cache: last-used times of
+	// API keys, another user's change.
+	lookups := cs.lookups.Load()
+	if err := s.TouchKeys(ctx, map[string]time.Time{"nokey": time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	addUser(t, s, "zed", "correct horse")
+	if _, err := v.Verify(ctx, b64("alice:correct horse")); err != nil || cs.lookups.Load() != lookups {
+		t.Fatalf("after unrelated writes: %v, %d look-ups (want %d: still cached)", err, cs.lookups.Load(), lookups)
+	}
+
 	// Another process changes the password, then removes the user: both
 	// take effect on the next request although the pair is cached.
 	cli, err := sqlite.Open(ctx, dir)

@@ -92,7 +92,9 @@ func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
 	}
 	v := &Verifier{store: s, opts: opts, key: key, dummy: dummy, slots: make(chan struct{}, opts.MaxConcurrent)}
 	if s != nil {
-		v.cache = store.NewCache[[sha256.Size]byte, verified](s, 10000)
+		v.cache = store.NewCache[[sha256.Size]byte](s, 10000, func(hit verified, ch store.Change) bool {
+			return ch.Kind == store.UserChanged && hit.user == ch.User
+		})
 	}
 	return v, nil
 }
@@ -117,10 +119,7 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	m.Write([]byte(password))
 	var ck [sha256.Size]byte
 	m.Sum(ck[:0])
-	hit, ok, version, err := v.cache.Get(ctx, ck)
-	if err != nil {
-		return credential.Identity{}, t.Fail(check, unavailable(err))
-	}
+	hit, ok, gen := v.cache.Get(ck)
 	if ok && time.Now().Before(hit.expires) && !t.DryRun() {
 		t.Pass(check, "verified earlier (cached)")
 		return identity(hit.user, hit.scopes), nil
@@ -148,8 +147,15 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	if IsBcrypt(u.Hash) {
 		v.upgrade(ctx, u.Name, password)
 	}
-	v.cache.Put(version, ck, verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)})
+	v.cache.Put(gen, ck, verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)})
 	return identity(u.Name, u.Scopes), nil
+}
+
+// Close stops following the store's changes.
+func (v *Verifier) Close() {
+	if v.cache != nil {
+		v.cache.Close()
+	}
 }
 
 // check runs one hash comparison within the concurrency cap.

@@ -68,6 +68,10 @@ type Store struct {
 	// verDriverStmt is the same statement prepared at the driver level on
 	// verConn's connection, which this Store holds for its whole life.
 	verDriverStmt driver.Stmt
+
+	feed      feed
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,6 +99,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	if s.verConn, err = db.Conn(ctx); err == nil {
 		s.verStmt, err = s.verConn.PrepareContext(ctx, "PRAGMA data_version")
+	}
+	if err == nil {
+		err = s.startFeed(ctx)
 	}
 	if err != nil {
 		db.Close()
@@ -162,14 +169,21 @@ func (s *Store) migrate(ctx context.Context) error {
 // Path returns the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database.
+// Close closes the database; subscribers are told that changes can no
+// longer be followed. Closing twice is harmless.
 func (s *Store) Close() error {
-	if s.verDriverStmt != nil {
-		s.verConn.Raw(func(any) error { return s.verDriverStmt.Close() })
-	}
-	s.verStmt.Close()
-	s.verConn.Close()
-	return s.db.Close()
+	s.closeOnce.Do(func() {
+		s.stopFeed()
+		s.verMu.Lock()
+		if s.verDriverStmt != nil {
+			s.verConn.Raw(func(any) error { return s.verDriverStmt.Close() })
+		}
+		s.verStmt.Close()
+		s.verConn.Close()
+		s.verMu.Unlock()
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
 }
 
 // classify wraps err: busy, locked and I/O failures become
@@ -197,7 +211,8 @@ func classify(err error) error {
 	return err
 }
 
-// Version implements store.Store with PRAGMA data_version.
+// Version is PRAGMA data_version on a dedicated connection: it changes
+// whenever another connection (or process) commits.
 func (s *Store) Version(ctx context.Context) (int64, error) {
 	s.verMu.Lock()
 	defer s.verMu.Unlock()
@@ -253,7 +268,8 @@ func fromUnix(n int64) time.Time {
 
 func joinScopes(s []string) string { return strings.Join(s, " ") }
 
-// write runs fn in a transaction and appends an audit event.
+// write runs fn in a transaction, appends an audit event and, once
+// committed, announces the change.
 func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -263,11 +279,20 @@ func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(*sql.Tx)
 	if err := fn(tx); err != nil {
 		return classify(err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
-		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail); err != nil {
+	res, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail)
+	if err != nil {
 		return classify(err)
 	}
-	return classify(tx.Commit())
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return classify(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(err)
+	}
+	s.committed(store.ChangeOf(ev.Action, ev.Subject), seq)
+	return nil
 }
 
 // mustAffect turns "no row changed" into store.ErrNotFound.
