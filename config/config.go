@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
 )
 
@@ -37,9 +38,9 @@ type Config struct {
 	// DataDir holds the embedded store.
 	DataDir string `yaml:"data_dir"`
 	// APIKeyHeaders are the headers an API key may arrive in.
-	APIKeyHeaders []string     `yaml:"api_key_headers"`
-	FailureLimit  FailureLimit `yaml:"failure_limit"`
-	Basic         BasicOpts    `yaml:"basic"`
+	APIKeyHeaders []string      `yaml:"api_key_headers"`
+	FailureLimit  FailureLimit  `yaml:"failure_limit"`
+	Basic         basic.Options `yaml:"basic"`
 	// DecisionPath is the forward-auth decision endpoint ("" turns it off).
 	DecisionPath string `yaml:"decision_path"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
@@ -49,10 +50,10 @@ type Config struct {
 	// which auth headers arrived, by length and fingerprint only.
 	Echo bool `yaml:"echo"`
 	// LogLevel is debug, info, warn or error.
-	LogLevel string     `yaml:"log_level"`
-	Issuers  []*Issuer  `yaml:"issuers"`
-	Routes   []*Route   `yaml:"routes"`
-	Server   ServerOpts `yaml:"server"`
+	LogLevel string              `yaml:"log_level"`
+	Issuers  []*jwt.IssuerConfig `yaml:"issuers"`
+	Routes   []*Route            `yaml:"routes"`
+	Server   ServerOpts          `yaml:"server"`
 	// Admin is the admin listener (metrics, admin API).
 	Admin AdminOpts `yaml:"admin"`
 	// TLS, when set, makes the listener speak HTTPS.
@@ -87,41 +88,6 @@ type FailureLimit struct {
 	PerCredential int           `yaml:"per_credential"`
 	PerClient     int           `yaml:"per_client"`
 	Window        time.Duration `yaml:"window"`
-}
-
-// BasicOpts tune Basic authentication.
-type BasicOpts struct {
-	CacheTTL      time.Duration `yaml:"cache_ttl"`
-	MaxConcurrent int           `yaml:"max_concurrent"`
-}
-
-// Issuer is one trusted JWT issuer with exactly one key source.
-type Issuer struct {
-	Name       string   `yaml:"name"`
-	Issuer     string   `yaml:"issuer"`
-	Audiences  []string `yaml:"audiences"`
-	Algorithms []string `yaml:"algorithms"`
-
-	JWKSURL        string        `yaml:"jwks_url"`
-	JWKSRefresh    time.Duration `yaml:"jwks_refresh"`
-	JWKSMinRefetch time.Duration `yaml:"jwks_min_refetch"`
-
-	KeysFile string `yaml:"keys_file"`
-
-	Secret         string `yaml:"secret"`
-	SecretFile     string `yaml:"secret_file"`
-	SecretEncoding string `yaml:"secret_encoding"`
-
-	RequiredType string `yaml:"required_type"`
-	// Environment of this issuer's tokens; EnvironmentClaim, when set, names
-	// a claim whose value overrides it per token.
-	Environment      string         `yaml:"environment"`
-	EnvironmentClaim string         `yaml:"environment_claim"`
-	AllowMissingExp  bool           `yaml:"allow_missing_exp"`
-	Leeway           *time.Duration `yaml:"leeway"`
-
-	// Keys are the static keys, parsed at load time.
-	Keys []jwt.Key `yaml:"-"`
 }
 
 // Route says which requests it covers and what they need.
@@ -173,7 +139,7 @@ func Default() *Config {
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, Window: time.Minute},
-		Basic:                BasicOpts{CacheTTL: time.Minute},
+		Basic:                basic.Options{CacheTTL: time.Minute},
 		Server: ServerOpts{
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
@@ -199,23 +165,5 @@ func (c *Config) RoutesNeedStore() bool {
 	return false
 }
 
-// Runtime is the issuer as the token verifier takes it. Static keys
-// (keys_file, secret) are set; a JWKS source is the caller's to set, as
-// it may outlive this configuration.
-func (is *Issuer) Runtime() *jwt.Issuer {
-	r := &jwt.Issuer{Name: is.Name, Issuer: is.Issuer, Audiences: is.Audiences, Algorithms: is.Algorithms,
-		RequiredType: is.RequiredType, RequireExp: !is.AllowMissingExp, Leeway: *is.Leeway,
-		Environment: is.Environment, EnvironmentClaim: is.EnvironmentClaim}
-	if is.JWKSURL == "" {
-		r.Keys = jwt.NewStaticKeys(is.Keys)
-	}
-	return r
-}
-
-// Issuer and route defaults, applied to zero values after decoding.
-const (
-	DefaultLeeway          = 30 * time.Second
-	DefaultJWKSRefresh     = 5 * time.Minute
-	DefaultJWKSMinRefetch  = 30 * time.Second
-	DefaultUpstreamTimeout = 30 * time.Second
-)
+// DefaultUpstreamTimeout applies to routes that name none.
+const DefaultUpstreamTimeout = 30 * time.Second

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/authgate/authgate/credential/jwt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -34,7 +35,7 @@ func TestParseGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	is, r := cfg.Issuers[0], cfg.Routes[0]
-	if *is.Leeway != DefaultLeeway || is.JWKSRefresh != DefaultJWKSRefresh || len(is.Algorithms) != 4 {
+	if *is.Leeway != jwt.DefaultLeeway || is.JWKSRefresh != jwt.DefaultJWKSRefresh || len(is.Algorithms) != 4 {
 		t.Fatalf("issuer defaults: %+v", is)
 	}
 	if r.Methods[0] != "GET" || r.Schemes[0] != "bearer" || r.UpstreamTimeout != DefaultUpstreamTimeout {

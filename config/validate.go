@@ -2,7 +2,7 @@ package config
 
 import (
 	"crypto/tls"
-	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
@@ -43,7 +41,7 @@ func (c *Config) validate(at locate) error {
 	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0:
 		return at("server", "timeouts must be positive")
 	}
-	if c.Environment != "" && !apikey.ValidEnvironment(c.Environment) {
+	if c.Environment != "" && !credential.ValidEnvironment(c.Environment) {
 		return at("environment", "%q: use 1-16 lower-case letters and digits, starting with a letter", c.Environment)
 	}
 	if c.DataDir == "" {
@@ -68,8 +66,8 @@ func (c *Config) validate(at locate) error {
 	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.Window <= 0 {
 		return at("failure_limit", "per_credential, per_client and window must be positive")
 	}
-	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 {
-		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent not negative")
+	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 || c.Basic.QueueTimeout < 0 {
+		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent and queue_timeout not negative")
 	}
 	if c.Admin.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil || c.Admin.Listen == c.Listen {
@@ -121,90 +119,21 @@ func (c *Config) validate(at locate) error {
 	return nil
 }
 
-func (c *Config) validateIssuer(is *Issuer, p string, at locate) error {
-	if is.Name == "" {
-		return at(p, "name is required")
-	}
-	if is.Issuer == "" {
-		return at(p, "issuer (the exact iss value of its tokens) is required")
-	}
-	if len(is.Audiences) == 0 {
-		return at(p, "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
-	}
-	if is.Environment != "" && !apikey.ValidEnvironment(is.Environment) {
-		return at(p+".environment", "%q: use 1-16 lower-case letters and digits", is.Environment)
-	}
-	if is.Leeway == nil {
-		lw := DefaultLeeway
-		is.Leeway = &lw
-	} else if *is.Leeway < 0 || *is.Leeway > DefaultLeeway*10 {
-		return at(p+".leeway", "must be between 0s and 5m")
-	}
+func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error {
 	secret, err := c.secret(is.Secret, is.SecretFile, p+".secret", at)
 	if err != nil {
 		return err
 	}
-	sources := 0
-	for _, set := range []bool{is.JWKSURL != "", is.KeysFile != "", secret != ""} {
-		if set {
-			sources++
+	is.Secret, is.SecretFile = secret, ""
+	err = is.Provision(func(name string) ([]byte, error) { return os.ReadFile(c.relative(name)) })
+	var fe *jwt.FieldError
+	if errors.As(err, &fe) {
+		if fe.Field != "" {
+			return at(p+"."+fe.Field, "%s", fe.Msg)
 		}
+		return at(p, "%s", fe.Msg)
 	}
-	if sources != 1 {
-		return at(p, "give exactly one key source: jwks_url, keys_file, or secret/secret_file (found %d)", sources)
-	}
-	hmac := secret != ""
-	if len(is.Algorithms) == 0 {
-		is.Algorithms = jwt.DefaultAlgorithms
-		if hmac {
-			is.Algorithms = []string{"HS256"}
-		}
-	}
-	for _, alg := range is.Algorithms {
-		m := gojwt.GetSigningMethod(alg)
-		switch {
-		case m == nil || alg == "none":
-			return at(p+".algorithms", "%q is not a supported algorithm", alg)
-		case strings.HasPrefix(alg, "HS") != hmac:
-			return at(p+".algorithms", "%q does not fit the key source: HS* only with a secret, and a secret only with HS*", alg)
-		}
-	}
-	switch {
-	case hmac:
-		key, err := decodeSecret(secret, is.SecretEncoding)
-		if err != nil {
-			return at(p+".secret_encoding", "%v", err)
-		}
-		for _, alg := range is.Algorithms {
-			if need := gojwt.GetSigningMethod(alg).(*gojwt.SigningMethodHMAC).Hash.Size(); len(key) < need {
-				return at(p+".secret", "%s needs a secret of at least %d bytes, this one has %d (RFC 7518 §3.2)", alg, need, len(key))
-			}
-		}
-		is.Keys = []jwt.Key{{Secret: key}}
-		is.Secret, is.SecretFile = "", ""
-	case is.KeysFile != "":
-		data, err := os.ReadFile(c.relative(is.KeysFile))
-		if err != nil {
-			return at(p+".keys_file", "%v", err)
-		}
-		if is.Keys, err = jwt.ParseKeyFile(data); err != nil {
-			return at(p+".keys_file", "%v", err)
-		}
-	default:
-		if err := checkFetchURL(is.JWKSURL); err != nil {
-			return at(p+".jwks_url", "%v", err)
-		}
-		if is.JWKSRefresh == 0 {
-			is.JWKSRefresh = DefaultJWKSRefresh
-		}
-		if is.JWKSMinRefetch == 0 {
-			is.JWKSMinRefetch = DefaultJWKSMinRefetch
-		}
-		if is.JWKSRefresh < 0 || is.JWKSMinRefetch < 0 {
-			return at(p+".jwks_refresh", "intervals must be positive")
-		}
-	}
-	return nil
+	return err
 }
 
 func (c *Config) validateRoute(r *Route, p string, at locate) error {
@@ -287,34 +216,6 @@ func (c *Config) relative(p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(c.File), p)
-}
-
-func decodeSecret(s, encoding string) ([]byte, error) {
-	switch encoding {
-	case "", "raw":
-		return []byte(s), nil
-	case "base64":
-		return base64.StdEncoding.DecodeString(s)
-	case "base64url":
-		return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-	}
-	return nil, fmt.Errorf("%q is not one of raw, base64, base64url", encoding)
-}
-
-// checkFetchURL requires https, except on loopback (tests, sidecars).
-func checkFetchURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a URL", raw)
-	}
-	if u.Scheme == "https" {
-		return nil
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); u.Scheme == "http" && (host == "localhost" || ip != nil && ip.IsLoopback()) {
-		return nil
-	}
-	return fmt.Errorf("%q must be https (plain http only on loopback): keys fetched over http can be replaced in transit", raw)
 }
 
 func validateCORS(c *CORS, p string, at locate) error {

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"time"
 )
 
@@ -63,3 +64,11 @@ func (f *Fingerprinter) Of(secret string) string {
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(m.Sum(sum[:0])[:6])
 }
+
+// envName is the shape of an environment name (live, test, staging2).
+var envName = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+
+// ValidEnvironment reports whether env can name an environment: 1-16
+// lower-case letters and digits, starting with a letter. API keys carry
+// it in their prefix; issuers and the gateway name theirs.
+func ValidEnvironment(env string) bool { return envName.MatchString(env) }

@@ -148,7 +148,9 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		st = timedStore{Store: opts.Store, latency: g.state.Metrics.storeLatency}
 	}
 	g.keys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...)
-	bv, err := basic.NewVerifier(st, basic.Options{CacheTTL: cfg.Basic.CacheTTL, MaxConcurrent: cfg.Basic.MaxConcurrent, Logger: opts.Logger})
+	basicOpts := cfg.Basic
+	basicOpts.Logger = opts.Logger
+	bv, err := basic.NewVerifier(st, basicOpts)
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/big"
-	"regexp"
 	"strings"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -26,14 +26,9 @@ const (
 	checksumLen = 6  // 62^6 > 2^32
 )
 
-var envName = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
-
-// ValidEnvironment reports whether env can name an environment in a key.
-func ValidEnvironment(env string) bool { return envName.MatchString(env) }
-
 // Generate returns a new key for env, and a public id for it.
 func Generate(env string) (key, id string, err error) {
-	if !ValidEnvironment(env) {
+	if !credential.ValidEnvironment(env) {
 		return "", "", fmt.Errorf("environment %q: use 1-16 lower-case letters and digits, starting with a letter", env)
 	}
 	secret := make([]byte, 32)
@@ -63,7 +58,7 @@ func Looks(s string) bool { return strings.HasPrefix(s, Prefix) }
 func Environment(key string) (string, error) {
 	rest, ok := strings.CutPrefix(key, Prefix)
 	env, body, ok2 := strings.Cut(rest, "_")
-	if !ok || !ok2 || !ValidEnvironment(env) {
+	if !ok || !ok2 || !credential.ValidEnvironment(env) {
 		return "", reason.New(reason.APIKeyMalformed, "the API key does not start with ag_<environment>_")
 	}
 	if n := len(body); n != randomLen+checksumLen {

@@ -34,7 +34,7 @@ func (s Spec) Validate(now time.Time) error {
 		return reason.New(reason.RequestInvalid, "a key needs a name (what it is for)")
 	case len(s.Name) > maxNameLen || !utf8.ValidString(s.Name) || strings.IndexFunc(s.Name, credential.IsControl) >= 0:
 		return reason.New(reason.RequestInvalid, "the key name must be at most %d bytes of UTF-8 text without control characters", maxNameLen)
-	case !ValidEnvironment(s.Environment):
+	case !credential.ValidEnvironment(s.Environment):
 		return reason.New(reason.RequestInvalid, "environment %q: use 1-16 lower-case letters and digits, starting with a letter", s.Environment)
 	case !s.Expires.IsZero() && !s.Expires.After(now):
 		return reason.New(reason.RequestInvalid, "the expiry %s is not in the future", s.Expires.UTC().Format(time.RFC3339))

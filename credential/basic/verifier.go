@@ -46,15 +46,17 @@ func Parse(value string) (user, password string, err error) {
 	return user, password, nil
 }
 
-// Options tune a Verifier.
+// Options tune a Verifier; they are the configuration file's basic
+// section as it is.
 type Options struct {
 	// CacheTTL is how long a verified user:password skips the hash (60s).
-	CacheTTL time.Duration
-	// MaxConcurrent bounds simultaneous hash checks.
-	MaxConcurrent int
-	// QueueTimeout is how long a request waits for a hashing slot before 503.
-	QueueTimeout time.Duration
-	Logger       *slog.Logger
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// MaxConcurrent bounds simultaneous hash checks (default 2).
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// QueueTimeout is how long a request waits for a hashing slot before
+	// 503 (default 2s).
+	QueueTimeout time.Duration `yaml:"queue_timeout"`
+	Logger       *slog.Logger  `yaml:"-"`
 }
 
 type verified struct {

@@ -1,0 +1,192 @@
+package jwt
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"github.com/authgate/authgate/credential"
+)
+
+// Issuer defaults, applied by Provision to zero values.
+const (
+	DefaultLeeway         = 30 * time.Second
+	DefaultJWKSRefresh    = 5 * time.Minute
+	DefaultJWKSMinRefetch = 30 * time.Second
+)
+
+// IssuerConfig is one trusted issuer as the configuration file gives it,
+// with exactly one key source. It maps 1:1 to the file; Provision checks
+// it and fills defaults, Runtime makes the verifier's Issuer of it, so an
+// issuer option is added here and nowhere else.
+type IssuerConfig struct {
+	Name       string   `yaml:"name"`
+	Issuer     string   `yaml:"issuer"`
+	Audiences  []string `yaml:"audiences"`
+	Algorithms []string `yaml:"algorithms"`
+
+	JWKSURL        string        `yaml:"jwks_url"`
+	JWKSRefresh    time.Duration `yaml:"jwks_refresh"`
+	JWKSMinRefetch time.Duration `yaml:"jwks_min_refetch"`
+
+	KeysFile string `yaml:"keys_file"`
+
+	// Secret is an HMAC key; the configuration loader resolves
+	// secret_file into it before Provision.
+	Secret         string `yaml:"secret"`
+	SecretFile     string `yaml:"secret_file"`
+	SecretEncoding string `yaml:"secret_encoding"`
+
+	RequiredType string `yaml:"required_type"`
+	// Environment of this issuer's tokens; EnvironmentClaim, when set, names
+	// a claim whose value overrides it per token.
+	Environment      string         `yaml:"environment"`
+	EnvironmentClaim string         `yaml:"environment_claim"`
+	AllowMissingExp  bool           `yaml:"allow_missing_exp"`
+	Leeway           *time.Duration `yaml:"leeway"`
+
+	// Keys are the static keys, loaded by Provision.
+	Keys []Key `yaml:"-"`
+}
+
+// FieldError names the key of an IssuerConfig that is wrong ("" for the
+// issuer as a whole), so the loader can point at its file and line.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Provision checks c, fills its defaults and loads its static keys;
+// readFile reads a file the configuration names (keys_file). Errors are
+// *FieldError.
+func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) error {
+	switch {
+	case c.Name == "":
+		return fieldErr("", "name is required")
+	case c.Issuer == "":
+		return fieldErr("", "issuer (the exact iss value of its tokens) is required")
+	case len(c.Audiences) == 0:
+		return fieldErr("", "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
+	case c.Environment != "" && !credential.ValidEnvironment(c.Environment):
+		return fieldErr("environment", "%q: use 1-16 lower-case letters and digits", c.Environment)
+	}
+	if c.Leeway == nil {
+		lw := DefaultLeeway
+		c.Leeway = &lw
+	} else if *c.Leeway < 0 || *c.Leeway > DefaultLeeway*10 {
+		return fieldErr("leeway", "must be between 0s and 5m")
+	}
+	sources := 0
+	for _, set := range []bool{c.JWKSURL != "", c.KeysFile != "", c.Secret != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return fieldErr("", "give exactly one key source: jwks_url, keys_file, or secret/secret_file (found %d)", sources)
+	}
+	hmac := c.Secret != ""
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = DefaultAlgorithms
+		if hmac {
+			c.Algorithms = []string{"HS256"}
+		}
+	}
+	for _, alg := range c.Algorithms {
+		m := gojwt.GetSigningMethod(alg)
+		switch {
+		case m == nil || alg == "none":
+			return fieldErr("algorithms", "%q is not a supported algorithm", alg)
+		case strings.HasPrefix(alg, "HS") != hmac:
+			return fieldErr("algorithms", "%q does not fit the key source: HS* only with a secret, and a secret only with HS*", alg)
+		}
+	}
+	switch {
+	case hmac:
+		key, err := decodeSecret(c.Secret, c.SecretEncoding)
+		if err != nil {
+			return fieldErr("secret_encoding", "%v", err)
+		}
+		for _, alg := range c.Algorithms {
+			if need := gojwt.GetSigningMethod(alg).(*gojwt.SigningMethodHMAC).Hash.Size(); len(key) < need {
+				return fieldErr("secret", "%s needs a secret of at least %d bytes, this one has %d (RFC 7518 §3.2)", alg, need, len(key))
+			}
+		}
+		c.Keys = []Key{{Secret: key}}
+		c.Secret, c.SecretFile = "", ""
+	case c.KeysFile != "":
+		data, err := readFile(c.KeysFile)
+		if err != nil {
+			return fieldErr("keys_file", "%v", err)
+		}
+		if c.Keys, err = ParseKeyFile(data); err != nil {
+			return fieldErr("keys_file", "%v", err)
+		}
+	default:
+		if err := checkFetchURL(c.JWKSURL); err != nil {
+			return fieldErr("jwks_url", "%v", err)
+		}
+		if c.JWKSRefresh == 0 {
+			c.JWKSRefresh = DefaultJWKSRefresh
+		}
+		if c.JWKSMinRefetch == 0 {
+			c.JWKSMinRefetch = DefaultJWKSMinRefetch
+		}
+		if c.JWKSRefresh < 0 || c.JWKSMinRefetch < 0 {
+			return fieldErr("jwks_refresh", "intervals must be positive")
+		}
+	}
+	return nil
+}
+
+// Runtime is the issuer as the verifier takes it. Static keys are set; a
+// JWKS source (JWKSURL) is the caller's to set, as it may outlive this
+// configuration.
+func (c *IssuerConfig) Runtime() *Issuer {
+	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, Algorithms: c.Algorithms,
+		RequiredType: c.RequiredType, RequireExp: !c.AllowMissingExp, Leeway: *c.Leeway,
+		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim}
+	if c.JWKSURL == "" {
+		r.Keys = NewStaticKeys(c.Keys)
+	}
+	return r
+}
+
+func decodeSecret(s, encoding string) ([]byte, error) {
+	switch encoding {
+	case "", "raw":
+		return []byte(s), nil
+	case "base64":
+		return base64.StdEncoding.DecodeString(s)
+	case "base64url":
+		return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	return nil, fmt.Errorf("%q is not one of raw, base64, base64url", encoding)
+}
+
+// checkFetchURL requires https, except on loopback (tests, sidecars).
+func checkFetchURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); u.Scheme == "http" && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("%q must be https (plain http only on loopback): keys fetched over http can be replaced in transit", raw)
+}
