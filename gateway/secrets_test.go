@@ -54,6 +54,10 @@ func TestNoSecretInLogsOrResponses(t *testing.T) {
 	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horse")))
 	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horsf")))
 	record(e.do("GET", "/keyed/a", "Authorization", basicAuth("alice", "Tr0ub4dor&3-horse\n")))
+	// Credentials sent without a scheme word stand where the scheme would.
+	record(e.do("GET", "/v1/data", "Authorization", liveKey))
+	record(e.do("GET", "/keyed/a", "Authorization", "Tr0ub4dor&3-horse"))
+	record(e.do("GET", "/keyed/a", "Authorization", "Tr0ub4dor&3-horse x"))
 	logs := e.logs.String()
 	if strings.Count(logs, `"msg":"request"`) < 20 {
 		t.Fatalf("expected an access line per request, got:\n%s", logs)
