@@ -20,6 +20,14 @@ const (
 	// what arrived is byte for byte what it sent, without the credential
 	// travelling back.
 	EchoNonceHeader = "Authgate-Echo-Nonce"
+	// DecisionModeHeader, sent by a trusted proxy with the value
+	// DecisionStatusOnly, asks the decision endpoint for the verdict alone:
+	// a refusal then carries no challenge and no body, and is neither
+	// counted nor logged as a failure, because the proxy will ask again
+	// for the whole answer (nginx auth_request, which drops the body and
+	// would otherwise send the challenges twice).
+	DecisionModeHeader = "Authgate-Decision"
+	DecisionStatusOnly = "status"
 )
 
 // Paths of authgate's own endpoints.

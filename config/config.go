@@ -105,6 +105,11 @@ type Route struct {
 	APIKeyQuery string `yaml:"api_key_query"`
 
 	CORS *CORS `yaml:"cors"`
+	// WebSocket allows Upgrade: websocket on this route.
+	WebSocket bool `yaml:"websocket"`
+	// MethodOverride lets method-override headers through; the route and
+	// its scopes then apply to the overridden method.
+	MethodOverride bool `yaml:"method_override"`
 
 	Upstream             string        `yaml:"upstream"`
 	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`

@@ -38,7 +38,7 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	}
 	id, err := claimer.Authenticate(r.Context(), p, ex.trace)
 	if err != nil {
-		if !dry && reason.From(err).Entry().Status == http.StatusUnauthorized {
+		if !dry && !ex.statusOnly && reason.From(err).Entry().Status == http.StatusUnauthorized {
 			g.state.limiter.fail(ex.client, ex.fp)
 		}
 		return err

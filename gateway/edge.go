@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
@@ -85,6 +86,7 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
 	}
 	ex.decision = true
+	ex.statusOnly = r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
 	method := firstHeader(r, "X-Original-Method", "X-Forwarded-Method")
 	uri := firstHeader(r, "X-Original-Uri", "X-Forwarded-Uri")
 	if rest, ok := strings.CutPrefix(rawPath, g.decisionPath+"/"); ok {
@@ -101,7 +103,10 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 	if err != nil {
 		return err
 	}
-	ex.path, ex.method = canonical, strings.ToUpper(method)
+	if !canonicalMethod(method) {
+		return methodError(method)
+	}
+	ex.path, ex.method = canonical, method
 	r.URL.RawQuery = query
 	return nil
 }

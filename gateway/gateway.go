@@ -114,6 +114,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if err != nil {
 			return nil, err
 		}
+		rt.WebSocket, rt.MethodOverride = rc.WebSocket, rc.MethodOverride
 		u, err := url.Parse(rc.Upstream)
 		if err != nil {
 			return nil, err
@@ -233,19 +234,23 @@ type exchange struct {
 	path      string
 	// method is the method routes see: the request's own, or in a
 	// decision request the original request's.
-	method    string
-	decision  bool
-	internal  bool
-	client    string
-	route     *policy.Route
-	presented credential.Presented
-	identity  credential.Identity
-	authed    bool
-	scheme    string
-	fp        string
-	err       *reason.Error
-	status    int
-	upErr     error
+	method   string
+	decision bool
+	// statusOnly: a decision whose refusal the proxy will ask for again
+	// in full (api.DecisionModeHeader); it is answered bare and not
+	// counted, so one refused request counts once.
+	statusOnly bool
+	internal   bool
+	client     string
+	route      *policy.Route
+	presented  credential.Presented
+	identity   credential.Identity
+	authed     bool
+	scheme     string
+	fp         string
+	err        *reason.Error
+	status     int
+	upErr      error
 	// trace records the checks for explain; nil on the request path.
 	trace *credential.Trace
 }
@@ -286,6 +291,9 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		if ex.status == 0 {
 			ex.status = sw.status
 		}
+		if ex.statusOnly && ex.err != nil {
+			return // the proxy's follow-up request records this refusal
+		}
 		g.logAccess(ex)
 		g.state.Metrics.observe(ex)
 		if ex.err != nil {
@@ -301,6 +309,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 		ex := exchangeOf(r)
 		if n := headerLines(r.Header); n > g.maxHeaders {
 			g.fail(w, ex, reason.New(reason.HeadersTooMany, "%d header lines; the limit is %d", n, g.maxHeaders))
+			return
+		}
+		if !canonicalMethod(r.Method) {
+			g.fail(w, ex, methodError(r.Method))
 			return
 		}
 		raw := r.RequestURI
@@ -337,8 +349,11 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			}
 		}
 		ex.trace.Pass("path canonical", ex.path)
-		for name := range r.Header {
-			if strings.HasPrefix(name, g.idPrefix) {
+		g.stripIdentity(r.Header)
+		if !ex.decision {
+			// A proxy in front sets its own; a client's must not
+			// steer the upstream to another path.
+			for _, name := range rewriteHeaders {
 				delete(r.Header, name)
 			}
 		}
@@ -355,17 +370,58 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 			}
 			return
 		}
-		route, err := g.router.Match(ex.method, ex.path)
+		route, err := g.route(r, ex)
 		if err != nil {
 			ex.trace.Fail("route", err)
 			g.fail(w, ex, err)
 			return
 		}
 		ex.trace.Pass("route", route.Name)
-		ex.route = route
 		corsHeaders(w, r, route)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// route matches the request's route and applies its request rules: a
+// protocol upgrade only where allowed, and method-override headers only
+// where the route takes them — then the route is the one of the
+// overridden method. Elsewhere override headers are removed (in a
+// decision, which cannot remove them from what the proxy forwards, they
+// are refused).
+func (g *Gateway) route(r *http.Request, ex *exchange) (*policy.Route, error) {
+	route, err := g.router.Match(ex.method, ex.path)
+	if err != nil {
+		return nil, err
+	}
+	ex.route = route
+	if !ex.decision {
+		if err := checkUpgrade(r, route.WebSocket); err != nil {
+			return nil, err
+		}
+	}
+	override, err := overriddenMethod(r.Header)
+	switch {
+	case err != nil:
+		return nil, err
+	case override == "":
+		return route, nil
+	case route.MethodOverride:
+		if route, err = g.router.Match(override, ex.path); err != nil {
+			return nil, err
+		}
+		if !route.MethodOverride {
+			return nil, reason.New(reason.MethodMalformed, "route '%s' does not take method overrides", route.Name)
+		}
+		ex.method, ex.route = override, route
+		return route, nil
+	case ex.decision:
+		return nil, reason.New(reason.MethodMalformed,
+			"the request carries a method-override header, which route '%s' does not take (set method_override on the route, or remove the header at the proxy)", route.Name)
+	}
+	for _, name := range overrideHeaders {
+		delete(r.Header, name)
+	}
+	return route, nil
 }
 
 func (g *Gateway) withAuthentication(next http.Handler) http.Handler {

@@ -126,6 +126,9 @@ func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 		if r.URL.Path == "/slow" {
 			time.Sleep(time.Second)
 		}
+		if r.Header.Get("X-Test-Upstream-Request-Id") != "" {
+			w.Header().Set("Request-Id", "set-by-the-upstream")
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "upstream:"+r.URL.Path)
 	}))
@@ -214,6 +217,9 @@ func (e *env) doWith(client *http.Client, method, path string, headers ...string
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	r := result{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	if n := len(resp.Header.Values("Request-Id")); n != 1 {
+		e.t.Fatalf("%d Request-Id headers on the answer, want 1: %q", n, resp.Header.Values("Request-Id"))
+	}
 	if resp.Header.Get("Content-Type") == "application/problem+json" {
 		if err := json.Unmarshal(body, &r.problem); err != nil {
 			e.t.Fatalf("problem body: %v", err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 )
@@ -45,14 +46,16 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 			// (withHygiene); the ones set here are the only ones.
 			out := pr.Out.Header
 			if !forwardAuthorization {
-				out.Del("Authorization")
+				g.dropCredentials(pr.Out, ex.route.APIKeyQuery)
 			}
-			out.Set("Request-Id", ex.requestID)
+			out.Set(api.RequestIDHeader, ex.requestID)
 			g.identityHeaders(out, ex, false)
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			ex := exchangeOf(resp.Request)
-			resp.Header.Set("Request-Id", ex.requestID)
+			// The answer already carries the gateway's Request-Id (set
+			// when the request came in): one, never the upstream's too.
+			resp.Header.Del(api.RequestIDHeader)
 			if ex.route.CORS != nil {
 				// The route's CORS policy is the gateway's: the upstream's
 				// own headers would duplicate or contradict it.
@@ -65,6 +68,20 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 			return nil
 		},
 		ErrorHandler: g.upstreamError,
+	}
+}
+
+// dropCredentials removes from an upstream request every place a
+// credential may arrive in: Authorization, the API-key headers, and the
+// route's API-key query parameter (the rest of the query is kept byte for
+// byte). The upstream learns who called from the identity headers.
+func (g *Gateway) dropCredentials(out *http.Request, queryParam string) {
+	out.Header.Del("Authorization")
+	for _, h := range g.apiKeyHeaders {
+		out.Header.Del(h)
+	}
+	if queryParam != "" && out.URL.RawQuery != "" {
+		out.URL.RawQuery = withoutQueryParam(out.URL.RawQuery, queryParam)
 	}
 }
 

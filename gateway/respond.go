@@ -31,6 +31,12 @@ func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[st
 	re := ex.err
 	e := re.Entry()
 	h := w.Header()
+	if ex.statusOnly {
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Length", "0")
+		w.WriteHeader(e.Status)
+		return
+	}
 	if e.Challenged() && ex.route != nil {
 		for _, c := range rs.challenges(ex, byScheme, re, e) {
 			h.Add("WWW-Authenticate", c.String())

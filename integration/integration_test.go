@@ -8,6 +8,7 @@ package integration
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
@@ -21,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
@@ -58,6 +61,8 @@ type seen struct {
 type stack struct {
 	gatewayAddr, upstreamAddr string
 	upstream                  *seen
+	// apiKey is a key with scope read for /keyed/*; keyID its id.
+	apiKey, keyID string
 }
 
 // The layout of every test: /public/* open, /admin/* needs scope admin,
@@ -67,6 +72,7 @@ routes:
   - {name: public, path: /public/*, public: true, upstream: "%[1]s"}
   - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "%[1]s"}
   - {name: api, path: /v1/*, scopes_all: [read], upstream: "%[1]s"}
+  - {name: keyed, path: /keyed/*, schemes: [apikey, bearer], scopes_all: [read], upstream: "%[1]s"}
 `
 
 // newStack starts the gateway; with jwksDown its issuer's key set cannot
@@ -87,11 +93,17 @@ func newStack(t testing.TB, jwksDown bool) *stack {
 		}
 		w.Write(jwks)
 	}))
-	s.gatewayAddr = gatewaytest.Start(t, fmt.Sprintf(`
+	var a *app.App
+	s.gatewayAddr, a = gatewaytest.StartApp(t, fmt.Sprintf(`
 realm: api
 issuers:
   - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
 `, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr))
+	k, key, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "it", Environment: "live", Scopes: []string{"read"}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.apiKey, s.keyID = key, k.ID
 	return s
 }
 

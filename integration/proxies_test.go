@@ -54,7 +54,8 @@ type problem struct {
 }
 
 // checkEdge runs the same end-to-end table through a proxy (or the
-// gateway itself, in proxy mode).
+// gateway itself, in proxy mode). Every header authgate sets is counted on
+// the wire: a proxy that doubles one fails.
 func checkEdge(t *testing.T, addr string, s *stack) {
 	read, admin := token(t, "read"), token(t, "admin")
 	tests := []struct {
@@ -64,53 +65,76 @@ func checkEdge(t *testing.T, addr string, s *stack) {
 		status  int
 		reason  string
 		subject string // identity the upstream must see on success
+		// challenges is how many WWW-Authenticate lines must arrive, and
+		// errOn the scheme whose challenge carries error ("" none).
+		challenges int
+		errOn      string
 	}{
-		{"public, no credentials", "/public/x", nil, 200, "", ""},
-		{"protected, no credentials", "/v1/data", nil, 401, "credentials_missing", ""},
-		{"protected, token", "/v1/data", []string{"Authorization", "Bearer " + read}, 200, "", "alice"},
-		{"lower-case bearer", "/v1/data", []string{"Authorization", "bearer " + read}, 200, "", "alice"},
-		{"expired-looking garbage", "/v1/data", []string{"Authorization", "Bearer abc.def.ghi"}, 401, "token_malformed", ""},
-		{"scope missing", "/admin/x", []string{"Authorization", "Bearer " + read}, 403, "insufficient_scope", ""},
-		{"admin scope", "/admin/x", []string{"Authorization", "Bearer " + admin}, 200, "", "alice"},
-		{"spoofed identity on public", "/public/x", []string{"X-Authgate-Subject", "root"}, 200, "", ""},
-		{"spoofed identity via Connection", "/admin/x", []string{"X-Authgate-Subject", "root", "Connection", "close, X-Authgate-Subject"}, 401, "credentials_missing", ""},
+		{"public, no credentials", "/public/x", nil, 200, "", "", 0, ""},
+		{"protected, no credentials", "/v1/data", nil, 401, "credentials_missing", "", 1, ""},
+		{"protected, token", "/v1/data", []string{"Authorization", "Bearer " + read}, 200, "", "alice", 0, ""},
+		{"lower-case bearer", "/v1/data", []string{"Authorization", "bearer " + read}, 200, "", "alice", 0, ""},
+		{"expired-looking garbage", "/v1/data", []string{"Authorization", "Bearer abc.def.ghi"}, 401, "token_malformed", "", 1, "Bearer"},
+		{"scope missing", "/admin/x", []string{"Authorization", "Bearer " + read}, 403, "insufficient_scope", "", 1, "Bearer"},
+		{"admin scope", "/admin/x", []string{"Authorization", "Bearer " + admin}, 200, "", "alice", 0, ""},
+		{"spoofed identity on public", "/public/x", []string{"X-Authgate-Subject", "root"}, 200, "", "", 0, ""},
+		{"spoofed identity via Connection", "/admin/x", []string{"X-Authgate-Subject", "root", "Connection", "close, X-Authgate-Subject"}, 401, "credentials_missing", "", 1, ""},
+		{"API key", "/keyed/a", []string{"X-API-Key", s.apiKey}, 200, "", "apikey:" + s.keyID, 0, ""},
+		{"API key wrong", "/keyed/a", []string{"X-API-Key", s.apiKey[:len(s.apiKey)-1] + "x"}, 401, "api_key_malformed", "", 2, "ApiKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			s.upstream.mu.Lock()
+			s.upstream.header = nil
+			s.upstream.mu.Unlock()
 			r := raw(t, addr, "GET", tt.target, tt.headers...)
 			if r.status != tt.status {
 				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
 			}
+			count := func(name string) int { return len(r.header.Values(name)) }
 			if tt.reason != "" {
 				var p problem
 				if err := json.Unmarshal([]byte(r.body), &p); err != nil || p.Reason != tt.reason || p.Status != tt.status {
 					t.Fatalf("problem body %q, want reason %s", r.body, tt.reason)
 				}
-				if r.header.Get("Request-Id") == "" || r.header.Get("Request-Id") != p.RequestID {
-					t.Fatalf("Request-Id %q vs body %q", r.header.Get("Request-Id"), p.RequestID)
+				if count("Request-Id") != 1 || r.header.Get("Request-Id") != p.RequestID {
+					t.Fatalf("Request-Id %q vs body %q", r.header.Values("Request-Id"), p.RequestID)
 				}
+				if count("Content-Type") != 1 || count("Cache-Control") != 1 {
+					t.Fatalf("Content-Type %q, Cache-Control %q", r.header.Values("Content-Type"), r.header.Values("Cache-Control"))
+				}
+			} else if count("Request-Id") > 1 {
+				t.Fatalf("%d Request-Id headers", count("Request-Id"))
 			}
-			if tt.status == 401 {
-				cs, err := challenge.Parse(r.header.Values("WWW-Authenticate")...)
-				if err != nil || len(cs) == 0 || !strings.EqualFold(cs[0].Scheme, "Bearer") {
-					t.Fatalf("WWW-Authenticate %q did not reach the client", r.header.Values("WWW-Authenticate"))
-				}
+			if count("WWW-Authenticate") != tt.challenges {
+				t.Fatalf("%d WWW-Authenticate lines %q, want %d", count("WWW-Authenticate"), r.header.Values("WWW-Authenticate"), tt.challenges)
 			}
-			if tt.status == 403 {
-				cs, _ := challenge.Parse(r.header.Values("WWW-Authenticate")...)
-				if len(cs) == 0 {
-					t.Fatal("403 lost its insufficient_scope challenge")
+			cs, err := challenge.Parse(r.header.Values("WWW-Authenticate")...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				e, has := c.Get("error")
+				if has != strings.EqualFold(c.Scheme, tt.errOn) || has && e == "" {
+					t.Fatalf("challenge %s error=%q; the error belongs on %q only", c.Scheme, e, tt.errOn)
 				}
-				if scope, _ := cs[0].Get("scope"); scope != "admin" {
-					t.Fatalf("scope param %q", scope)
+				if tt.status == 403 {
+					if scope, _ := c.Get("scope"); scope != "admin" {
+						t.Fatalf("scope param %q", scope)
+					}
 				}
 			}
 			if tt.status == 200 {
 				s.upstream.mu.Lock()
-				got := s.upstream.header.Get("X-Authgate-Subject")
+				h := s.upstream.header
 				s.upstream.mu.Unlock()
-				if got != tt.subject {
+				if got := h.Get("X-Authgate-Subject"); got != tt.subject {
 					t.Fatalf("upstream saw subject %q, want %q", got, tt.subject)
+				}
+				for _, name := range []string{"X-Api-Key", "Authorization"} {
+					if _, ok := h[name]; ok && h.Get(name) != "" {
+						t.Fatalf("the upstream received the credential in %s", name)
+					}
 				}
 			}
 		})

@@ -26,6 +26,12 @@ type Route struct {
 	APIKeyQuery string
 	// CORS is the route's cross-origin policy (nil: none).
 	CORS *CORS
+	// WebSocket allows Upgrade: websocket (no other upgrade is ever allowed).
+	WebSocket bool
+	// MethodOverride lets X-HTTP-Method-Override and its kin through;
+	// the route is then chosen, and authorization done, for the
+	// overridden method.
+	MethodOverride bool
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
 }

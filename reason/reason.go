@@ -48,6 +48,8 @@ const (
 	AuthUnavailable            Code = "auth_unavailable"
 	UpstreamUnreachable        Code = "upstream_unreachable"
 	UpstreamTimeout            Code = "upstream_timeout"
+	MethodMalformed            Code = "method_malformed"
+	UpgradeNotAllowed          Code = "upgrade_not_allowed"
 	// Admin API answers: the same problem shape as the gateway's.
 	RequestInvalid     Code = "request_invalid"
 	NotFound           Code = "not_found"
@@ -181,6 +183,12 @@ var catalogue = map[Code]Entry{
 	UpstreamTimeout: {Status: 504, Title: "Upstream timed out",
 		Hint:  "The request was authenticated but the service behind the gateway did not answer in time; retry later.",
 		Cause: "-"},
+	MethodMalformed: {Status: 400, Title: "Method not canonical",
+		Hint:  "Send the method in upper case (GET, POST, DELETE): methods are case-sensitive, and the gateway will not let the upstream read one differently than it did.",
+		Cause: "Environment notes: proxies"},
+	UpgradeNotAllowed: {Status: 400, Title: "Protocol upgrade not allowed",
+		Hint:  "This route does not take protocol upgrades (h2c never; WebSocket only where the route allows it). Send a plain HTTP request.",
+		Cause: "Environment notes: proxies"},
 	RequestInvalid: {Status: 400, Title: "Request invalid",
 		Hint:  "Correct the request body or parameters as the detail says (admin API, explain).",
 		Cause: "-"},

@@ -2,7 +2,9 @@ package jwt
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -275,7 +277,9 @@ func verifySignature(t *token, keys []Key) error {
 		if err := method.Verify(t.signingInput, sig, k.verificationKey()); err == nil {
 			return nil
 		} else if !errors.Is(err, gojwt.ErrSignatureInvalid) && !errors.Is(err, gojwt.ErrECDSAVerification) &&
-			!errors.Is(err, gojwt.ErrEd25519Verification) {
+			!errors.Is(err, gojwt.ErrEd25519Verification) && !errors.Is(err, rsa.ErrVerification) {
+			// Not a signature that fails to verify, but a key or input the
+			// method cannot use: stop here rather than try the others.
 			return reason.Wrap(reason.TokenSignatureInvalid, err, "the signature does not verify with key %s", quoteKid(k.ID))
 		}
 	}
@@ -290,9 +294,11 @@ func verifySignature(t *token, keys []Key) error {
 }
 
 func decodeSig(s string) ([]byte, error) {
-	sig, err := gojwt.NewParser().DecodeSegment(s)
+	// As strict as the header and payload: no padding, and no other
+	// spelling of the same bytes (non-zero trailing bits).
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
-		return nil, reason.New(reason.TokenMalformed, "the token signature is not base64url")
+		return nil, reason.New(reason.TokenMalformed, "the token signature is not canonical base64url (no padding, no stray trailing bits)")
 	}
 	return sig, nil
 }

@@ -427,3 +427,53 @@ func TestEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCandidateKeyIsTried: when two keys share a kid, or a token has
+// none, a signature by the second key verifies (RSA's ErrVerification
+// must not end the loop).
+func TestEveryCandidateKeyIsTried(t *testing.T) {
+	testKeys(t)
+	for _, alg := range []string{"RS256", "PS256"} {
+		is := &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{alg}, RequireExp: true,
+			Keys: NewStaticKeys([]Key{{ID: "k", Public: &rsaKey.PublicKey}, {ID: "k", Public: &rsaKey2.PublicKey}})}
+		v := newVerifier(t, is)
+		for name, header := range map[string]map[string]any{"shared kid": {"kid": "k"}, "no kid": nil} {
+			if _, err := v.Verify(context.Background(), mustSign(t, alg, rsaKey2, header, claims(nil))); err != nil {
+				t.Errorf("%s, %s, signed by the second key: %v", alg, name, err)
+			}
+		}
+		if _, err := v.Verify(context.Background(), mustSign(t, alg, evilRS, map[string]any{"kid": "k"}, claims(nil))); reason.CodeOf(err) != reason.TokenSignatureInvalid {
+			t.Errorf("%s, signed by neither: %v", alg, err)
+		}
+	}
+}
+
+// TestSignatureSpellingIsCanonical: the signature's base64url is decoded
+// as strictly as the header and payload, so a token has one spelling.
+func TestSignatureSpellingIsCanonical(t *testing.T) {
+	testKeys(t)
+	is := &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"}, RequireExp: true,
+		Keys: NewStaticKeys([]Key{{ID: "k", Public: &rsaKey.PublicKey}})}
+	v := newVerifier(t, is)
+	good := mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k"}, claims(nil))
+	if _, err := v.Verify(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, good[len(good)-1])
+	others := 0
+	for low := range 16 { // a 256-byte signature leaves 4 unused bits in its last character
+		alt := last&^15 | low
+		if alt == last {
+			continue
+		}
+		others++
+		spelled := good[:len(good)-1] + string(alphabet[alt])
+		if _, err := v.Verify(context.Background(), spelled); reason.CodeOf(err) != reason.TokenMalformed {
+			t.Errorf("another spelling of the signature (last character %c): %v", alphabet[alt], err)
+		}
+	}
+	if others != 15 {
+		t.Fatalf("%d other spellings tried, want 15", others)
+	}
+}

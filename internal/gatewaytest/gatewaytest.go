@@ -20,6 +20,12 @@ import (
 // names one, and serves the gateway on a loopback port; it returns the
 // gateway's address (host:port).
 func Start(t testing.TB, doc string) string {
+	addr, _ := StartApp(t, doc)
+	return addr
+}
+
+// StartApp is Start that also returns the app (for its store).
+func StartApp(t testing.TB, doc string) (string, *app.App) {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte("admin: {listen: \"\"}\ndata_dir: "+t.TempDir()+"\n"+doc), func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -30,7 +36,7 @@ func Start(t testing.TB, doc string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler)
+	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler), a
 }
 
 // Serve serves h on a loopback port until the test ends; it returns the
