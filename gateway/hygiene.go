@@ -96,16 +96,6 @@ func overriddenMethod(h http.Header) (string, error) {
 	return m, nil
 }
 
-// dropOverrides removes method-override and rewrite headers.
-func dropOverrides(h http.Header) {
-	for _, name := range overrideHeaders {
-		delete(h, name)
-	}
-	for _, name := range rewriteHeaders {
-		delete(h, name)
-	}
-}
-
 // withoutQueryParam removes every occurrence of param from a raw query,
 // keeping the rest byte for byte.
 func withoutQueryParam(raw, param string) string {
