@@ -101,25 +101,44 @@ func ParseJWKS(data []byte) (keys []Key, skipped []string, err error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, nil, fmt.Errorf("not a JWK or JWK Set: %w", err)
+		return nil, nil, fmt.Errorf("not a JWK or JWK Set: %s", sanitize(err.Error(), 200))
 	}
 	raws := doc.Keys
 	if raws == nil {
 		raws = []json.RawMessage{data}
 	}
+	problems := 0
 	for i, raw := range raws {
+		if len(keys) == MaxJWKSKeys {
+			problems += len(raws) - i
+			skipped = append(skipped, fmt.Sprintf("keys %d and after: more than %d keys in one set", i, MaxJWKSKeys))
+			break
+		}
 		k, err := parseJWK(raw)
 		if err != nil {
-			skipped = append(skipped, fmt.Sprintf("key %d: %v", i, err))
+			problems++
+			if len(skipped) < maxSkipNotes {
+				skipped = append(skipped, fmt.Sprintf("key %d: %s", i, sanitize(err.Error(), 200)))
+			}
 			continue
 		}
 		keys = append(keys, k)
 	}
+	if problems > len(skipped) {
+		skipped = append(skipped, fmt.Sprintf("and %d more", problems-len(skipped)))
+	}
 	if len(keys) == 0 {
-		return nil, skipped, fmt.Errorf("%w (%d keys skipped: %s)", ErrNoUsableKey, len(skipped), strings.Join(skipped, "; "))
+		return nil, skipped, fmt.Errorf("%w: %d entries, 0 usable; first problems: %s", ErrNoUsableKey, len(raws), strings.Join(skipped, "; "))
 	}
 	return keys, skipped, nil
 }
+
+// Bounds of a key set: what is kept of it, and of what is wrong with it
+// (an error text from outside never grows with its input).
+const (
+	MaxJWKSKeys  = 100
+	maxSkipNotes = 3
+)
 
 func parseJWK(raw []byte) (Key, error) {
 	var j jwk
@@ -127,10 +146,10 @@ func parseJWK(raw []byte) (Key, error) {
 		return Key{}, err
 	}
 	if j.Use != "" && j.Use != "sig" {
-		return Key{}, fmt.Errorf("kid %q: use %q is not sig", j.Kid, j.Use)
+		return Key{}, fmt.Errorf("kid %s: use '%s' is not sig", quoteKid(j.Kid), sanitize(j.Use, 16))
 	}
 	if j.D != "" {
-		return Key{}, fmt.Errorf("kid %q: private key material (d) in a verification key set", j.Kid)
+		return Key{}, fmt.Errorf("kid %s: private key material (d) in a verification key set", quoteKid(j.Kid))
 	}
 	k := Key{ID: j.Kid, Alg: j.Alg}
 	var err error
@@ -141,7 +160,7 @@ func parseJWK(raw []byte) (Key, error) {
 		k.Public, err = ecFromJWK(j)
 	case "OKP":
 		if j.Crv != "Ed25519" {
-			return Key{}, fmt.Errorf("kid %q: OKP curve %q not supported", j.Kid, j.Crv)
+			return Key{}, fmt.Errorf("kid %s: OKP curve '%s' not supported", quoteKid(j.Kid), sanitize(j.Crv, 16))
 		}
 		var x []byte
 		if x, err = b64(j.X); err == nil && len(x) != ed25519.PublicKeySize {
@@ -149,12 +168,12 @@ func parseJWK(raw []byte) (Key, error) {
 		}
 		k.Public = ed25519.PublicKey(x)
 	case "oct":
-		return Key{}, fmt.Errorf("kid %q: symmetric (oct) keys are not accepted from a key set; configure an HMAC secret", j.Kid)
+		return Key{}, fmt.Errorf("kid %s: symmetric (oct) keys are not accepted from a key set; configure an HMAC secret", quoteKid(j.Kid))
 	default:
-		return Key{}, fmt.Errorf("kid %q: key type %q not supported", j.Kid, j.Kty)
+		return Key{}, fmt.Errorf("kid %s: key type '%s' not supported", quoteKid(j.Kid), sanitize(j.Kty, 16))
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("kid %q: %w", j.Kid, err)
+		return Key{}, fmt.Errorf("kid %s: %w", quoteKid(j.Kid), err)
 	}
 	return k, nil
 }

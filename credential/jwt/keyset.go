@@ -83,9 +83,12 @@ type RemoteKeys struct {
 
 	set atomic.Pointer[keySet]
 
-	mu          sync.Mutex // serialises fetches and guards the fields below
+	mu          sync.Mutex // serialises fetches and guards lastAttempt
 	lastAttempt time.Time
-	lastErr     error
+	// lastErr is the error of the latest fetch (nil when it succeeded),
+	// readable without waiting for a fetch in flight: health and metrics
+	// never block on I/O.
+	lastErr atomic.Pointer[error]
 
 	refreshOK, refreshFailed atomic.Uint64
 }
@@ -93,11 +96,16 @@ type RemoteKeys struct {
 // Stats returns the refreshes that succeeded and failed so far, the keys
 // held, when they were fetched, and the last error (nil when healthy).
 func (r *RemoteKeys) Stats() (ok, failed uint64, keys int, fetchedAt time.Time, lastErr error) {
-	r.mu.Lock()
-	lastErr = r.lastErr
-	r.mu.Unlock()
 	keys, fetchedAt = r.KeyCount()
-	return r.refreshOK.Load(), r.refreshFailed.Load(), keys, fetchedAt, lastErr
+	return r.refreshOK.Load(), r.refreshFailed.Load(), keys, fetchedAt, r.err()
+}
+
+// err is the error of the latest fetch.
+func (r *RemoteKeys) err() error {
+	if p := r.lastErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Start fetches the key set once and then refreshes it in the background
@@ -121,11 +129,7 @@ func (r *RemoteKeys) Start(ctx context.Context) {
 	}()
 }
 
-func (r *RemoteKeys) failing() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lastErr != nil
-}
+func (r *RemoteKeys) failing() bool { return r.err() != nil }
 
 // refresh fetches the set unless one was attempted within MinRefetch
 // (force skips that check). It reports the error of the latest attempt.
@@ -133,11 +137,11 @@ func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !force && time.Since(r.lastAttempt) < r.MinRefetch {
-		return r.lastErr
+		return r.err()
 	}
 	r.lastAttempt = time.Now()
 	keys, err := r.fetch(ctx)
-	r.lastErr = err
+	r.lastErr.Store(&err)
 	if err != nil {
 		r.refreshFailed.Add(1)
 		if r.Logger != nil {

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+var (
+	keysOnce   sync.Once
+	key1, key2 *rsa.PrivateKey
+)
+
+func keys() (*rsa.PrivateKey, *rsa.PrivateKey) {
+	keysOnce.Do(func() {
+		key1, _ = rsa.GenerateKey(rand.Reader, 2048)
+		key2, _ = rsa.GenerateKey(rand.Reader, 2048)
+	})
+	return key1, key2
+}
+
+func token(t *testing.T, key *rsa.PrivateKey, kid string) string {
+	tok, err := jwt.Sign("RS256", key, map[string]any{"kid": kid}, map[string]any{"iss": "https://issuer.test", "aud": "api",
+		"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// jwksServer answers as its mode says.
+type jwksServer struct {
+	*httptest.Server
+	mode atomic.Value // string
+}
+
+func newJWKSServer(t *testing.T) *jwksServer {
+	k1, k2 := keys()
+	good := jwt.PublicJWKS(map[string]any{"k1": &k1.PublicKey})
+	// Two keys under one kid: the second signs.
+	dup := []byte(strings.Replace(string(jwt.PublicJWKS(map[string]any{"k1": &k1.PublicKey, "k2": &k2.PublicKey})), `"k2"`, `"k1"`, 1))
+	junk := []byte(`{"keys":[` + strings.Repeat("0,", 500_000) + `0]}`)
+	s := &jwksServer{}
+	s.mode.Store("good")
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch s.mode.Load().(string) {
+		case "good":
+			w.Write(good)
+		case "duplicate kids":
+			w.Write(dup)
+		case "huge":
+			w.Write([]byte(`{"keys":[`))
+			w.Write([]byte(strings.Repeat(" ", jwt.MaxJWKSBytes)))
+			w.Write([]byte(`]}`))
+		case "junk entries":
+			w.Write(junk)
+		case "malformed":
+			w.Write([]byte(`{"keys":[{"kty":"RSA",`))
+		case "500":
+			http.Error(w, strings.Repeat("upstream exploded ", 10000), http.StatusInternalServerError)
+		case "slow":
+			time.Sleep(6 * time.Second)
+			w.Write(good)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newApp(t *testing.T, jwksURL string) (*App, *httptest.Server, *httptest.Server, *config.Config) {
+	doc := fmt.Sprintf(`
+data_dir: %s
+issuers:
+  - {name: main, issuer: "https://issuer.test", audiences: [api], jwks_url: "%s", jwks_min_refetch: 1ms}
+routes:
+  - {name: r, path: /v1/*, upstream: "%s"}
+`, t.TempDir(), jwksURL, "http://127.0.0.1:9")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	t.Cleanup(up.Close)
+	doc = strings.Replace(doc, "http://127.0.0.1:9", up.URL, 1)
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	gw, admin := httptest.NewServer(a.Handler()), httptest.NewServer(a.AdminHandler())
+	t.Cleanup(gw.Close)
+	t.Cleanup(admin.Close)
+	return a, gw, admin, cfg
+}
+
+func get(t *testing.T, url, auth string) (int, []byte) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// TestJWKSMisbehaviour: whatever a key source does, a token is refused
+// with 503 (never 401: its keys were not judged) and a bounded answer; a
+// good set with a shared kid works; a reload during an outage keeps the
+// keys; health and metrics never wait for a fetch.
+func TestJWKSMisbehaviour(t *testing.T) {
+	k1, k2 := keys()
+	for _, mode := range []string{"huge", "junk entries", "malformed", "500"} {
+		t.Run(mode, func(t *testing.T) {
+			js := newJWKSServer(t)
+			js.mode.Store(mode)
+			_, gw, admin, _ := newApp(t, js.URL)
+			status, body := get(t, gw.URL+"/v1/x", token(t, k1, "k1"))
+			var p api.Problem
+			json.Unmarshal(body, &p)
+			if status != 503 || p.Reason != "auth_unavailable" || len(body) > 2048 {
+				t.Fatalf("%d %s (%d bytes): %.300s", status, p.Reason, len(body), body)
+			}
+			_, ready := get(t, admin.URL+api.ReadyzPath, "")
+			if len(ready) > 2048 {
+				t.Fatalf("readyz answer of %d bytes", len(ready))
+			}
+		})
+	}
+	t.Run("duplicate kids", func(t *testing.T) {
+		js := newJWKSServer(t)
+		js.mode.Store("duplicate kids")
+		_, gw, _, _ := newApp(t, js.URL)
+		if status, body := get(t, gw.URL+"/v1/x", token(t, k2, "k1")); status != 200 {
+			t.Fatalf("signed by the second key of a shared kid: %d %s", status, body)
+		}
+	})
+	t.Run("reload during an outage", func(t *testing.T) {
+		js := newJWKSServer(t)
+		a, gw, _, cfg := newApp(t, js.URL)
+		tok := token(t, k1, "k1")
+		if status, _ := get(t, gw.URL+"/v1/x", tok); status != 200 {
+			t.Fatalf("before: %d", status)
+		}
+		js.mode.Store("500")
+		next := *cfg
+		if err := a.Reload(&next); err != nil {
+			t.Fatal(err)
+		}
+		if status, body := get(t, gw.URL+"/v1/x", token(t, k1, "k1")); status != 200 {
+			t.Fatalf("after a reload during the outage: %d %s", status, body)
+		}
+	})
+	t.Run("slow", func(t *testing.T) {
+		js := newJWKSServer(t)
+		_, gw, admin, _ := newApp(t, js.URL)
+		js.mode.Store("slow")
+		done := make(chan struct{})
+		go func() { // an unknown kid makes the gateway refetch, slowly
+			defer close(done)
+			get(t, gw.URL+"/v1/x", token(t, k2, "unknown"))
+		}()
+		time.Sleep(200 * time.Millisecond)
+		for _, path := range []string{api.ReadyzPath, api.MetricsPath} {
+			start := time.Now()
+			get(t, admin.URL+path, "")
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("%s waited %s behind a key fetch", path, d)
+			}
+		}
+		<-done
+	})
+}
+
