@@ -187,4 +187,3 @@ func TestJWKSMisbehaviour(t *testing.T) {
 		<-done
 	})
 }
-
