@@ -44,6 +44,10 @@ func TestAuthorizationFormat(t *testing.T) {
 		{"masked", []string{"Bearer ********"}, reason.CredentialPlaceholder},
 		{"real upper-case key", []string{"Bearer AKIAIOSFODNN7EXAMPLE"}, ""},
 		{"real key with KEY inside", []string{"Bearer 9F2KEYZ8W1Q0JX4TOKEN7"}, ""},
+		{"your and key inside a random key", []string{"Bearer 8hyourQ2keyLm0x"}, ""},
+		{"a JWT whose base64 spells your...jwt", []string{"Bearer eyJhbGciOiJSUzI1NiJ9.eyJ5b3VyIjoiand0In0yourXjwtKEY.c2lnyourkey"}, ""},
+		{"a JWT whose base64 spells your-key", []string{"Bearer eyJhbGciOiJSUzI1NiJ9.AB-your-key-CD.c2ln"}, ""},
+		{"your token in words", []string{"Bearer your.token.here"}, reason.CredentialPlaceholder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

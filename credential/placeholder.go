@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"encoding/base64"
 	"regexp"
 	"strings"
 )
@@ -38,7 +39,12 @@ func Placeholder(v string) string {
 		return "angle-bracket placeholder <...>"
 	case placeholderValues[lower]:
 		return "a literal word such as 'undefined', 'null' or 'string' where a credential belongs"
-	case strings.Contains(lower, "your") && containsAny(lower, "token", "key", "secret", "password", "jwt", "cred"):
+	case structuredToken(v):
+		// A signed JWT's base64 can spell anything: its parts are not
+		// words, so nothing below may judge them.
+		return ""
+	case hasWord(lower, "your") && hasWord(lower, "token", "key", "secret", "password", "jwt", "cred", "creds", "credential",
+		"credentials", "apikey", "pat"):
 		return "sample text such as YOUR_TOKEN from documentation"
 	case len(v) <= 64 && upperWords.MatchString(v) && strings.ContainsAny(v, "_-") && placeholderWord.MatchString(v):
 		return "an upper-case name such as ACCESS_TOKEN where its value belongs"
@@ -48,11 +54,26 @@ func Placeholder(v string) string {
 	return ""
 }
 
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
+// hasWord reports whether lower-case s holds one of words as a whole word
+// (letters and digits between any other characters).
+func hasWord(s string, words ...string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) {
+		for _, want := range words {
+			if w == want {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// structuredToken reports whether v is shaped like a JWS compact token:
+// three base64url parts whose first decodes to a JSON object.
+func structuredToken(v string) bool {
+	if !looksLikeJWT(v) || strings.Count(v, ".") != 2 {
+		return false
+	}
+	head, _, _ := strings.Cut(v, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	return err == nil && len(raw) > 1 && raw[0] == '{' && raw[len(raw)-1] == '}'
 }

@@ -2,6 +2,7 @@ package credential
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/authgate/authgate/reason"
 )
@@ -24,6 +25,24 @@ func ValidScope(s string) bool {
 		}
 	}
 	return true
+}
+
+// SplitScopes splits an RFC 6749 §3.3 scope string: scope tokens
+// separated by spaces (0x20) only. A tab, a no-break space or any other
+// character outside a scope token is an error, never a separator: the
+// upstream must not read a scope that was not granted.
+func SplitScopes(s string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(s, " ") {
+		if part == "" {
+			continue // tolerate doubled spaces
+		}
+		if !ValidScope(part) {
+			return nil, fmt.Errorf("a scope holds a character outside RFC 6749's scope tokens (only spaces separate scopes)")
+		}
+		out = append(out, part)
+	}
+	return out, nil
 }
 
 // CheckScopes refuses a scope list that a credential could not carry:

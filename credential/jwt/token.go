@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -166,13 +167,31 @@ func (t *token) scopes() ([]string, error) {
 		if !ok {
 			return nil, reason.New(reason.TokenMalformed, "the scope claim is not a space-separated string")
 		}
-		return strings.Fields(s), nil
+		return splitScopes("scope", s)
 	}
+	raw, present := t.claims["scp"]
 	list, err := t.stringOrList("scp")
-	if len(list) == 1 {
-		list = strings.Fields(list[0])
+	if err != nil || len(list) == 0 {
+		return list, err
 	}
-	return list, err
+	if present && len(raw) > 0 && raw[0] != '[' {
+		return splitScopes("scp", list[0])
+	}
+	for _, s := range list {
+		if !credential.ValidScope(s) {
+			return nil, reason.New(reason.TokenMalformed,
+				"an element of the scp claim is not one scope token (a space or another character outside RFC 6749 section 3.3)")
+		}
+	}
+	return list, nil
+}
+
+func splitScopes(claim, s string) ([]string, error) {
+	scopes, err := credential.SplitScopes(s)
+	if err != nil {
+		return nil, reason.New(reason.TokenMalformed, "the %s claim: %v", claim, err)
+	}
+	return scopes, nil
 }
 
 // sanitize makes text taken from a token safe for any message: printable

@@ -477,3 +477,36 @@ func TestSignatureSpellingIsCanonical(t *testing.T) {
 		t.Fatalf("%d other spellings tried, want 15", others)
 	}
 }
+
+// TestScopesSplitOnSpacesOnly: RFC 6749 §3.3 separates scopes by 0x20
+// alone; a tab, a no-break space, or a space inside an scp element is no
+// separator the upstream could read differently, so the token is refused.
+func TestScopesSplitOnSpacesOnly(t *testing.T) {
+	testKeys(t)
+	is := &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"}, RequireExp: true,
+		Keys: NewStaticKeys([]Key{{ID: "k", Public: &rsaKey.PublicKey}})}
+	v := newVerifier(t, is)
+	tests := []struct {
+		name   string
+		claims map[string]any
+		want   []string // nil: refused as token_malformed
+	}{
+		{"scope", map[string]any{"scope": "read write"}, []string{"read", "write"}},
+		{"doubled space", map[string]any{"scope": "read  write"}, []string{"read", "write"}},
+		{"tab", map[string]any{"scope": "read\tadmin"}, nil},
+		{"no-break space", map[string]any{"scope": "read\u00a0admin"}, nil},
+		{"scp array", map[string]any{"scope": nil, "scp": []string{"read", "write"}}, []string{"read", "write"}},
+		{"scp element with a space", map[string]any{"scope": nil, "scp": []string{"x admin", "read"}}, nil},
+		{"scp string", map[string]any{"scope": nil, "scp": "read write"}, []string{"read", "write"}},
+		{"scp quote", map[string]any{"scope": nil, "scp": []string{`a"b`}}, nil},
+	}
+	for _, tt := range tests {
+		id, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k"}, claims(tt.claims)))
+		switch {
+		case tt.want == nil && reason.CodeOf(err) != reason.TokenMalformed:
+			t.Errorf("%s: %v, want token_malformed", tt.name, err)
+		case tt.want != nil && (err != nil || strings.Join(id.Scopes, ",") != strings.Join(tt.want, ",")):
+			t.Errorf("%s: %v %v, want %v", tt.name, id.Scopes, err, tt.want)
+		}
+	}
+}
