@@ -17,20 +17,14 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
-	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
-	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 )
 
 // maxBody bounds an admin request body.
 const maxBody = 1 << 20
-
-// route is what admin requests are authenticated against: API keys or
-// JWTs of the configured issuers, with scope admin.
-var route = &policy.Route{Name: "admin", Schemes: []string{apikey.SchemeName, jwt.SchemeName}, ScopesAll: []string{api.AdminScope}}
 
 // server is one admin API over one gateway.
 type server struct {
@@ -93,7 +87,7 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Han
 		writeError(w, reason.New(reason.RouteNotFound, "no such admin endpoint; see %s/openapi.json", api.AdminPrefix))
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", gw.Guard(route, apiMux))
+	mux.Handle("/admin/", gw.Guard(apiMux))
 	mux.Handle("GET "+api.MetricsPath, state.Metrics.Handler())
 	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)
 	mux.HandleFunc("GET "+api.ReadyzPath, gw.ServeHealth)
@@ -194,7 +188,7 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	k, key, err := apikey.Create(r.Context(), st, apikey.Spec{Name: in.Name, Environment: in.Environment, Scopes: in.Scopes, Expires: in.Expires}, actor(r))
+	k, key, err := apikey.Create(r.Context(), st, apikey.Spec{Name: in.Name, Kind: in.Kind, Environment: in.Environment, Scopes: in.Scopes, Expires: in.Expires}, actor(r))
 	if err != nil {
 		return err
 	}

@@ -87,13 +87,16 @@ type env struct {
 	adminKey string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, "") }
+
+// newEnvWith is newEnv with extra configuration lines.
+func newEnvWith(t *testing.T, extra string) *env {
 	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
 	t.Cleanup(js.Close)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstream") }))
 	t.Cleanup(up.Close)
-	doc := fmt.Sprintf(testConfig, t.TempDir(), js.URL, up.URL)
+	doc := fmt.Sprintf(testConfig, t.TempDir(), js.URL, up.URL) + extra
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -106,13 +109,15 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, app: a, gw: httptest.NewServer(a.Handler()), admin: httptest.NewServer(a.AdminHandler())}
 	t.Cleanup(e.gw.Close)
 	t.Cleanup(e.admin.Close)
-	e.adminKey, _ = e.key(api.AdminScope)
+	e.adminKey, _ = e.create(store.KindAdmin)
 	return e
 }
 
-func (e *env) key(scopes ...string) (string, store.Key) {
+func (e *env) key(scopes ...string) (string, store.Key) { return e.create(store.KindAPI, scopes...) }
+
+func (e *env) create(kind string, scopes ...string) (string, store.Key) {
 	e.t.Helper()
-	k, key, err := apikey.Create(context.Background(), e.app.Store(), apikey.Spec{Name: "t", Environment: "live", Scopes: scopes}, "test")
+	k, key, err := apikey.Create(context.Background(), e.app.Store(), apikey.Spec{Name: "t", Kind: kind, Environment: "live", Scopes: scopes}, "test")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -252,6 +257,7 @@ func TestMetricsMoveByReason(t *testing.T) {
 func TestAdminRejectsLikeTheGateway(t *testing.T) {
 	e := newEnv(t)
 	reader, _ := e.key("read")
+	scoped, _ := e.key(api.AdminScope) // an API key with scope admin is still an API key
 	unknown := "ag_live_" + strings.Repeat("A", 49)
 	tests := []struct {
 		name    string
@@ -264,7 +270,9 @@ func TestAdminRejectsLikeTheGateway(t *testing.T) {
 		{"no credential", nil, 401, "credentials_missing", "", "", ""},
 		{"malformed key", []string{"X-API-Key", unknown}, 401, "api_key_malformed", "ApiKey", "invalid_token", ""},
 		{"malformed key as Bearer", []string{"Authorization", "Bearer " + unknown}, 401, "api_key_malformed", "Bearer", "invalid_token", ""},
-		{"not an admin", []string{"X-API-Key", reader}, 403, "insufficient_scope", "ApiKey", "insufficient_scope", "admin"},
+		{"an API key", []string{"X-API-Key", reader}, 401, "credential_wrong_kind", "ApiKey", "invalid_token", ""},
+		{"an API key with scope admin", []string{"X-API-Key", scoped}, 401, "credential_wrong_kind", "ApiKey", "invalid_token", ""},
+		{"a JWT with scope admin from the API's issuer", []string{"Authorization", "Bearer " + token(t, map[string]any{"scope": "admin"})}, 401, "scheme_unsupported", "", "", ""},
 		{"admin", []string{"X-API-Key", e.adminKey}, 200, "", "", "", ""},
 		{"admin as Bearer", []string{"Authorization", "Bearer " + e.adminKey}, 200, "", "", "", ""},
 	}
@@ -296,6 +304,25 @@ func TestAdminRejectsLikeTheGateway(t *testing.T) {
 				}
 			}
 		})
+	}
+	// An admin key opens nothing of the API itself.
+	if status, reason := e.do("GET", "/keyed/a", "X-API-Key", e.adminKey); status != 401 || reason != "credential_wrong_kind" {
+		t.Fatalf("an admin key on an API route: %d %s", status, reason)
+	}
+}
+
+// TestAdminIssuers: JWTs open the admin API only from the issuers
+// admin.issuers names, and only with scope admin.
+func TestAdminIssuers(t *testing.T) {
+	e := newEnvWith(t, "admin: {listen: \"127.0.0.1:0\", issuers: [main]}\n")
+	if status, _, body := e.call("GET", "/admin/v1/keys", nil, "Authorization", "Bearer "+token(t, map[string]any{"scope": "admin"})); status != 200 {
+		t.Fatalf("an admin issuer's token with scope admin: %d %s", status, body)
+	}
+	status, _, body := e.call("GET", "/admin/v1/keys", nil, "Authorization", "Bearer "+token(t, map[string]any{"scope": "read"}))
+	var p api.Problem
+	json.Unmarshal(body, &p)
+	if status != 403 || p.Reason != "insufficient_scope" {
+		t.Fatalf("an admin issuer's token without scope admin: %d %s", status, body)
 	}
 }
 

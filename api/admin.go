@@ -39,6 +39,9 @@ type KeyView struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	LastUsed    *time.Time `json:"last_used,omitempty"`
 	ReplacedBy  string     `json:"replaced_by,omitempty"`
+	// Kind is "api" (opens the API's routes) or "admin" (opens the admin
+	// API and nothing else).
+	Kind string `json:"kind"`
 	// Key is present only in the answer that created the key.
 	Key string `json:"key,omitempty"`
 }
@@ -54,7 +57,9 @@ type UserView struct {
 
 // KeyCreate is the body of POST /admin/v1/keys.
 type KeyCreate struct {
-	Name        string    `json:"name"`
+	Name string `json:"name"`
+	// Kind is "api" (the default) or "admin".
+	Kind        string    `json:"kind,omitempty"`
 	Environment string    `json:"environment"`
 	Scopes      []string  `json:"scopes,omitempty"`
 	Expires     time.Time `json:"expires,omitzero"`

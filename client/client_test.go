@@ -60,7 +60,7 @@ func TestClientAgainstTheDemo(t *testing.T) {
 		status int
 		code   reason.Code
 	}{
-		{"not an admin", func() error { _, err := reader.Keys(ctx); return err }, 403, reason.InsufficientScope},
+		{"an API key, not an admin key", func() error { _, err := reader.Keys(ctx); return err }, 401, reason.CredentialWrongKind},
 		{"unknown key", func() error { _, err := c.RevokeKey(ctx, "nosuch"); return err }, 404, reason.NotFound},
 		{"user who could never log in", func() error {
 			_, err := c.AddUser(ctx, api.UserCreate{Name: "a:b", Password: "a long password"})

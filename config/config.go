@@ -67,6 +67,9 @@ type Config struct {
 type AdminOpts struct {
 	// Listen is its address; "" turns it off.
 	Listen string `yaml:"listen"`
+	// Issuers names the issuers whose JWTs with scope admin open the
+	// admin API; none by default: only admin keys do.
+	Issuers []string `yaml:"issuers"`
 }
 
 // TLS names the certificate and key of an HTTPS listener.

@@ -102,6 +102,11 @@ func (c *Config) validate(at locate) error {
 		}
 		names[is.Name] = true
 	}
+	for i, name := range c.Admin.Issuers {
+		if !names[name] {
+			return at(fmt.Sprintf("admin.issuers[%d]", i), "%q is not the name of an issuer", name)
+		}
+	}
 	if len(c.Routes) == 0 {
 		return at("routes", "at least one route is required")
 	}

@@ -18,7 +18,7 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	ex.presented = p
 	ex.fp = g.fingerprint.Of(p.Value)
 	var claimer credential.Authenticator
-	for _, a := range g.authenticators {
+	for _, a := range ex.auth.list {
 		if a.Claims(p) {
 			claimer = a
 			break

@@ -39,7 +39,7 @@ func (g *Gateway) Explain(ctx context.Context, in api.ExplainRequest) (*api.Expl
 	case in.APIKey != "" && len(g.apiKeyHeaders) > 0:
 		r.Header.Set(g.apiKeyHeaders[0], in.APIKey)
 	}
-	ex := &exchange{start: time.Now(), requestID: "explain", method: r.Method, client: peer(r), trace: credential.NewTrace(true)}
+	ex := &exchange{start: time.Now(), requestID: "explain", method: r.Method, client: peer(r), trace: credential.NewTrace(true), auth: &g.api}
 	allowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	pipeline := chain(allowed, g.withHygiene, g.withRoute, g.withAuthentication, g.withAuthorization)
 	rec := &discardWriter{header: http.Header{}, status: http.StatusOK}

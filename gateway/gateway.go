@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,13 +32,15 @@ import (
 // begin background work, and serve Handler.
 type Gateway struct {
 	router *policy.Router
-	// authenticators in the order they are asked to claim a credential;
-	// byScheme finds one by the name routes use.
-	authenticators []credential.Authenticator
-	byScheme       map[string]credential.Authenticator
-	tokens         *jwt.Verifier
-	keys           *apikey.Verifier
-	basic          *basic.Verifier
+	// api judges the API's routes; admin judges the admin API (admin
+	// keys, and JWTs of admin.issuers).
+	api, admin authSet
+	// adminRoute is what admin requests must satisfy.
+	adminRoute *policy.Route
+	tokens     *jwt.Verifier
+	keys       *apikey.Verifier
+	adminKeys  *apikey.Verifier
+	basic      *basic.Verifier
 	// remoteByIssuer names each JWKS source by its issuer's name.
 	remoteByIssuer map[string]*jwt.RemoteKeys
 	state          *State
@@ -101,7 +104,6 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		trusted:        trusted,
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
-		byScheme:       map[string]credential.Authenticator{},
 	}
 	g.state.limiter.configure(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window)
 	if err := g.buildAuthenticators(cfg, opts); err != nil {
@@ -140,22 +142,45 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
+// authSet is a chain of authenticators in the order they are asked to
+// claim a credential, and the same by the scheme name routes use.
+type authSet struct {
+	list     []credential.Authenticator
+	byScheme map[string]credential.Authenticator
+}
+
+func newAuthSet(list ...credential.Authenticator) authSet {
+	s := authSet{byScheme: map[string]credential.Authenticator{}}
+	for _, a := range list {
+		if a != nil {
+			s.list = append(s.list, a)
+			s.byScheme[a.Scheme()] = a
+		}
+	}
+	return s
+}
+
 // buildAuthenticators makes one authenticator per scheme, in the order
 // they claim credentials: API keys first (they may come as Bearer too),
-// then JWTs, then Basic. A new scheme is one more line here.
+// then JWTs, then Basic. A new scheme is one more line here. The admin
+// API has its own: admin keys, and JWTs of the issuers admin.issuers
+// names.
 func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	var st store.Store
 	if opts.Store != nil {
 		st = timedStore{Store: opts.Store, latency: g.state.Metrics.storeLatency}
 	}
 	g.keys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...)
+	g.adminKeys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...).ForKind(store.KindAdmin)
 	basicOpts := cfg.Basic
 	basicOpts.Logger = opts.Logger
 	bv, err := basic.NewVerifier(st, basicOpts)
 	if err != nil {
 		return err
 	}
+	g.basic = bv
 	issuers := make([]*jwt.Issuer, 0, len(cfg.Issuers))
+	var adminIssuers []*jwt.Issuer
 	for _, ic := range cfg.Issuers {
 		is := ic.Runtime()
 		if ic.JWKSURL != "" {
@@ -164,18 +189,25 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 			is.Keys = rk
 		}
 		issuers = append(issuers, is)
+		if slices.Contains(cfg.Admin.Issuers, ic.Name) {
+			adminIssuers = append(adminIssuers, is)
+		}
 	}
-	tokens, err := jwt.New(issuers, jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment,
-		Cache: g.state.tokenCache(cfg.TokenCacheSize)})
-	if err != nil {
+	jwtOpts := jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment,
+		Cache: g.state.tokenCache(cfg.TokenCacheSize)}
+	if g.tokens, err = jwt.New(issuers, jwtOpts); err != nil {
 		return err
 	}
-	g.tokens = tokens
-	g.basic = bv
-	g.authenticators = []credential.Authenticator{g.keys, tokens, bv}
-	for _, a := range g.authenticators {
-		g.byScheme[a.Scheme()] = a
+	g.api = newAuthSet(g.keys, g.tokens, bv)
+	g.adminRoute = &policy.Route{Name: "admin", Schemes: []string{apikey.SchemeName}, ScopesAll: []string{api.AdminScope}}
+	var adminTokens *jwt.Verifier
+	if len(adminIssuers) > 0 {
+		if adminTokens, err = jwt.New(adminIssuers, jwtOpts); err != nil {
+			return err
+		}
+		g.adminRoute.Schemes = append(g.adminRoute.Schemes, jwt.SchemeName)
 	}
+	g.admin = newAuthSet(g.adminKeys, adminTokens)
 	return nil
 }
 
@@ -186,10 +218,12 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 	g.state.startKeys(g.remoteByIssuer)
 	done := make(chan struct{})
+	go g.adminKeys.Run(ctx, 5*time.Second)
 	go func() {
 		defer close(done)
 		g.keys.Run(ctx, 5*time.Second)
 		g.keys.Close()
+		g.adminKeys.Close()
 		g.basic.Close()
 	}()
 	return done
@@ -253,6 +287,8 @@ type exchange struct {
 	upErr      error
 	// trace records the checks for explain; nil on the request path.
 	trace *credential.Trace
+	// auth is the authenticator chain that judges this request.
+	auth *authSet
 }
 
 // routeLabel names the route for logs and metrics.
@@ -273,14 +309,14 @@ func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKe
 // fail rejects the request with err's reason.
 func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = reason.From(err)
-	g.respond.reject(w, ex, g.byScheme)
+	g.respond.reject(w, ex, ex.auth.byScheme)
 }
 
 // withExchange assigns the request id, records the status and writes the
 // access log line.
 func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := &exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, client: g.trusted.clientOf(r)}
+		ex := &exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, client: g.trusted.clientOf(r), auth: &g.api}
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
 		}
@@ -472,15 +508,15 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	ex.route.Target.(http.Handler).ServeHTTP(w, r)
 }
 
-// Guard protects h with the gateway's own steps for a fixed route: the
-// request id, authentication by the route's schemes, authorization by its
-// scopes, the access log line, metrics and the failure feed. The admin API
-// is served behind it.
-func (g *Gateway) Guard(route *policy.Route, h http.Handler) http.Handler {
+// Guard protects h (the admin API) with the gateway's own steps: the
+// request id, authentication by admin keys (and JWTs with scope admin of
+// the issuers admin.issuers names), the access log line, metrics and the
+// failure feed. API keys never pass, whatever their scopes.
+func (g *Gateway) Guard(h http.Handler) http.Handler {
 	fixed := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ex := exchangeOf(r)
-			ex.path, ex.route = r.URL.Path, route
+			ex.path, ex.route, ex.auth = r.URL.Path, g.adminRoute, &g.admin
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -48,6 +48,7 @@ const (
 	AuthUnavailable            Code = "auth_unavailable"
 	UpstreamUnreachable        Code = "upstream_unreachable"
 	UpstreamTimeout            Code = "upstream_timeout"
+	CredentialWrongKind        Code = "credential_wrong_kind"
 	MethodMalformed            Code = "method_malformed"
 	UpgradeNotAllowed          Code = "upgrade_not_allowed"
 	// Admin API answers: the same problem shape as the gateway's.
@@ -183,6 +184,9 @@ var catalogue = map[Code]Entry{
 	UpstreamTimeout: {Status: 504, Title: "Upstream timed out",
 		Hint:  "The request was authenticated but the service behind the gateway did not answer in time; retry later.",
 		Cause: "-"},
+	CredentialWrongKind: {Status: 401, BearerError: "invalid_token", Title: "Credential of another kind",
+		Hint:  "Admin keys open only the admin API, and API keys never open it: use the kind of key this endpoint takes.",
+		Cause: "5. Wrong credentials for environment"},
 	MethodMalformed: {Status: 400, Title: "Method not canonical",
 		Hint:  "Send the method in upper case (GET, POST, DELETE): methods are case-sensitive, and the gateway will not let the upstream read one differently than it did.",
 		Cause: "Environment notes: proxies"},

@@ -36,7 +36,16 @@ type Key struct {
 	LastUsed  time.Time // zero: never used
 	// ReplacedBy is the id of the key that rotation created from this one.
 	ReplacedBy string
+	// Kind is KindAPI (opens the API's routes) or KindAdmin (opens the
+	// admin API and nothing else).
+	Kind string
 }
+
+// Key kinds: a key opens either the API or the admin API, never both.
+const (
+	KindAPI   = "api"
+	KindAdmin = "admin"
+)
 
 // User is a Basic-auth user. Hash is a PHC argon2id string, or a bcrypt
 // hash imported from htpasswd (re-hashed to argon2id at the next login).

@@ -95,7 +95,7 @@ func newAdminBackend(url, keyEnv string) (*adminBackend, error) {
 }
 
 func (b *adminBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error) {
-	return b.c.CreateKey(ctx, api.KeyCreate{Name: spec.Name, Environment: spec.Environment, Scopes: spec.Scopes, Expires: spec.Expires})
+	return b.c.CreateKey(ctx, api.KeyCreate{Name: spec.Name, Kind: spec.Kind, Environment: spec.Environment, Scopes: spec.Scopes, Expires: spec.Expires})
 }
 
 func (b *adminBackend) listKeys(ctx context.Context) ([]api.KeyView, error) { return b.c.Keys(ctx) }

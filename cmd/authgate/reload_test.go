@@ -40,7 +40,7 @@ func TestReloadKeepsState(t *testing.T) {
 		os.WriteFile(file, []byte(fmt.Sprintf(stateConfig, listen, adminAddr, extra)), 0o600)
 	}
 	write(addr, "")
-	out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--scopes", "admin")
+	out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
 	if err != nil {
 		t.Fatal(err, out)
 	}

@@ -85,7 +85,7 @@ func keysCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Create, list, revoke and rotate API keys"}
 	f.add(cmd)
 
-	var name, env, scopes, expires string
+	var name, kind, env, scopes, expires string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API key (the key is printed once, never stored)",
@@ -102,7 +102,7 @@ func keysCmd() *cobra.Command {
 				if env == "" {
 					env = "live"
 				}
-				v, err := b.createKey(ctx, apikey.Spec{Name: name, Environment: env, Scopes: strings.Fields(scopes), Expires: exp})
+				v, err := b.createKey(ctx, apikey.Spec{Name: name, Kind: kind, Environment: env, Scopes: strings.Fields(scopes), Expires: exp})
 				if err != nil {
 					return err
 				}
@@ -112,6 +112,7 @@ func keysCmd() *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the key is for (required)")
+	create.Flags().StringVar(&kind, "kind", "api", "api (opens the API's routes) or admin (opens the admin API only)")
 	create.Flags().StringVar(&env, "env", "", "environment (default: the configuration's, else live)")
 	create.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
 	create.Flags().StringVar(&expires, "expires", "", "expiry: a duration (720h) or a date (2027-01-31); default never")
@@ -128,10 +129,10 @@ func keysCmd() *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tENV\tSCOPES\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
+				fmt.Fprintln(tw, "ID\tNAME\tKIND\tENV\tSCOPES\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
 				now := time.Now()
 				for _, k := range keys {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "),
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Kind, k.Environment, strings.Join(k.Scopes, " "),
 						keyStatus(k, now), day(k.Created), orNever(deref(k.Expires)), orNever(deref(k.LastUsed)))
 				}
 				return tw.Flush()
@@ -178,7 +179,7 @@ func keysCmd() *cobra.Command {
 }
 
 func printNewKey(w io.Writer, k api.KeyView) {
-	fmt.Fprintf(w, "id:      %s\nname:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Environment,
+	fmt.Fprintf(w, "id:      %s\nname:    %s\nkind:    %s\nenv:     %s\nscopes:  %s\nexpires: %s\nkey:     %s\n", k.ID, k.Name, k.Kind, k.Environment,
 		strings.Join(k.Scopes, " "), orNever(deref(k.Expires)), k.Key)
 	fmt.Fprintln(w, "The key is shown only now; authgate keeps only its hash.")
 }

@@ -19,7 +19,9 @@ const maxNameLen = 200
 // CLI, the admin API, the demo) goes through Create, so the rules below
 // hold everywhere.
 type Spec struct {
-	Name        string
+	Name string
+	// Kind is store.KindAPI ("" means it) or store.KindAdmin.
+	Kind        string
 	Environment string
 	Scopes      []string
 	// Expires is when the key stops working; zero: never.
@@ -38,6 +40,10 @@ func (s Spec) Validate(now time.Time) error {
 		return reason.New(reason.RequestInvalid, "environment %q: use 1-16 lower-case letters and digits, starting with a letter", s.Environment)
 	case !s.Expires.IsZero() && !s.Expires.After(now):
 		return reason.New(reason.RequestInvalid, "the expiry %s is not in the future", s.Expires.UTC().Format(time.RFC3339))
+	case s.Kind != "" && s.Kind != store.KindAPI && s.Kind != store.KindAdmin:
+		return reason.New(reason.RequestInvalid, "a key's kind is api or admin")
+	case s.Kind == store.KindAdmin && len(s.Scopes) > 0:
+		return reason.New(reason.RequestInvalid, "an admin key takes no scopes: it opens the admin API, and only that")
 	}
 	return credential.CheckScopes(s.Scopes)
 }
@@ -54,7 +60,7 @@ func Create(ctx context.Context, st store.Store, spec Spec, actor string) (store
 		return store.Key{}, "", err
 	}
 	k := store.Key{ID: id, Name: spec.Name, Environment: spec.Environment, Scopes: spec.Scopes, Hash: Hash(key),
-		Created: now, Expires: spec.Expires}
+		Created: now, Expires: spec.Expires, Kind: kindOf(spec.Kind)}
 	return k, key, st.CreateKey(ctx, k, actor)
 }
 
@@ -74,7 +80,7 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	}
 	now := time.Now()
 	next := store.Key{ID: newID, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: Hash(key),
-		Created: now, Expires: old.Expires}
+		Created: now, Expires: old.Expires, Kind: kindOf(old.Kind)}
 	return next, key, st.RotateKey(ctx, old.ID, now.Add(grace), next, actor)
 }
 
@@ -82,7 +88,15 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 func View(k store.Key) api.KeyView {
 	return api.KeyView{ID: k.ID, Name: k.Name, Environment: k.Environment, Scopes: append([]string{}, k.Scopes...),
 		Created: k.Created, Expires: optTime(k.Expires), RevokedAt: optTime(k.RevokedAt), LastUsed: optTime(k.LastUsed),
-		ReplacedBy: k.ReplacedBy}
+		ReplacedBy: k.ReplacedBy, Kind: kindOf(k.Kind)}
+}
+
+// kindOf is a key's kind, KindAPI when none is recorded.
+func kindOf(kind string) string {
+	if kind == "" {
+		return store.KindAPI
+	}
+	return kind
 }
 
 func optTime(t time.Time) *time.Time {

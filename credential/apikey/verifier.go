@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -25,9 +26,18 @@ type Verifier struct {
 
 	// headers are the API-key headers, named in the ApiKey challenge.
 	headers []string
+	// kind is the kind of key accepted (store.KindAPI by default).
+	kind string
 
 	mu   sync.Mutex
 	used map[string]time.Time
+}
+
+// ForKind makes v accept keys of kind only (store.KindAdmin for the admin
+// API) and returns v.
+func (v *Verifier) ForKind(kind string) *Verifier {
+	v.kind = kind
+	return v
 }
 
 // WithHeaders sets the headers keys may arrive in (the first is named in
@@ -40,7 +50,7 @@ func (v *Verifier) WithHeaders(headers ...string) *Verifier {
 // NewVerifier returns a Verifier for a gateway serving environment ("" to
 // accept keys of every environment).
 func NewVerifier(s store.Store, environment string, log *slog.Logger) *Verifier {
-	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}}
+	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}, kind: store.KindAPI}
 	if s != nil {
 		v.cache = store.NewCache[[sha256.Size]byte](s, 100000, func(k store.Key, ch store.Change) bool {
 			return ch.Kind == store.KeyChanged && k.ID == ch.Key
@@ -80,6 +90,14 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		v.cache.Put(gen, hash, k)
 	}
 	t.Pass("key known", k.ID)
+	if kind := kindOf(k.Kind); kind != v.kind {
+		detail := "API key %s is an API key; the admin API takes only admin keys (authgate keys create --kind admin)"
+		if kind == store.KindAdmin {
+			detail = "API key %s is an admin key: it opens the admin API only, never the API's routes"
+		}
+		return credential.Identity{}, t.Fail("key kind", reason.New(reason.CredentialWrongKind, detail, k.ID))
+	}
+	t.Pass("key kind", v.kind)
 	now := v.now()
 	if !k.RevokedAt.IsZero() {
 		return credential.Identity{}, t.Fail("not revoked", reason.New(reason.CredentialRevoked, "API key %s was revoked %s ago", k.ID, now.Sub(k.RevokedAt).Round(time.Second)))
@@ -98,7 +116,11 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		v.used[k.ID] = now
 		v.mu.Unlock()
 	}
-	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: k.Scopes, ExpiresAt: k.Expires}, nil
+	scopes := k.Scopes
+	if v.kind == store.KindAdmin {
+		scopes = []string{api.AdminScope}
+	}
+	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: scopes, ExpiresAt: k.Expires}, nil
 }
 
 func unavailable(err error) error {

@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
@@ -28,6 +27,7 @@ import (
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
@@ -211,7 +211,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 			a.Close()
 			return nil, fmt.Errorf("demo admin listener: %w", err)
 		}
-		_, key, err := apikey.Create(ctx, a.Store(), apikey.Spec{Name: "demo admin", Environment: "live", Scopes: []string{api.AdminScope}}, "demo")
+		_, key, err := apikey.Create(ctx, a.Store(), apikey.Spec{Name: "demo admin", Kind: store.KindAdmin, Environment: "live"}, "demo")
 		if err != nil {
 			a.Close()
 			return nil, err

@@ -135,3 +135,25 @@ func TestCacheFollowsChanges(t *testing.T) {
 		t.Fatal("a cache hit while changes cannot be followed")
 	}
 }
+
+// TestMigrationKeepsKeysAsAPIKeys: a database of schema 1 (before key
+// kinds) opens with every key an API key, nothing lost.
+func TestMigrationKeepsKeysAsAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{migrations[0], "PRAGMA user_version = 1",
+		`INSERT INTO keys (id, name, environment, scopes, hash, created) VALUES ('old', 'n', 'live', 'read', x'01', 1)`} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := open(t, dir)
+	k, err := s.KeyByID(context.Background(), "old")
+	if err != nil || k.Kind != store.KindAPI || k.Scopes[0] != "read" {
+		t.Fatalf("%+v %v", k, err)
+	}
+}

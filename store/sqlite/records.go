@@ -10,13 +10,13 @@ import (
 	"github.com/authgate/authgate/store"
 )
 
-const keyColumns = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by`
+const keyColumns = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by, kind`
 
 func scanKey(row interface{ Scan(...any) error }) (store.Key, error) {
 	var k store.Key
 	var scopes string
 	var created, expires, revoked, used int64
-	err := row.Scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy)
+	err := row.Scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy, &k.Kind)
 	if err != nil {
 		return k, classify(err)
 	}
@@ -26,15 +26,19 @@ func scanKey(row interface{ Scan(...any) error }) (store.Key, error) {
 }
 
 func insertKey(ctx context.Context, tx *sql.Tx, k store.Key) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '')`,
-		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires))
+	kind := k.Kind
+	if kind == "" {
+		kind = store.KindAPI
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?)`,
+		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), kind)
 	return err
 }
 
 // CreateKey implements store.Store.
 func (s *Store) CreateKey(ctx context.Context, k store.Key, actor string) error {
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.create", Subject: k.ID,
-		Detail: fmt.Sprintf("name=%s env=%s scopes=%s", k.Name, k.Environment, joinScopes(k.Scopes))},
+		Detail: fmt.Sprintf("name=%s env=%s kind=%s scopes=%s", k.Name, k.Environment, k.Kind, joinScopes(k.Scopes))},
 		func(tx *sql.Tx) error { return insertKey(ctx, tx, k) })
 }
 

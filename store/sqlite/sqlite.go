@@ -53,6 +53,8 @@ var migrations = []string{
 		subject TEXT NOT NULL,
 		detail TEXT NOT NULL
 	);`,
+	// 2: key kinds; every key made before was an API key.
+	`ALTER TABLE keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'api';`,
 }
 
 // Store is the SQLite implementation of store.Store.
