@@ -85,12 +85,15 @@ type ServerOpts struct {
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 }
 
-// FailureLimit bounds failed authentications per credential and per
-// client address within Window.
+// FailureLimit bounds failed authentications per credential, per client
+// address and per account within Window.
 type FailureLimit struct {
-	PerCredential int           `yaml:"per_credential"`
-	PerClient     int           `yaml:"per_client"`
-	Window        time.Duration `yaml:"window"`
+	PerCredential int `yaml:"per_credential"`
+	PerClient     int `yaml:"per_client"`
+	// PerAccount limits failures per account (a Basic user name), from
+	// any address.
+	PerAccount int           `yaml:"per_account"`
+	Window     time.Duration `yaml:"window"`
 }
 
 // Route says which requests it covers and what they need.
@@ -146,7 +149,7 @@ func Default() *Config {
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
-		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, Window: time.Minute},
+		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, PerAccount: 10, Window: time.Minute},
 		Basic:                basic.Options{CacheTTL: time.Minute},
 		Server: ServerOpts{
 			ReadHeaderTimeout: 10 * time.Second,

@@ -63,8 +63,8 @@ func (c *Config) validate(at locate) error {
 			return at("decision_path", "%q is not a canonical path", c.DecisionPath)
 		}
 	}
-	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.Window <= 0 {
-		return at("failure_limit", "per_credential, per_client and window must be positive")
+	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.PerAccount <= 0 || fl.Window <= 0 {
+		return at("failure_limit", "per_credential, per_client, per_account and window must be positive")
 	}
 	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 || c.Basic.QueueTimeout < 0 {
 		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent and queue_timeout not negative")

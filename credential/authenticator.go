@@ -31,6 +31,14 @@ type Authenticator interface {
 	Challenges(realm string) []Challenge
 }
 
+// AccountNamer is implemented by authenticators whose credentials name an
+// account before they are verified (a Basic user name): failures are then
+// also limited per account, so guessing one user's password from many
+// addresses is limited too. The name is used as a limiter key only.
+type AccountNamer interface {
+	Account(p Presented) string
+}
+
 // Challenge is a WWW-Authenticate challenge an authenticator offers.
 type Challenge struct {
 	challenge.Challenge

@@ -30,19 +30,33 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	}
 	ex.scheme = claimer.Scheme()
 	ex.trace.Pass(present, ex.scheme+" in "+p.Where())
-	dry := ex.trace.DryRun()
-	if !dry {
-		if err := g.state.limiter.check(ex.client, ex.fp); err != nil {
+	if ex.trace.DryRun() {
+		id, err := claimer.Authenticate(r.Context(), p, ex.trace)
+		if err != nil {
 			return err
 		}
+		ex.identity = id
+		return nil
+	}
+	account := ""
+	if an, ok := claimer.(credential.AccountNamer); ok {
+		account = an.Account(p)
+	}
+	hold, err := g.state.limiter.reserve(ex.client, ex.fp, account)
+	if err != nil {
+		return err
 	}
 	id, err := claimer.Authenticate(r.Context(), p, ex.trace)
 	if err != nil {
-		if !dry && !ex.statusOnly && reason.From(err).Entry().Status == http.StatusUnauthorized {
-			g.state.limiter.fail(ex.client, ex.fp)
+		// A refused credential keeps its reserved failures; the gateway's
+		// own faults (503) and a status-only decision (asked again in
+		// full) give them back.
+		if ex.statusOnly || reason.From(err).Entry().Status != http.StatusUnauthorized {
+			hold.release()
 		}
 		return err
 	}
+	hold.release()
 	id.Fingerprint = ex.fp
 	ex.identity = id
 	return nil

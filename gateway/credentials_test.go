@@ -7,9 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,5 +243,40 @@ func TestEcho(t *testing.T) {
 	off := newEnv(t, DetailFull)
 	if r := off.do("GET", "/v1/data"+api.EchoPath); r.status == 200 {
 		t.Fatal("echo answered while switched off")
+	}
+}
+
+// TestFailureLimitHoldsUnderConcurrency: failures are reserved before any
+// hashing, so concurrent guesses cannot all pass one check; and guesses
+// at one user's password are limited per account, from any address.
+func TestFailureLimitHoldsUnderConcurrency(t *testing.T) {
+	e := newEnv(t, DetailFull, "failure_limit: {per_credential: 1000, per_client: 1000, per_account: 5, window: 10m}")
+	e.user("alice", "correct horse")
+	e.user("bob", "battery staple")
+	clients := []*http.Client{from("127.0.0.1"), from("127.0.0.2"), from("127.0.0.3")}
+	var wg sync.WaitGroup
+	var refused, limited atomic.Int32
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.doWith(clients[i%3], "GET", "/keyed/a", "Authorization", basicAuth("alice", fmt.Sprintf("guess-%d", i)))
+			switch r.problem.Reason {
+			case string(reason.BasicInvalid):
+				refused.Add(1)
+			case string(reason.TooManyFailures):
+				limited.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if refused.Load() != 5 || limited.Load() != 25 {
+		t.Fatalf("%d guesses judged and %d limited; want 5 and 25", refused.Load(), limited.Load())
+	}
+	if r := e.do("GET", "/keyed/a", "Authorization", basicAuth("bob", "battery staple")); r.status != 200 {
+		t.Fatalf("another account: %d", r.status)
+	}
+	if r := e.doWith(clients[2], "GET", "/keyed/a", "Authorization", basicAuth("alice", "wrong again")); r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("the locked account from another address: %d", r.status)
 	}
 }

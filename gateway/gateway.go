@@ -105,7 +105,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
 	}
-	g.state.limiter.configure(cfg.FailureLimit.PerCredential, cfg.FailureLimit.PerClient, cfg.FailureLimit.Window)
+	fl := cfg.FailureLimit
+	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
 	if err := g.buildAuthenticators(cfg, opts); err != nil {
 		return nil, err
 	}

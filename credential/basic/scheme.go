@@ -37,3 +37,13 @@ func (v *Verifier) Challenges(realm string) []credential.Challenge {
 	return []credential.Challenge{{Challenge: challenge.Challenge{Scheme: "Basic",
 		Params: []challenge.Param{{Name: "realm", Value: realm}, {Name: "charset", Value: "UTF-8"}}}}}
 }
+
+// Account names the user a Basic credential is for ("" when it does not
+// parse); failures are limited per user name as well.
+func (v *Verifier) Account(p credential.Presented) string {
+	user, _, err := Parse(p.Value)
+	if err != nil {
+		return ""
+	}
+	return "basic:" + user
+}
