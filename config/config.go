@@ -31,6 +31,8 @@ type Config struct {
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
 	// MaxHeaderCount bounds the number of header lines.
 	MaxHeaderCount int `yaml:"max_header_count"`
+	// MaxBodyBytes bounds a request body (routes may set their own).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// TokenCacheSize bounds the verified-token cache (0: default, -1: off).
 	TokenCacheSize int `yaml:"token_cache_size"`
 	// Environment this gateway serves (e.g. live, test); "" accepts all.
@@ -83,6 +85,15 @@ type ServerOpts struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	// BodyIdleTimeout bounds the wait for each piece of a request body,
+	// BodyTimeout the whole body.
+	BodyIdleTimeout time.Duration `yaml:"body_idle_timeout"`
+	BodyTimeout     time.Duration `yaml:"body_timeout"`
+	// MaxConnections caps open connections on the gateway's listener;
+	// MaxConnectionsPerClient caps them per client address (trusted
+	// proxies excepted).
+	MaxConnections          int `yaml:"max_connections"`
+	MaxConnectionsPerClient int `yaml:"max_connections_per_client"`
 }
 
 // FailureLimit bounds failed authentications per credential, per client
@@ -120,6 +131,8 @@ type Route struct {
 	Upstream             string        `yaml:"upstream"`
 	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`
 	ForwardAuthorization bool          `yaml:"forward_authorization"`
+	// MaxBodyBytes bounds this route's request bodies (0: the gateway's).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
 // CORS is a route's cross-origin policy.
@@ -143,6 +156,7 @@ func Default() *Config {
 		MaxTokenBytes:        8 << 10,
 		MaxHeaderBytes:       32 << 10,
 		MaxHeaderCount:       100,
+		MaxBodyBytes:         10 << 20,
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
 		DecisionPath:         "/.authgate/decide",
@@ -155,6 +169,11 @@ func Default() *Config {
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			ShutdownTimeout:   15 * time.Second,
+			BodyIdleTimeout:   10 * time.Second,
+			BodyTimeout:       2 * time.Minute,
+
+			MaxConnections:          8192,
+			MaxConnectionsPerClient: 256,
 		},
 	}
 }

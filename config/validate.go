@@ -38,8 +38,13 @@ func (c *Config) validate(at locate) error {
 		return at("max_header_bytes", "must be at least 1024")
 	case c.MaxHeaderCount < 10:
 		return at("max_header_count", "must be at least 10")
-	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0:
-		return at("server", "timeouts must be positive")
+	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0 ||
+		c.Server.BodyIdleTimeout <= 0 || c.Server.BodyTimeout < c.Server.BodyIdleTimeout:
+		return at("server", "timeouts must be positive, and body_timeout at least body_idle_timeout")
+	case c.Server.MaxConnections < 16 || c.Server.MaxConnectionsPerClient < 1 || c.Server.MaxConnectionsPerClient > c.Server.MaxConnections:
+		return at("server", "max_connections must be at least 16, max_connections_per_client between 1 and max_connections")
+	case c.MaxBodyBytes <= 0:
+		return at("max_body_bytes", "must be positive")
 	}
 	if c.Environment != "" && !credential.ValidEnvironment(c.Environment) {
 		return at("environment", "%q: use 1-16 lower-case letters and digits, starting with a letter", c.Environment)
@@ -187,6 +192,9 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	}
 	if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return at(p+".upstream", "%q is not an http(s) URL", r.Upstream)
+	}
+	if r.MaxBodyBytes < 0 {
+		return at(p+".max_body_bytes", "must not be negative (0: the gateway's max_body_bytes)")
 	}
 	if r.UpstreamTimeout == 0 {
 		r.UpstreamTimeout = DefaultUpstreamTimeout

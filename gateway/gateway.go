@@ -52,6 +52,8 @@ type Gateway struct {
 	handler        http.Handler
 
 	apiKeyHeaders []string
+	body          bodyLimits
+	maxBody       int64
 	echo          bool
 	decisionPath  string
 	maxHeaders    int
@@ -101,6 +103,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		echo:           cfg.Echo,
 		decisionPath:   cfg.DecisionPath,
 		maxHeaders:     cfg.MaxHeaderCount,
+		maxBody:        cfg.MaxBodyBytes,
+		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
 		trusted:        trusted,
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
@@ -117,7 +121,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if err != nil {
 			return nil, err
 		}
-		rt.WebSocket, rt.MethodOverride = rc.WebSocket, rc.MethodOverride
+		rt.WebSocket, rt.MethodOverride, rt.MaxBodyBytes = rc.WebSocket, rc.MethodOverride, rc.MaxBodyBytes
+		if rt.MaxBodyBytes == 0 {
+			rt.MaxBodyBytes = cfg.MaxBodyBytes
+		}
 		u, err := url.Parse(rc.Upstream)
 		if err != nil {
 			return nil, err
@@ -290,6 +297,8 @@ type exchange struct {
 	trace *credential.Trace
 	// auth is the authenticator chain that judges this request.
 	auth *authSet
+	// bodyErr is what went wrong reading the request body, if anything.
+	bodyErr *reason.Error
 }
 
 // routeLabel names the route for logs and metrics.
@@ -414,6 +423,12 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 			return
 		}
 		ex.trace.Pass("route", route.Name)
+		if !ex.decision {
+			if err := g.guardBody(w, r, ex, route.MaxBodyBytes); err != nil {
+				g.fail(w, ex, err)
+				return
+			}
+		}
 		corsHeaders(w, r, route)
 		next.ServeHTTP(w, r)
 	})

@@ -136,6 +136,11 @@ func (g *Gateway) forwarded(pr *httputil.ProxyRequest) {
 func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exchangeOf(r)
 	ex.upErr = err
+	if ex.bodyErr != nil {
+		// The client's body failed, not the upstream: its fault, a 4xx.
+		g.fail(w, ex, ex.bodyErr)
+		return
+	}
 	if r.Context().Err() != nil {
 		ex.upErr = errors.Join(errClientGone, err)
 		ex.status = 499

@@ -32,6 +32,8 @@ type Route struct {
 	// the route is then chosen, and authorization done, for the
 	// overridden method.
 	MethodOverride bool
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
 }

@@ -50,6 +50,9 @@ const (
 	UpstreamTimeout            Code = "upstream_timeout"
 	CredentialWrongKind        Code = "credential_wrong_kind"
 	MethodMalformed            Code = "method_malformed"
+	RequestBodyTooLarge        Code = "request_body_too_large"
+	RequestBodyTimeout         Code = "request_body_timeout"
+	RequestBodyMalformed       Code = "request_body_malformed"
 	UpgradeNotAllowed          Code = "upgrade_not_allowed"
 	// Admin API answers: the same problem shape as the gateway's.
 	RequestInvalid     Code = "request_invalid"
@@ -190,6 +193,15 @@ var catalogue = map[Code]Entry{
 	MethodMalformed: {Status: 400, Title: "Method not canonical",
 		Hint:  "Send the method in upper case (GET, POST, DELETE): methods are case-sensitive, and the gateway will not let the upstream read one differently than it did.",
 		Cause: "Environment notes: proxies"},
+	RequestBodyTooLarge: {Status: 413, Title: "Request body too large",
+		Hint:  "Send a smaller body; the route's limit is in the detail.",
+		Cause: "-"},
+	RequestBodyTimeout: {Status: 408, Title: "Request body too slow",
+		Hint:  "Send the request body without long pauses; the gateway does not wait for a body without end.",
+		Cause: "-"},
+	RequestBodyMalformed: {Status: 400, Title: "Request body malformed",
+		Hint:  "The request body's framing is broken (chunked encoding); the request never reached the service.",
+		Cause: "-"},
 	UpgradeNotAllowed: {Status: 400, Title: "Protocol upgrade not allowed",
 		Hint:  "This route does not take protocol upgrades (h2c never; WebSocket only where the route allows it). Send a plain HTTP request.",
 		Cause: "Environment notes: proxies"},
