@@ -13,33 +13,7 @@ import (
 )
 
 // trustedProxies are the networks whose forwarding headers are believed.
-type trustedProxies []netip.Prefix
-
-func parseTrusted(cidrs []string) (trustedProxies, error) {
-	var out trustedProxies
-	for _, c := range cidrs {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
-}
-
-func (t trustedProxies) contains(ip string) bool {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	addr = addr.Unmap()
-	for _, p := range t {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
+type trustedProxies struct{ policy.Networks }
 
 // peer is the address of the connection's other end.
 func peer(r *http.Request) string {
@@ -56,7 +30,7 @@ func peer(r *http.Request) string {
 // X-Forwarded-For through an untrusted path.
 func (t trustedProxies) clientOf(r *http.Request) string {
 	addr := peer(r)
-	if !t.contains(addr) {
+	if !t.ContainsIP(addr) {
 		return addr
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -68,7 +42,7 @@ func (t trustedProxies) clientOf(r *http.Request) string {
 		if _, err := netip.ParseAddr(h); err != nil {
 			return addr
 		}
-		if !t.contains(h) {
+		if !t.ContainsIP(h) {
 			return h
 		}
 		addr = h
@@ -82,7 +56,7 @@ func (t trustedProxies) clientOf(r *http.Request) string {
 // Envoy ext_authz in path-prefix mode (the original path follows the
 // decision path; the method is the request's own).
 func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error {
-	if !g.trusted.contains(peer(r)) {
+	if !g.trusted.ContainsIP(peer(r)) {
 		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
 	}
 	ex.decision = true

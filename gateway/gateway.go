@@ -89,7 +89,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if cfg.RoutesNeedStore() && opts.Store == nil && !opts.CheckOnly {
 		return nil, errors.New("routes accept API keys or Basic, but no store was given")
 	}
-	trusted, err := parseTrusted(cfg.TrustedProxies)
+	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxHeaders:     cfg.MaxHeaderCount,
 		maxBody:        cfg.MaxBodyBytes,
 		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
-		trusted:        trusted,
+		trusted:        trustedProxies{trusted},
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
 	}

@@ -13,26 +13,34 @@ import (
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/policy"
 )
 
 // Run serves the public and admin listeners until ctx ends, then drains
 // requests in flight for server.shutdown_timeout. SIGHUP reloads file.
 func (a *App) Run(ctx context.Context, file string) error {
 	cfg := a.Config()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	raw, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
+	if err != nil {
+		raw.Close()
+		return err
+	}
+	ln := newCapListener(raw, connectionCap(cfg.Server.MaxConnections), cfg.Server.MaxConnectionsPerClient, trusted.Contains)
 	srv := gateway.NewServer(cfg, a.Handler())
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
 	errc := make(chan error, 2)
 	if cfg.Admin.Listen != "" {
-		aln, err := net.Listen("tcp", cfg.Admin.Listen)
+		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("admin listener: %w", err)
 		}
+		aln := newCapListener(rawAdmin, adminConnections, adminConnections, nil)
 		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
 		defer adminSrv.Close()
 		a.log.Info("admin listening", "addr", aln.Addr().String())
