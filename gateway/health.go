@@ -18,6 +18,8 @@ func (g *Gateway) Problems(ctx context.Context) []string {
 	if g.store != nil {
 		if err := g.store.Ping(ctx); err != nil {
 			problems = append(problems, "store: "+err.Error())
+		} else if err := g.store.Problem(); err != nil {
+			problems = append(problems, "store: "+err.Error())
 		}
 	}
 	for name, rk := range g.remoteByIssuer {

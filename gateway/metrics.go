@@ -97,6 +97,7 @@ var (
 	refreshDesc = prometheus.NewDesc("authgate_jwks_refreshes_total", "JWKS fetches by issuer and result.", []string{"issuer", "result"}, nil)
 	keysDesc    = prometheus.NewDesc("authgate_jwks_keys", "Keys held per issuer.", []string{"issuer"}, nil)
 	ageDesc     = prometheus.NewDesc("authgate_jwks_age_seconds", "Age of the key set held per issuer.", []string{"issuer"}, nil)
+	storeDesc   = prometheus.NewDesc("authgate_store_healthy", "1 while the store has no known problem (its file deleted or replaced, a full disk), else 0.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -104,6 +105,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- refreshDesc
 	ch <- keysDesc
 	ch <- ageDesc
+	ch <- storeDesc
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -114,6 +116,13 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	hits, misses := g.tokens.CacheStats()
 	ch <- prometheus.MustNewConstMetric(cacheDesc, prometheus.CounterValue, float64(hits), "hit")
 	ch <- prometheus.MustNewConstMetric(cacheDesc, prometheus.CounterValue, float64(misses), "miss")
+	if g.store != nil {
+		healthy := 1.0
+		if g.store.Problem() != nil {
+			healthy = 0
+		}
+		ch <- prometheus.MustNewConstMetric(storeDesc, prometheus.GaugeValue, healthy)
+	}
 	for name, rk := range g.remoteByIssuer {
 		ok, failed, keys, at, _ := rk.Stats()
 		ch <- prometheus.MustNewConstMetric(refreshDesc, prometheus.CounterValue, float64(ok), name, "ok")

@@ -95,6 +95,10 @@ type Store interface {
 	Subscribe(fn func(Change)) (cancel func())
 	// Ping reports whether the store answers (readiness).
 	Ping(ctx context.Context) error
+	// Problem is the store's last known problem from its own background
+	// checks (a deleted database file, a full disk), nil when healthy. It
+	// does no I/O.
+	Problem() error
 	Close() error
 }
 

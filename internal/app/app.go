@@ -31,6 +31,10 @@ import (
 // folder, so fingerprints are stable across reloads and restarts.
 const fingerprintKeyFile = "fingerprint.key"
 
+// storeWatchEvery is how often the store's problems are looked at for the
+// log (sqlite checks its file every 2 s).
+var storeWatchEvery = time.Second
+
 // Options carry what does not come from the configuration file.
 type Options struct {
 	// Logger receives access and event logs; default: discard.
@@ -48,6 +52,9 @@ type App struct {
 	state *gateway.State
 
 	public, admin *gateway.Switch
+
+	// watchStore stops watchStoreProblems.
+	watchStore chan struct{}
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -79,7 +86,39 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	a.admin = gateway.NewSwitch(admin.Handler(gw, a.storeOrNil(), a.state))
 	a.activate(cfg, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
+	if a.store != nil {
+		a.watchStore = make(chan struct{})
+		go a.watchStoreProblems(a.watchStore)
+	}
 	return a, nil
+}
+
+// watchStoreProblems logs at ERROR when the store gets a problem (its file
+// deleted or replaced, a full disk) and at INFO when it is gone, until
+// stop closes. Readiness and the authgate_store_healthy metric say the
+// same.
+func (a *App) watchStoreProblems(stop chan struct{}) {
+	t := time.NewTicker(storeWatchEvery)
+	defer t.Stop()
+	var last string
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		now := ""
+		if err := a.store.Problem(); err != nil {
+			now = err.Error()
+		}
+		switch {
+		case now != "" && now != last:
+			a.log.Error("store problem: authgate cannot rely on its store", "problem", now)
+		case now == "" && last != "":
+			a.log.Info("store problem gone")
+		}
+		last = now
+	}
 }
 
 // storeOrNil is the store as an interface: nil when none is open.
@@ -242,6 +281,9 @@ func (a *App) Close() error {
 		}
 		a.mu.Unlock()
 		a.state.Close()
+		if a.watchStore != nil {
+			close(a.watchStore)
+		}
 		if a.store != nil {
 			err = a.store.Close()
 		}

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +20,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 var (
@@ -187,3 +191,57 @@ func TestJWKSMisbehaviour(t *testing.T) {
 		<-done
 	})
 }
+
+// TestDeletedDatabaseIsReported: a database file deleted under a running
+// gateway is reported — readiness 503 naming it, the metric at 0, an ERROR
+// log line — since the CLI would now write to another store.
+func TestDeletedDatabaseIsReported(t *testing.T) {
+	dir := t.TempDir()
+	var logs syncBuffer
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
+data_dir: %s
+routes:
+  - {name: k, path: /k, schemes: [apikey], upstream: "http://127.0.0.1:9"}
+`, dir)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	admin := httptest.NewServer(a.AdminHandler())
+	defer admin.Close()
+	if status, body := get(t, admin.URL+api.ReadyzPath, ""); status != 200 {
+		t.Fatalf("before: %d %s", status, body)
+	}
+	if err := os.Remove(filepath.Join(dir, sqlite.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body := get(t, admin.URL+api.ReadyzPath, "")
+		_, metrics := get(t, admin.URL+api.MetricsPath, "")
+		if status == 503 && strings.Contains(string(body), "is gone") && strings.Contains(string(metrics), "authgate_store_healthy 0") &&
+			strings.Contains(logs.String(), `"level":"ERROR","msg":"store problem`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not reported: %d %s\nlogs: %s", status, body, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -2,7 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/authgate/authgate/store"
@@ -127,11 +131,14 @@ func (s *Store) poll() {
 	t := time.NewTicker(PollInterval)
 	defer t.Stop()
 	version, _ := s.Version(context.Background())
-	for {
+	for polls := 1; ; polls++ {
 		select {
 		case <-s.feed.stop:
 			return
 		case <-t.C:
+		}
+		if polls%fileCheckEvery == 0 {
+			s.checkFile()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		v, err := s.Version(ctx)
@@ -192,6 +199,44 @@ func (s *Store) announceNew(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// fileCheckEvery is how many polls pass between checks of the database
+// file itself; minFreeBytes is the free space below which writes (a
+// revocation) may fail.
+const fileCheckEvery = 20
+
+var minFreeBytes uint64 = 16 << 20
+
+// Problem implements store.Store.
+func (s *Store) Problem() error {
+	if p := s.problem.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// checkFile finds what the data_version poll cannot: the database file
+// deleted or replaced under the running process (the CLI would then use
+// another database than the gateway), or a disk too full to write a
+// revocation.
+func (s *Store) checkFile() {
+	var problem error
+	info, err := os.Stat(s.path)
+	switch {
+	case err != nil:
+		problem = fmt.Errorf("the database file %s is gone (%v): this process still uses the deleted one, the CLI would make another; restore it or restart", s.path, err)
+	case !os.SameFile(info, s.file):
+		problem = fmt.Errorf("the database file %s was replaced: this process still uses the old one; restart to use the new one", s.path)
+	default:
+		var fs syscall.Statfs_t
+		if err := syscall.Statfs(filepath.Dir(s.path), &fs); err == nil {
+			if free := fs.Bavail * uint64(fs.Bsize); free < minFreeBytes {
+				problem = fmt.Errorf("the disk of %s has %d bytes free: changes such as revocations may fail to be written", s.path, free)
+			}
+		}
+	}
+	s.problem.Store(&problem)
 }
 
 // Ping implements store.Store.

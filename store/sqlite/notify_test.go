@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +157,32 @@ func TestMigrationKeepsKeysAsAPIKeys(t *testing.T) {
 	k, err := s.KeyByID(context.Background(), "old")
 	if err != nil || k.Kind != store.KindAPI || k.Scopes[0] != "read" {
 		t.Fatalf("%+v %v", k, err)
+	}
+}
+
+// TestFileProblems: a database file deleted or replaced under the process,
+// or a disk too full to write a revocation, is a known problem.
+func TestFileProblems(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.Problem(); err != nil {
+		t.Fatalf("fresh store: %v", err)
+	}
+	defer func(v uint64) { minFreeBytes = v }(minFreeBytes)
+	minFreeBytes = 1 << 62
+	s.checkFile()
+	if err := s.Problem(); err == nil || !strings.Contains(err.Error(), "bytes free") {
+		t.Fatalf("full disk: %v", err)
+	}
+	minFreeBytes = 0
+	os.Remove(filepath.Join(dir, FileName))
+	s.checkFile()
+	if err := s.Problem(); err == nil || !strings.Contains(err.Error(), "is gone") {
+		t.Fatalf("deleted file: %v", err)
+	}
+	open(t, dir) // the CLI would now make another database
+	s.checkFile()
+	if err := s.Problem(); err == nil || !strings.Contains(err.Error(), "replaced") {
+		t.Fatalf("replaced file: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -71,7 +72,10 @@ type Store struct {
 	// verConn's connection, which this Store holds for its whole life.
 	verDriverStmt driver.Stmt
 
-	feed      feed
+	feed feed
+	// file is the database file as opened; problem what checkFile found.
+	file      os.FileInfo
+	problem   atomic.Pointer[error]
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -103,6 +107,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		s.verStmt, err = s.verConn.PrepareContext(ctx, "PRAGMA data_version")
 	}
 	if err == nil {
+		s.file, err = os.Stat(path)
+	}
+	if err == nil {
+		s.checkFile()
 		err = s.startFeed(ctx)
 	}
 	if err != nil {
