@@ -32,27 +32,14 @@ type feed struct {
 	lastSeq int64
 	down    bool
 
-	subsMu sync.Mutex
-	subs   map[int]func(store.Change)
-	next   int
+	changes store.Changes
 
 	stop chan struct{}
 	done chan struct{}
 }
 
 // Subscribe implements store.Store.
-func (s *Store) Subscribe(fn func(store.Change)) func() {
-	s.feed.subsMu.Lock()
-	defer s.feed.subsMu.Unlock()
-	id := s.feed.next
-	s.feed.next++
-	s.feed.subs[id] = fn
-	return func() {
-		s.feed.subsMu.Lock()
-		delete(s.feed.subs, id)
-		s.feed.subsMu.Unlock()
-	}
-}
+func (s *Store) Subscribe(fn func(store.Change)) func() { return s.feed.changes.Subscribe(fn) }
 
 // announce hands ch to every subscriber; seq (when positive) is the audit
 // row it came from, so that the poller does not announce it again.
@@ -61,21 +48,12 @@ func (s *Store) announce(ch store.Change, seq int64) {
 	if seq > s.feed.lastSeq {
 		s.feed.lastSeq = seq
 	}
-	s.feed.subsMu.Lock()
-	fns := make([]func(store.Change), 0, len(s.feed.subs))
-	for _, fn := range s.feed.subs {
-		fns = append(fns, fn)
-	}
-	s.feed.subsMu.Unlock()
-	for _, fn := range fns {
-		fn(ch)
-	}
+	s.feed.changes.Announce(ch)
 }
 
 // startFeed registers s among the open Stores of its path and starts
 // polling for other processes' changes.
 func (s *Store) startFeed(ctx context.Context) error {
-	s.feed.subs = map[int]func(store.Change){}
 	s.feed.stop, s.feed.done = make(chan struct{}), make(chan struct{})
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit`).Scan(&s.feed.lastSeq); err != nil {
 		return err

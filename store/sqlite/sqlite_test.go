@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,9 +13,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/storetest"
 )
 
 func open(t *testing.T, dir string) *Store {
@@ -29,75 +28,14 @@ func open(t *testing.T, dir string) *Store {
 	return s
 }
 
-func key(id string) store.Key {
-	return store.Key{ID: id, Name: "n-" + id, Environment: "live", Scopes: []string{"read", "write"},
-		Hash: []byte("hash-" + id), Created: time.Now()}
-}
+func key(id string) store.Key { return storetest.Key(id) }
 
-func TestKeysUsersAudit(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, t.TempDir())
-	if err := s.CreateKey(ctx, key("a"), "t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateKey(ctx, key("a"), "t"); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("duplicate key: %v", err)
-	}
-	k, err := s.KeyByHash(ctx, []byte("hash-a"))
-	if err != nil || k.ID != "a" || len(k.Scopes) != 2 || !k.RevokedAt.IsZero() {
-		t.Fatalf("KeyByHash: %+v %v", k, err)
-	}
-	if _, err := s.KeyByHash(ctx, []byte("nope")); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("missing key: %v", err)
-	}
-	if err := s.RevokeKey(ctx, "a", time.Now(), "t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RevokeKey(ctx, "zz", time.Now(), "t"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("revoke missing: %v", err)
-	}
-	if k, _ := s.KeyByID(ctx, "a"); k.RevokedAt.IsZero() {
-		t.Fatal("revocation not stored")
-	}
-	s.CreateKey(ctx, key("b"), "t")
-	until := time.Now().Add(time.Hour)
-	if err := s.RotateKey(ctx, "b", until, key("c"), "t"); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := s.KeyByID(ctx, "b"); b.ReplacedBy != "c" || !b.Expires.Equal(until.UTC().Truncate(0)) && b.Expires.Sub(until).Abs() > time.Millisecond {
-		t.Fatalf("rotated: %+v", b)
-	}
-	now := time.Now()
-	if err := s.TouchKeys(ctx, map[string]time.Time{"c": now}); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := s.KeyByID(ctx, "c"); c.LastUsed.IsZero() {
-		t.Fatal("last_used not written")
-	}
-	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1", Scopes: []string{"read"}}, "t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetPassword(ctx, "u", "h2", "t"); err != nil {
-		t.Fatal(err)
-	}
-	if u, _ := s.User(ctx, "u"); u.Hash != "h2" {
-		t.Fatalf("user: %+v", u)
-	}
-	if err := s.RemoveUser(ctx, "u", "t"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.User(ctx, "u"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("removed user: %v", err)
-	}
-	events, _ := s.Audit(ctx, 100)
-	var actions []string
-	for _, e := range events {
-		actions = append(actions, e.Action)
-	}
-	want := "user.remove user.passwd user.add key.rotate key.create key.revoke key.create"
-	if got := strings.Join(actions, " "); got != want {
-		t.Fatalf("audit %q, want %q", got, want)
-	}
+// TestStoreSuite runs the behaviour every store has (package storetest).
+func TestStoreSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		return open(t, dir), open(t, dir)
+	})
 }
 
 func TestVersionSeesOtherProcessesWrites(t *testing.T) {

@@ -1,0 +1,350 @@
+// Package postgres is the store for several gateway instances: keys,
+// users, revocations and the audit trail in PostgreSQL (pgx), with
+// versioned migrations and changes pushed to every instance by
+// LISTEN/NOTIFY.
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/authgate/authgate/store"
+)
+
+var migrations = []string{
+	`CREATE TABLE keys (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		environment TEXT NOT NULL,
+		scopes TEXT NOT NULL,
+		hash BYTEA NOT NULL UNIQUE,
+		created BIGINT NOT NULL,
+		expires BIGINT NOT NULL DEFAULT 0,
+		revoked_at BIGINT NOT NULL DEFAULT 0,
+		last_used BIGINT NOT NULL DEFAULT 0,
+		replaced_by TEXT NOT NULL DEFAULT '',
+		kind TEXT NOT NULL DEFAULT 'api'
+	);
+	CREATE TABLE users (
+		name TEXT PRIMARY KEY,
+		hash TEXT NOT NULL,
+		scopes TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		updated BIGINT NOT NULL
+	);
+	CREATE TABLE audit (
+		seq BIGSERIAL PRIMARY KEY,
+		time BIGINT NOT NULL,
+		actor TEXT NOT NULL,
+		action TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		detail TEXT NOT NULL
+	);`,
+}
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+	// channel carries this schema's changes; origin tells this Store's own
+	// notifications from other instances'.
+	channel string
+	origin  string
+
+	changes store.Changes
+	// downMu guards down: changes cannot be followed while the listener
+	// is not connected.
+	downMu sync.Mutex
+	down   bool
+
+	stop      context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune Open.
+type Options struct {
+	// MaxConns bounds the pool (default 8).
+	MaxConns int32
+}
+
+// Open connects to dsn, migrates the schema (refusing a newer one) and
+// starts listening for other instances' changes.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres DSN: %w", redact(err))
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	} else {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", redact(err))
+	}
+	s := &Store{pool: pool, done: make(chan struct{})}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", classify(err))
+	}
+	s.channel = "authgate_changes_" + schema
+	origin := make([]byte, 8)
+	rand.Read(origin)
+	s.origin = hex.EncodeToString(origin)
+	lctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	ready := make(chan struct{})
+	go s.listen(lctx, ready)
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+	}
+	return s, nil
+}
+
+// redact drops a DSN's password from an error.
+func redact(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "password="); i >= 0 {
+		msg = msg[:i] + "password=…"
+	}
+	return errors.New(msg)
+}
+
+// migrate applies the missing migrations under an advisory lock, so that
+// instances starting together migrate once.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8224851)`); err != nil {
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS authgate_schema (version INT NOT NULL)`); err != nil {
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	var version int
+	err = tx.QueryRow(ctx, `SELECT version FROM authgate_schema`).Scan(&version)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		if _, err := tx.Exec(ctx, `INSERT INTO authgate_schema (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("postgres: %w", classify(err))
+		}
+	case err != nil:
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("postgres: database schema %d is newer than this authgate knows (%d): upgrade authgate", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("postgres: migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE authgate_schema SET version = $1`, len(migrations)); err != nil {
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	return classify(tx.Commit(ctx))
+}
+
+// Close stops listening and closes the pool; subscribers are told that
+// changes can no longer be followed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stop()
+		<-s.done
+		s.setDown(true)
+		s.pool.Close()
+	})
+	return nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error { return classify(s.pool.Ping(ctx)) }
+
+// Problem implements store.Store: a lost change stream is no problem of
+// correctness (every request then asks the database), so none is known.
+func (s *Store) Problem() error { return nil }
+
+// Subscribe implements store.Store.
+func (s *Store) Subscribe(fn func(store.Change)) func() { return s.changes.Subscribe(fn) }
+
+// setDown records whether changes can be followed and announces a
+// transition: Unavailable when lost, AllChanged when back (changes may
+// have been missed meanwhile).
+func (s *Store) setDown(down bool) {
+	s.downMu.Lock()
+	defer s.downMu.Unlock()
+	if s.down == down {
+		return
+	}
+	s.down = down
+	if down {
+		s.changes.Announce(store.Change{Kind: store.Unavailable})
+	} else {
+		s.changes.Announce(store.Change{Kind: store.AllChanged})
+	}
+}
+
+// notice is a change's NOTIFY payload.
+type notice struct {
+	Origin  string `json:"o"`
+	Action  string `json:"a"`
+	Subject string `json:"s"`
+}
+
+// listen holds one connection that LISTENs for changes until ctx ends,
+// reconnecting with backoff when it is lost.
+func (s *Store) listen(ctx context.Context, ready chan struct{}) {
+	defer close(s.done)
+	backoff := 100 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, func() {
+			backoff = 100 * time.Millisecond
+			if first {
+				first = false
+				close(ready)
+			} else {
+				s.setDown(false)
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		_ = err
+		s.setDown(true)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context, up func()) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+		return err
+	}
+	up()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			conn.Conn().Close(context.Background()) // do not return a broken conn to the pool
+			return err
+		}
+		var msg notice
+		if json.Unmarshal([]byte(n.Payload), &msg) != nil {
+			s.changes.Announce(store.Change{Kind: store.AllChanged})
+			continue
+		}
+		if msg.Origin != s.origin {
+			s.changes.Announce(store.ChangeOf(msg.Action, msg.Subject))
+		}
+	}
+}
+
+// classify wraps err: no rows is store.ErrNotFound, a unique violation
+// store.ErrExists, anything that is not an answer from the server (a
+// connection, a timeout) store.ErrUnavailable.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if pe.Code == "23505" {
+			return store.ErrExists
+		}
+		if strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57") || strings.HasPrefix(pe.Code, "53") {
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
+		return err
+	}
+	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+}
+
+// write runs fn in a transaction, appends an audit event, and notifies
+// every instance in the same transaction (PostgreSQL delivers it on
+// commit); once committed, the change is announced here at once.
+func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return classify(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return classify(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
+		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail); err != nil {
+		return classify(err)
+	}
+	payload, _ := json.Marshal(notice{Origin: s.origin, Action: ev.Action, Subject: ev.Subject})
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, string(payload)); err != nil {
+		return classify(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return classify(err)
+	}
+	s.changes.Announce(store.ChangeOf(ev.Action, ev.Subject))
+	return nil
+}
+
+// mustAffect turns "no row changed" into store.ErrNotFound.
+func mustAffect(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnix(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -1,0 +1,221 @@
+// Package storetest is the behaviour every store.Store must have, as one
+// test suite that each implementation runs against itself (SQLite,
+// PostgreSQL): the same answers, the same errors, the same change stream.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/store"
+)
+
+// Open returns two stores over the same (fresh) data, as two gateway
+// instances would see it; both are closed by the caller's cleanup.
+type Open func(t *testing.T) (a, b store.Store)
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Open) {
+	t.Run("KeysUsersAudit", func(t *testing.T) { keysUsersAudit(t, open) })
+	t.Run("ChangeStream", func(t *testing.T) { changeStream(t, open) })
+	t.Run("CacheFollowsChanges", func(t *testing.T) { cacheFollowsChanges(t, open) })
+}
+
+// Key is a key record for tests.
+func Key(id string) store.Key {
+	return store.Key{ID: id, Name: "n-" + id, Environment: "live", Scopes: []string{"read", "write"},
+		Hash: []byte("hash-" + id), Created: time.Now()}
+}
+
+func keysUsersAudit(t *testing.T, open Open) {
+	ctx := context.Background()
+	s, _ := open(t)
+	if err := s.CreateKey(ctx, Key("a"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateKey(ctx, Key("a"), "t"); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	k, err := s.KeyByHash(ctx, []byte("hash-a"))
+	if err != nil || k.ID != "a" || len(k.Scopes) != 2 || !k.RevokedAt.IsZero() || k.Kind != store.KindAPI {
+		t.Fatalf("KeyByHash: %+v %v", k, err)
+	}
+	if _, err := s.KeyByHash(ctx, []byte("nope")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing key: %v", err)
+	}
+	if err := s.RevokeKey(ctx, "a", time.Now(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeKey(ctx, "zz", time.Now(), "t"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoke missing: %v", err)
+	}
+	if k, _ := s.KeyByID(ctx, "a"); k.RevokedAt.IsZero() {
+		t.Fatal("revocation not stored")
+	}
+	s.CreateKey(ctx, Key("b"), "t")
+	until := time.Now().Add(time.Hour)
+	if err := s.RotateKey(ctx, "b", until, Key("c"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.KeyByID(ctx, "b"); b.ReplacedBy != "c" || b.Expires.Sub(until).Abs() > time.Millisecond {
+		t.Fatalf("rotated: %+v", b)
+	}
+	admin := Key("d")
+	admin.Kind, admin.Scopes = store.KindAdmin, nil
+	if err := s.CreateKey(ctx, admin, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.KeyByID(ctx, "d"); d.Kind != store.KindAdmin || len(d.Scopes) != 0 {
+		t.Fatalf("admin key: %+v", d)
+	}
+	now := time.Now()
+	if err := s.TouchKeys(ctx, map[string]time.Time{"c": now}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.KeyByID(ctx, "c"); c.LastUsed.Sub(now).Abs() > time.Millisecond {
+		t.Fatalf("last_used not written: %v", c.LastUsed)
+	}
+	if keys, err := s.Keys(ctx); err != nil || len(keys) != 4 || keys[0].ID != "a" {
+		t.Fatalf("Keys: %d %v", len(keys), err)
+	}
+	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1", Scopes: []string{"read"}}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1"}, "t"); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate user: %v", err)
+	}
+	if err := s.SetPassword(ctx, "u", "h2", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, "nobody", "h2", "t"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("password of a missing user: %v", err)
+	}
+	if u, _ := s.User(ctx, "u"); u.Hash != "h2" || u.Scopes[0] != "read" {
+		t.Fatalf("user: %+v", u)
+	}
+	if users, err := s.Users(ctx); err != nil || len(users) != 1 {
+		t.Fatalf("Users: %v %v", users, err)
+	}
+	if err := s.RemoveUser(ctx, "u", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.User(ctx, "u"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("removed user: %v", err)
+	}
+	events, _ := s.Audit(ctx, 100)
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	want := "user.remove user.passwd user.add key.create key.rotate key.create key.revoke key.create"
+	if got := strings.Join(actions, " "); got != want {
+		t.Fatalf("audit %q, want %q", got, want)
+	}
+	if err := s.Ping(ctx); err != nil || s.Problem() != nil {
+		t.Fatalf("ping %v, problem %v", err, s.Problem())
+	}
+}
+
+// Recorder collects the changes a store announces.
+type Recorder struct {
+	mu  sync.Mutex
+	got []store.Change
+}
+
+// Add is a store.Store.Subscribe callback.
+func (r *Recorder) Add(c store.Change) { r.mu.Lock(); r.got = append(r.got, c); r.mu.Unlock() }
+
+// Take returns and forgets what was recorded.
+func (r *Recorder) Take() []store.Change {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.got
+	r.got = nil
+	return out
+}
+
+// WaitFor waits for want to be announced and says how long it took.
+func (r *Recorder) WaitFor(t *testing.T, want store.Change, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < within {
+		for _, c := range r.Take() {
+			if c == want {
+				return time.Since(start)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no %+v within %s", want, within)
+	return 0
+}
+
+func changeStream(t *testing.T, open Open) {
+	ctx := context.Background()
+	a, b := open(t)
+	var seen Recorder
+	cancel := a.Subscribe(seen.Add)
+	defer cancel()
+
+	if err := a.CreateKey(ctx, Key("a"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen.Take(); len(got) != 1 || got[0] != (store.Change{Kind: store.KeyChanged, Key: "a"}) {
+		t.Fatalf("own write, before it returned: %+v", got)
+	}
+	if err := b.RevokeKey(ctx, "a", time.Now(), "cli"); err != nil {
+		t.Fatal(err)
+	}
+	took := seen.WaitFor(t, store.Change{Kind: store.KeyChanged, Key: "a"}, time.Second)
+	t.Logf("another instance's revocation announced after %s", took)
+	if err := b.AddUser(ctx, store.User{Name: "bob", Hash: "x"}, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	seen.WaitFor(t, store.Change{Kind: store.UserChanged, User: "bob"}, time.Second)
+	if err := a.TouchKeys(ctx, map[string]time.Time{"a": time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.TouchKeys(ctx, map[string]time.Time{"a": time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := seen.Take(); len(got) != 0 {
+		t.Fatalf("last-used times or echoes announced: %+v", got)
+	}
+	a.Close()
+	if got := seen.Take(); len(got) != 1 || got[0].Kind != store.Unavailable {
+		t.Fatalf("close: %+v", got)
+	}
+}
+
+func cacheFollowsChanges(t *testing.T, open Open) {
+	ctx := context.Background()
+	s, _ := open(t)
+	c := store.NewCache[string](s, 10, func(k store.Key, ch store.Change) bool { return ch.Kind == store.KeyChanged && ch.Key == k.ID })
+	defer c.Close()
+	_, _, gen := c.Get("ha")
+	c.Put(gen, "ha", Key("a"))
+	c.Put(gen, "hb", Key("b"))
+	_, _, stale := c.Get("hc")
+	if err := s.CreateKey(ctx, Key("a"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := c.Get("ha"); ok {
+		t.Fatal("the changed key is still cached")
+	}
+	if _, ok, _ := c.Get("hb"); !ok {
+		t.Fatal("an unrelated key was dropped")
+	}
+	c.Put(stale, "hc", Key("c"))
+	if _, ok, _ := c.Get("hc"); ok {
+		t.Fatal("a value read before a change was stored after it")
+	}
+	s.Close()
+	if _, ok, _ := c.Get("hb"); ok {
+		t.Fatal("a cache hit while changes cannot be followed")
+	}
+}
