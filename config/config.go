@@ -37,8 +37,10 @@ type Config struct {
 	TokenCacheSize int `yaml:"token_cache_size"`
 	// Environment this gateway serves (e.g. live, test); "" accepts all.
 	Environment string `yaml:"environment"`
-	// DataDir holds the embedded store.
+	// DataDir holds local files: the embedded store, the fingerprint key.
 	DataDir string `yaml:"data_dir"`
+	// Store is where keys and users live.
+	Store StoreOpts `yaml:"store"`
 	// APIKeyHeaders are the headers an API key may arrive in.
 	APIKeyHeaders []string      `yaml:"api_key_headers"`
 	FailureLimit  FailureLimit  `yaml:"failure_limit"`
@@ -63,6 +65,23 @@ type Config struct {
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
+}
+
+// Store drivers.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// StoreOpts choose the store: SQLite in data_dir (one machine), or
+// PostgreSQL (several instances).
+type StoreOpts struct {
+	Driver string `yaml:"driver"`
+	// DSN (or DSNFile, which holds it) is PostgreSQL's connection string.
+	DSN     string `yaml:"dsn"`
+	DSNFile string `yaml:"dsn_file"`
+	// MaxConns bounds PostgreSQL connections per instance (default 8).
+	MaxConns int `yaml:"max_conns"`
 }
 
 // AdminOpts configure the admin listener.
@@ -159,6 +178,7 @@ func Default() *Config {
 		MaxBodyBytes:         10 << 20,
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
+		Store:                StoreOpts{Driver: DriverSQLite},
 		DecisionPath:         "/.authgate/decide",
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},

@@ -91,6 +91,9 @@ func (c *Config) validate(at locate) error {
 			return at("tls", "%v", err)
 		}
 	}
+	if err := c.validateStore(at); err != nil {
+		return err
+	}
 	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
 	if err != nil {
 		return err
@@ -125,6 +128,31 @@ func (c *Config) validate(at locate) error {
 			return at(p+".name", "route name %q is used twice", r.Name)
 		}
 		routes[r.Name] = true
+	}
+	return nil
+}
+
+func (c *Config) validateStore(at locate) error {
+	st := &c.Store
+	switch st.Driver {
+	case DriverSQLite:
+		if st.DSN != "" || st.DSNFile != "" {
+			return at("store.dsn", "the sqlite store lives in data_dir and takes no dsn")
+		}
+	case DriverPostgres:
+		dsn, err := c.secret(st.DSN, st.DSNFile, "store.dsn", at)
+		if err != nil {
+			return err
+		}
+		if dsn == "" {
+			return at("store.dsn", "the postgres store needs dsn (or dsn_file), e.g. postgres://authgate@db:5432/authgate")
+		}
+		st.DSN, st.DSNFile = dsn, ""
+	default:
+		return at("store.driver", "%q is not one of sqlite, postgres", st.Driver)
+	}
+	if st.MaxConns < 0 || st.MaxConns > 1000 {
+		return at("store.max_conns", "must be between 0 (default 8) and 1000")
 	}
 	return nil
 }

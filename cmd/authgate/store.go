@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
@@ -47,19 +48,21 @@ func withBackend(f *storeFlags, fn func(ctx context.Context, b backend) error) e
 		}
 		return fn(context.Background(), b)
 	}
-	return withStore(f, func(ctx context.Context, s *sqlite.Store) error { return fn(ctx, storeBackend{s}) })
+	return withStore(f, func(ctx context.Context, s store.Store) error { return fn(ctx, storeBackend{s}) })
 }
 
-func (f *storeFlags) open(ctx context.Context) (*sqlite.Store, error) {
-	dir := f.dataDir
-	if dir == "" {
-		cfg, err := config.Load(f.configFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w (or give --data-dir)", err)
-		}
-		dir, f.environment = cfg.DataDir, cfg.Environment
+// open opens the store: SQLite in --data-dir, else the configuration's
+// store (SQLite or PostgreSQL).
+func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
+	if f.dataDir != "" {
+		return sqlite.Open(ctx, f.dataDir)
 	}
-	return sqlite.Open(ctx, dir)
+	cfg, err := config.Load(f.configFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w (or give --data-dir)", err)
+	}
+	f.environment = cfg.Environment
+	return app.OpenStore(ctx, cfg)
 }
 
 func actor() string {
@@ -70,7 +73,7 @@ func actor() string {
 }
 
 // withStore runs fn with the store open.
-func withStore(f *storeFlags, fn func(ctx context.Context, s *sqlite.Store) error) error {
+func withStore(f *storeFlags, fn func(ctx context.Context, s store.Store) error) error {
 	ctx := context.Background()
 	s, err := f.open(ctx)
 	if err != nil {
@@ -324,7 +327,7 @@ func usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withStore(&f, func(ctx context.Context, s *sqlite.Store) error {
+			return withStore(&f, func(ctx context.Context, s store.Store) error {
 				imported := 0
 				for _, e := range entries {
 					if err := basic.ValidateName(e.User); err != nil {

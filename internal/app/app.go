@@ -24,6 +24,7 @@ import (
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/postgres"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
@@ -48,7 +49,7 @@ type Options struct {
 type App struct {
 	log   *slog.Logger
 	opts  Options
-	store *sqlite.Store
+	store store.Store
 	state *gateway.State
 
 	public, admin *gateway.Switch
@@ -71,7 +72,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState()}
 	if cfg.NeedsStore() {
-		st, err := sqlite.Open(context.Background(), cfg.DataDir)
+		st, err := OpenStore(context.Background(), cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -121,13 +122,18 @@ func (a *App) watchStoreProblems(stop chan struct{}) {
 	}
 }
 
-// storeOrNil is the store as an interface: nil when none is open.
-func (a *App) storeOrNil() store.Store {
-	if a.store == nil {
-		return nil
+// OpenStore opens the store the configuration names: SQLite in data_dir,
+// or PostgreSQL. It is the one place that does (the CLI's direct store
+// commands come here too).
+func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Store.Driver == config.DriverPostgres {
+		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns)})
 	}
-	return a.store
+	return sqlite.Open(ctx, cfg.DataDir)
 }
+
+// storeOrNil is the store: nil when none is open.
+func (a *App) storeOrNil() store.Store { return a.store }
 
 // build makes a gateway for cfg over the App's store and State.
 func (a *App) build(cfg *config.Config) (*gateway.Gateway, error) {
@@ -228,7 +234,7 @@ func (a *App) Config() *config.Config {
 
 // Reload builds a gateway from next and swaps it in; requests in flight
 // finish on the old one, and State carries over. Settings that only a
-// restart can change (listen, admin.listen, tls, data_dir, server) keep
+// restart can change (listen, admin.listen, tls, data_dir, store, server) keep
 // their running values, and a WARN line names each one changed. A bad
 // configuration is refused and the running one stays.
 func (a *App) Reload(next *config.Config) error {
@@ -236,7 +242,8 @@ func (a *App) Reload(next *config.Config) error {
 	for _, changed := range restartOnly(running, next) {
 		a.log.Warn("reload: this setting changes only at restart; the running value stays", "setting", changed)
 	}
-	next.Listen, next.Admin, next.TLS, next.DataDir, next.Server = running.Listen, running.Admin, running.TLS, running.DataDir, running.Server
+	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
+	next.Admin.Listen = running.Admin.Listen
 	gw, err := a.build(next)
 	if err != nil {
 		a.state.Metrics.Reloaded(false, time.Now())
@@ -263,6 +270,9 @@ func restartOnly(old, next *config.Config) []string {
 	}
 	if old.DataDir != next.DataDir {
 		out = append(out, "data_dir")
+	}
+	if old.Store != next.Store {
+		out = append(out, "store")
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +24,9 @@ func Server() string {
 	return "postgres://root@127.0.0.1:5432/test?sslmode=disable"
 }
 
-// DSN creates a fresh schema and returns a DSN whose search_path is it.
+// DSN creates a fresh schema and returns a DSN whose search_path is it;
+// its connections carry the schema's name as application_name, so a test
+// can drop its own connections (see Terminate) and no one else's.
 func DSN(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -50,5 +53,28 @@ func DSN(t testing.TB) string {
 			c.Close(ctx)
 		}
 	})
-	return Server() + "&search_path=" + schema
+	return Server() + "&search_path=" + schema + "&application_name=" + schema
+}
+
+// Terminate drops the connections of dsn's schema that run a query
+// starting with prefix ("" for all): what a PostgreSQL restart looks like
+// to them.
+func Terminate(t testing.TB, dsn, prefix string) {
+	t.Helper()
+	i := strings.LastIndex(dsn, "application_name=")
+	if i < 0 {
+		t.Fatal("not a pgtest DSN")
+	}
+	name := dsn[i+len("application_name="):]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, Server())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1 AND query LIKE $2 AND pid <> pg_backend_pid()`, name, prefix+"%"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -77,15 +77,7 @@ func TestListenerReconnects(t *testing.T) {
 	a, b := open(t, dsn), open(t, dsn)
 	var seen storetest.Recorder
 	defer a.Subscribe(seen.Add)()
-	conn, err := pgx.Connect(context.Background(), pgtest.Server())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(),
-		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.Terminate(t, dsn, "LISTEN ")
 	seen.WaitFor(t, store.Change{Kind: store.Unavailable}, 5*time.Second)
 	seen.WaitFor(t, store.Change{Kind: store.AllChanged}, 10*time.Second)
 	if err := b.RevokeKey(context.Background(), "none", time.Now(), "t"); !errors.Is(err, store.ErrNotFound) {
