@@ -26,7 +26,9 @@ func newRoot() *cobra.Command {
 		Short:         "Authentication gateway for HTTP APIs that always says why",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("authgate {{.Version}}\n")
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), doctorCmd(), versionCmd())
 	return root
 }

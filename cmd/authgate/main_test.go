@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,8 +78,25 @@ func TestMintThenInspect(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	out, err := run(t, "", "version")
-	if err != nil || !strings.HasPrefix(out, "authgate ") {
+	if err != nil || !strings.HasPrefix(out, "authgate ") || !strings.Contains(out, " revision ") {
 		t.Fatalf("%q %v", out, err)
+	}
+	flag, err := run(t, "", "--version")
+	if err != nil || flag != out {
+		t.Fatalf("--version %q, version %q (%v)", flag, out, err)
+	}
+	// A binary built from a checkout names its revision.
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "authgate")
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	got, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.Contains(string(got), "revision "+string(head[:12])) {
+		t.Fatalf("%q %v, want revision %s", got, err, head[:12])
 	}
 }
 
