@@ -87,6 +87,15 @@ type Store interface {
 
 	Audit(ctx context.Context, limit int) ([]AuditEvent, error)
 
+	// Export reads everything, in one consistent view.
+	Export(ctx context.Context) (Snapshot, error)
+	// Import writes a snapshot in one transaction, every field as it is.
+	// Into a store that holds keys or users it is refused with ErrExists,
+	// unless merge: then what exists (by key id, by user name) is kept
+	// and the rest added; the audit events are appended. Caches are told
+	// that everything changed.
+	Import(ctx context.Context, s Snapshot, merge bool) error
+
 	// Subscribe calls fn with every change to keys, users and revocations:
 	// at once (before the write returns) for a write through this process,
 	// and within a short delay for another process's or instance's. fn runs

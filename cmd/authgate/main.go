@@ -29,7 +29,7 @@ func newRoot() *cobra.Command {
 		Version:       versionString(),
 	}
 	root.SetVersionTemplate("authgate {{.Version}}\n")
-	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), doctorCmd(), versionCmd())
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), storeCmd(), doctorCmd(), versionCmd())
 	return root
 }
 

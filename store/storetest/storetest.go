@@ -23,6 +23,62 @@ func Run(t *testing.T, open Open) {
 	t.Run("KeysUsersAudit", func(t *testing.T) { keysUsersAudit(t, open) })
 	t.Run("ChangeStream", func(t *testing.T) { changeStream(t, open) })
 	t.Run("CacheFollowsChanges", func(t *testing.T) { cacheFollowsChanges(t, open) })
+	t.Run("ExportImport", func(t *testing.T) { exportImport(t, open) })
+}
+
+// Fill writes one of everything a store holds: keys of both kinds, one
+// revoked, one rotated, one used, users, and their audit trail.
+func Fill(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	admin := Key("adm")
+	admin.Kind, admin.Scopes = store.KindAdmin, nil
+	for _, err := range []error{
+		s.CreateKey(ctx, Key("a"), "t"), s.CreateKey(ctx, Key("b"), "t"), s.CreateKey(ctx, admin, "t"),
+		s.RevokeKey(ctx, "a", time.Now(), "t"), s.RotateKey(ctx, "b", time.Now().Add(time.Hour), Key("c"), "t"),
+		s.TouchKeys(ctx, map[string]time.Time{"c": time.Now()}),
+		s.AddUser(ctx, store.User{Name: "u1", Hash: "h1", Scopes: []string{"read"}}, "t"),
+		s.AddUser(ctx, store.User{Name: "u2", Hash: "h2"}, "t"), s.SetPassword(ctx, "u2", "h3", "t"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func exportImport(t *testing.T, open Open) {
+	ctx := context.Background()
+	src, _ := open(t)
+	Fill(t, src)
+	snap, err := src.Export(ctx)
+	if err != nil || len(snap.Keys) != 4 || len(snap.Users) != 2 || len(snap.Audit) != 8 {
+		t.Fatalf("export: %s %v", snap.Counts(), err)
+	}
+	dst, peer := open(t)
+	var seen Recorder
+	defer peer.Subscribe(seen.Add)()
+	if err := dst.Import(ctx, snap, false); err != nil {
+		t.Fatal(err)
+	}
+	seen.WaitFor(t, store.Change{Kind: store.AllChanged}, time.Second)
+	got, err := dst.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Audit = got.Audit[:len(got.Audit)-1] // the import's own event
+	if got.Checksum() != snap.Checksum() {
+		t.Fatalf("imported %s, checksum differs from the source's %s", got.Counts(), snap.Counts())
+	}
+	if err := dst.Import(ctx, snap, false); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("import into a store that holds keys: %v", err)
+	}
+	more := store.Snapshot{Keys: []store.Key{Key("new")}, Users: snap.Users}
+	if err := dst.Import(ctx, more, true); err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	if k, err := dst.KeyByID(ctx, "new"); err != nil || k.ID != "new" {
+		t.Fatalf("merged key: %v", err)
+	}
 }
 
 // Key is a key record for tests.
