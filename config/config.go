@@ -42,9 +42,11 @@ type Config struct {
 	// Store is where keys and users live.
 	Store StoreOpts `yaml:"store"`
 	// APIKeyHeaders are the headers an API key may arrive in.
-	APIKeyHeaders []string      `yaml:"api_key_headers"`
-	FailureLimit  FailureLimit  `yaml:"failure_limit"`
-	Basic         basic.Options `yaml:"basic"`
+	APIKeyHeaders []string     `yaml:"api_key_headers"`
+	FailureLimit  FailureLimit `yaml:"failure_limit"`
+	// RateLimits says where failure limits and quotas are counted.
+	RateLimits RateLimits    `yaml:"rate_limits"`
+	Basic      basic.Options `yaml:"basic"`
 	// DecisionPath is the forward-auth decision endpoint ("" turns it off).
 	DecisionPath string `yaml:"decision_path"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
@@ -65,6 +67,41 @@ type Config struct {
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
+}
+
+// Rate-limit backends and what quotas do when the backend fails.
+const (
+	BackendLocal = "local"
+	BackendRedis = "redis"
+	FailOpen     = "fail_open"
+	FailClosed   = "fail_closed"
+)
+
+// RateLimits choose where failure limits and quotas are counted: in each
+// instance (local) or across the fleet (redis).
+type RateLimits struct {
+	Backend string `yaml:"backend"`
+	Redis   Redis  `yaml:"redis"`
+	// QuotaOnError is what a quota does when Redis does not answer:
+	// fail_open (serve, count nothing) or fail_closed (503).
+	QuotaOnError string `yaml:"quota_on_error"`
+}
+
+// Redis is a Redis server.
+type Redis struct {
+	Addr string `yaml:"addr"`
+	// Prefix starts every key authgate writes (default "authgate:"), so
+	// that deployments can share one Redis.
+	Prefix       string `yaml:"prefix"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	DB           int    `yaml:"db"`
+}
+
+// Quota bounds requests per identity on a route.
+type Quota struct {
+	Requests int           `yaml:"requests"`
+	Per      time.Duration `yaml:"per"`
 }
 
 // Store drivers.
@@ -152,6 +189,8 @@ type Route struct {
 	ForwardAuthorization bool          `yaml:"forward_authorization"`
 	// MaxBodyBytes bounds this route's request bodies (0: the gateway's).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// Quota bounds each identity's requests on this route.
+	Quota *Quota `yaml:"quota"`
 }
 
 // CORS is a route's cross-origin policy.
@@ -179,6 +218,7 @@ func Default() *Config {
 		LogLevel:             "info",
 		DataDir:              "./authgate-data",
 		Store:                StoreOpts{Driver: DriverSQLite},
+		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Addr: "127.0.0.1:6379", Prefix: "authgate:"}},
 		DecisionPath:         "/.authgate/decide",
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},

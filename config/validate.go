@@ -94,6 +94,9 @@ func (c *Config) validate(at locate) error {
 	if err := c.validateStore(at); err != nil {
 		return err
 	}
+	if err := c.validateRateLimits(at); err != nil {
+		return err
+	}
 	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
 	if err != nil {
 		return err
@@ -153,6 +156,25 @@ func (c *Config) validateStore(at locate) error {
 	}
 	if st.MaxConns < 0 || st.MaxConns > 1000 {
 		return at("store.max_conns", "must be between 0 (default 8) and 1000")
+	}
+	return nil
+}
+
+func (c *Config) validateRateLimits(at locate) error {
+	rl := &c.RateLimits
+	switch {
+	case rl.Backend != BackendLocal && rl.Backend != BackendRedis:
+		return at("rate_limits.backend", "%q is not one of local, redis", rl.Backend)
+	case rl.QuotaOnError != FailOpen && rl.QuotaOnError != FailClosed:
+		return at("rate_limits.quota_on_error", "%q is not one of fail_open, fail_closed", rl.QuotaOnError)
+	}
+	pw, err := c.secret(rl.Redis.Password, rl.Redis.PasswordFile, "rate_limits.redis.password", at)
+	if err != nil {
+		return err
+	}
+	rl.Redis.Password, rl.Redis.PasswordFile = pw, ""
+	if _, _, err := net.SplitHostPort(rl.Redis.Addr); rl.Backend == BackendRedis && err != nil {
+		return at("rate_limits.redis.addr", "%q is not host:port", rl.Redis.Addr)
 	}
 	return nil
 }
@@ -220,6 +242,9 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	}
 	if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return at(p+".upstream", "%q is not an http(s) URL", r.Upstream)
+	}
+	if q := r.Quota; q != nil && (q.Requests <= 0 || q.Per <= 0 || q.Per > 24*time.Hour || r.Public) {
+		return at(p+".quota", "requests and per must be positive (per at most 24h), and a public route has no identity to count")
 	}
 	if r.MaxBodyBytes < 0 {
 		return at(p+".max_body_bytes", "must not be negative (0: the gateway's max_body_bytes)")

@@ -42,7 +42,7 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	if an, ok := claimer.(credential.AccountNamer); ok {
 		account = an.Account(p)
 	}
-	hold, err := g.state.limiter.reserve(ex.client, ex.fp, account)
+	hold, err := g.state.limiter.reserve(r.Context(), ex.client, ex.fp, account)
 	if err != nil {
 		return err
 	}
@@ -52,11 +52,11 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 		// own faults (503) and a status-only decision (asked again in
 		// full) give them back.
 		if ex.statusOnly || reason.From(err).Entry().Status != http.StatusUnauthorized {
-			hold.release()
+			hold.release(r.Context())
 		}
 		return err
 	}
-	hold.release()
+	hold.release(r.Context())
 	id.Fingerprint = ex.fp
 	ex.identity = id
 	return nil

@@ -52,6 +52,7 @@ type Gateway struct {
 	handler        http.Handler
 
 	apiKeyHeaders []string
+	quotaPolicy   quotaPolicy
 	body          bodyLimits
 	maxBody       int64
 	echo          bool
@@ -84,7 +85,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.Logger = slog.Default()
 	}
 	if opts.State == nil {
-		opts.State = NewState()
+		opts.State = NewState(nil)
 	}
 	if cfg.RoutesNeedStore() && opts.Store == nil && !opts.CheckOnly {
 		return nil, errors.New("routes accept API keys or Basic, but no store was given")
@@ -104,6 +105,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		decisionPath:   cfg.DecisionPath,
 		maxHeaders:     cfg.MaxHeaderCount,
 		maxBody:        cfg.MaxBodyBytes,
+		quotaPolicy:    quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
 		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
 		trusted:        trustedProxies{trusted},
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
@@ -124,6 +126,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		rt.WebSocket, rt.MethodOverride, rt.MaxBodyBytes = rc.WebSocket, rc.MethodOverride, rc.MaxBodyBytes
 		if rt.MaxBodyBytes == 0 {
 			rt.MaxBodyBytes = cfg.MaxBodyBytes
+		}
+		if q := rc.Quota; q != nil {
+			rt.Quota = &policy.Quota{Requests: q.Requests, Per: q.Per}
 		}
 		u, err := url.Parse(rc.Upstream)
 		if err != nil {
@@ -506,6 +511,12 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 				return
 			}
 			ex.trace.Pass("scopes", ex.route.ScopeSummary())
+			if q := ex.route.Quota; q != nil && !ex.trace.DryRun() {
+				if err := g.takeQuota(r.Context(), w.Header(), q, ex.route.Name, ex.identity.Issuer+"|"+ex.identity.Subject); err != nil {
+					g.fail(w, ex, err)
+					return
+				}
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

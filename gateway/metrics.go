@@ -24,6 +24,9 @@ type Metrics struct {
 	clockSkew    prometheus.Histogram
 	reloadOK     prometheus.Gauge
 	reloadAt     prometheus.Gauge
+	// rateLimitErrors counts calls the shared rate limiter (Redis) did not
+	// answer.
+	rateLimitErrors prometheus.Counter
 }
 
 func newMetrics(s *State) *Metrics {
@@ -50,7 +53,10 @@ func newMetrics(s *State) *Metrics {
 	m.reloadAt = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "authgate_config_last_reload_success_timestamp_seconds", Help: "When the configuration was last loaded successfully (Unix time).",
 	})
-	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.reloadOK, m.reloadAt, &stateCollector{s: s},
+	m.rateLimitErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "authgate_rate_limit_errors_total", Help: "Failure-limit and quota counts the shared limiter (Redis) did not answer: failure limits fell back to this instance's counts, quotas followed rate_limits.quota_on_error.",
+	})
+	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.reloadOK, m.reloadAt, m.rateLimitErrors, &stateCollector{s: s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

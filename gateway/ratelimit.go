@@ -1,29 +1,35 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
-	"github.com/maypok86/otter/v2"
-	"golang.org/x/time/rate"
-
+	"github.com/authgate/authgate/limit"
+	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
 
 // failureLimiter counts failed authentications per client address, per
-// credential fingerprint and per account (a Basic user name), each in a
-// token bucket. A verification first reserves one failure in every bucket
-// that concerns it — before any hashing, so concurrent guesses cannot all
-// pass one check — and gives the reservations back when the credential
-// was good. Past a limit the request is refused with 429 before any
+// credential fingerprint and per account (a Basic user name), each a
+// budget of the State's limiter (this instance's, or Redis's across the
+// fleet). A verification first reserves one failure in every budget that
+// concerns it — before any hashing, so concurrent guesses cannot all pass
+// one check — and gives the reservations back when the credential was
+// good. Past a limit the request is refused with 429 before any
 // verification, so guessing costs the attacker, not the gateway; other
-// credentials and other clients are unaffected. It lives in State: a
-// reload keeps every lockout, and new limits apply to buckets made after
-// it.
+// credentials and other clients are unaffected. When the shared limiter
+// fails, this instance's own counts stand in. It lives in State: a reload
+// keeps every lockout, and new limits apply at once.
 type failureLimiter struct {
-	limits  atomic.Pointer[failureLimits]
-	buckets *otter.Cache[string, *rate.Limiter]
+	limits atomic.Pointer[failureLimits]
+	shared limit.Limiter
+	local  *limit.Local
+	// onError counts (and logs) a shared limiter that did not answer.
+	onError func(error)
 }
 
 type failureLimits struct {
@@ -31,14 +37,11 @@ type failureLimits struct {
 	window                               time.Duration
 }
 
-// maxLimiterWindow bounds how long an idle bucket is kept.
+// maxLimiterWindow bounds a failure-limit window.
 const maxLimiterWindow = time.Hour
 
-func newFailureLimiter() *failureLimiter {
-	l := &failureLimiter{buckets: otter.Must(&otter.Options[string, *rate.Limiter]{
-		MaximumSize:      100000,
-		ExpiryCalculator: otter.ExpiryAccessing[string, *rate.Limiter](2 * maxLimiterWindow),
-	})}
+func newFailureLimiter(shared limit.Limiter, local *limit.Local, onError func(error)) *failureLimiter {
+	l := &failureLimiter{shared: shared, local: local, onError: onError}
 	l.configure(10, 100, 10, time.Minute)
 	return l
 }
@@ -49,25 +52,24 @@ func (l *failureLimiter) configure(perCredential, perClient, perAccount int, win
 		window: min(window, maxLimiterWindow)})
 }
 
-func (l *failureLimiter) bucket(key string, n int, window time.Duration) *rate.Limiter {
-	b, _ := l.buckets.ComputeIfAbsent(key, func() (*rate.Limiter, bool) {
-		return rate.NewLimiter(rate.Every(window/time.Duration(n)), n), false
-	})
-	return b
-}
-
 // failureHold is the failures reserved for one verification.
 type failureHold struct {
-	at   time.Time
-	held []*rate.Reservation
+	held []heldUnit
+}
+
+type heldUnit struct {
+	by     limit.Limiter
+	key    string
+	n      int
+	window time.Duration
 }
 
 // reserve takes one failure from the client's, the credential's (fp, when
-// one was presented) and the account's (when known) buckets, or refuses
+// one was presented) and the account's (when known) budgets, or refuses
 // with too_many_failures when one of them has none left.
-func (l *failureLimiter) reserve(client, fp, account string) (*failureHold, error) {
+func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string) (*failureHold, error) {
 	lim := l.limits.Load()
-	h := &failureHold{at: time.Now()}
+	h := &failureHold{}
 	for _, k := range []struct {
 		key, what string
 		n         int
@@ -75,23 +77,56 @@ func (l *failureLimiter) reserve(client, fp, account string) (*failureHold, erro
 		if k.key[2:] == "" {
 			continue
 		}
-		r := l.bucket(k.key, k.n, lim.window).ReserveN(h.at, 1)
-		if wait := r.DelayFrom(h.at); !r.OK() || wait > 0 {
-			r.CancelAt(h.at)
-			h.release()
-			return nil, &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(wait, time.Second),
+		by := l.shared
+		r, err := by.Take(ctx, "fail:"+k.key, k.n, lim.window)
+		if err != nil {
+			l.onError(err)
+			by = l.local
+			r, _ = by.Take(ctx, "fail:"+k.key, k.n, lim.window)
+		}
+		if !r.OK {
+			h.release(ctx)
+			return nil, &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
 				Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", k.n, k.what, lim.window)}
 		}
-		h.held = append(h.held, r)
+		h.held = append(h.held, heldUnit{by: by, key: "fail:" + k.key, n: k.n, window: lim.window})
 	}
 	return h, nil
 }
 
 // release gives the reserved failures back: the credential was good, or
 // its failure is not the client's to pay for.
-func (h *failureHold) release() {
-	for _, r := range h.held {
-		r.CancelAt(h.at)
+func (h *failureHold) release(ctx context.Context) {
+	for _, u := range h.held {
+		u.by.Give(ctx, u.key, u.n, u.window)
 	}
 	h.held = nil
+}
+
+// quotaPolicy is what a quota does when the shared limiter fails.
+type quotaPolicy struct {
+	failClosed bool
+}
+
+// takeQuota counts one request of the identity against the route's quota
+// and sets RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-
+// headers) on the answer. Over the quota: quota_exceeded.
+func (g *Gateway) takeQuota(ctx context.Context, h http.Header, q *policy.Quota, route, identity string) error {
+	r, err := g.state.quotas.Take(ctx, "quota:"+route+":"+identity, q.Requests, q.Per)
+	if err != nil {
+		g.state.limitFailed(err)
+		if g.quotaPolicy.failClosed {
+			return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: time.Second, Err: err,
+				Detail: "the quota of this route cannot be counted now (rate_limits.quota_on_error: fail_closed)"}
+		}
+		return nil
+	}
+	window := int(q.Per.Seconds() + 0.999)
+	h.Set("RateLimit-Policy", `"quota";q=`+strconv.Itoa(q.Requests)+";w="+strconv.Itoa(window))
+	h.Set("RateLimit", `"quota";r=`+strconv.Itoa(r.Remaining)+";t="+strconv.Itoa(int(r.Reset.Seconds()+0.999)))
+	if !r.OK {
+		return &reason.Error{Code: reason.QuotaExceeded, RetryAfter: max(r.RetryAfter, time.Second),
+			Detail: fmt.Sprintf("this credential made its %d requests per %s on route '%s'", q.Requests, q.Per, route)}
+	}
+	return nil
 }

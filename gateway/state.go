@@ -10,6 +10,7 @@ import (
 
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/failures"
+	"github.com/authgate/authgate/limit"
 )
 
 // failureFeedSize is how many failures the feed keeps.
@@ -24,6 +25,10 @@ type State struct {
 	Metrics  *Metrics
 	Failures *failures.Feed
 	limiter  *failureLimiter
+	// quotas counts route quotas (shared across the fleet with Redis).
+	quotas limit.Limiter
+	// limitLogged is when a limiter failure was last logged (Unix ns).
+	limitLogged atomic.Int64
 	// current is the gateway whose caches and key sets metrics report.
 	current atomic.Pointer[Gateway]
 
@@ -41,11 +46,33 @@ type remoteEntry struct {
 	stop    context.CancelFunc
 }
 
-// NewState returns empty long-lived state.
-func NewState() *State {
-	s := &State{Failures: failures.New(failureFeedSize), limiter: newFailureLimiter(), jwks: map[string]*remoteEntry{}}
+// NewState returns empty long-lived state. Failure limits and quotas are
+// counted by shared (Redis, across the fleet), or in this process when it
+// is nil.
+func NewState(shared limit.Limiter) *State {
+	local := limit.NewLocal()
+	if shared == nil {
+		shared = local
+	}
+	s := &State{Failures: failures.New(failureFeedSize), quotas: shared, jwks: map[string]*remoteEntry{}}
 	s.Metrics = newMetrics(s)
+	s.limiter = newFailureLimiter(shared, local, s.limitFailed)
 	return s
+}
+
+// limitFailed counts a shared limiter (Redis) that did not answer, and
+// logs it at most every 10 seconds.
+func (s *State) limitFailed(err error) {
+	s.Metrics.rateLimitErrors.Inc()
+	now := time.Now().UnixNano()
+	last := s.limitLogged.Load()
+	if now-last < int64(10*time.Second) || !s.limitLogged.CompareAndSwap(last, now) {
+		return
+	}
+	if g := s.current.Load(); g != nil {
+		g.log.Warn("the shared rate limiter did not answer: failure limits count per instance, quotas follow quota_on_error",
+			"error", err.Error())
+	}
 }
 
 // Activate makes g the gateway that metrics describe and stops the key

@@ -49,6 +49,7 @@ const (
 	UpstreamUnreachable        Code = "upstream_unreachable"
 	UpstreamTimeout            Code = "upstream_timeout"
 	CredentialWrongKind        Code = "credential_wrong_kind"
+	QuotaExceeded              Code = "quota_exceeded"
 	MethodMalformed            Code = "method_malformed"
 	RequestBodyTooLarge        Code = "request_body_too_large"
 	RequestBodyTimeout         Code = "request_body_timeout"
@@ -190,6 +191,9 @@ var catalogue = map[Code]Entry{
 	CredentialWrongKind: {Status: 401, BearerError: "invalid_token", Title: "Credential of another kind",
 		Hint:  "Admin keys open only the admin API, and API keys never open it: use the kind of key this endpoint takes.",
 		Cause: "5. Wrong credentials for environment"},
+	QuotaExceeded: {Status: 429, Title: "Quota exceeded",
+		Hint:  "This credential made all the requests its quota allows on this route for now; wait for Retry-After (RateLimit says what is left).",
+		Cause: "-"},
 	MethodMalformed: {Status: 400, Title: "Method not canonical",
 		Hint:  "Send the method in upper case (GET, POST, DELETE): methods are case-sensitive, and the gateway will not let the upstream read one differently than it did.",
 		Cause: "Environment notes: proxies"},

@@ -20,9 +20,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/postgres"
 	"github.com/authgate/authgate/store/sqlite"
@@ -70,7 +73,11 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState()}
+	shared, err := sharedLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared)}
 	if cfg.NeedsStore() {
 		st, err := OpenStore(context.Background(), cfg)
 		if err != nil {
@@ -120,6 +127,19 @@ func (a *App) watchStoreProblems(stop chan struct{}) {
 		}
 		last = now
 	}
+}
+
+// sharedLimiter is the Redis limiter of rate_limits.backend redis (nil
+// for local). Redis need not answer at start: until it does, failure
+// limits are counted per instance and quotas follow quota_on_error.
+func sharedLimiter(cfg *config.Config) (limit.Limiter, error) {
+	if cfg.RateLimits.Backend != config.BackendRedis {
+		return nil, nil
+	}
+	r := cfg.RateLimits.Redis
+	client := redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
+		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
+	return limit.NewRedis(client, r.Prefix), nil
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
@@ -234,7 +254,7 @@ func (a *App) Config() *config.Config {
 
 // Reload builds a gateway from next and swaps it in; requests in flight
 // finish on the old one, and State carries over. Settings that only a
-// restart can change (listen, admin.listen, tls, data_dir, store, server) keep
+// restart can change (listen, admin.listen, tls, data_dir, store, rate_limits, server) keep
 // their running values, and a WARN line names each one changed. A bad
 // configuration is refused and the running one stays.
 func (a *App) Reload(next *config.Config) error {
@@ -243,7 +263,7 @@ func (a *App) Reload(next *config.Config) error {
 		a.log.Warn("reload: this setting changes only at restart; the running value stays", "setting", changed)
 	}
 	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
-	next.Admin.Listen = running.Admin.Listen
+	next.Admin.Listen, next.RateLimits = running.Admin.Listen, running.RateLimits
 	gw, err := a.build(next)
 	if err != nil {
 		a.state.Metrics.Reloaded(false, time.Now())
@@ -273,6 +293,9 @@ func restartOnly(old, next *config.Config) []string {
 	}
 	if old.Store != next.Store {
 		out = append(out, "store")
+	}
+	if old.RateLimits != next.RateLimits {
+		out = append(out, "rate_limits")
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")
