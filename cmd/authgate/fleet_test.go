@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,8 +28,11 @@ admin: {listen: %s}
 data_dir: %s
 fingerprint_key: fleet-fingerprint-key-0123456789abcdef
 store: {driver: postgres, dsn: "%s"}
+rate_limits: {backend: redis, redis: {addr: "%s", prefix: "%s"}}
+failure_limit: {per_credential: 1000, per_client: 1000, per_account: 10, window: 10m}
 routes:
-  - {name: keyed, path: /keyed, schemes: [apikey], scopes_all: [read], upstream: "%s"}
+  - {name: keyed, path: /keyed, schemes: [apikey, basic], scopes_all: [read], upstream: "%[7]s"}
+  - {name: metered, path: /metered, schemes: [apikey], quota: {requests: 100, per: 1m}, upstream: "%[7]s"}
 `
 
 type instance struct {
@@ -44,6 +48,7 @@ type instance struct {
 // revocation made then is obeyed everywhere too.
 func TestFleet(t *testing.T) {
 	dsn := pgtest.DSN(t)
+	redisAddr, prefix := redisForTest(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer up.Close()
 	dir := t.TempDir()
@@ -51,7 +56,7 @@ func TestFleet(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		addr, adminAddr := freeAddr(t), freeAddr(t)
 		file := filepath.Join(dir, name+".yaml")
-		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, up.URL)), 0o600)
+		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redisAddr, prefix, up.URL)), 0o600)
 		fleet = append(fleet, &instance{name: name, url: "http://" + addr, admin: "http://" + adminAddr})
 		if name == "a" {
 			out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
@@ -130,9 +135,71 @@ func TestFleet(t *testing.T) {
 		waitFor(t, in.name+" ready again", in.cmd, func() bool { return status(in.admin+api.ReadyzPath) == 200 })
 	}
 	revokeAndWatch(fleet[0], k2.ID, k2.Key)
+
+	// The failure limit per account holds across the fleet (Redis): the
+	// 11th wrong password for one user, sent to a, b and c in turn, is 429.
+	if _, err := adminOf(fleet[0]).AddUser(ctx, api.UserCreate{Name: "alice", Password: "correct horse", Scopes: []string{"read"}}); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	for i := range 11 {
+		req, _ := http.NewRequest("GET", fleet[i%3].url+"/keyed", nil)
+		req.SetBasicAuth("alice", fmt.Sprintf("guess %d", i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+	}
+	if fmt.Sprint(statuses) != "[401 401 401 401 401 401 401 401 401 401 429]" {
+		t.Fatalf("wrong passwords for one user across the fleet: %v", statuses)
+	}
+
+	// A quota of 100 per minute on a key holds fleet-wide (±5%).
+	meter, err := adminOf(fleet[1]).CreateKey(ctx, api.KeyCreate{Name: "metered", Environment: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, start := 0, time.Now()
+	for i := range 150 {
+		req, _ := http.NewRequest("GET", fleet[i%3].url+"/metered", nil)
+		req.Header.Set("X-API-Key", meter.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			served++
+		}
+	}
+	refill := int(time.Since(start) / (time.Minute / 100))
+	t.Logf("quota 100/min over three instances: %d of 150 served in %s (refill allows %d more)", served, time.Since(start).Round(time.Millisecond), refill)
+	if served < 95 || served > 105+refill {
+		t.Fatalf("%d requests served under a fleet-wide quota of 100", served)
+	}
 	for _, in := range fleet {
 		in.proc.Signal(syscall.SIGTERM)
 	}
+}
+
+// redisForTest is the machine's Redis and a prefix of this test's own; the
+// test skips without Redis, and fails under CI.
+func redisForTest(t *testing.T) (addr, prefix string) {
+	addr = os.Getenv("AUTHGATE_TEST_REDIS")
+	if addr == "" {
+		addr = "127.0.0.1:6379"
+	}
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Redis is not reachable at %s, and CI must provide it: %v", addr, err)
+		}
+		t.Skipf("Redis is not reachable at %s (install and start redis-server, or set AUTHGATE_TEST_REDIS): %v", addr, err)
+	}
+	c.Close()
+	return addr, fmt.Sprintf("authgate-fleet-%d:", time.Now().UnixNano())
 }
 
 // TestStoreCopyRoundTrip: SQLite → PostgreSQL → SQLite loses nothing
