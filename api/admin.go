@@ -19,6 +19,8 @@ type Failure struct {
 	Scheme      string    `json:"scheme,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	Client      string    `json:"client"`
+	// Instance names the gateway instance that refused the request.
+	Instance string `json:"instance,omitempty"`
 }
 
 // FailureSummary counts failures by reason over the last minutes.

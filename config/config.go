@@ -16,6 +16,9 @@ import (
 type Config struct {
 	// Listen is the gateway's address.
 	Listen string `yaml:"listen"`
+	// Instance names this instance in the failure feed (default: host
+	// name and listen port).
+	Instance string `yaml:"instance"`
 	// Realm goes into every challenge.
 	Realm string `yaml:"realm"`
 	// Detail is what clients are told: full, reason or none.

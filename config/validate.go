@@ -91,6 +91,13 @@ func (c *Config) validate(at locate) error {
 			return at("tls", "%v", err)
 		}
 	}
+	if c.Instance == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(c.Listen)
+		c.Instance = host + ":" + port
+	} else if len(c.Instance) > 64 || strings.IndexFunc(c.Instance, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return at("instance", "use at most 64 visible ASCII characters")
+	}
 	if err := c.validateStore(at); err != nil {
 		return err
 	}

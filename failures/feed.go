@@ -1,9 +1,12 @@
 // Package failures keeps the latest refused requests in a ring and fans
 // them out to live subscribers: the admin API's failure list, summary and
 // server-sent-event stream read it. It outlives configuration reloads.
+// With a Stream (Redis) the ring and the subscribers see the whole fleet's
+// refusals, each naming its instance.
 package failures
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -18,11 +21,35 @@ const (
 
 // Feed is a bounded ring of failures with live subscribers.
 type Feed struct {
+	// Instance names this instance in its entries.
+	Instance string
+
 	mu   sync.Mutex
 	ring []api.Failure
 	next int
 	full bool
 	subs map[chan api.Failure]struct{}
+	// stream, when set, carries every instance's failures; entries then
+	// reach the ring through it.
+	stream Stream
+}
+
+// Stream carries failures between the instances of a fleet.
+type Stream interface {
+	// Publish sends f to every instance; it must not block on I/O.
+	Publish(f api.Failure) error
+	// Follow delivers the latest stored failures (oldest first), then
+	// every new one, to deliver until ctx ends; it reconnects by itself.
+	Follow(ctx context.Context, backlog int, deliver func(api.Failure))
+}
+
+// Share makes the feed the fleet's: its ring and subscribers are fed from
+// s (with the latest stored failures first) until ctx ends.
+func (f *Feed) Share(ctx context.Context, s Stream) {
+	f.mu.Lock()
+	f.stream = s
+	f.mu.Unlock()
+	go s.Follow(ctx, len(f.ring), f.keep)
 }
 
 // New returns a Feed keeping the latest size failures.
@@ -31,11 +58,31 @@ func New(size int) *Feed {
 }
 
 // Add records f (its fields cut to bounds) and hands it to every
-// subscriber that keeps up.
+// subscriber that keeps up — through the fleet's stream when shared (and
+// here directly when the stream cannot take it).
 func (f *Feed) Add(rec api.Failure) {
+	rec.Instance = f.Instance
+	f.mu.Lock()
+	s := f.stream
+	f.mu.Unlock()
+	if s != nil && s.Publish(bound(rec)) == nil {
+		return
+	}
+	f.keep(rec)
+}
+
+// bound cuts every field that can come from outside.
+func bound(rec api.Failure) api.Failure {
 	rec.Detail = cut(rec.Detail, maxDetail)
 	rec.Path, rec.Method, rec.Route = cut(rec.Path, maxField), cut(rec.Method, maxField), cut(rec.Route, maxField)
-	rec.RequestID, rec.Client = cut(rec.RequestID, maxField), cut(rec.Client, maxField)
+	rec.RequestID, rec.Client, rec.Instance = cut(rec.RequestID, maxField), cut(rec.Client, maxField), cut(rec.Instance, maxField)
+	rec.Reason, rec.Scheme, rec.Fingerprint = cut(rec.Reason, maxField), cut(rec.Scheme, maxField), cut(rec.Fingerprint, maxField)
+	return rec
+}
+
+// keep puts rec in the ring and hands it to the subscribers.
+func (f *Feed) keep(rec api.Failure) {
+	rec = bound(rec)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ring[f.next] = rec

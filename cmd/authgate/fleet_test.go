@@ -33,6 +33,7 @@ failure_limit: {per_credential: 1000, per_client: 1000, per_account: 10, window:
 routes:
   - {name: keyed, path: /keyed, schemes: [apikey, basic], scopes_all: [read], upstream: "%[7]s"}
   - {name: metered, path: /metered, schemes: [apikey], quota: {requests: 100, per: 1m}, upstream: "%[7]s"}
+instance: %[8]s
 `
 
 type instance struct {
@@ -56,7 +57,7 @@ func TestFleet(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		addr, adminAddr := freeAddr(t), freeAddr(t)
 		file := filepath.Join(dir, name+".yaml")
-		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redisAddr, prefix, up.URL)), 0o600)
+		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redisAddr, prefix, up.URL, name)), 0o600)
 		fleet = append(fleet, &instance{name: name, url: "http://" + addr, admin: "http://" + adminAddr})
 		if name == "a" {
 			out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
@@ -154,6 +155,28 @@ func TestFleet(t *testing.T) {
 	}
 	if fmt.Sprint(statuses) != "[401 401 401 401 401 401 401 401 401 401 429]" {
 		t.Fatalf("wrong passwords for one user across the fleet: %v", statuses)
+	}
+
+	// The failure feed of any instance shows the whole fleet's refusals,
+	// each naming its instance.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		fs, err := adminOf(fleet[2]).Failures(ctx, client.FailureFilter{Reason: "basic_invalid"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		instances := map[string]int{}
+		for _, f := range fs {
+			instances[f.Instance]++
+		}
+		if len(fs) == 10 && len(instances) == 3 {
+			t.Logf("c's failure feed: %v", instances)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("c's failure feed holds %d basic_invalid entries from %v; want 10 from 3 instances", len(fs), instances)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	// A quota of 100 per minute on a key holds fleet-wide (±5%).

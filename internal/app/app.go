@@ -24,6 +24,7 @@ import (
 
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/store"
@@ -57,8 +58,9 @@ type App struct {
 
 	public, admin *gateway.Switch
 
-	// watchStore stops watchStoreProblems.
+	// watchStore stops watchStoreProblems; stopBG the fleet's feed.
 	watchStore chan struct{}
+	stopBG     context.CancelFunc
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -73,14 +75,24 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	shared, err := sharedLimiter(cfg)
-	if err != nil {
-		return nil, err
+	bg, stopBG := context.WithCancel(context.Background())
+	client := redisClient(cfg)
+	var shared limit.Limiter
+	if client != nil {
+		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared)}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), stopBG: stopBG}
+	a.state.Failures.Instance = cfg.Instance
+	if client != nil {
+		// The failure feed shows the whole fleet.
+		stream := failures.NewRedisStream(client, cfg.RateLimits.Redis.Prefix+"failures", failureStreamLen)
+		go stream.Send(bg)
+		a.state.Failures.Share(bg, stream)
+	}
 	if cfg.NeedsStore() {
 		st, err := OpenStore(context.Background(), cfg)
 		if err != nil {
+			stopBG()
 			return nil, err
 		}
 		a.store = st
@@ -129,17 +141,20 @@ func (a *App) watchStoreProblems(stop chan struct{}) {
 	}
 }
 
-// sharedLimiter is the Redis limiter of rate_limits.backend redis (nil
-// for local). Redis need not answer at start: until it does, failure
-// limits are counted per instance and quotas follow quota_on_error.
-func sharedLimiter(cfg *config.Config) (limit.Limiter, error) {
+// failureStreamLen is about how many failures the fleet's stream keeps.
+const failureStreamLen = 10000
+
+// redisClient is the Redis of rate_limits.backend redis (nil for local).
+// Redis need not answer at start: until it does, failure limits are
+// counted per instance, quotas follow quota_on_error, and the failure
+// feed shows this instance's refusals.
+func redisClient(cfg *config.Config) redis.UniversalClient {
 	if cfg.RateLimits.Backend != config.BackendRedis {
-		return nil, nil
+		return nil
 	}
 	r := cfg.RateLimits.Redis
-	client := redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
+	return redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
 		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
-	return limit.NewRedis(client, r.Prefix), nil
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
@@ -314,6 +329,7 @@ func (a *App) Close() error {
 		}
 		a.mu.Unlock()
 		a.state.Close()
+		a.stopBG()
 		if a.watchStore != nil {
 			close(a.watchStore)
 		}
