@@ -54,42 +54,36 @@ func (l *failureLimiter) configure(perCredential, perClient, perAccount int, win
 
 // failureHold is the failures reserved for one verification.
 type failureHold struct {
-	held []heldUnit
-}
-
-type heldUnit struct {
-	by     limit.Limiter
-	key    string
-	n      int
-	window time.Duration
+	by      limit.Limiter
+	budgets []limit.Budget
 }
 
 // reserve takes one failure from the client's, the credential's (fp, when
-// one was presented) and the account's (when known) budgets, or refuses
-// with too_many_failures when one of them has none left.
+// one was presented) and the account's (when known) budgets — all in one
+// step, or none — or refuses with too_many_failures when one of them has
+// none left.
 func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string) (*failureHold, error) {
 	lim := l.limits.Load()
-	h := &failureHold{}
+	h := &failureHold{by: l.shared, budgets: make([]limit.Budget, 0, 3)}
+	var whats []string
 	for _, k := range []struct {
 		key, what string
 		n         int
 	}{{"c:" + client, "client address", lim.perClient}, {"f:" + fp, "credential", lim.perCredential}, {"a:" + account, "account", lim.perAccount}} {
-		if k.key[2:] == "" {
-			continue
+		if k.key[2:] != "" {
+			h.budgets = append(h.budgets, limit.Budget{Key: "fail:" + k.key, N: k.n, Window: lim.window})
+			whats = append(whats, k.what)
 		}
-		by := l.shared
-		r, err := by.Take(ctx, "fail:"+k.key, k.n, lim.window)
-		if err != nil {
-			l.onError(err)
-			by = l.local
-			r, _ = by.Take(ctx, "fail:"+k.key, k.n, lim.window)
-		}
-		if !r.OK {
-			h.release(ctx)
-			return nil, &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
-				Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", k.n, k.what, lim.window)}
-		}
-		h.held = append(h.held, heldUnit{by: by, key: "fail:" + k.key, n: k.n, window: lim.window})
+	}
+	failed, r, err := h.by.TakeAll(ctx, h.budgets)
+	if err != nil {
+		l.onError(err)
+		h.by = l.local
+		failed, r, _ = h.by.TakeAll(ctx, h.budgets)
+	}
+	if failed >= 0 {
+		return nil, &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
+			Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", h.budgets[failed].N, whats[failed], lim.window)}
 	}
 	return h, nil
 }
@@ -97,10 +91,7 @@ func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string
 // release gives the reserved failures back: the credential was good, or
 // its failure is not the client's to pay for.
 func (h *failureHold) release(ctx context.Context) {
-	for _, u := range h.held {
-		u.by.Give(ctx, u.key, u.n, u.window)
-	}
-	h.held = nil
+	h.by.GiveAll(ctx, h.budgets)
 }
 
 // quotaPolicy is what a quota does when the shared limiter fails.

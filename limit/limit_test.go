@@ -15,7 +15,7 @@ import (
 
 // redisLimiter connects to the machine's Redis (127.0.0.1:6379, or
 // AUTHGATE_TEST_REDIS); without it the test skips — and fails under CI.
-func redisLimiter(t *testing.T) *Redis {
+func redisLimiter(t testing.TB) *Redis {
 	addr := os.Getenv("AUTHGATE_TEST_REDIS")
 	if addr == "" {
 		addr = "127.0.0.1:6379"
@@ -53,7 +53,7 @@ func TestBudget(t *testing.T) {
 			if r.OK || r.RetryAfter <= 0 || r.RetryAfter > 334*time.Millisecond {
 				t.Fatalf("4th: %+v", r)
 			}
-			if err := l.Give(ctx, "k", 3, time.Second); err != nil {
+			if err := l.GiveAll(ctx, []Budget{{"k", 3, time.Second}}); err != nil {
 				t.Fatal(err)
 			}
 			if r, _ := l.Take(ctx, "k", 3, time.Second); !r.OK {
@@ -65,6 +65,29 @@ func TestBudget(t *testing.T) {
 			time.Sleep(350 * time.Millisecond)
 			if r, _ := l.Take(ctx, "k", 3, time.Second); !r.OK {
 				t.Fatalf("after a refill interval: %+v", r)
+			}
+		})
+	}
+}
+
+// TestTakeAll: all budgets or none; the one that had none left is named.
+func TestTakeAll(t *testing.T) {
+	ctx := context.Background()
+	for name, l := range limiters(t) {
+		t.Run(name, func(t *testing.T) {
+			small, big := Budget{"small", 1, time.Hour}, Budget{"big", 10, time.Hour}
+			if i, r, err := l.TakeAll(ctx, []Budget{big, small}); err != nil || i != -1 || !r.OK {
+				t.Fatalf("first: %d %+v %v", i, r, err)
+			}
+			if i, r, _ := l.TakeAll(ctx, []Budget{big, small}); i != 1 || r.OK || r.RetryAfter <= 0 {
+				t.Fatalf("second: %d %+v", i, r)
+			}
+			if r, _ := l.Take(ctx, "big", 10, time.Hour); r.Remaining != 8 {
+				t.Fatalf("a refused TakeAll took from big: %+v", r)
+			}
+			l.GiveAll(ctx, []Budget{small})
+			if i, _, _ := l.TakeAll(ctx, []Budget{small}); i != -1 {
+				t.Fatal("a unit given back is not there")
 			}
 		})
 	}
@@ -89,6 +112,24 @@ func TestConcurrentTakesNeverOverspend(t *testing.T) {
 			wg.Wait()
 			if ok.Load() != 50 {
 				t.Fatalf("%d takes went through a budget of 50", ok.Load())
+			}
+		})
+	}
+}
+
+// BenchmarkTake is the cost of one limit check per request, in this
+// process and in Redis.
+//
+//	go test ./limit -run '^$' -bench Take
+func BenchmarkTake(b *testing.B) {
+	for _, name := range []string{"local", "redis"} {
+		b.Run(name, func(b *testing.B) {
+			var l Limiter = NewLocal()
+			if name == "redis" {
+				l = redisLimiter(b)
+			}
+			for b.Loop() {
+				l.Take(context.Background(), "bench", 1<<30, time.Second)
 			}
 		})
 	}

@@ -24,10 +24,33 @@ redis.call('SET', KEYS[1], tat, 'PX', math.ceil(window / 1000000) + 1000)
 return {1, math.floor((now + window - tat) / interval), 0, tat - now}
 `)
 
-// giveScript gives one interval back.
-var giveScript = redis.NewScript(`
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat > 0 then redis.call('SET', KEYS[1], tat - tonumber(ARGV[1]), 'KEEPTTL') end
+// takeAllScript is GCRA over several budgets at once: all or none.
+// ARGV: now, then interval and window (ns) of each key in turn. It
+// returns the failed index (1-based, 0 when all were taken) with
+// retry-after and reset.
+var takeAllScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local tats = {}
+for i, key in ipairs(KEYS) do
+  local interval, window = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local limit = now + window - interval
+  if tat > limit then return {i, tat - limit, tat - now} end
+  tats[i] = tat + interval
+end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, tats[i], 'PX', math.ceil(tonumber(ARGV[2*i+1]) / 1000000) + 1000)
+end
+return {0, 0, 0}
+`)
+
+// giveAllScript gives one interval back to each key; ARGV: the intervals.
+var giveAllScript = redis.NewScript(`
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat > 0 then redis.call('SET', key, tat - tonumber(ARGV[i]), 'KEEPTTL') end
+end
 return 1
 `)
 
@@ -41,34 +64,37 @@ type Redis struct {
 	downUntil atomic.Int64
 }
 
+// NewRedis returns a Limiter over client; keys are prefixed with prefix.
+func NewRedis(client redis.UniversalClient, prefix string) *Redis {
+	return &Redis{client: client, prefix: prefix}
+}
+
 // retryAfterFailure is how long Redis is left alone after a failure.
 const retryAfterFailure = time.Second
 
 // errDown is the answer while Redis is left alone.
 var errDown = errors.New("redis: unreachable a moment ago; not asked again yet")
 
-func (r *Redis) run(ctx context.Context, script *redis.Script, key string, args ...any) *redis.Cmd {
+func (r *Redis) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if time.Now().UnixNano() < r.downUntil.Load() {
 		cmd := redis.NewCmd(ctx)
 		cmd.SetErr(errDown)
 		return cmd
 	}
-	cmd := script.Run(ctx, r.client, []string{r.prefix + key}, args...)
+	for i := range keys {
+		keys[i] = r.prefix + keys[i]
+	}
+	cmd := script.Run(ctx, r.client, keys, args...)
 	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
 	}
 	return cmd
 }
 
-// NewRedis returns a Limiter over client; keys are prefixed with prefix.
-func NewRedis(client redis.UniversalClient, prefix string) *Redis {
-	return &Redis{client: client, prefix: prefix}
-}
-
 // Take implements Limiter.
 func (r *Redis) Take(ctx context.Context, key string, n int, window time.Duration) (Result, error) {
-	interval := int64(window) / int64(n)
-	v, err := r.run(ctx, takeScript, key, time.Now().UnixNano(), interval, int64(window)).Int64Slice()
+	interval := intervalOf(n, window)
+	v, err := r.run(ctx, takeScript, []string{key}, time.Now().UnixNano(), interval, int64(window)).Int64Slice()
 	if err != nil {
 		return Result{}, fmt.Errorf("redis: %w", err)
 	}
@@ -78,9 +104,35 @@ func (r *Redis) Take(ctx context.Context, key string, n int, window time.Duratio
 	return Result{OK: v[0] == 1, Remaining: int(v[1]), RetryAfter: time.Duration(v[2]), Reset: time.Duration(v[3])}, nil
 }
 
-// Give implements Limiter.
-func (r *Redis) Give(ctx context.Context, key string, n int, window time.Duration) error {
-	if err := r.run(ctx, giveScript, key, int64(window)/int64(n)).Err(); err != nil {
+// TakeAll implements Limiter.
+func (r *Redis) TakeAll(ctx context.Context, budgets []Budget) (int, Result, error) {
+	keys := make([]string, len(budgets))
+	args := []any{time.Now().UnixNano()}
+	for i, b := range budgets {
+		keys[i] = b.Key
+		args = append(args, intervalOf(b.N, b.Window), int64(b.Window))
+	}
+	v, err := r.run(ctx, takeAllScript, keys, args...).Int64Slice()
+	if err != nil {
+		return 0, Result{}, fmt.Errorf("redis: %w", err)
+	}
+	if len(v) != 3 {
+		return 0, Result{}, fmt.Errorf("redis: unexpected answer %v", v)
+	}
+	if v[0] == 0 {
+		return -1, Result{OK: true}, nil
+	}
+	return int(v[0]) - 1, Result{RetryAfter: time.Duration(v[1]), Reset: time.Duration(v[2])}, nil
+}
+
+// GiveAll implements Limiter.
+func (r *Redis) GiveAll(ctx context.Context, budgets []Budget) error {
+	keys := make([]string, len(budgets))
+	args := make([]any, len(budgets))
+	for i, b := range budgets {
+		keys[i], args[i] = b.Key, intervalOf(b.N, b.Window)
+	}
+	if err := r.run(ctx, giveAllScript, keys, args...).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
 	return nil
