@@ -60,7 +60,7 @@ func Create(ctx context.Context, st store.Store, spec Spec, actor string) (store
 		return store.Key{}, "", err
 	}
 	k := store.Key{ID: id, Name: spec.Name, Environment: spec.Environment, Scopes: spec.Scopes, Hash: Hash(key),
-		Created: now, Expires: spec.Expires, Kind: kindOf(spec.Kind)}
+		Created: now, Expires: spec.Expires, Kind: store.KindOrAPI(spec.Kind)}
 	return k, key, st.CreateKey(ctx, k, actor)
 }
 
@@ -80,7 +80,7 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	}
 	now := time.Now()
 	next := store.Key{ID: newID, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: Hash(key),
-		Created: now, Expires: old.Expires, Kind: kindOf(old.Kind)}
+		Created: now, Expires: old.Expires, Kind: store.KindOrAPI(old.Kind)}
 	return next, key, st.RotateKey(ctx, old.ID, now.Add(grace), next, actor)
 }
 
@@ -88,15 +88,7 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 func View(k store.Key) api.KeyView {
 	return api.KeyView{ID: k.ID, Name: k.Name, Environment: k.Environment, Scopes: append([]string{}, k.Scopes...),
 		Created: k.Created, Expires: optTime(k.Expires), RevokedAt: optTime(k.RevokedAt), LastUsed: optTime(k.LastUsed),
-		ReplacedBy: k.ReplacedBy, Kind: kindOf(k.Kind)}
-}
-
-// kindOf is a key's kind, KindAPI when none is recorded.
-func kindOf(kind string) string {
-	if kind == "" {
-		return store.KindAPI
-	}
-	return kind
+		ReplacedBy: k.ReplacedBy, Kind: store.KindOrAPI(k.Kind)}
 }
 
 func optTime(t time.Time) *time.Time {

@@ -90,7 +90,7 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		v.cache.Put(gen, hash, k)
 	}
 	t.Pass("key known", k.ID)
-	if kind := kindOf(k.Kind); kind != v.kind {
+	if kind := store.KindOrAPI(k.Kind); kind != v.kind {
 		detail := "API key %s is an API key; the admin API takes only admin keys (authgate keys create --kind admin)"
 		if kind == store.KindAdmin {
 			detail = "API key %s is an admin key: it opens the admin API only, never the API's routes"

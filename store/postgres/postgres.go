@@ -335,16 +335,4 @@ func mustAffect(tag pgconn.CommandTag, err error) error {
 	return nil
 }
 
-func unix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnix(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var unix, fromUnix = store.Nanos, store.FromNanos

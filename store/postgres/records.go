@@ -11,28 +11,21 @@ import (
 	"github.com/authgate/authgate/store"
 )
 
-const keyColumns = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by, kind`
+const keyColumns, userColumns = store.KeyColumns, store.UserColumns
 
 func scanKey(row pgx.Row) (store.Key, error) {
-	var k store.Key
-	var scopes string
-	var created, expires, revoked, used int64
-	err := row.Scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy, &k.Kind)
-	if err != nil {
-		return k, classify(err)
-	}
-	k.Scopes = strings.Fields(scopes)
-	k.Created, k.Expires, k.RevokedAt, k.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(revoked), fromUnix(used)
-	return k, nil
+	k, err := store.ScanKey(row.Scan)
+	return k, classify(err)
+}
+
+func scanUser(row pgx.Row) (store.User, error) {
+	u, err := store.ScanUser(row.Scan)
+	return u, classify(err)
 }
 
 func insertKey(ctx context.Context, tx pgx.Tx, k store.Key) error {
-	kind := k.Kind
-	if kind == "" {
-		kind = store.KindAPI
-	}
 	_, err := tx.Exec(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, '', $8)`,
-		k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash, unix(k.Created), unix(k.Expires), kind)
+		k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind))
 	return err
 }
 
@@ -100,20 +93,6 @@ func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error 
 		batch.Queue(`UPDATE keys SET last_used = GREATEST(last_used, $1) WHERE id = $2`, unix(at), id)
 	}
 	return classify(s.pool.SendBatch(ctx, batch).Close())
-}
-
-const userColumns = `name, hash, scopes, created, updated`
-
-func scanUser(row pgx.Row) (store.User, error) {
-	var u store.User
-	var scopes string
-	var created, updated int64
-	if err := row.Scan(&u.Name, &u.Hash, &scopes, &created, &updated); err != nil {
-		return u, classify(err)
-	}
-	u.Scopes = strings.Fields(scopes)
-	u.Created, u.Updated = fromUnix(created), fromUnix(updated)
-	return u, nil
 }
 
 // AddUser implements store.Store.

@@ -4,34 +4,26 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/authgate/authgate/store"
 )
 
-const keyColumns = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by, kind`
+const keyColumns, userColumns = store.KeyColumns, store.UserColumns
 
 func scanKey(row interface{ Scan(...any) error }) (store.Key, error) {
-	var k store.Key
-	var scopes string
-	var created, expires, revoked, used int64
-	err := row.Scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy, &k.Kind)
-	if err != nil {
-		return k, classify(err)
-	}
-	k.Scopes = strings.Fields(scopes)
-	k.Created, k.Expires, k.RevokedAt, k.LastUsed = fromUnix(created), fromUnix(expires), fromUnix(revoked), fromUnix(used)
-	return k, nil
+	k, err := store.ScanKey(row.Scan)
+	return k, classify(err)
+}
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	u, err := store.ScanUser(row.Scan)
+	return u, classify(err)
 }
 
 func insertKey(ctx context.Context, tx *sql.Tx, k store.Key) error {
-	kind := k.Kind
-	if kind == "" {
-		kind = store.KindAPI
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?)`,
-		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), kind)
+		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind))
 	return err
 }
 
@@ -104,20 +96,6 @@ func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error 
 		}
 	}
 	return classify(tx.Commit())
-}
-
-const userColumns = `name, hash, scopes, created, updated`
-
-func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
-	var u store.User
-	var scopes string
-	var created, updated int64
-	if err := row.Scan(&u.Name, &u.Hash, &scopes, &created, &updated); err != nil {
-		return u, classify(err)
-	}
-	u.Scopes = strings.Fields(scopes)
-	u.Created, u.Updated = fromUnix(created), fromUnix(updated)
-	return u, nil
 }
 
 // AddUser implements store.Store.

@@ -79,13 +79,9 @@ func (s *Store) Import(ctx context.Context, snap store.Snapshot, merge bool) err
 		}
 	}
 	for _, k := range snap.Keys {
-		kind := k.Kind
-		if kind == "" {
-			kind = store.KindAPI
-		}
 		if _, err := tx.ExecContext(ctx, verb+` INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), unix(k.RevokedAt),
-			unix(k.LastUsed), k.ReplacedBy, kind); err != nil {
+			unix(k.LastUsed), k.ReplacedBy, store.KindOrAPI(k.Kind)); err != nil {
 			return classify(err)
 		}
 	}

@@ -262,19 +262,7 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	return v, classify(err)
 }
 
-func unix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnix(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var unix, fromUnix = store.Nanos, store.FromNanos
 
 func joinScopes(s []string) string { return strings.Join(s, " ") }
 
