@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,41 +21,16 @@ import (
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
-	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
+	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
 const issuerURL = "https://issuer.test"
 
-var (
-	keyOnce sync.Once
-	signKey *rsa.PrivateKey
-)
-
-func signingKey() *rsa.PrivateKey {
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		signKey = k
-	})
-	return signKey
-}
-
 func token(t testing.TB, change map[string]any) string {
-	c := map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read",
-		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
-	for k, v := range change {
-		c[k] = v
-	}
-	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return tokentest.Sign(t, map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read"}, change)
 }
 
 const testConfig = `
@@ -91,7 +63,7 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, "") }
 
 // newEnvWith is newEnv with extra configuration lines.
 func newEnvWith(t *testing.T, extra string) *env {
-	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	jwks := tokentest.JWKS()
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
 	t.Cleanup(js.Close)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstream") }))

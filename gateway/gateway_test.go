@@ -3,8 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,28 +19,12 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
-	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
 const issuerURL = "https://issuer.test"
-
-var (
-	keyOnce sync.Once
-	signKey *rsa.PrivateKey
-)
-
-func signingKey() *rsa.PrivateKey {
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		signKey = k
-	})
-	return signKey
-}
 
 // env is a gateway on loopback with a real upstream and a real JWKS server.
 type env struct {
@@ -112,7 +94,7 @@ func newEnv(t testing.TB, detail string, extra ...string) *env {
 func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 	t.Helper()
 	e := &env{t: t, logs: &syncBuffer{}}
-	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	jwks := tokentest.JWKS()
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.jwksDown.Load() {
 			http.Error(w, "down", http.StatusBadGateway)
@@ -174,16 +156,7 @@ func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 }
 
 func token(t testing.TB, change map[string]any) string {
-	c := map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read",
-		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
-	for k, v := range change {
-		c[k] = v
-	}
-	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return tokentest.Sign(t, map[string]any{"iss": issuerURL, "aud": "api", "sub": "alice", "scope": "read"}, change)
 }
 
 type result struct {

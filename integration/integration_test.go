@@ -9,8 +9,6 @@ package integration
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"fmt"
 	"io"
 	"net"
@@ -23,31 +21,15 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential/apikey"
-	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
+	"github.com/authgate/authgate/internal/tokentest"
 )
 
 const issuer = "https://issuer.integration.test"
 
-var (
-	keyOnce sync.Once
-	key     *rsa.PrivateKey
-)
-
-func signingKey() *rsa.PrivateKey {
-	keyOnce.Do(func() { key, _ = rsa.GenerateKey(rand.Reader, 2048) })
-	return key
-}
-
 func token(t testing.TB, scope string) string {
-	tok, err := jwt.Sign("RS256", signingKey(), map[string]any{"kid": "k1"}, map[string]any{
-		"iss": issuer, "aud": "api", "sub": "alice", "scope": scope,
-		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return tokentest.Sign(t, map[string]any{"iss": issuer, "aud": "api", "sub": "alice", "scope": scope}, nil)
 }
 
 // seen is what the upstream received last.
@@ -85,7 +67,7 @@ func newStack(t testing.TB, jwksDown bool) *stack {
 		s.upstream.mu.Unlock()
 		fmt.Fprintf(w, "upstream saw %s subject=%q", r.RequestURI, r.Header.Get("X-Authgate-Subject"))
 	}))
-	jwks := jwt.PublicJWKS(map[string]any{"k1": &signingKey().PublicKey})
+	jwks := tokentest.JWKS()
 	jwksAddr := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if jwksDown {
 			http.Error(w, "down", http.StatusServiceUnavailable)
