@@ -188,7 +188,13 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	k, key, err := apikey.Create(r.Context(), st, apikey.Spec{Name: in.Name, Kind: in.Kind, Environment: in.Environment, Scopes: in.Scopes, Expires: in.Expires}, actor(r))
+	spec := apikey.Spec{Name: in.Name, Kind: in.Kind, Environment: in.Environment, Scopes: in.Scopes, Expires: in.Expires}
+	if q := in.Quota; q != nil {
+		if spec.Quota, err = apikey.ParseQuota(fmt.Sprintf("%d/%s", q.Requests, q.Per)); err != nil {
+			return err
+		}
+	}
+	k, key, err := apikey.Create(r.Context(), st, spec, actor(r))
 	if err != nil {
 		return err
 	}

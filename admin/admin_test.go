@@ -491,7 +491,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 	props, _ := doc.Components.Schemas["KeyView"]["properties"].(map[string]any)
-	kv, _ := json.Marshal(api.KeyView{Expires: &time.Time{}, RevokedAt: &time.Time{}, LastUsed: &time.Time{}, ReplacedBy: "x", Key: "x"})
+	kv, _ := json.Marshal(api.KeyView{Expires: &time.Time{}, RevokedAt: &time.Time{}, LastUsed: &time.Time{}, ReplacedBy: "x", Key: "x", Quota: &api.Quota{}})
 	var fields map[string]any
 	json.Unmarshal(kv, &fields)
 	if len(props) != len(fields) {

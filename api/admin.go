@@ -44,6 +44,8 @@ type KeyView struct {
 	// Kind is "api" (opens the API's routes) or "admin" (opens the admin
 	// API and nothing else).
 	Kind string `json:"kind"`
+	// Quota is the key's own request budget on every route, if any.
+	Quota *Quota `json:"quota,omitempty"`
 	// Key is present only in the answer that created the key.
 	Key string `json:"key,omitempty"`
 }
@@ -65,6 +67,14 @@ type KeyCreate struct {
 	Environment string    `json:"environment"`
 	Scopes      []string  `json:"scopes,omitempty"`
 	Expires     time.Time `json:"expires,omitzero"`
+	// Quota, when set, bounds the key's requests on every route.
+	Quota *Quota `json:"quota,omitempty"`
+}
+
+// Quota is a request budget: Requests per Per (a Go duration, "1m").
+type Quota struct {
+	Requests int    `json:"requests"`
+	Per      string `json:"per"`
 }
 
 // KeyRotate is the body of POST /admin/v1/keys/{id}/rotate.

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -26,7 +27,19 @@ type Identity struct {
 	ExpiresAt time.Time
 	// IssuedAt is a token's iat (zero when unknown).
 	IssuedAt time.Time
+	// Quota is the credential's own request budget, on every route (an
+	// API key's; nil: none).
+	Quota *Quota
 }
+
+// Quota is a budget of Requests per window Per.
+type Quota struct {
+	Requests int
+	Per      time.Duration
+}
+
+// String is the quota as the CLI writes it: 1000/1m0s.
+func (q Quota) String() string { return fmt.Sprintf("%d/%s", q.Requests, q.Per) }
 
 // HasScope reports whether the identity holds scope s.
 func (id *Identity) HasScope(s string) bool {

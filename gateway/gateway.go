@@ -128,7 +128,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			rt.MaxBodyBytes = cfg.MaxBodyBytes
 		}
 		if q := rc.Quota; q != nil {
-			rt.Quota = &policy.Quota{Requests: q.Requests, Per: q.Per}
+			rt.Quota = &credential.Quota{Requests: q.Requests, Per: q.Per}
 		}
 		u, err := url.Parse(rc.Upstream)
 		if err != nil {
@@ -511,8 +511,8 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 				return
 			}
 			ex.trace.Pass("scopes", ex.route.ScopeSummary())
-			if q := ex.route.Quota; q != nil && !ex.trace.DryRun() {
-				if err := g.takeQuota(r.Context(), w.Header(), q, ex.route.Name, ex.identity.Issuer+"|"+ex.identity.Subject); err != nil {
+			if !ex.trace.DryRun() {
+				if err := g.takeQuotas(r.Context(), w.Header(), ex); err != nil {
 					g.fail(w, ex, err)
 					return
 				}

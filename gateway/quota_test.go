@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/reason"
 )
@@ -29,18 +32,40 @@ func TestQuota(t *testing.T) {
 	k2, _ := e.key("live")
 	for i := range 3 {
 		r := e.do("GET", "/metered", "X-API-Key", k1)
-		if r.status != 200 || r.header.Get("RateLimit-Policy") != `"quota";q=3;w=60` ||
-			!strings.HasPrefix(r.header.Get("RateLimit"), `"quota";r=`+string(rune('2'-i))+";t=") || len(r.header.Values("RateLimit")) != 1 {
+		if r.status != 200 || r.header.Get("RateLimit-Policy") != `"route";q=3;w=60` ||
+			!strings.HasPrefix(r.header.Get("RateLimit"), `"route";r=`+string(rune('2'-i))+";t=") || len(r.header.Values("RateLimit")) != 1 {
 			t.Fatalf("request %d: %d %q %q", i+1, r.status, r.header.Values("RateLimit-Policy"), r.header.Values("RateLimit"))
 		}
 	}
 	r := e.do("GET", "/metered", "X-API-Key", k1)
 	if r.status != 429 || r.problem.Reason != string(reason.QuotaExceeded) || r.header.Get("Retry-After") == "" ||
-		!strings.HasPrefix(r.header.Get("RateLimit"), `"quota";r=0;t=`) {
+		!strings.HasPrefix(r.header.Get("RateLimit"), `"route";r=0;t=`) {
 		t.Fatalf("past the quota: %d %s %q", r.status, r.problem.Reason, r.header)
 	}
 	if r := e.do("GET", "/metered", "X-API-Key", k2); r.status != 200 {
 		t.Fatalf("another key: %d", r.status)
+	}
+}
+
+// TestCredentialQuota: a key's own quota holds on every route, beside
+// the route's; the tighter one is reported.
+func TestCredentialQuota(t *testing.T) {
+	e := newEnvWithRoutes(t, quotaRoute)
+	_, key, err := apikey.Create(context.Background(), e.store, apikey.Spec{Name: "q", Environment: "live", Scopes: []string{"read"},
+		Quota: &credential.Quota{Requests: 2, Per: time.Hour}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("GET", "/metered", "X-API-Key", key)
+	if r.status != 200 || r.header.Get("RateLimit-Policy") != `"credential";q=2;w=3600` || !strings.HasPrefix(r.header.Get("RateLimit"), `"credential";r=1;`) {
+		t.Fatalf("first: %d %q %q", r.status, r.header.Get("RateLimit-Policy"), r.header.Get("RateLimit"))
+	}
+	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 200 {
+		t.Fatalf("second, on another route: %d", r.status)
+	}
+	r = e.do("GET", "/keyed/a", "X-API-Key", key)
+	if r.status != 429 || r.problem.Reason != string(reason.QuotaExceeded) || !strings.Contains(r.problem.Detail, "the credential's own quota") {
+		t.Fatalf("third: %d %s %s", r.status, r.problem.Reason, r.problem.Detail)
 	}
 }
 

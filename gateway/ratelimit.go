@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/limit"
-	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -99,25 +99,57 @@ type quotaPolicy struct {
 	failClosed bool
 }
 
-// takeQuota counts one request of the identity against the route's quota
-// and sets RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-
-// headers) on the answer. Over the quota: quota_exceeded.
-func (g *Gateway) takeQuota(ctx context.Context, h http.Header, q *policy.Quota, route, identity string) error {
-	r, err := g.state.quotas.Take(ctx, "quota:"+route+":"+identity, q.Requests, q.Per)
-	if err != nil {
-		g.state.limitFailed(err)
-		if g.quotaPolicy.failClosed {
-			return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: time.Second, Err: err,
-				Detail: "the quota of this route cannot be counted now (rate_limits.quota_on_error: fail_closed)"}
+// takeQuotas counts one request against the route's quota (per identity)
+// and the credential's own (an API key's, on every route), and sets
+// RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers)
+// on the answer for the tighter of them. Over either: quota_exceeded.
+func (g *Gateway) takeQuotas(ctx context.Context, h http.Header, ex *exchange) error {
+	identity := ex.identity.Issuer + "|" + ex.identity.Subject
+	type counted struct {
+		name string
+		q    *credential.Quota
+		key  string
+	}
+	var quotas []counted
+	if q := ex.route.Quota; q != nil {
+		quotas = append(quotas, counted{"route", q, "quota:route:" + ex.route.Name + ":" + identity})
+	}
+	if q := ex.identity.Quota; q != nil {
+		quotas = append(quotas, counted{"credential", q, "quota:credential:" + identity})
+	}
+	tightest := -1
+	var results []limit.Result
+	for i, c := range quotas {
+		r, err := g.state.quotas.Take(ctx, c.key, c.q.Requests, c.q.Per)
+		if err != nil {
+			g.state.limitFailed(err)
+			if g.quotaPolicy.failClosed {
+				return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: time.Second, Err: err,
+					Detail: "a quota cannot be counted now (rate_limits.quota_on_error: fail_closed)"}
+			}
+			r = limit.Result{OK: true, Remaining: c.q.Requests}
 		}
+		results = append(results, r)
+		if tightest < 0 || !r.OK || results[tightest].OK && r.Remaining < results[tightest].Remaining {
+			tightest = i
+		}
+		if !r.OK {
+			break
+		}
+	}
+	if tightest < 0 {
 		return nil
 	}
-	window := int(q.Per.Seconds() + 0.999)
-	h.Set("RateLimit-Policy", `"quota";q=`+strconv.Itoa(q.Requests)+";w="+strconv.Itoa(window))
-	h.Set("RateLimit", `"quota";r=`+strconv.Itoa(r.Remaining)+";t="+strconv.Itoa(int(r.Reset.Seconds()+0.999)))
+	c, r := quotas[tightest], results[tightest]
+	h.Set("RateLimit-Policy", `"`+c.name+`";q=`+strconv.Itoa(c.q.Requests)+";w="+strconv.Itoa(int(c.q.Per.Seconds()+0.999)))
+	h.Set("RateLimit", `"`+c.name+`";r=`+strconv.Itoa(r.Remaining)+";t="+strconv.Itoa(int(r.Reset.Seconds()+0.999)))
 	if !r.OK {
+		what := "route '" + ex.route.Name + "'"
+		if c.name == "credential" {
+			what = "any route (the credential's own quota)"
+		}
 		return &reason.Error{Code: reason.QuotaExceeded, RetryAfter: max(r.RetryAfter, time.Second),
-			Detail: fmt.Sprintf("this credential made its %d requests per %s on route '%s'", q.Requests, q.Per, route)}
+			Detail: fmt.Sprintf("this credential made its %d requests per %s on %s", c.q.Requests, c.q.Per, what)}
 	}
 	return nil
 }

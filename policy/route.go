@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
@@ -36,15 +35,9 @@ type Route struct {
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
 	// Quota bounds each identity's requests (nil: none).
-	Quota *Quota
+	Quota *credential.Quota
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
-}
-
-// Quota is a budget of Requests per window Per, counted per identity.
-type Quota struct {
-	Requests int
-	Per      time.Duration
 }
 
 // NewRoute compiles a route from its configuration.

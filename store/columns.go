@@ -9,7 +9,7 @@ import (
 // read them. Times are Unix nanoseconds, 0 for none; scopes one
 // space-separated string.
 const (
-	KeyColumns  = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by, kind`
+	KeyColumns  = `id, name, environment, scopes, hash, created, expires, revoked_at, last_used, replaced_by, kind, quota_requests, quota_per`
 	UserColumns = `name, hash, scopes, created, updated`
 )
 
@@ -18,10 +18,12 @@ const (
 func ScanKey(scan func(dest ...any) error) (Key, error) {
 	var k Key
 	var scopes string
-	var created, expires, revoked, used int64
-	if err := scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy, &k.Kind); err != nil {
+	var created, expires, revoked, used, per int64
+	if err := scan(&k.ID, &k.Name, &k.Environment, &scopes, &k.Hash, &created, &expires, &revoked, &used, &k.ReplacedBy, &k.Kind,
+		&k.QuotaRequests, &per); err != nil {
 		return k, err
 	}
+	k.QuotaPer = time.Duration(per)
 	k.Scopes = strings.Fields(scopes)
 	k.Created, k.Expires, k.RevokedAt, k.LastUsed = FromNanos(created), FromNanos(expires), FromNanos(revoked), FromNanos(used)
 	return k, nil

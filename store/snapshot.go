@@ -30,8 +30,8 @@ func (s Snapshot) Checksum() string {
 		if kind == "" {
 			kind = KindAPI
 		}
-		fmt.Fprintf(h, "k|%q|%q|%q|%q|%x|%s|%s|%s|%s|%q|%q\n", k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash,
-			stamp(k.Created), stamp(k.Expires), stamp(k.RevokedAt), stamp(k.LastUsed), k.ReplacedBy, kind)
+		fmt.Fprintf(h, "k|%q|%q|%q|%q|%x|%s|%s|%s|%s|%q|%q|%d|%d\n", k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash,
+			stamp(k.Created), stamp(k.Expires), stamp(k.RevokedAt), stamp(k.LastUsed), k.ReplacedBy, kind, k.QuotaRequests, k.QuotaPer)
 	}
 	users := append([]User(nil), s.Users...)
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })

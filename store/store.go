@@ -39,6 +39,10 @@ type Key struct {
 	// Kind is KindAPI (opens the API's routes) or KindAdmin (opens the
 	// admin API and nothing else).
 	Kind string
+	// QuotaRequests per QuotaPer bound the key's requests on every route
+	// (0: no quota of its own).
+	QuotaRequests int
+	QuotaPer      time.Duration
 }
 
 // Key kinds: a key opens either the API or the admin API, never both.

@@ -95,7 +95,11 @@ func newAdminBackend(url, keyEnv string) (*adminBackend, error) {
 }
 
 func (b *adminBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error) {
-	return b.c.CreateKey(ctx, api.KeyCreate{Name: spec.Name, Kind: spec.Kind, Environment: spec.Environment, Scopes: spec.Scopes, Expires: spec.Expires})
+	in := api.KeyCreate{Name: spec.Name, Kind: spec.Kind, Environment: spec.Environment, Scopes: spec.Scopes, Expires: spec.Expires}
+	if q := spec.Quota; q != nil {
+		in.Quota = &api.Quota{Requests: q.Requests, Per: q.Per.String()}
+	}
+	return b.c.CreateKey(ctx, in)
 }
 
 func (b *adminBackend) listKeys(ctx context.Context) ([]api.KeyView, error) { return b.c.Keys(ctx) }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/internal/app"
@@ -88,7 +89,7 @@ func keysCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Create, list, revoke and rotate API keys"}
 	f.add(cmd)
 
-	var name, kind, env, scopes, expires string
+	var name, kind, env, scopes, expires, quota string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API key (the key is printed once, never stored)",
@@ -98,6 +99,12 @@ func keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var q *credential.Quota
+			if quota != "" {
+				if q, err = apikey.ParseQuota(quota); err != nil {
+					return fmt.Errorf("--quota %q: %w", quota, err)
+				}
+			}
 			return withBackend(&f, func(ctx context.Context, b backend) error {
 				if env == "" {
 					env = f.environment
@@ -105,7 +112,7 @@ func keysCmd() *cobra.Command {
 				if env == "" {
 					env = "live"
 				}
-				v, err := b.createKey(ctx, apikey.Spec{Name: name, Kind: kind, Environment: env, Scopes: strings.Fields(scopes), Expires: exp})
+				v, err := b.createKey(ctx, apikey.Spec{Name: name, Kind: kind, Environment: env, Scopes: strings.Fields(scopes), Expires: exp, Quota: q})
 				if err != nil {
 					return err
 				}
@@ -118,6 +125,7 @@ func keysCmd() *cobra.Command {
 	create.Flags().StringVar(&kind, "kind", "api", "api (opens the API's routes) or admin (opens the admin API only)")
 	create.Flags().StringVar(&env, "env", "", "environment (default: the configuration's, else live)")
 	create.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
+	create.Flags().StringVar(&quota, "quota", "", "the key's own request budget on every route, requests/duration (1000/1m); none by default")
 	create.Flags().StringVar(&expires, "expires", "", "expiry: a duration (720h) or a date (2027-01-31); default never")
 	create.MarkFlagRequired("name")
 

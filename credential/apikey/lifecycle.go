@@ -2,6 +2,7 @@ package apikey
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,8 @@ type Spec struct {
 	Scopes      []string
 	// Expires is when the key stops working; zero: never.
 	Expires time.Time
+	// Quota, when set, bounds the key's requests on every route.
+	Quota *credential.Quota
 }
 
 // Validate refuses a spec that would make an unusable or unreadable key.
@@ -44,6 +47,8 @@ func (s Spec) Validate(now time.Time) error {
 		return reason.New(reason.RequestInvalid, "a key's kind is api or admin")
 	case s.Kind == store.KindAdmin && len(s.Scopes) > 0:
 		return reason.New(reason.RequestInvalid, "an admin key takes no scopes: it opens the admin API, and only that")
+	case s.Quota != nil && (s.Quota.Requests < 1 || s.Quota.Requests > 1_000_000_000 || s.Quota.Per < time.Second || s.Quota.Per > 24*time.Hour):
+		return reason.New(reason.RequestInvalid, "a quota is 1 to 1,000,000,000 requests per 1s to 24h, such as 1000/1m")
 	}
 	return credential.CheckScopes(s.Scopes)
 }
@@ -61,6 +66,9 @@ func Create(ctx context.Context, st store.Store, spec Spec, actor string) (store
 	}
 	k := store.Key{ID: id, Name: spec.Name, Environment: spec.Environment, Scopes: spec.Scopes, Hash: Hash(key),
 		Created: now, Expires: spec.Expires, Kind: store.KindOrAPI(spec.Kind)}
+	if q := spec.Quota; q != nil {
+		k.QuotaRequests, k.QuotaPer = q.Requests, q.Per
+	}
 	return k, key, st.CreateKey(ctx, k, actor)
 }
 
@@ -80,7 +88,7 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	}
 	now := time.Now()
 	next := store.Key{ID: newID, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: Hash(key),
-		Created: now, Expires: old.Expires, Kind: store.KindOrAPI(old.Kind)}
+		Created: now, Expires: old.Expires, Kind: store.KindOrAPI(old.Kind), QuotaRequests: old.QuotaRequests, QuotaPer: old.QuotaPer}
 	return next, key, st.RotateKey(ctx, old.ID, now.Add(grace), next, actor)
 }
 
@@ -88,7 +96,33 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 func View(k store.Key) api.KeyView {
 	return api.KeyView{ID: k.ID, Name: k.Name, Environment: k.Environment, Scopes: append([]string{}, k.Scopes...),
 		Created: k.Created, Expires: optTime(k.Expires), RevokedAt: optTime(k.RevokedAt), LastUsed: optTime(k.LastUsed),
-		ReplacedBy: k.ReplacedBy, Kind: store.KindOrAPI(k.Kind)}
+		ReplacedBy: k.ReplacedBy, Kind: store.KindOrAPI(k.Kind), Quota: quotaView(quotaOf(k))}
+}
+
+// quotaOf is a stored key's own quota, nil when it has none.
+func quotaOf(k store.Key) *credential.Quota {
+	if k.QuotaRequests <= 0 || k.QuotaPer <= 0 {
+		return nil
+	}
+	return &credential.Quota{Requests: k.QuotaRequests, Per: k.QuotaPer}
+}
+
+func quotaView(q *credential.Quota) *api.Quota {
+	if q == nil {
+		return nil
+	}
+	return &api.Quota{Requests: q.Requests, Per: q.Per.String()}
+}
+
+// ParseQuota reads a quota written "1000/1m" (requests per Go duration).
+func ParseQuota(s string) (*credential.Quota, error) {
+	n, per, ok := strings.Cut(s, "/")
+	requests, err := strconv.Atoi(n)
+	d, err2 := time.ParseDuration(per)
+	if !ok || err != nil || err2 != nil {
+		return nil, reason.New(reason.RequestInvalid, "a quota is written requests/duration, such as 1000/1m")
+	}
+	return &credential.Quota{Requests: requests, Per: d}, nil
 }
 
 func optTime(t time.Time) *time.Time {

@@ -120,7 +120,7 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 	if v.kind == store.KindAdmin {
 		scopes = []string{api.AdminScope}
 	}
-	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: scopes, ExpiresAt: k.Expires}, nil
+	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: scopes, ExpiresAt: k.Expires, Quota: quotaOf(k)}, nil
 }
 
 func unavailable(err error) error {

@@ -51,6 +51,9 @@ var migrations = []string{
 		subject TEXT NOT NULL,
 		detail TEXT NOT NULL
 	);`,
+	// 2: a key's own quota.
+	`ALTER TABLE keys ADD COLUMN quota_requests INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN quota_per BIGINT NOT NULL DEFAULT 0;`,
 }
 
 // Store is the PostgreSQL implementation of store.Store.

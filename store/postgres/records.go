@@ -24,8 +24,9 @@ func scanUser(row pgx.Row) (store.User, error) {
 }
 
 func insertKey(ctx context.Context, tx pgx.Tx, k store.Key) error {
-	_, err := tx.Exec(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, '', $8)`,
-		k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind))
+	_, err := tx.Exec(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, '', $8, $9, $10)`,
+		k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind),
+		k.QuotaRequests, int64(k.QuotaPer))
 	return err
 }
 

@@ -82,9 +82,9 @@ func (s *Store) Import(ctx context.Context, snap store.Snapshot, merge bool) err
 	}
 	batch := &pgx.Batch{}
 	for _, k := range snap.Keys {
-		batch.Queue(`INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`+onConflict,
+		batch.Queue(`INSERT INTO keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`+onConflict,
 			k.ID, k.Name, k.Environment, strings.Join(k.Scopes, " "), k.Hash, unix(k.Created), unix(k.Expires), unix(k.RevokedAt),
-			unix(k.LastUsed), k.ReplacedBy, store.KindOrAPI(k.Kind))
+			unix(k.LastUsed), k.ReplacedBy, store.KindOrAPI(k.Kind), k.QuotaRequests, int64(k.QuotaPer))
 	}
 	for _, u := range snap.Users {
 		batch.Queue(`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5)`+onConflict,

@@ -22,8 +22,9 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 }
 
 func insertKey(ctx context.Context, tx *sql.Tx, k store.Key) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?)`,
-		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind))
+	_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?)`,
+		k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), store.KindOrAPI(k.Kind),
+		k.QuotaRequests, int64(k.QuotaPer))
 	return err
 }
 

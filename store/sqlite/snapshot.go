@@ -79,9 +79,9 @@ func (s *Store) Import(ctx context.Context, snap store.Snapshot, merge bool) err
 		}
 	}
 	for _, k := range snap.Keys {
-		if _, err := tx.ExecContext(ctx, verb+` INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, verb+` INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			k.ID, k.Name, k.Environment, joinScopes(k.Scopes), k.Hash, unix(k.Created), unix(k.Expires), unix(k.RevokedAt),
-			unix(k.LastUsed), k.ReplacedBy, store.KindOrAPI(k.Kind)); err != nil {
+			unix(k.LastUsed), k.ReplacedBy, store.KindOrAPI(k.Kind), k.QuotaRequests, int64(k.QuotaPer)); err != nil {
 			return classify(err)
 		}
 	}

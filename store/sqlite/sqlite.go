@@ -56,6 +56,9 @@ var migrations = []string{
 	);`,
 	// 2: key kinds; every key made before was an API key.
 	`ALTER TABLE keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'api';`,
+	// 3: a key's own quota.
+	`ALTER TABLE keys ADD COLUMN quota_requests INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN quota_per INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Store is the SQLite implementation of store.Store.

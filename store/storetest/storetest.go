@@ -33,8 +33,10 @@ func Fill(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	admin := Key("adm")
 	admin.Kind, admin.Scopes = store.KindAdmin, nil
+	metered := Key("b")
+	metered.QuotaRequests, metered.QuotaPer = 1000, time.Minute
 	for _, err := range []error{
-		s.CreateKey(ctx, Key("a"), "t"), s.CreateKey(ctx, Key("b"), "t"), s.CreateKey(ctx, admin, "t"),
+		s.CreateKey(ctx, Key("a"), "t"), s.CreateKey(ctx, metered, "t"), s.CreateKey(ctx, admin, "t"),
 		s.RevokeKey(ctx, "a", time.Now(), "t"), s.RotateKey(ctx, "b", time.Now().Add(time.Hour), Key("c"), "t"),
 		s.TouchKeys(ctx, map[string]time.Time{"c": time.Now()}),
 		s.AddUser(ctx, store.User{Name: "u1", Hash: "h1", Scopes: []string{"read"}}, "t"),
@@ -128,6 +130,14 @@ func keysUsersAudit(t *testing.T, open Open) {
 	if d, _ := s.KeyByID(ctx, "d"); d.Kind != store.KindAdmin || len(d.Scopes) != 0 {
 		t.Fatalf("admin key: %+v", d)
 	}
+	metered := Key("e")
+	metered.QuotaRequests, metered.QuotaPer = 100, time.Minute
+	if err := s.CreateKey(ctx, metered, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := s.KeyByID(ctx, "e"); e.QuotaRequests != 100 || e.QuotaPer != time.Minute {
+		t.Fatalf("key quota: %+v", e)
+	}
 	now := time.Now()
 	if err := s.TouchKeys(ctx, map[string]time.Time{"c": now}); err != nil {
 		t.Fatal(err)
@@ -135,7 +145,7 @@ func keysUsersAudit(t *testing.T, open Open) {
 	if c, _ := s.KeyByID(ctx, "c"); c.LastUsed.Sub(now).Abs() > time.Millisecond {
 		t.Fatalf("last_used not written: %v", c.LastUsed)
 	}
-	if keys, err := s.Keys(ctx); err != nil || len(keys) != 4 || keys[0].ID != "a" {
+	if keys, err := s.Keys(ctx); err != nil || len(keys) != 5 || keys[0].ID != "a" {
 		t.Fatalf("Keys: %d %v", len(keys), err)
 	}
 	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1", Scopes: []string{"read"}}, "t"); err != nil {
@@ -167,7 +177,7 @@ func keysUsersAudit(t *testing.T, open Open) {
 	for _, e := range events {
 		actions = append(actions, e.Action)
 	}
-	want := "user.remove user.passwd user.add key.create key.rotate key.create key.revoke key.create"
+	want := "user.remove user.passwd user.add key.create key.create key.rotate key.create key.revoke key.create"
 	if got := strings.Join(actions, " "); got != want {
 		t.Fatalf("audit %q, want %q", got, want)
 	}
