@@ -108,12 +108,14 @@ func (r *RemoteKeys) err() error {
 	return nil
 }
 
-// Start fetches the key set once and then refreshes it in the background
-// until ctx ends. A failed first fetch is logged, not fatal: requests get
+// Start fetches the key set in the background, then refreshes it
+// until ctx ends; it does not wait (a gateway may serve its own issuer's
+// keys). A request before the first fetch fetches on demand; a failed
+// fetch is logged, not fatal: requests get
 // auth_unavailable until a fetch succeeds.
 func (r *RemoteKeys) Start(ctx context.Context) {
-	r.refresh(ctx, true)
 	go func() {
+		r.refresh(ctx, true)
 		for {
 			wait := r.RefreshEvery
 			if r.set.Load() == nil || r.failing() {
