@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/api"
@@ -82,10 +83,17 @@ func (b storeBackend) listUsers(ctx context.Context) ([]api.UserView, error) {
 // adminBackend acts through a running gateway's admin API.
 type adminBackend struct{ c *client.Client }
 
-func newAdminBackend(url, keyEnv string) (*adminBackend, error) {
+func newAdminBackend(url, keyEnv, keyFile string) (*adminBackend, error) {
 	key := os.Getenv(keyEnv)
+	if keyFile != "" {
+		data, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--admin-key-file: %w", err)
+		}
+		key = strings.TrimSpace(string(data))
+	}
 	if key == "" {
-		return nil, fmt.Errorf("the admin key is read from $%s, which is empty", keyEnv)
+		return nil, fmt.Errorf("the admin key is read from $%s (or --admin-key-file), which is empty", keyEnv)
 	}
 	c, err := client.New(url, key, nil)
 	if err != nil {

@@ -119,5 +119,9 @@ func exitCode(err error) (int, bool) {
 		}
 		return ee.code, true
 	}
+	// Cobra's own usage errors, which it returns as plain text.
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "required flag") {
+		return 2, true
+	}
 	return 1, true
 }

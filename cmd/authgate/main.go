@@ -30,7 +30,25 @@ func newRoot() *cobra.Command {
 	}
 	root.SetVersionTemplate("authgate {{.Version}}\n")
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), storeCmd(), doctorCmd(), versionCmd())
+	usageErrorsExit2(root)
 	return root
+}
+
+// usageErrorsExit2 makes every usage error — an unknown flag, a wrong
+// number of arguments — exit 2, as the doctor's do; other failures exit 1.
+func usageErrorsExit2(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitError{2, err} })
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return exitError{2, err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageErrorsExit2(sub)
+	}
 }
 
 // selfName is how the user should invoke this binary in printed commands.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,7 @@ type storeFlags struct {
 	configFile, dataDir string
 	environment         string
 	admin, adminKeyEnv  string
+	adminKeyFile        string
 }
 
 func (f *storeFlags) add(cmd *cobra.Command) {
@@ -38,12 +40,13 @@ func (f *storeFlags) add(cmd *cobra.Command) {
 	cmd.PersistentFlags().StringVar(&f.dataDir, "data-dir", "", "data folder (overrides the configuration)")
 	cmd.PersistentFlags().StringVar(&f.admin, "admin", "", "act through a running gateway's admin API at this URL instead of the store")
 	cmd.PersistentFlags().StringVar(&f.adminKeyEnv, "admin-key-env", "AUTHGATE_ADMIN_KEY", "environment variable holding the admin API key")
+	cmd.PersistentFlags().StringVar(&f.adminKeyFile, "admin-key-file", "", "file holding the admin API key (instead of the environment variable)")
 }
 
 // withBackend runs fn against the admin API or the store.
 func withBackend(f *storeFlags, fn func(ctx context.Context, b backend) error) error {
 	if f.admin != "" {
-		b, err := newAdminBackend(f.admin, f.adminKeyEnv)
+		b, err := newAdminBackend(f.admin, f.adminKeyEnv, f.adminKeyFile)
 		if err != nil {
 			return err
 		}
@@ -90,6 +93,7 @@ func keysCmd() *cobra.Command {
 	f.add(cmd)
 
 	var name, kind, env, scopes, expires, quota string
+	var asJSON, quiet bool
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API key (the key is printed once, never stored)",
@@ -98,6 +102,9 @@ func keysCmd() *cobra.Command {
 			exp, err := parseExpiry(expires)
 			if err != nil {
 				return err
+			}
+			if asJSON && quiet {
+				return exitError{2, errors.New("give --json or --quiet, not both")}
 			}
 			var q *credential.Quota
 			if quota != "" {
@@ -116,6 +123,18 @@ func keysCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				switch {
+				case asJSON:
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(v)
+				case quiet:
+					// The key alone on stdout (for $(...)); what it is on stderr.
+					fmt.Fprintln(cmd.OutOrStdout(), v.Key)
+					v.Key = ""
+					printNewKey(cmd.ErrOrStderr(), v)
+					return nil
+				}
 				printNewKey(cmd.OutOrStdout(), v)
 				return nil
 			})
@@ -127,6 +146,8 @@ func keysCmd() *cobra.Command {
 	create.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
 	create.Flags().StringVar(&quota, "quota", "", "the key's own request budget on every route, requests/duration (1000/1m); none by default")
 	create.Flags().StringVar(&expires, "expires", "", "expiry: a duration (720h) or a date (2027-01-31); default never")
+	create.Flags().BoolVar(&asJSON, "json", false, "print the new key and its metadata as JSON")
+	create.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the key on stdout (metadata on stderr)")
 	create.MarkFlagRequired("name")
 
 	list := &cobra.Command{
