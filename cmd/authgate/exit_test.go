@@ -2,7 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
@@ -93,5 +101,43 @@ func TestKeysCreateForScripts(t *testing.T) {
 	t.Setenv("AUTHGATE_ADMIN_KEY", "")
 	if out, err := run(t, "", "keys", "list", "--admin", d.File.AdminURL, "--admin-key-file", keyFile); err != nil || !strings.Contains(out, "demo live") {
 		t.Fatalf("--admin-key-file: %v\n%s", err, out)
+	}
+}
+
+// TestJWKSVerifiesMintedTokens: the JWK Set `jwt jwks` prints verifies a
+// token `jwt mint` signed with the same key, under the kid it names.
+func TestJWKSVerifiesMintedTokens(t *testing.T) {
+	dir := t.TempDir()
+	for name, gen := range map[string]func() (any, error){
+		"ec":  func() (any, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) },
+		"rsa": func() (any, error) { return rsa.GenerateKey(rand.Reader, 2048) },
+	} {
+		key, _ := gen()
+		der, _ := x509.MarshalPKCS8PrivateKey(key)
+		keyFile := filepath.Join(dir, name+".pem")
+		os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+		out, err := run(t, "", "jwt", "jwks", "--key", keyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, _, err := jwt.ParseJWKS([]byte(out))
+		if err != nil || len(keys) != 1 || strings.Contains(out, `"d"`) {
+			t.Fatalf("%s: %v %s", name, err, out)
+		}
+		tok, err := run(t, "", "jwt", "mint", "--key", keyFile, "--kid", keys[0].ID, "--iss", "https://i", "--aud", "api", "--sub", "bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jwt.New([]*jwt.Issuer{{Name: "i", Issuer: "https://i", Audiences: []string{"api"}, Algorithms: jwt.DefaultAlgorithms,
+			Keys: jwt.NewStaticKeys(keys)}}, jwt.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, err := v.Verify(context.Background(), strings.TrimSpace(tok)); err != nil || id.Subject != "bob" {
+			t.Fatalf("%s: the minted token does not verify with the printed set: %v", name, err)
+		}
+	}
+	if _, err := run(t, "", "jwt", "jwks"); err == nil {
+		t.Fatal("jwks without --key accepted")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,52 @@ import (
 
 func jwtCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "jwt", Short: "Inspect and mint JWTs (developer tools)"}
-	cmd.AddCommand(jwtInspectCmd(), jwtMintCmd())
+	cmd.AddCommand(jwtInspectCmd(), jwtMintCmd(), jwtJWKSCmd())
+	return cmd
+}
+
+func jwtJWKSCmd() *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "jwks --key FILE [--key FILE…]",
+		Short: "Print the public JWK Set of signing keys (PEM private or public keys), kid = RFC 7638 thumbprint",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(files) == 0 {
+				return exitError{2, errors.New("give at least one --key FILE")}
+			}
+			keys := map[string]any{}
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				var pubs []any
+				if priv, _, err := jwt.ParsePrivateKey(data); err == nil {
+					pubs = append(pubs, priv.(interface{ Public() crypto.PublicKey }).Public())
+				} else if parsed, err2 := jwt.ParseKeyFile(data); err2 == nil {
+					for _, k := range parsed {
+						pubs = append(pubs, k.Public)
+					}
+				} else {
+					return fmt.Errorf("%s: neither a PEM private key (%v) nor public keys (%v)", f, err, err2)
+				}
+				for _, pub := range pubs {
+					kid, err := jwt.Thumbprint(pub)
+					if err != nil {
+						return fmt.Errorf("%s: %w", f, err)
+					}
+					keys[kid] = pub
+				}
+			}
+			var out bytes.Buffer
+			json.Indent(&out, jwt.PublicJWKS(keys), "", "  ")
+			out.WriteByte('\n')
+			_, err := cmd.OutOrStdout().Write(out.Bytes())
+			return err
+		},
+	}
+	cmd.Flags().StringArrayVar(&files, "key", nil, "a PEM private key (PKCS#1, SEC 1, PKCS#8) or public key file; repeatable")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -99,4 +100,28 @@ func ParsePrivateKey(data []byte) (key any, alg string, err error) {
 		return key, "EdDSA", nil
 	}
 	return nil, "", fmt.Errorf("unsupported key type %T", key)
+}
+
+// Thumbprint is the RFC 7638 JWK thumbprint of a public key (base64url
+// SHA-256 of its required members in order), a stable kid.
+func Thumbprint(pub any) (string, error) {
+	enc := base64.RawURLEncoding.EncodeToString
+	var canonical string
+	switch pk := pub.(type) {
+	case *rsa.PublicKey:
+		canonical = fmt.Sprintf(`{"e":"%s","kty":"RSA","n":"%s"}`, enc(big.NewInt(int64(pk.E)).Bytes()), enc(pk.N.Bytes()))
+	case *ecdsa.PublicKey:
+		b, err := pk.Bytes()
+		if err != nil {
+			return "", err
+		}
+		n := (len(b) - 1) / 2
+		canonical = fmt.Sprintf(`{"crv":"%s","kty":"EC","x":"%s","y":"%s"}`, pk.Curve.Params().Name, enc(b[1:1+n]), enc(b[1+n:]))
+	case ed25519.PublicKey:
+		canonical = fmt.Sprintf(`{"crv":"Ed25519","kty":"OKP","x":"%s"}`, enc(pk))
+	default:
+		return "", fmt.Errorf("unsupported key type %T", pub)
+	}
+	sum := sha256.Sum256([]byte(canonical))
+	return enc(sum[:]), nil
 }
