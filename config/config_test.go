@@ -2,12 +2,13 @@ package config
 
 import (
 	"errors"
-	"github.com/authgate/authgate/credential/jwt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/credential/jwt"
 )
 
 const base = `
@@ -104,6 +105,28 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("got %s (key %q line %d), want key %q line %d", ce, ce.Key, ce.Line, tt.key, tt.line)
 			}
 		})
+	}
+}
+
+// TestDidYouMean: an unknown key names the closest known one (case,
+// dashes, plural, or up to two edits); nothing when none is close.
+func TestDidYouMean(t *testing.T) {
+	for typo, want := range map[string]string{
+		"liten":            `(did you mean "listen"?)`,
+		"lisen":            `(did you mean "listen"?)`,
+		"Max-Token-Bytes":  `(did you mean "max_token_bytes"?)`,
+		"trusted_proxy":    `(did you mean "trusted_proxies"?)`,
+		"api_key_header":   `(did you mean "api_key_headers"?)`,
+		"completely_other": "",
+	} {
+		_, err := Parse("gw.yaml", []byte(base+typo+": x\n"), env(nil))
+		if err == nil || want != "" && !strings.Contains(err.Error(), want) || want == "" && strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("%s: %v, want %s", typo, err, want)
+		}
+	}
+	_, err := Parse("gw.yaml", []byte(strings.Replace(base, "upstream: http", "upstream_timout: 5s\n    upstream: http", 1)), env(nil))
+	if err == nil || !strings.Contains(err.Error(), `(did you mean "upstream_timeout"?)`) {
+		t.Errorf("upstream_timout: %v", err)
 	}
 }
 

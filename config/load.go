@@ -237,14 +237,48 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
+// suggest names the known key closest to an unknown one: the same but
+// for case, dashes or a plural (s, y/ies), or within an edit distance of 2
+// (upstream_timout → upstream_timeout, lisen → listen).
 func suggest(key string, fields map[string]reflect.StructField) string {
 	lk := strings.ToLower(strings.ReplaceAll(key, "-", "_"))
+	best, bestDist := "", 3
 	for name := range fields {
-		if name == lk || strings.TrimSuffix(name, "s") == lk || name == lk+"s" {
+		if name == lk || strings.TrimSuffix(name, "s") == lk || name == lk+"s" || strings.TrimSuffix(name, "ies")+"y" == lk {
 			return fmt.Sprintf(" (did you mean %q?)", name)
 		}
+		if d := editDistance(lk, name); d < bestDist || d == bestDist && name < best {
+			best, bestDist = name, d
+		}
 	}
-	return ""
+	if best == "" || bestDist >= len(lk) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance of a and b (short keys only).
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func join(path, key string) string {
