@@ -159,3 +159,19 @@ func runtimeGOROOT() string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestServeBusyPort: a port in use is refused with what to do about it.
+func TestServeBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "authgate.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, ln.Addr(), "http://127.0.0.1:9", "")), 0o600)
+	_, err = run(t, "", "serve", "--config", file)
+	if err == nil || !strings.Contains(err.Error(), "--listen HOST:PORT") {
+		t.Fatalf("busy port: %v", err)
+	}
+}

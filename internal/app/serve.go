@@ -22,7 +22,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 	cfg := a.Config()
 	raw, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		return fmt.Errorf("listen %s: %w%s", cfg.Listen, err, busyHint(err, "--listen HOST:PORT or listen:"))
 	}
 	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
 	if err != nil {
@@ -38,7 +38,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("admin listener: %w", err)
+			return fmt.Errorf("admin listener: %w%s", err, busyHint(err, "admin.listen, or \"\" to turn it off"))
 		}
 		aln := newCapListener(rawAdmin, adminConnections, adminConnections, nil)
 		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
@@ -88,4 +88,12 @@ func (a *App) reloadFile(file string) {
 		return
 	}
 	a.log.Info("configuration reloaded", "config", file)
+}
+
+// busyHint says what to do about an address in use.
+func busyHint(err error, fix string) string {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return " (another process listens there: stop it, or choose another address with " + fix + ")"
+	}
+	return ""
 }
