@@ -59,10 +59,14 @@ type Config struct {
 	// which auth headers arrived, by length and fingerprint only.
 	Echo bool `yaml:"echo"`
 	// LogLevel is debug, info, warn or error.
-	LogLevel string              `yaml:"log_level"`
-	Issuers  []*jwt.IssuerConfig `yaml:"issuers"`
-	Routes   []*Route            `yaml:"routes"`
-	Server   ServerOpts          `yaml:"server"`
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is json or text.
+	LogFormat string `yaml:"log_format"`
+	// AccessLog tunes the access log.
+	AccessLog AccessLog           `yaml:"access_log"`
+	Issuers   []*jwt.IssuerConfig `yaml:"issuers"`
+	Routes    []*Route            `yaml:"routes"`
+	Server    ServerOpts          `yaml:"server"`
 	// Admin is the admin listener (metrics, admin API).
 	Admin AdminOpts `yaml:"admin"`
 	// TLS, when set, makes the listener speak HTTPS.
@@ -70,6 +74,12 @@ type Config struct {
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
+}
+
+// AccessLog tunes the access log: the share of allowed requests logged
+// (rejections are always logged).
+type AccessLog struct {
+	SampleAllowed float64 `yaml:"sample_allowed"`
 }
 
 // Rate-limit backends and what quotas do when the backend fails.
@@ -219,6 +229,8 @@ func Default() *Config {
 		MaxHeaderCount:       100,
 		MaxBodyBytes:         10 << 20,
 		LogLevel:             "info",
+		LogFormat:            "json",
+		AccessLog:            AccessLog{SampleAllowed: 1},
 		DataDir:              "./authgate-data",
 		Store:                StoreOpts{Driver: DriverSQLite},
 		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Addr: "127.0.0.1:6379", Prefix: "authgate:"}},

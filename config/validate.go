@@ -28,6 +28,10 @@ func (c *Config) validate(at locate) error {
 		return at("detail", "%q is not one of full, reason, none", c.Detail)
 	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel):
 		return at("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	case c.LogFormat != "json" && c.LogFormat != "text":
+		return at("log_format", "%q is not one of json, text", c.LogFormat)
+	case c.AccessLog.SampleAllowed < 0 || c.AccessLog.SampleAllowed > 1:
+		return at("access_log.sample_allowed", "must be between 0 (log no allowed request) and 1 (log every one)")
 	case c.Realm == "" || strings.ContainsAny(c.Realm, "\"\\\r\n"):
 		return at("realm", "must be non-empty, without quotes or backslashes")
 	case !challenge.IsToken(c.IdentityHeaderPrefix):

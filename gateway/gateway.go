@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,6 +53,8 @@ type Gateway struct {
 	handler        http.Handler
 
 	apiKeyHeaders []string
+	// sampleAllowed is the share of allowed requests logged.
+	sampleAllowed float64
 	quotaPolicy   quotaPolicy
 	body          bodyLimits
 	maxBody       int64
@@ -105,6 +108,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		decisionPath:   cfg.DecisionPath,
 		maxHeaders:     cfg.MaxHeaderCount,
 		maxBody:        cfg.MaxBodyBytes,
+		sampleAllowed:  cfg.AccessLog.SampleAllowed,
 		quotaPolicy:    quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
 		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
 		trusted:        trustedProxies{trusted},
@@ -589,9 +593,20 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logAccess writes the one access line of a request. It names the
+// logAccess writes the one access line of a request: rejections always
+// (INFO), upstream faults at WARN, the gateway's own faults at ERROR, and
+// a sample (access_log.sample_allowed) of allowed requests. It names the
 // credential only by fingerprint, never by value.
 func (g *Gateway) logAccess(ex *exchange) {
+	level := slog.LevelInfo
+	switch {
+	case ex.err != nil && ex.err.Code == reason.AuthUnavailable:
+		level = slog.LevelError
+	case ex.status >= 500:
+		level = slog.LevelWarn
+	case ex.err == nil && g.sampleAllowed < 1 && rand.Float64() >= g.sampleAllowed:
+		return
+	}
 	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
 		slog.String("request_id", ex.requestID),
@@ -620,7 +635,7 @@ func (g *Gateway) logAccess(ex *exchange) {
 	if ex.upErr != nil {
 		attrs = append(attrs, slog.String("upstream_error", ex.upErr.Error()))
 	}
-	g.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	g.log.LogAttrs(context.Background(), level, "request", attrs...)
 }
 
 // failureOf is the failure feed's record of a refused request.

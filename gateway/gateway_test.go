@@ -427,3 +427,45 @@ func TestJWKSDownAtStartIs503(t *testing.T) {
 		t.Fatal("a 503 carried a challenge: that blames the client's credentials")
 	}
 }
+
+// TestAccessLogLevelsAndSampling: rejections are always logged at INFO,
+// upstream faults at WARN, the gateway's own at ERROR; allowed requests
+// are sampled (here: none logged).
+func TestAccessLogLevelsAndSampling(t *testing.T) {
+	e := newEnv(t, DetailFull, "access_log: {sample_allowed: 0}")
+	good := token(t, nil)
+	for range 5 {
+		if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+good); r.status != 200 {
+			t.Fatalf("allowed: %d", r.status)
+		}
+	}
+	e.do("GET", "/v1/data")
+	e.do("GET", "/dead", "Authorization", "Bearer "+good)
+	key, _ := e.key("live", "read")
+	e.store.Close()
+	e.do("GET", "/keyed/a", "X-API-Key", key)
+	levels := map[string]string{}
+	allowed := 0
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var rec struct {
+			Level, Msg, Reason string
+			Status             int
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "request" {
+			continue
+		}
+		if rec.Status == 200 {
+			allowed++
+		}
+		levels[rec.Reason] = rec.Level
+	}
+	want := map[string]string{"credentials_missing": "INFO", "upstream_unreachable": "WARN", "auth_unavailable": "ERROR"}
+	for reason, level := range want {
+		if levels[reason] != level {
+			t.Errorf("%s logged at %q, want %s", reason, levels[reason], level)
+		}
+	}
+	if allowed != 0 {
+		t.Errorf("%d allowed requests logged with sample_allowed 0", allowed)
+	}
+}

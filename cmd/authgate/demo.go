@@ -24,7 +24,7 @@ func demoCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			opts.Logger = newLogger("info")
+			opts.Logger = newLogger("info", "json")
 			d, err := demo.Start(ctx, opts)
 			if err != nil {
 				return err

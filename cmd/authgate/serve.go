@@ -29,7 +29,7 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			a, err := app.New(cfg, app.Options{Logger: newLogger(cfg.LogLevel)})
+			a, err := app.New(cfg, app.Options{Logger: newLogger(cfg.LogLevel, cfg.LogFormat)})
 			if err != nil {
 				return err
 			}
@@ -42,8 +42,12 @@ func serveCmd() *cobra.Command {
 	return cmd
 }
 
-func newLogger(level string) *slog.Logger {
+func newLogger(level, format string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 }
