@@ -80,7 +80,7 @@ func checkEdge(t *testing.T, addr string, s *stack) {
 		{"spoofed identity on public", "/public/x", []string{"X-Authgate-Subject", "root"}, 200, "", "", 0, ""},
 		{"spoofed identity via Connection", "/admin/x", []string{"X-Authgate-Subject", "root", "Connection", "close, X-Authgate-Subject"}, 401, "credentials_missing", "", 1, ""},
 		{"API key", "/keyed/a", []string{"X-API-Key", s.apiKey}, 200, "", "apikey:" + s.keyID, 0, ""},
-		{"API key wrong", "/keyed/a", []string{"X-API-Key", s.apiKey[:len(s.apiKey)-1] + "x"}, 401, "api_key_malformed", "", 2, "ApiKey"},
+		{"API key wrong", "/keyed/a", []string{"X-API-Key", mistyped(s.apiKey)}, 401, "api_key_malformed", "", 2, "ApiKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,4 +225,13 @@ func TestBehindCaddy(t *testing.T) {
 	for _, row := range checkBypasses(t, addr, s) {
 		t.Log("caddy: " + row)
 	}
+}
+
+// mistyped changes the last character of key (always to another one).
+func mistyped(key string) string {
+	last := byte('x')
+	if key[len(key)-1] == last {
+		last = 'y'
+	}
+	return key[:len(key)-1] + string(last)
 }

@@ -112,6 +112,9 @@ first 4 characters, length and a fingerprint.`,
 
 // exitCode is how main ends for err.
 func exitCode(err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
 	var ee exitError
 	if errors.As(err, &ee) {
 		if ee.err == nil {
