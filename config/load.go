@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authgate/authgate/internal/spelling"
 )
 
 // Error is a configuration error at one place in one file.
@@ -247,7 +249,7 @@ func suggest(key string, fields map[string]reflect.StructField) string {
 		if name == lk || strings.TrimSuffix(name, "s") == lk || name == lk+"s" || strings.TrimSuffix(name, "ies")+"y" == lk {
 			return fmt.Sprintf(" (did you mean %q?)", name)
 		}
-		if d := editDistance(lk, name); d < bestDist || d == bestDist && name < best {
+		if d := spelling.Distance(lk, name); d < bestDist || d == bestDist && name < best {
 			best, bestDist = name, d
 		}
 	}
@@ -255,30 +257,6 @@ func suggest(key string, fields map[string]reflect.StructField) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of a and b (short keys only).
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func join(path, key string) string {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/spelling"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -474,7 +475,7 @@ func relative(t, now time.Time) string {
 func (o *offline) misspelledHeaders() {
 	for _, h := range o.req.Headers {
 		n := strings.ToLower(strings.TrimSpace(h.Name))
-		near := n != "authorization" && editDistance(n, "authorization") <= 3
+		near := n != "authorization" && spelling.Distance(n, "authorization") <= 3
 		switch n {
 		case "authentication", "auth", "bearer", "token", "access-token", "access_token", "jwt":
 			near = true
@@ -491,27 +492,6 @@ func (o *offline) misspelledHeaders() {
 			o.sentAny = true
 		}
 	}
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // tokenKinds recognise credentials of the wrong kind by their shape.
