@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -196,12 +198,13 @@ func TestMetricsMoveByReason(t *testing.T) {
 	}{
 		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "denied", "reason": "token_expired"}, 2},
 		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "denied", "reason": "credentials_missing"}, 1},
-		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "allowed", "reason": ""}, 1},
+		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "allowed", "reason": "none"}, 1},
 		{"authgate_requests_total", map[string]string{"route": "_unmatched", "outcome": "denied", "reason": "route_not_found"}, 1},
-		{"authgate_requests_total", map[string]string{"route": "_internal", "outcome": "allowed", "reason": ""}, 1},
+		{"authgate_requests_total", map[string]string{"route": "_internal", "outcome": "allowed", "reason": "none"}, 1},
 		{"authgate_token_cache_lookups_total", map[string]string{"result": "hit"}, 1},
-		{"authgate_token_clock_skew_seconds", nil, 1},
-		{"authgate_authentication_seconds", map[string]string{"scheme": "bearer"}, 3},
+		{"authgate_token_clock_skew_seconds", map[string]string{"direction": "behind"}, 1},
+		{"authgate_authentication_duration_seconds", map[string]string{"scheme": "bearer"}, 3},
+		{"authgate_upstream_request_duration_seconds", map[string]string{"route": "read", "code_class": "2xx"}, 1},
 	}
 	for _, c := range checks {
 		if got := delta(c.name, c.labels); got != c.want {
@@ -223,6 +226,47 @@ func TestMetricsMoveByReason(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMetricsFollowConventions lints the exposition with Prometheus's own
+// rules (promlint), after requests that touch every series authgate
+// writes, and checks what promlint does not: no empty label value, and
+// authgate_build_info naming the build.
+func TestMetricsFollowConventions(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
+	e.do("GET", "/v1/data")
+	key, _ := e.key("read")
+	e.do("GET", "/v1/data", "X-API-Key", key)
+	_, _, body := e.call("GET", "/metrics", nil)
+	problems, err := promlint.New(bytes.NewReader(body)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+	fams := e.scrape()
+	for name, f := range fams {
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if l.GetValue() == "" {
+					t.Errorf("%s has an empty %s label", name, l.GetName())
+				}
+			}
+		}
+	}
+	info := fams["authgate_build_info"]
+	if info == nil || len(info.Metric) != 1 || info.Metric[0].Gauge.GetValue() != 1 {
+		t.Fatalf("authgate_build_info: %v", info)
+	}
+	labels := map[string]string{}
+	for _, l := range info.Metric[0].Label {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if labels["version"] == "" || labels["revision"] == "" || labels["goversion"] != runtime.Version() {
+		t.Errorf("authgate_build_info labels %v", labels)
 	}
 }
 

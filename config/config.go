@@ -71,6 +71,8 @@ type Config struct {
 	Admin AdminOpts `yaml:"admin"`
 	// TLS, when set, makes the listener speak HTTPS.
 	TLS *TLS `yaml:"tls"`
+	// Tracing exports OpenTelemetry spans (off by default).
+	Tracing Tracing `yaml:"tracing"`
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
@@ -80,6 +82,23 @@ type Config struct {
 // (rejections are always logged).
 type AccessLog struct {
 	SampleAllowed float64 `yaml:"sample_allowed"`
+}
+
+// Tracing exports one span per request, with child spans for key-set
+// fetches, store calls and the upstream, over OTLP/HTTP. It is on when
+// Enabled is set or the environment says OTEL_TRACES_EXPORTER=otlp, and
+// off whenever OTEL_SDK_DISABLED=true. The exporter also reads the
+// standard OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout).
+type Tracing struct {
+	Enabled bool `yaml:"enabled"`
+	// Endpoint is the OTLP/HTTP receiver's base URL (http://host:4318;
+	// spans go to its /v1/traces); empty: OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else https://localhost:4318.
+	Endpoint string `yaml:"endpoint"`
+	// SampleRatio is the share of new traces recorded (a trusted
+	// proxy's sampling decision is followed); OTEL_TRACES_SAMPLER, when
+	// set, overrides it.
+	SampleRatio float64 `yaml:"sample_ratio"`
 }
 
 // Rate-limit backends and what quotas do when the backend fails.
@@ -231,6 +250,7 @@ func Default() *Config {
 		LogLevel:             "info",
 		LogFormat:            "json",
 		AccessLog:            AccessLog{SampleAllowed: 1},
+		Tracing:              Tracing{SampleRatio: 1},
 		DataDir:              "./authgate-data",
 		Store:                StoreOpts{Driver: DriverSQLite},
 		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Addr: "127.0.0.1:6379", Prefix: "authgate:"}},

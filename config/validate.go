@@ -32,6 +32,10 @@ func (c *Config) validate(at locate) error {
 		return at("log_format", "%q is not one of json, text", c.LogFormat)
 	case c.AccessLog.SampleAllowed < 0 || c.AccessLog.SampleAllowed > 1:
 		return at("access_log.sample_allowed", "must be between 0 (log no allowed request) and 1 (log every one)")
+	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:
+		return at("tracing.sample_ratio", "must be between 0 (record no new trace) and 1 (record every one)")
+	case c.Tracing.Endpoint != "" && !isHTTPURL(c.Tracing.Endpoint):
+		return at("tracing.endpoint", "%q is not an http:// or https:// URL", c.Tracing.Endpoint)
 	case c.Realm == "" || strings.ContainsAny(c.Realm, "\"\\\r\n"):
 		return at("realm", "must be non-empty, without quotes or backslashes")
 	case !challenge.IsToken(c.IdentityHeaderPrefix):
@@ -251,7 +255,7 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.Upstream == "" {
 		return at(p, "upstream (the URL requests are proxied to) is required")
 	}
-	if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !isHTTPURL(r.Upstream) {
 		return at(p+".upstream", "%q is not an http(s) URL", r.Upstream)
 	}
 	if q := r.Quota; q != nil && (q.Requests <= 0 || q.Per <= 0 || q.Per > 24*time.Hour || r.Public) {
@@ -333,4 +337,10 @@ func validateCORS(c *CORS, p string, at locate) error {
 		c.MaxAge = 10 * time.Minute
 	}
 	return nil
+}
+
+// isHTTPURL reports whether s is an absolute http:// or https:// URL.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

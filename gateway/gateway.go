@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
@@ -145,7 +147,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if transports[key] == nil {
 			transports[key] = newTransport(rc.UpstreamTimeout)
 		}
-		rt.Target = g.newProxy(u, transports[key], rc.ForwardAuthorization)
+		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name), rc.ForwardAuthorization)
 		routes = append(routes, rt)
 	}
 	g.router = policy.NewRouter(routes)
@@ -185,7 +187,7 @@ func newAuthSet(list ...credential.Authenticator) authSet {
 func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	var st store.Store
 	if opts.Store != nil {
-		st = timedStore{Store: opts.Store, latency: g.state.Metrics.storeLatency}
+		st = timedStore{Store: opts.Store, latency: g.state.Metrics.storeLatency, tracer: g.state.tracer}
 	}
 	g.keys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...)
 	g.adminKeys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...).ForKind(store.KindAdmin)
@@ -308,6 +310,8 @@ type exchange struct {
 	auth *authSet
 	// bodyErr is what went wrong reading the request body, if anything.
 	bodyErr *reason.Error
+	// traceID is the request's trace, when tracing is on.
+	traceID string
 }
 
 // routeLabel names the route for logs and metrics.
@@ -342,9 +346,17 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		r.Header.Set(api.RequestIDHeader, ex.requestID)
 		w.Header().Set(api.RequestIDHeader, ex.requestID)
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+		ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+		var span trace.Span
+		if g.state.tracer != nil {
+			ctx, span = g.startSpan(ctx, r, ex)
+		}
+		next.ServeHTTP(sw, r.WithContext(ctx))
 		if ex.status == 0 {
 			ex.status = sw.status
+		}
+		if span != nil {
+			endSpan(span, ex)
 		}
 		if ex.statusOnly && ex.err != nil {
 			return // the proxy's follow-up request records this refusal
@@ -495,7 +507,11 @@ func (g *Gateway) withAuthentication(next http.Handler) http.Handler {
 		}
 		start := time.Now()
 		err := g.authenticate(r, ex)
-		g.state.Metrics.authLatency.WithLabelValues(ex.scheme).Observe(time.Since(start).Seconds())
+		scheme := ex.scheme
+		if scheme == "" {
+			scheme = "none" // no credential could be read
+		}
+		g.state.Metrics.authLatency.WithLabelValues(scheme).Observe(time.Since(start).Seconds())
 		if err != nil {
 			g.fail(w, ex, err)
 			return
@@ -634,6 +650,9 @@ func (g *Gateway) logAccess(ex *exchange) {
 	}
 	if ex.upErr != nil {
 		attrs = append(attrs, slog.String("upstream_error", ex.upErr.Error()))
+	}
+	if ex.traceID != "" {
+		attrs = append(attrs, slog.String("trace_id", ex.traceID))
 	}
 	g.log.LogAttrs(context.Background(), level, "request", attrs...)
 }

@@ -93,6 +93,13 @@ func newEnv(t testing.TB, detail string, extra ...string) *env {
 
 func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 	t.Helper()
+	return newEnvState(t, nil, detail, routes, extra...)
+}
+
+// newEnvState is newEnvConfig with long-lived state of the test's own
+// (nil: a new one).
+func newEnvState(t testing.TB, state *State, detail, routes string, extra ...string) *env {
+	t.Helper()
 	e := &env{t: t, logs: &syncBuffer{}}
 	jwks := tokentest.JWKS()
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +149,7 @@ func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.store.Close() })
-	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Store: e.store})
+	g, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Store: e.store, State: state})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,18 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/internal/buildinfo"
 	"github.com/authgate/authgate/store"
 )
 
@@ -21,7 +26,8 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	authLatency  *prometheus.HistogramVec
 	storeLatency *prometheus.HistogramVec
-	clockSkew    prometheus.Histogram
+	clockSkew    *prometheus.HistogramVec
+	upstream     *prometheus.HistogramVec
 	reloadOK     prometheus.Gauge
 	reloadAt     prometheus.Gauge
 	// rateLimitErrors counts calls the shared rate limiter (Redis) did not
@@ -35,18 +41,29 @@ func newMetrics(s *State) *Metrics {
 		Name: "authgate_requests_total", Help: "Requests by route, outcome (allowed, denied, fault) and reason code.",
 	}, []string{"route", "outcome", "reason"})
 	m.authLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "authgate_authentication_seconds", Help: "Time to authenticate a request, by scheme.",
+		Name: "authgate_authentication_duration_seconds", Help: "Time to authenticate a request, by scheme.",
 		Buckets: []float64{1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1},
 	}, []string{"scheme"})
 	m.storeLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "authgate_store_seconds", Help: "Store operations on the request path, by operation.",
+		Name: "authgate_store_duration_seconds", Help: "Store operations on the request path (cache misses), by operation.",
 		Buckets: []float64{1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 0.01, 0.1},
 	}, []string{"op"})
-	m.clockSkew = prometheus.NewHistogram(prometheus.HistogramOpts{
+	m.clockSkew = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "authgate_token_clock_skew_seconds",
-		Help:    "iat of accepted tokens minus the gateway's clock: a skewed issuer or client fleet shows up here.",
-		Buckets: []float64{-300, -120, -60, -30, -10, -2, 0, 2, 10, 30, 60, 120, 300},
+		Help:    "How far the iat of accepted tokens is from the gateway's clock (absolute), by direction: ahead (iat in the future) or behind.",
+		Buckets: []float64{1, 2, 5, 10, 30, 60, 120, 300},
+	}, []string{"direction"})
+	m.upstream = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "authgate_upstream_request_duration_seconds",
+		Help:    "Time from sending a request upstream to its response headers, by route and status class (2xx…5xx, or error when no answer came).",
+		Buckets: []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+	}, []string{"route", "code_class"})
+	build := buildinfo.Read()
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "authgate_build_info", Help: "Always 1; the labels name the running build.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	})
+	buildInfo.Set(1)
 	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "authgate_config_last_reload_successful", Help: "1 when the last configuration load or reload succeeded, else 0.",
 	})
@@ -56,7 +73,7 @@ func newMetrics(s *State) *Metrics {
 	m.rateLimitErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "authgate_rate_limit_errors_total", Help: "Failure-limit and quota counts the shared limiter (Redis) did not answer: failure limits fell back to this instance's counts, quotas followed rate_limits.quota_on_error.",
 	})
-	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.reloadOK, m.reloadAt, m.rateLimitErrors, &stateCollector{s: s},
+	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.upstream, buildInfo, m.reloadOK, m.reloadAt, m.rateLimitErrors, &stateCollector{s: s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,21 +93,31 @@ func (m *Metrics) Reloaded(ok bool, at time.Time) {
 	m.reloadAt.Set(float64(at.UnixNano()) / 1e9)
 }
 
+// outcome is allowed, denied or fault (a 5xx, the gateway's or the
+// upstream's).
+func outcome(ex *exchange) string {
+	switch {
+	case ex.err != nil && ex.err.Entry().Status >= 500, ex.err == nil && ex.status >= 500:
+		return "fault"
+	case ex.err != nil:
+		return "denied"
+	}
+	return "allowed"
+}
+
 // observe records one finished request.
 func (m *Metrics) observe(ex *exchange) {
-	outcome, code := "allowed", ""
+	code := "none"
 	if ex.err != nil {
 		code = string(ex.err.Code)
-		outcome = "denied"
-		if ex.err.Entry().Status >= 500 {
-			outcome = "fault"
-		}
-	} else if ex.status >= 500 {
-		outcome = "fault"
 	}
-	m.requests.WithLabelValues(ex.routeLabel(), outcome, code).Inc()
+	m.requests.WithLabelValues(ex.routeLabel(), outcome(ex), code).Inc()
 	if ex.authed && !ex.identity.IssuedAt.IsZero() {
-		m.clockSkew.Observe(ex.identity.IssuedAt.Sub(ex.start).Seconds())
+		skew, direction := ex.identity.IssuedAt.Sub(ex.start).Seconds(), "ahead"
+		if skew < 0 {
+			skew, direction = -skew, "behind"
+		}
+		m.clockSkew.WithLabelValues(direction).Observe(skew)
 	}
 }
 
@@ -141,21 +168,41 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // timedStore measures the store calls made on the request path.
+// (and traces them when tracer is set).
 type timedStore struct {
 	store.Store
 	latency *prometheus.HistogramVec
+	tracer  trace.Tracer
 }
 
-func (s timedStore) since(op string, start time.Time) {
-	s.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+// begin starts timing op; the function it returns records it.
+func (s timedStore) begin(ctx context.Context, op string) (context.Context, func(error)) {
+	start := time.Now()
+	var span trace.Span
+	if s.tracer != nil {
+		ctx, span = s.tracer.Start(ctx, "store "+op, trace.WithAttributes(attribute.String("db.operation.name", op)))
+	}
+	return ctx, func(err error) {
+		s.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+		if span != nil {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				span.SetStatus(codes.Error, "store error")
+			}
+			span.End()
+		}
+	}
 }
 
 func (s timedStore) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
-	defer s.since("key_by_hash", time.Now())
-	return s.Store.KeyByHash(ctx, hash)
+	ctx, done := s.begin(ctx, "key_by_hash")
+	k, err := s.Store.KeyByHash(ctx, hash)
+	done(err)
+	return k, err
 }
 
 func (s timedStore) User(ctx context.Context, name string) (store.User, error) {
-	defer s.since("user", time.Now())
-	return s.Store.User(ctx, name)
+	ctx, done := s.begin(ctx, "user")
+	u, err := s.Store.User(ctx, name)
+	done(err)
+	return u, err
 }

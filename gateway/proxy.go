@@ -7,12 +7,16 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/internal/tracing"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -28,6 +32,44 @@ func newTransport(timeout time.Duration) *http.Transport {
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 	}
+}
+
+// measuredTransport counts the upstream requests of one route by status
+// class and time to the response headers (and traces them, when tracing
+// is on, through next).
+type measuredTransport struct {
+	next   http.RoundTripper
+	route  string
+	timing *prometheus.HistogramVec
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t measuredTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	class := "error"
+	if err == nil {
+		class = statusClass(resp.StatusCode)
+	}
+	t.timing.WithLabelValues(t.route, class).Observe(time.Since(start).Seconds())
+	return resp, err
+}
+
+// statusClass is "2xx" for 200 to 299, and so on.
+func statusClass(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code/100) + "xx"
+}
+
+// upstreamTransport is what a route's proxy sends through: measured, and
+// traced when tracing is on.
+func (g *Gateway) upstreamTransport(base http.RoundTripper, route string) http.RoundTripper {
+	if g.state.tracer != nil {
+		base = &tracing.Transport{Base: base, Tracer: g.state.tracer, Peer: "upstream"}
+	}
+	return measuredTransport{next: base, route: route, timing: g.state.Metrics.upstream}
 }
 
 // newProxy returns the reverse proxy of one route. Identity headers are

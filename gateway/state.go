@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/failures"
+	"github.com/authgate/authgate/internal/tracing"
 	"github.com/authgate/authgate/limit"
 )
 
@@ -31,6 +35,9 @@ type State struct {
 	limitLogged atomic.Int64
 	// current is the gateway whose caches and key sets metrics report.
 	current atomic.Pointer[Gateway]
+
+	// tracer records spans; nil when tracing is off.
+	tracer trace.Tracer
 
 	mu     sync.Mutex
 	tokens *jwt.TokenCache
@@ -58,6 +65,22 @@ func NewState(shared limit.Limiter) *State {
 	s.Metrics = newMetrics(s)
 	s.limiter = newFailureLimiter(shared, local, s.limitFailed)
 	return s
+}
+
+// UseTracing makes gateways record spans with tp: one per request, with
+// child spans for store calls, key-set fetches and the upstream. Call it
+// before building the first gateway; without it nothing is traced.
+func (s *State) UseTracing(tp trace.TracerProvider) {
+	s.tracer = tp.Tracer("github.com/authgate/authgate/gateway")
+}
+
+// tracedClient is the HTTP client of outgoing fetches (key sets): nil
+// (http.DefaultClient) unless tracing is on.
+func (s *State) tracedClient() *http.Client {
+	if s.tracer == nil {
+		return nil
+	}
+	return &http.Client{Transport: &tracing.Transport{Base: http.DefaultTransport, Tracer: s.tracer, Peer: "jwks"}}
 }
 
 // limitFailed counts a shared limiter (Redis) that did not answer, and
@@ -117,7 +140,7 @@ func (s *State) remoteKeys(url string, refresh, minRefetch time.Duration, log *s
 	if e, ok := s.jwks[id]; ok {
 		return e.keys
 	}
-	rk := &jwt.RemoteKeys{URL: url, RefreshEvery: refresh, MinRefetch: minRefetch, Logger: log}
+	rk := &jwt.RemoteKeys{URL: url, RefreshEvery: refresh, MinRefetch: minRefetch, Logger: log, Client: s.tracedClient()}
 	s.jwks[id] = &remoteEntry{keys: rk}
 	return rk
 }

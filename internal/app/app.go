@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/tracing"
 	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/postgres"
@@ -58,6 +60,8 @@ type App struct {
 
 	public, admin *gateway.Switch
 
+	// tracing exports spans; nil when tracing is off.
+	tracing *sdktrace.TracerProvider
 	// watchStore stops watchStoreProblems; stopBG the fleet's feed.
 	watchStore chan struct{}
 	stopBG     context.CancelFunc
@@ -82,6 +86,15 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
 	}
 	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), stopBG: stopBG}
+	tp, err := tracing.Start(bg, cfg.Tracing, opts.Logger)
+	if err != nil {
+		stopBG()
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	if tp != nil {
+		a.tracing = tp
+		a.state.UseTracing(tp)
+	}
 	a.state.Failures.Instance = cfg.Instance
 	if client != nil {
 		// The failure feed shows the whole fleet.
@@ -315,6 +328,9 @@ func restartOnly(old, next *config.Config) []string {
 	if old.Server != next.Server {
 		out = append(out, "server")
 	}
+	if old.Tracing != next.Tracing {
+		out = append(out, "tracing")
+	}
 	return out
 }
 
@@ -335,6 +351,15 @@ func (a *App) Close() error {
 		}
 		if a.store != nil {
 			err = a.store.Close()
+		}
+		if a.tracing != nil {
+			// Send the spans still batched, but do not hang a shutdown on
+			// an absent receiver.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if terr := a.tracing.Shutdown(ctx); terr != nil {
+				a.log.Warn("tracing: spans not sent at shutdown", "error", terr.Error())
+			}
 		}
 	})
 	return err

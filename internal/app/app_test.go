@@ -85,6 +85,11 @@ func newJWKSServer(t *testing.T) *jwksServer {
 }
 
 func newApp(t *testing.T, jwksURL string) (*App, *httptest.Server, *httptest.Server, *config.Config) {
+	return newAppWith(t, jwksURL, "")
+}
+
+// newAppWith is newApp with more lines of configuration.
+func newAppWith(t *testing.T, jwksURL, extra string) (*App, *httptest.Server, *httptest.Server, *config.Config) {
 	doc := fmt.Sprintf(`
 data_dir: %s
 issuers:
@@ -94,7 +99,7 @@ routes:
 `, t.TempDir(), jwksURL, "http://127.0.0.1:9")
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	t.Cleanup(up.Close)
-	doc = strings.Replace(doc, "http://127.0.0.1:9", up.URL, 1)
+	doc = strings.Replace(doc, "http://127.0.0.1:9", up.URL, 1) + extra
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,125 @@
+// Package tracing starts OpenTelemetry tracing for a process (an OTLP/HTTP
+// exporter configured by the tracing block and the standard OTEL_*
+// variables) and traces outgoing HTTP requests. Spans carry route names,
+// outcomes and reason codes, never a credential or a claim value.
+package tracing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/buildinfo"
+)
+
+// Propagator reads and writes W3C traceparent and tracestate.
+var Propagator = propagation.TraceContext{}
+
+// Enabled reports whether cfg and the environment turn tracing on:
+// tracing.enabled or OTEL_TRACES_EXPORTER=otlp, unless OTEL_SDK_DISABLED=true.
+func Enabled(cfg config.Tracing) bool {
+	if v, _ := strconv.ParseBool(os.Getenv("OTEL_SDK_DISABLED")); v {
+		return false
+	}
+	return cfg.Enabled || strings.TrimSpace(os.Getenv("OTEL_TRACES_EXPORTER")) == "otlp"
+}
+
+// Start returns the tracer provider cfg asks for, nil when tracing is off;
+// its Shutdown flushes what is pending. Spans are
+// batched and exported in the background: a slow or absent receiver never
+// delays a request.
+func Start(ctx context.Context, cfg config.Tracing, log *slog.Logger) (*sdktrace.TracerProvider, error) {
+	if !Enabled(cfg) {
+		return nil, nil
+	}
+	// Export errors go to the log, at WARN, never to stderr unformatted.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("tracing: spans not exported", "error", err.Error())
+	}))
+	var opts []otlptracehttp.Option
+	if cfg.Endpoint != "" {
+		// Like OTEL_EXPORTER_OTLP_ENDPOINT, the endpoint is the
+		// receiver's base URL; traces go to its /v1/traces.
+		opts = append(opts, otlptracehttp.WithEndpointURL(strings.TrimSuffix(cfg.Endpoint, "/")+"/v1/traces"))
+	}
+	exporter, err := otlptracehttp.New(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	build := buildinfo.Read()
+	// Attributes first, then the environment (OTEL_SERVICE_NAME,
+	// OTEL_RESOURCE_ATTRIBUTES), which overrides them.
+	res, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithHost(),
+		resource.WithAttributes(attribute.String("service.name", "authgate"), attribute.String("service.version", build.Version)),
+		resource.WithFromEnv())
+	if err != nil {
+		return nil, err
+	}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(exporter), sdktrace.WithResource(res)}
+	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		tpOpts = append(tpOpts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))))
+	}
+	return sdktrace.NewTracerProvider(tpOpts...), nil
+}
+
+// Transport traces the requests it sends: one client span each, named by
+// the method, and the span's traceparent on the request so the server can
+// continue the trace.
+type Transport struct {
+	Base   http.RoundTripper
+	Tracer trace.Tracer
+	// Peer names what is called (upstream, jwks) in the span's name.
+	Peer string
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, span := t.Tracer.Start(req.Context(), t.Peer+" "+req.Method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", req.Method),
+			attribute.String("server.address", req.URL.Hostname())))
+	defer span.End()
+	// A RoundTripper must not change its caller's request.
+	req = req.Clone(ctx)
+	req.Header.Del("tracestate")
+	Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	resp, err := t.Base.RoundTrip(req)
+	if err != nil {
+		span.SetStatus(codes.Error, "no answer")
+		span.SetAttributes(attribute.String("error.type", errorType(ctx, err)))
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+	return resp, nil
+}
+
+// errorType names a transport failure without its text (which may hold
+// URLs with secrets in their query).
+func errorType(ctx context.Context, err error) string {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return "canceled"
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "timeout"
+	}
+	if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
+		return "timeout"
+	}
+	return "transport"
+}
