@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/strictyaml"
 )
 
 const base = `
@@ -173,7 +174,7 @@ func TestDocsListEveryKey(t *testing.T) {
 			return
 		}
 		seen[typ] = true
-		for name, f := range yamlFields(typ) {
+		for name, f := range strictyaml.Fields(typ) {
 			if !strings.Contains(string(doc), "`"+name) && !strings.Contains(string(doc), "."+name+"`") {
 				t.Errorf("docs/configuration.md does not document %s (%s)", name, typ.Name())
 			}

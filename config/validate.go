@@ -17,10 +17,11 @@ import (
 	"github.com/authgate/authgate/credential/apikey"
 	_ "github.com/authgate/authgate/credential/basic" // registers the basic scheme
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/strictyaml"
 	"github.com/authgate/authgate/policy"
 )
 
-type locate func(path, format string, args ...any) error
+type locate = strictyaml.Locate
 
 func (c *Config) validate(at locate) error {
 	switch {

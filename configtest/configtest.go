@@ -10,18 +10,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/authgate/authgate/api"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/strictyaml"
 )
+
+// DefaultTyp is the typ header of a minted token unless the case says
+// otherwise, as `authgate jwt mint` does (RFC 9068 access tokens).
+const DefaultTyp = "at+jwt"
 
 // File is a CASES.yaml.
 type File struct {
@@ -39,13 +41,14 @@ type Credential struct {
 
 // Mint signs a token: with an HMAC secret or a PEM private key.
 type Mint struct {
-	Alg        string         `yaml:"alg"`
-	SecretFile string         `yaml:"secret_file"`
-	KeyFile    string         `yaml:"key_file"`
-	Kid        string         `yaml:"kid"`
-	Typ        string         `yaml:"typ"`
-	TTL        time.Duration  `yaml:"ttl"`
-	Claims     map[string]any `yaml:"claims"`
+	Alg        string `yaml:"alg"`
+	SecretFile string `yaml:"secret_file"`
+	KeyFile    string `yaml:"key_file"`
+	Kid        string `yaml:"kid"`
+	// Typ is the typ header: DefaultTyp when absent, none when "".
+	Typ    *string        `yaml:"typ"`
+	TTL    time.Duration  `yaml:"ttl"`
+	Claims map[string]any `yaml:"claims"`
 }
 
 // Case is one request and the decision it must get.
@@ -72,25 +75,26 @@ type Result struct {
 	Diff []string // empty when the case passed
 }
 
-// Load reads and checks a cases file; relative key files are relative to it.
+// Load reads and checks a cases file the way the configuration is read:
+// an unknown key, a wrong type or an unset ${VAR} is an error at
+// file:line: key. Relative key files are relative to it.
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	at, err := strictyaml.Decode(path, data, os.LookupEnv, &f)
+	if err != nil {
+		return nil, err
 	}
 	if len(f.Cases) == 0 {
-		return nil, fmt.Errorf("%s: no cases", path)
+		return nil, at("cases", "no cases")
 	}
 	dir := filepath.Dir(path)
 	for name, c := range f.Credentials {
 		if (c.Header == "") == (c.Mint == nil) {
-			return nil, fmt.Errorf("%s: credential %s: give header or mint", path, name)
+			return nil, at("credentials."+name, "give header or mint")
 		}
 		if m := c.Mint; m != nil {
 			for _, p := range []*string{&m.SecretFile, &m.KeyFile} {
@@ -102,11 +106,11 @@ func Load(path string) (*File, error) {
 	}
 	for i, c := range f.Cases {
 		if c.Name == "" || c.Request.Path == "" || c.Expect.Status == 0 {
-			return nil, fmt.Errorf("%s: case %d: name, request.path and expect.status are required", path, i+1)
+			return nil, at(fmt.Sprintf("cases[%d]", i), "name, request.path and expect.status are required")
 		}
 		if cr := c.Request.Credential; cr != "" {
 			if _, ok := f.Credentials[cr]; !ok {
-				return nil, fmt.Errorf("%s: case %q: no credential named %q", path, c.Name, cr)
+				return nil, at(fmt.Sprintf("cases[%d].request.credential", i), "no credential named %q", cr)
 			}
 		}
 	}
@@ -192,7 +196,7 @@ func (c Credential) header() ([2]string, error) {
 		if !ok {
 			return [2]string{}, fmt.Errorf("header %q has no ':'", name)
 		}
-		return [2]string{strings.TrimSpace(name), strings.TrimSpace(os.ExpandEnv(value))}, nil
+		return [2]string{strings.TrimSpace(name), strings.TrimSpace(value)}, nil
 	}
 	m := c.Mint
 	var key any
@@ -235,8 +239,12 @@ func (c Credential) header() ([2]string, error) {
 	if m.Kid != "" {
 		header["kid"] = m.Kid
 	}
-	if m.Typ != "" {
-		header["typ"] = m.Typ
+	typ := DefaultTyp
+	if m.Typ != nil {
+		typ = *m.Typ
+	}
+	if typ != "" {
+		header["typ"] = typ
 	}
 	tok, err := jwt.Sign(alg, key, header, claims)
 	return [2]string{"Authorization", "Bearer " + tok}, err

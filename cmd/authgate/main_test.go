@@ -203,7 +203,7 @@ func TestConfigTestHarness(t *testing.T) {
 	os.WriteFile(cfg, []byte(`
 admin: {listen: ""}
 issuers:
-  - {name: ci, issuer: "https://ci", audiences: [api], secret_file: ci.secret}
+  - {name: ci, issuer: "https://ci", audiences: [api], secret_file: ci.secret, required_type: at+jwt}
 routes:
   - {name: public, path: /public, public: true, upstream: "http://127.0.0.1:9"}
   - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "http://127.0.0.1:9"}
@@ -216,17 +216,19 @@ credentials:
   reader: {mint: {secret_file: ci.secret, claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
   expired: {mint: {secret_file: ci.secret, ttl: -1h, claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
   junk: {header: "Authorization: Bearer YOUR_TOKEN"}
+  typeless: {mint: {secret_file: ci.secret, typ: "", claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
 cases:
   - {name: reader reads, request: {method: GET, path: /v1/data, credential: reader}, expect: {status: 200, subject: bot, scopes: [read], route: read}}
   - {name: reader cannot write, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 403, reason: insufficient_scope}}
   - {name: expired refused, request: {path: /v1/data, credential: expired}, expect: {status: 401, reason: token_expired}}
   - {name: placeholder refused, request: {path: /v1/data, credential: junk}, expect: {status: 401, reason: credential_placeholder}}
   - {name: public open, request: {path: /public}, expect: {status: 200}}
+  - {name: "typ is at+jwt by default; typ: \"\" sends none", request: {path: /v1/data, credential: typeless}, expect: {status: 401, reason: token_type_mismatch}}
 `+extra), 0o600)
 	}
 	write("")
 	out, err := run(t, "", "config", "test", cases, "--config", cfg)
-	if err != nil || !strings.Contains(out, "5 passed, 0 failed") {
+	if err != nil || !strings.Contains(out, "6 passed, 0 failed") {
 		t.Fatalf("all cases should pass: %v\n%s", err, out)
 	}
 	write("  - {name: wrong expectation, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 200}}\n")
@@ -234,6 +236,21 @@ cases:
 	if c, _ := exitCode(err); err == nil || c != 1 || !strings.Contains(out, "FAIL  wrong expectation") ||
 		!strings.Contains(out, "status: want 200, got 403 (insufficient_scope") {
 		t.Fatalf("a mismatch must fail with a diff: %v\n%s", err, out)
+	}
+	// A cases file is read like the configuration: file:line: key.
+	bad := []struct{ extra, want string }{
+		{"  - {name: typo, request: {path: /x}, expect: {status: 200, reasn: x}}\n", cases + `:14: cases[6].expect.reasn: unknown key (did you mean "reason"?)`},
+		{"  - {name: unset, request: {path: /x, headers: {X-Key: \"${AUTHGATE_TEST_UNSET}\"}}, expect: {status: 200}}\n",
+			cases + ":14: cases[6].request.headers.X-Key: environment variable AUTHGATE_TEST_UNSET is not set"},
+		{"  - {name: nobody, request: {path: /x, credential: nobody}, expect: {status: 200}}\n", cases + `:14: cases[6].request.credential: no credential named "nobody"`},
+		{"  - {name: typ none, request: {path: /v1/data, credential: typeless}, expect: {status: 200}}\ncredentials:\n", cases + ":15: credentials: key given twice"},
+	}
+	for _, b := range bad {
+		write(b.extra)
+		_, err := run(t, "", "config", "test", cases, "--config", cfg)
+		if c, _ := exitCode(err); c != 1 || err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%q: exit %d, %v; want %q", b.extra, c, err, b.want)
+		}
 	}
 }
 
