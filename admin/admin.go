@@ -41,31 +41,34 @@ type endpoint struct {
 	in, out reflect.Type
 	// status is the success status.
 	status int
+	// public endpoints need no credential: they describe, they grant
+	// nothing.
+	public bool
 	handle func(s *server, w http.ResponseWriter, r *http.Request) error
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 var endpoints = []endpoint{
-	{"GET", "/keys", "List API keys (never their secrets).", nil, typeOf[[]api.KeyView](), 200, (*server).listKeys},
-	{"POST", "/keys", "Create an API key; the key is in this answer only.", typeOf[api.KeyCreate](), typeOf[api.KeyView](), 201, (*server).createKey},
-	{"POST", "/keys/{id}/revoke", "Revoke an API key; refused from the next request on.", nil, typeOf[api.KeyView](), 200, (*server).revokeKey},
-	{"POST", "/keys/{id}/rotate", "Create a replacement key; the old one stays valid for grace.", typeOf[api.KeyRotate](), typeOf[api.KeyView](), 201, (*server).rotateKey},
-	{"GET", "/users", "List Basic users.", nil, typeOf[[]api.UserView](), 200, (*server).listUsers},
-	{"POST", "/users", "Add a Basic user.", typeOf[api.UserCreate](), typeOf[api.UserView](), 201, (*server).addUser},
-	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, (*server).setPassword},
-	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, (*server).removeUser},
-	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, (*server).revocations},
-	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, (*server).listFailures},
-	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, (*server).failureStream},
-	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, (*server).summary},
-	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, (*server).explain},
+	{"GET", "/keys", "List API keys (never their secrets).", nil, typeOf[[]api.KeyView](), 200, false, (*server).listKeys},
+	{"POST", "/keys", "Create an API key; the key is in this answer only.", typeOf[api.KeyCreate](), typeOf[api.KeyView](), 201, false, (*server).createKey},
+	{"POST", "/keys/{id}/revoke", "Revoke an API key; refused from the next request on.", nil, typeOf[api.KeyView](), 200, false, (*server).revokeKey},
+	{"POST", "/keys/{id}/rotate", "Create a replacement key; the old one stays valid for grace.", typeOf[api.KeyRotate](), typeOf[api.KeyView](), 201, false, (*server).rotateKey},
+	{"GET", "/users", "List Basic users.", nil, typeOf[[]api.UserView](), 200, false, (*server).listUsers},
+	{"POST", "/users", "Add a Basic user.", typeOf[api.UserCreate](), typeOf[api.UserView](), 201, false, (*server).addUser},
+	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, false, (*server).setPassword},
+	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, false, (*server).removeUser},
+	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, false, (*server).revocations},
+	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, false, (*server).listFailures},
+	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, false, (*server).failureStream},
+	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, false, (*server).summary},
+	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, false, (*server).explain},
 }
 
-// The description describes itself; added here, as the table's initializer
-// cannot name a function that reads the table.
+// The description describes itself, without credentials; added here, as
+// the table's initializer cannot name a function that reads the table.
 func init() {
-	endpoints = append(endpoints, endpoint{"GET", "/openapi.json", "This description (OpenAPI 3.1).", nil, nil, 200, (*server).openAPI})
+	endpoints = append(endpoints, endpoint{"GET", "/openapi.json", "This description (OpenAPI 3.1); no credential needed.", nil, nil, 200, true, (*server).openAPI})
 }
 
 // Handler serves the admin listener for gw: /metrics (open: bind the
@@ -74,10 +77,14 @@ func init() {
 // store: key and user operations answer store_not_configured).
 func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Handler {
 	s := &server{gw: gw, store: st, failures: state.Failures}
-	apiMux := http.NewServeMux()
+	apiMux, mux := http.NewServeMux(), http.NewServeMux()
 	for _, e := range endpoints {
 		h := e.handle
-		apiMux.HandleFunc(e.method+" "+api.AdminPrefix+e.path, func(w http.ResponseWriter, r *http.Request) {
+		serve := apiMux
+		if e.public {
+			serve = mux
+		}
+		serve.HandleFunc(e.method+" "+api.AdminPrefix+e.path, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(s, w, r); err != nil {
 				writeError(w, err)
 			}
@@ -86,7 +93,6 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Han
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reason.New(reason.RouteNotFound, "no such admin endpoint; see %s/openapi.json", api.AdminPrefix))
 	})
-	mux := http.NewServeMux()
 	mux.Handle("/admin/", gw.Guard(apiMux))
 	mux.Handle("GET "+api.MetricsPath, state.Metrics.Handler())
 	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,7 +19,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
@@ -492,9 +495,51 @@ func TestExplainHasNoSideEffects(t *testing.T) {
 	}
 }
 
+// TestOpenAPIDescribesEveryRoute fetches the description without a
+// credential, validates it against the OpenAPI 3.1 schema published by
+// the OpenAPI Initiative (admin/testdata), compiles every component schema
+// as JSON Schema 2020-12, and checks it both ways against the routes.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	e := newEnv(t)
-	_, _, body := e.call("GET", "/admin/v1/openapi.json", nil, "X-API-Key", e.adminKey)
+	status, _, body := e.call("GET", "/admin/v1/openapi.json", nil)
+	if status != 200 {
+		t.Fatalf("openapi.json without a credential: %d %s", status, body)
+	}
+	var raw any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	oas, err := os.Open("testdata/oas-3.1-schema-2022-10-07.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oas.Close()
+	oasDoc, err := jsonschema.UnmarshalJSON(oas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("https://spec.openapis.org/oas/3.1/schema/2022-10-07", oasDoc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("https://spec.openapis.org/oas/3.1/schema/2022-10-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(raw); err != nil {
+		t.Fatalf("not a valid OpenAPI 3.1 document: %v", err)
+	}
+	// Every schema the document holds is itself valid JSON Schema.
+	components := raw.(map[string]any)["components"].(map[string]any)["schemas"].(map[string]any)
+	sc := jsonschema.NewCompiler()
+	if err := sc.AddResource("mem://admin.json", raw); err != nil {
+		t.Fatal(err)
+	}
+	for name := range components {
+		if _, err := sc.Compile("mem://admin.json#/components/schemas/" + name); err != nil {
+			t.Errorf("schema %s: %v", name, err)
+		}
+	}
 	var doc struct {
 		OpenAPI    string                               `json:"openapi"`
 		Paths      map[string]map[string]map[string]any `json:"paths"`
@@ -504,6 +549,17 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 	if err := json.Unmarshal(body, &doc); err != nil || doc.OpenAPI != "3.1.0" {
 		t.Fatalf("openapi: %v %s", err, body[:min(len(body), 200)])
+	}
+	if described := len(doc.Paths["/admin/v1/keys"]); described != 2 {
+		t.Errorf("/admin/v1/keys has %d operations described, want GET and POST", described)
+	}
+	for _, ep := range admin.Routes() {
+		if doc.Paths[api.AdminPrefix+ep.Path][strings.ToLower(ep.Method)] == nil {
+			t.Errorf("%s %s is served but not described", ep.Method, ep.Path)
+		}
+		if status, _, _ := e.call(ep.Method, api.AdminPrefix+strings.NewReplacer("{id}", "x", "{name}", "x").Replace(ep.Path), nil); status != 401 && !ep.Public {
+			t.Errorf("%s %s without a credential: %d, want 401", ep.Method, ep.Path, status)
+		}
 	}
 	described := 0
 	for path, ops := range doc.Paths {
@@ -520,6 +576,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 				t.Errorf("described %s %s does not exist", method, path)
 			}
 			responses, _ := op["responses"].(map[string]any)
+			if strings.HasSuffix(path, "openapi.json") {
+				continue
+			}
 			if responses["401"] == nil || responses["400"] == nil || len(responses) < 3 {
 				t.Errorf("%s %s: responses not described: %v", method, path, responses)
 			}

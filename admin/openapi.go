@@ -43,14 +43,15 @@ func OpenAPI() map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 		}
 		responses[strconv.Itoa(e.status)] = ok
-		for status, desc := range errorAnswers {
-			responses[strconv.Itoa(status)] = map[string]any{"description": desc,
-				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
-		}
-		op := map[string]any{
-			"summary":   e.summary,
-			"security":  []map[string][]string{{"apiKey": {}}, {"bearer": {}}},
-			"responses": responses,
+		op := map[string]any{"summary": e.summary, "operationId": operationID(e), "responses": responses}
+		if e.public {
+			op["security"] = []map[string][]string{} // none needed
+		} else {
+			op["security"] = []map[string][]string{{"apiKey": {}}, {"bearer": {}}}
+			for status, desc := range errorAnswers {
+				responses[strconv.Itoa(status)] = map[string]any{"description": desc,
+					"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+			}
 		}
 		var params []map[string]any
 		for _, seg := range strings.Split(e.path, "/") {
@@ -82,6 +83,18 @@ func OpenAPI() map[string]any {
 			},
 		},
 	}
+}
+
+// operationID names an operation for generated clients: "get_keys",
+// "post_keys_id_revoke".
+func operationID(e endpoint) string {
+	id := strings.ToLower(e.method)
+	for _, seg := range strings.Split(e.path, "/") {
+		if seg = strings.Trim(strings.TrimSuffix(seg, ".json"), "{}"); seg != "" {
+			id += "_" + seg
+		}
+	}
+	return id
 }
 
 // schemaOf returns the JSON Schema of t; named structs go into schemas
