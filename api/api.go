@@ -63,7 +63,12 @@ type Problem struct {
 	Reason    string `json:"reason,omitempty"`
 	Detail    string `json:"detail,omitempty"`
 	Hint      string `json:"hint,omitempty"`
-	RequestID string `json:"request_id"`
+	// ScopesAny lists the alternatives of an any-of route on
+	// insufficient_scope: holding one of them (beside the challenge's
+	// other scopes) suffices. The challenge's scope parameter names one
+	// sufficient choice, as RFC 6750 cannot say "one of".
+	ScopesAny []string `json:"scopes_any,omitempty"`
+	RequestID string   `json:"request_id"`
 }
 
 // Health is the answer of the health endpoints. Problems are named only

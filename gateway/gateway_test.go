@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,7 @@ routes:
   - {name: dead, path: /dead, upstream: "%[4]s"}
   - {name: keyed, path: /keyed/*, schemes: [apikey, basic], scopes_all: [read], upstream: "%[3]s"}
   - {name: keyq, path: /keyq, schemes: [apikey], api_key_query: api_key, upstream: "%[3]s"}
+  - {name: mixed, path: /v1/mixed, scopes_all: [read], scopes_any: [reports, admin], upstream: "%[3]s"}
 `
 
 // newEnvWithRoutes starts the gateway with more routes (their "UP" is the
@@ -260,7 +262,7 @@ func TestRejections(t *testing.T) {
 		{"expired", "GET", "/v1/data", []string{"Authorization", "Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})}, 401, reason.TokenExpired, "invalid_token", ""},
 		{"16 KiB token", "GET", "/v1/data", []string{"Authorization", "Bearer " + strings.Repeat("a", 16<<10)}, 401, reason.TokenTooLarge, "invalid_token", ""},
 		{"insufficient scope", "POST", "/v1/data", []string{"Authorization", "Bearer " + good}, 403, reason.InsufficientScope, "insufficient_scope", "write"},
-		{"any-of scopes missing", "GET", "/v1/reports/7", []string{"Authorization", "Bearer " + good}, 403, reason.InsufficientScope, "insufficient_scope", "reports admin"},
+		{"any-of scopes missing", "GET", "/v1/reports/7", []string{"Authorization", "Bearer " + good}, 403, reason.InsufficientScope, "insufficient_scope", "reports"},
 		{"any-of scopes held", "GET", "/v1/reports/7", []string{"Authorization", "Bearer " + token(t, map[string]any{"scope": "admin"})}, 200, "", "", ""},
 		{"public", "GET", "/public/x", nil, 200, "", "", ""},
 		{"public with junk credentials", "GET", "/public/x", []string{"Authorization", "Bearer junk"}, 200, "", "", ""},
@@ -299,6 +301,44 @@ func TestRejections(t *testing.T) {
 			}
 			if r.status < 300 && !strings.HasPrefix(r.body, "upstream:") {
 				t.Fatalf("body %q did not come from the upstream", r.body)
+			}
+		})
+	}
+}
+
+// TestScopesAnyOn403: the challenge's scope is one sufficient choice (RFC
+// 6750's scope lists scopes that are all needed), and the problem body
+// lists the alternatives in scopes_any.
+func TestScopesAnyOn403(t *testing.T) {
+	e := newEnv(t, DetailFull)
+	tests := []struct {
+		name, path, scopes string
+		status             int
+		scope              string
+		any                []string
+	}{
+		{"all-of only", "/v1/data", "write", 403, "read", nil},
+		{"any-of only, none held", "/v1/reports/1", "read", 403, "reports", []string{"reports", "admin"}},
+		{"any-of only, the second held", "/v1/reports/1", "admin", 200, "", nil},
+		{"mixed, the all-of missing", "/v1/mixed", "reports", 403, "read reports", []string{"reports", "admin"}},
+		{"mixed, the any-of missing", "/v1/mixed", "read", 403, "read reports", []string{"reports", "admin"}},
+		{"mixed, both held", "/v1/mixed", "read admin", 200, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			r := e.do("GET", tt.path, "Authorization", "Bearer "+token(t, map[string]any{"scope": tt.scopes}))
+			if r.status != tt.status {
+				t.Fatalf("status %d (%s), want %d", r.status, r.problem.Detail, tt.status)
+			}
+			if n := len(r.header.Values("WWW-Authenticate")); tt.status == 403 && n != 1 {
+				t.Fatalf("%d WWW-Authenticate lines, want 1", n)
+			}
+			if scope, _ := bearerParam(r, "scope"); scope != tt.scope {
+				t.Errorf("scope param %q, want %q", scope, tt.scope)
+			}
+			if !slices.Equal(r.problem.ScopesAny, tt.any) {
+				t.Errorf("scopes_any %q, want %q", r.problem.ScopesAny, tt.any)
 			}
 		})
 	}

@@ -51,9 +51,9 @@ func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[st
 	p := api.Problem{Title: e.Title, Status: e.Status, RequestID: ex.requestID}
 	switch rs.detail {
 	case DetailFull:
-		p.Type, p.Reason, p.Detail, p.Hint = api.ProblemType(e.Code), string(e.Code), re.Detail, e.Hint
+		p.Type, p.Reason, p.Detail, p.Hint, p.ScopesAny = api.ProblemType(e.Code), string(e.Code), re.Detail, e.Hint, re.ScopesAny
 	case DetailReason:
-		p.Type, p.Reason, p.Hint = api.ProblemType(e.Code), string(e.Code), e.Hint
+		p.Type, p.Reason, p.Hint, p.ScopesAny = api.ProblemType(e.Code), string(e.Code), e.Hint, re.ScopesAny
 	default:
 		p.Title = http.StatusText(e.Status)
 	}

@@ -102,7 +102,10 @@ func (rt *Route) ScopeSummary() string {
 }
 
 // Authorize checks that id holds the scopes the route needs; a shortfall
-// is insufficient_scope (403) naming them.
+// is insufficient_scope (403). RFC 6750's scope parameter lists scopes
+// that are all needed, so it cannot say "one of": on an any-of route it
+// names one sufficient choice (the scopes_all and the first of
+// scopes_any) and the error lists every alternative in ScopesAny.
 func (rt *Route) Authorize(id *credential.Identity) error {
 	var missing []string
 	for _, s := range rt.ScopesAll {
@@ -110,17 +113,24 @@ func (rt *Route) Authorize(id *credential.Identity) error {
 			missing = append(missing, s)
 		}
 	}
+	anyHeld := len(rt.ScopesAny) == 0 || slices.ContainsFunc(rt.ScopesAny, id.HasScope)
+	if len(missing) == 0 && anyHeld {
+		return nil
+	}
+	re := &reason.Error{Code: reason.InsufficientScope, Scope: rt.ScopesAll}
+	var needs []string
 	if len(missing) > 0 {
-		return &reason.Error{Code: reason.InsufficientScope, Scope: rt.ScopesAll,
-			Detail: fmt.Sprintf("the credential lacks scope %s; route '%s' needs all of [%s]",
-				strings.Join(missing, " "), rt.Name, strings.Join(rt.ScopesAll, " "))}
+		needs = append(needs, "scope "+strings.Join(missing, " "))
 	}
-	if len(rt.ScopesAny) > 0 && !slices.ContainsFunc(rt.ScopesAny, id.HasScope) {
-		return &reason.Error{Code: reason.InsufficientScope, Scope: rt.ScopesAny,
-			Detail: fmt.Sprintf("route '%s' needs one of the scopes [%s]; the credential has none of them",
-				rt.Name, strings.Join(rt.ScopesAny, " "))}
+	if len(rt.ScopesAny) > 0 {
+		re.Scope = append(slices.Clip(rt.ScopesAll), rt.ScopesAny[0])
+		re.ScopesAny = rt.ScopesAny
+		if !anyHeld {
+			needs = append(needs, "one of the scopes ["+strings.Join(rt.ScopesAny, " ")+"]")
+		}
 	}
-	return nil
+	re.Detail = fmt.Sprintf("the credential lacks %s; route '%s' needs %s", strings.Join(needs, " and "), rt.Name, rt.ScopeSummary())
+	return re
 }
 
 func sanitizeMethod(m string) string {

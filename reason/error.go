@@ -11,8 +11,12 @@ import (
 type Error struct {
 	Code   Code
 	Detail string
-	// Scope lists the scopes a route needs (insufficient_scope only).
+	// Scope lists scopes that together suffice on the route
+	// (insufficient_scope only): the challenge's scope parameter.
 	Scope []string
+	// ScopesAny lists a route's alternatives, one of which must be held
+	// beside Scope's others (insufficient_scope on an any-of route).
+	ScopesAny []string
 	// RetryAfter, when positive, is sent as Retry-After.
 	RetryAfter time.Duration
 	Err        error
