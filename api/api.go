@@ -57,12 +57,12 @@ func ProblemType(code reason.Code) string { return ProblemTypeBase + string(code
 // Problem is the RFC 9457 body of every rejection, on the gateway and the
 // admin API alike.
 type Problem struct {
-	Type      string `json:"type,omitempty"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Reason    string `json:"reason,omitempty"`
-	Detail    string `json:"detail,omitempty"`
-	Hint      string `json:"hint,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	Hint   string `json:"hint,omitempty"`
 	// ScopesAny lists the alternatives of an any-of route on
 	// insufficient_scope: holding one of them (beside the challenge's
 	// other scopes) suffices. The challenge's scope parameter names one
