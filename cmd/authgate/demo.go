@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func demoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			printDemo(cmd.OutOrStdout(), d)
+			printDemo(cmd.OutOrStdout(), d, demoBinary(d.StateDir))
 			<-ctx.Done()
 			return nil
 		},
@@ -40,7 +41,64 @@ func demoCmd() *cobra.Command {
 	return cmd
 }
 
-func printDemo(w io.Writer, d *demo.Demo) {
+// demoBinary is how the printed commands should call authgate: "authgate"
+// when that is this binary on PATH, else this binary's path. Under `go
+// run` the binary lives in a temporary folder that is deleted with it, and
+// `go run` adds "exit status 1" to every failing command, so the binary is
+// copied into the demo's state folder and that copy is printed.
+func demoBinary(stateDir string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "authgate"
+	}
+	if strings.Contains(exe, "go-build") {
+		copyTo := filepath.Join(stateDir, "authgate")
+		if err := copyFile(exe, copyTo, 0o755); err == nil {
+			if abs, err := filepath.Abs(copyTo); err == nil {
+				return abs
+			}
+		}
+		return "go run ./cmd/authgate"
+	}
+	if onPath, err := exec.LookPath("authgate"); err == nil && sameFile(onPath, exe) {
+		return "authgate"
+	}
+	return exe
+}
+
+// copyFile copies src to dst (replaced whole, never half-written).
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".authgate-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+func printDemo(w io.Writer, d *demo.Demo, self string) {
 	f := d.File
 	tokens := filepath.Join(d.StateDir, "tokens")
 	fmt.Fprintf(w, `authgate demo is running
@@ -83,7 +141,7 @@ Paste any of these; the comment says what you will get:
 		fmt.Fprintln(w, strings.Join(parts, " "))
 	}
 	fmt.Fprintf(w, "\n# Decode a token (nothing is verified, nothing leaves this machine):\n%s jwt inspect \"$(cat %s)\"\n",
-		selfName(), filepath.Join(tokens, "expired"))
+		self, filepath.Join(tokens, "expired"))
 	if f.AdminURL != "" {
 		fmt.Fprintf(w, "\n# The gateway's own view of a request, every check, no side effects (admin key in demo.json):\n")
 		fmt.Fprintf(w, "curl -s -X POST -H \"X-API-Key: $(cat %s)\" %s/admin/v1/explain -d \"{\\\"method\\\":\\\"GET\\\",\\\"path\\\":\\\"/v1/data\\\",\\\"token\\\":\\\"$(cat %s)\\\"}\"\n",
@@ -91,7 +149,7 @@ Paste any of these; the comment says what you will get:
 		fmt.Fprintf(w, "curl -s %s/metrics | grep authgate_requests_total\n", f.AdminURL)
 	}
 	fmt.Fprintf(w, "\n# Ask the doctor why a call fails (exit 0 ok, 1 problem found):\n")
-	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(tokens, "wrong_issuer"), f.URL)
-	fmt.Fprintf(w, "%s doctor --expect-env live -H \"X-API-Key: $(cat %s)\" %s/v1/data\n", selfName(), filepath.Join(d.StateDir, "keys", "test"), f.URL)
-	fmt.Fprintf(w, "%s doctor --curl \"curl %s/v1/data -H 'Authorization: Basic \\$(echo -n \\\"demo:password\\\" | base64)'\"\n", selfName(), f.URL)
+	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", self, filepath.Join(tokens, "wrong_issuer"), f.URL)
+	fmt.Fprintf(w, "%s doctor --expect-env live -H \"X-API-Key: $(cat %s)\" %s/v1/data\n", self, filepath.Join(d.StateDir, "keys", "test"), f.URL)
+	fmt.Fprintf(w, "%s doctor --curl \"curl %s/v1/data -H 'Authorization: Basic \\$(echo -n \\\"demo:password\\\" | base64)'\"\n", self, f.URL)
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -49,12 +48,4 @@ func usageErrorsExit2(cmd *cobra.Command) {
 	for _, sub := range cmd.Commands() {
 		usageErrorsExit2(sub)
 	}
-}
-
-// selfName is how the user should invoke this binary in printed commands.
-func selfName() string {
-	if strings.Contains(os.Args[0], "go-build") {
-		return "go run ./cmd/authgate"
-	}
-	return "authgate"
 }
