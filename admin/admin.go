@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/api"
@@ -140,13 +142,52 @@ func readJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		msg := err.Error()
-		if len(msg) > 200 {
-			msg = msg[:200] + "…"
-		}
-		return reason.New(reason.RequestInvalid, "request body: %s", msg)
+		return reason.New(reason.RequestInvalid, "request body: %s", plainJSONError(err))
 	}
 	return nil
+}
+
+// plainJSONError says what is wrong with a request body in the words of
+// the API (field names, RFC 3339, JSON types), not Go's, in at most 200
+// bytes.
+func plainJSONError(err error) string {
+	var pe *time.ParseError
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &pe):
+		msg = fmt.Sprintf("%q is not a time: write it in RFC 3339, such as 2026-01-31T14:05:00Z", pe.Value)
+	case errors.As(err, &te) && te.Field != "":
+		msg = fmt.Sprintf("field %s: a JSON %s cannot be a %s", te.Field, te.Value, jsonKind(te.Type))
+	case errors.As(err, &te):
+		msg = fmt.Sprintf("the body must be a JSON object, not a %s", te.Value)
+	case errors.As(err, &se):
+		msg = fmt.Sprintf("not JSON (at byte %d: %s)", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "the JSON object is empty or cut short"
+	default:
+		msg = strings.TrimPrefix(msg, "json: ")
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}
+
+// jsonKind names what a Go type is in JSON.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Float64:
+		return "number"
+	case reflect.Slice:
+		return "list"
+	}
+	return "object"
 }
 
 func (s *server) needStore() (store.Store, error) {

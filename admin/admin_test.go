@@ -628,3 +628,43 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("public readyz with the store down: %d %s", status, body)
 	}
 }
+
+// TestBadBodiesInPlainWords: a wrong body is 400 request_invalid, said in
+// the API's words (field names, RFC 3339, JSON types), never Go's, and
+// nothing is stored.
+func TestBadBodiesInPlainWords(t *testing.T) {
+	e := newEnv(t)
+	before, _ := e.app.Store().Keys(context.Background())
+	for _, body := range []string{
+		`{"name":"k","environment":"live","scopes":["read"],"expires":"tomorrow"}`,
+		`{"name":"k","environment":"live","scopes":"read"}`,
+		`{"name":7}`,
+		`["a list"]`,
+		`{"name":"k",`,
+		`{"name":"k"} trailing`,
+		`not json`,
+		``,
+	} {
+		req, _ := http.NewRequest("POST", e.admin.URL+"/admin/v1/keys", strings.NewReader(body))
+		req.Header.Set("X-API-Key", e.adminKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p api.Problem
+		json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || p.Reason != "request_invalid" {
+			t.Errorf("%s: %d %s", body, resp.StatusCode, p.Reason)
+		}
+		for _, goSpeak := range []string{"Go struct", "2006-01-02", "json:", "unmarshal", "of type"} {
+			if strings.Contains(p.Detail, goSpeak) {
+				t.Errorf("%s: detail %q speaks Go (%q)", body, p.Detail, goSpeak)
+			}
+		}
+	}
+	after, _ := e.app.Store().Keys(context.Background())
+	if len(after) != len(before) {
+		t.Errorf("%d keys stored by bad bodies", len(after)-len(before))
+	}
+}
