@@ -51,6 +51,8 @@ type Report struct {
 	Top       *Finding  `json:"top,omitempty"`
 	Findings  []Finding `json:"findings"`
 	Notes     []string  `json:"notes,omitempty"`
+	// ServerSays is what the final answer states, normalised.
+	ServerSays *ServerSays `json:"server_says,omitempty"`
 	// ServerView is the gateway's explanation (with --explain-via).
 	ServerView *api.Explanation `json:"server_view,omitempty"`
 	// ExitCode: 0 the request succeeded, 1 a problem was diagnosed, 2 the
@@ -101,8 +103,8 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 		}
 	}
 	rep.Status = final.status
-	rep.Succeeded = final.status >= 200 && final.status < 300
-	rep.Findings = settle(off.findings, final)
+	rep.Succeeded = final.status >= 200 && final.status < 300 && !p.failedIn2xx
+	rep.Findings = settle(off.findings, rep.Succeeded, final.status)
 	for i, f := range rep.Findings {
 		if f.Status == Fail || f.Status == Warn || f.Code == RequestSucceeded {
 			rep.Top = &rep.Findings[i]
@@ -117,19 +119,16 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 }
 
 // settle drops findings the server's answer made moot, and ranks the rest.
-func settle(fs []Finding, final *answer) []Finding {
+func settle(fs []Finding, succeeded bool, status int) []Finding {
 	out := fs[:0]
 	for _, f := range fs {
-		switch {
-		case final.status >= 200 && final.status < 300 && f.Code == CredentialsMissing:
+		if succeeded && f.Code == CredentialsMissing {
 			continue // the server did not need any
-		case final.status == http.StatusForbidden && (f.Code == CredentialsMissing || f.Code == SameWithoutCredentials):
-			continue
 		}
 		out = append(out, f)
 	}
-	if final.status >= 200 && final.status < 300 {
-		out = append(out, Finding{Code: RequestSucceeded, Status: OK, Title: fmt.Sprintf("The request succeeded (%d)", final.status)})
+	if succeeded {
+		out = append(out, Finding{Code: RequestSucceeded, Status: OK, Title: fmt.Sprintf("The request succeeded (%d)", status)})
 	}
 	rank(out)
 	return out

@@ -154,7 +154,7 @@ func TestDiagnoses(t *testing.T) {
 		{"preflight answered 401", get(corsAuthOnOptions, "Authorization", "Bearer "+f.Tokens["valid"]), Options{Origin: "http://app.test"}, CORSPreflightRejected},
 		{"403 insufficient scope", &Request{Method: "POST", URL: data, Headers: []Header{{Name: "Authorization", Value: "Bearer " + f.Tokens["insufficient_scope"]}}}, Options{}, InsufficientScope},
 		{"503 from the gateway", get(down+"/v1/data", "Authorization", "Bearer "+f.Tokens["valid"]), Options{}, ServerFault},
-		{"plain 401 without a challenge", get(noChallenge, "Authorization", "Bearer 2YotnFZFEjr1zCsicMWpAA"), Options{}, MissingChallenge},
+		{"plain 401 without a challenge", get(noChallenge, "Authorization", "Bearer 2YotnFZFEjr1zCsicMWpAA"), Options{}, CredentialsRejected},
 		{"valid token succeeds", get(data, "Authorization", "Bearer "+f.Tokens["valid"]), Options{}, RequestSucceeded},
 	}
 	for _, tt := range tests {

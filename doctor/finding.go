@@ -62,6 +62,13 @@ const (
 	SameWithoutCredentials  Code = "same_answer_without_credentials"
 	TokenExpiresSoon        Code = "token_expires_soon"
 	AlgNone                 Code = "token_unsigned"
+	RedirectedToLogin       Code = "redirected_to_login"
+	CredentialWrongHeader   Code = "credential_wrong_header"
+	CompanionHeaderMissing  Code = "companion_header_missing"
+	RequestSignatureInvalid Code = "request_signature_invalid"
+	TokenForOtherAPI        Code = "token_for_another_api"
+	ProviderRecognised      Code = "provider"
+	ResourceMetadata        Code = "resource_metadata"
 	RequestSucceeded        Code = "request_succeeded"
 	TokenDecoded            Code = "token_decoded"
 	CredentialSent          Code = "credential_sent"
@@ -75,6 +82,7 @@ const (
 // weight ranks codes: how likely each explains a failed request.
 var weight = map[Code]int{
 	ServerFault: 100, AuthorizationStripped: 99, RedirectCrossHost: 98, RedirectSchemeDowngrade: 98,
+	RedirectedToLogin: 98, CredentialWrongHeader: 96, CompanionHeaderMissing: 93, RequestSignatureInvalid: 92, TokenForOtherAPI: 92,
 	CredentialPlaceholder: 97, ShellSubstitution: 97, VariableUnset: 97,
 	BasicNotBase64: 96, BasicBase64Wrapped: 96, BasicTrailingNewline: 96, BasicNoColon: 96, HeaderFormat: 95,
 	HeaderNameMisspelled: 95, WrongTokenKind: 86,
@@ -88,12 +96,54 @@ var weight = map[Code]int{
 	TokenExpiresSoon: 30, AlgNone: 30,
 }
 
+// Basis says how the doctor knows a finding, strongest first: the
+// server's explicit statement, a proof (what is sent, what the probes
+// showed), a fact decoded from the token, a generic refusal by the server
+// (it says that, not why), an inference, a note about the server's manners.
+type Basis string
+
+// Bases, strongest first (docs/doctor.md, "Ranking").
+const (
+	Stated   Basis = "stated by the server"
+	Proven   Basis = "proven by the probes"
+	Decoded  Basis = "decoded from the credential"
+	Refused  Basis = "refused without a reason"
+	Inferred Basis = "inferred"
+	Manners  Basis = "about the server"
+)
+
+var basisOrder = map[Basis]int{Stated: 0, Proven: 1, Decoded: 2, Refused: 3, Inferred: 4, Manners: 5}
+
+// defaultBasis is the basis of findings that do not set their own.
+var defaultBasis = map[Code]Basis{
+	TokenExpired: Decoded, TokenNotYetValid: Decoded, TokenExpiresSoon: Decoded, IDTokenSent: Decoded, AlgNone: Decoded,
+	WrongEnvironment: Decoded, TokenForOtherAPI: Decoded, TokenDecoded: Decoded,
+	CredentialsRejected: Refused, Forbidden: Refused,
+	ClockSkew: Inferred, ClockOK: Inferred,
+	MissingChallenge: Manners, SameWithoutCredentials: Manners, CORSExposeMissing: Manners,
+}
+
+// basisOf is f's basis: its own, else its code's, else proven.
+func basisOf(f Finding) Basis {
+	if f.Basis != "" {
+		return f.Basis
+	}
+	if b, ok := defaultBasis[f.Code]; ok {
+		return b
+	}
+	return Proven
+}
+
 // Finding is one thing the doctor learned.
 type Finding struct {
 	Code   Code   `json:"code"`
 	Status Status `json:"status"`
-	// Cause is the http-401-guide cause it matches.
+	// Basis is how the doctor knows it (see Basis).
+	Basis Basis `json:"basis,omitempty"`
+	// Cause is the http-401-guide cause it matches; Category says the
+	// same in a few plain words.
 	Cause    string   `json:"cause,omitempty"`
+	Category string   `json:"category,omitempty"`
 	Title    string   `json:"title"`
 	Evidence []string `json:"evidence,omitempty"`
 	Fix      string   `json:"fix,omitempty"`
@@ -101,13 +151,21 @@ type Finding struct {
 	Command string `json:"command,omitempty"`
 }
 
-// rank orders findings: failures before warnings before the rest, and
-// within each, the likeliest explanation first.
+// rank orders findings: failures before warnings before the rest; within
+// each, by basis (the server's statement > a proof > a decoded fact > a
+// bare refusal > an inference > the server's manners), then by how
+// strongly the code explains a failure. Every finding gets its basis.
 func rank(fs []Finding) {
 	order := map[Status]int{Fail: 0, Warn: 1, Info: 2, OK: 3}
+	for i := range fs {
+		fs[i].Basis = basisOf(fs[i])
+	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
+		}
+		if basisOrder[fs[i].Basis] != basisOrder[fs[j].Basis] {
+			return basisOrder[fs[i].Basis] < basisOrder[fs[j].Basis]
 		}
 		return weight[fs[i].Code] > weight[fs[j].Code]
 	})

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -36,12 +37,20 @@ type answer struct {
 	date time.Time
 	// localAt is this machine's time when the answer arrived.
 	localAt time.Time
+	// url is where it came from.
+	url string
 }
 
 type prober struct {
 	off    *offline
 	opts   *Options
 	client *http.Client
+	// says is what the final answer states; provider who answered.
+	says     *ServerSays
+	provider *Provider
+	// failedIn2xx: a 2xx whose body says the call failed (Slack's
+	// {"ok":false}), or a login page reached by following redirects.
+	failedIn2xx bool
 }
 
 const maxBody = 64 << 10
@@ -76,9 +85,10 @@ func (p *prober) do(ctx context.Context, method, target string, h http.Header, b
 	return a, nil
 }
 
-// send sends the request, following redirects as browsers and curl -L do:
-// credentials go along only while host, port and scheme stay the same.
-func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) (*answer, error) {
+// send sends the request, following redirects as browsers and curl -L do
+// (credentials go along only while host, port and scheme stay the same),
+// and returns every answer of the chain.
+func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answer, error) {
 	r := p.off.req
 	method, target, body := r.Method, r.URL, r.Body
 	start, err := url.Parse(target)
@@ -86,22 +96,28 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) (*answer
 		return nil, fmt.Errorf("URL %q: %w", target, err)
 	}
 	sendCreds := withCreds
+	var chain []*answer
 	for i := 0; ; i++ {
 		a, err := p.do(ctx, method, target, r.httpHeader(!sendCreds), body)
 		if err != nil {
+			if len(chain) > 0 {
+				return chain, nil // what a later hop does is shown, not required
+			}
 			return nil, err
 		}
+		a.url = target
+		chain = append(chain, a)
 		loc := a.header.Get("Location")
 		if hops != nil {
 			*hops = append(*hops, Hop{Method: method, URL: target, Status: a.status, Location: loc, SentCredentials: sendCreds && p.off.sentAny})
 		}
 		if a.status < 300 || a.status > 399 || loc == "" || i == 9 {
-			return a, nil
+			return chain, nil
 		}
 		cur, _ := url.Parse(target)
 		next, err := cur.Parse(loc)
 		if err != nil {
-			return a, nil
+			return chain, nil
 		}
 		if next.Scheme != start.Scheme || next.Host != start.Host {
 			sendCreds = false
@@ -113,15 +129,26 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) (*answer
 	}
 }
 
+// last is the answer the user's client ends with: the end of the chain
+// when it follows redirects (-L), else the first answer.
+func (p *prober) last(chain []*answer) *answer {
+	if p.off.req.FollowRedirects {
+		return chain[len(chain)-1]
+	}
+	return chain[0]
+}
+
 func (p *prober) run(ctx context.Context, rep *Report) (*answer, error) {
-	final, err := p.send(ctx, true, &rep.Hops)
+	chain, err := p.send(ctx, true, &rep.Hops)
 	if err != nil {
 		return nil, fmt.Errorf("the server could not be reached: %w", err)
 	}
-	p.redirects(rep.Hops, final)
+	final := p.last(chain)
+	p.redirects(rep.Hops, chain, final)
 	p.answer(final)
+	p.credentialPlace(final)
 	p.clock(final)
-	if p.off.sentAny && (final.status == 401 || final.status == 403) {
+	if p.off.sentAny && final.status >= 400 && final.status < 500 && final.status != 429 {
 		p.withoutCredentials(ctx, final)
 	}
 	if p.off.sentAny {
@@ -131,11 +158,53 @@ func (p *prober) run(ctx context.Context, rep *Report) (*answer, error) {
 		p.preflight(ctx)
 	}
 	p.signature(ctx)
+	if final.status == 401 {
+		p.resourceMetadata(ctx, final)
+	}
+	rep.ServerSays = p.says
 	return final, nil
 }
 
-func (p *prober) redirects(hops []Hop, final *answer) {
+// loginWords are what the URL of a login page says.
+var loginWords = regexp.MustCompile(`(?i)(^|[/._?=-])(login|log-in|signin|sign-in|sign_in|authorize|oauth2?|sso|saml|auth/realms|cas/login|accounts\.google|login\.microsoftonline)([/._?=&-]|$)`)
+
+// passwordForm finds an HTML form with a password field.
+var passwordForm = regexp.MustCompile(`(?is)<form.*?<input[^>]+type\s*=\s*["']?password`)
+
+// isLoginPage: an HTML page with a password form, or a URL a login page
+// lives at.
+func isLoginPage(a *answer) bool {
+	html := strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "html")
+	return html && (passwordForm.Match(a.body) || loginWords.MatchString(a.url))
+}
+
+func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 	if len(hops) < 2 {
+		return
+	}
+	ev := []string{}
+	for _, h := range hops {
+		ev = append(ev, fmt.Sprintf("%s %s -> %d %s", h.Method, h.URL, h.Status, h.Location))
+	}
+	if !p.off.req.FollowRedirects {
+		ev = append(ev, fmt.Sprintf("your client does not follow redirects (no -L): it got the %d; the rest is what following would do", hops[0].Status))
+	}
+	// A login page at the end, or on the way, is a failure whatever the
+	// final status: an API answered as if a person were at a browser.
+	for i, a := range chain {
+		if i == 0 || !isLoginPage(a) && !(i < len(chain)-1 && loginWords.MatchString(hops[i].URL)) && !(i == len(chain)-1 && loginWords.MatchString(a.url)) {
+			continue
+		}
+		if final.status >= 200 && final.status < 300 {
+			p.failedIn2xx = true
+		}
+		fix := "Authenticate the way an API expects — an Authorization header (Bearer token or Basic), or an API key header — not a browser session; a redirect to a login page means the request was not authenticated."
+		if pr := identify(p.off.req.URL, a); pr != nil {
+			fix += " " + pr.Name + " expects " + pr.Expects + "."
+		}
+		p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
+			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", a.url),
+			Evidence: ev, Fix: fix})
 		return
 	}
 	status := Warn
@@ -145,10 +214,6 @@ func (p *prober) redirects(hops []Hop, final *answer) {
 	for i := 1; i < len(hops); i++ {
 		prev, _ := url.Parse(hops[i-1].URL)
 		cur, _ := url.Parse(hops[i].URL)
-		ev := []string{}
-		for _, h := range hops {
-			ev = append(ev, fmt.Sprintf("%s %s -> %d %s", h.Method, h.URL, h.Status, h.Location))
-		}
 		switch {
 		case prev.Scheme == "https" && cur.Scheme == "http":
 			p.add(Finding{Code: RedirectSchemeDowngrade, Status: status, Cause: "7. Proxy or load balancer",
@@ -162,6 +227,12 @@ func (p *prober) redirects(hops []Hop, final *answer) {
 				Command: p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
 			return
 		}
+	}
+	if !p.off.req.FollowRedirects {
+		p.add(Finding{Code: RedirectFollowed, Status: Warn, Title: fmt.Sprintf("The answer is a redirect (%d) that your client does not follow", hops[0].Status),
+			Evidence: ev, Fix: "Call the final URL (" + hops[len(hops)-1].URL + ") directly, or follow redirects (curl -L).",
+			Command: p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
+		return
 	}
 	p.add(Finding{Code: RedirectFollowed, Status: Info, Title: fmt.Sprintf("The request was redirected %d times on the same origin", len(hops)-1)})
 }
@@ -180,12 +251,28 @@ var serverCodes = map[string]Code{
 	"auth_unavailable": ServerFault, "upstream_unreachable": ServerFault, "upstream_timeout": ServerFault,
 }
 
+// authStatuses are the answers read as a possible authentication
+// failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
+// server's words say so.
+var authStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 407: true, 422: true}
+
+// okFalse finds Slack-style bodies: a 2xx whose JSON says it failed.
+var okFalse = regexp.MustCompile(`"(ok|success)"\s*:\s*false`)
+
 func (p *prober) answer(a *answer) {
+	says := readSays(a)
+	if pr := identify(p.off.req.URL, a); pr != nil {
+		says.Provider, p.provider = pr.Name, pr
+	}
+	p.says = &says
 	var ev []string
 	if a.problem.Reason != "" {
 		ev = append(ev, fmt.Sprintf("server reason %s: %s", a.problem.Reason, a.problem.Detail))
-	} else if a.problem.Detail != "" || a.problem.Title != "" {
-		ev = append(ev, fmt.Sprintf("server says: %s %s", a.problem.Title, a.problem.Detail))
+	}
+	if a.problem.Reason == "" { // authgate's reason and detail say it all
+		for _, st := range says.Statements {
+			ev = append(ev, fmt.Sprintf("server says (%s): %q", st.Where, st.Text))
+		}
 	}
 	for _, c := range a.challenges {
 		ev = append(ev, "WWW-Authenticate: "+c.String())
@@ -195,51 +282,149 @@ func (p *prober) answer(a *answer) {
 	}
 	switch {
 	case a.status >= 500:
-		p.add(Finding{Code: ServerFault, Status: Fail, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
+		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
 		return
 	case a.status == 429:
-		p.add(Finding{Code: TooManyFailures, Status: Fail, Title: "The server is rate limiting this client", Evidence: ev,
+		p.add(Finding{Code: TooManyFailures, Status: Fail, Basis: Stated, Title: "The server is rate limiting this client", Evidence: ev,
 			Fix: "Wait for Retry-After; repeated failed attempts may have triggered it."})
 		return
-	case a.status == 401, a.status == 403, a.status == 400:
-	default:
+	}
+	inBody := a.status >= 200 && a.status < 300 && okFalse.Match(a.body)
+	if !authStatuses[a.status] && !inBody {
 		return
 	}
 	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
-		p.add(Finding{Code: MissingChallenge, Status: Fail, Cause: "3. Incorrect authentication scheme",
-			Title:    "The server answered 401 without a WWW-Authenticate challenge (a server fault: RFC 9110 requires one)",
-			Evidence: append(ev, fmt.Sprintf("body: %.200s", strings.TrimSpace(string(a.body)))),
-			Fix:      "The API does not say which scheme it wants: check its documentation, and tell its operators."})
+		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
+			Title:    "The server answered 401 without a WWW-Authenticate challenge (RFC 9110 requires one): it does not say which scheme it wants",
+			Evidence: []string{fmt.Sprintf("body: %.200s", strings.TrimSpace(string(a.body)))},
+			Fix:      "Check the API's documentation for how it wants the credential; tell its operators the challenge is missing."})
 	}
 	if a.challErr != nil {
-		p.add(Finding{Code: MissingChallenge, Status: Warn, Title: "The WWW-Authenticate header does not parse", Evidence: []string{a.challErr.Error()}})
+		p.add(Finding{Code: MissingChallenge, Status: Info, Basis: Manners, Title: "The WWW-Authenticate header bends RFC 9110; it was read leniently", Evidence: []string{a.challErr.Error()}})
 	}
-	if a.status == 401 {
+	if a.status == 401 || a.status == 407 {
 		p.schemes(a)
 	}
-	code, known := serverCodes[a.problem.Reason]
+	code, basis, known := Code(""), Refused, false
+	if c, ok := serverCodes[a.problem.Reason]; ok {
+		code, basis, known = c, Stated, true
+	} else if st, ok := says.statedCause(); ok {
+		code, basis, known = st.code, Stated, true
+	}
+	if code == CredentialsRejected {
+		basis = Refused // that, not why
+	}
 	if !known {
-		for _, c := range a.challenges {
-			if e, ok := c.Get("error"); ok {
-				code, known = map[string]Code{"insufficient_scope": InsufficientScope, "invalid_token": CredentialsRejected, "invalid_request": HeaderFormat}[e]
-				if d, ok := c.Get("error_description"); ok {
-					ev = append(ev, "error_description: "+d)
-				}
-				break
-			}
+		switch {
+		case a.status == 401 || a.status == 407:
+			code = CredentialsRejected
+		case a.status == 403:
+			code = Forbidden
+		case a.status == 404 && p.off.sentAny && p.provider != nil && p.provider.Hides404:
+			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+				Title:    p.provider.Name + " answers 404 for what the credential may not see: this 404 may be a permission problem",
+				Evidence: append(ev, p.provider.Name+": "+p.provider.Note),
+				Fix:      "Check the credential's scopes and access to this resource (and that the path is right)."})
+			return
+		default:
+			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
-	if !known {
-		code = map[int]Code{401: CredentialsRejected, 403: Forbidden, 400: HeaderFormat}[a.status]
+	if inBody {
+		p.failedIn2xx = true
 	}
 	if code == CredentialsMissing && p.off.sentAny {
-		p.add(Finding{Code: AuthorizationStripped, Status: Fail, Cause: "7. Proxy or load balancer stripping headers",
-			Title:    "The server says no credentials arrived, but the request sends them: something on the way removed them",
-			Evidence: ev, Fix: "Configure the proxy, load balancer or CDN in front of the API to forward the Authorization header."})
+		code = p.notArrived(a)
+		if code == "" {
+			return // SchemeMismatch or CredentialWrongHeader says it
+		}
+		basis = Proven
+	}
+	if code == InsufficientScope && a.status == 404 {
+		basis = Stated
+	}
+	if basis == Stated && p.confirms(code, ev) {
 		return
 	}
-	p.add(Finding{Code: code, Status: Fail, Cause: causeOf(code), Title: titleOf(code, a.status), Evidence: ev, Fix: fixOf(code)})
+	title := titleOf(code, a.status)
+	if basis == Stated && len(says.Statements) > 0 && a.problem.Reason == "" {
+		title += ": the server says so"
+	}
+	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// statedCode is the cause the answer states (authgate's reason, or the
+// server's words), or "".
+func (p *prober) statedCode(a *answer) Code {
+	if c, ok := serverCodes[a.problem.Reason]; ok {
+		return c
+	}
+	if p.says != nil {
+		if st, ok := p.says.statedCause(); ok {
+			return st.code
+		}
+	}
+	return ""
+}
+
+// formatFamily are the findings about how a credential is written; a
+// server that says "malformed" confirms the more precise one seen offline.
+var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, BasicBase64Wrapped: true, BasicTrailingNewline: true,
+	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true}
+
+// confirms adds the server's words to an offline failure that says the
+// same more precisely (its basis becomes the server's statement), and
+// reports whether it did.
+func (p *prober) confirms(code Code, ev []string) bool {
+	for i := range p.off.findings {
+		f := &p.off.findings[i]
+		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code]) {
+			f.Basis = Stated
+			f.Evidence = append(f.Evidence, ev...)
+			return true
+		}
+	}
+	return false
+}
+
+// fixFor is the fix of code, with what the answering provider expects.
+func (p *prober) fixFor(code Code) string {
+	fix := fixOf(code)
+	if pr := p.provider; pr != nil && (code == CredentialsMissing || code == CredentialsRejected || code == HeaderFormat || code == SchemeMismatch) {
+		fix += " " + pr.Name + " expects " + pr.Expects + "."
+	}
+	return fix
+}
+
+// notArrived explains a server that says no credential arrived although
+// one was sent: the wrong place or scheme for this API (reported by
+// credentialPlace or schemes, so "" here), or something on the way
+// removed it.
+func (p *prober) notArrived(a *answer) Code {
+	if p.wrongPlace() != "" || p.schemeOffered(a) == false {
+		return ""
+	}
+	if len(p.off.req.Get("Authorization")) == 0 {
+		return CredentialWrongHeader
+	}
+	return AuthorizationStripped
+}
+
+// schemeOffered reports whether the Authorization scheme sent is one the
+// challenges offer (true when there is nothing to compare).
+func (p *prober) schemeOffered(a *answer) bool {
+	authz := p.off.req.Get("Authorization")
+	if len(a.challenges) == 0 || len(authz) == 0 {
+		return true
+	}
+	scheme, _, _ := strings.Cut(authz[0].Value, " ")
+	for _, c := range a.challenges {
+		if strings.EqualFold(c.Scheme, scheme) {
+			return true
+		}
+	}
+	return false
 }
 
 // schemes compares the scheme sent with the schemes the server offers.
@@ -278,27 +463,33 @@ func (p *prober) clock(a *answer) {
 		Evidence: []string{"Date: " + a.header.Get("Date"), "local: " + a.localAt.UTC().Format(http.TimeFormat)},
 		Fix:      "Synchronise the clocks (NTP) of the server, the token issuer and this machine."}
 	if d := p.off.jwtToken; d != nil && a.status == 401 {
+		// The server's "expired" or "not yet valid" is the consequence;
+		// its clock is the cause.
 		serverNow := a.date
 		exp, hasExp := claimTime(d, "exp")
 		nbf, hasNbf := claimTime(d, "nbf")
 		iat, hasIat := claimTime(d, "iat")
 		switch {
 		case hasExp && !serverNow.Before(exp) && a.localAt.Before(exp):
-			f.Status = Fail
+			f.Status, f.Basis = Fail, Proven
 			f.Evidence = append(f.Evidence, fmt.Sprintf("by the server's clock the token expired %s ago; by this machine's it is still valid", serverNow.Sub(exp).Round(time.Second)))
 		case hasNbf && nbf.Sub(serverNow) > 30*time.Second || hasIat && iat.Sub(serverNow) > 30*time.Second:
-			f.Status = Fail
+			f.Status, f.Basis = Fail, Proven
 			f.Evidence = append(f.Evidence, "by the server's clock the token is not valid yet (nbf/iat in its future)")
+		}
+		if c := p.statedCode(a); f.Status == Fail && (c == TokenExpired || c == TokenNotYetValid) {
+			f.Basis = Stated // the server said the consequence; its clock is the cause
 		}
 	}
 	p.add(f)
 }
 
 func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
-	without, err := p.send(ctx, false, nil)
+	chain, err := p.send(ctx, false, nil)
 	if err != nil {
 		return
 	}
+	without := p.last(chain)
 	same := without.status == with.status && string(without.body) == string(with.body) &&
 		without.header.Get("WWW-Authenticate") == with.header.Get("WWW-Authenticate")
 	if same {

@@ -1,0 +1,208 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+// sentCredential is one credential the request carries: the header, the
+// Authorization scheme ("" for a key header) and the value.
+type sentCredential struct {
+	header, scheme, value string
+}
+
+func (o *offline) credentials() []sentCredential {
+	var out []sentCredential
+	for _, h := range o.req.Headers {
+		if !isCredentialHeader(h.Name) || strings.EqualFold(h.Name, "Cookie") {
+			continue
+		}
+		if strings.EqualFold(h.Name, "Authorization") {
+			scheme, value, _ := strings.Cut(h.Value, " ")
+			out = append(out, sentCredential{"Authorization", scheme, value})
+			continue
+		}
+		out = append(out, sentCredential{h.Name, "", h.Value})
+	}
+	return out
+}
+
+// wrongPlace says where the credential should go when it is sent where
+// the API does not read it (by the provider table): an API key in
+// Authorization for an API that reads a key header, a key header an API
+// does not read, a scheme it does not take. "" when nothing is known to
+// be wrong.
+func (p *prober) wrongPlace() string {
+	for _, c := range p.off.credentials() {
+		owner, _ := providerOfCredential(c.value)
+		if c.header == "Authorization" && owner != nil && owner.KeyHeader != "" && hasPrefix(c.value, owner.KeyPrefixes) {
+			return fmt.Sprintf("%s keys (%s…) go in the %s header, not in Authorization", owner.Name, prefixOf(c.value, owner.KeyPrefixes), owner.KeyHeader)
+		}
+		pr := p.provider
+		if pr == nil {
+			continue
+		}
+		switch {
+		case c.header == "Authorization" && len(pr.Schemes) == 0 && pr.KeyHeader != "":
+			return fmt.Sprintf("%s reads the credential from %s, not from Authorization", pr.Name, pr.KeyHeader)
+		case c.header == "Authorization" && len(pr.Schemes) > 0 && !slices.ContainsFunc(pr.Schemes, func(s string) bool { return strings.EqualFold(s, c.scheme) }):
+			return fmt.Sprintf("%s takes Authorization with %s, not %s", pr.Name, strings.Join(pr.Schemes, " or "), c.scheme)
+		case c.header != "Authorization" && !strings.EqualFold(c.header, pr.KeyHeader):
+			where := "Authorization"
+			if pr.KeyHeader != "" {
+				where = pr.KeyHeader + " or Authorization"
+			}
+			if len(pr.Schemes) == 0 {
+				where = pr.KeyHeader
+			}
+			return fmt.Sprintf("%s does not read %s: it takes %s", pr.Name, c.header, where)
+		}
+	}
+	return ""
+}
+
+func hasPrefix(v string, prefixes []string) bool { return prefixOf(v, prefixes) != "" }
+
+func prefixOf(v string, prefixes []string) string {
+	for _, pre := range prefixes {
+		if strings.HasPrefix(v, pre) {
+			return pre
+		}
+	}
+	return ""
+}
+
+// credentialPlace checks a failed request's credential against what the
+// provider table knows: the header and scheme it reads, the provider its
+// prefix belongs to, the kind of token it takes.
+func (p *prober) credentialPlace(final *answer) {
+	if final.status < 400 && !p.failedIn2xx || final.status >= 500 || final.status == 429 {
+		return
+	}
+	if where := p.wrongPlace(); where != "" {
+		f := Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Proven, Cause: "3. Incorrect authentication scheme",
+			Title: "The credential is sent where this API does not read it: " + where,
+			Fix:   "Send it the way the API documents it."}
+		if pr := p.provider; pr != nil {
+			f.Fix = pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."
+			if pr.KeyHeader != "" && len(pr.Schemes) == 0 || hasPrefix(p.firstValue(), pr.KeyPrefixes) {
+				f.Command = p.off.command(func(r *Request) {
+					r.removeHeader("Authorization")
+					r.Headers = append(r.Headers, Header{Name: pr.KeyHeader, Value: "x"})
+				})
+			}
+		}
+		p.add(f)
+	}
+	for _, c := range p.off.credentials() {
+		owner, prefix := providerOfCredential(c.value)
+		if owner != nil && p.provider != nil && owner != p.provider && prefix != "" {
+			p.add(Finding{Code: TokenForOtherAPI, Status: Fail, Basis: Decoded, Cause: "5. Wrong credentials for environment",
+				Title:    fmt.Sprintf("A %s credential (%s…) is sent to %s", owner.Name, prefix, p.provider.Name),
+				Evidence: []string{"the answer is " + p.provider.Name + "'s (" + p.provider.Docs + ")"},
+				Fix:      p.provider.Name + " expects " + p.provider.Expects + "."})
+		}
+		if p.provider != nil && p.provider.WantsIDToken && c.scheme != "" && !looksLikeIDToken(c.value) {
+			p.add(Finding{Code: WrongTokenKind, Status: Fail, Basis: Proven, Cause: "2. Invalid token",
+				Title:   p.provider.Name + " takes an OpenID Connect ID token, and this is not one",
+				Fix:     p.provider.Name + " expects " + p.provider.Expects + ": for example gcloud auth print-identity-token --audiences=<service URL>.",
+				Command: p.off.command(nil)})
+		}
+	}
+}
+
+func (p *prober) firstValue() string {
+	for _, c := range p.off.credentials() {
+		return c.value
+	}
+	return ""
+}
+
+// looksLikeIDToken: a JWT with the claims ID tokens carry.
+func looksLikeIDToken(v string) bool {
+	d, err := jwt.Decode(v)
+	if err != nil {
+		return false
+	}
+	_, aud := d.Claims["aud"]
+	_, email := d.Claims["email"]
+	_, azp := d.Claims["azp"]
+	_, scope := d.Claims["scope"]
+	return aud && (email || azp) && !scope
+}
+
+// resourceMetadata reads the API's OAuth protected resource metadata (RFC
+// 9728) — from the challenge's resource_metadata, else the well-known
+// address — and checks the token's iss against authorization_servers and
+// its aud against resource.
+func (p *prober) resourceMetadata(ctx context.Context, a *answer) {
+	target := ""
+	for _, c := range a.challenges {
+		if v, ok := c.Get("resource_metadata"); ok {
+			target = v
+		}
+	}
+	u, err := url.Parse(p.off.req.URL)
+	if err != nil {
+		return
+	}
+	if target == "" {
+		if p.off.jwtToken == nil {
+			return // only worth a request when there is a token to compare
+		}
+		wk := *u
+		wk.Path, wk.RawPath, wk.RawQuery = "/.well-known/oauth-protected-resource"+strings.TrimSuffix(u.Path, "/"), "", ""
+		target = wk.String()
+	} else if ref, err := u.Parse(target); err == nil {
+		target = ref.String()
+	}
+	m, err := p.do(ctx, http.MethodGet, target, http.Header{"Accept": {"application/json"}}, "")
+	if err != nil || m.status != 200 {
+		return
+	}
+	var meta struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		Scopes               []string `json:"scopes_supported"`
+	}
+	if json.Unmarshal(m.body, &meta) != nil || len(meta.AuthorizationServers) == 0 {
+		return
+	}
+	ev := []string{fmt.Sprintf("%s: resource %q, authorization_servers %q", target, meta.Resource, meta.AuthorizationServers)}
+	p.add(Finding{Code: ResourceMetadata, Status: Info, Title: "The API names its authorization server(s): " + strings.Join(meta.AuthorizationServers, ", "), Evidence: ev})
+	d := p.off.jwtToken
+	if d == nil {
+		return
+	}
+	iss, _ := jsonString(d.Claims["iss"])
+	trim := func(s string) string { return strings.TrimSuffix(s, "/") }
+	if iss != "" && !slices.ContainsFunc(meta.AuthorizationServers, func(s string) bool { return trim(s) == trim(iss) }) {
+		p.add(Finding{Code: TokenIssuerMismatch, Status: Fail, Basis: Proven, Cause: "5. Wrong credentials for environment",
+			Title:    fmt.Sprintf("The token comes from %s; the API's metadata names %s", iss, strings.Join(meta.AuthorizationServers, ", ")),
+			Evidence: ev, Fix: "Obtain the token from " + meta.AuthorizationServers[0] + ", for the resource " + meta.Resource + "."})
+		return
+	}
+	if meta.Resource != "" && !audienceHas(d, meta.Resource) {
+		p.add(Finding{Code: TokenAudienceMismatch, Status: Fail, Basis: Proven, Cause: "2. Invalid token (wrong audience)",
+			Title:    "The token's aud does not name this API's resource " + meta.Resource,
+			Evidence: ev, Fix: "Request the token with resource=" + meta.Resource + " (RFC 8707) or the audience the API documents."})
+	}
+}
+
+func audienceHas(d *jwt.Decoded, want string) bool {
+	raw := d.Claims["aud"]
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return strings.TrimSuffix(one, "/") == strings.TrimSuffix(want, "/")
+	}
+	var many []string
+	json.Unmarshal(raw, &many)
+	return slices.ContainsFunc(many, func(s string) bool { return strings.TrimSuffix(s, "/") == strings.TrimSuffix(want, "/") })
+}
