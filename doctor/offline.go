@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,6 +76,10 @@ func (o *offline) add(f Finding) {
 
 func (o *offline) run() {
 	o.envChecks()
+	for _, h := range o.req.Dropped {
+		o.shellProblems(h)
+	}
+	o.queryCredentials()
 	authz := o.req.Get("Authorization")
 	if len(authz) > 1 {
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
@@ -214,7 +220,7 @@ func (o *offline) bearer(token string) {
 	o.tokenKind("the Bearer token", token)
 	d, err := jwt.Decode(token)
 	if err != nil {
-		if strings.Count(token, ".") == 2 {
+		if strings.Count(token, ".") == 2 && strings.HasPrefix(token, "eyJ") {
 			o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
 				Title: "The token looks like a JWT but does not decode", Evidence: []string{reason.From(err).Detail},
 				Fix: "Copy the whole token again; it may be truncated or altered."})
@@ -246,12 +252,10 @@ func (o *offline) bearer(token string) {
 		o.add(Finding{Code: AlgNone, Status: Warn, Title: "The token is not signed (alg none or no signature)",
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
-	_, nonce := d.Claims["nonce"]
-	_, atHash := d.Claims["at_hash"]
-	if nonce || atHash {
+	if why := idTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
 			Title:    "This looks like an OpenID Connect ID token, not an access token",
-			Evidence: []string{"it has a nonce or at_hash claim, which ID tokens carry"},
+			Evidence: []string{why},
 			Fix:      "Send the access_token from the token response, not the id_token."})
 	}
 	if exp, ok := claimTime(d, "exp"); ok {
@@ -531,4 +535,57 @@ func (o *offline) tokenKind(where, v string) bool {
 		return true
 	}
 	return false
+}
+
+// idTokenSigns says why a JWT looks like an ID token ("" when it does
+// not): token_use id (Cognito), nonce or at_hash, or an audience with
+// profile claims and no scope at all.
+func idTokenSigns(d *jwt.Decoded) string {
+	has := func(k string) bool { _, ok := d.Claims[k]; return ok }
+	use, _ := jsonString(d.Claims["token_use"])
+	typ, _ := jsonString(d.Header["typ"])
+	switch {
+	case use == "id":
+		return "token_use is id (Cognito's ID token); APIs take the access token"
+	case strings.EqualFold(typ, "at+jwt"):
+		return ""
+	case has("nonce") || has("at_hash"):
+		return "it has a nonce or at_hash claim, which ID tokens carry"
+	case has("aud") && (has("email") || has("name") || has("preferred_username")) && !has("scope") && !has("scp"):
+		return "it has an audience and profile claims (email, name) but no scope, as ID tokens do"
+	}
+	return ""
+}
+
+// queryParams that carry a credential, as APIs and signed URLs name them.
+var queryCredentialNames = map[string]bool{"key": true, "api_key": true, "apikey": true, "api-key": true, "access_token": true,
+	"token": true, "auth": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true}
+
+// queryCredentials finds credentials in the query string (API keys,
+// access tokens, signed URLs) and checks a signed URL's expiry.
+func (o *offline) queryCredentials() {
+	u, err := url.Parse(o.req.URL)
+	if err != nil || u.RawQuery == "" {
+		return
+	}
+	q := u.Query()
+	for name, vs := range q {
+		if !queryCredentialNames[strings.ToLower(name)] || len(vs) == 0 || vs[0] == "" {
+			continue
+		}
+		o.sentAny = true
+		o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the query string (" + name + ")",
+			Evidence: []string{"value " + o.mask.show(vs[0]), "query strings end up in logs and browser history; prefer a header where the API takes one"}})
+	}
+	if date, expires := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"); date != "" && expires != "" {
+		start, err1 := time.Parse("20060102T150405Z", date)
+		secs, err2 := strconv.Atoi(expires)
+		if err1 == nil && err2 == nil {
+			if end := start.Add(time.Duration(secs) * time.Second); time.Now().After(end) {
+				o.add(Finding{Code: TokenExpired, Status: Fail, Cause: "2. Invalid or expired token",
+					Title: fmt.Sprintf("The signed URL expired %s ago (X-Amz-Date + X-Amz-Expires)", time.Since(end).Round(time.Second)),
+					Fix:   "Sign a new URL; presigned URLs cannot be extended."})
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -40,10 +41,17 @@ func (o *offline) credentials() []sentCredential {
 // does not read, a scheme it does not take. "" when nothing is known to
 // be wrong.
 func (p *prober) wrongPlace() string {
+	_, where := p.misplaced()
+	return where
+}
+
+// misplaced is wrongPlace with its finding: CredentialWrongHeader for a
+// header, SchemeMismatch for an Authorization scheme.
+func (p *prober) misplaced() (Code, string) {
 	for _, c := range p.off.credentials() {
 		owner, _ := providerOfCredential(c.value)
 		if c.header == "Authorization" && owner != nil && owner.KeyHeader != "" && hasPrefix(c.value, owner.KeyPrefixes) {
-			return fmt.Sprintf("%s keys (%s…) go in the %s header, not in Authorization", owner.Name, prefixOf(c.value, owner.KeyPrefixes), owner.KeyHeader)
+			return CredentialWrongHeader, fmt.Sprintf("%s keys (%s…) go in the %s header, not in Authorization", owner.Name, prefixOf(c.value, owner.KeyPrefixes), owner.KeyHeader)
 		}
 		pr := p.provider
 		if pr == nil {
@@ -51,9 +59,9 @@ func (p *prober) wrongPlace() string {
 		}
 		switch {
 		case c.header == "Authorization" && len(pr.Schemes) == 0 && pr.KeyHeader != "":
-			return fmt.Sprintf("%s reads the credential from %s, not from Authorization", pr.Name, pr.KeyHeader)
+			return CredentialWrongHeader, fmt.Sprintf("%s reads the credential from %s, not from Authorization", pr.Name, pr.KeyHeader)
 		case c.header == "Authorization" && len(pr.Schemes) > 0 && !slices.ContainsFunc(pr.Schemes, func(s string) bool { return strings.EqualFold(s, c.scheme) }):
-			return fmt.Sprintf("%s takes Authorization with %s, not %s", pr.Name, strings.Join(pr.Schemes, " or "), c.scheme)
+			return SchemeMismatch, fmt.Sprintf("%s takes Authorization with %s, not %s", pr.Name, strings.Join(pr.Schemes, " or "), c.scheme)
 		case c.header != "Authorization" && !strings.EqualFold(c.header, pr.KeyHeader):
 			where := "Authorization"
 			if pr.KeyHeader != "" {
@@ -62,10 +70,10 @@ func (p *prober) wrongPlace() string {
 			if len(pr.Schemes) == 0 {
 				where = pr.KeyHeader
 			}
-			return fmt.Sprintf("%s does not read %s: it takes %s", pr.Name, c.header, where)
+			return CredentialWrongHeader, fmt.Sprintf("%s does not read %s: it takes %s", pr.Name, c.header, where)
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func hasPrefix(v string, prefixes []string) bool { return prefixOf(v, prefixes) != "" }
@@ -86,8 +94,8 @@ func (p *prober) credentialPlace(final *answer) {
 	if final.status < 400 && !p.failedIn2xx || final.status >= 500 || final.status == 429 {
 		return
 	}
-	if where := p.wrongPlace(); where != "" {
-		f := Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Proven, Cause: "3. Incorrect authentication scheme",
+	if code, where := p.misplaced(); where != "" {
+		f := Finding{Code: code, Status: Fail, Basis: Proven, Cause: "3. Incorrect authentication scheme",
 			Title: "The credential is sent where this API does not read it: " + where,
 			Fix:   "Send it the way the API documents it."}
 		if pr := p.provider; pr != nil {
@@ -101,6 +109,7 @@ func (p *prober) credentialPlace(final *answer) {
 		}
 		p.add(f)
 	}
+	p.passwordForToken()
 	for _, c := range p.off.credentials() {
 		owner, prefix := providerOfCredential(c.value)
 		if owner != nil && p.provider != nil && owner != p.provider && prefix != "" {
@@ -115,6 +124,29 @@ func (p *prober) credentialPlace(final *answer) {
 				Fix:     p.provider.Name + " expects " + p.provider.Expects + ": for example gcloud auth print-identity-token --audiences=<service URL>.",
 				Command: p.off.command(nil)})
 		}
+	}
+}
+
+// passwordForToken finds Basic with an account password sent to an API
+// that takes Basic only with a token as the password.
+func (p *prober) passwordForToken() {
+	pr := p.provider
+	if pr == nil || !pr.TokenAsPassword {
+		return
+	}
+	for _, c := range p.off.credentials() {
+		if !strings.EqualFold(c.scheme, "Basic") {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(c.value)
+		_, pw, ok := strings.Cut(string(raw), ":")
+		if err != nil || !ok || hasPrefix(pw, pr.Prefixes) {
+			continue
+		}
+		p.add(Finding{Code: WrongTokenKind, Status: Fail, Basis: Proven, Cause: "2. Invalid credentials",
+			Title: "An account password is sent where " + pr.Name + " wants an API token",
+			Evidence: []string{fmt.Sprintf("the Basic password has none of %s's token prefixes (%s)", pr.Name, strings.Join(pr.Prefixes, ", "))},
+			Fix:   pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."})
 	}
 }
 

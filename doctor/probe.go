@@ -144,9 +144,10 @@ func (p *prober) run(ctx context.Context, rep *Report) (*answer, error) {
 		return nil, fmt.Errorf("the server could not be reached: %w", err)
 	}
 	final := p.last(chain)
+	p.identify(final)
 	p.redirects(rep.Hops, chain, final)
-	p.answer(final)
 	p.credentialPlace(final)
+	p.answer(final)
 	p.clock(final)
 	if p.off.sentAny && final.status >= 400 && final.status < 500 && final.status != 429 {
 		p.withoutCredentials(ctx, final)
@@ -259,12 +260,22 @@ var authStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 407:
 // okFalse finds Slack-style bodies: a 2xx whose JSON says it failed.
 var okFalse = regexp.MustCompile(`"(ok|success)"\s*:\s*false`)
 
-func (p *prober) answer(a *answer) {
+// identify reads what the answer says and which provider gave it.
+func (p *prober) identify(a *answer) {
 	says := readSays(a)
 	if pr := identify(p.off.req.URL, a); pr != nil {
 		says.Provider, p.provider = pr.Name, pr
+		ev := []string{"expects " + pr.Expects, "documented at " + pr.Docs}
+		if pr.Note != "" {
+			ev = append(ev, pr.Note)
+		}
+		p.add(Finding{Code: ProviderRecognised, Status: Info, Title: "The answer is " + pr.Name + "'s", Evidence: ev})
 	}
 	p.says = &says
+}
+
+func (p *prober) answer(a *answer) {
+	says := *p.says
 	var ev []string
 	if a.problem.Reason != "" {
 		ev = append(ev, fmt.Sprintf("server reason %s: %s", a.problem.Reason, a.problem.Detail))
@@ -312,11 +323,20 @@ func (p *prober) answer(a *answer) {
 	} else if st, ok := says.statedCause(); ok {
 		code, basis, known = st.code, Stated, true
 	}
+	switch {
+	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
+		// Nothing was sent: "not allowed" is what an anonymous caller gets.
+		code, basis = CredentialsMissing, Stated
+	case known && (a.status == 401 || a.status == 407) && (code == InsufficientScope || code == Forbidden):
+		code = CredentialsRejected // a 401 refuses the credential, whatever its words
+	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
 	}
 	if !known {
 		switch {
+		case !p.off.sentAny && (a.status == 401 || a.status == 403):
+			code = CredentialsMissing
 		case a.status == 401 || a.status == 407:
 			code = CredentialsRejected
 		case a.status == 403:
@@ -373,13 +393,18 @@ func (p *prober) statedCode(a *answer) Code {
 var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, BasicBase64Wrapped: true, BasicTrailingNewline: true,
 	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true}
 
+// preciseKind are findings that say precisely what "the wrong kind of
+// token" is: a server saying that confirms them.
+var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true}
+
 // confirms adds the server's words to an offline failure that says the
 // same more precisely (its basis becomes the server's statement), and
 // reports whether it did.
 func (p *prober) confirms(code Code, ev []string) bool {
 	for i := range p.off.findings {
 		f := &p.off.findings[i]
-		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code]) {
+		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
+			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code]) {
 			f.Basis = Stated
 			f.Evidence = append(f.Evidence, ev...)
 			return true
@@ -402,8 +427,13 @@ func (p *prober) fixFor(code Code) string {
 // credentialPlace or schemes, so "" here), or something on the way
 // removed it.
 func (p *prober) notArrived(a *answer) Code {
-	if p.wrongPlace() != "" || p.schemeOffered(a) == false {
+	if p.wrongPlace() != "" || !p.schemeOffered(a) {
 		return ""
+	}
+	for _, f := range p.off.findings {
+		if f.Status == Fail && (f.Code == WrongTokenKind || preciseKind[f.Code] || f.Code == SchemeMismatch) {
+			return "" // what was sent is the wrong kind: that says it
+		}
 	}
 	if len(p.off.req.Get("Authorization")) == 0 {
 		return CredentialWrongHeader
@@ -492,12 +522,38 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 	without := p.last(chain)
 	same := without.status == with.status && string(without.body) == string(with.body) &&
 		without.header.Get("WWW-Authenticate") == with.header.Get("WWW-Authenticate")
-	if same {
-		p.add(Finding{Code: SameWithoutCredentials, Status: Warn, Cause: "7. Proxy or load balancer stripping headers",
-			Title:    fmt.Sprintf("The server answers exactly the same (%d) with and without the credentials", with.status),
-			Evidence: []string{"either the credentials are wrong, or they never reach the application (stripped on the way)"},
-			Fix:      "If the API is behind a proxy, check it forwards Authorization; otherwise check the credential itself."})
+	if !same {
+		return
 	}
+	f := Finding{Code: SameWithoutCredentials, Status: Warn, Basis: Manners, Cause: "7. Proxy or load balancer stripping headers",
+		Title:    fmt.Sprintf("The server answers exactly the same (%d) with and without the credentials", with.status),
+		Evidence: []string{"either the credentials are wrong, or they never reach the application (stripped on the way)"},
+		Fix:      "If the API is behind a proxy, check it forwards Authorization; otherwise check the credential itself."}
+	if signs := intermediarySigns(with); len(signs) > 0 {
+		f.Status, f.Basis = Fail, Proven
+		f.Title = fmt.Sprintf("A cache or proxy answers (%d) the same with and without the credentials: they do not reach the API, or a stored answer is served", with.status)
+		f.Evidence = signs
+		f.Fix = "Have the proxy or CDN forward Authorization to the origin and never cache authenticated answers (Cache-Control: private, no-store; Vary: Authorization); test against the origin directly to compare."
+	}
+	p.add(f)
+}
+
+// intermediarySigns are the headers that show a cache or proxy answered.
+func intermediarySigns(a *answer) []string {
+	var out []string
+	for _, h := range []string{"Via", "X-Cache", "X-Served-By", "X-Amz-Cf-Id", "Cf-Cache-Status", "Age", "X-Varnish", "X-Proxy-Cache"} {
+		if v := a.header.Get(h); v != "" {
+			out = append(out, h+": "+v)
+		}
+	}
+	server := strings.ToLower(a.header.Get("Server"))
+	for _, s := range []string{"varnish", "cloudfront", "akamai", "fastly", "squid", "envoy"} {
+		if strings.Contains(server, s) {
+			out = append(out, "Server: "+a.header.Get("Server"))
+			break
+		}
+	}
+	return out
 }
 
 // echo asks an authgate gateway which auth headers arrived.

@@ -32,6 +32,9 @@ type Provider struct {
 	KeyPrefixes []string
 	// WantsIDToken: it takes OpenID Connect ID tokens, not access tokens.
 	WantsIDToken bool
+	// TokenAsPassword: Basic is accepted only with a token (one of
+	// Prefixes) as the password, never the account password.
+	TokenAsPassword bool
 	// Hides404: it answers 404, not 403, for what the credential may not
 	// see.
 	Hides404 bool
@@ -43,8 +46,8 @@ type Provider struct {
 var providers = []Provider{
 	{Name: "GitHub", Docs: "https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api",
 		Hosts: []string{"api.github.com"}, Signs: []string{"header:X-GitHub-Request-Id", "header:X-GitHub-Media-Type"},
-		Expects: "Authorization: Bearer <token> (or token <token>)", Schemes: []string{"Bearer", "token"},
-		Prefixes: []string{"github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, Hides404: true,
+		Expects: "Authorization: Bearer <token> (or token <token>; Basic only with a token as the password)", Schemes: []string{"Bearer", "token", "Basic"},
+		Prefixes: []string{"github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, Hides404: true, TokenAsPassword: true,
 		Note: "answers 404 for private resources the token cannot see; X-Accepted-OAuth-Scopes names the scopes a call needs; SAML SSO organisations need the token authorised for them"},
 	{Name: "GitLab", Docs: "https://docs.gitlab.com/api/rest/authentication/",
 		Hosts: []string{"gitlab.com"}, Signs: []string{"header:X-Gitlab-Meta", "realm:gitlab"},
@@ -142,6 +145,7 @@ var providers = []Provider{
 	{Name: "Atlassian (Jira, Confluence Cloud)", Docs: "https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/",
 		Hosts: []string{"atlassian.net"}, Signs: []string{"header:Atl-Traceid", "header:X-Arequestid"},
 		Expects: "Basic <email>:<API token> (account passwords are refused), or Bearer for OAuth 2.0 apps", Schemes: []string{"Basic", "Bearer"},
+		Prefixes: []string{"ATATT"}, TokenAsPassword: true,
 		Note: "answers 404 (or an empty result) for issues the account cannot see"},
 	{Name: "Salesforce", Docs: "https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm",
 		Hosts: []string{"salesforce.com", "force.com"}, Signs: []string{"body:\"errorCode\":\"INVALID_SESSION_ID\"", "header:Sforce-Limit-Info"},

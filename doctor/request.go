@@ -32,6 +32,9 @@ type Request struct {
 	Body    string
 	// FollowRedirects is curl's -L: the user's client follows redirects.
 	FollowRedirects bool
+	// Dropped are headers not sent because their value expanded to
+	// nothing (an unset variable): curl sends no such header at all.
+	Dropped []Header
 	// Notes are remarks about how the request was built (unknown curl
 	// flags, for instance).
 	Notes []string
@@ -63,6 +66,9 @@ func (r *Request) AddHeader(line string, w Word) error {
 	value = strings.TrimLeft(value, " \t")
 	if value == "" {
 		r.removeHeader(name)
+		if len(w.Unset) > 0 {
+			r.Dropped = append(r.Dropped, Header{Name: name, Unset: w.Unset})
+		}
 		return nil
 	}
 	r.Headers = append(r.Headers, Header{Name: name, Value: value, Unrun: w.Unrun, Unset: w.Unset})

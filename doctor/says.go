@@ -222,7 +222,7 @@ type rule struct {
 
 var rules = []rule{
 	// Lists of causes say no one cause.
-	{`invalid, expired,? (or|and) revoked|expired or revoked|revoked or expired|malformed, or expired|invalid or expired|expired or invalid`, CredentialsRejected},
+	{`may be invalid, or|invalid, expired,? (or|and) revoked|expired or revoked|revoked or expired|malformed, or expired|invalid or expired|expired or invalid`, CredentialsRejected},
 	// Who the credential is for.
 	{`\bid[ _-]?token\b.{0,40}(not|cannot|instead|supported)|expected an access token|token_use|access_token_type_unsupported.{0,80}id token`, IDTokenSent},
 	{`audience|\baud\b|idx10214|idx10208|invalid_audience|wrong aud`, TokenAudienceMismatch},
@@ -240,20 +240,20 @@ var rules = []rule{
 	// Environments.
 	{`test mode|live mode|sandbox|wrong (environment|datacenter|region)|another environment|different environment`, WrongEnvironment},
 	// Kinds of credential.
-	{`passwords? (is|are) deprecated|basic authentication with passwords|password authentication .{0,30}(removed|no longer)|use an? (api|access|personal access) token`, WrongTokenKind},
+	{`publishable (api )?key|use a secret (api )?key|passwords? (is|are) deprecated|basic authentication with passwords|password authentication .{0,30}(removed|no longer)|use an? (api|access|personal access) token`, WrongTokenKind},
 	{`access_token_type_unsupported|unsupported token type|wrong type of (token|credential)|token type .{0,20}not supported|expected oauth 2 access token`, WrongTokenKind},
 	// Companion headers.
 	{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)|missing_version|two-factor|x-github-otp|otp code|no api key found|client[-_ ]?id.{0,20}(required|missing)|x-goog-user-project|user project`, CompanionHeaderMissing},
 	// Nothing, or nothing usable, arrived.
 	{`(x-api-key|api[-_ ]key|authorization|auth) header (is )?(required|missing)|credentials were not provided|not authenticated|no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)) .{0,20}(provided|found|supplied|present|given)|you did(n't| not) provide|missing (api key|authentication|authorization|bearer|token|credentials|access token)|missingauthenticationtoken|requires authentication|authentication required|authentication credentials .{0,20}missing|unregistered callers|system:anonymous|login required|not_authed|no authorization token was found|unauthenticated request`, CredentialsMissing},
-	{`malformed|not well formed|idx14100|idx12741|invalid (format|authorization header|header)|must be in the form|bad authorization header|invalid_request|could not be parsed|not a valid jwt|jwt must have|header_format|invalid character`, HeaderFormat},
+	{`malformed|not well formed|idx14100|idx12741|invalid (format|authorization header|header)|must be in the form|bad authorization header|\binvalid_request\b|could not be parsed|not a valid jwt|jwt must have|header_format|invalid character`, HeaderFormat},
 	// Permissions (403 and its disguises).
-	{`insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by integration|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions`, InsufficientScope},
-	{`saml enforcement|\bsso\b|ip .{0,30}not (allowed|authorized|in)|allowlist|whitelist|blocked|organization .{0,30}(policy|restricts)|not permitted|forbidden by policy`, Forbidden},
+	{`insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions|not authorized to access|explicit deny`, InsufficientScope},
+	{`saml enforcement|\bsso\b|gated|not in the authorized list|restricted and you|ip .{0,30}not (allowed|authorized|in)|allowlist|whitelist|blocked|organization .{0,30}(policy|restricts)|not permitted|forbidden by policy`, Forbidden},
 	{`rate limit|too many (requests|attempts|failed)|throttl|quota`, TooManyFailures},
 	// Unknown credentials, then plain refusals.
-	{`invalid[ _]api[ _]key|incorrect api key|api key (not valid|invalid|is invalid)|unknown (api )?key|no such (api )?key|invalidclienttokenid|security token included in the request is invalid|unrecognizedclientexception|unrecognized login|invalid_api_key|api key invalid|api_key_invalid|key not found|does not exist`, CredentialUnknown},
-	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|login failed|authenticate`, CredentialsRejected},
+	{`invalid (x-)?api[-_ ]?(key|token)|incorrect api key|api key (not valid|invalid|is invalid)|unknown (api )?key|no such (api )?key|invalidclienttokenid|security token included in the request is invalid|unrecognizedclientexception|unrecognized login|invalid_api_key|api key invalid|api_key_invalid|key not found|does not exist`, CredentialUnknown},
+	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|login failed|token is invalid|is not valid|authenticate`, CredentialsRejected},
 }
 
 var compiledRules = func() []*regexp.Regexp {
@@ -264,32 +264,38 @@ var compiledRules = func() []*regexp.Regexp {
 	return out
 }()
 
-// classify maps one statement to the finding it states, if any.
-func classify(st Statement) (Code, bool) {
-	text := st.Text
+// classify returns the index of the first rule one statement matches, or
+// -1.
+func classify(st Statement) int {
 	for i, re := range compiledRules {
-		if re.MatchString(text) {
-			return rules[i].code, true
+		if re.MatchString(st.Text) {
+			return i
 		}
 	}
-	return "", false
+	return -1
 }
 
 // statedCause returns the most specific cause the server's statements
-// name: a statement naming a specific cause beats one that only refuses.
+// name: among the statements that name a cause, the one whose rule comes
+// first in the table (so "AccessDenied: Request has expired" is an
+// expiry); a statement that only refuses counts when none says why.
 func (s ServerSays) statedCause() (stated, bool) {
 	var generic *stated
+	best, bestRule := stated{}, len(rules)
 	for _, st := range s.Statements {
-		code, ok := classify(st)
-		if !ok {
-			continue
+		i := classify(st)
+		switch {
+		case i < 0:
+		case rules[i].code == CredentialsRejected:
+			if generic == nil {
+				generic = &stated{rules[i].code, st}
+			}
+		case i < bestRule:
+			best, bestRule = stated{rules[i].code, st}, i
 		}
-		if code != CredentialsRejected {
-			return stated{code, st}, true
-		}
-		if generic == nil {
-			generic = &stated{code, st}
-		}
+	}
+	if bestRule < len(rules) {
+		return best, true
 	}
 	if generic != nil {
 		return *generic, true

@@ -1,0 +1,173 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+// reply is a canned answer, copied from the public source of a case.
+type reply struct {
+	Status  int               `yaml:"status"`
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+}
+
+// corpusCase is one real-world situation: a request as a user would paste
+// it, and the server answering the way the service documents (or was
+// reported) to answer.
+type corpusCase struct {
+	Name string `yaml:"name"`
+	// Source is where the answer is documented or reported.
+	Source string `yaml:"source"`
+	// Curl is the user's command; {URL} is the local server, {JWT} a
+	// token minted with JWT's claims ("-1h" style times are from now).
+	Curl string         `yaml:"curl"`
+	JWT  map[string]any `yaml:"jwt"`
+	// Answer is the reply to a request with credentials; Without the
+	// reply without (default: Answer); Paths replies for other paths
+	// (login pages, metadata).
+	Answer  reply            `yaml:"answer"`
+	Without *reply           `yaml:"without"`
+	Paths   map[string]reply `yaml:"paths"`
+	// Want is the true cause: the code the top finding must have.
+	Want Code `yaml:"want"`
+}
+
+func loadCorpus(t *testing.T) []corpusCase {
+	files, _ := filepath.Glob("testdata/corpus/*.yaml")
+	var all []corpusCase
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases []corpusCase
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cases); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, c := range cases {
+			if c.Name == "" || c.Source == "" || c.Curl == "" || c.Want == "" || c.Answer.Status == 0 {
+				t.Fatalf("%s: case %q needs name, source, curl, answer.status and want", f, c.Name)
+			}
+			if _, ok := weight[c.Want]; !ok && c.Want != RequestSucceeded {
+				t.Fatalf("%s: case %q wants %q, which is no finding code", f, c.Name, c.Want)
+			}
+		}
+		all = append(all, cases...)
+	}
+	return all
+}
+
+// hasCredential: the request carries a credential (header or key in the
+// query).
+func hasCredential(r *http.Request) bool {
+	for name := range r.Header {
+		if isCredentialHeader(name) {
+			return true
+		}
+	}
+	q := strings.ToLower(r.URL.RawQuery)
+	return strings.Contains(q, "key=") || strings.Contains(q, "token=") || strings.Contains(q, "x-amz-signature=")
+}
+
+// loopbackOnly is a transport that cannot leave the machine, so a case
+// whose token names a real issuer never reaches it.
+var loopbackOnly = &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, errors.New("the corpus test only talks to loopback")
+	}
+	return (&net.Dialer{}).DialContext(ctx, network, addr)
+}}
+
+func mintCorpusJWT(t *testing.T, claims map[string]any) string {
+	c := map[string]any{}
+	for k, v := range claims {
+		if s, ok := v.(string); ok && (strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+")) {
+			if d, err := time.ParseDuration(s); err == nil {
+				v = time.Now().Add(d).Unix()
+			}
+		}
+		c[k] = v
+	}
+	tok, err := jwt.Sign("HS256", []byte("corpus-secret-corpus-secret-0123"), map[string]any{"typ": "JWT"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestCorpus runs the doctor against every situation of testdata/corpus
+// and checks its top finding names the true cause: at least 95% must.
+func TestCorpus(t *testing.T) {
+	cases := loadCorpus(t)
+	if len(cases) < 50 {
+		t.Fatalf("%d corpus cases; the corpus keeps at least 50", len(cases))
+	}
+	right := 0
+	var wrong []string
+	for _, c := range cases {
+		var srv *httptest.Server
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rp := c.Answer
+			if p, ok := c.Paths[r.URL.Path]; ok {
+				rp = p
+			} else if c.Without != nil && !hasCredential(r) {
+				rp = *c.Without
+			}
+			for k, v := range rp.Headers {
+				w.Header().Set(k, strings.ReplaceAll(v, "{URL}", srv.URL))
+			}
+			w.WriteHeader(rp.Status)
+			fmt.Fprint(w, strings.ReplaceAll(rp.Body, "{URL}", srv.URL))
+		}))
+		cmd := strings.ReplaceAll(c.Curl, "{URL}", srv.URL)
+		if c.JWT != nil {
+			cmd = strings.ReplaceAll(cmd, "{JWT}", mintCorpusJWT(t, c.JWT))
+		}
+		req, err := ParseCurl(cmd, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		got := Code("(none)")
+		if rep.Top != nil {
+			got = rep.Top.Code
+		}
+		if got == c.Want {
+			right++
+			continue
+		}
+		var all []string
+		for _, f := range rep.Findings {
+			all = append(all, fmt.Sprintf("%s/%s/%s", f.Code, f.Status, f.Basis))
+		}
+		wrong = append(wrong, fmt.Sprintf("%s: top %s, want %s (all: %s)", c.Name, got, c.Want, strings.Join(all, ", ")))
+	}
+	t.Logf("%d/%d top finding correct", right, len(cases))
+	for _, w := range wrong {
+		t.Log("  wrong: " + w)
+	}
+	if right*100 < len(cases)*95 {
+		t.Errorf("%d/%d top finding correct: below 95%%", right, len(cases))
+	}
+}
