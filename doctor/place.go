@@ -144,9 +144,9 @@ func (p *prober) passwordForToken() {
 			continue
 		}
 		p.add(Finding{Code: WrongTokenKind, Status: Fail, Basis: Proven, Cause: "2. Invalid credentials",
-			Title: "An account password is sent where " + pr.Name + " wants an API token",
+			Title:    "An account password is sent where " + pr.Name + " wants an API token",
 			Evidence: []string{fmt.Sprintf("the Basic password has none of %s's token prefixes (%s)", pr.Name, strings.Join(pr.Prefixes, ", "))},
-			Fix:   pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."})
+			Fix:      pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."})
 	}
 }
 
