@@ -76,6 +76,10 @@ func (p *prober) do(ctx context.Context, method, target string, h http.Header, b
 	a := &answer{status: resp.StatusCode, header: resp.Header, localAt: time.Now()}
 	a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	a.challenges, a.challErr = challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
+	if a.challErr != nil {
+		// Read what a lenient client would; the deviation is a note.
+		a.challenges = challenge.ParseLenient(resp.Header.Values("WWW-Authenticate")...)
+	}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		json.Unmarshal(a.body, &a.problem)
 	}
@@ -462,19 +466,65 @@ func (p *prober) schemes(a *answer) {
 	if len(a.challenges) == 0 || !p.off.sentAny {
 		return
 	}
-	var offered []string
+	var offered, ev []string
 	for _, c := range a.challenges {
-		offered = append(offered, strings.ToLower(c.Scheme))
+		offered = append(offered, c.Scheme)
+		ev = append(ev, "WWW-Authenticate: "+c.String())
 	}
 	for _, h := range p.off.req.Get("Authorization") {
 		scheme, _, _ := strings.Cut(h.Value, " ")
-		if !slices.Contains(offered, strings.ToLower(scheme)) {
-			p.add(Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
-				Title:    fmt.Sprintf("The request uses %s; the server asks for %s", scheme, strings.Join(offered, " or ")),
-				Evidence: []string{"WWW-Authenticate offers: " + strings.Join(offered, ", ")},
-				Fix:      "Send the credential in the scheme the server names (for Basic: curl -u user:password)."})
+		if slices.ContainsFunc(offered, func(o string) bool { return strings.EqualFold(o, scheme) }) {
+			continue
 		}
+		f := Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
+			Title:    fmt.Sprintf("The request uses %s; the server asks for %s", scheme, strings.Join(offered, " or ")),
+			Evidence: ev, Fix: schemeFix(a.challenges[0])}
+		if c := a.challenges[0]; strings.EqualFold(c.Scheme, "Basic") {
+			f.Command = p.off.withBasicFlag()
+		} else if cmd := tokenExchange(c); cmd != "" {
+			f.Command = cmd
+		}
+		p.add(f)
 	}
+}
+
+// schemeFix says how to answer a challenge, from its scheme and
+// parameters, for schemes the doctor knows and those it does not.
+func schemeFix(c challenge.Challenge) string {
+	realm, _ := c.Get("realm")
+	service, hasService := c.Get("service")
+	switch {
+	case strings.EqualFold(c.Scheme, "Basic"):
+		return "Send Basic credentials (user name and password, or whatever the API documents as such): curl -u user:password."
+	case strings.EqualFold(c.Scheme, "Bearer") && hasService && strings.HasPrefix(realm, "http"):
+		return fmt.Sprintf("This is a token-exchange challenge (Docker registry style): GET %s with service=%s and the scope, authenticating there with your user name and password, then send the token it returns as Authorization: Bearer.", realm, service)
+	case strings.EqualFold(c.Scheme, "Bearer"):
+		return "Send an OAuth access token: Authorization: Bearer <token>."
+	}
+	var params []string
+	for _, p := range c.Params {
+		params = append(params, p.Name+"="+p.Value)
+	}
+	fix := fmt.Sprintf("The server asks for the %s scheme: send Authorization: %s <credential>, built as that scheme's specification says", c.Scheme, c.Scheme)
+	if len(params) > 0 {
+		fix += " (its parameters: " + strings.Join(params, ", ") + ")"
+	}
+	return fix + "."
+}
+
+// tokenExchange is the request a registry-style Bearer challenge
+// (realm, service, scope) asks for, or "".
+func tokenExchange(c challenge.Challenge) string {
+	realm, _ := c.Get("realm")
+	service, ok := c.Get("service")
+	if !strings.EqualFold(c.Scheme, "Bearer") || !ok || !strings.HasPrefix(realm, "http") {
+		return ""
+	}
+	q := url.Values{"service": {service}}
+	if scope, ok := c.Get("scope"); ok {
+		q.Set("scope", scope)
+	}
+	return "curl -u '<user>:<password>' " + shellQuote(realm+"?"+q.Encode()) + "   # then: -H \"Authorization: Bearer $TOKEN\" with its token field"
 }
 
 // clock compares the server's Date with this machine's clock, and the

@@ -98,7 +98,7 @@ func readSays(a *answer) ServerSays {
 					if s.Message == "" {
 						s.Message = text
 					}
-				case codeKeys[k]:
+				case codeKeys[k] && !strings.Contains(text, ":"): // not a type URI
 					add("body "+path, text)
 					if s.Code == "" && !isNumberWord(text) {
 						s.Code = text
@@ -248,12 +248,12 @@ var rules = []rule{
 	{`(x-api-key|api[-_ ]key|authorization|auth) header (is )?(required|missing)|credentials were not provided|not authenticated|no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)) .{0,20}(provided|found|supplied|present|given)|you did(n't| not) provide|missing (api key|authentication|authorization|bearer|token|credentials|access token)|missingauthenticationtoken|requires authentication|authentication required|authentication credentials .{0,20}missing|unregistered callers|system:anonymous|login required|not_authed|no authorization token was found|unauthenticated request`, CredentialsMissing},
 	{`malformed|not well formed|idx14100|idx12741|invalid (format|authorization header|header)|must be in the form|bad authorization header|\binvalid_request\b|could not be parsed|not a valid jwt|jwt must have|header_format|invalid character`, HeaderFormat},
 	// Permissions (403 and its disguises).
-	{`insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions|not authorized to access|explicit deny`, InsufficientScope},
+	{`higher privileges|insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions|not authorized to access|explicit deny`, InsufficientScope},
 	{`saml enforcement|\bsso\b|gated|not in the authorized list|restricted and you|ip .{0,30}not (allowed|authorized|in)|allowlist|whitelist|blocked|organization .{0,30}(policy|restricts)|not permitted|forbidden by policy`, Forbidden},
 	{`rate limit|too many (requests|attempts|failed)|throttl|quota`, TooManyFailures},
 	// Unknown credentials, then plain refusals.
 	{`invalid (x-)?api[-_ ]?(key|token)|incorrect api key|api key (not valid|invalid|is invalid)|unknown (api )?key|no such (api )?key|invalidclienttokenid|security token included in the request is invalid|unrecognizedclientexception|unrecognized login|invalid_api_key|api key invalid|api_key_invalid|key not found|does not exist`, CredentialUnknown},
-	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|login failed|token is invalid|is not valid|authenticate`, CredentialsRejected},
+	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|could not verify|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|login failed|token is invalid|is not valid|authenticate`, CredentialsRejected},
 }
 
 var compiledRules = func() []*regexp.Regexp {
