@@ -149,6 +149,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
+		checkReport(t, c.Name, rep)
 		got := Code("(none)")
 		if rep.Top != nil {
 			got = rep.Top.Code
@@ -169,5 +170,44 @@ func TestCorpus(t *testing.T) {
 	}
 	if right*100 < len(cases)*95 {
 		t.Errorf("%d/%d top finding correct: below 95%%", right, len(cases))
+	}
+}
+
+// checkReport checks what every report must hold: a fix on every failure,
+// the most likely cause on the text report's first line, each evidence
+// line once, and the top finding not repeated under "Also found".
+func checkReport(t *testing.T, name string, rep *Report) {
+	t.Helper()
+	for _, f := range rep.Findings {
+		if f.Status == Fail && f.Fix == "" {
+			t.Errorf("%s: failure %s has no fix", name, f.Code)
+		}
+	}
+	var b strings.Builder
+	rep.WriteText(&b, true)
+	text := b.String()
+	first, _, _ := strings.Cut(text, "\n")
+	if rep.Top != nil && !strings.Contains(first, strings.TrimSuffix(rep.Top.Title, ".")) {
+		t.Errorf("%s: first line %q does not state the top finding %q", name, first, rep.Top.Title)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "evidence:") {
+			if seen[line] {
+				t.Errorf("%s: evidence printed twice: %s", name, line)
+			}
+			seen[line] = true
+		}
+	}
+	if rep.Top != nil && strings.Count(text, "("+string(rep.Top.Code)+";") > 1 && rep.Top.Code != RequestSucceeded {
+		n := 0
+		for _, f := range rep.Findings {
+			if f.Code == rep.Top.Code {
+				n++
+			}
+		}
+		if strings.Count(text, "("+string(rep.Top.Code)+";") > n {
+			t.Errorf("%s: the top finding is printed again:\n%s", name, text)
+		}
 	}
 }

@@ -24,6 +24,17 @@ var about = map[Code]struct{ cause, title, fix string }{
 	InsufficientScope:     {"FAQ: 401 vs 403", "Authenticated, but the credential lacks a permission (scope) this call needs — not a credential problem", "Request a token or key with the scope named in the challenge; retrying the same one will not help."},
 	Forbidden:             {"FAQ: 401 vs 403", "Authenticated, but a policy forbids this call — not a credential problem", "Ask the API's owners for access; retrying with the same credentials will not help."},
 	ServerFault:           {"-", "The server failed: this is not about your credentials", "Retry later; if it persists the API's operators must look at their side."},
+	ClockSkew:             {"6. Clock skew", "A clock is wrong: the request's time is too far from the server's", "Synchronise this machine's clock (NTP) and sign the request again."},
+	RequestSignatureInvalid: {"2. Invalid credentials (signature)", "The request's signature does not verify",
+		"Check the secret key, the region and service in the credential scope, and that the signed headers, query and body are sent exactly as signed (use the SDK's signer)."},
+	CompanionHeaderMissing: {"Environment notes", "A header the API requires beside the credential is missing",
+		"Add the header the server names (an API version, an OTP, a project or client id, an apikey) as its documentation says."},
+	WrongTokenKind: {"2. Invalid token", "The server wants another kind of credential",
+		"Send the kind of credential the API documents (an access token, an API token, a secret key), not a password, a publishable key or an ID token."},
+	IDTokenSent:           {"2. Invalid token (wrong audience)", "An ID token is sent where an access token is wanted", "Send the access_token from the token response, not the id_token."},
+	CredentialWrongHeader: {"3. Incorrect authentication scheme", "The credential is not where the API reads it", "Send it in the header the API documents."},
+	TokenForOtherAPI:      {"5. Wrong credentials for environment", "The credential is for another API", "Use a credential issued for this API."},
+	RedirectedToLogin:     {"1. Missing Authorization header", "The request was redirected to a login page", "Authenticate the way an API expects (a header), not with a browser session."},
 }
 
 func causeOf(c Code) string { return about[c].cause }
@@ -36,3 +47,28 @@ func titleOf(c Code, status int) string {
 }
 
 func fixOf(c Code) string { return about[c].fix }
+
+// categories say in a few words what kind of problem a code is, for
+// readers who do not know the 401 guide's numbering.
+var categories = map[Code]string{
+	CredentialsMissing: "no credential", VariableUnset: "no credential", HeaderNameMisspelled: "no credential",
+	RedirectedToLogin: "not authenticated", AuthorizationStripped: "lost on the way", RedirectCrossHost: "lost on the way",
+	RedirectSchemeDowngrade: "lost on the way", SameWithoutCredentials: "lost on the way",
+	CredentialPlaceholder: "malformed credential", ShellSubstitution: "malformed credential", HeaderFormat: "malformed credential",
+	BasicNotBase64: "malformed credential", BasicBase64Wrapped: "malformed credential", BasicTrailingNewline: "malformed credential",
+	BasicNoColon: "malformed credential", EnvFileProblem: "malformed credential",
+	SchemeMismatch: "wrong scheme or place", CredentialWrongHeader: "wrong scheme or place", CompanionHeaderMissing: "missing companion header",
+	WrongTokenKind: "wrong kind of credential", IDTokenSent: "wrong kind of credential", TokenTypeMismatch: "wrong kind of credential",
+	AlgNone:               "wrong kind of credential",
+	TokenAudienceMismatch: "meant for another API", TokenForOtherAPI: "meant for another API", TokenIssuerMismatch: "wrong issuer",
+	WrongEnvironment: "wrong environment",
+	TokenExpired:     "expired", TokenExpiresSoon: "expired", TokenNotYetValid: "clock", ClockSkew: "clock",
+	TokenSignatureInvalid: "signature", TokenKeyUnknown: "signature", RequestSignatureInvalid: "signature",
+	CredentialRevoked: "revoked", CredentialUnknown: "unknown credential", CredentialsRejected: "rejected",
+	InsufficientScope: "permission", Forbidden: "permission",
+	TooManyFailures: "rate limited", ServerFault: "server fault", MissingChallenge: "server manners",
+	CORSPreflightRejected: "CORS", CORSPreflightFailed: "CORS", CORSAuthorizationDenied: "CORS", CORSOriginDenied: "CORS",
+	CORSCredentialsWildcard: "CORS", CORSExposeMissing: "CORS",
+}
+
+func categoryOf(c Code) string { return categories[c] }

@@ -15,21 +15,33 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteText writes the report for a person.
-func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "authgate doctor: %s %s -> %d %s\n", r.Method, r.URL, r.Status, http.StatusText(r.Status))
-	for _, h := range r.Hops {
-		if len(r.Hops) > 1 {
+// WriteText writes the report for a person: the most likely cause in
+// plain words on the first line, then the request and its answer, the
+// evidence and fix of each finding (each evidence line once), and with
+// verbose the informational findings' details (decoded claims, the
+// provider's notes).
+func (r *Report) WriteText(w io.Writer, verbose bool) {
+	switch {
+	case r.Top != nil && r.Top.Code == RequestSucceeded:
+		fmt.Fprintf(w, "OK: the request succeeded (%d).\n", r.Status)
+	case r.Top != nil:
+		fmt.Fprintf(w, "Most likely: %s.\n", strings.TrimSuffix(r.Top.Title, "."))
+	default:
+		fmt.Fprintf(w, "The request failed (%d), and nothing the doctor checks explains it.\n", r.Status)
+	}
+	fmt.Fprintf(w, "  %s %s -> %d %s\n", r.Method, r.URL, r.Status, http.StatusText(r.Status))
+	if len(r.Hops) > 1 {
+		for _, h := range r.Hops {
 			fmt.Fprintf(w, "  hop: %s %s -> %d %s (credentials sent: %v)\n", h.Method, h.URL, h.Status, h.Location, h.SentCredentials)
 		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
-	if r.Top != nil {
+	seen := map[string]bool{}
+	if r.Top != nil && r.Top.Code != RequestSucceeded {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Most likely:")
-		writeFinding(w, *r.Top)
+		writeFinding(w, *r.Top, seen, true)
 	}
 	if v := r.ServerView; v != nil {
 		fmt.Fprintln(w)
@@ -38,26 +50,45 @@ func (r *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  %-8s %s %s\n", c.Result, c.Check, c.Detail)
 		}
 	}
-	rest := r.Findings
-	if r.Top != nil && len(rest) > 0 {
-		rest = rest[1:]
+	var rest []Finding
+	for i := range r.Findings {
+		if r.Top != nil && &r.Findings[i] == r.Top || r.Findings[i].Code == RequestSucceeded {
+			continue
+		}
+		if !verbose && (r.Findings[i].Status == Info || r.Findings[i].Status == OK) {
+			continue
+		}
+		rest = append(rest, r.Findings[i])
 	}
 	if len(rest) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Also found:")
 		for _, f := range rest {
-			writeFinding(w, f)
+			writeFinding(w, f, seen, verbose)
 		}
+	}
+	if !verbose {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "(--verbose shows the passing checks, the decoded token and the provider's notes; --json everything)")
 	}
 }
 
-func writeFinding(w io.Writer, f Finding) {
-	fmt.Fprintf(w, "  [%s] %s (%s)\n", strings.ToUpper(string(f.Status)), f.Title, f.Code)
-	if f.Cause != "" && f.Cause != "-" {
-		fmt.Fprintf(w, "      guide cause: %s\n", f.Cause)
+func writeFinding(w io.Writer, f Finding, seen map[string]bool, details bool) {
+	fmt.Fprintf(w, "  [%s] %s (%s", strings.ToUpper(string(f.Status)), f.Title, f.Code)
+	if c := categoryOf(f.Code); c != "" {
+		fmt.Fprintf(w, "; %s", c)
 	}
-	for _, e := range f.Evidence {
-		fmt.Fprintf(w, "      evidence: %s\n", e)
+	if f.Basis != "" {
+		fmt.Fprintf(w, "; %s", f.Basis)
+	}
+	fmt.Fprintln(w, ")")
+	if details || f.Status == Fail || f.Status == Warn {
+		for _, e := range f.Evidence {
+			if !seen[e] {
+				seen[e] = true
+				fmt.Fprintf(w, "      evidence: %s\n", e)
+			}
+		}
 	}
 	if f.Fix != "" {
 		fmt.Fprintf(w, "      fix: %s\n", f.Fix)

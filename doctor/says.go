@@ -98,7 +98,7 @@ func readSays(a *answer) ServerSays {
 					if s.Message == "" {
 						s.Message = text
 					}
-				case codeKeys[k] && !strings.Contains(text, ":"): // not a type URI
+				case codeKeys[k] && !(k == "type" && strings.Contains(text, ":")): // not a type URI
 					add("body "+path, text)
 					if s.Code == "" && !isNumberWord(text) {
 						s.Code = text

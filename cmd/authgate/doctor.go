@@ -24,11 +24,11 @@ func (e exitError) Unwrap() error { return e.err }
 
 func doctorCmd() *cobra.Command {
 	var (
-		method, user, data, curl string
-		headers                  []string
-		opts                     doctor.Options
-		asJSON                   bool
-		adminKeyEnv              string
+		method, user, data, curl  string
+		headers                   []string
+		opts                      doctor.Options
+		asJSON, verbose, location bool
+		adminKeyEnv               string
 	)
 	cmd := &cobra.Command{
 		Use:   "doctor [flags] URL",
@@ -58,6 +58,7 @@ first 4 characters, length and a fingerprint.`,
 					return exitError{2, err}
 				}
 				req = r
+				req.FollowRedirects = req.FollowRedirects || location
 			case len(args) == 1:
 				req = &doctor.Request{Method: strings.ToUpper(method), URL: args[0], Body: data}
 				if req.Method == "" {
@@ -71,6 +72,7 @@ first 4 characters, length and a fingerprint.`,
 				if user != "" {
 					req.SetBasic(user, doctor.Word{Text: user})
 				}
+				req.FollowRedirects = location
 			default:
 				return exitError{2, errors.New("give the URL to diagnose, or --curl '<curl command>'")}
 			}
@@ -83,7 +85,7 @@ first 4 characters, length and a fingerprint.`,
 			if asJSON {
 				rep.WriteJSON(cmd.OutOrStdout())
 			} else {
-				rep.WriteText(cmd.OutOrStdout())
+				rep.WriteText(cmd.OutOrStdout(), verbose)
 			}
 			if rep.ExitCode != 0 {
 				return exitError{rep.ExitCode, nil}
@@ -103,6 +105,8 @@ first 4 characters, length and a fingerprint.`,
 	f.StringVar(&opts.ExpectEnv, "expect-env", "", "environment you mean to call (live, test, ...)")
 	f.StringVar(&opts.JWKS, "jwks", "", "JWK Set URL to verify the token's signature")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (docs/doctor.md)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "also show passing checks, the decoded token and the provider's notes")
+	f.BoolVarP(&location, "location", "L", false, "follow redirects, as curl -L does (without it, a redirect is what you get)")
 	f.StringVar(&opts.ExplainVia, "explain-via", "", "authgate admin URL: show the gateway's own view of the request beside the findings")
 	f.StringVar(&adminKeyEnv, "admin-key-env", "AUTHGATE_ADMIN_KEY", "environment variable holding the admin key for --explain-via")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")

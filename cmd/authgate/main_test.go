@@ -8,7 +8,9 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,7 +169,7 @@ func TestDoctorExitCodes(t *testing.T) {
 		return c
 	}
 	out, err := run(t, "", "doctor", "-H", "Authorization: Bearer "+d.File.Tokens["valid"], d.File.URL+"/v1/data")
-	if code(err) != 0 || !strings.Contains(out, "request_succeeded") {
+	if code(err) != 0 || !strings.HasPrefix(out, "OK: the request succeeded (200)") {
 		t.Fatalf("good request: exit %d\n%s", code(err), out)
 	}
 	out, err = run(t, "", "doctor", "--json", "-H", "Authorization: Bearer "+d.File.Tokens["expired"], d.File.URL+"/v1/data")
@@ -192,6 +194,30 @@ func TestDoctorExitCodes(t *testing.T) {
 	}
 	if _, err := run(t, "", "doctor", "--no-such-flag"); code(err) != 2 {
 		t.Fatalf("bad flag: exit %d", code(err))
+	}
+	// An API that sends callers to a login page: exit 1 with
+	// redirected_to_login, whether the redirect is followed (-L, where the
+	// login page answers 200) or not.
+	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<html><form method="post"><input name="user"><input type="password" name="pw"></form></html>`)
+			return
+		}
+		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusFound)
+	}))
+	defer login.Close()
+	for _, follow := range [][]string{nil, {"-L"}} {
+		args := append([]string{"doctor", "--json", "-H", "Authorization: Bearer abcdef0123456789"}, follow...)
+		out, err := run(t, "", append(args, login.URL+"/api/data")...)
+		var rep struct {
+			Top struct {
+				Code string `json:"code"`
+			} `json:"top"`
+		}
+		if code(err) != 1 || json.Unmarshal([]byte(out), &rep) != nil || rep.Top.Code != "redirected_to_login" {
+			t.Fatalf("302 to a login page %v: exit %d\n%s", follow, code(err), out)
+		}
 	}
 }
 
