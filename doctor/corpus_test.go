@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ type corpusCase struct {
 	Name string `yaml:"name"`
 	// Source is where the answer is documented or reported.
 	Source string `yaml:"source"`
+	// Provider is the provider table's row for the service, when it has
+	// one: the doctor must recognise it from the answer alone.
+	Provider string `yaml:"provider"`
 	// Curl is the user's command; {URL} is the local server, {JWT} a
 	// token minted with JWT's claims ("-1h" style times are from now).
 	Curl string         `yaml:"curl"`
@@ -63,6 +67,9 @@ func loadCorpus(t *testing.T) []corpusCase {
 		for _, c := range cases {
 			if c.Name == "" || c.Source == "" || c.Curl == "" || c.Want == "" || c.Answer.Status == 0 {
 				t.Fatalf("%s: case %q needs name, source, curl, answer.status and want", f, c.Name)
+			}
+			if c.Provider != "" && !slices.ContainsFunc(providers, func(p Provider) bool { return p.Name == c.Provider }) {
+				t.Fatalf("%s: case %q names provider %q, which is not in the table", f, c.Name, c.Provider)
 			}
 			if _, ok := weight[c.Want]; !ok && c.Want != RequestSucceeded {
 				t.Fatalf("%s: case %q wants %q, which is no finding code", f, c.Name, c.Want)
@@ -150,6 +157,9 @@ func TestCorpus(t *testing.T) {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
 		checkReport(t, c.Name, rep)
+		if said := rep.ServerSays; c.Provider != "" && (said == nil || said.Provider != c.Provider) {
+			t.Errorf("%s: provider %v, want %q", c.Name, said, c.Provider)
+		}
 		got := Code("(none)")
 		if rep.Top != nil {
 			got = rep.Top.Code

@@ -17,8 +17,9 @@ type Provider struct {
 	// Hosts are API host names (or suffixes) of the service.
 	Hosts []string
 	// Signs recognise its answers: "header:Name" (present),
-	// "header:Name=text", "server:text", "realm:text", "body:text",
-	// "location:text" (all case-insensitive substrings).
+	// "header:Name=text", "server:text", "realm:text", "challenge:text"
+	// (any challenge parameter), "body:text", "location:text" (all
+	// case-insensitive substrings). The provider with the most signs wins.
 	Signs []string
 	// Expects says, for people, how it wants the credential.
 	Expects string
@@ -73,7 +74,7 @@ var providers = []Provider{
 		Expects: "Authorization: Bearer sk-…", Schemes: []string{"Bearer"}, Prefixes: []string{"sk-proj-", "sk-svcacct-", "sk-admin-"},
 		Note: "invalid_api_key for unknown keys; a project key only works for its project"},
 	{Name: "Anthropic", Docs: "https://docs.anthropic.com/en/api/overview",
-		Hosts: []string{"api.anthropic.com"}, Signs: []string{"header:Anthropic-Organization-Id", "body:authentication_error"},
+		Hosts: []string{"api.anthropic.com"}, Signs: []string{"header:Anthropic-Organization-Id", "body:authentication_error", "body:\"type\":\"error\",\"error\":{"},
 		Expects: "x-api-key: sk-ant-… and anthropic-version: 2023-06-01", KeyHeader: "x-api-key", Prefixes: []string{"sk-ant-"}, KeyPrefixes: []string{"sk-ant-"},
 		Note: "the key goes in x-api-key, not Authorization; anthropic-version is required"},
 	{Name: "AWS API Gateway", Docs: "https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden",
@@ -108,15 +109,15 @@ var providers = []Provider{
 		Expects: "Authorization: Bearer <access token requested with audience=<the API identifier>>", Schemes: []string{"Bearer"},
 		Note: "a token requested without audience is opaque or for /userinfo only"},
 	{Name: "Okta", Docs: "https://developer.okta.com/docs/reference/error-codes/",
-		Hosts: []string{"okta.com", "oktapreview.com"}, Signs: []string{"body:\"errorCode\":\"E0000"},
+		Hosts: []string{"okta.com", "oktapreview.com"}, Signs: []string{"body:\"errorCode\":\"E0000", "challenge:okta.com"},
 		Expects: "Authorization: SSWS <API token> (management API), or Bearer <access token>", Schemes: []string{"SSWS", "Bearer"},
 		Note: "E0000011 is an invalid token; API tokens use the SSWS scheme, not Bearer"},
 	{Name: "Keycloak", Docs: "https://www.keycloak.org/docs/latest/server_admin/#_oidc",
-		Signs:   []string{"body:HTTP 401 Unauthorized", "realm:keycloak"},
+		Signs:   []string{"body:HTTP 401 Unauthorized", "realm:keycloak", "body:/realms/", "challenge:/realms/"},
 		Expects: "Authorization: Bearer <access token of the realm>", Schemes: []string{"Bearer"},
 		Note: "iss includes /realms/<name>; the hostname the token was requested on is part of iss"},
 	{Name: "Amazon Cognito", Docs: "https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html",
-		Hosts: []string{"amazoncognito.com", "cognito-idp"}, Signs: []string{"body:NotAuthorizedException"},
+		Hosts: []string{"amazoncognito.com", "cognito-idp"}, Signs: []string{"body:NotAuthorizedException", "header:X-Amzn-Errortype=NotAuthorizedException", "body:\"__type\""},
 		Expects: "Authorization: Bearer <access token (token_use access)>", Schemes: []string{"Bearer"},
 		Note: "ID tokens (token_use id) carry no scopes; API Gateway scope checks need the access token"},
 	{Name: "Firebase", Docs: "https://firebase.google.com/docs/auth/admin/verify-id-tokens",
@@ -157,11 +158,11 @@ var providers = []Provider{
 		KeyPrefixes: []string{"shpat_", "shpca_", "shppa_"},
 		Note:        "the token goes in X-Shopify-Access-Token, not Authorization"},
 	{Name: "Django REST framework", Docs: "https://www.django-rest-framework.org/api-guide/authentication/",
-		Signs:   []string{"body:Authentication credentials were not provided"},
+		Signs:   []string{"body:Authentication credentials were not provided", "body:token_not_valid"},
 		Expects: "Authorization: Token <key> for TokenAuthentication (the keyword is Token, not Bearer)", Schemes: []string{"Token", "Bearer"},
 		Note: "answers 403 instead of 401 when its first authentication class sends no challenge (SessionAuthentication)"},
 	{Name: "Spring Security", Docs: "https://docs.spring.io/spring-security/reference/servlet/oauth2/resource-server/jwt.html",
-		Signs:   []string{"body:\"timestamp\"", "body:\"path\""},
+		Signs:   []string{"body:\"timestamp\"", "body:\"path\"", "challenge:tools.ietf.org/html/rfc6750"},
 		Expects: "Authorization: Bearer <JWT>", Schemes: []string{"Bearer"},
 		Note: "error_description in WWW-Authenticate names the failed check (Jwt expired at …, no matching key)"},
 	{Name: "ASP.NET Core (JwtBearer)", Docs: "https://learn.microsoft.com/en-us/aspnet/core/security/authentication/configure-jwt-bearer-authentication",
@@ -199,7 +200,7 @@ var providers = []Provider{
 		Expects: "Basic anystring:<key> on the data centre of the key's -usN suffix", Schemes: []string{"Basic", "Bearer"},
 		Note: "the key's suffix (-us21) must match the API host's data centre"},
 	{Name: "SendGrid", Docs: "https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/authentication",
-		Hosts: []string{"api.sendgrid.com"}, Expects: "Authorization: Bearer SG.…", Schemes: []string{"Bearer"}, Prefixes: []string{"SG."}},
+		Hosts: []string{"api.sendgrid.com"}, Signs: []string{"body:{\"errors\":[{\"field\""}, Expects: "Authorization: Bearer SG.…", Schemes: []string{"Bearer"}, Prefixes: []string{"SG."}},
 	{Name: "Hugging Face", Docs: "https://huggingface.co/docs/hub/security-tokens",
 		Hosts: []string{"huggingface.co"}, Signs: []string{"header:X-Error-Code"},
 		Expects: "Authorization: Bearer hf_…", Schemes: []string{"Bearer"}, Prefixes: []string{"hf_"},
@@ -227,14 +228,21 @@ func identify(target string, a *answer) *Provider {
 	if a == nil {
 		return nil
 	}
+	// The provider whose signs the answer shows most; the first on a tie.
+	var best *Provider
+	bestScore := 0
 	for i := range providers {
+		score := 0
 		for _, s := range providers[i].Signs {
 			if a.shows(s) {
-				return &providers[i]
+				score++
 			}
 		}
+		if score > bestScore {
+			best, bestScore = &providers[i], score
+		}
 	}
-	return nil
+	return best
 }
 
 // shows reports whether the answer carries one sign (see Provider.Signs).
@@ -261,6 +269,14 @@ func (a *answer) shows(sign string) bool {
 		return strings.Contains(strings.ToLower(string(a.body)), want)
 	case "location":
 		return strings.Contains(strings.ToLower(a.header.Get("Location")), want)
+	case "challenge":
+		for _, c := range a.challenges {
+			for _, p := range c.Params {
+				if strings.Contains(strings.ToLower(p.Value), want) {
+					return true
+				}
+			}
+		}
 	}
 	return false
 }
