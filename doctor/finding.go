@@ -159,6 +159,7 @@ func rank(fs []Finding) {
 	order := map[Status]int{Fail: 0, Warn: 1, Info: 2, OK: 3}
 	for i := range fs {
 		fs[i].Basis = basisOf(fs[i])
+		fs[i].Category = categoryOf(fs[i].Code)
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if order[fs[i].Status] != order[fs[j].Status] {
