@@ -125,7 +125,7 @@ func settle(fs []Finding, succeeded bool, status int) []Finding {
 		if succeeded && f.Code == CredentialsMissing {
 			continue // the server did not need any
 		}
-		if !succeeded && f.Code == IDTokenSent && f.Status == Warn {
+		if !succeeded && (f.Code == IDTokenSent || f.Code == TokenForOtherAPI) && f.Status == Warn {
 			f.Status = Fail // an ID token where the call failed is the likely cause
 		}
 		out = append(out, f)

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/spelling"
@@ -142,6 +143,10 @@ func (o *offline) authorization(h Header) {
 	if err == nil {
 		err = credential.CheckFormat(p)
 	}
+	if reason.CodeOf(err) == reason.HeaderMalformed && value != "" && challenge.IsToken(scheme) && !strings.ContainsAny(h.Value, "\r\n") &&
+		!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "Basic") {
+		err = nil // other schemes (SharedKey, AWS4-HMAC-SHA256, Digest) have their own syntax
+	}
 	switch reason.CodeOf(err) {
 	case "":
 	case reason.CredentialPlaceholder:
@@ -252,6 +257,7 @@ func (o *offline) bearer(token string) {
 		o.add(Finding{Code: AlgNone, Status: Warn, Title: "The token is not signed (alg none or no signature)",
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
+	o.otherAudience(d)
 	if why := idTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
 			Title:    "This looks like an OpenID Connect ID token, not an access token",
@@ -586,6 +592,49 @@ func (o *offline) queryCredentials() {
 					Title: fmt.Sprintf("The signed URL expired %s ago (X-Amz-Date + X-Amz-Expires)", time.Since(end).Round(time.Second)),
 					Fix:   "Sign a new URL; presigned URLs cannot be extended."})
 			}
+		}
+	}
+}
+
+// wellKnownAudiences are audiences of tokens minted for someone else's
+// API: sent anywhere but there, the token is for another API.
+var wellKnownAudiences = []struct {
+	pattern *regexp.Regexp
+	api     string
+	host    string
+}{
+	{regexp.MustCompile(`^(https://graph\.microsoft\.com/?|00000003-0000-0000-c000-000000000000)$`), "Microsoft Graph", "graph.microsoft.com"},
+	{regexp.MustCompile(`^https://management\.(core\.windows\.net|azure\.com)/?$`), "Azure Resource Manager", "management.azure.com"},
+	{regexp.MustCompile(`^https://(vault\.azure\.net|storage\.azure\.com|database\.windows\.net)/?$`), "an Azure data service", ".azure.net"},
+	{regexp.MustCompile(`^https://[^/]+\.auth0\.com/api/v2/?$`), "the Auth0 Management API", ".auth0.com"},
+	{regexp.MustCompile(`^https://[^/]+\.auth0\.com/userinfo$`), "Auth0's /userinfo (a token requested without an audience)", ".auth0.com"},
+	{regexp.MustCompile(`^https://www\.googleapis\.com/oauth2/v4/token$`), "Google's token endpoint (a service account assertion)", "googleapis.com"},
+	{regexp.MustCompile(`^account$`), "Keycloak's account console (the realm's default audience)", ""},
+}
+
+// otherAudience flags a token whose aud is a well-known API that is not
+// the one called.
+func (o *offline) otherAudience(d *jwt.Decoded) {
+	host := ""
+	if u, err := url.Parse(o.req.URL); err == nil {
+		host = strings.ToLower(u.Hostname())
+	}
+	var auds []string
+	if one, ok := jsonString(d.Claims["aud"]); ok {
+		auds = []string{one}
+	} else {
+		json.Unmarshal(d.Claims["aud"], &auds)
+	}
+	if len(auds) != 1 { // several audiences: one of them may be this API
+		return
+	}
+	for _, w := range wellKnownAudiences {
+		if w.pattern.MatchString(auds[0]) && (w.host == "" || !strings.HasSuffix(host, w.host)) {
+			o.add(Finding{Code: TokenForOtherAPI, Status: Warn, Cause: "2. Invalid token (wrong audience)",
+				Title:    "The token is meant for " + w.api + ", not for this API",
+				Evidence: []string{"aud " + auds[0]},
+				Fix:      "Request the token for this API's audience (the audience, resource or scope parameter of the token request)."})
+			return
 		}
 	}
 }

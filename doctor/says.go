@@ -230,7 +230,7 @@ var rules = []rule{
 	{`\btyp\b|token type .{0,20}(mismatch|invalid|not allowed|expected)|wrong token type|invalid token type`, TokenTypeMismatch},
 	// Keys and signatures.
 	{`signature key was not found|idx10503|idx10501|no matching key|unable to find .{0,20}key|kid .{0,40}not found|unknown kid|key .{0,20}not found|no key for|jwks`, TokenKeyUnknown},
-	{`signaturedoesnotmatch|request signature we calculated|incompletesignature|signature .{0,30}(does not|doesn't) match|invalid signature for request|authorization header requires`, RequestSignatureInvalid},
+	{`signaturedoesnotmatch|request signature we calculated|incompletesignature|signature .{0,30}(does not|doesn't) match|invalid signature for request|authorization header requires|not the same as any computed signature|authorization header is formed correctly`, RequestSignatureInvalid},
 	{`invalid signature|signature (is )?invalid|signature verification|bad signature|idx10511|idx10504|signature .{0,20}failed|jwt signature`, TokenSignatureInvalid},
 	// Time.
 	{`requesttimetooskewed|clock skew|time too skewed|signature expired:|request time .{0,40}(too|out of)`, ClockSkew},
