@@ -110,6 +110,15 @@ func (p *prober) credentialPlace(final *answer) {
 		p.add(f)
 	}
 	p.passwordForToken()
+	if pr := p.provider; pr != nil {
+		for _, h := range pr.Companions {
+			if len(p.off.req.Get(h)) == 0 {
+				p.add(Finding{Code: CompanionHeaderMissing, Status: Fail, Basis: Proven, Cause: "Environment notes",
+					Title: fmt.Sprintf("%s requires the %s header beside the credential, and it is not sent", pr.Name, h),
+					Fix:   pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."})
+			}
+		}
+	}
 	for _, c := range p.off.credentials() {
 		owner, prefix := providerOfCredential(c.value)
 		if owner != nil && p.provider != nil && owner != p.provider && prefix != "" {

@@ -176,15 +176,27 @@ var loginWords = regexp.MustCompile(`(?i)(^|[/._?=-])(login|log-in|signin|sign-i
 // passwordForm finds an HTML form with a password field.
 var passwordForm = regexp.MustCompile(`(?is)<form.*?<input[^>]+type\s*=\s*["']?password`)
 
-// isLoginPage: an HTML page with a password form, or a URL a login page
-// lives at.
+// loginTitle is the title of a sign-in page.
+var loginTitle = regexp.MustCompile(`(?is)<title>[^<]*\b(sign[ -]?in|log[ -]?in|anmelden|connexion|iniciar sesi)`)
+
+// isLoginPage: an HTML page with a password form or a sign-in title, or
+// at a URL a login page lives at.
 func isLoginPage(a *answer) bool {
 	html := strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "html")
-	return html && (passwordForm.Match(a.body) || loginWords.MatchString(a.url))
+	return html && (passwordForm.Match(a.body) || loginTitle.Match(a.body) || loginWords.MatchString(a.url))
 }
 
 func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 	if len(hops) < 2 {
+		if final.status >= 200 && final.status < 300 && p.off.sentAny && isLoginPage(final) {
+			// A sign-in page served in place of the API's answer (Azure
+			// DevOps answers 203 so): the credential was not accepted.
+			p.failedIn2xx = true
+			p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
+				Title:    fmt.Sprintf("The server answers %d with a sign-in page instead of the API's answer: the credential was not accepted", final.status),
+				Evidence: []string{"Content-Type: " + final.header.Get("Content-Type")},
+				Fix:      "Send the credential the API expects (for Azure DevOps: Basic with an empty user and a personal access token); a sign-in page means it was not taken."})
+		}
 		return
 	}
 	ev := []string{}
@@ -359,11 +371,8 @@ func (p *prober) answer(a *answer) {
 		p.failedIn2xx = true
 	}
 	if code == CredentialsMissing && p.off.sentAny {
-		code = p.notArrived(a)
-		if code == "" {
-			return // SchemeMismatch or CredentialWrongHeader says it
-		}
-		basis = Proven
+		p.notArrived(a, ev)
+		return
 	}
 	if code == InsufficientScope && a.status == 404 {
 		basis = Stated
@@ -427,22 +436,39 @@ func (p *prober) fixFor(code Code) string {
 }
 
 // notArrived explains a server that says no credential arrived although
-// one was sent: the wrong place or scheme for this API (reported by
-// credentialPlace or schemes, so "" here), or something on the way
-// removed it.
-func (p *prober) notArrived(a *answer) Code {
+// one was sent: the wrong place, scheme or kind for this API (reported by
+// credentialPlace or schemes, so "" here); a proxy that removes it when
+// one shows itself; else the credential is where or how this API does not
+// read it — or removed on the way — which the finding says, with the
+// evidence (an inference, not a proof).
+func (p *prober) notArrived(a *answer, ev []string) {
 	if p.wrongPlace() != "" || !p.schemeOffered(a) {
-		return ""
+		return
 	}
 	for _, f := range p.off.findings {
-		if f.Status == Fail && (f.Code == WrongTokenKind || preciseKind[f.Code] || f.Code == SchemeMismatch) {
-			return "" // what was sent is the wrong kind: that says it
+		if f.Status == Fail && (f.Code == WrongTokenKind || preciseKind[f.Code] || f.Code == SchemeMismatch || f.Code == CompanionHeaderMissing) {
+			return // what was sent is the wrong kind or place: that says it
 		}
 	}
-	if len(p.off.req.Get("Authorization")) == 0 {
-		return CredentialWrongHeader
+	sent := "a credential"
+	for _, c := range p.off.credentials() {
+		sent = c.header
+		if c.scheme != "" {
+			sent += " (" + c.scheme + ")"
+		}
+		break
 	}
-	return AuthorizationStripped
+	if signs := intermediarySigns(a); len(signs) > 0 && len(p.off.req.Get("Authorization")) > 0 {
+		p.add(Finding{Code: AuthorizationStripped, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
+			Title:    "The server says no credentials arrived, though " + sent + " was sent, and a proxy or cache shows itself: it removes them",
+			Evidence: append(ev, signs...), Fix: "Configure the proxy, load balancer or CDN in front of the API to forward the Authorization header (and not to cache authenticated answers)."})
+		return
+	}
+	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
+		Title:    "The server says no credentials arrived, though " + sent + " was sent: it reads them in another header or form (or something on the way removes them)",
+		Evidence: ev,
+		Fix:      "Check the API's documentation for the header and scheme it reads (Authorization: Bearer, Authorization: Token, X-API-Key, apikey, a query parameter); if it is exactly what you send, a proxy in front may strip it.",
+	})
 }
 
 // schemeOffered reports whether the Authorization scheme sent is one the

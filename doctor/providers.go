@@ -36,6 +36,8 @@ type Provider struct {
 	// TokenAsPassword: Basic is accepted only with a token (one of
 	// Prefixes) as the password, never the account password.
 	TokenAsPassword bool
+	// Companions are headers it requires beside the credential.
+	Companions []string
 	// Hides404: it answers 404, not 403, for what the credential may not
 	// see.
 	Hides404 bool
@@ -76,7 +78,8 @@ var providers = []Provider{
 	{Name: "Anthropic", Docs: "https://docs.anthropic.com/en/api/overview",
 		Hosts: []string{"api.anthropic.com"}, Signs: []string{"header:Anthropic-Organization-Id", "body:authentication_error", "body:\"type\":\"error\",\"error\":{"},
 		Expects: "x-api-key: sk-ant-… and anthropic-version: 2023-06-01", KeyHeader: "x-api-key", Prefixes: []string{"sk-ant-"}, KeyPrefixes: []string{"sk-ant-"},
-		Note: "the key goes in x-api-key, not Authorization; anthropic-version is required"},
+		Companions: []string{"anthropic-version"},
+		Note:       "the key goes in x-api-key, not Authorization; anthropic-version is required"},
 	{Name: "AWS API Gateway", Docs: "https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden",
 		Hosts: []string{"execute-api.amazonaws.com"}, Signs: []string{"header:X-Amz-Apigw-Id", "header:X-Amzn-Errortype"},
 		Expects: "x-api-key for usage plans, Authorization for Lambda/JWT/Cognito authorizers, SigV4 for IAM", KeyHeader: "x-api-key",
@@ -126,7 +129,8 @@ var providers = []Provider{
 	{Name: "Supabase", Docs: "https://supabase.com/docs/guides/api/api-keys",
 		Hosts: []string{"supabase.co"}, Signs: []string{"header:Sb-Gateway-Version", "body:supabase"},
 		Expects: "apikey: <anon or service key>, plus Authorization: Bearer <user JWT>", KeyHeader: "apikey", Schemes: []string{"Bearer"},
-		Note: "the apikey header is required even with a user JWT"},
+		Companions: []string{"apikey"},
+		Note:       "the apikey header is required even with a user JWT"},
 	{Name: "Cloudflare API", Docs: "https://developers.cloudflare.com/fundamentals/api/get-started/create-token/",
 		Hosts: []string{"api.cloudflare.com"}, Signs: []string{"header:Cf-Ray", "server:cloudflare"},
 		Expects: "Authorization: Bearer <API token> (global keys: X-Auth-Email and X-Auth-Key)", Schemes: []string{"Bearer"}, KeyHeader: "X-Auth-Key",
@@ -194,7 +198,8 @@ var providers = []Provider{
 	{Name: "Notion", Docs: "https://developers.notion.com/reference/versioning",
 		Hosts: []string{"api.notion.com"}, Signs: []string{"body:\"object\":\"error\""},
 		Expects: "Authorization: Bearer <integration secret> and Notion-Version: 2022-06-28", Schemes: []string{"Bearer"},
-		Note: "Notion-Version is required; pages must be shared with the integration (else 404)"},
+		Companions: []string{"Notion-Version"},
+		Note:       "Notion-Version is required; pages must be shared with the integration (else 404)"},
 	{Name: "Mailchimp", Docs: "https://mailchimp.com/developer/marketing/docs/errors/",
 		Hosts: []string{"api.mailchimp.com"}, Signs: []string{"body:mailchimp.com/developer"},
 		Expects: "Basic anystring:<key> on the data centre of the key's -usN suffix", Schemes: []string{"Basic", "Bearer"},
@@ -205,6 +210,27 @@ var providers = []Provider{
 		Hosts: []string{"huggingface.co"}, Signs: []string{"header:X-Error-Code"},
 		Expects: "Authorization: Bearer hf_…", Schemes: []string{"Bearer"}, Prefixes: []string{"hf_"},
 		Note: "gated models answer 403 until access is granted"},
+	{Name: "Kong Gateway (key-auth)", Docs: "https://docs.konghq.com/hub/kong-inc/key-auth/",
+		Signs:   []string{"server:kong", "header:Via=kong", "header:X-Kong-Response-Latency"},
+		Expects: "apikey: <key> (the plugin's key_names; or ?apikey=)", KeyHeader: "apikey",
+		Note: "'No API key found in request' means the key is not in a header or parameter the plugin reads"},
+	{Name: "Azure DevOps", Docs: "https://learn.microsoft.com/en-us/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate",
+		Hosts: []string{"dev.azure.com", "visualstudio.com"}, Signs: []string{"header:X-Vss-E2eid", "header:X-Tfs-Processid"},
+		Expects: "Basic :<personal access token> (empty user name), or Bearer <Entra token>", Schemes: []string{"Basic", "Bearer"},
+		Note: "a wrong PAT gets 203 with a sign-in page, not 401"},
+	{Name: "Apigee", Docs: "https://cloud.google.com/apigee/docs/api-platform/reference/policies/verify-api-key-policy#runtime-errors",
+		Signs:   []string{"body:\"fault\":{\"faultstring\""},
+		Expects: "the API key or access token where the proxy's VerifyAPIKey or OAuthV2 policy reads it (often ?apikey= or x-api-key)",
+		Schemes: []string{"Bearer"}, KeyHeader: "x-api-key",
+		Note: "errorcode names the cause: oauth.v2.InvalidApiKey, keymanagement.service.access_token_expired, steps.oauth.v2.FailedToResolveAPIKey"},
+	{Name: "HashiCorp Vault", Docs: "https://developer.hashicorp.com/vault/api-docs#authentication",
+		Signs:   []string{"body:{\"errors\":[\"permission denied\"]}"},
+		Expects: "X-Vault-Token: <token> (or Authorization: Bearer <token>)", KeyHeader: "X-Vault-Token", Schemes: []string{"Bearer"},
+		Note: "answers 403 permission denied for an invalid or expired token too, not only for a missing policy"},
+	{Name: "Jenkins", Docs: "https://www.jenkins.io/doc/book/system-administration/authenticating-scripted-clients/",
+		Signs:   []string{"header:X-Jenkins", "header:X-You-Are-Authenticated-As"},
+		Expects: "Basic <user>:<API token>", Schemes: []string{"Basic"},
+		Note: "an anonymous caller gets 403 with X-You-Are-Authenticated-As: anonymous"},
 	{Name: "npm registry", Docs: "https://docs.npmjs.com/about-access-tokens",
 		Hosts: []string{"registry.npmjs.org"}, Signs: []string{"header:Npm-Notice"},
 		Expects: "Authorization: Bearer npm_…", Schemes: []string{"Bearer"}, Prefixes: []string{"npm_"}},

@@ -119,7 +119,7 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"API token is invalid.", CredentialsRejected},
 		{"The provided authorization grant is invalid, expired, or revoked", CredentialsRejected},
 		{"Your API key may be invalid, or you've attempted to access the wrong datacenter.", CredentialsRejected},
-		{"No API key found in request", CompanionHeaderMissing},
+		{"No API key found in request", CredentialsMissing},
 		{"JWT expired", TokenExpired},
 		{"Invalid format for Authorization header", HeaderFormat},
 		{"Invalid API Token", CredentialUnknown},
