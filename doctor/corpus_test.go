@@ -197,7 +197,7 @@ func checkReport(t *testing.T, name string, rep *Report) {
 	rep.WriteText(&b, true)
 	text := b.String()
 	first, _, _ := strings.Cut(text, "\n")
-	if rep.Top != nil && !strings.Contains(first, strings.TrimSuffix(rep.Top.Title, ".")) {
+	if rep.Top != nil && !strings.Contains(strings.ToLower(first), strings.ToLower(strings.TrimSuffix(rep.Top.Title, "."))) {
 		t.Errorf("%s: first line %q does not state the top finding %q", name, first, rep.Top.Title)
 	}
 	seen := map[string]bool{}

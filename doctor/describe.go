@@ -40,6 +40,9 @@ var about = map[Code]struct{ cause, title, fix string }{
 func causeOf(c Code) string { return about[c].cause }
 
 func titleOf(c Code, status int) string {
+	if t := about[c].title; t != "" && status < 300 {
+		return fmt.Sprintf("%s (in a %d answer whose body says the call failed)", t, status)
+	}
 	if t := about[c].title; t != "" {
 		return fmt.Sprintf("%s (%d)", t, status)
 	}

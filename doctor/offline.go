@@ -78,7 +78,9 @@ func (o *offline) add(f Finding) {
 func (o *offline) run() {
 	o.envChecks()
 	for _, h := range o.req.Dropped {
-		o.shellProblems(h)
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+			Title: fmt.Sprintf("The shell variable %s is unset or empty, so curl sends no %s header at all", strings.Join(h.Unset, ", "), h.Name),
+			Fix:   fmt.Sprintf("Set it in this shell (export %s=...) or load your .env file (set -a; . ./.env; set +a).", h.Unset[0])})
 	}
 	o.queryCredentials()
 	authz := o.req.Get("Authorization")

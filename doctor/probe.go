@@ -505,10 +505,16 @@ func (p *prober) schemes(a *answer) {
 		f := Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
 			Title:    fmt.Sprintf("The request uses %s; the server asks for %s", scheme, strings.Join(offered, " or ")),
 			Evidence: ev, Fix: schemeFix(a.challenges[0])}
-		if c := a.challenges[0]; strings.EqualFold(c.Scheme, "Basic") {
+		switch c := a.challenges[0]; {
+		case strings.EqualFold(c.Scheme, "Basic"):
 			f.Command = p.off.withBasicFlag()
-		} else if cmd := tokenExchange(c); cmd != "" {
-			f.Command = cmd
+		case tokenExchange(c) != "":
+			f.Command = tokenExchange(c)
+		case challenge.IsToken(c.Scheme):
+			f.Command = p.off.command(func(r *Request) {
+				r.removeHeader("Authorization")
+				r.Headers = append(r.Headers, Header{Name: "Authorization", Value: c.Scheme + " x"})
+			})
 		}
 		p.add(f)
 	}

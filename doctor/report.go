@@ -25,7 +25,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 	case r.Top != nil && r.Top.Code == RequestSucceeded:
 		fmt.Fprintf(w, "OK: the request succeeded (%d).\n", r.Status)
 	case r.Top != nil:
-		fmt.Fprintf(w, "Most likely: %s.\n", strings.TrimSuffix(r.Top.Title, "."))
+		fmt.Fprintf(w, "Most likely: %s.\n", plainStart(strings.TrimSuffix(r.Top.Title, ".")))
 	default:
 		fmt.Fprintf(w, "The request failed (%d), and nothing the doctor checks explains it.\n", r.Status)
 	}
@@ -96,4 +96,14 @@ func writeFinding(w io.Writer, f Finding, seen map[string]bool, details bool) {
 	if f.Command != "" {
 		fmt.Fprintf(w, "      try: %s\n", f.Command)
 	}
+}
+
+// plainStart lower-cases a sentence's first letter to follow "Most
+// likely:", unless the first word is a name or an acronym (AWS, GitHub).
+func plainStart(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	if word != "A" && (len(word) < 2 || strings.ToLower(word[1:]) != word[1:]) || word[0] < 'A' || word[0] > 'Z' {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
