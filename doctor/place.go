@@ -160,8 +160,8 @@ func (p *prober) passwordForToken() {
 }
 
 func (p *prober) firstValue() string {
-	for _, c := range p.off.credentials() {
-		return c.value
+	if cs := p.off.credentials(); len(cs) > 0 {
+		return cs[0].value
 	}
 	return ""
 }

@@ -451,12 +451,11 @@ func (p *prober) notArrived(a *answer, ev []string) {
 		}
 	}
 	sent := "a credential"
-	for _, c := range p.off.credentials() {
-		sent = c.header
-		if c.scheme != "" {
-			sent += " (" + c.scheme + ")"
+	if cs := p.off.credentials(); len(cs) > 0 {
+		sent = cs[0].header
+		if cs[0].scheme != "" {
+			sent += " (" + cs[0].scheme + ")"
 		}
-		break
 	}
 	if signs := intermediarySigns(a); len(signs) > 0 && len(p.off.req.Get("Authorization")) > 0 {
 		p.add(Finding{Code: AuthorizationStripped, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
