@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/internal/docblock"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/doctor.md's generated provider table")
@@ -68,24 +70,5 @@ func TestDocsProviderTable(t *testing.T) {
 			t.Errorf("provider %q needs a name, an https source and what it expects", p.Name)
 		}
 	}
-	const path = "../docs/doctor.md"
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(data)
-	start, end := strings.Index(doc, beginProviders), strings.Index(doc, endProviders)
-	if start < 0 || end < start {
-		t.Fatalf("%s lacks the generated-table markers", path)
-	}
-	want := doc[:start+len(beginProviders)] + "\n" + renderProviders(loadCorpus(t)) + doc[end:]
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if doc != want {
-		t.Fatalf("%s is out of date with the provider table: run go test ./doctor -update", path)
-	}
+	docblock.Check(t, "../docs/doctor.md", beginProviders, endProviders, renderProviders(loadCorpus(t)), *update, "go test ./doctor -update")
 }

@@ -3,9 +3,10 @@ package reason
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/internal/docblock"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/reasons.md's generated table")
@@ -30,26 +31,7 @@ func renderTable() string {
 
 // TestDocsListEveryReason keeps docs/reasons.md in step with the catalogue.
 func TestDocsListEveryReason(t *testing.T) {
-	const path = "../docs/reasons.md"
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(data)
-	start, end := strings.Index(doc, beginTable), strings.Index(doc, endTable)
-	if start < 0 || end < start {
-		t.Fatalf("%s lacks the generated-table markers", path)
-	}
-	want := doc[:start+len(beginTable)] + "\n" + renderTable() + doc[end:]
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if doc != want {
-		t.Fatalf("%s is out of date with the catalogue: run go test ./reason -update", path)
-	}
+	docblock.Check(t, "../docs/reasons.md", beginTable, endTable, renderTable(), *update, "go test ./reason -update")
 }
 
 func TestCatalogue(t *testing.T) {
