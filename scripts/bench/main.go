@@ -1,0 +1,576 @@
+// Command bench is authgate's load harness: it starts nginx (the
+// baseline, and the auth_request front for decision mode), authgate in
+// each mode, and a JWKS server, runs wrk against each with fixed
+// settings, reads each server's CPU time (utime+stime of its process
+// tree) and RSS from /proc, and prints one table with the ratios to
+// nginx measured in the same run. With -before REV it builds that commit
+// too and measures both binaries in the same run; with -write it replaces
+// the generated table of docs/performance.md.
+//
+//	go run ./scripts/bench                     # 10 s per mode
+//	go run ./scripts/bench -duration 2s        # the CI smoke run
+//	go run ./scripts/bench -before HEAD~5 -write docs/performance.md
+//
+// Needs nginx and wrk (apt-get install nginx-light wrk). Every run is
+// bounded by -duration; everything listens on loopback.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+func main() {
+	duration := flag.Duration("duration", 10*time.Second, "length of each wrk run")
+	conns := flag.Int("c", 32, "wrk connections")
+	threads := flag.Int("t", 2, "wrk threads")
+	pool := flag.Int("pool", 20000, "distinct tokens for the uncached JWT mode")
+	before := flag.String("before", "", "also build and measure this git revision, in the same run")
+	write := flag.String("write", "", "replace the generated table in this markdown file")
+	only := flag.String("only", "", "run only the modes whose name contains this")
+	flag.Parse()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("wrk is not installed (apt-get install wrk)")
+	}
+	b, err := newBench(*duration, *conns, *threads, *pool)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.close()
+	bins := []build{{"authgate", "."}}
+	if *before != "" {
+		dir, err := b.worktree(*before)
+		if err != nil {
+			log.Fatal(err)
+		}
+		bins = append([]build{{"before (" + *before + ")", dir}}, bins...)
+	}
+	var rows []row
+	rows = append(rows, b.nginxBaseline())
+	for _, bin := range bins {
+		rs, err := b.authgate(bin, *only)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rows = append(rows, rs...)
+	}
+	table := render(rows, b)
+	fmt.Print(table)
+	if *write != "" {
+		if err := replaceGenerated(*write, table); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// build is a source tree to build authgate from.
+type build struct{ label, dir string }
+
+// row is one measured mode.
+type row struct {
+	name             string
+	rps, p50, p99    float64 // req/s, ms
+	cpuPerReq        float64 // µs of the measured server's CPU per request
+	rssMiB           float64
+	non2xx, requests int
+	baseline         bool
+}
+
+type bench struct {
+	work                    string
+	duration                time.Duration
+	conns, threads, pool    int
+	nginx                   *exec.Cmd
+	upstream, direct, front int // nginx ports
+	key                     *rsa.PrivateKey
+	jwks                    *http.Server
+	jwksURL                 string
+	closers                 []func()
+}
+
+func newBench(duration time.Duration, conns, threads, pool int) (*bench, error) {
+	work, err := os.MkdirTemp("", "authgate-bench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{work: work, duration: duration, conns: conns, threads: threads, pool: pool}
+	b.key, err = rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	jwks := jwt.PublicJWKS(map[string]any{"bench": &b.key.PublicKey})
+	b.jwks = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) })}
+	go b.jwks.Serve(ln)
+	b.jwksURL = "http://" + ln.Addr().String() + "/jwks"
+	return b, b.startNginx()
+}
+
+func (b *bench) close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+	if b.nginx != nil {
+		b.nginx.Process.Signal(os.Interrupt)
+		b.nginx.Wait()
+	}
+	b.jwks.Close()
+	os.RemoveAll(b.work)
+}
+
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNginx runs the upstream (return 200), the plain proxy (the
+// baseline) and, once authgate runs, the auth_request front.
+func (b *bench) startNginx() error {
+	b.upstream, b.direct, b.front = freePort(), freePort(), freePort()
+	return nil
+}
+
+// nginxConf is the nginx configuration; decide is authgate's address
+// for the auth_request front ("" leaves it out).
+func (b *bench) nginxConf(decide string) string {
+	user := ""
+	if os.Getuid() == 0 {
+		user = "user root;"
+	}
+	front := ""
+	if decide != "" {
+		front = fmt.Sprintf(`
+  upstream authgate { server %s; keepalive 64; }
+  server {
+    listen 127.0.0.1:%d;
+    location = /_authgate {
+      internal;
+      proxy_pass http://authgate/.authgate/decide;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }
+    location / {
+      auth_request /_authgate;
+      auth_request_set $authgate_subject $upstream_http_x_authgate_subject;
+      proxy_set_header X-Authgate-Subject $authgate_subject;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://app;
+    }
+  }`, decide, b.front)
+	}
+	t := filepath.Join(b.work, "t")
+	os.MkdirAll(t, 0o755)
+	return fmt.Sprintf(`%s
+daemon off;
+worker_processes 1;
+pid %[2]s/nginx.pid;
+error_log %[2]s/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[3]s; proxy_temp_path %[3]s; fastcgi_temp_path %[3]s; uwsgi_temp_path %[3]s; scgi_temp_path %[3]s;
+  upstream app { server 127.0.0.1:%[4]d; keepalive 256; }
+  server { listen 127.0.0.1:%[4]d; location / { return 200 "ok\n"; } }
+  server {
+    listen 127.0.0.1:%[5]d;
+    location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://app; }
+  }%[6]s
+}
+`, user, b.work, t, b.upstream, b.direct, front)
+}
+
+// runNginx (re)starts nginx with the front pointing at decide.
+func (b *bench) runNginx(decide string) error {
+	if b.nginx != nil {
+		b.nginx.Process.Signal(os.Interrupt)
+		b.nginx.Wait()
+	}
+	conf := filepath.Join(b.work, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(b.nginxConf(decide)), 0o644); err != nil {
+		return err
+	}
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		bin = "/usr/sbin/nginx"
+	}
+	b.nginx = exec.Command(bin, "-c", conf, "-p", b.work)
+	b.nginx.Stderr = os.Stderr
+	if err := b.nginx.Start(); err != nil {
+		return fmt.Errorf("nginx: %w", err)
+	}
+	return waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/", b.direct), nil)
+}
+
+func waitHTTP(url string, h http.Header) error {
+	for i := 0; i < 100; i++ {
+		req, _ := http.NewRequest("GET", url, nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s never answered", url)
+}
+
+func (b *bench) nginxBaseline() row {
+	if err := b.runNginx(""); err != nil {
+		log.Fatal(err)
+	}
+	r := b.wrk("nginx → upstream (baseline)", fmt.Sprintf("http://127.0.0.1:%d/v1/x", b.direct), nil, "", b.nginx.Process.Pid)
+	r.baseline = true
+	return r
+}
+
+// worktree checks rev out into a temporary git worktree.
+func (b *bench) worktree(rev string) (string, error) {
+	dir := filepath.Join(b.work, "before")
+	out, err := exec.Command("git", "worktree", "add", "--detach", dir, rev).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("git worktree add %s: %v: %s", rev, err, out)
+	}
+	b.closers = append(b.closers, func() { exec.Command("git", "worktree", "remove", "--force", dir).Run() })
+	return dir, nil
+}
+
+// mode is one way authgate is measured.
+type mode struct {
+	name, path string
+	header     http.Header
+	script     string // a wrk Lua script, for token pools
+	decision   bool   // through nginx auth_request
+	cacheOff   bool   // an authgate with the token cache off
+}
+
+func (b *bench) token(claims map[string]any) string {
+	c := map[string]any{"iss": "https://bench.test", "aud": "api", "sub": "bench", "scope": "read",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
+	for k, v := range claims {
+		c[k] = v
+	}
+	tok, err := jwt.Sign("RS256", b.key, map[string]any{"kid": "bench", "typ": "at+jwt"}, c)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return tok
+}
+
+// poolScript writes a wrk script that sends a different token on each
+// request, round robin over n tokens.
+func (b *bench) poolScript(n int) string {
+	var sb strings.Builder
+	sb.WriteString("local tokens = {\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "%q,\n", b.token(map[string]any{"jti": strconv.Itoa(i)}))
+	}
+	sb.WriteString("}\nlocal i = 0\nrequest = function()\n  i = i % #tokens + 1\n  wrk.headers[\"Authorization\"] = \"Bearer \" .. tokens[i]\n  return wrk.format(nil)\nend\n")
+	path := filepath.Join(b.work, "pool.lua")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	return path
+}
+
+func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+
+// authgate builds the tree and measures it in every mode.
+func (b *bench) authgate(bin build, only string) ([]row, error) {
+	exe := filepath.Join(b.work, strings.NewReplacer(" ", "_", "(", "", ")", "", "~", "_", "/", "_").Replace(bin.label))
+	cmd := exec.Command("go", "build", "-o", exe, "./cmd/authgate")
+	cmd.Dir = bin.dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build %s: %v: %s", bin.label, err, out)
+	}
+	data := filepath.Join(b.work, "data-"+filepath.Base(exe))
+	key, err := output(exe, "", "keys", "create", "--data-dir", data, "--name", "bench", "--env", "live", "--scopes", "read", "--quiet")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := output(exe, "bench-password-1\n", "users", "add", "bench", "--data-dir", data, "--scopes", "read"); err != nil {
+		return nil, err
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("bench:bench-password-1"))
+	modes := []mode{
+		{name: "public route", path: "/pub/x"},
+		{name: "JWT RS256, cache hit", path: "/jwt/x", header: bearer(b.token(nil))},
+		{name: fmt.Sprintf("JWT RS256, cache off, %d tokens", b.pool), path: "/jwt/x", script: b.poolScript(b.pool), cacheOff: true},
+		{name: "JWT expired (401)", path: "/jwt/x", header: bearer(b.token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}))},
+		{name: "API key", path: "/key/x", header: http.Header{"X-Api-Key": {strings.TrimSpace(key)}}},
+		{name: "Basic", path: "/basic/x", header: http.Header{"Authorization": {basic}}},
+		{name: "decision, nginx auth_request (JWT)", path: "/jwt/x", header: bearer(b.token(nil)), decision: true},
+	}
+	var rows []row
+	for _, cacheOff := range []bool{false, true} {
+		var ms []mode
+		for _, m := range modes {
+			if m.cacheOff == cacheOff && strings.Contains(m.name, only) {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		port := freePort()
+		conf := b.config(port, data, cacheOff)
+		proc, err := start(exe, conf)
+		if err != nil {
+			return nil, err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if err := waitHTTP("http://"+addr+"/.authgate/healthz", nil); err != nil {
+			return nil, err
+		}
+		if err := b.runNginx(addr); err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			url := "http://" + addr + m.path
+			if m.decision {
+				url = fmt.Sprintf("http://127.0.0.1:%d%s", b.front, m.path)
+			}
+			rows = append(rows, b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid))
+		}
+		proc.Process.Signal(os.Interrupt)
+		proc.Wait()
+	}
+	return rows, nil
+}
+
+func output(exe, stdin string, args ...string) (string, error) {
+	cmd := exec.Command(exe, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("authgate %s: %v: %s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.String(), nil
+}
+
+func (b *bench) config(port int, data string, cacheOff bool) string {
+	cache := ""
+	if cacheOff {
+		cache = "token_cache_size: -1\n"
+	}
+	doc := fmt.Sprintf(`listen: 127.0.0.1:%d
+admin: {listen: ""}
+data_dir: %s
+log_level: warn
+access_log: {sample_allowed: 0}
+failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1s}
+%sissuers:
+  - {name: bench, issuer: "https://bench.test", audiences: [api], jwks_url: "%s", required_type: at+jwt}
+routes:
+  - {name: pub, path: /pub/*, public: true, upstream: "http://127.0.0.1:%[5]d"}
+  - {name: jwt, path: /jwt/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
+  - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
+  - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
+`, port, data, cache, b.jwksURL, b.upstream)
+	path := filepath.Join(b.work, fmt.Sprintf("authgate-%d.yaml", port))
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	return path
+}
+
+func start(exe, conf string) (*exec.Cmd, error) {
+	cmd := exec.Command(exe, "serve", "--config", conf)
+	cmd.Stderr = os.Stderr
+	return cmd, cmd.Start()
+}
+
+// wrk runs one measurement: wrk's req/s and latency, and the CPU time the
+// process tree of pid spent meanwhile.
+func (b *bench) wrk(name, url string, h http.Header, script string, pid int) row {
+	if err := waitHTTP(url, h); err != nil {
+		log.Fatal(err)
+	}
+	args := []string{"-t", strconv.Itoa(b.threads), "-c", strconv.Itoa(b.conns), "-d", b.duration.String(), "--latency"}
+	for k, vs := range h {
+		for _, v := range vs {
+			args = append(args, "-H", k+": "+v)
+		}
+	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	cpu0 := treeCPU(pid)
+	ctx, cancel := context.WithTimeout(context.Background(), b.duration+30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
+	cpu := treeCPU(pid) - cpu0
+	if err != nil {
+		log.Fatalf("wrk %s: %v: %s", name, err, out)
+	}
+	r := parseWrk(name, string(out))
+	if r.requests > 0 {
+		r.cpuPerReq = cpu.Seconds() / float64(r.requests) * 1e6
+	}
+	r.rssMiB = treeRSS(pid)
+	return r
+}
+
+func parseWrk(name, out string) row {
+	r := row{name: name}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) >= 2 && f[0] == "Requests/sec:":
+			r.rps, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) >= 2 && f[0] == "50%":
+			r.p50 = millis(f[1])
+		case len(f) >= 2 && f[0] == "99%":
+			r.p99 = millis(f[1])
+		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
+			r.requests, _ = strconv.Atoi(f[0])
+		case len(f) >= 5 && f[0] == "Non-2xx":
+			r.non2xx, _ = strconv.Atoi(f[4])
+		}
+	}
+	return r
+}
+
+func millis(s string) float64 {
+	for _, u := range []struct {
+		suffix string
+		ms     float64
+	}{{"us", 1e-3}, {"ms", 1}, {"s", 1000}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f * u.ms
+		}
+	}
+	return 0
+}
+
+// treeCPU is the user+system CPU time of pid and its children.
+func treeCPU(pid int) time.Duration {
+	total := 0.0
+	for _, p := range tree(pid) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			s, _ := strconv.ParseFloat(f[12], 64)
+			total += u + s
+		}
+	}
+	return time.Duration(total / 100 * float64(time.Second)) // USER_HZ is 100 on Linux
+}
+
+// treeRSS is the resident memory of pid and its children, in MiB.
+func treeRSS(pid int) float64 {
+	kib := 0.0
+	for _, p := range tree(pid) {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				n, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				kib += n
+			}
+		}
+	}
+	return kib / 1024
+}
+
+// tree is pid and its descendants (nginx's workers).
+func tree(pid int) []int {
+	out := []int{pid}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return out
+	}
+	for _, c := range strings.Fields(string(data)) {
+		if n, err := strconv.Atoi(c); err == nil {
+			out = append(out, tree(n)...)
+		}
+	}
+	return out
+}
+
+func render(rows []row, b *bench) string {
+	var base row
+	for _, r := range rows {
+		if r.baseline {
+			base = r
+		}
+	}
+	rev, _ := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	cpuModel := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpuModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Measured %s on %s (%d cores), commit %s, %s; wrk -t%d -c%d -d%s on loopback, everything on the same cores.\n"+
+		"CPU is the measured server's process tree (nginx: master and worker; authgate: its process; in decision mode authgate only, nginx's share is its baseline row).\n\n",
+		time.Now().UTC().Format("2006-01-02"), cpuModel, runtime.NumCPU(), strings.TrimSpace(string(rev)), runtime.Version(), b.threads, b.conns, b.duration)
+	sb.WriteString("| mode | req/s | p50 ms | p99 ms | CPU µs/req | × nginx CPU | RSS MiB | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		ratio := "—"
+		if base.cpuPerReq > 0 && !r.baseline {
+			ratio = fmt.Sprintf("%.2f", r.cpuPerReq/base.cpuPerReq)
+		}
+		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f | %d |\n", r.name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.non2xx)
+	}
+	return sb.String()
+}
+
+const (
+	beginGenerated = "<!-- BEGIN generated by scripts/bench -write -->"
+	endGenerated   = "<!-- END generated by scripts/bench -->"
+)
+
+func replaceGenerated(path, table string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	doc := string(data)
+	i, j := strings.Index(doc, beginGenerated), strings.Index(doc, endGenerated)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s lacks the markers %q … %q", path, beginGenerated, endGenerated)
+	}
+	return os.WriteFile(path, []byte(doc[:i+len(beginGenerated)]+"\n"+table+doc[j:]), 0o644)
+}
