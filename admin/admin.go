@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"reflect"
 	"strconv"
 	"strings"
@@ -99,6 +100,20 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Han
 	mux.Handle("GET "+api.MetricsPath, state.Metrics.Handler())
 	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)
 	mux.HandleFunc("GET "+api.ReadyzPath, gw.ServeHealth)
+	return mux
+}
+
+// WithPProf adds Go's profiler under /debug/pprof/ to the admin handler h
+// (admin.pprof: true; the configuration allows it on a loopback admin
+// listener only). It is for operators profiling a live gateway.
+func WithPProf(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", h)
 	return mux
 }
 

@@ -160,6 +160,9 @@ type AdminOpts struct {
 	// Issuers names the issuers whose JWTs with scope admin open the
 	// admin API; none by default: only admin keys do.
 	Issuers []string `yaml:"issuers"`
+	// PProf serves Go's profiler under /debug/pprof/ (loopback admin
+	// listener only; off by default).
+	PProf bool `yaml:"pprof"`
 }
 
 // TLS names the certificate and key of an HTTPS listener.

@@ -83,6 +83,9 @@ func (c *Config) validate(at locate) error {
 	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 || c.Basic.QueueTimeout < 0 {
 		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent and queue_timeout not negative")
 	}
+	if c.Admin.PProf && !loopbackAddr(c.Admin.Listen) {
+		return at("admin.pprof", "the profiler is served only on a loopback admin listener (admin.listen %q is not)", c.Admin.Listen)
+	}
 	if c.Admin.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil || c.Admin.Listen == c.Listen {
 			return at("admin.listen", "%q is not host:port, or is the gateway's own address", c.Admin.Listen)
@@ -344,4 +347,17 @@ func validateCORS(c *CORS, p string, at locate) error {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// loopbackAddr reports whether host:port listens on loopback only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

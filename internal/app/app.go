@@ -116,7 +116,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.public = gateway.NewSwitch(gw.Handler())
-	a.admin = gateway.NewSwitch(admin.Handler(gw, a.storeOrNil(), a.state))
+	a.admin = gateway.NewSwitch(a.adminHandler(cfg, gw))
 	a.activate(cfg, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
 	if a.store != nil {
@@ -298,10 +298,20 @@ func (a *App) Reload(next *config.Config) error {
 		return err
 	}
 	a.public.Swap(gw.Handler())
-	a.admin.Swap(admin.Handler(gw, a.storeOrNil(), a.state))
+	a.admin.Swap(a.adminHandler(next, gw))
 	a.activate(next, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
 	return nil
+}
+
+// adminHandler is the admin listener's handler for cfg: the admin API,
+// metrics and health, and the profiler when admin.pprof is on.
+func (a *App) adminHandler(cfg *config.Config, gw *gateway.Gateway) http.Handler {
+	h := admin.Handler(gw, a.storeOrNil(), a.state)
+	if cfg.Admin.PProf {
+		h = admin.WithPProf(h)
+	}
+	return h
 }
 
 // restartOnly names the restart-only settings that differ.

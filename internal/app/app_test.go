@@ -250,3 +250,24 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestPProf: admin.pprof serves the profiler on the admin listener, and
+// only there; without it /debug/pprof/ is not found.
+func TestPProf(t *testing.T) {
+	js := newJWKSServer(t)
+	_, gw, admin, _ := newAppWith(t, js.URL, "admin: {listen: \"127.0.0.1:9999\", pprof: true}\n")
+	if status, body := get(t, admin.URL+"/debug/pprof/cmdline", ""); status != 200 || len(body) == 0 {
+		t.Fatalf("pprof on the admin listener: %d", status)
+	}
+	if status, _ := get(t, gw.URL+"/debug/pprof/cmdline", ""); status == 200 {
+		t.Fatal("the profiler is served on the gateway listener")
+	}
+	_, _, adminOff, _ := newApp(t, js.URL)
+	if status, _ := get(t, adminOff.URL+"/debug/pprof/cmdline", ""); status == 200 {
+		t.Fatal("the profiler is served without admin.pprof")
+	}
+	if _, err := config.Parse("x.yaml", []byte("admin: {listen: \"0.0.0.0:9090\", pprof: true}\nroutes: [{name: p, path: /p, public: true, upstream: \"http://127.0.0.1:1\"}]\n"),
+		func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "admin.pprof") {
+		t.Fatalf("pprof on a public admin listener: %v", err)
+	}
+}
