@@ -204,7 +204,9 @@ func TestMetricsMoveByReason(t *testing.T) {
 		{"authgate_requests_total", map[string]string{"route": "read", "outcome": "allowed", "reason": "none"}, 1},
 		{"authgate_requests_total", map[string]string{"route": "_unmatched", "outcome": "denied", "reason": "route_not_found"}, 1},
 		{"authgate_requests_total", map[string]string{"route": "_internal", "outcome": "allowed", "reason": "none"}, 1},
-		{"authgate_token_cache_lookups_total", map[string]string{"result": "hit"}, 1},
+		// the good token's repeat, and the expired token's (its refusal is
+		// remembered too)
+		{"authgate_token_cache_lookups_total", map[string]string{"result": "hit"}, 2},
 		{"authgate_token_clock_skew_seconds", map[string]string{"direction": "behind"}, 1},
 		{"authgate_authentication_duration_seconds", map[string]string{"scheme": "bearer"}, 3},
 		{"authgate_upstream_request_duration_seconds", map[string]string{"route": "read", "code_class": "2xx"}, 1},

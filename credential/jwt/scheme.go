@@ -23,12 +23,34 @@ func (v *Verifier) Claims(p credential.Presented) bool {
 	return p.InAuthorization() && strings.EqualFold(p.Scheme, "Bearer")
 }
 
-// Authenticate implements credential.Authenticator.
+// Authenticate implements credential.Authenticator. A token seen before
+// is answered from the cache first — accepted, or refused for a reason
+// that cannot change — so its shape is checked only once.
 func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
+	if !t.DryRun() {
+		if id, err, ok := v.lookup(p.Value); ok {
+			v.cache.hit()
+			return id, err
+		}
+	}
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}
 	return v.verify(ctx, p.Value, t)
+}
+
+// Remembered implements credential.Remembering: a token accepted before
+// and not expired.
+func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, bool) {
+	if !v.Claims(p) {
+		return credential.Identity{}, false
+	}
+	id, err, ok := v.lookup(p.Value)
+	if !ok || err != nil {
+		return credential.Identity{}, false
+	}
+	v.cache.hit()
+	return id, true
 }
 
 // Challenges offers Bearer (RFC 6750).

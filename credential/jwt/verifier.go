@@ -68,8 +68,11 @@ type Options struct {
 }
 
 // TokenCache remembers verified tokens until their exp (at most ten
-// minutes). An entry is used only by a verifier whose issuer settings are
-// the ones it was verified under, so it may outlive a reload safely.
+// minutes), and tokens whose signature verified but whose claims are
+// refused for good (expired, another audience, type or environment), so
+// a repeat costs a lookup either way. An entry is used only by a verifier
+// whose issuer settings are the ones it was judged under, so it may
+// outlive a reload safely.
 type TokenCache struct {
 	c            *otter.Cache[[sha256.Size]byte, *cachedToken]
 	hits, misses atomic.Uint64
@@ -85,6 +88,8 @@ func NewTokenCache(size int) *TokenCache {
 		ExpiryCalculator: otter.ExpiryCreating[[sha256.Size]byte, *cachedToken](10 * time.Minute),
 	})}
 }
+
+func (c *TokenCache) hit() { c.hits.Add(1) }
 
 // Stats returns the hits and misses so far.
 func (c *TokenCache) Stats() (hits, misses uint64) { return c.hits.Load(), c.misses.Load() }
@@ -109,8 +114,48 @@ func (v *Verifier) CacheStats() (hits, misses uint64) {
 type cachedToken struct {
 	id  credential.Identity
 	exp time.Time
-	// settings are the issuer's settings it was verified under.
+	// settings are the issuer's settings it was judged under.
 	settings string
+	issuer   string
+	// refused is the reason a verified token is refused for good; nil
+	// for an accepted one.
+	refused *reason.Error
+	// leeway is the issuer's, to say how long ago an expired token
+	// expired.
+	leeway time.Duration
+}
+
+// lookup answers from the cache: the identity of an accepted token, or
+// the refusal of one refused for good; ok is false on a miss. Callers
+// count the hit (hit does).
+func (v *Verifier) lookup(raw string) (credential.Identity, error, bool) {
+	if v.cache == nil || len(raw) > v.opts.MaxTokenBytes {
+		return credential.Identity{}, nil, false
+	}
+	c, ok := v.cache.c.GetIfPresent(sha256.Sum256([]byte(raw)))
+	if !ok || c.settings != v.settings[c.issuer] {
+		return credential.Identity{}, nil, false
+	}
+	now := v.opts.Now()
+	switch {
+	case c.refused == nil && now.Before(c.exp):
+		return c.id, nil, true
+	case c.refused != nil && c.refused.Code == reason.TokenExpired:
+		return credential.Identity{}, expired(now, c.exp, c.leeway), true
+	case c.refused != nil:
+		return credential.Identity{}, c.refused, true
+	}
+	return credential.Identity{}, nil, false
+}
+
+// refusedForGood are the refusals of a verified token that time or a
+// reload cannot undo (a reload that changes the issuer's settings
+// invalidates the entry anyway).
+var refusedForGood = map[reason.Code]bool{reason.TokenExpired: true, reason.TokenAudienceMismatch: true,
+	reason.TokenTypeMismatch: true, reason.CredentialWrongEnvironment: true, reason.TokenMalformed: true}
+
+func expired(now, exp time.Time, leeway time.Duration) *reason.Error {
+	return reason.New(reason.TokenExpired, "token expired %s ago (leeway %s)", ago(now.Sub(exp)), leeway)
 }
 
 // New returns a Verifier for issuers.
@@ -149,6 +194,10 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 // Verify checks raw (the credential after "Bearer ") and returns the
 // identity it carries. Errors are *reason.Error.
 func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity, error) {
+	if id, err, ok := v.lookup(raw); ok {
+		v.cache.hit()
+		return id, err
+	}
 	return v.verify(ctx, raw, nil)
 }
 
@@ -161,13 +210,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 	}
 	now := v.opts.Now()
 	useCache := v.cache != nil && !t.DryRun()
-	var key [sha256.Size]byte
 	if useCache {
-		key = sha256.Sum256([]byte(raw))
-		if c, ok := v.cache.c.GetIfPresent(key); ok && now.Before(c.exp) && c.settings == v.settings[c.id.Issuer] {
-			v.cache.hits.Add(1)
-			return c.id, nil
-		}
 		v.cache.misses.Add(1)
 	}
 	t.Pass("token size", "")
@@ -184,13 +227,21 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 		return credential.Identity{}, err
 	}
 	id, exp, err := v.checkClaims(is, tok, now, t)
-	if err != nil {
-		return credential.Identity{}, err
+	if !useCache {
+		return id, err
 	}
-	if useCache && !exp.IsZero() {
-		v.cache.c.Set(key, &cachedToken{id: id, exp: exp, settings: v.settings[is.Issuer]})
+	entry := &cachedToken{id: id, exp: exp, settings: v.settings[is.Issuer], issuer: is.Issuer, leeway: is.Leeway}
+	switch re := reason.From(err); {
+	case err == nil && !exp.IsZero():
+		v.cache.c.Set(sha256.Sum256([]byte(raw)), entry)
+	case err != nil && refusedForGood[re.Code]:
+		entry.refused = re
+		if re.Code == reason.TokenExpired {
+			entry.exp, _, _ = tok.numericDate("exp")
+		}
+		v.cache.c.Set(sha256.Sum256([]byte(raw)), entry)
 	}
-	return id, nil
+	return id, err
 }
 
 func (v *Verifier) issuerOf(t *token) (*Issuer, error) {
@@ -316,7 +367,7 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time, tr *credenti
 	case !hasExp && is.RequireExp:
 		return fail(expCheck, reason.New(reason.TokenMalformed, "the token has no exp claim; issuer '%s' requires one", is.Name))
 	case hasExp && !now.Before(exp.Add(lw)):
-		return fail(expCheck, reason.New(reason.TokenExpired, "token expired %s ago (leeway %s)", ago(now.Sub(exp)), lw))
+		return fail(expCheck, expired(now, exp, lw))
 	}
 	tr.Pass(expCheck, "")
 	nbf, hasNbf, err := t.numericDate("nbf")

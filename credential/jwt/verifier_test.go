@@ -337,6 +337,51 @@ func TestCacheSkipsSignatureAndHonoursExp(t *testing.T) {
 	}
 }
 
+// TestRefusalsForGoodAreCached: a verified token refused for a reason that
+// cannot change (expired, another audience) costs a lookup the second
+// time, with the same reason; one that may become valid (nbf ahead) is
+// checked again every time.
+func TestRefusalsForGoodAreCached(t *testing.T) {
+	testKeys(t)
+	now := time.Now()
+	clock := func() time.Time { return now }
+	tests := []struct {
+		name   string
+		claims map[string]any
+		want   reason.Code
+		checks int32
+	}{
+		{"expired", map[string]any{"exp": now.Add(-time.Hour).Unix()}, reason.TokenExpired, 1},
+		{"another audience", map[string]any{"aud": "other"}, reason.TokenAudienceMismatch, 1},
+		{"not yet valid", map[string]any{"nbf": now.Add(time.Hour).Unix()}, reason.TokenNotYetValid, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys := &countingKeys{KeySource: NewStaticKeys([]Key{{ID: "k1", Public: &rsaKey.PublicKey}})}
+			v, err := New([]*Issuer{{Name: "s", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+				Keys: keys, RequireExp: true}}, Options{Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(tt.claims))
+			var details []string
+			for range 3 {
+				_, err := v.Verify(context.Background(), tok)
+				if reason.CodeOf(err) != tt.want {
+					t.Fatalf("got %v, want %s", err, tt.want)
+				}
+				details = append(details, reason.From(err).Detail)
+			}
+			if n := keys.n.Load(); n != tt.checks {
+				t.Errorf("signature checked %d times for 3 uses, want %d", n, tt.checks)
+			}
+			if details[0] != details[2] {
+				t.Errorf("the cached refusal says %q, the first %q", details[2], details[0])
+			}
+		})
+	}
+}
+
 func TestParseKeyFiles(t *testing.T) {
 	testKeys(t)
 	der, _ := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
