@@ -50,34 +50,6 @@ func NewRoute(name string, methods []string, path string, public bool, schemes, 
 		ScopesAll: scopesAll, ScopesAny: scopesAny, APIKeyQuery: apiKeyQuery}, nil
 }
 
-// Router finds the route of a request: the first that matches, in order.
-type Router struct {
-	routes []*Route
-}
-
-// NewRouter returns a Router over routes, in priority order.
-func NewRouter(routes []*Route) *Router { return &Router{routes: routes} }
-
-// Match returns the route for method and canonical path, or route_not_found.
-// Matching is case-sensitive.
-func (r *Router) Match(method, path string) (*Route, error) {
-	var pathOnly []string
-	for _, rt := range r.routes {
-		if !rt.Path.Match(path) {
-			continue
-		}
-		if rt.allows(method) {
-			return rt, nil
-		}
-		pathOnly = append(pathOnly, rt.Methods...)
-	}
-	if len(pathOnly) > 0 {
-		return nil, reason.New(reason.RouteNotFound, "no route for %s on this path (routes here accept %s)",
-			sanitizeMethod(method), strings.Join(pathOnly, ", "))
-	}
-	return nil, reason.New(reason.RouteNotFound, "no route matches this path")
-}
-
 func (rt *Route) allows(method string) bool {
 	if len(rt.Methods) == 0 || slices.Contains(rt.Methods, method) {
 		return true
