@@ -3,7 +3,9 @@ package basic
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -171,6 +173,54 @@ func TestHashingIsCapped(t *testing.T) {
 	<-v.slots
 	if _, err := v.Verify(context.Background(), b64("alice:correct horse")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestColdStampedeHashesOnce: 32 concurrent requests with the same
+// user:password, none cached, share one look-up and one hash check, and
+// all get the same answer; a wrong password among them is judged on its
+// own.
+func TestColdStampedeHashesOnce(t *testing.T) {
+	s, _ := newStore(t)
+	addUser(t, s, "alice", "correct horse")
+	cs := &countingStore{Store: s}
+	v, err := NewVerifier(cs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 33)
+	start := make(chan struct{})
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := v.Verify(context.Background(), b64("alice:correct horse"))
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-start
+		if _, err := v.Verify(context.Background(), b64("alice:wrong horse")); reason.CodeOf(err) != reason.BasicInvalid {
+			errs <- fmt.Errorf("the wrong password: %v", err)
+		}
+	}()
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One flight for the right password (sometimes two, when one finished
+	// before the rest arrived: never one per request), one for the wrong.
+	if n := cs.lookups.Load(); n > 4 {
+		t.Fatalf("%d look-ups for 32 requests with one credential and 1 with another", n)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -73,6 +75,10 @@ type Verifier struct {
 	cache *store.Cache[[sha256.Size]byte, verified]
 	slots chan struct{}
 	dummy string
+	// flight shares one store look-up and hash check among concurrent
+	// requests with the same user:password (keyed by its HMAC, never
+	// the password), so a cold stampede costs one hash, not one each.
+	flight singleflight.Group
 }
 
 // NewVerifier returns a Verifier over s.
@@ -126,10 +132,36 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 		t.Pass(check, "verified earlier (cached)")
 		return identity(hit.user, hit.scopes), nil
 	}
+	if t.DryRun() {
+		id, _, err := v.judge(ctx, user, password, t)
+		return id, err
+	}
+	type result struct {
+		id    credential.Identity
+		entry verified
+	}
+	r, err, _ := v.flight.Do(string(ck[:]), func() (any, error) {
+		// The shared work must not end with the first caller's request.
+		id, entry, err := v.judge(context.WithoutCancel(ctx), user, password, nil)
+		return result{id, entry}, err
+	})
+	if err != nil {
+		return credential.Identity{}, t.Fail(check, err)
+	}
+	res := r.(result)
+	v.cache.Put(gen, ck, res.entry)
+	t.Pass(check, "")
+	return res.id, nil
+}
+
+// judge looks the user up and checks the password: the identity, what to
+// cache, or why not.
+func (v *Verifier) judge(ctx context.Context, user, password string, t *credential.Trace) (credential.Identity, verified, error) {
+	const check = "user and password"
 	u, err := v.store.User(ctx, user)
 	found := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return credential.Identity{}, t.Fail(check, unavailable(err))
+		return credential.Identity{}, verified{}, t.Fail(check, unavailable(err))
 	}
 	hash := v.dummy
 	if found {
@@ -137,20 +169,16 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	}
 	good, err := v.check(ctx, hash, password)
 	if err != nil {
-		return credential.Identity{}, t.Fail(check, err)
+		return credential.Identity{}, verified{}, t.Fail(check, err)
 	}
 	if !good || !found {
-		return credential.Identity{}, t.Fail(check, reason.New(reason.BasicInvalid, "user name or password is wrong"))
+		return credential.Identity{}, verified{}, t.Fail(check, reason.New(reason.BasicInvalid, "user name or password is wrong"))
 	}
 	t.Pass(check, "")
-	if t.DryRun() {
-		return identity(u.Name, u.Scopes), nil
-	}
-	if IsBcrypt(u.Hash) {
+	if !t.DryRun() && IsBcrypt(u.Hash) {
 		v.upgrade(ctx, u.Name, password)
 	}
-	v.cache.Put(gen, ck, verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)})
-	return identity(u.Name, u.Scopes), nil
+	return identity(u.Name, u.Scopes), verified{user: u.Name, scopes: u.Scopes, expires: time.Now().Add(v.opts.CacheTTL)}, nil
 }
 
 // Close stops following the store's changes.
