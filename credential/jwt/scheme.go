@@ -36,7 +36,10 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}
-	return v.verify(ctx, p.Value, t)
+	if t != nil {
+		return v.verify(ctx, p.Value, t)
+	}
+	return v.shared(ctx, p.Value)
 }
 
 // Remembered implements credential.Remembering: a token accepted before

@@ -14,6 +14,7 @@ import (
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
@@ -101,6 +102,9 @@ type Verifier struct {
 	settings map[string]string
 	opts     Options
 	cache    *TokenCache
+	// flight shares a verification among concurrent requests with the
+	// same token.
+	flight singleflight.Group
 }
 
 // CacheStats returns the verified-token cache's hits and misses so far.
@@ -198,7 +202,24 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity,
 		v.cache.hit()
 		return id, err
 	}
-	return v.verify(ctx, raw, nil)
+	return v.shared(ctx, raw)
+}
+
+// shared verifies raw once for all the requests that bring it at the
+// same time (a token's first appearance on many connections at once).
+func (v *Verifier) shared(ctx context.Context, raw string) (credential.Identity, error) {
+	type result struct {
+		id  credential.Identity
+		err error
+	}
+	key := sha256.Sum256([]byte(raw))
+	r, _, _ := v.flight.Do(string(key[:]), func() (any, error) {
+		// The shared work must not end with the first caller's request.
+		id, err := v.verify(context.WithoutCancel(ctx), raw, nil)
+		return result{id, err}, nil
+	})
+	res := r.(result)
+	return res.id, res.err
 }
 
 // verify runs every check of raw in order, recording each in t. A dry
