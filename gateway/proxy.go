@@ -22,11 +22,16 @@ import (
 
 func newTransport(timeout time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:                 nil,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
+		Proxy:             nil,
+		DialContext:       (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2: true,
+		// Enough idle connections for every client connection's request
+		// to find one: a proxy that closes them churns upstream
+		// connections (and ports) under load.
+		MaxIdleConns:        4096,
+		MaxIdleConnsPerHost: 1024,
+		// A proxy passes bodies through as they are: no gzip of its own.
+		DisableCompression:    true,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: timeout,
