@@ -1,7 +1,11 @@
 package credential
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/authgate/authgate/reason"
@@ -93,4 +97,31 @@ func FuzzAuthorization(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFingerprintIsKeyedHMAC: the fingerprint is the first 6 bytes of
+// HMAC-SHA-256 under the key, the same however often it is taken, and
+// differs under another key.
+func TestFingerprintIsKeyedHMAC(t *testing.T) {
+	f := NewFingerprinter([]byte("k1"))
+	m := hmac.New(sha256.New, []byte("k1"))
+	m.Write([]byte("secret"))
+	want := hex.EncodeToString(m.Sum(nil)[:6])
+	for range 3 {
+		if got := f.Of("secret"); got != want {
+			t.Fatalf("fingerprint %s, want %s", got, want)
+		}
+	}
+	if NewFingerprinter([]byte("k2")).Of("secret") == want {
+		t.Fatal("another key gives the same fingerprint")
+	}
+}
+
+func BenchmarkFingerprint(b *testing.B) {
+	f := NewFingerprinter([]byte("0123456789abcdef0123456789abcdef"))
+	tok := strings.Repeat("x", 600)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Of(tok)
+	}
 }
