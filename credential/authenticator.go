@@ -31,14 +31,6 @@ type Authenticator interface {
 	Challenges(realm string) []Challenge
 }
 
-// Remembering is implemented by authenticators that remember what they
-// accepted: Remembered returns the identity of a credential accepted
-// before and still valid, without any other work. The gateway then skips
-// the failure-limit reservation, which only guards guesses.
-type Remembering interface {
-	Remembered(p Presented) (Identity, bool)
-}
-
 // AccountNamer is implemented by authenticators whose credentials name an
 // account before they are verified (a Basic user name): failures are then
 // also limited per account, so guessing one user's password from many

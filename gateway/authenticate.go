@@ -38,14 +38,6 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 		ex.identity = id
 		return nil
 	}
-	if rem, ok := claimer.(credential.Remembering); ok {
-		// Accepted before and still valid: no guess to guard against.
-		if id, ok := rem.Remembered(p); ok {
-			id.Fingerprint = ex.fp
-			ex.identity = id
-			return nil
-		}
-	}
 	account := ""
 	if an, ok := claimer.(credential.AccountNamer); ok {
 		account = an.Account(p)

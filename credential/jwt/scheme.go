@@ -25,7 +25,9 @@ func (v *Verifier) Claims(p credential.Presented) bool {
 
 // Authenticate implements credential.Authenticator. A token seen before
 // is answered from the cache first — accepted, or refused for a reason
-// that cannot change — so its shape is checked only once.
+// that cannot change — so its shape is checked only once. (The gateway
+// still reserves failure budgets first: a locked-out client stays locked
+// out, whatever it sends.)
 func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
 	if !t.DryRun() {
 		if id, err, ok := v.lookup(p.Value); ok {
@@ -40,20 +42,6 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 		return v.verify(ctx, p.Value, t)
 	}
 	return v.shared(ctx, p.Value)
-}
-
-// Remembered implements credential.Remembering: a token accepted before
-// and not expired.
-func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, bool) {
-	if !v.Claims(p) {
-		return credential.Identity{}, false
-	}
-	id, err, ok := v.lookup(p.Value)
-	if !ok || err != nil {
-		return credential.Identity{}, false
-	}
-	v.cache.hit()
-	return id, true
 }
 
 // Challenges offers Bearer (RFC 6750).
