@@ -52,7 +52,10 @@ type Gateway struct {
 	respond        *responder
 	log            *slog.Logger
 	idPrefix       string
-	handler        http.Handler
+	// idHeaders are the identity headers' canonical names: Subject,
+	// Issuer, Scopes, Credential.
+	idHeaders [4]string
+	handler   http.Handler
 
 	apiKeyHeaders []string
 	// sampleAllowed is the share of allowed requests logged.
@@ -116,6 +119,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		trusted:        trustedProxies{trusted},
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
+	}
+	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
+		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
 	}
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)

@@ -145,10 +145,9 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 	if ex.authed {
 		credential = id.Kind + ":" + id.Fingerprint
 	}
-	for name, value := range map[string]string{"Subject": id.Subject, "Issuer": id.Issuer,
-		"Scopes": strings.Join(id.Scopes, " "), "Credential": credential} {
+	for i, value := range [...]string{id.Subject, id.Issuer, strings.Join(id.Scopes, " "), credential} {
 		if value != "" || always {
-			h.Set(g.idPrefix+name, headerSafe(value))
+			h[g.idHeaders[i]] = []string{headerSafe(value)}
 		}
 	}
 }
