@@ -38,6 +38,9 @@ import (
 	"github.com/authgate/authgate/credential/jwt"
 )
 
+// The wrk connection count also raises nginx's and authgate's limits
+// below: worker_connections 4096, authgate's max_connections_per_client.
+
 func main() {
 	duration := flag.Duration("duration", 10*time.Second, "length of each wrk run")
 	conns := flag.Int("c", 32, "wrk connections")
@@ -46,6 +49,8 @@ func main() {
 	before := flag.String("before", "", "also build and measure this git revision, in the same run")
 	write := flag.String("write", "", "replace the generated table in this markdown file")
 	only := flag.String("only", "", "run only the modes whose name contains this")
+	routes := flag.Int("routes", 0, "routes before the measured ones (a big route table)")
+	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
@@ -53,6 +58,12 @@ func main() {
 	b, err := newBench(*duration, *conns, *threads, *pool)
 	if err != nil {
 		log.Fatal(err)
+	}
+	b.extraRoutes = *routes
+	for _, c := range strings.Split(*sweep, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil && n > 0 {
+			b.sweep = append(b.sweep, n)
+		}
 	}
 	defer b.close()
 	bins := []build{{"authgate", "."}}
@@ -101,6 +112,8 @@ type bench struct {
 	nginx                   *exec.Cmd
 	upstream, direct, front int // nginx ports
 	key                     *rsa.PrivateKey
+	extraRoutes             int
+	sweep                   []int
 	jwks                    *http.Server
 	jwksURL                 string
 	closers                 []func()
@@ -360,8 +373,20 @@ func (b *bench) authgate(bin build, only string) ([]row, error) {
 			url := "http://" + addr + m.path
 			if m.decision {
 				url = fmt.Sprintf("http://127.0.0.1:%d%s", b.front, m.path)
+				r := b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid, b.nginx.Process.Pid)
+				rows = append(rows, r)
+				continue
 			}
 			rows = append(rows, b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid))
+		}
+		if !cacheOff {
+			for _, c := range b.sweep {
+				saved := b.conns
+				b.conns = c
+				r := b.wrk(fmt.Sprintf("%s: JWT RS256, cache hit, c%d", bin.label, c), "http://"+addr+"/jwt/x", bearer(b.token(nil)), "", proc.Process.Pid)
+				b.conns = saved
+				rows = append(rows, r)
+			}
 		}
 		proc.Process.Signal(os.Interrupt)
 		proc.Wait()
@@ -391,19 +416,30 @@ data_dir: %s
 log_level: warn
 access_log: {sample_allowed: 0}
 failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1s}
+server: {max_connections_per_client: 4096}
 %sissuers:
   - {name: bench, issuer: "https://bench.test", audiences: [api], jwks_url: "%s", required_type: at+jwt}
 routes:
-  - {name: pub, path: /pub/*, public: true, upstream: "http://127.0.0.1:%[5]d"}
+%[6]s  - {name: pub, path: /pub/*, public: true, upstream: "http://127.0.0.1:%[5]d"}
   - {name: jwt, path: /jwt/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
   - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
   - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
-`, port, data, cache, b.jwksURL, b.upstream)
+`, port, data, cache, b.jwksURL, b.upstream, b.routeTable())
 	path := filepath.Join(b.work, fmt.Sprintf("authgate-%d.yaml", port))
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	return path
+}
+
+// routeTable is extraRoutes routes that the measured paths do not match,
+// ahead of them in the table.
+func (b *bench) routeTable() string {
+	var sb strings.Builder
+	for i := 0; i < b.extraRoutes; i++ {
+		fmt.Fprintf(&sb, "  - {name: extra%d, path: \"/extra/s%d/{id}/*\", schemes: [bearer], upstream: \"http://127.0.0.1:%d\"}\n", i, i, b.upstream)
+	}
+	return sb.String()
 }
 
 func start(exe, conf string) (*exec.Cmd, error) {
@@ -413,8 +449,9 @@ func start(exe, conf string) (*exec.Cmd, error) {
 }
 
 // wrk runs one measurement: wrk's req/s and latency, and the CPU time the
-// process tree of pid spent meanwhile.
-func (b *bench) wrk(name, url string, h http.Header, script string, pid int) row {
+// process tree of pid spent meanwhile (and also, to report it beside,
+// that of also: nginx's share in decision mode).
+func (b *bench) wrk(name, url string, h http.Header, script string, pid int, also ...int) row {
 	if err := waitHTTP(url, h); err != nil {
 		log.Fatal(err)
 	}
@@ -428,6 +465,10 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int) row
 		args = append(args, "-s", script)
 	}
 	cpu0 := treeCPU(pid)
+	var also0 time.Duration
+	for _, p := range also {
+		also0 += treeCPU(p)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.duration+30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
@@ -438,6 +479,13 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int) row
 	r := parseWrk(name, string(out))
 	if r.requests > 0 {
 		r.cpuPerReq = cpu.Seconds() / float64(r.requests) * 1e6
+		if len(also) > 0 {
+			var alsoCPU time.Duration
+			for _, p := range also {
+				alsoCPU += treeCPU(p)
+			}
+			r.name += fmt.Sprintf(" (nginx meanwhile: %.1f µs/req)", (alsoCPU-also0).Seconds()/float64(r.requests)*1e6)
+		}
 	}
 	r.rssMiB = treeRSS(pid)
 	return r
