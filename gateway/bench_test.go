@@ -13,7 +13,7 @@ import (
 // rejected (expired). The gateway's own cost is the difference from the
 // baseline; a rejection must not cost more than an acceptance.
 func BenchmarkProxy(b *testing.B) {
-	cached := newEnv(b, DetailFull)
+	cached := newEnv(b, DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, window: 1m}")
 	uncached := newEnv(b, DetailFull, "token_cache_size: -1")
 	good := token(b, nil)
 	expired := token(b, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
@@ -39,5 +39,6 @@ func BenchmarkProxy(b *testing.B) {
 	b.Run("gateway-jwt-cached", func(b *testing.B) { run(b, cached.gw.URL+"/v1/data", "Bearer "+good, 200) })
 	b.Run("gateway-jwt-verified", func(b *testing.B) { run(b, uncached.gw.URL+"/v1/data", "Bearer "+good, 200) })
 	b.Run("gateway-reject-expired", func(b *testing.B) { run(b, uncached.gw.URL+"/v1/data", "Bearer "+expired, 401) })
+	b.Run("gateway-reject-expired-repeat", func(b *testing.B) { run(b, cached.gw.URL+"/v1/data", "Bearer "+expired, 401) })
 	b.Run("gateway-reject-missing", func(b *testing.B) { run(b, uncached.gw.URL+"/v1/data", "", 401) })
 }

@@ -12,6 +12,9 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/authgate/authgate/reason"
 )
 
 // BenchmarkVerify compares, per algorithm, the raw crypto/* verification
@@ -84,6 +87,23 @@ func BenchmarkCacheHit(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := v.Verify(context.Background(), tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExpiredRepeat is an expired token sent again and again: after
+// the first, its refusal comes from the cache.
+func BenchmarkExpiredRepeat(b *testing.B) {
+	testKeys(b)
+	v, err := New([]*Issuer{{Name: "b", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+		Keys: NewStaticKeys([]Key{{ID: "k", Public: &rsaKey.PublicKey}}), RequireExp: true}}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := mustSign(b, "RS256", rsaKey, map[string]any{"kid": "k"}, claims(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}))
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), tok); reason.CodeOf(err) != reason.TokenExpired {
 			b.Fatal(err)
 		}
 	}
