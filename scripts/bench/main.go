@@ -24,6 +24,7 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -51,6 +52,8 @@ func main() {
 	only := flag.String("only", "", "run only the modes whose name contains this")
 	routes := flag.Int("routes", 0, "routes before the measured ones (a big route table)")
 	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
+	o2p := flag.String("oauth2-proxy", "", "an oauth2-proxy binary to measure in the same run (Bearer JWTs, --skip-jwt-bearer-tokens)")
+	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
@@ -59,7 +62,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b.extraRoutes = *routes
+	b.extraRoutes, b.keys = *routes, *keys
 	for _, c := range strings.Split(*sweep, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil && n > 0 {
 			b.sweep = append(b.sweep, n)
@@ -82,6 +85,13 @@ func main() {
 			log.Fatal(err)
 		}
 		rows = append(rows, rs...)
+	}
+	if *o2p != "" {
+		r, err := b.oauth2Proxy(*o2p)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rows = append(rows, r)
 	}
 	table := render(rows, b)
 	fmt.Print(table)
@@ -112,10 +122,10 @@ type bench struct {
 	nginx                   *exec.Cmd
 	upstream, direct, front int // nginx ports
 	key                     *rsa.PrivateKey
-	extraRoutes             int
+	extraRoutes, keys       int
 	sweep                   []int
 	jwks                    *http.Server
-	jwksURL                 string
+	jwksURL, issuerURL      string
 	closers                 []func()
 }
 
@@ -134,9 +144,21 @@ func newBench(duration time.Duration, conns, threads, pool int) (*bench, error) 
 		return nil, err
 	}
 	jwks := jwt.PublicJWKS(map[string]any{"bench": &b.key.PublicKey})
-	b.jwks = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) })}
+	base := "http://" + ln.Addr().String()
+	// OpenID discovery too, for oauth2-proxy (its issuer is this server).
+	discovery := fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q,"authorization_endpoint":%q,"token_endpoint":%q,
+"response_types_supported":["code"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}`,
+		base, base+"/jwks", base+"/authorize", base+"/token")
+	b.jwks = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/.well-known/openid-configuration" {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, discovery)
+			return
+		}
+		w.Write(jwks)
+	})}
 	go b.jwks.Serve(ln)
-	b.jwksURL = "http://" + ln.Addr().String() + "/jwks"
+	b.issuerURL, b.jwksURL = base, base+"/jwks"
 	return b, b.startNginx()
 }
 
@@ -268,6 +290,30 @@ func (b *bench) nginxBaseline() row {
 	return r
 }
 
+// oauth2Proxy measures oauth2-proxy checking the same RS256 Bearer JWTs
+// (--skip-jwt-bearer-tokens) in front of the same upstream.
+func (b *bench) oauth2Proxy(bin string) (row, error) {
+	port := freePort()
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	cmd := exec.Command(bin, "--http-address=127.0.0.1:"+strconv.Itoa(port), "--provider=oidc",
+		"--oidc-issuer-url="+b.issuerURL, "--client-id=api", "--client-secret=bench",
+		"--cookie-secret="+fmt.Sprintf("%x", secret), "--email-domain=*", "--skip-jwt-bearer-tokens=true",
+		"--upstream=http://127.0.0.1:"+strconv.Itoa(b.upstream), "--request-logging=false", "--auth-logging=false",
+		"--standard-logging=false", "--insecure-oidc-allow-unverified-email=true")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return row{}, err
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	tok := b.token(map[string]any{"iss": b.issuerURL, "aud": "api", "email": "bench@bench.test", "email_verified": true})
+	url := fmt.Sprintf("http://127.0.0.1:%d/jwt/x", port)
+	if err := waitHTTP(url, bearer(tok)); err != nil {
+		return row{}, err
+	}
+	return b.wrk("oauth2-proxy: JWT RS256 (bearer)", url, bearer(tok), "", cmd.Process.Pid), nil
+}
+
 // worktree checks rev out into a temporary git worktree.
 func (b *bench) worktree(rev string) (string, error) {
 	dir := filepath.Join(b.work, "before")
@@ -304,17 +350,11 @@ func (b *bench) token(claims map[string]any) string {
 // poolScript writes a wrk script that sends a different token on each
 // request, round robin over n tokens.
 func (b *bench) poolScript(n int) string {
-	var sb strings.Builder
-	sb.WriteString("local tokens = {\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&sb, "%q,\n", b.token(map[string]any{"jti": strconv.Itoa(i)}))
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = "Bearer " + b.token(map[string]any{"jti": strconv.Itoa(i)})
 	}
-	sb.WriteString("}\nlocal i = 0\nrequest = function()\n  i = i % #tokens + 1\n  wrk.headers[\"Authorization\"] = \"Bearer \" .. tokens[i]\n  return wrk.format(nil)\nend\n")
-	path := filepath.Join(b.work, "pool.lua")
-	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	return path
+	return b.headerPool("Authorization", tokens, "pool.lua")
 }
 
 func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
@@ -391,7 +431,59 @@ func (b *bench) authgate(bin build, only string) ([]row, error) {
 		proc.Process.Signal(os.Interrupt)
 		proc.Wait()
 	}
+	if b.keys > 0 && strings.Contains("API keys in the store", only) {
+		rs, err := b.keyStores(exe, bin.label)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, rs...)
+	}
 	return rows, nil
+}
+
+// keyStores measures API keys sent from a pool of b.pool distinct keys
+// (so the store is read: its cache holds fewer), against a store of
+// exactly those keys and one of b.keys.
+func (b *bench) keyStores(exe, label string) ([]row, error) {
+	var rows []row
+	for _, n := range []int{b.pool, b.keys} {
+		data := filepath.Join(b.work, fmt.Sprintf("keys-%d-%s", n, filepath.Base(exe)))
+		pool, err := fillKeys(data, n, b.pool)
+		if err != nil {
+			return nil, err
+		}
+		script := b.headerPool("X-Api-Key", pool, fmt.Sprintf("keys-%d.lua", n))
+		port := freePort()
+		proc, err := start(exe, b.config(port, data, false))
+		if err != nil {
+			return nil, err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if err := waitHTTP("http://"+addr+"/.authgate/healthz", nil); err != nil {
+			return nil, err
+		}
+		rows = append(rows, b.wrk(fmt.Sprintf("%s: API key, %d keys in the store, %d-key pool", label, n, b.pool),
+			"http://"+addr+"/key/x", http.Header{"X-Api-Key": {pool[0]}}, script, proc.Process.Pid))
+		proc.Process.Signal(os.Interrupt)
+		proc.Wait()
+	}
+	return rows, nil
+}
+
+// headerPool writes a wrk script that sends header with a different value
+// on each request, round robin.
+func (b *bench) headerPool(header string, values []string, name string) string {
+	var sb strings.Builder
+	sb.WriteString("local values = {\n")
+	for _, v := range values {
+		fmt.Fprintf(&sb, "%q,\n", v)
+	}
+	fmt.Fprintf(&sb, "}\nlocal i = 0\nrequest = function()\n  i = i %% #values + 1\n  wrk.headers[%q] = values[i]\n  return wrk.format(nil)\nend\n", header)
+	path := filepath.Join(b.work, name)
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	return path
 }
 
 func output(exe, stdin string, args ...string) (string, error) {
