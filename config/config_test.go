@@ -183,3 +183,44 @@ func TestDocsListEveryKey(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Config{}))
 }
+
+// TestShadowedRoutesAreRefused: a route that can never match because an
+// earlier one takes all its requests is a load error naming both; the
+// same routes in the specific-first order load.
+func TestShadowedRoutesAreRefused(t *testing.T) {
+	up := `schemes: [apikey], upstream: "http://127.0.0.1:9"`
+	pub := `upstream: "http://127.0.0.1:9"`
+	tests := []struct {
+		name, routes, want string
+	}{
+		{"public subtree before admin", `
+  - {name: pub, path: /v1/*, public: true, ` + pub + `}
+  - {name: admin, path: /v1/admin/*, ` + up + `}`, `routes[1]: route "admin" (/v1/admin/*) is shadowed by the earlier route "pub" (/v1/*): its requests would be served without authentication`},
+		{"{id} before a literal", `
+  - {name: any, path: "/v1/items/{id}", ` + up + `}
+  - {name: special, path: /v1/items/special, ` + up + `}`, `route "special" (/v1/items/special) is shadowed by the earlier route "any"`},
+		{"all methods before GET", `
+  - {name: all, path: /v1/data, ` + up + `}
+  - {name: get, path: /v1/data, methods: [GET], ` + up + `}`, `route "get" (/v1/data) is shadowed by the earlier route "all"`},
+		{"specific first", `
+  - {name: admin, path: /v1/admin/*, ` + up + `}
+  - {name: pub, path: /v1/*, public: true, ` + pub + `}`, ""},
+		{"other methods", `
+  - {name: get, path: /v1/data, methods: [GET], ` + up + `}
+  - {name: post, path: /v1/data, methods: [POST], ` + up + `}`, ""},
+		{"a literal before {id}", `
+  - {name: special, path: /v1/items/special, ` + up + `}
+  - {name: any, path: "/v1/items/{id}", ` + up + `}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("r.yaml", []byte("admin: {listen: \"\"}\nroutes:"+tt.routes+"\n"), func(string) (string, bool) { return "", false })
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -151,7 +151,32 @@ func (c *Config) validate(at locate) error {
 		}
 		routes[r.Name] = true
 	}
-	return nil
+	return c.checkShadowing(at)
+}
+
+// checkShadowing refuses a route that can never match because an earlier
+// one takes every request it would: a public /v1/* before /v1/admin/*
+// would leave the admin paths open. Put the more specific route first.
+func (c *Config) checkShadowing(at locate) error {
+	compiled := make([]*policy.Route, len(c.Routes))
+	index := map[*policy.Route]int{}
+	for i, r := range c.Routes {
+		rt, err := policy.NewRoute(r.Name, r.Methods, r.Path, r.Public, r.Schemes, r.ScopesAll, r.ScopesAny, r.APIKeyQuery)
+		if err != nil {
+			return at(fmt.Sprintf("routes[%d].path", i), "%v", err)
+		}
+		compiled[i], index[rt] = rt, i
+	}
+	hidden, by := policy.Shadowed(compiled)
+	if hidden == nil {
+		return nil
+	}
+	what := "it can never match"
+	if by.Public && !hidden.Public {
+		what = "its requests would be served without authentication"
+	}
+	return at(fmt.Sprintf("routes[%d]", index[hidden]), "route %q (%s) is shadowed by the earlier route %q (%s): %s; put the more specific route first",
+		hidden.Name, hidden.Path, by.Name, by.Path, what)
 }
 
 func (c *Config) validateStore(at locate) error {

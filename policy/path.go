@@ -131,3 +131,21 @@ func unhex(c byte) int {
 	}
 	return -1
 }
+
+// Covers reports whether every path q matches, p matches too.
+func (p *Pattern) Covers(q *Pattern) bool {
+	if p.subtree {
+		if len(p.segments) > len(q.segments) {
+			return false
+		}
+	} else if q.subtree || len(p.segments) != len(q.segments) {
+		return false
+	}
+	for i, seg := range p.segments {
+		// {name} covers any segment; a literal only the same literal.
+		if seg != "" && seg != q.segments[i] {
+			return false
+		}
+	}
+	return true
+}

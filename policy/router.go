@@ -112,3 +112,33 @@ func (r *Router) Match(method, path string) (*Route, error) {
 	}
 	return nil, reason.New(reason.RouteNotFound, "no route matches this path")
 }
+
+// Shadowed returns, for a route table in order, the first route that can
+// never match because an earlier one takes every request it would
+// (pattern and methods), and that earlier route; nil when none is.
+func Shadowed(routes []*Route) (hidden, by *Route) {
+	for j, later := range routes {
+		for _, earlier := range routes[:j] {
+			if earlier.Path.Covers(later.Path) && coversMethods(earlier.Methods, later.Methods) {
+				return later, earlier
+			}
+		}
+	}
+	return nil, nil
+}
+
+// coversMethods: every method b allows, a allows (empty: all methods).
+func coversMethods(a, b []string) bool {
+	if len(a) == 0 {
+		return true
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, m := range b {
+		if !slices.Contains(a, m) {
+			return false
+		}
+	}
+	return true
+}

@@ -56,6 +56,14 @@ func TestRouterAgreesWithTheTable(t *testing.T) {
 			if want := linearMatch(routes, method, path); got != want {
 				t.Fatalf("%s %s: tree %v, table %v (routes %v)", method, path, name(got), name(want), routes)
 			}
+			// A pattern that covers another matches every path it does.
+			for _, a := range routes {
+				for _, b := range routes {
+					if a.Path.Covers(b.Path) && b.Path.Match(path) && !a.Path.Match(path) {
+						t.Fatalf("%s covers %s but not the path %s", a.Path, b.Path, path)
+					}
+				}
+			}
 		}
 	}
 }
