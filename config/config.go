@@ -226,6 +226,11 @@ type Route struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// Quota bounds each identity's requests on this route.
 	Quota *Quota `yaml:"quota"`
+	// AllowCIDRs, when set, are the only client networks the route
+	// serves; DenyCIDRs are refused. The client address is the one
+	// trusted_proxies yields.
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+	DenyCIDRs  []string `yaml:"deny_cidrs"`
 }
 
 // CORS is a route's cross-origin policy.

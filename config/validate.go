@@ -290,6 +290,11 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if q := r.Quota; q != nil && (q.Requests <= 0 || q.Per <= 0 || q.Per > 24*time.Hour || r.Public) {
 		return at(p+".quota", "requests and per must be positive (per at most 24h), and a public route has no identity to count")
 	}
+	for key, cidrs := range map[string][]string{"allow_cidrs": r.AllowCIDRs, "deny_cidrs": r.DenyCIDRs} {
+		if _, err := policy.ParseNetworks(cidrs); err != nil {
+			return at(p+"."+key, "%v", err)
+		}
+	}
 	if r.MaxBodyBytes < 0 {
 		return at(p+".max_body_bytes", "must not be negative (0: the gateway's max_body_bytes)")
 	}

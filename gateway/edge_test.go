@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/reason"
 )
 
 const corsRoute = `  - name: browser
@@ -121,5 +123,39 @@ func TestHeaderCountLimit(t *testing.T) {
 	}
 	if r := e.do("GET", "/public/a", h...); r.status != 431 || r.problem.Reason != "headers_too_many" {
 		t.Fatalf("got %d %s", r.status, r.problem.Reason)
+	}
+}
+
+// TestClientNetworks: allow_cidrs and deny_cidrs judge the client address
+// (the one trusted_proxies yields), before any credential: 403
+// client_network_denied with no challenge, and no failure counted.
+func TestClientNetworks(t *testing.T) {
+	e := newEnvWithRoutes(t, `
+  - {name: office, path: /office/*, public: true, allow_cidrs: [10.0.0.0/8], upstream: "UP"}
+  - {name: blocked, path: /blocked/*, public: true, deny_cidrs: [127.0.0.0/8, 192.0.2.0/24], upstream: "UP"}`)
+	tests := []struct {
+		name, path string
+		headers    []string
+		status     int
+	}{
+		{"loopback is not in allow_cidrs", "/office/x", nil, 403},
+		{"a trusted proxy forwards a client in allow_cidrs", "/office/x", []string{"X-Forwarded-For", "10.1.2.3"}, 200},
+		{"a trusted proxy forwards one outside", "/office/x", []string{"X-Forwarded-For", "203.0.113.9"}, 403},
+		{"loopback is in deny_cidrs", "/blocked/x", nil, 403},
+		{"forwarded from a denied network", "/blocked/x", []string{"X-Forwarded-For", "192.0.2.7"}, 403},
+		{"forwarded from elsewhere", "/blocked/x", []string{"X-Forwarded-For", "203.0.113.9"}, 200},
+		{"credentials do not help", "/office/x", []string{"Authorization", "Bearer " + token(t, nil)}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.t = t
+			r := e.do("GET", tt.path, tt.headers...)
+			if r.status != tt.status {
+				t.Fatalf("status %d (%s), want %d", r.status, r.problem.Reason, tt.status)
+			}
+			if tt.status == 403 && (r.problem.Reason != string(reason.ClientNetworkDenied) || len(r.header.Values("WWW-Authenticate")) != 0) {
+				t.Fatalf("reason %q, %d challenges", r.problem.Reason, len(r.header.Values("WWW-Authenticate")))
+			}
+		})
 	}
 }

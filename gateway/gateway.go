@@ -142,6 +142,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if q := rc.Quota; q != nil {
 			rt.Quota = &credential.Quota{Requests: q.Requests, Per: q.Per}
 		}
+		if rt.Allow, err = policy.ParseNetworks(rc.AllowCIDRs); err != nil {
+			return nil, err
+		}
+		if rt.Deny, err = policy.ParseNetworks(rc.DenyCIDRs); err != nil {
+			return nil, err
+		}
 		u, err := url.Parse(rc.Upstream)
 		if err != nil {
 			return nil, err
@@ -450,6 +456,14 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 			return
 		}
 		ex.trace.Pass("route", route.Name)
+		if len(route.Allow) > 0 || len(route.Deny) > 0 {
+			// Before any credential is judged: a refused network costs
+			// no verification and no failure budget.
+			if err := ex.trace.Check("client network", route.AdmitsClient(ex.client)); err != nil {
+				g.fail(w, ex, err)
+				return
+			}
+		}
 		if !ex.decision {
 			if err := g.guardBody(w, r, ex, route.MaxBodyBytes); err != nil {
 				g.fail(w, ex, err)

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -36,6 +37,9 @@ type Route struct {
 	MaxBodyBytes int64
 	// Quota bounds each identity's requests (nil: none).
 	Quota *credential.Quota
+	// Allow, when not empty, are the only client networks served; Deny
+	// are refused (client_network_denied).
+	Allow, Deny Networks
 	// Target is what serves the route (the gateway keeps its upstream here).
 	Target any
 }
@@ -55,6 +59,26 @@ func (rt *Route) allows(method string) bool {
 		return true
 	}
 	return method == http.MethodHead && slices.Contains(rt.Methods, http.MethodGet)
+}
+
+// AdmitsClient checks the client address against the route's networks:
+// client_network_denied when it is in Deny, or Allow is set and it is
+// not in it. An address that does not parse is refused where a rule
+// exists.
+func (rt *Route) AdmitsClient(client string) error {
+	if len(rt.Allow) == 0 && len(rt.Deny) == 0 {
+		return nil
+	}
+	addr, err := netip.ParseAddr(client)
+	switch {
+	case err != nil:
+		return reason.New(reason.ClientNetworkDenied, "route '%s' has network rules, and the client's address could not be read", rt.Name)
+	case rt.Deny.Contains(addr):
+		return reason.New(reason.ClientNetworkDenied, "route '%s' refuses requests from this client's network (deny_cidrs)", rt.Name)
+	case len(rt.Allow) > 0 && !rt.Allow.Contains(addr):
+		return reason.New(reason.ClientNetworkDenied, "route '%s' serves only the networks in its allow_cidrs; this client is not in them", rt.Name)
+	}
+	return nil
 }
 
 // Accepts reports whether the route takes credentials of scheme.

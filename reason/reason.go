@@ -39,6 +39,7 @@ const (
 	TooManyFailures            Code = "too_many_failures"
 	InsufficientScope          Code = "insufficient_scope"
 	Forbidden                  Code = "forbidden"
+	ClientNetworkDenied        Code = "client_network_denied"
 	PathMalformed              Code = "path_malformed"
 	HeadersTooMany             Code = "headers_too_many"
 	ProxyUntrusted             Code = "proxy_untrusted"
@@ -160,6 +161,9 @@ var catalogue = map[Code]Entry{
 		Cause: "FAQ: 401 vs 403"},
 	Forbidden: {Status: 403, Title: "Forbidden",
 		Hint:  "Authenticated, but a policy denies this request; retrying with the same credentials will not help.",
+		Cause: "FAQ: 401 vs 403"},
+	ClientNetworkDenied: {Status: 403, Title: "Client network not allowed",
+		Hint:  "This route takes requests only from certain networks (allow_cidrs, deny_cidrs); call it from an allowed network. Credentials will not help.",
 		Cause: "FAQ: 401 vs 403"},
 	PathMalformed: {Status: 400, Title: "Request path not canonical",
 		Hint:  "Send the path in canonical form: no dot segments, doubled or encoded slashes, backslashes or NUL.",
