@@ -21,6 +21,10 @@ type Config struct {
 	Instance string `yaml:"instance"`
 	// Realm goes into every challenge.
 	Realm string `yaml:"realm"`
+	// Resource is this API's resource identifier (an https URL, RFC
+	// 9728): the gateway then serves its protected resource metadata and
+	// names it in Bearer challenges (resource_metadata).
+	Resource string `yaml:"resource"`
 	// Detail is what clients are told: full, reason or none.
 	Detail string `yaml:"detail"`
 	// IdentityHeaderPrefix prefixes the identity headers sent upstream.

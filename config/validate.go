@@ -33,6 +33,8 @@ func (c *Config) validate(at locate) error {
 		return at("log_format", "%q is not one of json, text", c.LogFormat)
 	case c.AccessLog.SampleAllowed < 0 || c.AccessLog.SampleAllowed > 1:
 		return at("access_log.sample_allowed", "must be between 0 (log no allowed request) and 1 (log every one)")
+	case c.Resource != "" && !validResource(c.Resource):
+		return at("resource", "%q is not an absolute http(s) URL without query or fragment (RFC 9728)", c.Resource)
 	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:
 		return at("tracing.sample_ratio", "must be between 0 (record no new trace) and 1 (record every one)")
 	case c.Tracing.Endpoint != "" && !isHTTPURL(c.Tracing.Endpoint):
@@ -390,4 +392,10 @@ func loopbackAddr(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validResource: an absolute http(s) URL with no query or fragment.
+func validResource(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && isHTTPURL(s) && u.RawQuery == "" && u.Fragment == "" && !strings.Contains(s, "#")
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,5 +159,46 @@ func TestClientNetworks(t *testing.T) {
 				t.Fatalf("reason %q, %d challenges", r.problem.Reason, len(r.header.Values("WWW-Authenticate")))
 			}
 		})
+	}
+}
+
+// TestProtectedResourceMetadata: with a resource identifier, the gateway
+// serves its RFC 9728 metadata (path inserted after the well-known
+// prefix), and every Bearer challenge names it; other challenges do not.
+func TestProtectedResourceMetadata(t *testing.T) {
+	e := newEnv(t, DetailFull, "resource: https://api.example.test/v1")
+	const metaURL = "https://api.example.test/.well-known/oauth-protected-resource/v1"
+	for _, r := range []result{e.do("GET", "/v1/data"), e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, map[string]any{"aud": "other"}))} {
+		if r.status != 401 {
+			t.Fatalf("status %d", r.status)
+		}
+		if v, _ := bearerParam(r, "resource_metadata"); v != metaURL {
+			t.Errorf("resource_metadata %q, want %q", v, metaURL)
+		}
+	}
+	r := e.do("GET", "/keyed/a")
+	for _, c := range r.challenges {
+		if _, ok := c.Get("resource_metadata"); ok && !strings.EqualFold(c.Scheme, "Bearer") {
+			t.Errorf("the %s challenge names resource_metadata", c.Scheme)
+		}
+	}
+	m := e.do("GET", "/.well-known/oauth-protected-resource/v1")
+	var doc struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		Scopes               []string `json:"scopes_supported"`
+		BearerMethods        []string `json:"bearer_methods_supported"`
+	}
+	if m.status != 200 || json.Unmarshal([]byte(m.body), &doc) != nil {
+		t.Fatalf("metadata: %d %s", m.status, m.body)
+	}
+	if doc.Resource != "https://api.example.test/v1" || len(doc.AuthorizationServers) != 1 || doc.AuthorizationServers[0] != issuerURL ||
+		!slices.Contains(doc.Scopes, "read") || !slices.Equal(doc.BearerMethods, []string{"header"}) {
+		t.Errorf("metadata %+v", doc)
+	}
+	// Without a resource identifier: no metadata, no parameter.
+	plain := newEnv(t, DetailFull)
+	if r := plain.do("GET", "/v1/data"); func() bool { _, ok := bearerParam(r, "resource_metadata"); return ok }() {
+		t.Error("resource_metadata without a resource")
 	}
 }

@@ -64,6 +64,7 @@ type Gateway struct {
 	body          bodyLimits
 	maxBody       int64
 	echo          bool
+	resource      resourceMetadata
 	decisionPath  string
 	maxHeaders    int
 	trusted       trustedProxies
@@ -107,6 +108,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		store:          opts.Store,
 		fingerprint:    credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
 		respond:        &responder{realm: cfg.Realm, detail: cfg.Detail},
+		resource:       newResourceMetadata(cfg),
 		log:            opts.Logger,
 		idPrefix:       http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
 		echo:           cfg.Echo,
@@ -123,6 +125,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
 		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
 	}
+	g.respond.resourceMetadata = g.resource.url
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
 	if err := g.buildAuthenticators(cfg, opts); err != nil {
@@ -418,6 +421,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 		case path == api.ReadyzPath:
 			ex.internal = true
 			g.serveReadyz(w, r, false)
+			return
+		case g.resource.metadataPath != "" && path == g.resource.metadataPath:
+			ex.internal = true
+			g.resource.serve(w, r)
 			return
 		}
 		if g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/")) {

@@ -23,6 +23,9 @@ const (
 type responder struct {
 	realm  string
 	detail string
+	// resourceMetadata, when set, is named on every Bearer challenge
+	// (RFC 9728 §5.1) so clients can find the authorization server.
+	resourceMetadata string
 }
 
 // reject answers with the reason of ex.err. Challenges come from the
@@ -95,6 +98,10 @@ func (rs *responder) challenges(ex *exchange, byScheme map[string]credential.Aut
 	out := make([]challenge.Challenge, len(offered))
 	for i, c := range offered {
 		out[i] = c.Challenge
+		if rs.resourceMetadata != "" && strings.EqualFold(c.Scheme, "Bearer") {
+			out[i].Params = append(append([]challenge.Param(nil), c.Params...), challenge.Param{Name: "resource_metadata", Value: rs.resourceMetadata})
+			c.Params = out[i].Params
+		}
 		if i != target || !c.TakesErrors {
 			continue
 		}
