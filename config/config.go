@@ -10,6 +10,7 @@ import (
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/policy"
 )
 
 // Config is the whole file.
@@ -59,6 +60,9 @@ type Config struct {
 	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
 	// requests are believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// ClaimHeaders sends token claims to the upstream: header suffix →
+	// claim (name or dotted path), as <identity_header_prefix>Claim-<suffix>.
+	ClaimHeaders map[string]string `yaml:"claim_headers"`
 	// Echo turns on /.authgate/echo, which tells a client (authgate doctor)
 	// which auth headers arrived, by length and fingerprint only.
 	Echo bool `yaml:"echo"`
@@ -230,6 +234,14 @@ type Route struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// Quota bounds each identity's requests on this route.
 	Quota *Quota `yaml:"quota"`
+	// ClaimsAll must all hold and one of ClaimsAny must hold, on the
+	// token's claims (roles, groups…).
+	ClaimsAll []policy.ClaimRule `yaml:"claims_all"`
+	ClaimsAny []policy.ClaimRule `yaml:"claims_any"`
+	// ACRValues and MaxAge ask for a stronger or fresher authentication
+	// (RFC 9470 step-up: acr, auth_time).
+	ACRValues []string      `yaml:"acr_values"`
+	MaxAge    time.Duration `yaml:"max_age"`
 	// AllowCIDRs, when set, are the only client networks the route
 	// serves; DenyCIDRs are refused. The client address is the one
 	// trusted_proxies yields.

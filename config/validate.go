@@ -33,6 +33,8 @@ func (c *Config) validate(at locate) error {
 		return at("log_format", "%q is not one of json, text", c.LogFormat)
 	case c.AccessLog.SampleAllowed < 0 || c.AccessLog.SampleAllowed > 1:
 		return at("access_log.sample_allowed", "must be between 0 (log no allowed request) and 1 (log every one)")
+	case !validClaimHeaders(c.ClaimHeaders):
+		return at("claim_headers", "each entry is a header name suffix (letters, digits, -) → a claim name or dotted path")
 	case c.Resource != "" && !validResource(c.Resource):
 		return at("resource", "%q is not an absolute http(s) URL without query or fragment (RFC 9728)", c.Resource)
 	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:
@@ -292,6 +294,16 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if q := r.Quota; q != nil && (q.Requests <= 0 || q.Per <= 0 || q.Per > 24*time.Hour || r.Public) {
 		return at(p+".quota", "requests and per must be positive (per at most 24h), and a public route has no identity to count")
 	}
+	for key, rules := range map[string][]policy.ClaimRule{"claims_all": r.ClaimsAll, "claims_any": r.ClaimsAny} {
+		for i, rule := range rules {
+			if err := rule.Validate(); err != nil {
+				return at(fmt.Sprintf("%s.%s[%d]", p, key, i), "%v", err)
+			}
+		}
+	}
+	if r.MaxAge < 0 || (r.MaxAge > 0 || len(r.ACRValues) > 0) && r.Public {
+		return at(p+".max_age", "max_age must not be negative, and a public route has no token to step up")
+	}
 	for key, cidrs := range map[string][]string{"allow_cidrs": r.AllowCIDRs, "deny_cidrs": r.DenyCIDRs} {
 		if _, err := policy.ParseNetworks(cidrs); err != nil {
 			return at(p+"."+key, "%v", err)
@@ -398,4 +410,14 @@ func loopbackAddr(addr string) bool {
 func validResource(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && isHTTPURL(s) && u.RawQuery == "" && u.Fragment == "" && !strings.Contains(s, "#")
+}
+
+// validClaimHeaders: header-name suffixes mapped to non-empty claims.
+func validClaimHeaders(m map[string]string) bool {
+	for suffix, claim := range m {
+		if !challenge.IsToken(suffix) || strings.ContainsAny(suffix, "_.") || strings.TrimSpace(claim) == "" {
+			return false
+		}
+	}
+	return true
 }

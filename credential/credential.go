@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -33,6 +34,9 @@ type Identity struct {
 	// Quota is the credential's own request budget, on every route (an
 	// API key's; nil: none).
 	Quota *Quota
+	// Claims are a token's claims (JWTs only; nil otherwise), for claim
+	// rules and claim headers. Never logged.
+	Claims map[string]json.RawMessage
 }
 
 // Quota is a budget of Requests per window Per.

@@ -34,7 +34,9 @@ var about = map[Code]struct{ cause, title, fix string }{
 	IDTokenSent:           {"2. Invalid token (wrong audience)", "An ID token is sent where an access token is wanted", "Send the access_token from the token response, not the id_token."},
 	CredentialWrongHeader: {"3. Incorrect authentication scheme", "The credential is not where the API reads it", "Send it in the header the API documents."},
 	TokenForOtherAPI:      {"5. Wrong credentials for environment", "The credential is for another API", "Use a credential issued for this API."},
-	RedirectedToLogin:     {"1. Missing Authorization header", "The request was redirected to a login page", "Authenticate the way an API expects (a header), not with a browser session."},
+	StepUpRequired: {"2. Invalid token", "The API wants a stronger or fresher sign-in (RFC 9470 step-up)",
+		"Sign in again as the challenge's acr_values (a stronger method, such as MFA) or max_age (a recent sign-in) ask, and send the new token."},
+	RedirectedToLogin: {"1. Missing Authorization header", "The request was redirected to a login page", "Authenticate the way an API expects (a header), not with a browser session."},
 }
 
 func causeOf(c Code) string { return about[c].cause }
@@ -68,7 +70,7 @@ var categories = map[Code]string{
 	TokenExpired:     "expired", TokenExpiresSoon: "expired", TokenNotYetValid: "clock", ClockSkew: "clock",
 	TokenSignatureInvalid: "signature", TokenKeyUnknown: "signature", RequestSignatureInvalid: "signature",
 	CredentialRevoked: "revoked", CredentialUnknown: "unknown credential", CredentialsRejected: "rejected",
-	InsufficientScope: "permission", Forbidden: "permission",
+	InsufficientScope: "permission", Forbidden: "permission", StepUpRequired: "stronger sign-in needed",
 	TooManyFailures: "rate limited", ServerFault: "server fault", MissingChallenge: "server manners",
 	CORSPreflightRejected: "CORS", CORSPreflightFailed: "CORS", CORSAuthorizationDenied: "CORS", CORSOriginDenied: "CORS",
 	CORSCredentialsWildcard: "CORS", CORSExposeMissing: "CORS",

@@ -69,6 +69,7 @@ const (
 	TokenForOtherAPI        Code = "token_for_another_api"
 	ProviderRecognised      Code = "provider"
 	ResourceMetadata        Code = "resource_metadata"
+	StepUpRequired          Code = "step_up_required"
 	RequestSucceeded        Code = "request_succeeded"
 	TokenDecoded            Code = "token_decoded"
 	CredentialSent          Code = "credential_sent"
@@ -82,7 +83,7 @@ const (
 // weight ranks codes: how likely each explains a failed request.
 var weight = map[Code]int{
 	ServerFault: 100, AuthorizationStripped: 99, RedirectCrossHost: 98, RedirectSchemeDowngrade: 98,
-	RedirectedToLogin: 98, CredentialWrongHeader: 96, CompanionHeaderMissing: 93, RequestSignatureInvalid: 92, TokenForOtherAPI: 92,
+	RedirectedToLogin: 98, StepUpRequired: 93, CredentialWrongHeader: 96, CompanionHeaderMissing: 93, RequestSignatureInvalid: 92, TokenForOtherAPI: 92,
 	CredentialPlaceholder: 97, ShellSubstitution: 97, VariableUnset: 97,
 	BasicNotBase64: 96, BasicBase64Wrapped: 96, BasicTrailingNewline: 96, BasicNoColon: 96, HeaderFormat: 95,
 	HeaderNameMisspelled: 95, WrongTokenKind: 86,

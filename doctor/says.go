@@ -221,6 +221,8 @@ type rule struct {
 }
 
 var rules = []rule{
+	// RFC 9470: the token is fine, the sign-in behind it is not enough.
+	{`insufficient_user_authentication|step[- ]?up|authentication (level|context) .{0,30}(insufficient|required)|requires? (mfa|multi-factor|two-factor authentication level)`, StepUpRequired},
 	// Lists of causes say no one cause.
 	{`may be invalid, or|invalid, expired,? (or|and) revoked|expired or revoked|revoked or expired|malformed, or expired|invalid or expired|expired or invalid`, CredentialsRejected},
 	// Who the credential is for.

@@ -126,6 +126,9 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"Access to model meta-llama/Llama-3.1-8B is restricted and you are not in the authorized list.", Forbidden},
 		{"Too many requests, please slow down", TooManyFailures},
 		{"Authenticate", CredentialsRejected},
+		// RFC 9470 step-up.
+		{"insufficient_user_authentication", StepUpRequired},
+		{"A different authentication level is required", StepUpRequired},
 	}
 	if len(tests) < 60 {
 		t.Fatalf("%d messages; the table keeps at least 60", len(tests))

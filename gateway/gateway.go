@@ -55,7 +55,9 @@ type Gateway struct {
 	// idHeaders are the identity headers' canonical names: Subject,
 	// Issuer, Scopes, Credential.
 	idHeaders [4]string
-	handler   http.Handler
+	// claimHeaders send token claims upstream (claim_headers).
+	claimHeaders []claimHeader
+	handler      http.Handler
 
 	apiKeyHeaders []string
 	// sampleAllowed is the share of allowed requests logged.
@@ -125,6 +127,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
 		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
 	}
+	for suffix, claim := range cfg.ClaimHeaders {
+		g.claimHeaders = append(g.claimHeaders, claimHeader{http.CanonicalHeaderKey(g.idPrefix + "Claim-" + suffix), claim})
+	}
+	slices.SortFunc(g.claimHeaders, func(a, b claimHeader) int { return strings.Compare(a.header, b.header) })
 	g.respond.resourceMetadata = g.resource.url
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
@@ -145,6 +151,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if q := rc.Quota; q != nil {
 			rt.Quota = &credential.Quota{Requests: q.Requests, Per: q.Per}
 		}
+		rt.ClaimsAll, rt.ClaimsAny, rt.ACRValues, rt.MaxAge = rc.ClaimsAll, rc.ClaimsAny, rc.ACRValues, rc.MaxAge
 		if rt.Allow, err = policy.ParseNetworks(rc.AllowCIDRs); err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/internal/tracing"
+	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -150,7 +151,23 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 			h[g.idHeaders[i]] = []string{headerSafe(value)}
 		}
 	}
+	for _, ch := range g.claimHeaders {
+		value, _ := policy.ClaimText(id.Claims, ch.claim)
+		if len(value) > maxClaimHeaderBytes {
+			value = "" // too long for a header: sent empty, never cut
+		}
+		if value != "" || always {
+			h[ch.header] = []string{headerSafe(value)}
+		}
+	}
 }
+
+// claimHeader sends one token claim upstream.
+type claimHeader struct{ header, claim string }
+
+// maxClaimHeaderBytes bounds a claim sent as a header; a longer one is
+// sent empty rather than cut, so the upstream never reads half a value.
+const maxClaimHeaderBytes = 1024
 
 // forwarded sets X-Forwarded-For/-Host/-Proto for the upstream: the chain
 // a trusted proxy sent is extended; anything an untrusted client sent is

@@ -113,6 +113,12 @@ func (rs *responder) challenges(ex *exchange, byScheme map[string]credential.Aut
 		if len(re.Scope) > 0 {
 			params = append(params, challenge.Param{Name: "scope", Value: strings.Join(re.Scope, " ")})
 		}
+		if len(re.ACRValues) > 0 {
+			params = append(params, challenge.Param{Name: "acr_values", Value: strings.Join(re.ACRValues, " ")})
+		}
+		if re.MaxAge > 0 {
+			params = append(params, challenge.Param{Name: "max_age", Value: strconv.Itoa(int(re.MaxAge.Seconds()))})
+		}
 		out[i].Params = params
 	}
 	return out

@@ -1,11 +1,13 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
@@ -37,6 +39,13 @@ type Route struct {
 	MaxBodyBytes int64
 	// Quota bounds each identity's requests (nil: none).
 	Quota *credential.Quota
+	// ClaimsAll must all hold; one of ClaimsAny must hold (JWT claims).
+	ClaimsAll, ClaimsAny []ClaimRule
+	// ACRValues, when set, are the authentication context classes a
+	// token's acr must be one of; MaxAge, when set, bounds how long ago
+	// its auth_time may be (RFC 9470 step-up).
+	ACRValues []string
+	MaxAge    time.Duration
 	// Allow, when not empty, are the only client networks served; Deny
 	// are refused (client_network_denied).
 	Allow, Deny Networks
@@ -97,12 +106,25 @@ func (rt *Route) ScopeSummary() string {
 	return "none needed"
 }
 
-// Authorize checks that id holds the scopes the route needs; a shortfall
-// is insufficient_scope (403). RFC 6750's scope parameter lists scopes
-// that are all needed, so it cannot say "one of": on an any-of route it
-// names one sufficient choice (the scopes_all and the first of
-// scopes_any) and the error lists every alternative in ScopesAny.
+// Authorize checks what the route demands of an authenticated identity:
+// the authentication context (step-up, 401), the scopes and the claim
+// rules (403).
 func (rt *Route) Authorize(id *credential.Identity) error {
+	if err := rt.stepUp(id); err != nil {
+		return err
+	}
+	if err := rt.scopes(id); err != nil {
+		return err
+	}
+	return rt.claims(id)
+}
+
+// scopes checks that id holds the scopes the route needs; a shortfall is
+// insufficient_scope (403). RFC 6750's scope parameter lists scopes that
+// are all needed, so it cannot say "one of": on an any-of route it names
+// one sufficient choice (the scopes_all and the first of scopes_any) and
+// the error lists every alternative in ScopesAny.
+func (rt *Route) scopes(id *credential.Identity) error {
 	var missing []string
 	for _, s := range rt.ScopesAll {
 		if !id.HasScope(s) {
@@ -127,6 +149,58 @@ func (rt *Route) Authorize(id *credential.Identity) error {
 	}
 	re.Detail = fmt.Sprintf("the credential lacks %s; route '%s' needs %s", strings.Join(needs, " and "), rt.Name, rt.ScopeSummary())
 	return re
+}
+
+// claims checks the route's claim rules: 403 claim_mismatch naming the
+// rule, never the token's value.
+func (rt *Route) claims(id *credential.Identity) error {
+	if len(rt.ClaimsAll) == 0 && len(rt.ClaimsAny) == 0 {
+		return nil
+	}
+	if id.Claims == nil {
+		return reason.New(reason.ClaimMismatch, "route '%s' has claim rules, and a %s credential carries no claims (use a JWT)", rt.Name, id.Kind)
+	}
+	for _, r := range rt.ClaimsAll {
+		if !r.Holds(id.Claims) {
+			return reason.New(reason.ClaimMismatch, "route '%s' needs the %s", rt.Name, r)
+		}
+	}
+	if len(rt.ClaimsAny) > 0 && !slices.ContainsFunc(rt.ClaimsAny, func(r ClaimRule) bool { return r.Holds(id.Claims) }) {
+		var want []string
+		for _, r := range rt.ClaimsAny {
+			want = append(want, r.String())
+		}
+		return reason.New(reason.ClaimMismatch, "route '%s' needs one of: %s", rt.Name, strings.Join(want, "; "))
+	}
+	return nil
+}
+
+// stepUp checks the token's authentication context (RFC 9470): acr among
+// the route's acr_values, auth_time within max_age. A shortfall is 401
+// insufficient_user_authentication, whose challenge says what is needed.
+func (rt *Route) stepUp(id *credential.Identity) error {
+	if len(rt.ACRValues) == 0 && rt.MaxAge == 0 {
+		return nil
+	}
+	fail := func(format string, args ...any) error {
+		e := reason.New(reason.InsufficientUserAuthentication, format, args...)
+		e.ACRValues, e.MaxAge = rt.ACRValues, rt.MaxAge
+		return e
+	}
+	if len(rt.ACRValues) > 0 {
+		var acr string
+		if raw, ok := id.Claims["acr"]; !ok || json.Unmarshal(raw, &acr) != nil || !slices.Contains(rt.ACRValues, acr) {
+			return fail("route '%s' needs an authentication of class %s (acr)", rt.Name, strings.Join(rt.ACRValues, " or "))
+		}
+	}
+	if rt.MaxAge > 0 {
+		var at float64
+		if raw, ok := id.Claims["auth_time"]; !ok || json.Unmarshal(raw, &at) != nil ||
+			time.Since(time.Unix(int64(at), 0)) > rt.MaxAge {
+			return fail("route '%s' needs an authentication within the last %s (auth_time)", rt.Name, rt.MaxAge)
+		}
+	}
+	return nil
 }
 
 func sanitizeMethod(m string) string {

@@ -17,6 +17,10 @@ type Error struct {
 	// ScopesAny lists a route's alternatives, one of which must be held
 	// beside Scope's others (insufficient_scope on an any-of route).
 	ScopesAny []string
+	// ACRValues and MaxAge are what a step-up needs
+	// (insufficient_user_authentication only), sent in the challenge.
+	ACRValues []string
+	MaxAge    time.Duration
 	// RetryAfter, when positive, is sent as Retry-After.
 	RetryAfter time.Duration
 	Err        error

@@ -40,22 +40,25 @@ const (
 	InsufficientScope          Code = "insufficient_scope"
 	Forbidden                  Code = "forbidden"
 	ClientNetworkDenied        Code = "client_network_denied"
-	PathMalformed              Code = "path_malformed"
-	HeadersTooMany             Code = "headers_too_many"
-	ProxyUntrusted             Code = "proxy_untrusted"
-	ProxyRequestInvalid        Code = "proxy_request_invalid"
-	CORSOriginDenied           Code = "cors_origin_denied"
-	RouteNotFound              Code = "route_not_found"
-	AuthUnavailable            Code = "auth_unavailable"
-	UpstreamUnreachable        Code = "upstream_unreachable"
-	UpstreamTimeout            Code = "upstream_timeout"
-	CredentialWrongKind        Code = "credential_wrong_kind"
-	QuotaExceeded              Code = "quota_exceeded"
-	MethodMalformed            Code = "method_malformed"
-	RequestBodyTooLarge        Code = "request_body_too_large"
-	RequestBodyTimeout         Code = "request_body_timeout"
-	RequestBodyMalformed       Code = "request_body_malformed"
-	UpgradeNotAllowed          Code = "upgrade_not_allowed"
+	ClaimMismatch              Code = "claim_mismatch"
+	// InsufficientUserAuthentication is RFC 9470's step-up error.
+	InsufficientUserAuthentication Code = "insufficient_user_authentication"
+	PathMalformed                  Code = "path_malformed"
+	HeadersTooMany                 Code = "headers_too_many"
+	ProxyUntrusted                 Code = "proxy_untrusted"
+	ProxyRequestInvalid            Code = "proxy_request_invalid"
+	CORSOriginDenied               Code = "cors_origin_denied"
+	RouteNotFound                  Code = "route_not_found"
+	AuthUnavailable                Code = "auth_unavailable"
+	UpstreamUnreachable            Code = "upstream_unreachable"
+	UpstreamTimeout                Code = "upstream_timeout"
+	CredentialWrongKind            Code = "credential_wrong_kind"
+	QuotaExceeded                  Code = "quota_exceeded"
+	MethodMalformed                Code = "method_malformed"
+	RequestBodyTooLarge            Code = "request_body_too_large"
+	RequestBodyTimeout             Code = "request_body_timeout"
+	RequestBodyMalformed           Code = "request_body_malformed"
+	UpgradeNotAllowed              Code = "upgrade_not_allowed"
 	// Admin API answers: the same problem shape as the gateway's.
 	RequestInvalid     Code = "request_invalid"
 	NotFound           Code = "not_found"
@@ -162,6 +165,12 @@ var catalogue = map[Code]Entry{
 	Forbidden: {Status: 403, Title: "Forbidden",
 		Hint:  "Authenticated, but a policy denies this request; retrying with the same credentials will not help.",
 		Cause: "FAQ: 401 vs 403"},
+	ClaimMismatch: {Status: 403, Title: "Claim requirement not met",
+		Hint:  "Authenticated, but the token lacks a claim value this route requires (a role, a group); obtain a token that carries it.",
+		Cause: "FAQ: 401 vs 403"},
+	InsufficientUserAuthentication: {Status: 401, BearerError: "insufficient_user_authentication", Title: "Stronger or fresher authentication needed",
+		Hint:  "Sign in again as the challenge asks (acr_values, max_age) and send the new token (RFC 9470).",
+		Cause: "2. Invalid token"},
 	ClientNetworkDenied: {Status: 403, Title: "Client network not allowed",
 		Hint:  "This route takes requests only from certain networks (allow_cidrs, deny_cidrs); call it from an allowed network. Credentials will not help.",
 		Cause: "FAQ: 401 vs 403"},
