@@ -224,8 +224,12 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	var adminIssuers []*jwt.Issuer
 	for _, ic := range cfg.Issuers {
 		is := ic.Runtime()
-		if ic.JWKSURL != "" {
-			rk := g.state.remoteKeys(ic.JWKSURL, ic.JWKSRefresh, ic.JWKSMinRefetch, opts.Logger)
+		if ic.Fetched() {
+			discover := ""
+			if ic.Discovers() {
+				discover = ic.Issuer
+			}
+			rk := g.state.remoteKeys(ic.JWKSURL, discover, ic.JWKSRefresh, ic.JWKSMinRefetch, opts.Logger)
 			g.remoteByIssuer[ic.Name] = rk
 			is.Keys = rk
 		}

@@ -130,17 +130,18 @@ func (s *State) Close() {
 	}
 }
 
-// remoteKeys returns the key source of a JWKS URL with these settings:
+// remoteKeys returns the key source of a JWKS URL (or of the issuer whose
+// discovery names it) with these settings:
 // the one already held — with its keys, even during an outage — or a new
 // one.
-func (s *State) remoteKeys(url string, refresh, minRefetch time.Duration, log *slog.Logger) *jwt.RemoteKeys {
-	id := fmt.Sprintf("%s|%s|%s", url, refresh, minRefetch)
+func (s *State) remoteKeys(url, discover string, refresh, minRefetch time.Duration, log *slog.Logger) *jwt.RemoteKeys {
+	id := fmt.Sprintf("%s|%s|%s|%s", url, discover, refresh, minRefetch)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.jwks[id]; ok {
 		return e.keys
 	}
-	rk := &jwt.RemoteKeys{URL: url, RefreshEvery: refresh, MinRefetch: minRefetch, Logger: log, Client: s.tracedClient()}
+	rk := &jwt.RemoteKeys{URL: url, Discover: discover, RefreshEvery: refresh, MinRefetch: minRefetch, Logger: log, Client: s.tracedClient()}
 	s.jwks[id] = &remoteEntry{keys: rk}
 	return rk
 }

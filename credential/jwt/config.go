@@ -30,6 +30,11 @@ type IssuerConfig struct {
 	Audiences  []string `yaml:"audiences"`
 	Algorithms []string `yaml:"algorithms"`
 
+	// Discovery reads the key set's address from the issuer's OpenID
+	// discovery document (or RFC 8414 metadata); the default when no key
+	// source is named.
+	Discovery *bool `yaml:"discovery"`
+
 	JWKSURL        string        `yaml:"jwks_url"`
 	JWKSRefresh    time.Duration `yaml:"jwks_refresh"`
 	JWKSMinRefetch time.Duration `yaml:"jwks_min_refetch"`
@@ -93,8 +98,19 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 			sources++
 		}
 	}
-	if sources != 1 {
+	switch discover := c.Discovery == nil || *c.Discovery; {
+	case sources == 0 && discover:
+		if err := checkFetchURL(c.Issuer); err != nil {
+			return fieldErr("issuer", "discovery reads %s/.well-known/openid-configuration: %v", strings.TrimSuffix(c.Issuer, "/"), err)
+		}
+		t := true
+		c.Discovery = &t
+	case sources == 0:
+		return fieldErr("", "give a key source: jwks_url, keys_file, or secret/secret_file, or let discovery find it (discovery: true)")
+	case sources > 1:
 		return fieldErr("", "give exactly one key source: jwks_url, keys_file, or secret/secret_file (found %d)", sources)
+	case c.Discovery != nil && *c.Discovery:
+		return fieldErr("discovery", "discovery finds the key set: give no jwks_url, keys_file or secret with it")
 	}
 	hmac := c.Secret != ""
 	if len(c.Algorithms) == 0 {
@@ -133,31 +149,47 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		if c.Keys, err = ParseKeyFile(data); err != nil {
 			return fieldErr("keys_file", "%v", err)
 		}
+	case c.Discovers():
+		return c.remoteDefaults()
 	default:
 		if err := checkFetchURL(c.JWKSURL); err != nil {
 			return fieldErr("jwks_url", "%v", err)
 		}
-		if c.JWKSRefresh == 0 {
-			c.JWKSRefresh = DefaultJWKSRefresh
-		}
-		if c.JWKSMinRefetch == 0 {
-			c.JWKSMinRefetch = DefaultJWKSMinRefetch
-		}
-		if c.JWKSRefresh < 0 || c.JWKSMinRefetch < 0 {
-			return fieldErr("jwks_refresh", "intervals must be positive")
-		}
+		return c.remoteDefaults()
 	}
 	return nil
 }
 
+// remoteDefaults fills and checks the refresh intervals of a fetched key
+// set.
+func (c *IssuerConfig) remoteDefaults() error {
+	if c.JWKSRefresh == 0 {
+		c.JWKSRefresh = DefaultJWKSRefresh
+	}
+	if c.JWKSMinRefetch == 0 {
+		c.JWKSMinRefetch = DefaultJWKSMinRefetch
+	}
+	if c.JWKSRefresh < 0 || c.JWKSMinRefetch < 0 {
+		return fieldErr("jwks_refresh", "intervals must be positive")
+	}
+	return nil
+}
+
+// Fetched reports whether the issuer's keys are fetched (jwks_url or
+// discovery), so they belong to long-lived state.
+func (c *IssuerConfig) Fetched() bool { return c.JWKSURL != "" || c.Discovers() }
+
+// Discovers reports whether discovery finds the key set.
+func (c *IssuerConfig) Discovers() bool { return c.JWKSURL == "" && c.Discovery != nil && *c.Discovery }
+
 // Runtime is the issuer as the verifier takes it. Static keys are set; a
-// JWKS source (JWKSURL) is the caller's to set, as it may outlive this
-// configuration.
+// fetched source (jwks_url, discovery) is the caller's to set, as it may
+// outlive this configuration.
 func (c *IssuerConfig) Runtime() *Issuer {
 	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, Algorithms: c.Algorithms,
 		RequiredType: c.RequiredType, RequireExp: !c.AllowMissingExp, Leeway: *c.Leeway,
 		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim}
-	if c.JWKSURL == "" {
+	if !c.Fetched() {
 		r.Keys = NewStaticKeys(c.Keys)
 	}
 	return r

@@ -2,10 +2,13 @@ package jwt
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,7 +78,11 @@ const MaxJWKSBytes = 1 << 20
 // RefreshEvery, and when a token names an unknown kid (at most once per
 // MinRefetch). The last good key set stays in use when a refresh fails.
 type RemoteKeys struct {
-	URL          string
+	URL string
+	// Discover, when URL is empty, is an issuer whose OpenID discovery
+	// document (or RFC 8414 metadata) names the key set, read again at
+	// every refresh; the document's issuer must be exactly this one.
+	Discover     string
 	RefreshEvery time.Duration
 	MinRefetch   time.Duration
 	Client       *http.Client
@@ -91,6 +98,59 @@ type RemoteKeys struct {
 	lastErr atomic.Pointer[error]
 
 	refreshOK, refreshFailed atomic.Uint64
+	// found is the jwks_uri discovery found last.
+	found atomic.Pointer[string]
+}
+
+// location names the key set's URL for messages: the configured one, the
+// one discovery found, or the discovery document's.
+func (r *RemoteKeys) location() string {
+	switch p := r.found.Load(); {
+	case r.URL != "":
+		return r.URL
+	case p != nil:
+		return *p
+	}
+	return strings.TrimSuffix(r.Discover, "/") + "/.well-known/openid-configuration"
+}
+
+// maxDiscoveryBytes bounds a discovery document.
+const maxDiscoveryBytes = 64 << 10
+
+// discover reads the issuer's metadata — OpenID discovery, else RFC 8414
+// authorization server metadata — and returns its jwks_uri, after
+// checking that the document speaks for exactly this issuer (mix-up
+// defence).
+func (r *RemoteKeys) discover(ctx context.Context) (string, error) {
+	iss, err := url.Parse(r.Discover)
+	if err != nil {
+		return "", err
+	}
+	oidc := strings.TrimSuffix(r.Discover, "/") + "/.well-known/openid-configuration"
+	rfc8414 := iss.Scheme + "://" + iss.Host + "/.well-known/oauth-authorization-server" + strings.TrimSuffix(iss.Path, "/")
+	var lastErr error
+	for _, u := range []string{oidc, rfc8414} {
+		body, err := r.get(ctx, u, maxDiscoveryBytes)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		var doc struct {
+			Issuer  string `json:"issuer"`
+			JWKSURI string `json:"jwks_uri"`
+		}
+		switch {
+		case json.Unmarshal(body, &doc) != nil:
+			return "", fmt.Errorf("GET %s: not a JSON metadata document", u)
+		case doc.Issuer != r.Discover:
+			return "", fmt.Errorf("GET %s: the document is for issuer %q, not %q (a mix-up: it is not used)", u, sanitize(doc.Issuer, 200), r.Discover)
+		case checkFetchURL(doc.JWKSURI) != nil:
+			return "", fmt.Errorf("GET %s: jwks_uri %q is not a usable https URL", u, sanitize(doc.JWKSURI, 200))
+		}
+		r.found.Store(&doc.JWKSURI)
+		return doc.JWKSURI, nil
+	}
+	return "", lastErr
 }
 
 // Stats returns the refreshes that succeeded and failed so far, the keys
@@ -147,7 +207,7 @@ func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
 	if err != nil {
 		r.refreshFailed.Add(1)
 		if r.Logger != nil {
-			r.Logger.Warn("jwks refresh failed", "url", r.URL, "error", err.Error(), "keeping_cached_keys", r.set.Load() != nil)
+			r.Logger.Warn("jwks refresh failed", "url", r.location(), "error", err.Error(), "keeping_cached_keys", r.set.Load() != nil)
 		}
 		return err
 	}
@@ -159,7 +219,27 @@ func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
 func (r *RemoteKeys) fetch(ctx context.Context) ([]Key, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	target := r.URL
+	if target == "" {
+		var err error
+		if target, err = r.discover(ctx); err != nil {
+			return nil, err
+		}
+	}
+	body, err := r.get(ctx, target, MaxJWKSBytes)
+	if err != nil {
+		return nil, err
+	}
+	keys, skipped, err := ParseJWKS(body)
+	if err == nil && len(skipped) > 0 && r.Logger != nil {
+		r.Logger.Info("jwks keys skipped", "url", target, "skipped", skipped)
+	}
+	return keys, err
+}
+
+// get fetches target, refusing a non-200 answer and a body over limit.
+func (r *RemoteKeys) get(ctx context.Context, target string, limit int) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -174,20 +254,16 @@ func (r *RemoteKeys) fetch(ctx context.Context) ([]Key, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d", r.URL, resp.StatusCode)
+		return nil, fmt.Errorf("GET %s: HTTP %d", target, resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxJWKSBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > MaxJWKSBytes {
-		return nil, fmt.Errorf("GET %s: key set larger than %d bytes", r.URL, MaxJWKSBytes)
+	if len(body) > limit {
+		return nil, fmt.Errorf("GET %s: larger than %d bytes", target, limit)
 	}
-	keys, skipped, err := ParseJWKS(body)
-	if err == nil && len(skipped) > 0 && r.Logger != nil {
-		r.Logger.Info("jwks keys skipped", "url", r.URL, "skipped", skipped)
-	}
-	return keys, err
+	return body, nil
 }
 
 // Keys implements KeySource.
@@ -202,14 +278,14 @@ func (r *RemoteKeys) Keys(ctx context.Context, kid string) ([]Key, error) {
 	set := r.set.Load()
 	if set == nil {
 		return nil, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: r.MinRefetch + time.Second, Err: err,
-			Detail: fmt.Sprintf("no signing keys for this issuer yet: fetching %s failed: %v", r.URL, err)}
+			Detail: fmt.Sprintf("no signing keys for this issuer yet: fetching %s failed: %v", r.location(), err)}
 	}
 	if ks := set.find(kid); len(ks) > 0 {
 		return ks, nil
 	}
 	if err != nil {
 		return nil, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: r.MinRefetch + time.Second, Err: err,
-			Detail: fmt.Sprintf("kid %s is not in the cached key set and refreshing %s failed: %v", quoteKid(kid), r.URL, err)}
+			Detail: fmt.Sprintf("kid %s is not in the cached key set and refreshing %s failed: %v", quoteKid(kid), r.location(), err)}
 	}
 	return nil, reason.New(reason.TokenKeyUnknown, "kid %s is not in the issuer's key set (%d keys, fetched %s ago)",
 		quoteKid(kid), len(set.all), time.Since(set.fetchedAt).Round(time.Second))
