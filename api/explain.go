@@ -6,8 +6,11 @@ import "time"
 // credential — a whole Authorization value, a bare token (sent as
 // Bearer), an API key (sent in the API-key header), or headers.
 type ExplainRequest struct {
-	Method        string            `json:"method,omitempty"`
-	Path          string            `json:"path"`
+	Method string `json:"method,omitempty"`
+	Path   string `json:"path"`
+	// Host is the request's host name, for routes that serve only some
+	// hosts (default: none, which only host-less routes serve).
+	Host          string            `json:"host,omitempty"`
 	Authorization string            `json:"authorization,omitempty"`
 	Token         string            `json:"token,omitempty"`
 	APIKey        string            `json:"api_key,omitempty"`

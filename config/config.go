@@ -234,6 +234,10 @@ type Route struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// Quota bounds each identity's requests on this route.
 	Quota *Quota `yaml:"quota"`
+	// Hosts, when set, are the host names the route serves (exact, or
+	// *.example.com); PreserveHost sends the client's Host upstream.
+	Hosts        []string `yaml:"hosts"`
+	PreserveHost bool     `yaml:"preserve_host"`
 	// ClaimsAll must all hold and one of ClaimsAny must hold, on the
 	// token's claims (roles, groups…).
 	ClaimsAll []policy.ClaimRule `yaml:"claims_all"`

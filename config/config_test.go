@@ -211,6 +211,15 @@ func TestShadowedRoutesAreRefused(t *testing.T) {
 		{"other methods", `
   - {name: get, path: /v1/data, methods: [GET], ` + up + `}
   - {name: post, path: /v1/data, methods: [POST], ` + up + `}`, ""},
+		{"a host route after a route for every host", `
+  - {name: all, path: /v1/*, ` + up + `}
+  - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}`, `route "shop" (/v1/*) is shadowed by the earlier route "all"`},
+		{"the same path on two hosts", `
+  - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}
+  - {name: tenants, path: /v1/*, hosts: ["*.example.com"], ` + up + `}`, ""},
+		{"a wildcard before a name under it", `
+  - {name: tenants, path: /v1/*, hosts: ["*.example.com"], ` + up + `}
+  - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}`, `route "shop" (/v1/*) is shadowed by the earlier route "tenants"`},
 		{"a literal before {id}", `
   - {name: special, path: /v1/items/special, ` + up + `}
   - {name: any, path: "/v1/items/{id}", ` + up + `}`, ""},

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -169,6 +170,7 @@ func (c *Config) checkShadowing(at locate) error {
 		if err != nil {
 			return at(fmt.Sprintf("routes[%d].path", i), "%v", err)
 		}
+		rt.Hosts = r.Hosts
 		compiled[i], index[rt] = rt, i
 	}
 	hidden, by := policy.Shadowed(compiled)
@@ -293,6 +295,11 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	}
 	if q := r.Quota; q != nil && (q.Requests <= 0 || q.Per <= 0 || q.Per > 24*time.Hour || r.Public) {
 		return at(p+".quota", "requests and per must be positive (per at most 24h), and a public route has no identity to count")
+	}
+	for i, h := range r.Hosts {
+		if !hostPattern.MatchString(h) {
+			return at(fmt.Sprintf("%s.hosts[%d]", p, i), "%q is not a lower-case host name or *.domain pattern (no port)", h)
+		}
 	}
 	for key, rules := range map[string][]policy.ClaimRule{"claims_all": r.ClaimsAll, "claims_any": r.ClaimsAny} {
 		for i, rule := range rules {
@@ -421,3 +428,7 @@ func validClaimHeaders(m map[string]string) bool {
 	}
 	return true
 }
+
+// hostPattern: a lower-case host name, or one wildcard label before a
+// domain (*.example.com).
+var hostPattern = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)

@@ -81,6 +81,9 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 		return methodError(method)
 	}
 	ex.path, ex.method = canonical, method
+	if h := firstHeader(r, "X-Original-Host", "X-Forwarded-Host"); h != "" {
+		ex.host = policy.HostOnly(h)
+	}
 	r.URL.RawQuery = query
 	return nil
 }
@@ -97,7 +100,7 @@ func firstHeader(r *http.Request, names ...string) string {
 // preflight answers a CORS preflight before any authentication: 204 with
 // the route's CORS headers, or 403 cors_origin_denied — never 401.
 func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, ex *exchange) error {
-	route, err := g.router.Match(strings.ToUpper(r.Header.Get("Access-Control-Request-Method")), ex.path)
+	route, err := g.router.Match(strings.ToUpper(r.Header.Get("Access-Control-Request-Method")), ex.host, ex.path)
 	if err != nil {
 		return err
 	}

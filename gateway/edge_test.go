@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -200,5 +201,59 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	plain := newEnv(t, DetailFull)
 	if r := plain.do("GET", "/v1/data"); func() bool { _, ok := bearerParam(r, "resource_metadata"); return ok }() {
 		t.Error("resource_metadata without a resource")
+	}
+}
+
+// TestHostRouting: routes may serve only some hosts (exact or one
+// wildcard label); the same path on two hosts is two routes; a host no
+// route serves is 404; preserve_host sends the client's Host upstream;
+// in decision mode the proxy's X-Forwarded-Host is the host.
+func TestHostRouting(t *testing.T) {
+	e := newEnvWithRoutes(t, `
+  - {name: shop, path: /h/*, public: true, hosts: [shop.example.test], preserve_host: true, upstream: "UP"}
+  - {name: tenants, path: /h/*, public: true, hosts: ["*.tenants.example.test"], upstream: "UP"}`)
+	tests := []struct {
+		host, route  string
+		status       int
+		upstreamHost string // "" when the upstream URL's host is expected
+	}{
+		{"shop.example.test", "shop", 200, "shop.example.test"},
+		{"SHOP.example.test:8443", "shop", 200, "SHOP.example.test:8443"},
+		{"acme.tenants.example.test", "tenants", 200, ""},
+		{"tenants.example.test", "", 404, ""},
+		{"other.example.test", "", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			e.t = t
+			req, _ := http.NewRequest("GET", e.gw.URL+"/h/x", nil)
+			req.Host = tt.host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if tt.status != 200 {
+				return
+			}
+			seen := e.seen.Load()
+			want := tt.upstreamHost
+			if want == "" {
+				want = strings.TrimPrefix(e.upstream.URL, "http://")
+			}
+			if seen.Host != want {
+				t.Errorf("upstream Host %q, want %q", seen.Host, want)
+			}
+		})
+	}
+	// Decision mode: the host the proxy forwards chooses the route.
+	for host, want := range map[string]int{"acme.tenants.example.test": 200, "nowhere.example.test": 404} {
+		r := e.do("GET", "/.authgate/decide", "X-Original-Method", "GET", "X-Original-URI", "/h/x", "X-Forwarded-Host", host)
+		if r.status != want {
+			t.Errorf("decision for host %s: %d, want %d", host, r.status, want)
+		}
 	}
 }

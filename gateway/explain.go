@@ -27,6 +27,7 @@ func (g *Gateway) Explain(ctx context.Context, in api.ExplainRequest) (*api.Expl
 		return nil, reason.New(reason.RequestInvalid, "the method or path cannot form a request")
 	}
 	r.RequestURI = in.Path
+	r.Host = in.Host
 	r.RemoteAddr = "192.0.2.1:1" // not a trusted proxy: forwarding headers are not believed
 	for k, v := range in.Headers {
 		r.Header.Set(k, v)

@@ -169,7 +169,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if transports[key] == nil {
 			transports[key] = newTransport(rc.UpstreamTimeout)
 		}
-		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name), rc.ForwardAuthorization)
+		rt.Hosts = rc.Hosts
+		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name), rc.ForwardAuthorization, rc.PreserveHost)
 		routes = append(routes, rt)
 	}
 	g.router = policy.NewRouter(routes)
@@ -311,6 +312,9 @@ type exchange struct {
 	start     time.Time
 	requestID string
 	path      string
+	// host is the request's host name (lower case, no port): routes may
+	// serve only some hosts.
+	host string
 	// method is the method routes see: the request's own, or in a
 	// decision request the original request's.
 	method   string
@@ -419,7 +423,7 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			g.fail(w, ex, err)
 			return
 		}
-		ex.path = path
+		ex.path, ex.host = path, policy.HostOnly(r.Host)
 		switch {
 		case g.echo && strings.HasSuffix(path, api.EchoPath):
 			ex.internal = true
@@ -500,7 +504,7 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 // decision, which cannot remove them from what the proxy forwards, they
 // are refused).
 func (g *Gateway) route(r *http.Request, ex *exchange) (*policy.Route, error) {
-	route, err := g.router.Match(ex.method, ex.path)
+	route, err := g.router.Match(ex.method, ex.host, ex.path)
 	if err != nil {
 		return nil, err
 	}
@@ -517,7 +521,7 @@ func (g *Gateway) route(r *http.Request, ex *exchange) (*policy.Route, error) {
 	case override == "":
 		return route, nil
 	case route.MethodOverride:
-		if route, err = g.router.Match(override, ex.path); err != nil {
+		if route, err = g.router.Match(override, ex.host, ex.path); err != nil {
 			return nil, err
 		}
 		if !route.MethodOverride {

@@ -82,13 +82,16 @@ func (g *Gateway) upstreamTransport(base http.RoundTripper, route string) http.R
 // set in Rewrite, which runs after hop-by-hop headers (and any header a
 // Connection field names) are removed, so nothing a client sends can
 // remove or spoof them.
-func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forwardAuthorization bool) http.Handler {
+func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forwardAuthorization, preserveHost bool) http.Handler {
 	return &httputil.ReverseProxy{
 		Transport:  transport,
 		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			ex := exchangeOf(pr.In)
 			pr.SetURL(target)
+			if preserveHost {
+				pr.Out.Host = pr.In.Host // the upstream serves several names
+			}
 			g.forwarded(pr)
 			// Client-sent identity headers were removed on the way in
 			// (withHygiene); the ones set here are the only ones.

@@ -39,6 +39,10 @@ type Route struct {
 	MaxBodyBytes int64
 	// Quota bounds each identity's requests (nil: none).
 	Quota *credential.Quota
+	// Hosts, when set, are the host names the route serves: exact
+	// (api.example.com) or one wildcard label (*.example.com); empty:
+	// every host. Lower-case, without port.
+	Hosts []string
 	// ClaimsAll must all hold; one of ClaimsAny must hold (JWT claims).
 	ClaimsAll, ClaimsAny []ClaimRule
 	// ACRValues, when set, are the authentication context classes a
@@ -61,6 +65,28 @@ func NewRoute(name string, methods []string, path string, public bool, schemes, 
 	}
 	return &Route{Name: name, Methods: methods, Path: pat, Public: public, Schemes: schemes,
 		ScopesAll: scopesAll, ScopesAny: scopesAny, APIKeyQuery: apiKeyQuery}, nil
+}
+
+// allowsHost reports whether the route serves host (lower-case, no port).
+func (rt *Route) allowsHost(host string) bool {
+	return len(rt.Hosts) == 0 || slices.ContainsFunc(rt.Hosts, func(pattern string) bool { return hostMatches(pattern, host) })
+}
+
+// hostMatches: pattern is host itself, or *.suffix and host is a name
+// under suffix (one or more labels before it).
+func hostMatches(pattern, host string) bool {
+	if suffix, ok := strings.CutPrefix(pattern, "*."); ok {
+		return strings.HasSuffix(host, "."+suffix) && len(host) > len(suffix)+1
+	}
+	return pattern == host
+}
+
+// HostOnly is a Host header's name in lower case, without its port.
+func HostOnly(h string) string {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	return strings.ToLower(strings.TrimSuffix(strings.Trim(h, "[]"), "."))
 }
 
 func (rt *Route) allows(method string) bool {

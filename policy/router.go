@@ -92,15 +92,18 @@ func (n *node) candidates(rest string, out []int) []int {
 	return out
 }
 
-// Match returns the route for method and canonical path, or route_not_found.
-// Matching is case-sensitive.
-func (r *Router) Match(method, path string) (*Route, error) {
+// Match returns the route for method, host (lower-case, no port) and
+// canonical path, or route_not_found. Path matching is case-sensitive.
+func (r *Router) Match(method, host, path string) (*Route, error) {
 	var buf [8]int
 	found := r.root.candidates(strings.TrimPrefix(path, "/"), buf[:0])
 	slices.Sort(found)
 	var pathOnly []string
 	for _, i := range found {
 		rt := r.routes[i]
+		if !rt.allowsHost(host) {
+			continue
+		}
 		if rt.allows(method) {
 			return rt, nil
 		}
@@ -119,7 +122,7 @@ func (r *Router) Match(method, path string) (*Route, error) {
 func Shadowed(routes []*Route) (hidden, by *Route) {
 	for j, later := range routes {
 		for _, earlier := range routes[:j] {
-			if earlier.Path.Covers(later.Path) && coversMethods(earlier.Methods, later.Methods) {
+			if earlier.Path.Covers(later.Path) && coversMethods(earlier.Methods, later.Methods) && coversHosts(earlier.Hosts, later.Hosts) {
 				return later, earlier
 			}
 		}
@@ -137,6 +140,23 @@ func coversMethods(a, b []string) bool {
 	}
 	for _, m := range b {
 		if !slices.Contains(a, m) {
+			return false
+		}
+	}
+	return true
+}
+
+// coversHosts: every host b serves, a serves (empty: every host).
+func coversHosts(a, b []string) bool {
+	if len(a) == 0 {
+		return true
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, h := range b {
+		// A pattern covers a name it matches, and a wildcard under its own.
+		if !slices.ContainsFunc(a, func(p string) bool { return p == h || hostMatches(p, strings.TrimPrefix(h, "*.")) }) {
 			return false
 		}
 	}

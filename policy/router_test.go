@@ -52,7 +52,7 @@ func TestRouterAgreesWithTheTable(t *testing.T) {
 				path = "/"
 			}
 			method := []string{"GET", "POST", "HEAD", "DELETE"}[rng.IntN(4)]
-			got, _ := r.Match(method, path)
+			got, _ := r.Match(method, "", path)
 			if want := linearMatch(routes, method, path); got != want {
 				t.Fatalf("%s %s: tree %v, table %v (routes %v)", method, path, name(got), name(want), routes)
 			}
@@ -91,7 +91,7 @@ func BenchmarkRouter(b *testing.B) {
 			path := fmt.Sprintf("/v1/service%d/42/items", n-1)
 			b.ReportAllocs()
 			for b.Loop() {
-				if rt, err := r.Match("GET", path); err != nil || rt != routes[n-1] {
+				if rt, err := r.Match("GET", "", path); err != nil || rt != routes[n-1] {
 					b.Fatal(err)
 				}
 			}
