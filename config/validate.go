@@ -235,6 +235,12 @@ func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error
 		return err
 	}
 	is.Secret, is.SecretFile = secret, ""
+	if in := is.Introspection; in != nil {
+		if in.ClientSecret, err = c.secret(in.ClientSecret, in.ClientSecretFile, p+".introspection.client_secret", at); err != nil {
+			return err
+		}
+		in.ClientSecretFile = ""
+	}
 	err = is.Provision(func(name string) ([]byte, error) { return os.ReadFile(c.relative(name)) })
 	var fe *jwt.FieldError
 	if errors.As(err, &fe) {

@@ -265,7 +265,7 @@ var serverCodes = map[string]Code{
 	"api_key_malformed": HeaderFormat, "credential_in_query": HeaderFormat, "basic_malformed": BasicNotBase64,
 	"basic_invalid": CredentialsRejected, "too_many_failures": TooManyFailures, "insufficient_scope": InsufficientScope,
 	"forbidden": Forbidden, "client_network_denied": Forbidden, "claim_mismatch": InsufficientScope,
-	"insufficient_user_authentication": StepUpRequired, "cors_origin_denied": CORSOriginDenied, "proxy_untrusted": ServerFault, "proxy_request_invalid": ServerFault,
+	"insufficient_user_authentication": StepUpRequired, "token_inactive": CredentialsRejected, "cors_origin_denied": CORSOriginDenied, "proxy_untrusted": ServerFault, "proxy_request_invalid": ServerFault,
 	"auth_unavailable": ServerFault, "upstream_unreachable": ServerFault, "upstream_timeout": ServerFault,
 }
 

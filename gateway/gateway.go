@@ -239,7 +239,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 			adminIssuers = append(adminIssuers, is)
 		}
 	}
-	jwtOpts := jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment,
+	jwtOpts := jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment, Client: g.state.tracedClient(),
 		Cache: g.state.tokenCache(cfg.TokenCacheSize)}
 	if g.tokens, err = jwt.New(issuers, jwtOpts); err != nil {
 		return err

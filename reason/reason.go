@@ -41,6 +41,7 @@ const (
 	Forbidden                  Code = "forbidden"
 	ClientNetworkDenied        Code = "client_network_denied"
 	ClaimMismatch              Code = "claim_mismatch"
+	TokenInactive              Code = "token_inactive"
 	// InsufficientUserAuthentication is RFC 9470's step-up error.
 	InsufficientUserAuthentication Code = "insufficient_user_authentication"
 	PathMalformed                  Code = "path_malformed"
@@ -165,6 +166,9 @@ var catalogue = map[Code]Entry{
 	Forbidden: {Status: 403, Title: "Forbidden",
 		Hint:  "Authenticated, but a policy denies this request; retrying with the same credentials will not help.",
 		Cause: "FAQ: 401 vs 403"},
+	TokenInactive: {Status: 401, BearerError: "invalid_token", Title: "Token not active",
+		Hint:  "The issuer says this token is not active (expired, revoked or never issued): obtain a new one.",
+		Cause: "2. Invalid or expired token"},
 	ClaimMismatch: {Status: 403, Title: "Claim requirement not met",
 		Hint:  "Authenticated, but the token lacks a claim value this route requires (a role, a group); obtain a token that carries it.",
 		Cause: "FAQ: 401 vs 403"},

@@ -47,6 +47,10 @@ type IssuerConfig struct {
 	SecretFile     string `yaml:"secret_file"`
 	SecretEncoding string `yaml:"secret_encoding"`
 
+	// Introspection asks the issuer's RFC 7662 endpoint about opaque
+	// (non-JWT) Bearer tokens.
+	Introspection *Introspection `yaml:"introspection"`
+
 	RequiredType string `yaml:"required_type"`
 	// Environment of this issuer's tokens; EnvironmentClaim, when set, names
 	// a claim whose value overrides it per token.
@@ -105,12 +109,19 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		}
 		t := true
 		c.Discovery = &t
+	case sources == 0 && c.Introspection != nil:
+		// Opaque tokens only: introspection judges them, no keys needed.
 	case sources == 0:
 		return fieldErr("", "give a key source: jwks_url, keys_file, or secret/secret_file, or let discovery find it (discovery: true)")
 	case sources > 1:
 		return fieldErr("", "give exactly one key source: jwks_url, keys_file, or secret/secret_file (found %d)", sources)
 	case c.Discovery != nil && *c.Discovery:
 		return fieldErr("discovery", "discovery finds the key set: give no jwks_url, keys_file or secret with it")
+	}
+	if c.Introspection != nil {
+		if err := c.Introspection.check(); err != nil {
+			return err
+		}
 	}
 	hmac := c.Secret != ""
 	if len(c.Algorithms) == 0 {
@@ -151,6 +162,7 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		}
 	case c.Discovers():
 		return c.remoteDefaults()
+	case sources == 0: // introspection only
 	default:
 		if err := checkFetchURL(c.JWKSURL); err != nil {
 			return fieldErr("jwks_url", "%v", err)
@@ -188,7 +200,7 @@ func (c *IssuerConfig) Discovers() bool { return c.JWKSURL == "" && c.Discovery 
 func (c *IssuerConfig) Runtime() *Issuer {
 	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, Algorithms: c.Algorithms,
 		RequiredType: c.RequiredType, RequireExp: !c.AllowMissingExp, Leeway: *c.Leeway,
-		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim}
+		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim, Introspection: c.Introspection}
 	if !c.Fetched() {
 		r.Keys = NewStaticKeys(c.Keys)
 	}

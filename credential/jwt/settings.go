@@ -10,8 +10,12 @@ import (
 // settings is everything that decides the issuer's tokens, as one string:
 // a cached verification is reused only under the same settings.
 func (is *Issuer) settings(environment string) string {
-	return fmt.Sprintf("%q|%q|%q|%q|%q|%t|%s|%q|%q|%q|%s", is.Name, is.Issuer, is.Audiences, is.Algorithms, is.RequiredType,
-		is.RequireExp, is.Leeway, is.Environment, is.EnvironmentClaim, environment, sourceID(is.Keys))
+	introspection := ""
+	if in := is.Introspection; in != nil {
+		introspection = fmt.Sprintf("%s|%s|%s", in.Endpoint, in.ClientID, in.CacheTTL)
+	}
+	return fmt.Sprintf("%q|%q|%q|%q|%q|%t|%s|%q|%q|%q|%s|%s", is.Name, is.Issuer, is.Audiences, is.Algorithms, is.RequiredType,
+		is.RequireExp, is.Leeway, is.Environment, is.EnvironmentClaim, environment, sourceID(is.Keys), introspection)
 }
 
 // sourceID names a key source: a JWKS URL (its keys may change, but a

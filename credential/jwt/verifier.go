@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -44,6 +45,8 @@ type Issuer struct {
 	RequiredType string
 	// RequireExp refuses tokens without exp.
 	RequireExp bool
+	// Introspection, when set, judges this issuer's opaque tokens.
+	Introspection *Introspection
 	// Leeway is the clock tolerance for exp, nbf and iat.
 	Leeway time.Duration
 	// Environment of the issuer's tokens ("" for any); EnvironmentClaim,
@@ -62,6 +65,9 @@ type Options struct {
 	Now func() time.Time
 	// Environment the gateway serves; tokens of another are refused.
 	Environment string
+	// Client sends introspection requests (default: a client with a 5 s
+	// timeout).
+	Client *http.Client
 	// Cache, when set, is a verified-token cache shared with earlier
 	// verifiers (it outlives configuration reloads); otherwise CacheSize
 	// makes one.
@@ -105,6 +111,9 @@ type Verifier struct {
 	// flight shares a verification among concurrent requests with the
 	// same token.
 	flight singleflight.Group
+	// introspectors judge opaque tokens; the first issuer configured for
+	// introspection is asked.
+	introspectors []*introspector
 }
 
 // CacheStats returns the verified-token cache's hits and misses so far.
@@ -127,6 +136,9 @@ type cachedToken struct {
 	// leeway is the issuer's, to say how long ago an expired token
 	// expired.
 	leeway time.Duration
+	// until, when set, is when a refusal stops being reused (an
+	// introspection's inactive answer).
+	until time.Time
 }
 
 // lookup answers from the cache: the identity of an accepted token, or
@@ -144,6 +156,8 @@ func (v *Verifier) lookup(raw string) (credential.Identity, error, bool) {
 	switch {
 	case c.refused == nil && now.Before(c.exp):
 		return c.id, nil, true
+	case c.refused != nil && !c.until.IsZero() && !now.Before(c.until):
+		return credential.Identity{}, nil, false
 	case c.refused != nil && c.refused.Code == reason.TokenExpired:
 		return credential.Identity{}, expired(now, c.exp, c.leeway), true
 	case c.refused != nil:
@@ -188,6 +202,9 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 		}
 		v.issuers[is.Issuer] = is
 		v.settings[is.Issuer] = is.settings(opts.Environment)
+		if is.Introspection != nil {
+			v.introspectors = append(v.introspectors, newIntrospector(*is.Introspection, is, opts.Client))
+		}
 	}
 	if v.cache == nil && opts.CacheSize > 0 {
 		v.cache = NewTokenCache(opts.CacheSize)
@@ -235,6 +252,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 		v.cache.misses.Add(1)
 	}
 	t.Pass("token size", "")
+	if len(v.introspectors) > 0 && strings.Count(raw, ".") != 2 {
+		return v.introspect(ctx, raw, now, t, useCache)
+	}
 	tok, err := parse(raw)
 	if err := t.Check("token format (JWS compact)", err); err != nil {
 		return credential.Identity{}, err
@@ -263,6 +283,35 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 		v.cache.c.Set(sha256.Sum256([]byte(raw)), entry)
 	}
 	return id, err
+}
+
+// introspect judges an opaque token at the first introspecting issuer's
+// endpoint, and caches the answer: an active one until its exp or the
+// cache_ttl, an inactive one briefly.
+func (v *Verifier) introspect(ctx context.Context, raw string, now time.Time, t *credential.Trace, useCache bool) (credential.Identity, error) {
+	in := v.introspectors[0]
+	id, until, err := in.introspect(ctx, raw, now)
+	if err := t.Check("introspection (RFC 7662)", err); err != nil {
+		if re := reason.From(err); useCache && re.Code != reason.AuthUnavailable {
+			v.cache.c.Set(sha256.Sum256([]byte(raw)), &cachedToken{refused: re, until: until,
+				settings: v.settings[in.issuer.Issuer], issuer: in.issuer.Issuer})
+		}
+		return credential.Identity{}, err
+	}
+	if useCache {
+		v.cache.c.Set(sha256.Sum256([]byte(raw)), &cachedToken{id: id, exp: until,
+			settings: v.settings[in.issuer.Issuer], issuer: in.issuer.Issuer})
+	}
+	return id, nil
+}
+
+// IntrospectionCalls counts the requests sent to introspection endpoints.
+func (v *Verifier) IntrospectionCalls() uint64 {
+	var n uint64
+	for _, in := range v.introspectors {
+		n += in.calls.Load()
+	}
+	return n
 }
 
 func (v *Verifier) issuerOf(t *token) (*Issuer, error) {

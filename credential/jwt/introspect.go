@@ -1,0 +1,196 @@
+package jwt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/reason"
+)
+
+// Introspection asks an issuer's RFC 7662 endpoint about opaque tokens.
+type Introspection struct {
+	// Endpoint is the introspection URL (https; http on loopback only).
+	Endpoint string `yaml:"endpoint"`
+	// ClientID and ClientSecret authenticate the gateway to the endpoint;
+	// the configuration loader resolves client_secret_file.
+	ClientID         string `yaml:"client_id"`
+	ClientSecret     string `yaml:"client_secret"`
+	ClientSecretFile string `yaml:"client_secret_file"`
+	// Auth is how: basic (HTTP Basic, the default) or post (in the form).
+	Auth string `yaml:"auth"`
+	// CacheTTL bounds how long an active answer is reused (it is never
+	// reused past the token's exp); default 1m. Inactive answers are
+	// reused for 10 s.
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// MaxConcurrent bounds requests in flight to the endpoint (default 16).
+	MaxConcurrent int `yaml:"max_concurrent"`
+}
+
+// Defaults and bounds of introspection.
+const (
+	DefaultIntrospectionTTL = time.Minute
+	inactiveTTL             = 10 * time.Second
+	maxIntrospectionBytes   = 64 << 10
+)
+
+// check validates i and fills its defaults.
+func (i *Introspection) check() error {
+	switch {
+	case checkFetchURL(i.Endpoint) != nil:
+		return fieldErr("introspection.endpoint", "%v", checkFetchURL(i.Endpoint))
+	case i.ClientID == "" || i.ClientSecret == "":
+		return fieldErr("introspection", "client_id and client_secret (or client_secret_file) are required: the endpoint authenticates its callers")
+	case i.Auth != "" && i.Auth != "basic" && i.Auth != "post":
+		return fieldErr("introspection.auth", "%q is not one of basic, post", i.Auth)
+	case i.CacheTTL < 0 || i.MaxConcurrent < 0:
+		return fieldErr("introspection", "cache_ttl and max_concurrent must not be negative")
+	}
+	if i.CacheTTL == 0 {
+		i.CacheTTL = DefaultIntrospectionTTL
+	}
+	if i.MaxConcurrent == 0 {
+		i.MaxConcurrent = 16
+	}
+	return nil
+}
+
+// introspector asks one issuer's endpoint, with a bounded number of
+// requests in flight.
+type introspector struct {
+	cfg    Introspection
+	issuer *Issuer
+	client *http.Client
+	slots  chan struct{}
+	calls  atomic.Uint64
+}
+
+func newIntrospector(cfg Introspection, is *Issuer, client *http.Client) *introspector {
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Second}
+	}
+	return &introspector{cfg: cfg, issuer: is, client: client, slots: make(chan struct{}, cfg.MaxConcurrent)}
+}
+
+// answer is the part of an RFC 7662 response authgate reads.
+type answer struct {
+	Active   bool            `json:"active"`
+	Scope    string          `json:"scope"`
+	Sub      string          `json:"sub"`
+	Username string          `json:"username"`
+	ClientID string          `json:"client_id"`
+	Exp      *float64        `json:"exp"`
+	Iat      *float64        `json:"iat"`
+	Iss      string          `json:"iss"`
+	Aud      json.RawMessage `json:"aud"`
+}
+
+// introspect asks about raw: the identity of an active token, and until
+// when that answer may be reused; token_inactive for an inactive one;
+// auth_unavailable (503) when the endpoint does not answer properly.
+func (in *introspector) introspect(ctx context.Context, raw string, now time.Time) (credential.Identity, time.Time, error) {
+	unavailable := func(format string, args ...any) error {
+		return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: 5 * time.Second,
+			Detail: fmt.Sprintf("introspection at %s for issuer '%s': ", in.cfg.Endpoint, in.issuer.Name) + fmt.Sprintf(format, args...)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	select {
+	case in.slots <- struct{}{}:
+		defer func() { <-in.slots }()
+	case <-ctx.Done():
+		return credential.Identity{}, time.Time{}, unavailable("too many introspections in flight")
+	}
+	form := url.Values{"token": {raw}, "token_type_hint": {"access_token"}}
+	if in.cfg.Auth == "post" {
+		form.Set("client_id", in.cfg.ClientID)
+		form.Set("client_secret", in.cfg.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.cfg.Endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return credential.Identity{}, time.Time{}, unavailable("%v", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if in.cfg.Auth != "post" {
+		req.SetBasicAuth(url.QueryEscape(in.cfg.ClientID), url.QueryEscape(in.cfg.ClientSecret))
+	}
+	in.calls.Add(1)
+	resp, err := in.client.Do(req)
+	if err != nil {
+		return credential.Identity{}, time.Time{}, unavailable("no answer")
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxIntrospectionBytes+1))
+	var a answer
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return credential.Identity{}, time.Time{}, unavailable("HTTP %d (are client_id and the secret right?)", resp.StatusCode)
+	case len(body) > maxIntrospectionBytes || json.Unmarshal(body, &a) != nil:
+		return credential.Identity{}, time.Time{}, unavailable("the answer is not an RFC 7662 JSON object")
+	case !a.Active:
+		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenInactive,
+			"the issuer '%s' says the token is not active (expired, revoked, or never issued)", in.issuer.Name)
+	case a.Iss != "" && a.Iss != in.issuer.Issuer:
+		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenIssuerUntrusted,
+			"the introspected token's issuer is '%s', not '%s'", sanitize(a.Iss, 120), in.issuer.Issuer)
+	}
+	if len(a.Aud) > 0 {
+		auds := audiences(a.Aud)
+		if !slices.ContainsFunc(in.issuer.Audiences, func(want string) bool { return slices.Contains(auds, want) }) {
+			return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenAudienceMismatch,
+				"the introspected token is for %s, not this API (%s)", sanitize(strings.Join(auds, ", "), 200), strings.Join(in.issuer.Audiences, ", "))
+		}
+	}
+	until := now.Add(in.cfg.CacheTTL)
+	id := credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
+	if a.Exp != nil {
+		id.ExpiresAt = time.Unix(int64(*a.Exp), 0)
+		if !now.Before(id.ExpiresAt) {
+			return credential.Identity{}, now.Add(inactiveTTL), expired(now, id.ExpiresAt, 0)
+		}
+		if id.ExpiresAt.Before(until) {
+			until = id.ExpiresAt
+		}
+	}
+	if a.Iat != nil {
+		id.IssuedAt = time.Unix(int64(*a.Iat), 0)
+	}
+	if a.Scope != "" {
+		id.Scopes = strings.Split(a.Scope, " ")
+	}
+	// The whole answer is the identity's claims, for claim rules and
+	// claim headers (roles, groups, client_id…).
+	json.Unmarshal(body, &id.Claims)
+	if id.Subject == "" {
+		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenMalformed, "the introspection answer names no sub, username or client_id")
+	}
+	return id, until, nil
+}
+
+func audiences(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	json.Unmarshal(raw, &many)
+	return many
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
