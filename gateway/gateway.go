@@ -567,12 +567,13 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
 		if ex.authed {
+			check := ex.route.AuthorizationCheck()
 			if err := ex.route.Authorize(&ex.identity); err != nil {
-				ex.trace.Fail("scopes", err)
+				ex.trace.Fail(check, err)
 				g.fail(w, ex, err)
 				return
 			}
-			ex.trace.Pass("scopes", ex.route.ScopeSummary())
+			ex.trace.Pass(check, ex.route.ScopeSummary())
 			if !ex.trace.DryRun() {
 				if err := g.takeQuotas(r.Context(), w.Header(), ex); err != nil {
 					g.fail(w, ex, err)

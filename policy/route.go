@@ -132,6 +132,20 @@ func (rt *Route) ScopeSummary() string {
 	return "none needed"
 }
 
+// AuthorizationCheck names, for explain, what Authorize checks on this
+// route: "scopes", with "claims" and "authentication context" where the
+// route has those rules.
+func (rt *Route) AuthorizationCheck() string {
+	check := "scopes"
+	if len(rt.ClaimsAll) > 0 || len(rt.ClaimsAny) > 0 {
+		check += ", claims"
+	}
+	if len(rt.ACRValues) > 0 || rt.MaxAge > 0 {
+		check = "authentication context, " + check
+	}
+	return check
+}
+
 // Authorize checks what the route demands of an authenticated identity:
 // the authentication context (step-up, 401), the scopes and the claim
 // rules (403).

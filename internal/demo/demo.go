@@ -66,6 +66,10 @@ var Cases = []Case{
 	{Basic: "good", Method: "GET", Path: "/v1/data", Status: 200},
 	{Basic: "wrong", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.BasicInvalid},
 	{Token: "", Method: "GET", Path: "/public", Status: 200},
+	{Token: "opaque_valid", Method: "GET", Path: "/v1/data", Status: 200},
+	{Token: "opaque_revoked", Method: "GET", Path: "/v1/data", Status: 401, Reason: reason.TokenInactive},
+	{Token: "valid", Method: "GET", Path: "/v1/admin", Status: 403, Reason: reason.ClaimMismatch},
+	{Token: "admin_role", Method: "GET", Path: "/v1/admin", Status: 200},
 }
 
 // BasicUser is demo.json's Basic user.
@@ -110,6 +114,7 @@ const configTemplate = `# Written by 'authgate demo'. The upstream named here ru
 # process, so this file serves as an example rather than a standalone setup.
 listen: %[1]s
 realm: demo
+resource: %[2]s
 detail: full
 environment: live
 echo: true
@@ -119,13 +124,32 @@ issuers:
     issuer: %[2]s
     audiences: [%[3]s]
     algorithms: [RS256]
-    jwks_url: %[2]s/.well-known/jwks.json
     required_type: at+jwt
+    # No key source: OpenID discovery finds the JWKS. Opaque tokens are
+    # judged by the issuer's RFC 7662 introspection endpoint.
+    introspection: {endpoint: "%[2]s/oauth2/introspect", client_id: demo-gateway, client_secret: "%[6]s"}
 routes:
   - name: jwks
     path: /.well-known/jwks.json
     methods: [GET]
     public: true
+    upstream: %[4]s
+  - name: discovery
+    path: /.well-known/openid-configuration
+    methods: [GET]
+    public: true
+    upstream: %[4]s
+  - name: introspection
+    path: /oauth2/introspect
+    methods: [POST]
+    public: true
+    forward_authorization: true # the issuer authenticates the gateway
+    upstream: %[4]s
+  - name: admin
+    path: /v1/admin
+    methods: [GET]
+    schemes: [bearer]
+    claims_all: [{claim: roles, contains: admin}]
     upstream: %[4]s
   - name: public
     path: /public
@@ -187,7 +211,8 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err := removeStore(dataDir); err != nil {
 		return nil, err
 	}
-	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String(), dataDir)
+	secret := newJTI()
+	yaml := fmt.Sprintf(configTemplate, ln.Addr(), base, Audience, "http://"+upLn.Addr().String(), dataDir, secret)
 	if err := os.WriteFile(d.File.ConfigFile, []byte(yaml), 0o600); err != nil {
 		return nil, err
 	}
@@ -229,7 +254,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		d.servers = append(d.servers, adminSrv)
 		go adminSrv.Serve(aln)
 	}
-	up := &http.Server{Handler: upstream(&key.PublicKey), ReadHeaderTimeout: 5 * time.Second}
+	up := &http.Server{Handler: upstream(&key.PublicKey, base, secret, d.File.Tokens), ReadHeaderTimeout: 5 * time.Second}
 	gw := gateway.NewServer(cfg, a.Handler())
 	d.servers = append(d.servers, up, gw)
 	go up.Serve(upLn)
@@ -347,6 +372,7 @@ func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, e
 		"wrong_issuer":       {key, claims(map[string]any{"iss": issuer + "/"})},
 		"bad_signature":      {other, claims(nil)},
 		"insufficient_scope": {key, claims(map[string]any{"scope": "read"})},
+		"admin_role":         {key, claims(map[string]any{"roles": []string{"admin"}})},
 	}
 	out := map[string]string{}
 	for name, s := range specs {
@@ -356,6 +382,8 @@ func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, e
 		}
 		out[name] = tok
 	}
+	// Opaque tokens: not JWTs; the demo issuer's introspection knows them.
+	out["opaque_valid"], out["opaque_revoked"] = "opq_"+newJTI()+newJTI(), "opq_"+newJTI()+newJTI()
 	return out, nil
 }
 
@@ -366,10 +394,36 @@ func newJTI() string {
 }
 
 // upstream is the demo API behind the gateway; it trusts the identity
-// headers the gateway sets, and publishes the demo issuer's JWKS.
-func upstream(pub *rsa.PublicKey) http.Handler {
+// headers the gateway sets. It also plays the demo issuer: its OpenID
+// discovery document, its JWKS, and an RFC 7662 introspection endpoint
+// that knows the opaque tokens (opaque_valid active, opaque_revoked not).
+func upstream(pub *rsa.PublicKey, issuer, clientSecret string, tokens map[string]string) http.Handler {
 	jwks := jwt.PublicJWKS(map[string]any{KeyID: pub})
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"issuer": issuer, "jwks_uri": issuer + "/.well-known/jwks.json",
+			"introspection_endpoint": issuer + "/oauth2/introspect", "response_types_supported": []string{"code"},
+			"subject_types_supported": []string{"public"}, "id_token_signing_alg_values_supported": []string{"RS256"}})
+	})
+	mux.HandleFunc("POST /oauth2/introspect", func(w http.ResponseWriter, r *http.Request) {
+		if user, pass, ok := r.BasicAuth(); !ok || user != "demo-gateway" || pass != clientSecret {
+			w.Header().Set("WWW-Authenticate", `Basic realm="demo issuer"`)
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		answer := map[string]any{"active": false}
+		if r.FormValue("token") == tokens["opaque_valid"] {
+			answer = map[string]any{"active": true, "sub": "demo-service", "client_id": "demo-service", "scope": "read write",
+				"iss": issuer, "aud": Audience, "exp": time.Now().Add(12 * time.Hour).Unix(), "token_type": "Bearer"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(answer)
+	})
+	mux.HandleFunc("GET /v1/admin", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"admin": true, "subject": r.Header.Get("X-Authgate-Subject")})
+	})
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
 		w.Write(jwks)

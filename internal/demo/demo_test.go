@@ -34,7 +34,8 @@ func TestDemoCases(t *testing.T) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"valid", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "bad_signature", "insufficient_scope"} {
+	for _, name := range []string{"valid", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "bad_signature", "insufficient_scope",
+		"admin_role", "opaque_valid", "opaque_revoked"} {
 		if f.Tokens[name] == "" {
 			t.Fatalf("demo.json lacks token %q", name)
 		}
@@ -47,6 +48,21 @@ func TestDemoCases(t *testing.T) {
 	}
 	if st, err := os.Stat(f.SigningKeyFile); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("signing key file: %v %v", st, err)
+	}
+
+	// The metadata names the demo issuer as the authorization server.
+	resp, err := http.Get(f.URL + "/.well-known/oauth-protected-resource")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+	}
+	json.NewDecoder(resp.Body).Decode(&meta)
+	resp.Body.Close()
+	if meta.Resource != f.URL || len(meta.AuthorizationServers) != 1 || meta.AuthorizationServers[0] != f.Issuer {
+		t.Fatalf("protected resource metadata %+v", meta)
 	}
 
 	for _, c := range Cases {
@@ -81,6 +97,12 @@ func TestDemoCases(t *testing.T) {
 			if p.Reason != string(c.Reason) {
 				t.Fatalf("reason %q, want %q", p.Reason, c.Reason)
 			}
+			if !reason.Lookup(c.Reason).Challenged() {
+				if n := len(resp.Header.Values("WWW-Authenticate")); n != 0 {
+					t.Fatalf("%d challenges on a %d", n, resp.StatusCode)
+				}
+				return
+			}
 			cs, err := challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
 			schemes := map[string]challenge.Challenge{}
 			for _, c := range cs {
@@ -111,6 +133,10 @@ func TestDemoCases(t *testing.T) {
 			bearer := schemes["bearer"]
 			if realm, _ := bearer.Get("realm"); realm != "demo" {
 				t.Fatalf("realm %q", realm)
+			}
+			// RFC 9728: every Bearer challenge names the metadata.
+			if rm, _ := bearer.Get("resource_metadata"); rm != f.URL+"/.well-known/oauth-protected-resource" {
+				t.Fatalf("resource_metadata %q", rm)
 			}
 			if c.Reason == reason.InsufficientScope {
 				if scope, _ := bearer.Get("scope"); scope != "write" {

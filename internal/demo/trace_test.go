@@ -89,6 +89,12 @@ func TestExplainTraces(t *testing.T) {
 		{"exp null", api.ExplainRequest{Path: "/v1/data", Token: mint(map[string]any{"exp": nil})}, bearerPasses + "; not expired (exp)=fail"},
 		{"sub a number", api.ExplainRequest{Path: "/v1/data", Token: mint(map[string]any{"sub": 42})},
 			bearerPasses + "; " + claimsPass + "; subject and scopes (sub, scope)=fail"},
+		{"opaque token, introspected", api.ExplainRequest{Path: "/v1/data", Token: f.Tokens["opaque_valid"]},
+			"path canonical=pass; route=pass; credential present=pass; credential well-formed=pass; token size=pass; introspection (RFC 7662)=pass; scopes=pass"},
+		{"opaque token, revoked", api.ExplainRequest{Path: "/v1/data", Token: f.Tokens["opaque_revoked"]},
+			"path canonical=pass; route=pass; credential present=pass; credential well-formed=pass; token size=pass; introspection (RFC 7662)=fail"},
+		{"claim rule unmet", api.ExplainRequest{Path: "/v1/admin", Token: f.Tokens["valid"]},
+			bearerPasses + "; " + claimsPass + "; subject and scopes (sub, scope)=pass; scopes, claims=fail"},
 		{"path not canonical", api.ExplainRequest{Path: "/v1/../v1/data"}, "path canonical=fail"},
 		{"no route", api.ExplainRequest{Path: "/nowhere"}, "path canonical=pass; route=fail"},
 	}
