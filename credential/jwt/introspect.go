@@ -18,7 +18,9 @@ import (
 
 // Introspection asks an issuer's RFC 7662 endpoint about opaque tokens.
 type Introspection struct {
-	// Endpoint is the introspection URL (https; http on loopback only).
+	// Endpoint is the introspection URL (https; http on loopback only);
+	// empty: the introspection_endpoint of the issuer's discovery
+	// document.
 	Endpoint string `yaml:"endpoint"`
 	// ClientID and ClientSecret authenticate the gateway to the endpoint;
 	// the configuration loader resolves client_secret_file.
@@ -42,10 +44,13 @@ const (
 	maxIntrospectionBytes   = 64 << 10
 )
 
-// check validates i and fills its defaults.
-func (i *Introspection) check() error {
+// check validates i and fills its defaults; discovers says the endpoint
+// may come from discovery.
+func (i *Introspection) check(discovers bool) error {
 	switch {
-	case checkFetchURL(i.Endpoint) != nil:
+	case i.Endpoint == "" && !discovers:
+		return fieldErr("introspection.endpoint", "give the endpoint, or let discovery name it (an issuer without a key source)")
+	case i.Endpoint != "" && checkFetchURL(i.Endpoint) != nil:
 		return fieldErr("introspection.endpoint", "%v", checkFetchURL(i.Endpoint))
 	case i.ClientID == "" || i.ClientSecret == "":
 		return fieldErr("introspection", "client_id and client_secret (or client_secret_file) are required: the endpoint authenticates its callers")
@@ -97,9 +102,23 @@ type answer struct {
 // when that answer may be reused; token_inactive for an inactive one;
 // auth_unavailable (503) when the endpoint does not answer properly.
 func (in *introspector) introspect(ctx context.Context, raw string, now time.Time) (credential.Identity, time.Time, error) {
+	endpoint := in.cfg.Endpoint
+	if endpoint == "" {
+		if rk, ok := in.issuer.Keys.(*RemoteKeys); ok {
+			if endpoint = rk.IntrospectionEndpoint(); endpoint == "" {
+				// Discovery may not have run yet: run it now.
+				rk.refresh(ctx, false)
+				endpoint = rk.IntrospectionEndpoint()
+			}
+		}
+		if endpoint == "" {
+			return credential.Identity{}, time.Time{}, &reason.Error{Code: reason.AuthUnavailable, RetryAfter: 5 * time.Second,
+				Detail: fmt.Sprintf("issuer '%s' has no introspection endpoint yet: its discovery document names none, or could not be read", in.issuer.Name)}
+		}
+	}
 	unavailable := func(format string, args ...any) error {
 		return &reason.Error{Code: reason.AuthUnavailable, RetryAfter: 5 * time.Second,
-			Detail: fmt.Sprintf("introspection at %s for issuer '%s': ", in.cfg.Endpoint, in.issuer.Name) + fmt.Sprintf(format, args...)}
+			Detail: fmt.Sprintf("introspection at %s for issuer '%s': ", endpoint, in.issuer.Name) + fmt.Sprintf(format, args...)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -114,7 +133,7 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 		form.Set("client_id", in.cfg.ClientID)
 		form.Set("client_secret", in.cfg.ClientSecret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.cfg.Endpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return credential.Identity{}, time.Time{}, unavailable("%v", err)
 	}

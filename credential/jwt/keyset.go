@@ -98,8 +98,10 @@ type RemoteKeys struct {
 	lastErr atomic.Pointer[error]
 
 	refreshOK, refreshFailed atomic.Uint64
-	// found is the jwks_uri discovery found last.
-	found atomic.Pointer[string]
+	// found is the jwks_uri discovery found last; introspection the
+	// introspection_endpoint it named, if any.
+	found         atomic.Pointer[string]
+	introspection atomic.Pointer[string]
 }
 
 // location names the key set's URL for messages: the configured one, the
@@ -112,6 +114,15 @@ func (r *RemoteKeys) location() string {
 		return *p
 	}
 	return strings.TrimSuffix(r.Discover, "/") + "/.well-known/openid-configuration"
+}
+
+// IntrospectionEndpoint is the introspection_endpoint discovery found
+// ("" when none, or before the first discovery).
+func (r *RemoteKeys) IntrospectionEndpoint() string {
+	if p := r.introspection.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // maxDiscoveryBytes bounds a discovery document.
@@ -136,8 +147,9 @@ func (r *RemoteKeys) discover(ctx context.Context) (string, error) {
 			continue
 		}
 		var doc struct {
-			Issuer  string `json:"issuer"`
-			JWKSURI string `json:"jwks_uri"`
+			Issuer        string `json:"issuer"`
+			JWKSURI       string `json:"jwks_uri"`
+			Introspection string `json:"introspection_endpoint"`
 		}
 		switch {
 		case json.Unmarshal(body, &doc) != nil:
@@ -148,6 +160,9 @@ func (r *RemoteKeys) discover(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("GET %s: jwks_uri %q is not a usable https URL", u, sanitize(doc.JWKSURI, 200))
 		}
 		r.found.Store(&doc.JWKSURI)
+		if checkFetchURL(doc.Introspection) == nil {
+			r.introspection.Store(&doc.Introspection)
+		}
 		return doc.JWKSURI, nil
 	}
 	return "", lastErr

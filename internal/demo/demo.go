@@ -125,9 +125,9 @@ issuers:
     audiences: [%[3]s]
     algorithms: [RS256]
     required_type: at+jwt
-    # No key source: OpenID discovery finds the JWKS. Opaque tokens are
-    # judged by the issuer's RFC 7662 introspection endpoint.
-    introspection: {endpoint: "%[2]s/oauth2/introspect", client_id: demo-gateway, client_secret: "%[6]s"}
+    # No key source: OpenID discovery finds the JWKS, and the RFC 7662
+    # introspection endpoint that judges opaque tokens.
+    introspection: {client_id: demo-gateway, client_secret: "%[6]s"}
 routes:
   - name: jwks
     path: /.well-known/jwks.json
