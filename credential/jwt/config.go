@@ -119,7 +119,7 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		return fieldErr("discovery", "discovery finds the key set: give no jwks_url, keys_file or secret with it")
 	}
 	if c.Introspection != nil {
-		if err := c.Introspection.check(c.Discovers()); err != nil {
+		if err := c.Introspection.check(c.Discovers(), readFile); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,8 @@ package jwt
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,8 +29,17 @@ type Introspection struct {
 	ClientID         string `yaml:"client_id"`
 	ClientSecret     string `yaml:"client_secret"`
 	ClientSecretFile string `yaml:"client_secret_file"`
-	// Auth is how: basic (HTTP Basic, the default) or post (in the form).
+	// Auth is how: basic (HTTP Basic, the default), post (in the form),
+	// or private_key_jwt (RFC 7523: a client assertion signed with
+	// ClientKeyFile's key, no shared secret).
 	Auth string `yaml:"auth"`
+	// ClientKeyFile is the PEM private key of private_key_jwt;
+	// ClientKeyID, when set, is the kid of its assertions.
+	ClientKeyFile string `yaml:"client_key_file"`
+	ClientKeyID   string `yaml:"client_key_id"`
+	// clientKey and clientAlg are the loaded key and its algorithm.
+	clientKey any
+	clientAlg string
 	// CacheTTL bounds how long an active answer is reused (it is never
 	// reused past the token's exp); default 1m. Inactive answers are
 	// reused for 10 s.
@@ -44,18 +55,33 @@ const (
 	maxIntrospectionBytes   = 64 << 10
 )
 
-// check validates i and fills its defaults; discovers says the endpoint
-// may come from discovery.
-func (i *Introspection) check(discovers bool) error {
+// check validates i, loads its client key and fills its defaults;
+// discovers says the endpoint may come from discovery.
+func (i *Introspection) check(discovers bool, readFile func(string) ([]byte, error)) error {
+	if i.Auth == "private_key_jwt" {
+		if i.ClientKeyFile == "" || i.ClientID == "" {
+			return fieldErr("introspection.client_key_file", "private_key_jwt needs client_id and client_key_file (a PEM private key)")
+		}
+		data, err := readFile(i.ClientKeyFile)
+		if err == nil {
+			i.clientKey, i.clientAlg, err = ParsePrivateKey(data)
+		}
+		if err != nil {
+			return fieldErr("introspection.client_key_file", "%v", err)
+		}
+		if strings.HasPrefix(i.clientAlg, "HS") {
+			return fieldErr("introspection.client_key_file", "private_key_jwt signs with a private key (RSA, EC or Ed25519), not a secret")
+		}
+	}
 	switch {
 	case i.Endpoint == "" && !discovers:
 		return fieldErr("introspection.endpoint", "give the endpoint, or let discovery name it (an issuer without a key source)")
 	case i.Endpoint != "" && checkFetchURL(i.Endpoint) != nil:
 		return fieldErr("introspection.endpoint", "%v", checkFetchURL(i.Endpoint))
-	case i.ClientID == "" || i.ClientSecret == "":
+	case i.Auth != "" && i.Auth != "basic" && i.Auth != "post" && i.Auth != "private_key_jwt":
+		return fieldErr("introspection.auth", "%q is not one of basic, post, private_key_jwt", i.Auth)
+	case i.ClientID == "" || i.ClientSecret == "" && i.Auth != "private_key_jwt":
 		return fieldErr("introspection", "client_id and client_secret (or client_secret_file) are required: the endpoint authenticates its callers")
-	case i.Auth != "" && i.Auth != "basic" && i.Auth != "post":
-		return fieldErr("introspection.auth", "%q is not one of basic, post", i.Auth)
 	case i.CacheTTL < 0 || i.MaxConcurrent < 0:
 		return fieldErr("introspection", "cache_ttl and max_concurrent must not be negative")
 	}
@@ -129,9 +155,18 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 		return credential.Identity{}, time.Time{}, unavailable("too many introspections in flight")
 	}
 	form := url.Values{"token": {raw}, "token_type_hint": {"access_token"}}
-	if in.cfg.Auth == "post" {
+	switch in.cfg.Auth {
+	case "post":
 		form.Set("client_id", in.cfg.ClientID)
 		form.Set("client_secret", in.cfg.ClientSecret)
+	case "private_key_jwt":
+		assertion, err := in.assertion(endpoint, now)
+		if err != nil {
+			return credential.Identity{}, time.Time{}, unavailable("signing the client assertion: %v", err)
+		}
+		form.Set("client_id", in.cfg.ClientID)
+		form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+		form.Set("client_assertion", assertion)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -139,7 +174,7 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if in.cfg.Auth != "post" {
+	if in.cfg.Auth == "" || in.cfg.Auth == "basic" {
 		req.SetBasicAuth(url.QueryEscape(in.cfg.ClientID), url.QueryEscape(in.cfg.ClientSecret))
 	}
 	in.calls.Add(1)
@@ -193,6 +228,19 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenMalformed, "the introspection answer names no sub, username or client_id")
 	}
 	return id, until, nil
+}
+
+// assertion is an RFC 7523 client assertion for endpoint: issued by and
+// about the client, for the endpoint, valid one minute, used once (jti).
+func (in *introspector) assertion(endpoint string, now time.Time) (string, error) {
+	jti := make([]byte, 16)
+	rand.Read(jti)
+	header := map[string]any{}
+	if in.cfg.ClientKeyID != "" {
+		header["kid"] = in.cfg.ClientKeyID
+	}
+	return Sign(in.cfg.clientAlg, in.cfg.clientKey, header, map[string]any{"iss": in.cfg.ClientID, "sub": in.cfg.ClientID,
+		"aud": endpoint, "jti": hex.EncodeToString(jti), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 }
 
 func audiences(raw json.RawMessage) []string {
