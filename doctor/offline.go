@@ -567,7 +567,8 @@ func idTokenSigns(d *jwt.Decoded) string {
 
 // queryParams that carry a credential, as APIs and signed URLs name them.
 var queryCredentialNames = map[string]bool{"key": true, "api_key": true, "apikey": true, "api-key": true, "access_token": true,
-	"token": true, "auth": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true}
+	"token": true, "auth": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
+	"hapikey": true, "api_token": true, "access_key": true, "private_token": true}
 
 // queryCredentials finds credentials in the query string (API keys,
 // access tokens, signed URLs) and checks a signed URL's expiry.

@@ -39,10 +39,10 @@ const maxStatements = 12
 // the APIs of the provider table (lower case).
 var (
 	codeKeys = map[string]bool{"error": true, "code": true, "errorcode": true, "error_code": true, "reason": true,
-		"type": true, "__type": true, "status": true, "errorsummary": false}
+		"type": true, "__type": true, "status": true, ".tag": true, "category": true}
 	messageKeys = map[string]bool{"message": true, "error_description": true, "detail": true, "title": true,
 		"errormessage": true, "errormessages": true, "errorsummary": true, "msg": true, "description": true,
-		"error_message": true, "faultstring": true, "details": true, "hint": true}
+		"error_message": true, "faultstring": true, "details": true, "hint": true, "error_summary": true}
 )
 
 // readSays gathers the server's statements: challenge error parameters,
@@ -237,7 +237,7 @@ var rules = []rule{
 	// Time.
 	{`requesttimetooskewed|clock skew|time too skewed|signature expired:|request time .{0,40}(too|out of)`, ClockSkew},
 	{`not (yet )?valid (yet|before)|not yet valid|used before|\bnbf\b|idx10222|before .{0,20}issued`, TokenNotYetValid},
-	{`revoked|token_revoked|deactivated|account_inactive|disabled|suspended`, CredentialRevoked},
+	{`revoked|token_revoked|deactivated|account_inactive|(account|user|key|token|client|credential)( is| has been| was)? (disabled|suspended)`, CredentialRevoked},
 	{`expired|\bexp\b|expiredtoken|token_expired|lifetime validation failed|idx10223|session expired|invalid_session_id|request has expired`, TokenExpired},
 	// Environments.
 	{`test mode|live mode|sandbox|wrong (environment|datacenter|region)|another environment|different environment`, WrongEnvironment},
@@ -247,7 +247,7 @@ var rules = []rule{
 	// Companion headers.
 	{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)|missing_version|two-factor|x-github-otp|otp code|client[-_ ]?id.{0,20}(required|missing)|x-goog-user-project|user project`, CompanionHeaderMissing},
 	// Nothing, or nothing usable, arrived.
-	{`(x-api-key|api[-_ ]key|authorization|auth) header (is )?(required|missing)|no api key found|failed to resolve api key|credentials were not provided|not authenticated|no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)) .{0,20}(provided|found|supplied|present|given)|you did(n't| not) provide|missing (api key|authentication|authorization|bearer|token|credentials|access token)|missingauthenticationtoken|requires authentication|authentication required|authentication credentials .{0,20}missing|unregistered callers|system:anonymous|login required|not_authed|no authorization token was found|unauthenticated request`, CredentialsMissing},
+	{`(x-api-key|api[-_ ]key|authorization|auth) header (is )?(required|missing)|no api key found|failed to resolve api key|credentials were not provided|not authenticated|no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)) .{0,20}(provided|found|supplied|present|given)|you did(n't| not) provide|missing (api key|authentication|authorization|bearer|token|credentials|access token)|missingauthenticationtoken|requires authentication|authentication required|authentication credentials .{0,20}missing|unregistered callers|system:anonymous|login required|not_authed|no authorization token was found|unauthenticated request|credentials? (were |was )?not (found|supplied|present)|anonymous access is disabled`, CredentialsMissing},
 	{`malformed|not well formed|idx14100|idx12741|invalid (format|authorization header|header)|must be in the form|bad authorization header|\binvalid_request\b|could not be parsed|not a valid jwt|jwt must have|header_format|invalid character`, HeaderFormat},
 	// Permissions (403 and its disguises).
 	{`higher privileges|insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions|not authorized to access|explicit deny`, InsufficientScope},
@@ -255,7 +255,7 @@ var rules = []rule{
 	{`rate limit|too many (requests|attempts|failed)|throttl|quota`, TooManyFailures},
 	// Unknown credentials, then plain refusals.
 	{`invalid (x-)?api[-_ ]?(key|token)|incorrect api key|api key (not valid|invalid|is invalid)|unknown (api )?key|no such (api )?key|invalidclienttokenid|security token included in the request is invalid|unrecognizedclientexception|unrecognized login|invalid_api_key|api key invalid|api_key_invalid|key not found|does not exist`, CredentialUnknown},
-	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|could not verify|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|invalid (password|username|user name)|login failed|token is invalid|is not valid|authenticate`, CredentialsRejected},
+	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|could not verify|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|invalid (password|username|user name)|login failed|token is invalid|is not valid|(token|key|credentials?)( provided)? (is|are) invalid|authenticate`, CredentialsRejected},
 }
 
 var compiledRules = func() []*regexp.Regexp {

@@ -126,6 +126,12 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"Access to model meta-llama/Llama-3.1-8B is restricted and you are not in the authorized list.", Forbidden},
 		{"Too many requests, please slow down", TooManyFailures},
 		{"Authenticate", CredentialsRejected},
+		// HubSpot, Dropbox, PostgREST, Zoom, Box.
+		{"Authentication credentials not found. This API supports OAuth 2.0 authentication", CredentialsMissing},
+		{"expired_access_token/", TokenExpired},
+		{"Anonymous access is disabled", CredentialsMissing},
+		{"Invalid access token.", CredentialsRejected},
+		{"The access token provided is invalid.", CredentialsRejected},
 		// RFC 9470 step-up.
 		{"insufficient_user_authentication", StepUpRequired},
 		{"A different authentication level is required", StepUpRequired},
