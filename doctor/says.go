@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -84,6 +85,16 @@ func readSays(a *answer) ServerSays {
 			add("header "+strings.ToLower(h), v)
 		}
 	}
+	// GitHub (and its clones) name the scopes a call needs and the ones
+	// the token has: a call the token's scopes do not cover is refused
+	// for that, whatever the body says (a 404 for private resources).
+	if need := splitScopes(a.header.Get("X-Accepted-Oauth-Scopes")); len(need) > 0 && a.header.Values("X-Oauth-Scopes") != nil {
+		have := splitScopes(a.header.Get("X-Oauth-Scopes"))
+		if !slices.ContainsFunc(need, func(n string) bool { return slices.Contains(have, n) }) {
+			add("headers X-Accepted-OAuth-Scopes / X-OAuth-Scopes", fmt.Sprintf("insufficient scope: the call needs one of [%s]; the token has [%s]",
+				strings.Join(need, " "), strings.Join(have, " ")))
+		}
+	}
 	ct := strings.ToLower(a.header.Get("Content-Type"))
 	body := strings.TrimSpace(string(a.body))
 	switch {
@@ -137,6 +148,17 @@ var (
 	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|p)[^>]*>(.*?)</(?:title|h1|h2|p)>`)
 	tagStrip = regexp.MustCompile(`<[^>]*>|\s+`)
 )
+
+// splitScopes reads a comma-separated scope list.
+func splitScopes(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 func isNumberWord(s string) bool { return strings.Trim(s, "0123456789") == "" }
 
