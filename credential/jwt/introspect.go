@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/credential"
@@ -101,7 +100,6 @@ type introspector struct {
 	issuer *Issuer
 	client *http.Client
 	slots  chan struct{}
-	calls  atomic.Uint64
 }
 
 func newIntrospector(cfg Introspection, is *Issuer, client *http.Client) *introspector {
@@ -177,7 +175,6 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 	if in.cfg.Auth == "" || in.cfg.Auth == "basic" {
 		req.SetBasicAuth(url.QueryEscape(in.cfg.ClientID), url.QueryEscape(in.cfg.ClientSecret))
 	}
-	in.calls.Add(1)
 	resp, err := in.client.Do(req)
 	if err != nil {
 		return credential.Identity{}, time.Time{}, unavailable("no answer")

@@ -305,15 +305,6 @@ func (v *Verifier) introspect(ctx context.Context, raw string, now time.Time, t 
 	return id, nil
 }
 
-// IntrospectionCalls counts the requests sent to introspection endpoints.
-func (v *Verifier) IntrospectionCalls() uint64 {
-	var n uint64
-	for _, in := range v.introspectors {
-		n += in.calls.Load()
-	}
-	return n
-}
-
 func (v *Verifier) issuerOf(t *token) (*Issuer, error) {
 	iss, err := stringMember(t.claims, "iss", "payload")
 	if err != nil {
