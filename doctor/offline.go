@@ -78,9 +78,7 @@ func (o *offline) add(f Finding) {
 func (o *offline) run() {
 	o.envChecks()
 	for _, h := range o.req.Dropped {
-		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
-			Title: fmt.Sprintf("The shell variable %s is unset or empty, so curl sends no %s header at all", strings.Join(h.Unset, ", "), h.Name),
-			Fix:   fmt.Sprintf("Set it in this shell (export %s=...) or load your .env file (set -a; . ./.env; set +a).", h.Unset[0])})
+		o.variableUnset(h, fmt.Sprintf("curl sends no %s header at all", h.Name), nil)
 	}
 	o.queryCredentials()
 	authz := o.req.Get("Authorization")
@@ -110,12 +108,18 @@ func (o *offline) run() {
 	}
 }
 
+// variableUnset reports the shell variables of h that expanded to
+// nothing, and what that did to the request.
+func (o *offline) variableUnset(h Header, effect string, evidence []string) {
+	o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+		Title:    fmt.Sprintf("The shell variable %s is unset or empty, so %s", strings.Join(h.Unset, ", "), effect),
+		Evidence: evidence,
+		Fix:      fmt.Sprintf("Set it in this shell (export %s=...) or load your .env file (set -a; . ./.env; set +a).", h.Unset[0])})
+}
+
 func (o *offline) shellProblems(h Header) bool {
 	if len(h.Unset) > 0 {
-		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
-			Title:    fmt.Sprintf("The shell variable %s is unset or empty, so %s is sent without its credential", strings.Join(h.Unset, ", "), h.Name),
-			Evidence: []string{fmt.Sprintf("%s expands to %s", h.Name, o.mask.show(h.Value))},
-			Fix:      fmt.Sprintf("Set it in this shell (export %s=...) or load your .env file (set -a; . ./.env; set +a).", h.Unset[0])})
+		o.variableUnset(h, h.Name+" is sent without its credential", []string{fmt.Sprintf("%s expands to %s", h.Name, o.mask.show(h.Value))})
 		return true
 	}
 	if len(h.Unrun) > 0 {
