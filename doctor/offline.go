@@ -563,8 +563,8 @@ func idTokenSigns(d *jwt.Decoded) string {
 		return ""
 	case has("nonce") || has("at_hash"):
 		return "it has a nonce or at_hash claim, which ID tokens carry"
-	case has("aud") && (has("email") || has("name") || has("preferred_username")) && !has("scope") && !has("scp"):
-		return "it has an audience and profile claims (email, name) but no scope, as ID tokens do"
+	case has("aud") && (has("email") || has("name") || has("preferred_username") || has("azp")) && !has("scope") && !has("scp"):
+		return "it has an audience and profile claims (email, name, azp) but no scope, as ID tokens do"
 	}
 	return ""
 }
@@ -626,12 +626,7 @@ func (o *offline) otherAudience(d *jwt.Decoded) {
 	if u, err := url.Parse(o.req.URL); err == nil {
 		host = strings.ToLower(u.Hostname())
 	}
-	var auds []string
-	if one, ok := jsonString(d.Claims["aud"]); ok {
-		auds = []string{one}
-	} else {
-		json.Unmarshal(d.Claims["aud"], &auds)
-	}
+	auds := jwt.Audiences(d.Claims["aud"])
 	if len(auds) != 1 { // several audiences: one of them may be this API
 		return
 	}

@@ -35,18 +35,12 @@ func (o *offline) credentials() []sentCredential {
 	return out
 }
 
-// wrongPlace says where the credential should go when it is sent where
+// misplaced says where the credential should go when it is sent where
 // the API does not read it (by the provider table): an API key in
 // Authorization for an API that reads a key header, a key header an API
 // does not read, a scheme it does not take. "" when nothing is known to
-// be wrong.
-func (p *prober) wrongPlace() string {
-	_, where := p.misplaced()
-	return where
-}
-
-// misplaced is wrongPlace with its finding: CredentialWrongHeader for a
-// header, SchemeMismatch for an Authorization scheme.
+// be wrong. The code is CredentialWrongHeader for a header, SchemeMismatch
+// for an Authorization scheme.
 func (p *prober) misplaced() (Code, string) {
 	for _, c := range p.off.credentials() {
 		owner, _ := providerOfCredential(c.value)
@@ -166,17 +160,10 @@ func (p *prober) firstValue() string {
 	return ""
 }
 
-// looksLikeIDToken: a JWT with the claims ID tokens carry.
+// looksLikeIDToken: a JWT with the claims ID tokens carry (idTokenSigns).
 func looksLikeIDToken(v string) bool {
 	d, err := jwt.Decode(v)
-	if err != nil {
-		return false
-	}
-	_, aud := d.Claims["aud"]
-	_, email := d.Claims["email"]
-	_, azp := d.Claims["azp"]
-	_, scope := d.Claims["scope"]
-	return aud && (email || azp) && !scope
+	return err == nil && idTokenSigns(d) != ""
 }
 
 // resourceMetadata reads the API's OAuth protected resource metadata (RFC
@@ -238,12 +225,5 @@ func (p *prober) resourceMetadata(ctx context.Context, a *answer) {
 }
 
 func audienceHas(d *jwt.Decoded, want string) bool {
-	raw := d.Claims["aud"]
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return strings.TrimSuffix(one, "/") == strings.TrimSuffix(want, "/")
-	}
-	var many []string
-	json.Unmarshal(raw, &many)
-	return slices.ContainsFunc(many, func(s string) bool { return strings.TrimSuffix(s, "/") == strings.TrimSuffix(want, "/") })
+	return slices.ContainsFunc(jwt.Audiences(d.Claims["aud"]), func(s string) bool { return strings.TrimSuffix(s, "/") == strings.TrimSuffix(want, "/") })
 }

@@ -443,7 +443,7 @@ func (p *prober) fixFor(code Code) string {
 // read it — or removed on the way — which the finding says, with the
 // evidence (an inference, not a proof).
 func (p *prober) notArrived(a *answer, ev []string) {
-	if p.wrongPlace() != "" || !p.schemeOffered(a) {
+	if _, where := p.misplaced(); where != "" || !p.schemeOffered(a) {
 		return
 	}
 	for _, f := range p.off.findings {

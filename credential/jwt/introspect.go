@@ -195,7 +195,7 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 			"the introspected token's issuer is '%s', not '%s'", sanitize(a.Iss, 120), in.issuer.Issuer)
 	}
 	if len(a.Aud) > 0 {
-		auds := audiences(a.Aud)
+		auds := Audiences(a.Aud)
 		if !slices.ContainsFunc(in.issuer.Audiences, func(want string) bool { return slices.Contains(auds, want) }) {
 			return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenAudienceMismatch,
 				"the introspected token is for %s, not this API (%s)", sanitize(strings.Join(auds, ", "), 200), strings.Join(in.issuer.Audiences, ", "))
@@ -240,7 +240,9 @@ func (in *introspector) assertion(endpoint string, now time.Time) (string, error
 		"aud": endpoint, "jti": hex.EncodeToString(jti), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 }
 
-func audiences(raw json.RawMessage) []string {
+// Audiences reads an aud claim: one string or an array of them (RFC 7519
+// §4.1.3); anything else is no audience.
+func Audiences(raw json.RawMessage) []string {
 	var one string
 	if json.Unmarshal(raw, &one) == nil {
 		return []string{one}
