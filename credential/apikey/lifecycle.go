@@ -56,7 +56,17 @@ func (s Spec) Validate(now time.Time) error {
 // Create checks spec, then makes and stores a key; it returns the stored
 // record and the key itself, which exists nowhere else.
 func Create(ctx context.Context, st store.Store, spec Spec, actor string) (store.Key, string, error) {
-	now := time.Now()
+	k, key, err := New(spec, time.Now())
+	if err != nil {
+		return store.Key{}, "", err
+	}
+	return k, key, st.CreateKey(ctx, k, actor)
+}
+
+// New makes a key of spec without storing it: its record (with the hash,
+// never the key) and the key itself, in the clear this once. Create
+// stores it; bulk loaders import many.
+func New(spec Spec, now time.Time) (store.Key, string, error) {
 	if err := spec.Validate(now); err != nil {
 		return store.Key{}, "", err
 	}
@@ -69,7 +79,7 @@ func Create(ctx context.Context, st store.Store, spec Spec, actor string) (store
 	if q := spec.Quota; q != nil {
 		k.QuotaRequests, k.QuotaPer = q.Requests, q.Per
 	}
-	return k, key, st.CreateKey(ctx, k, actor)
+	return k, key, nil
 }
 
 // Rotate creates a replacement for key id (same name, environment, scopes

@@ -22,12 +22,11 @@ func fillKeys(dir string, n, keep int) ([]string, error) {
 	var plain []string
 	now := time.Now()
 	for i := 0; i < n; i++ {
-		key, id, err := apikey.Generate("live")
+		k, key, err := apikey.New(apikey.Spec{Name: "bench", Environment: "live", Scopes: []string{"read"}}, now)
 		if err != nil {
 			return nil, err
 		}
-		snap.Keys = append(snap.Keys, store.Key{ID: id, Name: "bench", Environment: "live", Scopes: []string{"read"},
-			Hash: apikey.Hash(key), Created: now, Kind: store.KindAPI})
+		snap.Keys = append(snap.Keys, k)
 		if i < keep {
 			plain = append(plain, key)
 		}

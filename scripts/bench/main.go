@@ -159,7 +159,8 @@ func newBench(duration time.Duration, conns, threads, pool int) (*bench, error) 
 	})}
 	go b.jwks.Serve(ln)
 	b.issuerURL, b.jwksURL = base, base+"/jwks"
-	return b, b.startNginx()
+	b.upstream, b.direct, b.front = freePort(), freePort(), freePort()
+	return b, nil
 }
 
 func (b *bench) close() {
@@ -181,13 +182,6 @@ func freePort() int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startNginx runs the upstream (return 200), the plain proxy (the
-// baseline) and, once authgate runs, the auth_request front.
-func (b *bench) startNginx() error {
-	b.upstream, b.direct, b.front = freePort(), freePort(), freePort()
-	return nil
 }
 
 // nginxConf is the nginx configuration; decide is authgate's address
