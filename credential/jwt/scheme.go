@@ -29,8 +29,12 @@ func (v *Verifier) Claims(p credential.Presented) bool {
 // still reserves failure budgets first: a locked-out client stays locked
 // out, whatever it sends.)
 func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
+	if len(p.Value) > v.opts.MaxTokenBytes {
+		return v.verify(ctx, p.Value, tokenKey{}, t) // refused by size, never hashed
+	}
+	key := keyOf(p.Value)
 	if !t.DryRun() {
-		if id, err, ok := v.lookup(p.Value); ok {
+		if id, err, ok := v.lookup(key); ok {
 			v.cache.hit()
 			return id, err
 		}
@@ -39,9 +43,9 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 		return credential.Identity{}, err
 	}
 	if t != nil {
-		return v.verify(ctx, p.Value, t)
+		return v.verify(ctx, p.Value, key, t)
 	}
-	return v.shared(ctx, p.Value)
+	return v.shared(ctx, p.Value, key)
 }
 
 // Challenges offers Bearer (RFC 6750).

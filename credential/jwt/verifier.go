@@ -144,11 +144,11 @@ type cachedToken struct {
 // lookup answers from the cache: the identity of an accepted token, or
 // the refusal of one refused for good; ok is false on a miss. Callers
 // count the hit (hit does).
-func (v *Verifier) lookup(raw string) (credential.Identity, error, bool) {
-	if v.cache == nil || len(raw) > v.opts.MaxTokenBytes {
+func (v *Verifier) lookup(key tokenKey) (credential.Identity, error, bool) {
+	if v.cache == nil {
 		return credential.Identity{}, nil, false
 	}
-	c, ok := v.cache.c.GetIfPresent(sha256.Sum256([]byte(raw)))
+	c, ok := v.cache.c.GetIfPresent(key)
 	if !ok || c.settings != v.settings[c.issuer] {
 		return credential.Identity{}, nil, false
 	}
@@ -215,24 +215,33 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 // Verify checks raw (the credential after "Bearer ") and returns the
 // identity it carries. Errors are *reason.Error.
 func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity, error) {
-	if id, err, ok := v.lookup(raw); ok {
+	if len(raw) > v.opts.MaxTokenBytes {
+		return v.verify(ctx, raw, tokenKey{}, nil) // refused by size, never hashed
+	}
+	key := keyOf(raw)
+	if id, err, ok := v.lookup(key); ok {
 		v.cache.hit()
 		return id, err
 	}
-	return v.shared(ctx, raw)
+	return v.shared(ctx, raw, key)
 }
+
+// tokenKey is what the cache and the flights know a token by: its
+// SHA-256, computed once per request.
+type tokenKey = [sha256.Size]byte
+
+func keyOf(raw string) tokenKey { return sha256.Sum256([]byte(raw)) }
 
 // shared verifies raw once for all the requests that bring it at the
 // same time (a token's first appearance on many connections at once).
-func (v *Verifier) shared(ctx context.Context, raw string) (credential.Identity, error) {
+func (v *Verifier) shared(ctx context.Context, raw string, key tokenKey) (credential.Identity, error) {
 	type result struct {
 		id  credential.Identity
 		err error
 	}
-	key := sha256.Sum256([]byte(raw))
 	r, _, _ := v.flight.Do(string(key[:]), func() (any, error) {
 		// The shared work must not end with the first caller's request.
-		id, err := v.verify(context.WithoutCancel(ctx), raw, nil)
+		id, err := v.verify(context.WithoutCancel(ctx), raw, key, nil)
 		return result{id, err}, nil
 	})
 	res := r.(result)
@@ -241,7 +250,7 @@ func (v *Verifier) shared(ctx context.Context, raw string) (credential.Identity,
 
 // verify runs every check of raw in order, recording each in t. A dry
 // run neither reads nor fills the cache, so it shows every check.
-func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) (credential.Identity, error) {
+func (v *Verifier) verify(ctx context.Context, raw string, key tokenKey, t *credential.Trace) (credential.Identity, error) {
 	if len(raw) > v.opts.MaxTokenBytes {
 		return credential.Identity{}, t.Fail("token size", reason.New(reason.TokenTooLarge,
 			"the token is %d bytes; the limit is %d", len(raw), v.opts.MaxTokenBytes))
@@ -253,7 +262,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 	}
 	t.Pass("token size", "")
 	if len(v.introspectors) > 0 && strings.Count(raw, ".") != 2 {
-		return v.introspect(ctx, raw, now, t, useCache)
+		return v.introspect(ctx, raw, key, now, t, useCache)
 	}
 	tok, err := parse(raw)
 	if err := t.Check("token format (JWS compact)", err); err != nil {
@@ -274,13 +283,13 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 	entry := &cachedToken{id: id, exp: exp, settings: v.settings[is.Issuer], issuer: is.Issuer, leeway: is.Leeway}
 	switch re := reason.From(err); {
 	case err == nil && !exp.IsZero():
-		v.cache.c.Set(sha256.Sum256([]byte(raw)), entry)
+		v.cache.c.Set(key, entry)
 	case err != nil && refusedForGood[re.Code]:
 		entry.refused = re
 		if re.Code == reason.TokenExpired {
 			entry.exp, _, _ = tok.numericDate("exp")
 		}
-		v.cache.c.Set(sha256.Sum256([]byte(raw)), entry)
+		v.cache.c.Set(key, entry)
 	}
 	return id, err
 }
@@ -288,18 +297,18 @@ func (v *Verifier) verify(ctx context.Context, raw string, t *credential.Trace) 
 // introspect judges an opaque token at the first introspecting issuer's
 // endpoint, and caches the answer: an active one until its exp or the
 // cache_ttl, an inactive one briefly.
-func (v *Verifier) introspect(ctx context.Context, raw string, now time.Time, t *credential.Trace, useCache bool) (credential.Identity, error) {
+func (v *Verifier) introspect(ctx context.Context, raw string, key tokenKey, now time.Time, t *credential.Trace, useCache bool) (credential.Identity, error) {
 	in := v.introspectors[0]
 	id, until, err := in.introspect(ctx, raw, now)
 	if err := t.Check("introspection (RFC 7662)", err); err != nil {
 		if re := reason.From(err); useCache && re.Code != reason.AuthUnavailable {
-			v.cache.c.Set(sha256.Sum256([]byte(raw)), &cachedToken{refused: re, until: until,
+			v.cache.c.Set(key, &cachedToken{refused: re, until: until,
 				settings: v.settings[in.issuer.Issuer], issuer: in.issuer.Issuer})
 		}
 		return credential.Identity{}, err
 	}
 	if useCache {
-		v.cache.c.Set(sha256.Sum256([]byte(raw)), &cachedToken{id: id, exp: until,
+		v.cache.c.Set(key, &cachedToken{id: id, exp: until,
 			settings: v.settings[in.issuer.Issuer], issuer: in.issuer.Issuer})
 	}
 	return id, nil
