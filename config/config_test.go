@@ -237,3 +237,34 @@ func TestShadowedRoutesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestNewKeysRefuseBadValues: every key this release added refuses a bad
+// value with an error naming it, file and line included.
+func TestNewKeysRefuseBadValues(t *testing.T) {
+	route := func(extra string) string {
+		return strings.Replace(base, "upstream: http://127.0.0.1:9000", "upstream: http://127.0.0.1:9000\n    "+extra, 1)
+	}
+	tests := []struct{ name, doc, key string }{
+		{"tracing endpoint not a URL", base + "tracing: {enabled: true, endpoint: \"collector:4318\"}\n", "tracing.endpoint"},
+		{"tracing sample ratio", base + "tracing: {sample_ratio: 2}\n", "tracing.sample_ratio"},
+		{"resource with a query", base + "resource: \"https://api.example.com/?x=1\"\n", "resource"},
+		{"claim header name", base + "claim_headers: {\"Bad Name\": email}\n", "claim_headers"},
+		{"host with a port", route("hosts: [\"api.example.com:443\"]"), "routes[0].hosts[0]"},
+		{"host in upper case", route("hosts: [API.example.com]"), "routes[0].hosts[0]"},
+		{"claim rule with two conditions", route("claims_all: [{claim: roles, contains: a, equals: b}]"), "routes[0].claims_all[0]"},
+		{"claim rule without a claim", route("claims_any: [{contains: a}]"), "routes[0].claims_any[0]"},
+		{"a CIDR that is not one", route("allow_cidrs: [10.0.0.0/33]"), "routes[0].allow_cidrs"},
+		{"negative max_age", route("max_age: -1m"), "routes[0].max_age"},
+		{"introspection auth", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    introspection: {endpoint: \"https://idp/introspect\", client_id: a, client_secret: b, auth: magic}", 1), "issuers[0].introspection.auth"},
+		{"introspection without a secret", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    introspection: {endpoint: \"https://idp/introspect\", client_id: a}", 1), "issuers[0].introspection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("gw.yaml", []byte(tt.doc), env(nil))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Key != tt.key || ce.Line == 0 {
+				t.Fatalf("got %v, want an error at %s with its line", err, tt.key)
+			}
+		})
+	}
+}

@@ -61,7 +61,10 @@ func TestClaimRulesHeadersAndStepUp(t *testing.T) {
 		})
 	}
 	// Claims upstream; a client's own claim header never arrives.
-	r := e.do("GET", "/v1/admin", "Authorization", "Bearer "+admin, "X-Authgate-Claim-Email", "mallory@example.com", "X-Authgate-Claim-Other", "x")
+	// Every spelling of a client's own claim header is removed (CGI reads
+	// _ and - alike).
+	r := e.do("GET", "/v1/admin", "Authorization", "Bearer "+admin, "X-Authgate-Claim-Email", "mallory@example.com",
+		"X_Authgate_Claim_Email", "mallory@example.com", "x-authgate-claim-roles", `["root"]`, "X-Authgate-Claim-Other", "x")
 	seen := e.seen.Load()
 	if r.status != 200 || seen == nil {
 		t.Fatalf("status %d", r.status)
@@ -69,7 +72,12 @@ func TestClaimRulesHeadersAndStepUp(t *testing.T) {
 	if got := seen.Header.Values("X-Authgate-Claim-Email"); len(got) != 1 || got[0] != "ada@example.com" {
 		t.Errorf("X-Authgate-Claim-Email %q", got)
 	}
-	if got := seen.Header.Get("X-Authgate-Claim-Roles"); got != `["admin"]` {
+	for name := range seen.Header {
+		if strings.EqualFold(strings.ReplaceAll(name, "_", "-"), "X-Authgate-Claim-Email") && name != "X-Authgate-Claim-Email" {
+			t.Errorf("a client's %s arrived", name)
+		}
+	}
+	if got := seen.Header.Values("X-Authgate-Claim-Roles"); len(got) != 1 || got[0] != `["admin"]` {
 		t.Errorf("X-Authgate-Claim-Roles %q", got)
 	}
 	if got := seen.Header.Values("X-Authgate-Claim-Other"); len(got) != 0 {
