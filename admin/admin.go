@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
@@ -33,6 +35,7 @@ const maxBody = 1 << 20
 type server struct {
 	gw       *gateway.Gateway
 	store    store.Store
+	state    *gateway.State
 	failures *failures.Feed
 }
 
@@ -62,9 +65,12 @@ var endpoints = []endpoint{
 	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, false, (*server).setPassword},
 	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, false, (*server).removeUser},
 	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, false, (*server).revocations},
-	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, false, (*server).listFailures},
+	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, request_id, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, false, (*server).listFailures},
 	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, false, (*server).failureStream},
 	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, false, (*server).summary},
+	{"GET", "/traffic", "Requests per minute over the last hour, by outcome and reason.", nil, typeOf[api.Traffic](), 200, false, (*server).traffic},
+	{"GET", "/dependencies", "The store, key sets and introspection endpoints, and how each is.", nil, typeOf[[]api.Dependency](), 200, false, (*server).dependencies},
+	{"GET", "/audit", "The latest changes to keys and users (limit, default 100).", nil, typeOf[[]api.AuditEvent](), 200, false, (*server).audit},
 	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, false, (*server).explain},
 }
 
@@ -76,10 +82,11 @@ func init() {
 
 // Handler serves the admin listener for gw: /metrics (open: bind the
 // admin listener to loopback or a private network), health with named
-// problems, and the admin API under api.AdminPrefix. st may be nil (no
-// store: key and user operations answer store_not_configured).
-func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Handler {
-	s := &server{gw: gw, store: st, failures: state.Failures}
+// problems, the admin API under api.AdminPrefix, and with sessions the
+// web console under console.Prefix. st may be nil (no store: key and
+// user operations answer store_not_configured).
+func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions *console.Sessions, log *slog.Logger) http.Handler {
+	s := &server{gw: gw, store: st, state: state, failures: state.Failures}
 	apiMux, mux := http.NewServeMux(), http.NewServeMux()
 	for _, e := range endpoints {
 		h := e.handle
@@ -100,6 +107,10 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State) http.Han
 	mux.Handle("GET "+api.MetricsPath, state.Metrics.Handler())
 	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)
 	mux.HandleFunc("GET "+api.ReadyzPath, gw.ServeHealth)
+	if sessions != nil {
+		mux.Handle(console.Prefix, console.Handler(sessions, gw, st, state, log))
+		mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
+	}
 	return mux
 }
 
@@ -121,18 +132,7 @@ func WithPProf(h http.Handler) http.Handler {
 // not-found and exists errors become not_found and already_exists; any
 // error without a reason is the gateway's own fault (503).
 func writeError(w http.ResponseWriter, err error) {
-	var re *reason.Error
-	switch {
-	case errors.As(err, &re):
-	case errors.Is(err, store.ErrNotFound):
-		re = reason.New(reason.NotFound, "%s", err.Error())
-	case errors.Is(err, store.ErrExists):
-		re = reason.New(reason.AlreadyExists, "%s", err.Error())
-	case errors.Is(err, store.ErrUnavailable):
-		re = &reason.Error{Code: reason.AuthUnavailable, Detail: "the store did not answer", RetryAfter: 5 * time.Second}
-	default:
-		re = &reason.Error{Code: reason.AuthUnavailable, Detail: "the admin operation failed inside the gateway"}
-	}
+	re := store.Reason(err)
 	e := re.Entry()
 	h := w.Header()
 	if re.RetryAfter > 0 {
@@ -365,25 +365,8 @@ func (s *server) removeUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// failureFilter reads the feed's filters from the query.
-func failureFilter(r *http.Request) (func(api.Failure) bool, error) {
-	q := r.URL.Query()
-	var since time.Time
-	if s := q.Get("since"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return nil, reason.New(reason.RequestInvalid, "since must be an RFC 3339 time such as 2026-01-31T14:05:00Z")
-		}
-		since = t
-	}
-	return func(f api.Failure) bool {
-		return (q.Get("reason") == "" || f.Reason == q.Get("reason")) && (q.Get("route") == "" || f.Route == q.Get("route")) &&
-			(q.Get("fingerprint") == "" || f.Fingerprint == q.Get("fingerprint")) && !f.Time.Before(since)
-	}, nil
-}
-
 func (s *server) listFailures(w http.ResponseWriter, r *http.Request) error {
-	keep, err := failureFilter(r)
+	keep, err := failures.Filter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -391,7 +374,7 @@ func (s *server) listFailures(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) failureStream(w http.ResponseWriter, r *http.Request) error {
-	keep, err := failureFilter(r)
+	keep, err := failures.Filter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -427,6 +410,34 @@ func (s *server) summary(w http.ResponseWriter, r *http.Request) error {
 		minutes = n
 	}
 	return writeJSON(w, http.StatusOK, s.failures.Summary(minutes, time.Now()))
+}
+
+func (s *server) traffic(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, s.state.Traffic(time.Now()))
+}
+
+func (s *server) dependencies(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, s.gw.Dependencies(r.Context()))
+}
+
+func (s *server) audit(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.needStore()
+	if err != nil {
+		return err
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 1000 {
+			return reason.New(reason.RequestInvalid, "limit must be a whole number from 1 to 1000")
+		}
+		limit = n
+	}
+	events, err := store.AuditViews(r.Context(), st, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, events)
 }
 
 func (s *server) explain(w http.ResponseWriter, r *http.Request) error {

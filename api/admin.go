@@ -21,6 +21,45 @@ type Failure struct {
 	Client      string    `json:"client"`
 	// Instance names the gateway instance that refused the request.
 	Instance string `json:"instance,omitempty"`
+	// Checks are the steps of the decision as the request path recorded
+	// them: what passed before the one that failed.
+	Checks []Check `json:"checks,omitempty"`
+	// Challenges are the WWW-Authenticate values the client got.
+	Challenges []string `json:"challenges,omitempty"`
+	// Problem is the body the client got (as its detail level allowed).
+	Problem *Problem `json:"problem,omitempty"`
+}
+
+// Outcomes of a request, as metrics and the traffic timeline count them.
+const (
+	OutcomeAllowed = "allowed"
+	OutcomeDenied  = "denied"
+	OutcomeFault   = "fault"
+)
+
+// TrafficMinute counts one minute's finished requests by outcome, and
+// the refused ones by reason.
+type TrafficMinute struct {
+	Start    time.Time      `json:"start"`
+	Allowed  int64          `json:"allowed"`
+	Denied   int64          `json:"denied"`
+	Fault    int64          `json:"fault"`
+	ByReason map[string]int `json:"by_reason,omitempty"`
+}
+
+// Traffic is the last hour of requests, oldest minute first, as counted by
+// this instance (the same events as authgate_requests_total).
+type Traffic struct {
+	Minutes []TrafficMinute `json:"minutes"`
+}
+
+// AuditEvent is one change to keys or users, as the admin API shows it.
+type AuditEvent struct {
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Subject string    `json:"subject"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 // FailureSummary counts failures by reason over the last minutes.
@@ -93,4 +132,18 @@ type UserCreate struct {
 // PasswordChange is the body of PUT /admin/v1/users/{name}/password.
 type PasswordChange struct {
 	Password string `json:"password"`
+}
+
+// Dependency is one thing the gateway needs to judge credentials — the
+// store, an issuer's key set, an introspection endpoint — and how it is.
+type Dependency struct {
+	// Kind is "store", "key_set" or "introspection".
+	Kind string `json:"kind"`
+	// Name names it: the issuer, or the store's driver.
+	Name    string `json:"name"`
+	Healthy bool   `json:"healthy"`
+	// Since is when it last worked: the key set's fetch, the endpoint's
+	// last answer (absent: never yet, or not tracked for the store).
+	Since  *time.Time `json:"since,omitempty"`
+	Detail string     `json:"detail,omitempty"`
 }

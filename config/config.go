@@ -171,7 +171,13 @@ type AdminOpts struct {
 	// PProf serves Go's profiler under /debug/pprof/ (loopback admin
 	// listener only; off by default).
 	PProf bool `yaml:"pprof"`
+	// Console serves the web console under /console/ (on by default;
+	// false turns it off).
+	Console *bool `yaml:"console"`
 }
+
+// ConsoleOn reports whether the web console is served.
+func (a AdminOpts) ConsoleOn() bool { return a.Console == nil || *a.Console }
 
 // TLS names the certificate and key of an HTTPS listener.
 type TLS struct {

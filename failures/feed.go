@@ -7,16 +7,20 @@ package failures
 
 import (
 	"context"
+	"net/url"
 	"sync"
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
 )
 
 // Bounds of one entry: every field that can come from outside is cut.
 const (
 	maxDetail = 512
 	maxField  = 256
+	// maxList bounds the checks and the challenges of one entry.
+	maxList = 8
 )
 
 // Feed is a bounded ring of failures with live subscribers.
@@ -77,6 +81,27 @@ func bound(rec api.Failure) api.Failure {
 	rec.Path, rec.Method, rec.Route = cut(rec.Path, maxField), cut(rec.Method, maxField), cut(rec.Route, maxField)
 	rec.RequestID, rec.Client, rec.Instance = cut(rec.RequestID, maxField), cut(rec.Client, maxField), cut(rec.Instance, maxField)
 	rec.Reason, rec.Scheme, rec.Fingerprint = cut(rec.Reason, maxField), cut(rec.Scheme, maxField), cut(rec.Fingerprint, maxField)
+	// New slices: the caller's, and other holders of this entry, keep theirs.
+	if len(rec.Checks) > 0 {
+		checks := make([]api.Check, 0, min(len(rec.Checks), maxList))
+		for _, c := range rec.Checks[:min(len(rec.Checks), maxList)] {
+			checks = append(checks, api.Check{Check: cut(c.Check, maxField), Result: cut(c.Result, maxField), Detail: cut(c.Detail, maxDetail)})
+		}
+		rec.Checks = checks
+	}
+	if len(rec.Challenges) > 0 {
+		challenges := make([]string, 0, min(len(rec.Challenges), maxList))
+		for _, c := range rec.Challenges[:min(len(rec.Challenges), maxList)] {
+			challenges = append(challenges, cut(c, maxDetail))
+		}
+		rec.Challenges = challenges
+	}
+	if p := rec.Problem; p != nil {
+		q := *p
+		q.Detail, q.Hint, q.Title, q.Type = cut(q.Detail, maxDetail), cut(q.Hint, maxDetail), cut(q.Title, maxField), cut(q.Type, maxField)
+		q.Reason, q.RequestID = cut(q.Reason, maxField), cut(q.RequestID, maxField)
+		rec.Problem = &q
+	}
 	return rec
 }
 
@@ -144,4 +169,23 @@ func (f *Feed) Summary(minutes int, now time.Time) api.FailureSummary {
 		out.Total++
 	}
 	return out
+}
+
+// Filter reads the feed's filters from a query — reason, route,
+// fingerprint, request_id (each exact) and since (RFC 3339) — as the
+// admin API and the console take them.
+func Filter(q url.Values) (func(api.Failure) bool, error) {
+	var since time.Time
+	if s := q.Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil, reason.New(reason.RequestInvalid, "since must be an RFC 3339 time such as 2026-01-31T14:05:00Z")
+		}
+		since = t
+	}
+	code, route, fp, id := q.Get("reason"), q.Get("route"), q.Get("fingerprint"), q.Get("request_id")
+	return func(f api.Failure) bool {
+		return (code == "" || f.Reason == code) && (route == "" || f.Route == route) &&
+			(fp == "" || f.Fingerprint == fp) && (id == "" || f.RequestID == id) && !f.Time.Before(since)
+	}, nil
 }

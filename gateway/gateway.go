@@ -342,6 +342,8 @@ type exchange struct {
 	bodyErr *reason.Error
 	// traceID is the request's trace, when tracing is on.
 	traceID string
+	// problem is the body of a rejection, as the client got it.
+	problem *api.Problem
 }
 
 // routeLabel names the route for logs and metrics.
@@ -394,7 +396,7 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		g.logAccess(ex)
 		g.state.Metrics.observe(ex)
 		if ex.err != nil {
-			g.state.Failures.Add(failureOf(ex))
+			g.state.Failures.Add(failureOf(ex, sw.Header().Values("WWW-Authenticate")))
 		}
 	})
 }
@@ -613,6 +615,23 @@ func (g *Gateway) Guard(h http.Handler) http.Handler {
 	return chain(h, g.withExchange, fixed, g.withAuthentication, g.withAuthorization)
 }
 
+// APIKeyHeader is the first header the gateway reads API keys from (the
+// one explain and the console's sign-in send a key in).
+func (g *Gateway) APIKeyHeader() string {
+	if len(g.apiKeyHeaders) > 0 {
+		return g.apiKeyHeaders[0]
+	}
+	return api.DefaultAPIKeyHeader
+}
+
+// Caller is the identity of the authenticated request r (inside Guard).
+func Caller(r *http.Request) (credential.Identity, bool) {
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok && ex.authed {
+		return ex.identity, true
+	}
+	return credential.Identity{}, false
+}
+
 // Subject is the subject of the authenticated request r (inside Guard).
 func Subject(r *http.Request) string {
 	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok && ex.authed {
@@ -701,10 +720,52 @@ func (g *Gateway) logAccess(ex *exchange) {
 }
 
 // failureOf is the failure feed's record of a refused request.
-func failureOf(ex *exchange) api.Failure {
+func failureOf(ex *exchange, challenges []string) api.Failure {
 	return api.Failure{Time: ex.start.UTC(), RequestID: ex.requestID, Method: ex.method, Path: ex.path, Route: ex.routeLabel(),
 		Status: ex.err.Entry().Status, Reason: string(ex.err.Code), Detail: ex.err.Detail, Scheme: ex.scheme,
-		Fingerprint: ex.fp, Client: ex.client}
+		Fingerprint: ex.fp, Client: ex.client, Checks: decisionChecks(ex), Challenges: challenges, Problem: ex.problem}
+}
+
+// decisionChecks are the steps of a refused request as the request path
+// knows them without a trace (which costs allocations on every request):
+// what passed, then the step that failed with its reason. Explain runs the
+// same steps with every check recorded.
+func decisionChecks(ex *exchange) []api.Check {
+	failed := api.Check{Result: api.CheckFail, Detail: string(ex.err.Code) + ": " + ex.err.Detail}
+	checks := make([]api.Check, 0, 4)
+	if ex.route == nil {
+		failed.Check = "route"
+		if ex.path == "" {
+			failed.Check = "request"
+		}
+		return append(checks, failed)
+	}
+	checks = append(checks, api.Check{Check: "route", Result: api.CheckPass,
+		Detail: fmt.Sprintf("route %s accepts %s", ex.route.Name, schemesText(ex.route.Schemes))})
+	switch p := ex.presented; {
+	case ex.authed:
+		checks = append(checks, api.Check{Check: "authentication", Result: api.CheckPass,
+			Detail: fmt.Sprintf("%s credential %s of %s", ex.scheme, ex.fp, ex.identity.Subject)})
+		failed.Check = "authorization"
+	case p.Header == "" && p.Query == "":
+		failed.Check = "credential"
+	default:
+		where := p.Header
+		if where == "" {
+			where = "query parameter " + p.Query
+		}
+		checks = append(checks, api.Check{Check: "credential", Result: api.CheckPass, Detail: "found in " + where + ", fingerprint " + ex.fp})
+		failed.Check = "authentication"
+	}
+	return append(checks, failed)
+}
+
+// schemesText names a route's schemes, or says it takes none.
+func schemesText(schemes []string) string {
+	if len(schemes) == 0 {
+		return "no credential (public)"
+	}
+	return strings.Join(schemes, ", ")
 }
 
 // errClientGone marks a request whose client left before the upstream answered.

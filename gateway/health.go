@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
@@ -32,6 +33,52 @@ func (g *Gateway) Problems(ctx context.Context) []string {
 		}
 	}
 	return problems
+}
+
+// Dependencies says how each thing the gateway needs is: the store (one
+// ping), every issuer's key set (keys held, their age, the latest fetch
+// error) and every introspection endpoint (its latest answer and fault).
+func (g *Gateway) Dependencies(ctx context.Context) []api.Dependency {
+	var out []api.Dependency
+	if g.store != nil {
+		d := api.Dependency{Kind: "store", Name: "store", Healthy: true, Detail: "answers"}
+		err := g.store.Ping(ctx)
+		if err == nil {
+			err = g.store.Problem()
+		}
+		if err != nil {
+			d.Healthy, d.Detail = false, err.Error()
+		}
+		out = append(out, d)
+	}
+	names := make([]string, 0, len(g.remoteByIssuer))
+	for name := range g.remoteByIssuer {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		ok, failed, keys, at, lastErr := g.remoteByIssuer[name].Stats()
+		d := api.Dependency{Kind: "key_set", Name: name, Healthy: keys > 0,
+			Detail: fmt.Sprintf("%d keys; %d fetches, %d failed", keys, ok, failed)}
+		if !at.IsZero() {
+			d.Since = &at
+		}
+		if lastErr != nil {
+			d.Detail += "; latest error: " + lastErr.Error()
+		}
+		out = append(out, d)
+	}
+	for _, in := range g.tokens.Introspections() {
+		d := api.Dependency{Kind: "introspection", Name: in.Issuer, Healthy: in.Failed.IsZero() || in.Answered.After(in.Failed), Detail: "no introspection yet"}
+		if !in.Answered.IsZero() {
+			d.Since, d.Detail = &in.Answered, "answering"
+		}
+		if !d.Healthy {
+			d.Detail = in.Fault
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // ServeHealth serves the health endpoints of the admin listener, where

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/internal/buildinfo"
 	"github.com/authgate/authgate/store"
 )
@@ -33,6 +34,8 @@ type Metrics struct {
 	// rateLimitErrors counts calls the shared rate limiter (Redis) did not
 	// answer.
 	rateLimitErrors prometheus.Counter
+	// traffic is the last hour of the requests counter, minute by minute.
+	traffic traffic
 }
 
 func newMetrics(s *State) *Metrics {
@@ -98,20 +101,23 @@ func (m *Metrics) Reloaded(ok bool, at time.Time) {
 func outcome(ex *exchange) string {
 	switch {
 	case ex.err != nil && ex.err.Entry().Status >= 500, ex.err == nil && ex.status >= 500:
-		return "fault"
+		return api.OutcomeFault
 	case ex.err != nil:
-		return "denied"
+		return api.OutcomeDenied
 	}
-	return "allowed"
+	return api.OutcomeAllowed
 }
 
 // observe records one finished request.
 func (m *Metrics) observe(ex *exchange) {
-	code := "none"
+	code, o := "none", outcome(ex)
 	if ex.err != nil {
 		code = string(ex.err.Code)
+		m.traffic.add(ex.start, o, code)
+	} else {
+		m.traffic.add(ex.start, o, "")
 	}
-	m.requests.WithLabelValues(ex.routeLabel(), outcome(ex), code).Inc()
+	m.requests.WithLabelValues(ex.routeLabel(), o, code).Inc()
 	if ex.authed && !ex.identity.IssuedAt.IsZero() {
 		skew, direction := ex.identity.IssuedAt.Sub(ex.start).Seconds(), "ahead"
 		if skew < 0 {

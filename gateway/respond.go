@@ -61,6 +61,7 @@ func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[st
 		p.Title = http.StatusText(e.Status)
 	}
 	body, _ := json.Marshal(p)
+	ex.problem = &p
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(e.Status)
 	w.Write(append(body, '\n'))

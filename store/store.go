@@ -10,6 +10,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/reason"
 )
 
 // Errors every implementation returns (wrapped) for the callers to test.
@@ -150,4 +152,23 @@ func ChangeOf(action, subject string) Change {
 		return Change{Kind: UserChanged, User: subject}
 	}
 	return Change{Kind: AllChanged}
+}
+
+// Reason is the reason an error of a store operation (or of the rules
+// around it) answers with: a reason error as it is, not-found and exists
+// as not_found and already_exists, an unavailable store as 503 with
+// Retry-After, and anything else as the gateway's own fault (503).
+func Reason(err error) *reason.Error {
+	var re *reason.Error
+	switch {
+	case errors.As(err, &re):
+		return re
+	case errors.Is(err, ErrNotFound):
+		return reason.New(reason.NotFound, "%s", err.Error())
+	case errors.Is(err, ErrExists):
+		return reason.New(reason.AlreadyExists, "%s", err.Error())
+	case errors.Is(err, ErrUnavailable):
+		return &reason.Error{Code: reason.AuthUnavailable, Detail: "the store did not answer", RetryAfter: 5 * time.Second}
+	}
+	return &reason.Error{Code: reason.AuthUnavailable, Detail: "the operation failed inside the gateway"}
 }

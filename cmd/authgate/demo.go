@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/internal/demo"
 )
 
@@ -147,6 +148,8 @@ Paste any of these; the comment says what you will get:
 		fmt.Fprintf(w, "curl -s -X POST -H \"X-API-Key: $(cat %s)\" %s/admin/v1/explain -d \"{\\\"method\\\":\\\"GET\\\",\\\"path\\\":\\\"/v1/data\\\",\\\"token\\\":\\\"$(cat %s)\\\"}\"\n",
 			filepath.Join(d.StateDir, "admin-key"), f.AdminURL, filepath.Join(tokens, "expired"))
 		fmt.Fprintf(w, "curl -s %s/metrics | grep authgate_requests_total\n", f.AdminURL)
+		fmt.Fprintf(w, "\n# The web console: open it in a browser and sign in with the admin key\n#   %s%s\n#   admin key: %s (also in %s)\n",
+			f.AdminURL, console.Prefix, f.AdminKey, filepath.Join(d.StateDir, "admin-key"))
 	}
 	fmt.Fprintf(w, "\n# Ask the doctor why a call fails (exit 0 ok, 1 problem found):\n")
 	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", self, filepath.Join(tokens, "wrong_issuer"), f.URL)

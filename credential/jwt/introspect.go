@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authgate/authgate/credential"
@@ -100,6 +101,48 @@ type introspector struct {
 	issuer *Issuer
 	client *http.Client
 	slots  chan struct{}
+	// health is the latest answer and fault, for the console.
+	health struct {
+		mu       sync.Mutex
+		answered time.Time
+		failed   time.Time
+		fault    string
+	}
+}
+
+// IntrospectionHealth is how an issuer's introspection endpoint has been
+// answering: when it last answered, when it last failed and why.
+type IntrospectionHealth struct {
+	Issuer   string
+	Answered time.Time
+	Failed   time.Time
+	Fault    string
+}
+
+// Introspections reports each introspecting issuer's endpoint health.
+func (v *Verifier) Introspections() []IntrospectionHealth {
+	if v == nil {
+		return nil
+	}
+	out := make([]IntrospectionHealth, 0, len(v.introspectors))
+	for _, in := range v.introspectors {
+		in.health.mu.Lock()
+		out = append(out, IntrospectionHealth{Issuer: in.issuer.Name, Answered: in.health.answered, Failed: in.health.failed, Fault: in.health.fault})
+		in.health.mu.Unlock()
+	}
+	return out
+}
+
+// record notes the outcome of one introspection: a fault of the endpoint
+// (auth_unavailable) or an answer.
+func (in *introspector) record(now time.Time, err error) {
+	in.health.mu.Lock()
+	defer in.health.mu.Unlock()
+	if re := reason.From(err); err != nil && re.Code == reason.AuthUnavailable {
+		in.health.failed, in.health.fault = now, re.Detail
+		return
+	}
+	in.health.answered = now
 }
 
 func newIntrospector(cfg Introspection, is *Issuer, client *http.Client) *introspector {
@@ -125,7 +168,8 @@ type answer struct {
 // introspect asks about raw: the identity of an active token, and until
 // when that answer may be reused; token_inactive for an inactive one;
 // auth_unavailable (503) when the endpoint does not answer properly.
-func (in *introspector) introspect(ctx context.Context, raw string, now time.Time) (credential.Identity, time.Time, error) {
+func (in *introspector) introspect(ctx context.Context, raw string, now time.Time) (id credential.Identity, until time.Time, err error) {
+	defer func() { in.record(now, err) }()
 	endpoint := in.cfg.Endpoint
 	if endpoint == "" {
 		if rk, ok := in.issuer.Keys.(*RemoteKeys); ok {
@@ -201,8 +245,8 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 				"the introspected token is for %s, not this API (%s)", sanitize(strings.Join(auds, ", "), 200), strings.Join(in.issuer.Audiences, ", "))
 		}
 	}
-	until := now.Add(in.cfg.CacheTTL)
-	id := credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
+	until = now.Add(in.cfg.CacheTTL)
+	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
 	if a.Exp != nil {
 		id.ExpiresAt = time.Unix(int64(*a.Exp), 0)
 		if !now.Before(id.ExpiresAt) {

@@ -24,6 +24,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/authgate/authgate/admin"
+	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
@@ -57,6 +58,8 @@ type App struct {
 	opts  Options
 	store store.Store
 	state *gateway.State
+	// sessions are the web console's sign-ins; they outlive reloads.
+	sessions *console.Sessions
 
 	public, admin *gateway.Switch
 
@@ -85,7 +88,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if client != nil {
 		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), stopBG: stopBG}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG}
 	tp, err := tracing.Start(bg, cfg.Tracing, opts.Logger)
 	if err != nil {
 		stopBG()
@@ -307,7 +310,11 @@ func (a *App) Reload(next *config.Config) error {
 // adminHandler is the admin listener's handler for cfg: the admin API,
 // metrics and health, and the profiler when admin.pprof is on.
 func (a *App) adminHandler(cfg *config.Config, gw *gateway.Gateway) http.Handler {
-	h := admin.Handler(gw, a.storeOrNil(), a.state)
+	var sessions *console.Sessions
+	if cfg.Admin.ConsoleOn() {
+		sessions = a.sessions
+	}
+	h := admin.Handler(gw, a.storeOrNil(), a.state, sessions, a.log)
 	if cfg.Admin.PProf {
 		h = admin.WithPProf(h)
 	}

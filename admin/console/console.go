@@ -1,0 +1,319 @@
+// Package console serves authgate's web console on the admin listener,
+// under /console/: an operator signs in with an admin key (or an admin
+// JWT), sees the traffic of the last hour and the health of what the
+// gateway depends on, follows failures live and opens any one of them
+// (the checks that ran, the challenge and body the client got, the fix),
+// manages keys and users, reads the audit trail and inspects a token.
+//
+// Pages are rendered on the server with html/template from files
+// embedded in the binary; one small script of its own (no library, no
+// CDN) adds the live feed, the copy button and browser-relative times.
+// Every answer carries a strict Content-Security-Policy (no inline
+// script), X-Frame-Options: DENY and Cache-Control: no-store; every
+// state-changing request carries the session's CSRF token.
+package console
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+)
+
+// Prefix is where the console is served on the admin listener.
+const Prefix = "/console/"
+
+// maxForm bounds a form body.
+const maxForm = 64 << 10
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// contentSecurityPolicy allows the console's own script, style and
+// connections only: an injected inline script or handler does not run,
+// and no page can frame it.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// console serves one configuration's console; its sessions outlive it.
+type console struct {
+	sessions *Sessions
+	gw       *gateway.Gateway
+	store    store.Store
+	state    *gateway.State
+	log      *slog.Logger
+	pages    map[string]*template.Template
+}
+
+// Handler serves the console under Prefix for gw. sessions are the
+// process's (see NewSessions); st may be nil (keys and users then say
+// that no store is configured).
+func Handler(sessions *Sessions, gw *gateway.Gateway, st store.Store, state *gateway.State, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &console{sessions: sessions, gw: gw, store: st, state: state, log: log, pages: parsePages()}
+	static, _ := fs.Sub(staticFS, "static")
+	mux := http.NewServeMux()
+	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /console/sign-in", c.signInPage)
+	mux.HandleFunc("POST /console/sign-in", c.signIn)
+	mux.Handle("POST /console/sign-out", c.action(c.signOut))
+	mux.Handle("GET /console/{$}", c.page(c.overview))
+	mux.Handle("GET /console/failures", c.page(c.failuresPage))
+	mux.Handle("GET /console/failures/stream", c.signedIn(c.stream))
+	mux.Handle("GET /console/failures/{id}", c.page(c.decision))
+	mux.Handle("GET /console/keys", c.page(c.keysPage))
+	mux.Handle("POST /console/keys", c.action(c.createKey))
+	mux.Handle("GET /console/keys/{id}/revoke", c.page(c.confirmRevoke))
+	mux.Handle("POST /console/keys/{id}/revoke", c.action(c.revokeKey))
+	mux.Handle("POST /console/keys/{id}/rotate", c.action(c.rotateKey))
+	mux.Handle("GET /console/users", c.page(c.usersPage))
+	mux.Handle("POST /console/users", c.action(c.addUser))
+	mux.Handle("POST /console/users/{name}/password", c.action(c.setPassword))
+	mux.Handle("GET /console/users/{name}/remove", c.page(c.confirmRemove))
+	mux.Handle("POST /console/users/{name}/remove", c.action(c.removeUser))
+	mux.Handle("GET /console/audit", c.page(c.auditPage))
+	mux.Handle("GET /console/inspect", c.page(c.inspectPage))
+	mux.Handle("POST /console/inspect", c.action(c.inspect))
+	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, http.StatusNotFound, "message", pageData{Title: "Not found", Message: "There is no console page at this address."})
+	})
+	return withHeaders(mux)
+}
+
+// withHeaders sets the headers every console answer carries.
+func withHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// view is what a page or an action answers: a template and its data, or
+// a redirect.
+type view struct {
+	status   int
+	template string
+	data     pageData
+	redirect string
+	// signedOut deletes the session cookie.
+	signedOut bool
+}
+
+// pageData is what every template gets.
+type pageData struct {
+	Title string
+	// Nav names the active navigation entry.
+	Nav     string
+	CSRF    string
+	Subject string
+	Now     time.Time
+	// Message is a plain sentence (a confirmation, a not-found page).
+	Message string
+	// Problem is what went wrong with the last action, in the catalogue's
+	// words.
+	Problem *problemView
+	Data    any
+}
+
+// problemView is a reason as a page shows it.
+type problemView struct {
+	Status int
+	Code   string
+	Title  string
+	Detail string
+	Hint   string
+}
+
+func problemOf(err error) *problemView {
+	re := store.Reason(err)
+	e := re.Entry()
+	return &problemView{Status: e.Status, Code: string(e.Code), Title: e.Title, Detail: re.Detail, Hint: e.Hint}
+}
+
+// handlerFunc is a signed-in page or action.
+type handlerFunc func(r *http.Request, ss *session) (view, error)
+
+// signedIn runs h for a live session whose admin credential still
+// holds; anyone else goes to the sign-in page (an event stream gets 401).
+func (c *console) signedIn(h func(w http.ResponseWriter, r *http.Request, ss *session)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := cookieValue(r, cookieTLS, cookiePlain)
+		ss, ok := c.sessions.lookup(id)
+		if ok {
+			if err := c.stillHolds(r, ss); err != nil {
+				c.sessions.end(id)
+				ok = false
+				if re := store.Reason(err); re.Code == reason.AuthUnavailable {
+					c.render(w, http.StatusServiceUnavailable, "message", pageData{Title: "Store unavailable", Problem: problemOf(err)})
+					return
+				}
+			}
+		}
+		if !ok {
+			if r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream" {
+				http.Redirect(w, r, "/console/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			c.render(w, http.StatusUnauthorized, "message", pageData{Title: "Signed out", Message: "Your console session has ended; sign in again."})
+			return
+		}
+		h(w, r, ss)
+	})
+}
+
+// stillHolds checks that the session's admin key is neither revoked nor
+// expired (a JWT's expiry already bounds its session).
+func (c *console) stillHolds(r *http.Request, ss *session) error {
+	id, ok := strings.CutPrefix(ss.subject, "apikey:")
+	if !ok || c.store == nil {
+		return nil
+	}
+	k, err := c.store.KeyByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if !k.RevokedAt.IsZero() && !now.Before(k.RevokedAt) || !k.Expires.IsZero() && !now.Before(k.Expires) {
+		return reason.New(reason.CredentialRevoked, "the admin key of this session is revoked or expired")
+	}
+	return nil
+}
+
+// page serves a signed-in GET page.
+func (c *console) page(h handlerFunc) http.Handler {
+	return c.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) {
+		c.serve(w, r, ss, h)
+	})
+}
+
+// action serves a signed-in state-changing request: it must come from
+// this origin and carry the session's CSRF token, else it is refused
+// with 403 and nothing changes.
+func (c *console) action(h handlerFunc) http.Handler {
+	return c.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), ss.csrf) {
+			c.render(w, http.StatusForbidden, "message", pageData{Title: "Request refused", CSRF: ss.csrf, Subject: ss.subject,
+				Message: "This form was not sent by this console page (its CSRF token is missing or wrong, or it came from another site). Nothing was changed; reload the page and try again."})
+			return
+		}
+		c.serve(w, r, ss, h)
+	})
+}
+
+// sameOrigin refuses a request whose Origin (or, without one, Fetch
+// metadata) names another site; browsers send one of them on every POST.
+func sameOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		return err == nil && strings.EqualFold(u.Host, r.Host)
+	}
+	site := r.Header.Get("Sec-Fetch-Site")
+	return site == "" || site == "same-origin" || site == "none"
+}
+
+func (c *console) serve(w http.ResponseWriter, r *http.Request, ss *session, h handlerFunc) {
+	v, err := h(r, ss)
+	if err != nil {
+		p := problemOf(err)
+		v = view{status: p.Status, template: "message", data: pageData{Title: p.Title, Problem: p}}
+	}
+	if v.signedOut {
+		setCookie(w, r, cookieTLS, cookiePlain, "", -1)
+	}
+	if v.redirect != "" {
+		http.Redirect(w, r, v.redirect, http.StatusSeeOther)
+		return
+	}
+	v.data.CSRF, v.data.Subject = ss.csrf, ss.subject
+	if v.status == 0 {
+		v.status = http.StatusOK
+	}
+	c.render(w, v.status, v.template, v.data)
+}
+
+// render writes one page; a template that fails is the console's own
+// fault, logged and answered 500 with nothing half-written.
+func (c *console) render(w http.ResponseWriter, status int, name string, data pageData) {
+	if data.Now.IsZero() {
+		data.Now = time.Now().UTC()
+	}
+	var buf bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		c.log.Error("console: a page did not render", "page", name, "error", err.Error())
+		http.Error(w, "the console could not render this page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// pageNames are the templates under templates/, each rendered inside
+// layout.html.
+var pageNames = []string{"message", "sign-in", "overview", "failures", "decision", "keys", "key-created", "confirm",
+	"users", "audit", "inspect"}
+
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// funcs are the templates' helpers.
+var funcs = template.FuncMap{
+	"utc": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	},
+	"ago":   ago,
+	"epoch": func(t time.Time) int64 { return t.Unix() },
+	"join":  strings.Join,
+}
+
+// ago says how far from now t is, in words ("3m12s ago", "in 2h0m").
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	if d := time.Since(t); d >= 0 {
+		return roundDuration(d) + " ago"
+	} else {
+		return "in " + roundDuration(-d)
+	}
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

@@ -1,0 +1,222 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
+)
+
+// auditShown is how many audit events the audit page lists.
+const auditShown = 200
+
+// actor names the signed-in operator in the audit trail, as the admin
+// API does ("admin:" and the credential's subject) with "console" added.
+func actor(ss *session) string { return "admin:" + ss.subject + " (console)" }
+
+func (c *console) needStore() (store.Store, error) {
+	if c.store == nil {
+		return nil, reason.New(reason.StoreNotConfigured, "this gateway has no store (no route takes API keys or Basic)")
+	}
+	return c.store, nil
+}
+
+// keysData is the keys page's.
+type keysData struct {
+	Keys []api.KeyView
+}
+
+func (c *console) keysPage(r *http.Request, _ *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	keys, err := st.Keys(r.Context())
+	if err != nil {
+		return view{}, err
+	}
+	d := keysData{}
+	for _, k := range keys {
+		d.Keys = append(d.Keys, apikey.View(k))
+	}
+	return view{template: "keys", data: pageData{Title: "API keys", Nav: "keys", Data: d}}, nil
+}
+
+// createdData shows a new key, once.
+type createdData struct {
+	Key api.KeyView
+	// Replaces is the id of the key a rotation replaced.
+	Replaces string
+	Grace    string
+}
+
+// expiryChoices are the lifetimes the create form offers.
+var expiryChoices = map[string]time.Duration{"": 0, "1d": 24 * time.Hour, "30d": 30 * 24 * time.Hour, "90d": 90 * 24 * time.Hour, "365d": 365 * 24 * time.Hour}
+
+func (c *console) createKey(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	life, ok := expiryChoices[r.PostFormValue("expires")]
+	if !ok {
+		return view{}, reason.New(reason.RequestInvalid, "expires must be one of the form's choices")
+	}
+	spec := apikey.Spec{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
+		Environment: r.PostFormValue("environment"), Scopes: strings.Fields(strings.ReplaceAll(r.PostFormValue("scopes"), ",", " "))}
+	if life > 0 {
+		spec.Expires = time.Now().Add(life).UTC()
+	}
+	if q := strings.TrimSpace(r.PostFormValue("quota")); q != "" {
+		if spec.Quota, err = apikey.ParseQuota(q); err != nil {
+			return view{}, err
+		}
+	}
+	k, key, err := apikey.Create(r.Context(), st, spec, actor(ss))
+	if err != nil {
+		return view{}, err
+	}
+	v := apikey.View(k)
+	v.Key = key
+	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key created", Nav: "keys", Data: createdData{Key: v}}}, nil
+}
+
+// confirmData asks before a change that cannot be undone.
+type confirmData struct {
+	Question, Action, Button, Back string
+}
+
+func (c *console) confirmRevoke(r *http.Request, _ *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	k, err := st.KeyByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return view{}, err
+	}
+	d := confirmData{Question: "Revoke the key “" + k.Name + "” (" + k.ID + ")? Every request with it is refused from the next one on, with credential_revoked. This cannot be undone.",
+		Action: "/console/keys/" + url.PathEscape(k.ID) + "/revoke", Button: "Revoke the key", Back: "/console/keys"}
+	return view{template: "confirm", data: pageData{Title: "Revoke a key", Nav: "keys", Data: d}}, nil
+}
+
+func (c *console) revokeKey(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	id := r.PathValue("id")
+	if err := st.RevokeKey(r.Context(), id, time.Now(), actor(ss)); err != nil {
+		return view{}, err
+	}
+	c.sessions.endSubject("apikey:" + id)
+	return view{redirect: "/console/keys"}, nil
+}
+
+func (c *console) rotateKey(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	grace, err := time.ParseDuration(strings.TrimSpace(r.PostFormValue("grace")))
+	if err != nil || grace < 0 {
+		return view{}, reason.New(reason.RequestInvalid, "grace must be a duration such as 24h or 90m")
+	}
+	id := r.PathValue("id")
+	next, key, err := apikey.Rotate(r.Context(), st, id, grace, actor(ss))
+	if err != nil {
+		return view{}, err
+	}
+	v := apikey.View(next)
+	v.Key = key
+	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key rotated", Nav: "keys",
+		Data: createdData{Key: v, Replaces: id, Grace: grace.String()}}}, nil
+}
+
+// usersData is the users page's.
+type usersData struct {
+	Users []api.UserView
+}
+
+func (c *console) usersPage(r *http.Request, _ *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	users, err := st.Users(r.Context())
+	if err != nil {
+		return view{}, err
+	}
+	d := usersData{}
+	for _, u := range users {
+		d.Users = append(d.Users, basic.View(u))
+	}
+	return view{template: "users", data: pageData{Title: "Basic users", Nav: "users", Data: d}}, nil
+}
+
+func (c *console) addUser(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	scopes := strings.Fields(strings.ReplaceAll(r.PostFormValue("scopes"), ",", " "))
+	if err := basic.AddUser(r.Context(), st, name, r.PostFormValue("password"), scopes, actor(ss)); err != nil {
+		return view{}, err
+	}
+	return view{redirect: "/console/users"}, nil
+}
+
+func (c *console) setPassword(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	if err := basic.SetPassword(r.Context(), st, r.PathValue("name"), r.PostFormValue("password"), actor(ss)); err != nil {
+		return view{}, err
+	}
+	return view{redirect: "/console/users"}, nil
+}
+
+func (c *console) confirmRemove(r *http.Request, _ *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	u, err := st.User(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return view{}, err
+	}
+	d := confirmData{Question: "Remove the Basic user “" + u.Name + "”? Requests with its password are refused from the next one on.",
+		Action: "/console/users/" + url.PathEscape(u.Name) + "/remove", Button: "Remove the user", Back: "/console/users"}
+	return view{template: "confirm", data: pageData{Title: "Remove a user", Nav: "users", Data: d}}, nil
+}
+
+func (c *console) removeUser(r *http.Request, ss *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	if err := st.RemoveUser(r.Context(), r.PathValue("name"), actor(ss)); err != nil {
+		return view{}, err
+	}
+	return view{redirect: "/console/users"}, nil
+}
+
+func (c *console) auditPage(r *http.Request, _ *session) (view, error) {
+	st, err := c.needStore()
+	if err != nil {
+		return view{}, err
+	}
+	events, err := store.AuditViews(r.Context(), st, auditShown)
+	if err != nil {
+		return view{}, err
+	}
+	return view{template: "audit", data: pageData{Title: "Audit trail", Nav: "audit", Data: events}}, nil
+}

@@ -1,0 +1,107 @@
+// authgate console: the live failure feed, the copy button and
+// browser-relative times. Served from the binary; the page's CSP allows
+// no other script.
+"use strict";
+
+function cell(row, text, code) {
+  const td = document.createElement("td");
+  if (code) {
+    const c = document.createElement("code");
+    c.textContent = text;
+    td.appendChild(c);
+  } else {
+    td.textContent = text;
+  }
+  row.appendChild(td);
+  return td;
+}
+
+function utc(iso) {
+  return iso.replace("T", " ").replace(/\.\d+/, "").replace("Z", "Z");
+}
+
+function failureRow(f) {
+  const tr = document.createElement("tr");
+  tr.className = "fresh";
+  tr.dataset.requestId = f.request_id;
+  cell(tr, utc(f.time));
+  cell(tr, String(f.status));
+  cell(tr, f.reason, true);
+  cell(tr, f.route || "");
+  cell(tr, f.method + " " + f.path);
+  cell(tr, f.client || "");
+  cell(tr, f.fingerprint || "", true);
+  const td = document.createElement("td");
+  const a = document.createElement("a");
+  a.href = "/console/failures/" + encodeURIComponent(f.request_id);
+  const c = document.createElement("code");
+  c.textContent = f.request_id;
+  a.appendChild(c);
+  td.appendChild(a);
+  tr.appendChild(td);
+  return tr;
+}
+
+function liveFeed() {
+  const body = document.getElementById("feed");
+  const state = document.getElementById("feed-state");
+  if (!body || !window.EventSource) return;
+  const source = new EventSource(body.dataset.stream);
+  source.addEventListener("open", () => { state.textContent = "Live: new refusals appear at the top."; });
+  source.addEventListener("error", () => { state.textContent = "The live feed is reconnecting…"; });
+  source.addEventListener("failure", (ev) => {
+    const f = JSON.parse(ev.data);
+    body.insertBefore(failureRow(f), body.firstChild);
+    const empty = document.getElementById("feed-empty");
+    if (empty) empty.remove();
+    while (body.rows.length > 500) body.deleteRow(body.rows.length - 1);
+  });
+}
+
+function copyButtons() {
+  document.querySelectorAll("button[data-copy]").forEach((b) => {
+    b.addEventListener("click", async () => {
+      const input = document.getElementById(b.dataset.copy);
+      const note = b.parentElement.querySelector(".copied");
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+        note.textContent = "Copied.";
+      } catch (e) {
+        note.textContent = document.execCommand("copy") ? "Copied." : "Select the key and copy it by hand.";
+      }
+    });
+  });
+}
+
+function words(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  let text;
+  if (s < 60) text = s + "s";
+  else if (s < 3600) text = Math.floor(s / 60) + "m" + (s % 60) + "s";
+  else if (s < 172800) text = Math.floor(s / 3600) + "h" + Math.floor((s % 3600) / 60) + "m";
+  else text = Math.floor(s / 86400) + "d";
+  return seconds >= 0 ? text + " ago" : "in " + text;
+}
+
+function browserTimes() {
+  const now = Date.now() / 1000;
+  document.querySelectorAll("td[data-epoch]").forEach((el) => {
+    el.textContent = words(now - Number(el.dataset.epoch));
+  });
+  const g = document.querySelector("[data-gateway-now]");
+  if (g) {
+    const skew = now - Number(g.dataset.gatewayNow);
+    const note = document.createElement("span");
+    note.textContent = Math.abs(skew) < 5
+      ? " This browser's clock agrees with it."
+      : " This browser's clock is " + Math.round(Math.abs(skew)) + "s " + (skew > 0 ? "ahead of" : "behind") + " it.";
+    g.appendChild(note);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  liveFeed();
+  copyButtons();
+  browserTimes();
+});
