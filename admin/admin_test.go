@@ -614,8 +614,15 @@ func TestHealth(t *testing.T) {
 	if status, _ := e.do("GET", api.HealthzPath); status != 200 {
 		t.Fatalf("healthz %d", status)
 	}
-	if status, _, body := e.call("GET", api.ReadyzPath, nil); status != 200 {
-		t.Fatalf("readyz %d %s", status, body)
+	// The key set is fetched in the background: ready once it is held.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		status, _, body := e.call("GET", api.ReadyzPath, nil)
+		if status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz %d %s", status, body)
+		}
 	}
 	e.app.Store().Close()
 	status, _, body := e.call("GET", api.ReadyzPath, nil)
