@@ -102,7 +102,9 @@ func withHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer a browser sends
+		// "Origin: null" on the console's own form posts.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
@@ -224,13 +226,20 @@ func (c *console) action(h handlerFunc) http.Handler {
 
 // sameOrigin refuses a request whose Origin (or, without one, Fetch
 // metadata) names another site; browsers send one of them on every POST.
+// An opaque origin ("null": a sandboxed frame, a data: page, or a page
+// that sends no referrer) passes only with Fetch metadata saying
+// same-origin.
 func sameOrigin(r *http.Request) bool {
-	if o := r.Header.Get("Origin"); o != "" {
+	site := r.Header.Get("Sec-Fetch-Site")
+	switch o := r.Header.Get("Origin"); o {
+	case "null":
+		return site == "same-origin"
+	case "":
+		return site == "" || site == "same-origin" || site == "none"
+	default:
 		u, err := url.Parse(o)
 		return err == nil && strings.EqualFold(u.Host, r.Host)
 	}
-	site := r.Header.Get("Sec-Fetch-Site")
-	return site == "" || site == "same-origin" || site == "none"
 }
 
 func (c *console) serve(w http.ResponseWriter, r *http.Request, ss *session, h handlerFunc) {

@@ -266,6 +266,8 @@ func TestCSRF(t *testing.T) {
 		{"wrong token", "x" + o.csrf[1:], nil},
 		{"right token, another origin", o.csrf, []string{"Origin", "https://evil.example"}},
 		{"right token, cross-site fetch", o.csrf, []string{"Origin", "", "Sec-Fetch-Site", "cross-site"}},
+		{"right token, opaque origin from another site", o.csrf, []string{"Origin", "null", "Sec-Fetch-Site", "cross-site"}},
+		{"right token, opaque origin without fetch metadata", o.csrf, []string{"Origin", "null"}},
 	}
 	for _, c := range cases {
 		f := url.Values{}

@@ -1,0 +1,241 @@
+package console_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/internal/gatewaytest"
+	"github.com/authgate/authgate/reason"
+)
+
+// browser starts headless Chromium (from Debian: apt-get install
+// chromium) with a fresh profile; it skips without one outside CI and
+// fails under CI.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed (apt-get install chromium): the console's browser tests need it under CI")
+		}
+		t.Skip("chromium is not installed (apt-get install chromium); skipping the console's browser tests")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 860),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true), chromedp.Flag("no-default-browser-check", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshots is where the browser test saves a picture of each page:
+// $AUTHGATE_SCREENSHOTS (docs/console to refresh the documentation's) or
+// a folder under the system's temporary one.
+func screenshots(t *testing.T) string {
+	dir := os.Getenv("AUTHGATE_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "authgate-console-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+// TestBrowser drives the console in Chromium against the running demo:
+// sign in, make a key and copy it from the page, use it, revoke it, see the
+// refusal arrive in the live feed, look it up by its Request-Id, and check
+// that forged forms and injected scripts get nowhere.
+func TestBrowser(t *testing.T) {
+	ctx := browser(t)
+	d := gatewaytest.Demo(t, true)
+	shots := screenshots(t)
+	admin := d.File.AdminURL
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			var where, body string
+			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			where, _ = chromedp.Run(lctx, chromedp.Location())
+			body, _ = chromedp.Run(lctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%s: %v\nthe page at %s reads:\n%s", what, err, where, body)
+		}
+	}
+	shoot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	// Traffic for the overview: two allowed, two refused.
+	for _, tok := range []string{"valid", "valid", "expired", "bad_signature"} {
+		gatewayCall(t, d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens[tok])
+	}
+
+	step("sign-in page", chromedp.Navigate(admin+"/console/"), chromedp.WaitVisible(chromedp.CSS("#key")))
+	shoot("sign-in")
+	step("sign in", chromedp.SendKeys(chromedp.CSS("#key"), d.File.AdminKey), chromedp.Submit(chromedp.CSS("#key")),
+		chromedp.WaitVisible(chromedp.CSS("#total-allowed")))
+	if got := text("#total-denied"); got == "0" {
+		t.Errorf("the overview counts %s denied after two refusals", got)
+	}
+	shoot("overview")
+
+	// Create a key whose name is markup; copy the secret from the page.
+	name := `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
+	step("create a key", chromedp.Navigate(admin+"/console/keys"), chromedp.WaitVisible(chromedp.CSS("#k-name")),
+		chromedp.SendKeys(chromedp.CSS("#k-name"), name), chromedp.SendKeys(chromedp.CSS("#k-scopes"), "read"),
+		chromedp.Submit(chromedp.CSS("#k-name")), chromedp.WaitVisible(chromedp.CSS("#new-key")))
+	key, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#new-key")))
+	if err != nil || !strings.HasPrefix(key, "ag_live_") {
+		t.Fatalf("the new key in the page: %q %v", key, err)
+	}
+	id := text("#new-key-id")
+	step("copy button", chromedp.Click(chromedp.CSS("button[data-copy]")), chromedp.WaitVisible(chromedp.CSS(".copied")))
+	shoot("key-created")
+	if status, _, _ := gatewayCall(t, d.File.URL+"/v1/data", "X-API-Key", key); status != 200 {
+		t.Fatalf("the key copied from the page: %d", status)
+	}
+
+	// The name is text, not markup; nothing it carried ran.
+	step("keys list", chromedp.Navigate(admin+"/console/keys"), chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+id+`"]`)))
+	if got := text(`tr[data-id="` + id + `"] .key-name`); got != name {
+		t.Errorf("the key's name shows as %q", got)
+	}
+	if got := eval(`String(window.__xss)`); got != "undefined" {
+		t.Errorf("markup in a key's name ran: window.__xss = %s", got)
+	}
+	shoot("keys")
+
+	// A CSRF-less POST from the page's own origin is refused, and nothing changes.
+	rows := eval(`String(document.querySelectorAll("tr.key-row").length)`)
+	if got := eval(`fetch("/console/keys", {method: "POST", body: new URLSearchParams({name: "forged", kind: "api", environment: "live"})}).then(r => String(r.status))`); got != "403" {
+		t.Errorf("CSRF-less POST: %s", got)
+	}
+	step("keys list again", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+id+`"]`)))
+	if got := eval(`String(document.querySelectorAll("tr.key-row").length)`); got != rows {
+		t.Errorf("the refused POST changed the keys: %s rows, were %s", got, rows)
+	}
+
+	// The CSP blocks an injected inline script, and says so.
+	got := eval(`new Promise(done => {
+		document.addEventListener("securitypolicyviolation", e => done(e.violatedDirective + " " + String(window.__injected)), {once: true});
+		const s = document.createElement("script");
+		s.textContent = "window.__injected = 1";
+		document.body.appendChild(s);
+		setTimeout(() => done("no violation " + String(window.__injected)), 2000);
+	})`)
+	if !strings.HasPrefix(got, "script-src") || !strings.HasSuffix(got, "undefined") {
+		t.Errorf("injected inline script: %s", got)
+	}
+
+	// Revoke with confirmation; open the live feed; the next request is
+	// refused and its row arrives within 2 s.
+	step("revoke", chromedp.Click(chromedp.CSS(`tr[data-id="`+id+`"] a.danger`)), chromedp.WaitVisible(chromedp.CSS("form button.danger")))
+	shoot("confirm-revoke")
+	step("confirm", chromedp.Click(chromedp.CSS("form button.danger")), chromedp.WaitVisible(chromedp.CSS(`tr[data-id="`+id+`"] .bad`)))
+	step("live feed", chromedp.Navigate(admin+"/console/failures"),
+		chromedp.Poll[chromedp.Void](`document.getElementById("feed-state").textContent.startsWith("Live")`, chromedp.WithPollingTimeout(10*time.Second)))
+	status, h, why := gatewayCall(t, d.File.URL+"/v1/data", "X-API-Key", key)
+	rid := h.Get(api.RequestIDHeader)
+	if status != 401 || why != string(reason.CredentialRevoked) || rid == "" {
+		t.Fatalf("revoked key: %d %s", status, why)
+	}
+	step("the refusal in the live feed within 2s",
+		chromedp.Poll[chromedp.Void](`document.querySelector('#feed tr[data-request-id="`+rid+`"]') !== null`, chromedp.WithPollingTimeout(2*time.Second)))
+	if got := text(`#feed tr[data-request-id="` + rid + `"] td:nth-child(3)`); got != string(reason.CredentialRevoked) {
+		t.Errorf("the live row's reason is %q", got)
+	}
+	shoot("failures")
+
+	// Paste the Request-Id into the search box: the whole decision.
+	step("look up", chromedp.SendKeys(chromedp.CSS("#lookup-id"), rid), chromedp.Submit(chromedp.CSS("#lookup-id")),
+		chromedp.WaitVisible(chromedp.CSS("#decision-id")))
+	if got := text("#decision-id"); got != rid {
+		t.Errorf("the decision page shows %q for %q", got, rid)
+	}
+	if got := text("#why-h code"); got != string(reason.CredentialRevoked) {
+		t.Errorf("the decision's reason is %q", got)
+	}
+	shoot("decision")
+
+	// The token inspector: the verdict for a chosen route.
+	step("inspect", chromedp.Navigate(admin+"/console/inspect"), chromedp.WaitVisible(chromedp.CSS("#i-cred")),
+		chromedp.SetValue(chromedp.CSS("#i-cred"), d.File.Tokens["expired"]), chromedp.SetValue(chromedp.CSS("#i-path"), "/v1/data"),
+		chromedp.Submit(chromedp.CSS("#i-cred")), chromedp.WaitVisible(chromedp.CSS("#verdict-reason")))
+	if got := text("#verdict-reason"); got != string(reason.TokenExpired) {
+		t.Errorf("the inspector's verdict is %q", got)
+	}
+	shoot("inspect")
+
+	for _, p := range []string{"users", "audit"} {
+		step(p, chromedp.Navigate(admin+"/console/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		shoot(p)
+	}
+	if got := text("main table tbody"); !strings.Contains(got, id) {
+		t.Errorf("the audit page does not name key %s", id)
+	}
+
+	step("sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#key")))
+	step("signed out", chromedp.Navigate(admin+"/console/keys"), chromedp.WaitVisible(chromedp.CSS("#key")))
+}
+
+// gatewayCall sends one GET with one header to the gateway: the status,
+// the headers and the problem body's reason.
+func gatewayCall(t *testing.T, url, header, value string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set(header, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p api.Problem
+	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p)
+	return resp.StatusCode, resp.Header, p.Reason
+}
