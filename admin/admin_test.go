@@ -28,6 +28,7 @@ import (
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/tokentest"
+	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
@@ -675,5 +676,78 @@ func TestBadBodiesInPlainWords(t *testing.T) {
 	after, _ := e.app.Store().Keys(context.Background())
 	if len(after) != len(before) {
 		t.Errorf("%d keys stored by bad bodies", len(after)-len(before))
+	}
+}
+
+// TestTrafficDependenciesAudit: the console's data through the API — the
+// last hour by outcome and reason (equal to /metrics), what the gateway
+// depends on, and the audit trail of key changes.
+func TestTrafficDependenciesAudit(t *testing.T) {
+	e := newEnv(t)
+	key, k := e.key("read")
+	for _, h := range [][]string{{"X-API-Key", key}, {"X-API-Key", key}, {"X-API-Key", key + "x"}, nil} {
+		e.do("GET", "/keyed/x", h...)
+	}
+	// Scraped first: the traffic request is itself counted once answered.
+	counted := map[string]float64{}
+	for _, m := range e.scrape()["authgate_requests_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "outcome" {
+				counted[l.GetValue()] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	auth := []string{"X-API-Key", e.adminKey}
+	status, _, body := e.call("GET", "/admin/v1/traffic", nil, auth...)
+	var tr api.Traffic
+	if err := json.Unmarshal(body, &tr); status != 200 || err != nil || len(tr.Minutes) != 60 {
+		t.Fatalf("traffic: %d %v, %d minutes", status, err, len(tr.Minutes))
+	}
+	var allowed, denied int64
+	reasons := map[string]int{}
+	for _, m := range tr.Minutes {
+		allowed, denied = allowed+m.Allowed, denied+m.Denied
+		for r, n := range m.ByReason {
+			reasons[r] += n
+		}
+	}
+	if float64(allowed) != counted["allowed"] || float64(denied) != counted["denied"] || allowed < 2 || denied < 2 {
+		t.Errorf("traffic %d allowed, %d denied; /metrics %v", allowed, denied, counted)
+	}
+	if reasons[string(reason.CredentialsMissing)] != 1 || reasons[string(reason.APIKeyMalformed)]+reasons[string(reason.CredentialUnknown)] != 1 {
+		t.Errorf("traffic by reason %v", reasons)
+	}
+
+	status, _, body = e.call("GET", "/admin/v1/dependencies", nil, auth...)
+	var deps []api.Dependency
+	if err := json.Unmarshal(body, &deps); status != 200 || err != nil {
+		t.Fatalf("dependencies: %d %v", status, err)
+	}
+	kinds := map[string]bool{}
+	for _, d := range deps {
+		kinds[d.Kind+":"+d.Name] = d.Healthy
+	}
+	if !kinds["store:store"] || len(deps) != 2 {
+		t.Errorf("dependencies %+v", deps)
+	}
+	if _, ok := kinds["key_set:main"]; !ok {
+		t.Errorf("the issuer's key set is not listed: %+v", deps)
+	}
+
+	if status, _, _ := e.call("POST", "/admin/v1/keys/"+k.ID+"/revoke", nil, auth...); status != 200 {
+		t.Fatalf("revoke %d", status)
+	}
+	status, _, body = e.call("GET", "/admin/v1/audit?limit=1", nil, auth...)
+	var events []api.AuditEvent
+	if err := json.Unmarshal(body, &events); status != 200 || err != nil || len(events) != 1 {
+		t.Fatalf("audit: %d %v %s", status, err, body)
+	}
+	if events[0].Subject != k.ID || !strings.Contains(events[0].Action, "revoke") {
+		t.Errorf("latest audit event %+v", events[0])
+	}
+	for _, bad := range []string{"0", "-1", "x", "100000"} {
+		if status, _, _ := e.call("GET", "/admin/v1/audit?limit="+bad, nil, auth...); status != 400 {
+			t.Errorf("audit limit=%s: %d", bad, status)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/internal/gatewaytest"
@@ -87,6 +88,9 @@ func TestBrowser(t *testing.T) {
 	}
 	shoot := func(name string) {
 		t.Helper()
+		if problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](accessibilityAudit)); err != nil || len(problems) > 0 {
+			t.Errorf("%s page: accessibility %v %v", name, problems, err)
+		}
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
@@ -120,6 +124,11 @@ func TestBrowser(t *testing.T) {
 	shoot("sign-in")
 	step("sign in", chromedp.SendKeys(chromedp.CSS("#key"), d.File.AdminKey), chromedp.Submit(chromedp.CSS("#key")),
 		chromedp.WaitVisible(chromedp.CSS("#total-allowed")))
+	// The keyboard: the first Tab reaches the skip link, Enter follows it.
+	step("keyboard", chromedp.KeyEvent(kb.Tab))
+	if got := eval(`document.activeElement.className + " " + document.activeElement.getAttribute("href")`); got != "skip #main" {
+		t.Errorf("the first Tab focuses %q, not the skip link", got)
+	}
 	if got := text("#total-denied"); got == "0" {
 		t.Errorf("the overview counts %s denied after two refusals", got)
 	}
@@ -223,6 +232,42 @@ func TestBrowser(t *testing.T) {
 	step("sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#key")))
 	step("signed out", chromedp.Navigate(admin+"/console/keys"), chromedp.WaitVisible(chromedp.CSS("#key")))
 }
+
+// accessibilityAudit lists what a page gets wrong for keyboard and
+// screen-reader users and for contrast: a form control without a label, a
+// table without headers, a button without a name, text below WCAG AA
+// contrast (4.5:1; 3:1 for large text) against the background it is drawn
+// on, no skip link to the main content.
+const accessibilityAudit = `(() => {
+  const out = [];
+  const rgb = (c) => { const m = c.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0.5) return c; } return [255, 255, 255]; };
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    if (!el.labels || el.labels.length === 0) out.push("no label: " + (el.id || el.name));
+  }
+  for (const el of document.querySelectorAll("button, a.button")) {
+    if (!el.textContent.trim() && !el.getAttribute("aria-label")) out.push("nameless button");
+  }
+  for (const t of document.querySelectorAll("table")) {
+    if (!t.querySelector("th")) out.push("table without headers");
+  }
+  if (!document.querySelector("a.skip[href='#main']") || !document.getElementById("main")) out.push("no skip link");
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el.getClientRects().length || el.closest(".skip, svg, title")) continue;
+    const st = getComputedStyle(el);
+    const opacity = Number(st.opacity) * (el.parentElement ? Number(getComputedStyle(el.parentElement).opacity) : 1);
+    const fg = rgb(st.color), bg = background(el);
+    const mixed = fg.slice(0, 3).map((v, i) => v * opacity + bg[i] * (1 - opacity));
+    const [a, b] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const large = parseFloat(st.fontSize) >= 24 || parseFloat(st.fontSize) >= 18.66 && Number(st.fontWeight) >= 700;
+    if (ratio < (large ? 3 : 4.5)) out.push("contrast " + ratio.toFixed(2) + " for " + JSON.stringify(n.textContent.trim().slice(0, 30)));
+  }
+  return [...new Set(out)];
+})()`
 
 // gatewayCall sends one GET with one header to the gateway: the status,
 // the headers and the problem body's reason.

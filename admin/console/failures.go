@@ -107,7 +107,7 @@ func (c *console) decision(r *http.Request, _ *session) (view, error) {
 	found := c.state.Failures.List(func(f api.Failure) bool { return f.RequestID == id })
 	if len(found) == 0 {
 		return view{status: http.StatusNotFound, template: "message", data: pageData{Title: "No such failure", Nav: "failures",
-			Message: fmt.Sprintf("No refused request with the id %q is in the feed: it was allowed, it is older than the failures the feed keeps, or another instance refused it and the instances share no feed (rate_limits.redis).",
+			Message: fmt.Sprintf("No refused request with the id %q is in the feed: it was allowed, it is older than the failures the feed keeps, or another instance refused it and the instances share no feed (rate_limits.backend: redis).",
 				cutText(id, 80))}}, nil
 	}
 	f := found[0]
