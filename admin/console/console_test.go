@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -84,6 +85,34 @@ func (o *operator) post(path string, form url.Values) page {
 	o.t.Helper()
 	form.Set("csrf", o.csrf)
 	return o.do("POST", path, form)
+}
+
+// signedIn starts the demo and signs an operator in with its admin key.
+func signedIn(t *testing.T) (*demo.Demo, *operator) {
+	d := gatewaytest.Demo(t, true)
+	o := newOperator(t, d.File.AdminURL, nil)
+	if p := o.signIn(d.File.AdminKey); p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in %d", p.status)
+	}
+	return d, o
+}
+
+var (
+	newKeyField = regexp.MustCompile(`id="new-key" readonly value="([^"]+)"`)
+	newKeyID    = regexp.MustCompile(`id="new-key-id">([^<]+)<`)
+)
+
+// createKey makes a key with the keys page's form: the secret and the id
+// the page shows.
+func (o *operator) createKey(form url.Values) (key, id string) {
+	o.t.Helper()
+	o.get("/console/keys")
+	p := o.post("/console/keys", form)
+	k, i := newKeyField.FindStringSubmatch(p.body), newKeyID.FindStringSubmatch(p.body)
+	if p.status != http.StatusCreated || k == nil || i == nil {
+		o.t.Fatalf("create a key: %d\n%s", p.status, p.body)
+	}
+	return html.UnescapeString(k[1]), i[1]
 }
 
 func (o *operator) signIn(key string) page {
@@ -247,9 +276,7 @@ func TestHeaders(t *testing.T) {
 // TestCSRF: a state-changing request without the session's CSRF token, or
 // from another origin, is refused with 403 and changes nothing.
 func TestCSRF(t *testing.T) {
-	d := gatewaytest.Demo(t, true)
-	o := newOperator(t, d.File.AdminURL, nil)
-	o.signIn(d.File.AdminKey)
+	_, o := signedIn(t)
 	o.get("/console/keys")
 	keys := func() int {
 		p := o.get("/console/keys")
@@ -296,20 +323,12 @@ func TestCSRF(t *testing.T) {
 // name is shown as text, revoking it refuses its next request with
 // credential_revoked, and the change is in the audit trail.
 func TestKeysInThePage(t *testing.T) {
-	d := gatewaytest.Demo(t, true)
-	o := newOperator(t, d.File.AdminURL, nil)
-	o.signIn(d.File.AdminKey)
-	o.get("/console/keys")
+	d, o := signedIn(t)
 	name := `<script>alert("x")</script>`
-	p := o.post("/console/keys", url.Values{"name": {name}, "kind": {"api"}, "environment": {"live"}, "scopes": {"read"}, "expires": {"30d"}})
-	key := regexp.MustCompile(`id="new-key" readonly value="([^"]+)"`).FindStringSubmatch(p.body)
-	id := regexp.MustCompile(`id="new-key-id">([^<]+)<`).FindStringSubmatch(p.body)
-	if p.status != http.StatusCreated || key == nil || id == nil {
-		t.Fatalf("create: %d\n%s", p.status, p.body)
-	}
+	key, id := o.createKey(url.Values{"name": {name}, "kind": {"api"}, "environment": {"live"}, "scopes": {"read"}, "expires": {"30d"}})
 	call := func() (int, string) {
 		req, _ := http.NewRequest("GET", d.File.URL+"/v1/data", nil)
-		req.Header.Set("X-API-Key", html.UnescapeString(key[1]))
+		req.Header.Set("X-API-Key", key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -324,13 +343,13 @@ func TestKeysInThePage(t *testing.T) {
 	if strings.Contains(list.body, name) || !strings.Contains(list.body, html.EscapeString(name)) {
 		t.Errorf("the key's name is not escaped in the list")
 	}
-	if strings.Contains(list.body, key[1]) {
+	if strings.Contains(list.body, key) {
 		t.Error("the list shows the secret")
 	}
-	if p = o.get("/console/keys/" + id[1] + "/revoke"); p.status != 200 || strings.Contains(p.body, name) {
+	if p := o.get("/console/keys/" + id + "/revoke"); p.status != 200 || strings.Contains(p.body, name) {
 		t.Fatalf("confirm page %d", p.status)
 	}
-	if p = o.post("/console/keys/"+id[1]+"/revoke", url.Values{}); p.status != http.StatusSeeOther {
+	if p := o.post("/console/keys/"+id+"/revoke", url.Values{}); p.status != http.StatusSeeOther {
 		t.Fatalf("revoke %d\n%s", p.status, p.body)
 	}
 	status, _ := call()
@@ -342,7 +361,7 @@ func TestKeysInThePage(t *testing.T) {
 		t.Error("the failures page does not list the revoked key's refusal")
 	}
 	audit := o.get("/console/audit")
-	if !strings.Contains(audit.body, id[1]) || !strings.Contains(audit.body, "(console)") {
+	if !strings.Contains(audit.body, id) || !strings.Contains(audit.body, "(console)") {
 		t.Errorf("the audit trail lacks the console's changes")
 	}
 }
@@ -350,25 +369,17 @@ func TestKeysInThePage(t *testing.T) {
 // TestRevokedAdminKeyEndsSession: a session lasts only as long as the
 // admin key it was opened with.
 func TestRevokedAdminKeyEndsSession(t *testing.T) {
-	d := gatewaytest.Demo(t, true)
-	o := newOperator(t, d.File.AdminURL, nil)
-	o.signIn(d.File.AdminKey)
-	o.get("/console/keys")
-	p := o.post("/console/keys", url.Values{"name": {"second operator"}, "kind": {"admin"}, "environment": {"live"}})
-	key := regexp.MustCompile(`id="new-key" readonly value="([^"]+)"`).FindStringSubmatch(p.body)
-	id := regexp.MustCompile(`id="new-key-id">([^<]+)<`).FindStringSubmatch(p.body)
-	if key == nil || id == nil {
-		t.Fatalf("create admin key: %d", p.status)
-	}
+	d, o := signedIn(t)
+	key, id := o.createKey(url.Values{"name": {"second operator"}, "kind": {"admin"}, "environment": {"live"}})
 	second := newOperator(t, d.File.AdminURL, nil)
-	if p = second.signIn(html.UnescapeString(key[1])); p.status != http.StatusSeeOther {
+	if p := second.signIn(key); p.status != http.StatusSeeOther {
 		t.Fatalf("second operator's sign-in %d", p.status)
 	}
-	if p = second.get("/console/keys"); p.status != 200 {
+	if p := second.get("/console/keys"); p.status != 200 {
 		t.Fatalf("second operator's keys page %d", p.status)
 	}
 	// Revoked through the admin API, not the console: the session still ends.
-	req, _ := http.NewRequest("POST", d.File.AdminURL+"/admin/v1/keys/"+id[1]+"/revoke", nil)
+	req, _ := http.NewRequest("POST", d.File.AdminURL+"/admin/v1/keys/"+id+"/revoke", nil)
 	req.Header.Set("X-API-Key", d.File.AdminKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -378,10 +389,10 @@ func TestRevokedAdminKeyEndsSession(t *testing.T) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("revoke through the API: %d", resp.StatusCode)
 	}
-	if p = second.get("/console/keys"); p.status != http.StatusSeeOther {
+	if p := second.get("/console/keys"); p.status != http.StatusSeeOther {
 		t.Errorf("the revoked admin key's session still opens the keys: %d", p.status)
 	}
-	if p = o.get("/console/keys"); p.status != 200 {
+	if p := o.get("/console/keys"); p.status != 200 {
 		t.Errorf("the first operator was signed out too: %d", p.status)
 	}
 }
@@ -527,9 +538,7 @@ func TestOverviewMatchesMetrics(t *testing.T) {
 // TestInspector: a pasted token is judged for a chosen route without a
 // trace of it anywhere but the answer itself.
 func TestInspector(t *testing.T) {
-	d := gatewaytest.Demo(t, true)
-	o := newOperator(t, d.File.AdminURL, nil)
-	o.signIn(d.File.AdminKey)
+	d, o := signedIn(t)
 	o.get("/console/inspect")
 	for tok, want := range map[string]string{"valid": "", "expired": "token_expired", "insufficient_scope": "insufficient_scope"} {
 		method := "GET"
