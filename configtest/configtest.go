@@ -55,8 +55,10 @@ type Mint struct {
 type Case struct {
 	Name    string `yaml:"name"`
 	Request struct {
-		Method     string            `yaml:"method"`
-		Path       string            `yaml:"path"`
+		Method string `yaml:"method"`
+		Path   string `yaml:"path"`
+		// Host is the request's host, for routes with hosts.
+		Host       string            `yaml:"host"`
 		Credential string            `yaml:"credential"`
 		Headers    map[string]string `yaml:"headers"`
 	} `yaml:"request"`
@@ -135,7 +137,7 @@ func Run(ctx context.Context, g Explainer, f *File) ([]Result, error) {
 	}
 	var out []Result
 	for _, c := range f.Cases {
-		in := api.ExplainRequest{Method: c.Request.Method, Path: c.Request.Path, Headers: map[string]string{}}
+		in := api.ExplainRequest{Method: c.Request.Method, Path: c.Request.Path, Host: c.Request.Host, Headers: map[string]string{}}
 		for k, v := range c.Request.Headers {
 			in.Headers[k] = v
 		}

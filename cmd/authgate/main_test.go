@@ -231,6 +231,11 @@ admin: {listen: ""}
 issuers:
   - {name: ci, issuer: "https://ci", audiences: [api], secret_file: ci.secret, required_type: at+jwt}
 routes:
+  - name: tenant-admin
+    hosts: [admin.example.com]
+    path: /v1/data
+    claims_all: [{claim: realm_access.roles, contains: admin}]
+    upstream: "http://127.0.0.1:9"
   - {name: public, path: /public, public: true, upstream: "http://127.0.0.1:9"}
   - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "http://127.0.0.1:9"}
   - {name: write, path: /v1/data, methods: [POST], scopes_all: [write], upstream: "http://127.0.0.1:9"}
@@ -243,6 +248,7 @@ credentials:
   expired: {mint: {secret_file: ci.secret, ttl: -1h, claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
   junk: {header: "Authorization: Bearer YOUR_TOKEN"}
   typeless: {mint: {secret_file: ci.secret, typ: "", claims: {iss: "https://ci", aud: api, sub: bot, scope: read}}}
+  keycloak-admin: {mint: {secret_file: ci.secret, claims: {iss: "https://ci", aud: api, sub: ops, realm_access: {roles: [admin, user]}}}}
 cases:
   - {name: reader reads, request: {method: GET, path: /v1/data, credential: reader}, expect: {status: 200, subject: bot, scopes: [read], route: read}}
   - {name: reader cannot write, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 403, reason: insufficient_scope}}
@@ -250,11 +256,13 @@ cases:
   - {name: placeholder refused, request: {path: /v1/data, credential: junk}, expect: {status: 401, reason: credential_placeholder}}
   - {name: public open, request: {path: /public}, expect: {status: 200}}
   - {name: "typ is at+jwt by default; typ: \"\" sends none", request: {path: /v1/data, credential: typeless}, expect: {status: 401, reason: token_type_mismatch}}
+  - {name: admin host needs the role, request: {host: admin.example.com, path: /v1/data, credential: reader}, expect: {status: 403, reason: claim_mismatch, route: tenant-admin}}
+  - {name: admin host with the role, request: {host: admin.example.com, path: /v1/data, credential: keycloak-admin}, expect: {status: 200, subject: ops, route: tenant-admin}}
 `+extra), 0o600)
 	}
 	write("")
 	out, err := run(t, "", "config", "test", cases, "--config", cfg)
-	if err != nil || !strings.Contains(out, "6 passed, 0 failed") {
+	if err != nil || !strings.Contains(out, "8 passed, 0 failed") {
 		t.Fatalf("all cases should pass: %v\n%s", err, out)
 	}
 	write("  - {name: wrong expectation, request: {method: POST, path: /v1/data, credential: reader}, expect: {status: 200}}\n")
@@ -265,11 +273,11 @@ cases:
 	}
 	// A cases file is read like the configuration: file:line: key.
 	bad := []struct{ extra, want string }{
-		{"  - {name: typo, request: {path: /x}, expect: {status: 200, reasn: x}}\n", cases + `:14: cases[6].expect.reasn: unknown key (did you mean "reason"?)`},
+		{"  - {name: typo, request: {path: /x}, expect: {status: 200, reasn: x}}\n", cases + `:17: cases[8].expect.reasn: unknown key (did you mean "reason"?)`},
 		{"  - {name: unset, request: {path: /x, headers: {X-Key: \"${AUTHGATE_TEST_UNSET}\"}}, expect: {status: 200}}\n",
-			cases + ":14: cases[6].request.headers.X-Key: environment variable AUTHGATE_TEST_UNSET is not set"},
-		{"  - {name: nobody, request: {path: /x, credential: nobody}, expect: {status: 200}}\n", cases + `:14: cases[6].request.credential: no credential named "nobody"`},
-		{"  - {name: typ none, request: {path: /v1/data, credential: typeless}, expect: {status: 200}}\ncredentials:\n", cases + ":15: credentials: key given twice"},
+			cases + ":17: cases[8].request.headers.X-Key: environment variable AUTHGATE_TEST_UNSET is not set"},
+		{"  - {name: nobody, request: {path: /x, credential: nobody}, expect: {status: 200}}\n", cases + `:17: cases[8].request.credential: no credential named "nobody"`},
+		{"  - {name: typ none, request: {path: /v1/data, credential: typeless}, expect: {status: 200}}\ncredentials:\n", cases + ":18: credentials: key given twice"},
 	}
 	for _, b := range bad {
 		write(b.extra)
