@@ -559,3 +559,73 @@ func TestInspector(t *testing.T) {
 		t.Error("the inspector's verdict was recorded as a failure")
 	}
 }
+
+// TestUsersAndRotation: Basic users are added, given a new password and
+// removed in the page, and a rotated key leaves the old one valid for its
+// grace period only; each change is in the audit trail.
+func TestUsersAndRotation(t *testing.T) {
+	d, o := signedIn(t)
+	basicCall := func(user, password string) int {
+		req, _ := http.NewRequest("GET", d.File.URL+"/v1/data", nil)
+		req.SetBasicAuth(user, password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	o.get("/console/users")
+	if p := o.post("/console/users", url.Values{"name": {"carol"}, "password": {"first-password-123"}, "scopes": {"read"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("add user: %d\n%s", p.status, p.body)
+	}
+	if status := basicCall("carol", "first-password-123"); status != 200 {
+		t.Fatalf("the new user: %d", status)
+	}
+	// A bad name is refused in the catalogue's words, nothing stored.
+	if p := o.post("/console/users", url.Values{"name": {"a:b"}, "password": {"whatever-password"}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, "request_invalid") {
+		t.Errorf("user a:b: %d", p.status)
+	}
+	o.get("/console/users")
+	if p := o.post("/console/users/carol/password", url.Values{"password": {"second-password-456"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("set password: %d", p.status)
+	}
+	if a, b := basicCall("carol", "first-password-123"), basicCall("carol", "second-password-456"); a != 401 || b != 200 {
+		t.Errorf("after the change: old password %d, new %d", a, b)
+	}
+	if p := o.get("/console/users/carol/remove"); p.status != 200 {
+		t.Fatalf("confirm removal: %d", p.status)
+	}
+	if p := o.post("/console/users/carol/remove", url.Values{}); p.status != http.StatusSeeOther {
+		t.Fatalf("remove: %d", p.status)
+	}
+	if status := basicCall("carol", "second-password-456"); status != 401 {
+		t.Errorf("the removed user: %d", status)
+	}
+
+	old, id := o.createKey(url.Values{"name": {"rotating"}, "kind": {"api"}, "environment": {"live"}, "scopes": {"read"}})
+	o.get("/console/keys")
+	p := o.post("/console/keys/"+id+"/rotate", url.Values{"grace": {"0s"}})
+	next := newKeyField.FindStringSubmatch(p.body)
+	if p.status != http.StatusCreated || next == nil || !strings.Contains(p.body, "replaces <code>"+id+"</code>") {
+		t.Fatalf("rotate: %d\n%s", p.status, p.body)
+	}
+	status, _, why := gatewayCall(t, d.File.URL+"/v1/data", "X-API-Key", old)
+	// Rotation ends the old key's life at now + grace: it has expired.
+	if status != 401 || why != string(reason.CredentialExpired) {
+		t.Errorf("the rotated-out key with no grace: %d %s", status, why)
+	}
+	if status, _, _ := gatewayCall(t, d.File.URL+"/v1/data", "X-API-Key", html.UnescapeString(next[1])); status != 200 {
+		t.Errorf("the replacement key: %d", status)
+	}
+	o.get("/console/keys")
+	if p := o.post("/console/keys/"+id+"/rotate", url.Values{"grace": {"soon"}}); p.status != http.StatusBadRequest {
+		t.Errorf("grace=soon: %d", p.status)
+	}
+	audit := o.get("/console/audit").body
+	for _, want := range []string{"carol", id} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit trail does not name %s", want)
+		}
+	}
+}
