@@ -9,8 +9,13 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,5 +111,36 @@ func BenchmarkExpiredRepeat(b *testing.B) {
 		if _, err := v.Verify(context.Background(), tok); reason.CodeOf(err) != reason.TokenExpired {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkIntrospectionCacheHit is an opaque token judged again: after
+// the first request to the RFC 7662 endpoint, the answer comes from the
+// cache (the endpoint must see exactly one request).
+func BenchmarkIntrospectionCacheHit(b *testing.B) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		json.NewEncoder(w).Encode(map[string]any{"active": true, "sub": "svc", "scope": "read", "aud": "api",
+			"iss": testIss, "exp": time.Now().Add(time.Hour).Unix()})
+	}))
+	defer srv.Close()
+	cfg := &Introspection{Endpoint: srv.URL, ClientID: "gateway", ClientSecret: "s3cret-s3cret-s3cret"}
+	if err := cfg.check(false, os.ReadFile); err != nil {
+		b.Fatal(err)
+	}
+	v, err := New([]*Issuer{{Name: "idp", Issuer: testIss, Audiences: []string{"api"}, Introspection: cfg}}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := "ory_at_" + strings.Repeat("x", 43)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), token); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		b.Fatalf("%d introspection requests, want 1", n)
 	}
 }

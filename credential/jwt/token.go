@@ -6,7 +6,6 @@
 package jwt
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/internal/rawjson"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -92,7 +91,7 @@ func decodePart(name, part string, into *map[string]json.RawMessage) error {
 	if len(data) == 0 || data[0] != '{' {
 		return reason.New(reason.TokenMalformed, "the token %s is not a JSON object", name)
 	}
-	m, err := decodeObject(data)
+	m, err := rawjson.Object(data)
 	if err != nil {
 		return reason.New(reason.TokenMalformed, "the token %s is not valid JSON", name)
 	}
@@ -106,21 +105,11 @@ func stringMember(m map[string]json.RawMessage, name, where string) (string, err
 	if !ok {
 		return "", nil
 	}
-	s, ok := jsonString(raw)
+	s, ok := rawjson.String(raw)
 	if !ok {
 		return "", reason.New(reason.TokenMalformed, "the token %s member %s is not a string", where, name)
 	}
 	return s, nil
-}
-
-// jsonString decodes a JSON string value, without reflection when it has
-// no escapes (the common case).
-func jsonString(raw json.RawMessage) (string, bool) {
-	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), true
-	}
-	var s string
-	return s, json.Unmarshal(raw, &s) == nil
 }
 
 // numericDate reads an optional NumericDate claim (RFC 7519 §2: a JSON
@@ -149,7 +138,7 @@ func (t *token) stringOrList(name string) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
-	if one, ok := jsonString(raw); ok {
+	if one, ok := rawjson.String(raw); ok {
 		return []string{one}, nil
 	}
 	var many []string
@@ -163,7 +152,7 @@ func (t *token) stringOrList(name string) ([]string, error) {
 // (array or string).
 func (t *token) scopes() ([]string, error) {
 	if raw, ok := t.claims["scope"]; ok {
-		s, ok := jsonString(raw)
+		s, ok := rawjson.String(raw)
 		if !ok {
 			return nil, reason.New(reason.TokenMalformed, "the scope claim is not a space-separated string")
 		}
