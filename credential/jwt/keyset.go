@@ -76,7 +76,9 @@ const MaxJWKSBytes = 1 << 20
 
 // RemoteKeys is a KeySource that fetches a JWKS URL: at start, every
 // RefreshEvery, and when a token names an unknown kid (at most once per
-// MinRefetch). The last good key set stays in use when a refresh fails.
+// MinRefetch; scheduled fetches do not count, so a key published just
+// after one is found on first sight). The last good key set stays in use
+// when a refresh fails.
 type RemoteKeys struct {
 	URL string
 	// Discover, when URL is empty, is an issuer whose OpenID discovery
@@ -90,8 +92,10 @@ type RemoteKeys struct {
 
 	set atomic.Pointer[keySet]
 
-	mu          sync.Mutex // serialises fetches and guards lastAttempt
-	lastAttempt time.Time
+	mu sync.Mutex // serialises fetches and guards lastOnDemand
+	// lastOnDemand is when the latest fetch for an unknown kid (or for no
+	// keys yet) began.
+	lastOnDemand time.Time
 	// lastErr is the error of the latest fetch (nil when it succeeded),
 	// readable without waiting for a fetch in flight: health and metrics
 	// never block on I/O.
@@ -208,15 +212,20 @@ func (r *RemoteKeys) Start(ctx context.Context) {
 
 func (r *RemoteKeys) failing() bool { return r.err() != nil }
 
-// refresh fetches the set unless one was attempted within MinRefetch
-// (force skips that check). It reports the error of the latest attempt.
-func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
+// refresh fetches the set. A scheduled refresh always fetches; one on
+// demand (an unknown kid, no keys yet) fetches unless another on-demand
+// fetch began within MinRefetch, so random kids cost at most one fetch
+// per MinRefetch. It reports the error of the latest attempt.
+func (r *RemoteKeys) refresh(ctx context.Context, scheduled bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !force && time.Since(r.lastAttempt) < r.MinRefetch {
-		return r.err()
+	now := time.Now()
+	if !scheduled {
+		if !r.lastOnDemand.IsZero() && now.Sub(r.lastOnDemand) < r.MinRefetch {
+			return r.err()
+		}
+		r.lastOnDemand = now
 	}
-	r.lastAttempt = time.Now()
 	keys, err := r.fetch(ctx)
 	r.lastErr.Store(&err)
 	if err != nil {
@@ -226,7 +235,7 @@ func (r *RemoteKeys) refresh(ctx context.Context, force bool) error {
 		}
 		return err
 	}
-	r.set.Store(newKeySet(keys, r.lastAttempt))
+	r.set.Store(newKeySet(keys, now))
 	r.refreshOK.Add(1)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -553,5 +554,43 @@ func TestScopesSplitOnSpacesOnly(t *testing.T) {
 		case tt.want != nil && (err != nil || strings.Join(id.Scopes, ",") != strings.Join(tt.want, ",")):
 			t.Errorf("%s: %v %v, want %v", tt.name, id.Scopes, err, tt.want)
 		}
+	}
+}
+
+// TestKeyPublishedAfterScheduledFetch: a provider that publishes a key
+// just after the gateway's scheduled fetch (Ory Hydra makes its access
+// token key on the first JWT it issues) has it found on first sight; the
+// scheduled fetch does not use up the unknown-kid refetch, which stays
+// bounded to one per MinRefetch.
+func TestKeyPublishedAfterScheduledFetch(t *testing.T) {
+	testKeys(t)
+	js := newJWKSServer(t, jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey}))
+	rk := &RemoteKeys{URL: js.URL, RefreshEvery: time.Hour, MinRefetch: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rk.Start(ctx)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := rk.KeyCount(); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled fetch never ran")
+		}
+	}
+	v := newVerifier(t, &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: DefaultAlgorithms, Keys: rk, RequireExp: true})
+	both := jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey, "k2": &rsaKey2.PublicKey})
+	js.body.Store(&both)
+	if _, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey2, map[string]any{"kid": "k2"}, claims(nil))); err != nil {
+		t.Fatalf("a key published after the scheduled fetch: %v", err)
+	}
+	// Random kids: no further fetch within MinRefetch.
+	for i := range 5 {
+		_, err := v.Verify(ctx, mustSign(t, "RS256", rsaKey, map[string]any{"kid": fmt.Sprintf("r%d", i)}, claims(nil)))
+		if reason.CodeOf(err) != reason.TokenKeyUnknown {
+			t.Fatalf("random kid: %v", err)
+		}
+	}
+	if n := js.hits.Load(); n != 2 {
+		t.Errorf("%d fetches: want the scheduled one and one for the unknown kid", n)
 	}
 }
