@@ -96,6 +96,7 @@ func TestParseErrors(t *testing.T) {
 		{"scalar for list", strings.Replace(base, "methods: [get]", "methods: get", 1), "routes[0].methods", 11},
 		{"introspection with neither endpoint nor discovery", strings.Replace(base, "jwks_url: https://login.example.com/jwks.json", "discovery: false\n    introspection: {client_id: a, client_secret: b}", 1), "issuers[0].introspection.endpoint", 8},
 		{"discovery off and no key source", strings.Replace(base, "jwks_url: https://login.example.com/jwks.json", "discovery: false", 1), "issuers[0]", 4},
+		{"audience claim with a space", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    audience_claim: \"client id\"", 1), "issuers[0].audience_claim", 7},
 		{"discovery with a key source", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    discovery: true", 1), "issuers[0].discovery", 7},
 		{"discovery over plain http", strings.Replace(strings.Replace(base, "    jwks_url: https://login.example.com/jwks.json\n", "", 1), "issuer: https://login", "issuer: http://login", 1), "issuers[0].issuer", 5},
 	}

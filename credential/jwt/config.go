@@ -25,10 +25,12 @@ const (
 // it and fills defaults, Runtime makes the verifier's Issuer of it, so an
 // issuer option is added here and nowhere else.
 type IssuerConfig struct {
-	Name       string   `yaml:"name"`
-	Issuer     string   `yaml:"issuer"`
-	Audiences  []string `yaml:"audiences"`
-	Algorithms []string `yaml:"algorithms"`
+	Name      string   `yaml:"name"`
+	Issuer    string   `yaml:"issuer"`
+	Audiences []string `yaml:"audiences"`
+	// AudienceClaim names the claim holding the audience (default aud).
+	AudienceClaim string   `yaml:"audience_claim"`
+	Algorithms    []string `yaml:"algorithms"`
 
 	// Discovery reads the key set's address from the issuer's OpenID
 	// discovery document (or RFC 8414 metadata); the default when no key
@@ -89,6 +91,8 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		return fieldErr("", "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
 	case c.Environment != "" && !credential.ValidEnvironment(c.Environment):
 		return fieldErr("environment", "%q: use 1-16 lower-case letters and digits", c.Environment)
+	case c.AudienceClaim != "" && (strings.TrimSpace(c.AudienceClaim) != c.AudienceClaim || strings.ContainsAny(c.AudienceClaim, " \t\r\n") || len(c.AudienceClaim) > 100):
+		return fieldErr("audience_claim", "%q: give one claim name (client_id for Amazon Cognito's access tokens)", c.AudienceClaim)
 	}
 	if c.Leeway == nil {
 		lw := DefaultLeeway
@@ -198,7 +202,7 @@ func (c *IssuerConfig) Discovers() bool { return c.JWKSURL == "" && c.Discovery 
 // fetched source (jwks_url, discovery) is the caller's to set, as it may
 // outlive this configuration.
 func (c *IssuerConfig) Runtime() *Issuer {
-	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, Algorithms: c.Algorithms,
+	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, AudienceClaim: c.AudienceClaim, Algorithms: c.Algorithms,
 		RequiredType: c.RequiredType, RequireExp: !c.AllowMissingExp, Leeway: *c.Leeway,
 		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim, Introspection: c.Introspection}
 	if !c.Fetched() {

@@ -35,6 +35,9 @@ type Issuer struct {
 	Issuer string
 	// Audiences this API answers to; a token's aud must name one.
 	Audiences []string
+	// AudienceClaim is the claim that holds the audience (default aud;
+	// client_id for Amazon Cognito's access tokens, which carry no aud).
+	AudienceClaim string
 	// Algorithms is the alg allow-list.
 	Algorithms []string
 	// Keys supplies the verification keys.
@@ -456,11 +459,12 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time, tr *credenti
 			"token issued %s in the future (iat; leeway %s): check the clocks of the issuer and this server", ago(iat.Sub(now)), lw))
 	}
 	tr.Pass(nbfCheck, "")
-	aud, err := t.stringOrList("aud")
+	audClaim := is.audienceClaim()
+	aud, err := t.stringOrList(audClaim)
 	if err == nil {
-		err = checkAudience(is, t, aud)
+		err = checkAudience(is, t, audClaim, aud)
 	}
-	if err := tr.Check("audience (aud)", err); err != nil {
+	if err := tr.Check("audience ("+audClaim+")", err); err != nil {
 		return credential.Identity{}, time.Time{}, err
 	}
 	if is.RequiredType != "" {
@@ -510,15 +514,23 @@ func (v *Verifier) checkEnvironment(is *Issuer, t *token) error {
 		sanitize(env, 20), is.Name, v.opts.Environment)
 }
 
-func checkAudience(is *Issuer, t *token, aud []string) error {
+// audienceClaim is the claim holding the audience.
+func (is *Issuer) audienceClaim() string {
+	if is.AudienceClaim == "" {
+		return "aud"
+	}
+	return is.AudienceClaim
+}
+
+func checkAudience(is *Issuer, t *token, claim string, aud []string) error {
 	for _, a := range aud {
 		if slices.Contains(is.Audiences, a) {
 			return nil
 		}
 	}
-	detail := fmt.Sprintf("the token's aud %s does not name this API %s", fmtList(aud), fmtList(is.Audiences))
+	detail := fmt.Sprintf("the token's %s %s does not name this API %s", claim, fmtList(aud), fmtList(is.Audiences))
 	if len(aud) == 0 {
-		detail = fmt.Sprintf("the token has no aud claim; this API is %s", fmtList(is.Audiences))
+		detail = fmt.Sprintf("the token has no %s claim; this API is %s", claim, fmtList(is.Audiences))
 	}
 	_, nonce := t.claims["nonce"]
 	_, atHash := t.claims["at_hash"]

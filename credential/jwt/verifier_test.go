@@ -594,3 +594,41 @@ func TestKeyPublishedAfterScheduledFetch(t *testing.T) {
 		t.Errorf("%d fetches: want the scheduled one and one for the unknown kid", n)
 	}
 }
+
+// TestAudienceClaim: Amazon Cognito's access tokens carry no aud, only
+// client_id (its ID tokens carry aud and no client_id); audience_claim
+// names the claim that holds the audience, and nothing else changes.
+func TestAudienceClaim(t *testing.T) {
+	testKeys(t)
+	keys := NewStaticKeys([]Key{{ID: "k1", Public: &rsaKey.PublicKey}})
+	cognito := &Issuer{Name: "cognito", Issuer: testIss, Audiences: []string{"1example23456789"}, AudienceClaim: "client_id",
+		Algorithms: []string{"RS256"}, Keys: keys, RequireExp: true}
+	plain := &Issuer{Name: "plain", Issuer: testIss, Audiences: []string{"1example23456789"}, Algorithms: []string{"RS256"}, Keys: keys, RequireExp: true}
+	// Shaped like the Cognito documentation's tokens ("Understanding the
+	// access token", "Understanding the identity token").
+	access := claims(map[string]any{"aud": nil, "client_id": "1example23456789", "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+		"cognito:groups": []string{"ops"}, "username": "alice"})
+	idToken := claims(map[string]any{"aud": "1example23456789", "token_use": "id", "email": "alice@example.com", "scope": nil})
+	other := claims(map[string]any{"aud": nil, "client_id": "another-app", "token_use": "access"})
+	tests := []struct {
+		issuer *Issuer
+		claims map[string]any
+		want   reason.Code
+	}{
+		{cognito, access, ""},
+		{cognito, idToken, reason.TokenAudienceMismatch},
+		{cognito, other, reason.TokenAudienceMismatch},
+		{plain, access, reason.TokenAudienceMismatch},
+		{plain, idToken, ""},
+	}
+	for i, tc := range tests {
+		v := newVerifier(t, tc.issuer)
+		_, err := v.Verify(context.Background(), mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, tc.claims))
+		if reason.CodeOf(err) != tc.want {
+			t.Errorf("%d (%s, %v): %v, want %q", i, tc.issuer.Name, tc.claims["token_use"], err, tc.want)
+		}
+		if tc.issuer == cognito && tc.want != "" && !strings.Contains(reason.From(err).Detail, "client_id") {
+			t.Errorf("%d: the refusal does not name client_id: %v", i, err)
+		}
+	}
+}
