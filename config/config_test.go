@@ -269,3 +269,23 @@ func TestNewKeysRefuseBadValues(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentityProviderRecipes: every documented recipe in
+// docs/identity-providers.md is a configuration that loads (the tested
+// Hydra file, with placeholders, is run by integration TestHydra).
+func TestIdentityProviderRecipes(t *testing.T) {
+	doc, err := os.ReadFile("../docs/identity-providers.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```yaml\n")[1:]
+	if len(blocks) < 6 {
+		t.Fatalf("%d YAML blocks, want the Hydra file and five recipes", len(blocks))
+	}
+	for i, b := range blocks[1:] {
+		recipe := b[:strings.Index(b, "```")]
+		if _, err := Parse("recipe.yaml", []byte("data_dir: "+t.TempDir()+"\n"+recipe), func(string) (string, bool) { return "", false }); err != nil {
+			t.Errorf("recipe %d does not load: %v\n%s", i+1, err, recipe)
+		}
+	}
+}

@@ -7,20 +7,20 @@ import (
 	"testing"
 )
 
-// TestDocsShipTheTestedConfigs: docs/integrations.md holds the exact files
+// TestDocsShipTheTestedConfigs: the documentation holds the exact files
 // these tests run.
 func TestDocsShipTheTestedConfigs(t *testing.T) {
-	doc, err := os.ReadFile("../docs/integrations.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"nginx.conf", "Caddyfile"} {
+	for f, page := range map[string]string{"nginx.conf": "integrations.md", "Caddyfile": "integrations.md", "hydra.yaml": "identity-providers.md"} {
+		doc, err := os.ReadFile(filepath.Join("..", "docs", page))
+		if err != nil {
+			t.Fatal(err)
+		}
 		b, err := os.ReadFile(filepath.Join("testdata", f))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(doc), string(b)) {
-			t.Errorf("docs/integrations.md does not contain testdata/%s verbatim", f)
+			t.Errorf("docs/%s does not contain testdata/%s verbatim", page, f)
 		}
 	}
 }

@@ -176,9 +176,9 @@ type answer struct {
 
 const hydraAudience = "https://api.authgate.test"
 
-// hydraGateway starts authgate in front of an upstream that records the
-// claim header, trusting Hydra at issuer (discovery only: no jwks_url) and
-// introspecting its opaque tokens.
+// hydraGateway starts authgate with testdata/hydra.yaml (the recipe in
+// docs/identity-providers.md) in front of an upstream that records the
+// claim header, trusting Hydra at issuer.
 func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL time.Duration) (string, func(method, path, token string) answer) {
 	var mu sync.Mutex
 	var got []string
@@ -188,26 +188,12 @@ func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL tim
 		mu.Unlock()
 		io.WriteString(w, "upstream")
 	}))
-	addr := gatewaytest.Start(t, fmt.Sprintf(`
-realm: api
-resource: %[5]s
-detail: full
-claim_headers: {Client: client_id}
-issuers:
-  - name: hydra
-    issuer: "%[1]s"
-    audiences: ["%[5]s"]
-    algorithms: [RS256]
-    introspection:
-      endpoint: %[2]s/admin/oauth2/introspect
-      client_id: authgate
-      client_secret: hydra-admin-needs-none-0123456789
-      cache_ttl: %[6]s
-routes:
-  - {name: jwt-client, path: /v1/jwt-client, methods: [GET], claims_all: [{claim: client_id, equals: "%[4]s"}], upstream: "http://%[3]s"}
-  - {name: read, path: /v1/data, methods: [GET], scopes_all: [read], upstream: "http://%[3]s"}
-  - {name: write, path: /v1/data, methods: [POST], scopes_all: [write], upstream: "http://%[3]s"}
-`, issuer, h.admin, up, jwtClient, hydraAudience, cacheTTL))
+	b, err := os.ReadFile(filepath.Join("testdata", "hydra.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := gatewaytest.Start(t, strings.NewReplacer("HYDRA_PUBLIC", issuer, "HYDRA_ADMIN", h.admin, "UPSTREAM", up,
+		"CLIENT_ID", jwtClient, "AUDIENCE", hydraAudience, "CACHE_TTL", cacheTTL.String()).Replace(string(b)))
 	return addr, func(method, path, token string) answer {
 		t.Helper()
 		mu.Lock()
