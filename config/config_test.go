@@ -189,7 +189,7 @@ func TestDocsListEveryKey(t *testing.T) {
 	walk(reflect.TypeOf(Config{}))
 }
 
-// TestShadowedRoutesAreRefused: a route that can never match because an
+// TestShadowedRoutesAreRefused (each pair in both orders): a route that can never match because an
 // earlier one takes all its requests is a load error naming both; the
 // same routes in the specific-first order load.
 func TestShadowedRoutesAreRefused(t *testing.T) {
@@ -222,6 +222,18 @@ func TestShadowedRoutesAreRefused(t *testing.T) {
 		{"a wildcard before a name under it", `
   - {name: tenants, path: /v1/*, hosts: ["*.example.com"], ` + up + `}
   - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}`, `route "shop" (/v1/*) is shadowed by the earlier route "tenants"`},
+		{"GET before all methods", `
+  - {name: get, path: /v1/data, methods: [GET], ` + up + `}
+  - {name: all, path: /v1/data, ` + up + `}`, ""},
+		{"a host route before a route for every host", `
+  - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}
+  - {name: all, path: /v1/*, ` + up + `}`, ""},
+		{"a public route for one host before a protected one for every host", `
+  - {name: pub, path: /v1/*, hosts: [shop.example.com], public: true, ` + pub + `}
+  - {name: all, path: /v1/*, ` + up + `}`, ""},
+		{"a public route for every host before a protected one for one host", `
+  - {name: all, path: /v1/*, public: true, ` + pub + `}
+  - {name: shop, path: /v1/*, hosts: [shop.example.com], ` + up + `}`, `route "shop" (/v1/*) is shadowed by the earlier route "all" (/v1/*): its requests would be served without authentication`},
 		{"a literal before {id}", `
   - {name: special, path: /v1/items/special, ` + up + `}
   - {name: any, path: "/v1/items/{id}", ` + up + `}`, ""},
