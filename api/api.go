@@ -30,6 +30,10 @@ const (
 	DecisionStatusOnly = "status"
 )
 
+// IdentityTokenType is the typ header of the gateway's identity tokens
+// (RFC 8725 §3.11 explicit typing): no other JWT can pass for one.
+const IdentityTokenType = "authgate-identity+jwt"
+
 // Paths of authgate's own endpoints.
 const (
 	// HealthzPath answers 200 while the process serves (both listeners).
@@ -41,6 +45,9 @@ const (
 	// prefix, so a client can reach it through the same proxy location as
 	// its API.
 	EchoPath = "/.authgate/echo"
+	// IdentityJWKSPath serves the key set of the identity tokens the
+	// gateway signs for upstreams (identity_token), on the public listener.
+	IdentityJWKSPath = "/.authgate/jwks.json"
 	// MetricsPath is the Prometheus exposition on the admin listener.
 	MetricsPath = "/metrics"
 	// AdminPrefix starts every admin API path.

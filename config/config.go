@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto"
 	"time"
 
 	"github.com/authgate/authgate/credential"
@@ -63,6 +64,9 @@ type Config struct {
 	// ClaimHeaders sends token claims to the upstream: header suffix →
 	// claim (name or dotted path), as <identity_header_prefix>Claim-<suffix>.
 	ClaimHeaders map[string]string `yaml:"claim_headers"`
+	// IdentityToken sends the upstream a short JWT signed by the gateway
+	// (X-Authgate-Identity), verifiable with its key set.
+	IdentityToken IdentityToken `yaml:"identity_token"`
 	// Echo turns on /.authgate/echo, which tells a client (authgate doctor)
 	// which auth headers arrived, by length and fingerprint only.
 	Echo bool `yaml:"echo"`
@@ -326,3 +330,53 @@ func (c *Config) RoutesNeedStore() bool {
 
 // DefaultUpstreamTimeout applies to routes that name none.
 const DefaultUpstreamTimeout = 30 * time.Second
+
+// IdentityToken configures the identity JWT the gateway signs for the
+// upstream of every authenticated request.
+type IdentityToken struct {
+	Enabled bool `yaml:"enabled"`
+	// KeyFile is a PEM private key (EC, RSA or Ed25519); empty: a P-256
+	// key generated into data_dir on first start.
+	KeyFile string `yaml:"key_file"`
+	// TTL is each token's life (default DefaultIdentityTTL, 10s to 10m;
+	// never past the credential's own expiry).
+	TTL time.Duration `yaml:"ttl"`
+	// Issuer is the tokens' iss (default: resource, else "authgate").
+	Issuer string `yaml:"issuer"`
+
+	// Key, Alg and KeyID are the signing key, loaded by the app.
+	Key   any    `yaml:"-"`
+	Alg   string `yaml:"-"`
+	KeyID string `yaml:"-"`
+}
+
+// DefaultIdentityTTL is an identity token's life unless configured.
+const DefaultIdentityTTL = time.Minute
+
+// TTLOrDefault is the configured life, or the default.
+func (t IdentityToken) TTLOrDefault() time.Duration {
+	if t.TTL == 0 {
+		return DefaultIdentityTTL
+	}
+	return t.TTL
+}
+
+// IssuerOrDefault is the tokens' iss: the configured one, the resource
+// identifier, or "authgate".
+func (t IdentityToken) IssuerOrDefault(resource string) string {
+	switch {
+	case t.Issuer != "":
+		return t.Issuer
+	case resource != "":
+		return resource
+	}
+	return "authgate"
+}
+
+// Public is the signing key's public half.
+func (t IdentityToken) Public() any {
+	if k, ok := t.Key.(interface{ Public() crypto.PublicKey }); ok {
+		return k.Public()
+	}
+	return nil
+}

@@ -36,6 +36,10 @@ func (c *Config) validate(at locate) error {
 		return at("access_log.sample_allowed", "must be between 0 (log no allowed request) and 1 (log every one)")
 	case !validClaimHeaders(c.ClaimHeaders):
 		return at("claim_headers", "each entry is a header name suffix (letters, digits, -) → a claim name or dotted path")
+	case c.IdentityToken.TTL != 0 && (c.IdentityToken.TTL < 10*time.Second || c.IdentityToken.TTL > 10*time.Minute):
+		return at("identity_token.ttl", "must be between 10s and 10m (the upstream checks it on every request; keep it short)")
+	case strings.ContainsAny(c.IdentityToken.Issuer, "\r\n"):
+		return at("identity_token.issuer", "one line, please")
 	case c.Resource != "" && !validResource(c.Resource):
 		return at("resource", "%q is not an absolute http(s) URL without query or fragment (RFC 9728)", c.Resource)
 	case c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1:

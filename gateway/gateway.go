@@ -57,7 +57,9 @@ type Gateway struct {
 	idHeaders [4]string
 	// claimHeaders send token claims upstream (claim_headers).
 	claimHeaders []claimHeader
-	handler      http.Handler
+	// identity signs the identity token (identity_token; nil: off).
+	identity *identitySigner
+	handler  http.Handler
 
 	apiKeyHeaders []string
 	// sampleAllowed is the share of allowed requests logged.
@@ -131,6 +133,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.claimHeaders = append(g.claimHeaders, claimHeader{http.CanonicalHeaderKey(g.idPrefix + "Claim-" + suffix), claim})
 	}
 	slices.SortFunc(g.claimHeaders, func(a, b claimHeader) int { return strings.Compare(a.header, b.header) })
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	g.identity = newIdentitySigner(cfg, g.idPrefix, now)
 	g.respond.resourceMetadata = g.resource.url
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
@@ -329,11 +336,14 @@ type exchange struct {
 	presented  credential.Presented
 	identity   credential.Identity
 	authed     bool
-	scheme     string
-	fp         string
-	err        *reason.Error
-	status     int
-	upErr      error
+	// identityToken is the signed identity for the upstream
+	// (identity_token), set just before forwarding.
+	identityToken string
+	scheme        string
+	fp            string
+	err           *reason.Error
+	status        int
+	upErr         error
 	// trace records the checks for explain; nil on the request path.
 	trace *credential.Trace
 	// auth is the authenticator chain that judges this request.
@@ -438,6 +448,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 		case path == api.ReadyzPath:
 			ex.internal = true
 			g.serveReadyz(w, r, false)
+			return
+		case g.identity != nil && path == api.IdentityJWKSPath:
+			ex.internal = true
+			g.identity.serveJWKS(w)
 			return
 		case g.resource.metadataPath != "" && path == g.resource.metadataPath:
 			ex.internal = true
@@ -592,6 +606,15 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 // to copy upstream.
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 	ex := exchangeOf(r)
+	if g.identity != nil && ex.authed {
+		token, err := g.identity.token(ex.route.Name, &ex.identity)
+		if err != nil {
+			// The gateway's own fault: 503, and nothing forwarded without it.
+			g.fail(w, ex, &reason.Error{Code: reason.AuthUnavailable, Err: err, Detail: "the gateway could not sign the identity token for the upstream"})
+			return
+		}
+		ex.identityToken = token
+	}
 	if ex.decision {
 		g.identityHeaders(w.Header(), ex, true)
 		w.WriteHeader(http.StatusOK)

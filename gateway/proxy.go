@@ -163,6 +163,9 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 			h[ch.header] = []string{headerSafe(value)}
 		}
 	}
+	if g.identity != nil && (ex.identityToken != "" || always) {
+		h[g.identity.header] = []string{ex.identityToken}
+	}
 }
 
 // claimHeader sends one token claim upstream.

@@ -18,8 +18,8 @@ import (
 
 // Sign builds a compact JWS of claims signed with alg and key (a private
 // key, or []byte for HS*). header members are added to alg (and may
-// replace typ). It is for tests, the demo and `authgate jwt mint`; the
-// gateway itself never signs.
+// replace typ). The gateway signs only its identity tokens with it
+// (identity_token); tests, the demo and `authgate jwt mint` use it too.
 func Sign(alg string, key any, header, claims map[string]any) (string, error) {
 	method := gojwt.GetSigningMethod(alg)
 	if method == nil || alg == "none" {

@@ -8,15 +8,10 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,10 +29,6 @@ import (
 	"github.com/authgate/authgate/store/postgres"
 	"github.com/authgate/authgate/store/sqlite"
 )
-
-// fingerprintKeyFile holds the generated fingerprint key in the data
-// folder, so fingerprints are stable across reloads and restarts.
-const fingerprintKeyFile = "fingerprint.key"
 
 // storeWatchEvery is how often the store's problems are looked at for the
 // log (sqlite checks its file every 2 s).
@@ -195,6 +186,11 @@ func (a *App) build(cfg *config.Config) (*gateway.Gateway, error) {
 		}
 		cfg.FingerprintKey = key
 	}
+	if it := &cfg.IdentityToken; it.Enabled && it.Key == nil {
+		if err := a.identityKey(cfg.DataDir, it); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.RoutesNeedStore() && a.store == nil {
 		return nil, errors.New("routes now need the store (apikey, basic), which is not open: restart to open it")
 	}
@@ -215,46 +211,6 @@ func (a *App) activate(cfg *config.Config, gw *gateway.Gateway) {
 	if stop != nil {
 		stop()
 	}
-}
-
-// fingerprintKey reads the key kept in the data folder, or makes one and
-// keeps it there (mode 0600).
-func (a *App) fingerprintKey(dir string) (string, error) {
-	path := filepath.Join(dir, fingerprintKeyFile)
-	data, err := os.ReadFile(path)
-	if err == nil {
-		if key := strings.TrimSpace(string(data)); len(key) >= 32 {
-			return key, nil
-		}
-		return "", fmt.Errorf("%s is damaged (shorter than 32 characters); delete it to make a new one (fingerprints then change)", path)
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("fingerprint key: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("data folder %s: %w", dir, err)
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	key := hex.EncodeToString(b)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another process made it first
-		return a.fingerprintKey(dir)
-	}
-	if err != nil {
-		return "", fmt.Errorf("fingerprint key: %w", err)
-	}
-	if _, err := f.WriteString(key + "\n"); err != nil {
-		f.Close()
-		return "", fmt.Errorf("fingerprint key: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("fingerprint key: %w", err)
-	}
-	a.log.Info("generated a fingerprint key", "file", path)
-	return key, nil
 }
 
 // Handler serves the public listener (the current gateway).

@@ -271,3 +271,30 @@ func TestPProf(t *testing.T) {
 		t.Fatalf("pprof on a public admin listener: %v", err)
 	}
 }
+
+// TestIdentityKeyIsKept: the generated identity key is made once, kept
+// with mode 0600, and read back with the same kid; a key_file that is not
+// a private key is refused naming the file.
+func TestIdentityKeyIsKept(t *testing.T) {
+	a := &App{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	dir := t.TempDir()
+	var first, second config.IdentityToken
+	if err := a.identityKey(dir, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.identityKey(dir, &second); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, identityKeyFile))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the key file: %v %v", st, err)
+	}
+	if first.KeyID == "" || first.KeyID != second.KeyID || first.Alg != "ES256" {
+		t.Errorf("kids %q and %q, alg %s", first.KeyID, second.KeyID, first.Alg)
+	}
+	bad := filepath.Join(dir, "public.pem")
+	os.WriteFile(bad, []byte("not a key"), 0o600)
+	if err := a.identityKey(dir, &config.IdentityToken{KeyFile: bad}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("a bad key_file: %v", err)
+	}
+}
