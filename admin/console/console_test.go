@@ -3,6 +3,7 @@ package console_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
@@ -520,12 +524,16 @@ func TestOverviewMatchesMetrics(t *testing.T) {
 	// between two equal scrapes.
 	for range 20 {
 		before := metrics()
-		page := sum(total, o.get("/console/").body)
+		body := o.get("/console/").body
+		page := sum(total, body)
 		if after := metrics(); after["allowed"] != before["allowed"] || after["denied"] != before["denied"] {
 			continue
 		}
 		if page["allowed"] != before["allowed"] || page["denied"] != before["denied"] || page["fault"] != before["fault"] {
 			t.Fatalf("overview %v, /metrics %v", page, before)
+		}
+		if !strings.Contains(body, "(token_expired 1") && !strings.Contains(body, ", token_expired 1") {
+			t.Error("no minute of the chart names its refusals by reason")
 		}
 		if before["denied"] < 3 || before["allowed"] < 2 {
 			t.Fatalf("counted %v for 2 allowed and 3 denied", before)
@@ -627,5 +635,53 @@ func TestUsersAndRotation(t *testing.T) {
 		if !strings.Contains(audit, want) {
 			t.Errorf("the audit trail does not name %s", want)
 		}
+	}
+}
+
+// TestSignInWithAdminJWT: a JWT of an issuer named in admin.issuers with
+// scope admin opens the console until its exp; without the scope it is
+// refused with the admin API's reason.
+func TestSignInWithAdminJWT(t *testing.T) {
+	secret := "console-admin-issuer-secret-0123456789abcdef"
+	doc := fmt.Sprintf(`
+data_dir: %s
+admin: {listen: "127.0.0.1:0", issuers: [ops]}
+issuers:
+  - {name: ops, issuer: "https://ops.test", audiences: [authgate-admin], secret: "%s"}
+routes:
+  - {name: r, path: /x, upstream: "http://127.0.0.1:9"}
+`, t.TempDir(), secret)
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.AdminHandler())
+	t.Cleanup(srv.Close)
+	mint := func(scope string, life time.Duration) string {
+		tok, err := jwt.Sign("HS256", []byte(secret), nil, map[string]any{"iss": "https://ops.test", "aud": "authgate-admin",
+			"sub": "ops-alice", "scope": scope, "exp": time.Now().Add(life).Unix()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	if p := newOperator(t, srv.URL, nil).signIn(mint("read", time.Hour)); p.status != http.StatusForbidden || !strings.Contains(p.body, "insufficient_scope") {
+		t.Errorf("a JWT without scope admin: %d", p.status)
+	}
+	o := newOperator(t, srv.URL, nil)
+	if p := o.signIn(mint("admin", 2*time.Second)); p.status != http.StatusSeeOther {
+		t.Fatalf("an admin JWT: %d\n%s", p.status, p.body)
+	}
+	if p := o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "ops-alice") {
+		t.Fatalf("signed in with a JWT: %d", p.status)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if p := o.get("/console/"); p.status != http.StatusSeeOther {
+		t.Errorf("the session outlived the JWT's exp: %d", p.status)
 	}
 }

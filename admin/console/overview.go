@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/api"
@@ -71,6 +72,13 @@ func (c *console) overview(r *http.Request, _ *session) (view, error) {
 	for i, m := range traffic.Minutes {
 		b := bar{X: float64(i) * (barWidth + barGap),
 			Label: fmt.Sprintf("%s: %d allowed, %d denied, %d faults", m.Start.Format("15:04"), m.Allowed, m.Denied, m.Fault)}
+		if len(m.ByReason) > 0 {
+			var parts []string
+			for _, c := range top(m.ByReason) {
+				parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.Count))
+			}
+			b.Label += " (" + strings.Join(parts, ", ") + ")"
+		}
 		y := chartHeight
 		for _, part := range []struct {
 			s *segment
