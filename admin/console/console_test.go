@@ -18,9 +18,9 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
-	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/reason"
