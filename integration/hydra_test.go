@@ -179,7 +179,7 @@ const hydraAudience = "https://api.authgate.test"
 // hydraGateway starts authgate with testdata/hydra.yaml (the recipe in
 // docs/identity-providers.md) in front of an upstream that records the
 // claim header, trusting Hydra at issuer.
-func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL time.Duration) (string, func(method, path, token string) answer) {
+func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL time.Duration, introspectJWTs bool) (string, func(method, path, token string) answer) {
 	var mu sync.Mutex
 	var got []string
 	up := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,8 +192,12 @@ func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL tim
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc := string(b)
+	if introspectJWTs {
+		doc = strings.Replace(doc, "      cache_ttl: CACHE_TTL\n", "      cache_ttl: CACHE_TTL\n      jwts: true\n", 1)
+	}
 	addr := gatewaytest.Start(t, strings.NewReplacer("HYDRA_PUBLIC", issuer, "HYDRA_ADMIN", h.admin, "UPSTREAM", up,
-		"CLIENT_ID", jwtClient, "AUDIENCE", hydraAudience, "CACHE_TTL", cacheTTL.String()).Replace(string(b)))
+		"CLIENT_ID", jwtClient, "AUDIENCE", hydraAudience, "CACHE_TTL", cacheTTL.String()).Replace(doc))
 	return addr, func(method, path, token string) answer {
 		t.Helper()
 		mu.Lock()
@@ -230,7 +234,7 @@ func TestHydra(t *testing.T) {
 	otherID, otherSecret := h.client("jwt", "https://other.test")
 	tokenURL := h.public + "/oauth2/token"
 	const cacheTTL = 2 * time.Second
-	addr, call := hydraGateway(t, h, h.public, jwtID, cacheTTL)
+	addr, call := hydraGateway(t, h, h.public, jwtID, cacheTTL, false)
 
 	jwtRead := accessToken(t, tokenURL, jwtID, jwtSecret, "read", hydraAudience)
 	opaqueRead := accessToken(t, tokenURL, opaqueID, opaqueSecret, "read", hydraAudience)
@@ -316,6 +320,25 @@ func TestHydra(t *testing.T) {
 		t.Errorf("a token revoked at Hydra, after the cache bound: %d %s", a.status, a.reason)
 	}
 
+	// A JWT revoked at Hydra: still valid where it is checked locally
+	// (until its exp), refused once the gateway asks about JWTs too
+	// (introspection.jwts).
+	_, strict := hydraGateway(t, h, h.public, jwtID, cacheTTL, true)
+	jwtRevoked := accessToken(t, tokenURL, jwtID, jwtSecret, "read", hydraAudience)
+	if a, b := call("GET", "/v1/data", jwtRevoked), strict("GET", "/v1/data", jwtRevoked); a.status != 200 || b.status != 200 {
+		t.Fatalf("the JWT to revoke: %d, with jwts: %d %s", a.status, b.status, b.reason)
+	}
+	if status, body := form(t, h.public+"/oauth2/revoke", jwtID, jwtSecret, url.Values{"token": {jwtRevoked}}); status != 200 {
+		t.Fatalf("revoking a JWT at Hydra: %d %s", status, body)
+	}
+	time.Sleep(cacheTTL + 100*time.Millisecond)
+	if a := strict("GET", "/v1/data", jwtRevoked); a.status != 401 || a.reason != string(reason.TokenInactive) {
+		t.Errorf("a JWT revoked at Hydra, introspection.jwts: %d %s", a.status, a.reason)
+	}
+	if a := call("GET", "/v1/data", jwtRevoked); a.status != 200 {
+		t.Errorf("a JWT revoked at Hydra, checked locally only: %d %s (valid until exp)", a.status, a.reason)
+	}
+
 	// The provider goes down. Tokens issued before, never seen by the
 	// gateway: the JWT is verified with the keys it holds; the opaque
 	// token cannot be judged, which is the gateway's fault: 503.
@@ -345,7 +368,7 @@ func TestHydra(t *testing.T) {
 func TestHydraIssuerIsExact(t *testing.T) {
 	h := startHydra(t)
 	id, secret := h.client("jwt", hydraAudience)
-	_, call := hydraGateway(t, h, h.public+"/", id, time.Second)
+	_, call := hydraGateway(t, h, h.public+"/", id, time.Second, false)
 	tok := accessToken(t, h.public+"/oauth2/token", id, secret, "read", hydraAudience)
 	if a := call("GET", "/v1/data", tok); a.status != 401 || a.reason != string(reason.TokenIssuerUntrusted) {
 		t.Errorf("issuer %s/ against Hydra's %s: %d %s", h.public, h.public, a.status, a.reason)

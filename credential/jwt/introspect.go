@@ -46,6 +46,11 @@ type Introspection struct {
 	CacheTTL time.Duration `yaml:"cache_ttl"`
 	// MaxConcurrent bounds requests in flight to the endpoint (default 16).
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// JWTs asks about the issuer's JWTs too, after they verify here: a
+	// JWT revoked at the provider is then refused within CacheTTL, at the
+	// cost of needing the endpoint for every new JWT (503 while it is
+	// down).
+	JWTs bool `yaml:"jwts"`
 }
 
 // Defaults and bounds of introspection.

@@ -5,12 +5,17 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/reason"
 )
 
 // TestIntrospectionPrivateKeyJWT: with private_key_jwt the gateway
@@ -66,5 +71,71 @@ func TestIntrospectionPrivateKeyJWT(t *testing.T) {
 		if err := bad.check(false, os.ReadFile); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// TestIntrospectingJWTs: with introspection.jwts an issuer's JWTs, once
+// they verify here, are also asked about at the endpoint, so a JWT revoked
+// at the provider is refused (token_inactive); without it the endpoint
+// never hears of a JWT. The endpoint down is 503 either way it is asked.
+func TestIntrospectingJWTs(t *testing.T) {
+	testKeys(t)
+	var calls atomic.Int64
+	var active, down atomic.Bool
+	active.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if down.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		if !active.Load() {
+			io.WriteString(w, `{"active":false}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"active": true, "sub": "alice", "aud": "api", "iss": testIss, "exp": time.Now().Add(time.Hour).Unix()})
+	}))
+	defer srv.Close()
+	issuer := func(jwts bool) *Issuer {
+		cfg := &Introspection{Endpoint: srv.URL, ClientID: "gateway", ClientSecret: "s3cret-s3cret-s3cret", JWTs: jwts, CacheTTL: time.Hour}
+		if err := cfg.check(false, os.ReadFile); err != nil {
+			t.Fatal(err)
+		}
+		return &Issuer{Name: "idp", Issuer: testIss, Audiences: []string{"api"}, Algorithms: []string{"RS256"},
+			Keys: NewStaticKeys([]Key{{ID: "k1", Public: &rsaKey.PublicKey}}), RequireExp: true, Introspection: cfg}
+	}
+	tok := func(n int) string {
+		return mustSign(t, "RS256", rsaKey, map[string]any{"kid": "k1"}, claims(map[string]any{"jti": fmt.Sprint(n)}))
+	}
+	ctx := context.Background()
+
+	plain := newVerifier(t, issuer(false))
+	if _, err := plain.Verify(ctx, tok(1)); err != nil || calls.Load() != 0 {
+		t.Fatalf("without jwts: %v, %d introspections", err, calls.Load())
+	}
+
+	v, err := New([]*Issuer{issuer(true)}, Options{CacheSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := v.Verify(ctx, tok(2)); err != nil || id.Subject != "alice" || calls.Load() != 1 {
+		t.Fatalf("an active JWT: %v, %d introspections", err, calls.Load())
+	}
+	if _, err := v.Verify(ctx, tok(2)); err != nil || calls.Load() != 1 {
+		t.Fatalf("the same JWT again: %v, %d introspections (the answer is cached)", err, calls.Load())
+	}
+	active.Store(false)
+	if _, err := v.Verify(ctx, tok(3)); reason.CodeOf(err) != reason.TokenInactive {
+		t.Errorf("a JWT the provider says is inactive: %v", err)
+	}
+	down.Store(true)
+	if _, err := v.Verify(ctx, tok(4)); reason.CodeOf(err) != reason.AuthUnavailable {
+		t.Errorf("a JWT with the endpoint down: %v", err)
+	}
+	// A forged JWT never reaches the endpoint: the signature comes first.
+	before := calls.Load()
+	forged := mustSign(t, "RS256", rsaKey2, map[string]any{"kid": "k1"}, claims(nil))
+	if _, err := v.Verify(ctx, forged); reason.CodeOf(err) != reason.TokenSignatureInvalid || calls.Load() != before {
+		t.Errorf("a forged JWT: %v, %d introspections", err, calls.Load()-before)
 	}
 }

@@ -117,6 +117,9 @@ type Verifier struct {
 	// introspectors judge opaque tokens; the first issuer configured for
 	// introspection is asked.
 	introspectors []*introspector
+	// introspectorOf is each introspecting issuer's, by iss (for JWTs,
+	// with introspection.jwts).
+	introspectorOf map[string]*introspector
 }
 
 // CacheStats returns the verified-token cache's hits and misses so far.
@@ -190,7 +193,7 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 10000
 	}
-	v := &Verifier{issuers: map[string]*Issuer{}, settings: map[string]string{}, opts: opts, cache: opts.Cache}
+	v := &Verifier{issuers: map[string]*Issuer{}, settings: map[string]string{}, introspectorOf: map[string]*introspector{}, opts: opts, cache: opts.Cache}
 	for _, is := range issuers {
 		if _, dup := v.issuers[is.Issuer]; dup {
 			return nil, fmt.Errorf("issuer %q configured twice", is.Issuer)
@@ -206,7 +209,9 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 		v.issuers[is.Issuer] = is
 		v.settings[is.Issuer] = is.settings(opts.Environment)
 		if is.Introspection != nil {
-			v.introspectors = append(v.introspectors, newIntrospector(*is.Introspection, is, opts.Client))
+			in := newIntrospector(*is.Introspection, is, opts.Client)
+			v.introspectors = append(v.introspectors, in)
+			v.introspectorOf[is.Issuer] = in
 		}
 	}
 	if v.cache == nil && opts.CacheSize > 0 {
@@ -280,6 +285,19 @@ func (v *Verifier) verify(ctx context.Context, raw string, key tokenKey, t *cred
 		return credential.Identity{}, err
 	}
 	id, exp, err := v.checkClaims(is, tok, now, t)
+	if in := v.introspectorOf[is.Issuer]; err == nil && in != nil && in.cfg.JWTs {
+		// Verified here; still active at the provider?
+		_, until, ierr := in.introspect(ctx, raw, now)
+		if ierr := t.Check("introspection (RFC 7662)", ierr); ierr != nil {
+			if re := reason.From(ierr); useCache && re.Code != reason.AuthUnavailable {
+				v.cache.c.Set(key, &cachedToken{refused: re, until: until, settings: v.settings[is.Issuer], issuer: is.Issuer})
+			}
+			return credential.Identity{}, ierr
+		}
+		if until.Before(exp) {
+			exp = until
+		}
+	}
 	if !useCache {
 		return id, err
 	}
