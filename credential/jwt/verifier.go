@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/maypok86/otter/v2"
@@ -238,7 +239,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity,
 // SHA-256, computed once per request.
 type tokenKey = [sha256.Size]byte
 
-func keyOf(raw string) tokenKey { return sha256.Sum256([]byte(raw)) }
+func keyOf(raw string) tokenKey {
+	// The hash reads the string's bytes in place: []byte(raw) would copy
+	// the whole token on every request (Sum256 neither keeps nor changes
+	// its input).
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(raw), len(raw)))
+}
 
 // shared verifies raw once for all the requests that bring it at the
 // same time (a token's first appearance on many connections at once).
