@@ -751,3 +751,21 @@ func TestTrafficDependenciesAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleCanBeTurnedOff: admin.console: false leaves the API alone on
+// the admin listener.
+func TestConsoleCanBeTurnedOff(t *testing.T) {
+	on := newEnv(t)
+	if status, _, _ := on.call("GET", "/console/sign-in", nil); status != 200 {
+		t.Fatalf("the console by default: %d", status)
+	}
+	off := newEnvWith(t, "admin: {listen: \"127.0.0.1:0\", console: false}\n")
+	for _, path := range []string{"/console/", "/console/sign-in", "/console/static/console.js"} {
+		if status, _, _ := off.call("GET", path, nil); status != 404 {
+			t.Errorf("%s with the console off: %d", path, status)
+		}
+	}
+	if status, _, _ := off.call("GET", "/admin/v1/keys", nil, "X-API-Key", off.adminKey); status != 200 {
+		t.Errorf("the admin API with the console off: %d", status)
+	}
+}
