@@ -3,6 +3,7 @@ package console_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -683,5 +684,62 @@ routes:
 	time.Sleep(2100 * time.Millisecond)
 	if p := o.get("/console/"); p.status != http.StatusSeeOther {
 		t.Errorf("the session outlived the JWT's exp: %d", p.status)
+	}
+}
+
+// TestFailureFilters: the failures page lists what its filters pass —
+// by reason, route, fingerprint, Request-Id and time — and refuses a
+// filter it cannot read in the catalogue's words.
+func TestFailureFilters(t *testing.T) {
+	d, o := signedIn(t)
+	ids := map[string]string{}
+	for _, tok := range []string{"expired", "bad_signature"} {
+		_, h, _ := gatewayCall(t, d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens[tok])
+		ids[tok] = h.Get(api.RequestIDHeader)
+	}
+	req, _ := http.NewRequest("GET", d.File.AdminURL+"/admin/v1/failures?request_id="+ids["expired"], nil)
+	req.Header.Set("X-API-Key", d.File.AdminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []api.Failure
+	json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if len(list) != 1 || list[0].Fingerprint == "" {
+		t.Fatalf("the expired token's failure: %+v", list)
+	}
+	expired, forged := "<code>token_expired</code>", "<code>token_signature_invalid</code>"
+	tests := []struct {
+		query     string
+		has, lack []string
+	}{
+		{"", []string{expired, forged}, nil},
+		{"reason=token_expired", []string{expired}, []string{forged}},
+		{"route=data-read", []string{expired, forged}, nil},
+		{"route=nowhere", nil, []string{expired, forged}},
+		{"fingerprint=" + list[0].Fingerprint, []string{expired}, []string{forged}},
+		{"request_id=" + ids["bad_signature"] + "&since=5", []string{forged}, []string{expired}},
+		{"since=5", []string{expired, forged}, nil},
+	}
+	for _, tc := range tests {
+		p := o.get("/console/failures?" + tc.query)
+		if p.status != 200 {
+			t.Errorf("%s: %d", tc.query, p.status)
+			continue
+		}
+		for _, want := range tc.has {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("%s: %s not listed", tc.query, want)
+			}
+		}
+		for _, unwanted := range tc.lack {
+			if strings.Contains(p.body, unwanted) {
+				t.Errorf("%s: %s listed", tc.query, unwanted)
+			}
+		}
+	}
+	if p := o.get("/console/failures?reason=x&since=yesterday"); p.status != http.StatusBadRequest || !strings.Contains(p.body, "request_invalid") {
+		t.Errorf("an unreadable filter: %d", p.status)
 	}
 }
