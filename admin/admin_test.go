@@ -24,9 +24,9 @@ import (
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/app"
+	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -75,15 +75,7 @@ func newEnvWith(t *testing.T, extra string) *env {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "upstream") }))
 	t.Cleanup(up.Close)
 	doc := fmt.Sprintf(testConfig, t.TempDir(), js.URL, up.URL) + extra
-	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a, _ := gatewaytest.NewApp(t, doc)
 	e := &env{t: t, app: a, gw: httptest.NewServer(a.Handler()), admin: httptest.NewServer(a.AdminHandler())}
 	t.Cleanup(e.gw.Close)
 	t.Cleanup(e.admin.Close)

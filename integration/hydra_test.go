@@ -180,14 +180,7 @@ const hydraAudience = "https://api.authgate.test"
 // docs/identity-providers.md) in front of an upstream that records the
 // claim header, trusting Hydra at issuer.
 func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL time.Duration, introspectJWTs bool) (string, func(method, path, token string) answer) {
-	var mu sync.Mutex
-	var got []string
-	up := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		got = r.Header.Values("X-Authgate-Claim-Client")
-		mu.Unlock()
-		io.WriteString(w, "upstream")
-	}))
+	up, seen := recordingUpstream(t, "X-Authgate-Claim-Client")
 	b, err := os.ReadFile(filepath.Join("testdata", "hydra.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -200,9 +193,7 @@ func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL tim
 		"CLIENT_ID", jwtClient, "AUDIENCE", hydraAudience, "CACHE_TTL", cacheTTL.String()).Replace(doc))
 	return addr, func(method, path, token string) answer {
 		t.Helper()
-		mu.Lock()
-		got = nil
-		mu.Unlock()
+		seen()
 		req, _ := http.NewRequest(method, "http://"+addr+path, nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -214,9 +205,7 @@ func hydraGateway(t *testing.T, h *hydra, issuer, jwtClient string, cacheTTL tim
 		defer resp.Body.Close()
 		var p api.Problem
 		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&p)
-		mu.Lock()
-		defer mu.Unlock()
-		return answer{status: resp.StatusCode, reason: p.Reason, challenges: resp.Header.Values("WWW-Authenticate"), claimClient: got}
+		return answer{status: resp.StatusCode, reason: p.Reason, challenges: resp.Header.Values("WWW-Authenticate"), claimClient: seen()}
 	}
 }
 

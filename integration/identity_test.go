@@ -22,14 +22,7 @@ import (
 // token type. Public requests carry none; a decision answer carries it
 // for the proxy to copy (empty when public).
 func TestIdentityToken(t *testing.T) {
-	var mu sync.Mutex
-	var seen []string
-	up := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen = r.Header.Values("X-Authgate-Identity")
-		mu.Unlock()
-		io.WriteString(w, "upstream")
-	}))
+	up, seen := recordingUpstream(t, "X-Authgate-Identity")
 	jwks := tokentest.JWKS()
 	js := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
 	addr, _ := gatewaytest.StartApp(t, fmt.Sprintf(`
@@ -45,13 +38,9 @@ routes:
 `, issuer, js, up))
 	send := func(path string, headers ...string) (int, []string, http.Header) {
 		t.Helper()
-		mu.Lock()
-		seen = nil
-		mu.Unlock()
+		seen()
 		r := raw(t, addr, "GET", path, headers...)
-		mu.Lock()
-		defer mu.Unlock()
-		return r.status, seen, r.header
+		return r.status, seen(), r.header
 	}
 	good := token(t, "read")
 	status, got, _ := send("/v1/data", "Authorization", "Bearer "+good, "X-Authgate-Identity", "forged")
@@ -101,5 +90,25 @@ routes:
 	_, _, h = send("/.authgate/decide", "X-Forwarded-Uri", "/public/x", "X-Forwarded-Method", "GET")
 	if vs := h.Values("X-Authgate-Identity"); len(vs) != 1 || vs[0] != "" {
 		t.Errorf("public decision answer: %q", vs)
+	}
+}
+
+// recordingUpstream serves "upstream" and keeps the values of header in
+// the request it got last; seen returns them and forgets them.
+func recordingUpstream(t *testing.T, header string) (addr string, seen func() []string) {
+	var mu sync.Mutex
+	var got []string
+	addr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Values(header)
+		mu.Unlock()
+		io.WriteString(w, "upstream")
+	}))
+	return addr, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		v := got
+		got = nil
+		return v
 	}
 }

@@ -18,10 +18,8 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
-	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/reason"
@@ -652,15 +650,7 @@ issuers:
 routes:
   - {name: r, path: /x, upstream: "http://127.0.0.1:9"}
 `, t.TempDir(), secret)
-	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a, _ := gatewaytest.NewApp(t, doc)
 	srv := httptest.NewServer(a.AdminHandler())
 	t.Cleanup(srv.Close)
 	mint := func(scope string, life time.Duration) string {

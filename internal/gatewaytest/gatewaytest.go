@@ -27,7 +27,16 @@ func Start(t testing.TB, doc string) string {
 // StartApp is Start that also returns the app (for its store).
 func StartApp(t testing.TB, doc string) (string, *app.App) {
 	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte("admin: {listen: \"\"}\ndata_dir: "+t.TempDir()+"\n"+doc), func(string) (string, bool) { return "", false })
+	a, cfg := NewApp(t, "admin: {listen: \"\"}\ndata_dir: "+t.TempDir()+"\n"+doc)
+	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler), a
+}
+
+// NewApp builds authgate from doc (YAML, as written: give data_dir)
+// through the composition root, closed when the test ends; nothing is
+// served.
+func NewApp(t testing.TB, doc string) (*app.App, *config.Config) {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +45,7 @@ func StartApp(t testing.TB, doc string) (string, *app.App) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler), a
+	return a, cfg
 }
 
 // Serve serves h on a loopback port until the test ends; it returns the
