@@ -7,11 +7,13 @@ package failures
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/internal/spelling"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -184,8 +186,26 @@ func Filter(q url.Values) (func(api.Failure) bool, error) {
 		since = t
 	}
 	code, route, fp, id := q.Get("reason"), q.Get("route"), q.Get("fingerprint"), q.Get("request_id")
+	if code != "" && !reason.Known(reason.Code(code)) {
+		return nil, reason.New(reason.RequestInvalid, "reason %q is not a reason code%s (docs/reasons.md lists them)", cut(code, 64), nearestCode(code))
+	}
 	return func(f api.Failure) bool {
 		return (code == "" || f.Reason == code) && (route == "" || f.Route == route) &&
 			(fp == "" || f.Fingerprint == fp) && (id == "" || f.RequestID == id) && !f.Time.Before(since)
 	}, nil
+}
+
+// nearestCode suggests the catalogue code closest to code, if one is
+// close.
+func nearestCode(code string) string {
+	best, dist := "", 4
+	for _, e := range reason.All() {
+		if d := spelling.Distance(code, string(e.Code)); d < dist {
+			best, dist = string(e.Code), d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }

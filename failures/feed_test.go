@@ -1,11 +1,13 @@
 package failures
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
 )
 
 // TestFeed: newest first, bounded fields, the ring forgets the oldest,
@@ -41,5 +43,50 @@ func TestFeed(t *testing.T) {
 	}
 	if s := f.Summary(5, time.Now()); s.Total != 3 || s.ByReason["b"] != 2 {
 		t.Fatalf("summary: %+v", s)
+	}
+}
+
+// TestFilter: every filter the admin API and the console take, and a
+// clear refusal for one that cannot be read.
+func TestFilter(t *testing.T) {
+	now := time.Now()
+	f := api.Failure{Time: now, Reason: "token_expired", Route: "read", Fingerprint: "abc", RequestID: "r1"}
+	tests := []struct {
+		query string
+		keep  bool
+		err   reason.Code
+	}{
+		{"", true, ""},
+		{"reason=token_expired&route=read&fingerprint=abc&request_id=r1", true, ""},
+		{"reason=credential_revoked", false, ""},
+		{"route=write", false, ""},
+		{"fingerprint=abd", false, ""},
+		{"request_id=r2", false, ""},
+		{"since=" + now.Add(-time.Minute).UTC().Format(time.RFC3339), true, ""},
+		{"since=" + now.Add(time.Minute).UTC().Format(time.RFC3339), false, ""},
+		{"since=yesterday", false, reason.RequestInvalid},
+		{"reason=token_expird", false, reason.RequestInvalid},
+		{"reason=" + strings.Repeat("x", 10000), false, reason.RequestInvalid},
+	}
+	for _, tc := range tests {
+		q, _ := url.ParseQuery(tc.query)
+		keep, err := Filter(q)
+		if reason.CodeOf(err) != tc.err {
+			t.Errorf("%.60s: %v, want %q", tc.query, err, tc.err)
+			continue
+		}
+		if err != nil {
+			if d := reason.From(err).Detail; len(d) > 300 {
+				t.Errorf("%.60s: a %d-byte detail (text from outside is bounded)", tc.query, len(d))
+			}
+			continue
+		}
+		if keep(f) != tc.keep {
+			t.Errorf("%s: keep %v, want %v", tc.query, !tc.keep, tc.keep)
+		}
+	}
+	_, err := Filter(url.Values{"reason": {"token_expird"}})
+	if !strings.Contains(reason.From(err).Detail, `"token_expired"`) {
+		t.Errorf("no suggestion for a near miss: %v", err)
 	}
 }

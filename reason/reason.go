@@ -256,6 +256,12 @@ func Lookup(code Code) Entry {
 	return catalogue[AuthUnavailable]
 }
 
+// Known reports whether code is in the catalogue.
+func Known(code Code) bool {
+	_, ok := catalogue[code]
+	return ok
+}
+
 // All returns every entry, ordered by code.
 func All() []Entry {
 	out := make([]Entry, 0, len(catalogue))

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -153,6 +154,37 @@ func ChangeOf(action, subject string) Change {
 	}
 	return Change{Kind: AllChanged}
 }
+
+// About names, in a not-found or already-exists error, the key or user an
+// operation was about ("there is no API key \"x\"", "a user \"carol\"
+// already exists"); action is an audit action or just its kind ("key",
+// "user"). The error still matches ErrNotFound or ErrExists; other
+// errors are returned as they are.
+func About(err error, action, subject string) error {
+	what, a := "API key", "an"
+	if strings.HasPrefix(action, "user") {
+		what, a = "user", "a"
+	}
+	if len(subject) > 64 {
+		subject = subject[:64] + "…"
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return &aboutError{err: ErrNotFound, msg: fmt.Sprintf("there is no %s %q", what, subject)}
+	case errors.Is(err, ErrExists):
+		return &aboutError{err: ErrExists, msg: fmt.Sprintf("%s %s %q already exists", a, what, subject)}
+	}
+	return err
+}
+
+// aboutError is a store sentinel error with its subject named.
+type aboutError struct {
+	err error
+	msg string
+}
+
+func (e *aboutError) Error() string { return e.msg }
+func (e *aboutError) Unwrap() error { return e.err }
 
 // Reason is the reason an error of a store operation (or of the rules
 // around it) answers with: a reason error as it is, not-found and exists

@@ -196,3 +196,27 @@ func TestChecksumMatchesBase62(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateRefusesRevokedKeys: a revoked key cannot be rotated, and says
+// so (it is not "not found"); a missing one is not found, by its id.
+func TestRotateRefusesRevokedKeys(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	k, _, err := Create(ctx, s, Spec{Name: "r", Environment: "live"}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeKey(ctx, k.ID, time.Now(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Rotate(ctx, s, k.ID, time.Hour, "t"); reason.CodeOf(err) != reason.RequestInvalid {
+		t.Errorf("rotating a revoked key: %v", err)
+	}
+	if _, _, err := Rotate(ctx, s, "nokey", time.Hour, "t"); !errors.Is(err, store.ErrNotFound) || store.Reason(err).Code != reason.NotFound {
+		t.Errorf("rotating a missing key: %v", err)
+	}
+	keys, _ := s.Keys(ctx)
+	if len(keys) != 1 {
+		t.Errorf("%d keys after refused rotations", len(keys))
+	}
+}

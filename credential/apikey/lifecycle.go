@@ -92,6 +92,10 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	if err != nil {
 		return store.Key{}, "", err
 	}
+	if !old.RevokedAt.IsZero() {
+		return store.Key{}, "", reason.New(reason.RequestInvalid, "API key %s was revoked at %s; a revoked key cannot be rotated: create a new one",
+			old.ID, old.RevokedAt.UTC().Format(time.RFC3339))
+	}
 	key, newID, err := Generate(old.Environment)
 	if err != nil {
 		return store.Key{}, "", err

@@ -310,7 +310,7 @@ func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(pgx.Tx) 
 	}
 	defer tx.Rollback(ctx)
 	if err := fn(tx); err != nil {
-		return classify(err)
+		return store.About(classify(err), ev.Action, ev.Subject)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
 		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail); err != nil {

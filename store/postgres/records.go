@@ -44,7 +44,8 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
 
 // KeyByID implements store.Store.
 func (s *Store) KeyByID(ctx context.Context, id string) (store.Key, error) {
-	return scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = $1`, id))
+	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = $1`, id))
+	return k, store.About(err, "key", id)
 }
 
 // Keys implements store.Store.
@@ -109,7 +110,8 @@ func (s *Store) AddUser(ctx context.Context, u store.User, actor string) error {
 
 // User implements store.Store.
 func (s *Store) User(ctx context.Context, name string) (store.User, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
+	return u, store.About(err, "user", name)
 }
 
 // Users implements store.Store.

@@ -42,7 +42,8 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
 
 // KeyByID implements store.Store.
 func (s *Store) KeyByID(ctx context.Context, id string) (store.Key, error) {
-	return scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
+	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
+	return k, store.About(err, "key", id)
 }
 
 // Keys implements store.Store.
@@ -112,7 +113,8 @@ func (s *Store) AddUser(ctx context.Context, u store.User, actor string) error {
 
 // User implements store.Store.
 func (s *Store) User(ctx context.Context, name string) (store.User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	return u, store.About(err, "user", name)
 }
 
 // Users implements store.Store.

@@ -278,7 +278,7 @@ func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(*sql.Tx)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return classify(err)
+		return store.About(classify(err), ev.Action, ev.Subject)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
 		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail)

@@ -108,8 +108,11 @@ func keysUsersAudit(t *testing.T, open Open) {
 	if err := s.RevokeKey(ctx, "a", time.Now(), "t"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevokeKey(ctx, "zz", time.Now(), "t"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("revoke missing: %v", err)
+	if err := s.RevokeKey(ctx, "zz", time.Now(), "t"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `"zz"`) {
+		t.Fatalf("revoke missing (the error names the key): %v", err)
+	}
+	if _, err := s.KeyByID(ctx, "zz"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `"zz"`) {
+		t.Fatalf("missing key by id (the error names it): %v", err)
 	}
 	if k, _ := s.KeyByID(ctx, "a"); k.RevokedAt.IsZero() {
 		t.Fatal("revocation not stored")
@@ -151,14 +154,14 @@ func keysUsersAudit(t *testing.T, open Open) {
 	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1", Scopes: []string{"read"}}, "t"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1"}, "t"); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("duplicate user: %v", err)
+	if err := s.AddUser(ctx, store.User{Name: "u", Hash: "h1"}, "t"); !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), `"u"`) {
+		t.Fatalf("duplicate user (the error names it): %v", err)
 	}
 	if err := s.SetPassword(ctx, "u", "h2", "t"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPassword(ctx, "nobody", "h2", "t"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("password of a missing user: %v", err)
+	if err := s.SetPassword(ctx, "nobody", "h2", "t"); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `"nobody"`) {
+		t.Fatalf("password of a missing user (the error names the user): %v", err)
 	}
 	if u, _ := s.User(ctx, "u"); u.Hash != "h2" || u.Scopes[0] != "read" {
 		t.Fatalf("user: %+v", u)
