@@ -16,6 +16,7 @@ package console
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -214,7 +215,11 @@ func (c *console) page(h handlerFunc) http.Handler {
 // with 403 and nothing changes.
 func (c *console) action(h handlerFunc) http.Handler {
 	return c.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := readForm(w, r); err != nil {
+			p := problemOf(err)
+			c.render(w, p.Status, "message", pageData{Title: p.Title, CSRF: ss.csrf, Subject: ss.subject, Problem: p})
+			return
+		}
 		if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), ss.csrf) {
 			c.render(w, http.StatusForbidden, "message", pageData{Title: "Request refused", CSRF: ss.csrf, Subject: ss.subject,
 				Message: "This form was not sent by this console page (its CSRF token is missing or wrong, or it came from another site). Nothing was changed; reload the page and try again."})
@@ -222,6 +227,22 @@ func (c *console) action(h handlerFunc) http.Handler {
 		}
 		c.serve(w, r, ss, h)
 	})
+}
+
+// readForm reads a posted form of at most maxForm bytes: a larger one is
+// 413 request_body_too_large, one that cannot be read 400 request_invalid
+// (and then nothing is checked or changed).
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	err := r.ParseForm()
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return reason.New(reason.RequestBodyTooLarge, "the form is larger than %d KiB", maxForm>>10)
+	case err != nil:
+		return reason.New(reason.RequestInvalid, "the form cannot be read (send application/x-www-form-urlencoded)")
+	}
+	return nil
 }
 
 // sameOrigin refuses a request whose Origin (or, without one, Fetch

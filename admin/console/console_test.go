@@ -311,6 +311,24 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("%s: %d", c.name, p.status)
 		}
 	}
+	// A form too large, or not a form: its own reason, nothing changed.
+	big := url.Values{"name": {"big"}, "kind": {"api"}, "environment": {"live"}, "pad": {strings.Repeat("a", 100<<10)}}
+	if p := o.post("/console/keys", big); p.status != http.StatusRequestEntityTooLarge || !strings.Contains(p.body, "request_body_too_large") {
+		t.Errorf("a 100 KiB form: %d", p.status)
+	}
+	req, _ := http.NewRequest("POST", o.base+"/console/keys", strings.NewReader("csrf="+url.QueryEscape(o.csrf)+"&name=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", o.base)
+	if resp, err := o.client.Do(req); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an unreadable form: %d", resp.StatusCode)
+	}
+	fresh := newOperator(t, o.base, nil)
+	fresh.get("/console/sign-in")
+	if p := fresh.post("/console/sign-in", url.Values{"key": {strings.Repeat("k", 100<<10)}}); p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 100 KiB sign-in form: %d", p.status)
+	}
 	if after := keys(); after != before {
 		t.Fatalf("refused forms changed the keys: %d → %d", before, after)
 	}

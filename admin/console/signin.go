@@ -45,7 +45,11 @@ func localNext(next string) bool {
 // is logged, counted and rate limited like any failed admin request —
 // and named only by its fingerprint.
 func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := readForm(w, r); err != nil {
+		p := problemOf(err)
+		c.renderSignIn(w, r, p.Status, p, "")
+		return
+	}
 	if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), cookieValue(r, signInCookieTLS, signInCookiePlain)) {
 		c.renderSignIn(w, r, http.StatusForbidden, &problemView{Status: http.StatusForbidden, Title: "Sign-in form out of date",
 			Detail: "The form was not sent by this page (its token is missing or wrong). Nothing was checked; try again."}, "")
