@@ -5,6 +5,7 @@ package gatewaytest
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -63,11 +64,14 @@ func Serve(t testing.TB, h http.Handler) string {
 
 // Demo runs the demo on loopback ports (with its admin listener when admin
 // is set) in a temporary state folder.
-func Demo(t testing.TB, admin bool) *demo.Demo {
+func Demo(t testing.TB, admin bool) *demo.Demo { return DemoLogging(t, admin, nil) }
+
+// DemoLogging is Demo with its log going to log (nil: nowhere).
+func DemoLogging(t testing.TB, admin bool, log *slog.Logger) *demo.Demo {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	opts := demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()}
+	opts := demo.Options{Listen: "127.0.0.1:0", StateDir: t.TempDir(), Logger: log}
 	if admin {
 		opts.AdminListen = "127.0.0.1:0"
 	}
