@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,9 @@ routes:
 		return r.status, seen(), r.header
 	}
 	good := token(t, "read")
-	status, got, _ := send("/v1/data", "Authorization", "Bearer "+good, "X-Authgate-Identity", "forged")
+	// A client's copy in every spelling is removed: one arrives, the gateway's.
+	spoofs := []string{"X-Authgate-Identity", "forged", "X_Authgate_Identity", "forged", "x-authgate-identity", "forged", "X-AUTHGATE-IDENTITY", "forged"}
+	status, got, _ := send("/v1/data", append([]string{"Authorization", "Bearer " + good}, spoofs...)...)
 	if status != 200 || len(got) != 1 || got[0] == "forged" || got[0] == "" {
 		t.Fatalf("authenticated: %d, the upstream got %d identity tokens %q", status, len(got), got)
 	}
@@ -79,11 +82,11 @@ routes:
 		t.Errorf("the second request's identity token differs (not reused): %q", got)
 	}
 	// Public: none, and the client's is removed.
-	if status, got, _ := send("/public/x", "X-Authgate-Identity", "forged"); status != 200 || len(got) != 0 {
+	if status, got, _ := send("/public/x", spoofs...); status != 200 || len(got) != 0 {
 		t.Errorf("public: %d, the upstream got %q", status, got)
 	}
 	// Decision mode: the answer carries it once, empty when public.
-	_, _, h := send("/.authgate/decide", "Authorization", "Bearer "+good, "X-Forwarded-Uri", "/v1/data", "X-Forwarded-Method", "GET")
+	_, _, h := send("/.authgate/decide", append([]string{"Authorization", "Bearer " + good, "X-Forwarded-Uri", "/v1/data", "X-Forwarded-Method", "GET"}, spoofs...)...)
 	if vs := h.Values("X-Authgate-Identity"); len(vs) != 1 || vs[0] == "" {
 		t.Errorf("decision answer: %q", vs)
 	}
@@ -94,13 +97,19 @@ routes:
 }
 
 // recordingUpstream serves "upstream" and keeps the values of header in
-// the request it got last; seen returns them and forgets them.
+// the request it got last, in every spelling (any case, _ for -: CGI,
+// WSGI and Rack read them alike); seen returns them and forgets them.
 func recordingUpstream(t *testing.T, header string) (addr string, seen func() []string) {
 	var mu sync.Mutex
 	var got []string
 	addr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		got = r.Header.Values(header)
+		got = nil
+		for name, values := range r.Header {
+			if strings.EqualFold(strings.ReplaceAll(name, "_", "-"), header) {
+				got = append(got, values...)
+			}
+		}
 		mu.Unlock()
 		io.WriteString(w, "upstream")
 	}))
