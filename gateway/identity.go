@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -30,7 +29,6 @@ type identitySigner struct {
 	audience map[string]string
 	cache    *otter.Cache[string, *signedIdentity]
 	now      func() time.Time
-	signed   atomic.Uint64
 }
 
 // signedIdentity is a token and when to stop reusing it.
@@ -69,19 +67,18 @@ func (s *identitySigner) token(route string, id *credential.Identity) (string, e
 	if !id.ExpiresAt.IsZero() && id.ExpiresAt.Before(exp) {
 		exp = id.ExpiresAt
 	}
-	claims := map[string]any{"iss": s.issuer, "aud": s.audience[route], "sub": id.Subject, "iat": now.Unix(), "exp": exp.Unix(),
-		"authgate": map[string]any{"route": route, "kind": id.Kind, "credential": id.Fingerprint}}
+	about := map[string]any{"route": route, "kind": id.Kind, "credential": id.Fingerprint}
+	if id.Issuer != "" {
+		about["issuer"] = id.Issuer
+	}
+	claims := map[string]any{"iss": s.issuer, "aud": s.audience[route], "sub": id.Subject, "iat": now.Unix(), "exp": exp.Unix(), "authgate": about}
 	if len(id.Scopes) > 0 {
 		claims["scope"] = strings.Join(id.Scopes, " ")
-	}
-	if id.Issuer != "" {
-		claims["authgate"].(map[string]any)["issuer"] = id.Issuer
 	}
 	tok, err := jwt.Sign(s.alg, s.key, map[string]any{"kid": s.kid, "typ": api.IdentityTokenType}, claims)
 	if err != nil {
 		return "", err
 	}
-	s.signed.Add(1)
 	s.cache.Set(key, &signedIdentity{token: tok, until: now.Add(exp.Sub(now) / 2)})
 	return tok, nil
 }

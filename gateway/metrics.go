@@ -113,11 +113,9 @@ func (m *Metrics) observe(ex *exchange) {
 	code, o := "none", outcome(ex)
 	if ex.err != nil {
 		code = string(ex.err.Code)
-		m.traffic.add(ex.start, o, code)
-	} else {
-		m.traffic.add(ex.start, o, "")
 	}
 	m.requests.WithLabelValues(ex.routeLabel(), o, code).Inc()
+	m.traffic.add(ex.start, o, ex.err)
 	if ex.authed && !ex.identity.IssuedAt.IsZero() {
 		skew, direction := ex.identity.IssuedAt.Sub(ex.start).Seconds(), "ahead"
 		if skew < 0 {

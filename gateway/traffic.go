@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
 )
 
 // trafficMinutes is how many minutes the traffic timeline keeps.
@@ -57,18 +58,18 @@ func (t *traffic) bucket(minute int64) *trafficBucket {
 	return b
 }
 
-// add counts one request finished at.
-func (t *traffic) add(at time.Time, outcome, code string) {
+// add counts one request finished at, refused by err (nil: none).
+func (t *traffic) add(at time.Time, outcome string, err *reason.Error) {
 	b := t.bucket(at.Unix() / 60)
 	b.outcomes[outcomeIndex(outcome)].Add(1)
-	if code == "" {
+	if err == nil {
 		return
 	}
 	b.mu.Lock()
 	if b.byReason == nil {
 		b.byReason = map[string]int{}
 	}
-	b.byReason[code]++
+	b.byReason[string(err.Code)]++
 	b.mu.Unlock()
 }
 

@@ -20,11 +20,18 @@ const auditShown = 200
 // API does ("admin:" and the credential's subject) with "console" added.
 func actor(ss *session) string { return "admin:" + ss.subject + " (console)" }
 
-func (c *console) needStore() (store.Store, error) {
-	if c.store == nil {
-		return nil, reason.New(reason.StoreNotConfigured, "this gateway has no store (no route takes API keys or Basic)")
+// storeFunc is a page or an action on keys, users or the audit trail.
+type storeFunc func(r *http.Request, ss *session, st store.Store) (view, error)
+
+// withStore runs h with the store, or answers store_not_configured when
+// the gateway has none.
+func (c *console) withStore(h storeFunc) handlerFunc {
+	return func(r *http.Request, ss *session) (view, error) {
+		if c.store == nil {
+			return view{}, reason.New(reason.StoreNotConfigured, "this gateway has no store (no route takes API keys or Basic)")
+		}
+		return h(r, ss, c.store)
 	}
-	return c.store, nil
 }
 
 // keysData is the keys page's.
@@ -32,11 +39,7 @@ type keysData struct {
 	Keys []api.KeyView
 }
 
-func (c *console) keysPage(r *http.Request, _ *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) keysPage(r *http.Request, _ *session, st store.Store) (view, error) {
 	keys, err := st.Keys(r.Context())
 	if err != nil {
 		return view{}, err
@@ -59,11 +62,7 @@ type createdData struct {
 // expiryChoices are the lifetimes the create form offers.
 var expiryChoices = map[string]time.Duration{"": 0, "1d": 24 * time.Hour, "30d": 30 * 24 * time.Hour, "90d": 90 * 24 * time.Hour, "365d": 365 * 24 * time.Hour}
 
-func (c *console) createKey(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) createKey(r *http.Request, ss *session, st store.Store) (view, error) {
 	life, ok := expiryChoices[r.PostFormValue("expires")]
 	if !ok {
 		return view{}, reason.New(reason.RequestInvalid, "expires must be one of the form's choices")
@@ -74,9 +73,11 @@ func (c *console) createKey(r *http.Request, ss *session) (view, error) {
 		spec.Expires = time.Now().Add(life).UTC()
 	}
 	if q := strings.TrimSpace(r.PostFormValue("quota")); q != "" {
-		if spec.Quota, err = apikey.ParseQuota(q); err != nil {
+		quota, err := apikey.ParseQuota(q)
+		if err != nil {
 			return view{}, err
 		}
+		spec.Quota = quota
 	}
 	k, key, err := apikey.Create(r.Context(), st, spec, actor(ss))
 	if err != nil {
@@ -92,11 +93,7 @@ type confirmData struct {
 	Question, Action, Button, Back string
 }
 
-func (c *console) confirmRevoke(r *http.Request, _ *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) confirmRevoke(r *http.Request, _ *session, st store.Store) (view, error) {
 	k, err := st.KeyByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return view{}, err
@@ -106,11 +103,7 @@ func (c *console) confirmRevoke(r *http.Request, _ *session) (view, error) {
 	return view{template: "confirm", data: pageData{Title: "Revoke a key", Nav: "keys", Data: d}}, nil
 }
 
-func (c *console) revokeKey(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) revokeKey(r *http.Request, ss *session, st store.Store) (view, error) {
 	id := r.PathValue("id")
 	if err := st.RevokeKey(r.Context(), id, time.Now(), actor(ss)); err != nil {
 		return view{}, err
@@ -119,11 +112,7 @@ func (c *console) revokeKey(r *http.Request, ss *session) (view, error) {
 	return view{redirect: "/console/keys"}, nil
 }
 
-func (c *console) rotateKey(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) rotateKey(r *http.Request, ss *session, st store.Store) (view, error) {
 	grace, err := time.ParseDuration(strings.TrimSpace(r.PostFormValue("grace")))
 	if err != nil || grace < 0 {
 		return view{}, reason.New(reason.RequestInvalid, "grace must be a duration such as 24h or 90m")
@@ -144,11 +133,7 @@ type usersData struct {
 	Users []api.UserView
 }
 
-func (c *console) usersPage(r *http.Request, _ *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) usersPage(r *http.Request, _ *session, st store.Store) (view, error) {
 	users, err := st.Users(r.Context())
 	if err != nil {
 		return view{}, err
@@ -160,11 +145,7 @@ func (c *console) usersPage(r *http.Request, _ *session) (view, error) {
 	return view{template: "users", data: pageData{Title: "Basic users", Nav: "users", Data: d}}, nil
 }
 
-func (c *console) addUser(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) addUser(r *http.Request, ss *session, st store.Store) (view, error) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	scopes := strings.Fields(strings.ReplaceAll(r.PostFormValue("scopes"), ",", " "))
 	if err := basic.AddUser(r.Context(), st, name, r.PostFormValue("password"), scopes, actor(ss)); err != nil {
@@ -173,22 +154,14 @@ func (c *console) addUser(r *http.Request, ss *session) (view, error) {
 	return view{redirect: "/console/users"}, nil
 }
 
-func (c *console) setPassword(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) setPassword(r *http.Request, ss *session, st store.Store) (view, error) {
 	if err := basic.SetPassword(r.Context(), st, r.PathValue("name"), r.PostFormValue("password"), actor(ss)); err != nil {
 		return view{}, err
 	}
 	return view{redirect: "/console/users"}, nil
 }
 
-func (c *console) confirmRemove(r *http.Request, _ *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) confirmRemove(r *http.Request, _ *session, st store.Store) (view, error) {
 	u, err := st.User(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return view{}, err
@@ -198,22 +171,14 @@ func (c *console) confirmRemove(r *http.Request, _ *session) (view, error) {
 	return view{template: "confirm", data: pageData{Title: "Remove a user", Nav: "users", Data: d}}, nil
 }
 
-func (c *console) removeUser(r *http.Request, ss *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) removeUser(r *http.Request, ss *session, st store.Store) (view, error) {
 	if err := st.RemoveUser(r.Context(), r.PathValue("name"), actor(ss)); err != nil {
 		return view{}, err
 	}
 	return view{redirect: "/console/users"}, nil
 }
 
-func (c *console) auditPage(r *http.Request, _ *session) (view, error) {
-	st, err := c.needStore()
-	if err != nil {
-		return view{}, err
-	}
+func (c *console) auditPage(r *http.Request, _ *session, st store.Store) (view, error) {
 	events, err := store.AuditViews(r.Context(), st, auditShown)
 	if err != nil {
 		return view{}, err
