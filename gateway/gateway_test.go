@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/logtest"
 	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store/sqlite"
@@ -33,29 +32,12 @@ type env struct {
 	gw       *httptest.Server
 	upstream *httptest.Server
 	jwksDown atomic.Bool
-	logs     *syncBuffer
+	logs     *logtest.Buffer
 	g        *Gateway
 	store    *sqlite.Store
 	dataDir  string
 	// seen is the last request the upstream received.
 	seen atomic.Pointer[http.Request]
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 const testConfig = `
@@ -102,7 +84,7 @@ func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
 // (nil: a new one).
 func newEnvState(t testing.TB, state *State, detail, routes string, extra ...string) *env {
 	t.Helper()
-	e := &env{t: t, logs: &syncBuffer{}}
+	e := &env{t: t, logs: &logtest.Buffer{}}
 	jwks := tokentest.JWKS()
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.jwksDown.Load() {

@@ -1,36 +1,17 @@
 package console_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/authgate/authgate/internal/gatewaytest"
+	"github.com/authgate/authgate/internal/logtest"
 )
-
-// lockedBuffer is a log sink shared by the demo's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestNoSecretInTheConsole: whatever is pasted into the sign-in form —
 // the admin key itself, near misses of it, API keys, tokens, passwords,
@@ -39,7 +20,7 @@ func (b *lockedBuffer) String() string {
 // console shows, or in the log. The token inspector shows a pasted
 // credential back in its own answer only: never in the log.
 func TestNoSecretInTheConsole(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	d := gatewaytest.DemoLogging(t, true, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	admin := d.File.AdminKey
 	last := "a"

@@ -20,6 +20,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/logtest"
 	"github.com/authgate/authgate/store/sqlite"
 )
 
@@ -202,7 +203,7 @@ func TestJWKSMisbehaviour(t *testing.T) {
 // log line — since the CLI would now write to another store.
 func TestDeletedDatabaseIsReported(t *testing.T) {
 	dir := t.TempDir()
-	var logs syncBuffer
+	var logs logtest.Buffer
 	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
 data_dir: %s
 routes:
@@ -238,18 +239,6 @@ routes:
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // TestPProf: admin.pprof serves the profiler on the admin listener, and
 // only there; without it /debug/pprof/ is not found.
