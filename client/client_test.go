@@ -49,8 +49,12 @@ func TestClientAgainstTheDemo(t *testing.T) {
 	if err != nil || x.Reason != string(reason.TokenExpired) {
 		t.Fatalf("explain: %+v %v", x, err)
 	}
-	if fs, err := c.Failures(ctx, client.FailureFilter{Reason: "nothing_like_this", Since: time.Now().Add(-time.Minute)}); err != nil || len(fs) != 0 {
+	if fs, err := c.Failures(ctx, client.FailureFilter{Reason: string(reason.QuotaExceeded), Since: time.Now().Add(-time.Minute)}); err != nil || len(fs) != 0 {
 		t.Fatalf("failures: %v %v", fs, err)
+	}
+	// A reason that is not in the catalogue is a bad filter, not an empty one.
+	if _, err := c.Failures(ctx, client.FailureFilter{Reason: "nothing_like_this"}); client.ReasonOf(err) != reason.RequestInvalid {
+		t.Fatalf("failures by an unknown reason: %v", err)
 	}
 
 	reader, _ := client.New(d.File.AdminURL, d.File.APIKeys["live"], nil)
