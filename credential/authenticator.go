@@ -31,6 +31,21 @@ type Authenticator interface {
 	Challenges(realm string) []Challenge
 }
 
+// A Rememberer is an Authenticator that can answer from what it already
+// knows — a credential it verified or refused before, still held — with
+// no work a client could make expensive: no signature, no password hash,
+// no store or network round trip. The gateway then only reads the
+// failure limits instead of reserving a failure before the work: a known
+// good credential costs the limiter (and a shared Redis) no write, while
+// a locked-out client stays locked out and a known refusal still spends
+// a failure.
+type Rememberer interface {
+	// Remembered answers p from memory; known is false when p is not
+	// remembered, and Authenticate then judges it in full. err is a
+	// *reason.Error. It has no side effects beyond cache statistics.
+	Remembered(p Presented) (id Identity, err error, known bool)
+}
+
 // AccountNamer is implemented by authenticators whose credentials name an
 // account before they are verified (a Basic user name): failures are then
 // also limited per account, so guessing one user's password from many

@@ -42,21 +42,40 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	if an, ok := claimer.(credential.AccountNamer); ok {
 		account = an.Account(p)
 	}
-	hold, err := g.state.limiter.reserve(r.Context(), ex.client, ex.fp, account)
-	if err != nil {
-		return err
+	var id credential.Identity
+	known := false
+	if rem, ok := claimer.(credential.Rememberer); ok {
+		id, err, known = rem.Remembered(p)
 	}
-	id, err := claimer.Authenticate(r.Context(), p, ex.trace)
-	if err != nil {
-		// A refused credential keeps its reserved failures; the gateway's
-		// own faults (503) and a status-only decision (asked again in
-		// full) give them back.
-		if ex.statusOnly || reason.From(err).Entry().Status != http.StatusUnauthorized {
-			hold.release(r.Context())
+	// A refused credential spends a failure; the gateway's own faults
+	// (503) and a status-only decision (asked again in full) do not.
+	spends := func(err error) bool {
+		return err != nil && !ex.statusOnly && reason.From(err).Entry().Status == http.StatusUnauthorized
+	}
+	ctx := r.Context()
+	switch {
+	case known && !spends(err):
+		// Answered from memory, no work to guard: the limits are only
+		// read, so a locked-out client stays locked out.
+		if lerr := g.state.limiter.check(ctx, ex.client, ex.fp, account); lerr != nil {
+			return lerr
 		}
+	case known:
+		if _, lerr := g.state.limiter.reserve(ctx, ex.client, ex.fp, account); lerr != nil {
+			return lerr
+		}
+	default:
+		hold, lerr := g.state.limiter.reserve(ctx, ex.client, ex.fp, account)
+		if lerr != nil {
+			return lerr
+		}
+		if id, err = claimer.Authenticate(ctx, p, ex.trace); !spends(err) {
+			hold.release(ctx)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	hold.release(r.Context())
 	id.Fingerprint = ex.fp
 	ex.identity = id
 	return nil

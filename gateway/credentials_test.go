@@ -19,6 +19,8 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/internal/redistest"
+	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
@@ -279,5 +281,64 @@ func TestFailureLimitHoldsUnderConcurrency(t *testing.T) {
 	}
 	if r := e.doWith(clients[2], "GET", "/keyed/a", "Authorization", basicAuth("alice", "wrong again")); r.status != 429 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("the locked account from another address: %d", r.status)
+	}
+}
+
+// TestRememberedCredentialsSpendNothing: a credential its authenticator
+// already knows as good — a JWT, an API key, a Basic user — only reads
+// the failure budgets: in the fleet's Redis nothing is written for its
+// requests. A known refusal (a repeated expired token) still spends a
+// failure each time, and a locked-out client stays locked out whatever it
+// sends.
+func TestRememberedCredentialsSpendNothing(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	e := newEnvState(t, NewState(limit.NewRedis(c, prefix)), DetailFull, "",
+		"failure_limit: {per_credential: 3, per_client: 8, window: 1m}")
+	key, _ := e.key("live", "read")
+	e.user("alice", "correct horse")
+	budgets := func() map[string]string {
+		ctx := context.Background()
+		keys, err := c.Keys(ctx, prefix+"*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, k := range keys {
+			out[k] = c.Get(ctx, k).Val()
+		}
+		return out
+	}
+	for _, tc := range []struct{ name, path, header, value string }{
+		{"JWT", "/v1/data", "Authorization", "Bearer " + token(t, nil)},
+		{"API key", "/keyed/a", "X-API-Key", key},
+		{"Basic", "/keyed/a", "Authorization", basicAuth("alice", "correct horse")},
+	} {
+		if r := e.do("GET", tc.path, tc.header, tc.value); r.status != 200 {
+			t.Fatalf("%s, first: %d %s", tc.name, r.status, r.problem.Reason)
+		}
+		before := budgets()
+		for range 10 {
+			if r := e.do("GET", tc.path, tc.header, tc.value); r.status != 200 {
+				t.Fatalf("%s, again: %d %s", tc.name, r.status, r.problem.Reason)
+			}
+		}
+		if after := budgets(); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("%s: requests with a remembered good credential wrote the failure budgets:\nbefore %v\nafter  %v", tc.name, before, after)
+		}
+	}
+	expired := token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	var got []int
+	for range 5 {
+		got = append(got, e.do("GET", "/v1/data", "Authorization", "Bearer "+expired).status)
+	}
+	if fmt.Sprint(got) != "[401 401 401 429 429]" {
+		t.Fatalf("a remembered refusal, repeated: %v, want three failures spent and then 429", got)
+	}
+	for range 5 { // the client's budget of 8: 3 spent above, 5 here
+		k, _, _ := apikey.Generate("live")
+		e.do("GET", "/keyed/a", "X-API-Key", k)
+	}
+	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 429 || r.problem.Reason != string(reason.TooManyFailures) {
+		t.Fatalf("a locked-out client with a remembered good key: %d %s", r.status, r.problem.Reason)
 	}
 }

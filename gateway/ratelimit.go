@@ -63,18 +63,7 @@ type failureHold struct {
 // step, or none — or refuses with too_many_failures when one of them has
 // none left.
 func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string) (*failureHold, error) {
-	lim := l.limits.Load()
-	h := &failureHold{by: l.shared, budgets: make([]limit.Budget, 0, 3)}
-	var whats []string
-	for _, k := range []struct {
-		key, what string
-		n         int
-	}{{"c:" + client, "client address", lim.perClient}, {"f:" + fp, "credential", lim.perCredential}, {"a:" + account, "account", lim.perAccount}} {
-		if k.key[2:] != "" {
-			h.budgets = append(h.budgets, limit.Budget{Key: "fail:" + k.key, N: k.n, Window: lim.window})
-			whats = append(whats, k.what)
-		}
-	}
+	lim, h, whats := l.budgets(client, fp, account)
 	failed, r, err := h.by.TakeAll(ctx, h.budgets)
 	if err != nil {
 		l.onError(err)
@@ -82,10 +71,49 @@ func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string
 		failed, r, _ = h.by.TakeAll(ctx, h.budgets)
 	}
 	if failed >= 0 {
-		return nil, &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
-			Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", h.budgets[failed].N, whats[failed], lim.window)}
+		return nil, lim.refusal(h.budgets[failed], whats[failed], r)
 	}
 	return h, nil
+}
+
+// check refuses with too_many_failures when one of the budgets reserve
+// would take from has none left, and takes nothing: for an answer that
+// costs no work (a credential already known), a read is enough.
+func (l *failureLimiter) check(ctx context.Context, client, fp, account string) error {
+	lim, h, whats := l.budgets(client, fp, account)
+	failed, r, err := h.by.Peek(ctx, h.budgets)
+	if err != nil {
+		l.onError(err)
+		failed, r, _ = l.local.Peek(ctx, h.budgets)
+	}
+	if failed >= 0 {
+		return lim.refusal(h.budgets[failed], whats[failed], r)
+	}
+	return nil
+}
+
+// budgets are the failure budgets of one request, in the shared limiter,
+// and what each one counts.
+func (l *failureLimiter) budgets(client, fp, account string) (*failureLimits, *failureHold, []string) {
+	lim := l.limits.Load()
+	h := &failureHold{by: l.shared, budgets: make([]limit.Budget, 0, 3)}
+	whats := make([]string, 0, 3)
+	for _, k := range [...]struct {
+		prefix, id, what string
+		n                int
+	}{{"fail:c:", client, "client address", lim.perClient}, {"fail:f:", fp, "credential", lim.perCredential}, {"fail:a:", account, "account", lim.perAccount}} {
+		if k.id != "" {
+			h.budgets = append(h.budgets, limit.Budget{Key: k.prefix + k.id, N: k.n, Window: lim.window})
+			whats = append(whats, k.what)
+		}
+	}
+	return lim, h, whats
+}
+
+// refusal is the too_many_failures answer for budget b (counting what).
+func (lim *failureLimits) refusal(b limit.Budget, what string, r limit.Result) error {
+	return &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
+		Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", b.N, what, lim.window)}
 }
 
 // release gives the reserved failures back: the credential was good, or

@@ -43,6 +43,21 @@ type Limiter interface {
 	// GiveAll gives one unit of every budget back (reservations that were
 	// not used: the credential turned out good).
 	GiveAll(ctx context.Context, budgets []Budget) error
+	// Peek answers what TakeAll would — the index and result of the first
+	// budget with no unit left, or -1 — and takes nothing: a read, for
+	// answers that cost no work to give (a credential already known).
+	Peek(ctx context.Context, budgets []Budget) (failed int, r Result, err error)
+}
+
+// firstSpent is Peek's answer from each budget's tat (0 when it has
+// none) at now.
+func firstSpent(budgets []Budget, tat func(i int) int64, now int64) (int, Result) {
+	for i, b := range budgets {
+		if _, r := gcra(tat(i), now, b.N, b.Window); !r.OK {
+			return i, r
+		}
+	}
+	return -1, Result{OK: true}
 }
 
 // gcra applies one Take to tat (the theoretical arrival time, ns; 0 for a
@@ -116,6 +131,16 @@ func (l *Local) GiveAll(_ context.Context, budgets []Budget) error {
 		}
 	}
 	return nil
+}
+
+// Peek implements Limiter. It takes no lock: it writes nothing, and a
+// Take racing with it is answered as if it came just after.
+func (l *Local) Peek(_ context.Context, budgets []Budget) (int, Result, error) {
+	i, r := firstSpent(budgets, func(i int) int64 {
+		tat, _ := l.tat.GetIfPresent(budgets[i].Key)
+		return tat
+	}, time.Now().UnixNano())
+	return i, r, nil
 }
 
 // intervalOf is how often one unit of n per window comes back (ns, at

@@ -2,35 +2,19 @@ package limit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/authgate/authgate/internal/redistest"
 )
 
-// redisLimiter connects to the machine's Redis (127.0.0.1:6379, or
-// AUTHGATE_TEST_REDIS); without it the test skips — and fails under CI.
+// redisLimiter is a Limiter in the machine's Redis, under a prefix of the
+// test's own (see redistest).
 func redisLimiter(t testing.TB) *Redis {
-	addr := os.Getenv("AUTHGATE_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c := redis.NewClient(&redis.Options{Addr: addr})
-	t.Cleanup(func() { c.Close() })
-	if err := c.Ping(context.Background()).Err(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis is not reachable at %s, and CI must provide it: %v", addr, err)
-		}
-		t.Skipf("Redis is not reachable at %s (install and start redis-server, or set AUTHGATE_TEST_REDIS): %v", addr, err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	return NewRedis(c, "authgate-test:"+hex.EncodeToString(b)+":")
+	c, prefix := redistest.Client(t)
+	return NewRedis(c, prefix)
 }
 
 func limiters(t *testing.T) map[string]Limiter {
@@ -90,6 +74,57 @@ func TestTakeAll(t *testing.T) {
 				t.Fatal("a unit given back is not there")
 			}
 		})
+	}
+}
+
+// TestPeek: Peek answers what TakeAll would — the budget with nothing
+// left, and the wait — and takes nothing: a budget peeked at any number
+// of times still has every unit, and keeps no entry for a fresh key.
+func TestPeek(t *testing.T) {
+	ctx := context.Background()
+	for name, l := range limiters(t) {
+		t.Run(name, func(t *testing.T) {
+			small, big := Budget{"p-small", 2, time.Hour}, Budget{"p-big", 10, time.Hour}
+			for range 5 {
+				if i, r, err := l.Peek(ctx, []Budget{big, small}); err != nil || i != -1 || !r.OK {
+					t.Fatalf("peek of fresh budgets: %d %+v %v", i, r, err)
+				}
+			}
+			for range 2 {
+				if i, _, _ := l.TakeAll(ctx, []Budget{big, small}); i != -1 {
+					t.Fatal("peeking took units")
+				}
+			}
+			i, r, err := l.Peek(ctx, []Budget{big, small})
+			if err != nil || i != 1 || r.OK || r.RetryAfter <= 0 || r.RetryAfter > 30*time.Minute {
+				t.Fatalf("peek of a spent budget: %d %+v %v", i, r, err)
+			}
+			if _, want, _ := l.TakeAll(ctx, []Budget{big, small}); want.RetryAfter < r.RetryAfter-time.Second || want.RetryAfter > r.RetryAfter {
+				t.Fatalf("peek said wait %s, TakeAll %s", r.RetryAfter, want.RetryAfter)
+			}
+			if r, _ := l.Take(ctx, "p-big", 10, time.Hour); r.Remaining != 7 {
+				t.Fatalf("big after two takes and the peeks: %+v", r)
+			}
+		})
+	}
+}
+
+// TestPeekWritesNothing: peeking at fresh budgets leaves no key in Redis.
+func TestPeekWritesNothing(t *testing.T) {
+	l := redisLimiter(t)
+	ctx := context.Background()
+	for range 3 {
+		if i, _, err := l.Peek(ctx, []Budget{{"fresh-a", 5, time.Minute}, {"fresh-b", 5, time.Minute}}); err != nil || i != -1 {
+			t.Fatalf("peek: %d %v", i, err)
+		}
+	}
+	keys, err := l.client.Keys(ctx, l.prefix+"*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("keys after peeks: %v %v", keys, err)
+	}
+	l.Take(ctx, "fresh-a", 5, time.Minute)
+	if keys, _ := l.client.Keys(ctx, l.prefix+"*").Result(); len(keys) != 1 {
+		t.Fatalf("a take wrote %d keys, want 1 (the check of the test itself)", len(keys))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -123,6 +124,48 @@ func (r *Redis) TakeAll(ctx context.Context, budgets []Budget) (int, Result, err
 		return -1, Result{OK: true}, nil
 	}
 	return int(v[0]) - 1, Result{RetryAfter: time.Duration(v[1]), Reset: time.Duration(v[2])}, nil
+}
+
+// Peek implements Limiter with one MGET: nothing is written, and a budget
+// never spent leaves no key behind.
+func (r *Redis) Peek(ctx context.Context, budgets []Budget) (int, Result, error) {
+	if time.Now().UnixNano() < r.downUntil.Load() {
+		return 0, Result{}, fmt.Errorf("redis: %w", errDown)
+	}
+	keys := make([]string, len(budgets))
+	for i, b := range budgets {
+		keys[i] = r.prefix + b.Key
+	}
+	vals, err := r.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
+		return 0, Result{}, fmt.Errorf("redis: %w", err)
+	}
+	if len(vals) != len(budgets) {
+		return 0, Result{}, fmt.Errorf("redis: MGET answered %d values for %d keys", len(vals), len(budgets))
+	}
+	// The scripts store Lua numbers, which Redis writes as %.17g
+	// ("1.7965236318688038e+18"): read as a float, as the scripts do.
+	tats := make([]int64, len(vals))
+	for i, v := range vals {
+		if s, ok := v.(string); ok {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return 0, Result{}, fmt.Errorf("redis: budget %s holds %q, not a time", budgets[i].Key, cut(s))
+			}
+			tats[i] = int64(f)
+		}
+	}
+	i, res := firstSpent(budgets, func(i int) int64 { return tats[i] }, time.Now().UnixNano())
+	return i, res, nil
+}
+
+// cut bounds a value quoted in an error.
+func cut(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
 }
 
 // GiveAll implements Limiter.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/client"
 	"github.com/authgate/authgate/internal/pgtest"
+	"github.com/authgate/authgate/internal/redistest"
 	"github.com/authgate/authgate/store/sqlite"
 	"github.com/authgate/authgate/store/storetest"
 )
@@ -210,19 +210,8 @@ func TestFleet(t *testing.T) {
 // redisForTest is the machine's Redis and a prefix of this test's own; the
 // test skips without Redis, and fails under CI.
 func redisForTest(t *testing.T) (addr, prefix string) {
-	addr = os.Getenv("AUTHGATE_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis is not reachable at %s, and CI must provide it: %v", addr, err)
-		}
-		t.Skipf("Redis is not reachable at %s (install and start redis-server, or set AUTHGATE_TEST_REDIS): %v", addr, err)
-	}
-	c.Close()
-	return addr, fmt.Sprintf("authgate-fleet-%d:", time.Now().UnixNano())
+	_, prefix = redistest.Client(t)
+	return redistest.Addr(), prefix
 }
 
 // TestStoreCopyRoundTrip: SQLite → PostgreSQL → SQLite loses nothing

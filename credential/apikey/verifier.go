@@ -65,15 +65,10 @@ func (v *Verifier) Verify(ctx context.Context, key string) (credential.Identity,
 }
 
 func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) (credential.Identity, error) {
-	env, err := Environment(key)
-	if err := t.Check("key format and checksum", err); err != nil {
+	env, err := v.environmentOf(key, t)
+	if err != nil {
 		return credential.Identity{}, err
 	}
-	if v.environment != "" && env != v.environment {
-		return credential.Identity{}, t.Fail("environment", reason.New(reason.CredentialWrongEnvironment,
-			"this is a %s key; this gateway serves %s", env, v.environment))
-	}
-	t.Pass("environment", env)
 	if v.store == nil {
 		return credential.Identity{}, t.Fail("key known", &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no key store"})
 	}
@@ -90,6 +85,43 @@ func (v *Verifier) verify(ctx context.Context, key string, t *credential.Trace) 
 		v.cache.Put(gen, hash, k)
 	}
 	t.Pass("key known", k.ID)
+	return v.judge(k, t)
+}
+
+// Remembered implements credential.Rememberer: a key whose record is in
+// the cache (then the value is that key, well-formed).
+func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, error, bool) {
+	if v.cache == nil {
+		return credential.Identity{}, nil, false
+	}
+	k, ok, _ := v.cache.Get(sha256.Sum256([]byte(p.Value)))
+	if !ok {
+		return credential.Identity{}, nil, false
+	}
+	if _, err := v.environmentOf(p.Value, nil); err != nil {
+		return credential.Identity{}, err, true
+	}
+	id, err := v.judge(k, nil)
+	return id, err, true
+}
+
+// environmentOf checks key's format and checksum and that its
+// environment is the gateway's.
+func (v *Verifier) environmentOf(key string, t *credential.Trace) (string, error) {
+	env, err := Environment(key)
+	if err := t.Check("key format and checksum", err); err != nil {
+		return "", err
+	}
+	if v.environment != "" && env != v.environment {
+		return "", t.Fail("environment", reason.New(reason.CredentialWrongEnvironment,
+			"this is a %s key; this gateway serves %s", env, v.environment))
+	}
+	t.Pass("environment", env)
+	return env, nil
+}
+
+// judge checks a known key's record: its kind, revocation and expiry.
+func (v *Verifier) judge(k store.Key, t *credential.Trace) (credential.Identity, error) {
 	if kind := store.KindOrAPI(k.Kind); kind != v.kind {
 		detail := "API key %s is an API key; the admin API takes only admin keys (authgate keys create --kind admin)"
 		if kind == store.KindAdmin {

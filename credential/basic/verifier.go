@@ -121,12 +121,7 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	if v.store == nil {
 		return credential.Identity{}, t.Fail(check, &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no user store"})
 	}
-	m := hmac.New(sha256.New, v.key)
-	m.Write([]byte(user))
-	m.Write([]byte{0})
-	m.Write([]byte(password))
-	var ck [sha256.Size]byte
-	m.Sum(ck[:0])
+	ck := v.cacheKey(user, password)
 	hit, ok, gen := v.cache.Get(ck)
 	if ok && time.Now().Before(hit.expires) && !t.DryRun() {
 		t.Pass(check, "verified earlier (cached)")
@@ -152,6 +147,32 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	v.cache.Put(gen, ck, res.entry)
 	t.Pass(check, "")
 	return res.id, nil
+}
+
+// Remembered implements credential.Rememberer: a user:password verified
+// within cache_ttl (refusals are not remembered).
+func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, error, bool) {
+	user, password, err := Parse(p.Value)
+	if err != nil || v.cache == nil {
+		return credential.Identity{}, nil, false
+	}
+	hit, ok, _ := v.cache.Get(v.cacheKey(user, password))
+	if !ok || !time.Now().Before(hit.expires) {
+		return credential.Identity{}, nil, false
+	}
+	return identity(hit.user, hit.scopes), nil, true
+}
+
+// cacheKey keys the cache of verified credentials: a keyed hash, so the
+// cache holds no password.
+func (v *Verifier) cacheKey(user, password string) [sha256.Size]byte {
+	m := hmac.New(sha256.New, v.key)
+	m.Write([]byte(user))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var ck [sha256.Size]byte
+	m.Sum(ck[:0])
+	return ck
 }
 
 // judge looks the user up and checks the password: the identity, what to

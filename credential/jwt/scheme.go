@@ -23,19 +23,34 @@ func (v *Verifier) Claims(p credential.Presented) bool {
 	return p.InAuthorization() && strings.EqualFold(p.Scheme, "Bearer")
 }
 
+// Remembered implements credential.Rememberer: a token in the cache,
+// accepted or refused for a reason that cannot change.
+func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, error, bool) {
+	if len(p.Value) > v.opts.MaxTokenBytes {
+		return credential.Identity{}, nil, false
+	}
+	return v.remembered(keyOf(p.Value))
+}
+
+// remembered is the cache's answer for key, counted as a hit.
+func (v *Verifier) remembered(key tokenKey) (credential.Identity, error, bool) {
+	id, err, ok := v.lookup(key)
+	if ok {
+		v.cache.hit()
+	}
+	return id, err, ok
+}
+
 // Authenticate implements credential.Authenticator. A token seen before
 // is answered from the cache first — accepted, or refused for a reason
-// that cannot change — so its shape is checked only once. (The gateway
-// still reserves failure budgets first: a locked-out client stays locked
-// out, whatever it sends.)
+// that cannot change — so its shape is checked only once.
 func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
 	if len(p.Value) > v.opts.MaxTokenBytes {
 		return v.verify(ctx, p.Value, tokenKey{}, t) // refused by size, never hashed
 	}
 	key := keyOf(p.Value)
 	if !t.DryRun() {
-		if id, err, ok := v.lookup(key); ok {
-			v.cache.hit()
+		if id, err, ok := v.remembered(key); ok {
 			return id, err
 		}
 	}

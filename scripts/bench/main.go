@@ -54,6 +54,7 @@ func main() {
 	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
 	o2p := flag.String("oauth2-proxy", "", "an oauth2-proxy binary to measure in the same run (Bearer JWTs, --skip-jwt-bearer-tokens)")
 	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
+	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
@@ -62,7 +63,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b.extraRoutes, b.keys = *routes, *keys
+	b.extraRoutes, b.keys, b.profile = *routes, *keys, *profile
+	if b.profile != "" {
+		if err := os.MkdirAll(b.profile, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
 	for _, c := range strings.Split(*sweep, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil && n > 0 {
 			b.sweep = append(b.sweep, n)
@@ -123,10 +129,13 @@ type bench struct {
 	upstream, direct, front int // nginx ports
 	key                     *rsa.PrivateKey
 	extraRoutes, keys       int
-	sweep                   []int
-	jwks                    *http.Server
-	jwksURL, issuerURL      string
-	closers                 []func()
+	// profile is the folder of CPU and heap profiles ("" for none);
+	// adminAddr is the profiled authgate's admin listener.
+	profile, adminAddr string
+	sweep              []int
+	jwks               *http.Server
+	jwksURL, issuerURL string
+	closers            []func()
 }
 
 func newBench(duration time.Duration, conns, threads, pool int) (*bench, error) {
@@ -496,8 +505,13 @@ func (b *bench) config(port int, data string, cacheOff bool) string {
 	if cacheOff {
 		cache = "token_cache_size: -1\n"
 	}
+	admin := `admin: {listen: ""}`
+	if b.profile != "" {
+		b.adminAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+		admin = fmt.Sprintf("admin: {listen: %q, pprof: true}", b.adminAddr)
+	}
 	doc := fmt.Sprintf(`listen: 127.0.0.1:%d
-admin: {listen: ""}
+`+admin+`
 data_dir: %s
 log_level: warn
 access_log: {sample_allowed: 0}
@@ -557,8 +571,10 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.duration+30*time.Second)
 	defer cancel()
+	profiled := b.startProfile(name, pid)
 	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
 	cpu := treeCPU(pid) - cpu0
+	profiled()
 	if err != nil {
 		log.Fatalf("wrk %s: %v: %s", name, err, out)
 	}
@@ -575,6 +591,46 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 	}
 	r.rssMiB = treeRSS(pid)
 	return r
+}
+
+// startProfile takes a CPU profile of the authgate being measured for the
+// length of one wrk run (when -profile is set), and returns the function
+// that waits for it and then takes a heap profile. nginx is not profiled.
+func (b *bench) startProfile(name string, pid int) func() {
+	if b.profile == "" || b.adminAddr == "" || b.nginx != nil && pid == b.nginx.Process.Pid {
+		return func() {}
+	}
+	file := filepath.Join(b.profile, strings.NewReplacer(" ", "_", ":", "", ",", "", "(", "", ")", "", "/", "_").Replace(name))
+	base := "http://" + b.adminAddr + "/debug/pprof/"
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		saveURL(fmt.Sprintf("%sprofile?seconds=%d", base, max(int(b.duration.Seconds())-1, 1)), file+".cpu.pprof")
+	}()
+	return func() {
+		<-done
+		saveURL(base+"heap", file+".heap.pprof")
+	}
+}
+
+// saveURL writes what url answers to path (a profile); a failure is
+// reported and the run goes on.
+func saveURL(url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		log.Printf("profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		err = os.WriteFile(path, data, 0o644)
+	} else if err == nil {
+		err = fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	if err != nil {
+		log.Printf("profile: %v", err)
+	}
 }
 
 func parseWrk(name, out string) row {
