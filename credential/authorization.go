@@ -66,7 +66,7 @@ func FromAuthorization(h http.Header) (Presented, error) {
 	if strings.TrimSpace(v) == "" {
 		return Presented{}, reason.New(reason.HeaderMalformed, "the Authorization header is empty")
 	}
-	if i := strings.IndexFunc(v, IsControl); i >= 0 {
+	if i := IndexControl(v); i >= 0 {
 		return Presented{}, reason.New(reason.HeaderMalformed,
 			"the Authorization header holds a control character (CR, LF, NUL, ...) at byte %d", i)
 	}
@@ -124,6 +124,18 @@ var invisible = map[rune]string{
 // IsControl reports whether r cannot stand in a header value (controls
 // other than tab).
 func IsControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
+
+// IndexControl is the index of the first byte of s that IsControl, or
+// -1: strings.IndexFunc(s, IsControl) without decoding runes (every
+// control is one byte in UTF-8, and no byte of a longer sequence is one).
+func IndexControl(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
 
 func looksLikeJWT(s string) bool {
 	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") >= 2

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
 	"regexp"
 	"sync"
 	"time"
@@ -63,7 +62,7 @@ func (id *Identity) HasScope(s string) bool {
 // nothing about the credential can be learned from them.
 type Fingerprinter struct {
 	key  []byte
-	macs sync.Pool // of keyed HMAC-SHA-256
+	macs sync.Pool // of *keyedMAC (HMAC-SHA-256 under key)
 }
 
 // NewFingerprinter returns a Fingerprinter keyed with key; an empty key
@@ -76,7 +75,7 @@ func NewFingerprinter(key []byte) *Fingerprinter {
 		}
 	}
 	f := &Fingerprinter{key: append([]byte(nil), key...)}
-	f.macs.New = func() any { return hmac.New(sha256.New, f.key) }
+	f.macs.New = func() any { return &keyedMAC{Hash: hmac.New(sha256.New, f.key)} }
 	return f
 }
 
@@ -84,13 +83,24 @@ func NewFingerprinter(key []byte) *Fingerprinter {
 func (f *Fingerprinter) Of(secret string) string {
 	// A keyed HMAC is reused (Reset keeps the key's pads), which spares
 	// the key schedule on every request.
-	m := f.macs.Get().(hash.Hash)
+	m := f.macs.Get().(*keyedMAC)
 	m.Reset()
-	io.WriteString(m, secret)
+	// Through a buffer kept with the MAC: writing the string itself
+	// would copy it on every call.
+	m.buf = append(m.buf[:0], secret...)
+	m.Write(m.buf)
+	clear(m.buf)
 	var sum [sha256.Size]byte
-	fp := hex.EncodeToString(m.Sum(sum[:0])[:6])
+	var fp [12]byte
+	hex.Encode(fp[:], m.Sum(sum[:0])[:6])
 	f.macs.Put(m)
-	return fp
+	return string(fp[:])
+}
+
+// keyedMAC is a pooled HMAC and its input buffer.
+type keyedMAC struct {
+	hash.Hash
+	buf []byte
 }
 
 // envName is the shape of an environment name (live, test, staging2).

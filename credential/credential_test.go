@@ -85,7 +85,11 @@ func FuzzAuthorization(f *testing.F) {
 	f.Add("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln")
 	f.Add("Basic dTpw")
 	f.Add(`Bearer "x"`)
+	f.Add("Bearer a\x7fb\u00e9\tc\n")
 	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := IndexControl(v), strings.IndexFunc(v, IsControl); got != want {
+			t.Fatalf("IndexControl(%q) = %d, strings.IndexFunc(IsControl) = %d", v, got, want)
+		}
 		h := http.Header{"Authorization": {v}}
 		p, err := FromAuthorization(h)
 		if err == nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -41,4 +42,42 @@ func BenchmarkProxy(b *testing.B) {
 	b.Run("gateway-reject-expired", func(b *testing.B) { run(b, uncached.gw.URL+"/v1/data", "Bearer "+expired, 401) })
 	b.Run("gateway-reject-expired-repeat", func(b *testing.B) { run(b, cached.gw.URL+"/v1/data", "Bearer "+expired, 401) })
 	b.Run("gateway-reject-missing", func(b *testing.B) { run(b, uncached.gw.URL+"/v1/data", "", 401) })
+}
+
+// BenchmarkDecision is the gateway's own work on one request, with no
+// socket and no proxy: the decision endpoint answering nginx's
+// auth_request for a JWT from the cache, an API key and a Basic user
+// already verified, and a refused (expired) token. What it allocates is
+// authgate's alone.
+//
+//	go test ./gateway -run '^$' -bench Decision -benchmem
+func BenchmarkDecision(b *testing.B) {
+	e := newEnv(b, DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}",
+		"access_log: {sample_allowed: 0}")
+	e.t = b
+	key, _ := e.key("live", "read")
+	e.user("alice", "correct horse")
+	h := e.g.Handler()
+	for _, c := range []struct {
+		name, uri, header, value string
+		want                     int
+	}{
+		{"jwt-cached", "/v1/data", "Authorization", "Bearer " + token(b, nil), 200},
+		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200},
+		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200},
+		{"jwt-expired", "/v1/data", "Authorization", "Bearer " + token(b, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}), 401},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/.authgate/decide", nil)
+			req.RemoteAddr = "127.0.0.1:40000"
+			for b.Loop() {
+				req.Header = http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {c.uri}, http.CanonicalHeaderKey(c.header): {c.value}}
+				w := &discardWriter{header: http.Header{}} // explain's: status and headers only
+				h.ServeHTTP(w, req)
+				if w.status != c.want {
+					b.Fatalf("status %d, want %d", w.status, c.want)
+				}
+			}
+		})
+	}
 }

@@ -589,7 +589,9 @@ func (g *Gateway) withAuthorization(next http.Handler) http.Handler {
 				g.fail(w, ex, err)
 				return
 			}
-			ex.trace.Pass(check, ex.route.ScopeSummary())
+			if ex.trace != nil { // the summary is built for explain only
+				ex.trace.Pass(check, ex.route.ScopeSummary())
+			}
 			if !ex.trace.DryRun() {
 				if err := g.takeQuotas(r.Context(), w.Header(), ex); err != nil {
 					g.fail(w, ex, err)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,8 +65,10 @@ func statusClass(code int) string {
 	if code < 100 || code > 599 {
 		return "other"
 	}
-	return strconv.Itoa(code/100) + "xx"
+	return statusClasses[code/100-1]
 }
+
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
 
 // upstreamTransport is what a route's proxy sends through: measured, and
 // traced when tracing is on.
@@ -233,7 +234,7 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put((*[32 << 10]byte)(b)) }
 
 // headerSafe drops control characters, which a header value cannot hold.
 func headerSafe(s string) string {
-	if strings.IndexFunc(s, credential.IsControl) < 0 {
+	if credential.IndexControl(s) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {

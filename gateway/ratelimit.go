@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -63,15 +64,16 @@ type failureHold struct {
 // step, or none — or refuses with too_many_failures when one of them has
 // none left.
 func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string) (*failureHold, error) {
-	lim, h, whats := l.budgets(client, fp, account)
-	failed, r, err := h.by.TakeAll(ctx, h.budgets)
+	lim, budgets := l.budgets(client, fp, account)
+	h := &failureHold{by: l.shared, budgets: budgets}
+	failed, r, err := h.by.TakeAll(ctx, budgets)
 	if err != nil {
 		l.onError(err)
 		h.by = l.local
-		failed, r, _ = h.by.TakeAll(ctx, h.budgets)
+		failed, r, _ = h.by.TakeAll(ctx, budgets)
 	}
 	if failed >= 0 {
-		return nil, lim.refusal(h.budgets[failed], whats[failed], r)
+		return nil, lim.refusal(budgets[failed], r)
 	}
 	return h, nil
 }
@@ -80,38 +82,42 @@ func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string
 // would take from has none left, and takes nothing: for an answer that
 // costs no work (a credential already known), a read is enough.
 func (l *failureLimiter) check(ctx context.Context, client, fp, account string) error {
-	lim, h, whats := l.budgets(client, fp, account)
-	failed, r, err := h.by.Peek(ctx, h.budgets)
+	lim, budgets := l.budgets(client, fp, account)
+	failed, r, err := l.shared.Peek(ctx, budgets)
 	if err != nil {
 		l.onError(err)
-		failed, r, _ = l.local.Peek(ctx, h.budgets)
+		failed, r, _ = l.local.Peek(ctx, budgets)
 	}
 	if failed >= 0 {
-		return lim.refusal(h.budgets[failed], whats[failed], r)
+		return lim.refusal(budgets[failed], r)
 	}
 	return nil
 }
 
-// budgets are the failure budgets of one request, in the shared limiter,
-// and what each one counts.
-func (l *failureLimiter) budgets(client, fp, account string) (*failureLimits, *failureHold, []string) {
+// budgetKinds are the failure budgets: the key prefix of each and what it
+// counts.
+var budgetKinds = [...]struct{ prefix, what string }{{"fail:c:", "client address"}, {"fail:f:", "credential"}, {"fail:a:", "account"}}
+
+// budgets are the failure budgets of one request.
+func (l *failureLimiter) budgets(client, fp, account string) (*failureLimits, []limit.Budget) {
 	lim := l.limits.Load()
-	h := &failureHold{by: l.shared, budgets: make([]limit.Budget, 0, 3)}
-	whats := make([]string, 0, 3)
-	for _, k := range [...]struct {
-		prefix, id, what string
-		n                int
-	}{{"fail:c:", client, "client address", lim.perClient}, {"fail:f:", fp, "credential", lim.perCredential}, {"fail:a:", account, "account", lim.perAccount}} {
-		if k.id != "" {
-			h.budgets = append(h.budgets, limit.Budget{Key: k.prefix + k.id, N: k.n, Window: lim.window})
-			whats = append(whats, k.what)
+	budgets := make([]limit.Budget, 0, len(budgetKinds))
+	for i, id := range [...]string{client, fp, account} {
+		if id != "" {
+			budgets = append(budgets, limit.Budget{Key: budgetKinds[i].prefix + id, N: [...]int{lim.perClient, lim.perCredential, lim.perAccount}[i], Window: lim.window})
 		}
 	}
-	return lim, h, whats
+	return lim, budgets
 }
 
-// refusal is the too_many_failures answer for budget b (counting what).
-func (lim *failureLimits) refusal(b limit.Budget, what string, r limit.Result) error {
+// refusal is the too_many_failures answer for budget b.
+func (lim *failureLimits) refusal(b limit.Budget, r limit.Result) error {
+	what := ""
+	for _, k := range budgetKinds {
+		if strings.HasPrefix(b.Key, k.prefix) {
+			what = k.what
+		}
+	}
 	return &reason.Error{Code: reason.TooManyFailures, RetryAfter: max(r.RetryAfter, time.Second),
 		Detail: fmt.Sprintf("more than %d failed attempts for this %s within %s; wait before retrying", b.N, what, lim.window)}
 }

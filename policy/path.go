@@ -82,7 +82,44 @@ func Canonical(rawPath string) (string, error) {
 	if !strings.HasPrefix(rawPath, "/") {
 		return "", reason.New(reason.PathMalformed, "the path does not start with /")
 	}
+	path := rawPath
+	if strings.IndexByte(rawPath, '%') >= 0 {
+		var err error
+		if path, err = unescape(rawPath); err != nil {
+			return "", err
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c < 0x20 || c == 0x7f:
+			return "", reason.New(reason.PathMalformed, "control character (NUL, CR, LF, ...) in the path")
+		case c == '\\':
+			return "", reason.New(reason.PathMalformed, "backslash in the path")
+		case c == ';':
+			return "", reason.New(reason.PathMalformed, "';' in the path: some servers cut ';...' path parameters and would serve another path")
+		}
+	}
+	if !utf8.ValidString(path) {
+		return "", reason.New(reason.PathMalformed, "the path is not valid UTF-8 (overlong or broken sequence)")
+	}
+	for rest, more := path[1:], true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
+		if seg == "." || seg == ".." {
+			return "", reason.New(reason.PathMalformed, "dot segment ('%s') in the path", seg)
+		}
+	}
+	if strings.Contains(path, "//") {
+		return "", reason.New(reason.PathMalformed, "empty segment ('//') in the path")
+	}
+	return path, nil
+}
+
+// unescape decodes rawPath's percent-escapes, refusing invalid ones and
+// an encoded "/" or "\\" (which would change the path's segments).
+func unescape(rawPath string) (string, error) {
 	var b strings.Builder
+	b.Grow(len(rawPath))
 	for i := 0; i < len(rawPath); i++ {
 		c := rawPath[i]
 		if c == '%' {
@@ -95,29 +132,9 @@ func Canonical(rawPath string) (string, error) {
 			}
 			i += 2
 		}
-		switch {
-		case c < 0x20 || c == 0x7f:
-			return "", reason.New(reason.PathMalformed, "control character (NUL, CR, LF, ...) in the path")
-		case c == '\\':
-			return "", reason.New(reason.PathMalformed, "backslash in the path")
-		case c == ';':
-			return "", reason.New(reason.PathMalformed, "';' in the path: some servers cut ';...' path parameters and would serve another path")
-		}
 		b.WriteByte(c)
 	}
-	path := b.String()
-	if !utf8.ValidString(path) {
-		return "", reason.New(reason.PathMalformed, "the path is not valid UTF-8 (overlong or broken sequence)")
-	}
-	for _, seg := range strings.Split(path[1:], "/") {
-		if seg == "." || seg == ".." {
-			return "", reason.New(reason.PathMalformed, "dot segment ('%s') in the path", seg)
-		}
-	}
-	if strings.Contains(path, "//") {
-		return "", reason.New(reason.PathMalformed, "empty segment ('//') in the path")
-	}
-	return path, nil
+	return b.String(), nil
 }
 
 func unhex(c byte) int {

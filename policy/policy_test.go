@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
@@ -70,6 +71,17 @@ func FuzzCanonical(f *testing.F) {
 		path, err := Canonical(raw)
 		if err != nil {
 			return
+		}
+		// What passes is the path as sent when nothing was escaped, and
+		// holds none of what Canonical refuses.
+		if !strings.Contains(raw, "%") && path != raw {
+			t.Fatalf("%q canonical %q: changed without escapes", raw, path)
+		}
+		if strings.ContainsAny(path, "\\;\x00\x7f\r\n") || strings.Contains(path, "//") || !utf8.ValidString(path) {
+			t.Fatalf("%q canonical %q holds what Canonical refuses", raw, path)
+		}
+		if _, err := Canonical(strings.ReplaceAll(path, "%", "%25")); err != nil {
+			t.Fatalf("%q canonical %q: its own escaping is refused: %v", raw, path, err)
 		}
 		// What passes can never climb out of a prefix or hide a slash.
 		pub, _ := CompilePattern("/public/*")

@@ -37,7 +37,7 @@ func (s Spec) Validate(now time.Time) error {
 	switch {
 	case strings.TrimSpace(s.Name) == "":
 		return reason.New(reason.RequestInvalid, "a key needs a name (what it is for)")
-	case len(s.Name) > maxNameLen || !utf8.ValidString(s.Name) || strings.IndexFunc(s.Name, credential.IsControl) >= 0:
+	case len(s.Name) > maxNameLen || !utf8.ValidString(s.Name) || credential.IndexControl(s.Name) >= 0:
 		return reason.New(reason.RequestInvalid, "the key name must be at most %d bytes of UTF-8 text without control characters", maxNameLen)
 	case !credential.ValidEnvironment(s.Environment):
 		return reason.New(reason.RequestInvalid, "environment %q: use 1-16 lower-case letters and digits, starting with a letter", s.Environment)

@@ -28,7 +28,7 @@ func ValidateName(name string) error {
 		return reason.New(reason.RequestInvalid, "a user name is required")
 	case strings.Contains(name, ":"):
 		return reason.New(reason.RequestInvalid, "a user name must not contain ':' (Basic splits user and password at the first colon, so this user could never log in)")
-	case len(name) > maxUserLen || !utf8.ValidString(name) || strings.IndexFunc(name, credential.IsControl) >= 0:
+	case len(name) > maxUserLen || !utf8.ValidString(name) || credential.IndexControl(name) >= 0:
 		return reason.New(reason.RequestInvalid, "a user name must be at most %d bytes of UTF-8 text without control characters", maxUserLen)
 	}
 	return nil
@@ -42,7 +42,7 @@ func ValidatePassword(pw string) error {
 		return reason.New(reason.RequestInvalid, "the password must have at least %d characters", minPasswordLen)
 	case len(pw) > maxPasswordLen:
 		return reason.New(reason.RequestInvalid, "the password must have at most %d bytes", maxPasswordLen)
-	case !utf8.ValidString(pw) || strings.IndexFunc(pw, credential.IsControl) >= 0:
+	case !utf8.ValidString(pw) || credential.IndexControl(pw) >= 0:
 		return reason.New(reason.RequestInvalid, "the password must be UTF-8 text without control characters (NUL, newline, ...)")
 	}
 	return nil
