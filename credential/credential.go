@@ -90,17 +90,17 @@ func (f *Fingerprinter) Of(secret string) string {
 	m.buf = append(m.buf[:0], secret...)
 	m.Write(m.buf)
 	clear(m.buf)
-	var sum [sha256.Size]byte
 	var fp [12]byte
-	hex.Encode(fp[:], m.Sum(sum[:0])[:6])
+	hex.Encode(fp[:], m.Sum(m.sum[:0])[:6])
 	f.macs.Put(m)
 	return string(fp[:])
 }
 
-// keyedMAC is a pooled HMAC and its input buffer.
+// keyedMAC is a pooled HMAC with its input and output buffers.
 type keyedMAC struct {
 	hash.Hash
 	buf []byte
+	sum [sha256.Size]byte
 }
 
 // envName is the shape of an environment name (live, test, staging2).

@@ -150,9 +150,13 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 	if ex.authed {
 		credential = id.Kind + ":" + id.Fingerprint
 	}
-	for i, value := range [...]string{id.Subject, id.Issuer, strings.Join(id.Scopes, " "), credential} {
+	// One backing array for the four values, each header a slice of it.
+	values := [...]string{id.Subject, id.Issuer, strings.Join(id.Scopes, " "), credential}
+	backing := make([]string, len(values))
+	for i, value := range values {
 		if value != "" || always {
-			h[g.idHeaders[i]] = []string{headerSafe(value)}
+			backing[i] = headerSafe(value)
+			h[g.idHeaders[i]] = backing[i : i+1 : i+1]
 		}
 	}
 	for _, ch := range g.claimHeaders {
