@@ -240,6 +240,10 @@ type Route struct {
 	Upstream             string        `yaml:"upstream"`
 	UpstreamTimeout      time.Duration `yaml:"upstream_timeout"`
 	ForwardAuthorization bool          `yaml:"forward_authorization"`
+	// UpstreamH2C speaks HTTP/2 without TLS (prior knowledge, RFC 9113
+	// §3.3) to an http:// upstream: one connection carries every request
+	// at once. https:// upstreams negotiate HTTP/2 by themselves (ALPN).
+	UpstreamH2C bool `yaml:"upstream_h2c"`
 	// MaxBodyBytes bounds this route's request bodies (0: the gateway's).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// Quota bounds each identity's requests on this route.

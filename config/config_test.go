@@ -84,6 +84,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown nested key", strings.Replace(base, "audiences: [api]", "audience: [api]", 1), "issuers[0].audience", 6},
 		{"wrong type", base + "max_token_bytes: lots\n", "max_token_bytes", 14},
 		{"bad duration", strings.Replace(base, "upstream: http", "upstream_timeout: soon\n    upstream: http", 1), "routes[0].upstream_timeout", 13},
+		{"h2c to https", strings.Replace(base, "upstream: http://", "upstream_h2c: true\n    upstream: https://", 1), "routes[0].upstream_h2c", 13},
+		{"h2c with websocket", strings.Replace(base, "upstream: http", "upstream_h2c: true\n    websocket: true\n    upstream: http", 1), "routes[0].upstream_h2c", 13},
 		{"missing audiences", strings.Replace(base, "    audiences: [api]\n", "", 1), "issuers[0]", 4},
 		{"two key sources", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    keys_file: k.pem", 1), "issuers[0]", 4},
 		{"unset variable", strings.Replace(base, "127.0.0.1:9999", "${NOPE}", 1), "listen", 2},

@@ -329,6 +329,9 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.MaxBodyBytes < 0 {
 		return at(p+".max_body_bytes", "must not be negative (0: the gateway's max_body_bytes)")
 	}
+	if r.UpstreamH2C && (!strings.HasPrefix(strings.ToLower(r.Upstream), "http://") || r.WebSocket) {
+		return at(p+".upstream_h2c", "needs an http:// upstream (https:// negotiates HTTP/2 by itself) and a route without websocket (an upgrade needs HTTP/1.1)")
+	}
 	if r.UpstreamTimeout == 0 {
 		r.UpstreamTimeout = DefaultUpstreamTimeout
 	} else if r.UpstreamTimeout < 0 {

@@ -172,9 +172,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if c := rc.CORS; c != nil {
 			rt.CORS = policy.NewCORS(c.AllowedOrigins, c.AllowedMethods, c.AllowedHeaders, c.AllowCredentials, c.MaxAge)
 		}
-		key := fmt.Sprintf("%s|%s", u.Host, rc.UpstreamTimeout)
+		key := fmt.Sprintf("%s|%s|%t", u.Host, rc.UpstreamTimeout, rc.UpstreamH2C)
 		if transports[key] == nil {
-			transports[key] = newTransport(rc.UpstreamTimeout)
+			transports[key] = newTransport(rc.UpstreamTimeout, rc.UpstreamH2C)
 		}
 		rt.Hosts = rc.Hosts
 		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name), rc.ForwardAuthorization, rc.PreserveHost)

@@ -20,8 +20,10 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-func newTransport(timeout time.Duration) *http.Transport {
-	return &http.Transport{
+// newTransport is the transport to one upstream host; with h2c it speaks
+// HTTP/2 without TLS (prior knowledge) and nothing else.
+func newTransport(timeout time.Duration, h2c bool) *http.Transport {
+	t := &http.Transport{
 		Proxy:             nil,
 		DialContext:       (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2: true,
@@ -37,6 +39,11 @@ func newTransport(timeout time.Duration) *http.Transport {
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 	}
+	if h2c {
+		t.Protocols = new(http.Protocols)
+		t.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return t
 }
 
 // measuredTransport counts the upstream requests of one route by status

@@ -75,13 +75,13 @@ func main() {
 		}
 	}
 	defer b.close()
-	bins := []build{{"authgate", "."}}
+	bins := []build{{"authgate", ".", true}}
 	if *before != "" {
 		dir, err := b.worktree(*before)
 		if err != nil {
 			log.Fatal(err)
 		}
-		bins = append([]build{{"before (" + *before + ")", dir}}, bins...)
+		bins = append([]build{{"before (" + *before + ")", dir, false}}, bins...)
 	}
 	var rows []row
 	rows = append(rows, b.nginxBaseline())
@@ -108,8 +108,12 @@ func main() {
 	}
 }
 
-// build is a source tree to build authgate from.
-type build struct{ label, dir string }
+// build is a source tree to build authgate from; h2c: it has the
+// route option upstream_h2c (this tree), so the h2c modes run too.
+type build struct {
+	label, dir string
+	h2c        bool
+}
 
 // row is one measured mode.
 type row struct {
@@ -127,6 +131,7 @@ type bench struct {
 	conns, threads, pool    int
 	nginx                   *exec.Cmd
 	upstream, direct, front int // nginx ports
+	upstreamH2C             int // nginx's upstream speaking HTTP/2 without TLS
 	key                     *rsa.PrivateKey
 	extraRoutes, keys       int
 	// profile is the folder of CPU and heap profiles ("" for none);
@@ -168,7 +173,7 @@ func newBench(duration time.Duration, conns, threads, pool int) (*bench, error) 
 	})}
 	go b.jwks.Serve(ln)
 	b.issuerURL, b.jwksURL = base, base+"/jwks"
-	b.upstream, b.direct, b.front = freePort(), freePort(), freePort()
+	b.upstream, b.direct, b.front, b.upstreamH2C = freePort(), freePort(), freePort(), freePort()
 	return b, nil
 }
 
@@ -239,12 +244,13 @@ http {
   client_body_temp_path %[3]s; proxy_temp_path %[3]s; fastcgi_temp_path %[3]s; uwsgi_temp_path %[3]s; scgi_temp_path %[3]s;
   upstream app { server 127.0.0.1:%[4]d; keepalive 256; }
   server { listen 127.0.0.1:%[4]d; location / { return 200 "ok\n"; } }
+  server { listen 127.0.0.1:%[7]d http2; location / { return 200 "ok\n"; } }
   server {
     listen 127.0.0.1:%[5]d;
     location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://app; }
   }%[6]s
 }
-`, user, b.work, t, b.upstream, b.direct, front)
+`, user, b.work, t, b.upstream, b.direct, front, b.upstreamH2C)
 }
 
 // runNginx (re)starts nginx with the front pointing at decide.
@@ -388,6 +394,9 @@ func (b *bench) authgate(bin build, only string) ([]row, error) {
 		{name: "Basic", path: "/basic/x", header: http.Header{"Authorization": {basic}}},
 		{name: "decision, nginx auth_request (JWT)", path: "/jwt/x", header: bearer(b.token(nil)), decision: true},
 	}
+	if bin.h2c {
+		modes = append(modes, mode{name: "JWT RS256, cache hit, upstream h2c", path: "/h2/x", header: bearer(b.token(nil))})
+	}
 	var rows []row
 	for _, cacheOff := range []bool{false, true} {
 		var ms []mode
@@ -399,14 +408,8 @@ func (b *bench) authgate(bin build, only string) ([]row, error) {
 		if len(ms) == 0 {
 			continue
 		}
-		port := freePort()
-		conf := b.config(port, data, cacheOff)
-		proc, err := start(exe, conf)
+		proc, addr, err := b.serve(exe, data, cacheOff, bin.h2c)
 		if err != nil {
-			return nil, err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if err := waitHTTP("http://"+addr+"/.authgate/healthz", nil); err != nil {
 			return nil, err
 		}
 		if err := b.runNginx(addr); err != nil {
@@ -422,17 +425,30 @@ func (b *bench) authgate(bin build, only string) ([]row, error) {
 			}
 			rows = append(rows, b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid))
 		}
-		if !cacheOff {
-			for _, c := range b.sweep {
-				saved := b.conns
-				b.conns = c
-				r := b.wrk(fmt.Sprintf("%s: JWT RS256, cache hit, c%d", bin.label, c), "http://"+addr+"/jwt/x", bearer(b.token(nil)), "", proc.Process.Pid)
-				b.conns = saved
-				rows = append(rows, r)
+		stop(proc)
+	}
+	// The sweep: each row on an authgate of its own, so its RSS is that
+	// load's alone.
+	paths := map[string]string{"": "/jwt/x"}
+	if bin.h2c {
+		paths[", upstream h2c"] = "/h2/x"
+	}
+	for _, c := range b.sweep {
+		for _, what := range []string{"", ", upstream h2c"} {
+			path, ok := paths[what]
+			if !ok || !strings.Contains("JWT RS256, cache hit", only) {
+				continue
 			}
+			proc, addr, err := b.serve(exe, data, false, bin.h2c)
+			if err != nil {
+				return nil, err
+			}
+			saved := b.conns
+			b.conns = c
+			rows = append(rows, b.wrk(fmt.Sprintf("%s: JWT RS256, cache hit%s, c%d", bin.label, what, c), "http://"+addr+path, bearer(b.token(nil)), "", proc.Process.Pid))
+			b.conns = saved
+			stop(proc)
 		}
-		proc.Process.Signal(os.Interrupt)
-		proc.Wait()
 	}
 	if b.keys > 0 && strings.Contains("API keys in the store", only) {
 		rs, err := b.keyStores(exe, bin.label)
@@ -456,19 +472,13 @@ func (b *bench) keyStores(exe, label string) ([]row, error) {
 			return nil, err
 		}
 		script := b.headerPool("X-Api-Key", pool, fmt.Sprintf("keys-%d.lua", n))
-		port := freePort()
-		proc, err := start(exe, b.config(port, data, false))
+		proc, addr, err := b.serve(exe, data, false, false)
 		if err != nil {
-			return nil, err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if err := waitHTTP("http://"+addr+"/.authgate/healthz", nil); err != nil {
 			return nil, err
 		}
 		rows = append(rows, b.wrk(fmt.Sprintf("%s: API key, %d keys in the store, %d-key pool", label, n, b.pool),
 			"http://"+addr+"/key/x", http.Header{"X-Api-Key": {pool[0]}}, script, proc.Process.Pid))
-		proc.Process.Signal(os.Interrupt)
-		proc.Wait()
+		stop(proc)
 	}
 	return rows, nil
 }
@@ -500,7 +510,9 @@ func output(exe, stdin string, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-func (b *bench) config(port int, data string, cacheOff bool) string {
+// config is authgate's configuration; h2c adds the route /h2/* to nginx's
+// HTTP/2 upstream (for builds that have upstream_h2c).
+func (b *bench) config(port int, data string, cacheOff, h2c bool) string {
 	cache := ""
 	if cacheOff {
 		cache = "token_cache_size: -1\n"
@@ -525,6 +537,9 @@ routes:
   - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
   - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
 `, port, data, cache, b.jwksURL, b.upstream, b.routeTable())
+	if h2c {
+		doc += fmt.Sprintf("  - {name: h2, path: /h2/*, schemes: [bearer], scopes_all: [read], upstream: \"http://127.0.0.1:%d\", upstream_h2c: true}\n", b.upstreamH2C)
+	}
 	path := filepath.Join(b.work, fmt.Sprintf("authgate-%d.yaml", port))
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		log.Fatal(err)
@@ -540,6 +555,27 @@ func (b *bench) routeTable() string {
 		fmt.Fprintf(&sb, "  - {name: extra%d, path: \"/extra/s%d/{id}/*\", schemes: [bearer], upstream: \"http://127.0.0.1:%d\"}\n", i, i, b.upstream)
 	}
 	return sb.String()
+}
+
+// serve starts authgate on a free port and waits until it answers.
+func (b *bench) serve(exe, data string, cacheOff, h2c bool) (*exec.Cmd, string, error) {
+	port := freePort()
+	proc, err := start(exe, b.config(port, data, cacheOff, h2c))
+	if err != nil {
+		return nil, "", err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := waitHTTP("http://"+addr+"/.authgate/healthz", nil); err != nil {
+		stop(proc)
+		return nil, "", err
+	}
+	return proc, addr, nil
+}
+
+// stop ends an authgate and waits for it.
+func stop(proc *exec.Cmd) {
+	proc.Process.Signal(os.Interrupt)
+	proc.Wait()
 }
 
 func start(exe, conf string) (*exec.Cmd, error) {
