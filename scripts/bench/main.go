@@ -21,7 +21,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +53,7 @@ func main() {
 	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
 	o2p := flag.String("oauth2-proxy", "", "an oauth2-proxy binary to measure in the same run (Bearer JWTs, --skip-jwt-bearer-tokens)")
 	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
+	repeat := flag.Int("repeat", 1, "measure every row this many times, interleaved (baseline, then each mode for each build in turn), and report the medians")
 	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -63,7 +63,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b.extraRoutes, b.keys, b.profile = *routes, *keys, *profile
+	b.extraRoutes, b.keys, b.profile, b.repeat = *routes, *keys, *profile, max(*repeat, 1)
 	if b.profile != "" {
 		if err := os.MkdirAll(b.profile, 0o755); err != nil {
 			log.Fatal(err)
@@ -83,14 +83,26 @@ func main() {
 		}
 		bins = append([]build{{"before (" + *before + ")", dir, false}}, bins...)
 	}
-	var rows []row
-	rows = append(rows, b.nginxBaseline())
+	var targets []*target
 	for _, bin := range bins {
-		rs, err := b.authgate(bin, *only)
+		t, err := b.prepare(bin)
 		if err != nil {
 			log.Fatal(err)
 		}
-		rows = append(rows, rs...)
+		targets = append(targets, t)
+	}
+	rows, err := b.run(targets, *only)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if b.keys > 0 && strings.Contains("API keys in the store", *only) {
+		for _, t := range targets {
+			rs, err := b.keyStores(t.exe, t.label)
+			if err != nil {
+				log.Fatal(err)
+			}
+			rows = append(rows, rs...)
+		}
 	}
 	if *o2p != "" {
 		r, err := b.oauth2Proxy(*o2p)
@@ -120,6 +132,7 @@ type row struct {
 	name             string
 	rps, p50, p99    float64 // req/s, ms
 	cpuPerReq        float64 // µs of the measured server's CPU per request
+	alsoCPU          float64 // µs per request of the "also" processes (nginx in decision mode)
 	rssMiB           float64
 	non2xx, requests int
 	baseline         bool
@@ -134,6 +147,12 @@ type bench struct {
 	upstreamH2C             int // nginx's upstream speaking HTTP/2 without TLS
 	key                     *rsa.PrivateKey
 	extraRoutes, keys       int
+	// repeat is how many interleaved rounds are measured.
+	repeat int
+	// poolFile is the wrk script of the token pool (written once);
+	// running are the authgate processes of the current run.
+	poolFile string
+	running  []*exec.Cmd
 	// profile is the folder of CPU and heap profiles ("" for none);
 	// adminAddr is the profiled authgate's admin listener.
 	profile, adminAddr string
@@ -368,98 +387,6 @@ func (b *bench) poolScript(n int) string {
 
 func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 
-// authgate builds the tree and measures it in every mode.
-func (b *bench) authgate(bin build, only string) ([]row, error) {
-	exe := filepath.Join(b.work, strings.NewReplacer(" ", "_", "(", "", ")", "", "~", "_", "/", "_").Replace(bin.label))
-	cmd := exec.Command("go", "build", "-o", exe, "./cmd/authgate")
-	cmd.Dir = bin.dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build %s: %v: %s", bin.label, err, out)
-	}
-	data := filepath.Join(b.work, "data-"+filepath.Base(exe))
-	key, err := output(exe, "", "keys", "create", "--data-dir", data, "--name", "bench", "--env", "live", "--scopes", "read", "--quiet")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := output(exe, "bench-password-1\n", "users", "add", "bench", "--data-dir", data, "--scopes", "read"); err != nil {
-		return nil, err
-	}
-	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("bench:bench-password-1"))
-	modes := []mode{
-		{name: "public route", path: "/pub/x"},
-		{name: "JWT RS256, cache hit", path: "/jwt/x", header: bearer(b.token(nil))},
-		{name: fmt.Sprintf("JWT RS256, cache off, %d tokens", b.pool), path: "/jwt/x", script: b.poolScript(b.pool), cacheOff: true},
-		{name: "JWT expired (401)", path: "/jwt/x", header: bearer(b.token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}))},
-		{name: "API key", path: "/key/x", header: http.Header{"X-Api-Key": {strings.TrimSpace(key)}}},
-		{name: "Basic", path: "/basic/x", header: http.Header{"Authorization": {basic}}},
-		{name: "decision, nginx auth_request (JWT)", path: "/jwt/x", header: bearer(b.token(nil)), decision: true},
-	}
-	if bin.h2c {
-		modes = append(modes, mode{name: "JWT RS256, cache hit, upstream h2c", path: "/h2/x", header: bearer(b.token(nil))})
-	}
-	var rows []row
-	for _, cacheOff := range []bool{false, true} {
-		var ms []mode
-		for _, m := range modes {
-			if m.cacheOff == cacheOff && strings.Contains(m.name, only) {
-				ms = append(ms, m)
-			}
-		}
-		if len(ms) == 0 {
-			continue
-		}
-		proc, addr, err := b.serve(exe, data, cacheOff, bin.h2c)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.runNginx(addr); err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			url := "http://" + addr + m.path
-			if m.decision {
-				url = fmt.Sprintf("http://127.0.0.1:%d%s", b.front, m.path)
-				r := b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid, b.nginx.Process.Pid)
-				rows = append(rows, r)
-				continue
-			}
-			rows = append(rows, b.wrk(bin.label+": "+m.name, url, m.header, m.script, proc.Process.Pid))
-		}
-		stop(proc)
-	}
-	// The sweep: each row on an authgate of its own, so its RSS is that
-	// load's alone.
-	paths := map[string]string{"": "/jwt/x"}
-	if bin.h2c {
-		paths[", upstream h2c"] = "/h2/x"
-	}
-	for _, c := range b.sweep {
-		for _, what := range []string{"", ", upstream h2c"} {
-			path, ok := paths[what]
-			if !ok || !strings.Contains("JWT RS256, cache hit", only) {
-				continue
-			}
-			proc, addr, err := b.serve(exe, data, false, bin.h2c)
-			if err != nil {
-				return nil, err
-			}
-			saved := b.conns
-			b.conns = c
-			rows = append(rows, b.wrk(fmt.Sprintf("%s: JWT RS256, cache hit%s, c%d", bin.label, what, c), "http://"+addr+path, bearer(b.token(nil)), "", proc.Process.Pid))
-			b.conns = saved
-			stop(proc)
-		}
-	}
-	if b.keys > 0 && strings.Contains("API keys in the store", only) {
-		rs, err := b.keyStores(exe, bin.label)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, rs...)
-	}
-	return rows, nil
-}
-
 // keyStores measures API keys sent from a pool of b.pool distinct keys
 // (so the store is read: its cache holds fewer), against a store of
 // exactly those keys and one of b.keys.
@@ -622,7 +549,7 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 			for _, p := range also {
 				alsoCPU += treeCPU(p)
 			}
-			r.name += fmt.Sprintf(" (nginx meanwhile: %.1f µs/req)", (alsoCPU-also0).Seconds()/float64(r.requests)*1e6)
+			r.alsoCPU = (alsoCPU - also0).Seconds() / float64(r.requests) * 1e6
 		}
 	}
 	r.rssMiB = treeRSS(pid)
@@ -769,16 +696,20 @@ func render(rows []row, b *bench) string {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Measured %s on %s (%d cores), commit %s, %s; wrk -t%d -c%d -d%s on loopback, everything on the same cores.\n"+
+	fmt.Fprintf(&sb, "Measured %s on %s (%d cores), commit %s, %s; wrk -t%d -c%d -d%s on loopback, everything on the same cores; %s.\n"+
 		"CPU is the measured server's process tree (nginx: master and worker; authgate: its process; in decision mode authgate only, nginx's share is its baseline row).\n\n",
-		time.Now().UTC().Format("2006-01-02"), cpuModel, runtime.NumCPU(), strings.TrimSpace(string(rev)), runtime.Version(), b.threads, b.conns, b.duration)
+		time.Now().UTC().Format("2006-01-02"), cpuModel, runtime.NumCPU(), strings.TrimSpace(string(rev)), runtime.Version(), b.threads, b.conns, b.duration, b.rounds())
 	sb.WriteString("| mode | req/s | p50 ms | p99 ms | CPU µs/req | × nginx CPU | RSS MiB | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		ratio := "—"
 		if base.cpuPerReq > 0 && !r.baseline {
 			ratio = fmt.Sprintf("%.2f", r.cpuPerReq/base.cpuPerReq)
 		}
-		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f | %d |\n", r.name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.non2xx)
+		name := r.name
+		if r.alsoCPU > 0 {
+			name += fmt.Sprintf(" (nginx meanwhile: %.1f µs/req)", r.alsoCPU)
+		}
+		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f | %d |\n", name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.non2xx)
 	}
 	return sb.String()
 }
