@@ -360,6 +360,8 @@ type mode struct {
 	script     string // a wrk Lua script, for token pools
 	decision   bool   // through nginx auth_request
 	cacheOff   bool   // an authgate with the token cache off
+	// beside is another load sent to the same authgate at the same time.
+	beside *mode
 }
 
 func (b *bench) token(claims map[string]any) string {
@@ -518,30 +520,16 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 	if err := waitHTTP(url, h); err != nil {
 		log.Fatal(err)
 	}
-	args := []string{"-t", strconv.Itoa(b.threads), "-c", strconv.Itoa(b.conns), "-d", b.duration.String(), "--latency"}
-	for k, vs := range h {
-		for _, v := range vs {
-			args = append(args, "-H", k+": "+v)
-		}
-	}
-	if script != "" {
-		args = append(args, "-s", script)
-	}
 	cpu0 := treeCPU(pid)
 	var also0 time.Duration
 	for _, p := range also {
 		also0 += treeCPU(p)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), b.duration+30*time.Second)
-	defer cancel()
 	profiled := b.startProfile(name, pid)
-	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
+	r := b.wrkRun(url, h, script)
 	cpu := treeCPU(pid) - cpu0
 	profiled()
-	if err != nil {
-		log.Fatalf("wrk %s: %v: %s", name, err, out)
-	}
-	r := parseWrk(name, string(out))
+	r.name = name
 	if r.requests > 0 {
 		r.cpuPerReq = cpu.Seconds() / float64(r.requests) * 1e6
 		if len(also) > 0 {
@@ -554,6 +542,27 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 	}
 	r.rssMiB = treeRSS(pid)
 	return r
+}
+
+// wrkRun runs wrk once against url with b's settings and returns what it
+// measured (no CPU figures).
+func (b *bench) wrkRun(url string, h http.Header, script string) row {
+	args := []string{"-t", strconv.Itoa(b.threads), "-c", strconv.Itoa(b.conns), "-d", b.duration.String(), "--latency"}
+	for k, vs := range h {
+		for _, v := range vs {
+			args = append(args, "-H", k+": "+v)
+		}
+	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.duration+30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk %s: %v: %s", url, err, out)
+	}
+	return parseWrk("", string(out))
 }
 
 // startProfile takes a CPU profile of the authgate being measured for the

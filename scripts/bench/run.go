@@ -50,6 +50,8 @@ func (b *bench) modes(t *target) []mode {
 		{name: "JWT expired (401)", path: "/jwt/x", header: bearer(b.token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}))},
 		{name: "API key", path: "/key/x", header: http.Header{"X-Api-Key": {t.key}}},
 		{name: "Basic", path: "/basic/x", header: http.Header{"Authorization": {t.basic}}},
+		{name: "Basic, half the connections, API keys on the other half", path: "/basic/x", header: http.Header{"Authorization": {t.basic}},
+			beside: &mode{path: "/key/x", header: http.Header{"X-Api-Key": {t.key}}}},
 		{name: "decision, nginx auth_request (JWT)", path: "/jwt/x", header: bearer(b.token(nil)), decision: true},
 	}
 	if t.h2c {
@@ -125,6 +127,10 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 					add(b.wrk(name, fmt.Sprintf("http://127.0.0.1:%d%s", b.front, m.path), m.header, m.script, s.pid, b.nginx.Process.Pid))
 					continue
 				}
+				if m.beside != nil {
+					add(b.wrkBeside(name, "http://"+s.addr, m, s.pid))
+					continue
+				}
 				add(b.wrk(name, "http://"+s.addr+m.path, m.header, m.script, s.pid))
 			}
 		}
@@ -195,4 +201,25 @@ func (b *bench) rounds() string {
 		return "one round"
 	}
 	return fmt.Sprintf("medians of %d interleaved rounds", b.repeat)
+}
+
+// wrkBeside measures m while a second wrk sends m.beside's requests to the
+// same authgate for the same time, each with half the connections (so the
+// load is the other rows'): the latency is m's alone; CPU per request and
+// non-2xx answers count both loads.
+func (b *bench) wrkBeside(name, base string, m mode, pid int) row {
+	saved := b.conns
+	b.conns = max(saved/2, 1)
+	defer func() { b.conns = saved }()
+	beside := make(chan row, 1)
+	go func() {
+		beside <- b.wrkRun(base+m.beside.path, m.beside.header, m.beside.script)
+	}()
+	r := b.wrk(name, base+m.path, m.header, m.script, pid)
+	o := <-beside
+	if total := r.requests + o.requests; total > 0 {
+		r.cpuPerReq = r.cpuPerReq * float64(r.requests) / float64(total)
+	}
+	r.non2xx += o.non2xx
+	return r
 }
