@@ -63,7 +63,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b.extraRoutes, b.keys, b.profile, b.repeat = *routes, *keys, *profile, max(*repeat, 1)
+	b.extraRoutes, b.keys, b.profile, b.repeat, b.o2p = *routes, *keys, *profile, max(*repeat, 1), *o2p
 	if b.profile != "" {
 		if err := os.MkdirAll(b.profile, 0o755); err != nil {
 			log.Fatal(err)
@@ -104,13 +104,6 @@ func main() {
 			rows = append(rows, rs...)
 		}
 	}
-	if *o2p != "" {
-		r, err := b.oauth2Proxy(*o2p)
-		if err != nil {
-			log.Fatal(err)
-		}
-		rows = append(rows, r)
-	}
 	table := render(rows, b)
 	fmt.Print(table)
 	if *write != "" {
@@ -149,6 +142,8 @@ type bench struct {
 	extraRoutes, keys       int
 	// repeat is how many interleaved rounds are measured.
 	repeat int
+	// o2p is an oauth2-proxy binary measured in each round ("" for none).
+	o2p string
 	// poolFile is the wrk script of the token pool (written once);
 	// running are the authgate processes of the current run.
 	poolFile string

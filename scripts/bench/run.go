@@ -108,6 +108,13 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 	}
 	for range b.repeat {
 		add(b.nginxBaseline())
+		if b.o2p != "" && strings.Contains("JWT RS256, cache hit", only) {
+			r, err := b.oauth2Proxy(b.o2p)
+			if err != nil {
+				return nil, err
+			}
+			add(r)
+		}
 		for i := range b.modes(targets[len(targets)-1]) {
 			for _, t := range targets {
 				ms := b.modes(t)
