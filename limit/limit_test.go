@@ -169,3 +169,31 @@ func BenchmarkTake(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGoodCredential is what the failure limits cost a request with
+// good credentials: reserving its three budgets and giving them back (a
+// credential judged in full) against peeking at them (one already known),
+// in this process and in Redis.
+//
+//	go test ./limit -run '^$' -bench GoodCredential
+func BenchmarkGoodCredential(b *testing.B) {
+	budgets := []Budget{{"fail:c:127.0.0.1", 100, time.Minute}, {"fail:f:0123456789ab", 10, time.Minute}, {"fail:a:basic:alice", 10, time.Minute}}
+	ctx := context.Background()
+	for _, name := range []string{"local", "redis"} {
+		var l Limiter = NewLocal()
+		if name == "redis" {
+			l = redisLimiter(b)
+		}
+		b.Run(name+"/reserve-and-give-back", func(b *testing.B) {
+			for b.Loop() {
+				l.TakeAll(ctx, budgets)
+				l.GiveAll(ctx, budgets)
+			}
+		})
+		b.Run(name+"/peek", func(b *testing.B) {
+			for b.Loop() {
+				l.Peek(ctx, budgets)
+			}
+		})
+	}
+}
