@@ -49,7 +49,7 @@ func main() {
 	before := flag.String("before", "", "also build and measure this git revision, in the same run")
 	write := flag.String("write", "", "replace the generated table in this markdown file")
 	only := flag.String("only", "", "run only the modes whose name contains this")
-	routes := flag.Int("routes", 0, "routes before the measured ones (a big route table)")
+	routes := flag.Int("routes", 0, "also measure this build with this many routes ahead of the measured ones (a big route table), beside it")
 	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
 	o2p := flag.String("oauth2-proxy", "", "an oauth2-proxy binary to measure in the same run (Bearer JWTs, --skip-jwt-bearer-tokens)")
 	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
@@ -63,7 +63,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	b.extraRoutes, b.keys, b.profile, b.repeat, b.o2p = *routes, *keys, *profile, max(*repeat, 1), *o2p
+	b.keys, b.profile, b.repeat, b.o2p = *keys, *profile, max(*repeat, 1), *o2p
 	if b.profile != "" {
 		if err := os.MkdirAll(b.profile, 0o755); err != nil {
 			log.Fatal(err)
@@ -91,13 +91,19 @@ func main() {
 		}
 		targets = append(targets, t)
 	}
+	if *routes > 0 {
+		t := *targets[len(targets)-1]
+		t.label = fmt.Sprintf("%s, %d routes ahead", t.label, *routes)
+		t.routes = *routes
+		targets = append(targets, &t)
+	}
 	rows, err := b.run(targets, *only)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if b.keys > 0 && strings.Contains("API keys in the store", *only) {
 		for _, t := range targets {
-			rs, err := b.keyStores(t.exe, t.label)
+			rs, err := b.keyStores(t)
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -139,7 +145,7 @@ type bench struct {
 	upstream, direct, front int // nginx ports
 	upstreamH2C             int // nginx's upstream speaking HTTP/2 without TLS
 	key                     *rsa.PrivateKey
-	extraRoutes, keys       int
+	keys                    int // -keys
 	// repeat is how many interleaved rounds are measured.
 	repeat int
 	// o2p is an oauth2-proxy binary measured in each round ("" for none).
@@ -387,7 +393,8 @@ func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bear
 // keyStores measures API keys sent from a pool of b.pool distinct keys
 // (so the store is read: its cache holds fewer), against a store of
 // exactly those keys and one of b.keys.
-func (b *bench) keyStores(exe, label string) ([]row, error) {
+func (b *bench) keyStores(t *target) ([]row, error) {
+	exe, label := t.exe, t.label
 	var rows []row
 	for _, n := range []int{b.pool, b.keys} {
 		data := filepath.Join(b.work, fmt.Sprintf("keys-%d-%s", n, filepath.Base(exe)))
@@ -396,7 +403,7 @@ func (b *bench) keyStores(exe, label string) ([]row, error) {
 			return nil, err
 		}
 		script := b.headerPool("X-Api-Key", pool, fmt.Sprintf("keys-%d.lua", n))
-		proc, addr, err := b.serve(exe, data, false, false)
+		proc, addr, err := b.serve(&target{exe: exe, data: data}, false)
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +443,8 @@ func output(exe, stdin string, args ...string) (string, error) {
 
 // config is authgate's configuration; h2c adds the route /h2/* to nginx's
 // HTTP/2 upstream (for builds that have upstream_h2c).
-func (b *bench) config(port int, data string, cacheOff, h2c bool) string {
+func (b *bench) config(port int, t *target, cacheOff bool) string {
+	data := t.data
 	cache := ""
 	if cacheOff {
 		cache = "token_cache_size: -1\n"
@@ -460,8 +468,8 @@ routes:
   - {name: jwt, path: /jwt/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
   - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
   - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
-`, port, data, cache, b.jwksURL, b.upstream, b.routeTable())
-	if h2c {
+`, port, data, cache, b.jwksURL, b.upstream, b.routeTable(t.routes))
+	if t.h2c {
 		doc += fmt.Sprintf("  - {name: h2, path: /h2/*, schemes: [bearer], scopes_all: [read], upstream: \"http://127.0.0.1:%d\", upstream_h2c: true}\n", b.upstreamH2C)
 	}
 	path := filepath.Join(b.work, fmt.Sprintf("authgate-%d.yaml", port))
@@ -471,20 +479,20 @@ routes:
 	return path
 }
 
-// routeTable is extraRoutes routes that the measured paths do not match,
-// ahead of them in the table.
-func (b *bench) routeTable() string {
+// routeTable is n routes that the measured paths do not match, ahead of
+// them in the table.
+func (b *bench) routeTable(n int) string {
 	var sb strings.Builder
-	for i := 0; i < b.extraRoutes; i++ {
+	for i := 0; i < n; i++ {
 		fmt.Fprintf(&sb, "  - {name: extra%d, path: \"/extra/s%d/{id}/*\", schemes: [bearer], upstream: \"http://127.0.0.1:%d\"}\n", i, i, b.upstream)
 	}
 	return sb.String()
 }
 
 // serve starts authgate on a free port and waits until it answers.
-func (b *bench) serve(exe, data string, cacheOff, h2c bool) (*exec.Cmd, string, error) {
+func (b *bench) serve(t *target, cacheOff bool) (*exec.Cmd, string, error) {
 	port := freePort()
-	proc, err := start(exe, b.config(port, data, cacheOff, h2c))
+	proc, err := start(t.exe, b.config(port, t, cacheOff))
 	if err != nil {
 		return nil, "", err
 	}

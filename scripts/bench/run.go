@@ -12,12 +12,14 @@ import (
 )
 
 // target is one authgate build, ready to measure: its binary, its data
-// folder (a store with one API key and one Basic user) and those
-// credentials.
+// folder (a store with one API key and one Basic user), those
+// credentials, and the size of its route table.
 type target struct {
 	build
 	exe, data  string
 	key, basic string
+	// routes is how many routes stand ahead of the measured ones.
+	routes int
 }
 
 // prepare builds bin and fills its store.
@@ -90,7 +92,7 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 		if s, ok := servers[k]; ok {
 			return s, nil
 		}
-		proc, addr, err := b.serve(t.exe, t.data, cacheOff, t.h2c)
+		proc, addr, err := b.serve(t, cacheOff)
 		if err != nil {
 			return server{}, err
 		}
@@ -165,7 +167,7 @@ func (b *bench) sweepRound(targets []*target, only string, add func(row)) error 
 				if what.suffix != "" && !t.h2c {
 					continue
 				}
-				proc, addr, err := b.serve(t.exe, t.data, false, t.h2c)
+				proc, addr, err := b.serve(t, false)
 				if err != nil {
 					return err
 				}
