@@ -77,19 +77,32 @@ const retryAfterFailure = time.Second
 var errDown = errors.New("redis: unreachable a moment ago; not asked again yet")
 
 func (r *Redis) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
-	if time.Now().UnixNano() < r.downUntil.Load() {
+	if r.leftAlone() {
 		cmd := redis.NewCmd(ctx)
 		cmd.SetErr(errDown)
 		return cmd
 	}
+	cmd := script.Run(ctx, r.client, r.prefixed(keys), args...)
+	r.answered(cmd.Err())
+	return cmd
+}
+
+// leftAlone reports whether Redis failed a moment ago and is not asked yet.
+func (r *Redis) leftAlone() bool { return time.Now().UnixNano() < r.downUntil.Load() }
+
+// answered leaves Redis alone for a while when err says it failed.
+func (r *Redis) answered(err error) {
+	if err != nil && !errors.Is(err, redis.Nil) {
+		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
+	}
+}
+
+// prefixed puts the instance's prefix before each key, in place.
+func (r *Redis) prefixed(keys []string) []string {
 	for i := range keys {
 		keys[i] = r.prefix + keys[i]
 	}
-	cmd := script.Run(ctx, r.client, keys, args...)
-	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
-		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
-	}
-	return cmd
+	return keys
 }
 
 // Take implements Limiter.
@@ -129,16 +142,16 @@ func (r *Redis) TakeAll(ctx context.Context, budgets []Budget) (int, Result, err
 // Peek implements Limiter with one MGET: nothing is written, and a budget
 // never spent leaves no key behind.
 func (r *Redis) Peek(ctx context.Context, budgets []Budget) (int, Result, error) {
-	if time.Now().UnixNano() < r.downUntil.Load() {
+	if r.leftAlone() {
 		return 0, Result{}, fmt.Errorf("redis: %w", errDown)
 	}
 	keys := make([]string, len(budgets))
 	for i, b := range budgets {
-		keys[i] = r.prefix + b.Key
+		keys[i] = b.Key
 	}
-	vals, err := r.client.MGet(ctx, keys...).Result()
+	vals, err := r.client.MGet(ctx, r.prefixed(keys)...).Result()
+	r.answered(err)
 	if err != nil {
-		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
 		return 0, Result{}, fmt.Errorf("redis: %w", err)
 	}
 	if len(vals) != len(budgets) {
@@ -151,21 +164,13 @@ func (r *Redis) Peek(ctx context.Context, budgets []Budget) (int, Result, error)
 		if s, ok := v.(string); ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return 0, Result{}, fmt.Errorf("redis: budget %s holds %q, not a time", budgets[i].Key, cut(s))
+				return 0, Result{}, fmt.Errorf("redis: budget %s holds %.32q, not a time", budgets[i].Key, s)
 			}
 			tats[i] = int64(f)
 		}
 	}
 	i, res := firstSpent(budgets, func(i int) int64 { return tats[i] }, time.Now().UnixNano())
 	return i, res, nil
-}
-
-// cut bounds a value quoted in an error.
-func cut(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
-	}
-	return s
 }
 
 // GiveAll implements Limiter.

@@ -29,31 +29,22 @@ func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, erro
 	if len(p.Value) > v.opts.MaxTokenBytes {
 		return credential.Identity{}, nil, false
 	}
-	return v.remembered(keyOf(p.Value))
-}
-
-// remembered is the cache's answer for key, counted as a hit.
-func (v *Verifier) remembered(key tokenKey) (credential.Identity, error, bool) {
-	id, err, ok := v.lookup(key)
+	id, err, ok := v.lookup(keyOf(p.Value))
 	if ok {
 		v.cache.hit()
 	}
 	return id, err, ok
 }
 
-// Authenticate implements credential.Authenticator. A token seen before
-// is answered from the cache first — accepted, or refused for a reason
-// that cannot change — so its shape is checked only once.
+// Authenticate implements credential.Authenticator: it judges p in full
+// (the gateway asks Remembered first, so a token seen before is answered
+// from the cache and its shape is checked only once) and remembers the
+// answer.
 func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *credential.Trace) (credential.Identity, error) {
 	if len(p.Value) > v.opts.MaxTokenBytes {
 		return v.verify(ctx, p.Value, tokenKey{}, t) // refused by size, never hashed
 	}
 	key := keyOf(p.Value)
-	if !t.DryRun() {
-		if id, err, ok := v.remembered(key); ok {
-			return id, err
-		}
-	}
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}
