@@ -177,7 +177,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			transports[key] = newTransport(rc.UpstreamTimeout, rc.UpstreamH2C)
 		}
 		rt.Hosts = rc.Hosts
-		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name), rc.ForwardAuthorization, rc.PreserveHost)
+		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name, rc.UpstreamH2C), rc.ForwardAuthorization, rc.PreserveHost)
 		routes = append(routes, rt)
 	}
 	g.router = policy.NewRouter(routes)
@@ -736,7 +736,8 @@ func (g *Gateway) logAccess(ex *exchange) {
 		}
 	}
 	if ex.upErr != nil {
-		attrs = append(attrs, slog.String("upstream_error", ex.upErr.Error()))
+		// Bounded: transport errors may quote what the upstream sent.
+		attrs = append(attrs, slog.String("upstream_error", fmt.Sprintf("%.512s", ex.upErr.Error())))
 	}
 	if ex.traceID != "" {
 		attrs = append(attrs, slog.String("trace_id", ex.traceID))

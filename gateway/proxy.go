@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -77,13 +78,30 @@ func statusClass(code int) string {
 
 var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
 
-// upstreamTransport is what a route's proxy sends through: measured, and
-// traced when tracing is on.
-func (g *Gateway) upstreamTransport(base http.RoundTripper, route string) http.RoundTripper {
+// upstreamTransport is what a route's proxy sends through: measured,
+// traced when tracing is on, and with h2c its failures say so.
+func (g *Gateway) upstreamTransport(base http.RoundTripper, route string, h2c bool) http.RoundTripper {
+	if h2c {
+		base = h2cTransport{base}
+	}
 	if g.state.tracer != nil {
 		base = &tracing.Transport{Base: base, Tracer: g.state.tracer, Peer: "upstream"}
 	}
 	return measuredTransport{next: base, route: route, timing: g.state.Metrics.upstream}
+}
+
+// h2cTransport names upstream_h2c in its failures: an upstream that
+// speaks only HTTP/1.1 answers HTTP/2's preface with garbage, and the
+// operator should not have to guess why.
+type h2cTransport struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t h2cTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		err = fmt.Errorf("over HTTP/2 without TLS (upstream_h2c: true; does the upstream speak it?): %w", err)
+	}
+	return resp, err
 }
 
 // newProxy returns the reverse proxy of one route. Identity headers are
