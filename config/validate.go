@@ -329,8 +329,11 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.MaxBodyBytes < 0 {
 		return at(p+".max_body_bytes", "must not be negative (0: the gateway's max_body_bytes)")
 	}
-	if r.UpstreamH2C && (!strings.HasPrefix(strings.ToLower(r.Upstream), "http://") || r.WebSocket) {
-		return at(p+".upstream_h2c", "needs an http:// upstream (https:// negotiates HTTP/2 by itself) and a route without websocket (an upgrade needs HTTP/1.1)")
+	switch {
+	case r.UpstreamH2C && !strings.HasPrefix(strings.ToLower(r.Upstream), "http://"):
+		return at(p+".upstream_h2c", "is for http:// upstreams; %q negotiates HTTP/2 by itself (ALPN): remove upstream_h2c", r.Upstream)
+	case r.UpstreamH2C && r.WebSocket:
+		return at(p+".upstream_h2c", "cannot go with websocket: true (an upgrade needs HTTP/1.1 to the upstream); give the WebSocket paths a route of their own")
 	}
 	if r.UpstreamTimeout == 0 {
 		r.UpstreamTimeout = DefaultUpstreamTimeout
