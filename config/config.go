@@ -8,6 +8,7 @@ import (
 	"crypto"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
@@ -58,6 +59,10 @@ type Config struct {
 	Basic      basic.Options `yaml:"basic"`
 	// DecisionPath is the forward-auth decision endpoint ("" turns it off).
 	DecisionPath string `yaml:"decision_path"`
+	// DecisionProxy names the proxy that asks the decision endpoint, and
+	// so the only headers the original request is read from (nginx,
+	// caddy, traefik, envoy: api.ProxyConventions).
+	DecisionProxy string `yaml:"decision_proxy"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
 	// requests are believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -297,6 +302,7 @@ func Default() *Config {
 		Store:                StoreOpts{Driver: DriverSQLite},
 		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Addr: "127.0.0.1:6379", Prefix: "authgate:"}},
 		DecisionPath:         "/.authgate/decide",
+		DecisionProxy:        api.ProxyConventions[0].Name,
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},

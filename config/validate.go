@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey"
@@ -85,6 +86,9 @@ func (c *Config) validate(at locate) error {
 		if _, err := policy.Canonical(c.DecisionPath); err != nil || c.DecisionPath == "/" {
 			return at("decision_path", "%q is not a canonical path", c.DecisionPath)
 		}
+	}
+	if _, ok := api.ProxyConventionNamed(c.DecisionProxy); !ok {
+		return at("decision_proxy", "%q is not a proxy authgate knows (%s)", c.DecisionProxy, proxyNames())
 	}
 	if fl := c.FailureLimit; fl.PerCredential <= 0 || fl.PerClient <= 0 || fl.PerAccount <= 0 || fl.Window <= 0 {
 		return at("failure_limit", "per_credential, per_client, per_account and window must be positive")
@@ -448,3 +452,12 @@ func validClaimHeaders(m map[string]string) bool {
 // hostPattern: a lower-case host name, or one wildcard label before a
 // domain (*.example.com).
 var hostPattern = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+
+// proxyNames lists the values decision_proxy takes.
+func proxyNames() string {
+	names := make([]string, len(api.ProxyConventions))
+	for i, c := range api.ProxyConventions {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}

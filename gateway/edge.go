@@ -25,9 +25,13 @@ func peer(r *http.Request) string {
 }
 
 // clientOf is the client's address: the peer, or — when the peer is a
-// trusted proxy — the right-most address of X-Forwarded-For that is not
+// trusted proxy — the right-most hop of X-Forwarded-For that is not
 // itself a trusted proxy. A client cannot choose its address by sending
-// X-Forwarded-For through an untrusted path.
+// X-Forwarded-For through an untrusted path. A hop may carry a port and
+// brackets ("192.0.2.7:80", "[2001:db8::1]:443"); any other text
+// ("unknown", garbage) is an unknown client, named by that text: it
+// matches no network, so it fails every allow and deny list, and its
+// failures are counted under it, never under the proxy's address.
 func (t trustedProxies) clientOf(r *http.Request) string {
 	addr := peer(r)
 	if !t.ContainsIP(addr) {
@@ -39,38 +43,69 @@ func (t trustedProxies) clientOf(r *http.Request) string {
 		if h == "" {
 			continue
 		}
-		if _, err := netip.ParseAddr(h); err != nil {
-			return addr
+		ip, ok := hopAddr(h)
+		if !ok {
+			return "unknown:" + sanitizeToken(h, 64)
 		}
-		if !t.ContainsIP(h) {
-			return h
+		if !t.ContainsIP(ip) {
+			return ip
 		}
-		addr = h
+		addr = ip
 	}
 	return addr
 }
 
-// decision reads the original request a forward-auth proxy describes:
-// nginx auth_request (X-Original-Method, X-Original-URI), Caddy
-// forward_auth and Traefik ForwardAuth (X-Forwarded-Method, -Uri), or
-// Envoy ext_authz in path-prefix mode (the original path follows the
-// decision path; the method is the request's own).
+// hopAddr reads the address of one X-Forwarded-For hop: an IP address,
+// with or without a port, an IPv6 address with or without brackets.
+func hopAddr(h string) (string, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.String(), true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().String(), true
+	}
+	if inner, ok := strings.CutPrefix(h, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil {
+				return a.String(), true
+			}
+		}
+	}
+	return "", false
+}
+
+// decision reads the original request a forward-auth proxy describes, in
+// the convention decision_proxy names and no other: nginx auth_request
+// (X-Original-Method, -URI, -Host, as the documented configuration sets
+// them), Caddy forward_auth and Traefik ForwardAuth (X-Forwarded-Method,
+// -Uri, -Host), or Envoy ext_authz in path-prefix mode (the original path
+// follows the decision path; method and host are the request's own). The
+// decision request's own Host is never taken for the original's: the
+// proxy addressed authgate with it.
 func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error {
 	if !g.trusted.ContainsIP(peer(r)) {
 		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
 	}
 	ex.decision = true
 	ex.statusOnly = r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
-	method := firstHeader(r, "X-Original-Method", "X-Forwarded-Method")
-	uri := firstHeader(r, "X-Original-Uri", "X-Forwarded-Uri")
-	if rest, ok := strings.CutPrefix(rawPath, g.decisionPath+"/"); ok {
-		uri, method = "/"+rest, r.Method
+	method, uri, host, err := g.describedRequest(r.Header)
+	if err != nil {
+		return err
+	}
+	rest, suffixed := strings.CutPrefix(rawPath, g.decisionPath+"/")
+	switch {
+	case g.convention.PathSuffix:
+		method, uri, host = r.Method, "/"+rest, r.Host
 		if r.URL.RawQuery != "" {
 			uri += "?" + r.URL.RawQuery
 		}
+	case suffixed:
+		return reason.New(reason.ProxyRequestInvalid, "the path continues after the decision path, as Envoy sends it; decision_proxy is %s, which sends the original in %s", g.convention.Name, g.convention.URI)
+	case method == "" || uri == "" || !strings.HasPrefix(uri, "/"):
+		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original method or URI (decision_proxy %s sends %s and %s)", g.convention.Name, g.convention.Method, g.convention.URI)
 	}
-	if method == "" || uri == "" || !strings.HasPrefix(uri, "/") {
-		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original method or URI (X-Original-Method/X-Original-URI or X-Forwarded-Method/X-Forwarded-Uri)")
+	if host == "" && g.router.HasHostRoutes() {
+		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original host (%s), and some routes serve only some hosts", g.convention.Host)
 	}
 	path, query, _ := strings.Cut(uri, "?")
 	canonical, err := policy.Canonical(path)
@@ -80,21 +115,9 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 	if !canonicalMethod(method) {
 		return methodError(method)
 	}
-	ex.path, ex.method = canonical, method
-	if h := firstHeader(r, "X-Original-Host", "X-Forwarded-Host"); h != "" {
-		ex.host = policy.HostOnly(h)
-	}
+	ex.path, ex.method, ex.host = canonical, method, policy.HostOnly(host)
 	r.URL.RawQuery = query
 	return nil
-}
-
-func firstHeader(r *http.Request, names ...string) string {
-	for _, n := range names {
-		if v := r.Header.Get(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // preflight answers a CORS preflight before any authentication: 204 with
@@ -154,4 +177,13 @@ func corsHeaders(w http.ResponseWriter, r *http.Request, route *policy.Route) {
 // isPreflight reports whether r is a CORS preflight.
 func isPreflight(r *http.Request, method string) bool {
 	return method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// conventionOf is the convention decision_proxy names (validated at load;
+// the default otherwise).
+func conventionOf(name string) api.ProxyConvention {
+	if c, ok := api.ProxyConventionNamed(name); ok {
+		return c
+	}
+	return api.ProxyConventions[0]
 }

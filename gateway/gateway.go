@@ -70,8 +70,14 @@ type Gateway struct {
 	echo          bool
 	resource      resourceMetadata
 	decisionPath  string
-	maxHeaders    int
-	trusted       trustedProxies
+	// convention is how the proxy describes the original request to
+	// the decision endpoint (decision_proxy).
+	convention api.ProxyConvention
+	// credentialHeaders are Authorization and the API-key headers: never
+	// forwarded in any spelling unless a route says so.
+	credentialHeaders []string
+	maxHeaders        int
+	trusted           trustedProxies
 }
 
 // Options carry what does not come from the configuration file.
@@ -108,23 +114,25 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		state:          opts.State,
-		store:          opts.Store,
-		fingerprint:    credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
-		respond:        &responder{realm: cfg.Realm, detail: cfg.Detail},
-		resource:       newResourceMetadata(cfg),
-		log:            opts.Logger,
-		idPrefix:       http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
-		echo:           cfg.Echo,
-		decisionPath:   cfg.DecisionPath,
-		maxHeaders:     cfg.MaxHeaderCount,
-		maxBody:        cfg.MaxBodyBytes,
-		sampleAllowed:  cfg.AccessLog.SampleAllowed,
-		quotaPolicy:    quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
-		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
-		trusted:        trustedProxies{trusted},
-		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
-		remoteByIssuer: map[string]*jwt.RemoteKeys{},
+		state:             opts.State,
+		store:             opts.Store,
+		fingerprint:       credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
+		respond:           &responder{realm: cfg.Realm, detail: cfg.Detail},
+		resource:          newResourceMetadata(cfg),
+		log:               opts.Logger,
+		idPrefix:          http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
+		echo:              cfg.Echo,
+		decisionPath:      cfg.DecisionPath,
+		convention:        conventionOf(cfg.DecisionProxy),
+		maxHeaders:        cfg.MaxHeaderCount,
+		maxBody:           cfg.MaxBodyBytes,
+		sampleAllowed:     cfg.AccessLog.SampleAllowed,
+		quotaPolicy:       quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
+		body:              bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
+		trusted:           trustedProxies{trusted},
+		apiKeyHeaders:     append([]string(nil), cfg.APIKeyHeaders...),
+		credentialHeaders: append([]string{"Authorization"}, cfg.APIKeyHeaders...),
+		remoteByIssuer:    map[string]*jwt.RemoteKeys{},
 	}
 	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
 		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
@@ -466,13 +474,8 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			}
 		}
 		ex.trace.Pass("path canonical", ex.path)
-		g.stripIdentity(r.Header)
 		if !ex.decision {
-			// A proxy in front sets its own; a client's must not
-			// steer the upstream to another path.
-			for _, name := range rewriteHeaders {
-				delete(r.Header, name)
-			}
+			g.stripForProxy(r.Header)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -549,9 +552,7 @@ func (g *Gateway) route(r *http.Request, ex *exchange) (*policy.Route, error) {
 		return nil, reason.New(reason.MethodMalformed,
 			"the request carries a method-override header, which route '%s' does not take (set method_override on the route, or remove the header at the proxy)", route.Name)
 	}
-	for _, name := range overrideHeaders {
-		delete(r.Header, name)
-	}
+	deleteSpellings(r.Header, overrideHeaders)
 	return route, nil
 }
 

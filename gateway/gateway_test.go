@@ -172,7 +172,8 @@ func (e *env) doWith(client *http.Client, method, path string, headers ...string
 		e.t.Fatal(err)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Add(headers[i], headers[i+1])
+		// Exactly as spelled: the client writes the name as it is.
+		req.Header[headers[i]] = append(req.Header[headers[i]], headers[i+1])
 	}
 	resp, err := client.Do(req)
 	if err != nil {

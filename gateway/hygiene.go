@@ -3,8 +3,10 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -13,8 +15,124 @@ import (
 var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
 // rewriteHeaders ask an upstream (IIS, Symfony, Laravel) to serve another
-// path than the one the gateway judged; they are always removed.
+// path than the one the gateway judged: removed in proxy mode, refused in
+// decision requests (where the proxy would pass them on).
 var rewriteHeaders = []string{"X-Original-Url", "X-Rewrite-Url"}
+
+// forwardingHeaders are believed from trusted proxies in their standard
+// spelling only; another spelling is a client's copy that an upstream
+// could read as the same header.
+var forwardingHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto"}
+
+// spelledAs reports whether the header name is canon as CGI, WSGI, Rack
+// and PHP read header names: in any case, with '_' for '-'. Every header
+// the gateway reads, strips or refuses is matched this way: one rule.
+func spelledAs(name, canon string) bool {
+	if len(name) != len(canon) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		a, b := lowerASCII(name[i]), lowerASCII(canon[i])
+		if a == '_' {
+			a = '-'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// spellingOf reports whether name spells one of canons.
+func spellingOf(name string, canons []string) bool {
+	for _, c := range canons {
+		if spelledAs(name, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteSpellings removes every header that spells one of names.
+func deleteSpellings(h http.Header, names []string) {
+	for name := range h {
+		if spellingOf(name, names) {
+			delete(h, name)
+		}
+	}
+}
+
+// hasIdentityPrefix reports whether name is in the identity namespace in
+// any spelling (X-Authgate-Subject, X_Authgate_Subject, any case).
+func (g *Gateway) hasIdentityPrefix(name string) bool {
+	return len(name) >= len(g.idPrefix) && spelledAs(name[:len(g.idPrefix)], g.idPrefix)
+}
+
+// stripForProxy removes, before a request is judged and forwarded, every
+// client-sent header an upstream could read as something the gateway
+// decides: the identity namespace, path rewrites and the descriptions of
+// an original request (X-Original-URI, X-Forwarded-Uri, …) in any
+// spelling, and the forwarding headers in a spelling other than the
+// standard one (the standard ones are rewritten in Rewrite).
+func (g *Gateway) stripForProxy(h http.Header) {
+	for name := range h {
+		if g.hasIdentityPrefix(name) || spellingOf(name, rewriteHeaders) || spellingOf(name, api.DescribingHeaders) ||
+			strings.IndexByte(name, '_') >= 0 && spellingOf(name, forwardingHeaders) {
+			delete(h, name)
+		}
+	}
+}
+
+// describedRequest reads the original request a decision request
+// describes, from the headers of the configured convention only. It
+// refuses what a proxy passes on from the client and an upstream could
+// read differently: another convention's headers, one of the
+// convention's headers twice (in any spelling), as a list, or spelled
+// with '_'; path rewrites; and '_' spellings of identity, override,
+// forwarding and credential headers, which the proxy neither overwrites
+// nor removes.
+func (g *Gateway) describedRequest(h http.Header) (method, uri, host string, err error) {
+	own := g.convention.Headers()
+	var got [3][]string
+	for name, values := range h {
+		i := slices.IndexFunc(own, func(c string) bool { return spelledAs(name, c) })
+		underscored := strings.IndexByte(name, '_') >= 0
+		switch {
+		case i >= 0 && underscored:
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), g.convention.Name, own[i])
+		case i >= 0:
+			got[i] = append(got[i], values...)
+		case spellingOf(name, api.DescribingHeaders):
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), g.convention.Name, g.convention.Name)
+		case spellingOf(name, rewriteHeaders):
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
+		case underscored && (g.hasIdentityPrefix(name) || spellingOf(name, overrideHeaders) || spellingOf(name, forwardingHeaders) || spellingOf(name, g.credentialHeaders)):
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
+		}
+	}
+	for i, values := range got {
+		switch {
+		case len(values) > 1:
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "%s came %d times; the proxy sends it once", own[i], len(values))
+		case len(values) == 1 && i != 1 && strings.IndexByte(values[0], ',') >= 0:
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "%s is a list; the proxy sends one value", own[i])
+		}
+	}
+	first := func(i int) string {
+		if len(got[i]) == 0 {
+			return ""
+		}
+		return got[i][0]
+	}
+	return first(0), first(1), first(2), nil
+}
 
 // canonicalMethod reports whether m is a method in canonical form: upper-
 // case letters, digits, '-' and '_' (M-SEARCH), at most 32 of them.
@@ -44,17 +162,6 @@ func describeMethod(m string) string {
 	return "given"
 }
 
-// stripIdentity removes every client-sent header that names the identity
-// namespace in any spelling: X-Authgate-Subject, and X_Authgate_Subject,
-// which CGI, WSGI and Rack servers read as the same variable.
-func (g *Gateway) stripIdentity(h http.Header) {
-	for name := range h {
-		if len(name) >= len(g.idPrefix) && strings.EqualFold(strings.ReplaceAll(name[:len(g.idPrefix)], "_", "-"), g.idPrefix) {
-			delete(h, name)
-		}
-	}
-}
-
 // checkUpgrade refuses a protocol upgrade the route did not allow: h2c
 // never (an upstream that accepts it would carry later requests in a
 // tunnel the gateway does not judge), WebSocket only where the route
@@ -81,8 +188,11 @@ func checkUpgrade(r *http.Request, webSocket bool) error {
 // are refused.
 func overriddenMethod(h http.Header) (string, error) {
 	m := ""
-	for _, name := range overrideHeaders {
-		for _, v := range h.Values(name) {
+	for name, values := range h {
+		if !spellingOf(name, overrideHeaders) {
+			continue
+		}
+		for _, v := range values {
 			v = strings.TrimSpace(v)
 			if !canonicalMethod(v) {
 				return "", methodError(v)

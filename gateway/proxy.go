@@ -149,14 +149,12 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 }
 
 // dropCredentials removes from an upstream request every place a
-// credential may arrive in: Authorization, the API-key headers, and the
+// credential may arrive in: Authorization and the API-key headers (in any
+// spelling: an upstream may read X_API_Key as X-API-Key), and the
 // route's API-key query parameter (the rest of the query is kept byte for
 // byte). The upstream learns who called from the identity headers.
 func (g *Gateway) dropCredentials(out *http.Request, queryParam string) {
-	out.Header.Del("Authorization")
-	for _, h := range g.apiKeyHeaders {
-		out.Header.Del(h)
-	}
+	deleteSpellings(out.Header, g.credentialHeaders)
 	if queryParam != "" && out.URL.RawQuery != "" {
 		out.URL.RawQuery = withoutQueryParam(out.URL.RawQuery, queryParam)
 	}

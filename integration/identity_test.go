@@ -86,11 +86,18 @@ routes:
 		t.Errorf("public: %d, the upstream got %q", status, got)
 	}
 	// Decision mode: the answer carries it once, empty when public.
-	_, _, h := send("/.authgate/decide", append([]string{"Authorization", "Bearer " + good, "X-Forwarded-Uri", "/v1/data", "X-Forwarded-Method", "GET"}, spoofs...)...)
+	// The proxy overwrites a client's copy in hyphens (the answer carries
+	// every identity header); one with '_' it would pass on, so such a
+	// decision request is refused.
+	decide := []string{"Authorization", "Bearer " + good, "X-Original-URI", "/v1/data", "X-Original-Method", "GET"}
+	_, _, h := send("/.authgate/decide", append(decide, "X-Authgate-Identity", "forged", "x-authgate-identity", "forged")...)
 	if vs := h.Values("X-Authgate-Identity"); len(vs) != 1 || vs[0] == "" {
 		t.Errorf("decision answer: %q", vs)
 	}
-	_, _, h = send("/.authgate/decide", "X-Forwarded-Uri", "/public/x", "X-Forwarded-Method", "GET")
+	if status, _, _ := send("/.authgate/decide", append(decide, "X_Authgate_Identity", "forged")...); status != 400 {
+		t.Errorf("a decision request with X_Authgate_Identity: %d, want 400", status)
+	}
+	_, _, h = send("/.authgate/decide", "X-Original-URI", "/public/x", "X-Original-Method", "GET")
 	if vs := h.Values("X-Authgate-Identity"); len(vs) != 1 || vs[0] != "" {
 		t.Errorf("public decision answer: %q", vs)
 	}

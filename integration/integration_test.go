@@ -48,18 +48,24 @@ type stack struct {
 }
 
 // The layout of every test: /public/* open, /admin/* needs scope admin,
-// /v1/* needs read.
+// /v1/* needs read; /ro/* is open to GET only, /hosted/* on host
+// open.test only.
 const routes = `
 routes:
   - {name: public, path: /public/*, public: true, upstream: "%[1]s"}
   - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "%[1]s"}
   - {name: api, path: /v1/*, scopes_all: [read], upstream: "%[1]s"}
   - {name: keyed, path: /keyed/*, schemes: [apikey, bearer], scopes_all: [read], upstream: "%[1]s"}
+  - {name: ro, path: /ro/*, methods: [GET], public: true, upstream: "%[1]s"}
+  - {name: ro-write, path: /ro/*, scopes_all: [admin], upstream: "%[1]s"}
+  - {name: hosted-open, hosts: [open.test], path: /hosted/*, public: true, upstream: "%[1]s"}
+  - {name: hosted, path: /hosted/*, scopes_all: [admin], upstream: "%[1]s"}
 `
 
-// newStack starts the gateway; with jwksDown its issuer's key set cannot
-// be fetched, so every token is answered 503.
-func newStack(t testing.TB, jwksDown bool) *stack {
+// newStack starts the gateway for decisions from proxy (decision_proxy;
+// "" in proxy mode); with jwksDown its issuer's key set cannot be fetched,
+// so every token is answered 503.
+func newStack(t testing.TB, proxy string, jwksDown bool) *stack {
 	s := &stack{upstream: &seen{}}
 	s.upstreamAddr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.upstream.mu.Lock()
@@ -75,12 +81,17 @@ func newStack(t testing.TB, jwksDown bool) *stack {
 		}
 		w.Write(jwks)
 	}))
+	convention := ""
+	if proxy != "" {
+		convention = "decision_proxy: " + proxy
+	}
 	var a *app.App
 	s.gatewayAddr, a = gatewaytest.StartApp(t, fmt.Sprintf(`
 realm: api
+%s
 issuers:
   - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
-`, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr))
+`, convention, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr))
 	k, key, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "it", Environment: "live", Scopes: []string{"read"}}, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +107,8 @@ type reply struct {
 	body   string
 }
 
-// raw sends target exactly as written (no client-side path cleaning).
+// raw sends target exactly as written (no client-side path cleaning), and
+// each header name as spelled; a "Host" pair replaces the default Host.
 func raw(t testing.TB, addr, method, target string, headers ...string) reply {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -105,11 +117,18 @@ func raw(t testing.TB, addr, method, target string, headers ...string) reply {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	host := addr
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, addr)
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			host = headers[i+1] // the request's own Host, not another line
+			continue
+		}
 		fmt.Fprintf(&b, "%s: %s\r\n", headers[i], headers[i+1])
 	}
+	fields := b.String()
+	b.Reset()
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s", method, target, host, fields)
 	b.WriteString("\r\n")
 	io.WriteString(conn, b.String())
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

@@ -164,6 +164,73 @@ var bypasses = []string{
 	"/public/./../admin/x",
 }
 
+// headerBypass is a request for a protected resource (no credentials)
+// that carries a header claiming to describe another, open one: the
+// original URI, method or host of a forward-auth convention, a path
+// rewrite, in every spelling. Whatever the proxy, it must not be served.
+type headerBypass struct {
+	method, target string
+	headers        []string
+}
+
+// headerBypasses: each header a proxy or the gateway reads to learn what
+// the original request was, in the spellings a client may try.
+func headerBypasses() []headerBypass {
+	var out []headerBypass
+	claims := []struct {
+		method, target, header, value string
+	}{
+		{"GET", "/admin/x", "X-Original-URI", "/public/x"},
+		{"GET", "/admin/x", "X-Forwarded-Uri", "/public/x"},
+		{"GET", "/admin/x", "X-Original-URL", "/public/x"},
+		{"GET", "/admin/x", "X-Rewrite-URL", "/public/x"},
+		{"POST", "/ro/x", "X-Original-Method", "GET"},
+		{"POST", "/ro/x", "X-Forwarded-Method", "GET"},
+		{"GET", "/hosted/x", "X-Original-Host", "open.test"},
+		{"GET", "/hosted/x", "X-Forwarded-Host", "open.test"},
+	}
+	for _, c := range claims {
+		under := strings.ReplaceAll(c.header, "-", "_")
+		for _, name := range []string{c.header, strings.ToLower(c.header), strings.ToUpper(c.header), under, strings.ToLower(under)} {
+			out = append(out, headerBypass{c.method, c.target, []string{name, c.value}})
+		}
+		out = append(out, headerBypass{c.method, c.target, []string{c.header, c.value, c.header, c.value}})
+	}
+	return out
+}
+
+// checkHeaderBypasses returns the table of results for the closing note.
+func checkHeaderBypasses(t *testing.T, addr string, s *stack) []string {
+	var rows []string
+	for _, b := range headerBypasses() {
+		s.upstream.mu.Lock()
+		s.upstream.path = ""
+		s.upstream.mu.Unlock()
+		r := raw(t, addr, b.method, b.target, b.headers...)
+		s.upstream.mu.Lock()
+		reached := s.upstream.path
+		s.upstream.mu.Unlock()
+		var p problem
+		json.Unmarshal([]byte(r.body), &p)
+		row := fmt.Sprintf("%s %s %s: %s → %d %s", b.method, b.target, b.headers[0], b.headers[1], r.status, p.Reason)
+		rows = append(rows, row)
+		if r.status < 400 || reached != "" {
+			t.Errorf("BYPASS: %s reached the upstream (%q) without credentials", row, reached)
+		}
+	}
+	return rows
+}
+
+// checkHostRoute: the original request's Host picks host routes (through
+// nginx, X-Original-Host $host), and no other host opens them.
+func checkHostRoute(t *testing.T, addr string) {
+	for host, want := range map[string]int{"open.test": 200, "OPEN.test:8080": 200, "other.test": 401} {
+		if r := raw(t, addr, "GET", "/hosted/x", "Host", host); r.status != want {
+			t.Errorf("Host %s: %d, want %d", host, r.status, want)
+		}
+	}
+}
+
 // checkBypasses returns the table of results for the closing note.
 func checkBypasses(t *testing.T, addr string, s *stack) []string {
 	var rows []string
@@ -189,26 +256,34 @@ func checkBypasses(t *testing.T, addr string, s *stack) []string {
 }
 
 func TestProxyMode(t *testing.T) {
-	s := newStack(t, false)
+	s := newStack(t, "", false)
 	checkEdge(t, s.gatewayAddr, s)
 	for _, row := range checkBypasses(t, s.gatewayAddr, s) {
 		t.Log("proxy mode: " + row)
 	}
+	for _, row := range checkHeaderBypasses(t, s.gatewayAddr, s) {
+		t.Log("proxy mode: " + row)
+	}
+	checkHostRoute(t, s.gatewayAddr)
 }
 
 func TestBehindNginx(t *testing.T) {
-	s := newStack(t, false)
+	s := newStack(t, "nginx", false)
 	addr := startNginx(t, s)
 	checkEdge(t, addr, s)
 	for _, row := range checkBypasses(t, addr, s) {
 		t.Log("nginx: " + row)
 	}
+	for _, row := range checkHeaderBypasses(t, addr, s) {
+		t.Log("nginx: " + row)
+	}
+	checkHostRoute(t, addr)
 }
 
 // TestFaultsThroughNginx: authgate's own fault reaches the client as 503
 // with Retry-After and its problem body — nginx would make it a 500.
 func TestFaultsThroughNginx(t *testing.T) {
-	s := newStack(t, true)
+	s := newStack(t, "nginx", true)
 	addr := startNginx(t, s)
 	r := raw(t, addr, "GET", "/v1/data", "Authorization", "Bearer "+token(t, "read"))
 	var p problem
@@ -219,10 +294,13 @@ func TestFaultsThroughNginx(t *testing.T) {
 }
 
 func TestBehindCaddy(t *testing.T) {
-	s := newStack(t, false)
+	s := newStack(t, "caddy", false)
 	addr := startCaddy(t, s)
 	checkEdge(t, addr, s)
 	for _, row := range checkBypasses(t, addr, s) {
+		t.Log("caddy: " + row)
+	}
+	for _, row := range checkHeaderBypasses(t, addr, s) {
 		t.Log("caddy: " + row)
 	}
 }

@@ -92,6 +92,12 @@ func (n *node) candidates(rest string, out []int) []int {
 	return out
 }
 
+// HasHostRoutes reports whether some route serves only some hosts: a
+// request whose host is unknown cannot then be routed.
+func (r *Router) HasHostRoutes() bool {
+	return slices.ContainsFunc(r.routes, func(rt *Route) bool { return len(rt.Hosts) > 0 })
+}
+
 // Match returns the route for method, host (lower-case, no port) and
 // canonical path, or route_not_found. Path matching is case-sensitive.
 func (r *Router) Match(method, host, path string) (*Route, error) {

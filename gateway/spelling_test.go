@@ -1,0 +1,211 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
+)
+
+// spellingRoutes: /hosted/* is open on host open.test and needs scope
+// admin elsewhere, so a request judged by a host it did not come with is
+// a bypass.
+const spellingRoutes = `
+  - {name: hosted-open, hosts: [open.test], path: /hosted/*, public: true, upstream: "UP"}
+  - {name: hosted, path: /hosted/*, scopes_all: [admin], upstream: "UP"}`
+
+// spellings are the ways a client may write a header name that CGI, WSGI,
+// Rack and PHP servers read as the same one (HTTP_X_ORIGINAL_URI).
+func spellings(canon string) map[string]string {
+	under := strings.ReplaceAll(canon, "-", "_")
+	return map[string]string{
+		"canonical":        canon,
+		"lower":            strings.ToLower(canon),
+		"upper":            strings.ToUpper(canon),
+		"underscore":       under,
+		"underscore lower": strings.ToLower(under),
+	}
+}
+
+// underscored reports whether a spelling writes '_' for '-'.
+func underscored(spelling string) bool { return strings.Contains(spelling, "underscore") }
+
+// headerFamily is a class of headers authgate reads or strips, with what
+// a client's copy must lead to in each mode. In proxy mode the request is
+// for an open path and must reach the upstream without any copy; in a
+// decision the proxy describes a protected path, and the client's copy
+// must be refused (400 proxy_request_invalid) or change nothing (401
+// credentials_missing).
+type headerFamily struct {
+	name    string
+	headers []string
+	value   string
+	// refusedHyphen: a decision with a hyphenated (any case) copy is
+	// refused; an underscored copy always is.
+	refusedHyphen bool
+}
+
+// TestHeaderSpellings is the class test of issue #24: every header the
+// gateway reads from a proxy or strips, in every spelling (case, '-' or
+// '_'), duplicated and as a list, against proxy mode and the decision
+// endpoint under each proxy convention.
+func TestHeaderSpellings(t *testing.T) {
+	families := []headerFamily{
+		{name: "describing", headers: api.DescribingHeaders, value: "/public/a", refusedHyphen: true},
+		{name: "rewrite", headers: rewriteHeaders, value: "/public/a", refusedHyphen: true},
+		{name: "identity", headers: []string{"X-Authgate-Subject", "X-Authgate-Scopes", "X-Authgate-Claim-Roles"}, value: "admin"},
+		{name: "forwarding", headers: forwardingHeaders, value: "192.0.2.1"},
+		{name: "credential", headers: []string{"X-API-Key"}, value: "ag_live_not_a_key"},
+	}
+	decisionBase := map[string][]string{
+		"nginx":   {"X-Original-Method", "GET", "X-Original-URI", "/hosted/x", "X-Original-Host", "api.test"},
+		"caddy":   {"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/hosted/x", "X-Forwarded-Host", "api.test"},
+		"traefik": {"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/hosted/x", "X-Forwarded-Host", "api.test"},
+	}
+	proxy := newEnvWithRoutes(t, spellingRoutes)
+	for _, f := range families {
+		for _, h := range f.headers {
+			for label, spelled := range spellings(h) {
+				t.Run(fmt.Sprintf("proxy/%s/%s", spelled, label), func(t *testing.T) {
+					proxy.t = t
+					proxy.seen.Store(nil)
+					r := proxy.do("GET", "/public/a", spelled, f.value)
+					if r.status != 200 {
+						t.Fatalf("status %d %s (%s)", r.status, r.problem.Reason, r.problem.Detail)
+					}
+					for name, values := range proxy.seen.Load().Header {
+						if !spelledAs(name, h) {
+							continue
+						}
+						// Only the gateway's own value, in the standard spelling.
+						if name != http.CanonicalHeaderKey(h) || len(values) != 1 || values[0] == f.value {
+							t.Fatalf("the upstream got %s: %q", name, values)
+						}
+					}
+				})
+			}
+		}
+	}
+	// The path the proxy describes wins over any client copy in proxy
+	// mode: a protected path stays protected.
+	for _, h := range append(append([]string{}, api.DescribingHeaders...), rewriteHeaders...) {
+		value := "/public/a"
+		if strings.HasSuffix(h, "Method") {
+			value = "OPTIONS"
+		} else if strings.HasSuffix(h, "Host") {
+			value = "open.test"
+		}
+		proxy.t = t
+		if r := proxy.do("GET", "/hosted/x", h, value); r.status != 401 || r.problem.Reason != string(reason.CredentialsMissing) {
+			t.Errorf("proxy mode, %s: %s: %d %s", h, value, r.status, r.problem.Reason)
+		}
+	}
+
+	for convention, base := range decisionBase {
+		e := newEnvConfig(t, DetailFull, spellingRoutes, "decision_proxy: "+convention)
+		decide := func(t *testing.T, extra ...string) result {
+			e.t = t
+			return e.do("GET", "/.authgate/decide", append(append([]string{}, base...), extra...)...)
+		}
+		if r := decide(t); r.status != 401 || r.problem.Reason != string(reason.CredentialsMissing) {
+			t.Fatalf("%s: the plain decision: %d %s (%s)", convention, r.status, r.problem.Reason, r.problem.Detail)
+		}
+		for _, f := range families {
+			for _, h := range f.headers {
+				for label, spelled := range spellings(h) {
+					t.Run(fmt.Sprintf("%s/%s/%s", convention, spelled, label), func(t *testing.T) {
+						r := decide(t, spelled, f.value)
+						if underscored(label) || f.refusedHyphen {
+							if r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+								t.Fatalf("got %d %s (%s), want 400 proxy_request_invalid", r.status, r.problem.Reason, r.problem.Detail)
+							}
+							return
+						}
+						if r.status != 401 || r.problem.Reason != string(reason.CredentialsMissing) && f.name != "credential" {
+							t.Fatalf("got %d %s (%s), want 401", r.status, r.problem.Reason, r.problem.Detail)
+						}
+					})
+				}
+			}
+		}
+		// The convention's own headers: once, one value, hyphenated.
+		for i := 0; i < len(base); i += 2 {
+			name, value := base[i], base[i+1]
+			spoof := "/public/a"
+			if i == 0 {
+				spoof = "OPTIONS"
+			} else if i == 4 {
+				spoof = "open.test"
+			}
+			for label, spelled := range spellings(name) {
+				t.Run(fmt.Sprintf("%s/own/%s/%s twice", convention, spelled, label), func(t *testing.T) {
+					if r := decide(t, spelled, spoof); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+						t.Fatalf("got %d %s (%s), want 400 proxy_request_invalid", r.status, r.problem.Reason, r.problem.Detail)
+					}
+				})
+			}
+			if i != 2 {
+				t.Run(fmt.Sprintf("%s/own/%s as a list", convention, name), func(t *testing.T) {
+					listed := append([]string{}, base...)
+					listed[i+1] = spoof + ", " + value
+					e.t = t
+					if r := e.do("GET", "/.authgate/decide", listed...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+						t.Fatalf("got %d %s (%s), want 400 proxy_request_invalid", r.status, r.problem.Reason, r.problem.Detail)
+					}
+				})
+			}
+		}
+		// The original host decides host routes, never the decision
+		// request's own Host.
+		e.t = t
+		open := append([]string{}, base...)
+		open[5] = "open.test"
+		if r := e.do("GET", "/.authgate/decide", open...); r.status != 200 {
+			t.Errorf("%s: the open host: %d %s", convention, r.status, r.problem.Reason)
+		}
+		if r := e.do("GET", "/.authgate/decide", base[:4]...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+			t.Errorf("%s: no original host, with host routes: %d %s", convention, r.status, r.problem.Reason)
+		}
+		if r := e.do("GET", "/.authgate/decide/hosted/x", base...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+			t.Errorf("%s: a path after the decision path: %d %s", convention, r.status, r.problem.Reason)
+		}
+	}
+}
+
+// TestDecisionConventions: each convention is read from its own headers
+// only; Envoy's from the path and the request's own method and host.
+func TestDecisionConventions(t *testing.T) {
+	good := token(t, map[string]any{"scope": "read"})
+	for _, tt := range []struct {
+		convention string
+		path       string
+		headers    []string
+		status     int
+		reason     reason.Code
+	}{
+		{"nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/v1/data", "Authorization", "Bearer " + good}, 200, ""},
+		{"nginx", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data", "Authorization", "Bearer " + good}, 400, reason.ProxyRequestInvalid},
+		{"nginx", "/.authgate/decide/v1/data", []string{"Authorization", "Bearer " + good}, 400, reason.ProxyRequestInvalid},
+		{"caddy", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data", "Authorization", "Bearer " + good}, 200, ""},
+		// The Critical of #24: a client's X-Original-URI beside Caddy's.
+		{"caddy", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data", "X-Original-URI", "/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"caddy", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/v1/data", "Authorization", "Bearer " + good}, 400, reason.ProxyRequestInvalid},
+		{"traefik", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data", "Authorization", "Bearer " + good}, 200, ""},
+		{"envoy", "/.authgate/decide/v1/data", []string{"Authorization", "Bearer " + good}, 200, ""},
+		{"envoy", "/.authgate/decide/v1/data", nil, 401, reason.CredentialsMissing},
+		{"envoy", "/.authgate/decide/v1/data", []string{"X-Original-URI", "/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"envoy", "/.authgate/decide/public/a", []string{"X-Forwarded-Uri", "/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"envoy", "/.authgate/decide/public/a", nil, 200, ""},
+	} {
+		t.Run(tt.convention+" "+tt.path+" "+strings.Join(tt.headers, " ")[:min(40, len(strings.Join(tt.headers, " ")))], func(t *testing.T) {
+			e := newEnv(t, DetailFull, "decision_proxy: "+tt.convention)
+			r := e.do("GET", tt.path, tt.headers...)
+			if r.status != tt.status || r.problem.Reason != string(tt.reason) {
+				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
+			}
+		})
+	}
+}
