@@ -50,8 +50,13 @@ type corpusCase struct {
 	Want Code `yaml:"want"`
 }
 
-func loadCorpus(t *testing.T) []corpusCase {
-	files, _ := filepath.Glob("testdata/corpus/*.yaml")
+func loadCorpus(t *testing.T) []corpusCase { return loadCases(t, "testdata/corpus", true) }
+
+// loadCases reads the cases of every YAML file in dir. With known, every
+// want must be a finding code the doctor has (the tuning corpus); the
+// held-out set may name causes the doctor does not know yet.
+func loadCases(t *testing.T, dir string, known bool) []corpusCase {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	var all []corpusCase
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -71,7 +76,7 @@ func loadCorpus(t *testing.T) []corpusCase {
 			if c.Provider != "" && !slices.ContainsFunc(providers, func(p Provider) bool { return p.Name == c.Provider }) {
 				t.Fatalf("%s: case %q names provider %q, which is not in the table", f, c.Name, c.Provider)
 			}
-			if _, ok := weight[c.Want]; !ok && c.Want != RequestSucceeded {
+			if _, ok := weight[c.Want]; known && !ok && c.Want != RequestSucceeded {
 				t.Fatalf("%s: case %q wants %q, which is no finding code", f, c.Name, c.Want)
 			}
 		}
@@ -126,8 +131,20 @@ func TestCorpus(t *testing.T) {
 	if len(cases) < 50 {
 		t.Fatalf("%d corpus cases; the corpus keeps at least 50", len(cases))
 	}
-	right := 0
-	var wrong []string
+	right, wrong := score(t, cases)
+	t.Logf("%d/%d top finding correct", right, len(cases))
+	for _, w := range wrong {
+		t.Log("  wrong: " + w)
+	}
+	if right*100 < len(cases)*95 {
+		t.Errorf("%d/%d top finding correct: below 95%%", right, len(cases))
+	}
+}
+
+// score runs the doctor on each case against a local server answering as
+// the case says, and counts the cases whose top finding is the true cause;
+// wrong describes the others.
+func score(t *testing.T, cases []corpusCase) (right int, wrong []string) {
 	for _, c := range cases {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +166,9 @@ func TestCorpus(t *testing.T) {
 		}
 		req, err := ParseCurl(cmd, func(string) (string, bool) { return "", false })
 		if err != nil {
-			t.Fatalf("%s: %v", c.Name, err)
+			srv.Close()
+			wrong = append(wrong, fmt.Sprintf("%s: the command does not parse: %v", c.Name, err))
+			continue
 		}
 		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
 		srv.Close()
@@ -174,13 +193,7 @@ func TestCorpus(t *testing.T) {
 		}
 		wrong = append(wrong, fmt.Sprintf("%s: top %s, want %s (all: %s)", c.Name, got, c.Want, strings.Join(all, ", ")))
 	}
-	t.Logf("%d/%d top finding correct", right, len(cases))
-	for _, w := range wrong {
-		t.Log("  wrong: " + w)
-	}
-	if right*100 < len(cases)*95 {
-		t.Errorf("%d/%d top finding correct: below 95%%", right, len(cases))
-	}
+	return right, wrong
 }
 
 // checkReport checks what every report must hold: a fix on every failure,
