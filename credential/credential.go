@@ -23,7 +23,9 @@ type Identity struct {
 	Kind    string
 	Subject string
 	Issuer  string
-	Scopes  []string
+	// IssuerName is the configured name of a token's issuer (issuers[].name).
+	IssuerName string
+	Scopes     []string
 	// Fingerprint stands for the credential in logs and headers.
 	Fingerprint string
 	// ExpiresAt is when the credential stops being valid (zero: never).
@@ -36,6 +38,22 @@ type Identity struct {
 	// Claims are a token's claims (JWTs only; nil otherwise), for claim
 	// rules and claim headers. Never logged.
 	Claims map[string]json.RawMessage
+}
+
+// Principal is the identity as an upstream receives it (the subject
+// identity header, the identity token's sub): unambiguous across kinds and
+// issuers, so no credential of one kind can pass for another's subject.
+// "apikey:<id>" for an API key, "basic:<user>" for a Basic user,
+// "token:<issuer name>:<sub>" for a JWT or an introspected token (issuer
+// names hold no ':'), "<kind>:<subject>" for any other kind.
+func (id *Identity) Principal() string {
+	switch id.Kind {
+	case "apikey":
+		return id.Subject // already "apikey:<id>"
+	case "jwt", "introspection":
+		return "token:" + id.IssuerName + ":" + id.Subject
+	}
+	return id.Kind + ":" + id.Subject
 }
 
 // Quota is a budget of Requests per window Per.

@@ -45,7 +45,7 @@ func TestDecisionEndpoint(t *testing.T) {
 			if r.status != tt.status || r.problem.Reason != tt.reason {
 				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
 			}
-			if r.status == 200 && strings.Contains(tt.name, "allowed") && r.header.Get("X-Authgate-Subject") != "alice" {
+			if r.status == 200 && strings.Contains(tt.name, "allowed") && r.header.Get("X-Authgate-Subject") != "token:main:alice" {
 				t.Fatalf("identity headers: %v", r.header)
 			}
 		})

@@ -364,7 +364,7 @@ func TestIdentityHeadersAndAuthorizationForwarding(t *testing.T) {
 		t.Fatalf("status %d %s", r.status, r.problem.Detail)
 	}
 	seen := e.seen.Load()
-	if got := seen.Header.Get("X-Authgate-Subject"); got != "alice" {
+	if got := seen.Header.Get("X-Authgate-Subject"); got != "token:main:alice" {
 		t.Fatalf("upstream saw subject %q", got)
 	}
 	if got := seen.Header.Get("X-Authgate-Scopes"); got != "read reports" {

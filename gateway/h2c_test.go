@@ -52,7 +52,7 @@ func TestUpstreamH2C(t *testing.T) {
 		headers    []string
 		subject    string
 	}{
-		{"bearer", "/h2/a", []string{"Authorization", "Bearer " + tok}, "alice"},
+		{"bearer", "/h2/a", []string{"Authorization", "Bearer " + tok}, "token:main:alice"},
 		{"key header", "/h2/a", []string{"X-API-Key", key}, ""},
 		{"key header, lower case", "/h2/a", []string{"x-api-key", key}, ""},
 		{"key in the query", "/h2/a?x=1&api_key=" + key, nil, ""},

@@ -71,7 +71,7 @@ func (s *identitySigner) token(route string, id *credential.Identity) (string, e
 	if id.Issuer != "" {
 		about["issuer"] = id.Issuer
 	}
-	claims := map[string]any{"iss": s.issuer, "aud": s.audience[route], "sub": id.Subject, "iat": now.Unix(), "exp": exp.Unix(), "authgate": about}
+	claims := map[string]any{"iss": s.issuer, "aud": s.audience[route], "sub": id.Principal(), "iat": now.Unix(), "exp": exp.Unix(), "authgate": about}
 	if len(id.Scopes) > 0 {
 		claims["scope"] = strings.Join(id.Scopes, " ")
 	}

@@ -174,7 +174,11 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 		credential = id.Kind + ":" + id.Fingerprint
 	}
 	// One backing array for the four values, each header a slice of it.
-	values := [...]string{id.Subject, id.Issuer, strings.Join(id.Scopes, " "), credential}
+	subject := ""
+	if ex.authed {
+		subject = id.Principal()
+	}
+	values := [...]string{subject, id.Issuer, strings.Join(id.Scopes, " "), credential}
 	backing := make([]string, len(values))
 	for i, value := range values {
 		if value != "" || always {

@@ -209,3 +209,42 @@ func TestDecisionConventions(t *testing.T) {
 		})
 	}
 }
+
+// TestSubjectsAreNamespaced (#24 item 13): the subject the upstream gets
+// says the credential's kind and, for tokens, its issuer, so a token whose
+// sub imitates an API key's subject, or a Basic user's name, never passes
+// for it.
+func TestSubjectsAreNamespaced(t *testing.T) {
+	e := newEnvWithRoutes(t, `
+  - {name: every, path: /every/*, schemes: [apikey, basic, bearer], scopes_all: [read], upstream: "UP"}`)
+	key, k := e.key("live", "read")
+	e.user("alice", "correct horse battery")
+	subjectOf := func(headers ...string) string {
+		t.Helper()
+		e.seen.Store(nil)
+		if r := e.do("GET", "/every/a", headers...); r.status != 200 {
+			t.Fatalf("%d %s (%s)", r.status, r.problem.Reason, r.problem.Detail)
+		}
+		values := e.seen.Load().Header.Values("X-Authgate-Subject")
+		if len(values) != 1 {
+			t.Fatalf("the upstream got %d subjects", len(values))
+		}
+		return values[0]
+	}
+	for _, tt := range []struct {
+		name    string
+		headers []string
+		want    string
+	}{
+		{"API key", []string{"X-API-Key", key}, "apikey:" + k.ID},
+		{"Basic", []string{"Authorization", basicAuth("alice", "correct horse battery")}, "basic:alice"},
+		{"JWT named like the key", []string{"Authorization", "Bearer " + token(t, map[string]any{"sub": "apikey:" + k.ID})}, "token:main:apikey:" + k.ID},
+		{"JWT named like the user", []string{"Authorization", "Bearer " + token(t, map[string]any{"sub": "alice"})}, "token:main:alice"},
+		{"JWT named like a Basic subject", []string{"Authorization", "Bearer " + token(t, map[string]any{"sub": "basic:alice"})}, "token:main:basic:alice"},
+	} {
+		e.t = t
+		if got := subjectOf(tt.headers...); got != tt.want {
+			t.Errorf("%s: the upstream's subject %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

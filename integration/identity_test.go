@@ -65,7 +65,7 @@ routes:
 		t.Fatal(err)
 	}
 	id, err := v.Verify(context.Background(), first)
-	if err != nil || id.Subject != "alice" || len(id.Scopes) != 1 || id.Scopes[0] != "read" {
+	if err != nil || id.Subject != "token:main:alice" || len(id.Scopes) != 1 || id.Scopes[0] != "read" {
 		t.Fatalf("the upstream's verification: %+v %v", id, err)
 	}
 	if life := id.ExpiresAt.Sub(id.IssuedAt); life != 30*time.Second {

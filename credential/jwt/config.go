@@ -85,6 +85,8 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 	switch {
 	case c.Name == "":
 		return fieldErr("", "name is required")
+	case strings.ContainsAny(c.Name, ":\x00\r\n") || len(c.Name) > 64:
+		return fieldErr("name", "%q: at most 64 characters, without ':' (the upstream's subject is token:<name>:<sub>)", c.Name)
 	case c.Issuer == "":
 		return fieldErr("", "issuer (the exact iss value of its tokens) is required")
 	case len(c.Audiences) == 0:

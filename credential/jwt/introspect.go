@@ -251,7 +251,7 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 		}
 	}
 	until = now.Add(in.cfg.CacheTTL)
-	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
+	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, IssuerName: in.issuer.Name, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
 	if a.Exp != nil {
 		id.ExpiresAt = time.Unix(int64(*a.Exp), 0)
 		if !now.Before(id.ExpiresAt) {

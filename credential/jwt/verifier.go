@@ -513,7 +513,7 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time, tr *credenti
 		return fail("subject and scopes (sub, scope)", err)
 	}
 	tr.Pass("subject and scopes (sub, scope)", "")
-	id := credential.Identity{Kind: "jwt", Subject: sub, Issuer: is.Issuer, Scopes: scopes, ExpiresAt: exp, Claims: t.claims}
+	id := credential.Identity{Kind: "jwt", Subject: sub, Issuer: is.Issuer, IssuerName: is.Name, Scopes: scopes, ExpiresAt: exp, Claims: t.claims}
 	if hasIat {
 		id.IssuedAt = iat
 	}
