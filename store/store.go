@@ -204,3 +204,13 @@ func Reason(err error) *reason.Error {
 	}
 	return &reason.Error{Code: reason.AuthUnavailable, Detail: "the operation failed inside the gateway"}
 }
+
+// Defaults of the store's bounds (store.query_timeout, store.heartbeat).
+const (
+	// DefaultQueryTimeout bounds every store call: past it the call fails
+	// with ErrUnavailable (503), whatever the database does.
+	DefaultQueryTimeout = 2 * time.Second
+	// DefaultHeartbeat is how often a change stream that hears nothing
+	// proves that it is still connected.
+	DefaultHeartbeat = time.Second
+)

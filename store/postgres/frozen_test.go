@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/pgtest"
+	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/storetest"
+)
+
+// frozenBound is how long any store call may take while its connections
+// hang: the default query timeout (2 s) and generous slack.
+const frozenBound = 5 * time.Second
+
+// TestEveryCallBoundedWhenFrozen: with every connection to PostgreSQL
+// hanging (a stalled pgbouncer, a partition: no reset, no answer), every
+// method of store.Store returns within the query timeout and slack, with
+// an error that is store.ErrUnavailable (so 503, never 401); the change
+// stream says Unavailable and Problem names the lost stream. The table
+// must cover every method of the interface.
+func TestEveryCallBoundedWhenFrozen(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	proxy, via := pgtest.ProxyDSN(t, dsn)
+	s := open(t, via)
+	storetest.Fill(t, s)
+	var seen storetest.Recorder
+	defer s.Subscribe(seen.Add)()
+	defer proxy.Thaw() // a failure must not leave the cleanup hanging
+	ctx := context.Background()
+	snap := store.Snapshot{Keys: []store.Key{storetest.Key("new")}}
+	fails := func(err error) error {
+		if !errors.Is(err, store.ErrUnavailable) {
+			return errors.New("want store.ErrUnavailable, got " + errString(err))
+		}
+		return nil
+	}
+	calls := []struct {
+		method string
+		call   func() error
+	}{
+		{"CreateKey", func() error { return fails(s.CreateKey(ctx, storetest.Key("x"), "t")) }},
+		{"KeyByHash", func() error { _, err := s.KeyByHash(ctx, []byte("hash-c")); return fails(err) }},
+		{"KeyByID", func() error { _, err := s.KeyByID(ctx, "c"); return fails(err) }},
+		{"Keys", func() error { _, err := s.Keys(ctx); return fails(err) }},
+		{"RevokeKey", func() error { return fails(s.RevokeKey(ctx, "c", time.Now(), "t")) }},
+		{"RotateKey", func() error { return fails(s.RotateKey(ctx, "c", time.Now(), storetest.Key("d"), "t")) }},
+		{"TouchKeys", func() error { return fails(s.TouchKeys(ctx, map[string]time.Time{"c": time.Now()})) }},
+		{"AddUser", func() error { return fails(s.AddUser(ctx, store.User{Name: "u3", Hash: "h"}, "t")) }},
+		{"User", func() error { _, err := s.User(ctx, "u1"); return fails(err) }},
+		{"Users", func() error { _, err := s.Users(ctx); return fails(err) }},
+		{"SetPassword", func() error { return fails(s.SetPassword(ctx, "u1", "h", "t")) }},
+		{"RemoveUser", func() error { return fails(s.RemoveUser(ctx, "u1", "t")) }},
+		{"Audit", func() error { _, err := s.Audit(ctx, 10); return fails(err) }},
+		{"Export", func() error { _, err := s.Export(ctx); return fails(err) }},
+		{"Import", func() error { return fails(s.Import(ctx, snap, true)) }},
+		{"Ping", func() error { return fails(s.Ping(ctx)) }},
+		{"Subscribe", func() error { // the stream says it cannot follow
+			return poll(func() bool { return slices.Contains(seen.Take(), store.Change{Kind: store.Unavailable}) })
+		}},
+		{"Problem", func() error { return poll(func() bool { return s.Problem() != nil }) }},
+	}
+	var names []string
+	for _, c := range calls {
+		names = append(names, c.method)
+	}
+	iface := reflect.TypeFor[store.Store]()
+	for i := range iface.NumMethod() {
+		if m := iface.Method(i).Name; m != "Close" && !slices.Contains(names, m) {
+			t.Errorf("store.Store.%s is not in the table of calls under a frozen connection", m)
+		}
+	}
+
+	proxy.Freeze()
+	type result struct {
+		method string
+		err    error
+		took   time.Duration
+	}
+	results := make(chan result, len(calls))
+	start := time.Now()
+	for _, c := range calls {
+		go func() {
+			err := c.call()
+			results <- result{c.method, err, time.Since(start)}
+		}()
+	}
+	timeout := time.After(frozenBound)
+	for range calls {
+		select {
+		case r := <-results:
+			if r.err != nil {
+				t.Errorf("%s under a frozen connection: %v", r.method, r.err)
+			} else {
+				t.Logf("%s answered after %s", r.method, r.took.Round(time.Millisecond))
+			}
+			names = slices.DeleteFunc(names, func(n string) bool { return n == r.method })
+		case <-timeout:
+			t.Fatalf("still hanging after %s under a frozen connection: %v", frozenBound, names)
+		}
+	}
+	if p := s.Problem(); p != nil {
+		t.Logf("problem: %v", p)
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(frozenBound):
+		t.Fatalf("Close still hanging after %s under a frozen connection", frozenBound)
+	}
+}
+
+// poll waits up to frozenBound for cond.
+func poll(cond func() bool) error {
+	for deadline := time.Now().Add(frozenBound); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return nil
+		}
+	}
+	return errors.New("not within " + frozenBound.String())
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return err.Error()
+}
