@@ -169,7 +169,8 @@ func redisClient(cfg *config.Config) redis.UniversalClient {
 // commands come here too).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Store.Driver == config.DriverPostgres {
-		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns)})
+		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns),
+			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat})
 	}
 	return sqlite.Open(ctx, cfg.DataDir)
 }

@@ -30,7 +30,9 @@ import (
 // within the query timeout; an ERROR line says the stream is lost. Once
 // the proxy thaws, A refuses the key with 401 credential_revoked (the
 // revocation it missed is not hidden by a stale cache entry), is ready
-// again and says so at INFO.
+// again and says so at INFO. store.query_timeout and store.heartbeat are
+// set (1 s, 250 ms); store/postgres TestEveryCallBoundedWhenFrozen runs
+// with the defaults.
 func TestRevocationWhilePostgresFreezes(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	proxy, via := pgtest.ProxyDSN(t, dsn)
@@ -38,7 +40,7 @@ func TestRevocationWhilePostgresFreezes(t *testing.T) {
 	defer up.Close()
 	cfg, err := config.Parse("a.yaml", []byte(fmt.Sprintf(`
 data_dir: %s
-store: {driver: postgres, dsn: "%s"}
+store: {driver: postgres, dsn: "%s", query_timeout: 1s, heartbeat: 250ms}
 routes:
   - {name: k, path: /k, schemes: [apikey], upstream: "%s"}
 `, t.TempDir(), via, up.URL)), func(string) (string, bool) { return "", false })
@@ -66,7 +68,7 @@ routes:
 	}
 	stranger, _, _ := apikey.Generate("live")
 
-	// bound is how long any answer may take: the query timeout (2 s)
+	// bound is how long any answer may take: the query timeout (1 s)
 	// and generous slack; never hanging is the point.
 	const bound = 5 * time.Second
 	hc := &http.Client{Timeout: bound}
