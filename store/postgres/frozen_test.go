@@ -131,3 +131,53 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestCacheMadeDuringAnOutageIsNotUsed: a cache made while the change
+// stream is lost (a reload builds new caches) hears Unavailable at once
+// and stores nothing, so an entry read then cannot outlive a change it
+// missed; after the thaw the stream resumes (AllChanged) and a change
+// made during the outage is read fresh.
+func TestCacheMadeDuringAnOutageIsNotUsed(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	proxy, via := pgtest.ProxyDSN(t, dsn)
+	a, err := Open(context.Background(), via, Options{QueryTimeout: 500 * time.Millisecond, Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := open(t, dsn)
+	ctx := context.Background()
+	if err := b.CreateKey(ctx, storetest.Key("k"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	var seen storetest.Recorder
+	defer a.Subscribe(seen.Add)()
+	defer proxy.Thaw()
+	proxy.Freeze()
+	if err := poll(func() bool { return a.Problem() != nil }); err != nil {
+		t.Fatalf("the lost stream is not a problem: %v", err)
+	}
+	var late storetest.Recorder
+	defer a.Subscribe(late.Add)()
+	if got := late.Take(); !slices.Contains(got, store.Change{Kind: store.Unavailable}) {
+		t.Fatalf("a subscriber during the outage heard %+v, want Unavailable at once", got)
+	}
+	c := store.NewCache[string](a, 10, func(store.Key, store.Change) bool { return true })
+	defer c.Close()
+	_, _, gen := c.Get("k")
+	c.Put(gen, "k", storetest.Key("k"))
+	if _, ok, _ := c.Get("k"); ok {
+		t.Fatal("a cache made during the outage serves an entry")
+	}
+	if err := b.RevokeKey(ctx, "k", time.Now(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Thaw()
+	seen.WaitFor(t, store.Change{Kind: store.AllChanged}, frozenBound)
+	if k, err := a.KeyByID(ctx, "k"); err != nil || k.RevokedAt.IsZero() {
+		t.Fatalf("after the thaw: %+v %v", k, err)
+	}
+	if err := a.Problem(); err != nil {
+		t.Fatalf("after the thaw: %v", err)
+	}
+}
