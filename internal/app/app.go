@@ -121,7 +121,8 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 }
 
 // watchStoreProblems logs at ERROR when the store gets a problem (its file
-// deleted or replaced, a full disk) and at INFO when it is gone, until
+// deleted or replaced, a full disk, PostgreSQL's change stream lost) and
+// at INFO when it is gone, until
 // stop closes. Readiness and the authgate_store_healthy metric say the
 // same.
 func (a *App) watchStoreProblems(stop chan struct{}) {
