@@ -181,3 +181,32 @@ func TestCacheMadeDuringAnOutageIsNotUsed(t *testing.T) {
 		t.Fatalf("after the thaw: %v", err)
 	}
 }
+
+// TestHeartbeatKeepsAQuietStreamUp: a stream that hears no change for
+// many heartbeats stays up (each heartbeat's round trip answers): no
+// Unavailable, no AllChanged, no problem — and a change still arrives.
+func TestHeartbeatKeepsAQuietStreamUp(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a, err := Open(context.Background(), dsn, Options{Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := open(t, dsn)
+	var seen storetest.Recorder
+	defer a.Subscribe(seen.Add)()
+	deadline := time.Now().Add(time.Second) // ten heartbeats
+	for time.Now().Before(deadline) {
+		if got := seen.Take(); len(got) != 0 {
+			t.Fatalf("a quiet stream announced %+v", got)
+		}
+		if err := a.Problem(); err != nil {
+			t.Fatalf("a quiet stream: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := b.CreateKey(context.Background(), storetest.Key("k"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	seen.WaitFor(t, store.Change{Kind: store.KeyChanged, Key: "k"}, frozenBound)
+}
