@@ -254,7 +254,7 @@ func (s *Store) Problem() error {
 	if !s.down {
 		return nil
 	}
-	return fmt.Errorf("%w: the change stream from PostgreSQL is lost (%v): cached keys and users are not used until it is back", store.ErrUnavailable, s.lost)
+	return fmt.Errorf("the change stream from PostgreSQL is lost (%v): cached keys and users are not used until it is back", s.lost)
 }
 
 // Subscribe implements store.Store. A subscriber that comes while
