@@ -168,6 +168,13 @@ type StoreOpts struct {
 	DSNFile string `yaml:"dsn_file"`
 	// MaxConns bounds PostgreSQL connections per instance (default 8).
 	MaxConns int `yaml:"max_conns"`
+	// QueryTimeout bounds every store call (default 2 s): past it the
+	// request needing the store gets 503 auth_unavailable, whatever the
+	// database does.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
+	// Heartbeat is how often PostgreSQL's change stream proves it is
+	// alive (default 1 s); three missed and no cached entry is used.
+	Heartbeat time.Duration `yaml:"heartbeat"`
 }
 
 // AdminOpts configure the admin listener.

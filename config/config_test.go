@@ -271,6 +271,9 @@ func TestNewKeysRefuseBadValues(t *testing.T) {
 		{"a CIDR that is not one", route("allow_cidrs: [10.0.0.0/33]"), "routes[0].allow_cidrs"},
 		{"negative max_age", route("max_age: -1m"), "routes[0].max_age"},
 		{"introspection auth", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    introspection: {endpoint: \"https://idp/introspect\", client_id: a, client_secret: b, auth: magic}", 1), "issuers[0].introspection.auth"},
+		{"store query timeout too short", base + "store: {query_timeout: 1ms}\n", "store.query_timeout"},
+		{"store query timeout negative", base + "store: {query_timeout: -1s}\n", "store.query_timeout"},
+		{"store heartbeat too long", base + "store: {heartbeat: 2m}\n", "store.heartbeat"},
 		{"introspection without a secret", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    introspection: {endpoint: \"https://idp/introspect\", client_id: a}", 1), "issuers[0].introspection"},
 	}
 	for _, tt := range tests {

@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/strictyaml"
 	"github.com/authgate/authgate/policy"
+	"github.com/authgate/authgate/store"
 )
 
 type locate = strictyaml.Locate
@@ -214,6 +215,16 @@ func (c *Config) validateStore(at locate) error {
 	}
 	if st.MaxConns < 0 || st.MaxConns > 1000 {
 		return at("store.max_conns", "must be between 0 (default 8) and 1000")
+	}
+	if st.QueryTimeout == 0 {
+		st.QueryTimeout = store.DefaultQueryTimeout
+	} else if st.QueryTimeout < 100*time.Millisecond || st.QueryTimeout > time.Minute {
+		return at("store.query_timeout", "must be between 100ms and 1m (default %s): every request that needs the store may wait this long", store.DefaultQueryTimeout)
+	}
+	if st.Heartbeat == 0 {
+		st.Heartbeat = store.DefaultHeartbeat
+	} else if st.Heartbeat < 100*time.Millisecond || st.Heartbeat > time.Minute {
+		return at("store.heartbeat", "must be between 100ms and 1m (default %s): a stream silent for three of them is lost", store.DefaultHeartbeat)
 	}
 	return nil
 }

@@ -9,17 +9,18 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
+	"github.com/authgate/authgate/store"
 )
 
 // Problems lists what keeps the gateway from judging credentials: a store
-// that does not answer, an issuer without keys. Empty means ready. It
-// reads only state held in memory, except one store ping.
+// with a known problem (a lost change stream, a deleted file) or that does
+// not answer, an issuer without keys. Empty means ready. It reads only
+// state held in memory, except one store ping (bounded by the store's
+// query timeout), skipped when the store already knows its problem.
 func (g *Gateway) Problems(ctx context.Context) []string {
 	var problems []string
 	if g.store != nil {
-		if err := g.store.Ping(ctx); err != nil {
-			problems = append(problems, "store: "+err.Error())
-		} else if err := g.store.Problem(); err != nil {
+		if err := storeProblem(ctx, g.store); err != nil {
 			problems = append(problems, "store: "+err.Error())
 		}
 	}
@@ -42,11 +43,7 @@ func (g *Gateway) Dependencies(ctx context.Context) []api.Dependency {
 	var out []api.Dependency
 	if g.store != nil {
 		d := api.Dependency{Kind: "store", Name: "store", Healthy: true, Detail: "answers"}
-		err := g.store.Ping(ctx)
-		if err == nil {
-			err = g.store.Problem()
-		}
-		if err != nil {
+		if err := storeProblem(ctx, g.store); err != nil {
 			d.Healthy, d.Detail = false, err.Error()
 		}
 		out = append(out, d)
@@ -79,6 +76,14 @@ func (g *Gateway) Dependencies(ctx context.Context) []api.Dependency {
 		out = append(out, d)
 	}
 	return out
+}
+
+// storeProblem is st's known problem, else the failure of one ping.
+func storeProblem(ctx context.Context, st store.Store) error {
+	if err := st.Problem(); err != nil {
+		return err
+	}
+	return st.Ping(ctx)
 }
 
 // ServeHealth serves the health endpoints of the admin listener, where

@@ -134,7 +134,7 @@ var (
 	refreshDesc = prometheus.NewDesc("authgate_jwks_refreshes_total", "JWKS fetches by issuer and result.", []string{"issuer", "result"}, nil)
 	keysDesc    = prometheus.NewDesc("authgate_jwks_keys", "Keys held per issuer.", []string{"issuer"}, nil)
 	ageDesc     = prometheus.NewDesc("authgate_jwks_age_seconds", "Age of the key set held per issuer.", []string{"issuer"}, nil)
-	storeDesc   = prometheus.NewDesc("authgate_store_healthy", "1 while the store has no known problem (its file deleted or replaced, a full disk), else 0.", nil, nil)
+	storeDesc   = prometheus.NewDesc("authgate_store_healthy", "1 while the store has no known problem (its file deleted or replaced, a full disk, its change stream lost), else 0.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -107,13 +107,16 @@ type Store interface {
 	// at once (before the write returns) for a write through this process,
 	// and within a short delay for another process's or instance's. fn runs
 	// on the notifier's goroutine: it must be quick and must not call the
-	// store. Caches invalidate exactly what changed (see Cache).
+	// store. Caches invalidate exactly what changed (see Cache). A
+	// subscriber that comes while changes cannot be followed hears
+	// Unavailable at once.
 	Subscribe(fn func(Change)) (cancel func())
-	// Ping reports whether the store answers (readiness).
+	// Ping reports whether the store answers (readiness); it does not
+	// hang (PostgreSQL: it fails after the query timeout).
 	Ping(ctx context.Context) error
 	// Problem is the store's last known problem from its own background
-	// checks (a deleted database file, a full disk), nil when healthy. It
-	// does no I/O.
+	// checks (a deleted database file, a full disk, a lost change
+	// stream), nil when healthy. It does no I/O.
 	Problem() error
 	Close() error
 }
@@ -204,3 +207,13 @@ func Reason(err error) *reason.Error {
 	}
 	return &reason.Error{Code: reason.AuthUnavailable, Detail: "the operation failed inside the gateway"}
 }
+
+// Defaults of the store's bounds (store.query_timeout, store.heartbeat).
+const (
+	// DefaultQueryTimeout bounds every store call: past it the call fails
+	// with ErrUnavailable (503), whatever the database does.
+	DefaultQueryTimeout = 2 * time.Second
+	// DefaultHeartbeat is how often a change stream that hears nothing
+	// proves that it is still connected.
+	DefaultHeartbeat = time.Second
+)

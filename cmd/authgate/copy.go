@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -64,13 +65,18 @@ func storeCmd() *cobra.Command {
 	return cmd
 }
 
+// copyTimeout bounds each step of a copy into or out of PostgreSQL.
+const copyTimeout = 10 * time.Minute
+
 // openLocation opens sqlite:DIR or a postgres:// DSN.
 func openLocation(ctx context.Context, loc string) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(loc, "sqlite:"):
 		return sqlite.Open(ctx, strings.TrimPrefix(loc, "sqlite:"))
 	case strings.HasPrefix(loc, "postgres://"), strings.HasPrefix(loc, "postgresql://"):
-		return postgres.Open(ctx, loc, postgres.Options{})
+		// A copy moves a whole store in one transaction: bound it, but
+		// not by a request's query timeout.
+		return postgres.Open(ctx, loc, postgres.Options{QueryTimeout: copyTimeout})
 	}
 	return nil, fmt.Errorf("give sqlite:DATA_DIR or a postgres:// DSN")
 }

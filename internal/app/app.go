@@ -121,7 +121,8 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 }
 
 // watchStoreProblems logs at ERROR when the store gets a problem (its file
-// deleted or replaced, a full disk) and at INFO when it is gone, until
+// deleted or replaced, a full disk, PostgreSQL's change stream lost) and
+// at INFO when it is gone, until
 // stop closes. Readiness and the authgate_store_healthy metric say the
 // same.
 func (a *App) watchStoreProblems(stop chan struct{}) {
@@ -169,7 +170,8 @@ func redisClient(cfg *config.Config) redis.UniversalClient {
 // commands come here too).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Store.Driver == config.DriverPostgres {
-		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns)})
+		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns),
+			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat})
 	}
 	return sqlite.Open(ctx, cfg.DataDir)
 }

@@ -2,6 +2,8 @@
 // the machine's PostgreSQL service (127.0.0.1:5432, database test, trust
 // auth), dropped at the end. Without the service the test skips with a
 // message — and fails under CI=true, where the service must be there.
+// FreezingProxy stands between a test's store and the service, and can
+// make every connection hang without closing it.
 package pgtest
 
 import (

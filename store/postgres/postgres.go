@@ -65,10 +65,15 @@ type Store struct {
 	origin  string
 
 	changes store.Changes
-	// downMu guards down: changes cannot be followed while the listener
-	// is not connected.
+	// queryTimeout bounds every call; heartbeat is how often the
+	// listening connection proves it is alive.
+	queryTimeout, heartbeat time.Duration
+	// downMu guards down and lost: changes cannot be followed while the
+	// listener is not connected or its connection gives no sign of life;
+	// lost says why, from the start of the outage.
 	downMu sync.Mutex
 	down   bool
+	lost   error
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -81,7 +86,20 @@ var _ store.Store = (*Store)(nil)
 type Options struct {
 	// MaxConns bounds the pool (default 8).
 	MaxConns int32
+	// QueryTimeout bounds every call, connecting included (default
+	// store.DefaultQueryTimeout): a database that hangs without closing
+	// the connection (a stalled pgbouncer, a partition) makes calls fail
+	// with store.ErrUnavailable instead of hanging.
+	QueryTimeout time.Duration
+	// Heartbeat is how often the listening connection proves it is alive
+	// when no change arrives (default store.DefaultHeartbeat); without a
+	// proof for HeartbeatMisses of them, changes cannot be followed.
+	Heartbeat time.Duration
 }
+
+// HeartbeatMisses heartbeats without an answer mean the change stream is
+// lost.
+const HeartbeatMisses = 3
 
 // Open connects to dsn, migrates the schema (refusing a newer one) and
 // starts listening for other instances' changes.
@@ -95,17 +113,31 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	} else {
 		cfg.MaxConns = 8
 	}
+	s := &Store{queryTimeout: opts.QueryTimeout, heartbeat: opts.Heartbeat, done: make(chan struct{}), down: true,
+		lost: errors.New("the change stream is not listening yet")}
+	if s.queryTimeout <= 0 {
+		s.queryTimeout = store.DefaultQueryTimeout
+	}
+	if s.heartbeat <= 0 {
+		s.heartbeat = store.DefaultHeartbeat
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // the DSN's connect_timeout wins
+		cfg.ConnConfig.ConnectTimeout = s.queryTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", redact(err))
 	}
-	s := &Store{pool: pool, done: make(chan struct{})}
+	s.pool = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
 	var schema string
-	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+	qctx, cancel := s.bound(ctx)
+	err = pool.QueryRow(qctx, `SELECT current_schema()`).Scan(&schema)
+	cancel()
+	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", classify(err))
 	}
@@ -124,6 +156,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// bound gives a call its deadline: the query timeout, or ctx's own if
+// sooner.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.queryTimeout)
+}
+
 // redact drops a DSN's password from an error.
 func redact(err error) error {
 	msg := err.Error()
@@ -133,9 +171,15 @@ func redact(err error) error {
 	return errors.New(msg)
 }
 
+// migrateTimeout bounds migrating, waiting for another instance's
+// migration included.
+const migrateTimeout = 30 * time.Second
+
 // migrate applies the missing migrations under an advisory lock, so that
 // instances starting together migrate once.
 func (s *Store) migrate(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
+	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", classify(err))
@@ -172,31 +216,63 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Close stops listening and closes the pool; subscribers are told that
-// changes can no longer be followed.
+// changes can no longer be followed. It waits for the pool at most the
+// query timeout: connections to a database that hangs finish closing in
+// the background (pgx gives each up to 15 s to say goodbye).
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
 		<-s.done
-		s.setDown(true)
-		s.pool.Close()
+		s.setDown(true, errors.New("the store is closed"))
+		closed := make(chan struct{})
+		go func() {
+			s.pool.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(s.queryTimeout):
+		}
 	})
 	return nil
 }
 
 // Ping implements store.Store.
-func (s *Store) Ping(ctx context.Context) error { return classify(s.pool.Ping(ctx)) }
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return classify(s.pool.Ping(ctx))
+}
 
-// Problem implements store.Store: a lost change stream is no problem of
-// correctness (every request then asks the database), so none is known.
-func (s *Store) Problem() error { return nil }
+// Problem implements store.Store: the change stream lost (its connection
+// gone, or silent past its heartbeats). Requests still ask the database,
+// but no cached entry is used, and another instance's change is only
+// seen once the stream is back; readiness says so.
+func (s *Store) Problem() error {
+	s.downMu.Lock()
+	defer s.downMu.Unlock()
+	if !s.down {
+		return nil
+	}
+	return fmt.Errorf("the change stream from PostgreSQL is lost (%v): cached keys and users are not used until it is back", s.lost)
+}
 
-// Subscribe implements store.Store.
-func (s *Store) Subscribe(fn func(store.Change)) func() { return s.changes.Subscribe(fn) }
+// Subscribe implements store.Store. A subscriber that comes while
+// changes cannot be followed hears Unavailable at once.
+func (s *Store) Subscribe(fn func(store.Change)) func() {
+	s.downMu.Lock()
+	defer s.downMu.Unlock()
+	cancel := s.changes.Subscribe(fn)
+	if s.down {
+		fn(store.Change{Kind: store.Unavailable})
+	}
+	return cancel
+}
 
-// setDown records whether changes can be followed and announces a
-// transition: Unavailable when lost, AllChanged when back (changes may
-// have been missed meanwhile).
-func (s *Store) setDown(down bool) {
+// setDown records whether changes can be followed (why not: cause) and
+// announces a transition: Unavailable when lost, AllChanged when back
+// (changes may have been missed meanwhile: caches forget everything).
+func (s *Store) setDown(down bool, cause error) {
 	s.downMu.Lock()
 	defer s.downMu.Unlock()
 	if s.down == down {
@@ -204,8 +280,10 @@ func (s *Store) setDown(down bool) {
 	}
 	s.down = down
 	if down {
+		s.lost = cause
 		s.changes.Announce(store.Change{Kind: store.Unavailable})
 	} else {
+		s.lost = nil
 		s.changes.Announce(store.Change{Kind: store.AllChanged})
 	}
 }
@@ -218,7 +296,7 @@ type notice struct {
 }
 
 // listen holds one connection that LISTENs for changes until ctx ends,
-// reconnecting with backoff when it is lost.
+// reconnecting with backoff when it is lost or falls silent.
 func (s *Store) listen(ctx context.Context, ready chan struct{}) {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
@@ -229,15 +307,13 @@ func (s *Store) listen(ctx context.Context, ready chan struct{}) {
 			if first {
 				first = false
 				close(ready)
-			} else {
-				s.setDown(false)
 			}
+			s.setDown(false, nil)
 		})
 		if ctx.Err() != nil {
 			return
 		}
-		_ = err
-		s.setDown(true)
+		s.setDown(true, err)
 		select {
 		case <-ctx.Done():
 			return
@@ -247,30 +323,69 @@ func (s *Store) listen(ctx context.Context, ready chan struct{}) {
 	}
 }
 
+// listenOnce LISTENs on one connection and hands on what arrives, until
+// the connection fails or stays silent for HeartbeatMisses heartbeats:
+// after a heartbeat without a notification, a round trip on the same
+// connection proves that it (and the server behind it) still answers.
 func (s *Store) listenOnce(ctx context.Context, up func()) error {
-	conn, err := s.pool.Acquire(ctx)
+	actx, cancel := s.bound(ctx)
+	defer cancel()
+	conn, err := s.pool.Acquire(actx)
 	if err != nil {
-		return err
+		return fmt.Errorf("connecting: %w", err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
-		return err
+	c := conn.Conn()
+	defer func() {
+		// Never return a listening (or broken) connection to the pool.
+		cctx, cancel := context.WithTimeout(context.Background(), s.queryTimeout)
+		c.Close(cctx)
+		cancel()
+	}()
+	if _, err := c.Exec(actx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+		return fmt.Errorf("LISTEN: %w", err)
 	}
 	up()
+	alive := time.Now()
 	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
-		if err != nil {
-			conn.Conn().Close(context.Background()) // do not return a broken conn to the pool
+		wctx, cancel := context.WithDeadline(ctx, alive.Add(s.heartbeat))
+		n, err := c.WaitForNotification(wctx)
+		cancel()
+		if n != nil {
+			alive = time.Now()
+			s.notified(n.Payload)
+		}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded):
+			hctx, cancel := context.WithDeadline(ctx, alive.Add(HeartbeatMisses*s.heartbeat))
+			_, err := c.Exec(hctx, "SELECT 1")
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("no heartbeat answered for %s: %w", HeartbeatMisses*s.heartbeat, err)
+			}
+			alive = time.Now()
+		default:
 			return err
 		}
-		var msg notice
-		if json.Unmarshal([]byte(n.Payload), &msg) != nil {
-			s.changes.Announce(store.Change{Kind: store.AllChanged})
-			continue
-		}
-		if msg.Origin != s.origin {
-			s.changes.Announce(store.ChangeOf(msg.Action, msg.Subject))
-		}
+	}
+}
+
+// notified hands on a notification: another instance's change, or
+// everything when the payload is not understood.
+func (s *Store) notified(payload string) {
+	var msg notice
+	if json.Unmarshal([]byte(payload), &msg) != nil {
+		s.changes.Announce(store.Change{Kind: store.AllChanged})
+		return
+	}
+	if msg.Origin != s.origin {
+		s.changes.Announce(store.ChangeOf(msg.Action, msg.Subject))
 	}
 }
 
@@ -300,7 +415,8 @@ func classify(err error) error {
 	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 }
 
-// write runs fn in a transaction, appends an audit event, and notifies
+// write runs fn in a transaction (ctx, bounded by the caller, is also
+// the one fn uses), appends an audit event, and notifies
 // every instance in the same transaction (PostgreSQL delivers it on
 // commit); once committed, the change is announced here at once.
 func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(pgx.Tx) error) error {

@@ -32,6 +32,8 @@ func insertKey(ctx context.Context, tx pgx.Tx, k store.Key) error {
 
 // CreateKey implements store.Store.
 func (s *Store) CreateKey(ctx context.Context, k store.Key, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.create", Subject: k.ID,
 		Detail: fmt.Sprintf("name=%s env=%s kind=%s scopes=%s", k.Name, k.Environment, k.Kind, strings.Join(k.Scopes, " "))},
 		func(tx pgx.Tx) error { return insertKey(ctx, tx, k) })
@@ -39,17 +41,23 @@ func (s *Store) CreateKey(ctx context.Context, k store.Key, actor string) error 
 
 // KeyByHash implements store.Store.
 func (s *Store) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE hash = $1`, hash))
 }
 
 // KeyByID implements store.Store.
 func (s *Store) KeyByID(ctx context.Context, id string) (store.Key, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = $1`, id))
 	return k, store.About(err, "key", id)
 }
 
 // Keys implements store.Store.
 func (s *Store) Keys(ctx context.Context) ([]store.Key, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY created, id`)
 	if err != nil {
 		return nil, classify(err)
@@ -68,6 +76,8 @@ func (s *Store) Keys(ctx context.Context) ([]store.Key, error) {
 
 // RevokeKey implements store.Store. Revoking twice keeps the first time.
 func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.revoke", Subject: id}, func(tx pgx.Tx) error {
 		return mustAffect(tx.Exec(ctx,
 			`UPDATE keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END WHERE id = $2`, unix(at), id))
@@ -76,6 +86,8 @@ func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time, actor st
 
 // RotateKey implements store.Store.
 func (s *Store) RotateKey(ctx context.Context, oldID string, oldExpires time.Time, next store.Key, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "key.rotate", Subject: oldID,
 		Detail: fmt.Sprintf("new=%s old_expires=%s", next.ID, oldExpires.UTC().Format(time.RFC3339))}, func(tx pgx.Tx) error {
 		if err := mustAffect(tx.Exec(ctx,
@@ -90,6 +102,8 @@ func (s *Store) RotateKey(ctx context.Context, oldID string, oldExpires time.Tim
 // TouchKeys implements store.Store; it writes no audit event and
 // announces nothing (last-used times change no decision).
 func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	batch := &pgx.Batch{}
 	for id, at := range used {
 		batch.Queue(`UPDATE keys SET last_used = GREATEST(last_used, $1) WHERE id = $2`, unix(at), id)
@@ -99,6 +113,8 @@ func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error 
 
 // AddUser implements store.Store.
 func (s *Store) AddUser(ctx context.Context, u store.User, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	now := unix(time.Now())
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.add", Subject: u.Name, Detail: "scopes=" + strings.Join(u.Scopes, " ")},
 		func(tx pgx.Tx) error {
@@ -110,12 +126,16 @@ func (s *Store) AddUser(ctx context.Context, u store.User, actor string) error {
 
 // User implements store.Store.
 func (s *Store) User(ctx context.Context, name string) (store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
 	return u, store.About(err, "user", name)
 }
 
 // Users implements store.Store.
 func (s *Store) Users(ctx context.Context) ([]store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, classify(err)
@@ -134,6 +154,8 @@ func (s *Store) Users(ctx context.Context) ([]store.User, error) {
 
 // SetPassword implements store.Store.
 func (s *Store) SetPassword(ctx context.Context, name, hash, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.passwd", Subject: name}, func(tx pgx.Tx) error {
 		return mustAffect(tx.Exec(ctx, `UPDATE users SET hash = $1, updated = $2 WHERE name = $3`, hash, time.Now().UnixNano(), name))
 	})
@@ -141,6 +163,8 @@ func (s *Store) SetPassword(ctx context.Context, name, hash, actor string) error
 
 // RemoveUser implements store.Store.
 func (s *Store) RemoveUser(ctx context.Context, name, actor string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, store.AuditEvent{Actor: actor, Action: "user.remove", Subject: name}, func(tx pgx.Tx) error {
 		return mustAffect(tx.Exec(ctx, `DELETE FROM users WHERE name = $1`, name))
 	})
@@ -148,6 +172,8 @@ func (s *Store) RemoveUser(ctx context.Context, name, actor string) error {
 
 // Audit implements store.Store: the newest events first.
 func (s *Store) Audit(ctx context.Context, limit int) ([]store.AuditEvent, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT time, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, classify(err)

@@ -14,6 +14,8 @@ import (
 
 // Export implements store.Store.
 func (s *Store) Export(ctx context.Context) (store.Snapshot, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var snap store.Snapshot
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -63,6 +65,8 @@ func (s *Store) Export(ctx context.Context) (store.Snapshot, error) {
 
 // Import implements store.Store.
 func (s *Store) Import(ctx context.Context, snap store.Snapshot, merge bool) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return classify(err)
