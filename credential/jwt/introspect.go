@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/internal/outbound"
 	"github.com/authgate/authgate/internal/rawjson"
 	"github.com/authgate/authgate/reason"
 )
@@ -156,6 +157,7 @@ func newIntrospector(cfg Introspection, is *Issuer, client *http.Client) *intros
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
+	client = outbound.NoRedirects(client)
 	return &introspector{cfg: cfg, issuer: is, client: client, slots: make(chan struct{}, cfg.MaxConcurrent)}
 }
 
@@ -260,6 +262,9 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxIntrospectionBytes+1))
+	if outbound.IsRedirect(resp) {
+		return credential.Identity{}, time.Time{}, unavailable("%s", outbound.Redirect(resp))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return credential.Identity{}, time.Time{}, unavailable("HTTP %d (are client_id and the secret right?)", resp.StatusCode)
 	}
