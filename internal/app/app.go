@@ -77,6 +77,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	client := redisClient(cfg)
 	var shared limit.Limiter
 	if client != nil {
+		limit.LogRedisTo(opts.Logger)
 		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
 	}
 	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG}
@@ -154,14 +155,18 @@ const failureStreamLen = 10000
 // redisClient is the Redis of rate_limits.backend redis (nil for local).
 // Redis need not answer at start: until it does, failure limits are
 // counted per instance, quotas follow quota_on_error, and the failure
-// feed shows this instance's refusals.
+// feed shows this instance's refusals. One dial attempt per connection
+// and one retry per command: a call that meets a gone Redis fails in
+// about a dial's time rather than go-redis's default 1.8 s of attempts
+// (and the limiter then leaves Redis to its background probe).
 func redisClient(cfg *config.Config) redis.UniversalClient {
 	if cfg.RateLimits.Backend != config.BackendRedis {
 		return nil
 	}
 	r := cfg.RateLimits.Redis
 	return redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
-		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
+		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		DialerRetries: 1, MaxRetries: 1})
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
