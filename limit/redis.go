@@ -69,8 +69,14 @@ type Redis struct {
 	prefix string
 	// down is set by a failure and cleared by the probe.
 	down atomic.Bool
-	// probing says the probe runs (at most one).
-	probing atomic.Bool
+	// probing says the probe runs (at most one); closed stops it.
+	probing, closed atomic.Bool
+}
+
+// Close stops the probe and closes the client.
+func (r *Redis) Close() error {
+	r.closed.Store(true)
+	return r.client.Close()
 }
 
 // NewRedis returns a Limiter over client; keys are prefixed with prefix.
@@ -115,11 +121,15 @@ func (r *Redis) answered(ctx context.Context, err error) {
 
 // probe waits, then tries Redis — one dial first (a refused dial costs one
 // attempt, not go-redis's retries), then a PING — until it answers, and
-// lets calls through again. It ends when the client is closed.
+// lets calls through again. It ends when the limiter or the client is
+// closed.
 func (r *Redis) probe() {
 	defer r.probing.Store(false)
 	for {
 		time.Sleep(retryAfterFailure)
+		if r.closed.Load() {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := r.reach(ctx)
 		cancel()

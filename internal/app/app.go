@@ -56,6 +56,9 @@ type App struct {
 
 	// tracing exports spans; nil when tracing is off.
 	tracing *sdktrace.TracerProvider
+	// redis is the shared limiter (its client serves the failure feed
+	// too); nil with the local backend.
+	redis *limit.Redis
 	// watchStore stops watchStoreProblems; stopBG the fleet's feed.
 	watchStore chan struct{}
 	stopBG     context.CancelFunc
@@ -76,11 +79,13 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	bg, stopBG := context.WithCancel(context.Background())
 	client := redisClient(cfg)
 	var shared limit.Limiter
+	var redisLimiter *limit.Redis
 	if client != nil {
 		limit.LogRedisTo(opts.Logger)
-		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
+		redisLimiter = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
+		shared = redisLimiter
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG, redis: redisLimiter}
 	tp, err := tracing.Start(bg, cfg.Tracing, opts.Logger)
 	if err != nil {
 		stopBG()
@@ -324,6 +329,9 @@ func (a *App) Close() error {
 		a.mu.Unlock()
 		a.state.Close()
 		a.stopBG()
+		if a.redis != nil {
+			a.redis.Close()
+		}
 		if a.watchStore != nil {
 			close(a.watchStore)
 		}
