@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,4 +148,110 @@ routes:
 	if status, why := call("opaque-new"); status != 503 || why != string(reason.AuthUnavailable) {
 		t.Errorf("endpoint down: %d %q", status, why)
 	}
+}
+
+// TestIntrospectionAnswersReadExactly: an introspection answer is read
+// like a JWT's claims — exact, case-sensitive member names (SCOPE is not
+// scope), one rule for scopes (a tab inside a scope is no separator) —
+// and an answer naming a member twice means two things at once: it is the
+// endpoint's fault, 503 auth_unavailable, never a 401 and never the last
+// value. The upstream receives only scopes that were granted.
+func TestIntrospectionAnswersReadExactly(t *testing.T) {
+	answers := map[string]string{
+		"case":          `{"active":true,"sub":"s1","scope":"read","SCOPE":"read admin"}`,
+		"case-active":   `{"ACTIVE":true,"sub":"s2","scope":"read admin"}`,
+		"dup-scope":     `{"active":true,"sub":"s3","scope":"read","scope":"read admin"}`,
+		"dup-active":    `{"active":false,"active":true,"sub":"s4","scope":"read admin"}`,
+		"dup-escaped":   `{"active":true,"sub":"s5","act\u0069ve":false,"scope":"read admin"}`,
+		"dup-sub":       `{"active":true,"sub":"s6","sub":"root","scope":"read admin"}`,
+		"tab-scope":     `{"active":true,"sub":"s7","scope":"x\tadmin read"}`,
+		"nbsp-scope":    `{"active":true,"sub":"s8","scope":"read\u00a0admin"}`,
+		"doubled-space": `{"active":true,"sub":"s9","scope":"read  admin"}`,
+		"active-string": `{"active":"true","sub":"s10","scope":"read admin"}`,
+	}
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		answer, ok := answers[r.PostForm.Get("token")]
+		if !ok {
+			answer = `{"active":false}`
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, answer)
+	}))
+	defer idp.Close()
+	var seen sync.Map // token → X-Authgate-Scopes the upstream received
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Header.Get("X-Authgate-Subject"), r.Header.Get("X-Authgate-Scopes"))
+	}))
+	defer up.Close()
+	cfg, err := config.Parse("i.yaml", []byte(fmt.Sprintf(`
+admin: {listen: ""}
+issuers:
+  - name: idp
+    issuer: https://idp.test
+    audiences: [api]
+    discovery: false
+    introspection: {endpoint: "%s/introspect", client_id: gateway, client_secret: s3cret-introspection}
+routes:
+  - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "%s"}
+  - {name: read, path: /v1/*, scopes_all: [read], upstream: "%s"}
+`, idp.URL, up.URL, up.URL)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	tests := []struct {
+		token, path string
+		status      int
+		reason      reason.Code
+		subject     string // reaches the upstream with scopes
+		scopes      string
+	}{
+		{"case", "/admin/x", 403, reason.InsufficientScope, "", ""},
+		{"case", "/v1/x", 200, "", "s1", "read"},
+		{"case-active", "/v1/x", 401, reason.TokenInactive, "", ""},
+		{"dup-scope", "/admin/x", 503, reason.AuthUnavailable, "", ""},
+		{"dup-active", "/admin/x", 503, reason.AuthUnavailable, "", ""},
+		{"dup-escaped", "/admin/x", 503, reason.AuthUnavailable, "", ""},
+		{"dup-sub", "/v1/x", 503, reason.AuthUnavailable, "", ""},
+		{"tab-scope", "/v1/x", 503, reason.AuthUnavailable, "", ""},
+		{"tab-scope", "/admin/x", 503, reason.AuthUnavailable, "", ""},
+		{"nbsp-scope", "/v1/x", 503, reason.AuthUnavailable, "", ""},
+		{"doubled-space", "/admin/x", 200, "", "s9", "read admin"},
+		{"active-string", "/v1/x", 503, reason.AuthUnavailable, "", ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tt.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Reason string `json:"reason"`
+			Detail string `json:"detail"`
+		}
+		json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || p.Reason != string(tt.reason) {
+			t.Errorf("%s on %s: %d %q (%s), want %d %q", tt.token, tt.path, resp.StatusCode, p.Reason, p.Detail, tt.status, tt.reason)
+		}
+		if tt.subject != "" {
+			if got, _ := seen.Load(tt.subject); got != tt.scopes {
+				t.Errorf("%s: the upstream received scopes %q, want %q", tt.token, got, tt.scopes)
+			}
+		}
+	}
+	// Nothing refused reached the upstream with the scopes it claimed.
+	seen.Range(func(k, v any) bool {
+		if s := v.(string); strings.ContainsAny(s, "\t\u00a0") {
+			t.Errorf("subject %v reached the upstream with scopes %q", k, s)
+		}
+		return true
+	})
 }

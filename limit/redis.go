@@ -57,12 +57,26 @@ return 1
 
 // Redis is a Limiter shared by every instance that uses the same Redis;
 // the clock is the calling instance's (keep instances in NTP sync).
+//
+// After a failure Redis is left alone: every call answers errDown at once,
+// without dialling, and the caller keeps its own fallback (failure limits
+// per instance, quota_on_error). One background probe re-dials, about once
+// a second, until Redis answers again. So a request never waits for
+// go-redis's dial attempts with Redis gone — only the call that first
+// meets the failure does.
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
-	// downUntil: after a failure, calls fail at once until then (Unix ns),
-	// so that requests do not each wait for an unreachable Redis.
-	downUntil atomic.Int64
+	// down is set by a failure and cleared by the probe.
+	down atomic.Bool
+	// probing says the probe runs (at most one); closed stops it.
+	probing, closed atomic.Bool
+}
+
+// Close stops the probe and closes the client.
+func (r *Redis) Close() error {
+	r.closed.Store(true)
+	return r.client.Close()
 }
 
 // NewRedis returns a Limiter over client; keys are prefixed with prefix.
@@ -70,11 +84,11 @@ func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
 
-// retryAfterFailure is how long Redis is left alone after a failure.
+// retryAfterFailure is how often the probe re-dials a Redis that failed.
 const retryAfterFailure = time.Second
 
 // errDown is the answer while Redis is left alone.
-var errDown = errors.New("redis: unreachable a moment ago; not asked again yet")
+var errDown = errors.New("redis: unreachable a moment ago; not asked again until a background probe reaches it")
 
 func (r *Redis) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if r.leftAlone() {
@@ -83,18 +97,64 @@ func (r *Redis) run(ctx context.Context, script *redis.Script, keys []string, ar
 		return cmd
 	}
 	cmd := script.Run(ctx, r.client, r.prefixed(keys), args...)
-	r.answered(cmd.Err())
+	r.answered(ctx, cmd.Err())
 	return cmd
 }
 
-// leftAlone reports whether Redis failed a moment ago and is not asked yet.
-func (r *Redis) leftAlone() bool { return time.Now().UnixNano() < r.downUntil.Load() }
+// leftAlone reports whether Redis failed and the probe has not reached it
+// since.
+func (r *Redis) leftAlone() bool { return r.down.Load() }
 
-// answered leaves Redis alone for a while when err says it failed.
-func (r *Redis) answered(err error) {
-	if err != nil && !errors.Is(err, redis.Nil) {
-		r.downUntil.Store(time.Now().Add(retryAfterFailure).UnixNano())
+// answered leaves Redis alone when err says it failed: not reached or not
+// answering (a Redis error reply, such as a full memory, is an answer; a
+// caller's own cancellation says nothing about Redis).
+func (r *Redis) answered(ctx context.Context, err error) {
+	var reply redis.Error
+	if err == nil || errors.Is(err, redis.Nil) || errors.As(err, &reply) || ctx.Err() != nil {
+		return
 	}
+	r.down.Store(true)
+	if r.probing.CompareAndSwap(false, true) {
+		go r.probe()
+	}
+}
+
+// probe waits, then tries Redis — one dial first (a refused dial costs one
+// attempt, not go-redis's retries), then a PING — until it answers, and
+// lets calls through again. It ends when the limiter or the client is
+// closed.
+func (r *Redis) probe() {
+	defer r.probing.Store(false)
+	for {
+		time.Sleep(retryAfterFailure)
+		if r.closed.Load() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := r.reach(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			r.down.Store(false)
+			return
+		case errors.Is(err, redis.ErrClosed):
+			return
+		}
+	}
+}
+
+// reach dials Redis once (a plain client's address) and, when that works,
+// asks for a PING.
+func (r *Redis) reach(ctx context.Context) error {
+	if c, ok := r.client.(*redis.Client); ok {
+		opt := c.Options()
+		conn, err := opt.Dialer(ctx, opt.Network, opt.Addr)
+		if err != nil {
+			return err
+		}
+		conn.Close()
+	}
+	return r.client.Ping(ctx).Err()
 }
 
 // prefixed puts the instance's prefix before each key, in place.
@@ -150,7 +210,7 @@ func (r *Redis) Peek(ctx context.Context, budgets []Budget) (int, Result, error)
 		keys[i] = b.Key
 	}
 	vals, err := r.client.MGet(ctx, r.prefixed(keys)...).Result()
-	r.answered(err)
+	r.answered(ctx, err)
 	if err != nil {
 		return 0, Result{}, fmt.Errorf("redis: %w", err)
 	}

@@ -2,7 +2,12 @@ package policy
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/reason"
 )
 
 // Claims shaped like the identity providers' tokens (their documentation
@@ -92,4 +97,59 @@ func BenchmarkClaimRule(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestClaimPathAmbiguity: a rule's dotted path names a nested claim
+// (realm_access → roles), and a name with dots that exists as written is
+// taken as is; a token that has both — a literal "realm_access.roles"
+// beside the nested path — is ambiguous, and is refused (claim_mismatch,
+// "ambiguous") whatever either holds, rather than one shadowing the
+// other. Claim headers send nothing for it.
+func TestClaimPathAmbiguity(t *testing.T) {
+	yes, no := true, false
+	routes := map[string]*Route{
+		"all":    {Name: "all", ClaimsAll: []ClaimRule{{Claim: "realm_access.roles", Contains: "admin"}}},
+		"any":    {Name: "any", ClaimsAny: []ClaimRule{{Claim: "groups", Contains: "ops"}, {Claim: "realm_access.roles", Contains: "admin"}}},
+		"absent": {Name: "absent", ClaimsAll: []ClaimRule{{Claim: "realm_access.roles", Present: &no}}},
+		"there":  {Name: "there", ClaimsAll: []ClaimRule{{Claim: "realm_access.roles", Present: &yes}}},
+	}
+	tests := []struct {
+		name, claims string
+		// allowed lists the routes that let the token through; the others
+		// refuse it with claim_mismatch.
+		allowed   []string
+		ambiguous bool
+		header    string
+	}{
+		{"literal only", `{"realm_access.roles":["admin"]}`, []string{"all", "any", "there"}, false, `["admin"]`},
+		{"nested only", `{"realm_access":{"roles":["admin"]}}`, []string{"all", "any", "there"}, false, `["admin"]`},
+		{"neither", `{"sub":"x"}`, []string{"absent"}, false, ""},
+		{"both, literal shadowing", `{"realm_access":{"roles":["user"]},"realm_access.roles":["admin"]}`, nil, true, ""},
+		{"both, agreeing", `{"realm_access":{"roles":["admin"]},"realm_access.roles":["admin"]}`, nil, true, ""},
+		{"both, the other rule holds", `{"groups":["ops"],"realm_access":{"roles":[]},"realm_access.roles":["admin"]}`, nil, true, ""},
+	}
+	for _, tt := range tests {
+		var claims map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(tt.claims), &claims); err != nil {
+			t.Fatal(err)
+		}
+		for name, rt := range routes {
+			err := rt.Authorize(&credential.Identity{Kind: "jwt", Claims: claims})
+			allowed := slices.Contains(tt.allowed, name)
+			if tt.name == "both, the other rule holds" && name == "any" {
+				allowed = false // an ambiguous rule refuses, even beside one that holds
+			}
+			switch {
+			case allowed && err != nil:
+				t.Errorf("%s on route %s: refused (%v)", tt.name, name, err)
+			case !allowed && reason.CodeOf(err) != reason.ClaimMismatch:
+				t.Errorf("%s on route %s: %v, want claim_mismatch", tt.name, name, err)
+			case !allowed && tt.ambiguous && !strings.Contains(reason.From(err).Detail, "ambiguous"):
+				t.Errorf("%s on route %s: %q does not say the claim is ambiguous", tt.name, name, reason.From(err).Detail)
+			}
+		}
+		if got, _ := ClaimText(claims, "realm_access.roles"); got != tt.header {
+			t.Errorf("%s: claim header %q, want %q", tt.name, got, tt.header)
+		}
+	}
 }

@@ -200,6 +200,13 @@ func (rt *Route) claims(id *credential.Identity) error {
 	if id.Claims == nil {
 		return reason.New(reason.ClaimMismatch, "route '%s' has claim rules, and a %s credential carries no claims (use a JWT)", rt.Name, id.Kind)
 	}
+	for _, rules := range [...][]ClaimRule{rt.ClaimsAll, rt.ClaimsAny} {
+		for _, r := range rules {
+			if r.Ambiguous(id.Claims) {
+				return reason.New(reason.ClaimMismatch, "route '%s' reads the claim %s, and the token is ambiguous: it has both a claim named '%s' and the nested path; neither is used", rt.Name, r.Claim, r.Claim)
+			}
+		}
+	}
 	for _, r := range rt.ClaimsAll {
 		if !r.Holds(id.Claims) {
 			return reason.New(reason.ClaimMismatch, "route '%s' needs the %s", rt.Name, r)

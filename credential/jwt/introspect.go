@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/internal/outbound"
+	"github.com/authgate/authgate/internal/rawjson"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -154,20 +157,49 @@ func newIntrospector(cfg Introspection, is *Issuer, client *http.Client) *intros
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
+	client = outbound.NoRedirects(client)
 	return &introspector{cfg: cfg, issuer: is, client: client, slots: make(chan struct{}, cfg.MaxConcurrent)}
 }
 
-// answer is the part of an RFC 7662 response authgate reads.
-type answer struct {
-	Active   bool            `json:"active"`
-	Scope    string          `json:"scope"`
-	Sub      string          `json:"sub"`
-	Username string          `json:"username"`
-	ClientID string          `json:"client_id"`
-	Exp      *float64        `json:"exp"`
-	Iat      *float64        `json:"iat"`
-	Iss      string          `json:"iss"`
-	Aud      json.RawMessage `json:"aud"`
+// answer reads an RFC 7662 response as a JWT's claims are read: exact,
+// case-sensitive member names (encoding/json's struct decoding would take
+// SCOPE for scope), the JWT's scope and NumericDate rules, and no member
+// named twice (an answer saying active twice says two things). What it
+// refuses is the endpoint's fault: the error says why, the caller answers
+// 503.
+func answer(body []byte) (m map[string]json.RawMessage, active bool, err error) {
+	m, err = rawjson.UniqueObject(body)
+	var dup *rawjson.DuplicateError
+	switch {
+	case errors.As(err, &dup):
+		return nil, false, fmt.Errorf("the answer names the member %s twice", sanitize(dup.Name, 40))
+	case err != nil:
+		return nil, false, errors.New("the answer is not an RFC 7662 JSON object")
+	}
+	if raw, ok := m["active"]; ok {
+		switch string(raw) {
+		case "true":
+			active = true
+		case "false":
+		default:
+			return nil, false, errors.New("the answer's active member is not true or false")
+		}
+	}
+	for _, name := range []string{"sub", "username", "client_id", "iss"} {
+		if raw, ok := m[name]; ok {
+			if _, ok := rawjson.String(raw); !ok {
+				return nil, false, fmt.Errorf("the answer's %s member is not a string", name)
+			}
+		}
+	}
+	return m, active, nil
+}
+
+// member is the string member name of an answer that answer checked
+// ("" when absent).
+func member(m map[string]json.RawMessage, name string) string {
+	s, _ := rawjson.String(m[name])
+	return s
 }
 
 // introspect asks about raw: the identity of an active token, and until
@@ -230,30 +262,52 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxIntrospectionBytes+1))
-	var a answer
-	switch {
-	case resp.StatusCode != http.StatusOK:
+	if outbound.IsRedirect(resp) {
+		return credential.Identity{}, time.Time{}, unavailable("%s", outbound.Redirect(resp))
+	}
+	if resp.StatusCode != http.StatusOK {
 		return credential.Identity{}, time.Time{}, unavailable("HTTP %d (are client_id and the secret right?)", resp.StatusCode)
-	case len(body) > maxIntrospectionBytes || json.Unmarshal(body, &a) != nil:
-		return credential.Identity{}, time.Time{}, unavailable("the answer is not an RFC 7662 JSON object")
-	case !a.Active:
+	}
+	if len(body) > maxIntrospectionBytes {
+		return credential.Identity{}, time.Time{}, unavailable("the answer is larger than %d bytes", maxIntrospectionBytes)
+	}
+	claims, active, err := answer(body)
+	if err != nil {
+		return credential.Identity{}, time.Time{}, unavailable("%v", err)
+	}
+	if !active {
 		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenInactive,
 			"the issuer '%s' says the token is not active (expired, revoked, or never issued)", in.issuer.Name)
-	case a.Iss != "" && a.Iss != in.issuer.Issuer:
-		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenIssuerUntrusted,
-			"the introspected token's issuer is '%s', not '%s'", sanitize(a.Iss, 120), in.issuer.Issuer)
 	}
-	if len(a.Aud) > 0 {
-		auds := Audiences(a.Aud)
+	// The JWT's rules read the dates and scopes; what they refuse is the
+	// endpoint's answer, not the client's token.
+	exp, hasExp, err := numericDateOf(claims, "exp")
+	if err == nil {
+		_, _, err = numericDateOf(claims, "iat")
+	}
+	var scopes []string
+	if err == nil {
+		scopes, err = scopesOf(claims)
+	}
+	if err != nil {
+		return credential.Identity{}, time.Time{}, unavailable("%s", reason.From(err).Detail)
+	}
+	if iss := member(claims, "iss"); iss != "" && iss != in.issuer.Issuer {
+		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenIssuerUntrusted,
+			"the introspected token's issuer is '%s', not '%s'", sanitize(iss, 120), in.issuer.Issuer)
+	}
+	if aud := claims["aud"]; len(aud) > 0 {
+		auds := Audiences(aud)
 		if !slices.ContainsFunc(in.issuer.Audiences, func(want string) bool { return slices.Contains(auds, want) }) {
 			return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenAudienceMismatch,
 				"the introspected token is for %s, not this API (%s)", sanitize(strings.Join(auds, ", "), 200), strings.Join(in.issuer.Audiences, ", "))
 		}
 	}
 	until = now.Add(in.cfg.CacheTTL)
-	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, IssuerName: in.issuer.Name, Subject: firstOf(a.Sub, a.Username, a.ClientID)}
-	if a.Exp != nil {
-		id.ExpiresAt = time.Unix(int64(*a.Exp), 0)
+	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, IssuerName: in.issuer.Name, Scopes: scopes,
+		Subject: firstOf(member(claims, "sub"), member(claims, "username"), member(claims, "client_id"))}
+	if hasExp {
+		id.ExpiresAt = exp
 		if !now.Before(id.ExpiresAt) {
 			return credential.Identity{}, now.Add(inactiveTTL), expired(now, id.ExpiresAt, 0)
 		}
@@ -261,15 +315,12 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 			until = id.ExpiresAt
 		}
 	}
-	if a.Iat != nil {
-		id.IssuedAt = time.Unix(int64(*a.Iat), 0)
-	}
-	if a.Scope != "" {
-		id.Scopes = strings.Split(a.Scope, " ")
+	if iat, ok, _ := numericDateOf(claims, "iat"); ok {
+		id.IssuedAt = iat
 	}
 	// The whole answer is the identity's claims, for claim rules and
 	// claim headers (roles, groups, client_id…).
-	json.Unmarshal(body, &id.Claims)
+	id.Claims = claims
 	if id.Subject == "" {
 		return credential.Identity{}, now.Add(inactiveTTL), reason.New(reason.TokenMalformed, "the introspection answer names no sub, username or client_id")
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authgate/authgate/internal/outbound"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -92,10 +93,14 @@ type RemoteKeys struct {
 
 	set atomic.Pointer[keySet]
 
-	mu sync.Mutex // serialises fetches and guards lastOnDemand
+	mu sync.Mutex // serialises fetches and guards lastOnDemand and lastEnded
 	// lastOnDemand is when the latest fetch for an unknown kid (or for no
 	// keys yet) began.
 	lastOnDemand time.Time
+	// lastEnded is when the latest fetch ended: a request that waited for
+	// it takes its outcome rather than fetching again, so it waits for
+	// one fetch (5 s at most), not two.
+	lastEnded time.Time
 	// lastErr is the error of the latest fetch (nil when it succeeded),
 	// readable without waiting for a fetch in flight: health and metrics
 	// never block on I/O.
@@ -215,18 +220,21 @@ func (r *RemoteKeys) failing() bool { return r.err() != nil }
 // refresh fetches the set. A scheduled refresh always fetches; one on
 // demand (an unknown kid, no keys yet) fetches unless another on-demand
 // fetch began within MinRefetch, so random kids cost at most one fetch
-// per MinRefetch. It reports the error of the latest attempt.
+// per MinRefetch, and one that waited for a fetch in flight takes that
+// fetch's outcome. It reports the error of the latest attempt.
 func (r *RemoteKeys) refresh(ctx context.Context, scheduled bool) error {
+	waited := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
 	if !scheduled {
-		if !r.lastOnDemand.IsZero() && now.Sub(r.lastOnDemand) < r.MinRefetch {
+		if r.lastEnded.After(waited) || !r.lastOnDemand.IsZero() && now.Sub(r.lastOnDemand) < r.MinRefetch {
 			return r.err()
 		}
 		r.lastOnDemand = now
 	}
 	keys, err := r.fetch(ctx)
+	r.lastEnded = time.Now()
 	r.lastErr.Store(&err)
 	if err != nil {
 		r.refreshFailed.Add(1)
@@ -268,15 +276,14 @@ func (r *RemoteKeys) get(ctx context.Context, target string, limit int) ([]byte,
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	client := r.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := outbound.NoRedirects(r.Client).Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if outbound.IsRedirect(resp) {
+		return nil, fmt.Errorf("GET %s: %s", target, outbound.Redirect(resp))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: HTTP %d", target, resp.StatusCode)
 	}

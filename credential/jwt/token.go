@@ -115,7 +115,13 @@ func stringMember(m map[string]json.RawMessage, name, where string) (string, err
 // numericDate reads an optional NumericDate claim (RFC 7519 §2: a JSON
 // number, possibly non-integer).
 func (t *token) numericDate(name string) (time.Time, bool, error) {
-	raw, ok := t.claims[name]
+	return numericDateOf(t.claims, name)
+}
+
+// numericDateOf reads an optional NumericDate member of claims: a JWT's,
+// or an introspection answer's (exp, iat).
+func numericDateOf(claims map[string]json.RawMessage, name string) (time.Time, bool, error) {
+	raw, ok := claims[name]
 	if !ok {
 		return time.Time{}, false, nil
 	}
@@ -134,7 +140,11 @@ func (t *token) numericDate(name string) (time.Time, bool, error) {
 
 // stringOrList reads a claim that may be a string or an array of strings.
 func (t *token) stringOrList(name string) ([]string, error) {
-	raw, ok := t.claims[name]
+	return stringOrListOf(t.claims, name)
+}
+
+func stringOrListOf(claims map[string]json.RawMessage, name string) ([]string, error) {
+	raw, ok := claims[name]
 	if !ok {
 		return nil, nil
 	}
@@ -148,18 +158,24 @@ func (t *token) stringOrList(name string) ([]string, error) {
 	return many, nil
 }
 
-// scopes reads scope (space-separated string, RFC 8693/9068) or scp
-// (array or string).
-func (t *token) scopes() ([]string, error) {
-	if raw, ok := t.claims["scope"]; ok {
+// scopes reads the token's scopes (scopesOf).
+func (t *token) scopes() ([]string, error) { return scopesOf(t.claims) }
+
+// scopesOf reads scope (space-separated string, RFC 6749 §3.3, 7662,
+// 8693, 9068) or scp (array or string) from a JWT's claims or an
+// introspection answer: the one scope rule of both, so a scope the
+// gateway would not grant (a tab inside, "x\tadmin") can never reach the
+// upstream's scope header either. Errors are token_malformed.
+func scopesOf(claims map[string]json.RawMessage) ([]string, error) {
+	if raw, ok := claims["scope"]; ok {
 		s, ok := rawjson.String(raw)
 		if !ok {
 			return nil, reason.New(reason.TokenMalformed, "the scope claim is not a space-separated string")
 		}
 		return splitScopes("scope", s)
 	}
-	raw, present := t.claims["scp"]
-	list, err := t.stringOrList("scp")
+	raw, present := claims["scp"]
+	list, err := stringOrListOf(claims, "scp")
 	if err != nil || len(list) == 0 {
 		return list, err
 	}

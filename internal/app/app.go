@@ -56,6 +56,9 @@ type App struct {
 
 	// tracing exports spans; nil when tracing is off.
 	tracing *sdktrace.TracerProvider
+	// redis is the shared limiter (its client serves the failure feed
+	// too); nil with the local backend.
+	redis *limit.Redis
 	// watchStore stops watchStoreProblems; stopBG the fleet's feed.
 	watchStore chan struct{}
 	stopBG     context.CancelFunc
@@ -76,10 +79,13 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	bg, stopBG := context.WithCancel(context.Background())
 	client := redisClient(cfg)
 	var shared limit.Limiter
+	var redisLimiter *limit.Redis
 	if client != nil {
-		shared = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
+		limit.LogRedisTo(opts.Logger)
+		redisLimiter = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
+		shared = redisLimiter
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG, redis: redisLimiter}
 	tp, err := tracing.Start(bg, cfg.Tracing, opts.Logger)
 	if err != nil {
 		stopBG()
@@ -155,14 +161,18 @@ const failureStreamLen = 10000
 // redisClient is the Redis of rate_limits.backend redis (nil for local).
 // Redis need not answer at start: until it does, failure limits are
 // counted per instance, quotas follow quota_on_error, and the failure
-// feed shows this instance's refusals.
+// feed shows this instance's refusals. One dial attempt per connection
+// and one retry per command: a call that meets a gone Redis fails in
+// about a dial's time rather than go-redis's default 1.8 s of attempts
+// (and the limiter then leaves Redis to its background probe).
 func redisClient(cfg *config.Config) redis.UniversalClient {
 	if cfg.RateLimits.Backend != config.BackendRedis {
 		return nil
 	}
 	r := cfg.RateLimits.Redis
 	return redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
-		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
+		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		DialerRetries: 1, MaxRetries: 1})
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
@@ -321,6 +331,9 @@ func (a *App) Close() error {
 		a.mu.Unlock()
 		a.state.Close()
 		a.stopBG()
+		if a.redis != nil {
+			a.redis.Close()
+		}
 		if a.watchStore != nil {
 			close(a.watchStore)
 		}

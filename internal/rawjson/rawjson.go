@@ -23,6 +23,35 @@ var (
 // duplicate names wins), at a fraction of the cost: json.Valid checks the
 // grammar, then one pass finds member boundaries without reflection.
 func Object(data []byte) (map[string]json.RawMessage, error) {
+	return object(data, false)
+}
+
+// ErrDuplicate is wrapped by UniqueObject's error for a member name that
+// appears twice.
+var ErrDuplicate = errors.New("a member name appears twice")
+
+// UniqueObject is Object for documents where a doubled member is a fault
+// rather than "the last wins" (an introspection answer naming active or
+// scope twice means two things at once): a name that appears twice, after
+// JSON unescaping ("act\u0069ve" is active), is an error wrapping
+// ErrDuplicate that names it.
+func UniqueObject(data []byte) (map[string]json.RawMessage, error) {
+	return object(data, true)
+}
+
+// DuplicateError names the member that appeared twice.
+type DuplicateError struct {
+	// Name is the member's name, unescaped: text from outside, to be
+	// sanitised before it is shown.
+	Name string
+}
+
+func (e *DuplicateError) Error() string { return "the member " + e.Name + " appears twice" }
+
+// Unwrap makes errors.Is(err, ErrDuplicate) hold.
+func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
+
+func object(data []byte, unique bool) (map[string]json.RawMessage, error) {
 	if !json.Valid(data) {
 		return nil, errNotObject
 	}
@@ -44,6 +73,9 @@ func Object(data []byte) (map[string]json.RawMessage, error) {
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // ':'
 		end = skipValue(data, i)
+		if _, dup := m[name]; dup && unique {
+			return nil, &DuplicateError{Name: name}
+		}
 		m[name] = data[i:end:end]
 		i = skipSpace(data, end)
 		if data[i] == '}' {

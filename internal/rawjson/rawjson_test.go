@@ -3,6 +3,7 @@ package rawjson
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -81,4 +82,27 @@ func FuzzString(f *testing.F) {
 			t.Fatalf("StringIs(%q, %q) disagrees with String", data, want)
 		}
 	})
+}
+
+// TestUniqueObject: a member named twice, in any escaping, is refused
+// and named; nested objects may reuse their parent's names.
+func TestUniqueObject(t *testing.T) {
+	for _, tt := range []struct {
+		in, dup string
+	}{
+		{`{"a":1,"b":2}`, ""},
+		{`{"a":{"a":1},"b":{"a":2}}`, ""},
+		{`{"A":1,"a":2}`, ""},
+		{`{"a":1,"a":2}`, "a"},
+		{`{"active":true,"act\u0069ve":false}`, "active"},
+	} {
+		m, err := UniqueObject([]byte(tt.in))
+		var dup *DuplicateError
+		switch {
+		case tt.dup == "" && (err != nil || m == nil):
+			t.Errorf("%s: %v", tt.in, err)
+		case tt.dup != "" && (!errors.As(err, &dup) || dup.Name != tt.dup || !errors.Is(err, ErrDuplicate)):
+			t.Errorf("%s: %v, want the duplicate %q named", tt.in, err, tt.dup)
+		}
+	}
 }

@@ -6,12 +6,16 @@ package tracing
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -24,6 +28,7 @@ import (
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/buildinfo"
+	"github.com/authgate/authgate/internal/outbound"
 )
 
 // Propagator reads and writes W3C traceparent and tracestate.
@@ -56,6 +61,11 @@ func Start(ctx context.Context, cfg config.Tracing, log *slog.Logger) (*sdktrace
 		// receiver's base URL; traces go to its /v1/traces.
 		opts = append(opts, otlptracehttp.WithEndpointURL(strings.TrimSuffix(cfg.Endpoint, "/")+"/v1/traces"))
 	}
+	client, err := exportClient()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, otlptracehttp.WithHTTPClient(client))
 	exporter, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, err
@@ -122,4 +132,52 @@ func errorType(ctx context.Context, err error) string {
 		return "timeout"
 	}
 	return "transport"
+}
+
+// exportClient is the exporter's HTTP client: the one the exporter would
+// make from the OTEL_EXPORTER_OTLP_* variables (timeout, CA certificate,
+// client certificate, proxy), except that it follows no redirect — the
+// exporter's own would re-post spans and the configured headers
+// (OTEL_EXPORTER_OTLP_HEADERS, often an API key) wherever a 307 points.
+func exportClient() (*http.Client, error) {
+	timeout := 10 * time.Second
+	if v := otlpEnv("TIMEOUT"); v != "" {
+		ms, err := strconv.Atoi(v)
+		if err != nil || ms < 0 {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT %q is not milliseconds", v)
+		}
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if ca := otlpEnv("CERTIFICATE"); ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", ca)
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	if cert, key := otlpEnv("CLIENT_CERTIFICATE"), otlpEnv("CLIENT_KEY"); cert != "" && key != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, err
+		}
+		if transport.TLSClientConfig == nil {
+			transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		transport.TLSClientConfig.Certificates = []tls.Certificate{pair}
+	}
+	return outbound.NoRedirects(&http.Client{Transport: transport, Timeout: timeout}), nil
+}
+
+// otlpEnv reads OTEL_EXPORTER_OTLP_TRACES_<name>, else
+// OTEL_EXPORTER_OTLP_<name>, as the exporter does.
+func otlpEnv(name string) string {
+	if v := strings.TrimSpace(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
+		return v
+	}
+	return strings.TrimSpace(os.Getenv("OTEL_EXPORTER_OTLP_" + name))
 }
