@@ -181,7 +181,8 @@ func TestIntrospectionAnswersReadExactly(t *testing.T) {
 	defer idp.Close()
 	var seen sync.Map // token → X-Authgate-Scopes the upstream received
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen.Store(r.Header.Get("X-Authgate-Subject"), r.Header.Get("X-Authgate-Scopes"))
+		principal := r.Header.Get("X-Authgate-Subject") // token:<issuer name>:<sub>
+		seen.Store(principal[strings.LastIndexByte(principal, ':')+1:], r.Header.Get("X-Authgate-Scopes"))
 	}))
 	defer up.Close()
 	cfg, err := config.Parse("i.yaml", []byte(fmt.Sprintf(`
