@@ -65,7 +65,6 @@ type Gateway struct {
 	// sampleAllowed is the share of allowed requests logged.
 	sampleAllowed float64
 	quotaPolicy   quotaPolicy
-	body          bodyLimits
 	maxBody       int64
 	echo          bool
 	resource      resourceMetadata
@@ -121,7 +120,6 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		sampleAllowed:  cfg.AccessLog.SampleAllowed,
 		quotaPolicy:    quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
-		body:           bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
 		trusted:        trustedProxies{trusted},
 		apiKeyHeaders:  append([]string(nil), cfg.APIKeyHeaders...),
 		remoteByIssuer: map[string]*jwt.RemoteKeys{},
@@ -286,11 +284,12 @@ func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // NewServer returns an http.Server for h with the configuration's limits
-// and timeouts. Requests are never given a body-wide timeout: streaming
-// responses stay possible, and upstream_timeout bounds the wait for headers.
+// and timeouts; request bodies are bounded by GuardBodies. Requests are
+// never given a request-wide timeout: streaming responses stay possible,
+// and upstream_timeout bounds the wait for headers.
 func NewServer(cfg *config.Config, h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout),
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
