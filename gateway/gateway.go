@@ -292,9 +292,17 @@ func NewServer(cfg *config.Config, h http.Handler) *http.Server {
 		Handler:           GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout),
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes - goHeaderSlack,
 	}
 }
+
+// goHeaderSlack is what Go's HTTP/1 server reads past MaxHeaderBytes
+// before it refuses a request head (431): it allows MaxHeaderBytes + 4096
+// bytes from the request line to the blank line after the headers, both
+// included. NewServer subtracts it, so that the configured
+// max_header_bytes (at least 8 KiB, config checks) is the limit in force
+// to the byte.
+const goHeaderSlack = 4096
 
 // chain wraps h in steps, the first outermost.
 func chain(h http.Handler, steps ...func(http.Handler) http.Handler) http.Handler {
