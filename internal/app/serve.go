@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,12 +24,11 @@ func (a *App) Run(ctx context.Context, file string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w%s", cfg.Listen, err, busyHint(err, "--listen HOST:PORT or listen:"))
 	}
-	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
+	ln, err := a.CapGateway(raw, cfg, upstreamFDs)
 	if err != nil {
 		raw.Close()
 		return err
 	}
-	ln := a.capGateway(raw, cfg, trusted.Contains, upstreamFDs)
 	srv := gateway.NewServer(cfg, a.Handler())
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
@@ -89,17 +87,13 @@ func (a *App) CapGateway(ln net.Listener, cfg *config.Config, perConn int) (net.
 	if err != nil {
 		return nil, err
 	}
-	return a.capGateway(ln, cfg, trusted.Contains, perConn), nil
-}
-
-func (a *App) capGateway(ln net.Listener, cfg *config.Config, exempt func(netip.Addr) bool, perConn int) *capListener {
 	limit := fileLimit()
 	total := connectionCap(cfg.Server.MaxConnections, perConn, limit)
 	if total < cfg.Server.MaxConnections {
 		a.log.Warn("server.max_connections lowered to what the file limit holds (each connection may need an upstream one too)",
-			"configured", cfg.Server.MaxConnections, "in_force", total, "file_limit", limit, "reserve", fdReserve)
+			"configured", cfg.Server.MaxConnections, "in_force", total, "file_limit", limit)
 	}
-	return newCapListener(ln, caps{total: total, perClient: cfg.Server.MaxConnectionsPerClient, exempt: exempt})
+	return newCapListener(ln, caps{total: total, perClient: cfg.Server.MaxConnectionsPerClient, exempt: trusted.Contains}), nil
 }
 
 // CapAdmin wraps the admin listener ln in its caps (adminCaps).
