@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +161,7 @@ routes:
 		{"admin API: creating a key", adminAddr, head("POST", api.AdminPrefix+"/keys", "X-Api-Key: "+adminKey+"\r\nContent-Type: application/json\r\n"+body), 408, reason.RequestBodyTimeout},
 		{"console: sign-in form", adminAddr, head("POST", "/console/sign-in", form), 408, reason.RequestBodyTimeout},
 		{"console: a form without a session", adminAddr, head("POST", "/console/keys", form), 401, ""},
+		{"console: a form in a session", adminAddr, head("POST", "/console/keys", "Cookie: authgate_console="+consoleSession(t, adminAddr, adminKey)+"\r\n"+form), 408, reason.RequestBodyTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,6 +179,42 @@ routes:
 			}
 		})
 	}
+}
+
+// consoleSession signs in to the console at adminAddr with an admin key
+// the way a browser does, and returns the session cookie's value.
+func consoleSession(t *testing.T, adminAddr, key string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := "http://" + adminAddr
+	resp, err := c.Get(base + "/console/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(base + "/console/")
+	cookie := func(name string) string {
+		for _, ck := range jar.Cookies(u) {
+			if ck.Name == name {
+				return ck.Value
+			}
+		}
+		return ""
+	}
+	req, _ := http.NewRequest("POST", base+"/console/sign-in", strings.NewReader(url.Values{"key": {key}, "csrf": {cookie("authgate_console_signin")}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	if resp, err = c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	session := cookie("authgate_console")
+	if resp.StatusCode != http.StatusSeeOther || session == "" {
+		t.Fatalf("console sign-in: %d, session cookie %t", resp.StatusCode, session != "")
+	}
+	return session
 }
 
 // TestReadBodyKeepsConnection: a body read to its end leaves the
