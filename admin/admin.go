@@ -152,11 +152,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// readJSON decodes a bounded body strictly (unknown fields refused).
+// readJSON decodes a bounded body strictly (unknown fields refused); a
+// body that does not come in time keeps its reason (request_body_timeout).
 func readJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var re *reason.Error
+		if errors.As(err, &re) {
+			return re // the body came too slowly (gateway.GuardBodies)
+		}
 		return reason.New(reason.RequestInvalid, "request body: %s", plainJSONError(err))
 	}
 	return nil

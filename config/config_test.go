@@ -83,6 +83,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", base + "liten: x\n", "liten", 14},
 		{"unknown nested key", strings.Replace(base, "audiences: [api]", "audience: [api]", 1), "issuers[0].audience", 6},
 		{"wrong type", base + "max_token_bytes: lots\n", "max_token_bytes", 14},
+		{"header limit below 8 KiB", base + "max_header_bytes: 8191\nmax_token_bytes: 1024\n", "max_header_bytes", 14},
 		{"bad duration", strings.Replace(base, "upstream: http", "upstream_timeout: soon\n    upstream: http", 1), "routes[0].upstream_timeout", 13},
 		{"h2c to https", strings.Replace(base, "upstream: http://", "upstream_h2c: true\n    upstream: https://", 1), "routes[0].upstream_h2c", 13},
 		{"h2c with websocket", strings.Replace(base, "upstream: http", "upstream_h2c: true\n    websocket: true\n    upstream: http", 1), "routes[0].upstream_h2c", 13},

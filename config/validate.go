@@ -54,8 +54,8 @@ func (c *Config) validate(at locate) error {
 		return at("identity_header_prefix", "%q is not a valid header name prefix", c.IdentityHeaderPrefix)
 	case c.MaxTokenBytes <= 0 || c.MaxTokenBytes > c.MaxHeaderBytes:
 		return at("max_token_bytes", "must be between 1 and max_header_bytes (%d)", c.MaxHeaderBytes)
-	case c.MaxHeaderBytes < 1024:
-		return at("max_header_bytes", "must be at least 1024")
+	case c.MaxHeaderBytes < 8192:
+		return at("max_header_bytes", "must be at least 8192 (8 KiB)")
 	case c.MaxHeaderCount < 10:
 		return at("max_header_count", "must be at least 10")
 	case c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.ShutdownTimeout <= 0 ||

@@ -65,7 +65,6 @@ type Gateway struct {
 	// sampleAllowed is the share of allowed requests logged.
 	sampleAllowed float64
 	quotaPolicy   quotaPolicy
-	body          bodyLimits
 	maxBody       int64
 	echo          bool
 	resource      resourceMetadata
@@ -128,7 +127,6 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxBody:           cfg.MaxBodyBytes,
 		sampleAllowed:     cfg.AccessLog.SampleAllowed,
 		quotaPolicy:       quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
-		body:              bodyLimits{idle: cfg.Server.BodyIdleTimeout, total: cfg.Server.BodyTimeout},
 		trusted:           trustedProxies{trusted},
 		apiKeyHeaders:     append([]string(nil), cfg.APIKeyHeaders...),
 		credentialHeaders: append([]string{"Authorization"}, cfg.APIKeyHeaders...),
@@ -294,16 +292,25 @@ func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // NewServer returns an http.Server for h with the configuration's limits
-// and timeouts. Requests are never given a body-wide timeout: streaming
-// responses stay possible, and upstream_timeout bounds the wait for headers.
+// and timeouts; request bodies are bounded by GuardBodies. Requests are
+// never given a request-wide timeout: streaming responses stay possible,
+// and upstream_timeout bounds the wait for headers.
 func NewServer(cfg *config.Config, h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout),
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes - goHeaderSlack,
 	}
 }
+
+// goHeaderSlack is what Go's HTTP/1 server reads past MaxHeaderBytes
+// before it refuses a request head (431): it allows MaxHeaderBytes + 4096
+// bytes from the request line to the blank line after the headers, both
+// included. NewServer subtracts it, so that the configured
+// max_header_bytes (at least 8 KiB, config checks) is the limit in force
+// to the byte.
+const goHeaderSlack = 4096
 
 // chain wraps h in steps, the first outermost.
 func chain(h http.Handler, steps ...func(http.Handler) http.Handler) http.Handler {

@@ -141,7 +141,10 @@ func newEnvState(t testing.TB, state *State, detail, routes string, extra ...str
 	t.Cleanup(cancel)
 	g.Start(ctx)
 	e.g = g
-	e.gw = httptest.NewServer(g.Handler())
+	// The server authgate serves with: its limits are part of what is tested.
+	e.gw = httptest.NewUnstartedServer(nil)
+	e.gw.Config = NewServer(cfg, g.Handler())
+	e.gw.Start()
 	t.Cleanup(e.gw.Close)
 	return e
 }

@@ -230,15 +230,19 @@ func (c *console) action(h handlerFunc) http.Handler {
 }
 
 // readForm reads a posted form of at most maxForm bytes: a larger one is
-// 413 request_body_too_large, one that cannot be read 400 request_invalid
-// (and then nothing is checked or changed).
+// 413 request_body_too_large, one that comes too slowly 408
+// request_body_timeout, one that cannot be read 400 request_invalid (and
+// then nothing is checked or changed).
 func readForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	err := r.ParseForm()
 	var tooLarge *http.MaxBytesError
+	var re *reason.Error
 	switch {
 	case errors.As(err, &tooLarge):
 		return reason.New(reason.RequestBodyTooLarge, "the form is larger than %d KiB", maxForm>>10)
+	case errors.As(err, &re):
+		return re // the form came too slowly (gateway.GuardBodies)
 	case err != nil:
 		return reason.New(reason.RequestInvalid, "the form cannot be read (send application/x-www-form-urlencoded)")
 	}

@@ -5,27 +5,40 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"time"
 )
 
+// caps are one listener's connection caps.
+type caps struct {
+	// total caps the listener's connections; perClient those of one
+	// client address.
+	total, perClient int
+	// exempt addresses (trusted proxies, which carry many clients) count
+	// only toward the total.
+	exempt func(netip.Addr) bool
+	// reserve more connections, past total and uncapped per client, are
+	// kept for the reserved addresses (the admin listener's loopback),
+	// so that they connect whatever other clients hold.
+	reserve  int
+	reserved func(netip.Addr) bool
+}
+
 // capListener closes, as soon as they are accepted, the connections past
-// a cap in total or per client address, so that one client (or a flood)
-// cannot use up the process's file descriptors: the gateway keeps
-// answering other clients, and the admin listener — with its own cap and
-// room left under the process limit — keeps accepting. Addresses in
-// exempt (trusted proxies, which carry many clients) count only toward
-// the total.
+// its caps, so that one client (or a flood) cannot use up the process's
+// file descriptors or the listener: the gateway keeps answering other
+// clients, and the admin listener — with its own caps and room left under
+// the process limit — keeps accepting.
 type capListener struct {
 	net.Listener
-	total, perClient int
-	exempt           func(netip.Addr) bool
+	caps
 
 	mu       sync.Mutex
 	open     int
 	byClient map[netip.Addr]int
 }
 
-func newCapListener(ln net.Listener, total, perClient int, exempt func(netip.Addr) bool) *capListener {
-	return &capListener{Listener: ln, total: total, perClient: perClient, exempt: exempt, byClient: map[netip.Addr]int{}}
+func newCapListener(ln net.Listener, c caps) *capListener {
+	return &capListener{Listener: ln, caps: c, byClient: map[netip.Addr]int{}}
 }
 
 // Accept returns the next connection within the caps.
@@ -46,6 +59,13 @@ func (l *capListener) Accept() (net.Conn, error) {
 func (l *capListener) admit(addr netip.Addr) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.reserved != nil && addr.IsValid() && l.reserved(addr) {
+		if l.open >= l.total+l.reserve {
+			return false
+		}
+		l.open++
+		return true
+	}
 	if l.open >= l.total {
 		return false
 	}
@@ -92,23 +112,61 @@ func (c *cappedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// adminConnections caps the admin listener's connections; fdReserve is
-// the room left under the process's file limit for it, the store, key
-// fetches and upstream connections.
+// The admin listener's caps: 64 connections, 16 per client address, and
+// 16 more kept for the local machine (127.0.0.1 and ::1), so that one
+// client holding keep-alives cannot shut out metrics, readiness, the
+// admin API and the console — and an operator on the host always gets
+// in. Its idle keep-alives end after adminIdleTimeout.
 const (
-	adminConnections = 64
-	fdReserve        = 512
+	adminConnections       = 64
+	adminConnectionsClient = 16
+	adminLoopbackReserve   = 16
 )
 
+// adminIdleTimeout ends the admin listener's idle keep-alives (at most
+// server.idle_timeout); a variable for tests.
+var adminIdleTimeout = 5 * time.Second
+
+// adminCaps are the admin listener's caps.
+func adminCaps() caps {
+	return caps{total: adminConnections, perClient: adminConnectionsClient, reserve: adminLoopbackReserve, reserved: isLocalMachine}
+}
+
+// isLocalMachine reports whether addr is exactly 127.0.0.1 or ::1: the
+// addresses a local operator's tools connect from. The rest of
+// 127.0.0.0/8 counts as any other client (tests stand in for remote
+// clients with it).
+func isLocalMachine(addr netip.Addr) bool {
+	return addr == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || addr == netip.IPv6Loopback()
+}
+
+// fdReserve is the room left under the process's file limit for what is
+// not a gateway connection or its upstream connection: the admin
+// listener (at most adminConnections + adminLoopbackReserve), the store,
+// key set and introspection fetches, the log, and connections opening
+// and closing.
+const fdReserve = 512
+
 // connectionCap is the gateway listener's cap: the configured one, but
-// never so close to the process's file limit that the admin listener or
-// upstream connections could not open.
-func connectionCap(configured int) int {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur > fdReserve*2 {
-		if room := int(lim.Cur) - fdReserve; room < configured {
-			return room
-		}
+// no more than the process's file limit holds once fdReserve is kept and
+// each connection is counted at what it may cost — perConn descriptors:
+// its own, and its upstream connection (2; 3 when the upstream is served
+// in this process, as in the demo). A file limit under 2 × fdReserve
+// keeps half of it as the reserve; an unknown or unlimited one (0, or
+// past what an int holds) leaves the configured cap.
+func connectionCap(configured, perConn int, fileLimit uint64) int {
+	if fileLimit == 0 || fileLimit > 1<<31 {
+		return configured
 	}
-	return configured
+	reserve := min(uint64(fdReserve), fileLimit/2)
+	return max(1, min(configured, int(fileLimit-reserve)/perConn))
+}
+
+// fileLimit is the process's limit on open files (0: unknown).
+func fileLimit() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return lim.Cur
 }

@@ -24,12 +24,11 @@ func (a *App) Run(ctx context.Context, file string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w%s", cfg.Listen, err, busyHint(err, "--listen HOST:PORT or listen:"))
 	}
-	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
+	ln, err := a.CapGateway(raw, cfg, upstreamFDs)
 	if err != nil {
 		raw.Close()
 		return err
 	}
-	ln := newCapListener(raw, connectionCap(cfg.Server.MaxConnections), cfg.Server.MaxConnectionsPerClient, trusted.Contains)
 	srv := gateway.NewServer(cfg, a.Handler())
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
@@ -40,8 +39,8 @@ func (a *App) Run(ctx context.Context, file string) error {
 			ln.Close()
 			return fmt.Errorf("admin listener: %w%s", err, busyHint(err, "admin.listen, or \"\" to turn it off"))
 		}
-		aln := newCapListener(rawAdmin, adminConnections, adminConnections, nil)
-		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
+		aln := CapAdmin(rawAdmin)
+		adminSrv := AdminServer(cfg, a.AdminHandler())
 		defer adminSrv.Close()
 		a.log.Info("admin listening", "addr", aln.Addr().String())
 		go func() { errc <- adminSrv.Serve(aln) }()
@@ -72,6 +71,40 @@ func (a *App) Run(ctx context.Context, file string) error {
 			return nil
 		}
 	}
+}
+
+// upstreamFDs is what one gateway connection may cost in file
+// descriptors: its own and its upstream connection's.
+const upstreamFDs = 2
+
+// CapGateway wraps the gateway's listener ln in its caps: cfg's
+// server.max_connections (lowered, with a WARN line, to what the file
+// limit holds at perConn descriptors a connection: 2, or 3 with the
+// upstream in this process) and server.max_connections_per_client, which
+// trusted proxies are exempt from.
+func (a *App) CapGateway(ln net.Listener, cfg *config.Config, perConn int) (net.Listener, error) {
+	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	limit := fileLimit()
+	total := connectionCap(cfg.Server.MaxConnections, perConn, limit)
+	if total < cfg.Server.MaxConnections {
+		a.log.Warn("server.max_connections lowered to what the file limit holds (each connection may need an upstream one too)",
+			"configured", cfg.Server.MaxConnections, "in_force", total, "file_limit", limit)
+	}
+	return newCapListener(ln, caps{total: total, perClient: cfg.Server.MaxConnectionsPerClient, exempt: trusted.Contains}), nil
+}
+
+// CapAdmin wraps the admin listener ln in its caps (adminCaps).
+func CapAdmin(ln net.Listener) net.Listener { return newCapListener(ln, adminCaps()) }
+
+// AdminServer is the admin listener's server: the gateway's limits, and
+// idle keep-alives ended after adminIdleTimeout.
+func AdminServer(cfg *config.Config, h http.Handler) *http.Server {
+	srv := gateway.NewServer(cfg, h)
+	srv.IdleTimeout = min(srv.IdleTimeout, adminIdleTimeout)
+	return srv
 }
 
 // reloadFile reads file again and reloads; a bad file is logged and the

@@ -250,15 +250,22 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 			a.Close()
 			return nil, err
 		}
-		adminSrv := gateway.NewServer(cfg, a.AdminHandler())
+		adminSrv := app.AdminServer(cfg, a.AdminHandler())
 		d.servers = append(d.servers, adminSrv)
-		go adminSrv.Serve(aln)
+		go adminSrv.Serve(app.CapAdmin(aln))
+	}
+	// Each demo connection may cost three descriptors: its own, and both
+	// ends of its upstream connection, served in this process.
+	capped, err := a.CapGateway(ln, cfg, 3)
+	if err != nil {
+		a.Close()
+		return nil, err
 	}
 	up := &http.Server{Handler: upstream(&key.PublicKey, base, secret, d.File.Tokens), ReadHeaderTimeout: 5 * time.Second}
 	gw := gateway.NewServer(cfg, a.Handler())
 	d.servers = append(d.servers, up, gw)
 	go up.Serve(upLn)
-	go gw.Serve(ln)
+	go gw.Serve(capped)
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
