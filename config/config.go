@@ -17,6 +17,9 @@ import (
 
 // Config is the whole file.
 type Config struct {
+	// service: the file configures the gateway inside a service
+	// (ParseService), which has no routes.
+	service bool
 	// Listen is the gateway's address.
 	Listen string `yaml:"listen"`
 	// Instance names this instance in the failure feed (default: host

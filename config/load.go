@@ -21,12 +21,25 @@ func Load(path string) (*Config, error) {
 
 // Parse is Load on data already read; lookup resolves ${VAR}.
 func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return parse(file, data, lookup, false)
+}
+
+// ParseService is Parse for the gateway inside a service (package
+// middleware): the same file, without routes — the service's own mux
+// routes its requests, so a routes section is refused rather than
+// silently ignored.
+func ParseService(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	return parse(file, data, lookup, true)
+}
+
+func parse(file string, data []byte, lookup func(string) (string, bool), service bool) (*Config, error) {
 	cfg := Default()
 	cfg.File = file
 	at, err := strictyaml.Decode(file, data, lookup, cfg)
 	if err != nil {
 		return nil, err
 	}
+	cfg.service = service
 	if err := cfg.validate(at); err != nil {
 		return nil, err
 	}

@@ -151,7 +151,10 @@ func (c *Config) validate(at locate) error {
 			return at(fmt.Sprintf("admin.issuers[%d]", i), "%q is not the name of an issuer", name)
 		}
 	}
-	if len(c.Routes) == 0 {
+	switch {
+	case c.service && len(c.Routes) > 0:
+		return at("routes", "a service routes its own requests: leave routes to the gateway, and give each handler its rule in code (middleware Require)")
+	case !c.service && len(c.Routes) == 0:
 		return at("routes", "at least one route is required")
 	}
 	routes := map[string]bool{}

@@ -29,7 +29,9 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 			ex.route.Name, credential.DescribeSchemes(ex.route.Schemes), describeClaimed(claimer, p)))
 	}
 	ex.scheme = claimer.Scheme()
-	ex.trace.Pass(present, ex.scheme+" in "+p.Where())
+	if ex.trace != nil { // explain only: no text built on the request path
+		ex.trace.Pass(present, ex.scheme+" in "+p.Where())
+	}
 	if ex.trace.DryRun() {
 		id, err := claimer.Authenticate(r.Context(), p, ex.trace)
 		if err != nil {
@@ -57,15 +59,15 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	case known && !spends(err):
 		// Answered from memory, no work to guard: the limits are only
 		// read, so a locked-out client stays locked out.
-		if lerr := g.state.limiter.check(ctx, ex.client, ex.fp, account); lerr != nil {
+		if lerr := g.state.limiter.check(ctx, ex.budgets[:0], ex.client, ex.fp, account); lerr != nil {
 			return lerr
 		}
 	case known:
-		if _, lerr := g.state.limiter.reserve(ctx, ex.client, ex.fp, account); lerr != nil {
+		if _, lerr := g.state.limiter.reserve(ctx, ex.budgets[:0], ex.client, ex.fp, account); lerr != nil {
 			return lerr
 		}
 	default:
-		hold, lerr := g.state.limiter.reserve(ctx, ex.client, ex.fp, account)
+		hold, lerr := g.state.limiter.reserve(ctx, ex.budgets[:0], ex.client, ex.fp, account)
 		if lerr != nil {
 			return lerr
 		}

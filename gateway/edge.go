@@ -37,22 +37,36 @@ func (t trustedProxies) clientOf(r *http.Request) string {
 	if !t.ContainsIP(addr) {
 		return addr
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		h := strings.TrimSpace(hops[i])
+	lines := r.Header.Values("X-Forwarded-For")
+	for l := len(lines) - 1; l >= 0; l-- {
+		if c, ok := t.clientIn(lines[l], &addr); ok {
+			return c
+		}
+	}
+	return addr
+}
+
+// clientIn walks one X-Forwarded-For line from the right: the first hop
+// that is not a trusted proxy is the client (ok); trusted hops move addr
+// along.
+func (t trustedProxies) clientIn(line string, addr *string) (string, bool) {
+	for line != "" {
+		i := strings.LastIndexByte(line, ',')
+		h := strings.TrimSpace(line[i+1:])
+		line = line[:max(i, 0)]
 		if h == "" {
 			continue
 		}
 		ip, ok := hopAddr(h)
 		if !ok {
-			return "unknown:" + sanitizeToken(h, 64)
+			return "unknown:" + sanitizeToken(h, 64), true
 		}
 		if !t.ContainsIP(ip) {
-			return ip
+			return ip, true
 		}
-		addr = ip
+		*addr = ip
 	}
-	return addr
+	return "", false
 }
 
 // hopAddr reads the address of one X-Forwarded-For hop: an IP address,

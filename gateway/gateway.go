@@ -26,6 +26,7 @@ import (
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/limit"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -369,6 +370,11 @@ type exchange struct {
 	traceID string
 	// problem is the body of a rejection, as the client got it.
 	problem *api.Problem
+	// writer records the status the next steps write, and budgets holds
+	// the failure budgets of the request (each one allocation with the
+	// exchange).
+	writer  statusWriter
+	budgets [3]limit.Budget
 }
 
 // routeLabel names the route for logs and metrics.
@@ -400,9 +406,12 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
 		}
-		r.Header.Set(api.RequestIDHeader, ex.requestID)
-		w.Header().Set(api.RequestIDHeader, ex.requestID)
-		sw := &statusWriter{ResponseWriter: w}
+		// One value for both directions; Set and Add replace or grow
+		// either copy without touching the other (capacity 1).
+		id := []string{ex.requestID}
+		r.Header[api.RequestIDHeader], w.Header()[api.RequestIDHeader] = id, id[:1:1]
+		ex.writer.ResponseWriter = w
+		sw := &ex.writer
 		ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 		var span trace.Span
 		if g.state.tracer != nil {
@@ -638,14 +647,41 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 // the issuers admin.issuers names), the access log line, metrics and the
 // failure feed. API keys never pass, whatever their scopes.
 func (g *Gateway) Guard(h http.Handler) http.Handler {
+	return g.protect(h, g.adminRoute, &g.admin)
+}
+
+// Service protects next, a handler of the Go service the gateway runs
+// inside (package middleware), with the request path's own steps: the
+// request id, authentication by the API's schemes and its failure limits,
+// authorization by rule (scopes, claims), quotas, the one responder, the
+// access log line, metrics and the failure feed. There is no hygiene,
+// routing or upstream: the service's mux routes, and next runs with the
+// caller's identity in the request's context (CallerFrom). rule is built
+// once, not per request.
+func (g *Gateway) Service(next http.Handler, rule *policy.Route) http.Handler {
+	return g.protect(next, rule, &g.api)
+}
+
+// protect runs h behind the gateway's steps for one fixed route.
+func (g *Gateway) protect(h http.Handler, route *policy.Route, auth *authSet) http.Handler {
 	fixed := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ex := exchangeOf(r)
-			ex.path, ex.route, ex.auth = r.URL.Path, g.adminRoute, &g.admin
+			ex.path, ex.route, ex.auth = r.URL.Path, route, auth
 			next.ServeHTTP(w, r)
 		})
 	}
 	return chain(h, g.withExchange, fixed, g.withAuthentication, g.withAuthorization)
+}
+
+// Schemes are the schemes the API's authenticators serve, in the order
+// they claim credentials (apikey, bearer, basic).
+func (g *Gateway) Schemes() []string {
+	out := make([]string, len(g.api.list))
+	for i, a := range g.api.list {
+		out[i] = a.Scheme()
+	}
+	return out
 }
 
 // APIKeyHeader is the first header the gateway reads API keys from (the
@@ -657,9 +693,14 @@ func (g *Gateway) APIKeyHeader() string {
 	return api.DefaultAPIKeyHeader
 }
 
-// Caller is the identity of the authenticated request r (inside Guard).
-func Caller(r *http.Request) (credential.Identity, bool) {
-	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok && ex.authed {
+// Caller is the identity of the authenticated request r (inside Guard
+// or Service).
+func Caller(r *http.Request) (credential.Identity, bool) { return CallerFrom(r.Context()) }
+
+// CallerFrom is the identity of the authenticated request whose context
+// is ctx (inside Guard or Service).
+func CallerFrom(ctx context.Context) (credential.Identity, bool) {
+	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok && ex.authed {
 		return ex.identity, true
 	}
 	return credential.Identity{}, false

@@ -34,6 +34,8 @@ type Metrics struct {
 	// rateLimitErrors counts calls the shared rate limiter (Redis) did not
 	// answer.
 	rateLimitErrors prometheus.Counter
+	// service are the collectors Register adds to a service's registry.
+	service []prometheus.Collector
 	// traffic is the last hour of the requests counter, minute by minute.
 	traffic traffic
 }
@@ -78,7 +80,21 @@ func newMetrics(s *State) *Metrics {
 	})
 	m.registry.MustRegister(m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.upstream, buildInfo, m.reloadOK, m.reloadAt, m.rateLimitErrors, &stateCollector{s: s},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.service = []prometheus.Collector{m.requests, m.authLatency, m.storeLatency, m.clockSkew, m.rateLimitErrors, &stateCollector{s: s}}
 	return m
+}
+
+// Register adds the request-path metrics (requests, authentication and
+// store latency, clock skew, limiter errors, the state gauges) to a
+// service's own registry (package middleware); the process and Go
+// collectors, upstream timing and reloads stay the gateway's.
+func (m *Metrics) Register(reg prometheus.Registerer) error {
+	for _, c := range m.service {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Handler serves the exposition.

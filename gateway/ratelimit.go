@@ -63,8 +63,8 @@ type failureHold struct {
 // one was presented) and the account's (when known) budgets — all in one
 // step, or none — or refuses with too_many_failures when one of them has
 // none left.
-func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string) (*failureHold, error) {
-	lim, budgets := l.budgets(client, fp, account)
+func (l *failureLimiter) reserve(ctx context.Context, buf []limit.Budget, client, fp, account string) (*failureHold, error) {
+	lim, budgets := l.budgets(buf, client, fp, account)
 	h := &failureHold{by: l.shared, budgets: budgets}
 	failed, r, err := h.by.TakeAll(ctx, budgets)
 	if err != nil {
@@ -81,8 +81,8 @@ func (l *failureLimiter) reserve(ctx context.Context, client, fp, account string
 // check refuses with too_many_failures when one of the budgets reserve
 // would take from has none left, and takes nothing: for an answer that
 // costs no work (a credential already known), a read is enough.
-func (l *failureLimiter) check(ctx context.Context, client, fp, account string) error {
-	lim, budgets := l.budgets(client, fp, account)
+func (l *failureLimiter) check(ctx context.Context, buf []limit.Budget, client, fp, account string) error {
+	lim, budgets := l.budgets(buf, client, fp, account)
 	failed, r, err := l.shared.Peek(ctx, budgets)
 	if err != nil {
 		l.onError(err)
@@ -98,10 +98,11 @@ func (l *failureLimiter) check(ctx context.Context, client, fp, account string) 
 // counts.
 var budgetKinds = [...]struct{ prefix, what string }{{"fail:c:", "client address"}, {"fail:f:", "credential"}, {"fail:a:", "account"}}
 
-// budgets are the failure budgets of one request.
-func (l *failureLimiter) budgets(client, fp, account string) (*failureLimits, []limit.Budget) {
+// budgets are the failure budgets of one request, in buf (the
+// exchange's: no allocation of their own).
+func (l *failureLimiter) budgets(buf []limit.Budget, client, fp, account string) (*failureLimits, []limit.Budget) {
 	lim := l.limits.Load()
-	budgets := make([]limit.Budget, 0, len(budgetKinds))
+	budgets := buf[:0]
 	for i, id := range [...]string{client, fp, account} {
 		if id != "" {
 			budgets = append(budgets, limit.Budget{Key: budgetKinds[i].prefix + id, N: [...]int{lim.perClient, lim.perCredential, lim.perAccount}[i], Window: lim.window})
