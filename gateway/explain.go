@@ -8,6 +8,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -16,6 +17,18 @@ import (
 // time, no cache, no log line, nothing in the failure feed. Bad input is
 // request_invalid.
 func (g *Gateway) Explain(ctx context.Context, in api.ExplainRequest) (*api.Explanation, error) {
+	return g.explain(ctx, in, nil)
+}
+
+// ExplainService is Explain for a handler protected by Service with rule:
+// the rule's checks instead of hygiene and the route table.
+func (g *Gateway) ExplainService(ctx context.Context, in api.ExplainRequest, rule *policy.Route) (*api.Explanation, error) {
+	return g.explain(ctx, in, rule)
+}
+
+// explain runs the dry run through the route table, or for one fixed
+// rule when rule is not nil.
+func (g *Gateway) explain(ctx context.Context, in api.ExplainRequest, rule *policy.Route) (*api.Explanation, error) {
 	if in.Method == "" {
 		in.Method = http.MethodGet
 	}
@@ -42,7 +55,12 @@ func (g *Gateway) Explain(ctx context.Context, in api.ExplainRequest) (*api.Expl
 	}
 	ex := &exchange{start: time.Now(), requestID: "explain", method: r.Method, client: peer(r), trace: credential.NewTrace(true), auth: &g.api}
 	allowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
-	pipeline := chain(allowed, g.withHygiene, g.withRoute, g.withAuthentication, g.withAuthorization)
+	steps := []func(http.Handler) http.Handler{g.withHygiene, g.withRoute}
+	if rule != nil {
+		ex.path, ex.route = r.URL.Path, rule
+		steps = nil
+	}
+	pipeline := chain(allowed, append(steps, g.withAuthentication, g.withAuthorization)...)
 	rec := &discardWriter{header: http.Header{}, status: http.StatusOK}
 	pipeline.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 	out := &api.Explanation{Status: rec.status, Scheme: ex.scheme, Checks: ex.trace.Checks()}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
@@ -148,6 +149,17 @@ func (m *Middleware) Protect(rule Rule) func(http.Handler) http.Handler {
 		panic("middleware: " + err.Error())
 	}
 	return func(next http.Handler) http.Handler { return m.g.Service(next, route) }
+}
+
+// Explain runs the middleware's checks for rule on the request in as a
+// dry run and reports each check (the admin API's explain, for a
+// handler): nothing is counted, cached or logged.
+func (m *Middleware) Explain(ctx context.Context, rule Rule, in api.ExplainRequest) (*api.Explanation, error) {
+	route, err := m.route(rule)
+	if err != nil {
+		return nil, err
+	}
+	return m.g.ExplainService(ctx, in, route)
 }
 
 // route compiles rule into the gateway's route type.

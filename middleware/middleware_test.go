@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/tokentest"
@@ -244,3 +245,22 @@ type discard struct {
 func (d *discard) Header() http.Header         { return d.header }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(code int)        { d.status = code }
+
+// TestExplain: a handler's rule explained as a dry run, with its checks.
+func TestExplain(t *testing.T) {
+	s := startDemoService(t)
+	rule := middleware.Rule{Name: "data-write", Schemes: []string{"bearer", "apikey", "basic"}, ScopesAll: []string{"write"}}
+	for _, tt := range []struct {
+		token  string
+		status int
+		reason string
+	}{{"valid", 200, ""}, {"expired", 401, "token_expired"}, {"insufficient_scope", 403, "insufficient_scope"}} {
+		out, err := s.m.Explain(context.Background(), rule, api.ExplainRequest{Method: "POST", Path: "/v1/data", Token: s.file.Tokens[tt.token]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != tt.status || out.Reason != tt.reason || out.Route != "data-write" || len(out.Checks) == 0 {
+			t.Errorf("%s: %+v", tt.token, out)
+		}
+	}
+}
