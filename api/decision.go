@@ -14,6 +14,10 @@ type ProxyConvention struct {
 	// path, and the method and host are the decision request's own
 	// (Envoy ext_authz over HTTP, path_prefix mode).
 	PathSuffix bool
+	// VerdictOnly: the proxy may ask for the verdict alone
+	// (DecisionModeHeader; nginx's first auth_request). Under any other
+	// convention the header is a client's and is not believed.
+	VerdictOnly bool
 }
 
 // Header names of the conventions.
@@ -30,7 +34,7 @@ const (
 var ProxyConventions = []ProxyConvention{
 	// nginx auth_request sets nothing by itself: the documented
 	// configuration sets these three with proxy_set_header.
-	{Name: "nginx", Method: OriginalMethodHeader, URI: OriginalURIHeader, Host: OriginalHostHeader},
+	{Name: "nginx", Method: OriginalMethodHeader, URI: OriginalURIHeader, Host: OriginalHostHeader, VerdictOnly: true},
 	// Caddy forward_auth and Traefik ForwardAuth set the X-Forwarded-*
 	// names and pass every other header of the client's through.
 	{Name: "caddy", Method: ForwardedMethodHeader, URI: ForwardedURIHeader, Host: ForwardedHostHeader},

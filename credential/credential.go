@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -54,6 +55,20 @@ func (id *Identity) Principal() string {
 		return "token:" + id.IssuerName + ":" + id.Subject
 	}
 	return id.Kind + ":" + id.Subject
+}
+
+// SubjectProblem says why s cannot name a subject, or "" when it can: a
+// control character, or white space at either end, would be dropped or
+// trimmed on the way to an upstream (HTTP field values), so two subjects
+// would arrive as one ("alice" and "alice\t"). The text never quotes s.
+func SubjectProblem(s string) string {
+	switch {
+	case IndexControl(s) >= 0:
+		return "holds a control character"
+	case s != strings.TrimSpace(s):
+		return "begins or ends with white space"
+	}
+	return ""
 }
 
 // Quota is a budget of Requests per window Per.

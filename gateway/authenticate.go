@@ -15,6 +15,12 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 	if err != nil {
 		return ex.trace.Fail(present, err)
 	}
+	if ex.decision && p.Query != "" && !ex.route.ForwardAuthorization {
+		// The proxy forwards the URI as it came: the key would reach the
+		// upstream, where authgate cannot remove it.
+		return ex.trace.Fail(present, reason.New(reason.CredentialInQuery,
+			"behind a forward-auth proxy the upstream would receive the key in the URL, where authgate cannot remove it: send it in a header (or set forward_authorization on route '%s')", ex.route.Name))
+	}
 	ex.presented = p
 	ex.fp = g.fingerprint.Of(p.Value)
 	var claimer credential.Authenticator

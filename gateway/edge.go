@@ -101,7 +101,7 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
 	}
 	ex.decision = true
-	ex.statusOnly = r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
+	ex.statusOnly = g.convention.VerdictOnly && r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
 	method, uri, host, err := g.describedRequest(r.Header)
 	if err != nil {
 		return err
@@ -132,6 +132,21 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 	ex.path, ex.method, ex.host = canonical, method, policy.HostOnly(host)
 	r.URL.RawQuery = query
 	return nil
+}
+
+// preflightRequest refuses, in a decision, a preflight that carries a
+// method override or an upgrade: authgate answers the preflight 2xx, so
+// the proxy forwards the request — override and upgrade included — to
+// the upstream, which would act on them unjudged. In proxy mode the
+// gateway answers the preflight itself and forwards nothing.
+func (g *Gateway) preflightRequest(r *http.Request, ex *exchange) error {
+	if !ex.decision {
+		return nil
+	}
+	if m, err := overriddenMethod(r.Header); err != nil || m != "" {
+		return reason.New(reason.MethodMalformed, "a preflight carries a method-override header; the proxy would forward it to the upstream unjudged")
+	}
+	return checkUpgrade(r, false)
 }
 
 // preflight answers a CORS preflight before any authentication: 204 with

@@ -158,7 +158,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if err != nil {
 			return nil, err
 		}
-		rt.WebSocket, rt.MethodOverride, rt.MaxBodyBytes = rc.WebSocket, rc.MethodOverride, rc.MaxBodyBytes
+		rt.WebSocket, rt.MethodOverride, rt.MaxBodyBytes, rt.ForwardAuthorization = rc.WebSocket, rc.MethodOverride, rc.MaxBodyBytes, rc.ForwardAuthorization
 		if rt.MaxBodyBytes == 0 {
 			rt.MaxBodyBytes = cfg.MaxBodyBytes
 		}
@@ -491,7 +491,7 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 		}
 		ex.trace.Pass("path canonical", ex.path)
 		if !ex.decision {
-			g.stripForProxy(r.Header)
+			g.stripForProxy(r.Header, g.trusted.ContainsIP(peer(r)))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -501,6 +501,10 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
 		if isPreflight(r, ex.method) {
+			if err := g.preflightRequest(r, ex); err != nil {
+				g.fail(w, ex, err)
+				return
+			}
 			if err := g.preflight(w, r, ex); err != nil {
 				g.fail(w, ex, err)
 			}
@@ -544,10 +548,9 @@ func (g *Gateway) route(r *http.Request, ex *exchange) (*policy.Route, error) {
 		return nil, err
 	}
 	ex.route = route
-	if !ex.decision {
-		if err := checkUpgrade(r, route.WebSocket); err != nil {
-			return nil, err
-		}
+	// In a decision too: the proxy forwards the upgrade to the upstream.
+	if err := checkUpgrade(r, route.WebSocket); err != nil {
+		return nil, err
 	}
 	override, err := overriddenMethod(r.Header)
 	switch {

@@ -24,6 +24,17 @@ var rewriteHeaders = []string{"X-Original-Url", "X-Rewrite-Url"}
 // could read as the same header.
 var forwardingHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto"}
 
+// peerForwarding are forwarding headers authgate does not read but an
+// upstream may believe (the client's address, scheme, port, path prefix):
+// a client's copy is removed in any spelling; a trusted proxy's passes.
+var peerForwarding = []string{"X-Real-Ip", "True-Client-Ip", "X-Client-Ip", "X-Forwarded-Port", "X-Forwarded-Ssl",
+	"X-Forwarded-Scheme", "X-Forwarded-Prefix", "X-Forwarded-Path", "X-Envoy-Original-Path"}
+
+// underscoredOnly are read (or set) by the gateway in their standard
+// spelling; a copy spelled with '_' is a client's that an upstream could
+// read as the same header.
+var underscoredOnly = append([]string{api.RequestIDHeader}, forwardingHeaders...)
+
 // spelledAs reports whether the header name is canon as CGI, WSGI, Rack
 // and PHP read header names: in any case, with '_' for '-'. Every header
 // the gateway reads, strips or refuses is matched this way: one rule.
@@ -79,12 +90,14 @@ func (g *Gateway) hasIdentityPrefix(name string) bool {
 // client-sent header an upstream could read as something the gateway
 // decides: the identity namespace, path rewrites and the descriptions of
 // an original request (X-Original-URI, X-Forwarded-Uri, …) in any
-// spelling, and the forwarding headers in a spelling other than the
-// standard one (the standard ones are rewritten in Rewrite).
-func (g *Gateway) stripForProxy(h http.Header) {
+// spelling; the forwarding headers and Request-Id in a spelling other
+// than the standard one (the standard ones are rewritten); and, unless the
+// peer is a trusted proxy, the other forwarding headers (X-Real-IP, …).
+func (g *Gateway) stripForProxy(h http.Header, trustedPeer bool) {
 	for name := range h {
 		if g.hasIdentityPrefix(name) || spellingOf(name, rewriteHeaders) || spellingOf(name, api.DescribingHeaders) ||
-			strings.IndexByte(name, '_') >= 0 && spellingOf(name, forwardingHeaders) {
+			strings.IndexByte(name, '_') >= 0 && spellingOf(name, underscoredOnly) ||
+			!trustedPeer && spellingOf(name, peerForwarding) {
 			delete(h, name)
 		}
 	}
@@ -95,9 +108,10 @@ func (g *Gateway) stripForProxy(h http.Header) {
 // refuses what a proxy passes on from the client and an upstream could
 // read differently: another convention's headers, one of the
 // convention's headers twice (in any spelling), as a list, or spelled
-// with '_'; path rewrites; and '_' spellings of identity, override,
-// forwarding and credential headers, which the proxy neither overwrites
-// nor removes.
+// with '_'; path rewrites; any header in the identity namespace (a proxy
+// overwrites only the ones it copies from the answer); and '_' spellings
+// of override, forwarding, Request-Id and credential headers, which the
+// proxy neither overwrites nor removes.
 func (g *Gateway) describedRequest(h http.Header) (method, uri, host string, err error) {
 	own := g.convention.Headers()
 	var got [3][]string
@@ -111,9 +125,11 @@ func (g *Gateway) describedRequest(h http.Header) (method, uri, host string, err
 			got[i] = append(got[i], values...)
 		case spellingOf(name, api.DescribingHeaders):
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), g.convention.Name, g.convention.Name)
+		case g.hasIdentityPrefix(name):
+			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
 		case spellingOf(name, rewriteHeaders):
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
-		case underscored && (g.hasIdentityPrefix(name) || spellingOf(name, overrideHeaders) || spellingOf(name, forwardingHeaders) || spellingOf(name, g.credentialHeaders)):
+		case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders)):
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
 		}
 	}

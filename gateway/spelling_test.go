@@ -56,8 +56,9 @@ func TestHeaderSpellings(t *testing.T) {
 	families := []headerFamily{
 		{name: "describing", headers: api.DescribingHeaders, value: "/public/a", refusedHyphen: true},
 		{name: "rewrite", headers: rewriteHeaders, value: "/public/a", refusedHyphen: true},
-		{name: "identity", headers: []string{"X-Authgate-Subject", "X-Authgate-Scopes", "X-Authgate-Claim-Roles"}, value: "admin"},
+		{name: "identity", headers: []string{"X-Authgate-Subject", "X-Authgate-Scopes", "X-Authgate-Claim-Roles", "X-Authgate-Identity"}, value: "admin", refusedHyphen: true},
 		{name: "forwarding", headers: forwardingHeaders, value: "192.0.2.1"},
+		{name: "request id", headers: []string{"Request-Id"}, value: "not a usable id"},
 		{name: "credential", headers: []string{"X-API-Key"}, value: "ag_live_not_a_key"},
 	}
 	decisionBase := map[string][]string{
@@ -89,6 +90,30 @@ func TestHeaderSpellings(t *testing.T) {
 			}
 		}
 	}
+	// From a peer that is not a trusted proxy, the forwarding headers
+	// authgate does not read never reach the upstream either.
+	untrusting := newEnvConfig(t, DetailFull, spellingRoutes, "trusted_proxies: [10.0.0.0/8]")
+	for _, h := range peerForwarding {
+		for label, spelled := range spellings(h) {
+			untrusting.t = t
+			untrusting.seen.Store(nil)
+			if r := untrusting.do("GET", "/public/a", spelled, "192.0.2.1"); r.status != 200 {
+				t.Fatalf("%s: %d", spelled, r.status)
+			}
+			for name := range untrusting.seen.Load().Header {
+				if spelledAs(name, h) {
+					t.Errorf("untrusted peer, %s (%s): the upstream got %s", spelled, label, name)
+				}
+			}
+		}
+	}
+	proxy.t = t
+	proxy.seen.Store(nil)
+	proxy.do("GET", "/public/a", "X-Real-IP", "192.0.2.1")
+	if got := proxy.seen.Load().Header.Get("X-Real-Ip"); got != "192.0.2.1" {
+		t.Errorf("a trusted proxy's X-Real-IP did not pass: %q", got)
+	}
+
 	// The path the proxy describes wins over any client copy in proxy
 	// mode: a protected path stays protected.
 	for _, h := range append(append([]string{}, api.DescribingHeaders...), rewriteHeaders...) {

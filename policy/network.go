@@ -22,7 +22,10 @@ func ParseNetworks(cidrs []string) (Networks, error) {
 // Contains reports whether addr is in one of the ranges (an IPv4 address
 // mapped into IPv6 counts as IPv4).
 func (n Networks) Contains(addr netip.Addr) bool {
-	addr = addr.Unmap()
+	// A zone (fe80::1%eth0) names the interface, not another address:
+	// netip never matches a zoned address, which would let one pass every
+	// deny list.
+	addr = addr.WithZone("").Unmap()
 	for _, p := range n {
 		if p.Contains(addr) {
 			return true

@@ -27,6 +27,9 @@ type Route struct {
 	ScopesAny []string
 	// APIKeyQuery names the query parameter that may carry an API key.
 	APIKeyQuery string
+	// ForwardAuthorization: the upstream receives the credential as it
+	// came (routes[].forward_authorization).
+	ForwardAuthorization bool
 	// CORS is the route's cross-origin policy (nil: none).
 	CORS *CORS
 	// WebSocket allows Upgrade: websocket (no other upgrade is ever allowed).
@@ -86,7 +89,9 @@ func HostOnly(h string) string {
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
 		h = h[:i]
 	}
-	return strings.ToLower(strings.TrimSuffix(strings.Trim(h, "[]"), "."))
+	// A trailing dot is kept: "open.test." is another name to a proxy's
+	// virtual hosts (Caddy, Envoy), so it must not take open.test's routes.
+	return strings.ToLower(strings.Trim(h, "[]"))
 }
 
 func (rt *Route) allows(method string) bool {

@@ -20,7 +20,8 @@ const (
 
 // ValidateName refuses a user name that could never log in: RFC 7617
 // splits user-id and password at the first colon, so a name holding one
-// is unusable; control characters cannot be typed into a login prompt.
+// is unusable; control characters cannot be typed into a login prompt;
+// white space at either end would reach an upstream trimmed.
 // Errors are request_invalid.
 func ValidateName(name string) error {
 	switch {
@@ -30,6 +31,8 @@ func ValidateName(name string) error {
 		return reason.New(reason.RequestInvalid, "a user name must not contain ':' (Basic splits user and password at the first colon, so this user could never log in)")
 	case len(name) > maxUserLen || !utf8.ValidString(name) || credential.IndexControl(name) >= 0:
 		return reason.New(reason.RequestInvalid, "a user name must be at most %d bytes of UTF-8 text without control characters", maxUserLen)
+	case credential.SubjectProblem(name) != "":
+		return reason.New(reason.RequestInvalid, "a user name must not begin or end with white space (the upstream would receive it trimmed, as another user's name)")
 	}
 	return nil
 }

@@ -306,6 +306,10 @@ func (in *introspector) introspect(ctx context.Context, raw string, now time.Tim
 	until = now.Add(in.cfg.CacheTTL)
 	id = credential.Identity{Kind: "introspection", Issuer: in.issuer.Issuer, IssuerName: in.issuer.Name, Scopes: scopes,
 		Subject: firstOf(member(claims, "sub"), member(claims, "username"), member(claims, "client_id"))}
+	if p := credential.SubjectProblem(id.Subject); p != "" {
+		// The endpoint's answer is unusable, not the client's token.
+		return credential.Identity{}, time.Time{}, unavailable("the answer's subject %s", p)
+	}
 	if hasExp {
 		id.ExpiresAt = exp
 		if !now.Before(id.ExpiresAt) {

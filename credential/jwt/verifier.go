@@ -505,6 +505,11 @@ func (v *Verifier) checkClaims(is *Issuer, t *token, now time.Time, tr *credenti
 		return credential.Identity{}, time.Time{}, err
 	}
 	sub, err := stringMember(t.claims, "sub", "payload")
+	if err == nil {
+		if p := credential.SubjectProblem(sub); p != "" {
+			err = reason.New(reason.TokenMalformed, "the token's sub %s, so the upstream could not tell it from another subject", p)
+		}
+	}
 	if err != nil {
 		return fail("subject and scopes (sub, scope)", err)
 	}
