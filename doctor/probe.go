@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/client"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/reason"
 )
 
 // answer is a response as the doctor keeps it.
@@ -256,17 +257,18 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 
 // serverCodes maps authgate reasons (and RFC 6750 errors) to findings.
 var serverCodes = map[string]Code{
-	"credentials_missing": CredentialsMissing, "scheme_unsupported": SchemeMismatch, "header_malformed": HeaderFormat,
-	"credential_placeholder": CredentialPlaceholder, "token_too_large": HeaderFormat, "token_malformed": HeaderFormat,
-	"token_algorithm_rejected": TokenSignatureInvalid, "token_key_unknown": TokenKeyUnknown, "token_signature_invalid": TokenSignatureInvalid,
-	"token_expired": TokenExpired, "token_not_yet_valid": TokenNotYetValid, "token_issuer_untrusted": TokenIssuerMismatch,
-	"token_audience_mismatch": TokenAudienceMismatch, "token_type_mismatch": TokenTypeMismatch, "credential_revoked": CredentialRevoked,
-	"credential_expired": TokenExpired, "credential_unknown": CredentialUnknown, "credential_wrong_environment": WrongEnvironment,
-	"api_key_malformed": HeaderFormat, "credential_in_query": HeaderFormat, "basic_malformed": BasicNotBase64,
-	"basic_invalid": CredentialsRejected, "too_many_failures": TooManyFailures, "insufficient_scope": InsufficientScope,
-	"forbidden": Forbidden, "client_network_denied": Forbidden, "claim_mismatch": InsufficientScope,
-	"insufficient_user_authentication": StepUpRequired, "token_inactive": CredentialsRejected, "cors_origin_denied": CORSOriginDenied, "proxy_untrusted": ServerFault, "proxy_request_invalid": ServerFault,
-	"auth_unavailable": ServerFault, "upstream_unreachable": ServerFault, "upstream_timeout": ServerFault,
+	string(reason.CredentialsMissing): CredentialsMissing, string(reason.SchemeUnsupported): SchemeMismatch, string(reason.HeaderMalformed): HeaderFormat,
+	string(reason.CredentialPlaceholder): CredentialPlaceholder, string(reason.TokenTooLarge): HeaderFormat, string(reason.TokenMalformed): HeaderFormat,
+	string(reason.TokenAlgorithmRejected): TokenSignatureInvalid, string(reason.TokenKeyUnknown): TokenKeyUnknown, string(reason.TokenSignatureInvalid): TokenSignatureInvalid,
+	string(reason.TokenExpired): TokenExpired, string(reason.TokenNotYetValid): TokenNotYetValid, string(reason.TokenIssuerUntrusted): TokenIssuerMismatch,
+	string(reason.TokenAudienceMismatch): TokenAudienceMismatch, string(reason.TokenTypeMismatch): TokenTypeMismatch, string(reason.CredentialRevoked): CredentialRevoked,
+	string(reason.CredentialExpired): TokenExpired, string(reason.CredentialUnknown): CredentialUnknown, string(reason.CredentialWrongEnvironment): WrongEnvironment,
+	string(reason.APIKeyMalformed): HeaderFormat, string(reason.CredentialInQuery): HeaderFormat, string(reason.BasicMalformed): BasicNotBase64,
+	string(reason.BasicInvalid): CredentialsRejected, string(reason.TooManyFailures): TooManyFailures, string(reason.InsufficientScope): InsufficientScope,
+	string(reason.Forbidden): Forbidden, string(reason.ClientNetworkDenied): ClientIPNotAllowed, string(reason.ClaimMismatch): InsufficientScope,
+	string(reason.InsufficientUserAuthentication): StepUpRequired, string(reason.TokenInactive): CredentialsRejected, string(reason.CORSOriginDenied): CORSOriginDenied,
+	string(reason.CredentialWrongKind): WrongTokenKind, string(reason.QuotaExceeded): TooManyFailures, string(reason.ProxyUntrusted): ServerFault, string(reason.ProxyRequestInvalid): ServerFault,
+	string(reason.AuthUnavailable): ServerFault, string(reason.UpstreamUnreachable): ServerFault, string(reason.UpstreamTimeout): ServerFault,
 }
 
 // authStatuses are the answers read as a possible authentication
@@ -418,7 +420,10 @@ func (p *prober) confirms(code Code, ev []string) bool {
 	for i := range p.off.findings {
 		f := &p.off.findings[i]
 		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
-			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code]) {
+			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
+			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
+			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
+				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
 			f.Basis = Stated
 			f.Evidence = append(f.Evidence, ev...)
 			return true

@@ -22,7 +22,7 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"Resource not accessible by integration", InsufficientScope},
 		{"Resource not accessible by personal access token", InsufficientScope},
 		{"Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", Forbidden},
-		{"Must specify two-factor authentication OTP code.", CompanionHeaderMissing},
+		{"Must specify two-factor authentication OTP code.", OTPRequired},
 		// GitLab.
 		{"The request requires higher privileges than provided by the access token.", InsufficientScope},
 		{"Token is expired. You can either do re-authorization or token refresh.", TokenExpired},
