@@ -276,8 +276,62 @@ var serverCodes = map[string]Code{
 // server's words say so.
 var authStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 407: true, 422: true}
 
-// okFalse finds Slack-style bodies: a 2xx whose JSON says it failed.
-var okFalse = regexp.MustCompile(`"(ok|success)"\s*:\s*false`)
+// failedIn2xxBody reports whether a 2xx answer's JSON body says the call
+// failed: {"ok":false} (Slack), {"success":false}, {"status":"error"},
+// a JSON-RPC error object, GraphQL errors without data, or an error
+// field at the top.
+func failedIn2xxBody(a *answer) bool {
+	if a.status < 200 || a.status > 299 {
+		return false
+	}
+	var top map[string]any
+	if json.Unmarshal(a.body, &top) != nil {
+		return false
+	}
+	for k, v := range top {
+		switch strings.ToLower(k) {
+		case "ok", "success", "successful":
+			if b, ok := v.(bool); ok && !b {
+				return true
+			}
+		case "status", "result", "stat":
+			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden"}, strings.ToLower(s)) {
+				return true
+			}
+		case "error", "error_code", "errorcode", "fault":
+			switch e := v.(type) {
+			case string:
+				if e != "" {
+					return true
+				}
+			case map[string]any:
+				return len(e) > 0
+			case float64:
+				return e != 0
+			}
+		case "errors":
+			if list, ok := v.([]any); ok && len(list) > 0 {
+				return top["data"] == nil || graphQLAuthError(list)
+			}
+		}
+	}
+	return false
+}
+
+// graphQLAuthError: an errors list whose extensions name an
+// authentication or permission failure (Apollo's UNAUTHENTICATED,
+// FORBIDDEN), which fails the call even beside partial data.
+func graphQLAuthError(list []any) bool {
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		ext, _ := m["extensions"].(map[string]any)
+		code, _ := ext["code"].(string)
+		if c := strings.ToUpper(code); strings.Contains(c, "AUTH") || strings.Contains(c, "FORBIDDEN") || strings.Contains(c, "PERMISSION") {
+			return true
+		}
+	}
+	return false
+}
 
 // identify reads what the answer says and which provider gave it.
 func (p *prober) identify(a *answer) {
@@ -320,9 +374,12 @@ func (p *prober) answer(a *answer) {
 			Fix: "Wait for Retry-After; repeated failed attempts may have triggered it."})
 		return
 	}
-	inBody := a.status >= 200 && a.status < 300 && okFalse.Match(a.body)
+	inBody := failedIn2xxBody(a)
 	if !authStatuses[a.status] && !inBody {
 		return
+	}
+	if inBody {
+		p.failedIn2xx = true // whatever it names, the call failed
 	}
 	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
 		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
@@ -339,8 +396,8 @@ func (p *prober) answer(a *answer) {
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
-	} else if st, ok := says.statedCause(); ok {
-		code, basis, known = st.code, Stated, true
+	} else if st, ok := says.statedCause(); ok && !isBare(st.says) {
+		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
 	}
 	switch {
 	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
@@ -370,9 +427,6 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
-	if inBody {
-		p.failedIn2xx = true
-	}
 	if code == CredentialsMissing && p.off.sentAny {
 		p.notArrived(a, ev)
 		return
@@ -397,7 +451,7 @@ func (p *prober) statedCode(a *answer) Code {
 		return c
 	}
 	if p.says != nil {
-		if st, ok := p.says.statedCause(); ok {
+		if st, ok := p.says.statedCause(); ok && !isBare(st.says) {
 			return st.code
 		}
 	}

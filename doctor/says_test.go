@@ -77,7 +77,7 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"IDX14100: JWT is not well formed, there are no dots (.).", HeaderFormat},
 		{"AuthorizationPermissionMismatch", InsufficientScope},
 		// Google.
-		{"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", WrongTokenKind},
+		{"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", CredentialsRejected},
 		{"Request had insufficient authentication scopes.", InsufficientScope},
 		{"ACCESS_TOKEN_SCOPE_INSUFFICIENT", InsufficientScope},
 		{"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", CredentialsMissing},
