@@ -102,7 +102,7 @@ var weight = map[Code]int{
 	TokenExpired: 90, TokenNotYetValid: 90, TooManyFailures: 90,
 	CORSPreflightRejected: 89, CORSPreflightFailed: 89, CORSAuthorizationDenied: 89, CORSOriginDenied: 89, CORSCredentialsWildcard: 88,
 	SchemeMismatch: 88, CredentialsMissing: 87, EnvFileProblem: 80, IDTokenSent: 75,
-	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 40,
+	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 60,
 	TokenExpiresSoon: 30, AlgNone: 30,
 	ClientIPNotAllowed: 94, AccountLocked: 94, BasicUsernameWrong: 95, OTPRequired: 93, CSRFTokenRequired: 93, WrongBaseURL: 93,
 	TokenLifetimeTooLong: 93, PasswordIsHash: 96, CredentialWrapped: 96,

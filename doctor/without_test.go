@@ -1,0 +1,92 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestWithoutCredentialsDifferential: "same answer without credentials"
+// is claimed only when status, body (dates and request ids masked) and
+// challenges agree; an identical 403 says the refusal happens before
+// authentication; 401 without and 404 with says the credential
+// authenticates and the resource is hidden from it.
+func TestWithoutCredentialsDifferential(t *testing.T) {
+	type half struct {
+		status    int
+		challenge string
+		body      string // %d is replaced by a fresh request number
+	}
+	tests := []struct {
+		name          string
+		with, without half
+		same          bool
+		top           Code
+	}{
+		{"identical 403, ids and dates differ", half{403, "", `{"message":"Forbidden","request_id":"%d","at":"2026-01-0%dT10:00:00Z"}`},
+			half{403, "", `{"message":"Forbidden","request_id":"%d","at":"2026-01-0%dT10:00:00Z"}`}, true, SameWithoutCredentials},
+		{"identical html 403 with a uuid", half{403, "", `<html><body><h1>403</h1><p>ref 0c9a1e2b-3d4f-4a5b-8c7d-00000000000%d</p></body></html>`},
+			half{403, "", `<html><body><h1>403</h1><p>ref 0c9a1e2b-3d4f-4a5b-8c7d-00000000000%d</p></body></html>`}, true, SameWithoutCredentials},
+		{"401 bodies differ", half{401, `Bearer error="invalid_token"`, `{"message":"token rejected"}`},
+			half{401, `Bearer`, `{"message":"no token"}`}, false, ""},
+		{"same body, other challenge", half{401, `Bearer error="invalid_token"`, `Unauthorized`},
+			half{401, `Bearer`, `Unauthorized`}, false, ""},
+		{"same body, other status", half{403, "", `denied`}, half{401, "", `denied`}, false, ""},
+		{"401 without, 404 with", half{404, "", `{"message":"Not Found"}`}, half{401, `Bearer`, `{"message":"Requires authentication"}`}, false, Forbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h := tt.without
+				if r.Header.Get("Authorization") != "" {
+					h = tt.with
+				}
+				if h.challenge != "" {
+					w.Header().Set("WWW-Authenticate", h.challenge)
+				}
+				w.Header().Set("Request-Id", fmt.Sprint(n.Add(1)))
+				w.WriteHeader(h.status)
+				i := n.Load()
+				fmt.Fprint(w, strings.NewReplacer("%d", fmt.Sprint(i%9+1)).Replace(h.body))
+			}))
+			defer srv.Close()
+			req, err := ParseCurl(`curl -H "Authorization: Bearer abcdef0123456789abcdef" `+srv.URL+"/v1/thing", func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var same *Finding
+			for i, f := range rep.Findings {
+				if f.Code == SameWithoutCredentials {
+					same = &rep.Findings[i]
+				}
+			}
+			if (same != nil) != tt.same {
+				t.Fatalf("same-answer finding %v, want %v (findings %v)", same != nil, tt.same, codes(rep.Findings))
+			}
+			if same != nil && !strings.Contains(same.Title, "before looking at them") {
+				t.Errorf("the claim does not say the refusal happens before authentication: %q", same.Title)
+			}
+			if tt.top != "" && (rep.Top == nil || rep.Top.Code != tt.top) {
+				t.Errorf("top %v, want %s (findings %v)", rep.Top, tt.top, codes(rep.Findings))
+			}
+		})
+	}
+}
+
+func codes(fs []Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, string(f.Code)+"/"+string(f.Status))
+	}
+	return out
+}
