@@ -90,3 +90,36 @@ func codes(fs []Finding) []string {
 	}
 	return out
 }
+
+// TestResourceIsNotAudience: RFC 9728's resource is not the audience the
+// API requires. A token whose aud differs from the resource URL (the
+// demo's demo-api against http://127.0.0.1:…) is not reported for it.
+func TestResourceIsNotAudience(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/.well-known/oauth-protected-resource") {
+			fmt.Fprintf(w, `{"resource":%q,"authorization_servers":["https://issuer.example"]}`, srv.URL)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_description="token revoked", resource_metadata="`+srv.URL+`/.well-known/oauth-protected-resource"`)
+		w.WriteHeader(401)
+	}))
+	defer srv.Close()
+	tok := mintCorpusJWT(t, map[string]any{"iss": "https://issuer.example", "aud": "demo-api", "scope": "read", "exp": "+10m", "iat": "-1m"})
+	req, err := ParseCurl(`curl -H "Authorization: Bearer `+tok+`" `+srv.URL+"/items", func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Code == TokenAudienceMismatch {
+			t.Errorf("an audience finding for a token the API accepts: %s", f.Title)
+		}
+	}
+	if rep.Top == nil || rep.Top.Code != CredentialRevoked {
+		t.Errorf("top %v, want credential_revoked", rep.Top)
+	}
+}
