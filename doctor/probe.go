@@ -392,6 +392,7 @@ func (p *prober) answer(a *answer) {
 	}
 	if a.status == 401 || a.status == 407 {
 		p.schemes(a)
+		p.charset(a)
 	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
@@ -436,6 +437,11 @@ func (p *prober) answer(a *answer) {
 	}
 	if basis == Stated && p.confirms(code, ev) {
 		return
+	}
+	if st, ok := says.statedCause(); ok && code == TokenLifetimeTooLong && p.off.jwtToken != nil {
+		if life := lifetimeAgainst(p.off.jwtToken, st.says.Text); life != "" {
+			ev = append(ev, life)
+		}
 	}
 	title := titleOf(code, a.status)
 	if basis == Stated && len(says.Statements) > 0 && a.problem.Reason == "" {
@@ -544,6 +550,26 @@ func (p *prober) schemeOffered(a *answer) bool {
 		}
 	}
 	return false
+}
+
+// charset: a Basic pair that is not UTF-8, sent to a server whose Basic
+// challenge says charset="UTF-8" (RFC 7617), cannot match.
+func (p *prober) charset(a *answer) {
+	if !p.off.basicNotUTF8 {
+		return
+	}
+	for _, c := range a.challenges {
+		if cs, ok := c.Get("charset"); ok && strings.EqualFold(c.Scheme, "Basic") && strings.EqualFold(cs, "UTF-8") {
+			for i := range p.off.findings {
+				if f := &p.off.findings[i]; f.Code == HeaderFormat && strings.Contains(f.Title, "not UTF-8") {
+					f.Status, f.Basis = Fail, Proven
+					f.Title = "The Basic user name or password is not UTF-8 (Latin-1?), and the server says charset=\"UTF-8\": it cannot match"
+					f.Evidence = append(f.Evidence, "WWW-Authenticate: "+c.String())
+					f.Fix = "Send the pair encoded as UTF-8 (a UTF-8 terminal and curl -u do), not Latin-1 or another code page."
+				}
+			}
+		}
+	}
 }
 
 // schemes compares the scheme sent with the schemes the server offers.
