@@ -39,7 +39,9 @@ func runClassCases(t *testing.T, cases []classCase) {
 	}
 }
 
-func basic(url, user, pw string) *Request { return get(url, "Authorization", "Basic "+b64(user+":"+pw)) }
+func basic(url, user, pw string) *Request {
+	return get(url, "Authorization", "Basic "+b64(user+":"+pw))
+}
 
 // TestClassPasswordIsHash: a password that is itself a stored hash, in
 // the shapes of the stores people copy them from.
