@@ -170,7 +170,7 @@ func (o *offline) authorization(h Header) {
 		return
 	default:
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
-			Title: "The Authorization header is malformed", Evidence: []string{reason.From(err).Detail},
+			Title: "The Authorization header is malformed: " + malformedWhat(h.Value, reason.From(err).Detail), Evidence: []string{reason.From(err).Detail},
 			Fix: "Send 'Authorization: <Scheme> <credential>' with one space, no quotes, no repeated scheme, no line breaks."})
 		return
 	}
@@ -183,6 +183,31 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// oddSpaces are the characters that look like a space and are not one.
+var oddSpaces = map[rune]string{0x00A0: "a non-breaking space", 0x2002: "an en space", 0x2003: "an em space", 0x2009: "a thin space",
+	0x200B: "a zero-width space", 0x202F: "a narrow non-breaking space", 0x3000: "an ideographic space", 0xFEFF: "a byte-order mark"}
+
+// malformedWhat says what is wrong with an Authorization value in words
+// a user acts on: the character after the scheme, a line break at the
+// end, else the format check's own detail.
+func malformedWhat(v, detail string) string {
+	for _, scheme := range []string{"Bearer", "Basic", "Token", "Bot", "SSWS", "ApiKey"} {
+		if len(v) > len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
+			r, _ := utf8.DecodeRuneInString(v[len(scheme):])
+			if what, ok := oddSpaces[r]; ok {
+				return fmt.Sprintf("%s (U+%04X) after %s instead of a plain space", what, r, v[:len(scheme)])
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(v, "\n") || strings.HasSuffix(v, "\r"):
+		return "it ends with a line break (copied with the newline, or echo without -n)"
+	case strings.ContainsAny(v, "\r\n"):
+		return "it holds a line break"
+	}
+	return detail
 }
 
 var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)

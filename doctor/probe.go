@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
@@ -271,6 +272,23 @@ var serverCodes = map[string]Code{
 	string(reason.AuthUnavailable): ServerFault, string(reason.UpstreamUnreachable): ServerFault, string(reason.UpstreamTimeout): ServerFault,
 }
 
+// clip shortens s to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// statusCauses are statuses that name a cause by themselves: Laravel's
+// 419 (the CSRF token expired), WebDAV's 423 Locked, 451 (refused for
+// where the caller is), Esri's 498 (invalid token) and 499 (token
+// required).
+var statusCauses = map[int]Code{419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
+
 // authStatuses are the answers read as a possible authentication
 // failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
 // server's words say so.
@@ -369,13 +387,15 @@ func (p *prober) answer(a *answer) {
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
 		return
+	case a.status == 429 && (p.statedCode(a) == AccountLocked || p.statedCode(a) == ClientIPNotAllowed):
+		// A 429 that says why: a lockout or a ban, not a rate.
 	case a.status == 429:
 		p.add(Finding{Code: TooManyFailures, Status: Fail, Basis: Stated, Title: "The server is rate limiting this client", Evidence: ev,
 			Fix: "Wait for Retry-After; repeated failed attempts may have triggered it."})
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if !authStatuses[a.status] && !inBody {
+	if !authStatuses[a.status] && !inBody && !(a.status >= 400 && a.status < 500) {
 		return
 	}
 	if inBody {
@@ -409,6 +429,9 @@ func (p *prober) answer(a *answer) {
 	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
+	}
+	if c, ok := statusCauses[a.status]; !known && ok {
+		code, basis, known = c, Stated, true
 	}
 	if !known {
 		switch {
@@ -444,7 +467,12 @@ func (p *prober) answer(a *answer) {
 		}
 	}
 	title := titleOf(code, a.status)
-	if basis == Stated && len(says.Statements) > 0 && a.problem.Reason == "" {
+	switch st, ok := says.statedCause(); {
+	case basis == Stated && a.problem.Reason != "" && a.problem.Detail != "":
+		title += ": " + clip(a.problem.Detail, 120)
+	case basis == Stated && ok && !isBare(st.says):
+		title += fmt.Sprintf(": the server says %q", clip(st.says.Text, 120))
+	case basis == Stated && len(says.Statements) > 0:
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
