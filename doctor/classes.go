@@ -193,7 +193,8 @@ func (o *offline) basicPair(user, pw string) bool {
 var credentialNames = map[string]bool{"key": true, "api_key": true, "apikey": true, "api-key": true, "access_token": true,
 	"token": true, "auth": true, "auth_token": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
 	"hapikey": true, "api_token": true, "access_key": true, "private_token": true, "client_secret": true, "password": true,
-	"secret": true, "apitoken": true, "authtoken": true, "id_token": true, "refresh_token": true, "app_key": true, "appkey": true}
+	"secret": true, "apitoken": true, "authtoken": true, "id_token": true, "refresh_token": true, "app_key": true, "appkey": true,
+	"appid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
 
 // bodyCredentials finds credentials in a form or JSON body and checks
 // their shape; they count as sent.

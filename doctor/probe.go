@@ -313,7 +313,7 @@ func failedIn2xxBody(a *answer) bool {
 				return true
 			}
 		case "status", "result", "stat":
-			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden"}, strings.ToLower(s)) {
+			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied"}, strings.ToLower(s)) {
 				return true
 			}
 		case "error", "error_code", "errorcode", "fault":
@@ -395,7 +395,11 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if !authStatuses[a.status] && !inBody && !(a.status >= 400 && a.status < 500) {
+	if a.status >= 200 && a.status < 300 && !inBody && strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
+		inBody = true // a 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"})
+	}
+	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
+	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
 		return
 	}
 	if inBody {
@@ -421,6 +425,8 @@ func (p *prober) answer(a *answer) {
 		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
 	}
 	switch {
+	case known && a.status == 404 && code == CredentialUnknown:
+		known = false // "does not exist" in a 404 is the resource, not the credential
 	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
 		// Nothing was sent: "not allowed" is what an anonymous caller gets.
 		code, basis = CredentialsMissing, Stated
@@ -495,11 +501,11 @@ func (p *prober) statedCode(a *answer) Code {
 // formatFamily are the findings about how a credential is written; a
 // server that says "malformed" confirms the more precise one seen offline.
 var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, BasicBase64Wrapped: true, BasicTrailingNewline: true,
-	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true}
+	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true, CredentialWrapped: true}
 
 // preciseKind are findings that say precisely what "the wrong kind of
 // token" is: a server saying that confirms them.
-var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true}
+var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true, BasicUsernameWrong: true}
 
 // confirms adds the server's words to an offline failure that says the
 // same more precisely (its basis becomes the server's statement), and

@@ -57,7 +57,7 @@ var (
 // errorHeaders are the response headers servers put their reasons in.
 var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "X-Error", "X-Error-Message", "X-Error-Description",
 	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
-	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason"}
+	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason"}
 
 // splitMessages splits a string holding several messages ("a; b",
 // "a | b", lines, sentences) into its parts.
