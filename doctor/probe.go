@@ -107,6 +107,9 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answ
 		a, err := p.do(ctx, method, target, r.httpHeader(!sendCreds), body)
 		if err != nil {
 			if len(chain) > 0 {
+				if hops != nil { // where the redirect leads is shown, even unreached
+					*hops = append(*hops, Hop{Method: method, URL: target, SentCredentials: sendCreds && p.off.sentAny})
+				}
 				return chain, nil // what a later hop does is shown, not required
 			}
 			return nil, err
@@ -226,6 +229,13 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 			Evidence: ev, Fix: fix})
 		return
 	}
+	if last := hops[len(hops)-1]; len(hops) > len(chain) && loginWords.MatchString(last.URL) {
+		// The redirect leads to a sign-in page this machine did not fetch.
+		p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
+			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", last.URL),
+			Evidence: ev, Fix: "Authenticate the way an API expects — an Authorization header or an API key header — not a browser session; a redirect to a login page means the request was not authenticated."})
+		return
+	}
 	status := Warn
 	if final.status == 401 || final.status == 403 {
 		status = Fail
@@ -238,6 +248,14 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 			p.add(Finding{Code: RedirectSchemeDowngrade, Status: status, Cause: "7. Proxy or load balancer",
 				Title:    "A redirect goes from https to http: clients drop the credentials (and would send them in clear)",
 				Evidence: ev, Fix: "Call the final https URL directly, and fix the server's redirect (it should never downgrade to http)."})
+			return
+		case prev.Host != cur.Host && regionMove(prev.Hostname(), cur.Hostname()) != "":
+			p.add(Finding{Code: WrongBaseURL, Status: status, Cause: "5. Wrong credentials for environment",
+				Title: fmt.Sprintf("The API sends this account to another region's host (%s → %s): call that base URL directly — clients drop Authorization on the redirect",
+					prev.Host, cur.Host),
+				Evidence: append(ev, "the new host names the region "+regionMove(prev.Hostname(), cur.Hostname())),
+				Fix:      "Use the base URL of the region, data centre or instance your account lives in (" + cur.Scheme + "://" + cur.Host + "), not the global one.",
+				Command:  p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
 			return
 		case prev.Host != cur.Host || prev.Scheme != cur.Scheme:
 			p.add(Finding{Code: RedirectCrossHost, Status: status, Cause: "7. Proxy or load balancer",
@@ -281,6 +299,41 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// regionLabel is a host label that names a region, data centre or cell.
+var regionLabel = regexp.MustCompile(`^(eu|us|uk|au|ca|jp|in|de|fr|br|sg|kr|ap|sa|asia|europe|emea|apac|amer|na|cn|` +
+	`(eu|us|ap|ca|sa|me|af)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-?\d?|[a-z]{2}\d{1,3}|(eu|us)\d)$`)
+
+// regionMove returns the region label that a redirect from one host to
+// another of the same domain adds ("api.example.com" → "api.eu.example.com",
+// "us2.example.com"), or "".
+func regionMove(from, to string) string {
+	fl, tl := strings.Split(strings.ToLower(from), "."), strings.Split(strings.ToLower(to), ".")
+	if len(fl) < 2 || len(tl) < 2 || fl[len(fl)-1] != tl[len(tl)-1] || fl[len(fl)-2] != tl[len(tl)-2] {
+		return "" // another domain: not a region of the same service
+	}
+	had := map[string]bool{}
+	for _, l := range fl {
+		had[l] = true
+		for _, part := range strings.Split(l, "-") {
+			had[part] = true
+		}
+	}
+	for _, l := range tl {
+		if had[l] {
+			continue
+		}
+		if regionLabel.MatchString(l) {
+			return l
+		}
+		for _, part := range strings.Split(l, "-") {
+			if !had[part] && regionLabel.MatchString(part) {
+				return part
+			}
+		}
+	}
+	return ""
 }
 
 // statusCauses are statuses that name a cause by themselves: Laravel's

@@ -123,3 +123,22 @@ func TestResourceIsNotAudience(t *testing.T) {
 		t.Errorf("top %v, want credential_revoked", rep.Top)
 	}
 }
+
+// TestRegionMove: a redirect to a host of the same domain that names a
+// region is a base-URL problem; another domain or a plain www is not.
+func TestRegionMove(t *testing.T) {
+	tests := []struct{ from, to, want string }{
+		{"api.example.com", "api.eu.example.com", "eu"},
+		{"api.example.com", "api-eu.example.com", "eu"},
+		{"app.example.io", "us2.example.io", "us2"},
+		{"api.example.com", "api.eu-west-1.example.com", "eu-west-1"},
+		{"api.example.com", "www.example.com", ""},
+		{"api.example.com", "api.example.org", ""},
+		{"eu.example.com", "eu.example.com", ""},
+	}
+	for _, tt := range tests {
+		if got := regionMove(tt.from, tt.to); got != tt.want {
+			t.Errorf("%s -> %s: %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+}
