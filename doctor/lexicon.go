@@ -3,6 +3,7 @@ package doctor
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // stated is a cause the server's words name, and the words.
@@ -204,12 +205,41 @@ func classify(st Statement) int {
 	if m := barePrefix.FindStringIndex(text); m != nil && m[1] < len(text) {
 		text = text[m[1]:] // "Access denied: your token does not exist"
 	}
+	if i := firstRule(text); i >= 0 || strings.ContainsRune(text, ' ') {
+		return i
+	}
+	return firstRule(codeWords(text)) // INVALID_API_KEY, ExpiredToken, ip-not-whitelisted
+}
+
+// firstRule returns the index of the first rule text matches, or -1.
+func firstRule(text string) int {
 	for i, re := range compiledRules {
 		if re.MatchString(text) {
 			return i
 		}
 	}
 	return -1
+}
+
+// codeWords spells an error code as words: underscores, dashes and dots
+// become spaces, and camel case is split ("AccessTokenExpired" → "Access
+// Token Expired").
+func codeWords(code string) string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range code {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == ':':
+			b.WriteRune(' ')
+			prevLower = false
+			continue
+		case unicode.IsUpper(r) && prevLower:
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	return b.String()
 }
 
 // specificity ranks a classified statement: 2 names a cause, 1 is a

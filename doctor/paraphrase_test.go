@@ -33,3 +33,17 @@ func TestLexiconParaphrases(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeWords: error codes are read as the words they spell.
+func TestCodeWords(t *testing.T) {
+	tests := map[string]Code{
+		"MISSING_API_KEY": CredentialsMissing, "ExpiredAccessToken": TokenExpired, "ip-not-whitelisted": ClientIPNotAllowed,
+		"ACCOUNT_LOCKED_OUT": AccountLocked, "InvalidApiKey": CredentialUnknown, "OTP_REQUIRED": OTPRequired,
+		"CsrfTokenMismatch": CSRFTokenRequired, "TOKEN_REVOKED": CredentialRevoked, "WRONG_REGION": WrongBaseURL,
+	}
+	for code, want := range tests {
+		if got := lexiconCause(code); got != string(want) {
+			t.Errorf("%s read as %s, want %s", code, got, want)
+		}
+	}
+}
