@@ -506,6 +506,14 @@ func (p *prober) answer(a *answer) {
 				Evidence: append(ev, p.provider.Name+": "+p.provider.Note),
 				Fix:      "Check the credential's scopes and access to this resource (and that the path is right)."})
 			return
+		case a.status == 404 && p.off.sentAny:
+			// Many APIs answer 404, not 403, for what a caller may not
+			// see: with a credential sent, that is the likelier reading.
+			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+				Title:    "The resource is not found for this credential: a path that does not exist, or one hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
+				Evidence: ev,
+				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
+			return
 		default:
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
@@ -784,8 +792,8 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 			Fix:      "Grant the credential access to this resource (its scopes, the repository or project membership), or check the path; many APIs answer 404 for what a caller may not see."})
 		return
 	}
-	if !sameAnswer(with, without) {
-		return
+	if with.status == 404 || !sameAnswer(with, without) {
+		return // the same 404 for anyone is about the path, not a refusal
 	}
 	f := Finding{Code: SameWithoutCredentials, Status: Warn, Basis: Manners, Cause: "7. Proxy or load balancer stripping headers",
 		Title: fmt.Sprintf("The server answers exactly the same (%d) with and without the credentials: it refuses before looking at them", with.status),
