@@ -26,7 +26,7 @@ type rule struct {
 var rules = []rule{
 	// RFC 9470: the token is fine, the sign-in behind it is not enough.
 	{StepUpRequired, []string{`insufficient_user_authentication`, `step[- ]?up`, `authentication (level|context) .{0,30}(insufficient|required)`,
-		`requires? (mfa|multi-factor|two-factor authentication level)`, `different authentication level`, `more recent authentication`}},
+		`requires? (mfa|multi-factor|two-factor authentication level)`, `different authentication level`, `more recent authentication`, `re-?authenticat(e|ion) (is )?required`}},
 	// A one-time password beside the credential.
 	{OTPRequired, []string{`two[- ]factor`, `\b2fa\b`, `\botp\b`, `one[- ]time (password|passcode|code)`, `x-github-otp`, `totp`,
 		`(verification|authenticator|security|mfa) code (is )?(required|missing|needed)`, `mfa (token|code) .{0,20}(required|missing)`,
@@ -66,7 +66,7 @@ var rules = []rule{
 	// Keys and signatures.
 	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,
 		`kid .{0,40}not found`, `unknown kid`, `(signing|public|verification) key .{0,20}not found`, `no key for`, `jwks`, `no applicable key`,
-		`(does not|doesn't) correspond to a known (public )?key`}},
+		`(does not|doesn't) correspond to a known (public )?key`, `(unknown|no matching|unrecognized|no) (signing|verification|public|jwt|jwk) key`}},
 	{TokenSignatureInvalid, []string{`(jwt|token)('s)? signature`, `invalid (token |jwt |access token )?signature`}},
 	{RequestSignatureInvalid, []string{`signaturedoesnotmatch`, `request signature we calculated`, `incompletesignature`,
 		`signature .{0,30}(does not|doesn't) match`, `invalid signature for request`, `authorization header requires`,
@@ -88,7 +88,7 @@ var rules = []rule{
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
 		`timestamp .{0,40}(too old|too far|out of range|outside|skew)`, `(clock|system time) .{0,30}(wrong|out of sync|incorrect)`}},
 	{TokenNotYetValid, []string{`not (yet )?valid (yet|before)`, `not yet valid`, `used before`, `\bnbf\b`, `idx10222`, `before .{0,20}issued`,
-		`issued in the future`, `iat .{0,20}future`, `jwt not active`, `too early`}},
+		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
 	{CredentialRevoked, []string{`revoked`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
@@ -129,12 +129,13 @@ var rules = []rule{
 		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `login is required`, `(need|have) to be logged in`}},
 	{HeaderFormat, []string{`malformed`, `not well formed`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
 		`bad authorization header`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
-		`(unable|failed) to (parse|decode)`, `could not be decoded`, `segments`, `invalid .{0,20}header`, `should not contain spaces`,
+		`(unable|failed) to (parse|decode)`, `(could not|cannot|can't) (parse|decode)`, `(token|header|credential|jwt)s? format (is )?(invalid|wrong|incorrect)`,
+		`(must|should) (start|begin) with`, `(bearer|basic|token) prefix`, `badly (formatted|formed)`, `could not be decoded`, `segments`, `invalid .{0,20}header`, `should not contain spaces`,
 		`base64 encoded`, `invalid key=value pair`, `parsing failed`, `correct format`, `invalidauthenticationinfo`, `header format`, `wrong number of segments`, `invalid base64`, `illegal base64`, `token contains an invalid number of segments`}},
 	{CompanionHeaderMissing, []string{`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
 		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
 		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
-		`mandatory .{0,40}not specified`}},
+		`mandatory .{0,40}not specified`, `(include|add|send|set) the [\w-]+ header`}},
 	// Permissions (403 and its disguises).
 	{InsufficientScope, []string{`higher privileges`, `insufficient.{0,20}scope`, `scope_insufficient`, `missing_scope`, `required scope`,
 		`not have (the )?(required )?(permission|scope|access)`, `insufficient privileges`, `not accessible by`, `permission_denied`,
@@ -149,7 +150,7 @@ var rules = []rule{
 		`not (allowed|permitted) to`, `don't have (the )?(permission|access)`, `do not have (permission|access)`, `insufficient (access|rights|role)`,
 		`no permission`, `not enough (permissions|privileges|rights)`, `forbidden for (this )?(user|role|token|key)`}},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
-		`organization .{0,30}(policy|restricts)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
+		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
 		`is not enabled for this`}},
 	{TooManyFailures, []string{`rate[_ ]?limit`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
@@ -167,7 +168,7 @@ var rules = []rule{
 		`invalid_grant`, `invalid_client`, `wrong password`, `incorrect (password|username|credentials)`, `invalid (password|username|user name|login)`,
 		`login failed`, `token is invalid`, `is not valid`, `(token|key|credentials?)( provided)? (is|are) invalid`, `authenticate`, `unauthenticated`,
 		`invalid_token`, `access token is invalid`, `not a valid token`, `bad token`, `wrong (credentials|token)`, `could not validate credentials`,
-		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`}},
+		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`}},
 	// Bare refusals: read, and outranked by anything that says why.
 	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,
 		`not authori[sz]ed`, `unauthori[sz]ed`}},

@@ -47,3 +47,30 @@ func TestCodeWords(t *testing.T) {
 		}
 	}
 }
+
+// TestLexiconParaphrasesOfFormat: more causes in words other than the
+// cited ones (format, keys, time, environment, policy, headers).
+func TestLexiconParaphrasesOfFormat(t *testing.T) {
+	tests := map[Code][]string{
+		HeaderFormat:           {"Malformed token", "Token format is invalid", "Authorization header must start with Bearer", "Bearer prefix missing", "Authorization header is badly formatted", "Invalid Authorization header format", "Could not parse token", "JWT is not well formed"},
+		TokenIssuerMismatch:    {"Untrusted issuer", "Token issuer not recognised", "iss claim mismatch"},
+		TokenKeyUnknown:        {"Unknown signing key", "kid not found in JWKS", "No matching signing key"},
+		TokenNotYetValid:       {"Token not active yet", "Token is not valid yet", "nbf claim is in the future"},
+		ClockSkew:              {"Request timestamp too old", "Clock skew too large", "Your system clock is out of sync"},
+		WrongEnvironment:       {"This key is for the sandbox environment", "Live keys cannot be used in test mode"},
+		StepUpRequired:         {"Step-up authentication required", "Re-authentication required: MFA needed for this operation"},
+		TooManyFailures:        {"Too many requests", "Quota exceeded", "Rate limit exceeded, retry in 30 seconds"},
+		CredentialsRejected:    {"Invalid credentials", "Wrong username or password", "The token is invalid"},
+		Forbidden:              {"Access to this resource is restricted by policy", "Your plan does not include API access", "This feature is not enabled for your account"},
+		CompanionHeaderMissing: {"Missing Client-Id header", "Please include the X-Workspace-Id header"},
+		CredentialRevoked:      {"This API key has been revoked", "The token was revoked by the user"},
+		TokenExpired:           {"Signature has expired", "Your session ended, please sign in again", "Token expired at 2026-01-01"},
+	}
+	for want, list := range tests {
+		for _, m := range list {
+			if got := lexiconCause(m); got != string(want) {
+				t.Errorf("%s: %q read as %s", want, m, got)
+			}
+		}
+	}
+}
