@@ -109,6 +109,10 @@ var rules = []rule{
 		`service accounts? (cannot|can't|may not|are not allowed)`, `api keys? (cannot|can't|may not) be used`, `token auth(entication)? (is )?required`}},
 	{WrongTokenKind, []string{`access_token_type_unsupported`, `unsupported token type`, `wrong type of (token|credential)`, `token type .{0,20}not supported`,
 		`api keys are not supported`, `refresh token`, `is not an access token`, `not_allowed_token_type`, `unsupported app only token`}},
+	// The scheme.
+	{SchemeMismatch, []string{`unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
+		`\b(basic|bearer|digest|ntlm|negotiate) (auth(entication)? )?(is )?not (supported|allowed|accepted|enabled)`, `expected (a )?(bearer|basic) (token|auth)`,
+		`only (bearer|basic) (auth|authentication|tokens?) (is |are )?(supported|accepted|allowed)`, `invalid (authorization|authentication) scheme`}},
 	// Companion headers.
 	{CompanionHeaderMissing, []string{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)`, `missing_version`, `otp code`,
 		`client[-_ ]?id.{0,20}(required|missing)`, `x-goog-user-project`, `user project`, `quota project`}},

@@ -64,6 +64,7 @@ func TestLexiconParaphrasesOfFormat(t *testing.T) {
 		Forbidden:              {"Access to this resource is restricted by policy", "Your plan does not include API access", "This feature is not enabled for your account"},
 		CompanionHeaderMissing: {"Missing Client-Id header", "Please include the X-Workspace-Id header"},
 		CredentialRevoked:      {"This API key has been revoked", "The token was revoked by the user"},
+		SchemeMismatch:         {"Unsupported authorization scheme", "Basic authentication is not supported", "Expected a Bearer token", "Only Bearer tokens are accepted"},
 		TokenExpired:           {"Signature has expired", "Your session ended, please sign in again", "Token expired at 2026-01-01"},
 	}
 	for want, list := range tests {
