@@ -45,7 +45,7 @@ var rules = []rule{
 		`network (policy|rule)`, `cidr`, `(local|intranet|internal) (network|sign-in|login|access) only`, `only .{0,30}from (the )?(local|internal|corporate) network`,
 		`geo(graphic)?[- ]?(block|restrict)`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
-		`network zone`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
+		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
 		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
 	// A lockout, ban or CAPTCHA after failed attempts.
 	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
@@ -193,7 +193,9 @@ var bareRefusal = regexp.MustCompile(`(?i)^\W*(error\W*)?(http\W*)?(\d{3}\W*)?(e
 	`access forbidden|unauthori[sz]ed access|authentication (failed|error)|authori[sz]ation (failed|error|required)|not allowed|denied|access is denied|` +
 	`you are not authori[sz]ed|request forbidden|unauthenticated|permission_denied|authentication_error|authentication_failed|auth_error|` +
 	`forbidden error|not permitted|request not authorized|you do not have access|access not allowed|no access|invalid request|` +
-	`unauthorizedexception|forbiddenexception|accessdeniedexception|accessdenied|unauthorizederror)(\W*(error|exception))?\W*$`)
+	`unauthorizedexception|forbiddenexception|accessdeniedexception|accessdenied|unauthorizederror|` +
+	// Apache's and Akamai's boilerplate 403.
+	`you don'?t have permission to access (this resource|.{0,120} on this server)( reference #?[\w.]+)?)(\W*(error|exception))?\W*$`)
 
 // barePrefix is a bare refusal that introduces the reason: "Access
 // denied: …", "Unauthorized - …", "403 Forbidden. …".

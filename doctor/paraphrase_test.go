@@ -13,7 +13,7 @@ func TestLexiconParaphrases(t *testing.T) {
 		TokenExpired:           {"Your session has expired, please log in again", "token has expired", "The access token has expired", "OAuth token expired", "Session timed out", "Your token is no longer valid because it expired"},
 		CredentialRevoked:      {"This token has been revoked", "API key has been disabled", "Your API key was deleted", "The key has been deactivated", "User account is disabled", "This account has been suspended", "The app was uninstalled"},
 		CredentialUnknown:      {"Unknown API key", "API key not found", "The API key provided is not valid", "No such API key", "Invalid API key provided", "Invalid key", "That key doesn't exist", "Unrecognized API key", "invalid_api_key", "bad api key", "API key is incorrect"},
-		InsufficientScope:      {"Requires admin privileges", "You need the admin role to do this", "Only organization owners can do this", "This action requires the 'write' scope", "Token lacks the required scope", "Insufficient permissions", "You don't have permission to access this resource", "User does not have access to this project", "Administrator access required", "Permission 'repo:write' required", "The token does not have the scope required"},
+		InsufficientScope:      {"Requires admin privileges", "You need the admin role to do this", "Only organization owners can do this", "This action requires the 'write' scope", "Token lacks the required scope", "Insufficient permissions", "You don't have permission to delete this project", "User does not have access to this project", "Administrator access required", "Permission 'repo:write' required", "The token does not have the scope required"},
 		ClientIPNotAllowed:     {"Your IP address is not whitelisted", "Request from unauthorized IP", "IP not in allowlist", "Access from your IP address is blocked", "This API key can only be used from allowed IP addresses", "Requests from this IP are not allowed", "Client IP 1.2.3.4 is not permitted", "Your IP has been banned", "Access restricted to local network", "Only local sign-in is allowed for this account"},
 		AccountLocked:          {"Account locked due to too many failed login attempts", "Your account has been temporarily locked", "Too many failed attempts, please try again later", "Please complete the CAPTCHA", "User is locked out", "account is locked"},
 		OTPRequired:            {"Two-factor authentication code required", "2FA code missing", "OTP required", "Please provide your one-time password", "A verification code is required", "MFA code required"},
@@ -72,6 +72,21 @@ func TestLexiconParaphrasesOfFormat(t *testing.T) {
 			if got := lexiconCause(m); got != string(want) {
 				t.Errorf("%s: %q read as %s", want, m, got)
 			}
+		}
+	}
+}
+
+// TestBoilerplateIsBare: web servers' and CDNs' stock refusals name no
+// cause.
+func TestBoilerplateIsBare(t *testing.T) {
+	for _, m := range []string{
+		"You don't have permission to access this resource.",
+		`You don't have permission to access "http://www.example.com/api/" on this server.`,
+		"Access denied",
+		"403 Forbidden",
+	} {
+		if !isBare(Statement{Text: m}) {
+			t.Errorf("%q is not read as a bare refusal", m)
 		}
 	}
 }
