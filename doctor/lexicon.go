@@ -75,7 +75,8 @@ var rules = []rule{
 	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
 		`signature .{0,20}failed`, `jwt signature`, `signature has been tampered`, `invalidsignature`, `signature could not be verified`}},
 	// The base URL: region, deployment, data centre.
-	{WrongBaseURL, []string{`scoped to a valid region`, `(hosted|located|lives?|resides?) (in|on) (the |a |another )?[\w-]* ?(region|data ?cent(er|re)|instance|cluster|site)`,
+	{WrongBaseURL, []string{`scoped to a valid region`, `deployment .{0,40}(not found|does not exist)`, `deploymentnotfound`,
+		`(unknown|no such|invalid) (workspace|tenant|subdomain|instance|site)\b`, `(hosted|located|lives?|resides?) (in|on) (the |a |another )?[\w-]* ?(region|data ?cent(er|re)|instance|cluster|site)`,
 		`(correct|right|proper|regional) (region|regional|endpoint|base url|host|data ?cent(er|re)|domain)`, `invalid region`, `unknown region`,
 		`belongs to (the |a |another )?[\w-]* ?(region|data ?cent(er|re)|instance|cluster|site)`, `correct regional`, `tenant .{0,40}not found`, `correct cloud`,
 		`no (help desk|account|site|workspace|instance|tenant) at `, `wrong (api )?(region|data ?cent(er|re)|endpoint|host|base url|cluster|server|domain|instance|shard|pod)`,
