@@ -448,8 +448,9 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if a.status >= 200 && a.status < 300 && !inBody && strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
-		inBody = true // a 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"})
+	if a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+		strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
+		inBody = true // a short 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
 	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
