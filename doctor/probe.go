@@ -793,6 +793,19 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 			Fix:      "Grant the credential access to this resource (its scopes, the repository or project membership), or check the path; many APIs answer 404 for what a caller may not see."})
 		return
 	}
+	if with.status == 403 && (without.status == 401 || without.status == 407) {
+		// Without the credential "who are you?", with it "not allowed":
+		// the credential authenticates; the refusal is about permission.
+		for i := range p.off.findings {
+			if f := &p.off.findings[i]; f.Status == Fail && (f.Code == Forbidden || f.Code == InsufficientScope) {
+				if basisOf(*f) == Refused {
+					f.Basis = Proven
+				}
+				f.Evidence = append(f.Evidence, fmt.Sprintf("without credentials the server answers %d, with them 403: the credential authenticates", without.status))
+			}
+		}
+		return
+	}
 	if with.status == 404 || !sameAnswer(with, without) {
 		return // the same 404 for anyone is about the path, not a refusal
 	}

@@ -38,6 +38,7 @@ func TestWithoutCredentialsDifferential(t *testing.T) {
 			half{401, `Bearer`, `Unauthorized`}, false, ""},
 		{"same body, other status", half{403, "", `denied`}, half{401, "", `denied`}, false, ""},
 		{"401 without, 404 with", half{404, "", `{"message":"Not Found"}`}, half{401, `Bearer`, `{"message":"Requires authentication"}`}, false, Forbidden},
+		{"401 without, bare 403 with", half{403, "", `Forbidden`}, half{401, `Bearer`, `Unauthorized`}, false, Forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
