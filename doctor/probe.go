@@ -537,9 +537,9 @@ func (p *prober) answer(a *answer) {
 	title := titleOf(code, a.status)
 	switch st, ok := says.statedCause(); {
 	case basis == Stated && a.problem.Reason != "" && a.problem.Detail != "":
-		title += ": " + clip(a.problem.Detail, 120)
+		title += ": " + clip(a.problem.Detail, 200)
 	case basis == Stated && ok && !isBare(st.says):
-		title += fmt.Sprintf(": the server says %q", clip(st.says.Text, 120))
+		title += fmt.Sprintf(": the server says %q", clip(st.says.Text, 200))
 	case basis == Stated && len(says.Statements) > 0:
 		title += ": the server says so"
 	}
