@@ -223,6 +223,7 @@ func (o *offline) bodyCredentials() {
 	for k, v := range found {
 		o.sentAny = true
 		o.valueShape("the body field "+k, v)
+		o.unremovable = true
 	}
 }
 
@@ -254,6 +255,7 @@ func (o *offline) urlCredentials() {
 			o.sentAny = true
 			o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the URL path", Evidence: []string{"segment " + o.mask.show(seg)}})
 			o.valueShape("the URL path", seg)
+			o.unremovable = true
 		}
 	}
 }
@@ -321,4 +323,28 @@ func lifetimeAgainst(d *jwt.Decoded, says string) string {
 		return fmt.Sprintf("the token lives %s (exp - iat); the server accepts at most %s", life.Round(time.Second), limit)
 	}
 	return ""
+}
+
+// urlWithoutCredentials is the request's URL without its user info and
+// credential query parameters, for the request sent without credentials;
+// false when a credential cannot be taken out (in the path or the body).
+func (o *offline) urlWithoutCredentials() (string, bool) {
+	if o.unremovable {
+		return "", false
+	}
+	u, err := url.Parse(o.req.URL)
+	if err != nil {
+		return "", false
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		for name := range q {
+			if credentialNames[strings.ToLower(name)] {
+				q.Del(name)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), true
 }

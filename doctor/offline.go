@@ -60,6 +60,9 @@ type offline struct {
 	sentAny  bool
 	// basicNotUTF8: the Basic pair sent is not UTF-8.
 	basicNotUTF8 bool
+	// unremovable: a credential travels in the path or the body, so no
+	// request can be sent without it.
+	unremovable bool
 }
 
 // add records f; a second finding of the same code (the server confirming

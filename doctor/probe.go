@@ -97,6 +97,11 @@ func (p *prober) do(ctx context.Context, method, target string, h http.Header, b
 func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answer, error) {
 	r := p.off.req
 	method, target, body := r.Method, r.URL, r.Body
+	if !withCreds {
+		if u, ok := p.off.urlWithoutCredentials(); ok {
+			target = u
+		}
+	}
 	start, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("URL %q: %w", target, err)
@@ -778,6 +783,9 @@ func (p *prober) clock(a *answer) {
 }
 
 func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
+	if _, ok := p.off.urlWithoutCredentials(); !ok {
+		return // the credential is in the path or the body: nothing to compare
+	}
 	chain, err := p.send(ctx, false, nil)
 	if err != nil {
 		return

@@ -143,3 +143,46 @@ func TestRegionMove(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutCredentialsLeavesTheQuery: the request "without
+// credentials" really is without them: a key in the query and user info
+// in the URL are taken out; a credential in the path cannot be, so no
+// comparison is claimed.
+func TestWithoutCredentialsLeavesTheQuery(t *testing.T) {
+	var sawKeyless atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("api_key") == "" {
+			sawKeyless.Store(true)
+		}
+		w.WriteHeader(403)
+		fmt.Fprint(w, "Forbidden")
+	}))
+	defer srv.Close()
+	for _, tt := range []struct {
+		url      string
+		compared bool
+	}{
+		{srv.URL + "/v1/items?api_key=7f3a9c2e1b8d4f6a0c5e9d8c", true},
+		{srv.URL + "/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", false},
+	} {
+		sawKeyless.Store(false)
+		req, err := ParseCurl("curl '"+tt.url+"'", func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed := false
+		for _, f := range rep.Findings {
+			claimed = claimed || f.Code == SameWithoutCredentials
+		}
+		if claimed != tt.compared {
+			t.Errorf("%s: comparison claimed %v, want %v (%v)", tt.url, claimed, tt.compared, codes(rep.Findings))
+		}
+		if strings.Contains(tt.url, "api_key") && !sawKeyless.Load() {
+			t.Errorf("%s: the request without credentials still carried the key", tt.url)
+		}
+	}
+}
