@@ -95,7 +95,7 @@ var rules = []rule{
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
 		`invalid_session_id`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
 	// Environments.
-	{WrongEnvironment, []string{`test mode`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
+	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`}},
 	// The user name a token goes with.
 	{BasicUsernameWrong, []string{`(user ?name|login) (must|should) be`, `use .{0,40} as (the )?(user ?name|login)`, `username (is )?(ignored|not used|must match)`}},
@@ -140,7 +140,7 @@ var rules = []rule{
 	{CompanionHeaderMissing, []string{`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
 		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
 		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
-		`mandatory .{0,40}not specified`, `(include|add|send|set) the [\w-]+ header`}},
+		`mandatory .{0,40}not specified`, `issued with an? .{0,30}header`, `(include|add|send|set) the [\w-]+ header`}},
 	// Permissions (403 and its disguises).
 	{InsufficientScope, []string{`higher privileges`, `insufficient.{0,20}scope`, `scope_insufficient`, `missing_scope`, `required scope`,
 		`not have (the )?(required )?(permission|scope|access)`, `insufficient privileges`, `not accessible by`, `permission_denied`,
