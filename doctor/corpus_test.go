@@ -131,7 +131,7 @@ func TestCorpus(t *testing.T) {
 	if len(cases) < 50 {
 		t.Fatalf("%d corpus cases; the corpus keeps at least 50", len(cases))
 	}
-	right, wrong := score(t, cases)
+	right, wrong := scoreEach(t, cases, checkHeadline)
 	t.Logf("%d/%d top finding correct", right, len(cases))
 	for _, w := range wrong {
 		t.Log("  wrong: " + w)
@@ -145,6 +145,12 @@ func TestCorpus(t *testing.T) {
 // the case says, and counts the cases whose top finding is the true cause;
 // wrong describes the others.
 func score(t *testing.T, cases []corpusCase) (right int, wrong []string) {
+	return scoreEach(t, cases, nil)
+}
+
+// scoreEach is score, calling check (when not nil) on each report whose
+// top finding is right.
+func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report)) (right int, wrong []string) {
 	for _, c := range cases {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -185,6 +191,9 @@ func score(t *testing.T, cases []corpusCase) (right int, wrong []string) {
 		}
 		if got == c.Want {
 			right++
+			if check != nil {
+				check(t, c, rep)
+			}
 			continue
 		}
 		var all []string
@@ -233,4 +242,62 @@ func checkReport(t *testing.T, name string, rep *Report) {
 			t.Errorf("%s: the top finding is printed again:\n%s", name, text)
 		}
 	}
+}
+
+// headlineWords are words of which the text report's first line must
+// hold one when the top finding is the code: the cause, in words a user
+// acts on, not only its category.
+var headlineWords = map[Code][]string{
+	CredentialsMissing:      {"no credential", "not sent", "sends no", "received no", "missing", "no authorization"},
+	CredentialsRejected:     {"reject", "refuse", "wrong", "invalid", "not accepted", "bad credentials"},
+	CredentialUnknown:       {"does not know", "unknown", "invalid", "not found", "incorrect", "not valid"},
+	CredentialRevoked:       {"revoked", "disabled", "deactivated", "suspended", "inactive"},
+	TokenExpired:            {"expired", "expir"},
+	TokenNotYetValid:        {"not valid yet", "future", "before"},
+	HeaderFormat:            {"malformed", "format", "space", "line break", "quote", "newline", "utf-8", "character"},
+	InsufficientScope:       {"scope", "permission", "privilege", "not allowed", "role", "access"},
+	Forbidden:               {"forbid", "policy", "hidden", "access", "sso", "saml", "restricted"},
+	ClientIPNotAllowed:      {"ip address", "address", "allow-list", "network", "location"},
+	AccountLocked:           {"locked", "captcha", "banned", "lockout"},
+	OTPRequired:             {"one-time", "2fa", "otp", "two-factor"},
+	WrongBaseURL:            {"base url", "region", "data centre", "endpoint", "host"},
+	TokenLifetimeTooLong:    {"lifetime", "milliseconds", "future"},
+	SchemeMismatch:          {"scheme", "asks for", "takes authorization with"},
+	CredentialWrongHeader:   {"header", "reads", "does not read"},
+	TokenAudienceMismatch:   {"aud", "audience", "meant for"},
+	WrongTokenKind:          {"kind", "publishable", "refresh", "password", "token"},
+	TokenIssuerMismatch:     {"issuer", "iss", "comes from"},
+	RedirectedToLogin:       {"login", "sign-in"},
+	TokenForOtherAPI:        {"meant for", "another api", "is sent to"},
+	CompanionHeaderMissing:  {"header"},
+	TokenKeyUnknown:         {"key", "kid"},
+	RequestSignatureInvalid: {"signature"},
+	VariableUnset:           {"variable", "unset", "empty"},
+	BasicTrailingNewline:    {"newline"},
+	SameWithoutCredentials:  {"same"},
+	IDTokenSent:             {"id token"},
+	ClockSkew:               {"clock"},
+	WrongEnvironment:        {"environment", "test", "live"},
+	CSRFTokenRequired:       {"csrf"},
+	BasicUsernameWrong:      {"user name", "user-name"},
+	PasswordIsHash:          {"hash"},
+	CredentialWrapped:       {"wrapped"},
+	CORSOriginDenied:        {"origin"},
+}
+
+// checkHeadline: the first line of the text report names the cause.
+func checkHeadline(t *testing.T, c corpusCase, rep *Report) {
+	words, ok := headlineWords[c.Want]
+	if !ok {
+		return
+	}
+	var b strings.Builder
+	rep.WriteText(&b, false)
+	first, _, _ := strings.Cut(strings.ToLower(b.String()), "\n")
+	for _, w := range words {
+		if strings.Contains(first, w) {
+			return
+		}
+	}
+	t.Errorf("%s: the first line %q does not name the cause (%s: one of %q)", c.Name, first, c.Want, words)
 }

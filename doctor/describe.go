@@ -37,6 +37,23 @@ var about = map[Code]struct{ cause, title, fix string }{
 	StepUpRequired: {"2. Invalid token", "The API wants a stronger or fresher sign-in (RFC 9470 step-up)",
 		"Sign in again as the challenge's acr_values (a stronger method, such as MFA) or max_age (a recent sign-in) ask, and send the new token."},
 	RedirectedToLogin: {"1. Missing Authorization header", "The request was redirected to a login page", "Authenticate the way an API expects (a header), not with a browser session."},
+	ClientIPNotAllowed: {"Environment notes: network", "This machine's IP address is not allowed to call the API (an allow-list or ban), whatever the credential",
+		"Call from an allowed address (VPN, the server the key is bound to), or add this machine's public IP to the key's or account's allow-list."},
+	AccountLocked: {"2. Invalid credentials (repeated)", "The account is locked, banned or behind a CAPTCHA after failed attempts",
+		"Stop retrying; unlock the account (wait out the lockout, solve the CAPTCHA in a browser, or ask an administrator), then use the right credentials."},
+	BasicUsernameWrong: {"3. Incorrect authentication scheme", "The Basic user name is not the one the service's token convention wants",
+		"Send the token as the password with the user name the service documents (x-access-token, api, apikey, token, x-token-auth, your e-mail…)."},
+	OTPRequired: {"Environment notes", "A one-time password (2FA code) is required beside the credential",
+		"Send the current one-time code in the header or field the API names (X-GitHub-OTP, …), or use a token that needs none (a personal access token)."},
+	CSRFTokenRequired: {"Environment notes", "The server wants a CSRF token beside the session",
+		"Send the CSRF token the server issued (a cookie echoed in X-CSRF-Token / X-XSRF-TOKEN) with the session, or call the API with a token instead of a browser session."},
+	WrongBaseURL: {"5. Wrong credentials for environment", "The request goes to the wrong base URL (region, deployment or data centre) for this account",
+		"Call the host the account lives on (the region, data centre, instance or tenant URL the service gave you); the credential is valid only there."},
+	TokenLifetimeTooLong: {"2. Invalid token (lifetime)", "The token's lifetime is longer than the server accepts",
+		"Mint the token with a shorter lifetime (exp - iat within the maximum the server states, e.g. 10 minutes for a GitHub App JWT)."},
+	CORSOriginDenied:  {"8. CORS preflight failure", "The server does not allow this origin", "Add the origin to the API's allowed origins."},
+	PasswordIsHash:    {"2. Invalid credentials", "The password sent is a hash, not the password", "Send the plain password (or token); the server stores and compares the hash itself."},
+	CredentialWrapped: {"4. Incorrect token format", "The credential is wrapped in angle brackets or quotes", "Send the bare credential: documentation writes <token> or \"token\" to mark where it goes."},
 }
 
 func causeOf(c Code) string { return about[c].cause }
@@ -74,6 +91,9 @@ var categories = map[Code]string{
 	TooManyFailures: "rate limited", ServerFault: "server fault", MissingChallenge: "server manners",
 	CORSPreflightRejected: "CORS", CORSPreflightFailed: "CORS", CORSAuthorizationDenied: "CORS", CORSOriginDenied: "CORS",
 	CORSCredentialsWildcard: "CORS", CORSExposeMissing: "CORS",
+	ClientIPNotAllowed: "address not allowed", AccountLocked: "account locked", BasicUsernameWrong: "wrong user name for the token",
+	OTPRequired: "one-time password needed", CSRFTokenRequired: "CSRF token needed", WrongBaseURL: "wrong base URL",
+	TokenLifetimeTooLong: "lifetime too long", PasswordIsHash: "malformed credential", CredentialWrapped: "malformed credential",
 }
 
 func categoryOf(c Code) string { return categories[c] }

@@ -70,6 +70,15 @@ const (
 	ProviderRecognised      Code = "provider"
 	ResourceMetadata        Code = "resource_metadata"
 	StepUpRequired          Code = "step_up_required"
+	ClientIPNotAllowed      Code = "client_ip_not_allowed"
+	AccountLocked           Code = "account_locked"
+	BasicUsernameWrong      Code = "basic_username_wrong"
+	OTPRequired             Code = "otp_required"
+	CSRFTokenRequired       Code = "csrf_token_required"
+	WrongBaseURL            Code = "wrong_base_url"
+	TokenLifetimeTooLong    Code = "token_lifetime_too_long"
+	PasswordIsHash          Code = "password_is_hash"
+	CredentialWrapped       Code = "credential_wrapped"
 	RequestSucceeded        Code = "request_succeeded"
 	TokenDecoded            Code = "token_decoded"
 	CredentialSent          Code = "credential_sent"
@@ -93,8 +102,10 @@ var weight = map[Code]int{
 	TokenExpired: 90, TokenNotYetValid: 90, TooManyFailures: 90,
 	CORSPreflightRejected: 89, CORSPreflightFailed: 89, CORSAuthorizationDenied: 89, CORSOriginDenied: 89, CORSCredentialsWildcard: 88,
 	SchemeMismatch: 88, CredentialsMissing: 87, EnvFileProblem: 80, IDTokenSent: 75,
-	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 40,
+	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 60,
 	TokenExpiresSoon: 30, AlgNone: 30,
+	ClientIPNotAllowed: 94, AccountLocked: 94, BasicUsernameWrong: 95, OTPRequired: 93, CSRFTokenRequired: 93, WrongBaseURL: 93,
+	TokenLifetimeTooLong: 93, PasswordIsHash: 96, CredentialWrapped: 96,
 }
 
 // Basis says how the doctor knows a finding, strongest first: the

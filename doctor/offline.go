@@ -58,6 +58,11 @@ type offline struct {
 	// jwtToken is the Bearer JWT sent, if any (for later clock checks).
 	jwtToken *jwt.Decoded
 	sentAny  bool
+	// basicNotUTF8: the Basic pair sent is not UTF-8.
+	basicNotUTF8 bool
+	// unremovable: a credential travels in the path or the body, so no
+	// request can be sent without it.
+	unremovable bool
 }
 
 // add records f; a second finding of the same code (the server confirming
@@ -81,6 +86,8 @@ func (o *offline) run() {
 		o.variableUnset(h, fmt.Sprintf("curl sends no %s header at all", h.Name), nil)
 	}
 	o.queryCredentials()
+	o.urlCredentials()
+	o.bodyCredentials()
 	authz := o.req.Get("Authorization")
 	if len(authz) > 1 {
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
@@ -137,6 +144,12 @@ func (o *offline) authorization(h Header) {
 		return
 	}
 	scheme, value, _ := strings.Cut(h.Value, " ")
+	if o.wrapped("Authorization", strings.TrimSpace(value), func(r *Request, inner string) {
+		r.removeHeader("Authorization")
+		r.Headers = append(r.Headers, Header{Name: "Authorization", Value: scheme + " " + inner})
+	}) {
+		return
+	}
 	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
 		o.add(Finding{Code: BasicBase64Wrapped, Status: Fail, Cause: "4. Incorrect token format",
 			Title:    "The Basic credentials are base64 wrapped over several lines",
@@ -160,7 +173,7 @@ func (o *offline) authorization(h Header) {
 		return
 	default:
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
-			Title: "The Authorization header is malformed", Evidence: []string{reason.From(err).Detail},
+			Title: "The Authorization header is malformed: " + malformedWhat(h.Value, reason.From(err).Detail), Evidence: []string{reason.From(err).Detail},
 			Fix: "Send 'Authorization: <Scheme> <credential>' with one space, no quotes, no repeated scheme, no line breaks."})
 		return
 	}
@@ -173,6 +186,31 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// oddSpaces are the characters that look like a space and are not one.
+var oddSpaces = map[rune]string{0x00A0: "a non-breaking space", 0x2002: "an en space", 0x2003: "an em space", 0x2009: "a thin space",
+	0x200B: "a zero-width space", 0x202F: "a narrow non-breaking space", 0x3000: "an ideographic space", 0xFEFF: "a byte-order mark"}
+
+// malformedWhat says what is wrong with an Authorization value in words
+// a user acts on: the character after the scheme, a line break at the
+// end, else the format check's own detail.
+func malformedWhat(v, detail string) string {
+	for _, scheme := range []string{"Bearer", "Basic", "Token", "Bot", "SSWS", "ApiKey"} {
+		if len(v) > len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
+			r, _ := utf8.DecodeRuneInString(v[len(scheme):])
+			if what, ok := oddSpaces[r]; ok {
+				return fmt.Sprintf("%s (U+%04X) after %s instead of a plain space", what, r, v[:len(scheme)])
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(v, "\n") || strings.HasSuffix(v, "\r"):
+		return "it ends with a line break (copied with the newline, or echo without -n)"
+	case strings.ContainsAny(v, "\r\n"):
+		return "it holds a line break"
+	}
+	return detail
 }
 
 var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
@@ -215,10 +253,14 @@ func (o *offline) basic(value string) {
 		o.add(Finding{Code: BasicNoColon, Status: Fail, Cause: "4. Incorrect token format",
 			Title: "The decoded Basic credentials have no ':' between user and password", Fix: fix})
 	case !utf8.Valid(raw):
+		o.basicNotUTF8 = true
 		o.add(Finding{Code: HeaderFormat, Status: Warn, Cause: "4. Incorrect token format",
 			Title: "The decoded Basic credentials are not UTF-8", Fix: "Servers that announce charset=\"UTF-8\" expect UTF-8 user names and passwords."})
 	default:
 		user, pw, _ := strings.Cut(string(raw), ":")
+		if o.basicPair(user, pw) {
+			return
+		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
 	}
@@ -264,6 +306,7 @@ func (o *offline) bearer(token string) {
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
 	o.otherAudience(d)
+	o.expMilliseconds(d)
 	if why := idTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
 			Title:    "This looks like an OpenID Connect ID token, not an access token",
@@ -295,6 +338,12 @@ func (o *offline) apiKeyHeader(h Header) {
 		return
 	}
 	v := h.Value
+	if o.wrapped(h.Name, v, func(r *Request, inner string) {
+		r.removeHeader(h.Name)
+		r.Headers = append(r.Headers, Header{Name: h.Name, Value: inner})
+	}) {
+		return
+	}
 	if kind := credential.Placeholder(v); kind != "" {
 		o.placeholder(h, fmt.Sprintf("the %s value is a placeholder (%s)", h.Name, kind))
 		return
@@ -374,12 +423,21 @@ func (o *offline) envChecks() {
 			Fix: fmt.Sprintf("Export it (export %s=...), or load the file: set -a; . %s; set +a. In Docker, pass it with -e or env_file.", name, orDefault(o.opts.EnvFile, ".env"))})
 		return
 	}
+	if fv, inFile := fileVals[name]; inFile && fv != v && strings.Trim(fv, `"'`) != v {
+		o.add(Finding{Code: EnvFileProblem, Status: Fail, Cause: "Environment notes: .env files",
+			Title:    fmt.Sprintf("The shell's %s differs from the one in %s: the shell variable shadows the file", name, o.opts.EnvFile),
+			Evidence: []string{"shell " + o.mask.show(v), "file " + o.mask.show(fv)},
+			Fix:      fmt.Sprintf("unset %s (or export the file's value): docker compose, dotenv and most loaders keep an existing variable over the file's.", name)})
+	}
 	if problem := valueProblem(v); problem != "" {
 		o.add(Finding{Code: EnvFileProblem, Status: Fail, Cause: "Environment notes: .env files",
 			Title: fmt.Sprintf("The value of %s %s", name, problem), Evidence: []string{"value " + o.mask.show(v)},
 			Fix: "Store the bare value: no quotes kept, no trailing spaces, Unix line endings (dos2unix)."})
 	}
 }
+
+// inlineComment is a value followed by " # comment".
+var inlineComment = regexp.MustCompile(`\S\s+#`)
 
 func valueProblem(v string) string {
 	switch {
@@ -389,6 +447,8 @@ func valueProblem(v string) string {
 		return "has leading or trailing whitespace"
 	case len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0]:
 		return "still carries its quotes"
+	case inlineComment.MatchString(v):
+		return "ends with an inline # comment (docker --env-file keeps it in the value)"
 	}
 	return ""
 }
@@ -434,6 +494,9 @@ func (o *offline) envFile(path string) map[string]string {
 		}
 		if raw == "" {
 			problems = append(problems, "an empty value")
+		}
+		if inlineComment.MatchString(raw) && !(len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'')) {
+			problems = append(problems, "an inline '# comment' (docker --env-file and compose env_file keep it in the value; dotenv libraries strip it)")
 		}
 		if _, dup := vals[strings.TrimSpace(name)]; dup {
 			problems = append(problems, "a second definition of the same name")
@@ -569,11 +632,6 @@ func idTokenSigns(d *jwt.Decoded) string {
 	return ""
 }
 
-// queryParams that carry a credential, as APIs and signed URLs name them.
-var queryCredentialNames = map[string]bool{"key": true, "api_key": true, "apikey": true, "api-key": true, "access_token": true,
-	"token": true, "auth": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
-	"hapikey": true, "api_token": true, "access_key": true, "private_token": true}
-
 // queryCredentials finds credentials in the query string (API keys,
 // access tokens, signed URLs) and checks a signed URL's expiry.
 func (o *offline) queryCredentials() {
@@ -583,10 +641,11 @@ func (o *offline) queryCredentials() {
 	}
 	q := u.Query()
 	for name, vs := range q {
-		if !queryCredentialNames[strings.ToLower(name)] || len(vs) == 0 || vs[0] == "" {
+		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 || vs[0] == "" {
 			continue
 		}
 		o.sentAny = true
+		o.valueShape("the query parameter "+name, vs[0])
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the query string (" + name + ")",
 			Evidence: []string{"value " + o.mask.show(vs[0]), "query strings end up in logs and browser history; prefer a header where the API takes one"}})
 	}

@@ -215,15 +215,8 @@ func (p *prober) resourceMetadata(ctx context.Context, a *answer) {
 		p.add(Finding{Code: TokenIssuerMismatch, Status: Fail, Basis: Proven, Cause: "5. Wrong credentials for environment",
 			Title:    fmt.Sprintf("The token comes from %s; the API's metadata names %s", iss, strings.Join(meta.AuthorizationServers, ", ")),
 			Evidence: ev, Fix: "Obtain the token from " + meta.AuthorizationServers[0] + ", for the resource " + meta.Resource + "."})
-		return
 	}
-	if meta.Resource != "" && !audienceHas(d, meta.Resource) {
-		p.add(Finding{Code: TokenAudienceMismatch, Status: Fail, Basis: Proven, Cause: "2. Invalid token (wrong audience)",
-			Title:    "The token's aud does not name this API's resource " + meta.Resource,
-			Evidence: ev, Fix: "Request the token with resource=" + meta.Resource + " (RFC 8707) or the audience the API documents."})
-	}
-}
-
-func audienceHas(d *jwt.Decoded, want string) bool {
-	return slices.ContainsFunc(jwt.Audiences(d.Claims["aud"]), func(s string) bool { return strings.TrimSuffix(s, "/") == strings.TrimSuffix(want, "/") })
+	// RFC 9728's resource identifies the API; it is not the audience its
+	// tokens must carry (authgate's demo: resource http://127.0.0.1:8080,
+	// audience demo-api), so a different aud proves nothing.
 }

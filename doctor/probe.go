@@ -14,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/client"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/reason"
 )
 
 // answer is a response as the doctor keeps it.
@@ -95,6 +97,11 @@ func (p *prober) do(ctx context.Context, method, target string, h http.Header, b
 func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answer, error) {
 	r := p.off.req
 	method, target, body := r.Method, r.URL, r.Body
+	if !withCreds {
+		if u, ok := p.off.urlWithoutCredentials(); ok {
+			target = u
+		}
+	}
 	start, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("URL %q: %w", target, err)
@@ -105,6 +112,9 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answ
 		a, err := p.do(ctx, method, target, r.httpHeader(!sendCreds), body)
 		if err != nil {
 			if len(chain) > 0 {
+				if hops != nil { // where the redirect leads is shown, even unreached
+					*hops = append(*hops, Hop{Method: method, URL: target, SentCredentials: sendCreds && p.off.sentAny})
+				}
 				return chain, nil // what a later hop does is shown, not required
 			}
 			return nil, err
@@ -224,6 +234,13 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 			Evidence: ev, Fix: fix})
 		return
 	}
+	if last := hops[len(hops)-1]; len(hops) > len(chain) && loginWords.MatchString(last.URL) {
+		// The redirect leads to a sign-in page this machine did not fetch.
+		p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
+			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", last.URL),
+			Evidence: ev, Fix: "Authenticate the way an API expects — an Authorization header or an API key header — not a browser session; a redirect to a login page means the request was not authenticated."})
+		return
+	}
 	status := Warn
 	if final.status == 401 || final.status == 403 {
 		status = Fail
@@ -236,6 +253,14 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 			p.add(Finding{Code: RedirectSchemeDowngrade, Status: status, Cause: "7. Proxy or load balancer",
 				Title:    "A redirect goes from https to http: clients drop the credentials (and would send them in clear)",
 				Evidence: ev, Fix: "Call the final https URL directly, and fix the server's redirect (it should never downgrade to http)."})
+			return
+		case prev.Host != cur.Host && regionMove(prev.Hostname(), cur.Hostname()) != "":
+			p.add(Finding{Code: WrongBaseURL, Status: status, Cause: "5. Wrong credentials for environment",
+				Title: fmt.Sprintf("The API sends this account to another region's host (%s → %s): call that base URL directly — clients drop Authorization on the redirect",
+					prev.Host, cur.Host),
+				Evidence: append(ev, "the new host names the region "+regionMove(prev.Hostname(), cur.Hostname())),
+				Fix:      "Use the base URL of the region, data centre or instance your account lives in (" + cur.Scheme + "://" + cur.Host + "), not the global one.",
+				Command:  p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
 			return
 		case prev.Host != cur.Host || prev.Scheme != cur.Scheme:
 			p.add(Finding{Code: RedirectCrossHost, Status: status, Cause: "7. Proxy or load balancer",
@@ -256,26 +281,133 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 
 // serverCodes maps authgate reasons (and RFC 6750 errors) to findings.
 var serverCodes = map[string]Code{
-	"credentials_missing": CredentialsMissing, "scheme_unsupported": SchemeMismatch, "header_malformed": HeaderFormat,
-	"credential_placeholder": CredentialPlaceholder, "token_too_large": HeaderFormat, "token_malformed": HeaderFormat,
-	"token_algorithm_rejected": TokenSignatureInvalid, "token_key_unknown": TokenKeyUnknown, "token_signature_invalid": TokenSignatureInvalid,
-	"token_expired": TokenExpired, "token_not_yet_valid": TokenNotYetValid, "token_issuer_untrusted": TokenIssuerMismatch,
-	"token_audience_mismatch": TokenAudienceMismatch, "token_type_mismatch": TokenTypeMismatch, "credential_revoked": CredentialRevoked,
-	"credential_expired": TokenExpired, "credential_unknown": CredentialUnknown, "credential_wrong_environment": WrongEnvironment,
-	"api_key_malformed": HeaderFormat, "credential_in_query": HeaderFormat, "basic_malformed": BasicNotBase64,
-	"basic_invalid": CredentialsRejected, "too_many_failures": TooManyFailures, "insufficient_scope": InsufficientScope,
-	"forbidden": Forbidden, "client_network_denied": Forbidden, "claim_mismatch": InsufficientScope,
-	"insufficient_user_authentication": StepUpRequired, "token_inactive": CredentialsRejected, "cors_origin_denied": CORSOriginDenied, "proxy_untrusted": ServerFault, "proxy_request_invalid": ServerFault,
-	"auth_unavailable": ServerFault, "upstream_unreachable": ServerFault, "upstream_timeout": ServerFault,
+	string(reason.CredentialsMissing): CredentialsMissing, string(reason.SchemeUnsupported): SchemeMismatch, string(reason.HeaderMalformed): HeaderFormat,
+	string(reason.CredentialPlaceholder): CredentialPlaceholder, string(reason.TokenTooLarge): HeaderFormat, string(reason.TokenMalformed): HeaderFormat,
+	string(reason.TokenAlgorithmRejected): TokenSignatureInvalid, string(reason.TokenKeyUnknown): TokenKeyUnknown, string(reason.TokenSignatureInvalid): TokenSignatureInvalid,
+	string(reason.TokenExpired): TokenExpired, string(reason.TokenNotYetValid): TokenNotYetValid, string(reason.TokenIssuerUntrusted): TokenIssuerMismatch,
+	string(reason.TokenAudienceMismatch): TokenAudienceMismatch, string(reason.TokenTypeMismatch): TokenTypeMismatch, string(reason.CredentialRevoked): CredentialRevoked,
+	string(reason.CredentialExpired): TokenExpired, string(reason.CredentialUnknown): CredentialUnknown, string(reason.CredentialWrongEnvironment): WrongEnvironment,
+	string(reason.APIKeyMalformed): HeaderFormat, string(reason.CredentialInQuery): HeaderFormat, string(reason.BasicMalformed): BasicNotBase64,
+	string(reason.BasicInvalid): CredentialsRejected, string(reason.TooManyFailures): TooManyFailures, string(reason.InsufficientScope): InsufficientScope,
+	string(reason.Forbidden): Forbidden, string(reason.ClientNetworkDenied): ClientIPNotAllowed, string(reason.ClaimMismatch): InsufficientScope,
+	string(reason.InsufficientUserAuthentication): StepUpRequired, string(reason.TokenInactive): CredentialsRejected, string(reason.CORSOriginDenied): CORSOriginDenied,
+	string(reason.CredentialWrongKind): WrongTokenKind, string(reason.QuotaExceeded): TooManyFailures, string(reason.ProxyUntrusted): ServerFault, string(reason.ProxyRequestInvalid): ServerFault,
+	string(reason.AuthUnavailable): ServerFault, string(reason.UpstreamUnreachable): ServerFault, string(reason.UpstreamTimeout): ServerFault,
 }
+
+// clip shortens s to at most n bytes, on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// regionLabel is a host label that names a region, data centre or cell.
+var regionLabel = regexp.MustCompile(`^(eu|us|uk|au|ca|jp|in|de|fr|br|sg|kr|ap|sa|asia|europe|emea|apac|amer|na|cn|` +
+	`(eu|us|ap|ca|sa|me|af)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-?\d?|[a-z]{2}\d{1,3}|(eu|us)\d)$`)
+
+// regionMove returns the region label that a redirect from one host to
+// another of the same domain adds ("api.example.com" → "api.eu.example.com",
+// "us2.example.com"), or "".
+func regionMove(from, to string) string {
+	fl, tl := strings.Split(strings.ToLower(from), "."), strings.Split(strings.ToLower(to), ".")
+	if len(fl) < 2 || len(tl) < 2 || fl[len(fl)-1] != tl[len(tl)-1] || fl[len(fl)-2] != tl[len(tl)-2] {
+		return "" // another domain: not a region of the same service
+	}
+	had := map[string]bool{}
+	for _, l := range fl {
+		had[l] = true
+		for _, part := range strings.Split(l, "-") {
+			had[part] = true
+		}
+	}
+	for _, l := range tl {
+		if had[l] {
+			continue
+		}
+		if regionLabel.MatchString(l) {
+			return l
+		}
+		for _, part := range strings.Split(l, "-") {
+			if !had[part] && regionLabel.MatchString(part) {
+				return part
+			}
+		}
+	}
+	return ""
+}
+
+// statusCauses are statuses that name a cause by themselves: Laravel's
+// 419 (the CSRF token expired), WebDAV's 423 Locked, 451 (refused for
+// where the caller is), Esri's 498 (invalid token) and 499 (token
+// required).
+var statusCauses = map[int]Code{419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
 
 // authStatuses are the answers read as a possible authentication
 // failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
 // server's words say so.
 var authStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 407: true, 422: true}
 
-// okFalse finds Slack-style bodies: a 2xx whose JSON says it failed.
-var okFalse = regexp.MustCompile(`"(ok|success)"\s*:\s*false`)
+// failedIn2xxBody reports whether a 2xx answer's JSON body says the call
+// failed: {"ok":false} (Slack), {"success":false}, {"status":"error"},
+// a JSON-RPC error object, GraphQL errors without data, or an error
+// field at the top.
+func failedIn2xxBody(a *answer) bool {
+	if a.status < 200 || a.status > 299 {
+		return false
+	}
+	var top map[string]any
+	if json.Unmarshal(a.body, &top) != nil {
+		return false
+	}
+	for k, v := range top {
+		switch strings.ToLower(k) {
+		case "ok", "success", "successful":
+			if b, ok := v.(bool); ok && !b {
+				return true
+			}
+		case "status", "result", "stat":
+			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied"}, strings.ToLower(s)) {
+				return true
+			}
+		case "error", "error_code", "errorcode", "fault":
+			switch e := v.(type) {
+			case string:
+				if e != "" {
+					return true
+				}
+			case map[string]any:
+				return len(e) > 0
+			case float64:
+				return e != 0
+			}
+		case "errors":
+			if list, ok := v.([]any); ok && len(list) > 0 {
+				return top["data"] == nil || graphQLAuthError(list)
+			}
+		}
+	}
+	return false
+}
+
+// graphQLAuthError: an errors list whose extensions name an
+// authentication or permission failure (Apollo's UNAUTHENTICATED,
+// FORBIDDEN), which fails the call even beside partial data.
+func graphQLAuthError(list []any) bool {
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		ext, _ := m["extensions"].(map[string]any)
+		code, _ := ext["code"].(string)
+		if c := strings.ToUpper(code); strings.Contains(c, "AUTH") || strings.Contains(c, "FORBIDDEN") || strings.Contains(c, "PERMISSION") {
+			return true
+		}
+	}
+	return false
+}
 
 // identify reads what the answer says and which provider gave it.
 func (p *prober) identify(a *answer) {
@@ -313,14 +445,24 @@ func (p *prober) answer(a *answer) {
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
 		return
+	case a.status == 429 && (p.statedCode(a) == AccountLocked || p.statedCode(a) == ClientIPNotAllowed):
+		// A 429 that says why: a lockout or a ban, not a rate.
 	case a.status == 429:
 		p.add(Finding{Code: TooManyFailures, Status: Fail, Basis: Stated, Title: "The server is rate limiting this client", Evidence: ev,
 			Fix: "Wait for Retry-After; repeated failed attempts may have triggered it."})
 		return
 	}
-	inBody := a.status >= 200 && a.status < 300 && okFalse.Match(a.body)
-	if !authStatuses[a.status] && !inBody {
+	inBody := failedIn2xxBody(a)
+	if a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+		strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
+		inBody = true // a short 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+	}
+	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
+	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
 		return
+	}
+	if inBody {
+		p.failedIn2xx = true // whatever it names, the call failed
 	}
 	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
 		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
@@ -333,14 +475,17 @@ func (p *prober) answer(a *answer) {
 	}
 	if a.status == 401 || a.status == 407 {
 		p.schemes(a)
+		p.charset(a)
 	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
-	} else if st, ok := says.statedCause(); ok {
-		code, basis, known = st.code, Stated, true
+	} else if st, ok := says.statedCause(); ok && !isBare(st.says) {
+		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
 	}
 	switch {
+	case known && a.status == 404 && code == CredentialUnknown:
+		known = false // "does not exist" in a 404 is the resource, not the credential
 	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
 		// Nothing was sent: "not allowed" is what an anonymous caller gets.
 		code, basis = CredentialsMissing, Stated
@@ -349,6 +494,9 @@ func (p *prober) answer(a *answer) {
 	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
+	}
+	if c, ok := statusCauses[a.status]; !known && ok {
+		code, basis, known = c, Stated, true
 	}
 	if !known {
 		switch {
@@ -364,12 +512,17 @@ func (p *prober) answer(a *answer) {
 				Evidence: append(ev, p.provider.Name+": "+p.provider.Note),
 				Fix:      "Check the credential's scopes and access to this resource (and that the path is right)."})
 			return
+		case a.status == 404 && p.off.sentAny:
+			// Many APIs answer 404, not 403, for what a caller may not
+			// see: with a credential sent, that is the likelier reading.
+			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+				Title:    "The resource is not found for this credential: a path that does not exist, or one hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
+				Evidence: ev,
+				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
+			return
 		default:
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
-	}
-	if inBody {
-		p.failedIn2xx = true
 	}
 	if code == CredentialsMissing && p.off.sentAny {
 		p.notArrived(a, ev)
@@ -381,8 +534,18 @@ func (p *prober) answer(a *answer) {
 	if basis == Stated && p.confirms(code, ev) {
 		return
 	}
+	if st, ok := says.statedCause(); ok && code == TokenLifetimeTooLong && p.off.jwtToken != nil {
+		if life := lifetimeAgainst(p.off.jwtToken, st.says.Text); life != "" {
+			ev = append(ev, life)
+		}
+	}
 	title := titleOf(code, a.status)
-	if basis == Stated && len(says.Statements) > 0 && a.problem.Reason == "" {
+	switch st, ok := says.statedCause(); {
+	case basis == Stated && a.problem.Reason != "" && a.problem.Detail != "":
+		title += ": " + clip(a.problem.Detail, 200)
+	case basis == Stated && ok && !isBare(st.says):
+		title += fmt.Sprintf(": the server says %q", clip(st.says.Text, 200))
+	case basis == Stated && len(says.Statements) > 0:
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
@@ -395,7 +558,7 @@ func (p *prober) statedCode(a *answer) Code {
 		return c
 	}
 	if p.says != nil {
-		if st, ok := p.says.statedCause(); ok {
+		if st, ok := p.says.statedCause(); ok && !isBare(st.says) {
 			return st.code
 		}
 	}
@@ -405,11 +568,11 @@ func (p *prober) statedCode(a *answer) Code {
 // formatFamily are the findings about how a credential is written; a
 // server that says "malformed" confirms the more precise one seen offline.
 var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, BasicBase64Wrapped: true, BasicTrailingNewline: true,
-	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true}
+	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true, CredentialWrapped: true}
 
 // preciseKind are findings that say precisely what "the wrong kind of
 // token" is: a server saying that confirms them.
-var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true}
+var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true, BasicUsernameWrong: true}
 
 // confirms adds the server's words to an offline failure that says the
 // same more precisely (its basis becomes the server's statement), and
@@ -418,7 +581,10 @@ func (p *prober) confirms(code Code, ev []string) bool {
 	for i := range p.off.findings {
 		f := &p.off.findings[i]
 		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
-			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code]) {
+			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
+			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
+			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
+				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
 			f.Basis = Stated
 			f.Evidence = append(f.Evidence, ev...)
 			return true
@@ -485,6 +651,26 @@ func (p *prober) schemeOffered(a *answer) bool {
 		}
 	}
 	return false
+}
+
+// charset: a Basic pair that is not UTF-8, sent to a server whose Basic
+// challenge says charset="UTF-8" (RFC 7617), cannot match.
+func (p *prober) charset(a *answer) {
+	if !p.off.basicNotUTF8 {
+		return
+	}
+	for _, c := range a.challenges {
+		if cs, ok := c.Get("charset"); ok && strings.EqualFold(c.Scheme, "Basic") && strings.EqualFold(cs, "UTF-8") {
+			for i := range p.off.findings {
+				if f := &p.off.findings[i]; f.Code == HeaderFormat && strings.Contains(f.Title, "not UTF-8") {
+					f.Status, f.Basis = Fail, Proven
+					f.Title = "The Basic user name or password is not UTF-8 (Latin-1?), and the server says charset=\"UTF-8\": it cannot match"
+					f.Evidence = append(f.Evidence, "WWW-Authenticate: "+c.String())
+					f.Fix = "Send the pair encoded as UTF-8 (a UTF-8 terminal and curl -u do), not Latin-1 or another code page."
+				}
+			}
+		}
+	}
 }
 
 // schemes compares the scheme sent with the schemes the server offers.
@@ -597,20 +783,63 @@ func (p *prober) clock(a *answer) {
 }
 
 func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
+	if _, ok := p.off.urlWithoutCredentials(); !ok {
+		return // the credential is in the path or the body: nothing to compare
+	}
 	chain, err := p.send(ctx, false, nil)
 	if err != nil {
 		return
 	}
 	without := p.last(chain)
-	same := without.status == with.status && string(without.body) == string(with.body) &&
-		without.header.Get("WWW-Authenticate") == with.header.Get("WWW-Authenticate")
-	if !same {
+	if with.status == 404 && (without.status == 401 || without.status == 407) {
+		// The credential changed the answer from "who are you?" to "no
+		// such thing": it authenticates, and this resource is hidden
+		// from it.
+		p.add(Finding{Code: Forbidden, Status: Fail, Basis: Proven, Cause: "FAQ: 401 vs 403",
+			Title:    fmt.Sprintf("The credential is accepted (without it the server answers %d, with it 404): this resource is hidden from it — a missing permission, not a bad credential", without.status),
+			Evidence: []string{fmt.Sprintf("without credentials: %d; with them: 404", without.status)},
+			Fix:      "Grant the credential access to this resource (its scopes, the repository or project membership), or check the path; many APIs answer 404 for what a caller may not see."})
 		return
 	}
+	if with.status == 403 && (without.status == 401 || without.status == 407) {
+		// Without the credential "who are you?", with it "not allowed":
+		// the credential authenticates; the refusal is about permission.
+		for i := range p.off.findings {
+			if f := &p.off.findings[i]; f.Status == Fail && (f.Code == Forbidden || f.Code == InsufficientScope) {
+				if basisOf(*f) == Refused {
+					f.Basis = Proven
+				}
+				f.Evidence = append(f.Evidence, fmt.Sprintf("without credentials the server answers %d, with them 403: the credential authenticates", without.status))
+			}
+		}
+		return
+	}
+	if with.status == 404 || !sameAnswer(with, without) {
+		return // the same 404 for anyone is about the path, not a refusal
+	}
 	f := Finding{Code: SameWithoutCredentials, Status: Warn, Basis: Manners, Cause: "7. Proxy or load balancer stripping headers",
-		Title:    fmt.Sprintf("The server answers exactly the same (%d) with and without the credentials", with.status),
-		Evidence: []string{"either the credentials are wrong, or they never reach the application (stripped on the way)"},
-		Fix:      "If the API is behind a proxy, check it forwards Authorization; otherwise check the credential itself."}
+		Title: fmt.Sprintf("The server answers exactly the same (%d) with and without the credentials: it refuses before looking at them", with.status),
+		Evidence: []string{"status, body (dates and request ids masked) and challenges are identical",
+			"so the refusal does not depend on the credential: this client's IP address is not allowed (an allow-list or ban), a header the API needs beside the credential is missing, the base URL (region, deployment) is wrong, or the credential never reaches the application"},
+		Fix: "Look past the credential: call from an allowed address, add the headers the API documents, check the base URL for your account, and check that a proxy forwards Authorization."}
+	if with.status == 403 && p.statedCode(with) == "" {
+		// A 403 that names no cause and is the same for anyone: the
+		// identical refusal is the best evidence there is, and it says
+		// the credential is not it. (A 401 the same both ways may be a
+		// server that words every refusal alike: a note, not a verdict.)
+		f.Status, f.Basis = Fail, Refused
+		// "Authenticated, but a policy forbids" is what the 403 alone
+		// suggested; the comparison shows nothing was authenticated.
+		kept := p.off.findings[:0]
+		for _, g := range p.off.findings {
+			if g.Code == Forbidden && g.Status == Fail {
+				f.Evidence = append(f.Evidence, g.Evidence...)
+				continue
+			}
+			kept = append(kept, g)
+		}
+		p.off.findings = kept
+	}
 	if signs := intermediarySigns(with); len(signs) > 0 {
 		f.Status, f.Basis = Fail, Proven
 		f.Title = fmt.Sprintf("A cache or proxy answers (%d) the same with and without the credentials: they do not reach the API, or a stored answer is served", with.status)
@@ -618,6 +847,34 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 		f.Fix = "Have the proxy or CDN forward Authorization to the origin and never cache authenticated answers (Cache-Control: private, no-store; Vary: Authorization); test against the origin directly to compare."
 	}
 	p.add(f)
+}
+
+// volatile are the parts of an answer that differ between two identical
+// refusals: dates and times, request and trace ids, long hex or base64
+// nonces, Unix timestamps.
+var volatile = regexp.MustCompile(`(?i)\b(mon|tue|wed|thu|fri|sat|sun), \d{2} \w{3} \d{4} [\d:]{8} gmt|` +
+	`\d{4}-\d{2}-\d{2}[t ][\d:.]+(z|[+-]\d{2}:?\d{2})?|` +
+	`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|` +
+	`\b[0-9a-f]{16,}\b|\b[A-Za-z0-9_-]{20,}\b|\b\d{10,13}\b|` +
+	`"(request_?id|trace_?id|correlation_?id|x-request-id|requestid|traceid|debug_id|timestamp|time)"\s*:\s*("[^"]*"|\d+)`)
+
+// sameAnswer reports whether two answers are the same refusal: status,
+// body with its volatile parts masked, and the challenges.
+func sameAnswer(a, b *answer) bool {
+	if a.status != b.status {
+		return false
+	}
+	if volatile.ReplaceAllString(string(a.body), "…") != volatile.ReplaceAllString(string(b.body), "…") {
+		return false
+	}
+	ca, cb := a.header.Values("WWW-Authenticate"), b.header.Values("WWW-Authenticate")
+	if len(ca) != len(cb) {
+		return false
+	}
+	ca, cb = slices.Clone(ca), slices.Clone(cb)
+	slices.Sort(ca)
+	slices.Sort(cb)
+	return slices.Equal(ca, cb)
 }
 
 // intermediarySigns are the headers that show a cache or proxy answered.

@@ -132,7 +132,7 @@ var providers = []Provider{
 		Companions: []string{"apikey"},
 		Note:       "the apikey header is required even with a user JWT"},
 	{Name: "Cloudflare API", Docs: "https://developers.cloudflare.com/fundamentals/api/get-started/create-token/",
-		Hosts: []string{"api.cloudflare.com"}, Signs: []string{"header:Cf-Ray", "server:cloudflare"},
+		Hosts: []string{"api.cloudflare.com"}, Signs: []string{"header:Cf-Ray", "server:cloudflare", `body:"messages":[],"result":null`},
 		Expects: "Authorization: Bearer <API token> (global keys: X-Auth-Email and X-Auth-Key)", Schemes: []string{"Bearer"}, KeyHeader: "X-Auth-Key",
 		Note: "error 9109 is an invalid token, 6111 a malformed Authorization header"},
 	{Name: "Kubernetes API server", Docs: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/",
@@ -255,20 +255,45 @@ func identify(target string, a *answer) *Provider {
 		return nil
 	}
 	// The provider whose signs the answer shows most; the first on a tie.
+	// Weak signs (a common Server header, a CDN's or framework's headers,
+	// common JSON keys) count only beside a strong one: nginx and
+	// Cloudflare front a great many APIs that are neither.
 	var best *Provider
 	bestScore := 0
 	for i := range providers {
-		score := 0
+		score, strong := 0, 0
 		for _, s := range providers[i].Signs {
 			if a.shows(s) {
 				score++
+				if !weakSign(s) {
+					strong++
+				}
 			}
+		}
+		if strong == 0 {
+			continue
 		}
 		if score > bestScore {
 			best, bestScore = &providers[i], score
 		}
 	}
 	return best
+}
+
+// weakSigns are signs many unrelated services show.
+var weakSigns = []string{"server:nginx", "server:apache", "server:kestrel", "server:microsoft-iis", "server:uvicorn", "server:cloudflare",
+	"server:google frontend", "server:envoy", "server:openresty", "header:cf-ray", "header:x-powered-by", "header:via", "header:x-cache", "header:x-amz-cf-id",
+	"header:x-served-by", "header:audit-id", `body:"timestamp"`, `body:"path"`, `body:"statuscode"`, `body:"__type"`}
+
+// weakSign reports whether a sign alone is no evidence of its provider.
+func weakSign(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range weakSigns {
+		if strings.HasPrefix(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // shows reports whether the answer carries one sign (see Provider.Signs).

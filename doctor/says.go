@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
+	"unicode"
 )
 
 // Statement is one thing the server's answer says about the failure, in
@@ -34,23 +36,62 @@ type ServerSays struct {
 }
 
 // maxStatements bounds what is kept of one answer.
-const maxStatements = 12
+const maxStatements = 24
 
 // codeKeys and messageKeys are the field names error bodies use, across
-// the APIs of the provider table (lower case).
+// the APIs of the provider table (lower case); skipKeys hold values that
+// are never statements (identifiers, times, places, links).
 var (
 	codeKeys = map[string]bool{"error": true, "code": true, "errorcode": true, "error_code": true, "reason": true,
-		"type": true, "__type": true, "status": true, ".tag": true, "category": true}
+		"type": true, "__type": true, "status": true, ".tag": true, "category": true, "subcode": true, "error_type": true, "errortype": true}
 	messageKeys = map[string]bool{"message": true, "error_description": true, "detail": true, "title": true,
 		"errormessage": true, "errormessages": true, "errorsummary": true, "msg": true, "description": true,
-		"error_message": true, "faultstring": true, "details": true, "hint": true, "error_summary": true}
+		"error_message": true, "faultstring": true, "details": true, "hint": true, "error_summary": true, "error_msg": true,
+		"errors": true, "reason_phrase": true, "explanation": true, "info": true, "user_message": true, "developer_message": true}
+	skipKeys = map[string]bool{"id": true, "request_id": true, "requestid": true, "trace_id": true, "traceid": true, "correlation_id": true,
+		"timestamp": true, "time": true, "date": true, "path": true, "url": true, "href": true, "uri": true, "instance": true,
+		"documentation_url": true, "doc_url": true, "help_url": true, "link": true, "more_info": true, "method": true, "jsonrpc": true,
+		"locale": true, "lang": true, "name": true, "version": true, "x-request-id": true, "debug_id": true, "transaction_id": true}
 )
 
+// errorHeaders are the response headers servers put their reasons in.
+var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "X-Error", "X-Error-Message", "X-Error-Description",
+	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
+	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason"}
+
+// splitMessages splits a string holding several messages ("a; b",
+// "a | b", lines, sentences) into its parts.
+func splitMessages(text string) []string {
+	var out []string
+	for _, chunk := range messageSep.Split(text, -1) {
+		start := 0
+		for i := 1; i+2 < len(chunk); i++ {
+			// a sentence ends at ". X" (not "e.g. x", not "v1.2")
+			if strings.ContainsRune(".!?", rune(chunk[i])) && chunk[i+1] == ' ' && chunk[i+2] >= 'A' && chunk[i+2] <= 'Z' {
+				out = appendTrimmed(out, chunk[start:i+1])
+				start = i + 2
+			}
+		}
+		out = appendTrimmed(out, chunk[start:])
+	}
+	return out
+}
+
+func appendTrimmed(out []string, s string) []string {
+	if s = strings.TrimSpace(s); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+var messageSep = regexp.MustCompile(`;\s+|\s\|\s|\s*\n\s*`)
+
 // readSays gathers the server's statements: challenge error parameters,
-// error headers, and the fields of a JSON, XML, HTML or text body.
+// error headers, and every string of a JSON, XML, HTML or text body (a
+// string that holds several messages is read as each of them too).
 func readSays(a *answer) ServerSays {
 	s := ServerSays{Status: a.status}
-	add := func(where, text string) {
+	addOne := func(where, text string) {
 		text = strings.TrimSpace(text)
 		if text == "" || len(s.Statements) >= maxStatements {
 			return
@@ -64,6 +105,14 @@ func readSays(a *answer) ServerSays {
 			}
 		}
 		s.Statements = append(s.Statements, Statement{Where: where, Text: text})
+	}
+	add := func(where, text string) {
+		addOne(where, text)
+		if parts := splitMessages(text); len(parts) > 1 {
+			for _, p := range parts {
+				addOne(where, p)
+			}
+		}
 	}
 	for _, c := range a.challenges {
 		for _, p := range []string{"error", "error_description"} {
@@ -80,7 +129,7 @@ func readSays(a *answer) ServerSays {
 			s.URI = v
 		}
 	}
-	for _, h := range []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "Grpc-Message", "X-Github-Sso", "X-Github-Otp"} {
+	for _, h := range errorHeaders {
 		if v := a.header.Get(h); v != "" {
 			add("header "+strings.ToLower(h), v)
 		}
@@ -101,6 +150,7 @@ func readSays(a *answer) ServerSays {
 	case strings.Contains(ct, "json") || strings.HasPrefix(body, "{") || strings.HasPrefix(body, "["):
 		var v any
 		if json.Unmarshal(a.body, &v) == nil {
+			var others [][2]string
 			walkJSON(v, "", 0, func(path, key, text string) {
 				k := strings.ToLower(key)
 				switch {
@@ -114,8 +164,13 @@ func readSays(a *answer) ServerSays {
 					if s.Code == "" && !isNumberWord(text) {
 						s.Code = text
 					}
+				case !skipKeys[k] && isStatement(text):
+					others = append(others, [2]string{path, text})
 				}
 			})
+			for _, o := range others { // the known fields first, then the rest
+				add("body "+o[0], o[1])
+			}
 		}
 	case strings.Contains(ct, "xml") || strings.HasPrefix(body, "<?xml") || strings.HasPrefix(body, "<Error"):
 		for _, f := range xmlFields(a.body) {
@@ -132,20 +187,26 @@ func readSays(a *answer) ServerSays {
 			}
 		}
 	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(body), "<!doctype") || strings.HasPrefix(strings.ToLower(body), "<html"):
-		for _, m := range htmlText.FindAllStringSubmatch(body, 4) {
+		for _, m := range htmlText.FindAllStringSubmatch(body, 16) {
 			add("body <"+strings.ToLower(m[1])+">", tagStrip.ReplaceAllString(m[2], " "))
 		}
-	case body != "" && len(body) < 1000:
+	case body != "":
+		if len(body) > 4000 {
+			body = body[:4000]
+		}
 		add("body", body)
 		if s.Message == "" {
-			s.Message = body
+			s.Message = strings.TrimSpace(strings.SplitN(body, "\n", 2)[0])
+			if !strings.Contains(body, "\n") {
+				s.Message = body
+			}
 		}
 	}
 	return s
 }
 
 var (
-	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|p)[^>]*>(.*?)</(?:title|h1|h2|p)>`)
+	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|h3|p|li|pre|span|div|strong|b|td)[^>]*>([^<]*(?:<(?:a|em|code|i|br)\b[^>]*>[^<]*(?:</(?:a|em|code|i)>)?[^<]*)*)</(?:title|h1|h2|h3|p|li|pre|span|div|strong|b|td)>`)
 	tagStrip = regexp.MustCompile(`<[^>]*>|\s+`)
 )
 
@@ -158,6 +219,20 @@ func splitScopes(s string) []string {
 		}
 	}
 	return out
+}
+
+// isStatement: a string under a key the doctor does not know is read
+// when it has words (letters and a space, or a CODE_LIKE_THIS), and is
+// neither a link nor a time.
+func isStatement(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 4 || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "/") {
+		return false
+	}
+	if _, err := time.Parse(time.RFC3339, s); err == nil {
+		return false
+	}
+	return strings.ContainsAny(s, " _") && strings.ContainsFunc(s, unicode.IsLetter)
 }
 
 func isNumberWord(s string) bool { return strings.Trim(s, "0123456789") == "" }
@@ -225,104 +300,4 @@ func xmlFields(body []byte) [][2]string {
 		}
 	}
 	return out
-}
-
-// stated is a cause the server's words name, and the words.
-type stated struct {
-	code Code
-	says Statement
-}
-
-// A rule maps words servers use to the finding they state. The table is
-// data: the first rule that matches a statement wins, so the specific
-// come before the general. Each pattern is checked case-insensitively
-// against "where: text".
-type rule struct {
-	pattern string
-	code    Code
-}
-
-var rules = []rule{
-	// RFC 9470: the token is fine, the sign-in behind it is not enough.
-	{`insufficient_user_authentication|step[- ]?up|authentication (level|context) .{0,30}(insufficient|required)|requires? (mfa|multi-factor|two-factor authentication level)`, StepUpRequired},
-	// Lists of causes say no one cause.
-	{`may be invalid, or|invalid, expired,? (or|and) revoked|expired or revoked|revoked or expired|malformed, or expired|invalid or expired|expired or invalid`, CredentialsRejected},
-	// Who the credential is for.
-	{`\bid[ _-]?token\b.{0,40}(not|cannot|instead|supported)|expected an access token|token_use|access_token_type_unsupported.{0,80}id token`, IDTokenSent},
-	{`audience|\baud\b|idx10214|idx10208|invalid_audience|wrong aud`, TokenAudienceMismatch},
-	{`issuer|\biss\b|idx10205|idx10204`, TokenIssuerMismatch},
-	{`\btyp\b|token type .{0,20}(mismatch|invalid|not allowed|expected)|wrong token type|invalid token type`, TokenTypeMismatch},
-	// Keys and signatures.
-	{`signature key was not found|idx10503|idx10501|no matching key|unable to find .{0,20}key|kid .{0,40}not found|unknown kid|key .{0,20}not found|no key for|jwks`, TokenKeyUnknown},
-	{`signaturedoesnotmatch|request signature we calculated|incompletesignature|signature .{0,30}(does not|doesn't) match|invalid signature for request|authorization header requires|not the same as any computed signature|authorization header is formed correctly`, RequestSignatureInvalid},
-	{`invalid signature|signature (is )?invalid|signature verification|bad signature|idx10511|idx10504|signature .{0,20}failed|jwt signature`, TokenSignatureInvalid},
-	// Time.
-	{`requesttimetooskewed|clock skew|time too skewed|signature expired:|request time .{0,40}(too|out of)`, ClockSkew},
-	{`not (yet )?valid (yet|before)|not yet valid|used before|\bnbf\b|idx10222|before .{0,20}issued`, TokenNotYetValid},
-	{`revoked|token_revoked|deactivated|account_inactive|(account|user|key|token|client|credential)( is| has been| was)? (disabled|suspended)`, CredentialRevoked},
-	{`expired|\bexp\b|expiredtoken|token_expired|lifetime validation failed|idx10223|session expired|invalid_session_id|request has expired`, TokenExpired},
-	// Environments.
-	{`test mode|live mode|sandbox|wrong (environment|datacenter|region)|another environment|different environment`, WrongEnvironment},
-	// Kinds of credential.
-	{`publishable (api )?key|use a secret (api )?key|passwords? (is|are) deprecated|basic authentication with passwords|password authentication .{0,30}(removed|no longer)|use an? (api|access|personal access) token`, WrongTokenKind},
-	{`access_token_type_unsupported|unsupported token type|wrong type of (token|credential)|token type .{0,20}not supported|expected oauth 2 access token`, WrongTokenKind},
-	// Companion headers.
-	{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)|missing_version|two-factor|x-github-otp|otp code|client[-_ ]?id.{0,20}(required|missing)|x-goog-user-project|user project`, CompanionHeaderMissing},
-	// Nothing, or nothing usable, arrived.
-	{`(x-api-key|api[-_ ]key|authorization|auth) header (is )?(required|missing)|no api key found|failed to resolve api key|credentials were not provided|not authenticated|no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)) .{0,20}(provided|found|supplied|present|given)|you did(n't| not) provide|missing (api key|authentication|authorization|bearer|token|credentials|access token)|missingauthenticationtoken|requires authentication|authentication required|authentication credentials .{0,20}missing|unregistered callers|system:anonymous|login required|not_authed|no authorization token was found|unauthenticated request|credentials? (were |was )?not (found|supplied|present)|anonymous access is disabled`, CredentialsMissing},
-	{`malformed|not well formed|idx14100|idx12741|invalid (format|authorization header|header)|must be in the form|bad authorization header|\binvalid_request\b|could not be parsed|not a valid jwt|jwt must have|header_format|invalid character`, HeaderFormat},
-	// Permissions (403 and its disguises).
-	{`higher privileges|insufficient.{0,20}scope|scope_insufficient|missing_scope|required scope|not have (the )?(required )?(permission|scope|access)|insufficient privileges|not accessible by|permission_denied|authorization_requestdenied|accessdenied|access denied|is forbidden|cannot (get|list|create|update|delete|watch|patch)|is unauthorized for user|not authorized to perform|authorizationpermissionmismatch|insufficient permissions|not authorized to access|explicit deny`, InsufficientScope},
-	{`saml enforcement|\bsso\b|gated|not in the authorized list|restricted and you|ip .{0,30}not (allowed|authorized|in)|allowlist|whitelist|blocked|organization .{0,30}(policy|restricts)|not permitted|forbidden by policy`, Forbidden},
-	{`rate limit|too many (requests|attempts|failed)|throttl|quota`, TooManyFailures},
-	// Unknown credentials, then plain refusals.
-	{`invalid (x-)?api[-_ ]?(key|token)|incorrect api key|api key (not valid|invalid|is invalid)|unknown (api )?key|no such (api )?key|invalidclienttokenid|security token included in the request is invalid|unrecognizedclientexception|unrecognized login|invalid_api_key|api key invalid|api_key_invalid|key not found|does not exist`, CredentialUnknown},
-	{`bad credentials|invalid[_ ]auth|invalid (access |bearer |auth(entication)? )?token|invalid credentials|invalid authentication credentials|authentication failed|authenticationfailed|unauthorized|unable to authenticate|could not be verified|could not verify|token verification failed|access token validation failure|notauthorizedexception|invalid_grant|invalid_client|wrong password|incorrect (password|username)|invalid (password|username|user name)|login failed|token is invalid|is not valid|(token|key|credentials?)( provided)? (is|are) invalid|authenticate`, CredentialsRejected},
-}
-
-var compiledRules = func() []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(rules))
-	for i, r := range rules {
-		out[i] = regexp.MustCompile(`(?i)` + r.pattern)
-	}
-	return out
-}()
-
-// classify returns the index of the first rule one statement matches, or
-// -1.
-func classify(st Statement) int {
-	for i, re := range compiledRules {
-		if re.MatchString(st.Text) {
-			return i
-		}
-	}
-	return -1
-}
-
-// statedCause returns the most specific cause the server's statements
-// name: among the statements that name a cause, the one whose rule comes
-// first in the table (so "AccessDenied: Request has expired" is an
-// expiry); a statement that only refuses counts when none says why.
-func (s ServerSays) statedCause() (stated, bool) {
-	var generic *stated
-	best, bestRule := stated{}, len(rules)
-	for _, st := range s.Statements {
-		i := classify(st)
-		switch {
-		case i < 0:
-		case rules[i].code == CredentialsRejected:
-			if generic == nil {
-				generic = &stated{rules[i].code, st}
-			}
-		case i < bestRule:
-			best, bestRule = stated{rules[i].code, st}, i
-		}
-	}
-	if bestRule < len(rules) {
-		return best, true
-	}
-	if generic != nil {
-		return *generic, true
-	}
-	return stated{}, false
 }

@@ -22,7 +22,7 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"Resource not accessible by integration", InsufficientScope},
 		{"Resource not accessible by personal access token", InsufficientScope},
 		{"Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", Forbidden},
-		{"Must specify two-factor authentication OTP code.", CompanionHeaderMissing},
+		{"Must specify two-factor authentication OTP code.", OTPRequired},
 		// GitLab.
 		{"The request requires higher privileges than provided by the access token.", InsufficientScope},
 		{"Token is expired. You can either do re-authorization or token refresh.", TokenExpired},
@@ -77,7 +77,7 @@ func TestServerWordsToFindings(t *testing.T) {
 		{"IDX14100: JWT is not well formed, there are no dots (.).", HeaderFormat},
 		{"AuthorizationPermissionMismatch", InsufficientScope},
 		// Google.
-		{"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", WrongTokenKind},
+		{"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", CredentialsRejected},
 		{"Request had insufficient authentication scopes.", InsufficientScope},
 		{"ACCESS_TOKEN_SCOPE_INSUFFICIENT", InsufficientScope},
 		{"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", CredentialsMissing},

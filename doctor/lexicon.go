@@ -1,0 +1,283 @@
+package doctor
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// stated is a cause the server's words name, and the words.
+type stated struct {
+	code Code
+	says Statement
+}
+
+// A rule is one cause of the lexicon: the phrases, synonyms and patterns
+// (regular expressions, matched case-insensitively) servers use to name
+// it. The table is data, learned from the real messages of
+// testdata/lexicon.yaml (each cited there): the first rule that matches a
+// statement classifies it, so the specific come before the general, and
+// among the statements of one answer the one whose rule comes first wins.
+type rule struct {
+	code    Code
+	phrases []string
+}
+
+var rules = []rule{
+	// RFC 9470: the token is fine, the sign-in behind it is not enough.
+	{StepUpRequired, []string{`insufficient_user_authentication`, `step[- ]?up`, `authentication (level|context) .{0,30}(insufficient|required)`,
+		`requires? (mfa|multi-factor|two-factor authentication level)`, `different authentication level`, `more recent authentication`, `re-?authenticat(e|ion) (is )?required`}},
+	// A one-time password beside the credential.
+	{OTPRequired, []string{`two[- ]factor`, `\b2fa\b`, `\botp\b`, `one[- ]time (password|passcode|code)`, `x-github-otp`, `totp`,
+		`(verification|authenticator|security|mfa) code (is )?(required|missing|needed)`, `mfa (token|code) .{0,20}(required|missing)`,
+		`second factor`, `missing (the )?(mfa|2fa|otp)`, `must use multi-factor`, `mfa_required`, `one[- ]time pass ?(word|code)`, `mfa serial number`}},
+	// The lifetime asked for is longer than the server accepts.
+	{TokenLifetimeTooLong, []string{`too far in the future`, `(lifetime|expiration|expiry|validity|duration|exp\b).{0,50}(too long|exceeds|greater than|longer than|more than|at most|maximum|max\b)`,
+		`(maximum|max) (token |allowed )?(lifetime|validity|expiration|duration)`, `expires?_?in .{0,30}(exceed|maximum|too)`,
+		`more than \d+ (seconds|minutes|hours|days) (in|into) the future`, `(cannot|must not) be more than .{0,40}future`, `short-lived token`}},
+	// Lists of causes say no one cause.
+	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
+		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `}},
+	// The caller's address, before any credential is looked at.
+	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
+		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not in (the )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
+		`(client|source|remote|originating) (ip|address)`, `trusted (ip|network|location)s?`,
+		`network (policy|rule)`, `cidr`, `(local|intranet|internal) (network|sign-in|login|access) only`, `only .{0,30}from (the )?(local|internal|corporate) network`,
+		`geo(graphic)?[- ]?(block|restrict)`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
+		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
+		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
+		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
+	// A lockout, ban or CAPTCHA after failed attempts.
+	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
+		`too many (failed|unsuccessful|invalid|incorrect|bad) (login |sign-in |authentication |password )?(attempts|logins|tries)`,
+		`captcha`, `temporarily (locked|blocked|suspended|disabled)`, `account_locked`, `user_locked`, `\bbanned\b`, `attempts exceeded`, `too_many_attempts`,
+		`prohibited from (signing|logging) in`}},
+	// A CSRF token beside a session.
+	{CSRFTokenRequired, []string{`csrf`, `xsrf`, `cross[- ]site request forgery`, `authenticity[_ ]token`, `invalidauthenticitytoken`, `\bcrumb\b`, `antiforgery`, `session-id header`}},
+	// The origin a browser sent.
+	{CORSOriginDenied, []string{`origin .{0,40}(not allowed|not permitted|is not allowed|disallowed|forbidden|rejected)`, `\bcors\b`,
+		`access-control-allow-origin`, `(invalid|disallowed|unknown) origin`}},
+	// Who the credential is for.
+	{IDTokenSent, []string{`\bid[ _-]?tokens? (is |are )?(not|cannot|instead|unsupported)`, `\bid[ _-]?tokens? .{0,30}(not (supported|accepted|allowed)|instead of)`, `expected an access token`, `token_use`,
+		`access_token_type_unsupported.{0,80}id token`}},
+	{TokenAudienceMismatch, []string{`audience`, `\baud\b`, `idx10214`, `idx10208`, `invalid_audience`, `wrong aud`}},
+	{TokenIssuerMismatch, []string{`issuer`, `\biss\b`, `idx10205`, `idx10204`, `issued by a different provider`}},
+	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`}},
+	// Keys and signatures.
+	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,
+		`kid .{0,40}not found`, `unknown kid`, `(signing|public|verification) key .{0,20}not found`, `no key for`, `jwks`, `no applicable key`,
+		`(does not|doesn't) correspond to a known (public )?key`, `(unknown|no matching|unrecognized|no) (signing|verification|public|jwt|jwk) key`}},
+	{TokenSignatureInvalid, []string{`(jwt|token)('s)? signature`, `invalid (token |jwt |access token )?signature`}},
+	{RequestSignatureInvalid, []string{`signaturedoesnotmatch`, `request signature we calculated`, `incompletesignature`,
+		`signature .{0,30}(does not|doesn't) match`, `invalid signature for request`, `authorization header requires`,
+		`not the same as any computed signature`, `authorization header is formed correctly`, `hmac .{0,20}(invalid|mismatch|does not match)`,
+		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`}},
+	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
+		`signature .{0,20}failed`, `jwt signature`, `signature has been tampered`, `invalidsignature`, `signature could not be verified`}},
+	// The base URL: region, deployment, data centre.
+	{WrongBaseURL, []string{`scoped to a valid region`, `deployment .{0,40}(not found|does not exist)`, `deploymentnotfound`,
+		`(unknown|no such|invalid) (workspace|tenant|subdomain|instance|site)\b`, `(hosted|located|lives?|resides?) (in|on) (the |a |another )?[\w-]* ?(region|data ?cent(er|re)|instance|cluster|site)`,
+		`(correct|right|proper|regional) (region|regional|endpoint|base url|host|data ?cent(er|re)|domain)`, `invalid region`, `unknown region`,
+		`belongs to (the |a |another )?[\w-]* ?(region|data ?cent(er|re)|instance|cluster|site)`, `correct regional`, `tenant .{0,40}not found`, `correct cloud`,
+		`no (help desk|account|site|workspace|instance|tenant) at `, `wrong (api )?(region|data ?cent(er|re)|endpoint|host|base url|cluster|server|domain|instance|shard|pod)`,
+		`(different|another|incorrect|other) (region|data ?cent(er|re)|endpoint|cluster|instance|shard|pod)`, `must be addressed using the specified endpoint`,
+		`permanentredirect`, `authorizationheadermalformed.{0,80}region`, `the region '[^']*' is wrong`, `region .{0,20}(mismatch|is wrong|expecting)`,
+		`(use|send requests to|call) the .{0,40}(endpoint|base url|host|domain) (for|of) (your|this|the)`, `not (hosted|located|available) (in|on) this (region|server|instance|cluster)`,
+		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`, `use instance_url`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+	// Time.
+	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
+		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
+		`timestamp .{0,40}(too old|too far|out of range|outside|skew)`, `(clock|system time) .{0,30}(wrong|out of sync|incorrect)`}},
+	{TokenNotYetValid, []string{`not (yet )?valid (yet|before)`, `not yet valid`, `used before`, `\bnbf\b`, `idx10222`, `before .{0,20}issued`,
+		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
+	{CredentialRevoked, []string{`revoked`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
+		`no longer active`, `invalidated`, `rotated`}},
+	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
+		`invalid_session_id`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
+	// Environments.
+	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
+		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`}},
+	// The user name a token goes with.
+	{BasicUsernameWrong, []string{`(user ?name|login) (must|should) be`, `use .{0,40} as (the )?(user ?name|login)`, `username (is )?(ignored|not used|must match)`}},
+	// Kinds of credential.
+	{WrongTokenKind, []string{`publishable (api )?key`, `use a secret (api )?key`, `passwords? (is|are) deprecated`, `basic authentication with passwords`,
+		`password authentication .{0,30}(removed|no longer|not supported)`, `use an? (api|access|personal access) token`,
+		`app(lication)?[- ]specific password`, `app password`, `app[- ]only`, `application[- ]only`, `(requires?|needs?) (a )?user (context|token|access token|authentication)`,
+		`user context`, `user[- ]level (api )?(key|token)`, `delegated (permission|token|authentication)`, `on behalf of a user`, `must be authenticated as a user`,
+		`(installation|server-to-server|client credentials?) (token )?(is )?(not (allowed|supported|permitted)|cannot)`,
+		`service account .{0,30}(not (allowed|supported)|cannot)`, `requires? (an? )?(oauth|user) (access )?token`, `not (supported|allowed) (for|with) (this )?(token|credential) type`,
+		`personal access tokens? (are|is) (not|required)`, `(app|application) (access )?tokens? (are|is) not (allowed|supported|accepted)`,
+		`service accounts? (cannot|can't|may not|are not allowed)`, `api keys? (cannot|can't|may not) be used`, `token auth(entication)? (is )?required`}},
+	{WrongTokenKind, []string{`access_token_type_unsupported`, `unsupported token type`, `wrong type of (token|credential)`, `token type .{0,20}not supported`,
+		`api keys are not supported`, `refresh token`, `is not an access token`, `not_allowed_token_type`, `unsupported app only token`}},
+	// The scheme.
+	{SchemeMismatch, []string{`unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
+		`\b(basic|bearer|digest|ntlm|negotiate) (auth(entication)? )?(is )?not (supported|allowed|accepted|enabled)`, `expected (a )?(bearer|basic) (token|auth)`,
+		`only (bearer|basic) (auth|authentication|tokens?) (is |are )?(supported|accepted|allowed)`, `invalid (authorization|authentication) scheme`}},
+	// Companion headers.
+	{CompanionHeaderMissing, []string{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)`, `missing_version`, `otp code`,
+		`client[-_ ]?id.{0,20}(required|missing)`, `x-goog-user-project`, `user project`, `quota project`}},
+	// Nothing, or nothing usable, arrived.
+	{CredentialsMissing, []string{`(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
+		`failed to resolve api key`, `credentials were not provided`, `not authenticated`,
+		`no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)|bearer token|access token) .{0,20}(provided|found|supplied|present|given|sent)`,
+		`you did(n't| not) provide`, `missing (api key|authentication|authorization|bearer|token|credentials|access token|auth)`, `missingauthenticationtoken`,
+		`requires authentication`, `authentication required`, `authentication is required`, `authentication credentials .{0,20}missing`, `unregistered callers`,
+		`system:anonymous`, `login required`, `not_authed`, `no authorization token was found`, `unauthenticated request`,
+		`credentials? (were |was )?not (found|supplied|present)`, `anonymous access is disabled`,
+		`must (be logged in|log in|sign in|authenticate)`, `please (log ?in|sign ?in|authenticate)`, `not logged in`, `need to (sign|log) in`,
+		`api key (is )?(required|missing)`, `(key|token) (is )?required`, `no session`, `missing required authentication`,
+		`missing [a-z-]+(, [a-z-]+)* or authorization headers?`, `(token|key|credentials?) (is|are) empty`, `must be authenticated`, `missing .{0,15}(token|api key|credentials)`,
+		`(no|missing|without) (an? )?(api[-_ ]?key|auth(entication|orization)? (token|header|key)|access token|bearer token|token|credentials?)\b`,
+		`(api[-_ ]?key|auth(entication)? token|access token|bearer token|token|credentials?) (is |are |was |were )?(missing|required|not (provided|supplied|present|given|sent|passed))`,
+		`(provide|supply|pass|include|send) (an? |the |your )?(api[-_ ]?key|token|access token|credentials?|authorization header)\b`,
+		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `login is required`, `(need|have) to be logged in`}},
+	{HeaderFormat, []string{`malformed`, `not well formed`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
+		`bad authorization header`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
+		`(unable|failed) to (parse|decode)`, `(could not|cannot|can't) (parse|decode)`, `(token|header|credential|jwt)s? format (is )?(invalid|wrong|incorrect)`,
+		`(must|should) (start|begin) with`, `(bearer|basic|token) prefix`, `badly (formatted|formed)`, `could not be decoded`, `segments`, `invalid .{0,20}header`, `should not contain spaces`,
+		`base64 encoded`, `invalid key=value pair`, `parsing failed`, `correct format`, `invalidauthenticationinfo`, `header format`, `wrong number of segments`, `invalid base64`, `illegal base64`, `token contains an invalid number of segments`}},
+	{CompanionHeaderMissing, []string{`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
+		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
+		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
+		`mandatory .{0,40}not specified`, `issued with an? .{0,30}header`, `(include|add|send|set) the [\w-]+ header`}},
+	// Permissions (403 and its disguises).
+	{InsufficientScope, []string{`higher privileges`, `insufficient.{0,20}scope`, `scope_insufficient`, `missing_scope`, `required scope`,
+		`not have (the )?(required )?(permission|scope|access)`, `insufficient privileges`, `not accessible by`, `permission_denied`,
+		`authorization_requestdenied`, `accessdenied`, `access denied`, `is forbidden`, `cannot (get|list|create|update|delete|watch|patch)`,
+		`is unauthorized for user`, `not authorized to perform`, `authorizationpermissionmismatch`, `insufficient permissions`, `not authorized to access`,
+		`explicit deny`, `does not have authorization`, `(does not|doesn't) contain scopes?`, `requires .{0,40}scope`, `scope does not match`,
+		`requested access .{0,30}denied`, `missing (access|permissions)`, `additional permissions`, `permissions needed`, `sufficient permissions`,
+		`scp or roles`, `missing the .{0,40}permission`, `required role`, `(admin|administrator|owner|maintainer|manager)s? (role |rights |access |privileges? )?(is |are )?(required|needed|only)`,
+		`requires? (the )?.{0,20}(admin|administrator|owner|role|permission|privilege)`, `must be (an? )?(admin|administrator|owner|member|maintainer)`,
+		`only (admins|administrators|owners|maintainers)`, `(need|needs|require|requires|requiring) (the |an? )?[\w-]+ role`,
+		`only ([\w-]+ )?(owners|admins|administrators|maintainers|members) can`, `(lacks?|missing) (the )?(permission|role|privilege|scope)`, `permission .{0,40}(required|needed|missing)`,
+		`not (allowed|permitted) to`, `don't have (the )?(permission|access)`, `do not have (permission|access)`, `insufficient (access|rights|role)`,
+		`no permission`, `not enough (permissions|privileges|rights)`, `forbidden for (this )?(user|role|token|key)`}},
+	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
+		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
+		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
+		`is not enabled for this`}},
+	{TooManyFailures, []string{`rate[_ ]?limit`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
+	// Unknown credentials, then plain refusals.
+	{CredentialUnknown, []string{`invalid (x-)?api[-_ ]?(key|token)`, `incorrect api key`, `api key (not valid|invalid|is invalid|not found|is not valid|does not exist)`,
+		`unknown (api )?key`, `no such (api )?key`, `invalidclienttokenid`, `security token included in the request is invalid`, `unrecognizedclientexception`,
+		`unrecognized login`, `invalid_api_key`, `api key invalid`, `api_key_invalid`, `key not found`, `does not exist`, `(token|key) not found`,
+		`unknown (token|user|client|account)`, `no (such )?(user|account|client) (found|exists)`, `invalid_key`, `bad api key`, `wrong api key`, `invalid key`,
+		`(user|account|client) not found`, `not a valid (api )?key`, `invalid .{0,30}api[-_ ]?key`, `invalid client[_ ]?id`, `api key .{0,20}(is )?invalid`,
+		`not contain a valid`, `(api[-_ ]?key|key) (provided |you provided |supplied )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
+		`(unknown|unrecognized|incorrect|wrong|bad) (api[-_ ]?)?key`}},
+	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
+		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
+		`could not be verified`, `could not verify`, `token verification failed`, `access token validation failure`, `notauthorizedexception`,
+		`invalid_grant`, `invalid_client`, `wrong password`, `incorrect (password|username|credentials)`, `invalid (password|username|user name|login)`,
+		`login failed`, `token is invalid`, `is not valid`, `(token|key|credentials?)( provided)? (is|are) invalid`, `authenticate`, `unauthenticated`,
+		`invalid_token`, `access token is invalid`, `not a valid token`, `bad token`, `wrong (credentials|token)`, `could not validate credentials`,
+		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`}},
+	// Bare refusals: read, and outranked by anything that says why.
+	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,
+		`not authori[sz]ed`, `unauthori[sz]ed`}},
+}
+
+var compiledRules = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(rules))
+	for i, r := range rules {
+		out[i] = regexp.MustCompile(`(?i)` + strings.Join(r.phrases, "|"))
+	}
+	return out
+}()
+
+// bareRefusal is a statement that only refuses: the words of a status
+// line or a generic error code, naming no cause. It is read, and counts
+// when nothing else in the answer says why.
+var bareRefusal = regexp.MustCompile(`(?i)^\W*(error\W*)?(http\W*)?(\d{3}\W*)?(error\W*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+	`access forbidden|unauthori[sz]ed access|authentication (failed|error)|authori[sz]ation (failed|error|required)|not allowed|denied|access is denied|` +
+	`you are not authori[sz]ed|request forbidden|unauthenticated|permission_denied|authentication_error|authentication_failed|auth_error|` +
+	`forbidden error|not permitted|request not authorized|you do not have access|access not allowed|no access|invalid request|` +
+	`unauthorizedexception|forbiddenexception|accessdeniedexception|accessdenied|unauthorizederror|` +
+	// Apache's and Akamai's boilerplate 403.
+	`you don'?t have permission to access (this resource|.{0,120} on this server)( reference #?[\w.]+)?)(\W*(error|exception))?\W*$`)
+
+// barePrefix is a bare refusal that introduces the reason: "Access
+// denied: …", "Unauthorized - …", "403 Forbidden. …".
+var barePrefix = regexp.MustCompile(`(?i)^\W*(\d{3}\W*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+	`authentication failed|authori[sz]ation failed|access forbidden)\s*[:.\-–;,]\s+`)
+
+// isBare reports whether a statement only refuses.
+func isBare(st Statement) bool { return bareRefusal.MatchString(strings.TrimSpace(st.Text)) }
+
+// classify returns the index of the first rule one statement matches, or
+// -1.
+func classify(st Statement) int {
+	text := st.Text
+	if m := barePrefix.FindStringIndex(text); m != nil && m[1] < len(text) {
+		text = text[m[1]:] // "Access denied: your token does not exist"
+	}
+	if i := firstRule(text); i >= 0 || strings.ContainsRune(text, ' ') {
+		return i
+	}
+	return firstRule(codeWords(text)) // INVALID_API_KEY, ExpiredToken, ip-not-whitelisted
+}
+
+// firstRule returns the index of the first rule text matches, or -1.
+func firstRule(text string) int {
+	for i, re := range compiledRules {
+		if re.MatchString(text) {
+			return i
+		}
+	}
+	return -1
+}
+
+// codeWords spells an error code as words: underscores, dashes and dots
+// become spaces, and camel case is split ("AccessTokenExpired" → "Access
+// Token Expired").
+func codeWords(code string) string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range code {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == ':':
+			b.WriteRune(' ')
+			prevLower = false
+			continue
+		case unicode.IsUpper(r) && prevLower:
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	return b.String()
+}
+
+// specificity ranks a classified statement: 2 names a cause, 1 is a
+// generic "the credentials are rejected", 0 a bare refusal.
+func specificity(st Statement, i int) int {
+	switch {
+	case isBare(st):
+		return 0
+	case rules[i].code == CredentialsRejected:
+		return 1
+	}
+	return 2
+}
+
+// statedCause returns the most specific cause the server's statements
+// name: a statement that names a cause outranks a generic rejection,
+// which outranks a bare refusal ("Unauthorized", "Access denied"); among
+// the statements of the same rank, the one whose rule comes first in the
+// lexicon wins (so "AccessDenied: Request has expired" is an expiry).
+func (s ServerSays) statedCause() (stated, bool) {
+	best, bestRank, bestRule := stated{}, -1, len(rules)
+	for _, st := range s.Statements {
+		i := classify(st)
+		if i < 0 {
+			continue
+		}
+		r := specificity(st, i)
+		if r > bestRank || r == bestRank && i < bestRule {
+			best, bestRank, bestRule = stated{rules[i].code, st}, r, i
+		}
+	}
+	return best, bestRank >= 0
+}
