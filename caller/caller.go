@@ -125,6 +125,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	refreshed := false
 	waits := 0
 	var rejected *sent
+	var last *answer // the answer that made the Transport try again
 	for attempt := 1; ; attempt++ {
 		out := req.Clone(ctx)
 		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
@@ -142,7 +143,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if attempt == 1 && req.Body != nil {
 				req.Body.Close()
 			}
-			return nil, t.fail(req, rejected, nil, attempt-1, refreshed, err)
+			return nil, t.fail(req, rejected, last, attempt-1, refreshed, err)
 		}
 		resp, err := t.base.RoundTrip(out)
 		if err != nil {
@@ -152,6 +153,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		a := readAnswer(resp)
+		last = a
 		switch {
 		case a.status == http.StatusUnauthorized && t.tokens != nil && !refreshed && replayable && refreshable[a.reason]:
 			refreshed, rejected = true, s
@@ -173,9 +175,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			waits++
 			continue
-		}
-		if rejected != nil && a.status == http.StatusUnauthorized {
-			rejected = nil
 		}
 		return nil, t.fail(req, s, a, attempt, refreshed, nil)
 	}

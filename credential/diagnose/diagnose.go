@@ -107,7 +107,6 @@ func Check(c Credential, o Options) []Finding {
 		}
 	}
 	add(Value(c))
-	add(Scheme(c, o.Challenges))
 	add(Environment(c.Value, o.ExpectEnv))
 	if strings.EqualFold(c.Scheme, "Bearer") || c.Scheme == "" {
 		if d, err := jwt.Decode(c.Value); err == nil {
@@ -116,6 +115,9 @@ func Check(c Credential, o Options) []Finding {
 			add(IDToken(d))
 		}
 	}
+	// Last: some APIs take schemes they do not announce (Stripe's
+	// challenge names Basic, and it takes Bearer too).
+	add(Scheme(c, o.Challenges))
 	return out
 }
 
