@@ -1,8 +1,8 @@
 package caller_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -202,7 +202,7 @@ func TestRetryDecisions(t *testing.T) {
 	t.Run("a cancelled context ends the wait", func(t *testing.T) {
 		srv := always(429, map[string]string{"Retry-After": "10"})
 		defer srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 200 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 		start := time.Now()
