@@ -150,7 +150,10 @@ func (e *Error) Error() string {
 // the server's words, else the catalogue's title.
 func (e *Error) likely() string {
 	switch {
-	case len(e.Diagnosis) > 0:
+	case len(e.Diagnosis) > 0 && (e.Diagnosis[0].Code != diagnose.SchemeMismatch || e.Detail == ""):
+		// A scheme the challenges do not name is the weakest finding:
+		// APIs take schemes they do not announce (Stripe takes Bearer
+		// and asks for Basic), so the server's words come first.
 		s := e.Diagnosis[0].Title
 		if e.Detail != "" {
 			s += " (server: " + e.Detail + ")"
