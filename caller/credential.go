@@ -1,6 +1,7 @@
 package caller
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -148,5 +149,43 @@ func (t *tokens) fetch() (*oauth2.Token, error) {
 		return nil, errors.New("token source: it returned no access token")
 	}
 	t.cur = tok
+	return tok, nil
+}
+
+// RefreshingSource is an uncached TokenSource for the refresh-token grant
+// of conf: it hands out tok first while tok is valid, and after that
+// redeems the refresh token at conf's token endpoint each time it is
+// asked, keeping the rotated refresh token the endpoint returns. The
+// Transport caches what it hands out.
+func RefreshingSource(ctx context.Context, conf *oauth2.Config, tok *oauth2.Token) oauth2.TokenSource {
+	return &refreshing{ctx: ctx, conf: conf, cur: tok, first: true}
+}
+
+type refreshing struct {
+	mu    sync.Mutex
+	ctx   context.Context
+	conf  *oauth2.Config
+	cur   *oauth2.Token
+	first bool
+}
+
+func (r *refreshing) Token() (*oauth2.Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first && r.cur.Valid() {
+		r.first = false
+		return r.cur, nil
+	}
+	r.first = false
+	if r.cur == nil || r.cur.RefreshToken == "" {
+		return nil, errors.New("no refresh token to redeem")
+	}
+	// A token without an access token is never valid: the source
+	// redeems the refresh token at once.
+	tok, err := r.conf.TokenSource(r.ctx, &oauth2.Token{RefreshToken: r.cur.RefreshToken}).Token()
+	if err != nil {
+		return nil, err
+	}
+	r.cur = tok
 	return tok, nil
 }
