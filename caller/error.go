@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,27 +147,59 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// likely is the best explanation: a finding of the offline checks, else
-// the server's words, else the catalogue's title.
+// likely is the best explanation, ranked as the doctor ranks: a server
+// that states a precise reason (authgate's catalogue) is believed first,
+// with an offline finding that agrees with it; where the server says
+// less (invalid_token, another API's message), an offline finding leads;
+// the weak findings (a scheme or audience the challenges do not name,
+// which some APIs take anyway) lead only when the server said nothing.
 func (e *Error) likely() string {
-	switch {
-	case len(e.Diagnosis) > 0 && (e.Diagnosis[0].Code != diagnose.SchemeMismatch || e.Detail == ""):
-		// A scheme the challenges do not name is the weakest finding:
-		// APIs take schemes they do not announce (Stripe takes Bearer
-		// and asks for Basic), so the server's words come first.
-		s := e.Diagnosis[0].Title
+	withDetail := func(s string) string {
 		if e.Detail != "" {
 			s += " (server: " + e.Detail + ")"
 		}
 		return s
+	}
+	precise := reason.Known(reason.Code(e.Reason))
+	for _, f := range e.Diagnosis {
+		if precise && !slices.Contains(agrees[f.Code], reason.Code(e.Reason)) && f.Code != "token_source_caches" {
+			continue
+		}
+		if weak[f.Code] && e.Detail != "" && !precise {
+			continue
+		}
+		return withDetail(f.Title)
+	}
+	switch {
 	case e.Err != nil && e.Status == 0:
 		return e.Err.Error()
 	case e.Detail != "":
 		return e.Detail
-	case reason.Known(reason.Code(e.Reason)):
-		return strings.ToLower(reason.Lookup(reason.Code(e.Reason)).Title[:1]) + reason.Lookup(reason.Code(e.Reason)).Title[1:]
+	case len(e.Diagnosis) > 0 && !precise:
+		return e.Diagnosis[0].Title
+	case precise:
+		t := reason.Lookup(reason.Code(e.Reason)).Title
+		return strings.ToLower(t[:1]) + t[1:]
 	}
 	return "the server refused the request without saying why (" + http.StatusText(e.Status) + ")"
+}
+
+// weak are the offline findings that some APIs contradict in practice.
+var weak = map[diagnose.Code]bool{diagnose.SchemeMismatch: true, diagnose.TokenAudienceMismatch: true}
+
+// agrees lists, for each offline finding, the catalogue's reasons it
+// explains: with one of these from the server, the finding leads.
+var agrees = map[diagnose.Code][]reason.Code{
+	diagnose.VariableUnset:         {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialsMissing, reason.CredentialUnknown, reason.TokenMalformed},
+	diagnose.CredentialPlaceholder: {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialUnknown, reason.TokenMalformed},
+	diagnose.HeaderFormat:          {reason.HeaderMalformed, reason.TokenMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.BasicMalformed, reason.BasicInvalid},
+	diagnose.TokenExpired:          {reason.TokenExpired, reason.TokenInactive},
+	diagnose.TokenNotYetValid:      {reason.TokenNotYetValid},
+	diagnose.WrongEnvironment:      {reason.CredentialWrongEnvironment, reason.CredentialUnknown, reason.TokenIssuerUntrusted, reason.TokenKeyUnknown},
+	diagnose.IDTokenSent:           {reason.TokenTypeMismatch, reason.TokenAudienceMismatch},
+	diagnose.TokenAudienceMismatch: {reason.TokenAudienceMismatch},
+	diagnose.SchemeMismatch:        {reason.SchemeUnsupported},
+	"credentials_missing":          {reason.CredentialsMissing},
 }
 
 // Is matches the sentinel of the error's reason, else of its status.
@@ -209,7 +242,7 @@ func (e *Error) Format(f fmt.State, verb rune) {
 			fmt.Fprintf(f, "\n      fix: %s", d.Fix)
 		}
 	}
-	if e.Err != nil && e.Status != 0 {
+	if e.Err != nil {
 		fmt.Fprintf(f, "\n  cause: %v", e.Err)
 	}
 }

@@ -274,10 +274,15 @@ func ResourceOf(metadataURL string) string {
 // Audience compares a token's aud with the resource a challenge's
 // resource_metadata names (RFC 9728, derived from the metadata URL
 // without fetching it): nil when no challenge names one, when the URL's
-// form does not give the resource, or when aud names it.
+// form does not give the resource, when no aud is a URL, or when aud
+// names the resource.
 func Audience(d *jwt.Decoded, cs []challenge.Challenge, base *url.URL) *Finding {
+	// Only URL audiences are compared: an issuer that names APIs by other
+	// identifiers (demo-api, api://…) may well map them to this resource.
 	auds := jwt.Audiences(d.Claims["aud"])
-	if len(auds) == 0 {
+	if len(auds) == 0 || !slices.ContainsFunc(auds, func(a string) bool {
+		return strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://")
+	}) {
 		return nil
 	}
 	for _, ch := range cs {
