@@ -176,8 +176,30 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			waits++
 			continue
 		}
-		return nil, t.fail(req, s, a, attempt, refreshed, nil)
+		e := t.fail(req, s, a, attempt, refreshed, nil)
+		e.NotRetried = t.whyNot(a, replayable, refreshed, waits)
+		return nil, e
 	}
+}
+
+// whyNot says why a failed answer that a retry might have cured was not
+// retried, for the error's %+v.
+func (t *Transport) whyNot(a *answer, replayable, refreshed bool, waits int) string {
+	retriable := a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable ||
+		a.status == http.StatusUnauthorized && refreshable[a.reason]
+	switch {
+	case !retriable:
+		return ""
+	case !replayable:
+		return "the request's body cannot be sent again (set Request.GetBody, as http.NewRequest does for bytes, strings and bytes.Buffer bodies)"
+	case a.status == http.StatusUnauthorized && t.tokens == nil:
+		return "the credential is static: only a TokenSource can be refreshed"
+	case a.status == http.StatusUnauthorized && refreshed:
+		return "the new token was refused too"
+	case waits >= t.cfg.MaxRetries:
+		return fmt.Sprintf("%d retries made (Config.MaxRetries)", waits)
+	}
+	return fmt.Sprintf("the answer asks for a longer wait than Config.MaxWait (%s)", t.cfg.MaxWait)
 }
 
 // failed reports whether resp is a failure the Transport explains.

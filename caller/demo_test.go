@@ -195,8 +195,9 @@ func TestRetryDecisions(t *testing.T) {
 		net := &counting{base: http.DefaultTransport}
 		req, _ := http.NewRequest("POST", srv.URL, io.NopCloser(strings.NewReader("once")))
 		_, err := caller.New(caller.Config{Base: net}).Client().Do(req)
-		if !errors.Is(err, caller.ErrRateLimited) || net.n.Load() != 1 {
-			t.Fatalf("%v (%d requests)", err, net.n.Load())
+		var ce *caller.Error
+		if !errors.Is(err, caller.ErrRateLimited) || net.n.Load() != 1 || !errors.As(err, &ce) || !strings.Contains(ce.NotRetried, "GetBody") {
+			t.Fatalf("%+v (%d requests)", err, net.n.Load())
 		}
 	})
 	t.Run("a cancelled context ends the wait", func(t *testing.T) {

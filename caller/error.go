@@ -117,6 +117,9 @@ type Error struct {
 	Attempts int
 	// Refreshed reports whether a new token was fetched and tried.
 	Refreshed bool
+	// NotRetried says why an answer that could have been retried was
+	// not ("" when none could).
+	NotRetried string
 	// Credential names what was sent: its kind, where, and a fingerprint.
 	Credential string
 	// Diagnosis is what the offline checks found, most telling first.
@@ -235,6 +238,9 @@ func (e *Error) Format(f fmt.State, verb rune) {
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(f, "\n  retry after: %s", e.RetryAfter)
+	}
+	if e.NotRetried != "" {
+		fmt.Fprintf(f, "\n  not retried: %s", e.NotRetried)
 	}
 	for _, d := range e.Diagnosis {
 		fmt.Fprintf(f, "\n  [%s] %s", d.Code, d.Title)
