@@ -21,9 +21,9 @@ func goList(t *testing.T, args ...string) []string {
 }
 
 // TestClientsDecodeThroughAPI: the doctor, the admin client,
-// configtest and package caller read the gateway's answers through this package, so none of
-// them carries the gateway, its configuration, the store, Prometheus or
-// SQLite along.
+// configtest and package caller read the gateway's answers through this
+// package, so none of them carries the gateway, its configuration, the
+// store, Prometheus or SQLite along.
 func TestClientsDecodeThroughAPI(t *testing.T) {
 	forbidden := []string{module + "gateway", module + "admin", module + "config", module + "store",
 		module + "internal/app", "github.com/prometheus/", "modernc.org/sqlite"}
