@@ -40,6 +40,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -219,6 +220,9 @@ func failed(resp *http.Response) bool {
 func (t *Transport) attach(out *http.Request, rejected *sent) (*sent, error) {
 	c := t.cfg.Credential
 	s := &sent{}
+	if !sameOrigin(out) {
+		return s, nil
+	}
 	switch c.kind {
 	case "bearer":
 		s.Credential = diagnose.Credential{Scheme: "Bearer", Header: "Authorization", Value: c.value}
@@ -248,6 +252,29 @@ func (t *Transport) attach(out *http.Request, rejected *sent) (*sent, error) {
 		out.Header.Set(s.Header, s.Value)
 	}
 	return s, nil
+}
+
+// sameOrigin reports whether r goes to the origin (scheme, host, port)
+// of the request that started its redirect chain: an http.Client
+// following a redirect elsewhere must not carry the credential there
+// (RFC 9110 §15.4; curl drops it on any such change, and so does this
+// Transport, which attaches the credential below the Client's own
+// stripping).
+func sameOrigin(r *http.Request) bool {
+	first := r
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	return first == r || strings.EqualFold(first.URL.Scheme, r.URL.Scheme) && strings.EqualFold(origin(first), origin(r))
+}
+
+// origin is r's host:port, the port filled in from the scheme.
+func origin(r *http.Request) string {
+	port := r.URL.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(r.URL.Scheme)]
+	}
+	return r.URL.Hostname() + ":" + port
 }
 
 // fail builds the *Error of a failed call.
