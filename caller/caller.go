@@ -300,9 +300,6 @@ func (t *Transport) fail(req *http.Request, s *sent, a *answer, attempts int, re
 			Title: "the client sends no credentials (caller.Config has no Credential)",
 			Fix:   "Set Config.Credential to the credential the API expects."})
 	}
-	if e.Status == 0 && cause != nil {
-		e.Err = errors.Join(ErrTransport, cause)
-	}
 	secrets := t.cfg.Credential.secrets()
 	if s != nil {
 		secrets = append(secrets, s.Value)

@@ -1,6 +1,7 @@
 package caller_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -64,4 +65,18 @@ func TestConcurrentRefresh(t *testing.T) {
 		t.Fatalf("source asked %d times (stale token sent %d times), want 2", asked.Load(), stale.Load())
 	}
 	t.Logf("8 requests, the stale token refused %d times, source asked %d times", stale.Load(), asked.Load())
+}
+
+// TestTokenSourceFails: a source that fails is a failure with no answer,
+// ErrTransport, and the source's own error is still reachable.
+func TestTokenSourceFails(t *testing.T) {
+	boom := errors.New("token endpoint: 500")
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a request was sent") }))
+	defer api.Close()
+	_, err := caller.New(caller.Config{Credential: caller.TokenSource(caller.TokenFunc(func() (*oauth2.Token, error) { return nil, boom }))}).Client().Get(api.URL)
+	var ce *caller.Error
+	if !errors.As(err, &ce) || ce.Status != 0 || !errors.Is(err, caller.ErrTransport) || !errors.Is(err, boom) {
+		t.Fatalf("%+v", err)
+	}
+	t.Logf("%v", err)
 }
