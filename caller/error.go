@@ -15,7 +15,8 @@ import (
 )
 
 // Sentinels for the common reasons, for errors.Is. An *Error matches the
-// one its reason maps to in the table below, else the one of its status.
+// one its reason maps to in one table (docs/caller.md lists it), else the
+// one of its status.
 var (
 	// ErrMissing: the server saw no credential it takes.
 	ErrMissing = errors.New("credentials missing")

@@ -11,6 +11,13 @@
 // each a small exported function. A Finding's Code is the doctor's finding
 // code for the same thing. No finding ever contains the credential or any
 // part of it.
+//
+// The doctor (doctor/offline.go) still holds its own copies of some of
+// these rules, written before this package: keyEnvironment and normalEnv
+// (KeyEnvironment, NormalEnv, Environment), claimTime (ClaimTime), the
+// expiry and nbf/iat checks of bearer (Clock), idTokenSigns (IDTokenSigns,
+// IDToken) and the audience-vs-resource comparison of resourceMetadata
+// (Audience, ResourceOf, for the offline half). They are to call these.
 package diagnose
 
 import (
@@ -81,7 +88,7 @@ type Options struct {
 	// Now is this machine's time (zero: time.Now()).
 	Now time.Time
 	// Leeway is how far past exp a token is still taken as fresh, and how
-	// far in the future nbf or iat may lie (default 30s).
+	// far in the future nbf or iat may lie (default 30s; negative: none).
 	Leeway time.Duration
 	// ExpectEnv is the environment the client means to call (live, test);
 	// "" skips the environment check.
@@ -97,8 +104,11 @@ func Check(c Credential, o Options) []Finding {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if o.Leeway == 0 {
+	switch {
+	case o.Leeway == 0:
 		o.Leeway = 30 * time.Second
+	case o.Leeway < 0:
+		o.Leeway = 0
 	}
 	var out []Finding
 	add := func(f *Finding) {
