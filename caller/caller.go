@@ -33,13 +33,18 @@
 package caller
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,14 +208,32 @@ func (t *Transport) whyNot(a *answer, replayable, refreshed bool, waits int) str
 	return fmt.Sprintf("the answer asks for a longer wait than Config.MaxWait (%s)", t.cfg.MaxWait)
 }
 
-// failed reports whether resp is a failure the Transport explains.
+// failed reports whether resp is a failure the Transport explains. A
+// 400 is one when it carries a challenge, or a problem whose reason is a
+// malformed credential (authgate's basic_malformed has no challenge); to
+// tell, it reads the problem and puts it back for the client.
 func failed(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired,
 		http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		return true
 	case http.StatusBadRequest:
-		return resp.Header.Get("WWW-Authenticate") != ""
+		if resp.Header.Get("WWW-Authenticate") != "" {
+			return true
+		}
+		if media, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); media != "application/problem+json" {
+			return false
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		var p struct {
+			Reason string `json:"reason"`
+		}
+		json.Unmarshal(body, &p)
+		return sentinels[p.Reason] == ErrMalformed
 	}
 	return false
 }
@@ -294,7 +317,17 @@ func (t *Transport) fail(req *http.Request, s *sent, a *answer, attempts int, re
 	}
 	if s != nil && s.Value+s.Header != "" {
 		e.Credential = t.describe(s)
-		e.Diagnosis = append(e.Diagnosis, diagnose.Check(s.Credential, opts)...)
+		if c := t.cfg.Credential; c.kind == "basic" {
+			// The pair as given: the encoded value hides a colon in the user.
+			if f := diagnose.Basic(c.value, c.password); f != nil {
+				e.Diagnosis = append(e.Diagnosis, *f)
+			}
+		}
+		for _, f := range diagnose.Check(s.Credential, opts) {
+			if !slices.ContainsFunc(e.Diagnosis, func(g diagnose.Finding) bool { return g.Code == f.Code }) {
+				e.Diagnosis = append(e.Diagnosis, f)
+			}
+		}
 	} else if a != nil && a.status == http.StatusUnauthorized && t.cfg.Credential.kind == "" {
 		e.Diagnosis = append(e.Diagnosis, diagnose.Finding{Code: "credentials_missing",
 			Title: "the client sends no credentials (caller.Config has no Credential)",

@@ -194,8 +194,9 @@ var weak = map[diagnose.Code]bool{diagnose.SchemeMismatch: true, diagnose.TokenA
 // agrees lists, for each offline finding, the catalogue's reasons it
 // explains: with one of these from the server, the finding leads.
 var agrees = map[diagnose.Code][]reason.Code{
-	diagnose.VariableUnset:         {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialsMissing, reason.CredentialUnknown, reason.TokenMalformed},
-	diagnose.CredentialPlaceholder: {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialUnknown, reason.TokenMalformed},
+	diagnose.VariableUnset:         {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialsMissing, reason.CredentialUnknown, reason.TokenMalformed, reason.BasicInvalid},
+	diagnose.CredentialPlaceholder: {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialUnknown, reason.TokenMalformed, reason.BasicInvalid},
+	diagnose.BasicTrailingNewline:  {reason.BasicInvalid, reason.BasicMalformed},
 	diagnose.HeaderFormat:          {reason.HeaderMalformed, reason.TokenMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.BasicMalformed, reason.BasicInvalid},
 	diagnose.TokenExpired:          {reason.TokenExpired, reason.TokenInactive},
 	diagnose.TokenNotYetValid:      {reason.TokenNotYetValid},

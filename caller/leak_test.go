@@ -28,6 +28,8 @@ func TestNoCredentialInOutput(t *testing.T) {
 		reason reason.Code
 	}{
 		{"Basic, wrong password", pw, []string{"wr0ng-pw-" + d.File.Basic.Password, encoded}, reason.BasicInvalid},
+		{"Basic, password read with its newline", caller.Basic(d.File.Basic.User, d.File.Basic.Password+"\n"), []string{d.File.Basic.Password,
+			base64.StdEncoding.EncodeToString([]byte(d.File.Basic.User + ":" + d.File.Basic.Password + "\n"))}, reason.BasicMalformed},
 		{"Bearer, bad signature", caller.Bearer(d.File.Tokens["bad_signature"]), []string{d.File.Tokens["bad_signature"]}, reason.TokenSignatureInvalid},
 		{"Bearer, wrong audience", caller.Bearer(d.File.Tokens["wrong_audience"]), []string{d.File.Tokens["wrong_audience"]}, reason.TokenAudienceMismatch},
 		{"API key, test on live", caller.APIKey("X-API-Key", d.File.APIKeys["test"]), []string{d.File.APIKeys["test"]}, reason.CredentialWrongEnvironment},

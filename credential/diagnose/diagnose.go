@@ -21,6 +21,7 @@
 package diagnose
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -42,6 +43,7 @@ type Code string
 
 // The findings of the offline checks.
 const (
+	BasicTrailingNewline  Code = "basic_trailing_newline"
 	CredentialPlaceholder Code = "credential_placeholder"
 	VariableUnset         Code = "variable_unset"
 	HeaderFormat          Code = "header_format"
@@ -117,6 +119,12 @@ func Check(c Credential, o Options) []Finding {
 		}
 	}
 	add(Value(c))
+	if strings.EqualFold(c.Scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(c.Value); err == nil {
+			user, password, _ := strings.Cut(string(raw), ":")
+			add(Basic(user, password))
+		}
+	}
 	add(Environment(c.Value, o.ExpectEnv))
 	if strings.EqualFold(c.Scheme, "Bearer") || c.Scheme == "" {
 		if d, err := jwt.Decode(c.Value); err == nil {
@@ -389,4 +397,35 @@ func Environment(key, expect string) *Finding {
 	return &Finding{Code: WrongEnvironment, Cause: "5. Wrong credentials for environment",
 		Title: fmt.Sprintf("a %s credential (by its prefix) is sent where %s is expected", env, expect),
 		Fix:   fmt.Sprintf("Use the %s credential (check which .env file or secret the client loads).", expect)}
+}
+
+// Basic judges the user name and password of Basic credentials before
+// they are encoded: an empty password (an unset variable), a trailing
+// newline (read from a file, or echo without -n), surrounding spaces, a
+// placeholder, a colon in the user name (RFC 7617 §2: the first colon
+// ends it). Nil when the pair is plausible.
+func Basic(user, password string) *Finding {
+	switch {
+	case password == "":
+		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
+			Title: "the Basic password is empty: the variable that should hold it is unset or empty",
+			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
+	case strings.HasSuffix(password, "\n") || strings.HasSuffix(user, "\n"):
+		return &Finding{Code: BasicTrailingNewline, Cause: "4. Incorrect token format",
+			Title: "the Basic user name or password ends with a newline (read from a file, or made with echo without -n)",
+			Fix:   "Trim the value where it is read (strings.TrimSpace)."}
+	case user != strings.TrimSpace(user) || password != strings.TrimSpace(password):
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: "the Basic user name or password has leading or trailing whitespace",
+			Fix:   "Trim the value where it is read (strings.TrimSpace)."}
+	case credential.Placeholder(password) != "":
+		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
+			Title: "the Basic password is a placeholder, not a password: " + credential.Placeholder(password),
+			Fix:   "Put the real password in; read it with os.Getenv, and check the variable is set in this process."}
+	case strings.Contains(user, ":"):
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: "the Basic user name contains ':', which ends a user name in Basic (RFC 7617): the server reads a shorter user and a longer password",
+			Fix:   "Use a user name without ':' (a password may contain it)."}
+	}
+	return nil
 }

@@ -33,6 +33,9 @@ func TestCheck(t *testing.T) {
 	meta := []challenge.Challenge{{Scheme: "Bearer", Params: []challenge.Param{{Name: "resource_metadata", Value: "https://api.example.com/.well-known/oauth-protected-resource"}}}}
 	basicOnly := []challenge.Challenge{{Scheme: "Basic", Params: []challenge.Param{{Name: "realm", Value: "x"}}}}
 	bearer := func(v string) Credential { return Credential{Scheme: "Bearer", Header: "Authorization", Value: v} }
+	basic := func(u, p string) Credential {
+		return Credential{Scheme: "Basic", Header: "Authorization", Value: base64.StdEncoding.EncodeToString([]byte(u + ":" + p))}
+	}
 	cases := []struct {
 		name string
 		c    Credential
@@ -58,6 +61,10 @@ func TestCheck(t *testing.T) {
 		{"Bearer where Basic is asked", bearer("abcdef0123456789"), Options{Challenges: basicOnly}, SchemeMismatch},
 		{"API key where only Basic is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: basicOnly}, SchemeMismatch},
 		{"test key on live", Credential{Header: "X-Api-Key", Value: "ag_test_k1_c2VjcmV0c2VjcmV0"}, Options{ExpectEnv: "live"}, WrongEnvironment},
+		{"Basic, empty password", basic("app", ""), Options{}, VariableUnset},
+		{"Basic, password with newline", basic("app", "hunter2hunter2\n"), Options{}, BasicTrailingNewline},
+		{"Basic, placeholder password", basic("app", "${APP_PASSWORD}"), Options{}, CredentialPlaceholder},
+		{"Basic, fine", basic("app", "hunter2hunter2"), Options{}, ""},
 		{"sk_live on production", bearer("sk_live_abcdef0123456789"), Options{ExpectEnv: "production"}, ""},
 	}
 	for _, tc := range cases {
@@ -88,5 +95,11 @@ func TestResourceOf(t *testing.T) {
 		if got := ResourceOf(in); got != want {
 			t.Errorf("ResourceOf(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestBasicColonInUser(t *testing.T) {
+	if f := Basic("a:b", "hunter2hunter2"); f == nil || f.Code != HeaderFormat {
+		t.Fatalf("%+v", f)
 	}
 }
