@@ -27,8 +27,9 @@
 // server's words of any run of 8 or more of its characters.
 //
 // A failure is a 401, 403, 407, 429 or 503 answer, or a 400 that carries a
-// challenge; RoundTrip returns every other answer as it came, for the
-// client to read. Through an http.Client, the *Error arrives wrapped in a
+// challenge or an authgate problem about a malformed credential;
+// RoundTrip returns every other answer as it came, for the client to
+// read. Through an http.Client, the *Error arrives wrapped in a
 // *url.Error: errors.As and errors.Is see through it.
 package caller
 
