@@ -145,13 +145,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		s, err := t.attach(out, rejected)
 		if err != nil {
 			if out.Body != nil {
-				out.Body.Close()
-			}
-			if attempt == 1 && req.Body != nil {
-				req.Body.Close()
+				out.Body.Close() // req.Body itself on the first attempt: RoundTrip must close it
 			}
 			return nil, t.fail(req, rejected, last, attempt-1, refreshed, err)
 		}
+		rejected = nil
 		resp, err := t.base.RoundTrip(out)
 		if err != nil {
 			return nil, t.fail(req, s, nil, attempt, refreshed, err)
@@ -177,8 +175,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			d += jitter(d)
 			t.log(ctx, "caller: waiting before a retry", a, s, slog.Duration("wait", d))
 			if err := t.sleep(ctx, d); err != nil {
-				e := t.fail(req, s, a, attempt, refreshed, err)
-				return nil, e
+				return nil, t.fail(req, s, a, attempt, refreshed, err)
 			}
 			waits++
 			continue
