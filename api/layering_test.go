@@ -20,14 +20,14 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
-// TestClientsDecodeThroughAPI: the doctor, the admin client and
-// configtest read the gateway's answers through this package, so none of
-// them carries the gateway, its configuration, the store, Prometheus or
-// SQLite along.
+// TestClientsDecodeThroughAPI: the doctor, the admin client,
+// configtest and package caller read the gateway's answers through this
+// package, so none of them carries the gateway, its configuration, the
+// store, Prometheus or SQLite along.
 func TestClientsDecodeThroughAPI(t *testing.T) {
 	forbidden := []string{module + "gateway", module + "admin", module + "config", module + "store",
 		module + "internal/app", "github.com/prometheus/", "modernc.org/sqlite"}
-	for _, pkg := range []string{"./api", "./client", "./doctor", "./configtest"} {
+	for _, pkg := range []string{"./api", "./client", "./doctor", "./configtest", "./caller"} {
 		for _, dep := range goList(t, "-deps", pkg) {
 			for _, f := range forbidden {
 				if dep == f || strings.HasPrefix(dep, strings.TrimSuffix(f, "/")+"/") {

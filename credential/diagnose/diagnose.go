@@ -1,0 +1,431 @@
+// Package diagnose holds the offline checks of a credential: what can be
+// said about a credential without sending it anywhere, or from the
+// credential and the challenges of an answer alone. A placeholder or
+// unexpanded shell text, whitespace and invisible characters, an empty
+// value (a variable that expanded to nothing), a JWT expired or not yet
+// valid by this machine's clock, a scheme the server does not ask for, an
+// audience that does not name the resource of the challenge's
+// resource_metadata, a key whose prefix names another environment.
+//
+// The doctor and package caller share these checks: one implementation,
+// each a small exported function. A Finding's Code is the doctor's finding
+// code for the same thing. No finding ever contains the credential or any
+// part of it.
+//
+// The doctor (doctor/offline.go) still holds its own copies of some of
+// these rules, written before this package: keyEnvironment and normalEnv
+// (KeyEnvironment, NormalEnv, Environment), claimTime (ClaimTime), the
+// expiry and nbf/iat checks of bearer (Clock), idTokenSigns (IDTokenSigns,
+// IDToken) and the audience-vs-resource comparison of resourceMetadata
+// (Audience, ResourceOf, for the offline half). They are to call these.
+package diagnose
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/reason"
+)
+
+// Code names a finding; the values are the doctor's finding codes.
+type Code string
+
+// The findings of the offline checks.
+const (
+	BasicTrailingNewline  Code = "basic_trailing_newline"
+	CredentialPlaceholder Code = "credential_placeholder"
+	VariableUnset         Code = "variable_unset"
+	HeaderFormat          Code = "header_format"
+	TokenExpired          Code = "token_expired"
+	TokenNotYetValid      Code = "token_not_yet_valid"
+	SchemeMismatch        Code = "scheme_mismatch"
+	TokenAudienceMismatch Code = "token_audience_mismatch"
+	WrongEnvironment      Code = "wrong_environment"
+	IDTokenSent           Code = "id_token_sent"
+	WrongTokenKind        Code = "wrong_token_kind"
+)
+
+// Finding is one thing an offline check found. Title is one line in
+// plain words, fit to follow "most likely:"; neither it nor Fix holds the
+// credential.
+type Finding struct {
+	Code Code `json:"code"`
+	// Cause is the http-401-guide cause it matches.
+	Cause string `json:"cause,omitempty"`
+	Title string `json:"title"`
+	Fix   string `json:"fix,omitempty"`
+}
+
+// Credential is a credential as a client sends it. Value is secret.
+type Credential struct {
+	// Scheme is the Authorization scheme (Bearer, Basic, …), or "" for a
+	// credential sent in an API-key header.
+	Scheme string
+	// Header is where it is sent: "Authorization" or an API-key header.
+	Header string
+	// Value is the credential itself (for Basic: the base64 of user:password).
+	Value string
+}
+
+func (c Credential) where() string {
+	if c.Scheme != "" {
+		return "the " + c.Scheme + " credential"
+	}
+	return "the " + c.Header + " value"
+}
+
+// Options are what is known beside the credential.
+type Options struct {
+	// Now is this machine's time (zero: time.Now()).
+	Now time.Time
+	// Leeway is how far past exp a token is still taken as fresh, and how
+	// far in the future nbf or iat may lie (default 30s; negative: none).
+	Leeway time.Duration
+	// ExpectEnv is the environment the client means to call (live, test);
+	// "" skips the environment check.
+	ExpectEnv string
+	// Challenges are the WWW-Authenticate challenges of the answer, if any.
+	Challenges []challenge.Challenge
+	// URL is the request's URL (for resource_metadata's relative forms).
+	URL *url.URL
+}
+
+// Check runs every offline check on c, most telling first.
+func Check(c Credential, o Options) []Finding {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	switch {
+	case o.Leeway == 0:
+		o.Leeway = 30 * time.Second
+	case o.Leeway < 0:
+		o.Leeway = 0
+	}
+	var out []Finding
+	add := func(f *Finding) {
+		if f != nil {
+			out = append(out, *f)
+		}
+	}
+	add(Value(c))
+	if strings.EqualFold(c.Scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(c.Value); err == nil {
+			user, password, _ := strings.Cut(string(raw), ":")
+			add(Basic(user, password))
+		}
+	}
+	add(Environment(c.Value, o.ExpectEnv))
+	if strings.EqualFold(c.Scheme, "Bearer") || c.Scheme == "" {
+		if d, err := jwt.Decode(c.Value); err == nil {
+			add(Clock(d, o.Now, o.Leeway))
+			add(Audience(d, o.Challenges, o.URL))
+			add(IDToken(d))
+		}
+	}
+	// Last: some APIs take schemes they do not announce (Stripe's
+	// challenge names Basic, and it takes Bearer too).
+	add(Scheme(c, o.Challenges))
+	return out
+}
+
+// Value judges the text of the credential: empty (an unset variable),
+// unexpanded shell text or a placeholder, whitespace, quotes, control and
+// invisible characters, and characters a token68 cannot hold. It returns
+// nil when the value is plausible.
+func Value(c Credential) *Finding {
+	v := c.Value
+	where := c.where()
+	if strings.TrimSpace(v) == "" {
+		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
+			Title: where + " is empty: the variable that should hold it is unset or empty",
+			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
+	}
+	if kind := credential.Placeholder(v); kind != "" {
+		code := CredentialPlaceholder
+		if strings.HasPrefix(kind, "unexpanded shell variable") {
+			code = VariableUnset
+		}
+		return &Finding{Code: code, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("%s is a placeholder, not a credential: %s", where, kind),
+			Fix:   "Put the real credential in; read it with os.Getenv, and check the variable is set in this process."}
+	}
+	if v != strings.TrimSpace(v) {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: where + " has leading or trailing whitespace (a newline from a file or a .env line)",
+			Fix:   "Trim the value (strings.TrimSpace) where it is read."}
+	}
+	if i, name := Invisible(v); i >= 0 {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("%s contains %s at byte %d (copied from a document or chat)", where, name, i),
+			Fix:   "Copy the credential again from its source as plain text."}
+	}
+	if i := strings.IndexFunc(v, func(r rune) bool { return credential.IsControl(r) || unicode.IsSpace(r) }); i >= 0 {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("%s contains whitespace or a control character at byte %d", where, i),
+			Fix:   "A credential is one word: copy it again, without line breaks or spaces."}
+	}
+	if q := v[0]; (q == '"' || q == '\'') && len(v) > 1 && v[len(v)-1] == q {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: where + " is wrapped in quotes",
+			Fix:   "Send it without the quotes (a .env loader or a JSON file kept them)."}
+	}
+	if c.Header == "Authorization" && (strings.EqualFold(c.Scheme, "Bearer") || strings.EqualFold(c.Scheme, "Basic")) {
+		if err := credential.CheckFormat(credential.Presented{Scheme: c.Scheme, Value: v, Header: "Authorization"}); err != nil {
+			return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+				Title: reason.From(err).Detail,
+				Fix:   "Send 'Authorization: " + c.Scheme + " <credential>' with the credential exactly as issued."}
+		}
+	}
+	return nil
+}
+
+// invisibles names the characters copy and paste brings in unseen.
+var invisibles = map[rune]string{
+	0x200B: "a zero-width space", 0x200C: "a zero-width non-joiner", 0x200D: "a zero-width joiner",
+	0xFEFF: "a byte-order mark", 0x00A0: "a non-breaking space", 0x2060: "a word joiner",
+	0x2018: "a typographic quote", 0x2019: "a typographic quote", 0x201C: "a typographic quote", 0x201D: "a typographic quote",
+	0x2013: "an en dash", 0x2014: "an em dash", 0x2026: "an ellipsis (the credential was shortened for display)",
+}
+
+// Invisible finds the first invisible or typographic character of v (or
+// any other non-ASCII one) and names it; -1 when there is none.
+func Invisible(v string) (int, string) {
+	for i, r := range v {
+		if name, ok := invisibles[r]; ok {
+			return i, name
+		}
+		if r == utf8.RuneError {
+			return i, "a byte that is not UTF-8"
+		}
+		if r > unicode.MaxASCII {
+			return i, fmt.Sprintf("the non-ASCII character U+%04X", r)
+		}
+	}
+	return -1, ""
+}
+
+// Scheme reports a credential sent with a scheme none of the challenges
+// asks for (nil when there are no challenges or one matches). An API-key
+// header is judged only against challenges that name no scheme it could
+// fit: a server that asks only for Basic or Bearer in Authorization.
+func Scheme(c Credential, cs []challenge.Challenge) *Finding {
+	if len(cs) == 0 {
+		return nil
+	}
+	var offered []string
+	for _, ch := range cs {
+		if c.Scheme != "" && strings.EqualFold(ch.Scheme, c.Scheme) {
+			return nil
+		}
+		if c.Scheme == "" && !strings.EqualFold(ch.Scheme, "Basic") && !strings.EqualFold(ch.Scheme, "Bearer") {
+			return nil // ApiKey, or a scheme of the API's own: a header may well be it
+		}
+		offered = append(offered, ch.Scheme)
+	}
+	sent := c.Scheme
+	if sent == "" {
+		sent = "an API key in " + c.Header
+	}
+	return &Finding{Code: SchemeMismatch, Cause: "3. Incorrect authentication scheme",
+		Title: fmt.Sprintf("the request uses %s; the server asks for %s", sent, strings.Join(offered, " or ")),
+		Fix:   "Use a scheme named in WWW-Authenticate."}
+}
+
+// Clock reports a token expired, or not yet valid, by this machine's
+// clock (leeway: how much past exp or before nbf/iat is forgiven).
+func Clock(d *jwt.Decoded, now time.Time, leeway time.Duration) *Finding {
+	if exp, ok := ClaimTime(d, "exp"); ok && now.Sub(exp) > leeway {
+		return &Finding{Code: TokenExpired, Cause: "2. Invalid or expired token",
+			Title: fmt.Sprintf("the token expired %s ago (by this machine's clock)", now.Sub(exp).Round(time.Second)),
+			Fix:   "Obtain a new access token (refresh it) and retry."}
+	}
+	for _, k := range []string{"nbf", "iat"} {
+		if t, ok := ClaimTime(d, k); ok && t.Sub(now) > leeway {
+			return &Finding{Code: TokenNotYetValid, Cause: "6. Clock skew",
+				Title: fmt.Sprintf("the token's %s is %s in the future (by this machine's clock)", k, t.Sub(now).Round(time.Second)),
+				Fix:   "The issuer's clock or this machine's is wrong: check NTP on both."}
+		}
+	}
+	return nil
+}
+
+// ClaimTime reads a NumericDate claim (RFC 7519: may be non-integer).
+func ClaimTime(d *jwt.Decoded, name string) (time.Time, bool) {
+	raw, ok := d.Claims[name]
+	if !ok {
+		return time.Time{}, false
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(f), 0), true
+}
+
+// ResourceOf derives the resource identifier from an RFC 9728 metadata
+// URL of the well-known form (https://host/.well-known/oauth-protected-resource/path
+// names https://host/path); "" when the URL has another form.
+func ResourceOf(metadataURL string) string {
+	u, err := url.Parse(metadataURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	const wk = "/.well-known/oauth-protected-resource"
+	if u.Path != wk && !strings.HasPrefix(u.Path, wk+"/") {
+		return ""
+	}
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimPrefix(u.Path, wk)}
+	return r.String()
+}
+
+// Audience compares a token's aud with the resource a challenge's
+// resource_metadata names (RFC 9728, derived from the metadata URL
+// without fetching it): nil when no challenge names one, when the URL's
+// form does not give the resource, when no aud is a URL, or when aud
+// names the resource.
+func Audience(d *jwt.Decoded, cs []challenge.Challenge, base *url.URL) *Finding {
+	// Only URL audiences are compared: an issuer that names APIs by other
+	// identifiers (demo-api, api://…) may well map them to this resource.
+	auds := jwt.Audiences(d.Claims["aud"])
+	if len(auds) == 0 || !slices.ContainsFunc(auds, func(a string) bool {
+		return strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://")
+	}) {
+		return nil
+	}
+	for _, ch := range cs {
+		meta, ok := ch.Get("resource_metadata")
+		if !ok {
+			continue
+		}
+		if base != nil {
+			if ref, err := base.Parse(meta); err == nil {
+				meta = ref.String()
+			}
+		}
+		resource := ResourceOf(meta)
+		if resource == "" {
+			continue
+		}
+		trim := func(s string) string { return strings.TrimSuffix(s, "/") }
+		if slices.ContainsFunc(auds, func(a string) bool { return trim(a) == trim(resource) }) {
+			return nil
+		}
+		return &Finding{Code: TokenAudienceMismatch, Cause: "2. Invalid token (wrong audience)",
+			Title: fmt.Sprintf("the token's aud %q does not name this API's resource %s (from resource_metadata)", auds, resource),
+			Fix:   "Request the token with resource=" + resource + " (RFC 8707) or the audience the API documents."}
+	}
+	return nil
+}
+
+// IDToken reports a JWT that looks like an OpenID Connect ID token.
+func IDToken(d *jwt.Decoded) *Finding {
+	if why := IDTokenSigns(d); why != "" {
+		return &Finding{Code: IDTokenSent, Cause: "2. Invalid token (wrong audience)",
+			Title: "this looks like an OpenID Connect ID token, not an access token: " + why,
+			Fix:   "Send the access_token from the token response, not the id_token."}
+	}
+	return nil
+}
+
+// IDTokenSigns says why a JWT looks like an ID token ("" when it does
+// not): token_use id (Cognito), nonce or at_hash, or an audience with
+// profile claims and no scope at all.
+func IDTokenSigns(d *jwt.Decoded) string {
+	has := func(k string) bool { _, ok := d.Claims[k]; return ok }
+	str := func(raw json.RawMessage) string {
+		var s string
+		json.Unmarshal(raw, &s)
+		return s
+	}
+	use, typ := str(d.Claims["token_use"]), str(d.Header["typ"])
+	switch {
+	case use == "id":
+		return "token_use is id (Cognito's ID token); APIs take the access token"
+	case strings.EqualFold(typ, "at+jwt"):
+		return ""
+	case has("nonce") || has("at_hash"):
+		return "it has a nonce or at_hash claim, which ID tokens carry"
+	case has("aud") && (has("email") || has("name") || has("preferred_username") || has("azp")) && !has("scope") && !has("scp"):
+		return "it has an audience and profile claims (email, name, azp) but no scope, as ID tokens do"
+	}
+	return ""
+}
+
+var envPrefix = regexp.MustCompile(`^(?:ag_([a-z][a-z0-9]*)_|(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
+
+// KeyEnvironment reads the environment a key's prefix names (ag_live_,
+// sk_test_, …), or "".
+func KeyEnvironment(key string) string {
+	m := envPrefix.FindStringSubmatch(key)
+	for _, g := range m[min(len(m), 1):] {
+		if g != "" {
+			return g
+		}
+	}
+	return ""
+}
+
+// NormalEnv folds the names of environments to live or test.
+func NormalEnv(env string) string {
+	switch strings.ToLower(env) {
+	case "live", "prod", "production", "prd":
+		return "live"
+	case "test", "sandbox", "dev", "development", "staging", "stage":
+		return "test"
+	}
+	return strings.ToLower(env)
+}
+
+// Environment reports a key whose prefix names another environment than
+// expect (nil when expect is "" or the prefix names none).
+func Environment(key, expect string) *Finding {
+	env := KeyEnvironment(key)
+	if env == "" || expect == "" || NormalEnv(env) == NormalEnv(expect) {
+		return nil
+	}
+	return &Finding{Code: WrongEnvironment, Cause: "5. Wrong credentials for environment",
+		Title: fmt.Sprintf("a %s credential (by its prefix) is sent where %s is expected", env, expect),
+		Fix:   fmt.Sprintf("Use the %s credential (check which .env file or secret the client loads).", expect)}
+}
+
+// Basic judges the user name and password of Basic credentials before
+// they are encoded: an empty password (an unset variable), a trailing
+// newline (read from a file, or echo without -n), surrounding spaces, a
+// placeholder, a colon in the user name (RFC 7617 §2: the first colon
+// ends it). Nil when the pair is plausible.
+func Basic(user, password string) *Finding {
+	switch {
+	case password == "":
+		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
+			Title: "the Basic password is empty: the variable that should hold it is unset or empty",
+			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
+	case strings.HasSuffix(password, "\n") || strings.HasSuffix(user, "\n"):
+		return &Finding{Code: BasicTrailingNewline, Cause: "4. Incorrect token format",
+			Title: "the Basic user name or password ends with a newline (read from a file, or made with echo without -n)",
+			Fix:   "Trim the value where it is read (strings.TrimSpace)."}
+	case user != strings.TrimSpace(user) || password != strings.TrimSpace(password):
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: "the Basic user name or password has leading or trailing whitespace",
+			Fix:   "Trim the value where it is read (strings.TrimSpace)."}
+	case credential.Placeholder(password) != "":
+		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
+			Title: "the Basic password is a placeholder, not a password: " + credential.Placeholder(password),
+			Fix:   "Put the real password in; read it with os.Getenv, and check the variable is set in this process."}
+	case strings.Contains(user, ":"):
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: "the Basic user name contains ':', which ends a user name in Basic (RFC 7617): the server reads a shorter user and a longer password",
+			Fix:   "Use a user name without ':' (a password may contain it)."}
+	}
+	return nil
+}

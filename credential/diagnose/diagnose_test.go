@@ -1,0 +1,105 @@
+package diagnose
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/challenge"
+)
+
+func jwtWith(t *testing.T, header, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(header) + "." + enc(claims) + ".c2lnbmF0dXJlLWJ5dGVz"
+}
+
+func TestCheck(t *testing.T) {
+	now := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	at := map[string]any{"alg": "RS256", "typ": "at+jwt"}
+	expired := jwtWith(t, at, map[string]any{"exp": now.Add(-3 * time.Minute).Unix(), "aud": "https://api.example.com"})
+	future := jwtWith(t, at, map[string]any{"nbf": now.Add(5 * time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})
+	otherAud := jwtWith(t, at, map[string]any{"exp": now.Add(time.Hour).Unix(), "aud": "https://other.example.com"})
+	idToken := jwtWith(t, map[string]any{"alg": "RS256"}, map[string]any{"exp": now.Add(time.Hour).Unix(), "aud": "client", "nonce": "n"})
+	meta := []challenge.Challenge{{Scheme: "Bearer", Params: []challenge.Param{{Name: "resource_metadata", Value: "https://api.example.com/.well-known/oauth-protected-resource"}}}}
+	basicOnly := []challenge.Challenge{{Scheme: "Basic", Params: []challenge.Param{{Name: "realm", Value: "x"}}}}
+	bearer := func(v string) Credential { return Credential{Scheme: "Bearer", Header: "Authorization", Value: v} }
+	basic := func(u, p string) Credential {
+		return Credential{Scheme: "Basic", Header: "Authorization", Value: base64.StdEncoding.EncodeToString([]byte(u + ":" + p))}
+	}
+	cases := []struct {
+		name string
+		c    Credential
+		o    Options
+		want Code // first finding; "" none
+	}{
+		{"empty (unset variable)", bearer(""), Options{}, VariableUnset},
+		{"$TOKEN", bearer("$TOKEN"), Options{}, VariableUnset},
+		{"${TOKEN}", bearer("${TOKEN}"), Options{}, VariableUnset},
+		{"YOUR_API_KEY", Credential{Header: "X-Api-Key", Value: "YOUR_API_KEY"}, Options{}, CredentialPlaceholder},
+		{"trailing newline", bearer("abcdef0123456789\n"), Options{}, HeaderFormat},
+		{"inner space", bearer("abcdef 0123456789"), Options{}, HeaderFormat},
+		{"zero-width space", bearer("abcdef\u200b0123456789"), Options{}, HeaderFormat},
+		{"quoted", Credential{Header: "X-Api-Key", Value: `"abcdef0123456789"`}, Options{}, HeaderFormat},
+		{"plain opaque token", bearer("abcdef0123456789"), Options{}, ""},
+		{"expired by this clock", bearer(expired), Options{Now: now}, TokenExpired},
+		{"not yet valid", bearer(future), Options{Now: now}, TokenNotYetValid},
+		{"audience vs resource_metadata", bearer(otherAud), Options{Now: now, Challenges: meta}, TokenAudienceMismatch},
+		{"audience matches resource_metadata", bearer(otherAud), Options{Now: now, Challenges: []challenge.Challenge{{Scheme: "Bearer",
+			Params: []challenge.Param{{Name: "resource_metadata", Value: "/.well-known/oauth-protected-resource"}}}},
+			URL: &url.URL{Scheme: "https", Host: "other.example.com", Path: "/v1"}}, ""},
+		{"ID token", bearer(idToken), Options{Now: now}, IDTokenSent},
+		{"Bearer where Basic is asked", bearer("abcdef0123456789"), Options{Challenges: basicOnly}, SchemeMismatch},
+		{"API key where only Basic is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: basicOnly}, SchemeMismatch},
+		{"test key on live", Credential{Header: "X-Api-Key", Value: "ag_test_k1_c2VjcmV0c2VjcmV0"}, Options{ExpectEnv: "live"}, WrongEnvironment},
+		{"Basic, empty password", basic("app", ""), Options{}, VariableUnset},
+		{"Basic, password with newline", basic("app", "hunter2hunter2\n"), Options{}, BasicTrailingNewline},
+		{"Basic, placeholder password", basic("app", "${APP_PASSWORD}"), Options{}, CredentialPlaceholder},
+		{"Basic, fine", basic("app", "hunter2hunter2"), Options{}, ""},
+		{"sk_live on production", bearer("sk_live_abcdef0123456789"), Options{ExpectEnv: "production"}, ""},
+	}
+	for _, tc := range cases {
+		got := Check(tc.c, tc.o)
+		var code Code
+		if len(got) > 0 {
+			code = got[0].Code
+		}
+		if code != tc.want {
+			t.Errorf("%s: got %+v, want %s", tc.name, got, tc.want)
+			continue
+		}
+		for _, f := range got {
+			if len(tc.c.Value) >= 8 && (strings.Contains(f.Title, tc.c.Value) || strings.Contains(f.Fix, tc.c.Value)) {
+				t.Errorf("%s: a finding holds the credential: %+v", tc.name, f)
+			}
+		}
+	}
+}
+
+func TestResourceOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.example.com/.well-known/oauth-protected-resource":        "https://api.example.com",
+		"https://api.example.com/.well-known/oauth-protected-resource/v1/mcp": "https://api.example.com/v1/mcp",
+		"https://api.example.com/metadata.json":                               "",
+		"not a url":                                                           "",
+	} {
+		if got := ResourceOf(in); got != want {
+			t.Errorf("ResourceOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBasicColonInUser(t *testing.T) {
+	if f := Basic("a:b", "hunter2hunter2"); f == nil || f.Code != HeaderFormat {
+		t.Fatalf("%+v", f)
+	}
+}
