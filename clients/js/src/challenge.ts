@@ -1,8 +1,11 @@
 // The WWW-Authenticate parser (RFC 9110 §11.6.1, §11.2): one header value
 // may hold several challenges, each a scheme followed by either a token68
 // or a comma-separated list of auth-params. Commas separate challenges and
-// parameters alike, so a comma followed by `name=` continues the current
-// challenge and a comma followed by a bare token starts the next one.
+// parameters alike, so `name=` after a comma continues the current
+// challenge and a bare word starts the next one. Like authgate's Go parser
+// (challenge.ParseLenient) it also reads what real servers send that bends
+// the grammar: parameters with no comma between them, unquoted values
+// holding '/' or ':', an unterminated quoted string, stray commas.
 
 /** One challenge of a WWW-Authenticate header. */
 export interface Challenge {
@@ -14,6 +17,11 @@ export interface Challenge {
   token68?: string;
 }
 
+// Bounds on what one header value may cost: challenges, parameters per
+// challenge, characters per value (as the Go parser).
+const MAX_ITEMS = 32;
+const MAX_VALUE = 1024;
+
 // tchar of RFC 9110 §5.6.2.
 const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 // token68 of RFC 9110 §11.2, followed by optional whitespace and then the
@@ -23,8 +31,8 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*[ \t]*(?:,|$)/;
 /**
  * parseChallenges reads every challenge of a WWW-Authenticate value (several
  * header lines arrive joined with ", ", which the grammar allows). It never
- * throws: a malformed part ends the challenge it is in, and parsing resumes
- * at the next comma.
+ * throws: a malformed part is skipped up to the next comma. At most 32
+ * challenges of 32 parameters are kept, values cut at 1024 characters.
  */
 export function parseChallenges(header: string | null | undefined): Challenge[] {
   const out: Challenge[] = [];
@@ -40,9 +48,9 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
     while (i < s.length && TCHAR.test(s[i]!)) i++;
     return s.slice(start, i);
   };
-  // readQuoted reads a quoted-string at s[i] === '"'; undefined when it is
-  // not terminated.
-  const readQuoted = (): string | undefined => {
+  // readQuoted reads a quoted-string at s[i] === '"', unescaping; an
+  // unterminated one runs to the end.
+  const readQuoted = (): string => {
     let value = "";
     i++; // opening quote
     while (i < s.length) {
@@ -58,14 +66,14 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
         i++;
       }
     }
-    return undefined;
+    return value;
   };
   // skipToComma abandons a malformed part: on to the next comma outside
   // quotes.
   const skipToComma = () => {
     while (i < s.length && s[i] !== ",") {
       if (s[i] === '"') {
-        if (readQuoted() === undefined) return;
+        readQuoted();
       } else {
         i++;
       }
@@ -82,18 +90,21 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
       continue;
     }
     const challenge: Challenge = { scheme, params: Object.create(null) as Record<string, string> };
-    out.push(challenge);
+    if (out.push(challenge) > MAX_ITEMS) {
+      out.pop();
+      break;
+    }
     skipSpace();
-    if (i >= s.length || s[i] === ",") continue;
-    const t68 = TOKEN68.exec(s.slice(i));
+    const t68 = s[i] === "," ? null : TOKEN68.exec(s.slice(i));
     if (t68) {
       challenge.token68 = t68[0].replace(/[ \t]*,?$/, "");
       i += challenge.token68.length;
       continue;
     }
-    // auth-params until a comma followed by something that is not name=.
+    // auth-params (empty list elements allowed) until a word that is not
+    // followed by '='.
     for (;;) {
-      skipSpace();
+      while (i < s.length && (s[i] === "," || s[i] === " " || s[i] === "\t")) i++;
       const start = i;
       const name = readToken();
       skipSpace();
@@ -105,27 +116,18 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
       }
       i++; // '='
       skipSpace();
-      let value: string | undefined;
+      let value: string;
       if (s[i] === '"') {
         value = readQuoted();
-        if (value === undefined) break; // unterminated: the rest is lost
       } else {
-        value = readToken();
-        if (!value) {
-          skipToComma();
-          break;
-        }
+        const from = i;
+        while (i < s.length && !/[\s,]/.test(s[i]!)) i++;
+        value = s.slice(from, i);
       }
       const key = name.toLowerCase();
-      if (!(key in challenge.params)) challenge.params[key] = value;
-      skipSpace();
-      if (i >= s.length) break;
-      if (s[i] !== ",") {
-        skipToComma();
-        break;
+      if (!(key in challenge.params) && Object.keys(challenge.params).length < MAX_ITEMS) {
+        challenge.params[key] = value.slice(0, MAX_VALUE);
       }
-      // Past the comma (and any empty elements): a param or the next challenge.
-      while (i < s.length && (s[i] === "," || s[i] === " " || s[i] === "\t")) i++;
     }
   }
   return out;
