@@ -5,6 +5,11 @@ import { createAuthFetch, AuthError } from "../dist/index.js";
 
 const OLD = "eyJold.token.value";
 const NEW = "eyJnew.token.value";
+const formData = () => {
+  const fd = new FormData();
+  fd.set("field", "value");
+  return fd;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // refusal is authgate's answer for reason with a Bearer challenge.
@@ -139,6 +144,16 @@ test("without refresh, an expired token goes straight to onSignInRequired", asyn
   assert.equal(signIns, 1);
 });
 
+test("a 401 to a call sent without a token refreshes too (a session that can mint one)", async () => {
+  const g = gateway([NEW]);
+  let token = null;
+  let refreshes = 0;
+  const f = createAuthFetch({ getToken: () => token, refresh: async () => (refreshes++, (token = NEW)), fetch: g.fetch });
+  assert.equal((await f("https://api.test/v1/data")).status, 200);
+  assert.deepEqual(g.calls.map((c) => c.auth), [null, `Bearer ${NEW}`]);
+  assert.equal(refreshes, 1);
+});
+
 test("401s a refresh cannot fix: no refresh, no retry, no sign-in", async () => {
   let calls = 0;
   let refreshes = 0;
@@ -176,12 +191,13 @@ test("a body that cannot be replayed is not retried (the token is refreshed for 
   assert.equal(g.calls.length, before + 1);
 
   // Replayable: string, URLSearchParams, Blob, ArrayBuffer, typed arrays.
-  for (const body of ["s", new URLSearchParams({ a: "1" }), new Blob(["b"]), new TextEncoder().encode("u8").buffer, new Uint8Array([104, 105])]) {
+  for (const body of ["s", new URLSearchParams({ a: "1" }), new Blob(["b"]), new TextEncoder().encode("u8").buffer, new Uint8Array([104, 105]), formData()]) {
     const h = gateway([NEW]);
     const r = createAuthFetch({ getToken: () => OLD, refresh: async () => NEW, fetch: h.fetch });
     assert.equal((await r("https://api.test/x", { method: "POST", body })).status, 200, String(body));
     assert.equal(h.calls.length, 2);
-    assert.equal(h.calls[0].body, h.calls[1].body);
+    const boundless = (b) => b.replace(/-+formdata-[\w-]+/g, "--B"); // FormData gets a new boundary each time
+    assert.equal(boundless(h.calls[1].body), boundless(h.calls[0].body));
   }
 });
 
