@@ -101,6 +101,48 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// TestCORSOnEveryRefusal: the refusals decided right after the route
+// matched — a client network the route does not serve, a body too large —
+// carry the CORS headers too; without them a browser sees only a network
+// error and cannot read the reason, WWW-Authenticate or Request-Id.
+func TestCORSOnEveryRefusal(t *testing.T) {
+	e := newEnvWithRoutes(t, `  - name: intranet
+    path: /intranet/*
+    scopes_all: [read]
+    allow_cidrs: [10.0.0.0/8]
+    upstream: "UP"
+    cors: {allowed_origins: ["https://app.test"]}
+  - name: upload
+    path: /upload
+    methods: [POST]
+    public: true
+    max_body_bytes: 8
+    upstream: "UP"
+    cors: {allowed_origins: ["https://app.test"]}`)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+	}{
+		{"client network refused", "GET", "/intranet/x", "", 403},
+		{"body too large", "POST", "/upload", strings.Repeat("x", 64), 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, e.gw.URL+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Origin", "https://app.test")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.test" ||
+				resp.Header.Get("Access-Control-Expose-Headers") != "WWW-Authenticate, Request-Id, Retry-After" {
+				t.Fatalf("%d, CORS headers %q %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Expose-Headers"))
+			}
+		})
+	}
+}
+
 func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 	e := newEnv(t, DetailFull, "trusted_proxies: [10.0.0.0/8]")
 	e.do("GET", "/public/a", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https")

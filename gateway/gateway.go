@@ -511,6 +511,12 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 			return
 		}
 		route, err := g.route(r, ex)
+		if ex.route != nil {
+			// Before any refusal of the matched route (its request rules,
+			// client networks, body limits, credentials): a browser reads
+			// none of them without the CORS headers.
+			corsHeaders(w, r, ex.route)
+		}
 		if err != nil {
 			ex.trace.Fail("route", err)
 			g.fail(w, ex, err)
@@ -531,7 +537,6 @@ func (g *Gateway) withRoute(next http.Handler) http.Handler {
 				return
 			}
 		}
-		corsHeaders(w, r, route)
 		next.ServeHTTP(w, r)
 	})
 }
