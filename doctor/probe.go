@@ -686,7 +686,7 @@ func (p *prober) schemes(a *answer) {
 	}
 	for _, h := range p.off.req.Get("Authorization") {
 		scheme, _, _ := strings.Cut(h.Value, " ")
-		if slices.ContainsFunc(offered, func(o string) bool { return strings.EqualFold(o, scheme) }) {
+		if diagnose.Scheme(diagnose.Credential{Scheme: scheme, Header: "Authorization"}, a.challenges) == nil {
 			continue
 		}
 		f := Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",

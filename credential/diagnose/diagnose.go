@@ -48,7 +48,6 @@ const (
 	SchemeMismatch        Code = "scheme_mismatch"
 	WrongEnvironment      Code = "wrong_environment"
 	IDTokenSent           Code = "id_token_sent"
-	WrongTokenKind        Code = "wrong_token_kind"
 )
 
 // Finding is one thing an offline check found. Title is one line in
@@ -145,12 +144,11 @@ func Value(c Credential) *Finding {
 			Title: where + " is empty: the variable that should hold it is unset or empty",
 			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
 	}
+	// Unexpanded shell text ($TOKEN) is a placeholder too, as the doctor
+	// has it: the text itself is sent; variable_unset is a variable that
+	// expanded to nothing.
 	if kind := credential.Placeholder(v); kind != "" {
-		code := CredentialPlaceholder
-		if strings.HasPrefix(kind, "unexpanded shell variable") {
-			code = VariableUnset
-		}
-		return &Finding{Code: code, Cause: "4. Incorrect token format",
+		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
 			Title: fmt.Sprintf("%s is a placeholder, not a credential: %s", where, kind),
 			Fix:   "Put the real credential in; read it with os.Getenv, and check the variable is set in this process."}
 	}
@@ -210,26 +208,31 @@ func Invisible(v string) (int, string) {
 }
 
 // Scheme reports a credential sent with a scheme none of the challenges
-// asks for (nil when there are no challenges or one matches). An API-key
-// header is judged only against challenges that name no scheme it could
-// fit: a server that asks only for Basic or Bearer in Authorization.
+// asks for (nil when there are no challenges or one matches); an
+// Authorization header without a scheme matches none. An API-key header
+// is judged only against challenges that name no scheme it could fit: a
+// server that asks only for Basic or Bearer in Authorization.
 func Scheme(c Credential, cs []challenge.Challenge) *Finding {
 	if len(cs) == 0 {
 		return nil
 	}
+	apiKey := c.Scheme == "" && !strings.EqualFold(c.Header, "Authorization")
 	var offered []string
 	for _, ch := range cs {
 		if c.Scheme != "" && strings.EqualFold(ch.Scheme, c.Scheme) {
 			return nil
 		}
-		if c.Scheme == "" && !strings.EqualFold(ch.Scheme, "Basic") && !strings.EqualFold(ch.Scheme, "Bearer") {
+		if apiKey && !strings.EqualFold(ch.Scheme, "Basic") && !strings.EqualFold(ch.Scheme, "Bearer") {
 			return nil // ApiKey, or a scheme of the API's own: a header may well be it
 		}
 		offered = append(offered, ch.Scheme)
 	}
 	sent := c.Scheme
-	if sent == "" {
+	switch {
+	case apiKey:
 		sent = "an API key in " + c.Header
+	case sent == "":
+		sent = "no scheme"
 	}
 	return &Finding{Code: SchemeMismatch, Cause: "3. Incorrect authentication scheme",
 		Title: fmt.Sprintf("the request uses %s; the server asks for %s", sent, strings.Join(offered, " or ")),

@@ -43,8 +43,8 @@ func TestCheck(t *testing.T) {
 		want Code // first finding; "" none
 	}{
 		{"empty (unset variable)", bearer(""), Options{}, VariableUnset},
-		{"$TOKEN", bearer("$TOKEN"), Options{}, VariableUnset},
-		{"${TOKEN}", bearer("${TOKEN}"), Options{}, VariableUnset},
+		{"$TOKEN", bearer("$TOKEN"), Options{}, CredentialPlaceholder},
+		{"${TOKEN}", bearer("${TOKEN}"), Options{}, CredentialPlaceholder},
 		{"YOUR_API_KEY", Credential{Header: "X-Api-Key", Value: "YOUR_API_KEY"}, Options{}, CredentialPlaceholder},
 		{"trailing newline", bearer("abcdef0123456789\n"), Options{}, HeaderFormat},
 		{"inner space", bearer("abcdef 0123456789"), Options{}, HeaderFormat},
@@ -60,6 +60,8 @@ func TestCheck(t *testing.T) {
 		{"aud other than resource_metadata's resource", bearer(otherAud), Options{Now: now, Challenges: meta}, ""},
 		{"ID token", bearer(idToken), Options{Now: now}, IDTokenSent},
 		{"Bearer where Basic is asked", bearer("abcdef0123456789"), Options{Challenges: basicOnly}, SchemeMismatch},
+		{"Authorization without a scheme", Credential{Header: "Authorization", Value: "abcdef0123456789"}, Options{Challenges: []challenge.Challenge{{Scheme: "ApiKey"}}}, SchemeMismatch},
+		{"API key where ApiKey is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: []challenge.Challenge{{Scheme: "ApiKey"}}}, ""},
 		{"API key where only Basic is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: basicOnly}, SchemeMismatch},
 		{"test key on live", Credential{Header: "X-Api-Key", Value: "ag_test_k1_c2VjcmV0c2VjcmV0"}, Options{ExpectEnv: "live"}, WrongEnvironment},
 		{"Basic, empty password", basic("app", ""), Options{}, VariableUnset},
