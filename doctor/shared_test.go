@@ -102,3 +102,40 @@ func TestSharedWithCaller(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemeSharedWithCaller: the scheme comparison needs the server's
+// challenges, so the doctor runs in full against the same server.
+func TestSchemeSharedWithCaller(t *testing.T) {
+	cases := []struct {
+		name, challenge string
+		want            bool
+	}{
+		{"Bearer where Basic is asked", `Basic realm="legacy"`, true},
+		{"Bearer where Bearer is asked", `Bearer realm="api", error="invalid_token"`, false},
+		{"Bearer among several", `Basic realm="legacy", Bearer realm="api"`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("WWW-Authenticate", tc.challenge)
+				w.WriteHeader(http.StatusUnauthorized)
+			}))
+			defer api.Close()
+			const tok = "abcdef0123456789abcdef"
+			rep, err := Run(t.Context(), get(api.URL, "Authorization", "Bearer "+tok), Options{Lookup: func(string) (string, bool) { return "", false }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := slices.ContainsFunc(rep.Findings, func(f Finding) bool { return f.Code == SchemeMismatch && f.Status == Fail })
+			_, err = caller.New(caller.Config{Credential: caller.Bearer(tok), MaxRetries: -1}).Client().Get(api.URL)
+			var ce *caller.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("caller: want *caller.Error, got %v", err)
+			}
+			call := slices.ContainsFunc(ce.Diagnosis, func(f diagnose.Finding) bool { return f.Code == diagnose.SchemeMismatch })
+			if doc != tc.want || call != tc.want {
+				t.Errorf("scheme_mismatch: want %v; the doctor %v, caller %v", tc.want, doc, call)
+			}
+		})
+	}
+}
