@@ -17,8 +17,8 @@
 // offline checks of package credential/diagnose — the doctor's — found in
 // the credential that was sent: a placeholder or unexpanded $VARIABLE,
 // whitespace or invisible characters, a token expired by this machine's
-// clock, a scheme the server does not ask for, an audience that does not
-// name the resource of resource_metadata, a test key on live. So
+// clock, an ID token sent as an access token, a scheme the server does
+// not ask for, a test key on live. So
 // err.Error() reads like the doctor's first line, and errors.Is(err,
 // ErrExpired) and its siblings sort the common reasons.
 //
@@ -306,7 +306,7 @@ func (t *Transport) fail(req *http.Request, s *sent, a *answer, attempts int, re
 	if errors.Is(cause, errSameToken) {
 		e.Diagnosis = append(e.Diagnosis, diagnose.Finding{Code: "token_source_caches", Title: errSameToken.Error()})
 	}
-	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv, URL: req.URL}
+	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv}
 	if a != nil {
 		e.Status, e.Reason, e.ServerCode, e.Detail, e.Hint, e.RequestID, e.Challenges =
 			a.status, a.reason, a.serverCode, a.detail, a.hint, a.requestID, a.challenges

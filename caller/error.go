@@ -155,8 +155,8 @@ func (e *Error) Error() string {
 // that states a precise reason (authgate's catalogue) is believed first,
 // with an offline finding that agrees with it; where the server says
 // less (invalid_token, another API's message), an offline finding leads;
-// the weak findings (a scheme or audience the challenges do not name,
-// which some APIs take anyway) lead only when the server said nothing.
+// the weak findings (a scheme the challenges do not name, which some
+// APIs take anyway) lead only when the server said nothing.
 func (e *Error) likely() string {
 	withDetail := func(s string) string {
 		if e.Detail != "" {
@@ -189,7 +189,7 @@ func (e *Error) likely() string {
 }
 
 // weak are the offline findings that some APIs contradict in practice.
-var weak = map[diagnose.Code]bool{diagnose.SchemeMismatch: true, diagnose.TokenAudienceMismatch: true}
+var weak = map[diagnose.Code]bool{diagnose.SchemeMismatch: true}
 
 // agrees lists, for each offline finding, the catalogue's reasons it
 // explains: with one of these from the server, the finding leads.
@@ -202,7 +202,6 @@ var agrees = map[diagnose.Code][]reason.Code{
 	diagnose.TokenNotYetValid:      {reason.TokenNotYetValid},
 	diagnose.WrongEnvironment:      {reason.CredentialWrongEnvironment, reason.CredentialUnknown, reason.TokenIssuerUntrusted, reason.TokenKeyUnknown},
 	diagnose.IDTokenSent:           {reason.TokenTypeMismatch, reason.TokenAudienceMismatch},
-	diagnose.TokenAudienceMismatch: {reason.TokenAudienceMismatch},
 	diagnose.SchemeMismatch:        {reason.SchemeUnsupported},
 	"credentials_missing":          {reason.CredentialsMissing},
 }

@@ -112,7 +112,7 @@ func TestRecordedAnswers(t *testing.T) {
 			reason: "insufficient_scope", detail: "write needed", challenges: 1, requests: 1, sentinel: caller.ErrInsufficientScope},
 		{name: "placeholder sent to an RFC 6750 server", rec: rfc6750Expired, cred: "${API_TOKEN}",
 			reason: "invalid_token", detail: "The access token expired", challenges: 1, requests: 1, sentinel: caller.ErrInvalidCredential,
-			finding: "variable_unset"},
+			finding: "credential_placeholder"},
 		{name: "Bearer where Stripe asks for Basic is last of the findings", rec: stripeInvalidKey, cred: "sk_live_4eC39HqLyjWDarjtT1zdp7dcAbCd",
 			serverCode: "invalid_request_error", detail: "Invalid API Key provided: sk_test_************************wXyZ",
 			requestID: "req_8aZlQbXkJ4nRk2", challenges: 1, requests: 1, sentinel: caller.ErrInvalidCredential, finding: "scheme_mismatch"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 )
 
@@ -306,8 +307,8 @@ var statedMaximum = regexp.MustCompile(`(?i)(\d+)\s*(seconds?|secs?|minutes?|min
 // lifetimeAgainst compares the token's lifetime with the maximum the
 // server states, when it states one; "" when there is nothing to say.
 func lifetimeAgainst(d *jwt.Decoded, says string) string {
-	exp, ok1 := claimTime(d, "exp")
-	iat, ok2 := claimTime(d, "iat")
+	exp, ok1 := diagnose.ClaimTime(d, "exp")
+	iat, ok2 := diagnose.ClaimTime(d, "iat")
 	m := statedMaximum.FindStringSubmatch(says)
 	if !ok1 || m == nil {
 		return ""

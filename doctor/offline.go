@@ -20,6 +20,7 @@ import (
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/spelling"
 	"github.com/authgate/authgate/reason"
@@ -267,7 +268,7 @@ func (o *offline) basic(value string) {
 }
 
 func (o *offline) bearer(token string) {
-	if env := keyEnvironment(token); env != "" {
+	if env := diagnose.KeyEnvironment(token); env != "" {
 		o.keyEnvironment("Bearer token", token, env)
 	}
 	o.tokenKind("the Bearer token", token)
@@ -296,7 +297,7 @@ func (o *offline) bearer(token string) {
 	}
 	now := time.Now()
 	for _, k := range []string{"iat", "nbf", "exp"} {
-		if t, ok := claimTime(d, k); ok {
+		if t, ok := diagnose.ClaimTime(d, k); ok {
 			ev = append(ev, fmt.Sprintf("%s %s (%s)", k, t.UTC().Format(time.RFC3339), relative(t, now)))
 		}
 	}
@@ -307,30 +308,29 @@ func (o *offline) bearer(token string) {
 	}
 	o.otherAudience(d)
 	o.expMilliseconds(d)
-	if why := idTokenSigns(d); why != "" {
+	if why := diagnose.IDTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
 			Title:    "This looks like an OpenID Connect ID token, not an access token",
 			Evidence: []string{why},
 			Fix:      "Send the access_token from the token response, not the id_token."})
 	}
-	if exp, ok := claimTime(d, "exp"); ok {
-		switch {
-		case !now.Before(exp):
-			o.add(Finding{Code: TokenExpired, Status: Fail, Cause: "2. Invalid or expired token",
-				Title: fmt.Sprintf("The token expired %s ago (by this machine's clock)", now.Sub(exp).Round(time.Second)),
-				Fix:   "Obtain a new access token (refresh it) and retry."})
-		case exp.Sub(now) < 5*time.Minute:
-			o.add(Finding{Code: TokenExpiresSoon, Status: Warn, Title: fmt.Sprintf("The token expires in %s", exp.Sub(now).Round(time.Second)),
-				Fix: "Refresh tokens a little before they expire, not after a 401."})
-		}
+	// The doctor forgives no time past exp, and 30s of nbf or iat in the
+	// future.
+	if f := diagnose.Expired(d, now, 0); f != nil {
+		o.add(fromDiagnose(f, Fail))
+	} else if exp, ok := diagnose.ClaimTime(d, "exp"); ok && exp.Sub(now) < 5*time.Minute {
+		o.add(Finding{Code: TokenExpiresSoon, Status: Warn, Title: fmt.Sprintf("The token expires in %s", exp.Sub(now).Round(time.Second)),
+			Fix: "Refresh tokens a little before they expire, not after a 401."})
 	}
-	for _, k := range []string{"nbf", "iat"} {
-		if t, ok := claimTime(d, k); ok && t.Sub(now) > 30*time.Second {
-			o.add(Finding{Code: TokenNotYetValid, Status: Fail, Cause: "6. Clock skew",
-				Title: fmt.Sprintf("The token's %s is %s in the future (by this machine's clock)", k, t.Sub(now).Round(time.Second)),
-				Fix:   "The issuer's clock or this machine's is wrong: check NTP on both."})
-		}
+	if f := diagnose.NotYetValid(d, now, 30*time.Second); f != nil {
+		o.add(fromDiagnose(f, Fail))
 	}
+}
+
+// fromDiagnose is a finding of package credential/diagnose as the doctor
+// reports it: its title begins a sentence.
+func fromDiagnose(f *diagnose.Finding, st Status) Finding {
+	return Finding{Code: Code(f.Code), Status: st, Cause: f.Cause, Title: strings.ToUpper(f.Title[:1]) + f.Title[1:], Fix: f.Fix}
 }
 
 func (o *offline) apiKeyHeader(h Header) {
@@ -356,36 +356,10 @@ func (o *offline) apiKeyHeader(h Header) {
 			Title: fmt.Sprintf("The %s value has surrounding spaces or quotes", h.Name), Fix: "Send the key alone, without quotes or spaces."})
 		return
 	}
-	if env := keyEnvironment(v); env != "" {
+	if env := diagnose.KeyEnvironment(v); env != "" {
 		o.keyEnvironment(h.Name, v, env)
 	}
 	o.add(Finding{Code: CredentialSent, Status: Info, Title: "An API key is sent in " + h.Name, Evidence: []string{"key " + o.mask.show(v)}})
-}
-
-var envPrefix = regexp.MustCompile(`^(?:ag_([a-z][a-z0-9]*)_|(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
-
-// keyEnvironment reads the environment a key's prefix names, or "".
-func keyEnvironment(key string) string {
-	m := envPrefix.FindStringSubmatch(key)
-	if m == nil {
-		return ""
-	}
-	for _, g := range m[1:] {
-		if g != "" {
-			return g
-		}
-	}
-	return ""
-}
-
-func normalEnv(env string) string {
-	switch strings.ToLower(env) {
-	case "live", "prod", "production", "prd":
-		return "live"
-	case "test", "sandbox", "dev", "development", "staging", "stage":
-		return "test"
-	}
-	return strings.ToLower(env)
 }
 
 func (o *offline) keyEnvironment(where, key, env string) {
@@ -394,7 +368,7 @@ func (o *offline) keyEnvironment(where, key, env string) {
 			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 		return
 	}
-	if normalEnv(env) != normalEnv(o.opts.ExpectEnv) {
+	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
 			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
 			Evidence: []string{fmt.Sprintf("%s prefix %q", where, key[:min(len(key), strings.Index(key[3:], "_")+4)])},
@@ -524,18 +498,6 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func claimTime(d *jwt.Decoded, name string) (time.Time, bool) {
-	raw, ok := d.Claims[name]
-	if !ok {
-		return time.Time{}, false
-	}
-	var f float64
-	if json.Unmarshal(raw, &f) != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(f), 0), true
-}
-
 func jsonString(raw json.RawMessage) (string, bool) {
 	var s string
 	return s, json.Unmarshal(raw, &s) == nil
@@ -610,26 +572,6 @@ func (o *offline) tokenKind(where, v string) bool {
 		return true
 	}
 	return false
-}
-
-// idTokenSigns says why a JWT looks like an ID token ("" when it does
-// not): token_use id (Cognito), nonce or at_hash, or an audience with
-// profile claims and no scope at all.
-func idTokenSigns(d *jwt.Decoded) string {
-	has := func(k string) bool { _, ok := d.Claims[k]; return ok }
-	use, _ := jsonString(d.Claims["token_use"])
-	typ, _ := jsonString(d.Header["typ"])
-	switch {
-	case use == "id":
-		return "token_use is id (Cognito's ID token); APIs take the access token"
-	case strings.EqualFold(typ, "at+jwt"):
-		return ""
-	case has("nonce") || has("at_hash"):
-		return "it has a nonce or at_hash claim, which ID tokens carry"
-	case has("aud") && (has("email") || has("name") || has("preferred_username") || has("azp")) && !has("scope") && !has("scp"):
-		return "it has an audience and profile claims (email, name, azp) but no scope, as ID tokens do"
-	}
-	return ""
 }
 
 // queryCredentials finds credentials in the query string (API keys,

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 )
 
@@ -160,10 +161,10 @@ func (p *prober) firstValue() string {
 	return ""
 }
 
-// looksLikeIDToken: a JWT with the claims ID tokens carry (idTokenSigns).
+// looksLikeIDToken: a JWT with the claims ID tokens carry (diagnose.IDTokenSigns).
 func looksLikeIDToken(v string) bool {
 	d, err := jwt.Decode(v)
-	return err == nil && idTokenSigns(d) != ""
+	return err == nil && diagnose.IDTokenSigns(d) != ""
 }
 
 // resourceMetadata reads the API's OAuth protected resource metadata (RFC

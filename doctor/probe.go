@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/client"
+	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
 )
@@ -685,7 +686,7 @@ func (p *prober) schemes(a *answer) {
 	}
 	for _, h := range p.off.req.Get("Authorization") {
 		scheme, _, _ := strings.Cut(h.Value, " ")
-		if slices.ContainsFunc(offered, func(o string) bool { return strings.EqualFold(o, scheme) }) {
+		if diagnose.Scheme(diagnose.Credential{Scheme: scheme, Header: "Authorization"}, a.challenges) == nil {
 			continue
 		}
 		f := Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
@@ -763,15 +764,14 @@ func (p *prober) clock(a *answer) {
 	if d := p.off.jwtToken; d != nil && a.status == 401 {
 		// The server's "expired" or "not yet valid" is the consequence;
 		// its clock is the cause.
+		// The offline clock checks (as in offline.bearer), by the server's clock.
 		serverNow := a.date
-		exp, hasExp := claimTime(d, "exp")
-		nbf, hasNbf := claimTime(d, "nbf")
-		iat, hasIat := claimTime(d, "iat")
+		exp, _ := diagnose.ClaimTime(d, "exp")
 		switch {
-		case hasExp && !serverNow.Before(exp) && a.localAt.Before(exp):
+		case diagnose.Expired(d, serverNow, 0) != nil && diagnose.Expired(d, a.localAt, 0) == nil:
 			f.Status, f.Basis = Fail, Proven
 			f.Evidence = append(f.Evidence, fmt.Sprintf("by the server's clock the token expired %s ago; by this machine's it is still valid", serverNow.Sub(exp).Round(time.Second)))
-		case hasNbf && nbf.Sub(serverNow) > 30*time.Second || hasIat && iat.Sub(serverNow) > 30*time.Second:
+		case diagnose.NotYetValid(d, serverNow, 30*time.Second) != nil:
 			f.Status, f.Basis = Fail, Proven
 			f.Evidence = append(f.Evidence, "by the server's clock the token is not valid yet (nbf/iat in its future)")
 		}

@@ -3,30 +3,26 @@
 // credential and the challenges of an answer alone. A placeholder or
 // unexpanded shell text, whitespace and invisible characters, an empty
 // value (a variable that expanded to nothing), a JWT expired or not yet
-// valid by this machine's clock, a scheme the server does not ask for, an
-// audience that does not name the resource of the challenge's
-// resource_metadata, a key whose prefix names another environment.
+// valid by a clock, a JWT that looks like an ID token, a scheme the server
+// does not ask for, a key whose prefix names another environment.
 //
 // The doctor and package caller share these checks: one implementation,
 // each a small exported function. A Finding's Code is the doctor's finding
 // code for the same thing. No finding ever contains the credential or any
 // part of it.
 //
-// The doctor (doctor/offline.go) still holds its own copies of some of
-// these rules, written before this package: keyEnvironment and normalEnv
-// (KeyEnvironment, NormalEnv, Environment), claimTime (ClaimTime), the
-// expiry and nbf/iat checks of bearer (Clock), idTokenSigns (IDTokenSigns,
-// IDToken) and the audience-vs-resource comparison of resourceMetadata
-// (Audience, ResourceOf, for the offline half). They are to call these.
+// A token's aud is not compared with the resource of a challenge's
+// resource_metadata: RFC 9728's resource identifies the API, it is not
+// the audience its tokens must carry (authgate's demo: resource
+// http://127.0.0.1:8080, audience demo-api), so a different aud proves
+// nothing.
 package diagnose
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -50,10 +46,8 @@ const (
 	TokenExpired          Code = "token_expired"
 	TokenNotYetValid      Code = "token_not_yet_valid"
 	SchemeMismatch        Code = "scheme_mismatch"
-	TokenAudienceMismatch Code = "token_audience_mismatch"
 	WrongEnvironment      Code = "wrong_environment"
 	IDTokenSent           Code = "id_token_sent"
-	WrongTokenKind        Code = "wrong_token_kind"
 )
 
 // Finding is one thing an offline check found. Title is one line in
@@ -89,16 +83,15 @@ func (c Credential) where() string {
 type Options struct {
 	// Now is this machine's time (zero: time.Now()).
 	Now time.Time
-	// Leeway is how far past exp a token is still taken as fresh, and how
-	// far in the future nbf or iat may lie (default 30s; negative: none).
+	// Leeway is how far past exp a token is still taken as fresh (less
+	// than), and how far in the future nbf or iat may lie (default 30s;
+	// negative: none).
 	Leeway time.Duration
 	// ExpectEnv is the environment the client means to call (live, test);
 	// "" skips the environment check.
 	ExpectEnv string
 	// Challenges are the WWW-Authenticate challenges of the answer, if any.
 	Challenges []challenge.Challenge
-	// URL is the request's URL (for resource_metadata's relative forms).
-	URL *url.URL
 }
 
 // Check runs every offline check on c, most telling first.
@@ -128,8 +121,8 @@ func Check(c Credential, o Options) []Finding {
 	add(Environment(c.Value, o.ExpectEnv))
 	if strings.EqualFold(c.Scheme, "Bearer") || c.Scheme == "" {
 		if d, err := jwt.Decode(c.Value); err == nil {
-			add(Clock(d, o.Now, o.Leeway))
-			add(Audience(d, o.Challenges, o.URL))
+			add(Expired(d, o.Now, o.Leeway))
+			add(NotYetValid(d, o.Now, o.Leeway))
 			add(IDToken(d))
 		}
 	}
@@ -151,12 +144,11 @@ func Value(c Credential) *Finding {
 			Title: where + " is empty: the variable that should hold it is unset or empty",
 			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
 	}
+	// Unexpanded shell text ($TOKEN) is a placeholder too, as the doctor
+	// has it: the text itself is sent; variable_unset is a variable that
+	// expanded to nothing.
 	if kind := credential.Placeholder(v); kind != "" {
-		code := CredentialPlaceholder
-		if strings.HasPrefix(kind, "unexpanded shell variable") {
-			code = VariableUnset
-		}
-		return &Finding{Code: code, Cause: "4. Incorrect token format",
+		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
 			Title: fmt.Sprintf("%s is a placeholder, not a credential: %s", where, kind),
 			Fix:   "Put the real credential in; read it with os.Getenv, and check the variable is set in this process."}
 	}
@@ -216,40 +208,51 @@ func Invisible(v string) (int, string) {
 }
 
 // Scheme reports a credential sent with a scheme none of the challenges
-// asks for (nil when there are no challenges or one matches). An API-key
-// header is judged only against challenges that name no scheme it could
-// fit: a server that asks only for Basic or Bearer in Authorization.
+// asks for (nil when there are no challenges or one matches); an
+// Authorization header without a scheme matches none. An API-key header
+// is judged only against challenges that name no scheme it could fit: a
+// server that asks only for Basic or Bearer in Authorization.
 func Scheme(c Credential, cs []challenge.Challenge) *Finding {
 	if len(cs) == 0 {
 		return nil
 	}
+	apiKey := c.Scheme == "" && !strings.EqualFold(c.Header, "Authorization")
 	var offered []string
 	for _, ch := range cs {
 		if c.Scheme != "" && strings.EqualFold(ch.Scheme, c.Scheme) {
 			return nil
 		}
-		if c.Scheme == "" && !strings.EqualFold(ch.Scheme, "Basic") && !strings.EqualFold(ch.Scheme, "Bearer") {
+		if apiKey && !strings.EqualFold(ch.Scheme, "Basic") && !strings.EqualFold(ch.Scheme, "Bearer") {
 			return nil // ApiKey, or a scheme of the API's own: a header may well be it
 		}
 		offered = append(offered, ch.Scheme)
 	}
 	sent := c.Scheme
-	if sent == "" {
+	switch {
+	case apiKey:
 		sent = "an API key in " + c.Header
+	case sent == "":
+		sent = "no scheme"
 	}
 	return &Finding{Code: SchemeMismatch, Cause: "3. Incorrect authentication scheme",
 		Title: fmt.Sprintf("the request uses %s; the server asks for %s", sent, strings.Join(offered, " or ")),
 		Fix:   "Use a scheme named in WWW-Authenticate."}
 }
 
-// Clock reports a token expired, or not yet valid, by this machine's
-// clock (leeway: how much past exp or before nbf/iat is forgiven).
-func Clock(d *jwt.Decoded, now time.Time, leeway time.Duration) *Finding {
-	if exp, ok := ClaimTime(d, "exp"); ok && now.Sub(exp) > leeway {
+// Expired reports a token expired by the clock now: exp is no later
+// than now - leeway (the doctor: leeway 0, so a token is expired at exp).
+func Expired(d *jwt.Decoded, now time.Time, leeway time.Duration) *Finding {
+	if exp, ok := ClaimTime(d, "exp"); ok && now.Sub(exp) >= leeway {
 		return &Finding{Code: TokenExpired, Cause: "2. Invalid or expired token",
 			Title: fmt.Sprintf("the token expired %s ago (by this machine's clock)", now.Sub(exp).Round(time.Second)),
 			Fix:   "Obtain a new access token (refresh it) and retry."}
 	}
+	return nil
+}
+
+// NotYetValid reports a token whose nbf, else iat, lies more than leeway
+// in the future of the clock now.
+func NotYetValid(d *jwt.Decoded, now time.Time, leeway time.Duration) *Finding {
 	for _, k := range []string{"nbf", "iat"} {
 		if t, ok := ClaimTime(d, k); ok && t.Sub(now) > leeway {
 			return &Finding{Code: TokenNotYetValid, Cause: "6. Clock skew",
@@ -271,61 +274,6 @@ func ClaimTime(d *jwt.Decoded, name string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(f), 0), true
-}
-
-// ResourceOf derives the resource identifier from an RFC 9728 metadata
-// URL of the well-known form (https://host/.well-known/oauth-protected-resource/path
-// names https://host/path); "" when the URL has another form.
-func ResourceOf(metadataURL string) string {
-	u, err := url.Parse(metadataURL)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	const wk = "/.well-known/oauth-protected-resource"
-	if u.Path != wk && !strings.HasPrefix(u.Path, wk+"/") {
-		return ""
-	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimPrefix(u.Path, wk)}
-	return r.String()
-}
-
-// Audience compares a token's aud with the resource a challenge's
-// resource_metadata names (RFC 9728, derived from the metadata URL
-// without fetching it): nil when no challenge names one, when the URL's
-// form does not give the resource, when no aud is a URL, or when aud
-// names the resource.
-func Audience(d *jwt.Decoded, cs []challenge.Challenge, base *url.URL) *Finding {
-	// Only URL audiences are compared: an issuer that names APIs by other
-	// identifiers (demo-api, api://…) may well map them to this resource.
-	auds := jwt.Audiences(d.Claims["aud"])
-	if len(auds) == 0 || !slices.ContainsFunc(auds, func(a string) bool {
-		return strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "http://")
-	}) {
-		return nil
-	}
-	for _, ch := range cs {
-		meta, ok := ch.Get("resource_metadata")
-		if !ok {
-			continue
-		}
-		if base != nil {
-			if ref, err := base.Parse(meta); err == nil {
-				meta = ref.String()
-			}
-		}
-		resource := ResourceOf(meta)
-		if resource == "" {
-			continue
-		}
-		trim := func(s string) string { return strings.TrimSuffix(s, "/") }
-		if slices.ContainsFunc(auds, func(a string) bool { return trim(a) == trim(resource) }) {
-			return nil
-		}
-		return &Finding{Code: TokenAudienceMismatch, Cause: "2. Invalid token (wrong audience)",
-			Title: fmt.Sprintf("the token's aud %q does not name this API's resource %s (from resource_metadata)", auds, resource),
-			Fix:   "Request the token with resource=" + resource + " (RFC 8707) or the audience the API documents."}
-	}
-	return nil
 }
 
 // IDToken reports a JWT that looks like an OpenID Connect ID token.

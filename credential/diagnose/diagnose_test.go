@@ -3,7 +3,6 @@ package diagnose
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +28,7 @@ func TestCheck(t *testing.T) {
 	expired := jwtWith(t, at, map[string]any{"exp": now.Add(-3 * time.Minute).Unix(), "aud": "https://api.example.com"})
 	future := jwtWith(t, at, map[string]any{"nbf": now.Add(5 * time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})
 	otherAud := jwtWith(t, at, map[string]any{"exp": now.Add(time.Hour).Unix(), "aud": "https://other.example.com"})
+	atExp := jwtWith(t, at, map[string]any{"exp": now.Unix()})
 	idToken := jwtWith(t, map[string]any{"alg": "RS256"}, map[string]any{"exp": now.Add(time.Hour).Unix(), "aud": "client", "nonce": "n"})
 	meta := []challenge.Challenge{{Scheme: "Bearer", Params: []challenge.Param{{Name: "resource_metadata", Value: "https://api.example.com/.well-known/oauth-protected-resource"}}}}
 	basicOnly := []challenge.Challenge{{Scheme: "Basic", Params: []challenge.Param{{Name: "realm", Value: "x"}}}}
@@ -43,8 +43,8 @@ func TestCheck(t *testing.T) {
 		want Code // first finding; "" none
 	}{
 		{"empty (unset variable)", bearer(""), Options{}, VariableUnset},
-		{"$TOKEN", bearer("$TOKEN"), Options{}, VariableUnset},
-		{"${TOKEN}", bearer("${TOKEN}"), Options{}, VariableUnset},
+		{"$TOKEN", bearer("$TOKEN"), Options{}, CredentialPlaceholder},
+		{"${TOKEN}", bearer("${TOKEN}"), Options{}, CredentialPlaceholder},
 		{"YOUR_API_KEY", Credential{Header: "X-Api-Key", Value: "YOUR_API_KEY"}, Options{}, CredentialPlaceholder},
 		{"trailing newline", bearer("abcdef0123456789\n"), Options{}, HeaderFormat},
 		{"inner space", bearer("abcdef 0123456789"), Options{}, HeaderFormat},
@@ -53,12 +53,15 @@ func TestCheck(t *testing.T) {
 		{"plain opaque token", bearer("abcdef0123456789"), Options{}, ""},
 		{"expired by this clock", bearer(expired), Options{Now: now}, TokenExpired},
 		{"not yet valid", bearer(future), Options{Now: now}, TokenNotYetValid},
-		{"audience vs resource_metadata", bearer(otherAud), Options{Now: now, Challenges: meta}, TokenAudienceMismatch},
-		{"audience matches resource_metadata", bearer(otherAud), Options{Now: now, Challenges: []challenge.Challenge{{Scheme: "Bearer",
-			Params: []challenge.Param{{Name: "resource_metadata", Value: "/.well-known/oauth-protected-resource"}}}},
-			URL: &url.URL{Scheme: "https", Host: "other.example.com", Path: "/v1"}}, ""},
+		{"at exp, no leeway", bearer(atExp), Options{Now: now, Leeway: -1}, TokenExpired},
+		{"at exp, default leeway", bearer(atExp), Options{Now: now}, ""},
+		{"30s past exp, default leeway", bearer(atExp), Options{Now: now.Add(30 * time.Second)}, TokenExpired},
+		// RFC 9728's resource is not the audience: a different aud proves nothing.
+		{"aud other than resource_metadata's resource", bearer(otherAud), Options{Now: now, Challenges: meta}, ""},
 		{"ID token", bearer(idToken), Options{Now: now}, IDTokenSent},
 		{"Bearer where Basic is asked", bearer("abcdef0123456789"), Options{Challenges: basicOnly}, SchemeMismatch},
+		{"Authorization without a scheme", Credential{Header: "Authorization", Value: "abcdef0123456789"}, Options{Challenges: []challenge.Challenge{{Scheme: "ApiKey"}}}, SchemeMismatch},
+		{"API key where ApiKey is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: []challenge.Challenge{{Scheme: "ApiKey"}}}, ""},
 		{"API key where only Basic is asked", Credential{Header: "X-Api-Key", Value: "abcdef0123456789"}, Options{Challenges: basicOnly}, SchemeMismatch},
 		{"test key on live", Credential{Header: "X-Api-Key", Value: "ag_test_k1_c2VjcmV0c2VjcmV0"}, Options{ExpectEnv: "live"}, WrongEnvironment},
 		{"Basic, empty password", basic("app", ""), Options{}, VariableUnset},
@@ -85,16 +88,12 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestResourceOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://api.example.com/.well-known/oauth-protected-resource":        "https://api.example.com",
-		"https://api.example.com/.well-known/oauth-protected-resource/v1/mcp": "https://api.example.com/v1/mcp",
-		"https://api.example.com/metadata.json":                               "",
-		"not a url":                                                           "",
-	} {
-		if got := ResourceOf(in); got != want {
-			t.Errorf("ResourceOf(%q) = %q, want %q", in, got, want)
-		}
+func TestExpiredAndNotYetValid(t *testing.T) {
+	now := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	both := jwtWith(t, map[string]any{"alg": "RS256"}, map[string]any{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(time.Hour).Unix(), "scope": "read"})
+	got := Check(Credential{Scheme: "Bearer", Header: "Authorization", Value: both}, Options{Now: now})
+	if len(got) != 2 || got[0].Code != TokenExpired || got[1].Code != TokenNotYetValid {
+		t.Fatalf("want token_expired then token_not_yet_valid, got %+v", got)
 	}
 }
 
