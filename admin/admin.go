@@ -220,15 +220,15 @@ func (s *server) needStore() (store.Store, error) {
 func actor(r *http.Request) string { return "admin:" + gateway.Subject(r) }
 
 func (s *server) listKeys(w http.ResponseWriter, r *http.Request) error {
-	return s.writeKeys(w, r, func(store.Key) bool { return true })
+	return s.writeKeys(w, r, func(apikey.State) bool { return true })
 }
 
 func (s *server) revocations(w http.ResponseWriter, r *http.Request) error {
-	return s.writeKeys(w, r, func(k store.Key) bool { return !k.RevokedAt.IsZero() })
+	return s.writeKeys(w, r, func(st apikey.State) bool { return st == apikey.StateRevoked })
 }
 
-// writeKeys answers with the keys that pass keep.
-func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, keep func(store.Key) bool) error {
+// writeKeys answers with the keys whose state passes keep.
+func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, keep func(apikey.State) bool) error {
 	st, err := s.needStore()
 	if err != nil {
 		return err
@@ -237,10 +237,10 @@ func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, keep func(sto
 	if err != nil {
 		return err
 	}
-	out := []api.KeyView{}
+	out, now := []api.KeyView{}, time.Now()
 	for _, k := range keys {
-		if keep(k) {
-			out = append(out, apikey.View(k))
+		if keep(apikey.StateOf(k, now)) {
+			out = append(out, apikey.View(k, now))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -265,7 +265,7 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := apikey.View(k)
+	v := apikey.View(k, time.Now())
 	v.Key = key
 	return writeJSON(w, http.StatusCreated, v)
 }
@@ -282,7 +282,7 @@ func (s *server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, apikey.View(k))
+	return writeJSON(w, http.StatusOK, apikey.View(k, time.Now()))
 }
 
 func (s *server) rotateKey(w http.ResponseWriter, r *http.Request) error {
@@ -302,7 +302,7 @@ func (s *server) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := apikey.View(next)
+	v := apikey.View(next, time.Now())
 	v.Key = key
 	return writeJSON(w, http.StatusCreated, v)
 }

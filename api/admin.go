@@ -80,6 +80,10 @@ type KeyView struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 	LastUsed    *time.Time `json:"last_used,omitempty"`
 	ReplacedBy  string     `json:"replaced_by,omitempty"`
+	// State is the key's state when the view was made, as the API-key
+	// package says it: "active", "rotating" (replaced, in its grace),
+	// "expired" or "revoked".
+	State string `json:"state"`
 	// Kind is "api" (opens the API's routes) or "admin" (opens the admin
 	// API and nothing else).
 	Kind string `json:"kind"`

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -196,9 +197,11 @@ func (c *console) stillHolds(r *http.Request, ss *session) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	if !k.RevokedAt.IsZero() && !now.Before(k.RevokedAt) || !k.Expires.IsZero() && !now.Before(k.Expires) {
-		return reason.New(reason.CredentialRevoked, "the admin key of this session is revoked or expired")
+	switch apikey.StateOf(k, time.Now()) {
+	case apikey.StateRevoked:
+		return reason.New(reason.CredentialRevoked, "the admin key of this session is revoked")
+	case apikey.StateExpired:
+		return reason.New(reason.CredentialExpired, "the admin key of this session has expired")
 	}
 	return nil
 }

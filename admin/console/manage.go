@@ -36,7 +36,14 @@ func (c *console) withStore(h storeFunc) handlerFunc {
 
 // keysData is the keys page's.
 type keysData struct {
-	Keys []api.KeyView
+	Keys []keyRow
+}
+
+// keyRow is a key as the keys page lists it: its view (with its state in
+// words) and whether that state lets the key in, which shows it green.
+type keyRow struct {
+	api.KeyView
+	Usable bool
 }
 
 func (c *console) keysPage(r *http.Request, _ *session, st store.Store) (view, error) {
@@ -44,9 +51,9 @@ func (c *console) keysPage(r *http.Request, _ *session, st store.Store) (view, e
 	if err != nil {
 		return view{}, err
 	}
-	d := keysData{}
+	d, now := keysData{}, time.Now()
 	for _, k := range keys {
-		d.Keys = append(d.Keys, apikey.View(k))
+		d.Keys = append(d.Keys, keyRow{KeyView: apikey.View(k, now), Usable: apikey.StateOf(k, now).Usable()})
 	}
 	return view{template: "keys", data: pageData{Title: "API keys", Nav: "keys", Data: d}}, nil
 }
@@ -83,7 +90,7 @@ func (c *console) createKey(r *http.Request, ss *session, st store.Store) (view,
 	if err != nil {
 		return view{}, err
 	}
-	v := apikey.View(k)
+	v := apikey.View(k, time.Now())
 	v.Key = key
 	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key created", Nav: "keys", Data: createdData{Key: v}}}, nil
 }
@@ -122,7 +129,7 @@ func (c *console) rotateKey(r *http.Request, ss *session, st store.Store) (view,
 	if err != nil {
 		return view{}, err
 	}
-	v := apikey.View(next)
+	v := apikey.View(next, time.Now())
 	v.Key = key
 	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key rotated", Nav: "keys",
 		Data: createdData{Key: v, Replaces: id, Grace: grace.String()}}}, nil

@@ -34,7 +34,7 @@ type storeBackend struct{ s store.Store }
 
 func (b storeBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyView, error) {
 	k, key, err := apikey.Create(ctx, b.s, spec, actor())
-	v := apikey.View(k)
+	v := apikey.View(k, time.Now())
 	v.Key = key
 	return v, err
 }
@@ -42,8 +42,9 @@ func (b storeBackend) createKey(ctx context.Context, spec apikey.Spec) (api.KeyV
 func (b storeBackend) listKeys(ctx context.Context) ([]api.KeyView, error) {
 	keys, err := b.s.Keys(ctx)
 	var out []api.KeyView
+	now := time.Now()
 	for _, k := range keys {
-		out = append(out, apikey.View(k))
+		out = append(out, apikey.View(k, now))
 	}
 	return out, err
 }
@@ -54,7 +55,7 @@ func (b storeBackend) revokeKey(ctx context.Context, id string) error {
 
 func (b storeBackend) rotateKey(ctx context.Context, id string, grace time.Duration) (api.KeyView, error) {
 	next, key, err := apikey.Rotate(ctx, b.s, id, grace, actor())
-	v := apikey.View(next)
+	v := apikey.View(next, time.Now())
 	v.Key = key
 	return v, err
 }

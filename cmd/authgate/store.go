@@ -161,11 +161,10 @@ func keysCmd() *cobra.Command {
 					return err
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tKIND\tENV\tSCOPES\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
-				now := time.Now()
+				fmt.Fprintln(tw, "ID\tNAME\tKIND\tENV\tSCOPES\tSTATE\tCREATED\tEXPIRES\tLAST USED")
 				for _, k := range keys {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Kind, k.Environment, strings.Join(k.Scopes, " "),
-						keyStatus(k, now), day(k.Created), orNever(deref(k.Expires)), orNever(deref(k.LastUsed)))
+						keyState(k), day(k.Created), orNever(deref(k.Expires)), orNever(deref(k.LastUsed)))
 				}
 				return tw.Flush()
 			})
@@ -239,16 +238,13 @@ func parseExpiry(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--expires %q: give a positive duration (720h) or a date (2027-01-31)", s)
 }
 
-func keyStatus(k api.KeyView, now time.Time) string {
-	switch {
-	case k.RevokedAt != nil:
-		return "revoked"
-	case k.Expires != nil && !now.Before(*k.Expires):
-		return "expired"
-	case k.ReplacedBy != "":
-		return "rotating->" + k.ReplacedBy
+// keyState is k's state as credential/apikey says it (api.KeyView.State),
+// naming the replacement of a rotated key ("rotating->ID").
+func keyState(k api.KeyView) string {
+	if k.ReplacedBy != "" {
+		return k.State + "->" + k.ReplacedBy
 	}
-	return "active"
+	return k.State
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

@@ -92,7 +92,8 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	if err != nil {
 		return store.Key{}, "", err
 	}
-	if !old.RevokedAt.IsZero() {
+	now := time.Now()
+	if StateOf(old, now) == StateRevoked {
 		return store.Key{}, "", reason.New(reason.RequestInvalid, "API key %s was revoked at %s; a revoked key cannot be rotated: create a new one",
 			old.ID, old.RevokedAt.UTC().Format(time.RFC3339))
 	}
@@ -100,17 +101,17 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 	if err != nil {
 		return store.Key{}, "", err
 	}
-	now := time.Now()
 	next := store.Key{ID: newID, Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, Hash: Hash(key),
 		Created: now, Expires: old.Expires, Kind: store.KindOrAPI(old.Kind), QuotaRequests: old.QuotaRequests, QuotaPer: old.QuotaPer}
 	return next, key, st.RotateKey(ctx, old.ID, now.Add(grace), next, actor)
 }
 
-// View is k as the admin API and the CLI show it: never the hash.
-func View(k store.Key) api.KeyView {
+// View is k as the admin API, the CLI and the console show it at now:
+// never the hash, and its state as StateOf says.
+func View(k store.Key, now time.Time) api.KeyView {
 	return api.KeyView{ID: k.ID, Name: k.Name, Environment: k.Environment, Scopes: append([]string{}, k.Scopes...),
 		Created: k.Created, Expires: optTime(k.Expires), RevokedAt: optTime(k.RevokedAt), LastUsed: optTime(k.LastUsed),
-		ReplacedBy: k.ReplacedBy, Kind: store.KindOrAPI(k.Kind), Quota: quotaView(quotaOf(k))}
+		ReplacedBy: k.ReplacedBy, State: StateOf(k, now).String(), Kind: store.KindOrAPI(k.Kind), Quota: quotaView(quotaOf(k))}
 }
 
 // quotaOf is a stored key's own quota, nil when it has none.

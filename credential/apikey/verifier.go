@@ -131,11 +131,12 @@ func (v *Verifier) judge(k store.Key, t *credential.Trace) (credential.Identity,
 	}
 	t.Pass("key kind", v.kind)
 	now := v.now()
-	if !k.RevokedAt.IsZero() {
+	state := StateOf(k, now)
+	if state == StateRevoked {
 		return credential.Identity{}, t.Fail("not revoked", reason.New(reason.CredentialRevoked, "API key %s was revoked %s ago", k.ID, now.Sub(k.RevokedAt).Round(time.Second)))
 	}
 	t.Pass("not revoked", "")
-	if !k.Expires.IsZero() && !now.Before(k.Expires) {
+	if state == StateExpired {
 		detail := "API key %s expired %s ago"
 		if k.ReplacedBy != "" {
 			detail += " (it was rotated: use key " + k.ReplacedBy + ")"
