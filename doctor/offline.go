@@ -369,9 +369,13 @@ func (o *offline) keyEnvironment(where, key, env string) {
 		return
 	}
 	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
+		evidence := fmt.Sprintf("%s names %s in its prefix (too short a credential to show it)", where, env)
+		if prefix := visiblePrefix(key); prefix != "" {
+			evidence = fmt.Sprintf("%s prefix %q", where, prefix)
+		}
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
 			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
-			Evidence: []string{fmt.Sprintf("%s prefix %q", where, key[:min(len(key), strings.Index(key[3:], "_")+4)])},
+			Evidence: []string{evidence},
 			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 	}
 }
