@@ -97,7 +97,14 @@ func newEnvState(t testing.TB, state *State, detail, routes string, extra ...str
 	e.upstream = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.seen.Store(r)
 		if r.URL.Path == "/slow" {
-			time.Sleep(time.Second)
+			// Answers only when the gateway gives up on it (route slow's
+			// upstream_timeout), or after 10 s so that a gateway that
+			// never gives up fails the test instead of hanging it.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Second):
+			}
 		}
 		if r.Header.Get("X-Test-Upstream-Request-Id") != "" {
 			w.Header().Set("Request-Id", "set-by-the-upstream")
