@@ -26,6 +26,7 @@ import (
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/app"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/reason"
@@ -608,15 +609,10 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("healthz %d", status)
 	}
 	// The key set is fetched in the background: ready once it is held.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		status, _, body := e.call("GET", api.ReadyzPath, nil)
-		if status == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("readyz %d %s", status, body)
-		}
-	}
+	eventually.True(t, 10*time.Second, "admin readyz 200 once the key set is held", func() bool {
+		status, _, _ := e.call("GET", api.ReadyzPath, nil)
+		return status == 200
+	})
 	e.app.Store().Close()
 	status, _, body := e.call("GET", api.ReadyzPath, nil)
 	if status != 503 || !strings.Contains(string(body), "store") {

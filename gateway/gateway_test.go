@@ -97,7 +97,14 @@ func newEnvState(t testing.TB, state *State, detail, routes string, extra ...str
 	e.upstream = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.seen.Store(r)
 		if r.URL.Path == "/slow" {
-			time.Sleep(time.Second)
+			// Answers only when the gateway gives up on it (route slow's
+			// upstream_timeout), or after 10 s so that a gateway that
+			// never gives up fails the test instead of hanging it.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Second):
+			}
 		}
 		if r.Header.Get("X-Test-Upstream-Request-Id") != "" {
 			w.Header().Set("Request-Id", "set-by-the-upstream")
@@ -458,6 +465,48 @@ func TestJWKSDownAtStartIs503(t *testing.T) {
 	}
 	if len(r.challenges) != 0 {
 		t.Fatal("a 503 carried a challenge: that blames the client's credentials")
+	}
+}
+
+// TestAccessLogSampleAllowed: with access_log.sample_allowed 0.5, some
+// but not all allowed requests are logged, while every rejection is. The
+// sampler is the unseeded math/rand, so the bound is statistical and wide:
+// of 400 allowed requests between 20% and 80% (the binomial's standard
+// deviation is 10 requests; the bound is 12 of them either side).
+func TestAccessLogSampleAllowed(t *testing.T) {
+	e := newEnv(t, DetailFull, "access_log: {sample_allowed: 0.5}")
+	good := token(t, nil)
+	const n, refused = 400, 50
+	for range n {
+		if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+good); r.status != 200 {
+			t.Fatalf("allowed: %d", r.status)
+		}
+	}
+	for range refused {
+		e.do("GET", "/v1/data")
+	}
+	allowed, rejected := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var rec struct {
+			Msg, Reason string
+			Status      int
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "request" {
+			continue
+		}
+		switch {
+		case rec.Status == 200:
+			allowed++
+		case rec.Reason == "credentials_missing":
+			rejected++
+		}
+	}
+	t.Logf("sample_allowed 0.5: %d of %d allowed requests logged", allowed, n)
+	if allowed < n*20/100 || allowed > n*80/100 {
+		t.Errorf("%d of %d allowed requests logged with sample_allowed 0.5; want between 20%% and 80%%", allowed, n)
+	}
+	if rejected != refused {
+		t.Errorf("%d of %d rejections logged with sample_allowed 0.5; want every one", rejected, refused)
 	}
 }
 

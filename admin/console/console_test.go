@@ -14,12 +14,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/reason"
@@ -668,28 +670,38 @@ issuers:
 routes:
   - {name: r, path: /x, upstream: "http://127.0.0.1:9"}
 `, t.TempDir(), secret)
-	a, _ := gatewaytest.NewApp(t, doc)
+	// One clock judges the JWT and the session; the test moves it.
+	var mu sync.Mutex
+	now := time.Now().Truncate(time.Second)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(to time.Time) { mu.Lock(); defer mu.Unlock(); now = to }
+	a, _ := gatewaytest.NewAppWith(t, doc, app.Options{Now: clock})
 	srv := httptest.NewServer(a.AdminHandler())
 	t.Cleanup(srv.Close)
-	mint := func(scope string, life time.Duration) string {
+	mint := func(scope string, exp time.Time) string {
 		tok, err := jwt.Sign("HS256", []byte(secret), nil, map[string]any{"iss": "https://ops.test", "aud": "authgate-admin",
-			"sub": "ops-alice", "scope": scope, "exp": time.Now().Add(life).Unix()})
+			"sub": "ops-alice", "scope": scope, "exp": exp.Unix()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	if p := newOperator(t, srv.URL, nil).signIn(mint("read", time.Hour)); p.status != http.StatusForbidden || !strings.Contains(p.body, "insufficient_scope") {
+	if p := newOperator(t, srv.URL, nil).signIn(mint("read", now.Add(time.Hour))); p.status != http.StatusForbidden || !strings.Contains(p.body, "insufficient_scope") {
 		t.Errorf("a JWT without scope admin: %d", p.status)
 	}
 	o := newOperator(t, srv.URL, nil)
-	if p := o.signIn(mint("admin", 2*time.Second)); p.status != http.StatusSeeOther {
+	exp := now.Add(10 * time.Minute) // sooner than the console's idle and absolute bounds
+	if p := o.signIn(mint("admin", exp)); p.status != http.StatusSeeOther {
 		t.Fatalf("an admin JWT: %d\n%s", p.status, p.body)
 	}
 	if p := o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "ops-alice") {
 		t.Fatalf("signed in with a JWT: %d", p.status)
 	}
-	time.Sleep(2100 * time.Millisecond)
+	advance(exp.Add(-time.Second))
+	if p := o.get("/console/"); p.status != 200 {
+		t.Fatalf("a second before the JWT's exp the session has ended: %d", p.status)
+	}
+	advance(exp)
 	if p := o.get("/console/"); p.status != http.StatusSeeOther {
 		t.Errorf("the session outlived the JWT's exp: %d", p.status)
 	}

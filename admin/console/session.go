@@ -59,9 +59,15 @@ type session struct {
 	ends time.Time
 }
 
-// NewSessions returns an empty session store with the default bounds.
-func NewSessions() *Sessions {
-	return &Sessions{Idle: DefaultIdle, Absolute: DefaultAbsolute, now: time.Now, byID: map[[32]byte]*session{}}
+// NewSessions returns an empty session store with the default bounds,
+// reading the clock now (nil: time.Now). Give it the clock that judged the
+// admin credentials, so that a session ends at its JWT's exp on the same
+// clock that accepted the JWT.
+func NewSessions(now func() time.Time) *Sessions {
+	if now == nil {
+		now = time.Now
+	}
+	return &Sessions{Idle: DefaultIdle, Absolute: DefaultAbsolute, now: now, byID: map[[32]byte]*session{}}
 }
 
 // randomToken is 32 random bytes, base64url.

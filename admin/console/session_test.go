@@ -10,8 +10,7 @@ import (
 // maxSessions, dropping the oldest.
 func TestSessionBounds(t *testing.T) {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	s := NewSessions()
-	s.now = func() time.Time { return now }
+	s := NewSessions(func() time.Time { return now })
 	idle, _ := s.start("apikey:a", time.Time{})
 	busy, _ := s.start("apikey:b", time.Time{})
 	jwt, _ := s.start("sub", now.Add(time.Hour))

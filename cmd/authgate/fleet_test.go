@@ -16,6 +16,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/client"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/internal/pgtest"
 	"github.com/authgate/authgate/internal/redistest"
 	"github.com/authgate/authgate/store/sqlite"
@@ -42,9 +43,16 @@ type instance struct {
 	proc             *os.Process
 }
 
+// refusalBound is how long an instance may take to obey another's
+// revocation before the test calls it lost. The stores' caches have no
+// expiry, so without the change stream a revoked key is accepted forever:
+// the bound only has to outlast a loaded machine under -race. The time
+// actually taken is logged; it is a measurement, not a pass mark.
+const refusalBound = 10 * time.Second
+
 // TestFleet runs three authgate processes on one PostgreSQL: a key made
 // through one works on all; a revocation through another is obeyed by all
-// within a second (the time is printed); when PostgreSQL drops every
+// (the time each took is logged); when PostgreSQL drops every
 // connection (what a restart looks like), the instances reconnect and a
 // revocation made then is obeyed everywhere too.
 func TestFleet(t *testing.T) {
@@ -108,12 +116,7 @@ func TestFleet(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, in := range fleet {
-			for use(in, key) != 401 {
-				if time.Since(start) > time.Second {
-					t.Fatalf("%s still accepts a key revoked through %s after %s", in.name, via.name, time.Since(start))
-				}
-				time.Sleep(time.Millisecond)
-			}
+			eventually.True(t, refusalBound, fmt.Sprintf("%s refusing a key revoked through %s", in.name, via.name), func() bool { return use(in, key) == 401 })
 			t.Logf("revoked through %s: refused by %s after %s", via.name, in.name, time.Since(start).Round(100*time.Microsecond))
 		}
 	}
@@ -131,7 +134,6 @@ func TestFleet(t *testing.T) {
 	}
 	pgtest.Terminate(t, dsn, "")
 	t.Log("PostgreSQL dropped every connection of the fleet")
-	time.Sleep(100 * time.Millisecond)
 	for _, in := range fleet {
 		waitFor(t, in.name+" ready again", in.cmd, func() bool { return status(in.admin+api.ReadyzPath) == 200 })
 	}
@@ -159,25 +161,19 @@ func TestFleet(t *testing.T) {
 
 	// The failure feed of any instance shows the whole fleet's refusals,
 	// each naming its instance.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var instances map[string]int
+	eventually.True(t, 10*time.Second, "c's failure feed with 10 basic_invalid entries from 3 instances", func() bool {
 		fs, err := adminOf(fleet[2]).Failures(ctx, client.FailureFilter{Reason: "basic_invalid"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		instances := map[string]int{}
+		instances = map[string]int{}
 		for _, f := range fs {
 			instances[f.Instance]++
 		}
-		if len(fs) == 10 && len(instances) == 3 {
-			t.Logf("c's failure feed: %v", instances)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("c's failure feed holds %d basic_invalid entries from %v; want 10 from 3 instances", len(fs), instances)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(fs) == 10 && len(instances) == 3
+	})
+	t.Logf("c's failure feed: %v", instances)
 
 	// A quota of 100 per minute on a key holds fleet-wide (±5%).
 	meter, err := adminOf(fleet[1]).CreateKey(ctx, api.KeyCreate{Name: "metered", Environment: "live"})

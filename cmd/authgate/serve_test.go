@@ -11,9 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/internal/eventually"
 )
 
 // TestMain lets a test run this binary as authgate itself.
@@ -87,8 +90,16 @@ func status(url string) int {
 // SIGHUP applies a good configuration and refuses a bad one (keeping the
 // old), SIGTERM lets a request in flight finish.
 func TestServeReloadAndGracefulShutdown(t *testing.T) {
+	// Once hold is set, the upstream tells arrived of the next request and
+	// answers it only when release is closed: the test knows the request
+	// is in flight, and that it outlived the start of the shutdown.
+	var hold atomic.Bool
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(500 * time.Millisecond)
+		if hold.Load() {
+			arrived <- struct{}{}
+			<-release
+		}
 		fmt.Fprint(w, "slow ok")
 	})}
 	upLn, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -118,10 +129,18 @@ func TestServeReloadAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("after a bad reload /open = %d: the old configuration must stay", s)
 	}
 
+	hold.Store(true)
 	done := make(chan int, 1)
 	go func() { done <- status(base + "/slow") }()
-	time.Sleep(150 * time.Millisecond)
+	eventually.Receive(t, 10*time.Second, "the request at the upstream", arrived)
 	cmd.Process.Signal(syscall.SIGTERM)
+	eventually.True(t, 10*time.Second, "the shutdown begun (logged)", func() bool { return strings.Contains(logs.String(), "shutting down") })
+	select {
+	case s := <-done:
+		t.Fatalf("the request in flight was answered (%d) before the upstream was", s)
+	default:
+	}
+	close(release)
 	if s := <-done; s != 200 {
 		t.Fatalf("request in flight during shutdown: %d", s)
 	}

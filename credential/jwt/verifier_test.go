@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -569,14 +570,7 @@ func TestKeyPublishedAfterScheduledFetch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rk.Start(ctx)
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if n, _ := rk.KeyCount(); n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the scheduled fetch never ran")
-		}
-	}
+	eventually.True(t, 10*time.Second, "the scheduled fetch", func() bool { n, _ := rk.KeyCount(); return n == 1 })
 	v := newVerifier(t, &Issuer{Name: "test", Issuer: testIss, Audiences: []string{"api"}, Algorithms: DefaultAlgorithms, Keys: rk, RequireExp: true})
 	both := jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey, "k2": &rsaKey2.PublicKey})
 	js.body.Store(&both)

@@ -38,7 +38,8 @@ var storeWatchEvery = time.Second
 type Options struct {
 	// Logger receives access and event logs; default: discard.
 	Logger *slog.Logger
-	// Now is the token verifier's clock (tests); default time.Now.
+	// Now is the clock of the token verifier and of the console's
+	// sessions (tests); default time.Now.
 	Now func() time.Time
 }
 
@@ -85,7 +86,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		redisLimiter = limit.NewRedis(client, cfg.RateLimits.Redis.Prefix)
 		shared = redisLimiter
 	}
-	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(), stopBG: stopBG, redis: redisLimiter}
+	a := &App{log: opts.Logger, opts: opts, state: gateway.NewState(shared), sessions: console.NewSessions(opts.Now), stopBG: stopBG, redis: redisLimiter}
 	tp, err := tracing.Start(bg, cfg.Tracing, opts.Logger)
 	if err != nil {
 		stopBG()

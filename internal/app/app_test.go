@@ -20,6 +20,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/internal/logtest"
 	"github.com/authgate/authgate/store/sqlite"
 )
@@ -46,11 +47,22 @@ func token(t *testing.T, key *rsa.PrivateKey, kid string) string {
 	return tok
 }
 
+// fetchGivesUp is how long credential/jwt waits for a JWKS answer.
+const fetchGivesUp = 5 * time.Second
+
 // jwksServer answers as its mode says.
 type jwksServer struct {
 	*httptest.Server
 	mode atomic.Value // string
+	// slowArrived hears of each fetch in mode "slow", which is held until
+	// release is closed (or its client gives up).
+	slowArrived chan struct{}
+	release     chan struct{}
+	releaseOnce sync.Once
 }
+
+// releaseSlow lets every held fetch answer.
+func (s *jwksServer) releaseSlow() { s.releaseOnce.Do(func() { close(s.release) }) }
 
 func newJWKSServer(t *testing.T) *jwksServer {
 	k1, k2 := keys()
@@ -58,7 +70,7 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	// Two keys under one kid: the second signs.
 	dup := []byte(strings.Replace(string(jwt.PublicJWKS(map[string]any{"k1": &k1.PublicKey, "k2": &k2.PublicKey})), `"k2"`, `"k1"`, 1))
 	junk := []byte(`{"keys":[` + strings.Repeat("0,", 500_000) + `0]}`)
-	s := &jwksServer{}
+	s := &jwksServer{slowArrived: make(chan struct{}, 16), release: make(chan struct{})}
 	s.mode.Store("good")
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch s.mode.Load().(string) {
@@ -77,11 +89,19 @@ func newJWKSServer(t *testing.T) *jwksServer {
 		case "500":
 			http.Error(w, strings.Repeat("upstream exploded ", 10000), http.StatusInternalServerError)
 		case "slow":
-			time.Sleep(6 * time.Second)
+			select {
+			case s.slowArrived <- struct{}{}:
+			default:
+			}
+			select {
+			case <-s.release:
+			case <-r.Context().Done():
+			}
 			w.Write(good)
 		}
 	}))
 	t.Cleanup(s.Close)
+	t.Cleanup(s.releaseSlow)
 	return s
 }
 
@@ -181,19 +201,24 @@ func TestJWKSMisbehaviour(t *testing.T) {
 		js := newJWKSServer(t)
 		_, gw, admin, _ := newApp(t, js.URL)
 		js.mode.Store("slow")
+		tok := token(t, k2, "unknown")
 		done := make(chan struct{})
-		go func() { // an unknown kid makes the gateway refetch, slowly
+		start := time.Now()
+		go func() { // an unknown kid makes the gateway refetch; the JWKS server holds the fetch
 			defer close(done)
-			get(t, gw.URL+"/v1/x", token(t, k2, "unknown"))
+			get(t, gw.URL+"/v1/x", tok)
 		}()
-		time.Sleep(200 * time.Millisecond)
+		eventually.Receive(t, 10*time.Second, "the refetch for an unknown kid at the JWKS server", js.slowArrived)
+		// The fetch is held until released; the gateway gives up on it
+		// after fetchGivesUp. An answer that waited behind it cannot come
+		// sooner than that after start.
 		for _, path := range []string{api.ReadyzPath, api.MetricsPath} {
-			start := time.Now()
 			get(t, admin.URL+path, "")
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("%s waited %s behind a key fetch", path, d)
+			if d := time.Since(start); d >= fetchGivesUp {
+				t.Errorf("%s answered %s after a key fetch began and was held: it waited behind the fetch", path, d)
 			}
 		}
+		js.releaseSlow()
 		<-done
 	})
 }
@@ -225,19 +250,19 @@ routes:
 	if err := os.Remove(filepath.Join(dir, sqlite.FileName)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		status, body := get(t, admin.URL+api.ReadyzPath, "")
+	var status int
+	var body []byte
+	defer func() {
+		if t.Failed() {
+			t.Logf("last readiness: %d %s\nlogs: %s", status, body, logs.String())
+		}
+	}()
+	eventually.True(t, 10*time.Second, "the deleted database reported (readiness, metric, log)", func() bool {
+		status, body = get(t, admin.URL+api.ReadyzPath, "")
 		_, metrics := get(t, admin.URL+api.MetricsPath, "")
-		if status == 503 && strings.Contains(string(body), "is gone") && strings.Contains(string(metrics), "authgate_store_healthy 0") &&
-			strings.Contains(logs.String(), `"level":"ERROR","msg":"store problem`) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reported: %d %s\nlogs: %s", status, body, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return status == 503 && strings.Contains(string(body), "is gone") && strings.Contains(string(metrics), "authgate_store_healthy 0") &&
+			strings.Contains(logs.String(), `"level":"ERROR","msg":"store problem`)
+	})
 }
 
 // TestPProf: admin.pprof serves the profiler on the admin listener, and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/eventually"
 )
 
 func freeAddr(t *testing.T) string {
@@ -66,18 +67,13 @@ routes:
 	defer cancel()
 	go a.Run(ctx, "flood.yaml")
 	other, admin := clientFrom("127.0.0.2"), clientFrom("127.0.0.3")
-	waitUp := time.Now().Add(5 * time.Second)
-	for {
+	eventually.True(t, 10*time.Second, "the gateway answering", func() bool {
 		resp, err := other.Get("http://" + addr + "/x")
 		if err == nil {
 			resp.Body.Close()
-			break
 		}
-		if time.Now().After(waitUp) {
-			t.Fatalf("gateway not up: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	})
 
 	flood, stop := context.WithTimeout(context.Background(), 3*time.Second)
 	defer stop()

@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 )
@@ -42,17 +43,13 @@ func startServing(t *testing.T, doc string) (*App, string, string) {
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
 	client := clientFrom("127.0.0.1")
 	for _, u := range []string{"http://" + addr + api.HealthzPath, "http://" + adminAddr + api.HealthzPath} {
-		for wait := time.Now().Add(5 * time.Second); ; {
+		eventually.True(t, 10*time.Second, u+" answering", func() bool {
 			resp, err := client.Get(u)
 			if err == nil {
 				resp.Body.Close()
-				break
 			}
-			if time.Now().After(wait) {
-				t.Fatalf("%s not up: %v", u, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return err == nil
+		})
 	}
 	return a, addr, adminAddr
 }

@@ -37,11 +37,17 @@ func StartApp(t testing.TB, doc string) (string, *app.App) {
 // served.
 func NewApp(t testing.TB, doc string) (*app.App, *config.Config) {
 	t.Helper()
+	return NewAppWith(t, doc, app.Options{})
+}
+
+// NewAppWith is NewApp with options (a clock, a logger).
+func NewAppWith(t testing.TB, doc string, opts app.Options) (*app.App, *config.Config) {
+	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(cfg, app.Options{})
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

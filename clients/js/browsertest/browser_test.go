@@ -74,6 +74,8 @@ func browser(t *testing.T) context.Context {
 type seen struct {
 	mu   sync.Mutex
 	reqs []seenRequest
+	// more is closed (and replaced) whenever a request is recorded.
+	more chan struct{}
 }
 
 type seenRequest struct {
@@ -89,7 +91,33 @@ func (s *seen) wrap(next http.Handler) http.Handler {
 		defer s.mu.Unlock()
 		s.reqs = append(s.reqs, seenRequest{method: r.Method, auth: r.Header.Get("Authorization"), apiKey: r.Header.Get("X-API-Key"),
 			requestHeaders: r.Header.Get("Access-Control-Request-Headers"), requestID: w.Header().Get(api.RequestIDHeader), status: rec.status})
+		if s.more != nil {
+			close(s.more)
+			s.more = nil
+		}
 	})
+}
+
+// awaitCount waits until n requests match, and reports whether they did
+// within the bound. It may run on any goroutine.
+func (s *seen) awaitCount(match func(seenRequest) bool, n int, within time.Duration) bool {
+	bound := time.After(within)
+	for {
+		s.mu.Lock()
+		if s.more == nil {
+			s.more = make(chan struct{})
+		}
+		more := s.more
+		s.mu.Unlock()
+		if s.count(match) >= n {
+			return true
+		}
+		select {
+		case <-more:
+		case <-bound:
+			return false
+		}
+	}
 }
 
 // count is how many requests match.
@@ -155,9 +183,16 @@ func TestBrowser(t *testing.T) {
 		io.WriteString(w, page)
 	})
 	mux.Handle("GET /dist/", http.StripPrefix("/dist/", http.FileServer(http.Dir(distDir))))
+	var gw seen
+	refusedExpired := func(r seenRequest) bool { return r.method == "GET" && r.auth == "Bearer "+expired && r.status == 401 }
 	mux.HandleFunc("POST /refresh", func(w http.ResponseWriter, r *http.Request) {
-		refreshes.Add(1)
-		time.Sleep(50 * time.Millisecond) // long enough for every 401 to arrive
+		// Each round sends five calls with the expired token: the refresh
+		// is held until the gateway has refused all five, so every 401
+		// meets this one refresh in flight.
+		round := int(refreshes.Add(1))
+		if !gw.awaitCount(refusedExpired, 5*round, 10*time.Second) {
+			t.Errorf("refresh %d: the gateway did not refuse %d calls with the expired token within 10s", round, 5*round)
+		}
 		if refuse.Load() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -212,7 +247,6 @@ routes:
 	if err := a.Store().RevokeKey(context.Background(), key.ID, time.Now(), "test"); err != nil {
 		t.Fatal(err)
 	}
-	var gw seen
 	gwURL := "http://" + gatewaytest.Serve(t, gw.wrap(gateway.NewServer(cfg, a.Handler()).Handler))
 	if strings.EqualFold(gwURL, site.URL) {
 		t.Fatalf("the page and the gateway share the origin %s", gwURL)
@@ -269,7 +303,7 @@ return JSON.stringify({ statuses: answers.map((r) => r.status), signIns });`, &f
 		t.Errorf("five concurrent 401s made %d refreshes, not one", n)
 	}
 	newToken, _ := fresh.Load().(string)
-	if n := gw.count(func(r seenRequest) bool { return r.method == "GET" && r.auth == "Bearer "+expired && r.status == 401 }); n != 5 {
+	if n := gw.count(refusedExpired); n != 5 {
 		t.Errorf("the gateway refused %d calls with the expired token, not 5", n)
 	}
 	if n := gw.count(func(r seenRequest) bool { return r.method == "GET" && r.auth == "Bearer "+newToken && r.status == 200 }); newToken == "" || n != 5 {
