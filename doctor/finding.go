@@ -163,8 +163,16 @@ type Finding struct {
 	Command string `json:"command,omitempty"`
 }
 
-// rank orders findings: failures before warnings before the rest; within
-// each, by basis (the server's statement > a proof > a decoded fact > a
+// offlineCertain are the failures read in what is sent that no answer can
+// contradict: a placeholder, an unset variable, a hash for a password, a
+// wrapped credential. The server never saw a real credential, so its
+// words ("invalid API key", "Unauthorized") are a consequence, and these
+// rank first among failures, above the server's statements.
+var offlineCertain = map[Code]bool{CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true,
+	PasswordIsHash: true, CredentialWrapped: true}
+
+// rank orders findings: failures before warnings before the rest; the
+// offline certainties first among failures; within each, by basis (the server's statement > a proof > a decoded fact > a
 // bare refusal > an inference > the server's manners), then by how
 // strongly the code explains a failure. Every finding gets its basis.
 func rank(fs []Finding) {
@@ -176,6 +184,9 @@ func rank(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
+		}
+		if ci, cj := offlineCertain[fs[i].Code] && fs[i].Status == Fail, offlineCertain[fs[j].Code] && fs[j].Status == Fail; ci != cj {
+			return ci
 		}
 		if basisOrder[fs[i].Basis] != basisOrder[fs[j].Basis] {
 			return basisOrder[fs[i].Basis] < basisOrder[fs[j].Basis]

@@ -96,7 +96,9 @@ var rules = []rule{
 		`invalid_session_id`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
-		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`}},
+		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
+		`(paper|live|test|sandbox|demo|production|testnet|mainnet)( trading)?( api)? (keys?|tokens?|credentials?|accounts?) .{0,50}(live|paper|production|sandbox|test|demo|testnet|mainnet)\b`,
+		`(keys?|tokens?|credentials?) (is |are )?(for|from) (the )?(sandbox|test|live|production|paper|demo) (environment|mode|api|account)`}},
 	// The user name a token goes with.
 	{BasicUsernameWrong, []string{`(user ?name|login) (must|should) be`, `use .{0,40} as (the )?(user ?name|login)`, `username (is )?(ignored|not used|must match)`}},
 	// Kinds of credential.
@@ -153,7 +155,14 @@ var rules = []rule{
 		`only (admins|administrators|owners|maintainers)`, `(need|needs|require|requires|requiring) (the |an? )?[\w-]+ role`,
 		`only ([\w-]+ )?(owners|admins|administrators|maintainers|members) can`, `(lacks?|missing) (the )?(permission|role|privilege|scope)`, `permission .{0,40}(required|needed|missing)`,
 		`not (allowed|permitted) to`, `don't have (the )?(permission|access)`, `do not have (permission|access)`, `insufficient (access|rights|role)`,
-		`no permission`, `not enough (permissions|privileges|rights)`, `forbidden for (this )?(user|role|token|key)`}},
+		`no permission`, `not enough (permissions|privileges|rights)`, `forbidden for (this )?(user|role|token|key)`,
+		`not (an? |the )?([\w-]+ ){0,2}(admin|administrator|owner|superuser|maintainer|management user|moderator|staff member)\b`,
+		`only (be )?(accessed |performed |used )?(by )?(the )?(superusers?|admins?|administrators?|owners?|maintainers?|staff)\b`, `(superusers?|admins?|administrators?) only`,
+		`outside (of )?(the )?(authorized|granted|allowed|permitted|token's) scopes?`, `\bacl not found`, `acl (token )?(does not|doesn't) (grant|allow)`,
+		`(is ?n[o']t|is not|are not|aren't|not) authori[sz]ed (to|for) (access|perform|use|call|view|read|write|create|update|delete|do|make|execute|manage|list|this)`,
+		`(does not|doesn't|do not|don't) have (the )?(necessary |required |sufficient |enough )?(permissions?|privileges?|rights|roles?|access rights)`,
+		`unauthori[sz]ed scopes?`, `scopes? (is |are )?(missing|required|not granted|insufficient)`, `not (in|part of) the (required )?(group|role|team)`,
+		`(user|token|key|account|client|app|application) (does not|doesn't) have (access|permission)`}},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,

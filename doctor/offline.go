@@ -151,6 +151,13 @@ func (o *offline) authorization(h Header) {
 	}) {
 		return
 	}
+	if other := otherSchemeValue(strings.TrimSpace(value)); other != "" && strings.EqualFold(scheme, "Bearer") {
+		o.add(Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
+			Title:    "The request sends Bearer with " + other + ", which is not a bearer token: it has a scheme of its own",
+			Evidence: []string{"Authorization: Bearer " + o.mask.show(strings.TrimSpace(value))},
+			Fix:      "Send it in the scheme it is made for (for user@realm!tokenid=secret, Proxmox's: Authorization: PVEAPIToken=user@realm!tokenid=secret); check the API's documentation."})
+		return
+	}
 	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
 		o.add(Finding{Code: BasicBase64Wrapped, Status: Fail, Cause: "4. Incorrect token format",
 			Title:    "The Basic credentials are base64 wrapped over several lines",
@@ -187,6 +194,27 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// apiTokenPair is a credential written user@realm!tokenid=secret (the
+// API tokens of Proxmox VE, Backup Server and Mail Gateway), and keyPair
+// a NAME=VALUE credential: both are a scheme's own syntax, not a bearer
+// token.
+var (
+	apiTokenPair = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
+	keyPair      = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
+)
+
+// otherSchemeValue says what a Bearer value is when it is shaped as
+// another scheme's credential, or "".
+func otherSchemeValue(v string) string {
+	switch {
+	case apiTokenPair.MatchString(v):
+		return "a user@realm!tokenid=secret API token"
+	case keyPair.MatchString(v):
+		return "a name=value pair"
+	}
+	return ""
 }
 
 // oddSpaces are the characters that look like a space and are not one.
@@ -334,6 +362,9 @@ func fromDiagnose(f *diagnose.Finding, st Status) Finding {
 }
 
 func (o *offline) apiKeyHeader(h Header) {
+	if n := strings.ToLower(h.Name); strings.HasSuffix(n, "-type") || strings.HasSuffix(n, "-version") || strings.HasSuffix(n, "-scheme") {
+		return // X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT names a kind, it is no credential
+	}
 	if o.shellProblems(h) {
 		return
 	}

@@ -478,6 +478,9 @@ func (p *prober) answer(a *answer) {
 		p.schemes(a)
 		p.charset(a)
 	}
+	if p.namedScheme(says, ev) {
+		return // the answer's words name the scheme it wants
+	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
@@ -490,8 +493,11 @@ func (p *prober) answer(a *answer) {
 	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
 		// Nothing was sent: "not allowed" is what an anonymous caller gets.
 		code, basis = CredentialsMissing, Stated
-	case known && (a.status == 401 || a.status == 407) && (code == InsufficientScope || code == Forbidden):
-		code = CredentialsRejected // a 401 refuses the credential, whatever its words
+	case known && (a.status == 401 || a.status == 407) && (code == Forbidden || code == InsufficientScope && !namesGrant(says)):
+		// A 401 refuses the credential, whatever its words, unless they
+		// name what it lacks (a scope, a role, a permission, an ACL):
+		// then it authenticates and lacks that.
+		code = CredentialsRejected
 	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
@@ -550,6 +556,18 @@ func (p *prober) answer(a *answer) {
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// grantWords name what a credential may lack: a scope, a role, an
+// administrator's rights, a named permission, an ACL.
+var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
+	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
+
+// namesGrant reports whether the statement that names the cause names
+// what the credential lacks.
+func namesGrant(says ServerSays) bool {
+	st, ok := says.statedCause()
+	return ok && grantWords.MatchString(st.says.Text)
 }
 
 // statedCode is the cause the answer states (authgate's reason, or the
@@ -705,6 +723,62 @@ func (p *prober) schemes(a *answer) {
 		}
 		p.add(f)
 	}
+}
+
+// schemeWords are the ways an answer names the scheme it wants in words:
+// "must start with Token", "use the Bot prefix", "Authorization: Bot
+// <token>", "expected 'Authorization: Bearer <JWT>'".
+var schemeWords = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(?:must|should|needs? to|has to) (?:start|begin) with (?:the )?["'‘“]?([A-Za-z][\w-]*)`),
+	regexp.MustCompile(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|authentication scheme|authorization scheme)`),
+	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
+	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
+	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
+}
+
+// notSchemes are words the patterns of schemeWords catch that name no
+// scheme.
+var notSchemes = map[string]bool{"a": true, "an": true, "the": true, "your": true, "valid": true, "http": true, "https": true,
+	"authorization": true, "auth": true, "correct": true, "right": true, "proper": true, "this": true, "that": true, "header": true, "token": false}
+
+// namedScheme reports a scheme mismatch when a statement of the answer
+// names the scheme it wants and the request's Authorization header uses
+// another one (or none): the server's words, not a table of services.
+func (p *prober) namedScheme(says ServerSays, ev []string) bool {
+	sent := p.off.req.Get("Authorization")
+	if len(sent) == 0 {
+		return false
+	}
+	for _, st := range says.Statements {
+		for _, re := range schemeWords {
+			m := re.FindStringSubmatch(st.Text)
+			if m == nil || notSchemes[strings.ToLower(m[1])] {
+				continue
+			}
+			want := m[1]
+			scheme, _, ok := strings.Cut(strings.TrimSpace(sent[0].Value), " ")
+			if !ok {
+				scheme = "(no scheme)"
+			}
+			if strings.EqualFold(scheme, want) || strings.HasPrefix(strings.ToLower(sent[0].Value), strings.ToLower(want)+"=") {
+				return false
+			}
+			p.add(Finding{Code: SchemeMismatch, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The request uses %s; the server asks for %s: the server says %q", scheme, want, clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential as Authorization: %s <credential>, the scheme the server names.", want),
+				Command: p.off.command(func(r *Request) {
+					v := strings.TrimSpace(sent[0].Value)
+					if ok {
+						_, v, _ = strings.Cut(v, " ")
+					}
+					r.removeHeader("Authorization")
+					r.Headers = append(r.Headers, Header{Name: "Authorization", Value: want + " " + strings.TrimSpace(v)})
+				})})
+			return true
+		}
+	}
+	return false
 }
 
 // schemeFix says how to answer a challenge, from its scheme and
