@@ -147,6 +147,15 @@ func conventionFor(host, user, pw string) *basicConvention {
 // token in the user-name slot, a user name the service's token
 // convention does not use. It reports whether it found something.
 func (o *offline) basicPair(user, pw string) bool {
+	for _, part := range []struct{ slot, v string }{{"password", pw}, {"user name", user}} {
+		if kind := credential.Placeholder(part.v); kind != "" && part.v != "" {
+			o.add(Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
+				Title:    "The Basic " + part.slot + " is a placeholder, not a credential: " + kind,
+				Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
+				Fix:      "Put the real value in its place (and check the shell expands the variable that should hold it)."})
+			return true
+		}
+	}
 	if what := passwordHash(pw); what != "" {
 		o.add(Finding{Code: PasswordIsHash, Status: Fail, Cause: "2. Invalid credentials",
 			Title:    fmt.Sprintf("The password sent is %s, not the password", what),

@@ -43,7 +43,8 @@ var rules = []rule{
 		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not in (the )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
 		`(client|source|remote|originating) (ip|address)`, `trusted (ip|network|location)s?`,
 		`network (policy|rule)`, `cidr`, `(local|intranet|internal) (network|sign-in|login|access) only`, `only .{0,30}from (the )?(local|internal|corporate) network`,
-		`geo(graphic)?[- ]?(block|restrict)`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
+		`geo(graphic)?[- ]?(block|restrict)`, `(not available|unavailable|not supported|restricted|blocked|not permitted) (in|from|for) (your|this|the caller's) (country|region|location|jurisdiction|territory)`,
+		`restricted (location|jurisdiction|country|territory|region)`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
 		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
 		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
@@ -53,7 +54,7 @@ var rules = []rule{
 		`captcha`, `temporarily (locked|blocked|suspended|disabled)`, `account_locked`, `user_locked`, `\bbanned\b`, `attempts exceeded`, `too_many_attempts`,
 		`prohibited from (signing|logging) in`}},
 	// A CSRF token beside a session.
-	{CSRFTokenRequired, []string{`csrf`, `xsrf`, `cross[- ]site request forgery`, `authenticity[_ ]token`, `invalidauthenticitytoken`, `\bcrumb\b`, `antiforgery`, `session-id header`}},
+	{CSRFTokenRequired, []string{`csrf`, `\bnonce\b`, `cookie check failed`, `xsrf`, `cross[- ]site request forgery`, `authenticity[_ ]token`, `invalidauthenticitytoken`, `\bcrumb\b`, `antiforgery`, `session-id header`}},
 	// The origin a browser sent.
 	{CORSOriginDenied, []string{`origin .{0,40}(not allowed|not permitted|is not allowed|disallowed|forbidden|rejected)`, `\bcors\b`,
 		`access-control-allow-origin`, `(invalid|disallowed|unknown) origin`}},
@@ -83,7 +84,9 @@ var rules = []rule{
 		`(different|another|incorrect|other) (region|data ?cent(er|re)|endpoint|cluster|instance|shard|pod)`, `must be addressed using the specified endpoint`,
 		`permanentredirect`, `authorizationheadermalformed.{0,80}region`, `the region '[^']*' is wrong`, `region .{0,20}(mismatch|is wrong|expecting)`,
 		`(use|send requests to|call) the .{0,40}(endpoint|base url|host|domain) (for|of) (your|this|the)`, `not (hosted|located|available) (in|on) this (region|server|instance|cluster)`,
-		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`, `use instance_url`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`,
+		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
+		`accounts? server (of|for) (the|your)`, `use instance_url`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
@@ -104,7 +107,8 @@ var rules = []rule{
 	// Kinds of credential.
 	{WrongTokenKind, []string{`publishable (api )?key`, `use a secret (api )?key`, `passwords? (is|are) deprecated`, `basic authentication with passwords`,
 		`password authentication .{0,30}(removed|no longer|not supported)`, `use an? (api|access|personal access) token`,
-		`app(lication)?[- ]specific password`, `app password`, `app[- ]only`, `application[- ]only`, `(requires?|needs?) (a )?user (context|token|access token|authentication)`,
+		`app(lication)?[- ]specific password`, `account password (cannot|can't|may not|is not|isn't|must not)`, `instead of (your|the|an) (account )?password`,
+		`(create|generate|use) an? (api token|app password|personal access token|application password|access token) instead`, `app password`, `app[- ]only`, `application[- ]only`, `(requires?|needs?) (a )?user (context|token|access token|authentication)`,
 		`user context`, `user[- ]level (api )?(key|token)`, `delegated (permission|token|authentication)`, `on behalf of a user`, `must be authenticated as a user`,
 		`(installation|server-to-server|client credentials?) (token )?(is )?(not (allowed|supported|permitted)|cannot)`,
 		`service account .{0,30}(not (allowed|supported)|cannot)`, `requires? (an? )?(oauth|user) (access )?token`, `not (supported|allowed) (for|with) (this )?(token|credential) type`,
@@ -118,7 +122,9 @@ var rules = []rule{
 		`only (bearer|basic) (auth|authentication|tokens?) (is |are )?(supported|accepted|allowed)`, `invalid (authorization|authentication) scheme`}},
 	// Companion headers.
 	{CompanionHeaderMissing, []string{`\b[a-z-]*version\b.{0,40}(required|missing|must be|should be defined)`, `missing_version`, `otp code`,
-		`client[-_ ]?id.{0,20}(required|missing)`, `x-goog-user-project`, `user project`, `quota project`}},
+		`client[-_ ]?id.{0,20}(required|missing)`, `x-goog-user-project`,
+		`(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|partner|merchant|customer|subscription)[-_ ]?id (is |was )?(required|missing|not (provided|specified|set|sent))`,
+		`missing (the |a )?(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|merchant|subscription)[-_ ]?id\b`, `user project`, `quota project`}},
 	// Nothing, or nothing usable, arrived.
 	{CredentialsMissing, []string{`(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
 		`failed to resolve api key`, `credentials were not provided`, `not authenticated`,

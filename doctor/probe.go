@@ -734,6 +734,7 @@ var schemeWords = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
 	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
 	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
+	regexp.MustCompile(`(?i)(?:in the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
 }
 
 // notSchemes are words the patterns of schemeWords catch that name no
