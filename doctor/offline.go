@@ -151,11 +151,15 @@ func (o *offline) authorization(h Header) {
 	}) {
 		return
 	}
-	if other := otherSchemeValue(strings.TrimSpace(value)); other != "" && strings.EqualFold(scheme, "Bearer") {
+	sentScheme, sentValue := scheme, value
+	if !strings.Contains(strings.TrimSpace(h.Value), " ") {
+		sentScheme, sentValue = "(no scheme)", h.Value // a bare credential
+	}
+	if other := otherSchemeValue(strings.TrimSpace(sentValue)); other != "" && (strings.EqualFold(sentScheme, "Bearer") || sentScheme == "(no scheme)") {
 		o.add(Finding{Code: SchemeMismatch, Status: Fail, Cause: "3. Incorrect authentication scheme",
-			Title:    "The request sends Bearer with " + other + ", which is not a bearer token: it has a scheme of its own",
-			Evidence: []string{"Authorization: Bearer " + o.mask.show(strings.TrimSpace(value))},
-			Fix:      "Send it in the scheme it is made for (for user@realm!tokenid=secret, Proxmox's: Authorization: PVEAPIToken=user@realm!tokenid=secret); check the API's documentation."})
+			Title:    "The request sends " + scheme + " with " + other + ", which is not a bearer token: it has a scheme of its own",
+			Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
+			Fix:      "Send it in the scheme it is made for (a bot token: Authorization: Bot <token>; user@realm!tokenid=secret: Authorization: PVEAPIToken=user@realm!tokenid=secret); check the API's documentation."})
 		return
 	}
 	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
@@ -201,6 +205,7 @@ func (o *offline) authorization(h Header) {
 // a NAME=VALUE credential: both are a scheme's own syntax, not a bearer
 // token.
 var (
+	botToken     = regexp.MustCompile(`^([A-Za-z0-9_-]{16,32})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}$`)
 	apiTokenPair = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
 	keyPair      = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
@@ -208,6 +213,11 @@ var (
 // otherSchemeValue says what a Bearer value is when it is shaped as
 // another scheme's credential, or "".
 func otherSchemeValue(v string) string {
+	if m := botToken.FindStringSubmatch(v); m != nil {
+		if id, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(m[1], "=")); err == nil && len(id) >= 15 && strings.Trim(string(id), "0123456789") == "" {
+			return "a bot token (a numeric id, a time stamp and an HMAC: the Bot scheme, Authorization: Bot <token>)"
+		}
+	}
 	switch {
 	case apiTokenPair.MatchString(v):
 		return "a user@realm!tokenid=secret API token"
