@@ -15,7 +15,6 @@ var (
 	camelSample     = regexp.MustCompile(`^((Insert|Enter|Put|Paste)?(Your|My)(Api|API|Access|Auth|Bearer|Secret|Private|Personal|App)?(Key|Token|Secret|Password|Jwt|JWT)(Token|Key|Here)?(Here)?|(Api|API|Access|Auth|Secret)?(Key|Token)Here)$`)
 	joinedSample    = regexp.MustCompile(`^(your|my)(api|access|auth|bearer|secret|private|personal|app)?(key|token|secret|password|jwt)(token|key)?(here)?$`)
 	braceName       = regexp.MustCompile(`^(\{[A-Za-z_][\w -]*\}|\[[A-Za-z_][\w -]*\])$`)
-	maskedTail      = regexp.MustCompile(`[_-](x{3,}|X{3,}|\*{3,}|•{3,})$`)
 	placeholderWord = regexp.MustCompile(`TOKEN|KEY|SECRET|PASSWORD|JWT|HERE|YOUR|CREDENTIAL|PLACEHOLDER`)
 )
 
@@ -53,9 +52,7 @@ func Placeholder(v string) string {
 		return "sample text such as YourApiKeyToken from documentation"
 	case braceName.MatchString(v):
 		return "unfilled template variable {...} or [...]"
-	case strings.HasSuffix(v, "...") || strings.HasSuffix(v, "…"):
-		return "a value shortened with an ellipsis (copied from a page that shows only its start)"
-	case maskedTail.MatchString(v) || len(v) >= 8 && strings.Trim(v, "xX*•-") == "":
+	case len(v) >= 8 && strings.Trim(v, "xX*•-") == "":
 		return "a masked or filler value such as xxxx or ****"
 	case hasWord(lower, "here", "replace", "insert", "replaceme") && hasWord(lower, "token", "key", "secret", "password", "jwt", "apikey", "credential", "credentials", "me"):
 		return "sample text such as TOKEN_HERE or REPLACE_ME from documentation"

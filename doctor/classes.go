@@ -204,7 +204,7 @@ var credentialNames = map[string]bool{"key": true, "api_key": true, "apikey": tr
 	"token": true, "auth": true, "auth_token": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
 	"hapikey": true, "api_token": true, "access_key": true, "private_token": true, "client_secret": true, "password": true,
 	"secret": true, "apitoken": true, "authtoken": true, "id_token": true, "refresh_token": true, "app_key": true, "appkey": true,
-	"appid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
+	"appid": true, "_sid": true, "sid": true, "session_id": true, "sessionid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
 
 // bodyCredentials finds credentials in a form or JSON body and checks
 // their shape; they count as sent.

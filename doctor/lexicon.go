@@ -100,7 +100,7 @@ var rules = []rule{
 	{CredentialRevoked, []string{`revoked`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
-		`invalid_session_id`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
+		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
@@ -123,7 +123,7 @@ var rules = []rule{
 	{WrongTokenKind, []string{`access_token_type_unsupported`, `unsupported token type`, `wrong type of (token|credential)`, `token type .{0,20}not supported`,
 		`api keys are not supported`, `refresh token`, `is not an access token`, `not_allowed_token_type`, `unsupported app only token`}},
 	// The scheme.
-	{SchemeMismatch, []string{`(authorization|authentication|auth) scheme (must|should) be`, `(must|should) use the [\w-]+ (authorization |authentication )?scheme`,`unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
+	{SchemeMismatch, []string{`(authorization|authentication|auth) scheme (must|should) be`, `(must|should) use the [\w-]+ (authorization |authentication )?scheme`, `unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
 		`\b(basic|bearer|digest|ntlm|negotiate) (auth(entication)? )?(is )?not (supported|allowed|accepted|enabled)`, `expected (a )?(bearer|basic) (token|auth)`,
 		`only (bearer|basic) (auth|authentication|tokens?) (is |are )?(supported|accepted|allowed)`, `invalid (authorization|authentication) scheme`}},
 	// Companion headers.
@@ -132,7 +132,7 @@ var rules = []rule{
 		`(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|partner|merchant|customer|subscription)[-_ ]?id (is |was )?(required|missing|not (provided|specified|set|sent))`,
 		`missing (the |a )?(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|merchant|subscription)[-_ ]?id\b`, `user project`, `quota project`}},
 	// Nothing, or nothing usable, arrived.
-	{CredentialsMissing, []string{`anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted)`,`(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
+	{CredentialsMissing, []string{`^\W*anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted)`, `(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
 		`failed to resolve api key`, `credentials were not provided`, `not authenticated`,
 		`no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)|bearer token|access token) .{0,20}(provided|found|supplied|present|given|sent)`,
 		`you did(n't| not) provide`, `missing (api key|authentication|authorization|bearer|token|credentials|access token|auth)`, `missingauthenticationtoken`,
