@@ -371,8 +371,11 @@ func failedIn2xxBody(a *answer) bool {
 			if b, ok := v.(bool); ok && !b {
 				return true
 			}
-		case "status", "result", "stat":
-			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied"}, strings.ToLower(s)) {
+		case "status", "result", "stat", "response", "outcome":
+			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied", "false", "nok", "notok", "ko"}, strings.ToLower(s)) {
+				return true
+			}
+			if b, ok := v.(bool); ok && !b && strings.ToLower(k) != "result" {
 				return true
 			}
 		case "error", "error_code", "errorcode", "fault":
@@ -385,6 +388,8 @@ func failedIn2xxBody(a *answer) bool {
 				return len(e) > 0
 			case float64:
 				return e != 0
+			case []any:
+				return len(e) > 0 // {"error":["EAPI:Invalid key"],"result":{}}
 			}
 		case "errors":
 			if list, ok := v.([]any); ok && len(list) > 0 {
@@ -454,9 +459,9 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
-		strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
-		inBody = true // a short 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
+		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
 	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
