@@ -124,6 +124,16 @@ var basicConventions = []basicConvention{
 		docs: "https://www.twilio.com/docs/usage/requests-to-twilio"},
 	{hosts: []string{"atlassian.net"}, prefixes: []string{"ATATT"}, userPattern: regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), userWhat: "your account's e-mail address",
 		docs: "https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/"},
+	// Conventions read from the token's own prefix, on any host (self-hosted
+	// servers have no host of their own).
+	{prefixes: []string{"squ_", "sqa_", "sqp_"}, tokenInUser: true,
+		docs: "https://docs.sonarsource.com/sonarqube-server/latest/extension-guide/web-api/"},
+	{prefixes: []string{"glsa_"}, user: "api_key", docs: "https://grafana.com/docs/grafana/latest/developers/http_api/auth/"},
+	{prefixes: []string{"key-"}, user: "api", docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
+	{prefixes: []string{"dckr_pat_"}, userPattern: regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,29}$`), userWhat: "your Docker ID (not your e-mail address)",
+		docs: "https://docs.docker.com/security/for-developers/access-tokens/"},
+	{prefixes: []string{"ATBB"}, userPattern: regexp.MustCompile(`^[^@\s]+$`), userWhat: "your Bitbucket user name (not your e-mail address)",
+		docs: "https://support.atlassian.com/bitbucket-cloud/docs/using-app-passwords/"},
 }
 
 // conventionFor returns the convention that applies to a Basic pair sent
@@ -136,7 +146,7 @@ func conventionFor(host, user, pw string) *basicConvention {
 				return c
 			}
 		}
-		if len(c.prefixes) > 0 && c.user != "" && (hasPrefix(pw, c.prefixes) || hasPrefix(user, c.prefixes)) {
+		if len(c.prefixes) > 0 && (c.user != "" || c.tokenInUser || c.userPattern != nil) && (hasPrefix(pw, c.prefixes) || hasPrefix(user, c.prefixes)) {
 			return c
 		}
 	}
