@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/client"
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
@@ -486,6 +487,9 @@ func (p *prober) answer(a *answer) {
 	if p.namedScheme(says, ev) {
 		return // the answer's words name the scheme it wants
 	}
+	if p.jwtExpected(says, ev) {
+		return // the server parses a JWT where an API key was sent
+	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
@@ -783,6 +787,41 @@ func (p *prober) namedScheme(says ServerSays, ev []string) bool {
 				})})
 			return true
 		}
+	}
+	return false
+}
+
+// jwtWords: a statement that speaks of a JWT it could not read.
+var jwtWords = regexp.MustCompile(`(?i)\b(invalid|malformed|bad|expected|not a valid|could not (parse|decode|verify)|unable to (parse|decode)|missing)\b.{0,20}\bjwt\b|\bjwt\b.{0,20}\b(malformed|invalid|expected|could not be (parsed|decoded))`)
+
+// jwtExpected reports a credential in the wrong header when the server
+// says it could not read a JWT and what the Authorization header holds is
+// no JWT at all (an API key or personal token, no dots): the header is
+// where the server reads its sessions' JWTs, and the key goes in the one
+// the API documents for keys (X-API-Key…), or must be exchanged for a JWT.
+func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
+	sent := p.off.req.Get("Authorization")
+	if len(sent) == 0 {
+		return false
+	}
+	scheme, value, ok := strings.Cut(strings.TrimSpace(sent[0].Value), " ")
+	value = strings.TrimSpace(value)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || len(value) < 16 || strings.Count(value, ".") >= 2 || strings.HasPrefix(value, "eyJ") ||
+		credential.Placeholder(value) != "" {
+		return false
+	}
+	if st, ok := says.statedCause(); ok && !genericStated[st.code] {
+		return false // the server names another cause (an expiry, an audience): it read a JWT
+	}
+	for _, st := range says.Statements {
+		if !jwtWords.MatchString(st.Text) {
+			continue
+		}
+		p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+			Title:    fmt.Sprintf("The server reads a JWT in the Authorization header, and the Bearer value sent is no JWT (an API key or token, no dots): the server says %q", clip(st.Text, 200)),
+			Evidence: append([]string{st.Where + ": " + st.Text, "Bearer " + p.off.mask.show(value) + ": not three dot-separated parts"}, ev...),
+			Fix:      "Send the API key in the header the API documents for keys (often X-API-Key), or exchange it for a JWT (a login or token endpoint) and send that as Bearer."})
+		return true
 	}
 	return false
 }
