@@ -44,7 +44,7 @@ var rules = []rule{
 		`(client|source|remote|originating) (ip|address)`, `trusted (ip|network|location)s?`,
 		`network (policy|rule)`, `cidr`, `(local|intranet|internal) (network|sign-in|login|access) only`, `only .{0,30}from (the )?(local|internal|corporate) network`,
 		`geo(graphic)?[- ]?(block|restrict)`, `(not available|unavailable|not supported|restricted|blocked|not permitted) (in|from|for) (your|this|the caller's) (country|region|location|jurisdiction|territory)`,
-		`restricted (location|jurisdiction|country|territory|region)`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
+		`restricted (location|jurisdiction|country|territory|region)`, `banned (the |your )?(country|region|ip|network|address)`, `(country|region) your ip`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
 		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
 		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
