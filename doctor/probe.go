@@ -749,7 +749,7 @@ var schemeWords = []*regexp.Regexp{
 // notSchemes are words the patterns of schemeWords catch that name no
 // scheme.
 var notSchemes = map[string]bool{"a": true, "an": true, "the": true, "your": true, "valid": true, "http": true, "https": true,
-	"authorization": true, "auth": true, "correct": true, "right": true, "proper": true, "this": true, "that": true, "header": true, "token": false}
+	"authorization": true, "auth": true, "correct": true, "right": true, "proper": true, "this": true, "that": true, "header": true}
 
 // namedScheme reports a scheme mismatch when a statement of the answer
 // names the scheme it wants and the request's Authorization header uses
