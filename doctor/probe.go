@@ -490,6 +490,9 @@ func (p *prober) answer(a *answer) {
 	if p.jwtExpected(says, ev) {
 		return // the server parses a JWT where an API key was sent
 	}
+	if p.namedPlace(says, ev) {
+		return // the answer's words name the header or parameter the credential goes in
+	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
@@ -822,6 +825,52 @@ func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
 			Evidence: append([]string{st.Where + ": " + st.Text, "Bearer " + p.off.mask.show(value) + ": not three dot-separated parts"}, ev...),
 			Fix:      "Send the API key in the header the API documents for keys (often X-API-Key), or exchange it for a JWT (a login or token endpoint) and send that as Bearer."})
 		return true
+	}
+	return false
+}
+
+// placeWords are the ways an answer names where the credential goes: "in
+// the x-api-key header", "pass it as the api_key query parameter".
+var (
+	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header`)
+	queryPlace  = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
+	credWord    = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
+)
+
+// namedPlace reports a credential in the wrong place when a statement of
+// the answer names the header or query parameter the credential goes in
+// (a name with key, token, auth… in it) and the request sends nothing
+// there: the server's words, not a table of services.
+func (p *prober) namedPlace(says ServerSays, ev []string) bool {
+	if !p.off.sentAny {
+		return false
+	}
+	query := ""
+	if u, err := url.Parse(p.off.req.URL); err == nil {
+		query = strings.ToLower(u.RawQuery)
+	}
+	for _, st := range says.Statements {
+		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) && !strings.EqualFold(m[1], "auth") {
+			if len(p.off.req.Get(m[1])) > 0 {
+				return false
+			}
+			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The credential is not in the %s header, where the server reads it: the server says %q", m[1], clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential in the %s header.", m[1])})
+			return true
+		}
+		if m := queryPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) {
+			name := strings.ToLower(m[1])
+			if strings.Contains("&"+query, "&"+name+"=") {
+				return false
+			}
+			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The credential is not in the %s query parameter, where the server reads it (it was sent in a header): the server says %q", m[1], clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential as ?%s=<credential> in the URL.", m[1])})
+			return true
+		}
 	}
 	return false
 }
