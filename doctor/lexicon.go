@@ -38,6 +38,10 @@ var rules = []rule{
 	// Lists of causes say no one cause.
 	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
 		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `}},
+	// A plan, subscription or licence that ended is a policy, not an
+	// expired credential.
+	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
+		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`}},
 	// The caller's address, before any credential is looked at.
 	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
 		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not in (the )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
@@ -97,7 +101,7 @@ var rules = []rule{
 		`timestamp .{0,40}(too old|too far|out of range|outside|skew)`, `(clock|system time) .{0,30}(wrong|out of sync|incorrect)`}},
 	{TokenNotYetValid, []string{`not (yet )?valid (yet|before)`, `not yet valid`, `used before`, `\bnbf\b`, `idx10222`, `before .{0,20}issued`,
 		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
-	{CredentialRevoked, []string{`revoked`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
+	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key)s? (is |was )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
 		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
@@ -177,7 +181,7 @@ var rules = []rule{
 		`(user|token|key|account|client|app|application) (does not|doesn't) have (access|permission)`,
 		`lacks? (the )?(necessary |required |needed |sufficient )?(permissions?|privileges?|roles?|scopes?|rights|access)`,
 		`roles? (does not|doesn't|do not|don't) (allow|permit|grant)`, `not (a|an) (member|collaborator|participant) of`,
-		`(user|token|key|you|caller|client|account) (cannot|can't|can not|may not) access`, `missing (required )?(permission|scope|role|privilege)s?\b`}},
+		`(user|token|key|you|caller|client|account) (cannot|can't|can not|may not) access`, `must have (the )?[\w-]+ (rights|role|permissions?|access|privileges?)`, `missing (required )?(permission|scope|role|privilege)s?\b`}},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
