@@ -7,9 +7,14 @@ import (
 )
 
 var (
-	shellVar        = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
-	windowsVar      = regexp.MustCompile(`%[A-Za-z_][A-Za-z0-9_]*%`)
-	upperWords      = regexp.MustCompile(`^[A-Z0-9_\-]+$`)
+	shellVar   = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	windowsVar = regexp.MustCompile(`%[A-Za-z_][A-Za-z0-9_]*%`)
+	upperWords = regexp.MustCompile(`^[A-Z0-9_\-]+$`)
+	// camelSample is documentation's sample written in camel case:
+	// YourApiKeyToken, YourAccessToken, MyApiKey, InsertYourKeyHere.
+	camelSample     = regexp.MustCompile(`^((Insert|Enter|Put|Paste)?(Your|My)(Api|API|Access|Auth|Bearer|Secret|Private|Personal|App)?(Key|Token|Secret|Password|Jwt|JWT)(Token|Key|Here)?(Here)?|(Api|API|Access|Auth|Secret)?(Key|Token)Here)$`)
+	joinedSample    = regexp.MustCompile(`^(your|my)(api|access|auth|bearer|secret|private|personal|app)?(key|token|secret|password|jwt)(token|key)?(here)?$`)
+	braceName       = regexp.MustCompile(`^(\{[A-Za-z_][\w -]*\}|\[[A-Za-z_][\w -]*\])$`)
 	placeholderWord = regexp.MustCompile(`TOKEN|KEY|SECRET|PASSWORD|JWT|HERE|YOUR|CREDENTIAL|PLACEHOLDER`)
 )
 
@@ -43,6 +48,14 @@ func Placeholder(v string) string {
 		// A signed JWT's base64 can spell anything: its parts are not
 		// words, so nothing below may judge them.
 		return ""
+	case camelSample.MatchString(v) || joinedSample.MatchString(lower):
+		return "sample text such as YourApiKeyToken from documentation"
+	case braceName.MatchString(v):
+		return "unfilled template variable {...} or [...]"
+	case len(v) >= 8 && strings.Trim(v, "xX*•-") == "":
+		return "a masked or filler value such as xxxx or ****"
+	case hasWord(lower, "here", "replace", "insert", "replaceme") && hasWord(lower, "token", "key", "secret", "password", "jwt", "apikey", "credential", "credentials", "me"):
+		return "sample text such as TOKEN_HERE or REPLACE_ME from documentation"
 	case hasWord(lower, "your") && hasWord(lower, "token", "key", "secret", "password", "jwt", "cred", "creds", "credential",
 		"credentials", "apikey", "pat"):
 		return "sample text such as YOUR_TOKEN from documentation"

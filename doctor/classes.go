@@ -124,6 +124,16 @@ var basicConventions = []basicConvention{
 		docs: "https://www.twilio.com/docs/usage/requests-to-twilio"},
 	{hosts: []string{"atlassian.net"}, prefixes: []string{"ATATT"}, userPattern: regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), userWhat: "your account's e-mail address",
 		docs: "https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/"},
+	// Conventions read from the token's own prefix, on any host (self-hosted
+	// servers have no host of their own).
+	{prefixes: []string{"squ_", "sqa_", "sqp_"}, tokenInUser: true,
+		docs: "https://docs.sonarsource.com/sonarqube-server/latest/extension-guide/web-api/"},
+	{prefixes: []string{"glsa_"}, user: "api_key", docs: "https://grafana.com/docs/grafana/latest/developers/http_api/auth/"},
+	{prefixes: []string{"key-"}, user: "api", docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
+	{prefixes: []string{"dckr_pat_"}, userPattern: regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,29}$`), userWhat: "your Docker ID (not your e-mail address)",
+		docs: "https://docs.docker.com/security/for-developers/access-tokens/"},
+	{prefixes: []string{"ATBB"}, userPattern: regexp.MustCompile(`^[^@\s]+$`), userWhat: "your Bitbucket user name (not your e-mail address)",
+		docs: "https://support.atlassian.com/bitbucket-cloud/docs/using-app-passwords/"},
 }
 
 // conventionFor returns the convention that applies to a Basic pair sent
@@ -136,7 +146,7 @@ func conventionFor(host, user, pw string) *basicConvention {
 				return c
 			}
 		}
-		if len(c.prefixes) > 0 && c.user != "" && (hasPrefix(pw, c.prefixes) || hasPrefix(user, c.prefixes)) {
+		if len(c.prefixes) > 0 && (c.user != "" || c.tokenInUser || c.userPattern != nil) && (hasPrefix(pw, c.prefixes) || hasPrefix(user, c.prefixes)) {
 			return c
 		}
 	}
@@ -147,6 +157,15 @@ func conventionFor(host, user, pw string) *basicConvention {
 // token in the user-name slot, a user name the service's token
 // convention does not use. It reports whether it found something.
 func (o *offline) basicPair(user, pw string) bool {
+	for _, part := range []struct{ slot, v string }{{"password", pw}, {"user name", user}} {
+		if kind := credential.Placeholder(part.v); kind != "" && part.v != "" {
+			o.add(Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
+				Title:    "The Basic " + part.slot + " is a placeholder, not a credential: " + kind,
+				Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
+				Fix:      "Put the real value in its place (and check the shell expands the variable that should hold it)."})
+			return true
+		}
+	}
 	if what := passwordHash(pw); what != "" {
 		o.add(Finding{Code: PasswordIsHash, Status: Fail, Cause: "2. Invalid credentials",
 			Title:    fmt.Sprintf("The password sent is %s, not the password", what),
@@ -195,7 +214,7 @@ var credentialNames = map[string]bool{"key": true, "api_key": true, "apikey": tr
 	"token": true, "auth": true, "auth_token": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
 	"hapikey": true, "api_token": true, "access_key": true, "private_token": true, "client_secret": true, "password": true,
 	"secret": true, "apitoken": true, "authtoken": true, "id_token": true, "refresh_token": true, "app_key": true, "appkey": true,
-	"appid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
+	"appid": true, "_sid": true, "sid": true, "session_id": true, "sessionid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
 
 // bodyCredentials finds credentials in a form or JSON body and checks
 // their shape; they count as sent.

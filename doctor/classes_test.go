@@ -188,3 +188,22 @@ func decodeForTest(t *testing.T, claims map[string]any) (*jwt.Decoded, string) {
 	}
 	return d, tok
 }
+
+// TestClassOtherSchemeValue: credentials whose shape carries a scheme or a
+// place of their own, sent as Bearer or bare, and real bearer tokens that
+// must not be mistaken for them.
+func TestClassOtherSchemeValue(t *testing.T) {
+	runClassCases(t, []classCase{
+		{"Proxmox API token as Bearer", get("https://x/", "Authorization", "Bearer root@pam!ci=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), Options{}, SchemeMismatch, Fail},
+		{"a bot token as Bearer", get("https://x/", "Authorization", "Bearer MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"), Options{}, SchemeMismatch, Fail},
+		{"a bot token with no scheme", get("https://x/", "Authorization", "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"), Options{}, SchemeMismatch, Fail},
+		{"a bot token with Bot", get("https://x/", "Authorization", "Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"), Options{}, SchemeMismatch, ""},
+		{"base64 user:password as Bearer", get("https://x/", "Authorization", "Bearer "+b64("alice:s3cret-password")), Options{}, SchemeMismatch, Fail},
+		{"a Telegram token in Authorization", get("https://x/", "Authorization", "Bearer 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"), Options{}, CredentialWrongHeader, Fail},
+		{"an opaque bearer token", get("https://x/", "Authorization", "Bearer 2YotnFZFEjr1zCsicMWpAA"), Options{}, SchemeMismatch, ""},
+		{"a GitHub token", get("https://x/", "Authorization", "Bearer ghp_16C7e42F292c6912E7710c838347Ae178B4a"), Options{}, SchemeMismatch, ""},
+		{"a scheme word inside X-API-Key", get("https://x/", "X-API-Key", "Bearer 0a1b2c3d4e5f60718293a4b5c6d7e8f9"), Options{}, HeaderFormat, Fail},
+		{"a plain X-API-Key", get("https://x/", "X-API-Key", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"), Options{}, HeaderFormat, ""},
+		{"a token type header is no credential", get("https://x/", "X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT"), Options{}, CredentialPlaceholder, ""},
+	})
+}

@@ -163,19 +163,43 @@ type Finding struct {
 	Command string `json:"command,omitempty"`
 }
 
-// rank orders findings: failures before warnings before the rest; within
-// each, by basis (the server's statement > a proof > a decoded fact > a
+// offlineCertain are the failures read in what is sent that the server's
+// generic words cannot contradict: a placeholder, an unset variable, a
+// hash for a password, a wrapped credential. The server never saw a real
+// credential, so its words ("invalid API key", "Unauthorized") are a
+// consequence, and these rank first among failures, above the server's
+// generic statements (genericStated).
+var offlineCertain = map[Code]bool{CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true,
+	PasswordIsHash: true, CredentialWrapped: true}
+
+// genericStated are the server's statements a credential that was never
+// real also gets: an offline certainty outranks them. A statement naming
+// any other cause (an expiry, a scope, the caller's address) shows the
+// server read a real credential, so the server is believed: a sample such
+// as <token> in the command then stands for the one really sent.
+var genericStated = map[Code]bool{CredentialsRejected: true, CredentialUnknown: true, CredentialsMissing: true, HeaderFormat: true,
+	Forbidden: true, SameWithoutCredentials: true, CredentialWrongHeader: true, BasicNotBase64: true, TokenSignatureInvalid: true}
+
+// rank orders findings: failures before warnings before the rest; the
+// offline certainties first among failures; within each, by basis (the server's statement > a proof > a decoded fact > a
 // bare refusal > an inference > the server's manners), then by how
 // strongly the code explains a failure. Every finding gets its basis.
 func rank(fs []Finding) {
 	order := map[Status]int{Fail: 0, Warn: 1, Info: 2, OK: 3}
+	specific := false // the server names a cause only a read credential can have
 	for i := range fs {
 		fs[i].Basis = basisOf(fs[i])
 		fs[i].Category = categoryOf(fs[i].Code)
+		if fs[i].Status == Fail && fs[i].Basis == Stated && !offlineCertain[fs[i].Code] && !genericStated[fs[i].Code] {
+			specific = true
+		}
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
+		}
+		if ci, cj := offlineCertain[fs[i].Code] && fs[i].Status == Fail, offlineCertain[fs[j].Code] && fs[j].Status == Fail; ci != cj && !specific {
+			return ci
 		}
 		if basisOrder[fs[i].Basis] != basisOrder[fs[j].Basis] {
 			return basisOrder[fs[i].Basis] < basisOrder[fs[j].Basis]

@@ -151,6 +151,21 @@ func (o *offline) authorization(h Header) {
 	}) {
 		return
 	}
+	sentScheme, sentValue := scheme, value
+	if !strings.Contains(strings.TrimSpace(h.Value), " ") {
+		sentScheme, sentValue = "(no scheme)", h.Value // a bare credential
+	}
+	if other := otherSchemeValue(strings.TrimSpace(sentValue)); other != "" && (strings.EqualFold(sentScheme, "Bearer") || sentScheme == "(no scheme)") {
+		code, title := SchemeMismatch, "The request sends "+sentScheme+" with "+other+", which is not a bearer token: it has a scheme of its own"
+		if strings.Contains(other, "URL path") {
+			code, title = CredentialWrongHeader, "The request sends "+other+" in the Authorization header: the API reads it in the URL path, not in a header"
+		}
+		o.add(Finding{Code: code, Status: Fail, Cause: "3. Incorrect authentication scheme",
+			Title:    title,
+			Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
+			Fix:      "Send it in the scheme it is made for (a bot token: Authorization: Bot <token>; user@realm!tokenid=secret: Authorization: PVEAPIToken=user@realm!tokenid=secret); check the API's documentation."})
+		return
+	}
 	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
 		o.add(Finding{Code: BasicBase64Wrapped, Status: Fail, Cause: "4. Incorrect token format",
 			Title:    "The Basic credentials are base64 wrapped over several lines",
@@ -187,6 +202,44 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// apiTokenPair is a credential written user@realm!tokenid=secret (the
+// API tokens of Proxmox VE, Backup Server and Mail Gateway), and keyPair
+// a NAME=VALUE credential: both are a scheme's own syntax, not a bearer
+// token.
+var (
+	botToken      = regexp.MustCompile(`^([A-Za-z0-9_-]{16,32})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}$`)
+	telegramToken = regexp.MustCompile(`^\d{6,12}:[A-Za-z0-9_-]{30,}$`)
+	basicPairText = regexp.MustCompile(`^[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}$`)
+	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
+	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
+)
+
+// schemeWord are the scheme words people put inside API-key headers.
+var schemeWord = map[string]bool{"bearer": true, "token": true, "basic": true, "apikey": true, "api-key": true, "key": true}
+
+// otherSchemeValue says what a Bearer value is when it is shaped as
+// another scheme's credential, or "".
+func otherSchemeValue(v string) string {
+	if telegramToken.MatchString(v) {
+		return "a bot token of the form <id>:<secret> (Telegram's, which goes in the URL path: /bot<token>/<method>)"
+	}
+	if raw, err := base64.StdEncoding.DecodeString(v); err == nil && len(v) >= 8 && basicPairText.Match(raw) {
+		return "base64 of user:password (Basic credentials: Authorization: Basic <base64>)"
+	}
+	if m := botToken.FindStringSubmatch(v); m != nil {
+		if id, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(m[1], "=")); err == nil && len(id) >= 15 && strings.Trim(string(id), "0123456789") == "" {
+			return "a bot token (a numeric id, a time stamp and an HMAC: the Bot scheme, Authorization: Bot <token>)"
+		}
+	}
+	switch {
+	case apiTokenPair.MatchString(v):
+		return "a user@realm!tokenid=secret API token"
+	case keyPair.MatchString(v):
+		return "a name=value pair"
+	}
+	return ""
 }
 
 // oddSpaces are the characters that look like a space and are not one.
@@ -334,6 +387,9 @@ func fromDiagnose(f *diagnose.Finding, st Status) Finding {
 }
 
 func (o *offline) apiKeyHeader(h Header) {
+	if n := strings.ToLower(h.Name); strings.HasSuffix(n, "-type") || strings.HasSuffix(n, "-version") || strings.HasSuffix(n, "-scheme") {
+		return // X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT names a kind, it is no credential
+	}
 	if o.shellProblems(h) {
 		return
 	}
@@ -354,6 +410,13 @@ func (o *offline) apiKeyHeader(h Header) {
 	if v != strings.TrimSpace(v) || strings.ContainsAny(v, "\"'") {
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
 			Title: fmt.Sprintf("The %s value has surrounding spaces or quotes", h.Name), Fix: "Send the key alone, without quotes or spaces."})
+		return
+	}
+	if scheme, rest, ok := strings.Cut(v, " "); ok && schemeWord[strings.ToLower(scheme)] && rest != "" {
+		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+			Title:    fmt.Sprintf("The %s value is malformed: it starts with the scheme word %q, and this header takes the key alone", h.Name, scheme),
+			Evidence: []string{h.Name + ": " + scheme + " " + o.mask.show(rest)},
+			Fix:      fmt.Sprintf("Send %s: <key>, without %q (schemes belong in Authorization).", h.Name, scheme)})
 		return
 	}
 	if env := diagnose.KeyEnvironment(v); env != "" {

@@ -90,3 +90,36 @@ func TestBoilerplateIsBare(t *testing.T) {
 		}
 	}
 }
+
+// TestLexiconParaphrasesRound2 is the second round's paraphrases (#25):
+// the causes the held-out classes name, each in several wordings of the
+// doctor's own (not counted in the lexicon's size).
+func TestLexiconParaphrasesRound2(t *testing.T) {
+	tests := map[Code][]string{
+		TokenExpired:           {"Your session has expired. Please log in again.", "Session timed out", "Login session has expired", "Token has expired", "The access token provided has expired.", "TokenExpiredError: jwt expired", "Your authentication token has expired", "Access token has expired, please refresh", "ERR_JWT_EXPIRED", "The session ID is no longer valid"},
+		InsufficientScope:      {"Must have admin rights to Repository.", "You are not authorized to access this resource", "User does not have permission to perform this action", "This action requires the 'admin' role", "Insufficient privileges to complete the operation.", "The API key does not have the required permissions", "Permission denied: missing role roles/storage.admin", "This request requires the manage_users permission", "ACL not found", "Access to this resource requires the scope read:org", "You don't have permission to access this project", "The token lacks the necessary permissions", "Your role does not allow this action", "Requires one of the following scopes: write:packages", "User is not a member of this organization", "You must be an administrator to perform this action", "This endpoint requires admin privileges", "Forbidden: user cannot access this board", "The caller does not have permission", "Missing required permission: channels:history", "insufficient_permissions", "INSUFFICIENT_PERMISSIONS", "MISSING_SCOPE", "Token does not have the required scope", "Request had insufficient authentication scopes."},
+		CredentialUnknown:      {"API key not found", "Invalid API key provided", "Unknown API key", "The API key you provided is not valid", "INVALID_API_KEY", "invalidApiKey", "EAPI:Invalid key", "No user with this API key", "Invalid authentication token: token not found", "This API key does not exist", "apikey is invalid", "Invalid App ID", "The access key ID you provided does not exist in our records.", "Unrecognized API key", "key_not_found"},
+		WrongTokenKind:         {"This endpoint requires a user access token; an app access token was provided", "App access tokens cannot be used with this endpoint", "This method requires a user token, but a bot token was used", "not_allowed_token_type", "Bot tokens are not allowed for this method", "Client credentials grant tokens cannot access user resources", "Please use an app password", "Password authentication is not supported; use a personal access token", "An application-specific password is required", "Requires user authentication", "This endpoint does not support service account tokens"},
+		CompanionHeaderMissing: {"Missing required header: X-Client-Id", "The Notion-Version header is required", "Client ID is required", "Missing Client-Id", "X-Tenant-ID header missing", "api-version query parameter is required", "Please specify an API version", "Missing API version header", "User-Agent header required"},
+		CSRFTokenRequired:      {"CSRF token missing or incorrect.", "Invalid nonce", "The CSRF token is invalid. Please try to resubmit the form.", "X-CSRFToken header missing"},
+		ClientIPNotAllowed:     {"Your IP address is not allowed to access this resource", "Request from unauthorized IP", "IP address 1.2.3.4 is not whitelisted", "Access from your country is restricted", "Your IP has been banned", "This IP is not in the allowlist", "Access denied: IP not in trusted range", "Service unavailable in your region", "Forbidden: requests from your network are blocked"},
+		OTPRequired:            {"Two-factor authentication required", "Must specify two-factor authentication OTP code.", "MFA code required", "A verification code is required", "2FA token required", "TOTP code missing"},
+		AccountLocked:          {"Your account has been locked due to too many failed login attempts", "Account is temporarily locked", "User is locked", "Too many login attempts. Please try again later."},
+		WrongBaseURL:           {"This account is hosted in the EU region. Use api.eu.example.com", "Invalid region", "Please use the correct API endpoint for your region", "Wrong datacenter"},
+		WrongEnvironment:       {"You are using a sandbox key against the production environment", "Live API keys cannot be used in test mode", "This key is for the sandbox environment", "Test credentials are not valid in production", "paper account keys are not valid for live trading"},
+		TokenLifetimeTooLong:   {"exp claim must not be more than 10 minutes in the future", "Token lifetime exceeds the maximum allowed", "JWT expiration too far in the future"},
+		ClockSkew:              {"Timestamp for this request was 1000ms ahead of the server's time.", "Request timestamp expired", "The request timestamp is outside the allowed window", "recvWindow must be less than 60000", "Invalid timestamp", "Nonce must be greater than the previous"},
+		SchemeMismatch:         {"Authorization scheme must be Bearer"},
+		CredentialsMissing:     {"No authorization header provided", "Authentication credentials were not provided.", "You must be logged in to do that.", "Missing API key", "API token required", "Anonymous access denied"},
+		CredentialRevoked:      {"Token is not active", "This API key is inactive", "Token has been revoked", "This API key has been disabled", "The account has been deactivated"},
+		HeaderFormat:           {"Authorization header is malformed", "Bearer token is malformed", "Invalid Authorization header format"},
+		Forbidden:              {"Your subscription has expired", "Trial ended: upgrade your plan", "License expired", "Your plan does not include API access"},
+	}
+	for want, list := range tests {
+		for _, m := range list {
+			if got := lexiconCause(m); got != string(want) {
+				t.Errorf("%s: %q read as %s", want, m, got)
+			}
+		}
+	}
+}

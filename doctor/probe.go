@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/client"
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
@@ -371,8 +372,11 @@ func failedIn2xxBody(a *answer) bool {
 			if b, ok := v.(bool); ok && !b {
 				return true
 			}
-		case "status", "result", "stat":
-			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied"}, strings.ToLower(s)) {
+		case "status", "result", "stat", "response", "outcome":
+			if s, ok := v.(string); ok && slices.Contains([]string{"error", "fail", "failed", "failure", "denied", "unauthorized", "forbidden", "request_denied", "false", "nok", "notok", "ko"}, strings.ToLower(s)) {
+				return true
+			}
+			if b, ok := v.(bool); ok && !b && strings.ToLower(k) != "result" {
 				return true
 			}
 		case "error", "error_code", "errorcode", "fault":
@@ -385,6 +389,8 @@ func failedIn2xxBody(a *answer) bool {
 				return len(e) > 0
 			case float64:
 				return e != 0
+			case []any:
+				return len(e) > 0 // {"error":["EAPI:Invalid key"],"result":{}}
 			}
 		case "errors":
 			if list, ok := v.([]any); ok && len(list) > 0 {
@@ -454,9 +460,9 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
-		strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json") && p.statedCode(a) != "" {
-		inBody = true // a short 2xx whose JSON names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
+		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
 	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
@@ -478,6 +484,15 @@ func (p *prober) answer(a *answer) {
 		p.schemes(a)
 		p.charset(a)
 	}
+	if p.namedScheme(says, ev) {
+		return // the answer's words name the scheme it wants
+	}
+	if p.jwtExpected(says, ev) {
+		return // the server parses a JWT where an API key was sent
+	}
+	if p.namedPlace(says, ev) {
+		return // the answer's words name the header or parameter the credential goes in
+	}
 	code, basis, known := Code(""), Refused, false
 	if c, ok := serverCodes[a.problem.Reason]; ok {
 		code, basis, known = c, Stated, true
@@ -490,8 +505,11 @@ func (p *prober) answer(a *answer) {
 	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
 		// Nothing was sent: "not allowed" is what an anonymous caller gets.
 		code, basis = CredentialsMissing, Stated
-	case known && (a.status == 401 || a.status == 407) && (code == InsufficientScope || code == Forbidden):
-		code = CredentialsRejected // a 401 refuses the credential, whatever its words
+	case known && (a.status == 401 || a.status == 407) && (code == Forbidden || code == InsufficientScope && !namesGrant(says)):
+		// A 401 refuses the credential, whatever its words, unless they
+		// name what it lacks (a scope, a role, a permission, an ACL):
+		// then it authenticates and lacks that.
+		code = CredentialsRejected
 	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
@@ -517,7 +535,7 @@ func (p *prober) answer(a *answer) {
 			// Many APIs answer 404, not 403, for what a caller may not
 			// see: with a credential sent, that is the likelier reading.
 			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
-				Title:    "The resource is not found for this credential: a path that does not exist, or one hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
+				Title:    "The resource is not found for this credential: a path that does not exist, or one it has no access to, hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
 				Evidence: ev,
 				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
 			return
@@ -550,6 +568,18 @@ func (p *prober) answer(a *answer) {
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// grantWords name what a credential may lack: a scope, a role, an
+// administrator's rights, a named permission, an ACL.
+var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
+	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
+
+// namesGrant reports whether the statement that names the cause names
+// what the credential lacks.
+func namesGrant(says ServerSays) bool {
+	st, ok := says.statedCause()
+	return ok && grantWords.MatchString(st.says.Text)
 }
 
 // statedCode is the cause the answer states (authgate's reason, or the
@@ -705,6 +735,144 @@ func (p *prober) schemes(a *answer) {
 		}
 		p.add(f)
 	}
+}
+
+// schemeWords are the ways an answer names the scheme it wants in words:
+// "must start with Token", "use the Bot prefix", "Authorization: Bot
+// <token>", "expected 'Authorization: Bearer <JWT>'".
+var schemeWords = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(?:must|should|needs? to|has to) (?:start|begin) with (?:the )?["'‘“]?([A-Za-z][\w-]*)`),
+	regexp.MustCompile(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|authentication scheme|authorization scheme)`),
+	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
+	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
+	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
+	regexp.MustCompile(`(?i)(?:in the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
+}
+
+// notSchemes are words the patterns of schemeWords catch that name no
+// scheme.
+var notSchemes = map[string]bool{"a": true, "an": true, "the": true, "your": true, "valid": true, "http": true, "https": true,
+	"authorization": true, "auth": true, "correct": true, "right": true, "proper": true, "this": true, "that": true, "header": true}
+
+// namedScheme reports a scheme mismatch when a statement of the answer
+// names the scheme it wants and the request's Authorization header uses
+// another one (or none): the server's words, not a table of services.
+func (p *prober) namedScheme(says ServerSays, ev []string) bool {
+	sent := p.off.req.Get("Authorization")
+	if len(sent) == 0 {
+		return false
+	}
+	for _, st := range says.Statements {
+		for _, re := range schemeWords {
+			m := re.FindStringSubmatch(st.Text)
+			if m == nil || notSchemes[strings.ToLower(m[1])] {
+				continue
+			}
+			want := m[1]
+			scheme, _, ok := strings.Cut(strings.TrimSpace(sent[0].Value), " ")
+			if !ok {
+				scheme = "(no scheme)"
+			}
+			if strings.EqualFold(scheme, want) || strings.HasPrefix(strings.ToLower(sent[0].Value), strings.ToLower(want)+"=") {
+				return false
+			}
+			p.add(Finding{Code: SchemeMismatch, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The request uses %s; the server asks for %s: the server says %q", scheme, want, clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential as Authorization: %s <credential>, the scheme the server names.", want),
+				Command: p.off.command(func(r *Request) {
+					v := strings.TrimSpace(sent[0].Value)
+					if ok {
+						_, v, _ = strings.Cut(v, " ")
+					}
+					r.removeHeader("Authorization")
+					r.Headers = append(r.Headers, Header{Name: "Authorization", Value: want + " " + strings.TrimSpace(v)})
+				})})
+			return true
+		}
+	}
+	return false
+}
+
+// jwtWords: a statement that speaks of a JWT it could not read.
+var jwtWords = regexp.MustCompile(`(?i)\b(invalid|malformed|bad|expected|not a valid|could not (parse|decode|verify)|unable to (parse|decode)|missing)\b.{0,20}\bjwt\b|\bjwt\b.{0,20}\b(malformed|invalid|expected|could not be (parsed|decoded))`)
+
+// jwtExpected reports a credential in the wrong header when the server
+// says it could not read a JWT and what the Authorization header holds is
+// no JWT at all (an API key or personal token, no dots): the header is
+// where the server reads its sessions' JWTs, and the key goes in the one
+// the API documents for keys (X-API-Key…), or must be exchanged for a JWT.
+func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
+	sent := p.off.req.Get("Authorization")
+	if len(sent) == 0 {
+		return false
+	}
+	scheme, value, ok := strings.Cut(strings.TrimSpace(sent[0].Value), " ")
+	value = strings.TrimSpace(value)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || len(value) < 16 || strings.Count(value, ".") >= 2 || strings.HasPrefix(value, "eyJ") ||
+		credential.Placeholder(value) != "" {
+		return false
+	}
+	if st, ok := says.statedCause(); ok && !genericStated[st.code] {
+		return false // the server names another cause (an expiry, an audience): it read a JWT
+	}
+	for _, st := range says.Statements {
+		if !jwtWords.MatchString(st.Text) {
+			continue
+		}
+		p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+			Title:    fmt.Sprintf("The server reads a JWT in the Authorization header, and the Bearer value sent is no JWT (an API key or token, no dots): the server says %q", clip(st.Text, 200)),
+			Evidence: append([]string{st.Where + ": " + st.Text, "Bearer " + p.off.mask.show(value) + ": not three dot-separated parts"}, ev...),
+			Fix:      "Send the API key in the header the API documents for keys (often X-API-Key), or exchange it for a JWT (a login or token endpoint) and send that as Bearer."})
+		return true
+	}
+	return false
+}
+
+// placeWords are the ways an answer names where the credential goes: "in
+// the x-api-key header", "pass it as the api_key query parameter".
+var (
+	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header`)
+	queryPlace  = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
+	credWord    = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
+)
+
+// namedPlace reports a credential in the wrong place when a statement of
+// the answer names the header or query parameter the credential goes in
+// (a name with key, token, auth… in it) and the request sends nothing
+// there: the server's words, not a table of services.
+func (p *prober) namedPlace(says ServerSays, ev []string) bool {
+	if !p.off.sentAny {
+		return false
+	}
+	query := ""
+	if u, err := url.Parse(p.off.req.URL); err == nil {
+		query = strings.ToLower(u.RawQuery)
+	}
+	for _, st := range says.Statements {
+		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) && !strings.EqualFold(m[1], "auth") {
+			if len(p.off.req.Get(m[1])) > 0 {
+				return false
+			}
+			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The credential is not in the %s header, where the server reads it: the server says %q", m[1], clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential in the %s header.", m[1])})
+			return true
+		}
+		if m := queryPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) {
+			name := strings.ToLower(m[1])
+			if strings.Contains("&"+query, "&"+name+"=") {
+				return false
+			}
+			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+				Title:    fmt.Sprintf("The credential is not in the %s query parameter, where the server reads it (it was sent in a header): the server says %q", m[1], clip(st.Text, 200)),
+				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+				Fix:      fmt.Sprintf("Send the credential as ?%s=<credential> in the URL.", m[1])})
+			return true
+		}
+	}
+	return false
 }
 
 // schemeFix says how to answer a challenge, from its scheme and

@@ -187,8 +187,18 @@ func readSays(a *answer) ServerSays {
 			}
 		}
 	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(body), "<!doctype") || strings.HasPrefix(strings.ToLower(body), "<html"):
+		n := len(s.Statements)
 		for _, m := range htmlText.FindAllStringSubmatch(body, 16) {
 			add("body <"+strings.ToLower(m[1])+">", tagStrip.ReplaceAllString(m[2], " "))
+		}
+		if len(s.Statements) == n {
+			// no element the doctor knows holds text: the page's text,
+			// scripts and styles taken out ("<body>Invalid key</body>")
+			text := strings.TrimSpace(tagStrip.ReplaceAllString(htmlNoise.ReplaceAllString(body, " "), " "))
+			if len(text) > 600 {
+				text = text[:600]
+			}
+			add("body text", text)
 		}
 	case body != "":
 		if len(body) > 4000 {
@@ -208,6 +218,8 @@ func readSays(a *answer) ServerSays {
 var (
 	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|h3|p|li|pre|span|div|strong|b|td)[^>]*>([^<]*(?:<(?:a|em|code|i|br)\b[^>]*>[^<]*(?:</(?:a|em|code|i)>)?[^<]*)*)</(?:title|h1|h2|h3|p|li|pre|span|div|strong|b|td)>`)
 	tagStrip = regexp.MustCompile(`<[^>]*>|\s+`)
+	// htmlNoise is what a page holds that is not its text.
+	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)>`)
 )
 
 // splitScopes reads a comma-separated scope list.
