@@ -98,8 +98,8 @@ type RemoteKeys struct {
 	// keys yet) began.
 	lastOnDemand time.Time
 	// lastEnded is when the latest fetch ended: a request that waited for
-	// it takes its outcome rather than fetching again, so it waits for
-	// one fetch (5 s at most), not two.
+	// it takes its failure rather than fetching again, so it waits for one
+	// failing fetch (5 s at most), not two.
 	lastEnded time.Time
 	// lastErr is the error of the latest fetch (nil when it succeeded),
 	// readable without waiting for a fetch in flight: health and metrics
@@ -220,15 +220,18 @@ func (r *RemoteKeys) failing() bool { return r.err() != nil }
 // refresh fetches the set. A scheduled refresh always fetches; one on
 // demand (an unknown kid, no keys yet) fetches unless another on-demand
 // fetch began within MinRefetch, so random kids cost at most one fetch
-// per MinRefetch, and one that waited for a fetch in flight takes that
-// fetch's outcome. It reports the error of the latest attempt.
+// per MinRefetch, and one that waited for a fetch in flight that failed
+// takes that failure. It reports the error of the latest attempt.
 func (r *RemoteKeys) refresh(ctx context.Context, scheduled bool) error {
 	waited := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
 	if !scheduled {
-		if r.lastEnded.After(waited) || !r.lastOnDemand.IsZero() && now.Sub(r.lastOnDemand) < r.MinRefetch {
+		// A fetch that failed while this one waited is its answer too
+		// (a silent server is waited for once); one that succeeded may
+		// have begun before the kid was published, so it is no answer.
+		if r.lastEnded.After(waited) && r.err() != nil || !r.lastOnDemand.IsZero() && now.Sub(r.lastOnDemand) < r.MinRefetch {
 			return r.err()
 		}
 		r.lastOnDemand = now

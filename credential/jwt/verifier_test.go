@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -624,5 +625,52 @@ func TestAudienceClaim(t *testing.T) {
 		if tc.issuer == cognito && tc.want != "" && !strings.Contains(reason.From(err).Detail, "client_id") {
 			t.Errorf("%d: the refusal does not name client_id: %v", i, err)
 		}
+	}
+}
+
+// TestKidPublishedDuringAFetch: a token whose kid the key set gains while
+// a fetch is already in flight (an identity provider that makes its key
+// on first use, as Hydra does) is judged after a fetch that began after
+// the token was seen — never refused on the older fetch's answer.
+func TestKidPublishedDuringAFetch(t *testing.T) {
+	testKeys(t)
+	old := jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	var held atomic.Bool
+	js := newJWKSServer(t, old)
+	inner := js.Config.Handler
+	js.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := *js.body.Load()
+		if held.CompareAndSwap(false, true) {
+			arrived <- struct{}{}
+			<-release // answers the set as it was when the fetch began
+			w.Write(body)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	rk := &RemoteKeys{URL: js.URL, RefreshEvery: time.Hour}
+	go rk.refresh(context.Background(), true) // the scheduled fetch at start
+	<-arrived
+	rotated := jwksOf(t, map[string]any{"k1": &rsaKey.PublicKey, "k2": &rsaKey2.PublicKey})
+	js.body.Store(&rotated)
+	got := make(chan error, 1)
+	go func() {
+		_, err := rk.Keys(context.Background(), "k2")
+		got <- err
+	}()
+	// The token's request queues behind the fetch in flight.
+	eventually.True(t, 10*time.Second, "the request waits for the fetch in flight", func() bool {
+		buf := make([]byte, 1<<20)
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "sync.(*Mutex).Lock") && strings.Contains(g, "(*RemoteKeys).refresh") {
+				return true
+			}
+		}
+		return false
+	})
+	close(release)
+	if err := <-got; err != nil {
+		t.Fatalf("kid k2, published while the first fetch was in flight: %v", err)
 	}
 }
