@@ -32,18 +32,19 @@ func peer(r *http.Request) string {
 // ("unknown", garbage) is an unknown client, named by that text: it
 // matches no network, so it fails every allow and deny list, and its
 // failures are counted under it, never under the proxy's address.
-func (t trustedProxies) clientOf(r *http.Request) string {
+// viaProxy reports whether the peer is a trusted proxy.
+func (t trustedProxies) clientOf(r *http.Request) (client string, viaProxy bool) {
 	addr := peer(r)
 	if !t.ContainsIP(addr) {
-		return addr
+		return addr, false
 	}
 	lines := r.Header.Values("X-Forwarded-For")
 	for l := len(lines) - 1; l >= 0; l-- {
 		if c, ok := t.clientIn(lines[l], &addr); ok {
-			return c
+			return c, true
 		}
 	}
-	return addr
+	return addr, true
 }
 
 // clientIn walks one X-Forwarded-For line from the right: the first hop
@@ -97,7 +98,7 @@ func hopAddr(h string) (string, bool) {
 // decision request's own Host is never taken for the original's: the
 // proxy addressed authgate with it.
 func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error {
-	if !g.trusted.ContainsIP(peer(r)) {
+	if !ex.viaProxy {
 		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
 	}
 	ex.decision = true

@@ -348,10 +348,13 @@ type exchange struct {
 	statusOnly bool
 	internal   bool
 	client     string
-	route      *policy.Route
-	presented  credential.Presented
-	identity   credential.Identity
-	authed     bool
+	// viaProxy: the peer is a trusted proxy, whose forwarding headers
+	// (and decision requests) are believed.
+	viaProxy  bool
+	route     *policy.Route
+	presented credential.Presented
+	identity  credential.Identity
+	authed    bool
 	// identityToken is the signed identity for the upstream
 	// (identity_token), set just before forwarding.
 	identityToken string
@@ -402,7 +405,8 @@ func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 // access log line.
 func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := &exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, client: g.trusted.clientOf(r), auth: &g.api}
+		ex := &exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, auth: &g.api}
+		ex.client, ex.viaProxy = g.trusted.clientOf(r)
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
 		}
@@ -491,7 +495,7 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 		}
 		ex.trace.Pass("path canonical", ex.path)
 		if !ex.decision {
-			g.stripForProxy(r.Header, g.trusted.ContainsIP(peer(r)))
+			g.stripForProxy(r.Header, ex.viaProxy)
 		}
 		next.ServeHTTP(w, r)
 	})

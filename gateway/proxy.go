@@ -218,7 +218,7 @@ func (g *Gateway) forwarded(pr *httputil.ProxyRequest) {
 		proto = "https"
 	}
 	xff := p
-	if g.trusted.ContainsIP(p) {
+	if exchangeOf(in).viaProxy {
 		if prior := strings.Join(in.Header.Values("X-Forwarded-For"), ", "); prior != "" {
 			xff = prior + ", " + p
 		}

@@ -17,7 +17,7 @@ import (
 // ignored (and replaced upstream), so a client cannot choose trace ids or
 // sampling.
 func (g *Gateway) startSpan(ctx context.Context, r *http.Request, ex *exchange) (context.Context, trace.Span) {
-	if g.trusted.ContainsIP(peer(r)) {
+	if ex.viaProxy {
 		ctx = tracing.Propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
 	}
 	ctx, span := g.state.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),

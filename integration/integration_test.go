@@ -34,9 +34,9 @@ func token(t testing.TB, scope string) string {
 
 // seen is what the upstream received last.
 type seen struct {
-	mu     sync.Mutex
-	path   string
-	header http.Header
+	mu           sync.Mutex
+	method, path string
+	header       http.Header
 }
 
 // stack is an authgate gateway, its upstream and its JWKS server.
@@ -52,26 +52,32 @@ type stack struct {
 // open.test only.
 const routes = `
 routes:
-  - {name: public, path: /public/*, public: true, upstream: "%[1]s"}
-  - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "%[1]s"}
-  - {name: api, path: /v1/*, scopes_all: [read], upstream: "%[1]s"}
-  - {name: keyed, path: /keyed/*, schemes: [apikey, bearer], scopes_all: [read], upstream: "%[1]s"}
-  - {name: ro, path: /ro/*, methods: [GET], public: true, upstream: "%[1]s"}
-  - {name: ro-write, path: /ro/*, scopes_all: [admin], upstream: "%[1]s"}
-  - {name: hosted-open, hosts: [open.test], path: /hosted/*, public: true, upstream: "%[1]s"}
-  - {name: hosted, path: /hosted/*, scopes_all: [admin], upstream: "%[1]s"}
+  - {name: public, path: /public/*, public: true, upstream: "UP"}
+  - {name: admin, path: /admin/*, scopes_all: [admin], upstream: "UP"}
+  - {name: api, path: /v1/*, scopes_all: [read], upstream: "UP"}
+  - {name: keyed, path: /keyed/*, schemes: [apikey, bearer], scopes_all: [read], upstream: "UP"}
+  - {name: ro, path: /ro/*, methods: [GET], public: true, upstream: "UP"}
+  - {name: ro-write, path: /ro/*, scopes_all: [admin], upstream: "UP"}
+  - {name: hosted-open, hosts: [open.test], path: /hosted/*, public: true, upstream: "UP"}
+  - {name: hosted, path: /hosted/*, scopes_all: [admin], upstream: "UP"}
 `
 
 // newStack starts the gateway for decisions from proxy (decision_proxy;
-// "" in proxy mode); with jwksDown its issuer's key set cannot be fetched,
-// so every token is answered 503.
+// "" in proxy mode) with the routes of every test; with jwksDown its
+// issuer's key set cannot be fetched, so every token is answered 503.
 func newStack(t testing.TB, proxy string, jwksDown bool) *stack {
+	return startStack(t, proxy, "", routes, jwksDown)
+}
+
+// startStack is newStack with more configuration lines (extra) and the
+// routes section routesYAML, whose "UP" is the upstream's URL.
+func startStack(t testing.TB, proxy, extra, routesYAML string, jwksDown bool) *stack {
 	s := &stack{upstream: &seen{}}
 	s.upstreamAddr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.upstream.mu.Lock()
-		s.upstream.path, s.upstream.header = r.RequestURI, r.Header.Clone()
+		s.upstream.method, s.upstream.path, s.upstream.header = r.Method, r.RequestURI, r.Header.Clone()
 		s.upstream.mu.Unlock()
-		fmt.Fprintf(w, "upstream saw %s subject=%q", r.RequestURI, r.Header.Get("X-Authgate-Subject"))
+		fmt.Fprintf(w, "upstream saw %s %s subject=%q", r.Method, r.RequestURI, r.Header.Get("X-Authgate-Subject"))
 	}))
 	jwks := tokentest.JWKS()
 	jwksAddr := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,9 +95,13 @@ func newStack(t testing.TB, proxy string, jwksDown bool) *stack {
 	s.gatewayAddr, a = gatewaytest.StartApp(t, fmt.Sprintf(`
 realm: api
 %s
+%s
 issuers:
   - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
-`, convention, issuer, jwksAddr)+fmt.Sprintf(routes, "http://"+s.upstreamAddr))
+`, convention, extra, issuer, jwksAddr)+strings.ReplaceAll(routesYAML, "UP", "http://"+s.upstreamAddr))
+	if a.Store() == nil {
+		return s // no route takes API keys
+	}
 	k, key, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "it", Environment: "live", Scopes: []string{"read"}}, "test")
 	if err != nil {
 		t.Fatal(err)

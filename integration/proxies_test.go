@@ -30,10 +30,16 @@ func startNginx(t *testing.T, s *stack) string {
 
 // startCaddy runs caddy with testdata/Caddyfile in front of s.
 func startCaddy(t *testing.T, s *stack) string {
+	addr := nginxtest.FreeAddr(t)
+	return runCaddy(t, addr, fill(t, "Caddyfile", addr, s))
+}
+
+// runCaddy runs caddy with sites (Caddyfile site blocks, the first
+// listening on addr) until the test ends.
+func runCaddy(t *testing.T, addr, sites string) string {
 	bin := nginxtest.Binary(t, "caddy", "/usr/bin/caddy")
 	dir := t.TempDir()
-	addr := nginxtest.FreeAddr(t)
-	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+fill(t, "Caddyfile", addr, s))
+	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+sites)
 	log := filepath.Join(dir, "caddy.log")
 	out, _ := os.Create(log)
 	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")

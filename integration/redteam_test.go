@@ -5,20 +5,14 @@ package integration
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/authgate/authgate/credential/apikey"
-	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/internal/nginxtest"
 	"github.com/authgate/authgate/internal/tokentest"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,44 +69,14 @@ func TestRedteamSubjectCollision(t *testing.T) {
 	}
 }
 
-// newRedteamStack is newStack with extra configuration text and routes.
-func newRedteamStack(t *testing.T, proxy, extra, routesYAML string) *stack {
-	s := &stack{upstream: &seen{}}
-	s.upstreamAddr = gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.upstream.mu.Lock()
-		s.upstream.path, s.upstream.header = r.Method+" "+r.RequestURI, r.Header.Clone()
-		s.upstream.mu.Unlock()
-		fmt.Fprintf(w, "upstream saw %s %s", r.Method, r.RequestURI)
-	}))
-	jwks := tokentest.JWKS()
-	jwksAddr := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
-	convention := ""
-	if proxy != "" {
-		convention = "decision_proxy: " + proxy
-	}
-	var a *app.App
-	s.gatewayAddr, a = gatewaytest.StartApp(t, fmt.Sprintf(`
-realm: api
-%s
-%s
-issuers:
-  - {name: main, issuer: "%s", audiences: [api], jwks_url: "http://%s/jwks"}
-`, convention, extra, issuer, jwksAddr)+strings.ReplaceAll(routesYAML, "UP", "http://"+s.upstreamAddr))
-	if strings.Contains(routesYAML, "apikey") {
-		k, key, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "rt", Environment: "live"}, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.apiKey, s.keyID = key, k.ID
-	}
-	return s
-}
-
 func (s *stack) last() (string, http.Header) {
 	s.upstream.mu.Lock()
 	defer s.upstream.mu.Unlock()
 	p, h := s.upstream.path, s.upstream.header
-	s.upstream.path, s.upstream.header = "", nil
+	if p != "" {
+		p = s.upstream.method + " " + p
+	}
+	s.upstream.method, s.upstream.path, s.upstream.header = "", "", nil
 	return p, h
 }
 
@@ -127,7 +91,7 @@ routes:
 `
 	for _, proxy := range []string{"nginx", "caddy"} {
 		t.Run(proxy, func(t *testing.T) {
-			s := newRedteamStack(t, proxy, "", routes)
+			s := startStack(t, proxy, "", routes, false)
 			addr := map[string]func(*testing.T, *stack) string{"nginx": startNginx, "caddy": startCaddy}[proxy](t, s)
 			r := raw(t, addr, "OPTIONS", "/admin/users/1", "Origin", "https://app.example", "Access-Control-Request-Method", "DELETE",
 				"X-HTTP-Method-Override", "DELETE", "Content-Length", "0")
@@ -152,7 +116,7 @@ routes:
   - {name: denied, path: /deny/*, public: true, deny_cidrs: [10.0.0.0/8, "fe80::/10", "2001:db8::/32"], upstream: "UP"}
   - {name: allowed, path: /allow/*, public: true, allow_cidrs: [192.0.2.0/24], upstream: "UP"}
 `
-	s := newRedteamStack(t, "", "trusted_proxies: [127.0.0.1/32]", routes)
+	s := startStack(t, "", "trusted_proxies: [127.0.0.1/32]", routes, false)
 	hops := []string{"10.0.0.1", "::ffff:10.0.0.1", "[::ffff:10.0.0.1]:80", "10.0.0.1:80", "fe80::1%eth0", "[fe80::1%eth0]:80",
 		"2001:db8::1%1", "::ffff:10.0.0.1%eth0", "0x0a.0.0.1", "010.0.0.1", "10.1", " 10.0.0.1 ", "10.0.0.1,", ",10.0.0.1", "10.0.0.1, 127.0.0.1",
 		"192.0.2.1%x", "::ffff:192.0.2.1", "192.0.2.1, 127.0.0.1, 127.0.0.1"}
@@ -173,7 +137,7 @@ func TestRedteamProxyModePassThrough(t *testing.T) {
 routes:
   - {name: public, path: /public/*, public: true, upstream: "UP"}
 `
-	s := newRedteamStack(t, "", "", routes)
+	s := startStack(t, "", "", routes, false)
 	hdrs := []string{"X-Real-IP", "1.1.1.1", "True-Client-IP", "1.1.1.2", "X-Client-IP", "1.1.1.3", "X-Forwarded-Port", "443",
 		"X-Forwarded-Ssl", "on", "X-Forwarded-Scheme", "https", "X-Forwarded-Prefix", "/admin", "X-Forwarded-Path", "/admin/x",
 		"Request_Id", "spoof", "X-Original-Path", "/admin/x", "X-Envoy-Original-Path", "/admin/x", "X-HTTP-Method-Override", "DELETE",
@@ -202,7 +166,7 @@ routes:
 	for _, proxy := range []string{"nginx", "caddy", "caddy-copy"} {
 		t.Run(proxy, func(t *testing.T) {
 			conv := strings.TrimSuffix(proxy, "-copy")
-			s := newRedteamStack(t, conv, "", routes)
+			s := startStack(t, conv, "", routes, false)
 			var addr string
 			switch proxy {
 			case "nginx":
@@ -228,21 +192,8 @@ routes:
 
 // startCaddyWith is startCaddy with the Caddyfile edited by edit.
 func startCaddyWith(t *testing.T, s *stack, edit func(string) string) string {
-	bin := nginxtest.Binary(t, "caddy", "/usr/bin/caddy")
-	dir := t.TempDir()
 	addr := nginxtest.FreeAddr(t)
-	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+edit(fill(t, "Caddyfile", addr, s)))
-	log := filepath.Join(dir, "caddy.log")
-	out, _ := os.Create(log)
-	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); out.Close() })
-	nginxtest.WaitUp(t, addr, log)
-	return addr
+	return runCaddy(t, addr, edit(fill(t, "Caddyfile", addr, s)))
 }
 
 // rawLines sends a request whose header block is written verbatim.
@@ -479,7 +430,7 @@ routes:
   - {name: hosted-open, hosts: [open.test], path: /hosted/*, public: true, upstream: "UP"}
   - {name: hosted, path: /hosted/*, scopes_all: [admin], upstream: "UP"}
 `
-	s := newRedteamStack(t, "caddy", "", routes)
+	s := startStack(t, "caddy", "", routes, false)
 	var adminSaw string
 	adminUp := gatewaytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		adminSaw = r.Host + " " + r.RequestURI
@@ -492,7 +443,7 @@ routes:
 	body := site[1][strings.Index(site[1], "http://"):]
 	openSite := strings.Replace(body, "http://"+addr, "http://open.test:"+port, 1)
 	other := strings.Replace(strings.Replace(body, "http://"+addr, "http://:"+port, 1), "reverse_proxy "+s.upstreamAddr, "reverse_proxy "+adminUp, 1)
-	addr2 := startCaddyRaw(t, addr, openSite+"\n"+other)
+	addr2 := runCaddy(t, addr, openSite+"\n"+other)
 	for _, host := range []string{"open.test", "open.test:" + port, "OPEN.TEST", "open.test.", "open.test.:" + port, "[open.test]", "other.test"} {
 		adminSaw = ""
 		r := raw(t, addr2, "GET", "/hosted/x", "Host", host)
@@ -504,23 +455,6 @@ routes:
 	}
 }
 
-func startCaddyRaw(t *testing.T, addr, sites string) string {
-	bin := nginxtest.Binary(t, "caddy", "/usr/bin/caddy")
-	dir := t.TempDir()
-	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+sites)
-	log := filepath.Join(dir, "caddy.log")
-	out, _ := os.Create(log)
-	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); out.Close() })
-	nginxtest.WaitUp(t, addr, log)
-	return addr
-}
-
 // TestRedteamQueryKeyReachesUpstream: a route's api_key_query parameter is
 // removed in proxy mode, but behind nginx and Caddy the upstream gets it.
 func TestRedteamQueryKeyReachesUpstream(t *testing.T) {
@@ -530,7 +464,7 @@ routes:
 `
 	for _, proxy := range []string{"", "nginx", "caddy"} {
 		t.Run("via-"+proxy, func(t *testing.T) {
-			s := newRedteamStack(t, proxy, "", routes)
+			s := startStack(t, proxy, "", routes, false)
 			addr := s.gatewayAddr
 			switch proxy {
 			case "nginx":

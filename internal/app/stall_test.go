@@ -106,22 +106,29 @@ func stallOn(addr, head string, wait time.Duration) stalled {
 	return s
 }
 
+// readingUpstream serves an upstream that reads every body to its end and
+// answers "ok"; it returns its address.
+func readingUpstream(t *testing.T) string {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go up.Serve(ln)
+	t.Cleanup(func() { up.Close() })
+	return ln.Addr().String()
+}
+
 // TestStalledBodies: on every path that reads a request body — the
 // proxy, the decision endpoint, the admin API and the console's forms —
 // a client that sends its head with a body declared and then stops gets
 // its answer, and then the server closes the connection: a stalled body
 // holds no connection past body_idle_timeout (and a short drain).
 func TestStalledBodies(t *testing.T) {
-	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, "ok")
-	})}
-	upLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go up.Serve(upLn)
-	defer up.Close()
+	upstream := readingUpstream(t)
 	a, addr, adminAddr := startServing(t, `
 listen: %[1]s
 admin: {listen: %[2]s}
@@ -130,8 +137,8 @@ decision_path: /authgate/decision
 trusted_proxies: ["127.0.0.1/32"]
 server: {body_idle_timeout: 300ms, body_timeout: 2s}
 routes:
-  - {name: protected, path: /api/*, schemes: [apikey], upstream: "http://`+upLn.Addr().String()+`"}
-  - {name: upload, path: /upload, public: true, max_body_bytes: 1000, upstream: "http://`+upLn.Addr().String()+`"}
+  - {name: protected, path: /api/*, schemes: [apikey], upstream: "http://`+upstream+`"}
+  - {name: upload, path: /upload, public: true, max_body_bytes: 1000, upstream: "http://`+upstream+`"}
 `)
 	_, adminKey, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "ops", Kind: store.KindAdmin, Environment: "live"}, "test")
 	if err != nil {
@@ -218,24 +225,15 @@ func consoleSession(t *testing.T, adminAddr, key string) string {
 // connection open for the next request (GuardBodies closes only on an
 // unfinished body), on the proxy and on the admin API.
 func TestReadBodyKeepsConnection(t *testing.T) {
-	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, "ok")
-	})}
-	upLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go up.Serve(upLn)
-	defer up.Close()
+	upstream := readingUpstream(t)
 	a, addr, adminAddr := startServing(t, `
 listen: %[1]s
 admin: {listen: %[2]s}
 data_dir: `+t.TempDir()+`
 server: {body_idle_timeout: 300ms, body_timeout: 2s}
 routes:
-  - {name: upload, path: /upload, public: true, upstream: "http://`+upLn.Addr().String()+`"}
-  - {name: keyed, path: /api/*, schemes: [apikey], upstream: "http://`+upLn.Addr().String()+`"}
+  - {name: upload, path: /upload, public: true, upstream: "http://`+upstream+`"}
+  - {name: keyed, path: /api/*, schemes: [apikey], upstream: "http://`+upstream+`"}
 `)
 	_, adminKey, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "ops", Kind: store.KindAdmin, Environment: "live"}, "test")
 	if err != nil {

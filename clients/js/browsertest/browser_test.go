@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/browsertest"
 	"github.com/authgate/authgate/internal/gatewaytest"
 	"github.com/authgate/authgate/internal/tokentest"
 )
@@ -45,29 +45,7 @@ func dist(t *testing.T) string {
 // browser starts headless Chromium (Debian's chromium) with a fresh
 // profile; it skips without one outside CI and fails under CI.
 func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed (apt-get install chromium): the fetch wrapper's browser test needs it under CI")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the fetch wrapper's browser test")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true), chromedp.Flag("no-default-browser-check", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Chromium(t, "the fetch wrapper's browser test")
 }
 
 // seen is what the gateway received and answered, one entry per request.
