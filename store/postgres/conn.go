@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgate/authgate/store"
-	"github.com/authgate/authgate/store/sqlstore"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 // queryer is what a pgx pool and a pgx transaction share.

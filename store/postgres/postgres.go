@@ -20,7 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgate/authgate/store"
-	"github.com/authgate/authgate/store/sqlstore"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 var migrations = []string{

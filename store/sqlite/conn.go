@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/authgate/authgate/store/sqlstore"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 // queryer is what *sql.DB and *sql.Tx share.

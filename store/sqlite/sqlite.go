@@ -19,7 +19,7 @@ import (
 	sqlitelib "modernc.org/sqlite/lib"
 
 	"github.com/authgate/authgate/store"
-	"github.com/authgate/authgate/store/sqlstore"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 // FileName is the database file inside the data folder.

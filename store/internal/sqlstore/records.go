@@ -31,25 +31,18 @@ func (r Records) CreateKey(ctx context.Context, k store.Key, actor string) error
 
 // KeyByHash implements store.Store.
 func (r Records) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	k, err := scanKey(r.d.DB.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE hash = $1`, hash))
-	return k, r.d.Classify(err)
+	return one(ctx, r, scanKey, `SELECT `+keyColumns+` FROM keys WHERE hash = $1`, hash)
 }
 
 // KeyByID implements store.Store.
 func (r Records) KeyByID(ctx context.Context, id string) (store.Key, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	k, err := scanKey(r.d.DB.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = $1`, id))
-	return k, store.About(r.d.Classify(err), "key", id)
+	k, err := one(ctx, r, scanKey, `SELECT `+keyColumns+` FROM keys WHERE id = $1`, id)
+	return k, store.About(err, "key", id)
 }
 
 // Keys implements store.Store.
 func (r Records) Keys(ctx context.Context) ([]store.Key, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	return collect(ctx, r, r.d.DB, scanKey, `SELECT `+keyColumns+` FROM keys ORDER BY created, id`)
+	return list(ctx, r, scanKey, `SELECT `+keyColumns+` FROM keys ORDER BY created, id`)
 }
 
 // RevokeKey implements store.Store. Revoking twice keeps the first time.
@@ -102,17 +95,13 @@ func (r Records) AddUser(ctx context.Context, u store.User, actor string) error 
 
 // User implements store.Store.
 func (r Records) User(ctx context.Context, name string) (store.User, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	u, err := scanUser(r.d.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
-	return u, store.About(r.d.Classify(err), "user", name)
+	u, err := one(ctx, r, scanUser, `SELECT `+userColumns+` FROM users WHERE name = $1`, name)
+	return u, store.About(err, "user", name)
 }
 
 // Users implements store.Store.
 func (r Records) Users(ctx context.Context) ([]store.User, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	return collect(ctx, r, r.d.DB, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	return list(ctx, r, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
 }
 
 // SetPassword implements store.Store.
@@ -135,7 +124,5 @@ func (r Records) RemoveUser(ctx context.Context, name, actor string) error {
 
 // Audit implements store.Store: the newest events first.
 func (r Records) Audit(ctx context.Context, limit int) ([]store.AuditEvent, error) {
-	ctx, cancel := r.d.Bound(ctx)
-	defer cancel()
-	return collect(ctx, r, r.d.DB, scanAudit, `SELECT `+auditColumns+` FROM audit ORDER BY seq DESC LIMIT $1`, limit)
+	return list(ctx, r, scanAudit, `SELECT `+auditColumns+` FROM audit ORDER BY seq DESC LIMIT $1`, limit)
 }

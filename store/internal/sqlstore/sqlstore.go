@@ -170,3 +170,20 @@ func collect[T any](ctx context.Context, r Records, c Conn, scan func(Row) (T, e
 	}
 	return out, r.d.Classify(rows.Err())
 }
+
+// one reads the row of a query on the database with scan, within the
+// call's bound.
+func one[T any](ctx context.Context, r Records, scan func(Row) (T, error), query string, args ...any) (T, error) {
+	ctx, cancel := r.d.Bound(ctx)
+	defer cancel()
+	v, err := scan(r.d.DB.QueryRow(ctx, query, args...))
+	return v, r.d.Classify(err)
+}
+
+// list reads every row of a query on the database, within the call's
+// bound.
+func list[T any](ctx context.Context, r Records, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	ctx, cancel := r.d.Bound(ctx)
+	defer cancel()
+	return collect(ctx, r, r.d.DB, scan, query, args...)
+}
