@@ -94,8 +94,11 @@ func (s *Server) Use(cfg *config.Config, h http.Handler) {
 // request through under failure_mode_allow: true.
 func (s *Server) Check(ctx context.Context, req *authv3.CheckRequest) (resp *authv3.CheckResponse, err error) {
 	b := s.current.Load()
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	defer cancel()
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > b.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("ext_authz: Check failed; answered 503", "panic", fmt.Sprintf("%.200v", p))
