@@ -54,6 +54,9 @@ type binding struct {
 	// removed from allowed requests unless forward.
 	credentials []string
 	forward     bool
+	// maxHeaderBytes bounds the request line and headers, as the HTTP
+	// listener bounds them.
+	maxHeaderBytes int
 	// timeout bounds one Check.
 	timeout time.Duration
 }
@@ -76,7 +79,7 @@ func (s *Server) Use(cfg *config.Config, h http.Handler) {
 		conv = api.ProxyConventions[0]
 	}
 	prefix := http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix)
-	b := &binding{handler: h, decisionPath: cfg.DecisionPath, convention: conv, idPrefix: prefix,
+	b := &binding{handler: h, decisionPath: cfg.DecisionPath, convention: conv, idPrefix: prefix, maxHeaderBytes: cfg.MaxHeaderBytes,
 		subject: http.CanonicalHeaderKey(prefix + "Subject"), forward: cfg.ExtAuthzGRPC.ForwardCredentials, timeout: cfg.ExtAuthzGRPC.Timeout}
 	if b.timeout <= 0 {
 		b.timeout = config.DefaultExtAuthzTimeout
@@ -102,13 +105,31 @@ func (s *Server) Check(ctx context.Context, req *authv3.CheckRequest) (resp *aut
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("ext_authz: Check failed; answered 503", "panic", fmt.Sprintf("%.200v", p))
-			resp, err = unavailable(), nil
+			resp, err = refusal(reason.AuthUnavailable), nil
 		}
 	}()
+	if n := headerBytes(req); n > b.maxHeaderBytes {
+		s.log.Info("ext_authz: refused before judging", "reason", string(reason.HeadersTooMany), "header_bytes", n, "max_header_bytes", b.maxHeaderBytes)
+		return refusal(reason.HeadersTooMany), nil
+	}
 	r := b.request(ctx, req, peerAddr(ctx))
 	w := &recorder{header: http.Header{}}
 	b.handler.ServeHTTP(w, r)
 	return b.response(w, r.Header), nil
+}
+
+// headerBytes is the size of the request line and header block Envoy
+// describes, counted as on the wire ("name: value\r\n").
+func headerBytes(in *authv3.CheckRequest) int {
+	hr := in.GetAttributes().GetRequest().GetHttp()
+	n := len(hr.GetMethod()) + len(hr.GetPath()) + len(" HTTP/1.1\r\n")
+	for _, hv := range hr.GetHeaderMap().GetHeaders() {
+		n += len(hv.GetKey()) + len(hv.GetValue()) + len(hv.GetRawValue()) + 4
+	}
+	for k, v := range hr.GetHeaders() {
+		n += len(k) + len(v) + 4
+	}
+	return n
 }
 
 // peerAddr is the address of the gRPC client (Envoy).
@@ -198,7 +219,7 @@ func sourceIP(in *authv3.CheckRequest) string {
 func (b *binding) response(w *recorder, in http.Header) *authv3.CheckResponse {
 	_, verdict := w.header[b.subject]
 	if w.status == 0 {
-		return unavailable() // nothing written: fail closed
+		return refusal(reason.AuthUnavailable) // nothing written: fail closed
 	}
 	if w.status == http.StatusOK && verdict {
 		return &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)},
@@ -258,10 +279,13 @@ func denied(code int, answer http.Header, body string) *authv3.CheckResponse {
 		HttpResponse: &authv3.CheckResponse_DeniedResponse{DeniedResponse: d}}
 }
 
-// unavailable is the answer when the gateway gave none (a fault of ours):
-// 503 auth_unavailable, enforced whatever failure_mode_allow says.
-func unavailable() *authv3.CheckResponse {
-	e := reason.Lookup(reason.AuthUnavailable)
+// refusal is the answer when the gateway could not be asked (a header
+// block over max_header_bytes, which the HTTP listener refuses before
+// the gateway too) or gave no answer (a fault of ours: 503
+// auth_unavailable). Like every refusal it is enforced whatever
+// failure_mode_allow says. The problem names the reason, without detail.
+func refusal(code reason.Code) *authv3.CheckResponse {
+	e := reason.Lookup(code)
 	body, _ := json.Marshal(api.Problem{Type: api.ProblemType(e.Code), Title: e.Title, Status: e.Status, Reason: string(e.Code), Hint: e.Hint})
 	h := http.Header{"Content-Type": {"application/problem+json"}, "Cache-Control": {"no-store"}}
 	return denied(e.Status, h, string(body)+"\n")

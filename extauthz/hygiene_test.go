@@ -108,10 +108,18 @@ func TestGRPCOnlyInputs(t *testing.T) {
 		t.Errorf("the failure was recorded for %+v, want client 203.0.113.7 (the address Envoy saw)", recent)
 	}
 
-	big := s.envoyRequest("GET", "/v1/data", "X-Big", strings.Repeat("a", 200<<10))
-	_, err := s.client.Check(context.Background(), big)
-	if status.Code(err) != codes.ResourceExhausted {
-		t.Errorf("an oversized CheckRequest: %v", err)
+	// Over max_header_bytes (32 KiB), refused as the HTTP listener does;
+	// over what Envoy can send at all, a gRPC error.
+	big := s.envoyRequest("GET", "/v1/data", "Authorization", bearer, "X-Big", strings.Repeat("a", 40<<10))
+	if got, _ := s.check(t, big); got.status != 431 || got.reason != string(reason.HeadersTooMany) {
+		t.Errorf("a header block over max_header_bytes: %+v", got)
+	}
+	if resp, err := http.Get(s.httpURL + "/.authgate/decide/v1/data?" + strings.Repeat("a", 40<<10)); err != nil || resp.StatusCode != 431 {
+		t.Errorf("over HTTP: %v %v", resp, err)
+	}
+	huge := s.envoyRequest("GET", "/v1/data", "X-Big", strings.Repeat("a", 9<<20))
+	if _, err := s.client.Check(context.Background(), huge); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("a CheckRequest over 8 MiB: %v", err)
 	}
 }
 

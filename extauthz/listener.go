@@ -13,9 +13,13 @@ import (
 
 // Bounds of the gRPC listener beyond the configuration's.
 const (
-	// messageSlack is what a CheckRequest may hold beyond the request's
-	// headers (max_header_bytes): addresses, peer certificates, metadata.
-	messageSlack = 64 << 10
+	// maxMessage bounds a CheckRequest: the largest header block Envoy
+	// can be configured to accept (max_request_headers_kb 8192) and room
+	// for addresses, certificates and metadata. Within it, a request over
+	// max_header_bytes is refused 431 by Check — a DeniedHttpResponse,
+	// which Envoy enforces whatever failure_mode_allow says; past it the
+	// answer is gRPC RESOURCE_EXHAUSTED.
+	maxMessage = 8<<20 + 64<<10
 	// maxStreams bounds the Checks in flight on one connection; Envoy
 	// opens another connection past it.
 	maxStreams = 1024
@@ -29,7 +33,7 @@ const (
 // (with client certificates required when it names a client CA).
 func NewGRPCServer(cfg *config.Config, s *Server) (*grpc.Server, error) {
 	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(cfg.MaxHeaderBytes + messageSlack),
+		grpc.MaxRecvMsgSize(maxMessage),
 		grpc.MaxHeaderListSize(maxCallHeaders),
 		grpc.MaxConcurrentStreams(maxStreams),
 		grpc.ConnectionTimeout(cfg.Server.ReadHeaderTimeout),
