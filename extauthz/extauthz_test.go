@@ -35,6 +35,7 @@ type stack struct {
 	convention string
 	host       string // the original requests' host
 	httpURL    string // the gateway's HTTP listener
+	grpcAddr   string // the ext_authz listener
 	app        *app.App
 	client     authv3.AuthorizationClient
 }
@@ -54,7 +55,10 @@ func startStack(t testing.TB, convention, extra string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := string(text) + fmt.Sprintf("decision_proxy: %s\nadmin: {listen: \"\"}\nfailure_limit: {per_credential: 1000000, per_client: 1000000, per_account: 1000000, window: 1m}\naccess_log: {sample_allowed: 0}\next_authz_grpc: {listen: \"127.0.0.1:0\"}\n%s", convention, extra)
+	if !strings.Contains(extra, "ext_authz_grpc:") {
+		extra += "ext_authz_grpc: {listen: \"127.0.0.1:0\"}\n"
+	}
+	yaml := string(text) + fmt.Sprintf("decision_proxy: %s\nadmin: {listen: \"\"}\nfailure_limit: {per_credential: 1000000, per_client: 1000000, per_account: 1000000, window: 1m}\naccess_log: {sample_allowed: 0}\n%s", convention, extra)
 	cfg, err := config.Parse(d.File.ConfigFile, []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +87,7 @@ func startStack(t testing.TB, convention, extra string) *stack {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &stack{file: d.File, convention: convention, host: strings.TrimPrefix(d.File.URL, "http://"),
-		httpURL: "http://" + ln.Addr().String(), app: a, client: authv3.NewAuthorizationClient(conn)}
+		httpURL: "http://" + ln.Addr().String(), grpcAddr: addr.String(), app: a, client: authv3.NewAuthorizationClient(conn)}
 }
 
 // credentialHeader is the header a demo case sends its credential in.
