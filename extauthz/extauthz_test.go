@@ -36,6 +36,7 @@ type stack struct {
 	host       string // the original requests' host
 	httpURL    string // the gateway's HTTP listener
 	grpcAddr   string // the ext_authz listener
+	yaml       string // the gateway's configuration
 	app        *app.App
 	client     authv3.AuthorizationClient
 }
@@ -59,10 +60,7 @@ func startStack(t testing.TB, convention, extra string) *stack {
 		extra += "ext_authz_grpc: {listen: \"127.0.0.1:0\"}\n"
 	}
 	yaml := string(text) + fmt.Sprintf("decision_proxy: %s\nadmin: {listen: \"\"}\nfailure_limit: {per_credential: 1000000, per_client: 1000000, per_account: 1000000, window: 1m}\naccess_log: {sample_allowed: 0}\n%s", convention, extra)
-	cfg, err := config.Parse(d.File.ConfigFile, []byte(yaml), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := parse(t, d.File.ConfigFile, yaml)
 	a, err := app.New(cfg, app.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +85,7 @@ func startStack(t testing.TB, convention, extra string) *stack {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &stack{file: d.File, convention: convention, host: strings.TrimPrefix(d.File.URL, "http://"),
-		httpURL: "http://" + ln.Addr().String(), grpcAddr: addr.String(), app: a, client: authv3.NewAuthorizationClient(conn)}
+		httpURL: "http://" + ln.Addr().String(), grpcAddr: addr.String(), yaml: yaml, app: a, client: authv3.NewAuthorizationClient(conn)}
 }
 
 // credentialHeader is the header a demo case sends its credential in.
@@ -267,4 +265,38 @@ func TestDemoCasesOverGRPC(t *testing.T) {
 			})
 		}
 	}
+}
+
+func parse(t testing.TB, file, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(file, []byte(yaml), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestReloadSwapsTheJudge: after a reload, Checks are judged by the new
+// gateway under the new settings (realm, decision_proxy), on the same
+// listener.
+func TestReloadSwapsTheJudge(t *testing.T) {
+	s := startStack(t, "nginx", "")
+	next := strings.Replace(strings.Replace(s.yaml, "realm: demo", "realm: reloaded", 1), "decision_proxy: nginx", "decision_proxy: envoy", 1)
+	if err := s.app.Reload(parse(t, s.file.ConfigFile, next)); err != nil {
+		t.Fatal(err)
+	}
+	_, resp := s.check(t, s.envoyRequest("GET", "/v1/data"))
+	d := resp.GetDeniedResponse()
+	if d == nil || !slices.ContainsFunc(d.Headers, func(o *corev3.HeaderValueOption) bool { return strings.Contains(o.Header.Value, `realm="reloaded"`) }) {
+		t.Fatalf("after the reload: %v", resp)
+	}
+	s.convention = "envoy"
+	if want, got := s.decideHTTP(t, "GET", "/public"), envoyViewOf(t, s, "GET", "/public"); want != got || got.status != 200 {
+		t.Fatalf("Check %+v, HTTP %+v", got, want)
+	}
+}
+
+func envoyViewOf(t testing.TB, s *stack, method, path string) verdict {
+	v, _ := s.check(t, s.envoyRequest(method, path))
+	return v
 }
