@@ -1,19 +1,13 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/authgate/authgate/internal/certtest"
 )
 
 // TestExtAuthzSettings: ext_authz_grpc is off by default; on, it needs
@@ -21,7 +15,7 @@ import (
 // (default 5s), and a usable certificate, key and client CA.
 func TestExtAuthzSettings(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := writeCert(t, dir)
+	cert, key := certtest.New(t, nil, "authgate").Files(t, dir, "authgate")
 	empty := filepath.Join(dir, "empty.pem")
 	os.WriteFile(empty, []byte("no certificate here\n"), 0o600)
 	for _, tt := range []struct{ name, doc, key string }{
@@ -61,24 +55,4 @@ func TestExtAuthzSettings(t *testing.T) {
 	if !cfg.ExtAuthzGRPC.Same(cfg.ExtAuthzGRPC) || cfg.ExtAuthzGRPC.Same(other) {
 		t.Error("Same does not compare the TLS settings")
 	}
-}
-
-// writeCert writes a self-signed certificate and its key.
-func writeCert(t *testing.T, dir string) (cert, key string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "authgate"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(k)
-	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	return cert, key
 }
