@@ -63,6 +63,13 @@ func TestHygieneOverGRPC(t *testing.T) {
 			}
 		})
 	}
+	// The demo turns on the echo endpoint, which answers 200 before the
+	// decision path's hygiene: an answer for the client, never an allow of
+	// the request with whatever headers it carries.
+	echo := s.envoyRequest("GET", "/v1/data/.authgate/echo", "X-Authgate-Subject", "admin")
+	if got, resp := s.check(t, echo); resp.GetOkResponse() != nil || got.status != 200 {
+		t.Errorf("the echo endpoint's 200 was an allow: %v", resp)
+	}
 }
 
 // TestGRPCOnlyInputs: what only the gRPC door receives. Duplicates that
