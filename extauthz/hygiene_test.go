@@ -63,12 +63,12 @@ func TestHygieneOverGRPC(t *testing.T) {
 			}
 		})
 	}
-	// The demo turns on the echo endpoint, which answers 200 before the
-	// decision path's hygiene: an answer for the client, never an allow of
-	// the request with whatever headers it carries.
+	// The demo turns on the echo endpoint, which never answers under the
+	// decision path (gateway TestEchoNeverDecides): an echo path is decided
+	// like any other, and a client's identity header is refused there too.
 	echo := s.envoyRequest("GET", "/v1/data/.authgate/echo", "X-Authgate-Subject", "admin")
-	if got, resp := s.check(t, echo); resp.GetOkResponse() != nil || got.status != 200 {
-		t.Errorf("the echo endpoint's 200 was an allow: %v", resp)
+	if got, resp := s.check(t, echo); resp.GetOkResponse() != nil || got.status != 400 || got.reason != string(reason.ProxyRequestInvalid) {
+		t.Errorf("a decision for the echo path: %+v %v", got, resp)
 	}
 }
 
