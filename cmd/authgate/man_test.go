@@ -104,8 +104,17 @@ func TestManAndCompletions(t *testing.T) {
 	if t.Failed() {
 		t.Log("regenerate them: go test ./cmd/authgate -run TestManAndCompletions -update")
 	}
-	// The bash completion is a script bash reads: it must parse.
-	if out, err := exec.Command("bash", "-n", filepath.Join("..", "..", "docs", "completions", "authgate.bash")).CombinedOutput(); err != nil {
+	// What `authgate completion bash` prints is the shipped file, and bash
+	// parses it.
+	shipped := filepath.Join("..", "..", "docs", "completions", "authgate.bash")
+	want, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "", "completion", "bash"); err != nil || out != string(want) {
+		t.Errorf("authgate completion bash differs from docs/completions/authgate.bash (%v)", err)
+	}
+	if out, err := exec.Command("bash", "-n", shipped).CombinedOutput(); err != nil {
 		t.Errorf("bash -n docs/completions/authgate.bash: %v %s", err, out)
 	}
 }

@@ -78,7 +78,7 @@ func testImage(t *testing.T, opts options) {
 	img := inspected[0]
 	const bin = "/usr/local/bin/authgate"
 	checks := []struct {
-		what     string
+		what      string
 		got, want any
 	}{
 		{"user", img.Config.User, "65532:65532"},
@@ -97,7 +97,7 @@ func testImage(t *testing.T, opts options) {
 	} {
 		key := "org.opencontainers.image." + label
 		checks = append(checks, struct {
-			what     string
+			what      string
 			got, want any
 		}{key, img.Config.Labels[key], want})
 	}
