@@ -18,8 +18,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 	"os/exec"
@@ -106,7 +108,7 @@ func main() {
 
 // release builds every artefact of opts into opts.out.
 func release(opts options) error {
-	if err := os.RemoveAll(opts.out); err != nil {
+	if err := clearOut(opts.out); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(opts.out, 0o755); err != nil {
@@ -137,6 +139,23 @@ func release(opts options) error {
 		return buildImage(opts)
 	}
 	return nil
+}
+
+// clearOut empties the artefact folder: one that does not exist, is
+// empty, or holds an earlier release (its SHA256SUMS). Any other folder is
+// refused, so that a mistyped -out never deletes someone's files.
+func clearOut(out string) error {
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(out, "SHA256SUMS")); err != nil {
+		return fmt.Errorf("-out %s holds files but no earlier release (no SHA256SUMS): give an empty or new folder", out)
+	}
+	return os.RemoveAll(out)
 }
 
 // build compiles cmd/authgate for t into bin, statically (no cgo), with

@@ -226,3 +226,28 @@ func checkSBOM(t *testing.T, name string, modules map[string]string) {
 		t.Errorf("SBOM dependencies: %+v", doc.Dependencies)
 	}
 }
+
+// TestClearOut: -out is emptied only when it is new, empty or an earlier
+// release; a folder of other files is refused and left as it was.
+func TestClearOut(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := clearOut(dir); err == nil {
+		t.Fatal("a folder of other files was emptied")
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("the refused folder lost its file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "SHA256SUMS"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := clearOut(dir); err != nil {
+		t.Fatalf("an earlier release was not cleared: %v", err)
+	}
+	if err := clearOut(filepath.Join(dir, "new")); err != nil {
+		t.Fatalf("a new folder: %v", err)
+	}
+}
