@@ -281,20 +281,28 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 	p.add(Finding{Code: RedirectFollowed, Status: Info, Title: fmt.Sprintf("The request was redirected %d times on the same origin", len(hops)-1)})
 }
 
-// serverCodes maps authgate reasons (and RFC 6750 errors) to findings.
-var serverCodes = map[string]Code{
-	string(reason.CredentialsMissing): CredentialsMissing, string(reason.SchemeUnsupported): SchemeMismatch, string(reason.HeaderMalformed): HeaderFormat,
-	string(reason.CredentialPlaceholder): CredentialPlaceholder, string(reason.TokenTooLarge): HeaderFormat, string(reason.TokenMalformed): HeaderFormat,
-	string(reason.TokenAlgorithmRejected): TokenSignatureInvalid, string(reason.TokenKeyUnknown): TokenKeyUnknown, string(reason.TokenSignatureInvalid): TokenSignatureInvalid,
-	string(reason.TokenExpired): TokenExpired, string(reason.TokenNotYetValid): TokenNotYetValid, string(reason.TokenIssuerUntrusted): TokenIssuerMismatch,
-	string(reason.TokenAudienceMismatch): TokenAudienceMismatch, string(reason.TokenTypeMismatch): TokenTypeMismatch, string(reason.CredentialRevoked): CredentialRevoked,
-	string(reason.CredentialExpired): TokenExpired, string(reason.CredentialUnknown): CredentialUnknown, string(reason.CredentialWrongEnvironment): WrongEnvironment,
-	string(reason.APIKeyMalformed): HeaderFormat, string(reason.CredentialInQuery): HeaderFormat, string(reason.BasicMalformed): BasicNotBase64,
-	string(reason.BasicInvalid): CredentialsRejected, string(reason.TooManyFailures): TooManyFailures, string(reason.InsufficientScope): InsufficientScope,
-	string(reason.Forbidden): Forbidden, string(reason.ClientNetworkDenied): ClientIPNotAllowed, string(reason.ClaimMismatch): InsufficientScope,
-	string(reason.InsufficientUserAuthentication): StepUpRequired, string(reason.TokenInactive): CredentialsRejected, string(reason.CORSOriginDenied): CORSOriginDenied,
-	string(reason.CredentialWrongKind): WrongTokenKind, string(reason.QuotaExceeded): TooManyFailures, string(reason.ProxyUntrusted): ServerFault, string(reason.ProxyRequestInvalid): ServerFault,
-	string(reason.AuthUnavailable): ServerFault, string(reason.UpstreamUnreachable): ServerFault, string(reason.UpstreamTimeout): ServerFault,
+// serverCodes maps each reason of authgate's catalogue to the finding
+// that explains it (TestServerCodesCoverCatalogue keeps it whole). The
+// RFC 6750 error values a challenge carries (invalid_request,
+// invalid_token, insufficient_scope) are read by the lexicon, as any
+// server's words are.
+var serverCodes = map[reason.Code]Code{
+	reason.CredentialsMissing: CredentialsMissing, reason.SchemeUnsupported: SchemeMismatch, reason.HeaderMalformed: HeaderFormat,
+	reason.CredentialPlaceholder: CredentialPlaceholder, reason.TokenTooLarge: HeaderFormat, reason.TokenMalformed: HeaderFormat,
+	reason.TokenAlgorithmRejected: TokenSignatureInvalid, reason.TokenKeyUnknown: TokenKeyUnknown, reason.TokenSignatureInvalid: TokenSignatureInvalid,
+	reason.TokenExpired: TokenExpired, reason.TokenNotYetValid: TokenNotYetValid, reason.TokenIssuerUntrusted: TokenIssuerMismatch,
+	reason.TokenAudienceMismatch: TokenAudienceMismatch, reason.TokenTypeMismatch: TokenTypeMismatch, reason.CredentialRevoked: CredentialRevoked,
+	reason.CredentialExpired: TokenExpired, reason.CredentialUnknown: CredentialUnknown, reason.CredentialWrongEnvironment: WrongEnvironment,
+	reason.APIKeyMalformed: HeaderFormat, reason.CredentialInQuery: HeaderFormat, reason.BasicMalformed: BasicNotBase64,
+	reason.BasicInvalid: CredentialsRejected, reason.TooManyFailures: TooManyFailures, reason.InsufficientScope: InsufficientScope,
+	reason.Forbidden: Forbidden, reason.ClientNetworkDenied: ClientIPNotAllowed, reason.ClaimMismatch: InsufficientScope,
+	reason.InsufficientUserAuthentication: StepUpRequired, reason.TokenInactive: CredentialsRejected, reason.CORSOriginDenied: CORSOriginDenied,
+	reason.CredentialWrongKind: WrongTokenKind, reason.QuotaExceeded: TooManyFailures, reason.ProxyUntrusted: ServerFault, reason.ProxyRequestInvalid: ServerFault,
+	reason.AuthUnavailable: ServerFault, reason.UpstreamUnreachable: ServerFault, reason.UpstreamTimeout: ServerFault, reason.StoreNotConfigured: ServerFault,
+	reason.RouteNotFound: WrongBaseURL,
+	reason.PathMalformed: RequestMalformed, reason.MethodMalformed: RequestMalformed, reason.HeadersTooMany: RequestMalformed,
+	reason.RequestBodyTooLarge: RequestMalformed, reason.RequestBodyTimeout: RequestMalformed, reason.RequestBodyMalformed: RequestMalformed,
+	reason.UpgradeNotAllowed: RequestMalformed, reason.RequestInvalid: RequestMalformed, reason.NotFound: RequestMalformed, reason.AlreadyExists: RequestMalformed,
 }
 
 // clip shortens s to at most n bytes, on a rune boundary.
@@ -494,7 +502,7 @@ func (p *prober) answer(a *answer) {
 		return // the answer's words name the header or parameter the credential goes in
 	}
 	code, basis, known := Code(""), Refused, false
-	if c, ok := serverCodes[a.problem.Reason]; ok {
+	if c, ok := serverCodes[reason.Code(a.problem.Reason)]; ok {
 		code, basis, known = c, Stated, true
 	} else if st, ok := says.statedCause(); ok && !isBare(st.says) {
 		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
@@ -585,7 +593,7 @@ func namesGrant(says ServerSays) bool {
 // statedCode is the cause the answer states (authgate's reason, or the
 // server's words), or "".
 func (p *prober) statedCode(a *answer) Code {
-	if c, ok := serverCodes[a.problem.Reason]; ok {
+	if c, ok := serverCodes[reason.Code(a.problem.Reason)]; ok {
 		return c
 	}
 	if p.says != nil {
@@ -1231,7 +1239,7 @@ func (p *prober) signature(ctx context.Context) {
 		p.add(Finding{Code: SignatureVerified, Status: OK, Title: "The token's signature verifies with the issuer's published keys"})
 	default:
 		code := TokenSignatureInvalid
-		if strings.Contains(err.Error(), "token_key_unknown") {
+		if reason.CodeOf(err) == reason.TokenKeyUnknown {
 			code = TokenKeyUnknown
 		}
 		p.add(Finding{Code: code, Status: Fail, Cause: "2. Invalid token (wrong signing key)", Title: "The token does not verify with the keys at " + jwksURL,
