@@ -280,17 +280,29 @@ func codeWords(code string) string {
 	return b.String()
 }
 
-// specificity ranks a classified statement: 2 names a cause, 1 is a
-// generic "the credentials are rejected", 0 a bare refusal.
+// specificity ranks a classified statement: 3 names a cause, 2 is a
+// generic "the credentials are rejected", 1 a refusal of permission that
+// does not say what is lacking ("You are not permitted to perform this
+// action"), 0 a bare refusal. A credential the server finds invalid is
+// refused whatever its permissions, so "The API key is invalid" explains
+// "you are not permitted to view the requested resource" beside it, not
+// the other way round.
 func specificity(st Statement, i int) int {
 	switch {
 	case isBare(st):
 		return 0
-	case rules[i].code == CredentialsRejected:
+	case rules[i].code == InsufficientScope && !namesLack.MatchString(st.Text):
 		return 1
+	case rules[i].code == CredentialsRejected:
+		return 2
 	}
-	return 2
+	return 3
 }
+
+// namesLack: a permission statement that says what the credential lacks
+// (a scope, a role, a named permission, a membership, a plan).
+var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` +
+	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+`)
 
 // statedCause returns the most specific cause the server's statements
 // name: a statement that names a cause outranks a generic rejection,
@@ -300,6 +312,9 @@ func specificity(st Statement, i int) int {
 func (s ServerSays) statedCause() (stated, bool) {
 	best, bestRank, bestRule := stated{}, -1, len(rules)
 	for _, st := range s.Statements {
+		if st.split {
+			continue // its parts are weighed, each on its own
+		}
 		i := classify(st)
 		if i < 0 {
 			continue

@@ -21,6 +21,9 @@ type Statement struct {
 	Where string `json:"where"`
 	// Text is the server's words (at most 300 bytes).
 	Text string `json:"text"`
+	// split: the text holds several messages, each also a statement of
+	// its own; it is quoted, and its parts are what is weighed.
+	split bool
 }
 
 // ServerSays is the normalised record of what a server answered: its
@@ -91,24 +94,28 @@ var messageSep = regexp.MustCompile(`;\s+|\s\|\s|\s*\n\s*`)
 // string that holds several messages is read as each of them too).
 func readSays(a *answer) ServerSays {
 	s := ServerSays{Status: a.status}
-	addOne := func(where, text string) {
+	addOne := func(where, text string) bool {
 		text = strings.TrimSpace(text)
 		if text == "" || len(s.Statements) >= maxStatements {
-			return
+			return false
 		}
 		if len(text) > 300 {
 			text = text[:300] + "…"
 		}
 		for _, st := range s.Statements {
 			if st.Text == text {
-				return
+				return false
 			}
 		}
 		s.Statements = append(s.Statements, Statement{Where: where, Text: text})
+		return true
 	}
 	add := func(where, text string) {
-		addOne(where, text)
+		added := addOne(where, text)
 		if parts := splitMessages(text); len(parts) > 1 {
+			if added {
+				s.Statements[len(s.Statements)-1].split = true
+			}
 			for _, p := range parts {
 				addOne(where, p)
 			}
