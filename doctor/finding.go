@@ -180,6 +180,19 @@ type Finding struct {
 var offlineCertain = map[Code]bool{CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true,
 	PasswordIsHash: true, CredentialWrapped: true}
 
+// outranks reports whether failure a, read with certainty in what is
+// sent, goes before b: an offlineCertain code before anything that is not
+// one; a malformed header proven from the request itself (a scheme word
+// inside an API-key header, a line break, a stray quote) before the
+// server's generic statements ("invalid API key"), which are then its
+// consequence.
+func outranks(a, b Finding) bool {
+	if a.Status != Fail || b.Status == Fail && offlineCertain[b.Code] {
+		return false
+	}
+	return offlineCertain[a.Code] || a.Code == HeaderFormat && a.Basis == Proven && b.Basis == Stated && b.Code != HeaderFormat
+}
+
 // genericStated are the server's statements a credential that was never
 // real also gets: an offline certainty outranks them. A statement naming
 // any other cause (an expiry, a scope, the caller's address) shows the
@@ -206,8 +219,11 @@ func rank(fs []Finding) {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
 		}
-		if ci, cj := offlineCertain[fs[i].Code] && fs[i].Status == Fail, offlineCertain[fs[j].Code] && fs[j].Status == Fail; ci != cj && !specific {
-			return ci
+		if !specific && outranks(fs[i], fs[j]) {
+			return true
+		}
+		if !specific && outranks(fs[j], fs[i]) {
+			return false
 		}
 		if basisOrder[fs[i].Basis] != basisOrder[fs[j].Basis] {
 			return basisOrder[fs[i].Basis] < basisOrder[fs[j].Basis]

@@ -37,11 +37,13 @@ var rules = []rule{
 		`more than \d+ (seconds|minutes|hours|days) (in|into) the future`, `(cannot|must not) be more than .{0,40}future`, `short-lived token`}},
 	// Lists of causes say no one cause.
 	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
-		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `}},
+		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `,
+		`(invalid|incorrect|wrong) or (were |was )?(not included|not (provided|present|sent|supplied))`, `either (invalid|missing|expired) or`}},
 	// A plan, subscription or licence that ended is a policy, not an
 	// expired credential.
 	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
-		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`}},
+		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`,
+		`(not (available|allowed|permitted|supported|included)|unavailable) (on|in|with|for) (the |your |a |this )?[\w-]+ (plan|tier|subscription)`}},
 	// The caller's address, before any credential is looked at.
 	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
 		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not in (the )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
@@ -101,7 +103,7 @@ var rules = []rule{
 		`timestamp .{0,40}(too old|too far|out of range|outside|skew)`, `(clock|system time) .{0,30}(wrong|out of sync|incorrect)`}},
 	{TokenNotYetValid, []string{`not (yet )?valid (yet|before)`, `not yet valid`, `used before`, `\bnbf\b`, `idx10222`, `before .{0,20}issued`,
 		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
-	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key)s? (is |was )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
+	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key|developer|account|app|application|client|member)s? (is |was |has been )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
 		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
@@ -136,7 +138,7 @@ var rules = []rule{
 		`(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|partner|merchant|customer|subscription)[-_ ]?id (is |was )?(required|missing|not (provided|specified|set|sent))`,
 		`missing (the |a )?(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|merchant|subscription)[-_ ]?id\b`, `user project`, `quota project`}},
 	// Nothing, or nothing usable, arrived.
-	{CredentialsMissing, []string{`^\W*anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted)`, `(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
+	{CredentialsMissing, []string{`^\W*anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted|not enabled)`, `(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
 		`failed to resolve api key`, `credentials were not provided`, `not authenticated`,
 		`no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)|bearer token|access token) .{0,20}(provided|found|supplied|present|given|sent)`,
 		`you did(n't| not) provide`, `missing (api key|authentication|authorization|bearer|token|credentials|access token|auth)`, `missingauthenticationtoken`,
@@ -196,7 +198,9 @@ var rules = []rule{
 		`not contain a valid`, `(api[-_ ]?key|key) (provided |you provided |supplied )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
 		`(unknown|unrecognized|incorrect|wrong|bad) (api[-_ ]?)?key`,
 		`no (user|account|client|app|application|project) (with|for|matching) (this|that|the|your) (api[-_ ]?key|key|token)`, `api[-_]?key (is |was )?(invalid|not valid|unknown)`,
-		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`}},
+		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`,
+		`(api[-_ ]?key|\bkey|token|client[-_ ]?id|credential)s?( you (sent|provided|supplied|used))? (was |were |could |can |is )?not (be )?found`,
+		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`}},
 	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
 		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
 		`could not be verified`, `could not verify`, `token verification failed`, `access token validation failure`, `notauthorizedexception`,

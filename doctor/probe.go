@@ -551,6 +551,11 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
+	if code == CredentialsMissing && p.off.sentAny && asksValid(says) {
+		// "Authentication required. Please supply a valid token": the
+		// one sent arrived, and is not valid.
+		code, basis = CredentialsRejected, Refused
+	}
 	if code == CredentialsMissing && p.off.sentAny {
 		p.notArrived(a, ev)
 		return
@@ -576,6 +581,19 @@ func (p *prober) answer(a *answer) {
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// validWords: a statement that asks for a *valid* credential ("supply a
+// valid API Access Token", "a valid x-api-key header must be sent").
+// "A valid token is missing" says none arrived, and is not one.
+var validWords = regexp.MustCompile(`(?i)\b(supply|provide|send|include|pass|use|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
+	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
+
+// asksValid reports whether a statement of the answer asks for a valid
+// credential: said beside "authentication required" while one was sent,
+// it refuses the one sent rather than saying none arrived.
+func asksValid(says ServerSays) bool {
+	return slices.ContainsFunc(says.Statements, func(st Statement) bool { return validWords.MatchString(st.Text) })
 }
 
 // grantWords name what a credential may lack: a scope, a role, an

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -62,6 +63,23 @@ var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code
 	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
 	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason"}
 
+// vendorErrorHeader is the name of a header a vendor puts its reason in:
+// X-Mashery-Error-Code, X-Kong-Error-Message, X-Myapi-Auth-Reason.
+var vendorErrorHeader = regexp.MustCompile(`(?i)^x-[\w-]*-(error|err|reason)(-(code|message|msg|detail|description|reason))?$`)
+
+// vendorErrorHeaders returns, sorted, at most 4 response headers named as
+// a vendor's error headers that errorHeaders does not list.
+func vendorErrorHeaders(h http.Header) []string {
+	var out []string
+	for name := range h {
+		if vendorErrorHeader.MatchString(name) && !slices.Contains(errorHeaders, http.CanonicalHeaderKey(name)) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out[:min(len(out), 4)]
+}
+
 // splitMessages splits a string holding several messages ("a; b",
 // "a | b", lines, sentences) into its parts.
 func splitMessages(text string) []string {
@@ -76,6 +94,20 @@ func splitMessages(text string) []string {
 			}
 		}
 		out = appendTrimmed(out, chunk[start:])
+	}
+	return out
+}
+
+// statementsOf is what one string of an answer states: itself, and when
+// it holds several messages, each of them (the whole then marked split:
+// quoted, not weighed).
+func statementsOf(where, text string) []Statement {
+	out := []Statement{{Where: where, Text: text}}
+	if parts := splitMessages(text); len(parts) > 1 {
+		out[0].split = true
+		for _, p := range parts {
+			out = append(out, Statement{Where: where, Text: p})
+		}
 	}
 	return out
 }
@@ -111,13 +143,9 @@ func readSays(a *answer) ServerSays {
 		return true
 	}
 	add := func(where, text string) {
-		added := addOne(where, text)
-		if parts := splitMessages(text); len(parts) > 1 {
-			if added {
-				s.Statements[len(s.Statements)-1].split = true
-			}
-			for _, p := range parts {
-				addOne(where, p)
+		for _, st := range statementsOf(where, text) {
+			if addOne(st.Where, st.Text) {
+				s.Statements[len(s.Statements)-1].split = st.split
 			}
 		}
 	}
@@ -140,6 +168,9 @@ func readSays(a *answer) ServerSays {
 		if v := a.header.Get(h); v != "" {
 			add("header "+strings.ToLower(h), v)
 		}
+	}
+	for _, h := range vendorErrorHeaders(a.header) {
+		add("header "+strings.ToLower(h), a.header.Get(h))
 	}
 	// GitHub (and its clones) name the scopes a call needs and the ones
 	// the token has: a call the token's scopes do not cover is refused

@@ -1,0 +1,119 @@
+package doctor
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestWeighStatements: what one answer states is weighed statement by
+// statement, over several services' shapes: a string of several messages
+// by its parts, a refusal of permission that names nothing lacking below
+// a statement that the credential is invalid, a named lack above it.
+func TestWeighStatements(t *testing.T) {
+	tests := []struct {
+		name string
+		says []string
+		want Code
+	}{
+		{"one string: a permission refusal, then the key is invalid (Discourse)",
+			[]string{"You are not permitted to view the requested resource. The API username or key is invalid."}, CredentialsRejected},
+		{"two strings: not authorized to perform, invalid token",
+			[]string{"You are not authorized to perform this operation", "Invalid token"}, CredentialsRejected},
+		{"a refusal naming the scope it lacks outranks a generic rejection (Gitea)",
+			[]string{"Invalid token", "token does not have at least one of required scope(s): [read:repository]"}, InsufficientScope},
+		{"a permission refusal alone is read",
+			[]string{"Forbidden", "You are not permitted to perform this action."}, InsufficientScope},
+		{"lines of a plain-text body, the generic first",
+			[]string{"Unauthorized\nYour IP address 203.0.113.5 is not in the allow list"}, ClientIPNotAllowed},
+		{"semicolon-separated: generic, then the expiry (QuickBooks)",
+			[]string{"message=AuthenticationFailed; errorCode=003200; statusCode=401", "Token expired: ABAEAAB4c2lnIjoiMjAyNi0"}, TokenExpired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s ServerSays
+			for _, text := range tt.says {
+				s.Statements = append(s.Statements, statementsOf("body message", text)...)
+			}
+			st, ok := s.statedCause()
+			if !ok || st.code != tt.want {
+				t.Errorf("read %q (%v), want %s", st.code, st.says, tt.want)
+			}
+		})
+	}
+}
+
+// TestAsksValid: a statement that asks for a valid credential, said while
+// one was sent, refuses the one sent; one that says a valid one is missing
+// does not.
+func TestAsksValid(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication", true},
+		{"Forbidden - a valid `x-typesense-api-key` header must be sent.", true},
+		{"The request requires a valid access token set in the Authorization request header.", true},
+		{"You must provide a valid API key", true},
+		{"A valid authorisation token is missing", false},
+		{"Authentication required", false},
+		{"The token is not valid", false},
+	}
+	for _, tt := range tests {
+		if got := asksValid(ServerSays{Statements: []Statement{{Text: tt.text}}}); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestVendorErrorHeaders: a vendor's own error header is read as a
+// statement (Mashery, Kong, a gateway's X-…-Auth-Reason); other X-
+// headers are not, and at most four are kept.
+func TestVendorErrorHeaders(t *testing.T) {
+	h := http.Header{}
+	h.Set("X-Mashery-Error-Code", "ERR_403_DEVELOPER_INACTIVE")
+	h.Set("X-Kong-Error-Message", "No API key found in request")
+	h.Set("X-Acme-Auth-Reason", "key revoked")
+	h.Set("X-Request-Id", "3f1e2d4c")
+	h.Set("X-Error-Code", "listed already")
+	got := vendorErrorHeaders(h)
+	if len(got) != 3 {
+		t.Fatalf("read %v, want the three vendor error headers", got)
+	}
+	s := readSays(&answer{status: 403, header: h})
+	st, ok := s.statedCause()
+	if !ok || st.code != CredentialRevoked && st.code != CredentialsMissing {
+		t.Errorf("stated %v %v", st, ok)
+	}
+	for i := range 10 {
+		h.Set("X-Vendor"+string(rune('a'+i))+"-Error", "x")
+	}
+	if got := vendorErrorHeaders(h); len(got) != 4 {
+		t.Errorf("%d vendor headers kept, want at most 4", len(got))
+	}
+}
+
+// TestOfflineFormatOutranksGeneric: a malformed header proven from the
+// request outranks the server's generic statements (their consequence),
+// not a statement naming another cause, nor another proof.
+func TestOfflineFormatOutranksGeneric(t *testing.T) {
+	format := Finding{Code: HeaderFormat, Status: Fail, Basis: Proven, Title: "a scheme word inside an API-key header"}
+	tests := []struct {
+		name  string
+		other Finding
+		first Code
+	}{
+		{"generic invalid api key", Finding{Code: CredentialUnknown, Status: Fail, Basis: Stated}, HeaderFormat},
+		{"generic rejection", Finding{Code: CredentialsRejected, Status: Fail, Basis: Stated}, HeaderFormat},
+		{"an expiry the server states", Finding{Code: TokenExpired, Status: Fail, Basis: Stated}, TokenExpired},
+		{"a redirect to a login page, proven", Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven}, RedirectedToLogin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := []Finding{tt.other, format}
+			rank(fs)
+			if fs[0].Code != tt.first {
+				t.Errorf("first %s, want %s", fs[0].Code, tt.first)
+			}
+		})
+	}
+}
