@@ -53,7 +53,7 @@ var rules = []rule{
 		`restricted (location|jurisdiction|country|territory|region)`, `banned (the |your )?(country|region|ip|network|address)`, `(country|region) your ip`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
 		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
-		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
+		`local (sign-in|login)`, `same (machine|host|computer) as`, `(only|just) (be )?(accessible|available|reachable|allowed|permitted) from (the )?(localhost|local ?host|127\.0\.0\.1|same machine|local machine)`, `from localhost only`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
 	// A lockout, ban or CAPTCHA after failed attempts.
 	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
 		`too many (failed|unsuccessful|invalid|incorrect|bad) (login |sign-in |authentication |password )?(attempts|logins|tries)`,
@@ -106,7 +106,7 @@ var rules = []rule{
 	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key|developer|account|app|application|client|member)s? (is |was |has been )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
-		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
+		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `session .{0,20}terminated`, `\bre-?login\b`, `(log|sign) ?in again`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
@@ -168,7 +168,7 @@ var rules = []rule{
 		`is unauthorized for user`, `not authorized to perform`, `authorizationpermissionmismatch`, `insufficient permissions`, `not authorized to access`,
 		`explicit deny`, `does not have authorization`, `(does not|doesn't) contain scopes?`, `requires .{0,40}scope`, `scope does not match`,
 		`requested access .{0,30}denied`, `missing (access|permissions)`, `additional permissions`, `permissions needed`, `sufficient permissions`,
-		`scp or roles`, `missing the .{0,40}permission`, `required role`, `(admin|administrator|owner|maintainer|manager)s? (role |rights |access |privileges? )?(is |are )?(required|needed|only)`,
+		`scp or roles`, `missing the .{0,40}permission`, `required role`, `\brole (is |was )?(required|needed|missing)`, `(admin|administrator|owner|maintainer|manager)s? (role |rights |access |privileges? )?(is |are )?(required|needed|only)`,
 		`requires? (the )?.{0,20}(admin|administrator|owner|role|permission|privilege)`, `must be (an? )?(admin|administrator|owner|member|maintainer)`,
 		`only (admins|administrators|owners|maintainers)`, `(need|needs|require|requires|requiring) (the |an? )?[\w-]+ role`,
 		`only ([\w-]+ )?(owners|admins|administrators|maintainers|members) can`, `(lacks?|missing) (the )?(permission|role|privilege|scope)`, `permission .{0,40}(required|needed|missing)`,

@@ -551,7 +551,7 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
-	if code == CredentialsMissing && p.off.sentAny && asksValid(says) {
+	if code == CredentialsMissing && p.off.sentAny && refusesSent(says) {
 		// "Authentication required. Please supply a valid token": the
 		// one sent arrived, and is not valid.
 		code, basis = CredentialsRejected, Refused
@@ -589,10 +589,12 @@ func (p *prober) answer(a *answer) {
 var validWords = regexp.MustCompile(`(?i)\b(supply|provide|send|include|pass|use|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
 	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
 
-// asksValid reports whether a statement of the answer asks for a valid
-// credential: said beside "authentication required" while one was sent,
-// it refuses the one sent rather than saying none arrived.
-func asksValid(says ServerSays) bool {
+// refusesSent reports whether the answer's "missing" words, said while a
+// credential was sent, refuse the one sent rather than say none arrived:
+// a statement asks for a *valid* credential. ("Authentication required"
+// alone says neither: servers answer it to a credential in a place or
+// scheme they do not read.)
+func refusesSent(says ServerSays) bool {
 	return slices.ContainsFunc(says.Statements, func(st Statement) bool { return validWords.MatchString(st.Text) })
 }
 

@@ -120,6 +120,12 @@ func isCredentialHeader(name string) bool {
 	if n == "authorization" || n == "proxy-authorization" || n == "cookie" {
 		return true
 	}
+	for _, part := range strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' }) {
+		switch part {
+		case "sid", "jwt", "session", "sessionid", "password", "passwd", "credential", "credentials", "auth":
+			return true // X-FTL-SID, X-Session-Id, X-Auth-User, X-Auth-Key
+		}
+	}
 	n = strings.NewReplacer("-", "", "_", "").Replace(n)
 	for _, part := range []string{"apikey", "token", "secret", "accesskey", "authkey", "subscriptionkey", "signature"} {
 		if strings.Contains(n, part) {

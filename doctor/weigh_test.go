@@ -45,7 +45,7 @@ func TestWeighStatements(t *testing.T) {
 // TestAsksValid: a statement that asks for a valid credential, said while
 // one was sent, refuses the one sent; one that says a valid one is missing
 // does not.
-func TestAsksValid(t *testing.T) {
+func TestRefusesSent(t *testing.T) {
 	tests := []struct {
 		text string
 		want bool
@@ -56,10 +56,11 @@ func TestAsksValid(t *testing.T) {
 		{"You must provide a valid API key", true},
 		{"A valid authorisation token is missing", false},
 		{"Authentication required", false},
+		{"User is not authenticated", false},
 		{"The token is not valid", false},
 	}
 	for _, tt := range tests {
-		if got := asksValid(ServerSays{Statements: []Statement{{Text: tt.text}}}); got != tt.want {
+		if got := refusesSent(ServerSays{Statements: []Statement{{Text: tt.text}}}); got != tt.want {
 			t.Errorf("%q: %v, want %v", tt.text, got, tt.want)
 		}
 	}
@@ -115,5 +116,20 @@ func TestOfflineFormatOutranksGeneric(t *testing.T) {
 				t.Errorf("first %s, want %s", fs[0].Code, tt.first)
 			}
 		})
+	}
+}
+
+// TestCredentialHeaderNames: the headers that carry a credential, by
+// their names' words, across services' spellings — and those that do not.
+func TestCredentialHeaderNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Authorization": true, "X-Api-Key": true, "X-TYPESENSE-API-KEY": true, "PRIVATE-TOKEN": true,
+		"X-FTL-SID": true, "X-Session-Id": true, "X-Auth-User": true, "X-Auth-Key": true, "X-Plex-Token": true,
+		"Ocp-Apim-Subscription-Key": true, "X-JWT-Assertion": true, "X-Password": true,
+		"Content-Type": false, "Accept": false, "X-Request-Id": false, "Idempotency-Key": false, "User-Agent": false, "X-Authored-By": false,
+	} {
+		if got := isCredentialHeader(name); got != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
 	}
 }
