@@ -551,10 +551,10 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
-	if code == CredentialsMissing && p.off.sentAny && refusesSent(says) {
+	if c := refusedAs(says); code == CredentialsMissing && p.off.sentAny && c != "" {
 		// "Authentication required. Please supply a valid token": the
 		// one sent arrived, and is not valid.
-		code, basis = CredentialsRejected, Refused
+		code, basis = c, Stated
 	}
 	if code == CredentialsMissing && p.off.sentAny {
 		p.notArrived(a, ev)
@@ -586,17 +586,33 @@ func (p *prober) answer(a *answer) {
 // validWords: a statement that asks for a *valid* credential ("supply a
 // valid API Access Token", "a valid x-api-key header must be sent").
 // "A valid token is missing" says none arrived, and is not one.
-var validWords = regexp.MustCompile(`(?i)\b(supply|provide|send|include|pass|use|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
+var validWords = regexp.MustCompile(`(?i)\b(supply|supplied|provide|provided|send|sent|include|included|pass|passed|use|used|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
 	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
 
-// refusesSent reports whether the answer's "missing" words, said while a
-// credential was sent, refuse the one sent rather than say none arrived:
-// a statement asks for a *valid* credential. ("Authentication required"
-// alone says neither: servers answer it to a credential in a place or
-// scheme they do not read.)
-func refusesSent(says ServerSays) bool {
-	return slices.ContainsFunc(says.Statements, func(st Statement) bool { return validWords.MatchString(st.Text) })
+// refusedAs returns, when a statement of the answer asks for a *valid*
+// credential, what that says of the one sent: "supply a valid API key" is
+// "invalid API key" (credential_unknown), "requires a valid access token"
+// "invalid access token" (credentials_rejected); "" when none asks.
+// ("Authentication required" alone says neither: servers answer it to a
+// credential in a place or scheme they do not read.)
+func refusedAs(says ServerSays) Code {
+	for _, st := range says.Statements {
+		m := validWords.FindStringIndex(st.Text)
+		if m == nil {
+			continue
+		}
+		rest := st.Text[m[0]:]
+		rest = validArticle.ReplaceAllString(rest, "invalid")
+		if i := firstRule(rest); i >= 0 && rules[i].code == CredentialUnknown {
+			return CredentialUnknown
+		}
+		return CredentialsRejected
+	}
+	return ""
 }
+
+// validArticle is the "a valid" of a request for a valid credential.
+var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.

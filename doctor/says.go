@@ -341,6 +341,11 @@ func xmlFields(body []byte) [][2]string {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name = t.Name.Local
+			for _, at := range t.Attr { // <status message="…" value="18"/>
+				if k := strings.ToLower(at.Name.Local); (messageKeys[k] || codeKeys[k]) && strings.TrimSpace(at.Value) != "" {
+					out = append(out, [2]string{name + "@" + at.Name.Local, strings.TrimSpace(at.Value)})
+				}
+			}
 		case xml.CharData:
 			if text := strings.TrimSpace(string(t)); text != "" && name != "" {
 				out = append(out, [2]string{name, text})

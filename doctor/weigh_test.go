@@ -42,26 +42,27 @@ func TestWeighStatements(t *testing.T) {
 	}
 }
 
-// TestAsksValid: a statement that asks for a valid credential, said while
-// one was sent, refuses the one sent; one that says a valid one is missing
-// does not.
-func TestRefusesSent(t *testing.T) {
+// TestRefusedAs: a statement that asks for a valid credential, said while
+// one was sent, refuses the one sent (as the same words with "invalid"
+// would); one that says a valid one is missing does not.
+func TestRefusedAs(t *testing.T) {
 	tests := []struct {
 		text string
-		want bool
+		want Code
 	}{
-		{"Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication", true},
-		{"Forbidden - a valid `x-typesense-api-key` header must be sent.", true},
-		{"The request requires a valid access token set in the Authorization request header.", true},
-		{"You must provide a valid API key", true},
-		{"A valid authorisation token is missing", false},
-		{"Authentication required", false},
-		{"User is not authenticated", false},
-		{"The token is not valid", false},
+		{"Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication", CredentialsRejected},
+		{"Forbidden - a valid `x-typesense-api-key` header must be sent.", CredentialUnknown},
+		{"The request requires a valid access token set in the Authorization request header.", CredentialsRejected},
+		{"You must provide a valid API key", CredentialUnknown},
+		{"You have not provided a valid API Key.", CredentialUnknown},
+		{"A valid authorisation token is missing", ""},
+		{"Authentication required", ""},
+		{"User is not authenticated", ""},
+		{"The token is not valid", ""},
 	}
 	for _, tt := range tests {
-		if got := refusesSent(ServerSays{Statements: []Statement{{Text: tt.text}}}); got != tt.want {
-			t.Errorf("%q: %v, want %v", tt.text, got, tt.want)
+		if got := refusedAs(ServerSays{Statements: []Statement{{Text: tt.text}}}); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.text, got, tt.want)
 		}
 	}
 }
@@ -130,6 +131,25 @@ func TestCredentialHeaderNames(t *testing.T) {
 	} {
 		if got := isCredentialHeader(name); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestXMLAttributes: an XML answer that puts its reason in an attribute
+// (GeoNames' <status message="…"/>) is read, and its element text too.
+func TestXMLAttributes(t *testing.T) {
+	tests := []struct {
+		body string
+		want Code
+	}{
+		{`<?xml version="1.0"?><geonames><status message="the daily limit of 20000 credits for demo has been exceeded." value="18"/></geonames>`, TooManyFailures},
+		{`<response><error code="invalid_key" message="Invalid API key"/></response>`, CredentialUnknown},
+		{`<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>`, TokenExpired},
+	}
+	for _, tt := range tests {
+		s := readSays(&answer{status: 200, header: http.Header{"Content-Type": {"text/xml"}}, body: []byte(tt.body)})
+		if st, ok := s.statedCause(); !ok || st.code != tt.want {
+			t.Errorf("%s: read %v, want %s", tt.body, st, tt.want)
 		}
 	}
 }
