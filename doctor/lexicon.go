@@ -196,7 +196,7 @@ var rules = []rule{
 		`unrecognized login`, `invalid_api_key`, `api key invalid`, `api_key_invalid`, `key not found`, `does not exist`, `(token|key) not found`,
 		`unknown (token|user|client|account)`, `no (such )?(user|account|client) (found|exists)`, `invalid_key`, `bad api key`, `wrong api key`, `invalid key`,
 		`(user|account|client) not found`, `not a valid (api )?key`, `invalid .{0,30}api[-_ ]?key`, `invalid client[_ ]?id`, `api key .{0,20}(is )?invalid`,
-		`not contain a valid`, `(api[-_ ]?key|key) (provided |you provided |supplied )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
+		`not contain a valid`, `(api[-_ ]?key|key) ((you )?(provided|supplied|sent|used|passed|specified|entered) |given )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
 		`(unknown|unrecognized|incorrect|wrong|bad) (api[-_ ]?)?key`,
 		`no (user|account|client|app|application|project) (with|for|matching) (this|that|the|your) (api[-_ ]?key|key|token)`, `api[-_]?key (is |was )?(invalid|not valid|unknown)`,
 		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`, `(invalid|unknown|incorrect|wrong) (api )?access[-_ ]?key`,

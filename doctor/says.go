@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"slices"
@@ -225,18 +226,8 @@ func readSays(a *answer) ServerSays {
 			}
 		}
 	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(body), "<!doctype") || strings.HasPrefix(strings.ToLower(body), "<html"):
-		n := len(s.Statements)
-		for _, m := range htmlText.FindAllStringSubmatch(body, 16) {
-			add("body <"+strings.ToLower(m[1])+">", tagStrip.ReplaceAllString(m[2], " "))
-		}
-		if len(s.Statements) == n {
-			// no element the doctor knows holds text: the page's text,
-			// scripts and styles taken out ("<body>Invalid key</body>")
-			text := strings.TrimSpace(tagStrip.ReplaceAllString(htmlNoise.ReplaceAllString(body, " "), " "))
-			if len(text) > 600 {
-				text = text[:600]
-			}
-			add("body text", text)
+		for _, b := range htmlBlocks(body) {
+			add("body "+b[0], b[1])
 		}
 	case body != "":
 		if len(body) > 4000 {
@@ -253,12 +244,42 @@ func readSays(a *answer) ServerSays {
 	return s
 }
 
+// maxHTMLBlocks bounds the blocks of text read from one page.
+const maxHTMLBlocks = 40
+
 var (
-	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|h3|p|li|pre|span|div|strong|b|td)[^>]*>([^<]*(?:<(?:a|em|code|i|br)\b[^>]*>[^<]*(?:</(?:a|em|code|i)>)?[^<]*)*)</(?:title|h1|h2|h3|p|li|pre|span|div|strong|b|td)>`)
-	tagStrip = regexp.MustCompile(`<[^>]*>|\s+`)
+	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 	// htmlNoise is what a page holds that is not its text.
-	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)>`)
+	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head|noscript|svg|template)\b.*?</(script|style|head|noscript|svg|template)>|<!--.*?-->`)
+	// htmlBlock are the tags that end a block of text; any other tag is
+	// inline ("Your IP <strong>203.0.113.5</strong> is blocked" is one
+	// statement).
+	htmlBlock = regexp.MustCompile(`(?i)</?(p|div|h[1-6]|li|ul|ol|dl|dt|dd|td|th|tr|table|pre|br|hr|section|article|header|footer|main|nav|aside|form|label|button|body|html|center|blockquote|fieldset|legend|caption|title|option|select|textarea)\b[^>]*>`)
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	spaces    = regexp.MustCompile(`\s+`)
 )
+
+// htmlBlocks returns the text of an HTML page as its blocks, in order:
+// the title, then each paragraph, heading, list item, cell… with inline
+// markup taken out and entities decoded ("don&#39;t" is "don't").
+func htmlBlocks(page string) [][2]string {
+	var out [][2]string
+	if m := htmlTitle.FindStringSubmatch(page); m != nil {
+		if t := strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(htmlTag.ReplaceAllString(m[1], "")), " ")); t != "" {
+			out = append(out, [2]string{"<title>", t})
+		}
+	}
+	text := htmlBlock.ReplaceAllString(htmlNoise.ReplaceAllString(page, " "), "\n")
+	for _, line := range strings.Split(htmlTag.ReplaceAllString(text, ""), "\n") {
+		if len(out) >= maxHTMLBlocks {
+			break
+		}
+		if line = strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(line), " ")); line != "" {
+			out = append(out, [2]string{"text", line})
+		}
+	}
+	return out
+}
 
 // splitScopes reads a comma-separated scope list.
 func splitScopes(s string) []string {

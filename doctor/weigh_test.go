@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -127,7 +128,8 @@ func TestCredentialHeaderNames(t *testing.T) {
 		"Authorization": true, "X-Api-Key": true, "X-TYPESENSE-API-KEY": true, "PRIVATE-TOKEN": true,
 		"X-FTL-SID": true, "X-Session-Id": true, "X-Auth-User": true, "X-Auth-Key": true, "X-Plex-Token": true,
 		"Ocp-Apim-Subscription-Key": true, "X-JWT-Assertion": true, "X-Password": true,
-		"Content-Type": false, "Accept": false, "X-Request-Id": false, "Idempotency-Key": false, "User-Agent": false, "X-Authored-By": false,
+		"X-Key": true, "Fastly-Key": true, "X-Partner-Key": true,
+		"Content-Type": false, "Accept": false, "X-Request-Id": false, "Idempotency-Key": false, "Sec-WebSocket-Key": false, "X-Cache-Key": false, "User-Agent": false, "X-Authored-By": false,
 	} {
 		if got := isCredentialHeader(name); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
@@ -151,5 +153,35 @@ func TestXMLAttributes(t *testing.T) {
 		if st, ok := s.statedCause(); !ok || st.code != tt.want {
 			t.Errorf("%s: read %v, want %s", tt.body, st, tt.want)
 		}
+	}
+}
+
+// TestHTMLBlocks: a page is read as its blocks of text, whatever markup
+// sits inside them, entities decoded, scripts and styles left out —
+// over the shapes of servers' and frameworks' error pages.
+func TestHTMLBlocks(t *testing.T) {
+	tests := []struct {
+		name, page string
+		want       Code
+	}{
+		{"inline markup inside the paragraph",
+			`<html><head><title>403 Forbidden</title></head><body><h1>Forbidden</h1><p>Your IP address <strong>203.0.113.5</strong> has been <b>blocked</b> by the administrator.</p></body></html>`, ClientIPNotAllowed},
+		{"entities",
+			`<html><body><div class="error"><span>Error:</span> The token you provided has expired &amp; can&#39;t be used.</div></body></html>`, TokenExpired},
+		{"script and style are not text",
+			`<html><head><style>p{color:red}</style><script>var msg="Your session expired";</script></head><body><p>Access denied</p><p>The API key you supplied is not valid.</p></body></html>`, CredentialUnknown},
+		{"nav before the message",
+			`<!DOCTYPE html><html><body><nav><ul><li><a href="/">Home</a></li><li><a href="/docs">Docs</a></li></ul></nav>` + strings.Repeat(`<div><span>menu</span></div>`, 20) + `<main><p>Two-factor authentication required: send the code in the X-OTP header.</p></main></body></html>`, OTPRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := readSays(&answer{status: 403, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(tt.page)})
+			if st, ok := s.statedCause(); !ok || st.code != tt.want {
+				t.Errorf("read %v, want %s (statements %v)", st, tt.want, s.Statements)
+			}
+		})
+	}
+	if n := len(htmlBlocks(strings.Repeat("<p>x y</p>", 500))); n > maxHTMLBlocks {
+		t.Errorf("%d blocks kept, want at most %d", n, maxHTMLBlocks)
 	}
 }
