@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -374,6 +375,9 @@ func failedIn2xxBody(a *answer) bool {
 	if json.Unmarshal(a.body, &top) != nil {
 		return false
 	}
+	if bodyStatus(a) != 0 {
+		return true
+	}
 	for k, v := range top {
 		switch strings.ToLower(k) {
 		case "ok", "success", "successful":
@@ -386,6 +390,10 @@ func failedIn2xxBody(a *answer) bool {
 			}
 			if b, ok := v.(bool); ok && !b && strings.ToLower(k) != "result" {
 				return true
+			}
+		case "errcode", "errno", "err_code", "ret", "retcode":
+			if n, ok := v.(float64); ok && n != 0 {
+				return true // {"errcode":40001,"errmsg":"invalid credential"}
 			}
 		case "error", "error_code", "errorcode", "fault":
 			switch e := v.(type) {
@@ -407,6 +415,37 @@ func failedIn2xxBody(a *answer) bool {
 		}
 	}
 	return false
+}
+
+// statusKeys and errnoKeys are the fields a JSON body states its own
+// status or error number in: a status of 400–599, or an error number
+// other than 0, says the call failed whatever the HTTP status.
+var (
+	statusKeys = map[string]bool{"status": true, "code": true, "statuscode": true, "status_code": true, "http_status": true, "httpstatus": true, "httpcode": true, "http_code": true}
+	errnoKeys  = map[string]bool{"errcode": true, "errno": true, "error_code": true, "errorcode": true, "err_code": true, "ret": true, "retcode": true}
+)
+
+// bodyStatus returns the HTTP status a 2xx JSON body states for itself
+// ({"code":401,"msg":"Unauthorized"}), or 0.
+func bodyStatus(a *answer) int {
+	var top map[string]any
+	if json.Unmarshal(a.body, &top) != nil {
+		return 0
+	}
+	for k, v := range top {
+		if !statusKeys[strings.ToLower(k)] {
+			continue
+		}
+		n, ok := v.(float64)
+		if s, isStr := v.(string); isStr {
+			f, err := strconv.ParseFloat(s, 64)
+			n, ok = f, err == nil
+		}
+		if ok && n >= 400 && n <= 599 && n == float64(int(n)) {
+			return int(n)
+		}
+	}
+	return 0
 }
 
 // graphQLAuthError: an errors list whose extensions name an
@@ -525,13 +564,17 @@ func (p *prober) answer(a *answer) {
 	if c, ok := statusCauses[a.status]; !known && ok {
 		code, basis, known = c, Stated, true
 	}
+	status := a.status
+	if inBody && bodyStatus(a) != 0 {
+		status = bodyStatus(a) // {"code":401,"message":"Unauthorized"} in a 200: the status the API means
+	}
 	if !known {
 		switch {
-		case !p.off.sentAny && (a.status == 401 || a.status == 403):
+		case !p.off.sentAny && (status == 401 || status == 403):
 			code = CredentialsMissing
-		case a.status == 401 || a.status == 407:
+		case status == 401 || status == 407:
 			code = CredentialsRejected
-		case a.status == 403:
+		case status == 403:
 			code = Forbidden
 		case a.status == 404 && p.off.sentAny && p.provider != nil && p.provider.Hides404:
 			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",

@@ -185,3 +185,33 @@ func TestHTMLBlocks(t *testing.T) {
 		t.Errorf("%d blocks kept, want at most %d", n, maxHTMLBlocks)
 	}
 }
+
+// TestStatusInBody: a 2xx whose JSON states its own failing status or
+// error number is a failure read as that status; one that states success
+// is a success.
+func TestStatusInBody(t *testing.T) {
+	tests := []struct {
+		body      string
+		succeeded bool
+		top       Code
+	}{
+		{`{"code":401,"message":"Unauthorized"}`, false, CredentialsRejected},
+		{`{"status":"403","msg":"Forbidden"}`, false, Forbidden},
+		{`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`, false, CredentialWrongHeader},
+		{`{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest"}`, false, CredentialsRejected},
+		{`{"code":200,"data":{"items":[]}}`, true, RequestSucceeded},
+		{`{"errcode":0,"errmsg":"ok"}`, true, RequestSucceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(tt.body))
+			})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			if rep.Succeeded != tt.succeeded || rep.Top == nil || rep.Top.Code != tt.top {
+				t.Errorf("succeeded %v, top %v; want %v, %s", rep.Succeeded, rep.Top, tt.succeeded, tt.top)
+			}
+		})
+	}
+}
