@@ -919,7 +919,11 @@ func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
 // placeWords are the ways an answer names where the credential goes: "in
 // the x-api-key header", "pass it as the api_key query parameter".
 var (
-	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header`)
+	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
+		// "Missing x-api-key header", "header X-Api-Key is required"
+		`\b(?:missing|requires?|required|no|expected|expects?|provide|send|include)\s+(?:the\s+|an?\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
+		`\bheader\s+["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:is\s+)?(?:missing|required|expected|not (?:found|present|set))|` +
+		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)`)
 	queryPlace  = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
 	credWord    = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
 )
@@ -936,8 +940,15 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 	if u, err := url.Parse(p.off.req.URL); err == nil {
 		query = strings.ToLower(u.RawQuery)
 	}
+	companion := slices.ContainsFunc(p.off.findings, func(f Finding) bool { return f.Code == CompanionHeaderMissing && f.Status == Fail })
 	for _, st := range says.Statements {
-		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) && !strings.EqualFold(m[1], "auth") {
+		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(firstGroup(m)) && !strings.EqualFold(firstGroup(m), "auth") &&
+			!strings.EqualFold(firstGroup(m), "authorization") && (m[1] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
+			// "in the X header" names where the credential goes; "missing
+			// X header", "X header must be sent" only when X is a
+			// credential's header and nothing shows it is one the API
+			// needs beside the credential.
+			m[1] = firstGroup(m)
 			if len(p.off.req.Get(m[1])) > 0 {
 				return false
 			}
@@ -960,6 +971,16 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 		}
 	}
 	return false
+}
+
+// firstGroup is the first non-empty group of a match of alternatives.
+func firstGroup(m []string) string {
+	for _, g := range m[1:] {
+		if g != "" {
+			return g
+		}
+	}
+	return ""
 }
 
 // schemeFix says how to answer a challenge, from its scheme and

@@ -215,3 +215,34 @@ func TestStatusInBody(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingCredentialHeaderNamed: an answer that says a credential's
+// header is missing ("Missing x-api-key header", "header X-Auth-Token is
+// required"), while the credential was sent elsewhere, says where it goes;
+// a generic "authentication headers" or a companion header does not.
+func TestMissingCredentialHeaderNamed(t *testing.T) {
+	tests := []struct {
+		body string
+		want Code
+	}{
+		{`{"message":"Missing x-api-key header"}`, CredentialWrongHeader},
+		{`{"error":"header X-Auth-Token is required"}`, CredentialWrongHeader},
+		{`{"detail":"No 'apikey' request header"}`, CredentialWrongHeader},
+		{"{\"message\": \"Forbidden - a valid `x-typesense-api-key` header must be sent.\"}", CredentialWrongHeader},
+		{`{"errors":[{"detail":"The required authentication headers were either invalid or not included in the request."}]}`, CredentialsRejected},
+		{`{"message":"Missing Notion-Version header"}`, CompanionHeaderMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(401)
+				w.Write([]byte(tt.body))
+			})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.want {
+				t.Errorf("top %v, want %s", rep.Top, tt.want)
+			}
+		})
+	}
+}
