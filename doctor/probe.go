@@ -924,8 +924,8 @@ var (
 		`\b(?:missing|requires?|required|no|expected|expects?|provide|send|include)\s+(?:the\s+|an?\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
 		`\bheader\s+["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:is\s+)?(?:missing|required|expected|not (?:found|present|set))|` +
 		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)`)
-	queryPlace  = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
-	credWord    = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
+	queryPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
+	credWord   = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
 )
 
 // namedPlace reports a credential in the wrong place when a statement of
