@@ -499,6 +499,14 @@ func (p *prober) answer(a *answer) {
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
 		return
+	case a.status == 407 && len(p.off.req.Get("Proxy-Authorization")) == 0 && a.header.Get("Proxy-Authenticate") != "":
+		// A proxy on the way wants its own credentials: the API's never
+		// reached the API.
+		p.add(Finding{Code: CredentialsMissing, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
+			Title: "No proxy credentials were sent: a proxy between this machine and the API answers 407 and asks for its own (" +
+				clip(a.header.Get("Proxy-Authenticate"), 120) + "); the request never reached the API",
+			Evidence: ev, Fix: "Give the proxy its credentials (curl --proxy-user user:password, or HTTPS_PROXY=http://user:password@proxy:port), or bypass it for this host (NO_PROXY); the API's credential is not the problem."})
+		return
 	case a.status == 429 && (p.statedCode(a) == AccountLocked || p.statedCode(a) == ClientIPNotAllowed):
 		// A 429 that says why: a lockout or a ban, not a rate.
 	case a.status == 429:

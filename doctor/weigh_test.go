@@ -246,3 +246,17 @@ func TestMissingCredentialHeaderNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyWantsCredentials: a 407 with Proxy-Authenticate, when no
+// Proxy-Authorization was sent, is the proxy's credentials missing, not
+// the API's credential rejected.
+func TestProxyWantsCredentials(t *testing.T) {
+	url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="corp proxy"`)
+		w.WriteHeader(407)
+	})
+	rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+	if rep.Top == nil || rep.Top.Code != CredentialsMissing || !strings.Contains(rep.Top.Title, "proxy") {
+		t.Errorf("top %v, want the proxy's credentials missing", rep.Top)
+	}
+}
