@@ -204,11 +204,7 @@ func TestStatusInBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(tt.body))
-			})
-			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			rep := diagnoseJSON(t, 200, tt.body)
 			if rep.Succeeded != tt.succeeded || rep.Top == nil || rep.Top.Code != tt.top {
 				t.Errorf("succeeded %v, top %v; want %v, %s", rep.Succeeded, rep.Top, tt.succeeded, tt.top)
 			}
@@ -234,12 +230,7 @@ func TestMissingCredentialHeaderNamed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(401)
-				w.Write([]byte(tt.body))
-			})
-			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			rep := diagnoseJSON(t, 401, tt.body)
 			if rep.Top == nil || rep.Top.Code != tt.want {
 				t.Errorf("top %v, want %s", rep.Top, tt.want)
 			}
@@ -259,4 +250,15 @@ func TestProxyWantsCredentials(t *testing.T) {
 	if rep.Top == nil || rep.Top.Code != CredentialsMissing || !strings.Contains(rep.Top.Title, "proxy") {
 		t.Errorf("top %v, want the proxy's credentials missing", rep.Top)
 	}
+}
+
+// diagnoseJSON runs the doctor, with a Bearer token, against a server
+// that answers status and a JSON body.
+func diagnoseJSON(t *testing.T, status int, body string) *Report {
+	url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	})
+	return run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
 }
