@@ -417,13 +417,10 @@ func failedIn2xxBody(a *answer) bool {
 	return false
 }
 
-// statusKeys and errnoKeys are the fields a JSON body states its own
-// status or error number in: a status of 400–599, or an error number
-// other than 0, says the call failed whatever the HTTP status.
-var (
-	statusKeys = map[string]bool{"status": true, "code": true, "statuscode": true, "status_code": true, "http_status": true, "httpstatus": true, "httpcode": true, "http_code": true}
-	errnoKeys  = map[string]bool{"errcode": true, "errno": true, "error_code": true, "errorcode": true, "err_code": true, "ret": true, "retcode": true}
-)
+// statusKeys are the fields a JSON body states its own status in: a
+// status of 400–599 says the call failed whatever the HTTP status. (An
+// error number other than 0 says so too: failedIn2xxBody.)
+var statusKeys = map[string]bool{"status": true, "code": true, "statuscode": true, "status_code": true, "http_status": true, "httpstatus": true, "httpcode": true, "http_code": true}
 
 // bodyStatus returns the HTTP status a 2xx JSON body states for itself
 // ({"code":401,"msg":"Unauthorized"}), or 0.
