@@ -23,6 +23,9 @@ type Error struct {
 	MaxAge    time.Duration
 	// RetryAfter, when positive, is sent as Retry-After.
 	RetryAfter time.Duration
+	// Nonce, when set, is sent as DPoP-Nonce: the server nonce a new
+	// DPoP proof must carry (RFC 9449 section 8).
+	Nonce string
 	Err        error
 }
 
