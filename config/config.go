@@ -12,8 +12,8 @@ import (
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/credential/dpop"
-	"github.com/authgate/authgate/credential/mtls"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/credential/mtls"
 	"github.com/authgate/authgate/policy"
 )
 

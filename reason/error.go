@@ -26,7 +26,7 @@ type Error struct {
 	// Nonce, when set, is sent as DPoP-Nonce: the server nonce a new
 	// DPoP proof must carry (RFC 9449 section 8).
 	Nonce string
-	Err        error
+	Err   error
 }
 
 // New returns an Error with a formatted detail.

@@ -27,7 +27,9 @@ const (
 )
 
 // ValidDPoPMode reports whether m names a DPoP setting ("" is the default).
-func ValidDPoPMode(m string) bool { return m == "" || m == DPoPOff || m == DPoPAllowed || m == DPoPRequired }
+func ValidDPoPMode(m string) bool {
+	return m == "" || m == DPoPOff || m == DPoPAllowed || m == DPoPRequired
+}
 
 // DPoPScheme is the Authorization scheme of DPoP-bound tokens.
 const DPoPScheme = "DPoP"
