@@ -48,6 +48,9 @@ type Binding struct {
 	CertificateError string
 	// DPoP is the route's dpop setting ("" leaves it to the issuer's).
 	DPoP string
+	// Recorded is what the proof verifier remembered the proof by (its
+	// replay key), set once the proof passed; "" before.
+	Recorded string
 }
 
 // InAuthorization reports whether p came in the Authorization header.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -64,6 +65,16 @@ func (g *Gateway) binding(r *http.Request, ex *exchange) *credential.Binding {
 	}
 	b.URL = (&url.URL{Scheme: scheme, Host: host, Path: ex.path}).String()
 	return b
+}
+
+// forgetProof lets a refused verdict-only decision's DPoP proof be used
+// again: nginx asks once more, in full, with the same proof, to give the
+// client the whole answer, and that answer must be the refusal's reason,
+// not "replayed". The proof reached no upstream.
+func (g *Gateway) forgetProof(ex *exchange) {
+	if b := ex.presented.Binding; b != nil && b.Recorded != "" {
+		g.state.replay.Forget(context.Background(), b.Recorded)
+	}
 }
 
 // proxyCertificate reads the client certificate a trusted proxy passes:

@@ -270,3 +270,36 @@ func TestDPoPDecision(t *testing.T) {
 		})
 	}
 }
+
+// TestDPoPVerdictThenFull: nginx asks for the verdict alone, then, on a
+// refusal, again in full with the same proof: the full answer gives the
+// refusal's own reason (403 here), not dpop_proof_replayed; an allowed
+// verdict's proof is used, and refused when sent again.
+func TestDPoPVerdictThenFull(t *testing.T) {
+	e := newEnvConfig(t, DetailFull, `
+  - {name: scoped, path: /v1/scoped, scopes_all: [admin], dpop: allowed, upstream: "UP"}`+dpopRoutes)
+	m := newProofMaker(t)
+	bound := token(t, map[string]any{"cnf": map[string]any{"jkt": m.jkt}})
+	ask := func(path, proof string, verdict bool) result {
+		h := []string{"Authorization", "DPoP " + bound, "DPoP", proof,
+			"X-Original-Method", "GET", "X-Original-Uri", path, "X-Original-Host", "api.example.com", "X-Forwarded-Proto", "https"}
+		if verdict {
+			h = append(h, "Authgate-Decision", "status")
+		}
+		return e.do("GET", "/.authgate/decide", h...)
+	}
+	proof := m.make("GET", "https://api.example.com/v1/scoped", bound, nil)
+	if r := ask("/v1/scoped", proof, true); r.status != 403 {
+		t.Fatalf("verdict: %d, want 403", r.status)
+	}
+	if r := ask("/v1/scoped", proof, false); r.status != 403 || r.problem.Reason != string(reason.InsufficientScope) {
+		t.Fatalf("full answer: %d %q, want 403 %s", r.status, r.problem.Reason, reason.InsufficientScope)
+	}
+	used := m.make("GET", "https://api.example.com/v1/bound", bound, nil)
+	if r := ask("/v1/bound", used, true); r.status != 200 {
+		t.Fatalf("allowed verdict: %d %q", r.status, r.problem.Reason)
+	}
+	if r := ask("/v1/bound", used, false); r.status != 401 || r.problem.Reason != string(reason.DPoPProofReplayed) {
+		t.Fatalf("the allowed verdict's proof again: %d %q, want 401 %s", r.status, r.problem.Reason, reason.DPoPProofReplayed)
+	}
+}

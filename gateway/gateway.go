@@ -406,6 +406,9 @@ func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKe
 // fail rejects the request with err's reason.
 func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = reason.From(err)
+	if ex.statusOnly {
+		g.forgetProof(ex)
+	}
 	g.respond.reject(w, ex, ex.auth.byScheme)
 }
 

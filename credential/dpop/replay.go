@@ -13,6 +13,9 @@ import (
 type ReplayCache interface {
 	// Seen records key for ttl and reports whether it was already there.
 	Seen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Forget removes key: its proof was judged for a verdict the proxy
+	// asks again in full (nginx), so it was not used yet.
+	Forget(ctx context.Context, key string) error
 }
 
 // MemoryReplaySize bounds the proofs one process remembers: past it the
@@ -41,6 +44,12 @@ func (m *Memory) Seen(_ context.Context, key string, ttl time.Duration) (bool, e
 	return !inserted, nil
 }
 
+// Forget implements ReplayCache.
+func (m *Memory) Forget(_ context.Context, key string) error {
+	m.c.Invalidate(key)
+	return nil
+}
+
 // Redis is the replay cache of a fleet: one SET NX per proof, so a proof
 // used at one instance is refused at every other.
 type Redis struct {
@@ -63,4 +72,11 @@ func (r *Redis) Seen(ctx context.Context, key string, ttl time.Duration) (bool, 
 		return false, fmt.Errorf("%w: %v", errReplayStore, err)
 	}
 	return !set, nil
+}
+
+// Forget implements ReplayCache.
+func (r *Redis) Forget(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return r.client.Del(ctx, r.prefix+key).Err()
 }

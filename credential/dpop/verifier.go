@@ -140,7 +140,8 @@ func (v *Verifier) check(ctx context.Context, p *Proof, b *credential.Binding, t
 	if dryRun {
 		return nil
 	}
-	seen, err := v.replay.Seen(ctx, replayKey(p), 2*lt)
+	key := replayKey(p)
+	seen, err := v.replay.Seen(ctx, key, 2*lt)
 	switch {
 	case err != nil:
 		return &reason.Error{Code: reason.AuthUnavailable, Err: err, RetryAfter: time.Second,
@@ -148,6 +149,7 @@ func (v *Verifier) check(ctx context.Context, p *Proof, b *credential.Binding, t
 	case seen:
 		return reason.New(reason.DPoPProofReplayed, "this proof (its jti) was used before: make a new proof for every request")
 	}
+	b.Recorded = key
 	return nil
 }
 
