@@ -120,10 +120,7 @@ func (v *Verifier) bind(ctx context.Context, p credential.Presented, id credenti
 			return t.Fail(cnfCheck, reason.New(reason.DPoPRequired,
 				"DPoP is required here (issuer '%s' or the route): a Bearer token is not accepted", id.IssuerName))
 		}
-		if t != nil && x5t == "" {
-			t.Pass(cnfCheck, "not sender-constrained")
-		}
-		return nil
+		return nil // a token bound to nothing adds no step to explain's trace
 	}
 	if mode == DPoPOff || v.opts.Proofs == nil {
 		return t.Fail(cnfCheck, reason.New(reason.SchemeUnsupported, "DPoP is off for tokens of issuer '%s' on this route; send the token as Bearer", id.IssuerName))
