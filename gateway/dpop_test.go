@@ -87,7 +87,8 @@ func TestDPoPProofs(t *testing.T) {
 	boundElsewhere := token(t, map[string]any{"cnf": map[string]any{"jkt": other.jkt}})
 	hmacKey := []byte(strings.Repeat("k", 32))
 	privateJWK, _ := dpop.PublicJWK(&m.key.PublicKey)
-	privateJWK["d"] = base64.RawURLEncoding.EncodeToString(m.key.D.Bytes())
+	d, _ := m.key.Bytes()
+	privateJWK["d"] = base64.RawURLEncoding.EncodeToString(d)
 	replayed := m.make("GET", url, bound, nil)
 	host := strings.TrimPrefix(e.gw.URL, "http://")
 
