@@ -5,10 +5,18 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
@@ -302,5 +310,69 @@ func TestDPoPVerdictThenFull(t *testing.T) {
 	}
 	if r := ask("/v1/bound", used, false); r.status != 401 || r.problem.Reason != string(reason.DPoPProofReplayed) {
 		t.Fatalf("the allowed verdict's proof again: %d %q, want 401 %s", r.status, r.problem.Reason, reason.DPoPProofReplayed)
+	}
+}
+
+// TestDPoPIntrospected: an opaque token whose introspection answer binds
+// it (cnf.jkt, RFC 9449 section 6.2) is held to its key like a JWT: with
+// its proof it passes, as Bearer it is refused, with another key's proof
+// too.
+func TestDPoPIntrospected(t *testing.T) {
+	m, other := newProofMaker(t), newProofMaker(t)
+	idp := newIntrospectionServer(t, map[string]map[string]any{
+		"opaque-bound": {"active": true, "sub": "svc-1", "scope": "read", "aud": "api", "exp": float64(time.Now().Add(time.Hour).Unix()),
+			"token_type": "DPoP", "cnf": map[string]any{"jkt": m.jkt}},
+	})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("s3cret-introspection\n"), 0o600)
+	cfg, err := config.Parse(filepath.Join(dir, "i.yaml"), []byte(fmt.Sprintf(`
+admin: {listen: ""}
+issuers:
+  - name: idp
+    issuer: https://idp.test
+    audiences: [api]
+    discovery: false
+    dpop: allowed
+    introspection: {endpoint: "%s/introspect", client_id: gateway, client_secret_file: secret}
+routes:
+  - {name: r, path: /v1/*, upstream: "%s"}
+`, idp.URL, "http://127.0.0.1:9")), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	cfg.Routes[0].Upstream = up.URL
+	g, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	url := srv.URL + "/v1/data"
+	for _, c := range []struct {
+		name, scheme, proof string
+		status              int
+		reason              reason.Code
+	}{
+		{"with its proof", "DPoP", m.make("GET", url, "opaque-bound", nil), 200, ""},
+		{"as Bearer", "Bearer", "", 401, reason.DPoPBoundTokenAsBearer},
+		{"with another key's proof", "DPoP", other.make("GET", url, "opaque-bound", nil), 401, reason.DPoPKeyMismatch},
+	} {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", c.scheme+" opaque-bound")
+		if c.proof != "" {
+			req.Header.Set("DPoP", c.proof)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p api.Problem
+		json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || p.Reason != string(c.reason) {
+			t.Errorf("%s: %d %q (%s), want %d %q", c.name, resp.StatusCode, p.Reason, p.Detail, c.status, c.reason)
+		}
 	}
 }
