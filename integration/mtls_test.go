@@ -164,6 +164,17 @@ routes:
 	}
 }
 
+// decisionHeaders describe the original request to the decision
+// endpoint (both asks): its method, URI, host with port, scheme, and the
+// client certificate nginx verified.
+const decisionHeaders = `proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_set_header X-Original-URI $request_uri;
+        proxy_set_header X-Original-Method $request_method;
+        proxy_set_header X-Original-Host $http_host;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Client-Cert $ssl_client_escaped_cert;`
+
 // TestCertificateBoundBehindNginx: nginx terminates mutual TLS
 // (ssl_verify_client on) and passes the client certificate to the
 // decision endpoint in $ssl_client_escaped_cert; a client's own copy of
@@ -184,25 +195,13 @@ server {
     location = /_authgate {
         internal;
         proxy_pass http://authgate/.authgate/decide;
-        proxy_pass_request_body off;
-        proxy_set_header Content-Length "";
-        proxy_set_header X-Original-URI $request_uri;
-        proxy_set_header X-Original-Method $request_method;
-        proxy_set_header X-Original-Host $http_host;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
+        %[7]s
     }
     location @refused {
         internal;
         rewrite ^ /.authgate/decide break;
         proxy_pass http://authgate;
-        proxy_pass_request_body off;
-        proxy_set_header Content-Length "";
-        proxy_set_header X-Original-URI $request_uri;
-        proxy_set_header X-Original-Method $request_method;
-        proxy_set_header X-Original-Host $http_host;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
+        %[7]s
     }
     location / {
         auth_request /_authgate;
@@ -210,7 +209,7 @@ server {
         proxy_pass http://%[6]s;
     }
 }
-`, s.gatewayAddr, addr, p.serverCert, p.server, p.caFile, s.upstreamAddr))
+`, s.gatewayAddr, addr, p.serverCert, p.server, p.caFile, s.upstreamAddr, decisionHeaders))
 	target := "https://" + addr + "/v1/data"
 	checkCertificateBinding(t, p, target)
 	// Client B sends client A's certificate in the header itself.
