@@ -32,7 +32,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 	srv := gateway.NewServer(cfg, a.Handler())
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if cfg.Admin.Listen != "" {
 		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
@@ -45,6 +45,12 @@ func (a *App) Run(ctx context.Context, file string) error {
 		a.log.Info("admin listening", "addr", aln.Addr().String())
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
+	stopExtAuthz, _, err := a.ServeExtAuthz(cfg, errc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopExtAuthz(cfg.Server.ShutdownTimeout)
 	go func() {
 		if cfg.TLS != nil {
 			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
