@@ -54,21 +54,7 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}
-	var id credential.Identity
-	var err error
-	switch cached := false; {
-	case t != nil:
-		id, err = v.verify(ctx, p.Value, key, t)
-	case isDPoP(p):
-		// Remembered passed it by: the token may be known all the same.
-		if id, err, cached = v.lookup(key); cached {
-			v.cache.hit()
-			break
-		}
-		fallthrough
-	default:
-		id, err = v.shared(ctx, p.Value, key)
-	}
+	id, err := v.judge(ctx, p, key, t)
 	if err != nil {
 		return credential.Identity{}, err
 	}
@@ -76,6 +62,22 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 		return credential.Identity{}, err
 	}
 	return id, nil
+}
+
+// judge verifies the token of p: in full for explain (t), from the cache
+// for a DPoP token seen before (Remembered passed it by for its proof,
+// not for its token), else once for all concurrent requests.
+func (v *Verifier) judge(ctx context.Context, p credential.Presented, key tokenKey, t *credential.Trace) (credential.Identity, error) {
+	if t != nil {
+		return v.verify(ctx, p.Value, key, t)
+	}
+	if isDPoP(p) {
+		if id, err, ok := v.lookup(key); ok {
+			v.cache.hit()
+			return id, err
+		}
+	}
+	return v.shared(ctx, p.Value, key)
 }
 
 // Challenges offers Bearer (RFC 6750), and DPoP with the proof
