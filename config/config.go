@@ -11,7 +11,9 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/credential/mtls"
 	"github.com/authgate/authgate/policy"
 )
 
@@ -95,6 +97,13 @@ type Config struct {
 	TLS *TLS `yaml:"tls"`
 	// Tracing exports OpenTelemetry spans (off by default).
 	Tracing Tracing `yaml:"tracing"`
+	// DPoP is what DPoP proofs the gateway accepts (RFC 9449); issuers
+	// and routes say whose tokens take DPoP (their dpop setting).
+	DPoP dpop.Settings `yaml:"dpop"`
+	// ClientCertificate is where a trusted proxy that terminates mutual
+	// TLS passes the client certificate (certificate-bound tokens, RFC
+	// 8705); off when Header is empty.
+	ClientCertificate ClientCertificate `yaml:"client_certificate"`
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
@@ -204,6 +213,36 @@ func (a AdminOpts) ConsoleOn() bool { return a.Console == nil || *a.Console }
 type TLS struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
+	// ClientAuth asks clients for a certificate (certificate-bound
+	// tokens, RFC 8705): none (default), request or require.
+	ClientAuth string `yaml:"client_auth"`
+	// ClientCAFile, when set, holds the CAs a client certificate must
+	// chain to; without it any certificate is taken, since a bound token
+	// names its certificate by thumbprint (RFC 8705 §2.2, self-signed).
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// TLS client_auth values.
+const (
+	ClientAuthNone    = "none"
+	ClientAuthRequest = "request"
+	ClientAuthRequire = "require"
+)
+
+// Client certificate header formats.
+const (
+	// CertFormatNginx is nginx's $ssl_client_escaped_cert: a URL-escaped PEM.
+	CertFormatNginx = mtls.Nginx
+	// CertFormatEnvoy is Envoy's X-Forwarded-Client-Cert (XFCC); its last
+	// element's Cert is read.
+	CertFormatEnvoy = mtls.Envoy
+)
+
+// ClientCertificate names the header a trusted proxy passes the client
+// certificate in, and its format.
+type ClientCertificate struct {
+	Header string `yaml:"header"`
+	Format string `yaml:"format"`
 }
 
 // ServerOpts are the HTTP server's timeouts.
@@ -282,6 +321,9 @@ type Route struct {
 	// trusted_proxies yields.
 	AllowCIDRs []string `yaml:"allow_cidrs"`
 	DenyCIDRs  []string `yaml:"deny_cidrs"`
+	// DPoP overrides the issuers' dpop setting on this route: off,
+	// allowed or required ("": the issuer's).
+	DPoP string `yaml:"dpop"`
 }
 
 // CORS is a route's cross-origin policy.

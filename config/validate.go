@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -115,6 +116,20 @@ func (c *Config) validate(at locate) error {
 		c.TLS.CertFile, c.TLS.KeyFile = c.relative(c.TLS.CertFile), c.relative(c.TLS.KeyFile)
 		if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
 			return at("tls", "%v", err)
+		}
+		if err := c.validateClientAuth(at); err != nil {
+			return err
+		}
+	}
+	if err := c.DPoP.Provision(); err != nil {
+		return at("dpop", "%v", err)
+	}
+	if cc := c.ClientCertificate; cc.Header != "" || cc.Format != "" {
+		switch {
+		case !challenge.IsToken(cc.Header) || strings.EqualFold(cc.Header, "Authorization"):
+			return at("client_certificate.header", "%q is not a usable header name", cc.Header)
+		case cc.Format != CertFormatNginx && cc.Format != CertFormatEnvoy:
+			return at("client_certificate.format", "%q is not one of nginx ($ssl_client_escaped_cert), envoy (X-Forwarded-Client-Cert)", cc.Format)
 		}
 	}
 	if c.Instance == "" {
@@ -280,6 +295,9 @@ func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error
 func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.Name == "" {
 		return at(p, "name is required")
+	}
+	if !jwt.ValidDPoPMode(r.DPoP) {
+		return at(p+".dpop", "%q: use off, allowed or required", r.DPoP)
 	}
 	if r.Path == "" {
 		return at(p, "path is required")
@@ -477,4 +495,55 @@ func proxyNames() string {
 		names[i] = c.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// validateClientAuth checks tls.client_auth and loads nothing yet: the
+// listener reads client_ca_file (ClientCAs).
+func (c *Config) validateClientAuth(at locate) error {
+	switch c.TLS.ClientAuth {
+	case "", ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
+	default:
+		return at("tls.client_auth", "%q is not one of none, request, require", c.TLS.ClientAuth)
+	}
+	if c.TLS.ClientCAFile == "" {
+		return nil
+	}
+	c.TLS.ClientCAFile = c.relative(c.TLS.ClientCAFile)
+	if _, err := c.TLS.ClientCAs(); err != nil {
+		return at("tls.client_ca_file", "%v", err)
+	}
+	return nil
+}
+
+// ClientCAs reads client_ca_file (nil when none is named).
+func (t *TLS) ClientCAs() (*x509.CertPool, error) {
+	if t.ClientCAFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(t.ClientCAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", t.ClientCAFile)
+	}
+	return pool, nil
+}
+
+// DPoPUsed reports whether an issuer or a route takes DPoP (allowed or
+// required): only then are proofs checked and DPoP challenges offered.
+func (c *Config) DPoPUsed() bool {
+	on := func(m string) bool { return m == jwt.DPoPAllowed || m == jwt.DPoPRequired }
+	for _, is := range c.Issuers {
+		if on(is.DPoP) {
+			return true
+		}
+	}
+	for _, r := range c.Routes {
+		if on(r.DPoP) {
+			return true
+		}
+	}
+	return false
 }

@@ -536,6 +536,9 @@ func (p *prober) answer(a *answer) {
 		p.schemes(a)
 		p.charset(a)
 	}
+	if p.dpop(a, ev) {
+		return // a sender-constrained token (DPoP, mTLS): dpop.go
+	}
 	if p.namedScheme(says, ev) {
 		return // the answer's words name the scheme it wants
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/extauthz"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
@@ -106,6 +107,8 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		stream := failures.NewRedisStream(client, cfg.RateLimits.Redis.Prefix+"failures", failureStreamLen)
 		go stream.Send(bg)
 		a.state.Failures.Share(bg, stream)
+		// A DPoP proof used at one instance is refused at every other.
+		a.state.UseReplayCache(dpop.NewRedis(client, cfg.RateLimits.Redis.Prefix+"dpop:"))
 	}
 	if cfg.NeedsStore() {
 		st, err := OpenStore(context.Background(), cfg)
