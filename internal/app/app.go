@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 	"time"
 
@@ -78,7 +79,11 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	bg, stopBG := context.WithCancel(context.Background())
-	client := redisClient(cfg)
+	client, err := redisClient(cfg)
+	if err != nil {
+		stopBG()
+		return nil, err
+	}
 	var shared limit.Limiter
 	var redisLimiter *limit.Redis
 	if client != nil {
@@ -166,14 +171,31 @@ const failureStreamLen = 10000
 // and one retry per command: a call that meets a gone Redis fails in
 // about a dial's time rather than go-redis's default 1.8 s of attempts
 // (and the limiter then leaves Redis to its background probe).
-func redisClient(cfg *config.Config) redis.UniversalClient {
+//
+// The client is go-redis's universal one: a single server, a cluster
+// (rate_limits.redis.cluster) or the primary the sentinels name, over TLS
+// and as an ACL user when configured.
+func redisClient(cfg *config.Config) (redis.UniversalClient, error) {
 	if cfg.RateLimits.Backend != config.BackendRedis {
-		return nil
+		return nil, nil
 	}
 	r := cfg.RateLimits.Redis
-	return redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
+	tlsConfig, err := r.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("rate_limits.redis.tls: %w", err)
+	}
+	opts := &redis.UniversalOptions{Addrs: r.Addrs, Username: r.Username, Password: r.Password, DB: r.DB,
+		TLSConfig: tlsConfig, IsClusterMode: r.Cluster,
 		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
-		DialerRetries: 1, MaxRetries: 1})
+		DialerRetries: 1, MaxRetries: 1}
+	if r.Addr != "" {
+		opts.Addrs = []string{r.Addr}
+	}
+	if s := r.Sentinel; s != nil {
+		opts.MasterName, opts.Addrs = s.Master, s.Addrs
+		opts.SentinelUsername, opts.SentinelPassword = s.Username, s.Password
+	}
+	return redis.NewUniversalClient(opts), nil
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
@@ -308,7 +330,7 @@ func restartOnly(old, next *config.Config) []string {
 	if old.Store != next.Store {
 		out = append(out, "store")
 	}
-	if old.RateLimits != next.RateLimits {
+	if !reflect.DeepEqual(old.RateLimits, next.RateLimits) {
 		out = append(out, "rate_limits")
 	}
 	if old.Server != next.Server {
