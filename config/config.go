@@ -218,7 +218,17 @@ type StoreOpts struct {
 	// Heartbeat is how often PostgreSQL's change stream proves it is
 	// alive (default 1 s); three missed and no cached entry is used.
 	Heartbeat time.Duration `yaml:"heartbeat"`
+	// Migrate is auto (each instance migrates PostgreSQL's schema at
+	// start) or never (authgate store migrate does, as a deploy step;
+	// instances refuse a schema that is not theirs).
+	Migrate string `yaml:"migrate"`
 }
+
+// What store.migrate takes.
+const (
+	MigrateAuto  = "auto"
+	MigrateNever = "never"
+)
 
 // AdminOpts configure the admin listener.
 type AdminOpts struct {
@@ -349,7 +359,7 @@ func Default() *Config {
 		AccessLog:            AccessLog{SampleAllowed: 1},
 		Tracing:              Tracing{SampleRatio: 1},
 		DataDir:              "./authgate-data",
-		Store:                StoreOpts{Driver: DriverSQLite},
+		Store:                StoreOpts{Driver: DriverSQLite, Migrate: MigrateAuto},
 		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Prefix: "authgate:"}},
 		DecisionPath:         "/.authgate/decide",
 		DecisionProxy:        api.ProxyConventions[0].Name,

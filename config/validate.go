@@ -216,6 +216,9 @@ func (c *Config) validateStore(at locate) error {
 	default:
 		return at("store.driver", "%q is not one of sqlite, postgres", st.Driver)
 	}
+	if st.Migrate != MigrateAuto && st.Migrate != MigrateNever {
+		return at("store.migrate", "%q is not one of auto, never", st.Migrate)
+	}
 	if st.MaxConns < 0 || st.MaxConns > 1000 {
 		return at("store.max_conns", "must be between 0 (default 8) and 1000")
 	}

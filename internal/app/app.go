@@ -109,7 +109,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		a.state.Failures.Share(bg, stream)
 	}
 	if cfg.NeedsStore() {
-		st, err := OpenStore(context.Background(), cfg)
+		st, err := openStore(context.Background(), cfg, a.storeStream)
 		if err != nil {
 			stopBG()
 			return nil, err
@@ -125,18 +125,18 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	a.admin = gateway.NewSwitch(a.adminHandler(cfg, gw))
 	a.activate(cfg, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
-	if a.store != nil {
+	if _, tells := a.store.(*postgres.Store); a.store != nil && !tells {
 		a.watchStore = make(chan struct{})
 		go a.watchStoreProblems(a.watchStore)
 	}
 	return a, nil
 }
 
-// watchStoreProblems logs at ERROR when the store gets a problem (its file
-// deleted or replaced, a full disk, PostgreSQL's change stream lost) and
-// at INFO when it is gone, until
-// stop closes. Readiness and the authgate_store_healthy metric say the
-// same.
+// watchStoreProblems logs at ERROR when SQLite's store gets a problem
+// (its file deleted or replaced, a full disk) and at INFO when it is
+// gone, until stop closes. Readiness and the authgate_store_healthy
+// metric say the same. PostgreSQL's store tells each loss and recovery of
+// its change stream itself (storeStream).
 func (a *App) watchStoreProblems(stop chan struct{}) {
 	t := time.NewTicker(storeWatchEvery)
 	defer t.Stop()
@@ -159,6 +159,16 @@ func (a *App) watchStoreProblems(stop chan struct{}) {
 		}
 		last = now
 	}
+}
+
+// storeStream logs a loss of PostgreSQL's change stream at ERROR (problem)
+// and its recovery at INFO (nil): once each, however short the outage.
+func (a *App) storeStream(problem error) {
+	if problem != nil {
+		a.log.Error("store problem: authgate cannot rely on its store", "problem", problem.Error())
+		return
+	}
+	a.log.Info("store problem gone", "problem", "the change stream from PostgreSQL is back; caches start empty")
 }
 
 // failureStreamLen is about how many failures the fleet's stream keeps.
@@ -202,9 +212,17 @@ func redisClient(cfg *config.Config) (redis.UniversalClient, error) {
 // or PostgreSQL. It is the one place that does (the CLI's direct store
 // commands come here too).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	return openStore(ctx, cfg, nil)
+}
+
+// openStore is OpenStore; onStream hears PostgreSQL's change stream lost
+// and back. PostgreSQL's connections carry the instance name as
+// application_name (unless the DSN names them).
+func openStore(ctx context.Context, cfg *config.Config, onStream func(error)) (store.Store, error) {
 	if cfg.Store.Driver == config.DriverPostgres {
 		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns),
-			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat})
+			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat, ApplicationName: cfg.Instance,
+			NoMigrate: cfg.Store.Migrate == config.MigrateNever, OnStream: onStream})
 	}
 	return sqlite.Open(ctx, cfg.DataDir)
 }
