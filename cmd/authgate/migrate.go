@@ -38,7 +38,11 @@ func migrateCmd() *cobra.Command {
 				case v > latest:
 					return fmt.Errorf("schema version %d is newer than this authgate knows (%d): upgrade authgate", v, latest)
 				case v < latest:
-					fmt.Fprintf(cmd.OutOrStdout(), "schema version %d; this authgate knows %d: %d migrations to apply (authgate store migrate)\n", v, latest, latest-v)
+					plural := "s"
+					if latest-v == 1 {
+						plural = ""
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "schema version %d; this authgate knows %d: %d migration%s to apply (authgate store migrate)\n", v, latest, latest-v, plural)
 				default:
 					fmt.Fprintf(cmd.OutOrStdout(), "schema version %d; this authgate knows %d: up to date\n", v, latest)
 				}
