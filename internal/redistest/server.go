@@ -49,13 +49,7 @@ var ACLCommands = []string{"-@all", "+hello", "+ping", "+eval", "+evalsha", "+ge
 // CI=true, where it must be installed.
 func StartTLS(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed, and CI must provide it (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not installed (apt-get install redis-server)")
-	}
+	bin := redisServer(t)
 	dir := t.TempDir()
 	s := &Server{ServerName: "redis.test", User: "authgate", Password: randomHex(16), Prefix: "authgate-test:" + randomHex(6) + ":"}
 	s.CAFile, s.CertFile, s.KeyFile = writeCerts(t, dir, s.ServerName)

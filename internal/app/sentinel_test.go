@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/redistest"
+	"github.com/authgate/authgate/limit"
+)
+
+// TestRedisSentinelFailover: with rate_limits.redis.sentinel the limiter
+// counts on the primary the sentinel names; when that primary dies, the
+// sentinel promotes the replica and counting goes on there.
+func TestRedisSentinelFailover(t *testing.T) {
+	r := redistest.StartReplicated(t)
+	cfg, err := config.Parse("s.yaml", []byte(fmt.Sprintf(`
+admin: {listen: ""}
+rate_limits: {backend: redis, redis: {sentinel: {master: %s, addrs: ["%s"]}}}
+routes: [{name: r, path: /, public: true, upstream: "http://127.0.0.1:9"}]
+`, r.Master, r.SentinelAddr)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := redisClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := limit.NewRedis(client, "authgate-test:")
+	defer l.Close()
+	ctx := context.Background()
+	if res, err := l.Take(ctx, "k", 100, time.Hour); err != nil || !res.OK || res.Remaining != 99 {
+		t.Fatalf("through the sentinel's primary: %+v %v", res, err)
+	}
+	r.Primary.Kill()
+	eventually.True(t, 30*time.Second, "counting again on the promoted replica", func() bool {
+		res, err := l.Take(ctx, "k", 100, time.Hour)
+		return err == nil && res.OK
+	})
+}
