@@ -188,14 +188,14 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) error {
 
 // fits checks that scalar n decodes into t. A value that came from the
 // environment (vars names its variables) is typed by t: a string stays a
-// string, anything else is read as YAML reads a plain value (true, 4,
-// 0.5, 30s). Its error names the variables, never their value: the
+// string or a duration (time.ParseDuration), anything else is read as
+// YAML reads a plain value (true, 4, 0.5). Its error names the variables, never their value: the
 // environment is where secrets live.
 func (w *walker) fits(n *yaml.Node, t reflect.Type, path string, vars []string) error {
 	if vars != nil {
 		n.Style = yaml.DoubleQuotedStyle
 		n.Tag = "!!str"
-		if t.Kind() != reflect.String && t.Kind() != reflect.Interface {
+		if t.Kind() != reflect.String && t.Kind() != reflect.Interface && !isDuration(t) {
 			n.Style, n.Tag = 0, ""
 			if n.ShortTag() == "!!null" {
 				return w.at(path, "%s is empty: expected %s", strings.Join(vars, ", "), wantMessage(t))
@@ -291,10 +291,14 @@ func (w *walker) expand(n *yaml.Node, path string) ([]string, error) {
 	return vars, nil
 }
 
+// isDuration: t is time.Duration, read from a string by
+// time.ParseDuration ("0" included, as it always was from ${VAR}).
+func isDuration(t reflect.Type) bool { return t.PkgPath() == "time" && t.Name() == "Duration" }
+
 // wantMessage says what a value of t looks like.
 func wantMessage(t reflect.Type) string {
 	switch {
-	case t.PkgPath() == "time" && t.Name() == "Duration":
+	case isDuration(t):
 		return "a duration such as 30s, 5m or 1h"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
