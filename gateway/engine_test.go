@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/config"
+)
+
+// testEngine is the HTTP engine the gateway's test environments serve
+// with. TestMain runs the package's tests once per engine: the same
+// table of cases, on net/http and on fasthttp.
+var testEngine = config.EngineStandard
+
+// TestMain runs every test once per engine (AUTHGATE_TEST_ENGINES, a
+// comma-separated list, narrows it: "fast"). A fuzzing or benchmarking
+// run serves with one engine.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	engines := []string{config.EngineStandard, config.EngineFast}
+	if v := os.Getenv("AUTHGATE_TEST_ENGINES"); v != "" {
+		engines = strings.Split(v, ",")
+	}
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		engines = engines[:1]
+	}
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		engines = engines[:1]
+	}
+	code := 0
+	for _, engine := range engines {
+		testEngine = engine
+		fmt.Printf("=== engine: %s\n", engine)
+		if c := m.Run(); c != 0 {
+			fmt.Printf("--- FAIL on engine %s\n", engine)
+			code = c
+		}
+	}
+	os.Exit(code)
+}
+
+// testServer is a gateway served on loopback by one engine.
+type testServer struct {
+	URL string
+}
+
+// serveEngine serves h on loopback with engine and cfg's limits, until
+// the test ends.
+func serveEngine(t testing.TB, engine string, cfg *config.Config, h http.Handler) *testServer {
+	t.Helper()
+	asked := *cfg
+	asked.Server.Engine = engine
+	if !asked.ServesFast() {
+		srv := httptest.NewUnstartedServer(nil)
+		srv.Config = NewServer(cfg, h)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return &testServer{URL: srv.URL}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewFastServer(cfg, h, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Shutdown()
+		<-done
+	})
+	return &testServer{URL: "http://" + ln.Addr().String()}
+}
