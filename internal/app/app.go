@@ -313,6 +313,9 @@ func restartOnly(old, next *config.Config) []string {
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")
+	} else if old.ServesFast() != next.ServesFast() {
+		// A route's websocket or upstream_h2c decides the engine too.
+		out = append(out, "server.engine (websocket and upstream_h2c routes are served by the standard engine)")
 	}
 	if old.Tracing != next.Tracing {
 		out = append(out, "tracing")
