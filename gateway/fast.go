@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -149,7 +148,7 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
 	for k, v := range head.AllInOrder() {
-		key := textproto.CanonicalMIMEHeaderKey(string(k))
+		key := headerName(k)
 		r.Header[key] = append(r.Header[key], string(v))
 	}
 	switch hosts := r.Header["Host"]; {
@@ -173,8 +172,33 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 			r.Body = io.NopCloser(bytes.NewReader(bytes.Clone(ctx.Request.Body())))
 		}
 	}
-	return r.WithContext(context.Background()), nil
+	// No context of its own: Context() is context.Background(); the
+	// chain adds its values to a copy.
+	return r, nil
 }
+
+// headerName is the canonical name of a received header name (a copy),
+// as net/http's textproto makes it; common names spelled canonically
+// cost no allocation.
+func headerName(k []byte) string {
+	if name, ok := commonHeaders[string(k)]; ok {
+		return name
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(k))
+}
+
+// commonHeaders are header names clients send on most requests, in
+// canonical spelling.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Length", "Content-Type", "Cookie", "Host", "Origin", "Referer", "Request-Id",
+		"Traceparent", "User-Agent", "X-Api-Key", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+		"X-Original-Method", "X-Original-Uri", "X-Real-Ip"} {
+		m[name] = name
+	}
+	return m
+}()
 
 // fastWriter is the http.ResponseWriter of a RequestCtx. The answer is
 // buffered in the RequestCtx and written when the handler returns; a

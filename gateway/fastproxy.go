@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -81,7 +82,10 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		RetryIfErr: func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
 			m := string(req.Header.Method())
 			safe := m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-			return false, attempts < 2 && safe && req.BodyStream() == nil && len(req.Body()) == 0 && errors.Is(err, fasthttp.ErrConnectionClosed)
+			// The connection ended before any answer (fasthttp names
+			// that io.EOF here, ErrConnectionClosed to the caller).
+			closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
+			return false, attempts < 2 && safe && req.BodyStream() == nil && len(req.Body()) == 0 && closed
 		},
 		Dial: func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
 	}
