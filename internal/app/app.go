@@ -264,6 +264,10 @@ func (a *App) Reload(next *config.Config) error {
 	}
 	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
 	next.Admin.Listen, next.RateLimits = running.Admin.Listen, running.RateLimits
+	if running.ServesFast() && !next.ServesFast() {
+		a.state.Metrics.Reloaded(false, time.Now())
+		return errors.New("reload: a route with websocket or upstream_h2c needs the standard engine, and the fast one serves (server.engine: fast); restart to change engines")
+	}
 	gw, err := a.build(next)
 	if err != nil {
 		a.state.Metrics.Reloaded(false, time.Now())
@@ -313,9 +317,10 @@ func restartOnly(old, next *config.Config) []string {
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")
-	} else if old.ServesFast() != next.ServesFast() {
-		// A route's websocket or upstream_h2c decides the engine too.
-		out = append(out, "server.engine (websocket and upstream_h2c routes are served by the standard engine)")
+	} else if !old.ServesFast() && next.ServesFast() {
+		// The last websocket or upstream_h2c route is gone: the fast
+		// engine would serve now, but the listener stays as it is.
+		out = append(out, "server.engine")
 	}
 	if old.Tracing != next.Tracing {
 		out = append(out, "tracing")
