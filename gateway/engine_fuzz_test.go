@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -74,17 +72,7 @@ routes:
   - {name: public, path: /public/*, public: true, upstream: %q, max_body_bytes: 64}
   - {name: read, path: /v1/*, schemes: [bearer], upstream: %q}
 `, up.URL, up.URL)
-	cfg, err := config.Parse("fuzz.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g.Start(ctx)
+	g, cfg := startGateway(t, doc)
 	for _, engine := range []string{config.EngineStandard, config.EngineFast} {
 		es.urls[engine] = serveEngine(t, engine, cfg, g.Handler()).URL
 	}

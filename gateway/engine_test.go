@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,6 +45,24 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// startGateway builds the gateway of the configuration doc (no store)
+// and starts it until the test ends.
+func startGateway(t testing.TB, doc string) (*Gateway, *config.Config) {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g.Start(ctx)
+	return g, cfg
 }
 
 // testServer is a gateway served on loopback by one engine.

@@ -52,10 +52,14 @@ func (g *Gateway) newUpstream(u *url.URL, transport http.RoundTripper, rc *confi
 
 // newHostClient is the fast engine's client of one upstream host. It
 // retries only what net/http's transport retries: a request without a
-// body whose method is safe, once, when a kept-alive connection turned
-// out closed before any answer. A connection that brought a malformed
-// answer is closed, never reused. timeout bounds the whole answer (on
-// net/http: its headers).
+// body whose method is safe, when a kept-alive connection turned out
+// closed before any answer. fasthttp cannot tell that a pooled
+// connection died while idle (net/http's transport notices at once), so
+// the first one found dead drops the idle pool — after an upstream
+// restart they all are — and idle connections are not kept past 4 s
+// (Node's servers close theirs after 5). A connection that brought a
+// malformed answer is closed, never reused. timeout bounds the whole
+// answer (on net/http: its headers).
 func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 	addr := u.Host
 	if u.Port() == "" {
@@ -65,7 +69,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		}
 		addr = net.JoinHostPort(u.Hostname(), port)
 	}
-	return &fasthttp.HostClient{
+	hc := &fasthttp.HostClient{
 		Addr:                          addr,
 		IsTLS:                         u.Scheme == "https",
 		NoDefaultUserAgentHeader:      true,
@@ -73,22 +77,26 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		DisablePathNormalizing:        true,
 		StreamResponseBody:            true,
 		MaxConns:                      1024,
-		MaxIdleConnDuration:           90 * time.Second,
+		MaxIdleConnDuration:           4 * time.Second,
 		MaxConnWaitTimeout:            timeout,
 		ReadTimeout:                   timeout,
 		ReadBufferSize:                16 << 10,
 		WriteBufferSize:               4 << 10,
-		MaxIdemponentCallAttempts:     2,
-		RetryIfErr: func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
-			m := string(req.Header.Method())
-			safe := m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-			// The connection ended before any answer (fasthttp names
-			// that io.EOF here, ErrConnectionClosed to the caller).
-			closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
-			return false, attempts < 2 && safe && req.BodyStream() == nil && len(req.Body()) == 0 && closed
-		},
-		Dial: func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
+		MaxIdemponentCallAttempts:     3,
+		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
 	}
+	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
+		m := string(req.Header.Method())
+		safe := m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+		// The connection ended before any answer (fasthttp names that
+		// io.EOF here, ErrConnectionClosed to the caller).
+		closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
+		if closed {
+			hc.CloseIdleConnections()
+		}
+		return false, safe && req.BodyStream() == nil && len(req.Body()) == 0 && closed
+	}
+	return hc
 }
 
 // ServeHTTP forwards r: through the HostClient when the fast engine

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 )
 
@@ -38,14 +39,35 @@ func closingUpstream(t *testing.T) string {
 }
 
 // TestUpstreamClosedKeepAlive: a kept-alive upstream connection found
-// closed is retried once for a request without a body and a safe method,
-// as net/http's transport does: on both engines every GET gets its 200.
+// closed is retried for a request without a body and a safe method, as
+// net/http's transport does, also when the pool holds several dead
+// connections: on both engines every GET gets its 200.
 func TestUpstreamClosedKeepAlive(t *testing.T) {
 	up := closingUpstream(t)
 	e := newEnvWithRoutes(t, `
   - {name: closing, path: /closing/*, public: true, upstream: "http://`+up+`"}
 `)
-	for i := range 20 {
+	// Bursts leave several dead connections in the pool at once.
+	for round := range 5 {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := http.Get(e.gw.URL + "/closing/x")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("round %d, GET %d: %d", round, i, resp.StatusCode)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for i := range 10 {
 		r := e.do(http.MethodGet, "/closing/x")
 		if r.status != http.StatusOK || r.body != "ok" {
 			t.Fatalf("GET %d: %d %q", i, r.status, r.body)
