@@ -89,6 +89,8 @@ type Config struct {
 	Server    ServerOpts          `yaml:"server"`
 	// Admin is the admin listener (metrics, admin API).
 	Admin AdminOpts `yaml:"admin"`
+	// ExtAuthzGRPC serves Envoy's gRPC authorization API (off by default).
+	ExtAuthzGRPC ExtAuthzGRPC `yaml:"ext_authz_grpc"`
 	// TLS, when set, makes the listener speak HTTPS.
 	TLS *TLS `yaml:"tls"`
 	// Tracing exports OpenTelemetry spans (off by default).

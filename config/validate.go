@@ -132,6 +132,9 @@ func (c *Config) validate(at locate) error {
 	if err := c.validateRateLimits(at); err != nil {
 		return err
 	}
+	if err := c.validateExtAuthz(at); err != nil {
+		return err
+	}
 	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
 	if err != nil {
 		return err

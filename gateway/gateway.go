@@ -466,8 +466,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			return
 		}
 		ex.path, ex.host = path, policy.HostOnly(r.Host)
+		decision := g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/"))
 		switch {
-		case g.echo && strings.HasSuffix(path, api.EchoPath):
+		case g.echo && strings.HasSuffix(path, api.EchoPath) && !decision:
+			// Never under the decision path: there a 200 is an allow.
 			ex.internal = true
 			g.serveEcho(w, r, path)
 			return
@@ -488,7 +490,7 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			g.resource.serve(w, r)
 			return
 		}
-		if g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/")) {
+		if decision {
 			if err := g.decision(r, ex, raw); err != nil {
 				ex.trace.Fail("path canonical", err)
 				g.fail(w, ex, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/extauthz"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/tracing"
@@ -54,6 +55,9 @@ type App struct {
 	sessions *console.Sessions
 
 	public, admin *gateway.Switch
+	// extAuthz answers Envoy's gRPC Checks with the current gateway; nil
+	// when ext_authz_grpc is off.
+	extAuthz *extauthz.Server
 
 	// tracing exports spans; nil when tracing is off.
 	tracing *sdktrace.TracerProvider
@@ -118,6 +122,9 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	a.public = gateway.NewSwitch(gw.Handler())
 	a.admin = gateway.NewSwitch(a.adminHandler(cfg, gw))
+	if cfg.ExtAuthzGRPC.Listen != "" {
+		a.extAuthz = extauthz.New(cfg, gw.Handler(), a.log)
+	}
 	a.activate(cfg, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
 	if a.store != nil {
@@ -232,6 +239,10 @@ func (a *App) Handler() http.Handler { return a.public }
 // AdminHandler serves the admin listener (the current admin API).
 func (a *App) AdminHandler() http.Handler { return a.admin }
 
+// ExtAuthz is the server of Envoy's gRPC Checks (ext_authz_grpc), or nil
+// when it is off.
+func (a *App) ExtAuthz() *extauthz.Server { return a.extAuthz }
+
 // Store is the open store, or nil.
 func (a *App) Store() store.Store { return a.storeOrNil() }
 
@@ -254,7 +265,8 @@ func (a *App) Config() *config.Config {
 
 // Reload builds a gateway from next and swaps it in; requests in flight
 // finish on the old one, and State carries over. Settings that only a
-// restart can change (listen, admin.listen, tls, data_dir, store, rate_limits, server) keep
+// restart can change (listen, admin.listen, tls, data_dir, store, rate_limits, server,
+// ext_authz_grpc) keep
 // their running values, and a WARN line names each one changed. A bad
 // configuration is refused and the running one stays.
 func (a *App) Reload(next *config.Config) error {
@@ -263,7 +275,7 @@ func (a *App) Reload(next *config.Config) error {
 		a.log.Warn("reload: this setting changes only at restart; the running value stays", "setting", changed)
 	}
 	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
-	next.Admin.Listen, next.RateLimits = running.Admin.Listen, running.RateLimits
+	next.Admin.Listen, next.RateLimits, next.ExtAuthzGRPC = running.Admin.Listen, running.RateLimits, running.ExtAuthzGRPC
 	if running.ServesFast() && !next.ServesFast() {
 		a.state.Metrics.Reloaded(false, time.Now())
 		return errors.New("reload: a route with websocket or upstream_h2c needs the standard engine, and the fast one serves (server.engine: fast); restart to change engines")
@@ -275,6 +287,9 @@ func (a *App) Reload(next *config.Config) error {
 	}
 	a.public.Swap(gw.Handler())
 	a.admin.Swap(a.adminHandler(next, gw))
+	if a.extAuthz != nil {
+		a.extAuthz.Use(next, gw.Handler())
+	}
 	a.activate(next, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
 	return nil
@@ -321,6 +336,9 @@ func restartOnly(old, next *config.Config) []string {
 		// The last websocket or upstream_h2c route is gone: the fast
 		// engine would serve now, but the listener stays as it is.
 		out = append(out, "server.engine")
+	}
+	if !old.ExtAuthzGRPC.Same(next.ExtAuthzGRPC) {
+		out = append(out, "ext_authz_grpc")
 	}
 	if old.Tracing != next.Tracing {
 		out = append(out, "tracing")

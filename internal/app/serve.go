@@ -32,7 +32,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 	srv := a.gatewayServer(cfg)
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"engine", srv.engine, "issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if cfg.Admin.Listen != "" {
 		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
@@ -45,6 +45,12 @@ func (a *App) Run(ctx context.Context, file string) error {
 		a.log.Info("admin listening", "addr", aln.Addr().String())
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
+	stopExtAuthz, _, err := a.ServeExtAuthz(cfg, errc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopExtAuthz(cfg.Server.ShutdownTimeout)
 	go func() { errc <- srv.serve(ln) }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

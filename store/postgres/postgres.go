@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 var migrations = []string{
@@ -58,6 +59,10 @@ var migrations = []string{
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
+	// Records are the keys, users and audit trail, through the queries
+	// both SQL stores share.
+	sqlstore.Records
+
 	pool *pgxpool.Pool
 	// channel carries this schema's changes; origin tells this Store's own
 	// notifications from other instances'.
@@ -129,6 +134,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", redact(err))
 	}
 	s.pool = pool
+	s.Records = sqlstore.NewRecords(sqlstore.Driver{DB: database{conn{pool}, pool}, Classify: classify, Bound: s.bound,
+		InWrite: s.notify, Committed: s.announce})
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -414,44 +421,3 @@ func classify(err error) error {
 	}
 	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 }
-
-// write runs fn in a transaction (ctx, bounded by the caller, is also
-// the one fn uses), appends an audit event, and notifies
-// every instance in the same transaction (PostgreSQL delivers it on
-// commit); once committed, the change is announced here at once.
-func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return classify(err)
-	}
-	defer tx.Rollback(ctx)
-	if err := fn(tx); err != nil {
-		return store.About(classify(err), ev.Action, ev.Subject)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
-		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail); err != nil {
-		return classify(err)
-	}
-	payload, _ := json.Marshal(notice{Origin: s.origin, Action: ev.Action, Subject: ev.Subject})
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, string(payload)); err != nil {
-		return classify(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return classify(err)
-	}
-	s.changes.Announce(store.ChangeOf(ev.Action, ev.Subject))
-	return nil
-}
-
-// mustAffect turns "no row changed" into store.ErrNotFound.
-func mustAffect(tag pgconn.CommandTag, err error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-var unix, fromUnix = store.Nanos, store.FromNanos
