@@ -2,17 +2,14 @@ package gateway
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/enginetest"
 )
 
 // testEngine is the HTTP engine the gateway's test environments serve
@@ -20,31 +17,10 @@ import (
 // table of cases, on net/http and on fasthttp.
 var testEngine = config.EngineStandard
 
-// TestMain runs every test once per engine (AUTHGATE_TEST_ENGINES, a
-// comma-separated list, narrows it: "fast"). A fuzzing or benchmarking
-// run serves with one engine.
+// TestMain runs every test once per engine (AUTHGATE_TEST_ENGINES=fast
+// narrows it).
 func TestMain(m *testing.M) {
-	flag.Parse()
-	engines := []string{config.EngineStandard, config.EngineFast}
-	if v := os.Getenv("AUTHGATE_TEST_ENGINES"); v != "" {
-		engines = strings.Split(v, ",")
-	}
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		engines = engines[:1]
-	}
-	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
-		engines = engines[:1]
-	}
-	code := 0
-	for _, engine := range engines {
-		testEngine = engine
-		fmt.Printf("=== engine: %s\n", engine)
-		if c := m.Run(); c != 0 {
-			fmt.Printf("--- FAIL on engine %s\n", engine)
-			code = c
-		}
-	}
-	os.Exit(code)
+	os.Exit(enginetest.Run(m, func(engine string) { testEngine = engine }))
 }
 
 // startGateway builds the gateway of the configuration doc (no store)
@@ -83,19 +59,5 @@ func serveEngine(t testing.TB, engine string, cfg *config.Config, h http.Handler
 		t.Cleanup(srv.Close)
 		return &testServer{URL: srv.URL}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewFastServer(cfg, h, nil)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Shutdown()
-		<-done
-	})
-	return &testServer{URL: "http://" + ln.Addr().String()}
+	return &testServer{URL: "http://" + enginetest.Serve(t, NewFastServer(cfg, h, nil))}
 }

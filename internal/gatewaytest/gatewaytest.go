@@ -5,20 +5,16 @@ package gatewaytest
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
-
-	"github.com/valyala/fasthttp"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/demo"
+	"github.com/authgate/authgate/internal/enginetest"
 )
 
 // Start builds authgate from doc (YAML) through the composition root,
@@ -37,52 +33,15 @@ func StartApp(t testing.TB, doc string) (string, *app.App) {
 	asked := *cfg
 	asked.Server.Engine = Engine
 	if asked.ServesFast() {
-		return serveFast(t, gateway.NewFastServer(cfg, a.Handler(), nil)), a
+		return enginetest.Serve(t, gateway.NewFastServer(cfg, a.Handler(), nil)), a
 	}
 	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler), a
 }
 
 // Engine is the HTTP engine StartApp serves with where the configuration
 // allows it (config.EngineFast: plain HTTP, no WebSocket or h2c routes);
-// a package's TestMain may run its tests once per engine (RunEngines).
+// a package's TestMain may run its tests once per engine (enginetest.Run).
 var Engine = config.EngineStandard
-
-// RunEngines runs a package's tests once per engine (AUTHGATE_TEST_ENGINES,
-// comma-separated, narrows it) and returns the exit code for os.Exit.
-func RunEngines(m *testing.M) int {
-	engines := []string{config.EngineStandard, config.EngineFast}
-	if v := os.Getenv("AUTHGATE_TEST_ENGINES"); v != "" {
-		engines = strings.Split(v, ",")
-	}
-	code := 0
-	for _, engine := range engines {
-		Engine = engine
-		fmt.Printf("=== engine: %s\n", engine)
-		if c := m.Run(); c != 0 {
-			fmt.Printf("--- FAIL on engine %s\n", engine)
-			code = c
-		}
-	}
-	return code
-}
-
-// serveFast serves srv on a loopback port until the test ends.
-func serveFast(t testing.TB, srv *fasthttp.Server) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Shutdown()
-		<-done
-	})
-	return ln.Addr().String()
-}
 
 // NewApp builds authgate from doc (YAML, as written: give data_dir)
 // through the composition root, closed when the test ends; nothing is
