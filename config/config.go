@@ -309,6 +309,32 @@ type ServerOpts struct {
 	// proxies excepted).
 	MaxConnections          int `yaml:"max_connections"`
 	MaxConnectionsPerClient int `yaml:"max_connections_per_client"`
+	// Engine is the HTTP engine of a plain-HTTP gateway listener:
+	// EngineStandard (net/http) or EngineFast (fasthttp). TLS listeners,
+	// and configurations with WebSocket or upstream_h2c routes, are
+	// always served by net/http (ServesFast).
+	Engine string `yaml:"engine"`
+}
+
+// The HTTP engines of server.engine.
+const (
+	EngineStandard = "standard"
+	EngineFast     = "fast"
+)
+
+// ServesFast reports whether the gateway listener is served by the fast
+// engine: asked for, on plain HTTP, and no route needs what only net/http
+// does (WebSocket upgrades, HTTP/2 to the upstream).
+func (c *Config) ServesFast() bool {
+	if c.Server.Engine != EngineFast || c.TLS != nil {
+		return false
+	}
+	for _, r := range c.Routes {
+		if r.WebSocket || r.UpstreamH2C {
+			return false
+		}
+	}
+	return true
 }
 
 // FailureLimit bounds failed authentications per credential, per client
@@ -421,6 +447,7 @@ func Default() *Config {
 
 			MaxConnections:          8192,
 			MaxConnectionsPerClient: 256,
+			Engine:                  EngineStandard,
 		},
 	}
 }

@@ -66,6 +66,8 @@ func (c *Config) validate(at locate) error {
 		return at("server", "max_connections must be at least 16, max_connections_per_client between 1 and max_connections")
 	case c.MaxBodyBytes <= 0:
 		return at("max_body_bytes", "must be positive")
+	case c.Server.Engine != EngineStandard && c.Server.Engine != EngineFast:
+		return at("server.engine", "%q: use %s or %s", c.Server.Engine, EngineFast, EngineStandard)
 	}
 	if c.Environment != "" && !credential.ValidEnvironment(c.Environment) {
 		return at("environment", "%q: use 1-16 lower-case letters and digits, starting with a letter", c.Environment)

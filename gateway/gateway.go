@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/api"
@@ -157,6 +158,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	routes := make([]*policy.Route, 0, len(cfg.Routes))
 	transports := map[string]*http.Transport{}
+	fastClients := map[string]*fasthttp.HostClient{}
 	for _, rc := range cfg.Routes {
 		rt, err := policy.NewRoute(rc.Name, rc.Methods, rc.Path, rc.Public, rc.Schemes, rc.ScopesAll, rc.ScopesAny, rc.APIKeyQuery)
 		if err != nil {
@@ -188,7 +190,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			transports[key] = newTransport(rc.UpstreamTimeout, rc.UpstreamH2C)
 		}
 		rt.Hosts, rt.DPoP = rc.Hosts, rc.DPoP
-		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name, rc.UpstreamH2C), rc.ForwardAuthorization, rc.PreserveHost)
+		rt.Target = g.newUpstream(u, g.upstreamTransport(transports[key], rc.Name, rc.UpstreamH2C), rc, fastClients)
 		routes = append(routes, rt)
 	}
 	g.router = policy.NewRouter(routes)

@@ -29,7 +29,7 @@ const issuerURL = "https://issuer.test"
 // env is a gateway on loopback with a real upstream and a real JWKS server.
 type env struct {
 	t        testing.TB
-	gw       *httptest.Server
+	gw       *testServer
 	upstream *httptest.Server
 	jwksDown atomic.Bool
 	logs     *logtest.Buffer
@@ -149,10 +149,7 @@ func newEnvState(t testing.TB, state *State, detail, routes string, extra ...str
 	g.Start(ctx)
 	e.g = g
 	// The server authgate serves with: its limits are part of what is tested.
-	e.gw = httptest.NewUnstartedServer(nil)
-	e.gw.Config = NewServer(cfg, g.Handler())
-	e.gw.Start()
-	t.Cleanup(e.gw.Close)
+	e.gw = serveEngine(t, testEngine, cfg, g.Handler())
 	return e
 }
 
@@ -456,9 +453,7 @@ func TestJWKSDownAtStartIs503(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	g.Start(ctx)
-	gw := httptest.NewServer(g.Handler())
-	defer gw.Close()
-	ev := &env{t: t, gw: gw}
+	ev := &env{t: t, gw: serveEngine(t, testEngine, cfg, g.Handler())}
 	r := ev.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
 	if r.status != 503 || r.problem.Reason != string(reason.AuthUnavailable) || r.header.Get("Retry-After") == "" {
 		t.Fatalf("got %d %q Retry-After %q", r.status, r.problem.Reason, r.header.Get("Retry-After"))

@@ -158,23 +158,13 @@ func TestOutboundFetchesFollowNoRedirectAndEnd(t *testing.T) {
 				}
 				up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 				t.Cleanup(up.Close)
-				cfg, err := config.Parse("o.yaml", []byte(fmt.Sprintf(`
+				g, _ := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 issuers:
   - %s
 routes:
   - {name: admin, path: /admin/*, scopes_all: [admin], upstream: %q}
-`, issuer, up.URL)), func(string) (string, bool) { return "", false })
-				if err != nil {
-					t.Fatal(err)
-				}
-				g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				t.Cleanup(cancel)
-				g.Start(ctx)
+`, issuer, up.URL))
 				gw := httptest.NewServer(g.Handler())
 				t.Cleanup(gw.Close)
 				req, _ := http.NewRequest("GET", gw.URL+"/admin/x", nil)

@@ -60,12 +60,22 @@ type measuredTransport struct {
 func (t measuredTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	observeUpstream(t.timing, t.route, start, status, err)
+	return resp, err
+}
+
+// observeUpstream records one upstream request of route: the time from
+// start to the answer's headers, by status class ("error" when none came).
+func observeUpstream(timing *prometheus.HistogramVec, route string, start time.Time, status int, err error) {
 	class := "error"
 	if err == nil {
-		class = statusClass(resp.StatusCode)
+		class = statusClass(status)
 	}
-	t.timing.WithLabelValues(t.route, class).Observe(time.Since(start).Seconds())
-	return resp, err
+	timing.WithLabelValues(route, class).Observe(time.Since(start).Seconds())
 }
 
 // statusClass is "2xx" for 200 to 299, and so on.
@@ -113,38 +123,48 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 		Transport:  transport,
 		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			ex := exchangeOf(pr.In)
-			pr.SetURL(target)
-			if preserveHost {
-				pr.Out.Host = pr.In.Host // the upstream serves several names
-			}
-			g.forwarded(pr)
-			// Client-sent identity headers were removed on the way in
-			// (withHygiene); the ones set here are the only ones.
-			out := pr.Out.Header
-			if !forwardAuthorization {
-				g.dropCredentials(pr.Out, ex.route.APIKeyQuery)
-			}
-			out.Set(api.RequestIDHeader, ex.requestID)
-			g.identityHeaders(out, ex, false)
+			g.rewrite(pr, target, forwardAuthorization, preserveHost)
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			ex := exchangeOf(resp.Request)
-			// The answer already carries the gateway's Request-Id (set
-			// when the request came in): one, never the upstream's too.
-			resp.Header.Del(api.RequestIDHeader)
-			if ex.route.CORS != nil {
-				// The route's CORS policy is the gateway's: the upstream's
-				// own headers would duplicate or contradict it.
-				for name := range resp.Header {
-					if strings.HasPrefix(name, "Access-Control-") {
-						delete(resp.Header, name)
-					}
-				}
-			}
+			g.upstreamAnswer(resp.Header, exchangeOf(resp.Request))
 			return nil
 		},
 		ErrorHandler: g.upstreamError,
+	}
+}
+
+// rewrite makes the upstream request pr.Out of the client's pr.In, whose
+// hop-by-hop headers are already removed: both engines' forwarders call it.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest, target *url.URL, forwardAuthorization, preserveHost bool) {
+	ex := exchangeOf(pr.In)
+	pr.SetURL(target)
+	if preserveHost {
+		pr.Out.Host = pr.In.Host // the upstream serves several names
+	}
+	g.forwarded(pr)
+	// Client-sent identity headers were removed on the way in
+	// (withHygiene); the ones set here are the only ones.
+	out := pr.Out.Header
+	if !forwardAuthorization {
+		g.dropCredentials(pr.Out, ex.route.APIKeyQuery)
+	}
+	out.Set(api.RequestIDHeader, ex.requestID)
+	g.identityHeaders(out, ex, false)
+}
+
+// upstreamAnswer removes from the upstream's answer h what the gateway's
+// own headers already say: the answer carries the gateway's Request-Id
+// (set when the request came in), one, never the upstream's too; and on
+// a route with a CORS policy, which is the gateway's, the upstream's own
+// Access-Control-* headers, which would duplicate or contradict it.
+func (g *Gateway) upstreamAnswer(h http.Header, ex *exchange) {
+	h.Del(api.RequestIDHeader)
+	if ex.route.CORS != nil {
+		for name := range h {
+			if strings.HasPrefix(name, "Access-Control-") {
+				delete(h, name)
+			}
+		}
 	}
 }
 

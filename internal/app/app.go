@@ -319,6 +319,10 @@ func (a *App) Reload(next *config.Config) error {
 	}
 	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
 	next.Admin.Listen, next.RateLimits, next.ExtAuthzGRPC = running.Admin.Listen, running.RateLimits, running.ExtAuthzGRPC
+	if running.ServesFast() && !next.ServesFast() {
+		a.state.Metrics.Reloaded(false, time.Now())
+		return errors.New("reload: a route with websocket or upstream_h2c needs the standard engine, and the fast one serves (server.engine: fast); restart to change engines")
+	}
 	gw, err := a.build(next)
 	if err != nil {
 		a.state.Metrics.Reloaded(false, time.Now())
@@ -371,6 +375,10 @@ func restartOnly(old, next *config.Config) []string {
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")
+	} else if !old.ServesFast() && next.ServesFast() {
+		// The last websocket or upstream_h2c route is gone: the fast
+		// engine would serve now, but the listener stays as it is.
+		out = append(out, "server.engine")
 	}
 	if !old.ExtAuthzGRPC.Same(next.ExtAuthzGRPC) {
 		out = append(out, "ext_authz_grpc")

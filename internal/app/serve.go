@@ -29,9 +29,9 @@ func (a *App) Run(ctx context.Context, file string) error {
 		raw.Close()
 		return err
 	}
-	srv := gateway.NewServer(cfg, a.Handler())
+	srv := a.gatewayServer(cfg)
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
-		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
+		"engine", srv.engine, "issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
 	errc := make(chan error, 3)
 	if cfg.Admin.Listen != "" {
 		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
@@ -51,13 +51,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 		return err
 	}
 	defer stopExtAuthz(cfg.Server.ShutdownTimeout)
-	go func() {
-		if cfg.TLS != nil {
-			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
+	go func() { errc <- srv.serve(ln) }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -93,7 +87,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 			a.log.Info("shutting down: finishing requests in flight", "grace", cfg.Server.ShutdownTimeout.String())
 			shut, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 			defer cancel()
-			if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("shutdown: %w", err)
 			}
 			return nil

@@ -55,6 +55,7 @@ func main() {
 	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
 	repeat := flag.Int("repeat", 1, "measure every row this many times, interleaved (baseline, then each mode for each build in turn), and report the medians")
 	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
+	engines := flag.String("engines", "standard,fast", "measure this build on each of these HTTP engines (server.engine), beside each other")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
@@ -90,6 +91,19 @@ func main() {
 			log.Fatal(err)
 		}
 		targets = append(targets, t)
+	}
+	if *engines != "" {
+		// This build once per engine. The fast engine does not serve
+		// configurations with upstream_h2c routes: no h2c modes there.
+		this := targets[len(targets)-1]
+		targets = targets[:len(targets)-1]
+		for _, engine := range strings.Split(*engines, ",") {
+			t := *this
+			t.engine = strings.TrimSpace(engine)
+			t.label = fmt.Sprintf("%s (%s)", this.label, t.engine)
+			t.h2c = this.h2c && t.engine != "fast"
+			targets = append(targets, &t)
+		}
 	}
 	if *routes > 0 {
 		t := *targets[len(targets)-1]
@@ -460,15 +474,15 @@ data_dir: %s
 log_level: warn
 access_log: {sample_allowed: 0}
 failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1s}
-server: {max_connections_per_client: 4096}
+server: {max_connections_per_client: 4096%s}
 %sissuers:
   - {name: bench, issuer: "https://bench.test", audiences: [api], jwks_url: "%s", required_type: at+jwt}
 routes:
-%[6]s  - {name: pub, path: /pub/*, public: true, upstream: "http://127.0.0.1:%[5]d"}
-  - {name: jwt, path: /jwt/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
-  - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
-  - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[5]d"}
-`, port, data, cache, b.jwksURL, b.upstream, b.routeTable(t.routes))
+%[7]s  - {name: pub, path: /pub/*, public: true, upstream: "http://127.0.0.1:%[6]d"}
+  - {name: jwt, path: /jwt/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:%[6]d"}
+  - {name: key, path: /key/*, schemes: [apikey], scopes_all: [read], upstream: "http://127.0.0.1:%[6]d"}
+  - {name: basic, path: /basic/*, schemes: [basic], scopes_all: [read], upstream: "http://127.0.0.1:%[6]d"}
+`, port, data, engineSetting(t.engine), cache, b.jwksURL, b.upstream, b.routeTable(t.routes))
 	if t.h2c {
 		doc += fmt.Sprintf("  - {name: h2, path: /h2/*, schemes: [bearer], scopes_all: [read], upstream: \"http://127.0.0.1:%d\", upstream_h2c: true}\n", b.upstreamH2C)
 	}
@@ -477,6 +491,14 @@ routes:
 		log.Fatal(err)
 	}
 	return path
+}
+
+// engineSetting is the server.engine entry for engine ("": none).
+func engineSetting(engine string) string {
+	if engine == "" {
+		return ""
+	}
+	return ", engine: " + engine
 }
 
 // routeTable is n routes that the measured paths do not match, ahead of

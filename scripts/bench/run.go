@@ -20,6 +20,8 @@ type target struct {
 	key, basic string
 	// routes is how many routes stand ahead of the measured ones.
 	routes int
+	// engine is server.engine ("" leaves the build's default).
+	engine string
 }
 
 // prepare builds bin and fills its store.

@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
+)
+
+// engines is one gateway served by both engines, in front of an upstream
+// that records what reaches it.
+type engines struct {
+	urls map[string]string
+	mu   sync.Mutex
+	seen *string
+}
+
+// engineOutcome is what one engine made of some request bytes.
+type engineOutcome struct {
+	answered bool
+	status   int
+	reason   string
+	// upstream is the request the upstream received ("" if none), with
+	// the fields that differ by design (Request-Id) left out.
+	upstream string
+}
+
+func startEngines(t testing.TB) *engines {
+	es := &engines{urls: map[string]string{}}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%s %s %s\nHost: %s\n", r.Method, r.RequestURI, r.Proto, r.Host)
+		names := make([]string, 0, len(r.Header))
+		for name := range r.Header {
+			if name != api.RequestIDHeader {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			fmt.Fprintf(&sb, "%s: %q\n", name, r.Header[name])
+		}
+		fmt.Fprintf(&sb, "TE %q, %d bytes: %q", r.TransferEncoding, len(body), body)
+		s := sb.String()
+		es.mu.Lock()
+		es.seen = &s
+		es.mu.Unlock()
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(up.Close)
+	doc := fmt.Sprintf(`
+realm: api
+fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
+max_header_bytes: 8192
+max_header_count: 20
+server: {read_header_timeout: 2s, body_idle_timeout: 2s, body_timeout: 2s}
+issuers:
+  - {name: main, issuer: "https://issuer.test", audiences: [api], jwks_url: "http://127.0.0.1:9/jwks"}
+routes:
+  - {name: public, path: /public/*, public: true, upstream: %q, max_body_bytes: 64}
+  - {name: read, path: /v1/*, schemes: [bearer], upstream: %q}
+`, up.URL, up.URL)
+	g, cfg := startGateway(t, doc)
+	for _, engine := range []string{config.EngineStandard, config.EngineFast} {
+		es.urls[engine] = serveEngine(t, engine, cfg, g.Handler()).URL
+	}
+	return es
+}
+
+// send writes raw to engine's listener and reads one answer, waiting at
+// most wait (an incomplete request gets none from either engine).
+// The connection is not half-closed: net/http takes that for a client
+// gone and forwards nothing.
+func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Duration) engineOutcome {
+	es.mu.Lock()
+	es.seen = nil
+	es.mu.Unlock()
+	c, err := net.Dial("tcp", strings.TrimPrefix(es.urls[engine], "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(wait))
+	c.Write(raw)
+	var o engineOutcome
+	if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		o.answered, o.status = true, resp.StatusCode
+		var p api.Problem
+		if json.Unmarshal(body, &p) == nil {
+			o.reason = p.Reason
+		}
+	}
+	es.mu.Lock()
+	if es.seen != nil {
+		o.upstream = *es.seen
+	}
+	es.mu.Unlock()
+	return o
+}
+
+// FuzzEngines sends the same request bytes to both engines and requires
+// the same engineOutcome: the same status, the same reason where both answered
+// with one, and the same request at the upstream (or none on both). A
+// refusal of unreadable bytes may be a bare 4xx on one engine and a
+// closed connection on the other.
+func FuzzEngines(f *testing.F) {
+	seeds := []string{
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\n\r\n",
+		"GET /public/a?x=1&y=%2F HTTP/1.1\r\nHost: gw\r\nX-Thing: a\r\nX-Thing: b\r\n\r\n",
+		"POST /public/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello",
+		"POST /public/a HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"POST /public/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 65\r\n\r\n" + strings.Repeat("x", 65),
+		"GET /v1/a HTTP/1.1\r\nHost: gw\r\n\r\n",
+		"GET /v1/a HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer abc\r\n\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX_Authgate_Subject: mallory\r\nX-Authgate-Subject: mallory\r\n\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nConnection: X-Keep, close\r\nX-Keep: 1\r\nKeep-Alive: 5\r\n\r\n",
+		"GET /public/%2e%2e/v1/a HTTP/1.1\r\nHost: gw\r\n\r\n",
+		"get /public/a HTTP/1.1\r\nHost: gw\r\n\r\n",
+		"GET /public/a HTTP/1.0\r\n\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 1.2.3.4\r\nX_Forwarded_For: 5.6.7.8\r\n\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Original-Url: /admin\r\nX-Http-Method-Override: DELETE\r\n\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\n" + strings.Repeat("X-A: 1\r\n", 25) + "\r\n",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Big: " + strings.Repeat("a", 9000) + "\r\n\r\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	es := startEngines(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
+		differ := func(std, fast engineOutcome) string {
+			switch {
+			case std.upstream != fast.upstream:
+				return fmt.Sprintf("the upstream saw\nstandard: %s\nfast:     %s", std.upstream, fast.upstream)
+			case refused(std) && refused(fast):
+			case std.status != fast.status:
+				return fmt.Sprintf("status: standard %d %q, fast %d %q", std.status, std.reason, fast.status, fast.reason)
+			case std.reason != "" && fast.reason != "" && std.reason != fast.reason:
+				return fmt.Sprintf("reason: standard %q, fast %q", std.reason, fast.reason)
+			}
+			return ""
+		}
+		// A short wait first: most mutated bytes are an incomplete request,
+		// which neither engine answers. A disagreement is judged again with
+		// a long one, so that a slow answer is not taken for none.
+		if differ(es.send(t, config.EngineStandard, raw, 250*time.Millisecond), es.send(t, config.EngineFast, raw, 250*time.Millisecond)) == "" {
+			return
+		}
+		if d := differ(es.send(t, config.EngineStandard, raw, 3*time.Second), es.send(t, config.EngineFast, raw, 3*time.Second)); d != "" {
+			t.Fatal(d)
+		}
+	})
+}

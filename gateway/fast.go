@@ -1,0 +1,277 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/authgate/authgate/config"
+)
+
+// The fast engine serves a plain-HTTP/1.1 listener with fasthttp instead
+// of net/http. It is an adapter at the edge, not a second request path:
+// each request is turned into the *http.Request the chain reads (every
+// value copied out of fasthttp's reused buffers), the chain runs as it
+// does on net/http, and its answer is written back into the RequestCtx.
+// Only forwarding differs: a route's upstream is reached through a
+// fasthttp.HostClient (fastUpstream) instead of httputil.ReverseProxy,
+// with the same rewrite of the request and the same cleaning of the
+// answer.
+
+// fastPreread is what fasthttp reads of a request body before the
+// handler runs (it reads at least a byte of a body of known length): the
+// rest streams to the handler, bounded there by the route's
+// max_body_bytes and GuardBodies' waits, like on net/http.
+const fastPreread = 1
+
+// NewFastServer returns a fasthttp server for h with the configuration's
+// limits, each set explicitly: the request head (request line, headers
+// and the blank line) is at most max_header_bytes, to the byte, as on
+// net/http; header names reach hygiene as the client spelled them;
+// bodies past fastPreread stream; read_header_timeout bounds the head,
+// idle_timeout keep-alives, GuardBodies the body; at most
+// server.max_connections are served at once (per-client caps are the
+// listener's, internal/app). Parse failures are answered like net/http
+// answers them: a bare status and a closed connection. The first byte of
+// a body of known length is waited for before the handler runs, for at
+// most body_idle_timeout (a 408 after).
+func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *fasthttp.Server {
+	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
+	return &fasthttp.Server{
+		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+			if h.ContentLength() > 0 {
+				return firstByte
+			}
+			return fasthttp.RequestConfig{}
+		},
+		Handler:                       fastHandler(GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)),
+		ErrorHandler:                  fastParseError,
+		ReadBufferSize:                cfg.MaxHeaderBytes,
+		WriteBufferSize:               4 << 10,
+		ReadTimeout:                   cfg.Server.ReadHeaderTimeout,
+		IdleTimeout:                   cfg.Server.IdleTimeout,
+		MaxRequestBodySize:            fastPreread,
+		StreamRequestBody:             true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePreParseMultipartForm:  true,
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		Concurrency:                   cfg.Server.MaxConnections,
+		CloseOnShutdown:               true,
+		SecureErrorLogMessage:         true,
+		Logger:                        fastLogger{log},
+	}
+}
+
+// fastParseError answers a request fasthttp could not read: 431 for a
+// head past max_header_bytes, 408 for one that came too slowly, 400
+// otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
+// malformed line) — the statuses net/http answers with, and never the
+// request's own bytes.
+func fastParseError(ctx *fasthttp.RequestCtx, err error) {
+	status := http.StatusBadRequest
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.As(err, &small):
+		status = http.StatusRequestHeaderFieldsTooLarge
+	case isTimeout(err):
+		status = http.StatusRequestTimeout
+	}
+	ctx.Response.Reset()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString(strconv.Itoa(status) + " " + http.StatusText(status))
+	ctx.SetConnectionClose()
+}
+
+// fastLogger passes fasthttp's own messages (connection-level failures,
+// SecureErrorLogMessage: without request contents) to the log, bounded.
+type fastLogger struct{ log *slog.Logger }
+
+func (l fastLogger) Printf(format string, args ...any) {
+	if l.log != nil {
+		l.log.Debug("fasthttp", "message", fmt.Sprintf("%.512s", fmt.Sprintf(format, args...)))
+	}
+}
+
+// fastHandler adapts h to fasthttp.
+func fastHandler(h http.Handler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		r, err := fastRequest(ctx)
+		if err != nil {
+			fastParseError(ctx, err)
+			return
+		}
+		w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
+		h.ServeHTTP(w, r)
+		if !w.wrote {
+			w.WriteHeader(http.StatusOK)
+		}
+	}
+}
+
+// fastRequest is the *http.Request of ctx, as net/http would build it
+// from the same bytes: header names canonicalised the same way
+// (textproto, which keeps '_' spellings apart), one entry per header
+// line in the order received, Host taken out of the headers, a chunked
+// body announced by TransferEncoding. Every string is a copy: nothing in
+// it points into fasthttp's buffers, which the next request on the
+// connection reuses. The body is read in place while the handler runs
+// (a short body is copied).
+func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
+	head := &ctx.Request.Header
+	uri := string(head.RequestURI())
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	r := &http.Request{
+		Method:     string(head.Method()),
+		URL:        u,
+		RequestURI: uri,
+		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:     make(http.Header, 16),
+		RemoteAddr: ctx.RemoteAddr().String(),
+		Body:       http.NoBody,
+	}
+	if !head.IsHTTP11() {
+		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
+	}
+	for k, v := range head.AllInOrder() {
+		key := headerName(k)
+		r.Header[key] = append(r.Header[key], string(v))
+	}
+	switch hosts := r.Header["Host"]; {
+	case len(hosts) > 1:
+		return nil, errors.New("several Host headers")
+	case u.Host != "":
+		r.Host = u.Host
+	case len(hosts) == 1:
+		r.Host = hosts[0]
+	}
+	delete(r.Header, "Host")
+	if _, chunked := r.Header["Transfer-Encoding"]; chunked {
+		delete(r.Header, "Transfer-Encoding")
+		r.TransferEncoding = []string{"chunked"}
+	}
+	if n := head.ContentLength(); n == -1 || n > 0 {
+		r.ContentLength = int64(n)
+		if stream := ctx.RequestBodyStream(); stream != nil {
+			r.Body = io.NopCloser(stream)
+		} else {
+			r.Body = io.NopCloser(bytes.NewReader(bytes.Clone(ctx.Request.Body())))
+		}
+	}
+	// No context of its own: Context() is context.Background(); the
+	// chain adds its values to a copy.
+	return r, nil
+}
+
+// headerName is the canonical name of a received header name (a copy),
+// as net/http's textproto makes it; common names spelled canonically
+// cost no allocation.
+func headerName(k []byte) string {
+	if name, ok := commonHeaders[string(k)]; ok {
+		return name
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(k))
+}
+
+// commonHeaders are header names clients send on most requests, in
+// canonical spelling.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Length", "Content-Type", "Cookie", "Host", "Origin", "Referer", "Request-Id",
+		"Traceparent", "User-Agent", "X-Api-Key", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+		"X-Original-Method", "X-Original-Uri", "X-Real-Ip"} {
+		m[name] = name
+	}
+	return m
+}()
+
+// fastWriter is the http.ResponseWriter of a RequestCtx. The answer is
+// buffered in the RequestCtx and written when the handler returns; a
+// proxied answer's body is streamed from the upstream (stream).
+type fastWriter struct {
+	ctx    *fasthttp.RequestCtx
+	header http.Header
+	wrote  bool
+}
+
+func (w *fastWriter) Header() http.Header { return w.header }
+
+// WriteHeader copies the status and the headers into the RequestCtx.
+// Interim (1xx) answers are not sent, as fasthttp cannot; the length and
+// the framing are fasthttp's to write.
+func (w *fastWriter) WriteHeader(code int) {
+	if w.wrote || code < 200 {
+		return
+	}
+	w.wrote = true
+	w.ctx.SetStatusCode(code)
+	out := &w.ctx.Response.Header
+	for name, values := range w.header {
+		switch name {
+		case "Content-Length", "Transfer-Encoding":
+		case "Connection":
+			for _, v := range values {
+				if strings.Contains(strings.ToLower(v), "close") {
+					w.ctx.SetConnectionClose()
+				}
+			}
+		case "Content-Type":
+			if len(values) > 0 {
+				out.SetContentType(values[0])
+			}
+		default:
+			for _, v := range values {
+				out.Add(name, v)
+			}
+		}
+	}
+}
+
+func (w *fastWriter) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ctx.Write(p)
+}
+
+// Flush does nothing: the answer goes out when the handler returns (a
+// proxied body streams on its own).
+func (w *fastWriter) Flush() {}
+
+// SetReadDeadline lets GuardBodies bound the waits for the request body
+// (through http.ResponseController).
+func (w *fastWriter) SetReadDeadline(t time.Time) error { return w.ctx.SetReadDeadline(t) }
+
+// stream sends body, of size bytes (negative: unknown, sent chunked), as
+// the answer's body once the handler has returned; body is closed after.
+func (w *fastWriter) stream(body io.Reader, size int) { w.ctx.SetBodyStream(body, size) }
+
+// fastWriterOf finds the fastWriter under w's wrappers; nil when w is
+// net/http's.
+func fastWriterOf(w http.ResponseWriter) *fastWriter {
+	for {
+		switch v := w.(type) {
+		case *fastWriter:
+			return v
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return nil
+		}
+	}
+}

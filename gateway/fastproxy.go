@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/authgate/authgate/config"
+)
+
+// upstream is a route's target: the reverse proxy net/http's engine
+// forwards with, and the HostClient of the fast engine. Both send the
+// request rewrite makes and clean the answer with upstreamAnswer.
+type upstream struct {
+	proxy  http.Handler
+	fast   *fasthttp.HostClient
+	target *url.URL
+	route  string
+	// forwardAuthorization and preserveHost are the route's settings.
+	forwardAuthorization, preserveHost bool
+	g                                  *Gateway
+}
+
+// newUpstream is the target of route rc at u. HostClients are shared by
+// the routes of one upstream host and timeout (clients).
+func (g *Gateway) newUpstream(u *url.URL, transport http.RoundTripper, rc *config.Route, clients map[string]*fasthttp.HostClient) *upstream {
+	key := u.Scheme + "://" + u.Host + "|" + rc.UpstreamTimeout.String()
+	if clients[key] == nil {
+		clients[key] = newHostClient(u, rc.UpstreamTimeout)
+	}
+	return &upstream{
+		proxy:                g.newProxy(u, transport, rc.ForwardAuthorization, rc.PreserveHost),
+		fast:                 clients[key],
+		target:               u,
+		route:                rc.Name,
+		forwardAuthorization: rc.ForwardAuthorization,
+		preserveHost:         rc.PreserveHost,
+		g:                    g,
+	}
+}
+
+// newHostClient is the fast engine's client of one upstream host. It
+// retries only what net/http's transport retries: a request without a
+// body whose method is safe, when a kept-alive connection turned out
+// closed before any answer. fasthttp cannot tell that a pooled
+// connection died while idle (net/http's transport notices at once), so
+// the first one found dead drops the idle pool — after an upstream
+// restart they all are — and idle connections are not kept past 4 s
+// (Node's servers close theirs after 5). A connection that brought a
+// malformed answer is closed, never reused. timeout bounds the whole
+// answer (on net/http: its headers).
+func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	hc := &fasthttp.HostClient{
+		Addr:                          addr,
+		IsTLS:                         u.Scheme == "https",
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		StreamResponseBody:            true,
+		MaxConns:                      1024,
+		MaxIdleConnDuration:           4 * time.Second,
+		MaxConnWaitTimeout:            timeout,
+		ReadTimeout:                   timeout,
+		ReadBufferSize:                16 << 10,
+		WriteBufferSize:               4 << 10,
+		MaxIdemponentCallAttempts:     3,
+		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
+	}
+	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
+		m := string(req.Header.Method())
+		safe := m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+		// The connection ended before any answer (fasthttp names that
+		// io.EOF here, ErrConnectionClosed to the caller).
+		closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
+		if closed {
+			hc.CloseIdleConnections()
+		}
+		return false, safe && req.BodyStream() == nil && len(req.Body()) == 0 && closed
+	}
+	return hc
+}
+
+// ServeHTTP forwards r: through the HostClient when the fast engine
+// serves it, else through the reverse proxy — also on the fast engine
+// when tracing is on, whose upstream spans are the transport's.
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	fw := fastWriterOf(w)
+	if fw == nil || u.g.state.tracer != nil {
+		u.proxy.ServeHTTP(w, r)
+		return
+	}
+	g := u.g
+	out := r.Clone(r.Context())
+	removeHopByHop(out.Header)
+	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, u.target, u.forwardAuthorization, u.preserveHost)
+
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	req.Header.DisableSpecialHeader()
+	req.Header.SetMethod(out.Method)
+	req.SetRequestURI(out.URL.RequestURI())
+	host := out.Host
+	if host == "" {
+		host = out.URL.Host
+	}
+	req.Header.Set("Host", host)
+	for name, values := range out.Header {
+		if name == "Content-Length" || name == "Host" {
+			continue
+		}
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
+	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > 0 {
+			req.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+		} else {
+			req.Header.Set("Transfer-Encoding", "chunked")
+		}
+		req.SetBodyStream(r.Body, int(r.ContentLength))
+	}
+
+	resp := fasthttp.AcquireResponse()
+	start := time.Now()
+	err := u.fast.Do(req, resp)
+	ex := exchangeOf(r)
+	if err != nil {
+		fasthttp.ReleaseResponse(resp)
+		if errors.Is(err, fasthttp.ErrTimeout) {
+			// Named as net/http's timeouts are, for upstreamError's 504.
+			err = fmt.Errorf("no answer within upstream_timeout: %w", os.ErrDeadlineExceeded)
+		}
+		observeUpstream(g.state.Metrics.upstream, u.route, start, 0, err)
+		g.upstreamError(w, r, err)
+		return
+	}
+	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
+	answer := make(http.Header, 8)
+	for k, v := range resp.Header.All() {
+		key := textproto.CanonicalMIMEHeaderKey(string(k))
+		answer[key] = append(answer[key], string(v))
+	}
+	removeHopByHop(answer)
+	g.upstreamAnswer(answer, ex)
+	h := w.Header()
+	for name, values := range answer {
+		h[name] = append(h[name], values...)
+	}
+	w.WriteHeader(resp.StatusCode())
+	if body := resp.BodyStream(); body != nil {
+		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
+		return
+	}
+	fw.ctx.Response.SetBody(resp.Body())
+	fasthttp.ReleaseResponse(resp)
+}
+
+// upstreamBody is a streamed upstream answer's body; closing it gives
+// the response (and its connection) back.
+type upstreamBody struct{ resp *fasthttp.Response }
+
+func (b upstreamBody) Read(p []byte) (int, error) { return b.resp.BodyStream().Read(p) }
+
+func (b upstreamBody) Close() error {
+	err := b.resp.CloseBodyStream()
+	fasthttp.ReleaseResponse(b.resp)
+	return err
+}
+
+// hopHeaders are the hop-by-hop headers (RFC 9110 §7.6.1), as
+// httputil.ReverseProxy removes them.
+var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// removeHopByHop removes the hop-by-hop headers from h, and the headers
+// a Connection field names, keeping "Te: trailers" as net/http's proxy
+// does.
+func removeHopByHop(h http.Header) {
+	for _, v := range h["Connection"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	trailers := false
+	for _, v := range h["Te"] {
+		trailers = trailers || strings.EqualFold(textproto.TrimString(v), "trailers")
+	}
+	for _, name := range hopHeaders {
+		delete(h, name)
+	}
+	if trailers {
+		h["Te"] = []string{"trailers"}
+	}
+}
