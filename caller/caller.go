@@ -306,7 +306,7 @@ func (t *Transport) fail(req *http.Request, s *sent, a *answer, attempts int, re
 	if errors.Is(cause, errSameToken) {
 		e.Diagnosis = append(e.Diagnosis, diagnose.Finding{Code: "token_source_caches", Title: errSameToken.Error()})
 	}
-	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv}
+	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv, Host: strings.ToLower(req.URL.Hostname())}
 	if a != nil {
 		e.Status, e.Reason, e.ServerCode, e.Detail, e.Hint, e.RequestID, e.Challenges =
 			a.status, a.reason, a.serverCode, a.detail, a.hint, a.requestID, a.challenges
