@@ -16,9 +16,11 @@
 // the server's words, the Request-Id, the challenges, and what the
 // offline checks of package credential/diagnose — the doctor's — found in
 // the credential that was sent: a placeholder or unexpanded $VARIABLE,
-// whitespace or invisible characters, a token expired by this machine's
-// clock, an ID token sent as an access token, a scheme the server does
-// not ask for, a test key on live. So
+// whitespace or invisible characters, a key in quotes or <…>, the wrong
+// kind of token, a Basic password that is a stored hash or a user name
+// the service's convention does not use, a token expired by this
+// machine's clock, an ID token sent as an access token, a scheme the
+// server does not ask for, a test key on live. So
 // err.Error() reads like the doctor's first line, and errors.Is(err,
 // ErrExpired) and its siblings sort the common reasons.
 //
@@ -306,7 +308,7 @@ func (t *Transport) fail(req *http.Request, s *sent, a *answer, attempts int, re
 	if errors.Is(cause, errSameToken) {
 		e.Diagnosis = append(e.Diagnosis, diagnose.Finding{Code: "token_source_caches", Title: errSameToken.Error()})
 	}
-	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv}
+	opts := diagnose.Options{Now: t.cfg.Now(), ExpectEnv: t.cfg.ExpectEnv, Host: strings.ToLower(req.URL.Hostname())}
 	if a != nil {
 		e.Status, e.Reason, e.ServerCode, e.Detail, e.Hint, e.RequestID, e.Challenges =
 			a.status, a.reason, a.serverCode, a.detail, a.hint, a.requestID, a.challenges

@@ -203,6 +203,13 @@ var agrees = map[diagnose.Code][]reason.Code{
 	diagnose.WrongEnvironment:      {reason.CredentialWrongEnvironment, reason.CredentialUnknown, reason.TokenIssuerUntrusted, reason.TokenKeyUnknown},
 	diagnose.IDTokenSent:           {reason.TokenTypeMismatch, reason.TokenAudienceMismatch},
 	diagnose.SchemeMismatch:        {reason.SchemeUnsupported},
+	diagnose.CredentialWrapped:     {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.TokenMalformed},
+	diagnose.WrongTokenKind:        {reason.TokenMalformed, reason.TokenTypeMismatch, reason.CredentialUnknown, reason.APIKeyMalformed},
+	diagnose.BasicNotBase64:        {reason.BasicMalformed, reason.HeaderMalformed},
+	diagnose.BasicBase64Wrapped:    {reason.BasicMalformed, reason.HeaderMalformed},
+	diagnose.BasicNoColon:          {reason.BasicMalformed, reason.HeaderMalformed},
+	diagnose.PasswordIsHash:        {reason.BasicInvalid, reason.CredentialUnknown},
+	diagnose.BasicUsernameWrong:    {reason.BasicInvalid, reason.CredentialUnknown},
 	"credentials_missing":          {reason.CredentialsMissing},
 }
 
@@ -245,6 +252,9 @@ func (e *Error) Format(f fmt.State, verb rune) {
 	}
 	for _, d := range e.Diagnosis {
 		fmt.Fprintf(f, "\n  [%s] %s", d.Code, d.Title)
+		for _, ev := range d.Evidence {
+			fmt.Fprintf(f, "\n      evidence: %s", ev)
+		}
 		if d.Fix != "" {
 			fmt.Fprintf(f, "\n      fix: %s", d.Fix)
 		}

@@ -16,54 +16,15 @@ import (
 // This file holds the offline classes of mistakes: facts visible in what
 // is sent, checked for any API (docs/doctor.md, "Offline classes").
 
-// wrappers are the marks documentation puts around a credential, raw
-// and percent-encoded.
-var wrappers = [][2]string{{"<", ">"}, {"%3C", "%3E"}, {"%3c", "%3e"}, {`"`, `"`}, {"%22", "%22"}, {"'", "'"}, {"%27", "%27"},
-	{"\u201c", "\u201d"}, {"{", "}"}, {"[", "]"}}
-
-// wrappedCredential returns the credential inside documentation's marks
-// (<token>, "token", %3Ctoken%3E) when what is inside looks like a real
-// credential, not a placeholder word.
-func wrappedCredential(v string) (string, bool) {
-	for _, w := range wrappers {
-		if len(v) > len(w[0])+len(w[1]) && strings.HasPrefix(v, w[0]) && strings.HasSuffix(v, w[1]) {
-			inner := v[len(w[0]) : len(v)-len(w[1])]
-			if tokenLike(inner) {
-				return inner, true
-			}
-		}
-	}
-	return "", false
-}
-
-// tokenLike: long enough, one word, mixing letters and digits, and no
-// placeholder ("YOUR_API_KEY", "token").
-func tokenLike(s string) bool {
-	if len(s) < 16 || strings.ContainsAny(s, " <>\"'") || credential.Placeholder(s) != "" {
-		return false
-	}
-	digits, letters := false, false
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits = true
-		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
-			letters = true
-		}
-	}
-	return digits && letters
-}
-
 // wrapped reports a credential sent inside documentation's marks.
 func (o *offline) wrapped(where, v string, fix func(*Request, string)) bool {
-	inner, ok := wrappedCredential(v)
-	if !ok {
+	w := diagnose.Wrapped(where, v)
+	if w == nil {
 		return false
 	}
-	f := Finding{Code: CredentialWrapped, Status: Fail, Cause: "4. Incorrect token format",
-		Title:    fmt.Sprintf("The credential in %s is wrapped in %s…%s: the marks are sent as part of it", where, v[:1], v[len(v)-1:]),
-		Evidence: []string{"sent " + o.mask.show(v) + "; the credential inside is " + o.mask.show(inner)},
-		Fix:      "Send the bare credential: documentation writes <token> or \"token\" only to show where it goes."}
+	inner, _ := diagnose.Unwrap(v)
+	f := fromDiagnose(w, Fail)
+	f.Evidence = []string{"sent " + o.mask.show(v) + "; the credential inside is " + o.mask.show(inner)}
 	if fix != nil {
 		f.Command = o.command(func(r *Request) { fix(r, inner) })
 	}
@@ -71,141 +32,41 @@ func (o *offline) wrapped(where, v string, fix func(*Request, string)) bool {
 	return true
 }
 
-// passwordHashes recognise a password that is itself a stored hash.
-var passwordHashes = []struct {
-	re   *regexp.Regexp
-	what string
-}{
-	{regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`), "a bcrypt hash"},
-	{regexp.MustCompile(`^\$argon2(id|i|d)\$`), "an argon2 hash"},
-	{regexp.MustCompile(`^\$(5|6)\$(rounds=\d+\$)?[^$]{1,16}\$[./A-Za-z0-9]{43,86}$`), "a SHA-crypt hash"},
-	{regexp.MustCompile(`^\$1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an MD5-crypt hash"},
-	{regexp.MustCompile(`^\$apr1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an Apache MD5 (htpasswd) hash"},
-	{regexp.MustCompile(`^\{(SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|PBKDF2[^}]*)\}[A-Za-z0-9+/=]+$`), "an LDAP-style password hash"},
-	{regexp.MustCompile(`^pbkdf2_sha256\$\d+\$`), "a Django PBKDF2 hash"},
-	{regexp.MustCompile(`^[^:\s]+:(\$2[abxy]?\$|\$apr1\$|\$argon2|\$[156]\$|\{SHA\})`), "a whole htpasswd line (user:hash)"},
-}
-
-// passwordHash names the kind of hash a password is, or "".
-func passwordHash(pw string) string {
-	for _, h := range passwordHashes {
-		if h.re.MatchString(pw) {
-			return h.what
-		}
-	}
-	return ""
-}
-
-// A basicConvention is how a service wants a token sent as Basic: the
-// user name that goes with it, or the token itself in the user-name slot.
-type basicConvention struct {
-	// hosts (suffixes) and token prefixes the convention applies to.
-	hosts, prefixes []string
-	// user is the user name the token goes with ("" when any is taken);
-	// userPattern a description when the user is the caller's own.
-	user        string
-	userPattern *regexp.Regexp
-	userWhat    string
-	// tokenInUser: the token is the user name, the password empty.
-	tokenInUser bool
-	docs        string
-}
-
-// basicConventions are documented token conventions for Basic.
-var basicConventions = []basicConvention{
-	{prefixes: []string{"ghs_"}, user: "x-access-token",
-		docs: "https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation"},
-	{hosts: []string{"pypi.org", "test.pypi.org"}, prefixes: []string{"pypi-"}, user: "__token__", docs: "https://pypi.org/help/#apitoken"},
-	{hosts: []string{"api.mailgun.net", "api.eu.mailgun.net"}, user: "api",
-		docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
-	{hosts: []string{"api.stripe.com"}, prefixes: []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"}, tokenInUser: true,
-		docs: "https://docs.stripe.com/api/authentication"},
-	{hosts: []string{"api.twilio.com"}, userPattern: regexp.MustCompile(`^(AC|SK)[0-9a-f]{32}$`), userWhat: "an Account SID (AC…) or API key SID (SK…)",
-		docs: "https://www.twilio.com/docs/usage/requests-to-twilio"},
-	{hosts: []string{"atlassian.net"}, prefixes: []string{"ATATT"}, userPattern: regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), userWhat: "your account's e-mail address",
-		docs: "https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/"},
-	// Conventions read from the token's own prefix, on any host (self-hosted
-	// servers have no host of their own).
-	{prefixes: []string{"squ_", "sqa_", "sqp_"}, tokenInUser: true,
-		docs: "https://docs.sonarsource.com/sonarqube-server/latest/extension-guide/web-api/"},
-	{prefixes: []string{"glsa_"}, user: "api_key", docs: "https://grafana.com/docs/grafana/latest/developers/http_api/auth/"},
-	{prefixes: []string{"key-"}, user: "api", docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
-	{prefixes: []string{"dckr_pat_"}, userPattern: regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,29}$`), userWhat: "your Docker ID (not your e-mail address)",
-		docs: "https://docs.docker.com/security/for-developers/access-tokens/"},
-	{prefixes: []string{"ATBB"}, userPattern: regexp.MustCompile(`^[^@\s]+$`), userWhat: "your Bitbucket user name (not your e-mail address)",
-		docs: "https://support.atlassian.com/bitbucket-cloud/docs/using-app-passwords/"},
-}
-
-// conventionFor returns the convention that applies to a Basic pair sent
-// to host, or nil.
-func conventionFor(host, user, pw string) *basicConvention {
-	for i := range basicConventions {
-		c := &basicConventions[i]
-		for _, h := range c.hosts {
-			if host == h || strings.HasSuffix(host, "."+h) {
-				return c
-			}
-		}
-		if len(c.prefixes) > 0 && (c.user != "" || c.tokenInUser || c.userPattern != nil) && (hasPrefix(pw, c.prefixes) || hasPrefix(user, c.prefixes)) {
-			return c
-		}
-	}
-	return nil
-}
-
 // basicPair checks a well-formed Basic pair: a hash for a password, a
 // token in the user-name slot, a user name the service's token
 // convention does not use. It reports whether it found something.
 func (o *offline) basicPair(user, pw string) bool {
-	for _, part := range []struct{ slot, v string }{{"password", pw}, {"user name", user}} {
-		if kind := credential.Placeholder(part.v); kind != "" && part.v != "" {
-			o.add(Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
-				Title:    "The Basic " + part.slot + " is a placeholder, not a credential: " + kind,
-				Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
-				Fix:      "Put the real value in its place (and check the shell expands the variable that should hold it)."})
-			return true
-		}
-	}
-	if what := passwordHash(pw); what != "" {
-		o.add(Finding{Code: PasswordIsHash, Status: Fail, Cause: "2. Invalid credentials",
-			Title:    fmt.Sprintf("The password sent is %s, not the password", what),
-			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))},
-			Fix:      "Send the plain password (or the token); the server keeps the hash and compares against it. A hash copied from .htpasswd or a database never matches."})
-		return true
-	}
 	host := ""
 	if u, err := url.Parse(o.req.URL); err == nil {
 		host = strings.ToLower(u.Hostname())
 	}
-	bad := func(title, fix, docs string) bool {
-		o.add(Finding{Code: BasicUsernameWrong, Status: Fail, Cause: "3. Incorrect authentication scheme", Title: title,
-			Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw)), "documented at " + docs},
-			Fix:      fix, Command: o.withBasicFlag()})
-		return true
-	}
-	c := conventionFor(host, user, pw)
-	switch {
-	case c != nil && c.tokenInUser && pw != "" && hasPrefix(pw, c.prefixes):
-		return bad("The key is sent as the Basic password; this service wants it as the user name, with an empty password",
-			"Send the key as the user name: curl -u '<key>:' (note the colon).", c.docs)
-	case c != nil && c.user != "" && user != c.user && (tokenLike(pw) || hasPrefix(pw, c.prefixes)):
-		return bad(fmt.Sprintf("The token is sent with the user name %q; this service's convention is the user name %q", user, c.user),
-			fmt.Sprintf("Send -u '%s:<token>'.", c.user), c.docs)
-	case c != nil && c.userPattern != nil && !c.userPattern.MatchString(user) && tokenLike(pw):
-		return bad(fmt.Sprintf("The Basic user name %q is not %s, which this service wants with the token", user, c.userWhat),
-			"Send "+c.userWhat+" as the user name and the token as the password.", c.docs)
-	}
+	pair := []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))}
+	f := diagnose.BasicPair(host, user, pw)
 	// A token in the user-name slot where the token's owner wants it as
-	// the password (or a JWT, which Basic never carries as a user).
-	if owner, prefix := providerOfCredential(user); owner != nil && owner.TokenAsPassword && (pw == "" || !tokenLike(pw)) {
-		return bad(fmt.Sprintf("A %s token (%s…) is in the Basic user-name slot; %s wants it as the password", owner.Name, prefix, owner.Name),
-			"Send the token as the password: -u '<user>:<token>' ("+owner.Expects+").", owner.Docs)
+	// the password (the provider table's knowledge), else a JWT there.
+	if owner, prefix := providerOfCredential(user); f == nil && owner != nil && owner.TokenAsPassword && (pw == "" || !diagnose.TokenLike(pw)) {
+		f = &diagnose.Finding{Code: diagnose.BasicUsernameWrong, Cause: "3. Incorrect authentication scheme",
+			Title:    fmt.Sprintf("a %s token (%s…) is in the Basic user-name slot; %s wants it as the password", owner.Name, prefix, owner.Name),
+			Evidence: []string{"documented at " + owner.Docs},
+			Fix:      "Send the token as the password: -u '<user>:<token>' (" + owner.Expects + ")."}
 	}
-	if _, err := jwt.Decode(user); err == nil && strings.HasPrefix(user, "eyJ") {
-		return bad("A JWT is in the Basic user-name slot",
-			"Send a JWT as Authorization: Bearer <token>; Basic carries a user name and a password.", "https://www.rfc-editor.org/rfc/rfc7617")
+	if f == nil {
+		f = diagnose.JWTAsUser(user)
 	}
-	return false
+	if f == nil {
+		return false
+	}
+	g := fromDiagnose(f, Fail)
+	switch f.Code {
+	case diagnose.PasswordIsHash:
+		g.Evidence = []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}
+	case diagnose.BasicUsernameWrong:
+		g.Evidence, g.Command = append(pair, f.Evidence...), o.withBasicFlag()
+	default:
+		g.Evidence = pair
+	}
+	o.add(g)
+	return true
 }
 
 // credentialNames are the names a credential travels under in a query,

@@ -166,12 +166,10 @@ func (o *offline) authorization(h Header) {
 			Fix:      "Send it in the scheme it is made for (a bot token: Authorization: Bot <token>; user@realm!tokenid=secret: Authorization: PVEAPIToken=user@realm!tokenid=secret); check the API's documentation."})
 		return
 	}
-	if strings.EqualFold(scheme, "Basic") && strings.ContainsAny(value, "\r\n") {
-		o.add(Finding{Code: BasicBase64Wrapped, Status: Fail, Cause: "4. Incorrect token format",
-			Title:    "The Basic credentials are base64 wrapped over several lines",
-			Evidence: []string{"base64 wraps its output at 76 characters; the line break ends the header early and the rest is lost or rejected"},
-			Fix:      "Encode with base64 -w0 (GNU) or base64 | tr -d '\\n', or let the client build the header: curl -u user:password.",
-			Command:  o.withBasicFlag()})
+	if f := diagnose.Base64Wrapped(value); f != nil && strings.EqualFold(scheme, "Basic") {
+		g := fromDiagnose(f, Fail)
+		g.Evidence, g.Command = f.Evidence, o.withBasicFlag()
+		o.add(g)
 		return
 	}
 	p, err := credential.FromAuthorization(http.Header{"Authorization": {h.Value}})
@@ -215,9 +213,6 @@ var (
 	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
 	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
-
-// schemeWord are the scheme words people put inside API-key headers.
-var schemeWord = map[string]bool{"bearer": true, "token": true, "basic": true, "apikey": true, "api-key": true, "key": true}
 
 // otherSchemeValue says what a Bearer value is when it is shaped as
 // another scheme's credential, or "".
@@ -270,10 +265,8 @@ func malformedWhat(v, detail string) string {
 var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
 
 func (o *offline) placeholder(h Header, detail string) {
-	f := Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
-		Title:    "The credential sent is a placeholder or unexpanded shell text, not a credential",
-		Evidence: []string{detail, "sent: " + o.mask.show(h.Value)},
-		Fix:      "Put the real credential in; use double quotes around shell substitutions (single quotes send them literally)."}
+	f := fromDiagnose(diagnose.Placeholder(detail), Fail)
+	f.Evidence = []string{detail, "sent: " + o.mask.show(h.Value)}
 	if m := echoBase64.FindStringSubmatch(h.Value); m != nil && strings.Contains(m[2], ":") {
 		user, _, _ := strings.Cut(m[2], ":")
 		f.Fix = "The single quotes stop the shell from running $(...): the server receives the text '$(echo ...' itself. Let curl encode the pair with -u, which also avoids the trailing newline of echo without -n."
@@ -283,40 +276,24 @@ func (o *offline) placeholder(h Header, detail string) {
 }
 
 func (o *offline) basic(value string) {
-	raw, err := base64.StdEncoding.DecodeString(value)
-	if err != nil {
-		if _, err2 := base64.RawStdEncoding.DecodeString(value); err2 == nil {
-			raw, err = base64.RawStdEncoding.DecodeString(value)
-		}
-	}
-	fix := "Let the client encode it (curl -u user:password), or use printf '%s' 'user:password' | base64 -w0."
+	user, pw, f := diagnose.BasicDecoded(value)
 	switch {
-	case err != nil:
-		ev := "standard base64 decoding fails"
-		if _, e := base64.RawURLEncoding.DecodeString(strings.TrimRight(value, "=")); e == nil {
-			ev = "it is base64url (- and _), but Basic uses standard base64 (+ and /)"
-		}
-		o.add(Finding{Code: BasicNotBase64, Status: Fail, Cause: "4. Incorrect token format", Title: "The Basic credentials are not valid base64",
-			Evidence: []string{ev}, Fix: fix, Command: o.withBasicFlag()})
-	case strings.HasSuffix(string(raw), "\n"):
-		o.add(Finding{Code: BasicTrailingNewline, Status: Fail, Cause: "4. Incorrect token format",
-			Title:    "The decoded Basic credentials end with a newline",
-			Evidence: []string{"echo adds a newline unless given -n: base64 encodes it, and the password no longer matches"},
-			Fix:      "Use echo -n or printf '%s', or curl -u user:password.", Command: o.withBasicFlag()})
-	case !strings.Contains(string(raw), ":"):
-		o.add(Finding{Code: BasicNoColon, Status: Fail, Cause: "4. Incorrect token format",
-			Title: "The decoded Basic credentials have no ':' between user and password", Fix: fix})
-	case !utf8.Valid(raw):
-		o.basicNotUTF8 = true
-		o.add(Finding{Code: HeaderFormat, Status: Warn, Cause: "4. Incorrect token format",
-			Title: "The decoded Basic credentials are not UTF-8", Fix: "Servers that announce charset=\"UTF-8\" expect UTF-8 user names and passwords."})
-	default:
-		user, pw, _ := strings.Cut(string(raw), ":")
+	case f == nil:
 		if o.basicPair(user, pw) {
 			return
 		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
+	case f.Code == diagnose.HeaderFormat: // not UTF-8: a warning
+		o.basicNotUTF8 = true
+		o.add(fromDiagnose(f, Warn))
+	default:
+		g := fromDiagnose(f, Fail)
+		g.Evidence = f.Evidence
+		if f.Code != diagnose.BasicNoColon {
+			g.Command = o.withBasicFlag()
+		}
+		o.add(g)
 	}
 }
 
@@ -400,23 +377,19 @@ func (o *offline) apiKeyHeader(h Header) {
 	}) {
 		return
 	}
-	if kind := credential.Placeholder(v); kind != "" {
-		o.placeholder(h, fmt.Sprintf("the %s value is a placeholder (%s)", h.Name, kind))
-		return
-	}
-	if o.tokenKind("the "+h.Name+" value", v) {
-		return
-	}
-	if v != strings.TrimSpace(v) || strings.ContainsAny(v, "\"'") {
-		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
-			Title: fmt.Sprintf("The %s value has surrounding spaces or quotes", h.Name), Fix: "Send the key alone, without quotes or spaces."})
-		return
-	}
-	if scheme, rest, ok := strings.Cut(v, " "); ok && schemeWord[strings.ToLower(scheme)] && rest != "" {
-		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
-			Title:    fmt.Sprintf("The %s value is malformed: it starts with the scheme word %q, and this header takes the key alone", h.Name, scheme),
-			Evidence: []string{h.Name + ": " + scheme + " " + o.mask.show(rest)},
-			Fix:      fmt.Sprintf("Send %s: <key>, without %q (schemes belong in Authorization).", h.Name, scheme)})
+	if f := diagnose.APIKey(h.Name, v); f != nil {
+		g := fromDiagnose(f, Fail)
+		scheme, rest, schemeWord := diagnose.SchemeWord(v)
+		switch {
+		case f.Code == diagnose.CredentialPlaceholder:
+			o.placeholder(h, f.Evidence[0])
+			return
+		case f.Code == diagnose.WrongTokenKind:
+			g = wrongKind(f)
+		case f.Code == diagnose.HeaderFormat && schemeWord:
+			g.Evidence = []string{h.Name + ": " + scheme + " " + o.mask.show(rest)}
+		}
+		o.add(g)
 		return
 	}
 	if env := diagnose.KeyEnvironment(v); env != "" {
@@ -602,43 +575,22 @@ func (o *offline) misspelledHeaders() {
 	}
 }
 
-// tokenKinds recognise credentials of the wrong kind by their shape.
-var tokenKinds = []struct {
-	re   *regexp.Regexp
-	what string
-	fix  string
-}{
-	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
-	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
-	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
-	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
-	{regexp.MustCompile(`^\{`), "JSON, probably a whole token response", "Send only the access_token field of the response."},
-	{regexp.MustCompile(`^(?i)(bearer|basic|token)$`), "the scheme name itself", "The credential is missing after the scheme."},
+// tokenKind flags a credential whose shape says it is the wrong kind
+// (diagnose.TokenKind). It reports whether it found one.
+func (o *offline) tokenKind(where, v string) bool {
+	f := diagnose.TokenKind(where, v)
+	if f != nil {
+		o.add(wrongKind(f))
+	}
+	return f != nil
 }
 
-// tokenKind flags a credential whose shape says it is the wrong kind,
-// and JWTs that say so in their claims (refresh tokens, ID tokens).
-// It reports whether it found one.
-func (o *offline) tokenKind(where, v string) bool {
-	for _, k := range tokenKinds {
-		if k.re.MatchString(v) {
-			o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
-				Title: fmt.Sprintf("%s is %s", where, k.what), Fix: k.fix})
-			return true
-		}
-	}
-	d, err := jwt.Decode(v)
-	if err != nil {
-		return false
-	}
-	use, _ := jsonString(d.Claims["token_use"])
-	typ, _ := jsonString(d.Header["typ"])
-	if strings.EqualFold(use, "refresh") || strings.Contains(strings.ToLower(typ), "refresh") {
-		o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
-			Title: where + " is a refresh token", Fix: "Exchange it at the token endpoint for an access token, and send that."})
-		return true
-	}
-	return false
+// wrongKind is diagnose.TokenKind's finding as the doctor reports it: its
+// title keeps the lower case of "the Bearer token is …".
+func wrongKind(f *diagnose.Finding) Finding {
+	g := fromDiagnose(f, Fail)
+	g.Title = f.Title
+	return g
 }
 
 // queryCredentials finds credentials in the query string (API keys,

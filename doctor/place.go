@@ -45,8 +45,8 @@ func (o *offline) credentials() []sentCredential {
 func (p *prober) misplaced() (Code, string) {
 	for _, c := range p.off.credentials() {
 		owner, _ := providerOfCredential(c.value)
-		if c.header == "Authorization" && owner != nil && owner.KeyHeader != "" && hasPrefix(c.value, owner.KeyPrefixes) {
-			return CredentialWrongHeader, fmt.Sprintf("%s keys (%s…) go in the %s header, not in Authorization", owner.Name, prefixOf(c.value, owner.KeyPrefixes), owner.KeyHeader)
+		if c.header == "Authorization" && owner != nil && owner.KeyHeader != "" && diagnose.HasPrefix(c.value, owner.KeyPrefixes) {
+			return CredentialWrongHeader, fmt.Sprintf("%s keys (%s…) go in the %s header, not in Authorization", owner.Name, diagnose.PrefixOf(c.value, owner.KeyPrefixes), owner.KeyHeader)
 		}
 		pr := p.provider
 		if pr == nil {
@@ -71,17 +71,6 @@ func (p *prober) misplaced() (Code, string) {
 	return "", ""
 }
 
-func hasPrefix(v string, prefixes []string) bool { return prefixOf(v, prefixes) != "" }
-
-func prefixOf(v string, prefixes []string) string {
-	for _, pre := range prefixes {
-		if strings.HasPrefix(v, pre) {
-			return pre
-		}
-	}
-	return ""
-}
-
 // credentialPlace checks a failed request's credential against what the
 // provider table knows: the header and scheme it reads, the provider its
 // prefix belongs to, the kind of token it takes.
@@ -95,7 +84,7 @@ func (p *prober) credentialPlace(final *answer) {
 			Fix:   "Send it the way the API documents it."}
 		if pr := p.provider; pr != nil {
 			f.Fix = pr.Name + " expects " + pr.Expects + " (" + pr.Docs + ")."
-			if pr.KeyHeader != "" && len(pr.Schemes) == 0 || hasPrefix(p.firstValue(), pr.KeyPrefixes) {
+			if pr.KeyHeader != "" && len(pr.Schemes) == 0 || diagnose.HasPrefix(p.firstValue(), pr.KeyPrefixes) {
 				f.Command = p.off.command(func(r *Request) {
 					r.removeHeader("Authorization")
 					r.Headers = append(r.Headers, Header{Name: pr.KeyHeader, Value: "x"})
@@ -144,7 +133,7 @@ func (p *prober) passwordForToken() {
 		}
 		raw, err := base64.StdEncoding.DecodeString(c.value)
 		_, pw, ok := strings.Cut(string(raw), ":")
-		if err != nil || !ok || hasPrefix(pw, pr.Prefixes) {
+		if err != nil || !ok || diagnose.HasPrefix(pw, pr.Prefixes) {
 			continue
 		}
 		p.add(Finding{Code: WrongTokenKind, Status: Fail, Basis: Proven, Cause: "2. Invalid credentials",

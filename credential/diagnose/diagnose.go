@@ -19,7 +19,6 @@
 package diagnose
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -48,6 +47,13 @@ const (
 	SchemeMismatch        Code = "scheme_mismatch"
 	WrongEnvironment      Code = "wrong_environment"
 	IDTokenSent           Code = "id_token_sent"
+	CredentialWrapped     Code = "credential_wrapped"
+	WrongTokenKind        Code = "wrong_token_kind"
+	BasicNotBase64        Code = "basic_not_base64"
+	BasicBase64Wrapped    Code = "basic_base64_wrapped"
+	BasicNoColon          Code = "basic_no_colon"
+	PasswordIsHash        Code = "password_is_hash"
+	BasicUsernameWrong    Code = "basic_username_wrong"
 )
 
 // Finding is one thing an offline check found. Title is one line in
@@ -58,7 +64,9 @@ type Finding struct {
 	// Cause is the http-401-guide cause it matches.
 	Cause string `json:"cause,omitempty"`
 	Title string `json:"title"`
-	Fix   string `json:"fix,omitempty"`
+	// Evidence are facts behind the finding, none of them the credential.
+	Evidence []string `json:"evidence,omitempty"`
+	Fix      string   `json:"fix,omitempty"`
 }
 
 // Credential is a credential as a client sends it. Value is secret.
@@ -92,6 +100,9 @@ type Options struct {
 	ExpectEnv string
 	// Challenges are the WWW-Authenticate challenges of the answer, if any.
 	Challenges []challenge.Challenge
+	// Host is the host called, lower case ("" when unknown): some
+	// services document the user name that goes with a token in Basic.
+	Host string
 }
 
 // Check runs every offline check on c, most telling first.
@@ -112,13 +123,19 @@ func Check(c Credential, o Options) []Finding {
 		}
 	}
 	add(Value(c))
-	if strings.EqualFold(c.Scheme, "Basic") {
-		if raw, err := base64.StdEncoding.DecodeString(c.Value); err == nil {
-			user, password, _ := strings.Cut(string(raw), ":")
+	if strings.EqualFold(c.Scheme, "Basic") && Base64Wrapped(c.Value) == nil {
+		user, password, f := BasicDecoded(c.Value)
+		add(f)
+		if f == nil || f.Code == HeaderFormat {
 			add(Basic(user, password))
+			add(BasicPair(o.Host, user, password))
+			add(JWTAsUser(user))
 		}
 	}
 	add(Environment(c.Value, o.ExpectEnv))
+	if strings.EqualFold(c.Scheme, "Bearer") {
+		add(TokenKind("the Bearer token", c.Value))
+	}
 	if strings.EqualFold(c.Scheme, "Bearer") || c.Scheme == "" {
 		if d, err := jwt.Decode(c.Value); err == nil {
 			add(Expired(d, o.Now, o.Leeway))
@@ -133,9 +150,10 @@ func Check(c Credential, o Options) []Finding {
 }
 
 // Value judges the text of the credential: empty (an unset variable),
-// unexpanded shell text or a placeholder, whitespace, quotes, control and
-// invisible characters, and characters a token68 cannot hold. It returns
-// nil when the value is plausible.
+// an API key's value (APIKey), Basic base64 wrapped over lines
+// (Base64Wrapped), unexpanded shell text or a placeholder, whitespace,
+// quotes, control and invisible characters, and characters a token68
+// cannot hold. It returns nil when the value is plausible.
 func Value(c Credential) *Finding {
 	v := c.Value
 	where := c.where()
@@ -143,6 +161,16 @@ func Value(c Credential) *Finding {
 		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
 			Title: where + " is empty: the variable that should hold it is unset or empty",
 			Fix:   "Set the variable in the process's environment (or load the .env file) before the client starts."}
+	}
+	if c.Scheme == "" && !strings.EqualFold(c.Header, "Authorization") {
+		if f := APIKey(c.Header, v); f != nil {
+			return f
+		}
+	}
+	if strings.EqualFold(c.Scheme, "Basic") {
+		if f := Base64Wrapped(v); f != nil {
+			return f
+		}
 	}
 	// Unexpanded shell text ($TOKEN) is a placeholder too, as the doctor
 	// has it: the text itself is sent; variable_unset is a variable that
@@ -291,12 +319,7 @@ func IDToken(d *jwt.Decoded) *Finding {
 // profile claims and no scope at all.
 func IDTokenSigns(d *jwt.Decoded) string {
 	has := func(k string) bool { _, ok := d.Claims[k]; return ok }
-	str := func(raw json.RawMessage) string {
-		var s string
-		json.Unmarshal(raw, &s)
-		return s
-	}
-	use, typ := str(d.Claims["token_use"]), str(d.Header["typ"])
+	use, typ := claimString(d.Claims["token_use"]), claimString(d.Header["typ"])
 	switch {
 	case use == "id":
 		return "token_use is id (Cognito's ID token); APIs take the access token"
@@ -308,6 +331,13 @@ func IDTokenSigns(d *jwt.Decoded) string {
 		return "it has an audience and profile claims (email, name, azp) but no scope, as ID tokens do"
 	}
 	return ""
+}
+
+// claimString reads a JSON string ("" when raw is none).
+func claimString(raw json.RawMessage) string {
+	var s string
+	json.Unmarshal(raw, &s)
+	return s
 }
 
 var envPrefix = regexp.MustCompile(`^(?:ag_([a-z][a-z0-9]*)_|(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
@@ -348,10 +378,11 @@ func Environment(key, expect string) *Finding {
 }
 
 // Basic judges the user name and password of Basic credentials before
-// they are encoded: an empty password (an unset variable), a trailing
-// newline (read from a file, or echo without -n), surrounding spaces, a
-// placeholder, a colon in the user name (RFC 7617 §2: the first colon
-// ends it). Nil when the pair is plausible.
+// they are encoded, which only a client that holds the pair can do: an
+// empty password (an unset variable), a trailing newline (read from a
+// file, or echo without -n), surrounding spaces, a colon in the user name
+// (RFC 7617 §2: the first colon ends it). Nil when the pair is plausible;
+// BasicPair judges the pair as the server decodes it.
 func Basic(user, password string) *Finding {
 	switch {
 	case password == "":
@@ -366,10 +397,6 @@ func Basic(user, password string) *Finding {
 		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
 			Title: "the Basic user name or password has leading or trailing whitespace",
 			Fix:   "Trim the value where it is read (strings.TrimSpace)."}
-	case credential.Placeholder(password) != "":
-		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
-			Title: "the Basic password is a placeholder, not a password: " + credential.Placeholder(password),
-			Fix:   "Put the real password in; read it with os.Getenv, and check the variable is set in this process."}
 	case strings.Contains(user, ":"):
 		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
 			Title: "the Basic user name contains ':', which ends a user name in Basic (RFC 7617): the server reads a shorter user and a longer password",

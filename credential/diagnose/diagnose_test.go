@@ -49,7 +49,8 @@ func TestCheck(t *testing.T) {
 		{"trailing newline", bearer("abcdef0123456789\n"), Options{}, HeaderFormat},
 		{"inner space", bearer("abcdef 0123456789"), Options{}, HeaderFormat},
 		{"zero-width space", bearer("abcdef\u200b0123456789"), Options{}, HeaderFormat},
-		{"quoted", Credential{Header: "X-Api-Key", Value: `"abcdef0123456789"`}, Options{}, HeaderFormat},
+		{"quoted", Credential{Header: "X-Api-Key", Value: `"abcdef0123456789"`}, Options{}, CredentialWrapped}, // the doctor's rule: a token-like value in quotes
+		{"quoted short", Credential{Header: "X-Api-Key", Value: `"abc"`}, Options{}, HeaderFormat},
 		{"plain opaque token", bearer("abcdef0123456789"), Options{}, ""},
 		{"expired by this clock", bearer(expired), Options{Now: now}, TokenExpired},
 		{"not yet valid", bearer(future), Options{Now: now}, TokenNotYetValid},

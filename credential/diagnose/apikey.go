@@ -1,0 +1,146 @@
+package diagnose
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/jwt"
+)
+
+// wrappers are the marks documentation puts around a credential, raw
+// and percent-encoded.
+var wrappers = [][2]string{{"<", ">"}, {"%3C", "%3E"}, {"%3c", "%3e"}, {`"`, `"`}, {"%22", "%22"}, {"'", "'"}, {"%27", "%27"},
+	{"\u201c", "\u201d"}, {"{", "}"}, {"[", "]"}}
+
+// Unwrap returns the credential inside documentation's marks (<token>,
+// "token", %3Ctoken%3E) when what is inside looks like a real credential,
+// not a placeholder word.
+func Unwrap(v string) (string, bool) {
+	for _, w := range wrappers {
+		if len(v) > len(w[0])+len(w[1]) && strings.HasPrefix(v, w[0]) && strings.HasSuffix(v, w[1]) {
+			inner := v[len(w[0]) : len(v)-len(w[1])]
+			if TokenLike(inner) {
+				return inner, true
+			}
+		}
+	}
+	return "", false
+}
+
+// TokenLike reports whether s looks like a real token: long enough, one
+// word, mixing letters and digits, and no placeholder ("YOUR_API_KEY",
+// "token").
+func TokenLike(s string) bool {
+	if len(s) < 16 || strings.ContainsAny(s, " <>\"'") || credential.Placeholder(s) != "" {
+		return false
+	}
+	digits, letters := false, false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = true
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			letters = true
+		}
+	}
+	return digits && letters
+}
+
+// Wrapped reports a credential sent inside documentation's marks; where
+// names the place it is sent ("X-Api-Key", "the query parameter key").
+// Its title shows the marks, never the credential.
+func Wrapped(where, v string) *Finding {
+	if _, ok := Unwrap(v); !ok {
+		return nil
+	}
+	return &Finding{Code: CredentialWrapped, Cause: "4. Incorrect token format",
+		Title: fmt.Sprintf("the credential in %s is wrapped in %s…%s: the marks are sent as part of it", where, v[:1], v[len(v)-1:]),
+		Fix:   "Send the bare credential: documentation writes <token> or \"token\" only to show where it goes."}
+}
+
+// Placeholder reports a credential that is a placeholder or unexpanded
+// shell text; detail (which names the kind, never the value) becomes its
+// evidence.
+func Placeholder(detail string) *Finding {
+	return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
+		Title:    "the credential sent is a placeholder or unexpanded shell text, not a credential",
+		Evidence: []string{detail},
+		Fix:      "Put the real credential in; use double quotes around shell substitutions (single quotes send them literally)."}
+}
+
+// tokenKinds recognise credentials of the wrong kind by their shape.
+var tokenKinds = []struct {
+	re   *regexp.Regexp
+	what string
+	fix  string
+}{
+	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
+	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
+	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
+	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
+	{regexp.MustCompile(`^\{`), "JSON, probably a whole token response", "Send only the access_token field of the response."},
+	{regexp.MustCompile(`^(?i)(bearer|basic|token)$`), "the scheme name itself", "The credential is missing after the scheme."},
+}
+
+// TokenKind reports a credential whose shape says it is the wrong kind
+// (a publishable key, an AWS key ID, a JWE, SAML, a token response, the
+// scheme word alone), and a JWT that says it is a refresh token. where
+// begins the title ("the Bearer token").
+func TokenKind(where, v string) *Finding {
+	for _, k := range tokenKinds {
+		if k.re.MatchString(v) {
+			return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token", Title: fmt.Sprintf("%s is %s", where, k.what), Fix: k.fix}
+		}
+	}
+	d, err := jwt.Decode(v)
+	if err != nil {
+		return nil
+	}
+	use, typ := claimString(d.Claims["token_use"]), claimString(d.Header["typ"])
+	if strings.EqualFold(use, "refresh") || strings.Contains(strings.ToLower(typ), "refresh") {
+		return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token",
+			Title: where + " is a refresh token", Fix: "Exchange it at the token endpoint for an access token, and send that."}
+	}
+	return nil
+}
+
+// schemeWords are the scheme words people put inside API-key headers.
+var schemeWords = map[string]bool{"bearer": true, "token": true, "basic": true, "apikey": true, "api-key": true, "key": true}
+
+// SchemeWord splits an API-key value that begins with a scheme word
+// ("Bearer abc…", "Token abc…") into the word and the rest.
+func SchemeWord(v string) (scheme, rest string, ok bool) {
+	scheme, rest, ok = strings.Cut(v, " ")
+	if !ok || !schemeWords[strings.ToLower(scheme)] || rest == "" {
+		return "", "", false
+	}
+	return scheme, rest, true
+}
+
+// APIKey judges the value of an API-key header, in the doctor's order:
+// documentation's marks around it, a placeholder or unexpanded shell
+// text, a credential of the wrong kind, surrounding spaces or quotes, a
+// scheme word before the key. Nil when the value is plausible.
+func APIKey(header, v string) *Finding {
+	if f := Wrapped(header, v); f != nil {
+		return f
+	}
+	if kind := credential.Placeholder(v); kind != "" {
+		return Placeholder(fmt.Sprintf("the %s value is a placeholder (%s)", header, kind))
+	}
+	if f := TokenKind("the "+header+" value", v); f != nil {
+		return f
+	}
+	if v != strings.TrimSpace(v) || strings.ContainsAny(v, "\"'") {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("the %s value has surrounding spaces or quotes", header), Fix: "Send the key alone, without quotes or spaces."}
+	}
+	if scheme, _, ok := SchemeWord(v); ok {
+		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("the %s value is malformed: it starts with the scheme word %q, and this header takes the key alone", header, scheme),
+			Fix:   fmt.Sprintf("Send %s: <key>, without %q (schemes belong in Authorization).", header, scheme)}
+	}
+	return nil
+}
