@@ -4,6 +4,22 @@ import "fmt"
 
 // about describes findings that come from the server's own answer.
 var about = map[Code]struct{ cause, title, fix string }{
+	DPoPProofMissing: {"2. Invalid token (sender-constrained)", "The API wants a DPoP proof with this token, and none was sent",
+		"Send 'Authorization: DPoP <token>' and a DPoP header with a proof made for this very request: " +
+			"a JWT of typ dpop+jwt signed by the key the token is bound to, with htm, htu, iat, a new jti and ath (authgate jwt dpop --key KEY --method M --url URL --token T makes one)."},
+	DPoPProofRefused: {"2. Invalid token (sender-constrained)", "The API refuses the DPoP proof",
+		"Make a new proof for each request (a new jti, iat now), with an algorithm the DPoP challenge's algs name, " +
+			"signed by the key the token is bound to, and ath the hash of the token sent with it."},
+	DPoPNonceRequired: {"2. Invalid token (sender-constrained)", "The API wants a server nonce in the DPoP proof (use_dpop_nonce)",
+		"Put the value of the answer's DPoP-Nonce header in the proof's nonce claim and send the request again; clients that speak DPoP do this once by themselves."},
+	DPoPHTUMismatch: {"2. Invalid token (sender-constrained)", "The DPoP proof was made for another method or URL than this request's",
+		"The proof's htu must be the URL the client called, without query or fragment — behind a proxy or load balancer that is the public URL (https, public host and port), not the upstream's; " +
+			"htm must be the method. For authgate behind nginx, the decision request needs X-Forwarded-Proto $scheme and X-Original-Host $http_host."},
+	DPoPBoundAsBearer: {"2. Invalid token (sender-constrained)", "A DPoP-bound token was sent as Bearer",
+		"This token is bound to a key (cnf.jkt): send it as 'Authorization: DPoP <token>' with a DPoP proof header, not as Bearer."},
+	CertificateMissing: {"2. Invalid token (sender-constrained)", "The token is bound to a client certificate the request did not present",
+		"The token is bound to a client certificate (cnf x5t#S256): call over mutual TLS with that certificate (curl --cert CERT --key KEY), " +
+			"and if a proxy terminates TLS, it must pass the certificate on (nginx $ssl_client_escaped_cert, Envoy X-Forwarded-Client-Cert)."},
 	CredentialsMissing:    {"1. Missing Authorization header", "The server received no credentials", "Send the credential the API expects (see WWW-Authenticate)."},
 	SchemeMismatch:        {"3. Incorrect authentication scheme", "The server does not accept the scheme that was sent", "Use a scheme named in WWW-Authenticate."},
 	HeaderFormat:          {"4. Incorrect token format", "The server finds the credential malformed", "Send the credential exactly as issued, in 'Scheme value' form."},
@@ -97,6 +113,8 @@ var categories = map[Code]string{
 	OTPRequired: "one-time password needed", CSRFTokenRequired: "CSRF token needed", WrongBaseURL: "wrong base URL",
 	TokenLifetimeTooLong: "lifetime too long", PasswordIsHash: "malformed credential", CredentialWrapped: "malformed credential",
 	RequestMalformed: "request refused",
+	DPoPProofMissing: "bound token", DPoPProofRefused: "bound token", DPoPNonceRequired: "bound token",
+	DPoPHTUMismatch: "bound token", DPoPBoundAsBearer: "bound token", CertificateMissing: "bound token",
 }
 
 func categoryOf(c Code) string { return categories[c] }

@@ -288,6 +288,10 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 // invalid_token, insufficient_scope) are read by the lexicon, as any
 // server's words are.
 var serverCodes = map[reason.Code]Code{
+	reason.DPoPProofMissing: DPoPProofMissing, reason.DPoPProofInvalid: DPoPProofRefused, reason.DPoPProofReplayed: DPoPProofRefused,
+	reason.DPoPProofTokenMismatch: DPoPProofRefused, reason.DPoPKeyMismatch: DPoPProofRefused, reason.DPoPTokenUnbound: DPoPProofRefused,
+	reason.DPoPProofMismatch: DPoPHTUMismatch, reason.DPoPNonceRequired: DPoPNonceRequired, reason.DPoPBoundTokenAsBearer: DPoPBoundAsBearer,
+	reason.DPoPRequired: DPoPProofMissing, reason.CertificateMissing: CertificateMissing, reason.CertificateMismatch: CertificateMissing,
 	reason.CredentialsMissing: CredentialsMissing, reason.SchemeUnsupported: SchemeMismatch, reason.HeaderMalformed: HeaderFormat,
 	reason.CredentialPlaceholder: CredentialPlaceholder, reason.TokenTooLarge: HeaderFormat, reason.TokenMalformed: HeaderFormat,
 	reason.TokenAlgorithmRejected: TokenSignatureInvalid, reason.TokenKeyUnknown: TokenKeyUnknown, reason.TokenSignatureInvalid: TokenSignatureInvalid,
