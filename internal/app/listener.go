@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -160,13 +159,4 @@ func connectionCap(configured, perConn int, fileLimit uint64) int {
 	}
 	reserve := min(uint64(fdReserve), fileLimit/2)
 	return max(1, min(configured, int(fileLimit-reserve)/perConn))
-}
-
-// fileLimit is the process's limit on open files (0: unknown).
-func fileLimit() uint64 {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0
-	}
-	return lim.Cur
 }

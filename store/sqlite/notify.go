@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/authgate/authgate/store"
@@ -207,11 +206,8 @@ func (s *Store) checkFile() {
 	case !os.SameFile(info, s.file):
 		problem = fmt.Errorf("the database file %s was replaced: this process still uses the old one; restart to use the new one", s.path)
 	default:
-		var fs syscall.Statfs_t
-		if err := syscall.Statfs(filepath.Dir(s.path), &fs); err == nil {
-			if free := fs.Bavail * uint64(fs.Bsize); free < minFreeBytes {
-				problem = fmt.Errorf("the disk of %s has %d bytes free: changes such as revocations may fail to be written", s.path, free)
-			}
+		if free, ok := freeBytes(filepath.Dir(s.path)); ok && free < minFreeBytes {
+			problem = fmt.Errorf("the disk of %s has %d bytes free: changes such as revocations may fail to be written", s.path, free)
 		}
 	}
 	s.problem.Store(&problem)
