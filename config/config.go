@@ -89,6 +89,8 @@ type Config struct {
 	Server    ServerOpts          `yaml:"server"`
 	// Admin is the admin listener (metrics, admin API).
 	Admin AdminOpts `yaml:"admin"`
+	// Console tunes the web console (see console.go).
+	Console Console `yaml:"console"`
 	// TLS, when set, makes the listener speak HTTPS.
 	TLS *TLS `yaml:"tls"`
 	// Tracing exports OpenTelemetry spans (off by default).
@@ -314,6 +316,7 @@ func Default() *Config {
 		DecisionPath:         "/.authgate/decide",
 		DecisionProxy:        api.ProxyConventions[0].Name,
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
+		Console:              defaultConsole(),
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, PerAccount: 10, Window: time.Minute},

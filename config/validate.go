@@ -127,6 +127,9 @@ func (c *Config) validate(at locate) error {
 	if err := c.validateStore(at); err != nil {
 		return err
 	}
+	if err := c.validateConsole(at); err != nil {
+		return err
+	}
 	if err := c.validateRateLimits(at); err != nil {
 		return err
 	}
@@ -277,6 +280,9 @@ func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error
 func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.Name == "" {
 		return at(p, "name is required")
+	}
+	if strings.HasPrefix(r.Name, ReservedRoutePrefix) {
+		return at(p+".name", "route names starting with %q are authgate's own labels (_admin, _internal, _unmatched in metrics, logs and spans); choose another", ReservedRoutePrefix)
 	}
 	if r.Path == "" {
 		return at(p, "path is required")
