@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -46,7 +45,7 @@ func failureQuery(r *http.Request) url.Values {
 
 func (c *console) failuresPage(r *http.Request, _ *session) (view, error) {
 	if id := r.URL.Query().Get("request_id"); id != "" && len(r.URL.Query()) == 1 {
-		return view{redirect: "/console/failures/" + url.PathEscape(id)}, nil
+		return view{redirect: "/console/requests/" + url.PathEscape(normalID(id))}, nil
 	}
 	q := failureQuery(r)
 	keep, err := failures.Filter(q)
@@ -92,33 +91,6 @@ func (c *console) stream(w http.ResponseWriter, r *http.Request, _ *session) {
 			return
 		}
 	}
-}
-
-// decisionData is one refused request's whole decision.
-type decisionData struct {
-	Failure api.Failure
-	Entry   reason.Entry
-	// Problem is the body the client got, indented.
-	Problem string
-}
-
-func (c *console) decision(r *http.Request, _ *session) (view, error) {
-	id := r.PathValue("id")
-	found := c.state.Failures.List(func(f api.Failure) bool { return f.RequestID == id })
-	if len(found) == 0 {
-		return view{status: http.StatusNotFound, template: "message", data: pageData{Title: "No such failure", Nav: "failures",
-			Message: fmt.Sprintf("No refused request with the id %q is in the feed: it was allowed, it is older than the failures the feed keeps, or another instance refused it and the instances share no feed (rate_limits.backend: redis).",
-				cutText(id, 80))}}, nil
-	}
-	f := found[0]
-	d := decisionData{Failure: f, Entry: reason.Lookup(reason.Code(f.Reason))}
-	if f.Problem != nil {
-		body, _ := json.Marshal(f.Problem)
-		var buf bytes.Buffer
-		json.Indent(&buf, body, "", "  ")
-		d.Problem = buf.String()
-	}
-	return view{template: "decision", data: pageData{Title: "Request " + cutText(id, 40), Nav: "failures", Data: d}}, nil
 }
 
 // cutText bounds text from outside for a page.
