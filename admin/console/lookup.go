@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"math"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,7 +52,7 @@ func (c *console) decision(r *http.Request, _ *session) (view, error) {
 	switch {
 	case d.Failure != nil:
 		d.Entry = reason.Lookup(reason.Code(d.Failure.Reason))
-		d.Who = whoOf(names, d.Failure.Subject, c.subjectByFingerprint(d.Failure.Fingerprint))
+		d.Who = whoOf(names, d.Failure.Subject, c.seenSubjects()[d.Failure.Fingerprint])
 		if d.Failure.Problem != nil {
 			body, _ := json.Marshal(d.Failure.Problem)
 			var buf bytes.Buffer
@@ -59,7 +60,7 @@ func (c *console) decision(r *http.Request, _ *session) (view, error) {
 			d.Problem = buf.String()
 		}
 	default:
-		d.Who = whoOf(names, d.Record.Subject, c.subjectByFingerprint(d.Record.Fingerprint))
+		d.Who = whoOf(names, d.Record.Subject, c.seenSubjects()[d.Record.Fingerprint])
 		if d.Record.Reason != "" {
 			d.Entry = reason.Lookup(reason.Code(d.Record.Reason))
 		}
@@ -115,18 +116,20 @@ func (c *console) keyNames(ctx context.Context) map[string]string {
 	return names
 }
 
-// subjectByFingerprint is the subject the ring last saw authenticated
-// with fingerprint: a refused credential is named by what it was when it
+// seenSubjects maps each fingerprint the ring saw authenticated to its
+// latest subject: a refused credential is named by what it was when it
 // was last let in (a revoked key, an expired token).
-func (c *console) subjectByFingerprint(fp string) string {
-	if fp == "" {
-		return ""
-	}
-	found := c.state.Recent.List(1, func(rec api.RequestRecord) bool { return rec.Fingerprint == fp && rec.Subject != "" })
-	if len(found) == 0 {
-		return ""
-	}
-	return found[0].Subject
+func (c *console) seenSubjects() map[string]string {
+	out := map[string]string{}
+	c.state.Recent.List(math.MaxInt, func(rec api.RequestRecord) bool {
+		if rec.Fingerprint != "" && rec.Subject != "" {
+			if _, ok := out[rec.Fingerprint]; !ok {
+				out[rec.Fingerprint] = rec.Subject
+			}
+		}
+		return false
+	})
+	return out
 }
 
 // whoOf names a caller: an API key by its name, any other subject as it
