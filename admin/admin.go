@@ -111,6 +111,7 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions
 	if sessions != nil {
 		mux.Handle(console.Prefix, console.Handler(sessions, gw, st, state, cfg, log))
 		mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
+		mux.Handle("GET /favicon.ico", http.RedirectHandler(console.Favicon, http.StatusMovedPermanently))
 	}
 	return mux
 }

@@ -36,6 +36,10 @@ import (
 // Prefix is where the console is served on the admin listener.
 const Prefix = "/console/"
 
+// Favicon is the console's icon; browsers ask for /favicon.ico on every
+// page, which the admin listener redirects here.
+const Favicon = "/console/static/favicon.svg"
+
 // maxForm bounds a form body.
 const maxForm = 64 << 10
 
@@ -79,7 +83,6 @@ func Handler(sessions *Sessions, gw *gateway.Gateway, st store.Store, state *gat
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
-	mux.Handle("GET /favicon.ico", http.RedirectHandler("/console/static/favicon.svg", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /console/sign-in", c.signInPage)
 	mux.HandleFunc("POST /console/sign-in", c.signIn)
 	mux.HandleFunc("POST /console/oidc/start", c.oidcStart)
@@ -366,9 +369,10 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"ago":   ago,
-	"epoch": func(t time.Time) int64 { return t.Unix() },
-	"join":  strings.Join,
+	"ago":     ago,
+	"favicon": func() string { return Favicon },
+	"epoch":   func(t time.Time) int64 { return t.Unix() },
+	"join":    strings.Join,
 }
 
 // ago says how far from now t is, in words ("3m12s ago", "in 2h0m").

@@ -152,7 +152,7 @@ func TestSignIn(t *testing.T) {
 	if strings.Contains(p.header.Get("Set-Cookie"), d.File.AdminKey) {
 		t.Error("the admin key is in a cookie")
 	}
-	if p = o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "apikey:") {
+	if p = o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "demo admin") || !strings.Contains(p.body, ">admin</span>") {
 		t.Fatalf("signed in, the overview is %d", p.status)
 	}
 

@@ -177,7 +177,7 @@ func (c *console) fillFromRoute(d *inspectData, kind string) {
 			break
 		}
 	}
-	if chosen == nil {
+	if chosen == nil && d.Path == "" {
 		for _, rt := range c.cfg.Routes {
 			if !rt.Public && (chosen == nil || chosen.Public) {
 				chosen = rt

@@ -229,8 +229,10 @@ func drawChart(bins []api.TrafficMinute, w window, peak int64) chart {
 			part.s.Y = y
 		}
 		ch.Bars = append(ch.Bars, bb)
-		if b.Start.Unix()/60%int64(w.Tick) == 0 {
-			ch.Ticks = append(ch.Ticks, tick{X: x, At: b.Start, Label: b.Start.UTC().Format("15:04") + "Z"})
+		first := b.Start.Unix() / 60
+		if at := (first + int64(w.Tick) - 1) / int64(w.Tick) * int64(w.Tick); at < first+int64(w.Bin) {
+			t := time.Unix(at*60, 0)
+			ch.Ticks = append(ch.Ticks, tick{X: x + float64(at-first)/float64(w.Bin)*slot, At: t, Label: t.UTC().Format("15:04") + "Z"})
 		}
 	}
 	return ch
