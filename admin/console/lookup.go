@@ -2,10 +2,10 @@ package console
 
 import (
 	"bytes"
-	"math"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 

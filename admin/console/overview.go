@@ -3,7 +3,6 @@ package console
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -67,9 +66,9 @@ type chart struct {
 	// Top and PlotH bound the plot (a bar's click area); TickEnd is where
 	// the time axis's ticks end.
 	Top, PlotH, TickEnd float64
-	Bars                               []bar
-	Grid                               []gridLine
-	Ticks                              []tick
+	Bars                []bar
+	Grid                []gridLine
+	Ticks               []tick
 }
 
 // bar is one bin of the chart: stacked allowed, denied and fault; a click
@@ -179,19 +178,17 @@ func binned(minutes []api.TrafficMinute, size int) []api.TrafficMinute {
 	return out
 }
 
-// niceCeiling is the smallest 1, 2 or 5 × 10^k at least n (at least 4,
-// so that four gridlines fall on whole numbers).
+// niceCeiling is the y scale's top for a peak of n: four even steps of
+// 1, 2 or 5 × 10^k, so that every gridline is a round number.
 func niceCeiling(n int64) int64 {
-	if n <= 4 {
-		return 4
-	}
-	step := int64(math.Pow(10, math.Floor(math.Log10(float64(n)))))
-	for _, f := range []int64{1, 2, 4, 5, 10} {
-		if f*step >= n && f*step%4 == 0 {
-			return f * step
+	need := max((n+3)/4, 1)
+	for step := int64(1); ; step *= 10 {
+		for _, f := range []int64{1, 2, 5} {
+			if f*step >= need {
+				return 4 * f * step
+			}
 		}
 	}
-	return 10 * step
 }
 
 // drawChart lays the bins out as stacked bars on a y scale of four
