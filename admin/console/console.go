@@ -85,7 +85,7 @@ func Handler(sessions *Sessions, gw *gateway.Gateway, st store.Store, state *gat
 	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /console/sign-in", c.signInPage)
 	mux.HandleFunc("POST /console/sign-in", c.signIn)
-	mux.HandleFunc("POST /console/oidc/start", c.oidcStart)
+	mux.HandleFunc("GET /console/oidc/start", c.oidcStart)
 	mux.HandleFunc("GET "+config.OIDCCallbackPath, c.oidcCallback)
 	mux.Handle("POST /console/sign-out", c.action(c.signOut))
 	mux.Handle("GET /console/{$}", c.page(c.overview))

@@ -233,20 +233,13 @@ func (o *oidcClient) finish(ctx context.Context, m *oidcMetadata, p *pendingSign
 	return id, nil
 }
 
-// oidcStart begins a sign-in at the provider (the sign-in page's button:
-// a form with the sign-in CSRF token).
+// oidcStart begins a sign-in at the provider (the sign-in page's link: a
+// GET, as the Content-Security-Policy's form-action would block a form's
+// redirect to the provider). Starting is harmless; what protects the
+// sign-in is the state bound to this browser's cookie.
 func (c *console) oidcStart(w http.ResponseWriter, r *http.Request) {
 	if c.oidc == nil {
 		c.notFound(w, r)
-		return
-	}
-	if err := readForm(w, r); err != nil {
-		p := problemOf(err)
-		c.renderSignIn(w, r, p.Status, p, "")
-		return
-	}
-	if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), cookieValue(r, signInCookieTLS, signInCookiePlain)) {
-		c.renderSignIn(w, r, http.StatusForbidden, staleForm(), "")
 		return
 	}
 	m, err := c.oidc.metadata(r.Context())
@@ -256,12 +249,12 @@ func (c *console) oidcStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	binding := randomToken()
-	next := r.PostFormValue("next")
+	next := r.URL.Query().Get("next")
 	if !localNext(next) {
 		next = ""
 	}
-	// The provider redirects back with a top-level GET from its own site:
-	// a SameSite=Strict cookie would not be sent, so this one is Lax.
+	// The provider sends the browser back with a top-level GET from its
+	// own site: a SameSite=Strict cookie would not come along; Lax does.
 	http.SetCookie(w, &http.Cookie{Name: cookieName(r, oidcCookieTLS, oidcCookiePlain), Value: binding, Path: "/", MaxAge: int(oidcPendingTTL / time.Second),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, c.oidc.begin(m, binding, next), http.StatusSeeOther)
