@@ -24,7 +24,16 @@ function failureRow(f) {
   const tr = document.createElement("tr");
   tr.className = "fresh";
   tr.dataset.requestId = f.request_id;
-  cell(tr, utc(f.time)).className = "time";
+  const time = cell(tr, utc(f.time));
+  time.className = "time";
+  time.appendChild(document.createElement("br"));
+  const a = document.createElement("a");
+  a.className = "rid";
+  a.href = "/console/requests/" + encodeURIComponent(f.request_id);
+  const c = document.createElement("code");
+  c.textContent = f.request_id;
+  a.appendChild(c);
+  time.appendChild(a);
   const status = cell(tr, f.status + " ");
   const code = document.createElement("code");
   code.textContent = f.reason;
@@ -43,15 +52,6 @@ function failureRow(f) {
   client.textContent = f.client || "";
   who.appendChild(client);
   cell(tr, f.detail || "").className = "detail";
-  const td = document.createElement("td");
-  td.className = "rid";
-  const a = document.createElement("a");
-  a.href = "/console/requests/" + encodeURIComponent(f.request_id);
-  const c = document.createElement("code");
-  c.textContent = f.request_id;
-  a.appendChild(c);
-  td.appendChild(a);
-  tr.appendChild(td);
   return tr;
 }
 
