@@ -1,10 +1,11 @@
 package config
 
 import (
-	"net"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/credential/jwt"
 )
 
 // ReservedRoutePrefix starts the route labels authgate gives its own
@@ -111,7 +112,7 @@ func (c *Config) validateConsole(at locate) error {
 	if o == nil {
 		return nil
 	}
-	if !fetchable(o.Issuer) {
+	if jwt.CheckFetchURL(o.Issuer) != nil {
 		return at("console.oidc.issuer", "%q must be an https URL (plain http only on loopback)", o.Issuer)
 	}
 	if o.ClientID == "" {
@@ -138,17 +139,4 @@ func (c *Config) validateConsole(at locate) error {
 	}
 	o.ClientSecret, o.ClientSecretFile = secret, ""
 	return nil
-}
-
-// fetchable: https, or http on loopback (tests, sidecars).
-func fetchable(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if u.Scheme == "https" {
-		return true
-	}
-	ip := net.ParseIP(u.Hostname())
-	return u.Scheme == "http" && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback())
 }

@@ -50,7 +50,7 @@ func (l *loginApp) accept(w http.ResponseWriter, r *http.Request, path string, b
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		http.Error(w, err.Error(), 502)
+		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	defer resp.Body.Close()
@@ -58,7 +58,7 @@ func (l *loginApp) accept(w http.ResponseWriter, r *http.Request, path string, b
 		RedirectTo string `json:"redirect_to"`
 	}
 	if json.NewDecoder(resp.Body).Decode(&out) != nil || out.RedirectTo == "" {
-		http.Error(w, fmt.Sprintf("Hydra answered %d", resp.StatusCode), 502)
+		http.Error(w, fmt.Sprintf("Hydra answered %d", resp.StatusCode), http.StatusBadGateway)
 		return
 	}
 	http.Redirect(w, r, out.RedirectTo, http.StatusFound)
@@ -76,7 +76,7 @@ func (l *loginApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		challenge := r.URL.Query().Get("consent_challenge")
 		resp, err := http.Get(l.admin + "/admin/oauth2/auth/requests/consent?consent_challenge=" + url.QueryEscape(challenge))
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		var req struct {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -119,7 +118,7 @@ func (o *oidcClient) metadata(ctx context.Context) (*oidcMetadata, error) {
 		return nil, unavailable("GET %s: not a JSON discovery document", where)
 	case m.Issuer != o.cfg.Issuer:
 		return nil, unavailable("GET %s: the document is for issuer %q, not %q (not used)", where, cutText(m.Issuer, 100), o.cfg.Issuer)
-	case !usableEndpoint(m.AuthorizationEndpoint) || !usableEndpoint(m.TokenEndpoint):
+	case jwt.CheckFetchURL(m.AuthorizationEndpoint) != nil || jwt.CheckFetchURL(m.TokenEndpoint) != nil:
 		return nil, unavailable("GET %s: authorization_endpoint and token_endpoint must be https URLs (http only on loopback)", where)
 	case len(m.ChallengeMethods) > 0 && !slices.Contains(m.ChallengeMethods, "S256"):
 		return nil, unavailable("the identity provider does not support PKCE with S256, which the console requires")
@@ -128,15 +127,6 @@ func (o *oidcClient) metadata(ctx context.Context) (*oidcMetadata, error) {
 	o.meta, o.fetched = m, o.now()
 	o.mu.Unlock()
 	return m, nil
-}
-
-// usableEndpoint: https, or http on loopback.
-func usableEndpoint(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	return u.Scheme == "https" || u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
 }
 
 // unavailable is the provider's fault: 503, never a refusal of the
@@ -163,14 +153,7 @@ func (o *oidcClient) begin(m *oidcMetadata, binding, next string) string {
 		}
 	}
 	if len(o.pending) >= maxPending {
-		var oldest [32]byte
-		var at time.Time
-		for k, p := range o.pending {
-			if at.IsZero() || p.started.Before(at) {
-				oldest, at = k, p.started
-			}
-		}
-		delete(o.pending, oldest)
+		evictOldest(o.pending, func(p *pendingSignIn) time.Time { return p.started })
 	}
 	o.pending[sha256.Sum256([]byte(state))] = &pendingSignIn{browser: sha256.Sum256([]byte(binding)), nonce: nonce, verifier: verifier,
 		next: next, started: now}

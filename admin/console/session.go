@@ -102,17 +102,22 @@ func (s *Sessions) start(subject, name, role string, expires time.Time) (string,
 		}
 	}
 	if len(s.byID) >= maxSessions {
-		var oldest [32]byte
-		var at time.Time
-		for k, v := range s.byID {
-			if at.IsZero() || v.created.Before(at) {
-				oldest, at = k, v.created
-			}
-		}
-		delete(s.byID, oldest)
+		evictOldest(s.byID, func(v *session) time.Time { return v.created })
 	}
 	s.byID[sha256.Sum256([]byte(id))] = ss
 	return id, ss
+}
+
+// evictOldest deletes the entry of m that began first (by began).
+func evictOldest[V any](m map[[32]byte]V, began func(V) time.Time) {
+	var oldest [32]byte
+	var at time.Time
+	for k, v := range m {
+		if t := began(v); at.IsZero() || t.Before(at) {
+			oldest, at = k, t
+		}
+	}
+	delete(m, oldest)
 }
 
 // over reports whether ss has ended at now.
