@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
-// adminJWTConsole serves a console whose admin API also takes the JWTs
-// of issuer ops (HS256), and returns a minter of such JWTs with scope
-// admin and the given roles claim (nil: none).
-func adminJWTConsole(t *testing.T, extra string) (string, func(roles []string) string) {
+// adminJWTConsole serves a console (built with opts) whose admin API also
+// takes the JWTs of issuer ops (HS256), and returns a minter of such JWTs
+// with scope, the given roles claim (nil: none) and exp.
+func adminJWTConsole(t *testing.T, extra string, opts app.Options) (string, func(scope string, roles []string, exp time.Time) string) {
 	secret := "console-roles-issuer-secret-0123456789abcdef"
 	doc := fmt.Sprintf(`
 data_dir: %s
@@ -26,12 +27,11 @@ issuers:
 routes:
   - {name: r, path: /x, schemes: [apikey, bearer], upstream: "http://127.0.0.1:9"}
 %s`, t.TempDir(), secret, extra)
-	a, _ := gatewaytest.NewApp(t, doc)
+	a, _ := gatewaytest.NewAppWith(t, doc, opts)
 	srv := httptest.NewServer(a.AdminHandler())
 	t.Cleanup(srv.Close)
-	return srv.URL, func(roles []string) string {
-		claims := map[string]any{"iss": "https://ops.test", "aud": "authgate-admin", "sub": "ops-alice", "scope": "admin",
-			"exp": time.Now().Add(time.Hour).Unix()}
+	return srv.URL, func(scope string, roles []string, exp time.Time) string {
+		claims := map[string]any{"iss": "https://ops.test", "aud": "authgate-admin", "sub": "ops-alice", "scope": scope, "exp": exp.Unix()}
 		if roles != nil {
 			claims["roles"] = roles
 		}
@@ -48,7 +48,7 @@ routes:
 // neither role is refused. A viewer sees no change form, and the server
 // refuses every change it forges — with a valid CSRF token — with 403.
 func TestRoles(t *testing.T) {
-	base, mint := adminJWTConsole(t, "console: {roles: {claim: roles, admin: [ops-admin], viewer: [ops-viewer, auditor]}}\n")
+	base, mint := adminJWTConsole(t, "console: {roles: {claim: roles, admin: [ops-admin], viewer: [ops-viewer, auditor]}}\n", app.Options{})
 	tests := []struct {
 		name     string
 		roles    []string
@@ -65,7 +65,7 @@ func TestRoles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := newOperator(t, base, nil)
-			p := o.signIn(mint(tt.roles))
+			p := o.signIn(mint("admin", tt.roles, time.Now().Add(time.Hour)))
 			if p.status != tt.status {
 				t.Fatalf("sign-in: %d, want %d\n%s", p.status, tt.status, p.body)
 			}
