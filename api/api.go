@@ -12,6 +12,11 @@ import "github.com/authgate/authgate/reason"
 const (
 	// RequestIDHeader carries the id of a request in both directions.
 	RequestIDHeader = "Request-Id"
+	// DPoPHeader carries a DPoP proof (RFC 9449 section 4.1).
+	DPoPHeader = "Dpop"
+	// DPoPNonceHeader carries the server nonce a DPoP proof must hold
+	// (RFC 9449 section 8).
+	DPoPNonceHeader = "Dpop-Nonce"
 	// DefaultAPIKeyHeader is the first API-key header of the default
 	// configuration and the one admin clients send their key in.
 	DefaultAPIKeyHeader = "X-API-Key"

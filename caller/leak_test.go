@@ -60,7 +60,7 @@ func TestNoCredential(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Reason != string(reason.CredentialsMissing) || !errors.Is(err, caller.ErrMissing) || ce.Attempts != 1 {
 		t.Fatalf("%+v", err)
 	}
-	if ce.Status != http.StatusUnauthorized || len(ce.Challenges) != 3 {
+	if ce.Status != http.StatusUnauthorized || len(ce.Challenges) != 4 { // Bearer, DPoP, ApiKey, Basic
 		t.Fatalf("%+v", ce)
 	}
 	t.Logf("%v", err)

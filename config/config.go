@@ -11,7 +11,9 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/basic"
+	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/credential/mtls"
 	"github.com/authgate/authgate/policy"
 )
 
@@ -91,10 +93,19 @@ type Config struct {
 	Admin AdminOpts `yaml:"admin"`
 	// Console tunes the web console (see console.go).
 	Console Console `yaml:"console"`
+	// ExtAuthzGRPC serves Envoy's gRPC authorization API (off by default).
+	ExtAuthzGRPC ExtAuthzGRPC `yaml:"ext_authz_grpc"`
 	// TLS, when set, makes the listener speak HTTPS.
 	TLS *TLS `yaml:"tls"`
 	// Tracing exports OpenTelemetry spans (off by default).
 	Tracing Tracing `yaml:"tracing"`
+	// DPoP is what DPoP proofs the gateway accepts (RFC 9449); issuers
+	// and routes say whose tokens take DPoP (their dpop setting).
+	DPoP dpop.Settings `yaml:"dpop"`
+	// ClientCertificate is where a trusted proxy that terminates mutual
+	// TLS passes the client certificate (certificate-bound tokens, RFC
+	// 8705); off when Header is empty.
+	ClientCertificate ClientCertificate `yaml:"client_certificate"`
 
 	// File is where the configuration came from.
 	File string `yaml:"-"`
@@ -141,15 +152,55 @@ type RateLimits struct {
 	QuotaOnError string `yaml:"quota_on_error"`
 }
 
-// Redis is a Redis server.
+// Redis is where the redis backend counts: one server (Addr), a
+// cluster (Cluster, seeded by Addrs or Addr), or a primary found through
+// Sentinel; over TLS when TLS is set, as an ACL user when Username is.
 type Redis struct {
+	// Addr is one server's host:port (default 127.0.0.1:6379 when
+	// neither Addrs nor Sentinel is given).
 	Addr string `yaml:"addr"`
+	// Addrs are a cluster's nodes (with Cluster).
+	Addrs []string `yaml:"addrs"`
+	// Cluster speaks Redis Cluster: every key authgate writes carries one
+	// hash tag (the prefix), so each multi-key script runs on one node.
+	Cluster bool `yaml:"cluster"`
+	// Sentinel finds the primary of a replicated Redis.
+	Sentinel *Sentinel `yaml:"sentinel"`
 	// Prefix starts every key authgate writes (default "authgate:"), so
 	// that deployments can share one Redis.
-	Prefix       string `yaml:"prefix"`
+	Prefix string `yaml:"prefix"`
+	// Username is the ACL user (Redis 6+); empty: the default user.
+	Username     string `yaml:"username"`
 	Password     string `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
 	DB           int    `yaml:"db"`
+	// TLS, when set (even empty: {}), speaks TLS to Redis.
+	TLS *RedisTLS `yaml:"tls"`
+}
+
+// Sentinel names the primary to ask the sentinels for.
+type Sentinel struct {
+	Master string   `yaml:"master"`
+	Addrs  []string `yaml:"addrs"`
+	// Username and Password authenticate to the sentinels themselves
+	// (sentinel ACLs); empty: the sentinels ask for none.
+	Username     string `yaml:"username"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+// RedisTLS is how authgate checks Redis's certificate and proves its own.
+type RedisTLS struct {
+	// CAFile holds the PEM certificates Redis's must chain to; empty:
+	// the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate, for a Redis that
+	// asks for one (tls-auth-clients).
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName is the name Redis's certificate must carry; empty: the
+	// host of the address dialled.
+	ServerName string `yaml:"server_name"`
 }
 
 // Quota bounds requests per identity on a route.
@@ -180,7 +231,17 @@ type StoreOpts struct {
 	// Heartbeat is how often PostgreSQL's change stream proves it is
 	// alive (default 1 s); three missed and no cached entry is used.
 	Heartbeat time.Duration `yaml:"heartbeat"`
+	// Migrate is auto (each instance migrates PostgreSQL's schema at
+	// start) or never (authgate store migrate does, as a deploy step;
+	// instances refuse a schema that is not theirs).
+	Migrate string `yaml:"migrate"`
 }
+
+// What store.migrate takes.
+const (
+	MigrateAuto  = "auto"
+	MigrateNever = "never"
+)
 
 // AdminOpts configure the admin listener.
 type AdminOpts struct {
@@ -204,6 +265,36 @@ func (a AdminOpts) ConsoleOn() bool { return a.Console == nil || *a.Console }
 type TLS struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
+	// ClientAuth asks clients for a certificate (certificate-bound
+	// tokens, RFC 8705): none (default), request or require.
+	ClientAuth string `yaml:"client_auth"`
+	// ClientCAFile, when set, holds the CAs a client certificate must
+	// chain to; without it any certificate is taken, since a bound token
+	// names its certificate by thumbprint (RFC 8705 §2.2, self-signed).
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// TLS client_auth values.
+const (
+	ClientAuthNone    = "none"
+	ClientAuthRequest = "request"
+	ClientAuthRequire = "require"
+)
+
+// Client certificate header formats.
+const (
+	// CertFormatNginx is nginx's $ssl_client_escaped_cert: a URL-escaped PEM.
+	CertFormatNginx = mtls.Nginx
+	// CertFormatEnvoy is Envoy's X-Forwarded-Client-Cert (XFCC); its last
+	// element's Cert is read.
+	CertFormatEnvoy = mtls.Envoy
+)
+
+// ClientCertificate names the header a trusted proxy passes the client
+// certificate in, and its format.
+type ClientCertificate struct {
+	Header string `yaml:"header"`
+	Format string `yaml:"format"`
 }
 
 // ServerOpts are the HTTP server's timeouts.
@@ -282,6 +373,9 @@ type Route struct {
 	// trusted_proxies yields.
 	AllowCIDRs []string `yaml:"allow_cidrs"`
 	DenyCIDRs  []string `yaml:"deny_cidrs"`
+	// DPoP overrides the issuers' dpop setting on this route: off,
+	// allowed or required ("": the issuer's).
+	DPoP string `yaml:"dpop"`
 }
 
 // CORS is a route's cross-origin policy.
@@ -311,8 +405,8 @@ func Default() *Config {
 		AccessLog:            AccessLog{SampleAllowed: 1},
 		Tracing:              Tracing{SampleRatio: 1},
 		DataDir:              "./authgate-data",
-		Store:                StoreOpts{Driver: DriverSQLite},
-		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Addr: "127.0.0.1:6379", Prefix: "authgate:"}},
+		Store:                StoreOpts{Driver: DriverSQLite, Migrate: MigrateAuto},
+		RateLimits:           RateLimits{Backend: BackendLocal, QuotaOnError: FailOpen, Redis: Redis{Prefix: "authgate:"}},
 		DecisionPath:         "/.authgate/decide",
 		DecisionProxy:        api.ProxyConventions[0].Name,
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},

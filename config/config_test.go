@@ -314,3 +314,45 @@ func TestIdentityProviderRecipes(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisSettings: the ways to reach Redis (one server, a cluster, a
+// primary through Sentinel) are exclusive and checked at load, with TLS
+// files read then; a cluster's prefix becomes one hash tag.
+func TestRedisSettings(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "not-pem"), []byte("nothing"), 0o600)
+	bad := []struct{ name, redis, key string }{
+		{"addr and addrs", `addr: "a:1", addrs: ["b:1"], cluster: true`, "rate_limits.redis.addrs"},
+		{"addrs without cluster", `addrs: ["a:1", "b:1"]`, "rate_limits.redis.addrs"},
+		{"sentinel with addr", `addr: "a:1", sentinel: {master: m, addrs: ["s:26379"]}`, "rate_limits.redis.sentinel"},
+		{"sentinel without master", `sentinel: {addrs: ["s:26379"]}`, "rate_limits.redis.sentinel"},
+		{"bad sentinel address", `sentinel: {master: m, addrs: ["s:26379", "nope"]}`, "rate_limits.redis.sentinel.addrs[1]"},
+		{"bad node address", `addrs: ["a:1", "nope"], cluster: true`, "rate_limits.redis.addrs[1]"},
+		{"cluster db", `addr: "a:1", cluster: true, db: 2`, "rate_limits.redis.db"},
+		{"cert without key", `tls: {cert_file: not-pem}`, "rate_limits.redis.tls"},
+		{"CA not PEM", `tls: {ca_file: not-pem}`, "rate_limits.redis.tls"},
+		{"CA missing", `tls: {ca_file: missing.pem}`, "rate_limits.redis.tls"},
+	}
+	for _, tt := range bad {
+		_, err := Parse(filepath.Join(dir, "gw.yaml"), []byte(base+"rate_limits: {backend: redis, redis: {"+tt.redis+"}}\n"), env(nil))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != tt.key || ce.Line != 14 {
+			t.Errorf("%s: %v, want key %s", tt.name, err, tt.key)
+		}
+	}
+	for redis, want := range map[string]string{
+		``:               "127.0.0.1:6379 authgate:",
+		`addr: "r:6380"`: "r:6380 authgate:",
+		`addrs: ["n1:7000", "n2:7000"], cluster: true`:     " {authgate:}",
+		`addr: "cfg:7000", cluster: true, prefix: "{ag}:"`: "cfg:7000 {ag}:",
+		`sentinel: {master: m, addrs: ["s:26379"]}`:        " authgate:",
+	} {
+		cfg, err := Parse("gw.yaml", []byte(base+"rate_limits: {backend: redis, redis: {"+redis+"}}\n"), env(nil))
+		if err != nil {
+			t.Fatalf("%s: %v", redis, err)
+		}
+		if got := cfg.RateLimits.Redis.Addr + " " + cfg.RateLimits.Redis.Prefix; got != want {
+			t.Errorf("%s: addr and prefix %q, want %q", redis, got, want)
+		}
+	}
+}

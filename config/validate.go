@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -116,6 +117,20 @@ func (c *Config) validate(at locate) error {
 		if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
 			return at("tls", "%v", err)
 		}
+		if err := c.validateClientAuth(at); err != nil {
+			return err
+		}
+	}
+	if err := c.DPoP.Provision(); err != nil {
+		return at("dpop", "%v", err)
+	}
+	if cc := c.ClientCertificate; cc.Header != "" || cc.Format != "" {
+		switch {
+		case !challenge.IsToken(cc.Header) || strings.EqualFold(cc.Header, "Authorization"):
+			return at("client_certificate.header", "%q is not a usable header name", cc.Header)
+		case cc.Format != CertFormatNginx && cc.Format != CertFormatEnvoy:
+			return at("client_certificate.format", "%q is not one of nginx ($ssl_client_escaped_cert), envoy (X-Forwarded-Client-Cert)", cc.Format)
+		}
 	}
 	if c.Instance == "" {
 		host, _ := os.Hostname()
@@ -131,6 +146,9 @@ func (c *Config) validate(at locate) error {
 		return err
 	}
 	if err := c.validateRateLimits(at); err != nil {
+		return err
+	}
+	if err := c.validateExtAuthz(at); err != nil {
 		return err
 	}
 	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
@@ -219,6 +237,9 @@ func (c *Config) validateStore(at locate) error {
 	default:
 		return at("store.driver", "%q is not one of sqlite, postgres", st.Driver)
 	}
+	if st.Migrate != MigrateAuto && st.Migrate != MigrateNever {
+		return at("store.migrate", "%q is not one of auto, never", st.Migrate)
+	}
 	if st.MaxConns < 0 || st.MaxConns > 1000 {
 		return at("store.max_conns", "must be between 0 (default 8) and 1000")
 	}
@@ -243,13 +264,75 @@ func (c *Config) validateRateLimits(at locate) error {
 	case rl.QuotaOnError != FailOpen && rl.QuotaOnError != FailClosed:
 		return at("rate_limits.quota_on_error", "%q is not one of fail_open, fail_closed", rl.QuotaOnError)
 	}
-	pw, err := c.secret(rl.Redis.Password, rl.Redis.PasswordFile, "rate_limits.redis.password", at)
+	return c.validateRedis(&rl.Redis, rl.Backend == BackendRedis, at)
+}
+
+// DefaultRedisAddr is the Redis of the redis backend when none is named.
+const DefaultRedisAddr = "127.0.0.1:6379"
+
+// validateRedis checks rate_limits.redis: one way to find Redis, every
+// address host:port, the secrets and TLS files read.
+func (c *Config) validateRedis(r *Redis, used bool, at locate) error {
+	const p = "rate_limits.redis"
+	pw, err := c.secret(r.Password, r.PasswordFile, p+".password", at)
 	if err != nil {
 		return err
 	}
-	rl.Redis.Password, rl.Redis.PasswordFile = pw, ""
-	if _, _, err := net.SplitHostPort(rl.Redis.Addr); rl.Backend == BackendRedis && err != nil {
-		return at("rate_limits.redis.addr", "%q is not host:port", rl.Redis.Addr)
+	r.Password, r.PasswordFile = pw, ""
+	if s := r.Sentinel; s != nil {
+		if s.Password, err = c.secret(s.Password, s.PasswordFile, p+".sentinel.password", at); err != nil {
+			return err
+		}
+		s.PasswordFile = ""
+	}
+	if r.TLS != nil {
+		t := r.TLS
+		for _, f := range []*string{&t.CAFile, &t.CertFile, &t.KeyFile} {
+			if *f != "" {
+				*f = c.relative(*f)
+			}
+		}
+		if _, err := r.TLSConfig(); err != nil {
+			return at(p+".tls", "%v", err)
+		}
+	}
+	if !used {
+		return nil
+	}
+	switch {
+	case r.Sentinel != nil && (r.Addr != "" || len(r.Addrs) > 0 || r.Cluster):
+		return at(p+".sentinel", "sentinel finds the primary itself: give no addr, addrs or cluster with it")
+	case r.Sentinel != nil && (r.Sentinel.Master == "" || len(r.Sentinel.Addrs) == 0):
+		return at(p+".sentinel", "needs master (the name the sentinels know the primary by) and addrs (the sentinels)")
+	case r.Addr != "" && len(r.Addrs) > 0:
+		return at(p+".addrs", "give addr (one server or a cluster's configuration endpoint) or addrs (a cluster's nodes), not both")
+	case len(r.Addrs) > 0 && !r.Cluster:
+		return at(p+".addrs", "several addresses are a cluster's nodes: set cluster: true (for a primary with replicas, use sentinel)")
+	case r.Cluster && r.DB != 0:
+		return at(p+".db", "Redis Cluster has database 0 only")
+	}
+	if r.Sentinel == nil && r.Addr == "" && len(r.Addrs) == 0 {
+		r.Addr = DefaultRedisAddr
+	}
+	addrs, key := r.Addrs, p+".addrs"
+	switch {
+	case r.Sentinel != nil:
+		addrs, key = r.Sentinel.Addrs, p+".sentinel.addrs"
+	case r.Addr != "":
+		addrs, key = []string{r.Addr}, p+".addr"
+	}
+	for i, a := range addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			if key != p+".addr" {
+				return at(fmt.Sprintf("%s[%d]", key, i), "%q is not host:port", a)
+			}
+			return at(key, "%q is not host:port", a)
+		}
+	}
+	if r.Cluster && !strings.Contains(r.Prefix, "{") {
+		// One hash tag for every key: the scripts that take several
+		// budgets at once need them on one node.
+		r.Prefix = "{" + r.Prefix + "}"
 	}
 	return nil
 }
@@ -283,6 +366,9 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	}
 	if strings.HasPrefix(r.Name, ReservedRoutePrefix) {
 		return at(p+".name", "route names starting with %q are authgate's own labels (_admin, _internal, _unmatched in metrics, logs and spans); choose another", ReservedRoutePrefix)
+	}
+	if !jwt.ValidDPoPMode(r.DPoP) {
+		return at(p+".dpop", "%q: use off, allowed or required", r.DPoP)
 	}
 	if r.Path == "" {
 		return at(p, "path is required")
@@ -480,4 +566,55 @@ func proxyNames() string {
 		names[i] = c.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// validateClientAuth checks tls.client_auth and loads nothing yet: the
+// listener reads client_ca_file (ClientCAs).
+func (c *Config) validateClientAuth(at locate) error {
+	switch c.TLS.ClientAuth {
+	case "", ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
+	default:
+		return at("tls.client_auth", "%q is not one of none, request, require", c.TLS.ClientAuth)
+	}
+	if c.TLS.ClientCAFile == "" {
+		return nil
+	}
+	c.TLS.ClientCAFile = c.relative(c.TLS.ClientCAFile)
+	if _, err := c.TLS.ClientCAs(); err != nil {
+		return at("tls.client_ca_file", "%v", err)
+	}
+	return nil
+}
+
+// ClientCAs reads client_ca_file (nil when none is named).
+func (t *TLS) ClientCAs() (*x509.CertPool, error) {
+	if t.ClientCAFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(t.ClientCAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", t.ClientCAFile)
+	}
+	return pool, nil
+}
+
+// DPoPUsed reports whether an issuer or a route takes DPoP (allowed or
+// required): only then are proofs checked and DPoP challenges offered.
+func (c *Config) DPoPUsed() bool {
+	on := func(m string) bool { return m == jwt.DPoPAllowed || m == jwt.DPoPRequired }
+	for _, is := range c.Issuers {
+		if on(is.DPoP) {
+			return true
+		}
+	}
+	for _, r := range c.Routes {
+		if on(r.DPoP) {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,34 @@ type Presented struct {
 	Header string
 	// Query is the query parameter that carried it, if any.
 	Query string
+	// Binding is what a sender-constrained token must match (DPoP proof,
+	// client certificate); nil where the caller has no request to bind
+	// to (explain without one, tests).
+	Binding *Binding
+}
+
+// Binding is the request as the client made it, for the checks of a
+// sender-constrained token: a DPoP proof (RFC 9449) must name its method
+// and URL, a certificate-bound token (RFC 8705) the client certificate.
+// Behind a proxy these come from the proxy's trusted headers. Proofs and
+// Certificate are the client's: never log them.
+type Binding struct {
+	// Method and URL are the original request's (URL: scheme, host,
+	// port and path, no query).
+	Method, URL string
+	// Proofs are the DPoP header values (more than one is refused).
+	Proofs []string
+	// Certificate is the client certificate (DER): from the gateway's
+	// own TLS listener or a trusted proxy's header; nil when none came.
+	Certificate []byte
+	// CertificateError says why a proxy's certificate header could not
+	// be read ("" when it could, or none came).
+	CertificateError string
+	// DPoP is the route's dpop setting ("" leaves it to the issuer's).
+	DPoP string
+	// Recorded is what the proof verifier remembered the proof by (its
+	// replay key), set once the proof passed; "" before.
+	Recorded string
 }
 
 // InAuthorization reports whether p came in the Authorization header.

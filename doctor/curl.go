@@ -18,7 +18,7 @@ func ParseCurl(cmd string, lookup func(string) (string, bool)) (*Request, error)
 		return nil, errors.New("the command does not start with curl")
 	}
 	r := &Request{}
-	explicitMethod, head := "", false
+	explicitMethod, head, get := "", false, false
 	next := func(i *int, flag string) (Word, error) {
 		if *i+1 >= len(words) {
 			return Word{}, fmt.Errorf("curl option %s needs a value", flag)
@@ -28,21 +28,24 @@ func ParseCurl(cmd string, lookup func(string) (string, bool)) (*Request, error)
 	}
 	for i := 1; i < len(words); i++ {
 		w := words[i]
-		if isBoolCluster(w.Text) {
-			for _, c := range w.Text[1:] {
-				switch c {
-				case 'L':
-					r.FollowRedirects = true
-				case 'I':
-					head = true
-				}
+		bools, rest := splitCluster(w.Text)
+		for _, c := range bools {
+			switch c {
+			case 'L':
+				r.FollowRedirects = true
+			case 'I':
+				head = true
+			case 'G':
+				get = true
 			}
+		}
+		if rest == "" {
 			continue
 		}
-		flag, inline, hasInline := w.Text, "", false
+		flag, inline, hasInline := rest, "", false
 		if strings.HasPrefix(flag, "--") {
 			flag, inline, hasInline = strings.Cut(flag, "=")
-		} else if len(flag) > 2 && flag[0] == '-' && strings.IndexByte("XHudbAe", flag[1]) >= 0 {
+		} else if len(flag) > 2 && flag[0] == '-' && strings.IndexByte(valueShort, flag[1]) >= 0 {
 			flag, inline, hasInline = flag[:2], flag[2:], true
 		}
 		value := func() (Word, error) {
@@ -126,6 +129,8 @@ func ParseCurl(cmd string, lookup func(string) (string, bool)) (*Request, error)
 			}
 		case "--head":
 			head = true
+		case "--get":
+			get = true
 		case "--verbose", "--silent", "--show-error", "--include", "--insecure", "--compressed", "--fail", "--globoff", "--progress-bar":
 		case "-o", "--output", "-w", "--write-out", "-m", "--max-time", "--connect-timeout", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key", "-E":
 			if _, err := value(); err != nil {
@@ -149,6 +154,14 @@ func ParseCurl(cmd string, lookup func(string) (string, bool)) (*Request, error)
 	if !strings.Contains(r.URL, "://") {
 		r.URL = "http://" + r.URL
 	}
+	if get && r.Body != "" {
+		// -G: the data is the query of a GET, after any the URL has.
+		sep := "?"
+		if strings.Contains(r.URL, "?") {
+			sep = "&"
+		}
+		r.URL, r.Body = r.URL+sep+r.Body, ""
+	}
 	switch {
 	case explicitMethod != "":
 		r.Method = strings.ToUpper(explicitMethod)
@@ -162,19 +175,27 @@ func ParseCurl(cmd string, lookup func(string) (string, bool)) (*Request, error)
 	return r, nil
 }
 
-// boolShort are curl's short options that take no value.
-const boolShort = "vsSikfgLI#"
+// boolShort are curl's short options that take no value; valueShort those
+// that do (the rest of their word, or the next word, is the value).
+const (
+	boolShort  = "vsSikfgLIG#"
+	valueShort = "XHudbAeowmxE"
+)
 
-// isBoolCluster reports whether word is one or more value-less short
-// options together, such as -sSL.
-func isBoolCluster(word string) bool {
+// splitCluster splits a word of short options as curl's getopt reads it:
+// the value-less letters at its start (bools), and what is left as an
+// option of its own ("-X…"), or "" when nothing is. A word that is not a
+// short-option cluster is returned whole as rest.
+func splitCluster(word string) (bools, rest string) {
 	if len(word) < 2 || word[0] != '-' || word[1] == '-' {
-		return false
+		return "", word
 	}
-	for i := 1; i < len(word); i++ {
-		if strings.IndexByte(boolShort, word[i]) < 0 {
-			return false
-		}
+	n := 1
+	for n < len(word) && strings.IndexByte(boolShort, word[n]) >= 0 {
+		n++
 	}
-	return true
+	if n == len(word) {
+		return word[1:], ""
+	}
+	return word[1:n], "-" + word[n:]
 }

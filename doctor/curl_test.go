@@ -31,3 +31,38 @@ func TestParseCurl(t *testing.T) {
 		}
 	}
 }
+
+// TestParseCurlShortClusters: curl reads a cluster of short options as
+// getopt does — value-less letters first, then one letter that takes a
+// value, from the rest of the word or from the next word — and -G moves
+// the data into the query of a GET.
+func TestParseCurlShortClusters(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("u@x.org:pw"))
+	for _, tt := range []struct {
+		cmd, method, url, header, value string
+		follow                          bool
+	}{
+		{`curl -sSX GET -G http://x/a -u u@x.org:pw`, "GET", "http://x/a", "Authorization", basic, false},
+		{`curl -sXPOST http://x/a`, "POST", "http://x/a", "", "", false},
+		{`curl -sH 'Authorization: Bearer t0k' http://x/a`, "GET", "http://x/a", "Authorization", "Bearer t0k", false},
+		{`curl -kLu u@x.org:pw http://x/a`, "GET", "http://x/a", "Authorization", basic, true},
+		{`curl -sLH"X-API-Key: k1" http://x/a`, "GET", "http://x/a", "X-API-Key", "k1", true},
+		{`curl -G -d q=1 -d r=2 http://x/a`, "GET", "http://x/a?q=1&r=2", "", "", false},
+		{`curl --get --data-urlencode q=1 'http://x/a?p=0'`, "GET", "http://x/a?p=0&q=1", "", "", false},
+	} {
+		r, err := ParseCurl(tt.cmd, none)
+		if err != nil {
+			t.Errorf("%s: %v", tt.cmd, err)
+			continue
+		}
+		if r.Method != tt.method || r.URL != tt.url || r.FollowRedirects != tt.follow || r.Body != "" && tt.method == "GET" || len(r.Notes) != 0 {
+			t.Errorf("%s: %s %s follow=%v body=%q notes=%v", tt.cmd, r.Method, r.URL, r.FollowRedirects, r.Body, r.Notes)
+		}
+		if tt.header != "" {
+			if got := r.Get(tt.header); len(got) != 1 || got[0].Value != tt.value {
+				t.Errorf("%s: %s = %+v", tt.cmd, tt.header, got)
+			}
+		}
+	}
+}

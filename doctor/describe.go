@@ -51,8 +51,10 @@ var about = map[Code]struct{ cause, title, fix string }{
 		"Call the host the account lives on (the region, data centre, instance or tenant URL the service gave you); the credential is valid only there."},
 	TokenLifetimeTooLong: {"2. Invalid token (lifetime)", "The token's lifetime is longer than the server accepts",
 		"Mint the token with a shorter lifetime (exp - iat within the maximum the server states, e.g. 10 minutes for a GitHub App JWT)."},
-	CORSOriginDenied:  {"8. CORS preflight failure", "The server does not allow this origin", "Add the origin to the API's allowed origins."},
-	PasswordIsHash:    {"2. Invalid credentials", "The password sent is a hash, not the password", "Send the plain password (or token); the server stores and compares the hash itself."},
+	CORSOriginDenied: {"8. CORS preflight failure", "The server does not allow this origin", "Add the origin to the API's allowed origins."},
+	PasswordIsHash:   {"2. Invalid credentials", "The password sent is a hash, not the password", "Send the plain password (or token); the server stores and compares the hash itself."},
+	RequestMalformed: {"Environment notes: proxies", "The request itself was refused (its path, method, headers or body), not the credential",
+		"Correct the request as the server's detail says; the credential was not the problem."},
 	CredentialWrapped: {"4. Incorrect token format", "The credential is wrapped in angle brackets or quotes", "Send the bare credential: documentation writes <token> or \"token\" to mark where it goes."},
 }
 
@@ -94,6 +96,7 @@ var categories = map[Code]string{
 	ClientIPNotAllowed: "address not allowed", AccountLocked: "account locked", BasicUsernameWrong: "wrong user name for the token",
 	OTPRequired: "one-time password needed", CSRFTokenRequired: "CSRF token needed", WrongBaseURL: "wrong base URL",
 	TokenLifetimeTooLong: "lifetime too long", PasswordIsHash: "malformed credential", CredentialWrapped: "malformed credential",
+	RequestMalformed: "request refused",
 }
 
 func categoryOf(c Code) string { return categories[c] }

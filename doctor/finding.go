@@ -1,6 +1,10 @@
 package doctor
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/authgate/authgate/reason"
+)
 
 // Status grades a finding.
 type Status string
@@ -17,13 +21,16 @@ const (
 type Code string
 
 // The findings the doctor can report, each with how strongly it explains
-// a failure when it is there (higher first).
+// a failure when it is there (higher first). A finding that is the same
+// cause as a reason of authgate's catalogue takes its spelling from there;
+// the others are the doctor's own (client-side causes, or the names the
+// doctor's JSON report has always used).
 const (
 	AuthorizationStripped   Code = "authorization_stripped"
 	RedirectCrossHost       Code = "redirect_cross_host"
 	RedirectSchemeDowngrade Code = "redirect_scheme_downgrade"
 	ServerFault             Code = "server_fault"
-	CredentialPlaceholder   Code = "credential_placeholder"
+	CredentialPlaceholder   Code = Code(reason.CredentialPlaceholder)
 	ShellSubstitution       Code = "shell_substitution_not_run"
 	VariableUnset           Code = "variable_unset"
 	BasicNotBase64          Code = "basic_not_base64"
@@ -34,19 +41,19 @@ const (
 	HeaderNameMisspelled    Code = "header_name_misspelled"
 	WrongTokenKind          Code = "wrong_token_kind"
 	ClockSkew               Code = "clock_skew"
-	InsufficientScope       Code = "insufficient_scope"
-	Forbidden               Code = "forbidden"
-	TokenAudienceMismatch   Code = "token_audience_mismatch"
+	InsufficientScope       Code = Code(reason.InsufficientScope)
+	Forbidden               Code = Code(reason.Forbidden)
+	TokenAudienceMismatch   Code = Code(reason.TokenAudienceMismatch)
 	TokenIssuerMismatch     Code = "token_issuer_mismatch"
-	TokenSignatureInvalid   Code = "token_signature_invalid"
-	TokenKeyUnknown         Code = "token_key_unknown"
-	TokenTypeMismatch       Code = "token_type_mismatch"
+	TokenSignatureInvalid   Code = Code(reason.TokenSignatureInvalid)
+	TokenKeyUnknown         Code = Code(reason.TokenKeyUnknown)
+	TokenTypeMismatch       Code = Code(reason.TokenTypeMismatch)
 	WrongEnvironment        Code = "wrong_environment"
-	CredentialRevoked       Code = "credential_revoked"
-	CredentialUnknown       Code = "credential_unknown"
-	TokenExpired            Code = "token_expired"
-	TokenNotYetValid        Code = "token_not_yet_valid"
-	TooManyFailures         Code = "too_many_failures"
+	CredentialRevoked       Code = Code(reason.CredentialRevoked)
+	CredentialUnknown       Code = Code(reason.CredentialUnknown)
+	TokenExpired            Code = Code(reason.TokenExpired)
+	TokenNotYetValid        Code = Code(reason.TokenNotYetValid)
+	TooManyFailures         Code = Code(reason.TooManyFailures)
 	CORSPreflightRejected   Code = "cors_preflight_unauthorized"
 	CORSPreflightFailed     Code = "cors_preflight_failed"
 	CORSAuthorizationDenied Code = "cors_authorization_not_allowed"
@@ -54,7 +61,7 @@ const (
 	CORSCredentialsWildcard Code = "cors_credentials_with_wildcard"
 	CORSExposeMissing       Code = "cors_www_authenticate_not_exposed"
 	SchemeMismatch          Code = "scheme_mismatch"
-	CredentialsMissing      Code = "credentials_missing"
+	CredentialsMissing      Code = Code(reason.CredentialsMissing)
 	CredentialsRejected     Code = "credentials_rejected"
 	EnvFileProblem          Code = "env_file_problem"
 	IDTokenSent             Code = "id_token_sent"
@@ -79,6 +86,7 @@ const (
 	TokenLifetimeTooLong    Code = "token_lifetime_too_long"
 	PasswordIsHash          Code = "password_is_hash"
 	CredentialWrapped       Code = "credential_wrapped"
+	RequestMalformed        Code = "request_malformed"
 	RequestSucceeded        Code = "request_succeeded"
 	TokenDecoded            Code = "token_decoded"
 	CredentialSent          Code = "credential_sent"
@@ -105,7 +113,7 @@ var weight = map[Code]int{
 	CORSExposeMissing: 60, MissingChallenge: 55, CredentialsRejected: 50, SameWithoutCredentials: 60,
 	TokenExpiresSoon: 30, AlgNone: 30,
 	ClientIPNotAllowed: 94, AccountLocked: 94, BasicUsernameWrong: 95, OTPRequired: 93, CSRFTokenRequired: 93, WrongBaseURL: 93,
-	TokenLifetimeTooLong: 93, PasswordIsHash: 96, CredentialWrapped: 96,
+	TokenLifetimeTooLong: 93, PasswordIsHash: 96, CredentialWrapped: 96, RequestMalformed: 92,
 }
 
 // Basis says how the doctor knows a finding, strongest first: the
@@ -172,6 +180,19 @@ type Finding struct {
 var offlineCertain = map[Code]bool{CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true,
 	PasswordIsHash: true, CredentialWrapped: true}
 
+// outranks reports whether failure a, read with certainty in what is
+// sent, goes before b: an offlineCertain code before anything that is not
+// one; a malformed header proven from the request itself (a scheme word
+// inside an API-key header, a line break, a stray quote) before the
+// server's generic statements ("invalid API key"), which are then its
+// consequence.
+func outranks(a, b Finding) bool {
+	if a.Status != Fail || b.Status == Fail && offlineCertain[b.Code] {
+		return false
+	}
+	return offlineCertain[a.Code] || a.Code == HeaderFormat && a.Basis == Proven && b.Basis == Stated && b.Code != HeaderFormat
+}
+
 // genericStated are the server's statements a credential that was never
 // real also gets: an offline certainty outranks them. A statement naming
 // any other cause (an expiry, a scope, the caller's address) shows the
@@ -198,8 +219,11 @@ func rank(fs []Finding) {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
 		}
-		if ci, cj := offlineCertain[fs[i].Code] && fs[i].Status == Fail, offlineCertain[fs[j].Code] && fs[j].Status == Fail; ci != cj && !specific {
-			return ci
+		if !specific && outranks(fs[i], fs[j]) {
+			return true
+		}
+		if !specific && outranks(fs[j], fs[i]) {
+			return false
 		}
 		if basisOrder[fs[i].Basis] != basisOrder[fs[j].Basis] {
 			return basisOrder[fs[i].Basis] < basisOrder[fs[j].Basis]

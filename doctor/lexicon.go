@@ -37,21 +37,23 @@ var rules = []rule{
 		`more than \d+ (seconds|minutes|hours|days) (in|into) the future`, `(cannot|must not) be more than .{0,40}future`, `short-lived token`}},
 	// Lists of causes say no one cause.
 	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
-		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `}},
+		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `,
+		`(invalid|incorrect|wrong) or (were |was )?(not included|not (provided|present|sent|supplied))`, `either (invalid|missing|expired) or`}},
 	// A plan, subscription or licence that ended is a policy, not an
 	// expired credential.
 	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
-		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`}},
+		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`,
+		`(not (available|allowed|permitted|supported|included)|unavailable) (on|in|with|for) (the |your |a |this )?[\w-]+ (plan|tier|subscription)`}},
 	// The caller's address, before any credential is looked at.
 	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
-		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not in (the )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
+		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not (in|on) (the |an? |your |its )?([\w-]+ )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
 		`(client|source|remote|originating) (ip|address)`, `trusted (ip|network|location)s?`,
 		`network (policy|rule)`, `cidr`, `(local|intranet|internal) (network|sign-in|login|access) only`, `only .{0,30}from (the )?(local|internal|corporate) network`,
 		`geo(graphic)?[- ]?(block|restrict)`, `(not available|unavailable|not supported|restricted|blocked|not permitted) (in|from|for) (your|this|the caller's) (country|region|location|jurisdiction|territory)`,
 		`restricted (location|jurisdiction|country|territory|region)`, `banned (the |your )?(country|region|ip|network|address)`, `(country|region) your ip`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
 		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
-		`local (sign-in|login)`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
+		`local (sign-in|login)`, `same (machine|host|computer) as`, `(only|just) (be )?(accessible|available|reachable|allowed|permitted) from (the )?(localhost|local ?host|127\.0\.0\.1|same machine|local machine)`, `from localhost only`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
 	// A lockout, ban or CAPTCHA after failed attempts.
 	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
 		`too many (failed|unsuccessful|invalid|incorrect|bad) (login |sign-in |authentication |password )?(attempts|logins|tries)`,
@@ -101,10 +103,10 @@ var rules = []rule{
 		`timestamp .{0,40}(too old|too far|out of range|outside|skew)`, `(clock|system time) .{0,30}(wrong|out of sync|incorrect)`}},
 	{TokenNotYetValid, []string{`not (yet )?valid (yet|before)`, `not yet valid`, `used before`, `\bnbf\b`, `idx10222`, `before .{0,20}issued`,
 		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
-	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key)s? (is |was )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
+	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key|developer|account|app|application|client|member)s? (is |was |has been )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
-		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
+		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `session .{0,20}terminated`, `\bre-?login\b`, `(log|sign) ?in again`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
@@ -136,10 +138,10 @@ var rules = []rule{
 		`(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|partner|merchant|customer|subscription)[-_ ]?id (is |was )?(required|missing|not (provided|specified|set|sent))`,
 		`missing (the |a )?(client|tenant|org(ani[sz]ation)?|account|workspace|project|app(lication)?|company|realm|merchant|subscription)[-_ ]?id\b`, `user project`, `quota project`}},
 	// Nothing, or nothing usable, arrived.
-	{CredentialsMissing, []string{`^\W*anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted)`, `(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
+	{CredentialsMissing, []string{`^\W*anonymous (access|user|users|request|requests|caller|callers)s? .{0,20}(denied|not allowed|forbidden|disabled|rejected|not permitted|not enabled)`, `(x-api-key|api[-_ ]key|authorization|auth|token) header (is )?(required|missing|not found|not present|was not)`, `no api key found`,
 		`failed to resolve api key`, `credentials were not provided`, `not authenticated`,
 		`no (api key|token|credentials|authorization( header)?|auth(entication)? (token|credentials|header)|bearer token|access token) .{0,20}(provided|found|supplied|present|given|sent)`,
-		`you did(n't| not) provide`, `missing (api key|authentication|authorization|bearer|token|credentials|access token|auth)`, `missingauthenticationtoken`,
+		`you did(n't| not) provide`, `(have not|haven't|has not|hasn't) (provided|supplied|sent|included|passed)`, `missing (api key|authentication|authorization|bearer|token|credentials|access token|auth)`, `missingauthenticationtoken`,
 		`requires authentication`, `authentication required`, `authentication is required`, `authentication credentials .{0,20}missing`, `unregistered callers`,
 		`system:anonymous`, `login required`, `not_authed`, `no authorization token was found`, `unauthenticated request`,
 		`credentials? (were |was )?not (found|supplied|present)`, `anonymous access is disabled`,
@@ -166,7 +168,7 @@ var rules = []rule{
 		`is unauthorized for user`, `not authorized to perform`, `authorizationpermissionmismatch`, `insufficient permissions`, `not authorized to access`,
 		`explicit deny`, `does not have authorization`, `(does not|doesn't) contain scopes?`, `requires .{0,40}scope`, `scope does not match`,
 		`requested access .{0,30}denied`, `missing (access|permissions)`, `additional permissions`, `permissions needed`, `sufficient permissions`,
-		`scp or roles`, `missing the .{0,40}permission`, `required role`, `(admin|administrator|owner|maintainer|manager)s? (role |rights |access |privileges? )?(is |are )?(required|needed|only)`,
+		`scp or roles`, `missing the .{0,40}permission`, `required role`, `\brole (is |was )?(required|needed|missing)`, `(admin|administrator|owner|maintainer|manager)s? (role |rights |access |privileges? )?(is |are )?(required|needed|only)`,
 		`requires? (the )?.{0,20}(admin|administrator|owner|role|permission|privilege)`, `must be (an? )?(admin|administrator|owner|member|maintainer)`,
 		`only (admins|administrators|owners|maintainers)`, `(need|needs|require|requires|requiring) (the |an? )?[\w-]+ role`,
 		`only ([\w-]+ )?(owners|admins|administrators|maintainers|members) can`, `(lacks?|missing) (the )?(permission|role|privilege|scope)`, `permission .{0,40}(required|needed|missing)`,
@@ -181,22 +183,25 @@ var rules = []rule{
 		`(user|token|key|account|client|app|application) (does not|doesn't) have (access|permission)`,
 		`lacks? (the )?(necessary |required |needed |sufficient )?(permissions?|privileges?|roles?|scopes?|rights|access)`,
 		`roles? (does not|doesn't|do not|don't) (allow|permit|grant)`, `not (a|an) (member|collaborator|participant) of`,
-		`(user|token|key|you|caller|client|account) (cannot|can't|can not|may not) access`, `must have (the )?[\w-]+ (rights|role|permissions?|access|privileges?)`, `missing (required )?(permission|scope|role|privilege)s?\b`}},
+		`(user|token|key|you|caller|client|account) (cannot|can't|can not|may not) access`, `must have (the )?[\w-]+ (rights|role|permissions?|access|privileges?)`,
+		`(only|just) (users|accounts|members|callers|tokens|keys|clients|those) (with|having|that have|who have) (the |an? )?[\w:-]+ (role|permission|scope|privilege|access|rights)`, `missing (required )?(permission|scope|role|privilege)s?\b`}},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
 		`is not enabled for this`}},
-	{TooManyFailures, []string{`rate[_ ]?limit`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
+	{TooManyFailures, []string{`rate[_ ]?limit`, `limit .{0,60}(has been |was |is )?(exceeded|reached)`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
 	// Unknown credentials, then plain refusals.
 	{CredentialUnknown, []string{`invalid (x-)?api[-_ ]?(key|token)`, `incorrect api key`, `api key (not valid|invalid|is invalid|not found|is not valid|does not exist)`,
 		`unknown (api )?key`, `no such (api )?key`, `invalidclienttokenid`, `security token included in the request is invalid`, `unrecognizedclientexception`,
 		`unrecognized login`, `invalid_api_key`, `api key invalid`, `api_key_invalid`, `key not found`, `does not exist`, `(token|key) not found`,
 		`unknown (token|user|client|account)`, `no (such )?(user|account|client) (found|exists)`, `invalid_key`, `bad api key`, `wrong api key`, `invalid key`,
 		`(user|account|client) not found`, `not a valid (api )?key`, `invalid .{0,30}api[-_ ]?key`, `invalid client[_ ]?id`, `api key .{0,20}(is )?invalid`,
-		`not contain a valid`, `(api[-_ ]?key|key) (provided |you provided |supplied )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
+		`not contain a valid`, `(api[-_ ]?key|key) ((you )?(provided|supplied|sent|used|passed|specified|entered) |given )?(is |was )?(not valid|incorrect|unknown|unrecognized|not recognized|does ?n[o']t exist)`,
 		`(unknown|unrecognized|incorrect|wrong|bad) (api[-_ ]?)?key`,
 		`no (user|account|client|app|application|project) (with|for|matching) (this|that|the|your) (api[-_ ]?key|key|token)`, `api[-_]?key (is |was )?(invalid|not valid|unknown)`,
-		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`}},
+		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`, `(invalid|unknown|incorrect|wrong) (api )?access[-_ ]?key`,
+		`(api[-_ ]?key|\bkey|token|client[-_ ]?id|credential)s?( you (sent|provided|supplied|used))? (was |were |could |can |is )?not (be )?found`,
+		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`}},
 	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
 		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
 		`could not be verified`, `could not verify`, `token verification failed`, `access token validation failure`, `notauthorizedexception`,
@@ -280,17 +285,29 @@ func codeWords(code string) string {
 	return b.String()
 }
 
-// specificity ranks a classified statement: 2 names a cause, 1 is a
-// generic "the credentials are rejected", 0 a bare refusal.
+// specificity ranks a classified statement: 3 names a cause, 2 is a
+// generic "the credentials are rejected", 1 a refusal of permission that
+// does not say what is lacking ("You are not permitted to perform this
+// action"), 0 a bare refusal. A credential the server finds invalid is
+// refused whatever its permissions, so "The API key is invalid" explains
+// "you are not permitted to view the requested resource" beside it, not
+// the other way round.
 func specificity(st Statement, i int) int {
 	switch {
 	case isBare(st):
 		return 0
-	case rules[i].code == CredentialsRejected:
+	case rules[i].code == InsufficientScope && !namesLack.MatchString(st.Text):
 		return 1
+	case rules[i].code == CredentialsRejected:
+		return 2
 	}
-	return 2
+	return 3
 }
+
+// namesLack: a permission statement that says what the credential lacks
+// (a scope, a role, a named permission, a membership, a plan).
+var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` +
+	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+`)
 
 // statedCause returns the most specific cause the server's statements
 // name: a statement that names a cause outranks a generic rejection,
@@ -300,6 +317,9 @@ func specificity(st Statement, i int) int {
 func (s ServerSays) statedCause() (stated, bool) {
 	best, bestRank, bestRule := stated{}, -1, len(rules)
 	for _, st := range s.Statements {
+		if st.split {
+			continue // its parts are weighed, each on its own
+		}
 		i := classify(st)
 		if i < 0 {
 			continue

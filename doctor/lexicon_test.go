@@ -49,13 +49,7 @@ func loadLexicon(t *testing.T) map[string][]lexiconEntry {
 // of the most specific statement (the message split as readSays splits
 // it), or "bare" when it only refuses, or "(none)".
 func lexiconCause(text string) string {
-	var s ServerSays
-	s.Statements = append(s.Statements, Statement{Where: "body message", Text: text})
-	if parts := splitMessages(text); len(parts) > 1 {
-		for _, p := range parts {
-			s.Statements = append(s.Statements, Statement{Where: "body message", Text: p})
-		}
-	}
+	s := ServerSays{Statements: statementsOf("body message", text)}
 	st, ok := s.statedCause()
 	switch {
 	case !ok:

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -281,20 +282,28 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 	p.add(Finding{Code: RedirectFollowed, Status: Info, Title: fmt.Sprintf("The request was redirected %d times on the same origin", len(hops)-1)})
 }
 
-// serverCodes maps authgate reasons (and RFC 6750 errors) to findings.
-var serverCodes = map[string]Code{
-	string(reason.CredentialsMissing): CredentialsMissing, string(reason.SchemeUnsupported): SchemeMismatch, string(reason.HeaderMalformed): HeaderFormat,
-	string(reason.CredentialPlaceholder): CredentialPlaceholder, string(reason.TokenTooLarge): HeaderFormat, string(reason.TokenMalformed): HeaderFormat,
-	string(reason.TokenAlgorithmRejected): TokenSignatureInvalid, string(reason.TokenKeyUnknown): TokenKeyUnknown, string(reason.TokenSignatureInvalid): TokenSignatureInvalid,
-	string(reason.TokenExpired): TokenExpired, string(reason.TokenNotYetValid): TokenNotYetValid, string(reason.TokenIssuerUntrusted): TokenIssuerMismatch,
-	string(reason.TokenAudienceMismatch): TokenAudienceMismatch, string(reason.TokenTypeMismatch): TokenTypeMismatch, string(reason.CredentialRevoked): CredentialRevoked,
-	string(reason.CredentialExpired): TokenExpired, string(reason.CredentialUnknown): CredentialUnknown, string(reason.CredentialWrongEnvironment): WrongEnvironment,
-	string(reason.APIKeyMalformed): HeaderFormat, string(reason.CredentialInQuery): HeaderFormat, string(reason.BasicMalformed): BasicNotBase64,
-	string(reason.BasicInvalid): CredentialsRejected, string(reason.TooManyFailures): TooManyFailures, string(reason.InsufficientScope): InsufficientScope,
-	string(reason.Forbidden): Forbidden, string(reason.ClientNetworkDenied): ClientIPNotAllowed, string(reason.ClaimMismatch): InsufficientScope,
-	string(reason.InsufficientUserAuthentication): StepUpRequired, string(reason.TokenInactive): CredentialsRejected, string(reason.CORSOriginDenied): CORSOriginDenied,
-	string(reason.CredentialWrongKind): WrongTokenKind, string(reason.QuotaExceeded): TooManyFailures, string(reason.ProxyUntrusted): ServerFault, string(reason.ProxyRequestInvalid): ServerFault,
-	string(reason.AuthUnavailable): ServerFault, string(reason.UpstreamUnreachable): ServerFault, string(reason.UpstreamTimeout): ServerFault,
+// serverCodes maps each reason of authgate's catalogue to the finding
+// that explains it (TestServerCodesCoverCatalogue keeps it whole). The
+// RFC 6750 error values a challenge carries (invalid_request,
+// invalid_token, insufficient_scope) are read by the lexicon, as any
+// server's words are.
+var serverCodes = map[reason.Code]Code{
+	reason.CredentialsMissing: CredentialsMissing, reason.SchemeUnsupported: SchemeMismatch, reason.HeaderMalformed: HeaderFormat,
+	reason.CredentialPlaceholder: CredentialPlaceholder, reason.TokenTooLarge: HeaderFormat, reason.TokenMalformed: HeaderFormat,
+	reason.TokenAlgorithmRejected: TokenSignatureInvalid, reason.TokenKeyUnknown: TokenKeyUnknown, reason.TokenSignatureInvalid: TokenSignatureInvalid,
+	reason.TokenExpired: TokenExpired, reason.TokenNotYetValid: TokenNotYetValid, reason.TokenIssuerUntrusted: TokenIssuerMismatch,
+	reason.TokenAudienceMismatch: TokenAudienceMismatch, reason.TokenTypeMismatch: TokenTypeMismatch, reason.CredentialRevoked: CredentialRevoked,
+	reason.CredentialExpired: TokenExpired, reason.CredentialUnknown: CredentialUnknown, reason.CredentialWrongEnvironment: WrongEnvironment,
+	reason.APIKeyMalformed: HeaderFormat, reason.CredentialInQuery: HeaderFormat, reason.BasicMalformed: BasicNotBase64,
+	reason.BasicInvalid: CredentialsRejected, reason.TooManyFailures: TooManyFailures, reason.InsufficientScope: InsufficientScope,
+	reason.Forbidden: Forbidden, reason.ClientNetworkDenied: ClientIPNotAllowed, reason.ClaimMismatch: InsufficientScope,
+	reason.InsufficientUserAuthentication: StepUpRequired, reason.TokenInactive: CredentialsRejected, reason.CORSOriginDenied: CORSOriginDenied,
+	reason.CredentialWrongKind: WrongTokenKind, reason.QuotaExceeded: TooManyFailures, reason.ProxyUntrusted: ServerFault, reason.ProxyRequestInvalid: ServerFault,
+	reason.AuthUnavailable: ServerFault, reason.UpstreamUnreachable: ServerFault, reason.UpstreamTimeout: ServerFault, reason.StoreNotConfigured: ServerFault,
+	reason.RouteNotFound: WrongBaseURL,
+	reason.PathMalformed: RequestMalformed, reason.MethodMalformed: RequestMalformed, reason.HeadersTooMany: RequestMalformed,
+	reason.RequestBodyTooLarge: RequestMalformed, reason.RequestBodyTimeout: RequestMalformed, reason.RequestBodyMalformed: RequestMalformed,
+	reason.UpgradeNotAllowed: RequestMalformed, reason.RequestInvalid: RequestMalformed, reason.NotFound: RequestMalformed, reason.AlreadyExists: RequestMalformed,
 }
 
 // clip shortens s to at most n bytes, on a rune boundary.
@@ -366,6 +375,9 @@ func failedIn2xxBody(a *answer) bool {
 	if json.Unmarshal(a.body, &top) != nil {
 		return false
 	}
+	if bodyStatus(a) != 0 {
+		return true
+	}
 	for k, v := range top {
 		switch strings.ToLower(k) {
 		case "ok", "success", "successful":
@@ -378,6 +390,10 @@ func failedIn2xxBody(a *answer) bool {
 			}
 			if b, ok := v.(bool); ok && !b && strings.ToLower(k) != "result" {
 				return true
+			}
+		case "errcode", "errno", "err_code", "ret", "retcode":
+			if n, ok := v.(float64); ok && n != 0 {
+				return true // {"errcode":40001,"errmsg":"invalid credential"}
 			}
 		case "error", "error_code", "errorcode", "fault":
 			switch e := v.(type) {
@@ -399,6 +415,34 @@ func failedIn2xxBody(a *answer) bool {
 		}
 	}
 	return false
+}
+
+// statusKeys are the fields a JSON body states its own status in: a
+// status of 400–599 says the call failed whatever the HTTP status. (An
+// error number other than 0 says so too: failedIn2xxBody.)
+var statusKeys = map[string]bool{"status": true, "code": true, "statuscode": true, "status_code": true, "http_status": true, "httpstatus": true, "httpcode": true, "http_code": true}
+
+// bodyStatus returns the HTTP status a 2xx JSON body states for itself
+// ({"code":401,"msg":"Unauthorized"}), or 0.
+func bodyStatus(a *answer) int {
+	var top map[string]any
+	if json.Unmarshal(a.body, &top) != nil {
+		return 0
+	}
+	for k, v := range top {
+		if !statusKeys[strings.ToLower(k)] {
+			continue
+		}
+		n, ok := v.(float64)
+		if s, isStr := v.(string); isStr {
+			f, err := strconv.ParseFloat(s, 64)
+			n, ok = f, err == nil
+		}
+		if ok && n >= 400 && n <= 599 && n == float64(int(n)) {
+			return int(n)
+		}
+	}
+	return 0
 }
 
 // graphQLAuthError: an errors list whose extensions name an
@@ -452,6 +496,14 @@ func (p *prober) answer(a *answer) {
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
 		return
+	case a.status == 407 && len(p.off.req.Get("Proxy-Authorization")) == 0 && a.header.Get("Proxy-Authenticate") != "":
+		// A proxy on the way wants its own credentials: the API's never
+		// reached the API.
+		p.add(Finding{Code: CredentialsMissing, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
+			Title: "No proxy credentials were sent: a proxy between this machine and the API answers 407 and asks for its own (" +
+				clip(a.header.Get("Proxy-Authenticate"), 120) + "); the request never reached the API",
+			Evidence: ev, Fix: "Give the proxy its credentials (curl --proxy-user user:password, or HTTPS_PROXY=http://user:password@proxy:port), or bypass it for this host (NO_PROXY); the API's credential is not the problem."})
+		return
 	case a.status == 429 && (p.statedCode(a) == AccountLocked || p.statedCode(a) == ClientIPNotAllowed):
 		// A 429 that says why: a lockout or a ban, not a rate.
 	case a.status == 429:
@@ -484,6 +536,9 @@ func (p *prober) answer(a *answer) {
 		p.schemes(a)
 		p.charset(a)
 	}
+	if p.dpop(a, ev) {
+		return // a sender-constrained token (DPoP, mTLS): dpop.go
+	}
 	if p.namedScheme(says, ev) {
 		return // the answer's words name the scheme it wants
 	}
@@ -494,7 +549,7 @@ func (p *prober) answer(a *answer) {
 		return // the answer's words name the header or parameter the credential goes in
 	}
 	code, basis, known := Code(""), Refused, false
-	if c, ok := serverCodes[a.problem.Reason]; ok {
+	if c, ok := serverCodes[reason.Code(a.problem.Reason)]; ok {
 		code, basis, known = c, Stated, true
 	} else if st, ok := says.statedCause(); ok && !isBare(st.says) {
 		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
@@ -517,13 +572,17 @@ func (p *prober) answer(a *answer) {
 	if c, ok := statusCauses[a.status]; !known && ok {
 		code, basis, known = c, Stated, true
 	}
+	status := a.status
+	if inBody && bodyStatus(a) != 0 {
+		status = bodyStatus(a) // {"code":401,"message":"Unauthorized"} in a 200: the status the API means
+	}
 	if !known {
 		switch {
-		case !p.off.sentAny && (a.status == 401 || a.status == 403):
+		case !p.off.sentAny && (status == 401 || status == 403):
 			code = CredentialsMissing
-		case a.status == 401 || a.status == 407:
+		case status == 401 || status == 407:
 			code = CredentialsRejected
-		case a.status == 403:
+		case status == 403:
 			code = Forbidden
 		case a.status == 404 && p.off.sentAny && p.provider != nil && p.provider.Hides404:
 			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
@@ -542,6 +601,11 @@ func (p *prober) answer(a *answer) {
 		default:
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
+	}
+	if c := refusedAs(says); code == CredentialsMissing && p.off.sentAny && c != "" {
+		// "Authentication required. Please supply a valid token": the
+		// one sent arrived, and is not valid.
+		code, basis = c, Stated
 	}
 	if code == CredentialsMissing && p.off.sentAny {
 		p.notArrived(a, ev)
@@ -570,6 +634,37 @@ func (p *prober) answer(a *answer) {
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
 }
 
+// validWords: a statement that asks for a *valid* credential ("supply a
+// valid API Access Token", "a valid x-api-key header must be sent").
+// "A valid token is missing" says none arrived, and is not one.
+var validWords = regexp.MustCompile(`(?i)\b(supply|supplied|provide|provided|send|sent|include|included|pass|passed|use|used|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
+	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
+
+// refusedAs returns, when a statement of the answer asks for a *valid*
+// credential, what that says of the one sent: "supply a valid API key" is
+// "invalid API key" (credential_unknown), "requires a valid access token"
+// "invalid access token" (credentials_rejected); "" when none asks.
+// ("Authentication required" alone says neither: servers answer it to a
+// credential in a place or scheme they do not read.)
+func refusedAs(says ServerSays) Code {
+	for _, st := range says.Statements {
+		m := validWords.FindStringIndex(st.Text)
+		if m == nil {
+			continue
+		}
+		rest := st.Text[m[0]:]
+		rest = validArticle.ReplaceAllString(rest, "invalid")
+		if i := firstRule(rest); i >= 0 && rules[i].code == CredentialUnknown {
+			return CredentialUnknown
+		}
+		return CredentialsRejected
+	}
+	return ""
+}
+
+// validArticle is the "a valid" of a request for a valid credential.
+var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
+
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
 var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
@@ -585,7 +680,7 @@ func namesGrant(says ServerSays) bool {
 // statedCode is the cause the answer states (authgate's reason, or the
 // server's words), or "".
 func (p *prober) statedCode(a *answer) Code {
-	if c, ok := serverCodes[a.problem.Reason]; ok {
+	if c, ok := serverCodes[reason.Code(a.problem.Reason)]; ok {
 		return c
 	}
 	if p.says != nil {
@@ -742,7 +837,7 @@ func (p *prober) schemes(a *answer) {
 // <token>", "expected 'Authorization: Bearer <JWT>'".
 var schemeWords = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)(?:must|should|needs? to|has to) (?:start|begin) with (?:the )?["'‘“]?([A-Za-z][\w-]*)`),
-	regexp.MustCompile(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|authentication scheme|authorization scheme)`),
+	regexp.MustCompile(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|(?:authentication|authorization) (?:scheme|method|type))`),
 	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
 	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
 	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
@@ -832,9 +927,13 @@ func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
 // placeWords are the ways an answer names where the credential goes: "in
 // the x-api-key header", "pass it as the api_key query parameter".
 var (
-	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header`)
-	queryPlace  = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
-	credWord    = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
+	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
+		// "Missing x-api-key header", "header X-Api-Key is required"
+		`\b(?:missing|requires?|required|no|expected|expects?|provide|send|include)\s+(?:the\s+|an?\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
+		`\bheader\s+["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:is\s+)?(?:missing|required|expected|not (?:found|present|set))|` +
+		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)`)
+	queryPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
+	credWord   = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
 )
 
 // namedPlace reports a credential in the wrong place when a statement of
@@ -849,8 +948,15 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 	if u, err := url.Parse(p.off.req.URL); err == nil {
 		query = strings.ToLower(u.RawQuery)
 	}
+	companion := slices.ContainsFunc(p.off.findings, func(f Finding) bool { return f.Code == CompanionHeaderMissing && f.Status == Fail })
 	for _, st := range says.Statements {
-		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) && !strings.EqualFold(m[1], "auth") {
+		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(firstGroup(m)) && !strings.EqualFold(firstGroup(m), "auth") &&
+			!strings.EqualFold(firstGroup(m), "authorization") && (m[1] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
+			// "in the X header" names where the credential goes; "missing
+			// X header", "X header must be sent" only when X is a
+			// credential's header and nothing shows it is one the API
+			// needs beside the credential.
+			m[1] = firstGroup(m)
 			if len(p.off.req.Get(m[1])) > 0 {
 				return false
 			}
@@ -873,6 +979,16 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 		}
 	}
 	return false
+}
+
+// firstGroup is the first non-empty group of a match of alternatives.
+func firstGroup(m []string) string {
+	for _, g := range m[1:] {
+		if g != "" {
+			return g
+		}
+	}
+	return ""
 }
 
 // schemeFix says how to answer a challenge, from its scheme and
@@ -1231,7 +1347,7 @@ func (p *prober) signature(ctx context.Context) {
 		p.add(Finding{Code: SignatureVerified, Status: OK, Title: "The token's signature verifies with the issuer's published keys"})
 	default:
 		code := TokenSignatureInvalid
-		if strings.Contains(err.Error(), "token_key_unknown") {
+		if reason.CodeOf(err) == reason.TokenKeyUnknown {
 			code = TokenKeyUnknown
 		}
 		p.add(Finding{Code: code, Status: Fail, Cause: "2. Invalid token (wrong signing key)", Title: "The token does not verify with the keys at " + jwksURL,

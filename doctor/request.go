@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -120,6 +121,16 @@ func isCredentialHeader(name string) bool {
 	if n == "authorization" || n == "proxy-authorization" || n == "cookie" {
 		return true
 	}
+	for _, part := range strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' }) {
+		switch part {
+		case "sid", "jwt", "session", "sessionid", "password", "passwd", "credential", "credentials", "auth":
+			return true // X-FTL-SID, X-Session-Id, X-Auth-User, X-Auth-Key
+		}
+	}
+	if parts := strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' }); len(parts) > 0 && parts[len(parts)-1] == "key" &&
+		!slices.ContainsFunc(parts, func(p string) bool { return notKeyWords[p] }) {
+		return true // X-Key, Fastly-Key, X-Partner-Key
+	}
 	n = strings.NewReplacer("-", "", "_", "").Replace(n)
 	for _, part := range []string{"apikey", "token", "secret", "accesskey", "authkey", "subscriptionkey", "signature"} {
 		if strings.Contains(n, part) {
@@ -128,6 +139,11 @@ func isCredentialHeader(name string) bool {
 	}
 	return false
 }
+
+// notKeyWords name keys that are no credential: Idempotency-Key,
+// Sec-WebSocket-Key, a cache or routing key.
+var notKeyWords = map[string]bool{"idempotency": true, "websocket": true, "cache": true, "dedup": true, "dedupe": true, "routing": true,
+	"partition": true, "sort": true, "correlation": true, "trace": true, "request": true, "public": true}
 
 func headerNameOnly(line string) string {
 	if len(line) > 20 {

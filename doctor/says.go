@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +23,9 @@ type Statement struct {
 	Where string `json:"where"`
 	// Text is the server's words (at most 300 bytes).
 	Text string `json:"text"`
+	// split: the text holds several messages, each also a statement of
+	// its own; it is quoted, and its parts are what is weighed.
+	split bool
 }
 
 // ServerSays is the normalised record of what a server answered: its
@@ -59,6 +64,23 @@ var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code
 	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
 	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason"}
 
+// vendorErrorHeader is the name of a header a vendor puts its reason in:
+// X-Mashery-Error-Code, X-Kong-Error-Message, X-Myapi-Auth-Reason.
+var vendorErrorHeader = regexp.MustCompile(`(?i)^x-[\w-]*-(error|err|reason)(-(code|message|msg|detail|description|reason))?$`)
+
+// vendorErrorHeaders returns, sorted, at most 4 response headers named as
+// a vendor's error headers that errorHeaders does not list.
+func vendorErrorHeaders(h http.Header) []string {
+	var out []string
+	for name := range h {
+		if vendorErrorHeader.MatchString(name) && !slices.Contains(errorHeaders, http.CanonicalHeaderKey(name)) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out[:min(len(out), 4)]
+}
+
 // splitMessages splits a string holding several messages ("a; b",
 // "a | b", lines, sentences) into its parts.
 func splitMessages(text string) []string {
@@ -77,6 +99,20 @@ func splitMessages(text string) []string {
 	return out
 }
 
+// statementsOf is what one string of an answer states: itself, and when
+// it holds several messages, each of them (the whole then marked split:
+// quoted, not weighed).
+func statementsOf(where, text string) []Statement {
+	out := []Statement{{Where: where, Text: text}}
+	if parts := splitMessages(text); len(parts) > 1 {
+		out[0].split = true
+		for _, p := range parts {
+			out = append(out, Statement{Where: where, Text: p})
+		}
+	}
+	return out
+}
+
 func appendTrimmed(out []string, s string) []string {
 	if s = strings.TrimSpace(s); s != "" {
 		out = append(out, s)
@@ -91,26 +127,26 @@ var messageSep = regexp.MustCompile(`;\s+|\s\|\s|\s*\n\s*`)
 // string that holds several messages is read as each of them too).
 func readSays(a *answer) ServerSays {
 	s := ServerSays{Status: a.status}
-	addOne := func(where, text string) {
+	addOne := func(where, text string) bool {
 		text = strings.TrimSpace(text)
 		if text == "" || len(s.Statements) >= maxStatements {
-			return
+			return false
 		}
 		if len(text) > 300 {
 			text = text[:300] + "…"
 		}
 		for _, st := range s.Statements {
 			if st.Text == text {
-				return
+				return false
 			}
 		}
 		s.Statements = append(s.Statements, Statement{Where: where, Text: text})
+		return true
 	}
 	add := func(where, text string) {
-		addOne(where, text)
-		if parts := splitMessages(text); len(parts) > 1 {
-			for _, p := range parts {
-				addOne(where, p)
+		for _, st := range statementsOf(where, text) {
+			if addOne(st.Where, st.Text) {
+				s.Statements[len(s.Statements)-1].split = st.split
 			}
 		}
 	}
@@ -133,6 +169,9 @@ func readSays(a *answer) ServerSays {
 		if v := a.header.Get(h); v != "" {
 			add("header "+strings.ToLower(h), v)
 		}
+	}
+	for _, h := range vendorErrorHeaders(a.header) {
+		add("header "+strings.ToLower(h), a.header.Get(h))
 	}
 	// GitHub (and its clones) name the scopes a call needs and the ones
 	// the token has: a call the token's scopes do not cover is refused
@@ -187,18 +226,8 @@ func readSays(a *answer) ServerSays {
 			}
 		}
 	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(body), "<!doctype") || strings.HasPrefix(strings.ToLower(body), "<html"):
-		n := len(s.Statements)
-		for _, m := range htmlText.FindAllStringSubmatch(body, 16) {
-			add("body <"+strings.ToLower(m[1])+">", tagStrip.ReplaceAllString(m[2], " "))
-		}
-		if len(s.Statements) == n {
-			// no element the doctor knows holds text: the page's text,
-			// scripts and styles taken out ("<body>Invalid key</body>")
-			text := strings.TrimSpace(tagStrip.ReplaceAllString(htmlNoise.ReplaceAllString(body, " "), " "))
-			if len(text) > 600 {
-				text = text[:600]
-			}
-			add("body text", text)
+		for _, b := range htmlBlocks(body) {
+			add("body "+b[0], b[1])
 		}
 	case body != "":
 		if len(body) > 4000 {
@@ -215,12 +244,42 @@ func readSays(a *answer) ServerSays {
 	return s
 }
 
+// maxHTMLBlocks bounds the blocks of text read from one page.
+const maxHTMLBlocks = 40
+
 var (
-	htmlText = regexp.MustCompile(`(?is)<(title|h1|h2|h3|p|li|pre|span|div|strong|b|td)[^>]*>([^<]*(?:<(?:a|em|code|i|br)\b[^>]*>[^<]*(?:</(?:a|em|code|i)>)?[^<]*)*)</(?:title|h1|h2|h3|p|li|pre|span|div|strong|b|td)>`)
-	tagStrip = regexp.MustCompile(`<[^>]*>|\s+`)
+	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 	// htmlNoise is what a page holds that is not its text.
-	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head)\b.*?</(script|style|head)>`)
+	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head|noscript|svg|template)\b.*?</(script|style|head|noscript|svg|template)>|<!--.*?-->`)
+	// htmlBlock are the tags that end a block of text; any other tag is
+	// inline ("Your IP <strong>203.0.113.5</strong> is blocked" is one
+	// statement).
+	htmlBlock = regexp.MustCompile(`(?i)</?(p|div|h[1-6]|li|ul|ol|dl|dt|dd|td|th|tr|table|pre|br|hr|section|article|header|footer|main|nav|aside|form|label|button|body|html|center|blockquote|fieldset|legend|caption|title|option|select|textarea)\b[^>]*>`)
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	spaces    = regexp.MustCompile(`\s+`)
 )
+
+// htmlBlocks returns the text of an HTML page as its blocks, in order:
+// the title, then each paragraph, heading, list item, cell… with inline
+// markup taken out and entities decoded ("don&#39;t" is "don't").
+func htmlBlocks(page string) [][2]string {
+	var out [][2]string
+	if m := htmlTitle.FindStringSubmatch(page); m != nil {
+		if t := strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(htmlTag.ReplaceAllString(m[1], "")), " ")); t != "" {
+			out = append(out, [2]string{"<title>", t})
+		}
+	}
+	text := htmlBlock.ReplaceAllString(htmlNoise.ReplaceAllString(page, " "), "\n")
+	for _, line := range strings.Split(htmlTag.ReplaceAllString(text, ""), "\n") {
+		if len(out) >= maxHTMLBlocks {
+			break
+		}
+		if line = strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(line), " ")); line != "" {
+			out = append(out, [2]string{"text", line})
+		}
+	}
+	return out
+}
 
 // splitScopes reads a comma-separated scope list.
 func splitScopes(s string) []string {
@@ -303,6 +362,11 @@ func xmlFields(body []byte) [][2]string {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name = t.Name.Local
+			for _, at := range t.Attr { // <status message="…" value="18"/>
+				if k := strings.ToLower(at.Name.Local); (messageKeys[k] || codeKeys[k]) && strings.TrimSpace(at.Value) != "" {
+					out = append(out, [2]string{name + "@" + at.Name.Local, strings.TrimSpace(at.Value)})
+				}
+			}
 		case xml.CharData:
 			if text := strings.TrimSpace(string(t)); text != "" && name != "" {
 				out = append(out, [2]string{name, text})

@@ -21,6 +21,7 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 		return ex.trace.Fail(present, reason.New(reason.CredentialInQuery,
 			"behind a forward-auth proxy the upstream would receive the key in the URL, where authgate cannot remove it: send it in a header (or set forward_authorization on route '%s')", ex.route.Name))
 	}
+	p.Binding = g.binding(r, ex)
 	ex.presented = p
 	ex.fp = g.fingerprint.Of(p.Value)
 	var claimer credential.Authenticator

@@ -198,7 +198,7 @@ func corsHeaders(w http.ResponseWriter, r *http.Request, route *policy.Route) {
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", c.AllowOriginValue(origin))
-	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, Request-Id, Retry-After")
+	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, Request-Id, Retry-After, DPoP-Nonce")
 	if c.Credentials {
 		h.Set("Access-Control-Allow-Credentials", "true")
 	}

@@ -136,7 +136,7 @@ func TestCORSOnEveryRefusal(t *testing.T) {
 			}
 			resp.Body.Close()
 			if resp.StatusCode != tt.status || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.test" ||
-				resp.Header.Get("Access-Control-Expose-Headers") != "WWW-Authenticate, Request-Id, Retry-After" {
+				resp.Header.Get("Access-Control-Expose-Headers") != "WWW-Authenticate, Request-Id, Retry-After, DPoP-Nonce" {
 				t.Fatalf("%d, CORS headers %q %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Expose-Headers"))
 			}
 		})

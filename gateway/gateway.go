@@ -78,6 +78,9 @@ type Gateway struct {
 	credentialHeaders []string
 	maxHeaders        int
 	trusted           trustedProxies
+	// clientCert is where a trusted proxy passes the client certificate
+	// (client_certificate; Header "": nowhere).
+	clientCert config.ClientCertificate
 }
 
 // Options carry what does not come from the configuration file.
@@ -132,6 +135,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		apiKeyHeaders:     append([]string(nil), cfg.APIKeyHeaders...),
 		credentialHeaders: append([]string{"Authorization"}, cfg.APIKeyHeaders...),
 		remoteByIssuer:    map[string]*jwt.RemoteKeys{},
+		clientCert:        cfg.ClientCertificate,
 	}
 	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
 		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
@@ -184,7 +188,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		if transports[key] == nil {
 			transports[key] = newTransport(rc.UpstreamTimeout, rc.UpstreamH2C)
 		}
-		rt.Hosts = rc.Hosts
+		rt.Hosts, rt.DPoP = rc.Hosts, rc.DPoP
 		rt.Target = g.newProxy(u, g.upstreamTransport(transports[key], rc.Name, rc.UpstreamH2C), rc.ForwardAuthorization, rc.PreserveHost)
 		routes = append(routes, rt)
 	}
@@ -256,6 +260,9 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	}
 	jwtOpts := jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment, Client: g.state.tracedClient(),
 		Cache: g.state.tokenCache(cfg.TokenCacheSize)}
+	if pv := newProofVerifier(cfg, g.state, opts.Now); pv != nil {
+		jwtOpts.Proofs = pv
+	}
 	if g.tokens, err = jwt.New(issuers, jwtOpts); err != nil {
 		return err
 	}
@@ -303,6 +310,7 @@ func NewServer(cfg *config.Config, h http.Handler) *http.Server {
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes - goHeaderSlack,
+		TLSConfig:         clientAuthTLS(cfg.TLS),
 	}
 }
 
@@ -403,6 +411,9 @@ func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKe
 // fail rejects the request with err's reason.
 func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 	ex.err = reason.From(err)
+	if ex.statusOnly {
+		g.forgetProof(ex)
+	}
 	g.respond.reject(w, ex, ex.auth.byScheme)
 }
 
@@ -470,8 +481,10 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			return
 		}
 		ex.path, ex.host = path, policy.HostOnly(r.Host)
+		decision := g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/"))
 		switch {
-		case g.echo && strings.HasSuffix(path, api.EchoPath):
+		case g.echo && strings.HasSuffix(path, api.EchoPath) && !decision:
+			// Never under the decision path: there a 200 is an allow.
 			ex.internal = true
 			g.serveEcho(w, r, path)
 			return
@@ -492,7 +505,7 @@ func (g *Gateway) withHygiene(next http.Handler) http.Handler {
 			g.resource.serve(w, r)
 			return
 		}
-		if g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/")) {
+		if decision {
 			if err := g.decision(r, ex, raw); err != nil {
 				ex.trace.Fail("path canonical", err)
 				g.fail(w, ex, err)

@@ -97,7 +97,8 @@ func (g *Gateway) stripForProxy(h http.Header, trustedPeer bool) {
 	for name := range h {
 		if g.hasIdentityPrefix(name) || spellingOf(name, rewriteHeaders) || spellingOf(name, api.DescribingHeaders) ||
 			strings.IndexByte(name, '_') >= 0 && spellingOf(name, underscoredOnly) ||
-			!trustedPeer && spellingOf(name, peerForwarding) {
+			!trustedPeer && spellingOf(name, peerForwarding) ||
+			g.certHeaderSpelling(name) && (!trustedPeer || strings.IndexByte(name, '_') >= 0) {
 			delete(h, name)
 		}
 	}
@@ -129,7 +130,7 @@ func (g *Gateway) describedRequest(h http.Header) (method, uri, host string, err
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
 		case spellingOf(name, rewriteHeaders):
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
-		case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders)):
+		case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders) || g.certHeaderSpelling(name)):
 			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
 		}
 	}

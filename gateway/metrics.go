@@ -151,7 +151,12 @@ var (
 	keysDesc    = prometheus.NewDesc("authgate_jwks_keys", "Keys held per issuer.", []string{"issuer"}, nil)
 	ageDesc     = prometheus.NewDesc("authgate_jwks_age_seconds", "Age of the key set held per issuer.", []string{"issuer"}, nil)
 	storeDesc   = prometheus.NewDesc("authgate_store_healthy", "1 while the store has no known problem (its file deleted or replaced, a full disk, its change stream lost), else 0.", nil, nil)
+	streamDesc  = prometheus.NewDesc("authgate_store_change_stream_reconnects_total", "Times PostgreSQL's change stream came back after a loss (the first connection is not counted).", nil, nil)
 )
+
+// reconnecter is a store whose change stream runs over a connection that
+// can be lost and regained (PostgreSQL's).
+type reconnecter interface{ Reconnects() uint64 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- cacheDesc
@@ -159,6 +164,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- keysDesc
 	ch <- ageDesc
 	ch <- storeDesc
+	ch <- streamDesc
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -175,6 +181,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			healthy = 0
 		}
 		ch <- prometheus.MustNewConstMetric(storeDesc, prometheus.GaugeValue, healthy)
+		if r, ok := g.store.(reconnecter); ok {
+			ch <- prometheus.MustNewConstMetric(streamDesc, prometheus.CounterValue, float64(r.Reconnects()))
+		}
 	}
 	for name, rk := range g.remoteByIssuer {
 		ok, failed, keys, at, _ := rk.Stats()

@@ -48,6 +48,9 @@ func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[st
 	if re.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int(re.RetryAfter.Seconds()+0.999)))
 	}
+	if re.Nonce != "" {
+		h.Set(api.DPoPNonceHeader, re.Nonce)
+	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -273,3 +273,30 @@ func TestSubjectsAreNamespaced(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoNeverDecides: the echo endpoint answers under any prefix of the
+// API, but never under the decision path: there its 200 would be an allow
+// (Envoy's HTTP mode sends the original path after the decision path), and
+// the client's own identity headers would reach the upstream.
+func TestEchoNeverDecides(t *testing.T) {
+	for _, tt := range []struct {
+		convention, path string
+		headers          []string
+	}{
+		{"envoy", "/.authgate/decide/v1/data/.authgate/echo", nil},
+		{"envoy", "/.authgate/decide/.authgate/echo", nil},
+		{"nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/v1/data/.authgate/echo"}},
+		{"caddy", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data/.authgate/echo"}},
+	} {
+		t.Run(tt.convention+" "+tt.path, func(t *testing.T) {
+			e := newEnv(t, DetailFull, "decision_proxy: "+tt.convention+"\necho: true")
+			if r := e.do("GET", tt.path, tt.headers...); r.status == 200 || r.problem.Reason == "" {
+				t.Fatalf("a decision for an echo path: %d %q, want a refusal with a reason", r.status, r.problem.Reason)
+			}
+		})
+	}
+	e := newEnv(t, DetailFull, "echo: true")
+	if r := e.do("GET", "/v1/data/.authgate/echo"); r.status != 200 {
+		t.Fatalf("the echo under the API's prefix: %d %q", r.status, r.problem.Reason)
+	}
+}

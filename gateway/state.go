@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/internal/tracing"
@@ -48,6 +49,9 @@ type State struct {
 	// tokensSize is the size tokens was made with (0 default, <0 off).
 	tokensSize int
 	jwks       map[string]*remoteEntry
+	// replay remembers the DPoP proofs used (in this process, or in
+	// Redis across the fleet: UseReplayCache).
+	replay dpop.ReplayCache
 }
 
 // remoteEntry is a shared JWKS source and how to stop its refreshes.
@@ -65,11 +69,16 @@ func NewState(shared limit.Limiter) *State {
 	if shared == nil {
 		shared = local
 	}
-	s := &State{Failures: failures.New(failureFeedSize), Recent: recent.New(0), quotas: shared, jwks: map[string]*remoteEntry{}}
+	s := &State{Failures: failures.New(failureFeedSize), Recent: recent.New(0), quotas: shared, jwks: map[string]*remoteEntry{}, replay: dpop.NewMemory()}
 	s.Metrics = newMetrics(s)
 	s.limiter = newFailureLimiter(shared, local, s.limitFailed)
 	return s
 }
+
+// UseReplayCache makes gateways remember used DPoP proofs in c (Redis,
+// shared by a fleet) instead of this process's memory. Call it before
+// building the first gateway.
+func (s *State) UseReplayCache(c dpop.ReplayCache) { s.replay = c }
 
 // UseTracing makes gateways record spans with tp: one per request, with
 // child spans for store calls, key-set fetches and the upstream. Call it

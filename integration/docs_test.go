@@ -3,6 +3,8 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,3 +26,70 @@ func TestDocsShipTheTestedConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsCiteTestsThatExist: every test the documentation names (as
+// proof of a claim, or in a `go test -run` command) is a test of the
+// repository: a top-level name is the name, or the start of the name, of
+// a Test function, and each /part after it is the name of a subtest some
+// test runs (shared suites such as store/storetest run theirs outside
+// _test.go files).
+func TestDocsCiteTestsThatExist(t *testing.T) {
+	var tests, subtests []string
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, "_test.go") {
+			for _, m := range testFunc.FindAllStringSubmatch(string(b), -1) {
+				tests = append(tests, m[1])
+			}
+		}
+		for _, m := range subtestName.FindAllStringSubmatch(string(b), -1) {
+			subtests = append(subtests, strings.ReplaceAll(m[1], " ", "_"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob(filepath.Join("..", "docs", "*.md"))
+	pages = append(pages, filepath.Join("..", "README.md"))
+	cited := 0
+	for _, page := range pages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range citedTest.FindAllString(string(b), -1) {
+			cited++
+			top, subs, _ := strings.Cut(name, "/")
+			if !slices.ContainsFunc(tests, func(f string) bool { return strings.HasPrefix(f, top) }) {
+				t.Errorf("%s cites %s: no test is named so", filepath.Base(page), name)
+			}
+			for sub := range strings.SplitSeq(subs, "/") {
+				if sub != "" && !slices.Contains(subtests, sub) {
+					t.Errorf("%s cites %s: no test runs a subtest %q", filepath.Base(page), name, sub)
+				}
+			}
+		}
+	}
+	if cited == 0 {
+		t.Fatal("the docs cite no test: the pattern is wrong")
+	}
+}
+
+var (
+	testFunc    = regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]*)\(`)
+	subtestName = regexp.MustCompile(`t\.Run\("([^"%]+)"`)
+	citedTest   = regexp.MustCompile(`\bTest[A-Z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)*`)
+)

@@ -18,8 +18,16 @@ func redisLimiter(t testing.TB) *Redis {
 	return NewRedis(c, prefix)
 }
 
+// tlsRedisLimiter is a Limiter in a redis-server of the test's own,
+// reached over TLS (with a client certificate) as an ACL user allowed only
+// the commands authgate needs (see redistest.StartTLS).
+func tlsRedisLimiter(t testing.TB) *Redis {
+	s := redistest.StartTLS(t)
+	return NewRedis(s.Client(t), s.Prefix)
+}
+
 func limiters(t *testing.T) map[string]Limiter {
-	return map[string]Limiter{"local": NewLocal(), "redis": redisLimiter(t)}
+	return map[string]Limiter{"local": NewLocal(), "redis": redisLimiter(t), "redis-tls-acl": tlsRedisLimiter(t)}
 }
 
 // TestBudget: n per window allows n at once, then refuses with the wait

@@ -15,7 +15,10 @@ import (
 
 // Route is one entry of the route table.
 type Route struct {
-	Name    string
+	Name string
+	// DPoP is the route's dpop setting (off, allowed, required; "": the
+	// issuer's).
+	DPoP    string
 	Methods []string // upper-case; empty means every method
 	Path    *Pattern
 	Public  bool

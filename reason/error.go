@@ -23,7 +23,10 @@ type Error struct {
 	MaxAge    time.Duration
 	// RetryAfter, when positive, is sent as Retry-After.
 	RetryAfter time.Duration
-	Err        error
+	// Nonce, when set, is sent as DPoP-Nonce: the server nonce a new
+	// DPoP proof must carry (RFC 9449 section 8).
+	Nonce string
+	Err   error
 }
 
 // New returns an Error with a formatted detail.

@@ -60,6 +60,20 @@ const (
 	RequestBodyTimeout             Code = "request_body_timeout"
 	RequestBodyMalformed           Code = "request_body_malformed"
 	UpgradeNotAllowed              Code = "upgrade_not_allowed"
+	// Sender-constrained tokens: DPoP (RFC 9449) and certificate-bound
+	// tokens (RFC 8705).
+	DPoPProofMissing       Code = "dpop_proof_missing"
+	DPoPProofInvalid       Code = "dpop_proof_invalid"
+	DPoPProofMismatch      Code = "dpop_proof_request_mismatch"
+	DPoPProofReplayed      Code = "dpop_proof_replayed"
+	DPoPProofTokenMismatch Code = "dpop_proof_token_mismatch"
+	DPoPNonceRequired      Code = "dpop_nonce_required"
+	DPoPKeyMismatch        Code = "dpop_key_mismatch"
+	DPoPTokenUnbound       Code = "dpop_token_unbound"
+	DPoPBoundTokenAsBearer Code = "dpop_bound_token_as_bearer"
+	DPoPRequired           Code = "dpop_required"
+	CertificateMissing     Code = "certificate_missing"
+	CertificateMismatch    Code = "certificate_mismatch"
 	// Admin API answers: the same problem shape as the gateway's.
 	RequestInvalid     Code = "request_invalid"
 	NotFound           Code = "not_found"
@@ -226,6 +240,42 @@ var catalogue = map[Code]Entry{
 	UpgradeNotAllowed: {Status: 400, Title: "Protocol upgrade not allowed",
 		Hint:  "This route does not take protocol upgrades (h2c never; WebSocket only where the route allows it). Send a plain HTTP request.",
 		Cause: "Environment notes: proxies"},
+	DPoPProofMissing: {Status: 401, BearerError: "invalid_dpop_proof", Title: "DPoP proof missing",
+		Hint:  "A DPoP token needs a proof: send one DPoP header with a proof JWT made for this request (RFC 9449 section 4).",
+		Cause: "3. Incorrect authentication scheme (DPoP)"},
+	DPoPProofInvalid: {Status: 401, BearerError: "invalid_dpop_proof", Title: "DPoP proof invalid",
+		Hint:  "Make a new proof for each request: typ dpop+jwt, an algorithm named in the DPoP challenge's algs, the public key in jwk, signed with its private key, iat now, a fresh jti.",
+		Cause: "2. Invalid token (DPoP proof)"},
+	DPoPProofMismatch: {Status: 401, BearerError: "invalid_dpop_proof", Title: "DPoP proof made for another request",
+		Hint:  "The proof's htm and htu must be this request's method and URL (no query, no fragment), as the client sent it: behind a proxy, the URL the client used, not the upstream's.",
+		Cause: "2. Invalid token (DPoP proof)"},
+	DPoPProofReplayed: {Status: 401, BearerError: "invalid_dpop_proof", Title: "DPoP proof replayed",
+		Hint:  "A proof is good for one request: make a new one (a new jti) for every request, retries included.",
+		Cause: "2. Invalid token (DPoP proof)"},
+	DPoPProofTokenMismatch: {Status: 401, BearerError: "invalid_dpop_proof", Title: "DPoP proof made for another token",
+		Hint:  "The proof's ath must be the base64url SHA-256 of the access token sent with it: make the proof after the token is refreshed.",
+		Cause: "2. Invalid token (DPoP proof)"},
+	DPoPNonceRequired: {Status: 401, BearerError: "use_dpop_nonce", Title: "DPoP nonce required",
+		Hint:  "Put the DPoP-Nonce header's value of this answer in a new proof's nonce claim and retry (RFC 9449 section 8).",
+		Cause: "2. Invalid token (DPoP proof)"},
+	DPoPKeyMismatch: {Status: 401, BearerError: "invalid_token", Title: "Token bound to another key",
+		Hint:  "The token is bound (cnf.jkt) to another key than the proof's: sign proofs with the key the token was issued for.",
+		Cause: "2. Invalid token (DPoP binding)"},
+	DPoPTokenUnbound: {Status: 401, BearerError: "invalid_token", Title: "Token not DPoP-bound",
+		Hint:  "The token was sent with the DPoP scheme but is not bound to a key (no cnf.jkt): ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint), or send it as Bearer where that is allowed.",
+		Cause: "3. Incorrect authentication scheme (DPoP)"},
+	DPoPBoundTokenAsBearer: {Status: 401, BearerError: "invalid_token", Title: "DPoP-bound token sent as Bearer",
+		Hint:  "This token is bound to a key (cnf.jkt): send it as 'Authorization: DPoP <token>' with a DPoP proof header, not as Bearer.",
+		Cause: "3. Incorrect authentication scheme (DPoP)"},
+	DPoPRequired: {Status: 401, BearerError: "invalid_token", Title: "DPoP required",
+		Hint:  "This API takes only DPoP-bound tokens: obtain one with a DPoP proof at the token endpoint and send it with the DPoP scheme and a proof.",
+		Cause: "3. Incorrect authentication scheme (DPoP)"},
+	CertificateMissing: {Status: 401, BearerError: "invalid_token", Title: "Client certificate missing",
+		Hint:  "The token is bound to a client certificate (cnf x5t#S256): call over mutual TLS with that certificate.",
+		Cause: "2. Invalid token (certificate binding)"},
+	CertificateMismatch: {Status: 401, BearerError: "invalid_token", Title: "Token bound to another certificate",
+		Hint:  "The token is bound to another client certificate than the one presented: use the certificate the token was issued to, or obtain a token with this one.",
+		Cause: "2. Invalid token (certificate binding)"},
 	RequestInvalid: {Status: 400, Title: "Request invalid",
 		Hint:  "Correct the request body or parameters as the detail says (admin API, explain).",
 		Cause: "-"},

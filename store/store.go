@@ -54,6 +54,14 @@ const (
 	KindAdmin = "admin"
 )
 
+// KindOrAPI is a key's kind as stored: KindAPI when none is set.
+func KindOrAPI(kind string) string {
+	if kind == "" {
+		return KindAPI
+	}
+	return kind
+}
+
 // User is a Basic-auth user. Hash is a PHC argon2id string, or a bcrypt
 // hash imported from htpasswd (re-hashed to argon2id at the next login).
 type User struct {

@@ -61,7 +61,7 @@ func storeCmd() *cobra.Command {
 	copyCmd.Flags().BoolVar(&merge, "merge", false, "add to a target that already holds keys or users (what exists there is kept)")
 	copyCmd.MarkFlagRequired("from")
 	copyCmd.MarkFlagRequired("to")
-	cmd.AddCommand(copyCmd)
+	cmd.AddCommand(copyCmd, migrateCmd())
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/authgate/authgate/reason"
 	"io"
 	"os"
 	"os/exec"
@@ -141,6 +142,7 @@ Paste any of these; the comment says what you will get:
 		parts = append(parts, f.URL+c.Path)
 		fmt.Fprintln(w, strings.Join(parts, " "))
 	}
+	printDPoP(w, d, self)
 	fmt.Fprintf(w, "\n# Decode a token (nothing is verified, nothing leaves this machine):\n%s jwt inspect \"$(cat %s)\"\n",
 		self, filepath.Join(tokens, "expired"))
 	if f.AdminURL != "" {
@@ -155,4 +157,17 @@ Paste any of these; the comment says what you will get:
 	fmt.Fprintf(w, "%s doctor -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", self, filepath.Join(tokens, "wrong_issuer"), f.URL)
 	fmt.Fprintf(w, "%s doctor --expect-env live -H \"X-API-Key: $(cat %s)\" %s/v1/data\n", self, filepath.Join(d.StateDir, "keys", "test"), f.URL)
 	fmt.Fprintf(w, "%s doctor --curl \"curl %s/v1/data -H 'Authorization: Basic \\$(echo -n \\\"demo:password\\\" | base64)'\"\n", self, f.URL)
+}
+
+// printDPoP prints the DPoP cases: token dpop_bound with a proof made by
+// `authgate jwt dpop` for the very request (200), and sent as Bearer (401).
+func printDPoP(w io.Writer, d *demo.Demo, self string) {
+	f := d.File
+	tok := filepath.Join(d.StateDir, "tokens", demo.DPoPBound)
+	fmt.Fprintf(w, "\n# DPoP (RFC 9449): token %s is bound to the key in %s; each request carries a new proof signed with it.\n", demo.DPoPBound, f.DPoPKeyFile)
+	fmt.Fprintf(w, "# GET /v1/data with token %s and a proof -> 200\n", demo.DPoPBound)
+	fmt.Fprintf(w, "curl -i -H \"Authorization: DPoP $(cat %[1]s)\" -H \"DPoP: $(%[2]s jwt dpop --key %[3]s --method GET --url %[4]s/v1/data --token \"$(cat %[1]s)\")\" %[4]s/v1/data\n",
+		tok, self, f.DPoPKeyFile, f.URL)
+	fmt.Fprintf(w, "# GET /v1/data with token %s sent as Bearer -> 401 %s\n", demo.DPoPBound, reason.DPoPBoundTokenAsBearer)
+	fmt.Fprintf(w, "curl -i -H \"Authorization: Bearer $(cat %s)\" %s/v1/data\n", tok, f.URL)
 }

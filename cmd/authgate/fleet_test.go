@@ -29,7 +29,14 @@ admin: {listen: %s}
 data_dir: %s
 fingerprint_key: fleet-fingerprint-key-0123456789abcdef
 store: {driver: postgres, dsn: "%s"}
-rate_limits: {backend: redis, redis: {addr: "%s", prefix: "%s"}}
+rate_limits:
+  backend: redis
+  redis:
+    addr: "%s"
+    prefix: "%s"
+    username: authgate
+    password_file: %[9]s/redis-password
+    tls: {ca_file: %[9]s/ca.pem, cert_file: %[9]s/client.pem, key_file: %[9]s/client-key.pem, server_name: redis.test}
 failure_limit: {per_credential: 1000, per_client: 1000, per_account: 10, window: 10m}
 routes:
   - {name: keyed, path: /keyed, schemes: [apikey, basic], scopes_all: [read], upstream: "%[7]s"}
@@ -50,22 +57,29 @@ type instance struct {
 // actually taken is logged; it is a measurement, not a pass mark.
 const refusalBound = 10 * time.Second
 
-// TestFleet runs three authgate processes on one PostgreSQL: a key made
+// TestFleet runs three authgate processes on one PostgreSQL and one
+// Redis reached as managed services require (TLS with a client
+// certificate, an ACL user allowed only authgate's commands): a key made
 // through one works on all; a revocation through another is obeyed by all
 // (the time each took is logged); when PostgreSQL drops every
 // connection (what a restart looks like), the instances reconnect and a
 // revocation made then is obeyed everywhere too.
 func TestFleet(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	redisAddr, prefix := redisForTest(t)
+	redis := redistest.StartTLS(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer up.Close()
 	dir := t.TempDir()
+	for file, from := range map[string]string{"ca.pem": redis.CAFile, "client.pem": redis.CertFile, "client-key.pem": redis.KeyFile} {
+		pem, _ := os.ReadFile(from)
+		os.WriteFile(filepath.Join(dir, file), pem, 0o600)
+	}
+	os.WriteFile(filepath.Join(dir, "redis-password"), []byte(redis.Password+"\n"), 0o600)
 	var fleet []*instance
 	for _, name := range []string{"a", "b", "c"} {
 		addr, adminAddr := freeAddr(t), freeAddr(t)
 		file := filepath.Join(dir, name+".yaml")
-		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redisAddr, prefix, up.URL, name)), 0o600)
+		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redis.Addr, redis.Prefix, up.URL, name, dir)), 0o600)
 		fleet = append(fleet, &instance{name: name, url: "http://" + addr, admin: "http://" + adminAddr})
 		if name == "a" {
 			out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
@@ -201,13 +215,6 @@ func TestFleet(t *testing.T) {
 	for _, in := range fleet {
 		in.proc.Signal(syscall.SIGTERM)
 	}
-}
-
-// redisForTest is the machine's Redis and a prefix of this test's own; the
-// test skips without Redis, and fails under CI.
-func redisForTest(t *testing.T) (addr, prefix string) {
-	_, prefix = redistest.Client(t)
-	return redistest.Addr(), prefix
 }
 
 // TestStoreCopyRoundTrip: SQLite → PostgreSQL → SQLite loses nothing

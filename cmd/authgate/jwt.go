@@ -14,12 +14,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
 )
 
 func jwtCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "jwt", Short: "Inspect and mint JWTs (developer tools)"}
-	cmd.AddCommand(jwtInspectCmd(), jwtMintCmd(), jwtJWKSCmd())
+	cmd.AddCommand(jwtInspectCmd(), jwtMintCmd(), jwtJWKSCmd(), jwtDPoPCmd())
 	return cmd
 }
 
@@ -251,4 +252,54 @@ func signingKey(keyFile, secretFile string) (any, string, error) {
 		return nil, "", fmt.Errorf("%s: %w", keyFile, err)
 	}
 	return key, alg, nil
+}
+
+// jwtDPoPCmd makes a DPoP proof (RFC 9449) for one request: what a
+// client sends in the DPoP header beside 'Authorization: DPoP <token>'.
+func jwtDPoPCmd() *cobra.Command {
+	var keyFile, alg, method, target, token, nonce string
+	var thumbprint bool
+	cmd := &cobra.Command{
+		Use:   "dpop --key KEY.pem --method GET --url URL [--token TOKEN|-]",
+		Short: "Make a DPoP proof for one request (the proof key's private half; development only)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, defaultAlg, err := signingKey(keyFile, "")
+			if err != nil {
+				return err
+			}
+			signer, ok := key.(crypto.Signer)
+			if !ok {
+				return errors.New("--key must be an asymmetric private key")
+			}
+			if alg == "" {
+				alg = defaultAlg
+			}
+			if token == "-" {
+				if token, err = tokenArg(cmd.InOrStdin(), []string{"-"}); err != nil {
+					return err
+				}
+			}
+			proof, jkt, err := dpop.Sign(signer, alg, dpop.ProofRequest{Method: method, URL: target, AccessToken: token, Nonce: nonce})
+			if err != nil {
+				return err
+			}
+			if thumbprint {
+				fmt.Fprintln(cmd.OutOrStdout(), jkt)
+				return nil
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), proof)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&keyFile, "key", "", "PEM private key of the proof (EC, RSA or Ed25519)")
+	f.StringVar(&alg, "alg", "", "algorithm (default from the key: ES256, RS256 or EdDSA)")
+	f.StringVar(&method, "method", "GET", "the request's method (htm)")
+	f.StringVar(&target, "url", "", "the request's URL (htu; query and fragment are dropped)")
+	f.StringVar(&token, "token", "", "the access token sent with it (ath); - reads it from stdin")
+	f.StringVar(&nonce, "nonce", "", "the server's DPoP-Nonce, when it asked for one")
+	f.BoolVar(&thumbprint, "thumbprint", false, "print the key's RFC 7638 thumbprint (a bound token's cnf.jkt) instead")
+	cmd.MarkFlagRequired("key")
+	return cmd
 }

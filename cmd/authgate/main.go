@@ -28,7 +28,7 @@ func newRoot() *cobra.Command {
 		Version:       versionString(),
 	}
 	root.SetVersionTemplate("authgate {{.Version}}\n")
-	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), storeCmd(), doctorCmd(), versionCmd())
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), jwtCmd(), keysCmd(), usersCmd(), storeCmd(), doctorCmd(), healthCmd(), versionCmd())
 	usageErrorsExit2(root)
 	return root
 }

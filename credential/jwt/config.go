@@ -60,6 +60,8 @@ type IssuerConfig struct {
 	EnvironmentClaim string         `yaml:"environment_claim"`
 	AllowMissingExp  bool           `yaml:"allow_missing_exp"`
 	Leeway           *time.Duration `yaml:"leeway"`
+	// DPoP: off (default), allowed or required (RFC 9449).
+	DPoP string `yaml:"dpop"`
 
 	// Keys are the static keys, loaded by Provision.
 	Keys []Key `yaml:"-"`
@@ -93,6 +95,8 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		return fieldErr("", "audiences is required: tokens must name this API in aud (RFC 8725 §3.9)")
 	case c.Environment != "" && !credential.ValidEnvironment(c.Environment):
 		return fieldErr("environment", "%q: use 1-16 lower-case letters and digits", c.Environment)
+	case !ValidDPoPMode(c.DPoP):
+		return fieldErr("dpop", "%q: use off, allowed or required", c.DPoP)
 	case c.AudienceClaim != "" && (strings.TrimSpace(c.AudienceClaim) != c.AudienceClaim || strings.ContainsAny(c.AudienceClaim, " \t\r\n") || len(c.AudienceClaim) > 100):
 		return fieldErr("audience_claim", "%q: give one claim name (client_id for Amazon Cognito's access tokens)", c.AudienceClaim)
 	}
@@ -206,7 +210,7 @@ func (c *IssuerConfig) Discovers() bool { return c.JWKSURL == "" && c.Discovery 
 func (c *IssuerConfig) Runtime() *Issuer {
 	r := &Issuer{Name: c.Name, Issuer: c.Issuer, Audiences: c.Audiences, AudienceClaim: c.AudienceClaim, Algorithms: c.Algorithms,
 		RequiredType: c.RequiredType, RequireExp: !c.AllowMissingExp, Leeway: *c.Leeway,
-		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim, Introspection: c.Introspection}
+		Environment: c.Environment, EnvironmentClaim: c.EnvironmentClaim, Introspection: c.Introspection, DPoP: c.DPoP}
 	if !c.Fetched() {
 		r.Keys = NewStaticKeys(c.Keys)
 	}

@@ -289,3 +289,7 @@ func ParseKeyFile(data []byte) ([]Key, error) {
 	}
 	return ParsePEM(data)
 }
+
+// ParseJWK parses one public JWK (a DPoP proof's jwk header, RFC 9449):
+// the same rules as a key set's keys, private material refused.
+func ParseJWK(raw []byte) (Key, error) { return parseJWK(raw) }

@@ -18,20 +18,26 @@ func init() {
 func (v *Verifier) Scheme() string { return SchemeName }
 
 // Claims takes every Bearer credential (the chain asks the API-key
-// authenticator first, so authgate API keys sent as Bearer are not ours).
+// authenticator first, so authgate API keys sent as Bearer are not ours),
+// and DPoP-bound tokens when proofs are checked.
 func (v *Verifier) Claims(p credential.Presented) bool {
-	return p.InAuthorization() && strings.EqualFold(p.Scheme, "Bearer")
+	return p.InAuthorization() && (strings.EqualFold(p.Scheme, "Bearer") || v.opts.Proofs != nil && isDPoP(p))
 }
 
 // Remembered implements credential.Rememberer: a token in the cache,
-// accepted or refused for a reason that cannot change.
+// accepted or refused for a reason that cannot change. A DPoP token is
+// never answered from memory: its proof is new work on every request.
 func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, error, bool) {
-	if len(p.Value) > v.opts.MaxTokenBytes {
+	if len(p.Value) > v.opts.MaxTokenBytes || isDPoP(p) {
 		return credential.Identity{}, nil, false
 	}
 	id, err, ok := v.lookup(keyOf(p.Value))
 	if ok {
 		v.cache.hit()
+		if err == nil {
+			// A bound token's binding costs no signature as Bearer.
+			err = v.bind(context.Background(), p, id, nil)
+		}
 	}
 	return id, err, ok
 }
@@ -48,13 +54,37 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}
+	id, err := v.judge(ctx, p, key, t)
+	if err != nil {
+		return credential.Identity{}, err
+	}
+	if err := v.bind(ctx, p, id, t); err != nil {
+		return credential.Identity{}, err
+	}
+	return id, nil
+}
+
+// judge verifies the token of p: in full for explain (t), from the cache
+// for a DPoP token seen before (Remembered passed it by for its proof,
+// not for its token), else once for all concurrent requests.
+func (v *Verifier) judge(ctx context.Context, p credential.Presented, key tokenKey, t *credential.Trace) (credential.Identity, error) {
 	if t != nil {
 		return v.verify(ctx, p.Value, key, t)
+	}
+	if isDPoP(p) {
+		if id, err, ok := v.lookup(key); ok {
+			v.cache.hit()
+			return id, err
+		}
 	}
 	return v.shared(ctx, p.Value, key)
 }
 
-// Challenges offers Bearer (RFC 6750).
+// Challenges offers Bearer (RFC 6750), and DPoP with the proof
+// algorithms accepted (RFC 9449 section 7.1) when proofs are checked.
 func (v *Verifier) Challenges(realm string) []credential.Challenge {
+	if v.opts.Proofs != nil {
+		return []credential.Challenge{credential.BearerChallenge(realm), dpopChallenge(realm, v.opts.Proofs.Algorithms())}
+	}
 	return []credential.Challenge{credential.BearerChallenge(realm)}
 }

@@ -57,6 +57,9 @@ type Issuer struct {
 	// when set, names a claim whose value gives the token's environment.
 	Environment      string
 	EnvironmentClaim string
+	// DPoP says whether its tokens may or must be DPoP-bound (DPoPOff,
+	// DPoPAllowed, DPoPRequired; "" is off).
+	DPoP string
 }
 
 // Options tune a Verifier.
@@ -76,6 +79,9 @@ type Options struct {
 	// verifiers (it outlives configuration reloads); otherwise CacheSize
 	// makes one.
 	Cache *TokenCache
+	// Proofs checks DPoP proofs; nil when no issuer or route takes DPoP
+	// (the DPoP scheme is then not claimed, nor offered).
+	Proofs ProofVerifier
 }
 
 // TokenCache remembers verified tokens until their exp (at most ten

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/authgate/authgate/admin"
 	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/dpop"
+	"github.com/authgate/authgate/extauthz"
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/internal/tracing"
@@ -54,6 +57,9 @@ type App struct {
 	sessions *console.Sessions
 
 	public, admin *gateway.Switch
+	// extAuthz answers Envoy's gRPC Checks with the current gateway; nil
+	// when ext_authz_grpc is off.
+	extAuthz *extauthz.Server
 
 	// tracing exports spans; nil when tracing is off.
 	tracing *sdktrace.TracerProvider
@@ -78,7 +84,11 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	bg, stopBG := context.WithCancel(context.Background())
-	client := redisClient(cfg)
+	client, err := redisClient(cfg)
+	if err != nil {
+		stopBG()
+		return nil, err
+	}
 	var shared limit.Limiter
 	var redisLimiter *limit.Redis
 	if client != nil {
@@ -102,9 +112,11 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		stream := failures.NewRedisStream(client, cfg.RateLimits.Redis.Prefix+"failures", failureStreamLen)
 		go stream.Send(bg)
 		a.state.Failures.Share(bg, stream)
+		// A DPoP proof used at one instance is refused at every other.
+		a.state.UseReplayCache(dpop.NewRedis(client, cfg.RateLimits.Redis.Prefix+"dpop:"))
 	}
 	if cfg.NeedsStore() {
-		st, err := OpenStore(context.Background(), cfg)
+		st, err := openStore(context.Background(), cfg, a.storeStream)
 		if err != nil {
 			stopBG()
 			return nil, err
@@ -118,20 +130,23 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	a.public = gateway.NewSwitch(gw.Handler())
 	a.admin = gateway.NewSwitch(a.adminHandler(cfg, gw))
+	if cfg.ExtAuthzGRPC.Listen != "" {
+		a.extAuthz = extauthz.New(cfg, gw.Handler(), a.log)
+	}
 	a.activate(cfg, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
-	if a.store != nil {
+	if _, tells := a.store.(*postgres.Store); a.store != nil && !tells {
 		a.watchStore = make(chan struct{})
 		go a.watchStoreProblems(a.watchStore)
 	}
 	return a, nil
 }
 
-// watchStoreProblems logs at ERROR when the store gets a problem (its file
-// deleted or replaced, a full disk, PostgreSQL's change stream lost) and
-// at INFO when it is gone, until
-// stop closes. Readiness and the authgate_store_healthy metric say the
-// same.
+// watchStoreProblems logs at ERROR when SQLite's store gets a problem
+// (its file deleted or replaced, a full disk) and at INFO when it is
+// gone, until stop closes. Readiness and the authgate_store_healthy
+// metric say the same. PostgreSQL's store tells each loss and recovery of
+// its change stream itself (storeStream).
 func (a *App) watchStoreProblems(stop chan struct{}) {
 	t := time.NewTicker(storeWatchEvery)
 	defer t.Stop()
@@ -156,6 +171,16 @@ func (a *App) watchStoreProblems(stop chan struct{}) {
 	}
 }
 
+// storeStream logs a loss of PostgreSQL's change stream at ERROR (problem)
+// and its recovery at INFO (nil): once each, however short the outage.
+func (a *App) storeStream(problem error) {
+	if problem != nil {
+		a.log.Error("store problem: authgate cannot rely on its store", "problem", problem.Error())
+		return
+	}
+	a.log.Info("store problem gone", "problem", "the change stream from PostgreSQL is back; caches start empty")
+}
+
 // failureStreamLen is about how many failures the fleet's stream keeps.
 const failureStreamLen = 10000
 
@@ -166,23 +191,48 @@ const failureStreamLen = 10000
 // and one retry per command: a call that meets a gone Redis fails in
 // about a dial's time rather than go-redis's default 1.8 s of attempts
 // (and the limiter then leaves Redis to its background probe).
-func redisClient(cfg *config.Config) redis.UniversalClient {
+//
+// The client is go-redis's universal one: a single server, a cluster
+// (rate_limits.redis.cluster) or the primary the sentinels name, over TLS
+// and as an ACL user when configured.
+func redisClient(cfg *config.Config) (redis.UniversalClient, error) {
 	if cfg.RateLimits.Backend != config.BackendRedis {
-		return nil
+		return nil, nil
 	}
 	r := cfg.RateLimits.Redis
-	return redis.NewClient(&redis.Options{Addr: r.Addr, Password: r.Password, DB: r.DB,
+	tlsConfig, err := r.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("rate_limits.redis.tls: %w", err)
+	}
+	opts := &redis.UniversalOptions{Addrs: r.Addrs, Username: r.Username, Password: r.Password, DB: r.DB,
+		TLSConfig: tlsConfig, IsClusterMode: r.Cluster,
 		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
-		DialerRetries: 1, MaxRetries: 1})
+		DialerRetries: 1, MaxRetries: 1}
+	if r.Addr != "" {
+		opts.Addrs = []string{r.Addr}
+	}
+	if s := r.Sentinel; s != nil {
+		opts.MasterName, opts.Addrs = s.Master, s.Addrs
+		opts.SentinelUsername, opts.SentinelPassword = s.Username, s.Password
+	}
+	return redis.NewUniversalClient(opts), nil
 }
 
 // OpenStore opens the store the configuration names: SQLite in data_dir,
 // or PostgreSQL. It is the one place that does (the CLI's direct store
 // commands come here too).
 func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	return openStore(ctx, cfg, nil)
+}
+
+// openStore is OpenStore; onStream hears PostgreSQL's change stream lost
+// and back. PostgreSQL's connections carry the instance name as
+// application_name (unless the DSN names them).
+func openStore(ctx context.Context, cfg *config.Config, onStream func(error)) (store.Store, error) {
 	if cfg.Store.Driver == config.DriverPostgres {
 		return postgres.Open(ctx, cfg.Store.DSN, postgres.Options{MaxConns: int32(cfg.Store.MaxConns),
-			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat})
+			QueryTimeout: cfg.Store.QueryTimeout, Heartbeat: cfg.Store.Heartbeat, ApplicationName: cfg.Instance,
+			NoMigrate: cfg.Store.Migrate == config.MigrateNever, OnStream: onStream})
 	}
 	return sqlite.Open(ctx, cfg.DataDir)
 }
@@ -232,6 +282,10 @@ func (a *App) Handler() http.Handler { return a.public }
 // AdminHandler serves the admin listener (the current admin API).
 func (a *App) AdminHandler() http.Handler { return a.admin }
 
+// ExtAuthz is the server of Envoy's gRPC Checks (ext_authz_grpc), or nil
+// when it is off.
+func (a *App) ExtAuthz() *extauthz.Server { return a.extAuthz }
+
 // Store is the open store, or nil.
 func (a *App) Store() store.Store { return a.storeOrNil() }
 
@@ -254,7 +308,8 @@ func (a *App) Config() *config.Config {
 
 // Reload builds a gateway from next and swaps it in; requests in flight
 // finish on the old one, and State carries over. Settings that only a
-// restart can change (listen, admin.listen, tls, data_dir, store, rate_limits, server) keep
+// restart can change (listen, admin.listen, tls, data_dir, store, rate_limits, server,
+// ext_authz_grpc) keep
 // their running values, and a WARN line names each one changed. A bad
 // configuration is refused and the running one stays.
 func (a *App) Reload(next *config.Config) error {
@@ -263,7 +318,7 @@ func (a *App) Reload(next *config.Config) error {
 		a.log.Warn("reload: this setting changes only at restart; the running value stays", "setting", changed)
 	}
 	next.Listen, next.TLS, next.DataDir, next.Server, next.Store = running.Listen, running.TLS, running.DataDir, running.Server, running.Store
-	next.Admin.Listen, next.RateLimits = running.Admin.Listen, running.RateLimits
+	next.Admin.Listen, next.RateLimits, next.ExtAuthzGRPC = running.Admin.Listen, running.RateLimits, running.ExtAuthzGRPC
 	gw, err := a.build(next)
 	if err != nil {
 		a.state.Metrics.Reloaded(false, time.Now())
@@ -271,6 +326,9 @@ func (a *App) Reload(next *config.Config) error {
 	}
 	a.public.Swap(gw.Handler())
 	a.admin.Swap(a.adminHandler(next, gw))
+	if a.extAuthz != nil {
+		a.extAuthz.Use(next, gw.Handler())
+	}
 	a.activate(next, gw)
 	a.state.Metrics.Reloaded(true, time.Now())
 	return nil
@@ -308,11 +366,14 @@ func restartOnly(old, next *config.Config) []string {
 	if old.Store != next.Store {
 		out = append(out, "store")
 	}
-	if old.RateLimits != next.RateLimits {
+	if !reflect.DeepEqual(old.RateLimits, next.RateLimits) {
 		out = append(out, "rate_limits")
 	}
 	if old.Server != next.Server {
 		out = append(out, "server")
+	}
+	if !old.ExtAuthzGRPC.Same(next.ExtAuthzGRPC) {
+		out = append(out, "ext_authz_grpc")
 	}
 	if old.Tracing != next.Tracing {
 		out = append(out, "tracing")

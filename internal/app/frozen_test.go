@@ -30,7 +30,8 @@ import (
 // within the query timeout; an ERROR line says the stream is lost. Once
 // the proxy thaws, A refuses the key with 401 credential_revoked (the
 // revocation it missed is not hidden by a stale cache entry), is ready
-// again and says so at INFO. store.query_timeout and store.heartbeat are
+// again and says so at INFO, and the recovery is counted.
+// store.query_timeout and store.heartbeat are
 // set (1 s, 250 ms); store/postgres TestEveryCallBoundedWhenFrozen runs
 // with the defaults.
 func TestRevocationWhilePostgresFreezes(t *testing.T) {
@@ -137,9 +138,9 @@ routes:
 	if s, r := use(stranger); s != 503 || r != "auth_unavailable" {
 		t.Fatalf("a key never seen, while cut off: %d %s, want 503 auth_unavailable", s, r)
 	}
-	within("not ready, naming the lost stream", func() bool {
+	within("not ready, naming the lost stream and since when", func() bool {
 		s, body := ready()
-		return s == 503 && strings.Contains(body, "change stream")
+		return s == 503 && strings.Contains(body, "change stream") && strings.Contains(body, "lost since ")
 	})
 	within("an ERROR line says the stream is lost", func() bool {
 		return strings.Contains(logs.String(), `"level":"ERROR","msg":"store problem`) && strings.Contains(logs.String(), "change stream")
@@ -154,6 +155,15 @@ routes:
 		return s == 401 && r == "credential_revoked"
 	})
 	within("ready again", func() bool { s, _ := ready(); return s == 200 })
+	within("the recovery counted in authgate_store_change_stream_reconnects_total", func() bool {
+		resp, err := hc.Get(admin.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), "\nauthgate_store_change_stream_reconnects_total 1\n")
+	})
 	within("an INFO line says the problem is gone", func() bool {
 		return strings.Contains(logs.String(), `"level":"INFO","msg":"store problem gone"`)
 	})

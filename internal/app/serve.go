@@ -32,7 +32,7 @@ func (a *App) Run(ctx context.Context, file string) error {
 	srv := gateway.NewServer(cfg, a.Handler())
 	a.log.Info("authgate listening", "addr", ln.Addr().String(), "config", file, "tls", cfg.TLS != nil,
 		"issuers", len(cfg.Issuers), "routes", len(cfg.Routes))
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if cfg.Admin.Listen != "" {
 		rawAdmin, err := net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
@@ -45,6 +45,12 @@ func (a *App) Run(ctx context.Context, file string) error {
 		a.log.Info("admin listening", "addr", aln.Addr().String())
 		go func() { errc <- adminSrv.Serve(aln) }()
 	}
+	stopExtAuthz, _, err := a.ServeExtAuthz(cfg, errc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopExtAuthz(cfg.Server.ShutdownTimeout)
 	go func() {
 		if cfg.TLS != nil {
 			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
@@ -55,13 +61,35 @@ func (a *App) Run(ctx context.Context, file string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	sd, err := newNotifier(os.Getenv)
+	if err != nil {
+		a.log.Warn("systemd is not told how the service is", "error", err.Error())
+	}
+	defer sd.close()
+	a.notify(sd, "READY=1", status("serving on %s", ln.Addr()))
+	// The watchdog is pinged from this loop: a loop stuck (in a reload,
+	// say) stops the pings, and systemd restarts the service.
+	var watchdog <-chan time.Time
+	if sd.watchdog > 0 {
+		t := time.NewTicker(sd.watchdog)
+		defer t.Stop()
+		watchdog = t.C
+	}
 	for {
 		select {
 		case err := <-errc:
 			return err
+		case <-watchdog:
+			a.notify(sd, "WATCHDOG=1")
 		case <-hup:
-			a.reloadFile(file)
+			a.notify(sd, reloading()...)
+			if err := a.reloadFile(file); err != nil {
+				a.notify(sd, "READY=1", status("serving on %s; the latest reload was refused: %v", ln.Addr(), err))
+			} else {
+				a.notify(sd, "READY=1", status("serving on %s; reloaded", ln.Addr()))
+			}
 		case <-ctx.Done():
+			a.notify(sd, "STOPPING=1", status("finishing requests in flight"))
 			a.log.Info("shutting down: finishing requests in flight", "grace", cfg.Server.ShutdownTimeout.String())
 			shut, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 			defer cancel()
@@ -107,9 +135,9 @@ func AdminServer(cfg *config.Config, h http.Handler) *http.Server {
 	return srv
 }
 
-// reloadFile reads file again and reloads; a bad file is logged and the
-// running configuration stays.
-func (a *App) reloadFile(file string) {
+// reloadFile reads file again and reloads; a bad file is logged (and
+// returned) and the running configuration stays.
+func (a *App) reloadFile(file string) error {
 	next, err := config.Load(file)
 	if err == nil {
 		err = a.Reload(next)
@@ -118,9 +146,17 @@ func (a *App) reloadFile(file string) {
 	}
 	if err != nil {
 		a.log.Error("reload refused; the running configuration stays in force", "config", file, "error", err.Error())
-		return
+		return err
 	}
 	a.log.Info("configuration reloaded", "config", file)
+	return nil
+}
+
+// notify tells systemd; a failure is logged, never fatal.
+func (a *App) notify(sd *notifier, lines ...string) {
+	if err := sd.send(lines...); err != nil {
+		a.log.Warn("systemd notification not sent", "error", err.Error())
+	}
 }
 
 // busyHint says what to do about an address in use.

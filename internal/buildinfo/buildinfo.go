@@ -9,9 +9,11 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with
-// -ldflags "-X github.com/authgate/authgate/internal/buildinfo.version=v1.2.3".
-var version = ""
+// version and revision are set at build time (scripts/release does) with
+// -ldflags "-X github.com/authgate/authgate/internal/buildinfo.version=v1.2.3
+// -X github.com/authgate/authgate/internal/buildinfo.revision=0123456789ab".
+// Unset, the module version and the VCS stamp of the Go toolchain are used.
+var version, revision = "", ""
 
 // Info describes one build.
 type Info struct {
@@ -26,25 +28,13 @@ type Info struct {
 
 // Read returns this binary's build.
 func Read() Info {
-	v, rev := version, ""
+	v, rev := version, revision
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v == "" && bi.Main.Version != "" {
 			v = bi.Main.Version
 		}
-		modified := false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		if rev != "" && modified {
-			rev += "+modified"
+		if rev == "" {
+			rev = vcsRevision(bi)
 		}
 	}
 	if v == "" {
@@ -54,6 +44,27 @@ func Read() Info {
 		rev = "unknown"
 	}
 	return Info{Version: v, Revision: rev, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+}
+
+// vcsRevision is the toolchain's VCS stamp: 12 characters of the
+// revision, "+modified" for a dirty tree, or "" when there is none.
+func vcsRevision(bi *debug.BuildInfo) string {
+	rev, modified := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && modified {
+		rev += "+modified"
+	}
+	return rev
 }
 
 // String is the version line: "v1.2.3 revision 0123456789ab go1.26 linux/amd64".

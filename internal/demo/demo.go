@@ -5,6 +5,8 @@ package demo
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -80,17 +82,20 @@ type BasicUser struct {
 
 // File is demo.json.
 type File struct {
-	URL            string            `json:"url"`
-	Issuer         string            `json:"issuer"`
-	Audience       string            `json:"audience"`
-	JWKSURL        string            `json:"jwks_url"`
-	SigningKeyFile string            `json:"signing_key_file"`
-	ConfigFile     string            `json:"config_file"`
-	Tokens         map[string]string `json:"tokens"`
-	APIKeys        map[string]string `json:"api_keys"`
-	Basic          BasicUser         `json:"basic"`
-	AdminURL       string            `json:"admin_url,omitempty"`
-	AdminKey       string            `json:"admin_key,omitempty"`
+	URL            string `json:"url"`
+	Issuer         string `json:"issuer"`
+	Audience       string `json:"audience"`
+	JWKSURL        string `json:"jwks_url"`
+	SigningKeyFile string `json:"signing_key_file"`
+	// DPoPKeyFile is the private key token dpop_bound is bound to: sign
+	// its proofs with `authgate jwt dpop --key`.
+	DPoPKeyFile string            `json:"dpop_key_file"`
+	ConfigFile  string            `json:"config_file"`
+	Tokens      map[string]string `json:"tokens"`
+	APIKeys     map[string]string `json:"api_keys"`
+	Basic       BasicUser         `json:"basic"`
+	AdminURL    string            `json:"admin_url,omitempty"`
+	AdminKey    string            `json:"admin_key,omitempty"`
 }
 
 // Options configure Run.
@@ -124,6 +129,9 @@ issuers:
     issuer: %[2]s
     audiences: [%[3]s]
     algorithms: [RS256]
+    # DPoP-bound tokens (cnf.jkt) with a proof, and Bearer tokens that are
+    # not bound (RFC 9449).
+    dpop: allowed
     required_type: at+jwt
     # No key source: OpenID discovery finds the JWKS, and the RFC 7662
     # introspection endpoint that judges opaque tokens.
@@ -203,6 +211,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	base := "http://" + ln.Addr().String()
 	d.File = File{URL: base, Issuer: base, Audience: Audience, JWKSURL: base + "/.well-known/jwks.json",
 		SigningKeyFile: filepath.Join(opts.StateDir, "signing-key.pem"),
+		DPoPKeyFile:    filepath.Join(opts.StateDir, "dpop-key.pem"),
 		ConfigFile:     filepath.Join(opts.StateDir, "authgate.yaml")}
 	dataDir, err := filepath.Abs(filepath.Join(opts.StateDir, "data"))
 	if err != nil {
@@ -331,7 +340,11 @@ func (d *Demo) writeState(ctx context.Context, key *rsa.PrivateKey) error {
 	if err != nil {
 		return err
 	}
-	d.File.Tokens, err = mintTokens(d.File.Issuer, key, other)
+	jkt, err := d.proofKey()
+	if err != nil {
+		return err
+	}
+	d.File.Tokens, err = mintTokens(d.File.Issuer, key, other, jkt)
 	if err != nil {
 		return err
 	}
@@ -357,7 +370,9 @@ func writeFile(path string, data []byte) error {
 // KeyID is the kid of the demo signing key.
 const KeyID = "demo-1"
 
-func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, error) {
+// mintTokens signs one token per case; DPoPBound is bound to the proof
+// key of thumbprint jkt.
+func mintTokens(issuer string, key, other *rsa.PrivateKey, jkt string) (map[string]string, error) {
 	now := time.Now()
 	claims := func(change map[string]any) map[string]any {
 		c := map[string]any{"iss": issuer, "aud": Audience, "sub": "demo-user", "client_id": "demo-client",
@@ -380,6 +395,7 @@ func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, e
 		"bad_signature":      {other, claims(nil)},
 		"insufficient_scope": {key, claims(map[string]any{"scope": "read"})},
 		"admin_role":         {key, claims(map[string]any{"roles": []string{"admin"}})},
+		DPoPBound:            {key, claims(map[string]any{"cnf": map[string]any{"jkt": jkt}})},
 	}
 	out := map[string]string{}
 	for name, s := range specs {
@@ -393,6 +409,27 @@ func mintTokens(issuer string, key, other *rsa.PrivateKey) (map[string]string, e
 	out["opaque_valid"], out["opaque_revoked"] = "opq_"+newJTI()+newJTI(), "opq_"+newJTI()+newJTI()
 	return out, nil
 }
+
+// proofKey makes the proof key (a P-256 key in DPoPKeyFile) that token
+// dpop_bound is bound to, and returns its thumbprint (cnf.jkt, RFC 9449
+// section 6).
+func (d *Demo) proofKey() (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", err
+	}
+	if err := writeFile(d.File.DPoPKeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+		return "", err
+	}
+	return jwt.Thumbprint(&key.PublicKey)
+}
+
+// DPoPBound is the token bound to the demo's proof key.
+const DPoPBound = "dpop_bound"
 
 func newJTI() string {
 	b := make([]byte, 12)

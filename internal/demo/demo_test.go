@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential/dpop"
+	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -108,7 +111,9 @@ func TestDemoCases(t *testing.T) {
 			for _, c := range cs {
 				schemes[strings.ToLower(c.Scheme)] = c
 			}
-			if err != nil || len(cs) != 3 || schemes["bearer"].Scheme == "" || schemes["apikey"].Scheme == "" {
+			// Bearer, DPoP (the demo issuer's tokens may be DPoP-bound),
+			// ApiKey, Basic.
+			if err != nil || len(cs) != 4 || schemes["bearer"].Scheme == "" || schemes["apikey"].Scheme == "" || schemes["dpop"].Scheme == "" {
 				t.Fatalf("challenges %+v %v", cs, err)
 			}
 			if cs, _ := schemes["basic"].Get("charset"); cs != "UTF-8" {
@@ -211,5 +216,50 @@ func TestExplainParity(t *testing.T) {
 				t.Fatalf("explain says %d %q, the gateway answered %d %q", explained.Status, explained.Reason, resp.StatusCode, actual.Reason)
 			}
 		})
+	}
+}
+
+// TestDemoDPoP: token dpop_bound passes with a proof signed by the key in
+// dpop_key_file, as `authgate jwt dpop` makes it, and is refused as Bearer.
+func TestDemoDPoP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := Start(ctx, Options{Listen: "127.0.0.1:0", StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f := d.File
+	pemKey, err := os.ReadFile(f.DPoPKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, alg, err := jwt.ParsePrivateKey(pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := f.Tokens[DPoPBound]
+	proof, _, err := dpop.Sign(key.(crypto.Signer), alg, dpop.ProofRequest{Method: "GET", URL: f.URL + "/v1/data", AccessToken: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		scheme, proof string
+		status        int
+	}{{"DPoP", proof, 200}, {"Bearer", "", 401}} {
+		req, _ := http.NewRequest("GET", f.URL+"/v1/data", nil)
+		req.Header.Set("Authorization", c.scheme+" "+tok)
+		if c.proof != "" {
+			req.Header.Set("DPoP", c.proof)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Fatalf("%s: %d, want %d: %s", c.scheme, resp.StatusCode, c.status, body)
+		}
 	}
 }

@@ -161,6 +161,8 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) error {
 			}
 		}
 		return nil
+	case t.Kind() == reflect.Slice && n.Kind == yaml.ScalarNode && scalarKind(t.Elem()) && strings.Contains(n.Value, "${"):
+		return w.expandList(n, t.Elem(), path)
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return w.at(path, "expected a list, found %s", kindName(n))
@@ -177,30 +179,96 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) error {
 	if n.Kind != yaml.ScalarNode {
 		return w.at(path, "expected a single value, found %s", kindName(n))
 	}
-	if err := w.expand(n, path); err != nil {
+	vars, err := w.expand(n, path)
+	if err != nil {
 		return err
+	}
+	return w.fits(n, t, path, vars)
+}
+
+// fits checks that scalar n decodes into t. A value that came from the
+// environment (vars names its variables) is typed by t: a string stays a
+// string or a duration (time.ParseDuration), anything else is read as
+// YAML reads a plain value (true, 4, 0.5). Its error names the variables, never their value: the
+// environment is where secrets live.
+func (w *walker) fits(n *yaml.Node, t reflect.Type, path string, vars []string) error {
+	if vars != nil {
+		n.Style = yaml.DoubleQuotedStyle
+		n.Tag = "!!str"
+		if t.Kind() != reflect.String && t.Kind() != reflect.Interface && !isDuration(t) {
+			n.Style, n.Tag = 0, ""
+			if n.ShortTag() == "!!null" {
+				return w.at(path, "%s is empty: expected %s", strings.Join(vars, ", "), wantMessage(t))
+			}
+		}
 	}
 	probe := reflect.New(t)
 	if err := n.Decode(probe.Interface()); err != nil {
-		return w.at(path, "%s", typeMessage(n, t))
+		if vars != nil {
+			return w.at(path, "the value of %s is not %s", strings.Join(vars, ", "), wantMessage(t))
+		}
+		return w.at(path, "%q is not %s", n.Value, wantMessage(t))
 	}
 	return nil
+}
+
+// expandList turns a scalar holding ${VAR} where a list of scalars is
+// expected into that list: the expanded value split at commas, each item
+// trimmed of spaces and typed like a value of its own ("" is an empty
+// list).
+func (w *walker) expandList(n *yaml.Node, elem reflect.Type, path string) error {
+	vars, err := w.expand(n, path)
+	if err != nil {
+		return err
+	}
+	for elem.Kind() == reflect.Pointer {
+		elem = elem.Elem()
+	}
+	items := []*yaml.Node{}
+	if strings.TrimSpace(n.Value) != "" {
+		for i, part := range strings.Split(n.Value, ",") {
+			item := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.TrimSpace(part), Line: n.Line, Column: n.Column}
+			if err := w.fits(item, elem, fmt.Sprintf("%s[%d]", path, i), vars); err != nil {
+				return err
+			}
+			items = append(items, item)
+		}
+	}
+	*n = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: items, Line: n.Line, Column: n.Column}
+	return nil
+}
+
+// scalarKind reports whether t (past pointers) is read from one scalar.
+func scalarKind(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return t.PkgPath() == "time"
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Interface:
+		return false
+	}
+	return true
 }
 
 var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
 
 // expand replaces ${NAME} and ${NAME:-default} in a scalar; $$ is a
-// literal $. An unset variable without a default is an error.
-func (w *walker) expand(n *yaml.Node, path string) error {
+// literal $. An unset variable without a default is an error. It returns
+// the references expanded ("${NAME}"), nil when there were none.
+func (w *walker) expand(n *yaml.Node, path string) ([]string, error) {
 	if !strings.Contains(n.Value, "$") {
-		return nil
+		return nil, nil
 	}
 	var missing string
+	var vars []string
 	out := envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
 		if m == "$$" {
 			return "$"
 		}
 		sub := envRef.FindStringSubmatch(m)
+		vars = append(vars, "${"+sub[1]+"}")
 		if v, ok := w.lookup(sub[1]); ok && v != "" {
 			return v
 		}
@@ -213,27 +281,35 @@ func (w *walker) expand(n *yaml.Node, path string) error {
 		return ""
 	})
 	if missing != "" {
-		return w.at(path, "environment variable %s is not set (use ${%s:-default} for a default)", missing, missing)
+		return nil, w.at(path, "environment variable %s is not set (use ${%s:-default} for a default)", missing, missing)
 	}
 	if out != n.Value {
 		n.Value = out
 		n.Tag = "!!str"
 		n.Style = yaml.DoubleQuotedStyle
 	}
-	return nil
+	return vars, nil
 }
 
-func typeMessage(n *yaml.Node, t reflect.Type) string {
-	want := t.Kind().String()
+// isDuration: t is time.Duration, read from a string by
+// time.ParseDuration ("0" included, as it always was from ${VAR}).
+func isDuration(t reflect.Type) bool { return t.PkgPath() == "time" && t.Name() == "Duration" }
+
+// wantMessage says what a value of t looks like.
+func wantMessage(t reflect.Type) string {
 	switch {
-	case t.PkgPath() == "time" && t.Name() == "Duration":
-		want = "a duration such as 30s, 5m or 1h"
+	case isDuration(t):
+		return "a duration such as 30s, 5m or 1h"
 	case t.Kind() == reflect.Bool:
-		want = "true or false"
-	case t.Kind() == reflect.Int:
-		want = "a whole number"
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		return "a whole number"
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uintptr:
+		return "a whole number, 0 or more"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
 	}
-	return fmt.Sprintf("%q is not %s", n.Value, want)
+	return t.Kind().String()
 }
 
 func kindName(n *yaml.Node) string {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 var migrations = []string{
@@ -58,6 +60,10 @@ var migrations = []string{
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
+	// Records are the keys, users and audit trail, through the queries
+	// both SQL stores share.
+	sqlstore.Records
+
 	pool *pgxpool.Pool
 	// channel carries this schema's changes; origin tells this Store's own
 	// notifications from other instances'.
@@ -74,6 +80,11 @@ type Store struct {
 	downMu sync.Mutex
 	down   bool
 	lost   error
+	// lostAt is when the outage began; reconnects counts the outages
+	// ended (the first connection is none).
+	lostAt     time.Time
+	reconnects atomic.Uint64
+	onStream   func(problem error)
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -95,6 +106,17 @@ type Options struct {
 	// when no change arrives (default store.DefaultHeartbeat); without a
 	// proof for HeartbeatMisses of them, changes cannot be followed.
 	Heartbeat time.Duration
+	// ApplicationName names the connections in pg_stat_activity (at most
+	// 63 bytes kept) unless the DSN gives application_name itself.
+	ApplicationName string
+	// NoMigrate leaves the schema alone: Open refuses a schema that is not
+	// exactly the one this build knows (migrations then run as their own
+	// step: Migrate, authgate store migrate).
+	NoMigrate bool
+	// OnStream hears every loss of the change stream (the problem) and
+	// every recovery (nil), once each, on the listener's goroutine; it
+	// must be quick.
+	OnStream func(problem error)
 }
 
 // HeartbeatMisses heartbeats without an answer mean the change stream is
@@ -104,9 +126,9 @@ const HeartbeatMisses = 3
 // Open connects to dsn, migrates the schema (refusing a newer one) and
 // starts listening for other instances' changes.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := poolConfig(dsn, opts.ApplicationName)
 	if err != nil {
-		return nil, fmt.Errorf("postgres DSN: %w", redact(err))
+		return nil, err
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
@@ -114,7 +136,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		cfg.MaxConns = 8
 	}
 	s := &Store{queryTimeout: opts.QueryTimeout, heartbeat: opts.Heartbeat, done: make(chan struct{}), down: true,
-		lost: errors.New("the change stream is not listening yet")}
+		lost: errors.New("the change stream is not listening yet"), lostAt: time.Now(), onStream: opts.OnStream}
 	if s.queryTimeout <= 0 {
 		s.queryTimeout = store.DefaultQueryTimeout
 	}
@@ -129,7 +151,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", redact(err))
 	}
 	s.pool = pool
-	if err := s.migrate(ctx); err != nil {
+	s.Records = sqlstore.NewRecords(sqlstore.Driver{DB: database{conn{pool}, pool}, Classify: classify, Bound: s.bound,
+		InWrite: s.notify, Committed: s.announce})
+	if opts.NoMigrate {
+		err = checkSchema(ctx, pool)
+	} else {
+		_, _, err = migrate(ctx, pool)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -171,48 +200,153 @@ func redact(err error) error {
 	return errors.New(msg)
 }
 
+// poolConfig parses dsn and names its connections name, unless the DSN
+// names them itself.
+func poolConfig(dsn, name string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres DSN: %w", redact(err))
+	}
+	if name != "" && cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		if len(name) > maxApplicationName {
+			name = name[:maxApplicationName]
+		}
+		cfg.ConnConfig.RuntimeParams["application_name"] = name
+	}
+	return cfg, nil
+}
+
+// maxApplicationName is what PostgreSQL keeps of application_name.
+const maxApplicationName = 63
+
 // migrateTimeout bounds migrating, waiting for another instance's
 // migration included.
 const migrateTimeout = 30 * time.Second
 
-// migrate applies the missing migrations under an advisory lock, so that
-// instances starting together migrate once.
-func (s *Store) migrate(ctx context.Context) error {
+// Latest is the schema version this build knows.
+func Latest() int { return len(migrations) }
+
+// Migrate applies the migrations the schema of dsn (its search_path)
+// lacks, under an advisory lock so that instances starting meanwhile
+// wait, and returns the version before and after. A schema newer than
+// this build knows is refused and left alone. name is the connection's
+// application_name (unless the DSN gives one).
+func Migrate(ctx context.Context, dsn, name string) (from, to int, err error) {
+	err = withPool(ctx, dsn, name, func(pool *pgxpool.Pool) error {
+		from, to, err = migrate(ctx, pool)
+		return err
+	})
+	return from, to, err
+}
+
+// SchemaVersion is the version of dsn's schema: 0 when authgate never
+// migrated it; compare with Latest.
+func SchemaVersion(ctx context.Context, dsn, name string) (version int, err error) {
+	err = withPool(ctx, dsn, name, func(pool *pgxpool.Pool) error {
+		ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
+		defer cancel()
+		version, err = schemaVersion(ctx, pool)
+		return err
+	})
+	return version, err
+}
+
+// withPool runs fn with a one-connection pool to dsn.
+func withPool(ctx context.Context, dsn, name string, fn func(*pgxpool.Pool) error) error {
+	cfg, err := poolConfig(dsn, name)
+	if err != nil {
+		return err
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", redact(err))
+	}
+	defer pool.Close()
+	return fn(pool)
+}
+
+// schemaVersion reads the version: 0 when there is no version table.
+func schemaVersion(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('authgate_schema') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, classifyPostgres(err)
+	}
+	var version int
+	err := pool.QueryRow(ctx, `SELECT COALESCE(max(version), 0) FROM authgate_schema`).Scan(&version)
+	return version, classifyPostgres(err)
+}
+
+// classifyPostgres is classify, said to be PostgreSQL's.
+func classifyPostgres(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("postgres: %w", classify(err))
+}
+
+// checkSchema refuses a schema that is not the one this build knows
+// (store.migrate: never).
+func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
 	ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
+	v, err := schemaVersion(ctx, pool)
+	switch {
+	case err != nil:
+		return err
+	case v > Latest():
+		return newerSchema(v)
+	case v < Latest():
+		return fmt.Errorf("postgres: database schema %d is older than this authgate needs (%d), and store.migrate is never: run authgate store migrate first", v, Latest())
+	}
+	return nil
+}
+
+func newerSchema(v int) error {
+	return fmt.Errorf("postgres: database schema %d is newer than this authgate knows (%d): upgrade authgate", v, Latest())
+}
+
+// migrate applies the missing migrations in one transaction under an
+// advisory lock, so that instances starting together migrate once.
+func migrate(ctx context.Context, pool *pgxpool.Pool) (from, to int, err error) {
+	ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
+	defer cancel()
+	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: %w", classify(err))
+		return 0, 0, fmt.Errorf("postgres: %w", classify(err))
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8224851)`); err != nil {
-		return fmt.Errorf("postgres: %w", classify(err))
+		return 0, 0, fmt.Errorf("postgres: %w", classify(err))
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS authgate_schema (version INT NOT NULL)`); err != nil {
-		return fmt.Errorf("postgres: %w", classify(err))
+		return 0, 0, fmt.Errorf("postgres: %w", classify(err))
 	}
 	var version int
 	err = tx.QueryRow(ctx, `SELECT version FROM authgate_schema`).Scan(&version)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		if _, err := tx.Exec(ctx, `INSERT INTO authgate_schema (version) VALUES (0)`); err != nil {
-			return fmt.Errorf("postgres: %w", classify(err))
+			return 0, 0, fmt.Errorf("postgres: %w", classify(err))
 		}
 	case err != nil:
-		return fmt.Errorf("postgres: %w", classify(err))
+		return 0, 0, fmt.Errorf("postgres: %w", classify(err))
 	}
-	if version > len(migrations) {
-		return fmt.Errorf("postgres: database schema %d is newer than this authgate knows (%d): upgrade authgate", version, len(migrations))
+	if version > Latest() {
+		return version, version, newerSchema(version)
 	}
-	for i := version; i < len(migrations); i++ {
+	for i := version; i < Latest(); i++ {
 		if _, err := tx.Exec(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("postgres: migration %d: %w", i+1, err)
+			return version, version, fmt.Errorf("postgres: migration %d: %w", i+1, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE authgate_schema SET version = $1`, len(migrations)); err != nil {
-		return fmt.Errorf("postgres: %w", classify(err))
+	if _, err := tx.Exec(ctx, `UPDATE authgate_schema SET version = $1`, Latest()); err != nil {
+		return version, version, fmt.Errorf("postgres: %w", classify(err))
 	}
-	return classify(tx.Commit(ctx))
+	if err := tx.Commit(ctx); err != nil {
+		return version, version, classify(err)
+	}
+	return version, Latest(), nil
 }
 
 // Close stops listening and closes the pool; subscribers are told that
@@ -254,8 +388,19 @@ func (s *Store) Problem() error {
 	if !s.down {
 		return nil
 	}
-	return fmt.Errorf("the change stream from PostgreSQL is lost (%v): cached keys and users are not used until it is back", s.lost)
+	return s.problem()
 }
+
+// problem says why changes are not followed, and since when (how stale
+// another instance's view of this one may be); downMu held.
+func (s *Store) problem() error {
+	return fmt.Errorf("the change stream from PostgreSQL is lost since %s, %s ago (%v): cached keys and users are not used until it is back",
+		s.lostAt.UTC().Format(time.RFC3339), time.Since(s.lostAt).Round(time.Second), s.lost)
+}
+
+// Reconnects counts the times the change stream came back after a loss
+// (authgate_store_change_stream_reconnects_total).
+func (s *Store) Reconnects() uint64 { return s.reconnects.Load() }
 
 // Subscribe implements store.Store. A subscriber that comes while
 // changes cannot be followed hears Unavailable at once.
@@ -272,19 +417,28 @@ func (s *Store) Subscribe(fn func(store.Change)) func() {
 // setDown records whether changes can be followed (why not: cause) and
 // announces a transition: Unavailable when lost, AllChanged when back
 // (changes may have been missed meanwhile: caches forget everything).
-func (s *Store) setDown(down bool, cause error) {
+// It reports whether that changed anything.
+func (s *Store) setDown(down bool, cause error) bool {
 	s.downMu.Lock()
 	defer s.downMu.Unlock()
 	if s.down == down {
-		return
+		return false
 	}
 	s.down = down
 	if down {
-		s.lost = cause
+		s.lost, s.lostAt = cause, time.Now()
 		s.changes.Announce(store.Change{Kind: store.Unavailable})
 	} else {
 		s.lost = nil
 		s.changes.Announce(store.Change{Kind: store.AllChanged})
+	}
+	return true
+}
+
+// tell passes a loss (its problem) or a recovery (nil) to OnStream.
+func (s *Store) tell(problem error) {
+	if s.onStream != nil {
+		s.onStream(problem)
 	}
 }
 
@@ -300,20 +454,32 @@ type notice struct {
 func (s *Store) listen(ctx context.Context, ready chan struct{}) {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
-	first := true
+	// first: no connection listened yet; told: a loss was told and its
+	// end not yet.
+	first, told := true, false
 	for ctx.Err() == nil {
 		err := s.listenOnce(ctx, func() {
 			backoff = 100 * time.Millisecond
+			if s.setDown(false, nil) && !first {
+				s.reconnects.Add(1)
+			}
+			if told {
+				s.tell(nil)
+				told = false
+			}
 			if first {
 				first = false
 				close(ready)
 			}
-			s.setDown(false, nil)
 		})
 		if ctx.Err() != nil {
 			return
 		}
 		s.setDown(true, err)
+		if !told {
+			s.tell(s.Problem())
+			told = true
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -414,44 +580,3 @@ func classify(err error) error {
 	}
 	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 }
-
-// write runs fn in a transaction (ctx, bounded by the caller, is also
-// the one fn uses), appends an audit event, and notifies
-// every instance in the same transaction (PostgreSQL delivers it on
-// commit); once committed, the change is announced here at once.
-func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return classify(err)
-	}
-	defer tx.Rollback(ctx)
-	if err := fn(tx); err != nil {
-		return store.About(classify(err), ev.Action, ev.Subject)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)`,
-		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail); err != nil {
-		return classify(err)
-	}
-	payload, _ := json.Marshal(notice{Origin: s.origin, Action: ev.Action, Subject: ev.Subject})
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, string(payload)); err != nil {
-		return classify(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return classify(err)
-	}
-	s.changes.Announce(store.ChangeOf(ev.Action, ev.Subject))
-	return nil
-}
-
-// mustAffect turns "no row changed" into store.ErrNotFound.
-func mustAffect(tag pgconn.CommandTag, err error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-var unix, fromUnix = store.Nanos, store.FromNanos

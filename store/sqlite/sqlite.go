@@ -12,15 +12,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	sqlite3 "modernc.org/sqlite"
 	sqlitelib "modernc.org/sqlite/lib"
 
 	"github.com/authgate/authgate/store"
+	"github.com/authgate/authgate/store/internal/sqlstore"
 )
 
 // FileName is the database file inside the data folder.
@@ -63,6 +62,10 @@ var migrations = []string{
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
+	// Records are the keys, users and audit trail, through the queries
+	// both SQL stores share.
+	sqlstore.Records
+
 	db   *sql.DB
 	path string
 
@@ -102,6 +105,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, path: path}
+	s.Records = sqlstore.NewRecords(sqlstore.Driver{DB: database{conn{db}, db}, Classify: classify, Committed: s.committed})
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -263,46 +267,4 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 		return nil
 	})
 	return v, classify(err)
-}
-
-var unix, fromUnix = store.Nanos, store.FromNanos
-
-func joinScopes(s []string) string { return strings.Join(s, " ") }
-
-// write runs fn in a transaction, appends an audit event and, once
-// committed, announces the change.
-func (s *Store) write(ctx context.Context, ev store.AuditEvent, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return classify(err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return store.About(classify(err), ev.Action, ev.Subject)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
-		time.Now().UnixNano(), ev.Actor, ev.Action, ev.Subject, ev.Detail)
-	if err != nil {
-		return classify(err)
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return classify(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return classify(err)
-	}
-	s.committed(store.ChangeOf(ev.Action, ev.Subject), seq)
-	return nil
-}
-
-// mustAffect turns "no row changed" into store.ErrNotFound.
-func mustAffect(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
 }

@@ -148,6 +148,14 @@ func keysUsersAudit(t *testing.T, open Open) {
 	if c, _ := s.KeyByID(ctx, "c"); c.LastUsed.Sub(now).Abs() > time.Millisecond {
 		t.Fatalf("last_used not written: %v", c.LastUsed)
 	}
+	// An older time (another instance's late batch) never moves it back;
+	// an unknown id is no error.
+	if err := s.TouchKeys(ctx, map[string]time.Time{"c": now.Add(-time.Hour), "nope": now}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.KeyByID(ctx, "c"); c.LastUsed.Sub(now).Abs() > time.Millisecond {
+		t.Fatalf("last_used moved back: %v", c.LastUsed)
+	}
 	if keys, err := s.Keys(ctx); err != nil || len(keys) != 5 || keys[0].ID != "a" {
 		t.Fatalf("Keys: %d %v", len(keys), err)
 	}

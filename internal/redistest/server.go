@@ -1,0 +1,161 @@
+package redistest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/internal/eventually"
+)
+
+// Server is a redis-server a test started, as managed Redis services run
+// it: TLS only, client certificates required, the default user off and
+// one ACL user allowed only what authgate needs on keys under Prefix.
+type Server struct {
+	Addr string
+	// CAFile signed the server's certificate (for 127.0.0.1 and the name
+	// ServerName) and the client's (CertFile, KeyFile).
+	CAFile, CertFile, KeyFile string
+	ServerName                string
+	User, Password            string
+	// Prefix is the start of every key the user may touch.
+	Prefix string
+}
+
+// ACLCommands allow the only commands authgate's user needs (the limiter's
+// scripts and MGET, the failure feed's stream, PING and the handshake);
+// docs/deployment.md gives the same list.
+var ACLCommands = []string{"-@all", "+hello", "+ping", "+eval", "+evalsha", "+get", "+set", "+mget", "+xadd", "+xread", "+xrevrange"}
+
+// StartTLS starts redis-server on a free loopback port with its own
+// certificates (made here) and user, and stops it at the test's end.
+// Without redis-server the test skips with a message — and fails under
+// CI=true, where it must be installed.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	bin := redisServer(t)
+	dir := t.TempDir()
+	s := &Server{ServerName: "redis.test", User: "authgate", Password: randomHex(16), Prefix: "authgate-test:" + randomHex(6) + ":"}
+	s.CAFile, s.CertFile, s.KeyFile = writeCerts(t, dir, s.ServerName)
+	port := freePort(t)
+	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	args := []string{"--port", "0", "--tls-port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--tls-cert-file", filepath.Join(dir, "server.pem"), "--tls-key-file", filepath.Join(dir, "server-key.pem"),
+		"--tls-ca-cert-file", s.CAFile, "--tls-auth-clients", "yes",
+		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"),
+		"--user", "default", "off",
+		"--user", s.User, "on", ">" + s.Password, "resetkeys", "~" + s.Prefix + "*", "resetchannels",
+	}
+	args = append(args, ACLCommands...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	c := s.Client(t)
+	eventually.True(t, 10*time.Second, "redis-server answering over TLS", func() bool {
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Fatalf("redis-server ended: %s", log)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return c.Ping(ctx).Err() == nil
+	})
+	return s
+}
+
+// TLSConfig is the client side of the server's TLS.
+func (s *Server) TLSConfig(t testing.TB) *tls.Config {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, _ := os.ReadFile(s.CAFile)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	return &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}, ServerName: s.ServerName, MinVersion: tls.VersionTLS12}
+}
+
+// Client is a client of the server as its ACL user, closed at the
+// test's end.
+func (s *Server) Client(t testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Username: s.User, Password: s.Password, TLSConfig: s.TLSConfig(t)})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// writeCerts makes a CA, a server certificate (127.0.0.1 and name) and a
+// client certificate, and writes them as PEM files into dir.
+func writeCerts(t testing.TB, dir, name string) (caFile, certFile, keyFile string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "authgate test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	leaf := func(serial int64, usage x509.ExtKeyUsage, file string) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{usage}, DNSNames: []string{name}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyDER, _ := x509.MarshalECPrivateKey(key)
+		writePEM(t, filepath.Join(dir, file+".pem"), "CERTIFICATE", der)
+		writePEM(t, filepath.Join(dir, file+"-key.pem"), "EC PRIVATE KEY", keyDER)
+	}
+	leaf(2, x509.ExtKeyUsageServerAuth, "server")
+	leaf(3, x509.ExtKeyUsageClientAuth, "client")
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER)
+	return filepath.Join(dir, "ca.pem"), filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
+}
+
+func writePEM(t testing.TB, file, kind string, der []byte) {
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
