@@ -20,6 +20,7 @@ import (
 
 	"github.com/authgate/authgate/admin/console"
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/failures"
@@ -83,9 +84,9 @@ func init() {
 // Handler serves the admin listener for gw: /metrics (open: bind the
 // admin listener to loopback or a private network), health with named
 // problems, the admin API under api.AdminPrefix, and with sessions the
-// web console under console.Prefix. st may be nil (no store: key and
-// user operations answer store_not_configured).
-func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions *console.Sessions, log *slog.Logger) http.Handler {
+// web console under console.Prefix (built from cfg). st may be nil (no
+// store: key and user operations answer store_not_configured).
+func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions *console.Sessions, cfg *config.Config, log *slog.Logger) http.Handler {
 	s := &server{gw: gw, store: st, state: state, failures: state.Failures}
 	apiMux, mux := http.NewServeMux(), http.NewServeMux()
 	for _, e := range endpoints {
@@ -108,8 +109,9 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions
 	mux.HandleFunc("GET "+api.HealthzPath, gw.ServeHealth)
 	mux.HandleFunc("GET "+api.ReadyzPath, gw.ServeHealth)
 	if sessions != nil {
-		mux.Handle(console.Prefix, console.Handler(sessions, gw, st, state, log))
+		mux.Handle(console.Prefix, console.Handler(sessions, gw, st, state, cfg, log))
 		mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
+		mux.Handle("GET /favicon.ico", http.RedirectHandler(console.Favicon, http.StatusMovedPermanently))
 	}
 	return mux
 }

@@ -18,7 +18,11 @@ type Failure struct {
 	Detail      string    `json:"detail"`
 	Scheme      string    `json:"scheme,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
-	Client      string    `json:"client"`
+	// Subject is the caller's principal when it was authenticated before
+	// the refusal (a 403, a quota's 429): "apikey:<id>", "basic:<user>",
+	// "token:<issuer>:<sub>".
+	Subject string `json:"subject,omitempty"`
+	Client  string `json:"client"`
 	// Instance names the gateway instance that refused the request.
 	Instance string `json:"instance,omitempty"`
 	// Checks are the steps of the decision as the request path recorded
@@ -28,6 +32,29 @@ type Failure struct {
 	Challenges []string `json:"challenges,omitempty"`
 	// Problem is the body the client got (as its detail level allowed).
 	Problem *Problem `json:"problem,omitempty"`
+}
+
+// RequestRecord is one finished request, allowed or refused, as the
+// console's recent-requests ring keeps it: never a credential, only its
+// fingerprint.
+type RequestRecord struct {
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"request_id"`
+	Method    string    `json:"method"`
+	Path      string    `json:"path"`
+	Route     string    `json:"route"`
+	Status    int       `json:"status"`
+	// Outcome is OutcomeAllowed, OutcomeDenied or OutcomeFault.
+	Outcome     string `json:"outcome"`
+	Reason      string `json:"reason,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+	Scheme      string `json:"scheme,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Subject is the authenticated caller's principal (see Failure).
+	Subject string `json:"subject,omitempty"`
+	Client  string `json:"client"`
+	// LatencyMS is how long the gateway took, in milliseconds.
+	LatencyMS float64 `json:"latency_ms"`
 }
 
 // Outcomes of a request, as metrics and the traffic timeline count them.

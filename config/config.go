@@ -91,6 +91,8 @@ type Config struct {
 	Server    ServerOpts          `yaml:"server"`
 	// Admin is the admin listener (metrics, admin API).
 	Admin AdminOpts `yaml:"admin"`
+	// Console tunes the web console (see console.go).
+	Console Console `yaml:"console"`
 	// ExtAuthzGRPC serves Envoy's gRPC authorization API (off by default).
 	ExtAuthzGRPC ExtAuthzGRPC `yaml:"ext_authz_grpc"`
 	// TLS, when set, makes the listener speak HTTPS.
@@ -434,6 +436,7 @@ func Default() *Config {
 		DecisionPath:         "/.authgate/decide",
 		DecisionProxy:        api.ProxyConventions[0].Name,
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
+		Console:              defaultConsole(),
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
 		APIKeyHeaders:        []string{"X-API-Key"},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, PerAccount: 10, Window: time.Minute},

@@ -101,6 +101,13 @@ func TestParseErrors(t *testing.T) {
 		{"discovery off and no key source", strings.Replace(base, "jwks_url: https://login.example.com/jwks.json", "discovery: false", 1), "issuers[0]", 4},
 		{"audience claim with a space", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    audience_claim: \"client id\"", 1), "issuers[0].audience_claim", 7},
 		{"discovery with a key source", strings.Replace(base, "audiences: [api]", "audiences: [api]\n    discovery: true", 1), "issuers[0].discovery", 7},
+		{"a route named like authgate's own label", strings.Replace(base, "name: data", "name: _admin", 1), "routes[0].name", 9},
+		{"negative recent requests", base + "console: {recent_requests: -1}\n", "console.recent_requests", 14},
+		{"sampling above 1", base + "console: {sample_allowed: 2}\n", "console.sample_allowed", 14},
+		{"a value both admin and viewer", base + "console:\n  roles: {admin: [ops], viewer: [ops]}\n", "console.roles", 15},
+		{"OIDC issuer over plain http", base + "console:\n  oidc: {issuer: http://idp.example.com, client_id: c, redirect_url: https://a.example.com/console/oidc/callback}\n", "console.oidc.issuer", 15},
+		{"OIDC without client", base + "console:\n  oidc: {issuer: https://idp.example.com, redirect_url: https://a.example.com/console/oidc/callback}\n", "console.oidc.client_id", 15},
+		{"OIDC redirect elsewhere", base + "console:\n  oidc: {issuer: https://idp.example.com, client_id: c, redirect_url: https://a.example.com/cb}\n", "console.oidc.redirect_url", 15},
 		{"discovery over plain http", strings.Replace(strings.Replace(base, "    jwks_url: https://login.example.com/jwks.json\n", "", 1), "issuer: https://login", "issuer: http://login", 1), "issuers[0].issuer", 5},
 	}
 	for _, tt := range tests {

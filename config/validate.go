@@ -144,6 +144,9 @@ func (c *Config) validate(at locate) error {
 	if err := c.validateStore(at); err != nil {
 		return err
 	}
+	if err := c.validateConsole(at); err != nil {
+		return err
+	}
 	if err := c.validateRateLimits(at); err != nil {
 		return err
 	}
@@ -362,6 +365,9 @@ func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error
 func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	if r.Name == "" {
 		return at(p, "name is required")
+	}
+	if strings.HasPrefix(r.Name, ReservedRoutePrefix) {
+		return at(p+".name", "route names starting with %q are authgate's own labels (_admin, _internal, _unmatched in metrics, logs and spans); choose another", ReservedRoutePrefix)
 	}
 	if !jwt.ValidDPoPMode(r.DPoP) {
 		return at(p+".dpop", "%q: use off, allowed or required", r.DPoP)

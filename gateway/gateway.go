@@ -153,6 +153,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.respond.resourceMetadata = g.resource.url
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
+	g.state.Recent.Configure(cfg.Console.RecentRequests, cfg.Console.SampleAllowed)
 	if err := g.buildAuthenticators(cfg, opts); err != nil {
 		return nil, err
 	}
@@ -268,7 +269,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		return err
 	}
 	g.api = newAuthSet(g.keys, g.tokens, bv)
-	g.adminRoute = &policy.Route{Name: "admin", Schemes: []string{apikey.SchemeName}, ScopesAll: []string{api.AdminScope}}
+	g.adminRoute = &policy.Route{Name: RouteAdmin, Schemes: []string{apikey.SchemeName}, ScopesAll: []string{api.AdminScope}}
 	var adminTokens *jwt.Verifier
 	if len(adminIssuers) > 0 {
 		if adminTokens, err = jwt.New(adminIssuers, jwtOpts); err != nil {
@@ -338,6 +339,10 @@ const (
 	// RouteUnmatched labels requests refused before a route matched
 	// (404, a malformed path, too many headers).
 	RouteUnmatched = "_unmatched"
+	// RouteAdmin labels the admin listener's requests (admin API,
+	// console sign-in). No configured route can take a name starting
+	// with "_" (config checks), so none is counted with these.
+	RouteAdmin = "_admin"
 )
 
 // exchange is the state of one request as it moves through the chain.
@@ -445,6 +450,7 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 			return // the proxy's follow-up request records this refusal
 		}
 		g.logAccess(ex)
+		g.state.Recent.Add(recordOf(ex))
 		g.state.Metrics.observe(ex)
 		if ex.err != nil {
 			g.state.Failures.Add(failureOf(ex, sw.Header().Values("WWW-Authenticate")))
@@ -825,7 +831,7 @@ func (g *Gateway) logAccess(ex *exchange) {
 func failureOf(ex *exchange, challenges []string) api.Failure {
 	return api.Failure{Time: ex.start.UTC(), RequestID: ex.requestID, Method: ex.method, Path: ex.path, Route: ex.routeLabel(),
 		Status: ex.err.Entry().Status, Reason: string(ex.err.Code), Detail: ex.err.Detail, Scheme: ex.scheme,
-		Fingerprint: ex.fp, Client: ex.client, Checks: decisionChecks(ex), Challenges: challenges, Problem: ex.problem}
+		Fingerprint: ex.fp, Subject: subjectOf(ex), Client: ex.client, Checks: decisionChecks(ex), Challenges: challenges, Problem: ex.problem}
 }
 
 // decisionChecks are the steps of a refused request as the request path

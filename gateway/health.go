@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
@@ -56,7 +57,7 @@ func (g *Gateway) Dependencies(ctx context.Context) []api.Dependency {
 	for _, name := range names {
 		ok, failed, keys, at, lastErr := g.remoteByIssuer[name].Stats()
 		d := api.Dependency{Kind: "key_set", Name: name, Healthy: keys > 0,
-			Detail: fmt.Sprintf("%d keys; %d fetches, %d failed", keys, ok, failed)}
+			Detail: fmt.Sprintf("%s; %s, %d failed", counted(keys, "key"), counted(int(ok), "fetch"), failed)}
 		if !at.IsZero() {
 			d.Since = &at
 		}
@@ -121,4 +122,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// counted is n and noun, plural unless n is 1 ("1 key", "2 fetches").
+func counted(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "h"):
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

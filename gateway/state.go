@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/failures"
 	"github.com/authgate/authgate/internal/tracing"
 	"github.com/authgate/authgate/limit"
+	"github.com/authgate/authgate/recent"
 )
 
 // failureFeedSize is how many failures the feed keeps.
@@ -29,7 +30,10 @@ const failureFeedSize = 1000
 type State struct {
 	Metrics  *Metrics
 	Failures *failures.Feed
-	limiter  *failureLimiter
+	// Recent is this instance's latest requests, for Request-Id lookups
+	// (console.recent_requests).
+	Recent  *recent.Ring
+	limiter *failureLimiter
 	// quotas counts route quotas (shared across the fleet with Redis).
 	quotas limit.Limiter
 	// limitLogged is when a limiter failure was last logged (Unix ns).
@@ -65,7 +69,7 @@ func NewState(shared limit.Limiter) *State {
 	if shared == nil {
 		shared = local
 	}
-	s := &State{Failures: failures.New(failureFeedSize), quotas: shared, jwks: map[string]*remoteEntry{}, replay: dpop.NewMemory()}
+	s := &State{Failures: failures.New(failureFeedSize), Recent: recent.New(0), quotas: shared, jwks: map[string]*remoteEntry{}, replay: dpop.NewMemory()}
 	s.Metrics = newMetrics(s)
 	s.limiter = newFailureLimiter(shared, local, s.limitFailed)
 	return s

@@ -9,10 +9,11 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// trafficMinutes is how many minutes the traffic timeline keeps.
-const trafficMinutes = 60
+// trafficMinutes is how many minutes the traffic timeline keeps (a day:
+// the console's longest window).
+const trafficMinutes = 24 * 60
 
-// traffic counts finished requests per minute for the last hour: by
+// traffic counts finished requests per minute for the last day: by
 // outcome with atomics (allowed requests pay two atomic adds), and the
 // refused ones by reason under a lock. It counts the same events as
 // authgate_requests_total, so the console's numbers match /metrics.
@@ -73,12 +74,13 @@ func (t *traffic) add(at time.Time, outcome string, err *reason.Error) {
 	b.mu.Unlock()
 }
 
-// last returns the hour up to now, oldest minute first; minutes without
-// requests are there with zero counts.
-func (t *traffic) last(now time.Time) api.Traffic {
-	out := api.Traffic{Minutes: make([]api.TrafficMinute, 0, trafficMinutes)}
+// last returns the minutes up to now (at most trafficMinutes), oldest
+// first; minutes without requests are there with zero counts.
+func (t *traffic) last(now time.Time, minutes int) api.Traffic {
+	minutes = min(max(minutes, 1), trafficMinutes)
+	out := api.Traffic{Minutes: make([]api.TrafficMinute, 0, minutes)}
 	end := now.Unix() / 60
-	for m := end - trafficMinutes + 1; m <= end; m++ {
+	for m := end - int64(minutes) + 1; m <= end; m++ {
 		tm := api.TrafficMinute{Start: time.Unix(m*60, 0).UTC()}
 		b := &t.buckets[m%trafficMinutes]
 		b.mu.Lock()
@@ -98,4 +100,10 @@ func (t *traffic) last(now time.Time) api.Traffic {
 }
 
 // Traffic returns the last hour of requests, minute by minute.
-func (s *State) Traffic(now time.Time) api.Traffic { return s.Metrics.traffic.last(now) }
+func (s *State) Traffic(now time.Time) api.Traffic { return s.Metrics.traffic.last(now, 60) }
+
+// TrafficWindow returns the last minutes of requests (at most a day),
+// minute by minute.
+func (s *State) TrafficWindow(now time.Time, minutes int) api.Traffic {
+	return s.Metrics.traffic.last(now, minutes)
+}

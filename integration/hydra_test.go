@@ -76,8 +76,9 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startHydra runs Hydra on two loopback ports until the test ends.
-func startHydra(t *testing.T) *hydra {
+// startHydra runs Hydra on two loopback ports until the test ends; env
+// adds settings (URLS_LOGIN=…).
+func startHydra(t *testing.T, env ...string) *hydra {
 	bin := hydraBinary(t)
 	pub, adm := freePort(t), freePort(t)
 	h := &hydra{t: t, public: fmt.Sprintf("http://127.0.0.1:%d", pub), admin: fmt.Sprintf("http://127.0.0.1:%d", adm), log: &bytes.Buffer{}}
@@ -85,6 +86,7 @@ func startHydra(t *testing.T) *hydra {
 	h.cmd.Env = append(os.Environ(), "DSN=memory", "URLS_SELF_ISSUER="+h.public, "SECRETS_SYSTEM=authgate-integration-secret-0123456789",
 		fmt.Sprintf("SERVE_PUBLIC_PORT=%d", pub), fmt.Sprintf("SERVE_ADMIN_PORT=%d", adm), "SERVE_PUBLIC_HOST=127.0.0.1", "SERVE_ADMIN_HOST=127.0.0.1",
 		"LOG_LEVEL=warn", "TTL_ACCESS_TOKEN=1h")
+	h.cmd.Env = append(h.cmd.Env, env...)
 	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)

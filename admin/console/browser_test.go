@@ -3,10 +3,12 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,16 +68,7 @@ func TestBrowser(t *testing.T) {
 	}
 	shoot := func(name string) {
 		t.Helper()
-		if problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](accessibilityAudit)); err != nil || len(problems) > 0 {
-			t.Errorf("%s page: accessibility %v %v", name, problems, err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		shootPage(t, ctx, shots, name)
 	}
 	eval := func(expr string) string {
 		t.Helper()
@@ -110,7 +103,21 @@ func TestBrowser(t *testing.T) {
 	if got := text("#total-denied"); got == "0" {
 		t.Errorf("the overview counts %s denied after two refusals", got)
 	}
+	// The time axis reads local time (HH:MM) once the script ran, the y
+	// scale starts at 0; a click on the last bar lists its failures.
+	if got := eval(`[...document.querySelectorAll(".chart .x-label")].map(e => e.textContent).join(" ")`); !regexp.MustCompile(`^(\d\d:\d\d ?){6,7}$`).MatchString(got) {
+		t.Errorf("the chart's time axis reads %q", got)
+	}
+	if got := eval(`[...document.querySelectorAll(".chart .y-label")].map(e => e.textContent).join(" ")`); !strings.HasPrefix(got, "0 ") {
+		t.Errorf("the chart's y scale reads %q", got)
+	}
 	shoot("overview")
+	step("15-minute window", chromedp.Click(chromedp.CSS(`.windows a[href$="15m"]`)), chromedp.WaitVisible(chromedp.CSS(`.windows a[aria-current][href$="15m"]`)))
+	shoot("overview-15m")
+	step("click the last minute", chromedp.Click(chromedp.CSS(`.chart a.bar:last-of-type`)), chromedp.WaitVisible(chromedp.CSS("#window-filter")))
+	if got := eval(`String(document.querySelectorAll("#feed tr").length)`); got != "2" {
+		t.Errorf("the last minute's bar lists %s failures, want the 2 refusals", got)
+	}
 
 	// Create a key whose name is markup; copy the secret from the page.
 	name := `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
@@ -174,7 +181,7 @@ func TestBrowser(t *testing.T) {
 	}
 	step("the refusal in the live feed within 2s",
 		chromedp.Poll[chromedp.Void](`document.querySelector('#feed tr[data-request-id="`+rid+`"]') !== null`, chromedp.WithPollingTimeout(2*time.Second)))
-	if got := text(`#feed tr[data-request-id="` + rid + `"] td:nth-child(3)`); got != string(reason.CredentialRevoked) {
+	if got := text(`#feed tr[data-request-id="` + rid + `"] td:nth-child(2) code`); got != string(reason.CredentialRevoked) {
 		t.Errorf("the live row's reason is %q", got)
 	}
 	shoot("failures")
@@ -191,13 +198,30 @@ func TestBrowser(t *testing.T) {
 	shoot("decision")
 
 	// The token inspector: the verdict for a chosen route.
+	// The inspector's first use: paste, Inspect; the route is the first
+	// protected one that takes a JWT, and the checks are listed.
 	step("inspect", chromedp.Navigate(admin+"/console/inspect"), chromedp.WaitVisible(chromedp.CSS("#i-cred")),
-		chromedp.SetValue(chromedp.CSS("#i-cred"), d.File.Tokens["expired"]), chromedp.SetValue(chromedp.CSS("#i-path"), "/v1/data"),
-		chromedp.Submit(chromedp.CSS("#i-cred")), chromedp.WaitVisible(chromedp.CSS("#verdict-reason")))
-	if got := text("#verdict-reason"); got != string(reason.TokenExpired) {
-		t.Errorf("the inspector's verdict is %q", got)
+		chromedp.SetValue(chromedp.CSS("#i-cred"), d.File.Tokens["valid"]),
+		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#verdict-reason")))
+	if got := text("#verdict-reason"); got != string(reason.ClaimMismatch) {
+		t.Errorf("the inspector's first verdict is %q", got)
+	}
+	if got := eval(`String(document.querySelectorAll("ol.checks li.pass").length)`); got == "0" {
+		t.Error("the inspector lists no passed check")
 	}
 	shoot("inspect")
+	// The lookup of an allowed request, pasted in lower case with spaces.
+	_, allowedHeader, _ := gatewayCall(t, d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens["valid"])
+	allowed := allowedHeader.Get(api.RequestIDHeader)
+	step("look up an allowed request", chromedp.SendKeys(chromedp.CSS("#lookup-id"), "  "+strings.ToLower(allowed)+" "),
+		chromedp.Submit(chromedp.CSS("#lookup-id")), chromedp.WaitVisible(chromedp.CSS("#decision-id")))
+	if got := text("#why-h"); !strings.HasPrefix(got, "Allowed at") || text("#decision-id") != allowed {
+		t.Errorf("the allowed request's page reads %q", got)
+	}
+	shoot("request-allowed")
+	step("not found", chromedp.Navigate(admin+"/console/requests/nothing-like-this"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	shoot("request-not-found")
+	step("404", chromedp.Navigate(admin+"/console/no-such-page"), chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Console]")))
 
 	for _, p := range []string{"users", "audit"} {
 		step(p, chromedp.Navigate(admin+"/console/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
@@ -209,6 +233,40 @@ func TestBrowser(t *testing.T) {
 
 	step("sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#key")))
 	step("signed out", chromedp.Navigate(admin+"/console/keys"), chromedp.WaitVisible(chromedp.CSS("#key")))
+}
+
+// shootPage audits the page at 1280 and at 800 px wide (accessibility;
+// at 800 px nothing wider than the window) and saves a screenshot of each
+// width: name.png and name-800.png.
+func shootPage(t *testing.T, ctx context.Context, shots, name string) {
+	t.Helper()
+	for _, width := range []int64{1280, 800} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 860)); err != nil {
+			t.Fatal(err)
+		}
+		if problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](accessibilityAudit)); err != nil || len(problems) > 0 {
+			t.Errorf("%s page at %d px: accessibility %v %v", name, width, problems, err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.scrollWidth + " " + window.innerWidth`))
+		var scroll, inner int
+		if _, e := fmt.Sscan(wide, &scroll, &inner); err != nil || e != nil || scroll > inner {
+			t.Errorf("%s page at %d px: scrollWidth and viewport %q %v", name, width, wide, err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		file := name + ".png"
+		if width != 1280 {
+			file = fmt.Sprintf("%s-%d.png", name, width)
+		}
+		if err := os.WriteFile(filepath.Join(shots, file), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // accessibilityAudit lists what a page gets wrong for keyboard and

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/gateway"
 	"github.com/authgate/authgate/reason"
@@ -34,6 +35,10 @@ import (
 
 // Prefix is where the console is served on the admin listener.
 const Prefix = "/console/"
+
+// Favicon is the console's icon; browsers ask for /favicon.ico on every
+// page, which the admin listener redirects here.
+const Favicon = "/console/static/favicon.svg"
 
 // maxForm bounds a form body.
 const maxForm = 64 << 10
@@ -56,45 +61,63 @@ type console struct {
 	gw       *gateway.Gateway
 	store    store.Store
 	state    *gateway.State
-	log      *slog.Logger
-	pages    map[string]*template.Template
+	// cfg is the configuration in force (routes for the inspector, the
+	// console's settings).
+	cfg   *config.Config
+	oidc  *oidcClient
+	log   *slog.Logger
+	pages map[string]*template.Template
 }
 
-// Handler serves the console under Prefix for gw. sessions are the
-// process's (see NewSessions); st may be nil (keys and users then say
-// that no store is configured).
-func Handler(sessions *Sessions, gw *gateway.Gateway, st store.Store, state *gateway.State, log *slog.Logger) http.Handler {
+// Handler serves the console under Prefix for gw, built from cfg.
+// sessions are the process's (see NewSessions); st may be nil (keys and
+// users then say that no store is configured).
+func Handler(sessions *Sessions, gw *gateway.Gateway, st store.Store, state *gateway.State, cfg *config.Config, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &console{sessions: sessions, gw: gw, store: st, state: state, log: log, pages: parsePages()}
+	c := &console{sessions: sessions, gw: gw, store: st, state: state, cfg: cfg, log: log, pages: parsePages()}
+	if cfg.Console.OIDC != nil {
+		c.oidc = newOIDCClient(cfg.Console.OIDC, sessions.now)
+	}
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /console/sign-in", c.signInPage)
 	mux.HandleFunc("POST /console/sign-in", c.signIn)
+	mux.HandleFunc("GET /console/oidc/start", c.oidcStart)
+	mux.HandleFunc("GET "+config.OIDCCallbackPath, c.oidcCallback)
 	mux.Handle("POST /console/sign-out", c.action(c.signOut))
 	mux.Handle("GET /console/{$}", c.page(c.overview))
 	mux.Handle("GET /console/failures", c.page(c.failuresPage))
 	mux.Handle("GET /console/failures/stream", c.signedIn(c.stream))
 	mux.Handle("GET /console/failures/{id}", c.page(c.decision))
+	mux.Handle("GET /console/requests/{id}", c.page(c.decision))
 	mux.Handle("GET /console/keys", c.page(c.withStore(c.keysPage)))
-	mux.Handle("POST /console/keys", c.action(c.withStore(c.createKey)))
-	mux.Handle("GET /console/keys/{id}/revoke", c.page(c.withStore(c.confirmRevoke)))
-	mux.Handle("POST /console/keys/{id}/revoke", c.action(c.withStore(c.revokeKey)))
-	mux.Handle("POST /console/keys/{id}/rotate", c.action(c.withStore(c.rotateKey)))
+	mux.Handle("POST /console/keys", c.action(adminOnly(c.withStore(c.createKey))))
+	mux.Handle("GET /console/keys/{id}/revoke", c.page(adminOnly(c.withStore(c.confirmRevoke))))
+	mux.Handle("POST /console/keys/{id}/revoke", c.action(adminOnly(c.withStore(c.revokeKey))))
+	mux.Handle("POST /console/keys/{id}/rotate", c.action(adminOnly(c.withStore(c.rotateKey))))
 	mux.Handle("GET /console/users", c.page(c.withStore(c.usersPage)))
-	mux.Handle("POST /console/users", c.action(c.withStore(c.addUser)))
-	mux.Handle("POST /console/users/{name}/password", c.action(c.withStore(c.setPassword)))
-	mux.Handle("GET /console/users/{name}/remove", c.page(c.withStore(c.confirmRemove)))
-	mux.Handle("POST /console/users/{name}/remove", c.action(c.withStore(c.removeUser)))
+	mux.Handle("POST /console/users", c.action(adminOnly(c.withStore(c.addUser))))
+	mux.Handle("POST /console/users/{name}/password", c.action(adminOnly(c.withStore(c.setPassword))))
+	mux.Handle("GET /console/users/{name}/remove", c.page(adminOnly(c.withStore(c.confirmRemove))))
+	mux.Handle("POST /console/users/{name}/remove", c.action(adminOnly(c.withStore(c.removeUser))))
 	mux.Handle("GET /console/audit", c.page(c.withStore(c.auditPage)))
 	mux.Handle("GET /console/inspect", c.page(c.inspectPage))
 	mux.Handle("POST /console/inspect", c.action(c.inspect))
-	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
-		c.render(w, http.StatusNotFound, "message", pageData{Title: "Not found", Message: "There is no console page at this address."})
-	})
+	mux.HandleFunc("/console/", c.notFound)
 	return withHeaders(mux)
+}
+
+// notFound answers an unknown console address, with the navigation for
+// a signed-in operator.
+func (c *console) notFound(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "Not found", Message: "There is no console page at this address."}
+	if ss, ok := c.sessions.lookup(cookieValue(r, cookieTLS, cookiePlain)); ok {
+		d.fill(ss)
+	}
+	c.render(w, http.StatusNotFound, "message", d)
 }
 
 // withHeaders sets the headers every console answer carries.
@@ -131,9 +154,15 @@ type pageData struct {
 	Nav     string
 	CSRF    string
 	Subject string
-	Now     time.Time
+	// Role is the signed-in operator's console role; Admin says it may
+	// change keys and users (the pages show the forms only then).
+	Role  string
+	Admin bool
+	Now   time.Time
 	// Message is a plain sentence (a confirmation, a not-found page).
 	Message string
+	// Notice says what the last change did (shown once, after it).
+	Notice string
 	// Problem is what went wrong with the last action, in the catalogue's
 	// words.
 	Problem *problemView
@@ -220,12 +249,16 @@ func (c *console) action(h handlerFunc) http.Handler {
 	return c.signedIn(func(w http.ResponseWriter, r *http.Request, ss *session) {
 		if err := readForm(w, r); err != nil {
 			p := problemOf(err)
-			c.render(w, p.Status, "message", pageData{Title: p.Title, CSRF: ss.csrf, Subject: ss.subject, Problem: p})
+			d := pageData{Title: p.Title, Problem: p}
+			d.fill(ss)
+			c.render(w, p.Status, "message", d)
 			return
 		}
 		if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), ss.csrf) {
-			c.render(w, http.StatusForbidden, "message", pageData{Title: "Request refused", CSRF: ss.csrf, Subject: ss.subject,
-				Message: "This form was not sent by this console page (its CSRF token is missing or wrong, or it came from another site). Nothing was changed; reload the page and try again."})
+			d := pageData{Title: "Request refused",
+				Message: "This form was not sent by this console page (its CSRF token is missing or wrong, or it came from another site). Nothing was changed; reload the page and try again."}
+			d.fill(ss)
+			c.render(w, http.StatusForbidden, "message", d)
 			return
 		}
 		c.serve(w, r, ss, h)
@@ -270,6 +303,11 @@ func sameOrigin(r *http.Request) bool {
 	}
 }
 
+// fill sets what every page of a signed-in operator shows.
+func (d *pageData) fill(ss *session) {
+	d.CSRF, d.Subject, d.Role, d.Admin = ss.csrf, ss.name, ss.role, ss.role == config.RoleAdmin
+}
+
 func (c *console) serve(w http.ResponseWriter, r *http.Request, ss *session, h handlerFunc) {
 	v, err := h(r, ss)
 	if err != nil {
@@ -283,7 +321,10 @@ func (c *console) serve(w http.ResponseWriter, r *http.Request, ss *session, h h
 		http.Redirect(w, r, v.redirect, http.StatusSeeOther)
 		return
 	}
-	v.data.CSRF, v.data.Subject = ss.csrf, ss.subject
+	v.data.fill(ss)
+	if v.data.Notice == "" {
+		v.data.Notice = c.sessions.takeNotice(ss)
+	}
 	if v.status == 0 {
 		v.status = http.StatusOK
 	}
@@ -328,9 +369,10 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"ago":   ago,
-	"epoch": func(t time.Time) int64 { return t.Unix() },
-	"join":  strings.Join,
+	"ago":     ago,
+	"favicon": func() string { return Favicon },
+	"epoch":   func(t time.Time) int64 { return t.Unix() },
+	"join":    strings.Join,
 }
 
 // ago says how far from now t is, in words ("3m12s ago", "in 2h0m").

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
-	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/demo"
 	"github.com/authgate/authgate/internal/gatewaytest"
@@ -152,7 +150,7 @@ func TestSignIn(t *testing.T) {
 	if strings.Contains(p.header.Get("Set-Cookie"), d.File.AdminKey) {
 		t.Error("the admin key is in a cookie")
 	}
-	if p = o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "apikey:") {
+	if p = o.get("/console/"); p.status != 200 || !strings.Contains(p.body, "demo admin") || !strings.Contains(p.body, ">admin</span>") {
 		t.Fatalf("signed in, the overview is %d", p.status)
 	}
 
@@ -661,35 +659,17 @@ func TestUsersAndRotation(t *testing.T) {
 // scope admin opens the console until its exp; without the scope it is
 // refused with the admin API's reason.
 func TestSignInWithAdminJWT(t *testing.T) {
-	secret := "console-admin-issuer-secret-0123456789abcdef"
-	doc := fmt.Sprintf(`
-data_dir: %s
-admin: {listen: "127.0.0.1:0", issuers: [ops]}
-issuers:
-  - {name: ops, issuer: "https://ops.test", audiences: [authgate-admin], secret: "%s"}
-routes:
-  - {name: r, path: /x, upstream: "http://127.0.0.1:9"}
-`, t.TempDir(), secret)
 	// One clock judges the JWT and the session; the test moves it.
 	var mu sync.Mutex
 	now := time.Now().Truncate(time.Second)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(to time.Time) { mu.Lock(); defer mu.Unlock(); now = to }
-	a, _ := gatewaytest.NewAppWith(t, doc, app.Options{Now: clock})
-	srv := httptest.NewServer(a.AdminHandler())
-	t.Cleanup(srv.Close)
-	mint := func(scope string, exp time.Time) string {
-		tok, err := jwt.Sign("HS256", []byte(secret), nil, map[string]any{"iss": "https://ops.test", "aud": "authgate-admin",
-			"sub": "ops-alice", "scope": scope, "exp": exp.Unix()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	if p := newOperator(t, srv.URL, nil).signIn(mint("read", now.Add(time.Hour))); p.status != http.StatusForbidden || !strings.Contains(p.body, "insufficient_scope") {
+	base, mintJWT := adminJWTConsole(t, "", app.Options{Now: clock})
+	mint := func(scope string, exp time.Time) string { return mintJWT(scope, nil, exp) }
+	if p := newOperator(t, base, nil).signIn(mint("read", now.Add(time.Hour))); p.status != http.StatusForbidden || !strings.Contains(p.body, "insufficient_scope") {
 		t.Errorf("a JWT without scope admin: %d", p.status)
 	}
-	o := newOperator(t, srv.URL, nil)
+	o := newOperator(t, base, nil)
 	exp := now.Add(10 * time.Minute) // sooner than the console's idle and absolute bounds
 	if p := o.signIn(mint("admin", exp)); p.status != http.StatusSeeOther {
 		t.Fatalf("an admin JWT: %d\n%s", p.status, p.body)

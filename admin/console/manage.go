@@ -92,21 +92,27 @@ func (c *console) createKey(r *http.Request, ss *session, st store.Store) (view,
 	}
 	v := apikey.View(k, time.Now())
 	v.Key = key
-	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key created", Nav: "keys", Data: createdData{Key: v}}}, nil
+	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key created", Nav: "keys", Notice: "The key “" + cutText(k.Name, 80) + "” is created.",
+		Data: createdData{Key: v}}}, nil
 }
 
-// confirmData asks before a change that cannot be undone.
+// confirmData asks before a change that cannot be undone; Warning, when
+// set, says why this one is special (one's own key).
 type confirmData struct {
-	Question, Action, Button, Back string
+	Question, Warning, Action, Button, Back string
 }
 
-func (c *console) confirmRevoke(r *http.Request, _ *session, st store.Store) (view, error) {
+func (c *console) confirmRevoke(r *http.Request, ss *session, st store.Store) (view, error) {
 	k, err := st.KeyByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return view{}, err
 	}
 	d := confirmData{Question: "Revoke the key “" + k.Name + "” (" + k.ID + ")? Every request with it is refused from the next one on, with credential_revoked. This cannot be undone.",
 		Action: "/console/keys/" + url.PathEscape(k.ID) + "/revoke", Button: "Revoke the key", Back: "/console/keys"}
+	if ss.subject == "apikey:"+k.ID {
+		d.Warning = "This is the admin key you are signed in with: revoking it ends this session (and every other one signed in with it) at once, and the key can no longer open the admin API or this console. Make sure another admin key or sign-in works first."
+		d.Button = "Revoke my own key and sign out"
+	}
 	return view{template: "confirm", data: pageData{Title: "Revoke a key", Nav: "keys", Data: d}}, nil
 }
 
@@ -115,6 +121,7 @@ func (c *console) revokeKey(r *http.Request, ss *session, st store.Store) (view,
 	if err := st.RevokeKey(r.Context(), id, time.Now(), actor(ss)); err != nil {
 		return view{}, err
 	}
+	c.sessions.notify(ss, "The key "+id+" is revoked: its next request is refused with credential_revoked.")
 	c.sessions.endSubject("apikey:" + id)
 	return view{redirect: "/console/keys"}, nil
 }
@@ -131,7 +138,7 @@ func (c *console) rotateKey(r *http.Request, ss *session, st store.Store) (view,
 	}
 	v := apikey.View(next, time.Now())
 	v.Key = key
-	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key rotated", Nav: "keys",
+	return view{status: http.StatusCreated, template: "key-created", data: pageData{Title: "Key rotated", Nav: "keys", Notice: "The key " + id + " is rotated.",
 		Data: createdData{Key: v, Replaces: id, Grace: grace.String()}}}, nil
 }
 
@@ -158,6 +165,7 @@ func (c *console) addUser(r *http.Request, ss *session, st store.Store) (view, e
 	if err := basic.AddUser(r.Context(), st, name, r.PostFormValue("password"), scopes, actor(ss)); err != nil {
 		return view{}, err
 	}
+	c.sessions.notify(ss, "The user “"+cutText(name, 80)+"” is added.")
 	return view{redirect: "/console/users"}, nil
 }
 
@@ -165,6 +173,7 @@ func (c *console) setPassword(r *http.Request, ss *session, st store.Store) (vie
 	if err := basic.SetPassword(r.Context(), st, r.PathValue("name"), r.PostFormValue("password"), actor(ss)); err != nil {
 		return view{}, err
 	}
+	c.sessions.notify(ss, "The password of “"+cutText(r.PathValue("name"), 80)+"” is changed.")
 	return view{redirect: "/console/users"}, nil
 }
 
@@ -182,6 +191,7 @@ func (c *console) removeUser(r *http.Request, ss *session, st store.Store) (view
 	if err := st.RemoveUser(r.Context(), r.PathValue("name"), actor(ss)); err != nil {
 		return view{}, err
 	}
+	c.sessions.notify(ss, "The user “"+cutText(r.PathValue("name"), 80)+"” is removed.")
 	return view{redirect: "/console/users"}, nil
 }
 

@@ -50,8 +50,19 @@ func TestNoSecretInTheConsole(t *testing.T) {
 	for _, path := range []string{"/console/", "/console/failures", "/console/keys", "/console/users", "/console/audit", "/console/inspect"} {
 		record(o.get(path))
 	}
-	for _, m := range regexp.MustCompile(`href="/console/failures/([^"]+)"`).FindAllStringSubmatch(o.get("/console/failures").body, -1) {
-		record(o.get("/console/failures/" + m[1]))
+	// Requests through the gateway, allowed and refused: their lookups
+	// (the recent-requests ring) show fingerprints only.
+	for _, call := range [][2]string{{"X-API-Key", d.File.APIKeys["live"]}, {"X-API-Key", d.File.APIKeys["revoked"]},
+		{"Authorization", "Bearer " + d.File.Tokens["valid"]}, {"Authorization", "Bearer " + d.File.Tokens["expired"]}} {
+		_, h, _ := gatewayCall(t, d.File.URL+"/v1/data", call[0], call[1])
+		record(o.get("/console/requests/" + strings.ToLower(h.Get("Request-Id"))))
+	}
+	rows := regexp.MustCompile(`href="/console/requests/([^"]+)"`).FindAllStringSubmatch(o.get("/console/failures").body, -1)
+	if len(rows) < 3 {
+		t.Fatalf("%d failure rows", len(rows))
+	}
+	for _, m := range rows {
+		record(o.get("/console/requests/" + m[1]))
 	}
 	// The inspector answers with what was pasted (the page is the
 	// operator's); the log never sees it.

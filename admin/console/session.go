@@ -47,9 +47,16 @@ type Sessions struct {
 
 // session is one signed-in operator.
 type session struct {
-	// subject is the admin credential's subject ("apikey:<id>", or a
-	// JWT's sub).
+	// subject is the admin credential's subject ("apikey:<id>", a JWT's
+	// sub, or "oidc:<issuer>:<sub>").
 	subject string
+	// name is how pages name the operator (the key's name, an e-mail).
+	name string
+	// role is config.RoleAdmin or config.RoleViewer.
+	role string
+	// notice is what the last change did, shown by the next page once
+	// (guarded by Sessions.mu).
+	notice string
 	// csrf is the token every state-changing request must carry.
 	csrf    string
 	created time.Time
@@ -77,12 +84,13 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// start signs subject in until at most expires (zero: no credential
-// expiry) and returns the cookie value.
-func (s *Sessions) start(subject string, expires time.Time) (string, *session) {
+// start signs subject in with role until at most expires (zero: no
+// credential expiry) and returns the cookie value; pages call the
+// operator name.
+func (s *Sessions) start(subject, name, role string, expires time.Time) (string, *session) {
 	now := s.now()
 	id := randomToken()
-	ss := &session{subject: subject, csrf: randomToken(), created: now, seen: now, ends: now.Add(s.Absolute)}
+	ss := &session{subject: subject, name: name, role: role, csrf: randomToken(), created: now, seen: now, ends: now.Add(s.Absolute)}
 	if !expires.IsZero() && expires.Before(ss.ends) {
 		ss.ends = expires
 	}
@@ -94,17 +102,22 @@ func (s *Sessions) start(subject string, expires time.Time) (string, *session) {
 		}
 	}
 	if len(s.byID) >= maxSessions {
-		var oldest [32]byte
-		var at time.Time
-		for k, v := range s.byID {
-			if at.IsZero() || v.created.Before(at) {
-				oldest, at = k, v.created
-			}
-		}
-		delete(s.byID, oldest)
+		evictOldest(s.byID, func(v *session) time.Time { return v.created })
 	}
 	s.byID[sha256.Sum256([]byte(id))] = ss
 	return id, ss
+}
+
+// evictOldest deletes the entry of m that began first (by began).
+func evictOldest[V any](m map[[32]byte]V, began func(V) time.Time) {
+	var oldest [32]byte
+	var at time.Time
+	for k, v := range m {
+		if t := began(v); at.IsZero() || t.Before(at) {
+			oldest, at = k, t
+		}
+	}
+	delete(m, oldest)
 }
 
 // over reports whether ss has ended at now.
@@ -149,6 +162,22 @@ func (s *Sessions) endSubject(subject string) {
 			delete(s.byID, k)
 		}
 	}
+}
+
+// notify keeps a notice for ss's next page.
+func (s *Sessions) notify(ss *session, notice string) {
+	s.mu.Lock()
+	ss.notice = notice
+	s.mu.Unlock()
+}
+
+// takeNotice returns ss's notice, once.
+func (s *Sessions) takeNotice(ss *session) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := ss.notice
+	ss.notice = ""
+	return n
 }
 
 // sameToken compares two CSRF tokens in constant time.

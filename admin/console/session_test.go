@@ -11,9 +11,9 @@ import (
 func TestSessionBounds(t *testing.T) {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	s := NewSessions(func() time.Time { return now })
-	idle, _ := s.start("apikey:a", time.Time{})
-	busy, _ := s.start("apikey:b", time.Time{})
-	jwt, _ := s.start("sub", now.Add(time.Hour))
+	idle, _ := s.start("apikey:a", "", "admin", time.Time{})
+	busy, _ := s.start("apikey:b", "", "admin", time.Time{})
+	jwt, _ := s.start("sub", "", "admin", now.Add(time.Hour))
 	for step := range 40 {
 		now = now.Add(20 * time.Minute)
 		if step == 0 {
@@ -38,15 +38,15 @@ func TestSessionBounds(t *testing.T) {
 			t.Fatalf("after %v the JWT's session lives: %v", elapsed, jwtLive)
 		}
 	}
-	out, _ := s.start("x", time.Time{})
+	out, _ := s.start("x", "", "admin", time.Time{})
 	s.end(out)
 	if _, ok := s.lookup(out); ok {
 		t.Error("a signed-out session lives")
 	}
-	first, _ := s.start("first", time.Time{})
+	first, _ := s.start("first", "", "admin", time.Time{})
 	for range maxSessions {
 		now = now.Add(time.Millisecond)
-		s.start("later", time.Time{})
+		s.start("later", "", "admin", time.Time{})
 	}
 	if _, ok := s.lookup(first); ok || len(s.byID) != maxSessions {
 		t.Errorf("%d sessions held, the oldest kept: %v", len(s.byID), ok)

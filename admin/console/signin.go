@@ -3,12 +3,17 @@ package console
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/policy"
+	"github.com/authgate/authgate/reason"
 )
 
 // signInData is the sign-in page's.
@@ -16,6 +21,8 @@ type signInData struct {
 	Next string
 	// RequestID names the refused sign-in, so it can be looked up.
 	RequestID string
+	// OIDC names the identity provider to sign in with ("": none).
+	OIDC string
 }
 
 func (c *console) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +38,11 @@ func (c *console) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	if !localNext(next) {
 		next = ""
 	}
-	c.render(w, status, "sign-in", pageData{Title: "Sign in", CSRF: token, Problem: p, Data: signInData{Next: next, RequestID: requestID}})
+	d := signInData{Next: next, RequestID: requestID}
+	if c.oidc != nil {
+		d.OIDC = c.oidc.cfg.Name
+	}
+	c.render(w, status, "sign-in", pageData{Title: "Sign in", CSRF: token, Problem: p, Data: d})
 }
 
 // localNext reports whether next is a console page of this listener (no
@@ -51,8 +62,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !sameOrigin(r) || !sameToken(r.PostFormValue("csrf"), cookieValue(r, signInCookieTLS, signInCookiePlain)) {
-		c.renderSignIn(w, r, http.StatusForbidden, &problemView{Status: http.StatusForbidden, Title: "Sign-in form out of date",
-			Detail: "The form was not sent by this page (its token is missing or wrong). Nothing was checked; try again."}, "")
+		c.renderSignIn(w, r, http.StatusForbidden, staleForm(), "")
 		return
 	}
 	id, refusal, requestID := c.judge(r, strings.TrimSpace(r.PostFormValue("key")))
@@ -60,15 +70,54 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.renderSignIn(w, r, refusal.Status, refusal, requestID)
 		return
 	}
-	value, _ := c.sessions.start(id.Subject, id.ExpiresAt)
+	role, present := config.RoleAdmin, false
+	if id.Kind != "apikey" {
+		// An admin JWT: its roles claim, when it has one, may make it a
+		// viewer; without one its scope admin makes it an admin.
+		if role, present = roleOf(id.Claims, c.cfg.Console.Roles); !present {
+			role = config.RoleAdmin
+		}
+	}
+	if role == "" {
+		c.renderSignIn(w, r, http.StatusForbidden, noRole(c.cfg.Console.Roles), requestID)
+		return
+	}
+	c.startSession(w, r, id.Subject, c.operatorName(r, id), role, id.ExpiresAt, r.PostFormValue("next"))
+}
+
+// noRole is the refusal of a sign-in whose claims name no console role.
+func noRole(roles config.ConsoleRoles) *problemView {
+	return &problemView{Status: http.StatusForbidden, Code: string(reason.Forbidden), Title: "No console role",
+		Detail: fmt.Sprintf("Your identity is known, but its %s claim holds none of %s (admin) or %s (viewer).", roles.Claim,
+			strings.Join(roles.Admin, ", "), strings.Join(roles.Viewer, ", ")),
+		Hint: "Ask your identity provider's administrator for the console role (console.roles in the configuration names the values)."}
+}
+
+// startSession signs the operator in with role and sends the browser to
+// next (a console page) or the overview.
+func (c *console) startSession(w http.ResponseWriter, r *http.Request, subject, name, role string, expires time.Time, next string) {
+	value, _ := c.sessions.start(subject, name, role, expires)
 	setCookie(w, r, cookieTLS, cookiePlain, value, 0)
 	setCookie(w, r, signInCookieTLS, signInCookiePlain, "", -1)
-	c.log.Info("console: signed in", "subject", id.Subject, "client", r.RemoteAddr)
-	next := r.PostFormValue("next")
+	c.log.Info("console: signed in", "subject", subject, "role", role, "client", r.RemoteAddr)
 	if !localNext(next) {
 		next = Prefix
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// operatorName is how pages name the signed-in operator: an admin key's
+// name and id, a token's e-mail or subject.
+func (c *console) operatorName(r *http.Request, id credential.Identity) string {
+	if key, ok := strings.CutPrefix(id.Subject, "apikey:"); ok && c.store != nil {
+		if k, err := c.store.KeyByID(r.Context(), key); err == nil {
+			return cutText(k.Name, 60) + " (" + key + ")"
+		}
+	}
+	if email, ok := policy.ClaimText(id.Claims, "email"); ok {
+		return cutText(email, 60)
+	}
+	return cutText(id.Subject, 60)
 }
 
 // judge runs the admin guard on a request carrying key the way an admin

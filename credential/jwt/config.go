@@ -114,7 +114,7 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 	}
 	switch discover := c.Discovery == nil || *c.Discovery; {
 	case sources == 0 && discover:
-		if err := checkFetchURL(c.Issuer); err != nil {
+		if err := CheckFetchURL(c.Issuer); err != nil {
 			return fieldErr("issuer", "discovery reads %s/.well-known/openid-configuration: %v", strings.TrimSuffix(c.Issuer, "/"), err)
 		}
 		t := true
@@ -174,7 +174,7 @@ func (c *IssuerConfig) Provision(readFile func(name string) ([]byte, error)) err
 		return c.remoteDefaults()
 	case sources == 0: // introspection only
 	default:
-		if err := checkFetchURL(c.JWKSURL); err != nil {
+		if err := CheckFetchURL(c.JWKSURL); err != nil {
 			return fieldErr("jwks_url", "%v", err)
 		}
 		return c.remoteDefaults()
@@ -229,8 +229,10 @@ func decodeSecret(s, encoding string) ([]byte, error) {
 	return nil, fmt.Errorf("%q is not one of raw, base64, base64url", encoding)
 }
 
-// checkFetchURL requires https, except on loopback (tests, sidecars).
-func checkFetchURL(raw string) error {
+// CheckFetchURL requires https, except on loopback (tests, sidecars): the
+// rule of every URL authgate fetches by itself (key sets, discovery,
+// introspection, the console's OIDC endpoints).
+func CheckFetchURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("%q is not a URL", raw)

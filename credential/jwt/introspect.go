@@ -84,8 +84,8 @@ func (i *Introspection) check(discovers bool, readFile func(string) ([]byte, err
 	switch {
 	case i.Endpoint == "" && !discovers:
 		return fieldErr("introspection.endpoint", "give the endpoint, or let discovery name it (an issuer without a key source)")
-	case i.Endpoint != "" && checkFetchURL(i.Endpoint) != nil:
-		return fieldErr("introspection.endpoint", "%v", checkFetchURL(i.Endpoint))
+	case i.Endpoint != "" && CheckFetchURL(i.Endpoint) != nil:
+		return fieldErr("introspection.endpoint", "%v", CheckFetchURL(i.Endpoint))
 	case i.Auth != "" && i.Auth != "basic" && i.Auth != "post" && i.Auth != "private_key_jwt":
 		return fieldErr("introspection.auth", "%q is not one of basic, post, private_key_jwt", i.Auth)
 	case i.ClientID == "" || i.ClientSecret == "" && i.Auth != "private_key_jwt":

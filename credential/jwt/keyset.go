@@ -165,11 +165,11 @@ func (r *RemoteKeys) discover(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("GET %s: not a JSON metadata document", u)
 		case doc.Issuer != r.Discover:
 			return "", fmt.Errorf("GET %s: the document is for issuer %q, not %q (a mix-up: it is not used)", u, sanitize(doc.Issuer, 200), r.Discover)
-		case checkFetchURL(doc.JWKSURI) != nil:
+		case CheckFetchURL(doc.JWKSURI) != nil:
 			return "", fmt.Errorf("GET %s: jwks_uri %q is not a usable https URL", u, sanitize(doc.JWKSURI, 200))
 		}
 		r.found.Store(&doc.JWKSURI)
-		if checkFetchURL(doc.Introspection) == nil {
+		if CheckFetchURL(doc.Introspection) == nil {
 			r.introspection.Store(&doc.Introspection)
 		}
 		return doc.JWKSURI, nil

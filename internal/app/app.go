@@ -345,7 +345,7 @@ func (a *App) adminHandler(cfg *config.Config, gw *gateway.Gateway) http.Handler
 	if cfg.Admin.ConsoleOn() {
 		sessions = a.sessions
 	}
-	h := admin.Handler(gw, a.storeOrNil(), a.state, sessions, a.log)
+	h := admin.Handler(gw, a.storeOrNil(), a.state, sessions, cfg, a.log)
 	if cfg.Admin.PProf {
 		h = admin.WithPProf(h)
 	}

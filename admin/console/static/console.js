@@ -24,21 +24,34 @@ function failureRow(f) {
   const tr = document.createElement("tr");
   tr.className = "fresh";
   tr.dataset.requestId = f.request_id;
-  cell(tr, utc(f.time));
-  cell(tr, String(f.status));
-  cell(tr, f.reason, true);
-  cell(tr, f.route || "");
-  cell(tr, f.method + " " + f.path);
-  cell(tr, f.client || "");
-  cell(tr, f.fingerprint || "", true);
-  const td = document.createElement("td");
+  const time = cell(tr, utc(f.time));
+  time.className = "time";
+  time.appendChild(document.createElement("br"));
   const a = document.createElement("a");
-  a.href = "/console/failures/" + encodeURIComponent(f.request_id);
+  a.className = "rid";
+  a.href = "/console/requests/" + encodeURIComponent(f.request_id);
   const c = document.createElement("code");
   c.textContent = f.request_id;
   a.appendChild(c);
-  td.appendChild(a);
-  tr.appendChild(td);
+  time.appendChild(a);
+  const status = cell(tr, f.status + " ");
+  const code = document.createElement("code");
+  code.textContent = f.reason;
+  status.appendChild(code);
+  const route = cell(tr, f.route || "");
+  route.appendChild(document.createElement("br"));
+  const req = document.createElement("span");
+  req.className = "help";
+  req.textContent = f.method + " " + f.path;
+  route.appendChild(req);
+  const who = f.who ? cell(tr, f.who) : cell(tr, f.fingerprint || "—", Boolean(f.fingerprint));
+  who.className = "who";
+  who.appendChild(document.createElement("br"));
+  const client = document.createElement("span");
+  client.className = "help";
+  client.textContent = f.client || "";
+  who.appendChild(client);
+  cell(tr, f.detail || "").className = "detail";
   return tr;
 }
 
@@ -84,6 +97,26 @@ function words(seconds) {
   return seconds >= 0 ? text + " ago" : "in " + text;
 }
 
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+// localTimes shows the chart's axis and any data-epoch-time element in
+// this browser's local time, and adds local time to each bar's tooltip
+// (which names UTC).
+function localTimes() {
+  document.querySelectorAll("[data-epoch-time]").forEach((el) => {
+    const d = new Date(Number(el.dataset.epochTime) * 1000);
+    el.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    el.setAttribute("data-utc", d.toISOString().slice(11, 16) + "Z");
+  });
+  document.querySelectorAll("a.bar[data-epoch-from]").forEach((a) => {
+    const d = new Date(Number(a.dataset.epochFrom) * 1000);
+    const title = a.querySelector("title");
+    if (title) title.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes()) + " local, " + title.textContent;
+  });
+}
+
 function browserTimes() {
   const now = Date.now() / 1000;
   document.querySelectorAll("td[data-epoch]").forEach((el) => {
@@ -104,4 +137,5 @@ document.addEventListener("DOMContentLoaded", () => {
   liveFeed();
   copyButtons();
   browserTimes();
+  localTimes();
 });
