@@ -8,7 +8,6 @@
 package extauthz
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/capture"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -113,7 +113,7 @@ func (s *Server) Check(ctx context.Context, req *authv3.CheckRequest) (resp *aut
 		return refusal(reason.HeadersTooMany), nil
 	}
 	r := b.request(ctx, req, peerAddr(ctx))
-	w := &recorder{header: http.Header{}}
+	w := capture.New(answerLimit)
 	b.handler.ServeHTTP(w, r)
 	return b.response(w, r.Header), nil
 }
@@ -214,18 +214,18 @@ func sourceIP(in *authv3.CheckRequest) string {
 
 // response maps the gateway's answer to the CheckResponse. Only a
 // decision verdict allows: 200 with the identity headers. Any other
-// answer — a refusal, a preflight's 204, the echo endpoint's 200 — is a
+// answer — a refusal, a preflight's 204 — is a
 // local reply to the client, never an allow.
-func (b *binding) response(w *recorder, in http.Header) *authv3.CheckResponse {
-	_, verdict := w.header[b.subject]
-	if w.status == 0 {
+func (b *binding) response(w *capture.Recorder, in http.Header) *authv3.CheckResponse {
+	_, verdict := w.Header()[b.subject]
+	if w.Status == 0 {
 		return refusal(reason.AuthUnavailable) // nothing written: fail closed
 	}
-	if w.status == http.StatusOK && verdict {
+	if w.Status == http.StatusOK && verdict {
 		return &authv3.CheckResponse{Status: &status.Status{Code: int32(codes.OK)},
-			HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: b.allowed(w.header, in)}}
+			HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: b.allowed(w.Header(), in)}}
 	}
-	return denied(w.status, w.header, w.body.String())
+	return denied(w.Status, w.Header(), string(w.Body()))
 }
 
 // allowed: the identity headers and Request-Id go upstream (replacing any
@@ -322,26 +322,4 @@ func grpcCode(status int) codes.Code {
 		return codes.InvalidArgument
 	}
 	return codes.PermissionDenied
-}
-
-// recorder keeps the gateway's answer.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) Header() http.Header { return w.header }
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-
-func (w *recorder) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.body.Write(p)
 }

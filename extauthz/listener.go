@@ -25,6 +25,9 @@ const (
 	maxStreams = 1024
 	// maxCallHeaders bounds the gRPC call's own metadata.
 	maxCallHeaders = 16 << 10
+	// answerLimit bounds the gateway's answer kept for a DeniedHttpResponse
+	// (a problem+json body is a few hundred bytes).
+	answerLimit = 64 << 10
 )
 
 // NewGRPCServer is the ext_authz listener's gRPC server for s: every

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/gateway"
+	"github.com/authgate/authgate/internal/capture"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
@@ -140,49 +140,24 @@ func (c *console) judge(r *http.Request, key string) (credential.Identity, *prob
 	}
 	req.Body, req.ContentLength = http.NoBody, 0
 	var id credential.Identity
-	rec := &recorder{header: http.Header{}}
+	rec := capture.New(64 << 10)
 	c.gw.Guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ = gateway.Caller(r)
 		w.WriteHeader(http.StatusNoContent)
 	})).ServeHTTP(rec, req)
-	requestID := rec.header.Get(api.RequestIDHeader)
-	if rec.status == http.StatusNoContent && id.Subject != "" {
+	requestID := rec.Header().Get(api.RequestIDHeader)
+	if rec.Status == http.StatusNoContent && id.Subject != "" {
 		return id, nil, requestID
 	}
 	var p api.Problem
-	json.Unmarshal(rec.body.Bytes(), &p)
+	json.Unmarshal(rec.Body(), &p)
 	if p.Status == 0 {
-		p.Status, p.Title = rec.status, http.StatusText(rec.status)
+		p.Status, p.Title = rec.Status, http.StatusText(rec.Status)
 	}
 	if key == "" {
 		p.Detail = "Paste an admin key (made with `authgate keys create --kind admin`) or an admin JWT."
 	}
 	return credential.Identity{}, &problemView{Status: p.Status, Code: p.Reason, Title: p.Title, Detail: p.Detail, Hint: p.Hint}, requestID
-}
-
-// recorder keeps what the guard answered, its body bounded.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rec *recorder) Header() http.Header { return rec.header }
-
-func (rec *recorder) WriteHeader(status int) {
-	if rec.status == 0 {
-		rec.status = status
-	}
-}
-
-func (rec *recorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	if room := 64<<10 - rec.body.Len(); room > 0 {
-		rec.body.Write(b[:min(len(b), room)])
-	}
-	return len(b), nil
 }
 
 func (c *console) signOut(r *http.Request, ss *session) (view, error) {
