@@ -253,30 +253,40 @@ func TestDPoPNonce(t *testing.T) {
 // against the original method and URL the trusted proxy describes, not
 // the decision request's own.
 func TestDPoPDecision(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, dpopRoutes)
 	m := newProofMaker(t)
 	bound := token(t, map[string]any{"cnf": map[string]any{"jkt": m.jkt}})
 	original := "https://api.example.com:8443/v1/bound"
-	tests := []struct {
-		name, htu, htm string
-		status         int
+	// How each proxy describes GET https://api.example.com:8443/v1/bound?page=2.
+	for _, c := range []struct {
+		proxy, method, path string
+		headers             []string
 	}{
-		{"the original request", original, "GET", 200},
-		{"the decision endpoint's URL", e.gw.URL + "/.authgate/decide", "GET", 401},
-		{"the decision request's method", original, "POST", 401},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e.t = t
-			r := e.do("POST", "/.authgate/decide", "Authorization", "DPoP "+bound, "DPoP", m.make(tt.htm, tt.htu, bound, nil),
-				"X-Original-Method", "GET", "X-Original-Uri", "/v1/bound?page=2", "X-Original-Host", "api.example.com:8443", "X-Forwarded-Proto", "https")
-			if r.status != tt.status {
-				t.Fatalf("%d %q (%s), want %d", r.status, r.problem.Reason, r.problem.Detail, tt.status)
-			}
-			if tt.status != 200 && r.problem.Reason != string(reason.DPoPProofMismatch) {
-				t.Fatalf("reason %q, want %s", r.problem.Reason, reason.DPoPProofMismatch)
-			}
-		})
+		{"nginx", "POST", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-Uri", "/v1/bound?page=2", "X-Original-Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
+		{"caddy", "POST", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/bound?page=2", "X-Forwarded-Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
+		{"envoy", "GET", "/.authgate/decide/v1/bound?page=2", []string{"Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
+	} {
+		e := newEnvConfig(t, DetailFull, dpopRoutes, "decision_proxy: "+c.proxy)
+		tests := []struct {
+			name, htu, htm string
+			status         int
+		}{
+			{"the original request", original, "GET", 200},
+			{"the decision endpoint's URL", e.gw.URL + "/.authgate/decide", "GET", 401},
+			{"another method", original, "PUT", 401},
+		}
+		for _, tt := range tests {
+			t.Run(c.proxy+" "+tt.name, func(t *testing.T) {
+				e.t = t
+				h := append([]string{"Authorization", "DPoP " + bound, "DPoP", m.make(tt.htm, tt.htu, bound, nil)}, c.headers...)
+				r := e.do(c.method, c.path, h...)
+				if r.status != tt.status {
+					t.Fatalf("%d %q (%s), want %d", r.status, r.problem.Reason, r.problem.Detail, tt.status)
+				}
+				if tt.status != 200 && r.problem.Reason != string(reason.DPoPProofMismatch) {
+					t.Fatalf("reason %q, want %s", r.problem.Reason, reason.DPoPProofMismatch)
+				}
+			})
+		}
 	}
 }
 
