@@ -51,34 +51,37 @@ type endpoint struct {
 	// public endpoints need no credential: they describe, they grant
 	// nothing.
 	public bool
-	handle func(s *server, w http.ResponseWriter, r *http.Request) error
+	// changes endpoints change state: only a credential with scope admin
+	// calls them (a viewer's is refused, forbidden).
+	changes bool
+	handle  func(s *server, w http.ResponseWriter, r *http.Request) error
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 var endpoints = []endpoint{
-	{"GET", "/keys", "List API keys (never their secrets).", nil, typeOf[[]api.KeyView](), 200, false, (*server).listKeys},
-	{"POST", "/keys", "Create an API key; the key is in this answer only.", typeOf[api.KeyCreate](), typeOf[api.KeyView](), 201, false, (*server).createKey},
-	{"POST", "/keys/{id}/revoke", "Revoke an API key; refused from the next request on.", nil, typeOf[api.KeyView](), 200, false, (*server).revokeKey},
-	{"POST", "/keys/{id}/rotate", "Create a replacement key; the old one stays valid for grace.", typeOf[api.KeyRotate](), typeOf[api.KeyView](), 201, false, (*server).rotateKey},
-	{"GET", "/users", "List Basic users.", nil, typeOf[[]api.UserView](), 200, false, (*server).listUsers},
-	{"POST", "/users", "Add a Basic user.", typeOf[api.UserCreate](), typeOf[api.UserView](), 201, false, (*server).addUser},
-	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, false, (*server).setPassword},
-	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, false, (*server).removeUser},
-	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, false, (*server).revocations},
-	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, request_id, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, false, (*server).listFailures},
-	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, false, (*server).failureStream},
-	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, false, (*server).summary},
-	{"GET", "/traffic", "Requests per minute over the last hour, by outcome and reason.", nil, typeOf[api.Traffic](), 200, false, (*server).traffic},
-	{"GET", "/dependencies", "The store, key sets and introspection endpoints, and how each is.", nil, typeOf[[]api.Dependency](), 200, false, (*server).dependencies},
-	{"GET", "/audit", "The latest changes to keys and users (limit, default 100).", nil, typeOf[[]api.AuditEvent](), 200, false, (*server).audit},
-	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, false, (*server).explain},
+	{"GET", "/keys", "List API keys (never their secrets).", nil, typeOf[[]api.KeyView](), 200, false, false, (*server).listKeys},
+	{"POST", "/keys", "Create an API key; the key is in this answer only.", typeOf[api.KeyCreate](), typeOf[api.KeyView](), 201, false, true, (*server).createKey},
+	{"POST", "/keys/{id}/revoke", "Revoke an API key; refused from the next request on.", nil, typeOf[api.KeyView](), 200, false, true, (*server).revokeKey},
+	{"POST", "/keys/{id}/rotate", "Create a replacement key; the old one stays valid for grace.", typeOf[api.KeyRotate](), typeOf[api.KeyView](), 201, false, true, (*server).rotateKey},
+	{"GET", "/users", "List Basic users.", nil, typeOf[[]api.UserView](), 200, false, false, (*server).listUsers},
+	{"POST", "/users", "Add a Basic user.", typeOf[api.UserCreate](), typeOf[api.UserView](), 201, false, true, (*server).addUser},
+	{"PUT", "/users/{name}/password", "Set a user's password.", typeOf[api.PasswordChange](), nil, 204, false, true, (*server).setPassword},
+	{"DELETE", "/users/{name}", "Remove a user.", nil, nil, 204, false, true, (*server).removeUser},
+	{"GET", "/revocations", "List revoked API keys.", nil, typeOf[[]api.KeyView](), 200, false, false, (*server).revocations},
+	{"GET", "/failures", "Recent failures; filter by reason, route, fingerprint, request_id, since (RFC 3339).", nil, typeOf[[]api.Failure](), 200, false, false, (*server).listFailures},
+	{"GET", "/failures/stream", "Live failures as server-sent events (each data line one Failure).", nil, nil, 200, false, false, (*server).failureStream},
+	{"GET", "/failures/summary", "Failures by reason over the last minutes (default 15).", nil, typeOf[api.FailureSummary](), 200, false, false, (*server).summary},
+	{"GET", "/traffic", "Requests per minute over the last hour, by outcome and reason.", nil, typeOf[api.Traffic](), 200, false, false, (*server).traffic},
+	{"GET", "/dependencies", "The store, key sets and introspection endpoints, and how each is.", nil, typeOf[[]api.Dependency](), 200, false, false, (*server).dependencies},
+	{"GET", "/audit", "The latest changes to keys and users (limit, default 100).", nil, typeOf[[]api.AuditEvent](), 200, false, false, (*server).audit},
+	{"POST", "/explain", "Every check the gateway would run on a request, without side effects.", typeOf[api.ExplainRequest](), typeOf[api.Explanation](), 200, false, false, (*server).explain},
 }
 
 // The description describes itself, without credentials; added here, as
 // the table's initializer cannot name a function that reads the table.
 func init() {
-	endpoints = append(endpoints, endpoint{"GET", "/openapi.json", "This description (OpenAPI 3.1); no credential needed.", nil, nil, 200, true, (*server).openAPI})
+	endpoints = append(endpoints, endpoint{"GET", "/openapi.json", "This description (OpenAPI 3.1); no credential needed.", nil, nil, 200, true, false, (*server).openAPI})
 }
 
 // Handler serves the admin listener for gw: /metrics (open: bind the
@@ -91,6 +94,9 @@ func Handler(gw *gateway.Gateway, st store.Store, state *gateway.State, sessions
 	apiMux, mux := http.NewServeMux(), http.NewServeMux()
 	for _, e := range endpoints {
 		h := e.handle
+		if e.changes {
+			h = adminOnly(h)
+		}
 		serve := apiMux
 		if e.public {
 			serve = mux
@@ -461,4 +467,17 @@ func (s *server) explain(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) openAPI(w http.ResponseWriter, _ *http.Request) error {
 	return writeJSON(w, http.StatusOK, OpenAPI())
+}
+
+// adminOnly runs h for a credential with scope admin; a read-only one (a
+// viewer key, a JWT with scope admin:read only) is refused, forbidden,
+// before h reads the request.
+func adminOnly(h func(s *server, w http.ResponseWriter, r *http.Request) error) func(s *server, w http.ResponseWriter, r *http.Request) error {
+	return func(s *server, w http.ResponseWriter, r *http.Request) error {
+		if id, ok := gateway.Caller(r); !ok || !id.HasScope(api.AdminScope) {
+			return reason.New(reason.Forbidden, "this credential opens the admin API read-only (scope %s): only an admin key or a token with scope %s changes keys and users",
+				api.AdminReadScope, api.AdminScope)
+		}
+		return h(s, w, r)
+	}
 }

@@ -44,6 +44,9 @@ func OpenAPI() map[string]any {
 		}
 		responses[strconv.Itoa(e.status)] = ok
 		op := map[string]any{"summary": e.summary, "operationId": operationID(e), "responses": responses}
+		if e.changes {
+			op["description"] = "Changes state: needs scope " + api.AdminScope + " (an admin key); a read-only credential (scope " + api.AdminReadScope + ", a viewer key) is refused with 403 forbidden."
+		}
 		if e.public {
 			op["security"] = []map[string][]string{} // none needed
 		} else {

@@ -2,8 +2,13 @@ package api
 
 import "time"
 
-// AdminScope is the scope an admin credential must hold.
+// AdminScope is the scope an admin credential must hold to change
+// anything on the admin listener.
 const AdminScope = "admin"
+
+// AdminReadScope opens the admin listener read-only: the admin API's
+// reads and the console's pages, never a change (a viewer key holds it).
+const AdminReadScope = "admin:read"
 
 // Failure is one refused request as the admin API shows it: never a
 // credential, only its fingerprint.
@@ -132,7 +137,8 @@ type UserView struct {
 // KeyCreate is the body of POST /admin/v1/keys.
 type KeyCreate struct {
 	Name string `json:"name"`
-	// Kind is "api" (the default) or "admin".
+	// Kind is "api" (the default), "admin" or "viewer" (the admin
+	// listener, read-only).
 	Kind        string    `json:"kind,omitempty"`
 	Environment string    `json:"environment"`
 	Scopes      []string  `json:"scopes,omitempty"`

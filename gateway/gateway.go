@@ -234,7 +234,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		st = timedStore{Store: opts.Store, latency: g.state.Metrics.storeLatency, tracer: g.state.tracer}
 	}
 	g.keys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...)
-	g.adminKeys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...).ForKind(store.KindAdmin)
+	g.adminKeys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...).ForAdmin()
 	basicOpts := cfg.Basic
 	basicOpts.Logger = opts.Logger
 	bv, err := basic.NewVerifier(st, basicOpts)
@@ -269,7 +269,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		return err
 	}
 	g.api = newAuthSet(g.keys, g.tokens, bv)
-	g.adminRoute = &policy.Route{Name: RouteAdmin, Schemes: []string{apikey.SchemeName}, ScopesAll: []string{api.AdminScope}}
+	g.adminRoute = &policy.Route{Name: RouteAdmin, Schemes: []string{apikey.SchemeName}, ScopesAny: []string{api.AdminScope, api.AdminReadScope}}
 	var adminTokens *jwt.Verifier
 	if len(adminIssuers) > 0 {
 		if adminTokens, err = jwt.New(adminIssuers, jwtOpts); err != nil {
@@ -676,9 +676,11 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 }
 
 // Guard protects h (the admin API) with the gateway's own steps: the
-// request id, authentication by admin keys (and JWTs with scope admin of
-// the issuers admin.issuers names), the access log line, metrics and the
-// failure feed. API keys never pass, whatever their scopes.
+// request id, authentication by admin and viewer keys (and JWTs with
+// scope admin or admin:read of the issuers admin.issuers names), the
+// access log line, metrics and the failure feed. API keys never pass,
+// whatever their scopes. A credential without scope admin is read-only:
+// h refuses its changes.
 func (g *Gateway) Guard(h http.Handler) http.Handler {
 	return g.protect(h, g.adminRoute, &g.admin)
 }

@@ -39,8 +39,9 @@ type Key struct {
 	LastUsed  time.Time // zero: never used
 	// ReplacedBy is the id of the key that rotation created from this one.
 	ReplacedBy string
-	// Kind is KindAPI (opens the API's routes) or KindAdmin (opens the
-	// admin API and nothing else).
+	// Kind is KindAPI (opens the API's routes), KindAdmin (opens the
+	// admin listener and nothing else) or KindViewer (opens the admin
+	// listener read-only); package apikey holds the kinds' rules.
 	Kind string
 	// QuotaRequests per QuotaPer bound the key's requests on every route
 	// (0: no quota of its own).
@@ -48,10 +49,12 @@ type Key struct {
 	QuotaPer      time.Duration
 }
 
-// Key kinds: a key opens either the API or the admin API, never both.
+// Key kinds: a key opens either the API or the admin listener, never
+// both; a viewer key opens the admin listener read-only.
 const (
-	KindAPI   = "api"
-	KindAdmin = "admin"
+	KindAPI    = "api"
+	KindAdmin  = "admin"
+	KindViewer = "viewer"
 )
 
 // KindOrAPI is a key's kind as stored: KindAPI when none is set.

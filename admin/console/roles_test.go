@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
+	"github.com/authgate/authgate/store"
 )
 
 // adminJWTConsole serves a console (built with opts) whose admin API also
@@ -75,45 +78,78 @@ func TestRoles(t *testing.T) {
 				}
 				return
 			}
-			keys := o.get("/console/keys")
-			if !strings.Contains(keys.body, `<span class="role">`+tt.role+`</span>`) {
-				t.Errorf("the page does not name the role %s", tt.role)
-			}
-			if got := strings.Contains(keys.body, `action="/console/keys"`); got != tt.canWrite {
-				t.Errorf("create form shown: %v, want %v", got, tt.canWrite)
-			}
-			forged := []struct{ method, path string }{
-				{"POST", "/console/keys"}, {"POST", "/console/users"}, {"POST", "/console/keys/none/revoke"},
-				{"POST", "/console/keys/none/rotate"}, {"POST", "/console/users/none/password"}, {"POST", "/console/users/none/remove"},
-				{"GET", "/console/keys/none/revoke"}, {"GET", "/console/users/none/remove"},
-			}
-			for _, f := range forged {
-				var got page
-				if f.method == "POST" {
-					got = o.post(f.path, url.Values{"name": {"forged-by-" + tt.role}, "kind": {"api"}, "environment": {"live"}, "password": {"a-long-password-1"}, "grace": {"1h"}})
-				} else {
-					got = o.get(f.path)
-				}
-				if !tt.canWrite && (got.status != http.StatusForbidden || !strings.Contains(got.body, "forbidden")) {
-					t.Errorf("viewer %s %s: %d", f.method, f.path, got.status)
-				}
-				if tt.canWrite && got.status == http.StatusForbidden {
-					t.Errorf("admin %s %s: 403", f.method, f.path)
-				}
-			}
-			if !tt.canWrite {
-				if p := o.get("/console/keys"); strings.Contains(p.body, "forged-by-viewer") {
-					t.Error("a viewer's forged form created a key")
-				}
-				for _, path := range []string{"/console/", "/console/failures", "/console/audit", "/console/users", "/console/inspect"} {
-					if p := o.get(path); p.status != 200 {
-						t.Errorf("viewer GET %s: %d", path, p.status)
-					}
-				}
-				if p := o.post("/console/inspect", url.Values{"credential": {"x.y.z"}}); p.status != 200 {
-					t.Errorf("viewer inspect: %d", p.status)
-				}
-			}
+			checkRole(t, o, tt.role, tt.canWrite)
 		})
 	}
+}
+
+// checkRole checks the signed-in operator o's console as role: the role
+// named on the page, a change form only for an admin, every forged change
+// of a viewer (with a valid CSRF token) refused with 403, and every read
+// page open.
+func checkRole(t *testing.T, o *operator, role string, canWrite bool) {
+	t.Helper()
+	keys := o.get("/console/keys")
+	if !strings.Contains(keys.body, `<span class="role">`+role+`</span>`) {
+		t.Errorf("the page does not name the role %s", role)
+	}
+	if got := strings.Contains(keys.body, `action="/console/keys"`); got != canWrite {
+		t.Errorf("create form shown: %v, want %v", got, canWrite)
+	}
+	forged := []struct{ method, path string }{
+		{"POST", "/console/keys"}, {"POST", "/console/users"}, {"POST", "/console/keys/none/revoke"},
+		{"POST", "/console/keys/none/rotate"}, {"POST", "/console/users/none/password"}, {"POST", "/console/users/none/remove"},
+		{"GET", "/console/keys/none/revoke"}, {"GET", "/console/users/none/remove"},
+	}
+	for _, f := range forged {
+		var got page
+		if f.method == "POST" {
+			got = o.post(f.path, url.Values{"name": {"forged-by-" + role}, "kind": {"api"}, "environment": {"live"}, "password": {"a-long-password-1"}, "grace": {"1h"}})
+		} else {
+			got = o.get(f.path)
+		}
+		if !canWrite && (got.status != http.StatusForbidden || !strings.Contains(got.body, "forbidden")) {
+			t.Errorf("viewer %s %s: %d", f.method, f.path, got.status)
+		}
+		if canWrite && got.status == http.StatusForbidden {
+			t.Errorf("admin %s %s: 403", f.method, f.path)
+		}
+	}
+	if !canWrite {
+		if p := o.get("/console/keys"); strings.Contains(p.body, "forged-by-viewer") {
+			t.Error("a viewer's forged form created a key")
+		}
+		for _, path := range []string{"/console/", "/console/failures", "/console/audit", "/console/users", "/console/inspect"} {
+			if p := o.get(path); p.status != 200 {
+				t.Errorf("viewer GET %s: %d", path, p.status)
+			}
+		}
+		if p := o.post("/console/inspect", url.Values{"credential": {"x.y.z"}}); p.status != 200 {
+			t.Errorf("viewer inspect: %d", p.status)
+		}
+	}
+}
+
+// TestViewerKey: a key of kind viewer, created on the keys page, signs in
+// as a viewer (the kind sets the role) with the read pages and no change;
+// an admin key signs in as an admin.
+func TestViewerKey(t *testing.T) {
+	_, a := gatewaytest.StartApp(t, "routes:\n  - {name: r, path: /x, schemes: [apikey], upstream: \"http://127.0.0.1:1\"}\n")
+	_, adminKey, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "ops", Kind: store.KindAdmin, Environment: "live"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.AdminHandler())
+	t.Cleanup(srv.Close)
+	admin := newOperator(t, srv.URL, nil)
+	if p := admin.signIn(adminKey); p.status != http.StatusSeeOther {
+		t.Fatalf("admin sign-in: %d", p.status)
+	}
+	checkRole(t, admin, "admin", true)
+	viewerKey, _ := admin.createKey(url.Values{"name": {"auditor"}, "kind": {"viewer"}, "environment": {"live"}})
+	viewer := newOperator(t, srv.URL, nil)
+	if p := viewer.signIn(viewerKey); p.status != http.StatusSeeOther {
+		t.Fatalf("viewer key sign-in: %d\n%s", p.status, p.body)
+	}
+	checkRole(t, viewer, "viewer", false)
 }

@@ -70,13 +70,15 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.renderSignIn(w, r, refusal.Status, refusal, requestID)
 		return
 	}
-	role, present := config.RoleAdmin, false
-	if id.Kind != "apikey" {
-		// An admin JWT: its roles claim, when it has one, may make it a
-		// viewer; without one its scope admin makes it an admin.
-		if role, present = roleOf(id.Claims, c.cfg.Console.Roles); !present {
-			role = config.RoleAdmin
-		}
+	// The credential's scope sets the role (an admin key or a token with
+	// scope admin: admin; a viewer key or scope admin:read: viewer); an
+	// admin JWT's roles claim, when it has one, may only lower it.
+	role := config.RoleViewer
+	if id.HasScope(api.AdminScope) {
+		role = config.RoleAdmin
+	}
+	if claimed, present := roleOf(id.Claims, c.cfg.Console.Roles); id.Kind != "apikey" && present && claimed != config.RoleAdmin {
+		role = claimed
 	}
 	if role == "" {
 		c.renderSignIn(w, r, http.StatusForbidden, noRole(c.cfg.Console.Roles), requestID)

@@ -75,7 +75,7 @@ func keysCreateCmd(f *storeFlags) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the key is for (required)")
-	create.Flags().StringVar(&kind, "kind", "api", "api (opens the API's routes) or admin (opens the admin API only)")
+	create.Flags().StringVar(&kind, "kind", "api", "api (opens the API's routes), admin (opens the admin API and console only) or viewer (the same, read-only)")
 	create.Flags().StringVar(&env, "env", "", "environment (default: the configuration's, else live)")
 	create.Flags().StringVar(&scopes, "scopes", "", "space-separated scopes")
 	create.Flags().StringVar(&quota, "quota", "", "the key's own request budget on every route, requests/duration (1000/1m); none by default")

@@ -21,7 +21,7 @@ const maxNameLen = 200
 // hold everywhere.
 type Spec struct {
 	Name string
-	// Kind is store.KindAPI ("" means it) or store.KindAdmin.
+	// Kind is one of Kinds ("" means store.KindAPI).
 	Kind        string
 	Environment string
 	Scopes      []string
@@ -43,10 +43,10 @@ func (s Spec) Validate(now time.Time) error {
 		return reason.New(reason.RequestInvalid, "environment %q: use 1-16 lower-case letters and digits, starting with a letter", s.Environment)
 	case !s.Expires.IsZero() && !s.Expires.After(now):
 		return reason.New(reason.RequestInvalid, "the expiry %s is not in the future", s.Expires.UTC().Format(time.RFC3339))
-	case s.Kind != "" && s.Kind != store.KindAPI && s.Kind != store.KindAdmin:
-		return reason.New(reason.RequestInvalid, "a key's kind is api or admin")
-	case s.Kind == store.KindAdmin && len(s.Scopes) > 0:
-		return reason.New(reason.RequestInvalid, "an admin key takes no scopes: it opens the admin API, and only that")
+	case !validKind(s.Kind):
+		return reason.New(reason.RequestInvalid, "a key's kind is api, admin or viewer")
+	case OpensAdmin(s.Kind) && len(s.Scopes) > 0:
+		return reason.New(reason.RequestInvalid, "a key of kind %s takes no scopes: it opens the admin API, and only that", s.Kind)
 	case s.Quota != nil && (s.Quota.Requests < 1 || s.Quota.Requests > 1_000_000_000 || s.Quota.Per < time.Second || s.Quota.Per > 24*time.Hour):
 		return reason.New(reason.RequestInvalid, "a quota is 1 to 1,000,000,000 requests per 1s to 24h, such as 1000/1m")
 	}

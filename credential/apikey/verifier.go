@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -26,17 +25,19 @@ type Verifier struct {
 
 	// headers are the API-key headers, named in the ApiKey challenge.
 	headers []string
-	// kind is the kind of key accepted (store.KindAPI by default).
-	kind string
+	// admin: the verifier is the admin listener's, which takes the kinds
+	// that open it (OpensAdmin); otherwise it takes api keys only.
+	admin bool
 
 	mu   sync.Mutex
 	used map[string]time.Time
 }
 
-// ForKind makes v accept keys of kind only (store.KindAdmin for the admin
-// API) and returns v.
-func (v *Verifier) ForKind(kind string) *Verifier {
-	v.kind = kind
+// ForAdmin makes v the admin listener's: it accepts the kinds that open
+// it (admin, viewer) and no other, and gives each the scopes its kind
+// holds there. It returns v.
+func (v *Verifier) ForAdmin() *Verifier {
+	v.admin = true
 	return v
 }
 
@@ -50,7 +51,7 @@ func (v *Verifier) WithHeaders(headers ...string) *Verifier {
 // NewVerifier returns a Verifier for a gateway serving environment ("" to
 // accept keys of every environment).
 func NewVerifier(s store.Store, environment string, log *slog.Logger) *Verifier {
-	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}, kind: store.KindAPI}
+	v := &Verifier{store: s, environment: environment, now: time.Now, log: log, used: map[string]time.Time{}}
 	if s != nil {
 		v.cache = store.NewCache[[sha256.Size]byte](s, 100000, func(k store.Key, ch store.Change) bool {
 			return ch.Kind == store.KeyChanged && k.ID == ch.Key
@@ -122,14 +123,16 @@ func (v *Verifier) environmentOf(key string, t *credential.Trace) (string, error
 
 // judge checks a known key's record: its kind, revocation and expiry.
 func (v *Verifier) judge(k store.Key, t *credential.Trace) (credential.Identity, error) {
-	if kind := store.KindOrAPI(k.Kind); kind != v.kind {
-		detail := "API key %s is an API key; the admin API takes only admin keys (authgate keys create --kind admin)"
-		if kind == store.KindAdmin {
-			detail = "API key %s is an admin key: it opens the admin API only, never the API's routes"
+	kind := store.KindOrAPI(k.Kind)
+	if OpensAdmin(kind) != v.admin {
+		if v.admin {
+			return credential.Identity{}, t.Fail("key kind", reason.New(reason.CredentialWrongKind,
+				"API key %s is an API key; the admin API takes only admin and viewer keys (authgate keys create --kind admin or viewer)", k.ID))
 		}
-		return credential.Identity{}, t.Fail("key kind", reason.New(reason.CredentialWrongKind, detail, k.ID))
+		return credential.Identity{}, t.Fail("key kind", reason.New(reason.CredentialWrongKind,
+			"API key %s is of kind %s: it opens the admin API only, never the API's routes", k.ID, kind))
 	}
-	t.Pass("key kind", v.kind)
+	t.Pass("key kind", kind)
 	now := v.now()
 	state := StateOf(k, now)
 	if state == StateRevoked {
@@ -150,8 +153,8 @@ func (v *Verifier) judge(k store.Key, t *credential.Trace) (credential.Identity,
 		v.mu.Unlock()
 	}
 	scopes := k.Scopes
-	if v.kind == store.KindAdmin {
-		scopes = []string{api.AdminScope}
+	if v.admin {
+		scopes = adminScopes[kind]
 	}
 	return credential.Identity{Kind: "apikey", Subject: "apikey:" + k.ID, Scopes: scopes, ExpiresAt: k.Expires, Quota: quotaOf(k)}, nil
 }
