@@ -116,8 +116,8 @@ type KeyView struct {
 	// package says it: "active", "rotating" (replaced, in its grace),
 	// "expired" or "revoked".
 	State string `json:"state"`
-	// Kind is "api" (opens the API's routes) or "admin" (opens the admin
-	// API and nothing else).
+	// Kind is "api" (opens the API's routes), "admin" (opens the admin
+	// API and nothing else) or "viewer" (the admin API read-only).
 	Kind string `json:"kind"`
 	// Quota is the key's own request budget on every route, if any.
 	Quota *Quota `json:"quota,omitempty"`

@@ -215,7 +215,7 @@ func (c *console) signedIn(h func(w http.ResponseWriter, r *http.Request, ss *se
 	})
 }
 
-// stillHolds checks that the session's admin key is neither revoked nor
+// stillHolds checks that the session's key (admin or viewer) is neither revoked nor
 // expired (a JWT's expiry already bounds its session).
 func (c *console) stillHolds(r *http.Request, ss *session) error {
 	id, ok := strings.CutPrefix(ss.subject, "apikey:")

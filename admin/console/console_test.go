@@ -201,13 +201,19 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
-// TestSecureCookie: under TLS the cookie is __Host- and Secure.
-func TestSecureCookie(t *testing.T) {
+// appWithAdminKey starts an app with one route and an admin key.
+func appWithAdminKey(t *testing.T) (*app.App, string) {
 	_, a := gatewaytest.StartApp(t, "routes:\n  - {name: r, path: /x, schemes: [apikey], upstream: \"http://127.0.0.1:1\"}\n")
 	_, key, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "ops", Kind: store.KindAdmin, Environment: "live"}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, key
+}
+
+// TestSecureCookie: under TLS the cookie is __Host- and Secure.
+func TestSecureCookie(t *testing.T) {
+	a, key := appWithAdminKey(t)
 	srv := httptest.NewTLSServer(a.AdminHandler())
 	t.Cleanup(srv.Close)
 	o := newOperator(t, srv.URL, srv.Client())

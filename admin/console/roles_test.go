@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,11 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/app"
 	"github.com/authgate/authgate/internal/gatewaytest"
-	"github.com/authgate/authgate/store"
 )
 
 // adminJWTConsole serves a console (built with opts) whose admin API also
@@ -134,11 +131,7 @@ func checkRole(t *testing.T, o *operator, role string, canWrite bool) {
 // as a viewer (the kind sets the role) with the read pages and no change;
 // an admin key signs in as an admin.
 func TestViewerKey(t *testing.T) {
-	_, a := gatewaytest.StartApp(t, "routes:\n  - {name: r, path: /x, schemes: [apikey], upstream: \"http://127.0.0.1:1\"}\n")
-	_, adminKey, err := apikey.Create(context.Background(), a.Store(), apikey.Spec{Name: "ops", Kind: store.KindAdmin, Environment: "live"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, adminKey := appWithAdminKey(t)
 	srv := httptest.NewServer(a.AdminHandler())
 	t.Cleanup(srv.Close)
 	admin := newOperator(t, srv.URL, nil)

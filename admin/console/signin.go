@@ -157,7 +157,7 @@ func (c *console) judge(r *http.Request, key string) (credential.Identity, *prob
 		p.Status, p.Title = rec.Status, http.StatusText(rec.Status)
 	}
 	if key == "" {
-		p.Detail = "Paste an admin key (made with `authgate keys create --kind admin`) or an admin JWT."
+		p.Detail = "Paste an admin or viewer key (made with `authgate keys create --kind admin` or `--kind viewer`) or an admin JWT."
 	}
 	return credential.Identity{}, &problemView{Status: p.Status, Code: p.Reason, Title: p.Title, Detail: p.Detail, Hint: p.Hint}, requestID
 }

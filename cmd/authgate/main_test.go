@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/internal/gatewaytest"
 )
 
@@ -315,6 +316,19 @@ func TestKeysAndUsersThroughAdminAPI(t *testing.T) {
 	}
 	if users, _ := run(t, "", append([]string{"users", "list"}, admin...)...); !strings.Contains(users, "carol") {
 		t.Fatalf("users list:\n%s", users)
+	}
+	// A viewer key, made through the admin API, lists and changes nothing.
+	out, err = run(t, "", append([]string{"keys", "create", "--name", "auditor", "--env", "live", "--kind", "viewer", "--json"}, admin...)...)
+	var viewer api.KeyView
+	if err != nil || json.Unmarshal([]byte(out), &viewer) != nil || viewer.Kind != "viewer" {
+		t.Fatalf("create a viewer key through the admin API: %v\n%s", err, out)
+	}
+	t.Setenv("AUTHGATE_ADMIN_KEY", viewer.Key)
+	if list, err := run(t, "", append([]string{"keys", "list"}, admin...)...); err != nil || !strings.Contains(list, "auditor") {
+		t.Fatalf("a viewer key's list: %v\n%s", err, list)
+	}
+	if _, err := run(t, "", append([]string{"keys", "create", "--name", "x", "--env", "live"}, admin...)...); err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("a viewer key must not create a key: %v", err)
 	}
 	t.Setenv("AUTHGATE_ADMIN_KEY", d.File.APIKeys["live"])
 	if _, err := run(t, "", append([]string{"keys", "list"}, admin...)...); err == nil || !strings.Contains(err.Error(), "credential_wrong_kind") {
