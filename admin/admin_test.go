@@ -327,11 +327,19 @@ func TestAdminRejectsLikeTheGateway(t *testing.T) {
 }
 
 // TestAdminIssuers: JWTs open the admin API only from the issuers
-// admin.issuers names, and only with scope admin.
+// admin.issuers names, and only with scope admin (or admin:read, which
+// reads and changes nothing).
 func TestAdminIssuers(t *testing.T) {
 	e := newEnvWith(t, "admin: {listen: \"127.0.0.1:0\", issuers: [main]}\n")
 	if status, _, body := e.call("GET", "/admin/v1/keys", nil, "Authorization", "Bearer "+token(t, map[string]any{"scope": "admin"})); status != 200 {
 		t.Fatalf("an admin issuer's token with scope admin: %d %s", status, body)
+	}
+	reader := "Bearer " + token(t, map[string]any{"scope": "admin:read"})
+	if status, _, body := e.call("GET", "/admin/v1/keys", nil, "Authorization", reader); status != 200 {
+		t.Fatalf("an admin issuer's token with scope admin:read reading: %d %s", status, body)
+	}
+	if status, _, body := e.call("POST", "/admin/v1/keys", api.KeyCreate{Name: "x", Environment: "live"}, "Authorization", reader); status != 403 || !strings.Contains(string(body), `"forbidden"`) {
+		t.Fatalf("an admin issuer's token with scope admin:read changing: %d %s", status, body)
 	}
 	status, _, body := e.call("GET", "/admin/v1/keys", nil, "Authorization", "Bearer "+token(t, map[string]any{"scope": "read"}))
 	var p api.Problem

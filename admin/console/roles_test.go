@@ -44,28 +44,33 @@ routes:
 }
 
 // TestRoles: an admin JWT's roles claim makes its session a viewer or an
-// admin (without the claim, its scope admin makes an admin); a claim with
-// neither role is refused. A viewer sees no change form, and the server
+// admin (without the claim, its scope admin makes an admin, scope
+// admin:read a viewer, which no claim raises); a claim with neither role
+// is refused. A viewer sees no change form, and the server
 // refuses every change it forges — with a valid CSRF token — with 403.
 func TestRoles(t *testing.T) {
 	base, mint := adminJWTConsole(t, "console: {roles: {claim: roles, admin: [ops-admin], viewer: [ops-viewer, auditor]}}\n", app.Options{})
 	tests := []struct {
 		name     string
+		scope    string
 		roles    []string
 		status   int
 		role     string
 		canWrite bool
 	}{
-		{"no roles claim", nil, http.StatusSeeOther, "admin", true},
-		{"admin value", []string{"ops-admin"}, http.StatusSeeOther, "admin", true},
-		{"admin wins over viewer", []string{"auditor", "ops-admin"}, http.StatusSeeOther, "admin", true},
-		{"viewer value", []string{"auditor"}, http.StatusSeeOther, "viewer", false},
-		{"neither", []string{"developer"}, http.StatusForbidden, "", false},
+		{"no roles claim", "admin", nil, http.StatusSeeOther, "admin", true},
+		{"admin value", "admin", []string{"ops-admin"}, http.StatusSeeOther, "admin", true},
+		{"admin wins over viewer", "admin", []string{"auditor", "ops-admin"}, http.StatusSeeOther, "admin", true},
+		{"viewer value", "admin", []string{"auditor"}, http.StatusSeeOther, "viewer", false},
+		{"neither", "admin", []string{"developer"}, http.StatusForbidden, "", false},
+		// Scope admin:read is read-only: a viewer, which a claim never raises.
+		{"read-only scope", "admin:read", nil, http.StatusSeeOther, "viewer", false},
+		{"read-only scope claiming admin", "admin:read", []string{"ops-admin"}, http.StatusSeeOther, "viewer", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := newOperator(t, base, nil)
-			p := o.signIn(mint("admin", tt.roles, time.Now().Add(time.Hour)))
+			p := o.signIn(mint(tt.scope, tt.roles, time.Now().Add(time.Hour)))
 			if p.status != tt.status {
 				t.Fatalf("sign-in: %d, want %d\n%s", p.status, tt.status, p.body)
 			}
