@@ -10,6 +10,10 @@ type ProxyConvention struct {
 	// Method, URI and Host name the headers the proxy sets; all empty
 	// when PathSuffix.
 	Method, URI, Host string
+	// URL names the header that carries the whole original URL
+	// (scheme://host/path?query) in place of URI and Host (ingress-nginx's
+	// external auth): the scheme, host and path all come from it.
+	URL string
 	// PathSuffix: the original path (and query) follows the decision
 	// path, and the method and host are the decision request's own
 	// (Envoy ext_authz over HTTP, path_prefix mode).
@@ -28,6 +32,7 @@ const (
 	ForwardedMethodHeader = "X-Forwarded-Method"
 	ForwardedURIHeader    = "X-Forwarded-Uri"
 	ForwardedHostHeader   = "X-Forwarded-Host"
+	OriginalURLHeader     = "X-Original-Url"
 )
 
 // ProxyConventions are the conventions authgate knows, the default first.
@@ -40,6 +45,11 @@ var ProxyConventions = []ProxyConvention{
 	{Name: "caddy", Method: ForwardedMethodHeader, URI: ForwardedURIHeader, Host: ForwardedHostHeader},
 	{Name: "traefik", Method: ForwardedMethodHeader, URI: ForwardedURIHeader, Host: ForwardedHostHeader},
 	{Name: "envoy", PathSuffix: true},
+	// ingress-nginx's auth-url sets X-Original-URL to
+	// $scheme://$http_host$request_uri and X-Original-Method, replacing
+	// the client's copies; under every other convention X-Original-URL
+	// is a client's path rewrite.
+	{Name: "ingress-nginx", Method: OriginalMethodHeader, URL: OriginalURLHeader},
 }
 
 // DescribingHeaders are the header names of every convention: in a
@@ -58,11 +68,14 @@ func ProxyConventionNamed(name string) (ProxyConvention, bool) {
 	return ProxyConvention{}, false
 }
 
-// Headers are the convention's header names in order method, URI, host
-// (none with PathSuffix).
+// Headers are the names of the headers the convention sets, in order
+// method, URI, host, URL (none with PathSuffix).
 func (c ProxyConvention) Headers() []string {
-	if c.PathSuffix {
-		return nil
+	var names []string
+	for _, n := range []string{c.Method, c.URI, c.Host, c.URL} {
+		if n != "" {
+			names = append(names, n)
+		}
 	}
-	return []string{c.Method, c.URI, c.Host}
+	return names
 }

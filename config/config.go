@@ -66,7 +66,7 @@ type Config struct {
 	DecisionPath string `yaml:"decision_path"`
 	// DecisionProxy names the proxy that asks the decision endpoint, and
 	// so the only headers the original request is read from (nginx,
-	// caddy, traefik, envoy: api.ProxyConventions).
+	// caddy, traefik, envoy, ingress-nginx: api.ProxyConventions).
 	DecisionProxy string `yaml:"decision_proxy"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-* and decision
 	// requests are believed.

@@ -356,3 +356,20 @@ func TestRedisSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDecisionProxyNames: every convention authgate knows loads as
+// decision_proxy, ingress-nginx included; another name is refused at its
+// key.
+func TestDecisionProxyNames(t *testing.T) {
+	for _, name := range []string{"nginx", "caddy", "traefik", "envoy", "ingress-nginx"} {
+		cfg, err := Parse("gw.yaml", []byte(base+"decision_proxy: "+name+"\n"), env(nil))
+		if err != nil || cfg.DecisionProxy != name {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	_, err := Parse("gw.yaml", []byte(base+"decision_proxy: ingress_nginx\n"), env(nil))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "decision_proxy" {
+		t.Fatalf("got %v, want an error at decision_proxy", err)
+	}
+}

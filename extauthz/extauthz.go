@@ -8,6 +8,7 @@
 package extauthz
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -189,12 +190,17 @@ func (b *binding) request(ctx context.Context, in *authv3.CheckRequest, remote s
 			r.RequestURI = b.decisionPath + path
 		}
 	} else {
-		// nginx, Caddy, Traefik: the three headers the proxy sets,
-		// replacing the client's copies of those names, as the proxy does;
-		// nginx's verdict-only header is the proxy's, never the client's.
+		// nginx, Caddy, Traefik, ingress-nginx: the headers the proxy
+		// sets, replacing the client's copies of those names, as the proxy
+		// does; nginx's verdict-only header is the proxy's, never the
+		// client's.
 		r.RequestURI = b.decisionPath
-		for i, v := range []string{hr.GetMethod(), path, hr.GetHost()} {
-			h[b.convention.Headers()[i]] = []string{v}
+		c := b.convention
+		for name, v := range map[string]string{c.Method: hr.GetMethod(), c.URI: path, c.Host: hr.GetHost(),
+			c.URL: cmp.Or(hr.GetScheme(), "http") + "://" + hr.GetHost() + path} {
+			if name != "" {
+				h[name] = []string{v}
+			}
 		}
 		h.Del(api.DecisionModeHeader)
 	}

@@ -135,10 +135,15 @@ func verdictOf(status int, header http.Header, body []byte) verdict {
 func (s *stack) decideHTTP(t testing.TB, method, path string, headers ...string) verdict {
 	t.Helper()
 	var req *http.Request
-	if s.convention == "envoy" {
+	switch s.convention {
+	case "envoy":
 		req, _ = http.NewRequest(method, s.httpURL+"/.authgate/decide"+path, nil)
 		req.Host = s.host
-	} else {
+	case "ingress-nginx":
+		req, _ = http.NewRequest(http.MethodGet, s.httpURL+"/.authgate/decide", nil)
+		req.Header.Set("X-Original-Method", method)
+		req.Header.Set("X-Original-URL", "http://"+s.host+path)
+	default:
 		req, _ = http.NewRequest(http.MethodGet, s.httpURL+"/.authgate/decide", nil)
 		req.Header.Set("X-Original-Method", method)
 		req.Header.Set("X-Original-URI", path)
@@ -227,9 +232,10 @@ func envoyView(t testing.TB, resp *authv3.CheckResponse) verdict {
 // TestDemoCasesOverGRPC: each demo case, asked of the HTTP decision
 // endpoint as the proxy sends it and of Check as Envoy sends it, gets the
 // same status, reason, challenges (counted), challenge carrying the error
-// and identity headers — under Envoy's own convention and nginx's.
+// and identity headers — under Envoy's own convention, nginx's and
+// ingress-nginx's (the whole URL in one header).
 func TestDemoCasesOverGRPC(t *testing.T) {
-	for _, convention := range []string{"envoy", "nginx"} {
+	for _, convention := range []string{"envoy", "nginx", "ingress-nginx"} {
 		s := startStack(t, convention, "")
 		for _, c := range demo.Cases {
 			t.Run(fmt.Sprintf("%s %s %s %s%s%s", convention, c.Method, c.Path, c.Token, c.APIKey, c.Basic), func(t *testing.T) {

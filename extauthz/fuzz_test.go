@@ -31,7 +31,7 @@ import (
 func FuzzCheck(f *testing.F) {
 	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(tokentest.JWKS()) }))
 	f.Cleanup(jwks.Close)
-	for _, convention := range []string{"envoy", "nginx"} {
+	for _, convention := range []string{"envoy", "nginx", "ingress-nginx"} {
 		for _, seed := range []struct{ method, path, host, headers string }{
 			{"GET", "/public", "api.test", "user-agent: curl"},
 			{"GET", "/v1/data?x=1", "api.test", "authorization: Bearer abc"},
@@ -46,7 +46,7 @@ func FuzzCheck(f *testing.F) {
 	servers := map[string]*extauthz.Server{}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.Cleanup(cancel)
-	for _, convention := range []string{"envoy", "nginx"} {
+	for _, convention := range []string{"envoy", "nginx", "ingress-nginx"} {
 		cfg, err := config.Parse("fuzz.yaml", []byte(fmt.Sprintf(`
 decision_proxy: %s
 admin: {listen: ""}

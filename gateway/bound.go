@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -61,7 +62,8 @@ func (g *Gateway) binding(r *http.Request, ex *exchange) *credential.Binding {
 		scheme = v
 	}
 	if ex.decision && !g.convention.PathSuffix {
-		b.Method, host = r.Header.Get(g.convention.Method), r.Header.Get(g.convention.Host)
+		b.Method, host = ex.origin.method, ex.origin.host
+		scheme = cmp.Or(ex.origin.scheme, scheme)
 	}
 	b.URL = (&url.URL{Scheme: scheme, Host: host, Path: ex.path}).String()
 	return b

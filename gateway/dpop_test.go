@@ -264,6 +264,8 @@ func TestDPoPDecision(t *testing.T) {
 		{"nginx", "POST", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-Uri", "/v1/bound?page=2", "X-Original-Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
 		{"caddy", "POST", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/bound?page=2", "X-Forwarded-Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
 		{"envoy", "GET", "/.authgate/decide/v1/bound?page=2", []string{"Host", "api.example.com:8443", "X-Forwarded-Proto", "https"}},
+		// ingress-nginx clears X-Forwarded-Proto: the scheme is the URL's.
+		{"ingress-nginx", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-Url", "https://api.example.com:8443/v1/bound?page=2"}},
 	} {
 		e := newEnvConfig(t, DetailFull, dpopRoutes, "decision_proxy: "+c.proxy)
 		tests := []struct {

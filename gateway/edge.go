@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"net"
 	"net/http"
 	"net/netip"
@@ -93,7 +94,8 @@ func hopAddr(h string) (string, bool) {
 // the convention decision_proxy names and no other: nginx auth_request
 // (X-Original-Method, -URI, -Host, as the documented configuration sets
 // them), Caddy forward_auth and Traefik ForwardAuth (X-Forwarded-Method,
-// -Uri, -Host), or Envoy ext_authz in path-prefix mode (the original path
+// -Uri, -Host), ingress-nginx's auth-url (X-Original-Method and the whole
+// URL in X-Original-URL), or Envoy ext_authz in path-prefix mode (the original path
 // follows the decision path; method and host are the request's own). The
 // decision request's own Host is never taken for the original's: the
 // proxy addressed authgate with it.
@@ -103,10 +105,11 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 	}
 	ex.decision = true
 	ex.statusOnly = g.convention.VerdictOnly && r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
-	method, uri, host, err := g.describedRequest(r.Header)
+	o, err := g.describedRequest(r.Header)
 	if err != nil {
 		return err
 	}
+	method, uri, host := o.method, o.uri, o.host
 	rest, suffixed := strings.CutPrefix(rawPath, g.decisionPath+"/")
 	switch {
 	case g.convention.PathSuffix:
@@ -115,13 +118,14 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 			uri += "?" + r.URL.RawQuery
 		}
 	case suffixed:
-		return reason.New(reason.ProxyRequestInvalid, "the path continues after the decision path, as Envoy sends it; decision_proxy is %s, which sends the original in %s", g.convention.Name, g.convention.URI)
+		return reason.New(reason.ProxyRequestInvalid, "the path continues after the decision path, as Envoy sends it; decision_proxy is %s, which sends the original in %s", g.convention.Name, cmp.Or(g.convention.URI, g.convention.URL))
 	case method == "" || uri == "" || !strings.HasPrefix(uri, "/"):
-		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original method or URI (decision_proxy %s sends %s and %s)", g.convention.Name, g.convention.Method, g.convention.URI)
+		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original method or URI (decision_proxy %s sends %s and %s)", g.convention.Name, g.convention.Method, cmp.Or(g.convention.URI, g.convention.URL))
 	}
 	if host == "" && g.router.HasHostRoutes() {
-		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original host (%s), and some routes serve only some hosts", g.convention.Host)
+		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original host (%s), and some routes serve only some hosts", cmp.Or(g.convention.Host, g.convention.URL))
 	}
+	ex.origin = o
 	path, query, _ := strings.Cut(uri, "?")
 	canonical, err := policy.Canonical(path)
 	if err != nil {

@@ -357,6 +357,10 @@ type exchange struct {
 	// decision request the original request's.
 	method   string
 	decision bool
+	// origin is the original request a decision describes, as the
+	// proxy's headers gave it (host with its port); empty with Envoy's
+	// path suffix.
+	origin original
 	// statusOnly: a decision whose refusal the proxy will ask for again
 	// in full (api.DecisionModeHeader); it is answered bare and not
 	// counted, so one refused request counts once.

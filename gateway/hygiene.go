@@ -104,51 +104,87 @@ func (g *Gateway) stripForProxy(h http.Header, trustedPeer bool) {
 	}
 }
 
+// original is the request a decision request describes: scheme is set
+// only by a convention whose URL header carries it.
+type original struct{ method, uri, host, scheme string }
+
 // describedRequest reads the original request a decision request
 // describes, from the headers of the configured convention only. It
 // refuses what a proxy passes on from the client and an upstream could
 // read differently: another convention's headers, one of the
 // convention's headers twice (in any spelling), as a list, or spelled
-// with '_'; path rewrites; any header in the identity namespace (a proxy
-// overwrites only the ones it copies from the answer); and '_' spellings
-// of override, forwarding, Request-Id and credential headers, which the
+// with '_'; an original URL that is not an absolute http(s) URL; path
+// rewrites; any header in the identity namespace (a proxy overwrites
+// only the ones it copies from the answer); and '_' spellings of
+// override, forwarding, Request-Id and credential headers, which the
 // proxy neither overwrites nor removes.
-func (g *Gateway) describedRequest(h http.Header) (method, uri, host string, err error) {
-	own := g.convention.Headers()
-	var got [3][]string
+func (g *Gateway) describedRequest(h http.Header) (original, error) {
+	c := g.convention
+	own := c.Headers()
+	got := make(map[string][]string, len(own))
 	for name, values := range h {
 		i := slices.IndexFunc(own, func(c string) bool { return spelledAs(name, c) })
 		underscored := strings.IndexByte(name, '_') >= 0
 		switch {
 		case i >= 0 && underscored:
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), g.convention.Name, own[i])
+			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), c.Name, own[i])
 		case i >= 0:
-			got[i] = append(got[i], values...)
+			got[own[i]] = append(got[own[i]], values...)
 		case spellingOf(name, api.DescribingHeaders):
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), g.convention.Name, g.convention.Name)
+			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), c.Name, c.Name)
 		case g.hasIdentityPrefix(name):
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
+			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
 		case spellingOf(name, rewriteHeaders):
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
+			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
 		case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders) || g.certHeaderSpelling(name)):
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
+			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
 		}
 	}
-	for i, values := range got {
+	for _, name := range own {
+		values := got[name]
 		switch {
 		case len(values) > 1:
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "%s came %d times; the proxy sends it once", own[i], len(values))
-		case len(values) == 1 && i != 1 && strings.IndexByte(values[0], ',') >= 0:
-			return "", "", "", reason.New(reason.ProxyRequestInvalid, "%s is a list; the proxy sends one value", own[i])
+			return original{}, reason.New(reason.ProxyRequestInvalid, "%s came %d times; the proxy sends it once", name, len(values))
+		case len(values) == 1 && name != c.URI && name != c.URL && strings.IndexByte(values[0], ',') >= 0:
+			return original{}, reason.New(reason.ProxyRequestInvalid, "%s is a list; the proxy sends one value", name)
 		}
 	}
-	first := func(i int) string {
-		if len(got[i]) == 0 {
+	first := func(name string) string {
+		if len(got[name]) == 0 {
 			return ""
 		}
-		return got[i][0]
+		return got[name][0]
 	}
-	return first(0), first(1), first(2), nil
+	o := original{method: first(c.Method), uri: first(c.URI), host: first(c.Host)}
+	if u := first(c.URL); u != "" {
+		var ok bool
+		if o.scheme, o.host, o.uri, ok = splitOriginalURL(u); !ok {
+			return original{}, reason.New(reason.ProxyRequestInvalid, "%s is not an absolute http or https URL with a path, as %s sends it", c.URL, c.Name)
+		}
+	}
+	return o, nil
+}
+
+// splitOriginalURL splits the whole URL a proxy describes the original
+// request with ($scheme://$http_host$request_uri) into its scheme, host
+// (possibly empty: a client may send none) and request target. It takes
+// http and https only, as nginx's $scheme spells them, and refuses user
+// information, a fragment, a host with '?' or '\', and any space or
+// control byte — so a list of URLs, or anything else nginx never sends,
+// is not read as one.
+func splitOriginalURL(v string) (scheme, host, uri string, ok bool) {
+	if strings.IndexFunc(v, func(r rune) bool { return r <= 0x20 || r >= 0x7f }) >= 0 || strings.IndexByte(v, '#') >= 0 {
+		return "", "", "", false
+	}
+	scheme, rest, found := strings.Cut(v, "://")
+	if !found || scheme != "http" && scheme != "https" {
+		return "", "", "", false
+	}
+	i := strings.IndexByte(rest, '/')
+	if i < 0 || strings.ContainsAny(rest[:i], "@?\\") {
+		return "", "", "", false
+	}
+	return scheme, rest[:i], rest[i:], true
 }
 
 // canonicalMethod reports whether m is a method in canonical form: upper-

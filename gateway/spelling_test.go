@@ -65,6 +65,26 @@ func TestHeaderSpellings(t *testing.T) {
 		"nginx":   {"X-Original-Method", "GET", "X-Original-URI", "/hosted/x", "X-Original-Host", "api.test"},
 		"caddy":   {"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/hosted/x", "X-Forwarded-Host", "api.test"},
 		"traefik": {"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/hosted/x", "X-Forwarded-Host", "api.test"},
+		// The host and path in one header: the last pair is the original
+		// host's (open, missing) for the host checks below.
+		"ingress-nginx": {"X-Original-Method", "GET", "X-Original-URL", "http://api.test/hosted/x"},
+	}
+	// hostless and openHost are base with no original host, and with the
+	// host every route serves.
+	hostless := func(base []string) []string {
+		if len(base) == 4 {
+			return []string{base[0], base[1], base[2], "http:///hosted/x"}
+		}
+		return base[:4]
+	}
+	openHost := func(base []string) []string {
+		open := append([]string{}, base...)
+		if len(base) == 4 {
+			open[3] = "http://open.test/hosted/x"
+		} else {
+			open[5] = "open.test"
+		}
+		return open
 	}
 	proxy := newEnvWithRoutes(t, spellingRoutes)
 	for _, f := range families {
@@ -160,10 +180,13 @@ func TestHeaderSpellings(t *testing.T) {
 		for i := 0; i < len(base); i += 2 {
 			name, value := base[i], base[i+1]
 			spoof := "/public/a"
-			if i == 0 {
+			switch {
+			case i == 0:
 				spoof = "OPTIONS"
-			} else if i == 4 {
+			case i == 4:
 				spoof = "open.test"
+			case strings.HasPrefix(value, "http://"):
+				spoof = "http://open.test/public/a"
 			}
 			for label, spelled := range spellings(name) {
 				t.Run(fmt.Sprintf("%s/own/%s/%s twice", convention, spelled, label), func(t *testing.T) {
@@ -186,12 +209,10 @@ func TestHeaderSpellings(t *testing.T) {
 		// The original host decides host routes, never the decision
 		// request's own Host.
 		e.t = t
-		open := append([]string{}, base...)
-		open[5] = "open.test"
-		if r := e.do("GET", "/.authgate/decide", open...); r.status != 200 {
+		if r := e.do("GET", "/.authgate/decide", openHost(base)...); r.status != 200 {
 			t.Errorf("%s: the open host: %d %s", convention, r.status, r.problem.Reason)
 		}
-		if r := e.do("GET", "/.authgate/decide", base[:4]...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
+		if r := e.do("GET", "/.authgate/decide", hostless(base)...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
 			t.Errorf("%s: no original host, with host routes: %d %s", convention, r.status, r.problem.Reason)
 		}
 		if r := e.do("GET", "/.authgate/decide/hosted/x", base...); r.status != 400 || r.problem.Reason != string(reason.ProxyRequestInvalid) {
@@ -224,6 +245,28 @@ func TestDecisionConventions(t *testing.T) {
 		{"envoy", "/.authgate/decide/v1/data", []string{"X-Original-URI", "/public/a"}, 400, reason.ProxyRequestInvalid},
 		{"envoy", "/.authgate/decide/public/a", []string{"X-Forwarded-Uri", "/v1/data"}, 400, reason.ProxyRequestInvalid},
 		{"envoy", "/.authgate/decide/public/a", nil, 200, ""},
+		// ingress-nginx: the whole URL in X-Original-URL.
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "https://api.example.com/v1/data?a=1,2", "Authorization", "Bearer " + good}, 200, ""},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://api.example.com/v1/data"}, 401, reason.CredentialsMissing},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http:///public/a"}, 200, ""},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "ftp://h/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "HTTP://h/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://u@h/public/a"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a, http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "X-Original-URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "x-original-url", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "X_Original_URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "X-Original-URI", "/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "X-Forwarded-Uri", "/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a", "X-Rewrite-URL", "/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a", "Authorization", "Bearer " + good}, 400, reason.ProxyRequestInvalid},
+		{"ingress-nginx", "/.authgate/decide/public/a", []string{"X-Original-Method", "GET", "X-Original-URL", "http://h/public/a"}, 400, reason.ProxyRequestInvalid},
+		// Under every other convention X-Original-URL is a path rewrite.
+		{"nginx", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a", "X-Original-URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"caddy", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/public/a", "X-Original-URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
+		{"envoy", "/.authgate/decide/public/a", []string{"X-Original-URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
 	} {
 		t.Run(tt.convention+" "+tt.path+" "+strings.Join(tt.headers, " ")[:min(40, len(strings.Join(tt.headers, " ")))], func(t *testing.T) {
 			e := newEnv(t, DetailFull, "decision_proxy: "+tt.convention)

@@ -12,7 +12,7 @@ import (
 // TestDocsShipTheTestedConfigs: the documentation holds the exact files
 // these tests run.
 func TestDocsShipTheTestedConfigs(t *testing.T) {
-	for f, page := range map[string]string{"nginx.conf": "integrations.md", "Caddyfile": "integrations.md", "hydra.yaml": "identity-providers.md"} {
+	for f, page := range map[string]string{"nginx.conf": "integrations.md", "Caddyfile": "integrations.md", "ingress-nginx.conf": "integrations.md", "hydra.yaml": "identity-providers.md"} {
 		doc, err := os.ReadFile(filepath.Join("..", "docs", page))
 		if err != nil {
 			t.Fatal(err)

@@ -319,3 +319,53 @@ func mistyped(key string) string {
 	}
 	return key[:len(key)-1] + string(last)
 }
+
+// TestBehindIngressNginx: authgate as ingress-nginx's external auth
+// (decision_proxy: ingress-nginx), with nginx configured as the
+// controller's template configures the auth location. The original
+// request is read from X-Original-URL and X-Original-Method; a client's
+// own copies cannot change what is judged (nginx replaces them), and the
+// original host, not the subrequest's, decides host routes.
+func TestBehindIngressNginx(t *testing.T) {
+	s := newStack(t, "ingress-nginx", false)
+	addr := nginxtest.FreeAddr(t)
+	nginxtest.Start(t, addr, fill(t, "ingress-nginx.conf", addr, s))
+	spoof := []string{"X-Original-URL", "http://open.test/public/a", "X-Original-Method", "OPTIONS"}
+	for _, tt := range []struct {
+		name, path string
+		headers    []string
+		status     int
+		subject    bool
+	}{
+		{"a token with the scope", "/v1/data", []string{"Authorization", "Bearer " + token(t, "read")}, 200, true},
+		{"no credential", "/v1/data", nil, 401, false},
+		{"a token without the scope", "/v1/data", []string{"Authorization", "Bearer " + token(t, "other")}, 403, false},
+		{"a public path", "/public/a", nil, 200, false},
+		{"a client's X-Original-URL and -Method", "/v1/data", spoof, 401, false},
+		{"the host of the original URL opens a host route", "/hosted/x", []string{"Host", "open.test"}, 200, false},
+		{"another host does not", "/hosted/x", []string{"Host", "closed.test"}, 401, false},
+		{"a client's X-Original-URL for the open host", "/hosted/x", append([]string{"Host", "closed.test"}, spoof...), 401, false},
+		{"a client's X-Original-URL on an open path", "/public/a", []string{"X-Original-URL", "http://h/admin/x"}, 200, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s.upstream.mu.Lock()
+			s.upstream.path = ""
+			s.upstream.mu.Unlock()
+			r := raw(t, addr, "GET", tt.path, tt.headers...)
+			if r.status != tt.status {
+				t.Fatalf("got %d (%s), want %d", r.status, r.body, tt.status)
+			}
+			s.upstream.mu.Lock()
+			defer s.upstream.mu.Unlock()
+			// The recipe lists X-Original-URL in auth-response-headers:
+			// a client's copy, a path rewrite, never reaches the API.
+			if tt.status == 200 && (s.upstream.path != tt.path || (s.upstream.header.Get("X-Authgate-Subject") != "") != tt.subject ||
+				len(s.upstream.header.Values("X-Original-Url")) != 0) {
+				t.Fatalf("the upstream saw %q, subject %q, X-Original-URL %q", s.upstream.path, s.upstream.header.Get("X-Authgate-Subject"), s.upstream.header.Values("X-Original-Url"))
+			}
+			if tt.status != 200 && s.upstream.path != "" {
+				t.Fatalf("the upstream was reached: %q", s.upstream.path)
+			}
+		})
+	}
+}

@@ -202,7 +202,7 @@ var catalogue = map[Code]Entry{
 		Hint:  "Forward-auth decisions are answered only for the proxies listed in trusted_proxies.",
 		Cause: "Environment notes: proxies"},
 	ProxyRequestInvalid: {Status: 400, Title: "Decision request invalid",
-		Hint:  "The proxy must describe the original request in the headers of the convention decision_proxy names (nginx: X-Original-Method, -URI, -Host; caddy, traefik: X-Forwarded-Method, -Uri, -Host), once each, and pass on no client copy of another convention's header or of a path rewrite.",
+		Hint:  "The proxy must describe the original request in the headers of the convention decision_proxy names (nginx: X-Original-Method, -URI, -Host; caddy, traefik: X-Forwarded-Method, -Uri, -Host; ingress-nginx: X-Original-Method and the whole URL in X-Original-URL), once each, and pass on no client copy of another convention's header or of a path rewrite.",
 		Cause: "Environment notes: proxies"},
 	CORSOriginDenied: {Status: 403, Title: "Origin not allowed",
 		Hint:  "This origin is not among the route's allowed CORS origins; browsers will not send the request.",

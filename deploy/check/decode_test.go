@@ -258,3 +258,44 @@ func TestMiddlewareRecipe(t *testing.T) {
 		t.Error("the Middleware is not traefik.io/v1alpha1")
 	}
 }
+
+// TestAuthURLRecipe: the ingress-nginx auth-url recipe asks the decision
+// endpoint, copies the identity headers back, clears a client's
+// X-Original-URL on the way to the API, sets no auth-method (which would
+// add X-Original-URI, refused under decision_proxy: ingress-nginx), and
+// its values name that convention.
+func TestAuthURLRecipe(t *testing.T) {
+	data, err := os.ReadFile("../kubernetes/recipes/ingress-nginx-auth-url.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ing *networkingv1.Ingress
+	for _, o := range decodeAll(t, string(data)) {
+		if v, ok := o.obj.(*networkingv1.Ingress); ok {
+			ing = v
+		}
+	}
+	if ing == nil {
+		t.Fatal("the recipe has no Ingress")
+	}
+	const prefix = "nginx.ingress.kubernetes.io/"
+	if got := ing.Annotations[prefix+"auth-url"]; !strings.HasSuffix(got, ":8080/.authgate/decide") {
+		t.Errorf("auth-url %q", got)
+	}
+	var copied []string
+	for _, h := range strings.Split(ing.Annotations[prefix+"auth-response-headers"], ",") {
+		copied = append(copied, strings.TrimSpace(h))
+	}
+	for _, h := range []string{"X-Authgate-Subject", "X-Authgate-Scopes", "X-Original-URL"} {
+		if !slices.Contains(copied, h) {
+			t.Errorf("auth-response-headers %q lacks %s", copied, h)
+		}
+	}
+	if _, ok := ing.Annotations[prefix+"auth-method"]; ok {
+		t.Error("auth-method is set: the controller would add X-Original-URI, which authgate refuses")
+	}
+	values, err := os.ReadFile("../kubernetes/recipes/ingress-nginx-values.yaml")
+	if err != nil || !bytes.Contains(values, []byte("decision_proxy: ingress-nginx")) {
+		t.Errorf("ingress-nginx-values.yaml does not set decision_proxy: ingress-nginx (%v)", err)
+	}
+}

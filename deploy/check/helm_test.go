@@ -39,9 +39,10 @@ func helm(t *testing.T, args ...string) (string, error) {
 
 // valueSets are the value files the chart is linted and rendered with.
 var valueSets = map[string][]string{
-	"defaults":   nil,
-	"everything": {"-f", "testdata/everything.yaml"},
-	"traefik":    {"-f", "../kubernetes/recipes/traefik-values.yaml"},
+	"defaults":      nil,
+	"everything":    {"-f", "testdata/everything.yaml"},
+	"traefik":       {"-f", "../kubernetes/recipes/traefik-values.yaml"},
+	"ingress-nginx": {"-f", "../kubernetes/recipes/ingress-nginx-values.yaml"},
 }
 
 // TestChart lints the chart (--strict: warnings fail) and renders it with
@@ -67,9 +68,10 @@ func TestChart(t *testing.T) {
 				kinds[o.kind] = true
 			}
 			optional := map[string][]string{
-				"defaults":   {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget"},
-				"everything": {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceMonitor", "NetworkPolicy"},
-				"traefik":    {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"},
+				"defaults":      {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget"},
+				"everything":    {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceMonitor", "NetworkPolicy"},
+				"traefik":       {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"},
+				"ingress-nginx": {"Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"},
 			}[name]
 			for _, k := range optional {
 				if !kinds[k] {
@@ -132,7 +134,7 @@ func TestRecipes(t *testing.T) {
 			kinds[o.kind]++
 		}
 	}
-	if kinds["Ingress"] != 2 || kinds["Middleware"] != 1 {
-		t.Fatalf("recipes hold %v, want two Ingresses and a Middleware", kinds)
+	if kinds["Ingress"] != 3 || kinds["Middleware"] != 1 {
+		t.Fatalf("recipes hold %v, want three Ingresses and a Middleware", kinds)
 	}
 }
