@@ -25,7 +25,8 @@ type Cert struct {
 	Key  *ecdsa.PrivateKey
 }
 
-// New makes a certificate named name for 127.0.0.1, usable by servers
+// New makes a certificate named name for 127.0.0.1 and the host name
+// name, usable by servers
 // and clients, signed by parent — or, when parent is nil, a self-signed
 // CA.
 func New(t testing.TB, parent *Cert, name string) *Cert {
@@ -35,7 +36,7 @@ func New(t testing.TB, parent *Cert, name string) *Cert {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{name},
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		IsCA: parent == nil, BasicConstraintsValid: true}
 	signer, signerKey := tmpl, key
