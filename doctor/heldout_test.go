@@ -24,6 +24,7 @@ var heldOutSets = []struct {
 }{
 	{"testdata/heldout", 54},
 	{"testdata/heldout2", 39},
+	{"testdata/heldout3", 27},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
