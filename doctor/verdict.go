@@ -1,0 +1,297 @@
+package doctor
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/authgate/authgate/reason"
+)
+
+// statusCauses are statuses that name a cause by themselves: Laravel's
+// 419 (the CSRF token expired), WebDAV's 423 Locked, 451 (refused for
+// where the caller is), Esri's 498 (invalid token) and 499 (token
+// required).
+var statusCauses = map[int]Code{419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
+
+// authStatuses are the answers read as a possible authentication
+// failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
+// server's words say so.
+var authStatuses = map[int]bool{400: true, 401: true, 403: true, 404: true, 407: true, 422: true}
+
+// answer reads why the final answer refuses the request, if it does, and
+// adds the finding that says it.
+func (p *prober) answer(a *answer) {
+	says := *p.says
+	var ev []string
+	if a.problem.Reason != "" {
+		ev = append(ev, fmt.Sprintf("server reason %s: %s", a.problem.Reason, a.problem.Detail))
+	}
+	if a.problem.Reason == "" { // authgate's reason and detail say it all
+		for _, st := range says.Statements {
+			ev = append(ev, fmt.Sprintf("server says (%s): %q", st.Where, st.Text))
+		}
+	}
+	for _, c := range a.challenges {
+		ev = append(ev, "WWW-Authenticate: "+c.String())
+	}
+	if ra := a.header.Get("Retry-After"); ra != "" {
+		ev = append(ev, "Retry-After: "+ra)
+	}
+	switch {
+	case a.status >= 500:
+		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
+			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
+		return
+	case a.status == 407 && len(p.off.req.Get("Proxy-Authorization")) == 0 && a.header.Get("Proxy-Authenticate") != "":
+		// A proxy on the way wants its own credentials: the API's never
+		// reached the API.
+		p.add(Finding{Code: CredentialsMissing, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
+			Title: "No proxy credentials were sent: a proxy between this machine and the API answers 407 and asks for its own (" +
+				clip(a.header.Get("Proxy-Authenticate"), 120) + "); the request never reached the API",
+			Evidence: ev, Fix: "Give the proxy its credentials (curl --proxy-user user:password, or HTTPS_PROXY=http://user:password@proxy:port), or bypass it for this host (NO_PROXY); the API's credential is not the problem."})
+		return
+	case a.status == 429 && (p.statedCode(a) == AccountLocked || p.statedCode(a) == ClientIPNotAllowed):
+		// A 429 that says why: a lockout or a ban, not a rate.
+	case a.status == 429:
+		p.add(Finding{Code: TooManyFailures, Status: Fail, Basis: Stated, Title: "The server is rate limiting this client", Evidence: ev,
+			Fix: "Wait for Retry-After; repeated failed attempts may have triggered it."})
+		return
+	}
+	inBody := failedIn2xxBody(a)
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
+		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+	}
+	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
+	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
+		return
+	}
+	if inBody {
+		p.failedIn2xx = true // whatever it names, the call failed
+	}
+	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
+		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
+			Title:    "The server answered 401 without a WWW-Authenticate challenge (RFC 9110 requires one): it does not say which scheme it wants",
+			Evidence: []string{fmt.Sprintf("body: %.200s", strings.TrimSpace(string(a.body)))},
+			Fix:      "Check the API's documentation for how it wants the credential; tell its operators the challenge is missing."})
+	}
+	if a.challErr != nil {
+		p.add(Finding{Code: MissingChallenge, Status: Info, Basis: Manners, Title: "The WWW-Authenticate header bends RFC 9110; it was read leniently", Evidence: []string{a.challErr.Error()}})
+	}
+	if a.status == 401 || a.status == 407 {
+		p.schemes(a)
+		p.charset(a)
+	}
+	if p.dpop(a, ev) {
+		return // a sender-constrained token (DPoP, mTLS): dpop.go
+	}
+	if p.namedScheme(says, ev) {
+		return // the answer's words name the scheme it wants
+	}
+	if p.jwtExpected(says, ev) {
+		return // the server parses a JWT where an API key was sent
+	}
+	if p.namedPlace(says, ev) {
+		return // the answer's words name the header or parameter the credential goes in
+	}
+	code, basis, known := Code(""), Refused, false
+	if c, ok := serverCodes[reason.Code(a.problem.Reason)]; ok {
+		code, basis, known = c, Stated, true
+	} else if st, ok := says.statedCause(); ok && !isBare(st.says) {
+		code, basis, known = st.code, Stated, true // a bare refusal says that, not why
+	}
+	switch {
+	case known && a.status == 404 && code == CredentialUnknown:
+		known = false // "does not exist" in a 404 is the resource, not the credential
+	case known && !p.off.sentAny && (code == InsufficientScope || code == Forbidden || code == CredentialsRejected):
+		// Nothing was sent: "not allowed" is what an anonymous caller gets.
+		code, basis = CredentialsMissing, Stated
+	case known && (a.status == 401 || a.status == 407) && (code == Forbidden || code == InsufficientScope && !namesGrant(says)):
+		// A 401 refuses the credential, whatever its words, unless they
+		// name what it lacks (a scope, a role, a permission, an ACL):
+		// then it authenticates and lacks that.
+		code = CredentialsRejected
+	}
+	if code == CredentialsRejected {
+		basis = Refused // that, not why
+	}
+	if c, ok := statusCauses[a.status]; !known && ok {
+		code, basis, known = c, Stated, true
+	}
+	status := a.status
+	if inBody && bodyStatus(a) != 0 {
+		status = bodyStatus(a) // {"code":401,"message":"Unauthorized"} in a 200: the status the API means
+	}
+	if !known {
+		switch {
+		case !p.off.sentAny && (status == 401 || status == 403):
+			code = CredentialsMissing
+		case status == 401 || status == 407:
+			code = CredentialsRejected
+		case status == 403:
+			code = Forbidden
+		case a.status == 404 && p.off.sentAny && p.provider != nil && p.provider.Hides404:
+			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+				Title:    p.provider.Name + " answers 404 for what the credential may not see: this 404 may be a permission problem",
+				Evidence: append(ev, p.provider.Name+": "+p.provider.Note),
+				Fix:      "Check the credential's scopes and access to this resource (and that the path is right)."})
+			return
+		case a.status == 404 && p.off.sentAny:
+			// Many APIs answer 404, not 403, for what a caller may not
+			// see: with a credential sent, that is the likelier reading.
+			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+				Title:    "The resource is not found for this credential: a path that does not exist, or one it has no access to, hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
+				Evidence: ev,
+				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
+			return
+		default:
+			return // a 400, 404 or 422 that does not speak of credentials
+		}
+	}
+	if c := refusedAs(says); code == CredentialsMissing && p.off.sentAny && c != "" {
+		// "Authentication required. Please supply a valid token": the
+		// one sent arrived, and is not valid.
+		code, basis = c, Stated
+	}
+	if code == CredentialsMissing && p.off.sentAny {
+		p.notArrived(a, ev)
+		return
+	}
+	if code == InsufficientScope && a.status == 404 {
+		basis = Stated
+	}
+	if basis == Stated && p.confirms(code, ev) {
+		return
+	}
+	if st, ok := says.statedCause(); ok && code == TokenLifetimeTooLong && p.off.jwtToken != nil {
+		if life := lifetimeAgainst(p.off.jwtToken, st.says.Text); life != "" {
+			ev = append(ev, life)
+		}
+	}
+	title := titleOf(code, a.status)
+	switch st, ok := says.statedCause(); {
+	case basis == Stated && a.problem.Reason != "" && a.problem.Detail != "":
+		title += ": " + clip(a.problem.Detail, 200)
+	case basis == Stated && ok && !isBare(st.says):
+		title += fmt.Sprintf(": the server says %q", clip(st.says.Text, 200))
+	case basis == Stated && len(says.Statements) > 0:
+		title += ": the server says so"
+	}
+	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// validWords: a statement that asks for a *valid* credential ("supply a
+// valid API Access Token", "a valid x-api-key header must be sent").
+// "A valid token is missing" says none arrived, and is not one.
+var validWords = regexp.MustCompile(`(?i)\b(supply|supplied|provide|provided|send|sent|include|included|pass|passed|use|used|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
+	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
+
+// refusedAs returns, when a statement of the answer asks for a *valid*
+// credential, what that says of the one sent: "supply a valid API key" is
+// "invalid API key" (credential_unknown), "requires a valid access token"
+// "invalid access token" (credentials_rejected); "" when none asks.
+// ("Authentication required" alone says neither: servers answer it to a
+// credential in a place or scheme they do not read.)
+func refusedAs(says ServerSays) Code {
+	for _, st := range says.Statements {
+		m := validWords.FindStringIndex(st.Text)
+		if m == nil {
+			continue
+		}
+		rest := st.Text[m[0]:]
+		rest = validArticle.ReplaceAllString(rest, "invalid")
+		if i := firstRule(rest); i >= 0 && rules[i].code == CredentialUnknown {
+			return CredentialUnknown
+		}
+		return CredentialsRejected
+	}
+	return ""
+}
+
+// validArticle is the "a valid" of a request for a valid credential.
+var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
+
+// grantWords name what a credential may lack: a scope, a role, an
+// administrator's rights, a named permission, an ACL.
+var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
+	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
+
+// namesGrant reports whether the statement that names the cause names
+// what the credential lacks.
+func namesGrant(says ServerSays) bool {
+	st, ok := says.statedCause()
+	return ok && grantWords.MatchString(st.says.Text)
+}
+
+// formatFamily are the findings about how a credential is written; a
+// server that says "malformed" confirms the more precise one seen offline.
+var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, BasicBase64Wrapped: true, BasicTrailingNewline: true,
+	BasicNoColon: true, CredentialPlaceholder: true, ShellSubstitution: true, VariableUnset: true, HeaderNameMisspelled: true, CredentialWrapped: true}
+
+// preciseKind are findings that say precisely what "the wrong kind of
+// token" is: a server saying that confirms them.
+var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true, BasicUsernameWrong: true}
+
+// confirms adds the server's words to an offline failure that says the
+// same more precisely (its basis becomes the server's statement), and
+// reports whether it did.
+func (p *prober) confirms(code Code, ev []string) bool {
+	for i := range p.off.findings {
+		f := &p.off.findings[i]
+		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
+			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
+			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
+			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
+				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
+			f.Basis = Stated
+			f.Evidence = append(f.Evidence, ev...)
+			return true
+		}
+	}
+	return false
+}
+
+// fixFor is the fix of code, with what the answering provider expects.
+func (p *prober) fixFor(code Code) string {
+	fix := fixOf(code)
+	if pr := p.provider; pr != nil && (code == CredentialsMissing || code == CredentialsRejected || code == HeaderFormat || code == SchemeMismatch) {
+		fix += " " + pr.Name + " expects " + pr.Expects + "."
+	}
+	return fix
+}
+
+// notArrived explains a server that says no credential arrived although
+// one was sent: the wrong place, scheme or kind for this API (reported by
+// credentialPlace or schemes, so "" here); a proxy that removes it when
+// one shows itself; else the credential is where or how this API does not
+// read it — or removed on the way — which the finding says, with the
+// evidence (an inference, not a proof).
+func (p *prober) notArrived(a *answer, ev []string) {
+	if _, where := p.misplaced(); where != "" || !p.schemeOffered(a) {
+		return
+	}
+	for _, f := range p.off.findings {
+		if f.Status == Fail && (f.Code == WrongTokenKind || preciseKind[f.Code] || f.Code == SchemeMismatch || f.Code == CompanionHeaderMissing) {
+			return // what was sent is the wrong kind or place: that says it
+		}
+	}
+	sent := "a credential"
+	if cs := p.off.credentials(); len(cs) > 0 {
+		sent = cs[0].header
+		if cs[0].scheme != "" {
+			sent += " (" + cs[0].scheme + ")"
+		}
+	}
+	if signs := intermediarySigns(a); len(signs) > 0 && len(p.off.req.Get("Authorization")) > 0 {
+		p.add(Finding{Code: AuthorizationStripped, Status: Fail, Basis: Stated, Cause: "7. Proxy or load balancer stripping headers",
+			Title:    "The server says no credentials arrived, though " + sent + " was sent, and a proxy or cache shows itself: it removes them",
+			Evidence: append(ev, signs...), Fix: "Configure the proxy, load balancer or CDN in front of the API to forward the Authorization header (and not to cache authenticated answers)."})
+		return
+	}
+	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
+		Title:    "The server says no credentials arrived, though " + sent + " was sent: it reads them in another header or form (or something on the way removes them)",
+		Evidence: ev,
+		Fix:      "Check the API's documentation for the header and scheme it reads (Authorization: Bearer, Authorization: Token, X-API-Key, apikey, a query parameter); if it is exactly what you send, a proxy in front may strip it.",
+	})
+}
