@@ -462,70 +462,6 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	})
 }
 
-// withHygiene refuses non-canonical paths and removes every client-sent
-// header in the identity namespace.
-func (g *Gateway) withHygiene(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := exchangeOf(r)
-		if n := headerLines(r.Header); n > g.maxHeaders {
-			g.fail(w, ex, reason.New(reason.HeadersTooMany, "%d header lines; the limit is %d", n, g.maxHeaders))
-			return
-		}
-		if !canonicalMethod(r.Method) {
-			g.fail(w, ex, methodError(r.Method))
-			return
-		}
-		raw := r.RequestURI
-		if !strings.HasPrefix(raw, "/") {
-			raw = r.URL.EscapedPath()
-		}
-		raw, _, _ = strings.Cut(raw, "?")
-		path, err := policy.Canonical(raw)
-		if err != nil {
-			ex.trace.Fail("path canonical", err)
-			g.fail(w, ex, err)
-			return
-		}
-		ex.path, ex.host = path, policy.HostOnly(r.Host)
-		decision := g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/"))
-		switch {
-		case g.echo && strings.HasSuffix(path, api.EchoPath) && !decision:
-			// Never under the decision path: there a 200 is an allow.
-			ex.internal = true
-			g.serveEcho(w, r, path)
-			return
-		case path == api.HealthzPath:
-			ex.internal = true
-			serveHealthz(w, r)
-			return
-		case path == api.ReadyzPath:
-			ex.internal = true
-			g.serveReadyz(w, r, false)
-			return
-		case g.identity != nil && path == api.IdentityJWKSPath:
-			ex.internal = true
-			g.identity.serveJWKS(w)
-			return
-		case g.resource.metadataPath != "" && path == g.resource.metadataPath:
-			ex.internal = true
-			g.resource.serve(w, r)
-			return
-		}
-		if decision {
-			if err := g.decision(r, ex, raw); err != nil {
-				ex.trace.Fail("path canonical", err)
-				g.fail(w, ex, err)
-				return
-			}
-		}
-		ex.trace.Pass("path canonical", ex.path)
-		if !ex.decision {
-			g.stripForProxy(r.Header, ex.viaProxy)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func (g *Gateway) withRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
@@ -751,14 +687,6 @@ func Subject(r *http.Request) string {
 		return ex.identity.Subject
 	}
 	return ""
-}
-
-func headerLines(h http.Header) int {
-	n := 0
-	for _, vs := range h {
-		n += len(vs)
-	}
-	return n
 }
 
 // statusWriter records the status code written.
