@@ -1,14 +1,12 @@
 package gateway
 
 import (
-	"cmp"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 
-	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
@@ -90,55 +88,6 @@ func hopAddr(h string) (string, bool) {
 	return "", false
 }
 
-// decision reads the original request a forward-auth proxy describes, in
-// the convention decision_proxy names and no other: nginx auth_request
-// (X-Original-Method, -URI, -Host, as the documented configuration sets
-// them), Caddy forward_auth and Traefik ForwardAuth (X-Forwarded-Method,
-// -Uri, -Host), ingress-nginx's auth-url (X-Original-Method and the whole
-// URL in X-Original-URL), or Envoy ext_authz in path-prefix mode (the original path
-// follows the decision path; method and host are the request's own). The
-// decision request's own Host is never taken for the original's: the
-// proxy addressed authgate with it.
-func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error {
-	if !ex.viaProxy {
-		return reason.New(reason.ProxyUntrusted, "decision requests are answered only for trusted_proxies; %s is not one", peer(r))
-	}
-	ex.decision = true
-	ex.statusOnly = g.convention.VerdictOnly && r.Header.Get(api.DecisionModeHeader) == api.DecisionStatusOnly
-	o, err := g.describedRequest(r.Header)
-	if err != nil {
-		return err
-	}
-	method, uri, host := o.method, o.uri, o.host
-	rest, suffixed := strings.CutPrefix(rawPath, g.decisionPath+"/")
-	switch {
-	case g.convention.PathSuffix:
-		method, uri, host = r.Method, "/"+rest, r.Host
-		if r.URL.RawQuery != "" {
-			uri += "?" + r.URL.RawQuery
-		}
-	case suffixed:
-		return reason.New(reason.ProxyRequestInvalid, "the path continues after the decision path, as Envoy sends it; decision_proxy is %s, which sends the original in %s", g.convention.Name, cmp.Or(g.convention.URI, g.convention.URL))
-	case method == "" || uri == "" || !strings.HasPrefix(uri, "/"):
-		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original method or URI (decision_proxy %s sends %s and %s)", g.convention.Name, g.convention.Method, cmp.Or(g.convention.URI, g.convention.URL))
-	}
-	if host == "" && g.router.HasHostRoutes() {
-		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original host (%s), and some routes serve only some hosts", cmp.Or(g.convention.Host, g.convention.URL))
-	}
-	ex.origin = o
-	path, query, _ := strings.Cut(uri, "?")
-	canonical, err := policy.Canonical(path)
-	if err != nil {
-		return err
-	}
-	if !canonicalMethod(method) {
-		return methodError(method)
-	}
-	ex.path, ex.method, ex.host = canonical, method, policy.HostOnly(host)
-	r.URL.RawQuery = query
-	return nil
-}
-
 // preflightRequest refuses, in a decision, a preflight that carries a
 // method override or an upgrade: authgate answers the preflight 2xx, so
 // the proxy forwards the request — override and upgrade included — to
@@ -211,13 +160,4 @@ func corsHeaders(w http.ResponseWriter, r *http.Request, route *policy.Route) {
 // isPreflight reports whether r is a CORS preflight.
 func isPreflight(r *http.Request, method string) bool {
 	return method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
-}
-
-// conventionOf is the convention decision_proxy names (validated at load;
-// the default otherwise).
-func conventionOf(name string) api.ProxyConvention {
-	if c, ok := api.ProxyConventionNamed(name); ok {
-		return c
-	}
-	return api.ProxyConventions[0]
 }

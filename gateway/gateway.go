@@ -13,12 +13,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/api"
@@ -104,25 +102,57 @@ type Options struct {
 // New builds a Gateway from a loaded configuration. It does no network
 // I/O; Start does.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.State == nil {
-		opts.State = NewState(nil)
-	}
+	opts = opts.withDefaults()
 	if cfg.RoutesNeedStore() && opts.Store == nil && !opts.CheckOnly {
 		return nil, errors.New("routes accept API keys or Basic, but no store was given")
 	}
+	g, err := newGateway(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	g.nameIdentityHeaders(cfg)
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	g.identity = newIdentitySigner(cfg, g.idPrefix, now)
+	g.configureState(cfg)
+	if err := g.buildAuthenticators(cfg, opts); err != nil {
+		return nil, err
+	}
+	if g.router, err = g.buildRoutes(cfg); err != nil {
+		return nil, err
+	}
+	g.handler = g.requestChain()
+	return g, nil
+}
+
+// withDefaults fills in what opts leaves out: the default logger and a
+// fresh State.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.State == nil {
+		o.State = NewState(nil)
+	}
+	return o
+}
+
+// newGateway is a Gateway with the settings it reads from the
+// configuration as they are; New builds the rest.
+func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 	trusted, err := policy.ParseNetworks(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{
+	resource := newResourceMetadata(cfg)
+	return &Gateway{
 		state:             opts.State,
 		store:             opts.Store,
 		fingerprint:       credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
-		respond:           &responder{realm: cfg.Realm, detail: cfg.Detail},
-		resource:          newResourceMetadata(cfg),
+		respond:           &responder{realm: cfg.Realm, detail: cfg.Detail, resourceMetadata: resource.url},
+		resource:          resource,
 		log:               opts.Logger,
 		idPrefix:          http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
 		echo:              cfg.Echo,
@@ -137,7 +167,13 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		credentialHeaders: append([]string{"Authorization"}, cfg.APIKeyHeaders...),
 		remoteByIssuer:    map[string]*jwt.RemoteKeys{},
 		clientCert:        cfg.ClientCertificate,
-	}
+	}, nil
+}
+
+// nameIdentityHeaders names the headers the upstream gets the identity
+// in: Subject, Issuer, Scopes and Credential, and one per claim_headers
+// entry (sorted by name), all under identity_header_prefix.
+func (g *Gateway) nameIdentityHeaders(cfg *config.Config) {
 	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
 		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
 	}
@@ -145,64 +181,25 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		g.claimHeaders = append(g.claimHeaders, claimHeader{http.CanonicalHeaderKey(g.idPrefix + "Claim-" + suffix), claim})
 	}
 	slices.SortFunc(g.claimHeaders, func(a, b claimHeader) int { return strings.Compare(a.header, b.header) })
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	g.identity = newIdentitySigner(cfg, g.idPrefix, now)
-	g.respond.resourceMetadata = g.resource.url
+}
+
+// configureState applies the configuration to what outlives this
+// gateway: the failure limits and the console's recent requests.
+func (g *Gateway) configureState(cfg *config.Config) {
 	fl := cfg.FailureLimit
 	g.state.limiter.configure(fl.PerCredential, fl.PerClient, fl.PerAccount, fl.Window)
 	g.state.Recent.Configure(cfg.Console.RecentRequests, cfg.Console.SampleAllowed)
-	if err := g.buildAuthenticators(cfg, opts); err != nil {
-		return nil, err
-	}
-	routes := make([]*policy.Route, 0, len(cfg.Routes))
-	transports := map[string]*http.Transport{}
-	fastClients := map[string]*fasthttp.HostClient{}
-	for _, rc := range cfg.Routes {
-		rt, err := policy.NewRoute(rc.Name, rc.Methods, rc.Path, rc.Public, rc.Schemes, rc.ScopesAll, rc.ScopesAny, rc.APIKeyQuery)
-		if err != nil {
-			return nil, err
-		}
-		rt.WebSocket, rt.MethodOverride, rt.MaxBodyBytes, rt.ForwardAuthorization = rc.WebSocket, rc.MethodOverride, rc.MaxBodyBytes, rc.ForwardAuthorization
-		if rt.MaxBodyBytes == 0 {
-			rt.MaxBodyBytes = cfg.MaxBodyBytes
-		}
-		if q := rc.Quota; q != nil {
-			rt.Quota = &credential.Quota{Requests: q.Requests, Per: q.Per}
-		}
-		rt.ClaimsAll, rt.ClaimsAny, rt.ACRValues, rt.MaxAge = rc.ClaimsAll, rc.ClaimsAny, rc.ACRValues, rc.MaxAge
-		if rt.Allow, err = policy.ParseNetworks(rc.AllowCIDRs); err != nil {
-			return nil, err
-		}
-		if rt.Deny, err = policy.ParseNetworks(rc.DenyCIDRs); err != nil {
-			return nil, err
-		}
-		u, err := url.Parse(rc.Upstream)
-		if err != nil {
-			return nil, err
-		}
-		if c := rc.CORS; c != nil {
-			rt.CORS = policy.NewCORS(c.AllowedOrigins, c.AllowedMethods, c.AllowedHeaders, c.AllowCredentials, c.MaxAge)
-		}
-		key := fmt.Sprintf("%s|%s|%t", u.Host, rc.UpstreamTimeout, rc.UpstreamH2C)
-		if transports[key] == nil {
-			transports[key] = newTransport(rc.UpstreamTimeout, rc.UpstreamH2C)
-		}
-		rt.Hosts, rt.DPoP = rc.Hosts, rc.DPoP
-		rt.Target = g.newUpstream(u, g.upstreamTransport(transports[key], rc.Name, rc.UpstreamH2C), rc, fastClients)
-		routes = append(routes, rt)
-	}
-	g.router = policy.NewRouter(routes)
-	g.handler = chain(http.HandlerFunc(g.forward),
+}
+
+// requestChain is the API listener's request path, outermost step first.
+func (g *Gateway) requestChain() http.Handler {
+	return chain(http.HandlerFunc(g.forward),
 		g.withExchange,
 		g.withHygiene,
 		g.withRoute,
 		g.withAuthentication,
 		g.withAuthorization,
 	)
-	return g, nil
 }
 
 // authSet is a chain of authenticators in the order they are asked to
@@ -462,70 +459,6 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	})
 }
 
-// withHygiene refuses non-canonical paths and removes every client-sent
-// header in the identity namespace.
-func (g *Gateway) withHygiene(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := exchangeOf(r)
-		if n := headerLines(r.Header); n > g.maxHeaders {
-			g.fail(w, ex, reason.New(reason.HeadersTooMany, "%d header lines; the limit is %d", n, g.maxHeaders))
-			return
-		}
-		if !canonicalMethod(r.Method) {
-			g.fail(w, ex, methodError(r.Method))
-			return
-		}
-		raw := r.RequestURI
-		if !strings.HasPrefix(raw, "/") {
-			raw = r.URL.EscapedPath()
-		}
-		raw, _, _ = strings.Cut(raw, "?")
-		path, err := policy.Canonical(raw)
-		if err != nil {
-			ex.trace.Fail("path canonical", err)
-			g.fail(w, ex, err)
-			return
-		}
-		ex.path, ex.host = path, policy.HostOnly(r.Host)
-		decision := g.decisionPath != "" && (path == g.decisionPath || strings.HasPrefix(path, g.decisionPath+"/"))
-		switch {
-		case g.echo && strings.HasSuffix(path, api.EchoPath) && !decision:
-			// Never under the decision path: there a 200 is an allow.
-			ex.internal = true
-			g.serveEcho(w, r, path)
-			return
-		case path == api.HealthzPath:
-			ex.internal = true
-			serveHealthz(w, r)
-			return
-		case path == api.ReadyzPath:
-			ex.internal = true
-			g.serveReadyz(w, r, false)
-			return
-		case g.identity != nil && path == api.IdentityJWKSPath:
-			ex.internal = true
-			g.identity.serveJWKS(w)
-			return
-		case g.resource.metadataPath != "" && path == g.resource.metadataPath:
-			ex.internal = true
-			g.resource.serve(w, r)
-			return
-		}
-		if decision {
-			if err := g.decision(r, ex, raw); err != nil {
-				ex.trace.Fail("path canonical", err)
-				g.fail(w, ex, err)
-				return
-			}
-		}
-		ex.trace.Pass("path canonical", ex.path)
-		if !ex.decision {
-			g.stripForProxy(r.Header, ex.viaProxy)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func (g *Gateway) withRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := exchangeOf(r)
@@ -751,14 +684,6 @@ func Subject(r *http.Request) string {
 		return ex.identity.Subject
 	}
 	return ""
-}
-
-func headerLines(h http.Header) int {
-	n := 0
-	for _, vs := range h {
-		n += len(vs)
-	}
-	return n
 }
 
 // statusWriter records the status code written.

@@ -3,12 +3,78 @@ package gateway
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
 )
+
+// withHygiene is the request path's first judgement: it refuses a
+// request with too many header lines, a non-canonical method or path,
+// answers authgate's own endpoints, reads the original request a
+// decision request describes, and in proxy mode removes every client-sent
+// header an upstream could read as something the gateway decides.
+func (g *Gateway) withHygiene(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := exchangeOf(r)
+		raw, err := g.canonicalRequest(r, ex)
+		if err != nil {
+			g.fail(w, ex, err)
+			return
+		}
+		decision := g.underDecisionPath(ex.path)
+		if g.serveInternal(w, r, ex, decision) {
+			return
+		}
+		if decision {
+			if err := g.decision(r, ex, raw); err != nil {
+				ex.trace.Fail("path canonical", err)
+				g.fail(w, ex, err)
+				return
+			}
+		}
+		ex.trace.Pass("path canonical", ex.path)
+		if !ex.decision {
+			g.stripForProxy(r.Header, ex.viaProxy)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// canonicalRequest refuses a request with more header lines than
+// max_header_count, a method or a path not in canonical form; it sets the
+// exchange's path and host, and returns the raw path (without query).
+func (g *Gateway) canonicalRequest(r *http.Request, ex *exchange) (rawPath string, err error) {
+	if n := headerLines(r.Header); n > g.maxHeaders {
+		return "", reason.New(reason.HeadersTooMany, "%d header lines; the limit is %d", n, g.maxHeaders)
+	}
+	if !canonicalMethod(r.Method) {
+		return "", methodError(r.Method)
+	}
+	raw := r.RequestURI
+	if !strings.HasPrefix(raw, "/") {
+		raw = r.URL.EscapedPath()
+	}
+	raw, _, _ = strings.Cut(raw, "?")
+	path, err := policy.Canonical(raw)
+	if err != nil {
+		ex.trace.Fail("path canonical", err)
+		return "", err
+	}
+	ex.path, ex.host = path, policy.HostOnly(r.Host)
+	return raw, nil
+}
+
+// headerLines counts the request's header lines (a header sent twice
+// counts twice).
+func headerLines(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
+}
 
 // overrideHeaders ask an upstream to act on another method than the one
 // the gateway judged.
@@ -102,89 +168,6 @@ func (g *Gateway) stripForProxy(h http.Header, trustedPeer bool) {
 			delete(h, name)
 		}
 	}
-}
-
-// original is the request a decision request describes: scheme is set
-// only by a convention whose URL header carries it.
-type original struct{ method, uri, host, scheme string }
-
-// describedRequest reads the original request a decision request
-// describes, from the headers of the configured convention only. It
-// refuses what a proxy passes on from the client and an upstream could
-// read differently: another convention's headers, one of the
-// convention's headers twice (in any spelling), as a list, or spelled
-// with '_'; an original URL that is not an absolute http(s) URL; path
-// rewrites; any header in the identity namespace (a proxy overwrites
-// only the ones it copies from the answer); and '_' spellings of
-// override, forwarding, Request-Id and credential headers, which the
-// proxy neither overwrites nor removes.
-func (g *Gateway) describedRequest(h http.Header) (original, error) {
-	c := g.convention
-	own := c.Headers()
-	got := make(map[string][]string, len(own))
-	for name, values := range h {
-		i := slices.IndexFunc(own, func(c string) bool { return spelledAs(name, c) })
-		underscored := strings.IndexByte(name, '_') >= 0
-		switch {
-		case i >= 0 && underscored:
-			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), c.Name, own[i])
-		case i >= 0:
-			got[own[i]] = append(got[own[i]], values...)
-		case spellingOf(name, api.DescribingHeaders):
-			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), c.Name, c.Name)
-		case g.hasIdentityPrefix(name):
-			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
-		case spellingOf(name, rewriteHeaders):
-			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
-		case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders) || g.certHeaderSpelling(name)):
-			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
-		}
-	}
-	for _, name := range own {
-		values := got[name]
-		switch {
-		case len(values) > 1:
-			return original{}, reason.New(reason.ProxyRequestInvalid, "%s came %d times; the proxy sends it once", name, len(values))
-		case len(values) == 1 && name != c.URI && name != c.URL && strings.IndexByte(values[0], ',') >= 0:
-			return original{}, reason.New(reason.ProxyRequestInvalid, "%s is a list; the proxy sends one value", name)
-		}
-	}
-	first := func(name string) string {
-		if len(got[name]) == 0 {
-			return ""
-		}
-		return got[name][0]
-	}
-	o := original{method: first(c.Method), uri: first(c.URI), host: first(c.Host)}
-	if u := first(c.URL); u != "" {
-		var ok bool
-		if o.scheme, o.host, o.uri, ok = splitOriginalURL(u); !ok {
-			return original{}, reason.New(reason.ProxyRequestInvalid, "%s is not an absolute http or https URL with a path, as %s sends it", c.URL, c.Name)
-		}
-	}
-	return o, nil
-}
-
-// splitOriginalURL splits the whole URL a proxy describes the original
-// request with ($scheme://$http_host$request_uri) into its scheme, host
-// (possibly empty: a client may send none) and request target. It takes
-// http and https only, as nginx's $scheme spells them, and refuses user
-// information, a fragment, a host with '?' or '\', and any space or
-// control byte — so a list of URLs, or anything else nginx never sends,
-// is not read as one.
-func splitOriginalURL(v string) (scheme, host, uri string, ok bool) {
-	if strings.IndexFunc(v, func(r rune) bool { return r <= 0x20 || r >= 0x7f }) >= 0 || strings.IndexByte(v, '#') >= 0 {
-		return "", "", "", false
-	}
-	scheme, rest, found := strings.Cut(v, "://")
-	if !found || scheme != "http" && scheme != "https" {
-		return "", "", "", false
-	}
-	i := strings.IndexByte(rest, '/')
-	if i < 0 || strings.ContainsAny(rest[:i], "@?\\") {
-		return "", "", "", false
-	}
-	return scheme, rest[:i], rest[i:], true
 }
 
 // canonicalMethod reports whether m is a method in canonical form: upper-
