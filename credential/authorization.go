@@ -23,6 +23,11 @@ type Presented struct {
 	Header string
 	// Query is the query parameter that carried it, if any.
 	Query string
+	// Digest is Value's keyed digest (Fingerprinter.Digest), set by the
+	// gateway once per request under the key its verifiers are given:
+	// the fingerprint and the verified-token cache's key both come from
+	// it. Zero when unset; a verifier then computes it.
+	Digest Digest
 	// Binding is what a sender-constrained token must match (DPoP proof,
 	// client certificate); nil where the caller has no request to bind
 	// to (explain without one, tests).

@@ -112,8 +112,28 @@ func NewFingerprinter(key []byte) *Fingerprinter {
 	return f
 }
 
+// Digest is a credential's keyed digest: HMAC-SHA-256 under a
+// Fingerprinter's key. It is computed once per request and serves twice:
+// as the verified-token cache's key (collision-resistant, and of no use to
+// anyone without the key) and, cut short, as the fingerprint in logs.
+type Digest [sha256.Size]byte
+
+// Fingerprint is the credential's fingerprint: the digest's first 6
+// bytes in hex.
+func (d *Digest) Fingerprint() string {
+	var fp [12]byte
+	hex.Encode(fp[:], d[:6])
+	return string(fp[:])
+}
+
 // Of returns the fingerprint of secret.
 func (f *Fingerprinter) Of(secret string) string {
+	d := f.Digest(secret)
+	return d.Fingerprint()
+}
+
+// Digest returns the keyed digest of secret.
+func (f *Fingerprinter) Digest(secret string) Digest {
 	// A keyed HMAC is reused (Reset keeps the key's pads), which spares
 	// the key schedule on every request.
 	m := f.macs.Get().(*keyedMAC)
@@ -123,10 +143,11 @@ func (f *Fingerprinter) Of(secret string) string {
 	m.buf = append(m.buf[:0], secret...)
 	m.Write(m.buf)
 	clear(m.buf)
-	var fp [12]byte
-	hex.Encode(fp[:], m.Sum(m.sum[:0])[:6])
+	// Into the MAC's own array: a local one would escape through the
+	// interface call.
+	d := Digest(m.Sum(m.sum[:0]))
 	f.macs.Put(m)
-	return string(fp[:])
+	return d
 }
 
 // keyedMAC is a pooled HMAC with its input and output buffers.

@@ -22,8 +22,10 @@ func (g *Gateway) authenticate(r *http.Request, ex *exchange) error {
 			"behind a forward-auth proxy the upstream would receive the key in the URL, where authgate cannot remove it: send it in a header (or set forward_authorization on route '%s')", ex.route.Name))
 	}
 	p.Binding = g.binding(r, ex)
+	// One keyed digest: the fingerprint, and the verified-token cache's key.
+	p.Digest = g.fingerprint.Digest(p.Value)
 	ex.presented = p
-	ex.fp = g.fingerprint.Of(p.Value)
+	ex.fp = p.Digest.Fingerprint()
 	var claimer credential.Authenticator
 	for _, a := range ex.auth.list {
 		if a.Claims(p) {

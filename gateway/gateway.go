@@ -64,11 +64,14 @@ type Gateway struct {
 	apiKeyHeaders []string
 	// sampleAllowed is the share of allowed requests logged.
 	sampleAllowed float64
-	quotaPolicy   quotaPolicy
-	maxBody       int64
-	echo          bool
-	resource      resourceMetadata
-	decisionPath  string
+	// keepRecent: the ring of recent requests keeps some
+	// (console.recent_requests > 0); else no record is built.
+	keepRecent   bool
+	quotaPolicy  quotaPolicy
+	maxBody      int64
+	echo         bool
+	resource     resourceMetadata
+	decisionPath string
 	// convention is how the proxy describes the original request to
 	// the decision endpoint (decision_proxy).
 	convention api.ProxyConvention
@@ -150,7 +153,7 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 	return &Gateway{
 		state:             opts.State,
 		store:             opts.Store,
-		fingerprint:       credential.NewFingerprinter([]byte(cfg.FingerprintKey)),
+		fingerprint:       opts.State.fingerprinter(cfg.FingerprintKey),
 		respond:           &responder{realm: cfg.Realm, detail: cfg.Detail, resourceMetadata: resource.url},
 		resource:          resource,
 		log:               opts.Logger,
@@ -161,6 +164,7 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 		maxHeaders:        cfg.MaxHeaderCount,
 		maxBody:           cfg.MaxBodyBytes,
 		sampleAllowed:     cfg.AccessLog.SampleAllowed,
+		keepRecent:        cfg.Console.RecentRequests > 0,
 		quotaPolicy:       quotaPolicy{failClosed: cfg.RateLimits.QuotaOnError == config.FailClosed},
 		trusted:           trustedProxies{trusted},
 		apiKeyHeaders:     append([]string(nil), cfg.APIKeyHeaders...),
@@ -258,7 +262,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 		}
 	}
 	jwtOpts := jwt.Options{MaxTokenBytes: cfg.MaxTokenBytes, Now: opts.Now, Environment: cfg.Environment, Client: g.state.tracedClient(),
-		Cache: g.state.tokenCache(cfg.TokenCacheSize)}
+		Cache: g.state.tokenCache(cfg.TokenCacheSize), Digests: g.fingerprint}
 	if pv := newProofVerifier(cfg, g.state, opts.Now); pv != nil {
 		jwtOpts.Proofs = pv
 	}
@@ -394,6 +398,9 @@ type exchange struct {
 	// exchange).
 	writer  statusWriter
 	budgets [3]limit.Budget
+	// idValue is the Request-Id header's value, for the request's and
+	// the response's headers (no allocation of its own).
+	idValue [1]string
 }
 
 // routeLabel names the route for logs and metrics.
@@ -429,9 +436,11 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
 		}
-		// One value for both directions; Set and Add replace or grow
-		// either copy without touching the other (capacity 1).
-		id := []string{ex.requestID}
+		// One value for both directions, held by the exchange; Set and
+		// Add replace or grow either copy without touching the other
+		// (capacity 1).
+		ex.idValue[0] = ex.requestID
+		id := ex.idValue[:]
 		r.Header[api.RequestIDHeader], w.Header()[api.RequestIDHeader] = id, id[:1:1]
 		ex.writer.ResponseWriter = w
 		sw := &ex.writer
@@ -451,7 +460,9 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 			return // the proxy's follow-up request records this refusal
 		}
 		g.logAccess(ex)
-		g.state.Recent.Add(recordOf(ex))
+		if g.keepRecent {
+			g.state.Recent.Add(recordOf(ex))
+		}
 		g.state.Metrics.observe(ex)
 		if ex.err != nil {
 			g.state.Failures.Add(failureOf(ex, sw.Header().Values("WWW-Authenticate")))

@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/dpop"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/failures"
@@ -48,7 +49,11 @@ type State struct {
 	tokens *jwt.TokenCache
 	// tokensSize is the size tokens was made with (0 default, <0 off).
 	tokensSize int
-	jwks       map[string]*remoteEntry
+	// fingerprints digest credentials under fingerprintKey (the
+	// configured fingerprint_key; "" drew a random key once).
+	fingerprints   *credential.Fingerprinter
+	fingerprintKey string
+	jwks           map[string]*remoteEntry
 	// replay remembers the DPoP proofs used (in this process, or in
 	// Redis across the fleet: UseReplayCache).
 	replay dpop.ReplayCache
@@ -181,6 +186,19 @@ func (s *State) startKeys(sources map[string]*jwt.RemoteKeys) {
 	for _, st := range start {
 		st.keys.Start(st.ctx)
 	}
+}
+
+// fingerprinter digests credentials under key: the fingerprinter of the
+// previous configuration while the key stays the same (an empty key
+// draws a random one once per process), so that the verified-token cache,
+// which knows tokens by these digests, keeps its entries across reloads.
+func (s *State) fingerprinter(key string) *credential.Fingerprinter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fingerprints == nil || s.fingerprintKey != key {
+		s.fingerprints, s.fingerprintKey = credential.NewFingerprinter([]byte(key)), key
+	}
+	return s.fingerprints
 }
 
 // tokenCache returns the verified-token cache of the configured size

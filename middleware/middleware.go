@@ -88,7 +88,11 @@ func New(cfg Config) (*Middleware, error) {
 			return nil, err
 		}
 	}
-	g, err := gateway.New(cfg.Gateway, gateway.Options{Logger: cfg.Logger, Store: cfg.Store, State: state})
+	// A service has no console to look requests up in: recording them
+	// would cost every request a record and its copy for no reader.
+	gcfg := *cfg.Gateway
+	gcfg.Console.RecentRequests = 0
+	g, err := gateway.New(&gcfg, gateway.Options{Logger: cfg.Logger, Store: cfg.Store, State: state})
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, erro
 	if len(p.Value) > v.opts.MaxTokenBytes || isDPoP(p) {
 		return credential.Identity{}, nil, false
 	}
-	id, err, ok := v.lookup(keyOf(p.Value))
+	id, err, ok := v.lookup(v.keyOf(p))
 	if ok {
 		v.cache.hit()
 		if err == nil {
@@ -50,7 +50,7 @@ func (v *Verifier) Authenticate(ctx context.Context, p credential.Presented, t *
 	if len(p.Value) > v.opts.MaxTokenBytes {
 		return v.verify(ctx, p.Value, tokenKey{}, t) // refused by size, never hashed
 	}
-	key := keyOf(p.Value)
+	key := v.keyOf(p)
 	if err := credential.CheckPresented(p, t); err != nil {
 		return credential.Identity{}, err
 	}

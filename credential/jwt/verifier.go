@@ -3,7 +3,6 @@ package jwt
 import (
 	"context"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/maypok86/otter/v2"
@@ -82,6 +80,11 @@ type Options struct {
 	// Proofs checks DPoP proofs; nil when no issuer or route takes DPoP
 	// (the DPoP scheme is then not claimed, nor offered).
 	Proofs ProofVerifier
+	// Digests key the verified-token cache: a token is known by its
+	// keyed digest. The gateway gives its fingerprinter, so the digest
+	// it computed for the fingerprint (credential.Presented.Digest) is
+	// the key too; default: one with a random key.
+	Digests *credential.Fingerprinter
 }
 
 // TokenCache remembers verified tokens until their exp (at most ten
@@ -91,7 +94,7 @@ type Options struct {
 // whose issuer settings are the ones it was judged under, so it may
 // outlive a reload safely.
 type TokenCache struct {
-	c            *otter.Cache[[sha256.Size]byte, *cachedToken]
+	c            *otter.Cache[tokenKey, *cachedToken]
 	hits, misses atomic.Uint64
 }
 
@@ -100,9 +103,9 @@ func NewTokenCache(size int) *TokenCache {
 	if size <= 0 {
 		size = 10000
 	}
-	return &TokenCache{c: otter.Must(&otter.Options[[sha256.Size]byte, *cachedToken]{
+	return &TokenCache{c: otter.Must(&otter.Options[tokenKey, *cachedToken]{
 		MaximumSize:      size,
-		ExpiryCalculator: otter.ExpiryCreating[[sha256.Size]byte, *cachedToken](10 * time.Minute),
+		ExpiryCalculator: otter.ExpiryCreating[tokenKey, *cachedToken](10 * time.Minute),
 	})}
 }
 
@@ -200,6 +203,9 @@ func New(issuers []*Issuer, opts Options) (*Verifier, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 10000
 	}
+	if opts.Digests == nil {
+		opts.Digests = credential.NewFingerprinter(nil)
+	}
 	v := &Verifier{issuers: map[string]*Issuer{}, settings: map[string]string{}, introspectorOf: map[string]*introspector{}, opts: opts, cache: opts.Cache}
 	for _, is := range issuers {
 		if _, dup := v.issuers[is.Issuer]; dup {
@@ -233,7 +239,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity,
 	if len(raw) > v.opts.MaxTokenBytes {
 		return v.verify(ctx, raw, tokenKey{}, nil) // refused by size, never hashed
 	}
-	key := keyOf(raw)
+	key := v.keyOf(credential.Presented{Value: raw})
 	if id, err, ok := v.lookup(key); ok {
 		v.cache.hit()
 		return id, err
@@ -241,15 +247,18 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (credential.Identity,
 	return v.shared(ctx, raw, key)
 }
 
-// tokenKey is what the cache and the flights know a token by: its
-// SHA-256, computed once per request.
-type tokenKey = [sha256.Size]byte
+// tokenKey is what the cache and the flights know a token by: its keyed
+// digest (HMAC-SHA-256 under Options.Digests' key), computed once per
+// request.
+type tokenKey = credential.Digest
 
-func keyOf(raw string) tokenKey {
-	// The hash reads the string's bytes in place: []byte(raw) would copy
-	// the whole token on every request (Sum256 neither keeps nor changes
-	// its input).
-	return sha256.Sum256(unsafe.Slice(unsafe.StringData(raw), len(raw)))
+// keyOf is the key of p's token: the digest the gateway computed with
+// the verifiers' fingerprinter, else computed here.
+func (v *Verifier) keyOf(p credential.Presented) tokenKey {
+	if p.Digest != (tokenKey{}) {
+		return p.Digest
+	}
+	return v.opts.Digests.Digest(p.Value)
 }
 
 // shared verifies raw once for all the requests that bring it at the
