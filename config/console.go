@@ -91,6 +91,22 @@ func defaultConsole() Console {
 		Roles: ConsoleRoles{Claim: DefaultRolesClaim, Admin: []string{RoleAdmin}, Viewer: []string{RoleViewer}}}
 }
 
+// normaliseConsole names the console's OIDC provider, when the file does
+// not, by its issuer's host (else the redirect URL's).
+func (c *Config) normaliseConsole() {
+	o := c.Console.OIDC
+	if o == nil || o.Name != "" {
+		return
+	}
+	if u, err := url.Parse(o.RedirectURL); err == nil {
+		o.Name = u.Hostname()
+	}
+	if iss, err := url.Parse(o.Issuer); err == nil {
+		o.Name = iss.Hostname()
+	}
+}
+
+// validateConsole checks the console's settings and its OIDC sign-in.
 func (c *Config) validateConsole(at locate) error {
 	cc := &c.Console
 	switch {
@@ -127,16 +143,5 @@ func (c *Config) validateConsole(at locate) error {
 			return at("console.oidc.scopes", "scope %d is not a scope token", i)
 		}
 	}
-	if o.Name == "" {
-		o.Name = u.Hostname()
-		if iss, err := url.Parse(o.Issuer); err == nil {
-			o.Name = iss.Hostname()
-		}
-	}
-	secret, err := c.secret(o.ClientSecret, o.ClientSecretFile, "console.oidc.client_secret", at)
-	if err != nil {
-		return err
-	}
-	o.ClientSecret, o.ClientSecretFile = secret, ""
-	return nil
+	return checkSecret(o.ClientSecret, o.ClientSecretFile, "console.oidc.client_secret", at)
 }

@@ -65,6 +65,22 @@ func (t *GRPCTLS) ServerTLS() (*tls.Config, error) {
 
 var errNoCertificates = errors.New("client_ca_file holds no PEM certificate")
 
+// normaliseExtAuthz fills the gRPC listener's timeout and resolves its
+// TLS files, when it listens.
+func (c *Config) normaliseExtAuthz() {
+	e := &c.ExtAuthzGRPC
+	if e.Listen == "" {
+		return
+	}
+	if e.Timeout == 0 {
+		e.Timeout = DefaultExtAuthzTimeout
+	}
+	if t := e.TLS; t != nil {
+		c.resolve(&t.CertFile, &t.KeyFile, &t.ClientCAFile)
+	}
+}
+
+// validateExtAuthz checks the gRPC listener for Envoy's ext_authz.
 func (c *Config) validateExtAuthz(at locate) error {
 	e := &c.ExtAuthzGRPC
 	if e.Listen == "" {
@@ -79,22 +95,11 @@ func (c *Config) validateExtAuthz(at locate) error {
 	if c.DecisionPath == "" {
 		return at("ext_authz_grpc", "each Check is judged as a request to the decision endpoint: set decision_path (default /.authgate/decide)")
 	}
-	if e.Timeout == 0 {
-		e.Timeout = DefaultExtAuthzTimeout
-	} else if e.Timeout < 100*time.Millisecond || e.Timeout > time.Minute {
+	if e.Timeout < 100*time.Millisecond || e.Timeout > time.Minute {
 		return at("ext_authz_grpc.timeout", "must be between 100ms and 1m (default %s)", DefaultExtAuthzTimeout)
 	}
-	if t := e.TLS; t != nil {
-		if t.CertFile == "" || t.KeyFile == "" {
-			return at("ext_authz_grpc.tls", "cert_file and key_file are both required")
-		}
-		t.CertFile, t.KeyFile = c.relative(t.CertFile), c.relative(t.KeyFile)
-		if t.ClientCAFile != "" {
-			t.ClientCAFile = c.relative(t.ClientCAFile)
-		}
-		if _, err := t.ServerTLS(); err != nil {
-			return at("ext_authz_grpc.tls", "%v", err)
-		}
+	if t := e.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
+		return at("ext_authz_grpc.tls", "cert_file and key_file are both required")
 	}
 	return nil
 }

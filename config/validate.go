@@ -1,14 +1,11 @@
 package config
 
 import (
-	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,7 +24,24 @@ import (
 
 type locate = strictyaml.Locate
 
+// validate checks the normalised configuration and says, at its file and
+// line, the first setting it refuses. It changes nothing and reads no
+// file: load does that once every setting is known to be usable.
 func (c *Config) validate(at locate) error {
+	for _, check := range []func(locate) error{
+		c.validateSettings, c.validateGateway, c.validateListeners, c.validateStore, c.validateConsole,
+		c.validateRateLimits, c.validateExtAuthz, c.validateFingerprintKey, c.validateIssuers, c.validateRoutes, c.checkShadowing,
+	} {
+		if err := check(at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateSettings checks the single-value settings: levels and formats,
+// sizes and timeouts, the realm, the resource and tracing URLs.
+func (c *Config) validateSettings(at locate) error {
 	switch {
 	case !slices.Contains([]string{"full", "reason", "none"}, c.Detail):
 		return at("detail", "%q is not one of full, reason, none", c.Detail)
@@ -69,13 +83,19 @@ func (c *Config) validate(at locate) error {
 	case c.Server.Engine != EngineStandard && c.Server.Engine != EngineFast:
 		return at("server.engine", "%q: use %s or %s", c.Server.Engine, EngineFast, EngineStandard)
 	}
+	return nil
+}
+
+// validateGateway checks what the gateway does with requests: its
+// environment, data folder, API key headers, proxies, decision endpoint
+// and failure limits.
+func (c *Config) validateGateway(at locate) error {
 	if c.Environment != "" && !credential.ValidEnvironment(c.Environment) {
 		return at("environment", "%q: use 1-16 lower-case letters and digits, starting with a letter", c.Environment)
 	}
 	if c.DataDir == "" {
 		return at("data_dir", "must not be empty")
 	}
-	c.DataDir = c.relative(c.DataDir)
 	for i, h := range c.APIKeyHeaders {
 		if !challenge.IsToken(h) || strings.EqualFold(h, "Authorization") {
 			return at(fmt.Sprintf("api_key_headers[%d]", i), "%q is not a usable header name", h)
@@ -100,6 +120,13 @@ func (c *Config) validate(at locate) error {
 	if c.Basic.CacheTTL < 0 || c.Basic.CacheTTL > 10*time.Minute || c.Basic.MaxConcurrent < 0 || c.Basic.QueueTimeout < 0 {
 		return at("basic", "cache_ttl must be between 0s and 10m, max_concurrent and queue_timeout not negative")
 	}
+	return nil
+}
+
+// validateListeners checks where the gateway and its admin API listen,
+// their TLS, the client certificate a proxy forwards, and the instance
+// name.
+func (c *Config) validateListeners(at locate) error {
 	if c.Admin.PProf && !loopbackAddr(c.Admin.Listen) {
 		return at("admin.pprof", "the profiler is served only on a loopback admin listener (admin.listen %q is not)", c.Admin.Listen)
 	}
@@ -115,16 +142,11 @@ func (c *Config) validate(at locate) error {
 		if c.TLS.CertFile == "" || c.TLS.KeyFile == "" {
 			return at("tls", "cert_file and key_file are both required")
 		}
-		c.TLS.CertFile, c.TLS.KeyFile = c.relative(c.TLS.CertFile), c.relative(c.TLS.KeyFile)
-		if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
-			return at("tls", "%v", err)
+		switch c.TLS.ClientAuth {
+		case "", ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
+		default:
+			return at("tls.client_auth", "%q is not one of none, request, require", c.TLS.ClientAuth)
 		}
-		if err := c.validateClientAuth(at); err != nil {
-			return err
-		}
-	}
-	if err := c.DPoP.Provision(); err != nil {
-		return at("dpop", "%v", err)
 	}
 	if cc := c.ClientCertificate; cc.Header != "" || cc.Format != "" {
 		switch {
@@ -134,34 +156,24 @@ func (c *Config) validate(at locate) error {
 			return at("client_certificate.format", "%q is not one of nginx ($ssl_client_escaped_cert), envoy (X-Forwarded-Client-Cert)", cc.Format)
 		}
 	}
-	if c.Instance == "" {
-		host, _ := os.Hostname()
-		_, port, _ := net.SplitHostPort(c.Listen)
-		c.Instance = host + ":" + port
-	} else if len(c.Instance) > 64 || strings.IndexFunc(c.Instance, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+	if len(c.Instance) > 64 || strings.IndexFunc(c.Instance, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
 		return at("instance", "use at most 64 visible ASCII characters")
 	}
-	if err := c.validateStore(at); err != nil {
-		return err
-	}
-	if err := c.validateConsole(at); err != nil {
-		return err
-	}
-	if err := c.validateRateLimits(at); err != nil {
-		return err
-	}
-	if err := c.validateExtAuthz(at); err != nil {
-		return err
-	}
-	key, err := c.secret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
-	if err != nil {
-		return err
-	}
-	c.FingerprintKey, c.FingerprintKeyFile = key, ""
+	return nil
+}
+
+// validateFingerprintKey checks that fingerprint_key is given once.
+func (c *Config) validateFingerprintKey(at locate) error {
+	return checkSecret(c.FingerprintKey, c.FingerprintKeyFile, "fingerprint_key", at)
+}
+
+// validateIssuers checks each issuer, that its name is its own, and that
+// admin.issuers names issuers.
+func (c *Config) validateIssuers(at locate) error {
 	names := map[string]bool{}
 	for i, is := range c.Issuers {
 		p := fmt.Sprintf("issuers[%d]", i)
-		if err := c.validateIssuer(is, p, at); err != nil {
+		if err := validateIssuer(is, p, at); err != nil {
 			return err
 		}
 		if names[is.Name] {
@@ -174,6 +186,12 @@ func (c *Config) validate(at locate) error {
 			return at(fmt.Sprintf("admin.issuers[%d]", i), "%q is not the name of an issuer", name)
 		}
 	}
+	return nil
+}
+
+// validateRoutes checks that a gateway has routes and a service none, and
+// each route, with a name of its own.
+func (c *Config) validateRoutes(at locate) error {
 	switch {
 	case c.service && len(c.Routes) > 0:
 		return at("routes", "a service routes its own requests: leave routes to the gateway, and give each handler its rule in code (middleware Require)")
@@ -191,7 +209,7 @@ func (c *Config) validate(at locate) error {
 		}
 		routes[r.Name] = true
 	}
-	return c.checkShadowing(at)
+	return nil
 }
 
 // checkShadowing refuses a route that can never match because an earlier
@@ -228,14 +246,12 @@ func (c *Config) validateStore(at locate) error {
 			return at("store.dsn", "the sqlite store lives in data_dir and takes no dsn")
 		}
 	case DriverPostgres:
-		dsn, err := c.secret(st.DSN, st.DSNFile, "store.dsn", at)
-		if err != nil {
+		if err := checkSecret(st.DSN, st.DSNFile, "store.dsn", at); err != nil {
 			return err
 		}
-		if dsn == "" {
+		if st.DSN == "" && st.DSNFile == "" {
 			return at("store.dsn", "the postgres store needs dsn (or dsn_file), e.g. postgres://authgate@db:5432/authgate")
 		}
-		st.DSN, st.DSNFile = dsn, ""
 	default:
 		return at("store.driver", "%q is not one of sqlite, postgres", st.Driver)
 	}
@@ -245,14 +261,10 @@ func (c *Config) validateStore(at locate) error {
 	if st.MaxConns < 0 || st.MaxConns > 1000 {
 		return at("store.max_conns", "must be between 0 (default 8) and 1000")
 	}
-	if st.QueryTimeout == 0 {
-		st.QueryTimeout = store.DefaultQueryTimeout
-	} else if st.QueryTimeout < 100*time.Millisecond || st.QueryTimeout > time.Minute {
+	if st.QueryTimeout < 100*time.Millisecond || st.QueryTimeout > time.Minute {
 		return at("store.query_timeout", "must be between 100ms and 1m (default %s): every request that needs the store may wait this long", store.DefaultQueryTimeout)
 	}
-	if st.Heartbeat == 0 {
-		st.Heartbeat = store.DefaultHeartbeat
-	} else if st.Heartbeat < 100*time.Millisecond || st.Heartbeat > time.Minute {
+	if st.Heartbeat < 100*time.Millisecond || st.Heartbeat > time.Minute {
 		return at("store.heartbeat", "must be between 100ms and 1m (default %s): a stream silent for three of them is lost", store.DefaultHeartbeat)
 	}
 	return nil
@@ -266,36 +278,22 @@ func (c *Config) validateRateLimits(at locate) error {
 	case rl.QuotaOnError != FailOpen && rl.QuotaOnError != FailClosed:
 		return at("rate_limits.quota_on_error", "%q is not one of fail_open, fail_closed", rl.QuotaOnError)
 	}
-	return c.validateRedis(&rl.Redis, rl.Backend == BackendRedis, at)
+	return validateRedis(&rl.Redis, rl.Backend == BackendRedis, at)
 }
 
 // DefaultRedisAddr is the Redis of the redis backend when none is named.
 const DefaultRedisAddr = "127.0.0.1:6379"
 
-// validateRedis checks rate_limits.redis: one way to find Redis, every
-// address host:port, the secrets and TLS files read.
-func (c *Config) validateRedis(r *Redis, used bool, at locate) error {
+// validateRedis checks rate_limits.redis: each secret given once, and
+// when used one way to find Redis, every address host:port.
+func validateRedis(r *Redis, used bool, at locate) error {
 	const p = "rate_limits.redis"
-	pw, err := c.secret(r.Password, r.PasswordFile, p+".password", at)
-	if err != nil {
+	if err := checkSecret(r.Password, r.PasswordFile, p+".password", at); err != nil {
 		return err
 	}
-	r.Password, r.PasswordFile = pw, ""
 	if s := r.Sentinel; s != nil {
-		if s.Password, err = c.secret(s.Password, s.PasswordFile, p+".sentinel.password", at); err != nil {
+		if err := checkSecret(s.Password, s.PasswordFile, p+".sentinel.password", at); err != nil {
 			return err
-		}
-		s.PasswordFile = ""
-	}
-	if r.TLS != nil {
-		t := r.TLS
-		for _, f := range []*string{&t.CAFile, &t.CertFile, &t.KeyFile} {
-			if *f != "" {
-				*f = c.relative(*f)
-			}
-		}
-		if _, err := r.TLSConfig(); err != nil {
-			return at(p+".tls", "%v", err)
 		}
 	}
 	if !used {
@@ -313,9 +311,6 @@ func (c *Config) validateRedis(r *Redis, used bool, at locate) error {
 	case r.Cluster && r.DB != 0:
 		return at(p+".db", "Redis Cluster has database 0 only")
 	}
-	if r.Sentinel == nil && r.Addr == "" && len(r.Addrs) == 0 {
-		r.Addr = DefaultRedisAddr
-	}
 	addrs, key := r.Addrs, p+".addrs"
 	switch {
 	case r.Sentinel != nil:
@@ -331,35 +326,19 @@ func (c *Config) validateRedis(r *Redis, used bool, at locate) error {
 			return at(key, "%q is not host:port", a)
 		}
 	}
-	if r.Cluster && !strings.Contains(r.Prefix, "{") {
-		// One hash tag for every key: the scripts that take several
-		// budgets at once need them on one node.
-		r.Prefix = "{" + r.Prefix + "}"
-	}
 	return nil
 }
 
-func (c *Config) validateIssuer(is *jwt.IssuerConfig, p string, at locate) error {
-	secret, err := c.secret(is.Secret, is.SecretFile, p+".secret", at)
-	if err != nil {
+// validateIssuer checks that each secret of issuer is given once; the
+// issuer checks the rest of itself when load provisions it.
+func validateIssuer(is *jwt.IssuerConfig, p string, at locate) error {
+	if err := checkSecret(is.Secret, is.SecretFile, p+".secret", at); err != nil {
 		return err
 	}
-	is.Secret, is.SecretFile = secret, ""
 	if in := is.Introspection; in != nil {
-		if in.ClientSecret, err = c.secret(in.ClientSecret, in.ClientSecretFile, p+".introspection.client_secret", at); err != nil {
-			return err
-		}
-		in.ClientSecretFile = ""
+		return checkSecret(in.ClientSecret, in.ClientSecretFile, p+".introspection.client_secret", at)
 	}
-	err = is.Provision(func(name string) ([]byte, error) { return os.ReadFile(c.relative(name)) })
-	var fe *jwt.FieldError
-	if errors.As(err, &fe) {
-		if fe.Field != "" {
-			return at(p+"."+fe.Field, "%s", fe.Msg)
-		}
-		return at(p, "%s", fe.Msg)
-	}
-	return err
+	return nil
 }
 
 func (c *Config) validateRoute(r *Route, p string, at locate) error {
@@ -382,25 +361,19 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 		if !challenge.IsToken(m) {
 			return at(fmt.Sprintf("%s.methods[%d]", p, i), "%q is not a method name", m)
 		}
-		r.Methods[i] = strings.ToUpper(m)
 	}
 	if r.Public {
 		if len(r.ScopesAll)+len(r.ScopesAny)+len(r.Schemes) > 0 {
 			return at(p+".public", "a public route takes no schemes or scopes")
 		}
 	} else {
-		if len(r.Schemes) == 0 {
-			r.Schemes = []string{jwt.SchemeName}
-		}
 		for i, s := range r.Schemes {
-			s = strings.ToLower(s)
 			if _, ok := credential.LookupScheme(s); !ok {
 				return at(fmt.Sprintf("%s.schemes[%d]", p, i), "%q is not a supported scheme (%s)", s, strings.Join(credential.SchemeNames(), ", "))
 			}
 			if s == jwt.SchemeName && len(c.Issuers) == 0 {
 				return at(p+".schemes", "bearer (the default scheme) needs at least one entry under issuers; or give the route other schemes or public: true")
 			}
-			r.Schemes[i] = s
 		}
 		if r.APIKeyQuery != "" && !slices.Contains(r.Schemes, apikey.SchemeName) {
 			return at(p+".api_key_query", "needs apikey among the route's schemes")
@@ -447,39 +420,19 @@ func (c *Config) validateRoute(r *Route, p string, at locate) error {
 	case r.UpstreamH2C && r.WebSocket:
 		return at(p+".upstream_h2c", "cannot go with websocket: true (an upgrade needs HTTP/1.1 to the upstream); give the WebSocket paths a route of their own")
 	}
-	if r.UpstreamTimeout == 0 {
-		r.UpstreamTimeout = DefaultUpstreamTimeout
-	} else if r.UpstreamTimeout < 0 {
+	if r.UpstreamTimeout < 0 {
 		return at(p+".upstream_timeout", "must be positive")
 	}
 	return nil
 }
 
-// secret resolves a value given inline or through its *_file twin.
-func (c *Config) secret(inline, file, key string, at locate) (string, error) {
-	switch {
-	case inline != "" && file != "":
-		return "", at(key, "give %s or %s_file, not both", key[strings.LastIndex(key, ".")+1:], key[strings.LastIndex(key, ".")+1:])
-	case file == "":
-		return inline, nil
+// checkSecret refuses a secret given both inline and through its *_file
+// twin (load reads the file).
+func checkSecret(inline, file, key string, at locate) error {
+	if inline != "" && file != "" {
+		return at(key, "give %s or %s_file, not both", key[strings.LastIndex(key, ".")+1:], key[strings.LastIndex(key, ".")+1:])
 	}
-	data, err := os.ReadFile(c.relative(file))
-	if err != nil {
-		return "", at(key+"_file", "%v", err)
-	}
-	s := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
-	if s == "" {
-		return "", at(key+"_file", "%s is empty", file)
-	}
-	return s, nil
-}
-
-// relative resolves a path against the configuration file's folder.
-func (c *Config) relative(p string) string {
-	if filepath.IsAbs(p) || c.File == "" {
-		return p
-	}
-	return filepath.Join(filepath.Dir(c.File), p)
+	return nil
 }
 
 func validateCORS(c *CORS, p string, at locate) error {
@@ -501,23 +454,10 @@ func validateCORS(c *CORS, p string, at locate) error {
 			return at(fmt.Sprintf("%s.allowed_origins[%d]", p, i), "%q is not an origin (scheme://host[:port], at most one '*.' in the host)", o)
 		}
 	}
-	if len(c.AllowedMethods) == 0 {
-		c.AllowedMethods = []string{"GET", "HEAD", "POST"}
-	}
-	for i, m := range c.AllowedMethods {
-		c.AllowedMethods[i] = strings.ToUpper(m)
-	}
-	if len(c.AllowedHeaders) == 0 {
-		c.AllowedHeaders = []string{"authorization", "content-type"}
-	}
 	for i, h := range c.AllowedHeaders {
 		if h == "*" && c.AllowCredentials {
 			return at(fmt.Sprintf("%s.allowed_headers[%d]", p, i), "'*' with credentials is not honoured by browsers; list the headers")
 		}
-		c.AllowedHeaders[i] = strings.ToLower(h)
-	}
-	if c.MaxAge == 0 {
-		c.MaxAge = 10 * time.Minute
 	}
 	return nil
 }
@@ -568,24 +508,6 @@ func proxyNames() string {
 		names[i] = c.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-// validateClientAuth checks tls.client_auth and loads nothing yet: the
-// listener reads client_ca_file (ClientCAs).
-func (c *Config) validateClientAuth(at locate) error {
-	switch c.TLS.ClientAuth {
-	case "", ClientAuthNone, ClientAuthRequest, ClientAuthRequire:
-	default:
-		return at("tls.client_auth", "%q is not one of none, request, require", c.TLS.ClientAuth)
-	}
-	if c.TLS.ClientCAFile == "" {
-		return nil
-	}
-	c.TLS.ClientCAFile = c.relative(c.TLS.ClientCAFile)
-	if _, err := c.TLS.ClientCAs(); err != nil {
-		return at("tls.client_ca_file", "%v", err)
-	}
-	return nil
 }
 
 // ClientCAs reads client_ca_file (nil when none is named).

@@ -179,7 +179,7 @@ routes:
 `
 
 // Start runs the demo until ctx ends; Wait blocks until then.
-func Start(ctx context.Context, opts Options) (*Demo, error) {
+func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	if opts.Listen == "" {
 		opts.Listen = "127.0.0.1:8080"
 	}
@@ -194,15 +194,26 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 			return nil, fmt.Errorf("demo state folder: %w", err)
 		}
 	}
+	// opened is what Start has opened so far; a Start that fails closes
+	// it, last opened first.
+	var opened []io.Closer
+	defer func() {
+		if err != nil {
+			for i := len(opened) - 1; i >= 0; i-- {
+				opened[i].Close()
+			}
+		}
+	}()
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("demo gateway: %w", err)
 	}
+	opened = append(opened, ln)
 	upLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("demo upstream: %w", err)
 	}
+	opened = append(opened, upLn)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -234,32 +245,30 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	opened = append(opened, a)
 	d.app = a
 	if err := d.writeState(ctx, key); err != nil {
-		a.Close()
 		return nil, err
 	}
 	if opts.AdminListen != "" {
 		aln, err := net.Listen("tcp", opts.AdminListen)
 		if err != nil {
-			a.Close()
 			return nil, fmt.Errorf("demo admin listener: %w", err)
 		}
+		opened = append(opened, aln)
 		_, key, err := apikey.Create(ctx, a.Store(), apikey.Spec{Name: "demo admin", Kind: store.KindAdmin, Environment: "live"}, "demo")
 		if err != nil {
-			a.Close()
 			return nil, err
 		}
 		d.File.AdminURL, d.File.AdminKey = "http://"+aln.Addr().String(), key
 		if err := writeFile(filepath.Join(d.StateDir, "admin-key"), []byte(key)); err != nil {
-			a.Close()
 			return nil, err
 		}
 		if err := d.writeDemoJSON(); err != nil {
-			a.Close()
 			return nil, err
 		}
 		adminSrv := app.AdminServer(cfg, a.AdminHandler())
+		opened = append(opened, adminSrv)
 		d.servers = append(d.servers, adminSrv)
 		go adminSrv.Serve(app.CapAdmin(aln))
 	}
@@ -267,7 +276,6 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	// ends of its upstream connection, served in this process.
 	capped, err := a.CapGateway(ln, cfg, 3)
 	if err != nil {
-		a.Close()
 		return nil, err
 	}
 	up := &http.Server{Handler: upstream(&key.PublicKey, base, secret, d.File.Tokens), ReadHeaderTimeout: 5 * time.Second}

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -262,4 +263,31 @@ func TestDemoDPoP(t *testing.T) {
 			t.Fatalf("%s: %d, want %d: %s", c.scheme, resp.StatusCode, c.status, body)
 		}
 	}
+}
+
+// TestStartFailureReleasesListeners: a Start that fails after it opened
+// the gateway's listener (here because the admin address is taken)
+// closes it again: the address can be bound once Start returns.
+func TestStartFailureReleasesListeners(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+
+	_, err = Start(context.Background(), Options{Listen: addr, AdminListen: taken.Addr().String(), StateDir: t.TempDir()})
+	if err == nil {
+		t.Fatal("Start succeeded although the admin address is taken")
+	}
+	again, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the gateway's address is still held after the failed Start: %v", err)
+	}
+	again.Close()
 }
