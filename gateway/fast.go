@@ -140,7 +140,7 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 		URL:        u,
 		RequestURI: uri,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:     make(http.Header, 16),
+		Header:     make(http.Header, head.Len()+1), // and the Request-Id the chain adds
 		RemoteAddr: ctx.RemoteAddr().String(),
 		Body:       http.NoBody,
 	}
