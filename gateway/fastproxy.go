@@ -158,7 +158,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
 	answer := make(http.Header, 8)
 	for k, v := range resp.Header.All() {
-		key := textproto.CanonicalMIMEHeaderKey(string(k))
+		key := headerName(k)
 		answer[key] = append(answer[key], string(v))
 	}
 	removeHopByHop(answer)
