@@ -140,7 +140,7 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 		URL:        u,
 		RequestURI: uri,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:     make(http.Header, 16),
+		Header:     make(http.Header, head.Len()+1), // and the Request-Id the chain adds
 		RemoteAddr: ctx.RemoteAddr().String(),
 		Body:       http.NoBody,
 	}
@@ -178,8 +178,8 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 }
 
 // headerName is the canonical name of a received header name (a copy),
-// as net/http's textproto makes it; common names spelled canonically
-// cost no allocation.
+// of a request or an answer, as net/http's textproto makes it; common
+// names spelled canonically cost no allocation.
 func headerName(k []byte) string {
 	if name, ok := commonHeaders[string(k)]; ok {
 		return name
@@ -187,14 +187,16 @@ func headerName(k []byte) string {
 	return textproto.CanonicalMIMEHeaderKey(string(k))
 }
 
-// commonHeaders are header names clients send on most requests, in
-// canonical spelling.
+// commonHeaders are header names clients send on most requests, and
+// upstreams on most answers, in canonical spelling.
 var commonHeaders = func() map[string]string {
 	m := map[string]string{}
 	for _, name := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
 		"Connection", "Content-Length", "Content-Type", "Cookie", "Host", "Origin", "Referer", "Request-Id",
 		"Traceparent", "User-Agent", "X-Api-Key", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-		"X-Original-Method", "X-Original-Uri", "X-Real-Ip"} {
+		"X-Original-Method", "X-Original-Uri", "X-Real-Ip",
+		"Content-Encoding", "Date", "Etag", "Expires", "Keep-Alive", "Last-Modified", "Location", "Server",
+		"Set-Cookie", "Vary"} {
 		m[name] = name
 	}
 	return m

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -109,7 +110,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := u.g
-	out := r.Clone(r.Context())
+	out := upstreamRequest(r)
 	removeHopByHop(out.Header)
 	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, u.target, u.forwardAuthorization, u.preserveHost)
 
@@ -157,7 +158,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
 	answer := make(http.Header, 8)
 	for k, v := range resp.Header.All() {
-		key := textproto.CanonicalMIMEHeaderKey(string(k))
+		key := headerName(k)
 		answer[key] = append(answer[key], string(v))
 	}
 	removeHopByHop(answer)
@@ -173,6 +174,27 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fw.ctx.Response.SetBody(resp.Body())
 	fasthttp.ReleaseResponse(resp)
+}
+
+// upstreamHeaders is how many headers rewrite adds to a request (claim
+// headers aside): the
+// X-Forwarded-* three, Request-Id, the four identity headers and the
+// identity token.
+const upstreamHeaders = 9
+
+// upstreamRequest is the copy of r that rewrite turns into the upstream
+// request: its own URL and header map (sized for what rewrite adds, so
+// that adding costs no growth), the header values shared with r, which
+// rewrite and removeHopByHop replace or delete but never change in place.
+// r itself stays as the client sent it.
+func upstreamRequest(r *http.Request) *http.Request {
+	out := new(http.Request)
+	*out = *r
+	u := *r.URL
+	out.URL = &u
+	out.Header = make(http.Header, len(r.Header)+upstreamHeaders)
+	maps.Copy(out.Header, r.Header)
+	return out
 }
 
 // upstreamBody is a streamed upstream answer's body; closing it gives

@@ -50,7 +50,7 @@ func main() {
 	write := flag.String("write", "", "replace the generated table in this markdown file")
 	only := flag.String("only", "", "run only the modes whose name contains this")
 	routes := flag.Int("routes", 0, "also measure this build with this many routes ahead of the measured ones (a big route table), beside it")
-	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode at these connection counts (16,256,1024)")
+	sweep := flag.String("sweep", "", "also run the JWT cache-hit mode, and nginx, at these connection counts (16,64,1024)")
 	o2p := flag.String("oauth2-proxy", "", "an oauth2-proxy binary to measure in the same run (Bearer JWTs, --skip-jwt-bearer-tokens)")
 	keys := flag.Int("keys", 0, "also measure API keys with this many keys in the store (against a store of -pool keys), sent from a pool of -pool keys")
 	repeat := flag.Int("repeat", 1, "measure every row this many times, interleaved (baseline, then each mode for each build in turn), and report the medians")
@@ -156,8 +156,9 @@ type bench struct {
 	duration                time.Duration
 	conns, threads, pool    int
 	nginx                   *exec.Cmd
-	upstream, direct, front int // nginx ports
-	upstreamH2C             int // nginx's upstream speaking HTTP/2 without TLS
+	nginxFront              string // authgate's address behind the auth_request front ("": none)
+	upstream, direct, front int    // nginx ports
+	upstreamH2C             int    // nginx's upstream speaking HTTP/2 without TLS
 	key                     *rsa.PrivateKey
 	keys                    int // -keys
 	// repeat is how many interleaved rounds are measured.
@@ -301,7 +302,7 @@ func (b *bench) runNginx(decide string) error {
 	if err != nil {
 		bin = "/usr/sbin/nginx"
 	}
-	b.nginx = exec.Command(bin, "-c", conf, "-p", b.work)
+	b.nginx, b.nginxFront = exec.Command(bin, "-c", conf, "-p", b.work), decide
 	b.nginx.Stderr = os.Stderr
 	if err := b.nginx.Start(); err != nil {
 		return fmt.Errorf("nginx: %w", err)
@@ -328,9 +329,14 @@ func (b *bench) nginxBaseline() row {
 	if err := b.runNginx(""); err != nil {
 		log.Fatal(err)
 	}
-	r := b.wrk("nginx → upstream (baseline)", fmt.Sprintf("http://127.0.0.1:%d/v1/x", b.direct), nil, "", b.nginx.Process.Pid)
+	r := b.nginxRow("nginx → upstream (baseline)")
 	r.baseline = true
 	return r
+}
+
+// nginxRow measures nginx's plain proxying as name (nginx running).
+func (b *bench) nginxRow(name string) row {
+	return b.wrk(name, fmt.Sprintf("http://127.0.0.1:%d/v1/x", b.direct), nil, "", b.nginx.Process.Pid)
 }
 
 // oauth2Proxy measures oauth2-proxy checking the same RS256 Bearer JWTs
@@ -354,8 +360,11 @@ func (b *bench) oauth2Proxy(bin string) (row, error) {
 	if err := waitHTTP(url, bearer(tok)); err != nil {
 		return row{}, err
 	}
-	return b.wrk("oauth2-proxy: JWT RS256 (bearer)", url, bearer(tok), "", cmd.Process.Pid), nil
+	return b.wrk(o2pRow, url, bearer(tok), "", cmd.Process.Pid), nil
 }
+
+// o2pRow names oauth2-proxy's row.
+const o2pRow = "oauth2-proxy: JWT RS256 (bearer)"
 
 // worktree checks rev out into a temporary git worktree.
 func (b *bench) worktree(rev string) (string, error) {
@@ -745,7 +754,37 @@ func render(rows []row, b *bench) string {
 		}
 		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f | %d |\n", name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.non2xx)
 	}
+	sb.WriteString(goals(rows))
 	return sb.String()
+}
+
+// goals are the comparisons of issue #31 that the ratio column does not
+// make, for each build: the JWT cache hit's p99 at 64 connections against
+// nginx's at 64 (with -sweep 64), and its throughput against
+// oauth2-proxy's (with -oauth2-proxy).
+func goals(rows []row) string {
+	byName := map[string]row{}
+	for _, r := range rows {
+		byName[r.name] = r
+	}
+	nginx64, o2p := byName[sweepNginx(64)], byName[o2pRow]
+	var sb strings.Builder
+	for _, r := range rows {
+		label, ok := strings.CutSuffix(r.name, ": "+cacheHit)
+		if !ok {
+			continue
+		}
+		if c64 := byName[sweepName(label, "", 64)]; c64.p99 > 0 && nginx64.p99 > 0 {
+			fmt.Fprintf(&sb, "- %s: p99 at c64 %.2f ms, %.2f× nginx's %.2f ms\n", label, c64.p99, c64.p99/nginx64.p99, nginx64.p99)
+		}
+		if o2p.rps > 0 {
+			fmt.Fprintf(&sb, "- %s: %s %.0f req/s, %.1f× oauth2-proxy's %.0f\n", label, cacheHit, r.rps, r.rps/o2p.rps, o2p.rps)
+		}
+	}
+	if sb.Len() == 0 {
+		return ""
+	}
+	return "\n" + sb.String()
 }
 
 const (

@@ -49,7 +49,7 @@ func (b *bench) prepare(bin build) (*target, error) {
 func (b *bench) modes(t *target) []mode {
 	ms := []mode{
 		{name: "public route", path: "/pub/x"},
-		{name: "JWT RS256, cache hit", path: "/jwt/x", header: bearer(b.token(nil))},
+		{name: cacheHit, path: "/jwt/x", header: bearer(b.token(nil))},
 		{name: fmt.Sprintf("JWT RS256, cache off, %d tokens", b.pool), path: "/jwt/x", script: b.pool20k(), cacheOff: true},
 		{name: "JWT expired (401)", path: "/jwt/x", header: bearer(b.token(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}))},
 		{name: "API key", path: "/key/x", header: http.Header{"X-Api-Key": {t.key}}},
@@ -116,7 +116,7 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 	}
 	for range b.repeat {
 		add(b.nginxBaseline())
-		if b.o2p != "" && strings.Contains("JWT RS256, cache hit", only) {
+		if b.o2p != "" && strings.Contains(cacheHit, only) {
 			r, err := b.oauth2Proxy(b.o2p)
 			if err != nil {
 				return nil, err
@@ -164,10 +164,19 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 // over HTTP/1.1 and (where the build has it) h2c to the upstream, each on
 // an authgate of its own so its RSS is that load's alone.
 func (b *bench) sweepRound(targets []*target, only string, add func(row)) error {
-	if !strings.Contains("JWT RS256, cache hit", only) {
+	if !strings.Contains(cacheHit, only) {
 		return nil
 	}
 	for _, c := range b.sweep {
+		saved := b.conns
+		b.conns = c
+		if b.nginxFront != "" {
+			if err := b.runNginx(""); err != nil {
+				return err
+			}
+		}
+		add(b.nginxRow(sweepNginx(c)))
+		b.conns = saved
 		for _, what := range []struct{ suffix, path string }{{"", "/jwt/x"}, {", upstream h2c", "/h2/x"}} {
 			for _, t := range targets {
 				if what.suffix != "" && !t.h2c {
@@ -179,7 +188,7 @@ func (b *bench) sweepRound(targets []*target, only string, add func(row)) error 
 				}
 				saved := b.conns
 				b.conns = c
-				add(b.wrk(fmt.Sprintf("%s: JWT RS256, cache hit%s, c%d", t.label, what.suffix, c), "http://"+addr+what.path, bearer(b.token(nil)), "", proc.Process.Pid))
+				add(b.wrk(sweepName(t.label, what.suffix, c), "http://"+addr+what.path, bearer(b.token(nil)), "", proc.Process.Pid))
 				b.conns = saved
 				stop(proc)
 			}
@@ -187,6 +196,17 @@ func (b *bench) sweepRound(targets []*target, only string, add func(row)) error 
 	}
 	return nil
 }
+
+// cacheHit names the JWT cache-hit mode, which the sweep repeats.
+const cacheHit = "JWT RS256, cache hit"
+
+// sweepName names the sweep's row of label at c connections (suffix: the
+// upstream protocol); sweepNginx, nginx's at c.
+func sweepName(label, suffix string, c int) string {
+	return fmt.Sprintf("%s: %s%s, c%d", label, cacheHit, suffix, c)
+}
+
+func sweepNginx(c int) string { return fmt.Sprintf("nginx → upstream, c%d", c) }
 
 // median is the row of the medians of rs's measurements (each column on
 // its own); non-2xx answers are the median count too.
