@@ -18,6 +18,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/internal/redistest"
 	"github.com/authgate/authgate/limit"
@@ -53,7 +54,7 @@ func TestAPIKeysAndBasic(t *testing.T) {
 	noScope, _ := e.key("live")
 	revoked, rk := e.key("live", "read")
 	e.store.RevokeKey(context.Background(), rk.ID, time.Now(), "test")
-	unknown, _, _ := apikey.Generate("live")
+	unknown, _, _ := keyformat.Generate("live")
 	e.user("alice", "correct horse")
 	jwtGood := token(t, nil)
 
@@ -168,7 +169,7 @@ func from(ip string) *http.Client {
 func TestFailureRateLimit(t *testing.T) {
 	e := newEnv(t, api.DetailFull, "failure_limit: {per_credential: 3, per_client: 6, window: 1m}")
 	good, _ := e.key("live", "read")
-	wrong, _, _ := apikey.Generate("live")
+	wrong, _, _ := keyformat.Generate("live")
 	a, b := from("127.0.0.1"), from("127.0.0.2")
 	for i := range 3 {
 		if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", wrong); r.status != 401 {
@@ -183,7 +184,7 @@ func TestFailureRateLimit(t *testing.T) {
 		t.Fatalf("good key from the same client, under the client limit: %d", r.status)
 	}
 	for range 3 { // different wrong keys: the client limit
-		k, _, _ := apikey.Generate("live")
+		k, _, _ := keyformat.Generate("live")
 		e.doWith(a, "GET", "/keyed/a", "X-API-Key", k)
 	}
 	if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", good); r.status != 429 {
@@ -335,7 +336,7 @@ func TestRememberedCredentialsSpendNothing(t *testing.T) {
 		t.Fatalf("a remembered refusal, repeated: %v, want three failures spent and then 429", got)
 	}
 	for range 5 { // the client's budget of 8: 3 spent above, 5 here
-		k, _, _ := apikey.Generate("live")
+		k, _, _ := keyformat.Generate("live")
 		e.do("GET", "/keyed/a", "X-API-Key", k)
 	}
 	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 429 || r.problem.Reason != string(reason.TooManyFailures) {
