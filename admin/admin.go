@@ -140,17 +140,7 @@ func WithPProf(h http.Handler) http.Handler {
 // not-found and exists errors become not_found and already_exists; any
 // error without a reason is the gateway's own fault (503).
 func writeError(w http.ResponseWriter, err error) {
-	re := store.Reason(err)
-	e := re.Entry()
-	h := w.Header()
-	if re.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int(re.RetryAfter.Seconds()+0.999)))
-	}
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(e.Status)
-	json.NewEncoder(w).Encode(api.Problem{Type: api.ProblemType(e.Code), Title: e.Title, Status: e.Status, Reason: string(e.Code),
-		Detail: re.Detail, Hint: e.Hint, RequestID: h.Get(api.RequestIDHeader)})
+	api.WriteProblem(w, store.Reason(err), api.DetailFull, w.Header().Get(api.RequestIDHeader))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

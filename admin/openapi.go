@@ -8,18 +8,29 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/reason"
 )
 
-// errorAnswers are the problem answers any admin operation may give.
-var errorAnswers = map[int]string{
-	400: "request_invalid: the body or parameters are wrong",
-	401: "the admin credential is missing or invalid (WWW-Authenticate says why)",
-	403: "insufficient_scope: the credential lacks scope admin",
-	404: "not_found or route_not_found",
-	409: "already_exists",
-	429: "too_many_failures",
-	501: "store_not_configured",
-	503: "auth_unavailable: the store or a key source did not answer",
+// adminReasons are the reasons an admin operation may answer with beside
+// those of a missing or bad credential (401); the description names each
+// under its status in the catalogue.
+var adminReasons = []reason.Code{reason.RequestInvalid, reason.InsufficientScope, reason.Forbidden, reason.NotFound,
+	reason.RouteNotFound, reason.RequestBodyTimeout, reason.AlreadyExists, reason.TooManyFailures, reason.StoreNotConfigured,
+	reason.AuthUnavailable}
+
+// errorAnswers describes the problem answers any admin operation may
+// give, by status: the codes and titles of adminReasons, from the
+// catalogue.
+func errorAnswers() map[int]string {
+	answers := map[int]string{http.StatusUnauthorized: "the admin credential is missing or invalid (the reason and WWW-Authenticate say why)"}
+	for _, code := range adminReasons {
+		e := reason.Lookup(code)
+		if answers[e.Status] != "" {
+			answers[e.Status] += "; "
+		}
+		answers[e.Status] += string(e.Code) + ": " + e.Title
+	}
+	return answers
 }
 
 // OpenAPI returns the OpenAPI 3.1 description of the admin API, built from
@@ -31,6 +42,7 @@ func OpenAPI() map[string]any {
 	ref := func(t reflect.Type) map[string]any { return schemaOf(t, schemas) }
 	problem := ref(reflect.TypeFor[api.Problem]())
 	paths := map[string]map[string]any{}
+	failures := errorAnswers()
 	for _, e := range endpoints {
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(e.status)}
@@ -45,15 +57,15 @@ func OpenAPI() map[string]any {
 		responses[strconv.Itoa(e.status)] = ok
 		op := map[string]any{"summary": e.summary, "operationId": operationID(e), "responses": responses}
 		if e.changes {
-			op["description"] = "Changes state: needs scope " + api.AdminScope + " (an admin key); a read-only credential (scope " + api.AdminReadScope + ", a viewer key) is refused with 403 forbidden."
+			op["description"] = "Changes state: needs scope " + api.AdminScope + " (an admin key); a read-only credential (scope " + api.AdminReadScope + ", a viewer key) is refused with 403 " + string(reason.Forbidden) + "."
 		}
 		if e.public {
 			op["security"] = []map[string][]string{} // none needed
 		} else {
 			op["security"] = []map[string][]string{{"apiKey": {}}, {"bearer": {}}}
-			for status, desc := range errorAnswers {
+			for status, desc := range failures {
 				responses[strconv.Itoa(status)] = map[string]any{"description": desc,
-					"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+					"content": map[string]any{api.ProblemMediaType: map[string]any{"schema": problem}}}
 			}
 		}
 		var params []map[string]any

@@ -6,8 +6,6 @@
 // decodes answers without pulling in the gateway.
 package api
 
-import "github.com/authgate/authgate/reason"
-
 // Header names authgate reads or writes.
 const (
 	// RequestIDHeader carries the id of a request in both directions.
@@ -35,6 +33,23 @@ const (
 	DecisionStatusOnly = "status"
 )
 
+// Identity headers tell an upstream who called: each is the configured
+// prefix (identity_header_prefix) followed by one of these names.
+const (
+	// DefaultIdentityHeaderPrefix is identity_header_prefix's default.
+	DefaultIdentityHeaderPrefix = "X-Authgate-"
+	// IdentitySubject names the principal, namespaced by kind and issuer
+	// (token:<issuer name>:<sub>, apikey:<id>, basic:<user>).
+	IdentitySubject = "Subject"
+	// IdentityIssuer is a token's iss.
+	IdentityIssuer = "Issuer"
+	// IdentityScopes lists the granted scopes, space-separated.
+	IdentityScopes = "Scopes"
+	// IdentityCredential is the credential's kind and fingerprint
+	// (kind:fingerprint), never the credential.
+	IdentityCredential = "Credential"
+)
+
 // IdentityTokenType is the typ header of the gateway's identity tokens
 // (RFC 8725 §3.11 explicit typing): no other JWT can pass for one.
 const IdentityTokenType = "authgate-identity+jwt"
@@ -58,30 +73,6 @@ const (
 	// AdminPrefix starts every admin API path.
 	AdminPrefix = "/admin/v1"
 )
-
-// ProblemTypeBase prefixes a reason code to form the problem type URI
-// (RFC 9457 §3.1.1); docs/reasons.md documents each code.
-const ProblemTypeBase = "https://authgate.dev/reasons/"
-
-// ProblemType is the problem type URI of code.
-func ProblemType(code reason.Code) string { return ProblemTypeBase + string(code) }
-
-// Problem is the RFC 9457 body of every rejection, on the gateway and the
-// admin API alike.
-type Problem struct {
-	Type   string `json:"type,omitempty"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Reason string `json:"reason,omitempty"`
-	Detail string `json:"detail,omitempty"`
-	Hint   string `json:"hint,omitempty"`
-	// ScopesAny lists the alternatives of an any-of route on
-	// insufficient_scope: holding one of them (beside the challenge's
-	// other scopes) suffices. The challenge's scope parameter names one
-	// sufficient choice, as RFC 6750 cannot say "one of".
-	ScopesAny []string `json:"scopes_any,omitempty"`
-	RequestID string   `json:"request_id"`
-}
 
 // Health is the answer of the health endpoints. Problems are named only
 // on the admin listener.

@@ -34,7 +34,7 @@ type Config struct {
 	// names it in Bearer challenges (resource_metadata).
 	Resource string `yaml:"resource"`
 	// Detail is what clients are told: full, reason or none.
-	Detail string `yaml:"detail"`
+	Detail api.Detail `yaml:"detail"`
 	// IdentityHeaderPrefix prefixes the identity headers sent upstream.
 	IdentityHeaderPrefix string `yaml:"identity_header_prefix"`
 	// FingerprintKey keys credential fingerprints in logs; random when empty.
@@ -420,8 +420,8 @@ func Default() *Config {
 	return &Config{
 		Listen:               "127.0.0.1:8080",
 		Realm:                "api",
-		Detail:               "full",
-		IdentityHeaderPrefix: "X-Authgate-",
+		Detail:               api.DetailFull,
+		IdentityHeaderPrefix: api.DefaultIdentityHeaderPrefix,
 		MaxTokenBytes:        8 << 10,
 		MaxHeaderBytes:       32 << 10,
 		MaxHeaderCount:       100,
@@ -438,7 +438,7 @@ func Default() *Config {
 		Admin:                AdminOpts{Listen: "127.0.0.1:9090"},
 		Console:              defaultConsole(),
 		TrustedProxies:       []string{"127.0.0.1/32", "::1/128"},
-		APIKeyHeaders:        []string{"X-API-Key"},
+		APIKeyHeaders:        []string{api.DefaultAPIKeyHeader},
 		FailureLimit:         FailureLimit{PerCredential: 10, PerClient: 100, PerAccount: 10, Window: time.Minute},
 		Basic:                basic.Options{CacheTTL: time.Minute},
 		Server: ServerOpts{

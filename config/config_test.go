@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/strictyaml"
 )
@@ -45,6 +46,25 @@ func TestParseGood(t *testing.T) {
 	}
 	if cfg.Detail != "full" || cfg.MaxTokenBytes != 8192 {
 		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+// TestDetailLevels: the configuration takes every detail level the
+// problem writer knows (api.DetailLevels) and no other; its error names
+// them all.
+func TestDetailLevels(t *testing.T) {
+	for _, level := range api.DetailLevels {
+		cfg, err := Parse("gw.yaml", []byte(base+"detail: "+string(level)+"\n"), env(nil))
+		if err != nil || cfg.Detail != level {
+			t.Errorf("detail %s: %v %+v", level, err, cfg)
+		}
+	}
+	_, err := Parse("gw.yaml", []byte(base+"detail: verbose\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), `"verbose" is not one of full, reason, none`) {
+		t.Errorf("detail verbose: %v", err)
+	}
+	if Default().Detail != api.DetailLevels[0] {
+		t.Errorf("default detail %q, want the fullest", Default().Detail)
 	}
 }
 

@@ -43,8 +43,8 @@ func (c *Config) validate(at locate) error {
 // sizes and timeouts, the realm, the resource and tracing URLs.
 func (c *Config) validateSettings(at locate) error {
 	switch {
-	case !slices.Contains([]string{"full", "reason", "none"}, c.Detail):
-		return at("detail", "%q is not one of full, reason, none", c.Detail)
+	case !slices.Contains(api.DetailLevels, c.Detail):
+		return at("detail", "%q is not one of %s", c.Detail, joined(api.DetailLevels))
 	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel):
 		return at("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	case c.LogFormat != "json" && c.LogFormat != "text":
@@ -541,4 +541,13 @@ func (c *Config) DPoPUsed() bool {
 		}
 	}
 	return false
+}
+
+// joined lists the members of a typed set as a message names them.
+func joined[S ~string](set []S) string {
+	names := make([]string, len(set))
+	for i, s := range set {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

@@ -81,7 +81,7 @@ func (s *Server) Use(cfg *config.Config, h http.Handler) {
 	}
 	prefix := http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix)
 	b := &binding{handler: h, decisionPath: cfg.DecisionPath, convention: conv, idPrefix: prefix, maxHeaderBytes: cfg.MaxHeaderBytes,
-		subject: http.CanonicalHeaderKey(prefix + "Subject"), forward: cfg.ExtAuthzGRPC.ForwardCredentials, timeout: cfg.ExtAuthzGRPC.Timeout}
+		subject: http.CanonicalHeaderKey(prefix + api.IdentitySubject), forward: cfg.ExtAuthzGRPC.ForwardCredentials, timeout: cfg.ExtAuthzGRPC.Timeout}
 	if b.timeout <= 0 {
 		b.timeout = config.DefaultExtAuthzTimeout
 	}
@@ -291,10 +291,10 @@ func denied(code int, answer http.Header, body string) *authv3.CheckResponse {
 // auth_unavailable). Like every refusal it is enforced whatever
 // failure_mode_allow says. The problem names the reason, without detail.
 func refusal(code reason.Code) *authv3.CheckResponse {
-	e := reason.Lookup(code)
-	body, _ := json.Marshal(api.Problem{Type: api.ProblemType(e.Code), Title: e.Title, Status: e.Status, Reason: string(e.Code), Hint: e.Hint})
-	h := http.Header{"Content-Type": {"application/problem+json"}, "Cache-Control": {"no-store"}}
-	return denied(e.Status, h, string(body)+"\n")
+	p := api.NewProblem(&reason.Error{Code: code}, api.DetailReason, "")
+	body, _ := json.Marshal(p)
+	h := http.Header{"Content-Type": {api.ProblemMediaType}, "Cache-Control": {"no-store"}}
+	return denied(p.Status, h, string(body)+"\n")
 }
 
 // skipped are headers Envoy computes itself.

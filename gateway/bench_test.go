@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/api"
 )
 
 // BenchmarkProxy measures whole requests over loopback, client included:
@@ -14,8 +16,8 @@ import (
 // rejected (expired). The gateway's own cost is the difference from the
 // baseline; a rejection must not cost more than an acceptance.
 func BenchmarkProxy(b *testing.B) {
-	cached := newEnv(b, DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, window: 1m}")
-	uncached := newEnv(b, DetailFull, "token_cache_size: -1")
+	cached := newEnv(b, api.DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, window: 1m}")
+	uncached := newEnv(b, api.DetailFull, "token_cache_size: -1")
 	good := token(b, nil)
 	expired := token(b, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
@@ -52,7 +54,7 @@ func BenchmarkProxy(b *testing.B) {
 //
 //	go test ./gateway -run '^$' -bench Decision -benchmem
 func BenchmarkDecision(b *testing.B) {
-	e := newEnv(b, DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}",
+	e := newEnv(b, api.DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}",
 		"access_log: {sample_allowed: 0}")
 	e.t = b
 	key, _ := e.key("live", "read")

@@ -46,7 +46,7 @@ func rawExchange(t *testing.T, e *env, head string, pieces []string, pause time.
 // client's fault (413, 408, 400) and never reaches the upstream as a
 // fault of its own.
 func TestRequestBodies(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, `
+	e := newEnvConfig(t, api.DetailFull, `
   - {name: upload, path: /upload, public: true, max_body_bytes: 64, upstream: "UP"}
 `, "server: {body_idle_timeout: 300ms, body_timeout: 1s}")
 	post := func(headers string) string {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -14,7 +15,7 @@ import (
 // route answers 401 insufficient_user_authentication with what it needs
 // in the Bearer challenge.
 func TestClaimRulesHeadersAndStepUp(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, `
+	e := newEnvConfig(t, api.DetailFull, `
   - {name: admin, path: /v1/admin, claims_all: [{claim: realm_access.roles, contains: admin}], upstream: "UP"}
   - {name: ops, path: /v1/ops, claims_any: [{claim: roles, contains: ops}, {claim: "cognito:groups", contains: ops}], upstream: "UP"}
   - {name: keyed-admin, path: /keyed-admin, schemes: [apikey], claims_all: [{claim: roles, contains: admin}], upstream: "UP"}

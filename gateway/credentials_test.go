@@ -18,6 +18,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/credential/basic"
 	"github.com/authgate/authgate/internal/redistest"
 	"github.com/authgate/authgate/limit"
@@ -47,13 +48,13 @@ func basicAuth(user, pw string) string {
 }
 
 func TestAPIKeysAndBasic(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	live, lk := e.key("live", "read")
 	test, _ := e.key("test", "read")
 	noScope, _ := e.key("live")
 	revoked, rk := e.key("live", "read")
 	e.store.RevokeKey(context.Background(), rk.ID, time.Now(), "test")
-	unknown, _, _ := apikey.Generate("live")
+	unknown, _, _ := keyformat.Generate("live")
 	e.user("alice", "correct horse")
 	jwtGood := token(t, nil)
 
@@ -133,7 +134,7 @@ func TestAPIKeysAndBasic(t *testing.T) {
 // TestRevocationWhileServing: a key revoked and a user removed by another
 // process (the CLI) are refused on the very next request.
 func TestRevocationWhileServing(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	key, k := e.key("live", "read")
 	e.user("alice", "correct horse")
 	for range 3 { // warm every cache
@@ -166,9 +167,9 @@ func from(ip string) *http.Client {
 }
 
 func TestFailureRateLimit(t *testing.T) {
-	e := newEnv(t, DetailFull, "failure_limit: {per_credential: 3, per_client: 6, window: 1m}")
+	e := newEnv(t, api.DetailFull, "failure_limit: {per_credential: 3, per_client: 6, window: 1m}")
 	good, _ := e.key("live", "read")
-	wrong, _, _ := apikey.Generate("live")
+	wrong, _, _ := keyformat.Generate("live")
 	a, b := from("127.0.0.1"), from("127.0.0.2")
 	for i := range 3 {
 		if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", wrong); r.status != 401 {
@@ -183,7 +184,7 @@ func TestFailureRateLimit(t *testing.T) {
 		t.Fatalf("good key from the same client, under the client limit: %d", r.status)
 	}
 	for range 3 { // different wrong keys: the client limit
-		k, _, _ := apikey.Generate("live")
+		k, _, _ := keyformat.Generate("live")
 		e.doWith(a, "GET", "/keyed/a", "X-API-Key", k)
 	}
 	if r := e.doWith(a, "GET", "/keyed/a", "X-API-Key", good); r.status != 429 {
@@ -197,7 +198,7 @@ func TestFailureRateLimit(t *testing.T) {
 // TestStoreDownIs503: a store that cannot answer is the gateway's fault,
 // never the client's: 503 with Retry-After and no challenge.
 func TestStoreDownIs503(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	key, _ := e.key("live", "read")
 	e.user("alice", "correct horse")
 	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 200 {
@@ -214,7 +215,7 @@ func TestStoreDownIs503(t *testing.T) {
 
 // TestEcho: the echo tells what arrived by length and fingerprint only.
 func TestEcho(t *testing.T) {
-	e := newEnv(t, DetailFull, "echo: true")
+	e := newEnv(t, api.DetailFull, "echo: true")
 	key, _ := e.key("live", "read")
 	tok := token(t, nil)
 	r := e.do("GET", "/v1/data"+api.EchoPath, "Authorization", "Bearer "+tok, "X-API-Key", key,
@@ -242,7 +243,7 @@ func TestEcho(t *testing.T) {
 			}
 		}
 	}
-	off := newEnv(t, DetailFull)
+	off := newEnv(t, api.DetailFull)
 	if r := off.do("GET", "/v1/data"+api.EchoPath); r.status == 200 {
 		t.Fatal("echo answered while switched off")
 	}
@@ -252,7 +253,7 @@ func TestEcho(t *testing.T) {
 // hashing, so concurrent guesses cannot all pass one check; and guesses
 // at one user's password are limited per account, from any address.
 func TestFailureLimitHoldsUnderConcurrency(t *testing.T) {
-	e := newEnv(t, DetailFull, "failure_limit: {per_credential: 1000, per_client: 1000, per_account: 5, window: 10m}",
+	e := newEnv(t, api.DetailFull, "failure_limit: {per_credential: 1000, per_client: 1000, per_account: 5, window: 10m}",
 		"basic: {cache_ttl: 1m, queue_timeout: 1m}") // a loaded machine hashes slowly: no 503 here
 	e.user("alice", "correct horse")
 	e.user("bob", "battery staple")
@@ -292,7 +293,7 @@ func TestFailureLimitHoldsUnderConcurrency(t *testing.T) {
 // sends.
 func TestRememberedCredentialsSpendNothing(t *testing.T) {
 	c, prefix := redistest.Client(t)
-	e := newEnvState(t, NewState(limit.NewRedis(c, prefix)), DetailFull, "",
+	e := newEnvState(t, NewState(limit.NewRedis(c, prefix)), api.DetailFull, "",
 		"failure_limit: {per_credential: 3, per_client: 8, window: 1m}")
 	key, _ := e.key("live", "read")
 	e.user("alice", "correct horse")
@@ -335,7 +336,7 @@ func TestRememberedCredentialsSpendNothing(t *testing.T) {
 		t.Fatalf("a remembered refusal, repeated: %v, want three failures spent and then 429", got)
 	}
 	for range 5 { // the client's budget of 8: 3 spent above, 5 here
-		k, _, _ := apikey.Generate("live")
+		k, _, _ := keyformat.Generate("live")
 		e.do("GET", "/keyed/a", "X-API-Key", k)
 	}
 	if r := e.do("GET", "/keyed/a", "X-API-Key", key); r.status != 429 || r.problem.Reason != string(reason.TooManyFailures) {

@@ -86,7 +86,7 @@ func randomID() string {
 // accepted) are offered, and the error goes on the challenge of the
 // scheme the token came with.
 func TestDPoPProofs(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, dpopRoutes)
+	e := newEnvConfig(t, api.DetailFull, dpopRoutes)
 	m := newProofMaker(t)
 	url := e.gw.URL + "/v1/bound"
 	bound := token(t, map[string]any{"cnf": map[string]any{"jkt": m.jkt}})
@@ -216,7 +216,7 @@ func es384Proof(t *testing.T, url, token string) string {
 // with a stale one get 401 use_dpop_nonce with one DPoP-Nonce header;
 // the proof made with it passes.
 func TestDPoPNonce(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, dpopRoutes, "dpop: {nonce: true, nonce_lifetime: 10s}")
+	e := newEnvConfig(t, api.DetailFull, dpopRoutes, "dpop: {nonce: true, nonce_lifetime: 10s}")
 	m := newProofMaker(t)
 	url := e.gw.URL + "/v1/bound"
 	bound := token(t, map[string]any{"cnf": map[string]any{"jkt": m.jkt}})
@@ -267,7 +267,7 @@ func TestDPoPDecision(t *testing.T) {
 		// ingress-nginx clears X-Forwarded-Proto: the scheme is the URL's.
 		{"ingress-nginx", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-Url", "https://api.example.com:8443/v1/bound?page=2"}},
 	} {
-		e := newEnvConfig(t, DetailFull, dpopRoutes, "decision_proxy: "+c.proxy)
+		e := newEnvConfig(t, api.DetailFull, dpopRoutes, "decision_proxy: "+c.proxy)
 		tests := []struct {
 			name, htu, htm string
 			status         int
@@ -297,7 +297,7 @@ func TestDPoPDecision(t *testing.T) {
 // refusal's own reason (403 here), not dpop_proof_replayed; an allowed
 // verdict's proof is used, and refused when sent again.
 func TestDPoPVerdictThenFull(t *testing.T) {
-	e := newEnvConfig(t, DetailFull, `
+	e := newEnvConfig(t, api.DetailFull, `
   - {name: scoped, path: /v1/scoped, scopes_all: [admin], dpop: allowed, upstream: "UP"}`+dpopRoutes)
 	m := newProofMaker(t)
 	bound := token(t, map[string]any{"cnf": map[string]any{"jkt": m.jkt}})

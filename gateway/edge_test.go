@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -21,7 +22,7 @@ const corsRoute = `  - name: browser
       allow_credentials: true`
 
 func TestDecisionEndpoint(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	good := token(t, map[string]any{"scope": "read"})
 	tests := []struct {
 		name    string
@@ -52,7 +53,7 @@ func TestDecisionEndpoint(t *testing.T) {
 	}
 	// Only trusted proxies may ask.
 	e.t = t
-	strict := newEnv(t, DetailFull, "trusted_proxies: [10.0.0.0/8]")
+	strict := newEnv(t, api.DetailFull, "trusted_proxies: [10.0.0.0/8]")
 	r := strict.do("GET", "/.authgate/decide", "X-Original-Method", "GET", "X-Original-URI", "/public/a")
 	if r.status != 403 || r.problem.Reason != "proxy_untrusted" {
 		t.Fatalf("untrusted proxy: %d %s", r.status, r.problem.Reason)
@@ -144,13 +145,13 @@ func TestCORSOnEveryRefusal(t *testing.T) {
 }
 
 func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
-	e := newEnv(t, DetailFull, "trusted_proxies: [10.0.0.0/8]")
+	e := newEnv(t, api.DetailFull, "trusted_proxies: [10.0.0.0/8]")
 	e.do("GET", "/public/a", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https")
 	seen := e.seen.Load()
 	if xff := seen.Header.Get("X-Forwarded-For"); xff != "127.0.0.1" || seen.Header.Get("X-Forwarded-Proto") != "http" {
 		t.Fatalf("untrusted client's forwarding headers passed on: XFF %q proto %q", xff, seen.Header.Get("X-Forwarded-Proto"))
 	}
-	trusting := newEnv(t, DetailFull)
+	trusting := newEnv(t, api.DetailFull)
 	trusting.do("GET", "/public/a", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https")
 	seen = trusting.seen.Load()
 	if xff := seen.Header.Get("X-Forwarded-For"); xff != "203.0.113.9, 127.0.0.1" || seen.Header.Get("X-Forwarded-Proto") != "https" {
@@ -159,7 +160,7 @@ func TestForwardedHeadersOnlyFromTrustedProxies(t *testing.T) {
 }
 
 func TestHeaderCountLimit(t *testing.T) {
-	e := newEnv(t, DetailFull, "max_header_count: 20")
+	e := newEnv(t, api.DetailFull, "max_header_count: 20")
 	var h []string
 	for i := range 30 {
 		h = append(h, fmt.Sprintf("X-Filler-%d", i), "x")
@@ -219,7 +220,7 @@ func TestClientNetworks(t *testing.T) {
 // serves its RFC 9728 metadata (path inserted after the well-known
 // prefix), and every Bearer challenge names it; other challenges do not.
 func TestProtectedResourceMetadata(t *testing.T) {
-	e := newEnv(t, DetailFull, "resource: https://api.example.test/v1")
+	e := newEnv(t, api.DetailFull, "resource: https://api.example.test/v1")
 	const metaURL = "https://api.example.test/.well-known/oauth-protected-resource/v1"
 	for _, r := range []result{e.do("GET", "/v1/data"), e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, map[string]any{"aud": "other"}))} {
 		if r.status != 401 {
@@ -250,7 +251,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 		t.Errorf("metadata %+v", doc)
 	}
 	// Without a resource identifier: no metadata, no parameter.
-	plain := newEnv(t, DetailFull)
+	plain := newEnv(t, api.DetailFull)
 	if r := plain.do("GET", "/v1/data"); func() bool { _, ok := bearerParam(r, "resource_metadata"); return ok }() {
 		t.Error("resource_metadata without a resource")
 	}

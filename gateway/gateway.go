@@ -52,9 +52,8 @@ type Gateway struct {
 	respond        *responder
 	log            *slog.Logger
 	idPrefix       string
-	// idHeaders are the identity headers' canonical names: Subject,
-	// Issuer, Scopes, Credential.
-	idHeaders [4]string
+	// idHeaders are the identity headers under the configured prefix.
+	idHeaders []identityHeader
 	// claimHeaders send token claims upstream (claim_headers).
 	claimHeaders []claimHeader
 	// identity signs the identity token (identity_token; nil: off).
@@ -178,8 +177,8 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 // in: Subject, Issuer, Scopes and Credential, and one per claim_headers
 // entry (sorted by name), all under identity_header_prefix.
 func (g *Gateway) nameIdentityHeaders(cfg *config.Config) {
-	for i, name := range []string{"Subject", "Issuer", "Scopes", "Credential"} {
-		g.idHeaders[i] = http.CanonicalHeaderKey(g.idPrefix + name)
+	for _, f := range identityFields {
+		g.idHeaders = append(g.idHeaders, identityHeader{http.CanonicalHeaderKey(g.idPrefix + f.name), f.value})
 	}
 	for suffix, claim := range cfg.ClaimHeaders {
 		g.claimHeaders = append(g.claimHeaders, claimHeader{http.CanonicalHeaderKey(g.idPrefix + "Claim-" + suffix), claim})

@@ -67,22 +67,22 @@ routes:
 // newEnvWithRoutes starts the gateway with more routes (their "UP" is the
 // upstream's URL).
 func newEnvWithRoutes(t testing.TB, routes string) *env {
-	return newEnvConfig(t, DetailFull, routes)
+	return newEnvConfig(t, api.DetailFull, routes)
 }
 
 // newEnv starts the gateway; extra lines are appended to the configuration.
-func newEnv(t testing.TB, detail string, extra ...string) *env {
+func newEnv(t testing.TB, detail api.Detail, extra ...string) *env {
 	return newEnvConfig(t, detail, "", extra...)
 }
 
-func newEnvConfig(t testing.TB, detail, routes string, extra ...string) *env {
+func newEnvConfig(t testing.TB, detail api.Detail, routes string, extra ...string) *env {
 	t.Helper()
 	return newEnvState(t, nil, detail, routes, extra...)
 }
 
 // newEnvState is newEnvConfig with long-lived state of the test's own
 // (nil: a new one).
-func newEnvState(t testing.TB, state *State, detail, routes string, extra ...string) *env {
+func newEnvState(t testing.TB, state *State, detail api.Detail, routes string, extra ...string) *env {
 	t.Helper()
 	e := &env{t: t, logs: &logtest.Buffer{}}
 	jwks := tokentest.JWKS()
@@ -227,7 +227,7 @@ func bearerParam(r result, name string) (string, bool) {
 }
 
 func TestRejections(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	good := token(t, nil)
 	tests := []struct {
 		name     string
@@ -304,7 +304,7 @@ func TestRejections(t *testing.T) {
 // 6750's scope lists scopes that are all needed), and the problem body
 // lists the alternatives in scopes_any.
 func TestScopesAnyOn403(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	tests := []struct {
 		name, path, scopes string
 		status             int
@@ -340,8 +340,8 @@ func TestScopesAnyOn403(t *testing.T) {
 
 func TestDetailLevels(t *testing.T) {
 	expired := token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
-	for _, level := range []string{DetailReason, DetailNone} {
-		t.Run(level, func(t *testing.T) {
+	for _, level := range []api.Detail{api.DetailReason, api.DetailNone} {
+		t.Run(string(level), func(t *testing.T) {
 			e := newEnv(t, level)
 			r := e.do("GET", "/v1/data", "Authorization", "Bearer "+expired)
 			if r.status != 401 || r.problem.Detail != "" {
@@ -350,12 +350,12 @@ func TestDetailLevels(t *testing.T) {
 			if errParam, _ := bearerParam(r, "error"); errParam != "invalid_token" {
 				t.Fatalf("error param %q: challenges must stay correct at every detail level", errParam)
 			}
-			wantReason := map[string]string{DetailReason: "token_expired", DetailNone: ""}[level]
+			wantReason := map[api.Detail]string{api.DetailReason: "token_expired", api.DetailNone: ""}[level]
 			if r.problem.Reason != wantReason {
 				t.Fatalf("reason %q, want %q", r.problem.Reason, wantReason)
 			}
 			_, hasDesc := bearerParam(r, "error_description")
-			if level == DetailNone && hasDesc {
+			if level == api.DetailNone && hasDesc {
 				t.Fatal("detail none still sent error_description")
 			}
 			if !strings.Contains(e.logs.String(), "token expired") {
@@ -366,7 +366,7 @@ func TestDetailLevels(t *testing.T) {
 }
 
 func TestIdentityHeadersAndAuthorizationForwarding(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	good := token(t, map[string]any{"scope": "read reports"})
 	spoof := []string{"Authorization", "Bearer " + good, "X-Authgate-Subject", "root", "x-authgate-scopes", "admin",
 		"X-Authgate-Extra", "1", "Connection", "X-Authgate-Subject"}
@@ -406,7 +406,7 @@ func TestIdentityHeadersAndAuthorizationForwarding(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	r := e.do("GET", "/v1/data", "Request-Id", "abc-123.x")
 	if r.header.Get("Request-Id") != "abc-123.x" {
 		t.Fatalf("well-formed incoming id not reused: %q", r.header.Get("Request-Id"))
@@ -420,7 +420,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestJWKSOutageIsNever401(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	good := token(t, nil)
 	if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+good); r.status != 200 {
 		t.Fatalf("status %d", r.status)
@@ -473,7 +473,7 @@ func TestJWKSDownAtStartIs503(t *testing.T) {
 // of 400 allowed requests between 20% and 80% (the binomial's standard
 // deviation is 10 requests; the bound is 12 of them either side).
 func TestAccessLogSampleAllowed(t *testing.T) {
-	e := newEnv(t, DetailFull, "access_log: {sample_allowed: 0.5}")
+	e := newEnv(t, api.DetailFull, "access_log: {sample_allowed: 0.5}")
 	good := token(t, nil)
 	const n, refused = 400, 50
 	for range n {
@@ -513,7 +513,7 @@ func TestAccessLogSampleAllowed(t *testing.T) {
 // upstream faults at WARN, the gateway's own at ERROR; allowed requests
 // are sampled (here: none logged).
 func TestAccessLogLevelsAndSampling(t *testing.T) {
-	e := newEnv(t, DetailFull, "access_log: {sample_allowed: 0}")
+	e := newEnv(t, api.DetailFull, "access_log: {sample_allowed: 0}")
 	good := token(t, nil)
 	for range 5 {
 		if r := e.do("GET", "/v1/data", "Authorization", "Bearer "+good); r.status != 200 {

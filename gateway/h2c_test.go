@@ -38,7 +38,7 @@ func TestUpstreamH2C(t *testing.T) {
 	up.Config.Protocols.SetUnencryptedHTTP2(true)
 	up.Start()
 	t.Cleanup(up.Close)
-	e := newEnvConfig(t, DetailFull, strings.ReplaceAll(`
+	e := newEnvConfig(t, api.DetailFull, strings.ReplaceAll(`
   - {name: h2, path: /h2/*, methods: [GET, POST], schemes: [bearer, apikey], api_key_query: api_key, scopes_all: [read], upstream: "H2", upstream_h2c: true}
 `, "H2", up.URL))
 	tok := token(t, nil)
@@ -162,7 +162,7 @@ func TestUpstreamH2CToHTTP1(t *testing.T) {
 			}()
 		}
 	}()
-	e := newEnvConfig(t, DetailFull, strings.NewReplacer("H1", up.URL, "RAW", "http://"+raw.Addr().String()).Replace(`
+	e := newEnvConfig(t, api.DetailFull, strings.NewReplacer("H1", up.URL, "RAW", "http://"+raw.Addr().String()).Replace(`
   - {name: h1, path: /h1/*, scopes_all: [read], upstream: "H1", upstream_h2c: true}
   - {name: garbled, path: /garbled/*, scopes_all: [read], upstream: "RAW"}
 `))

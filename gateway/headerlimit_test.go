@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/api"
 )
 
 // headerBlock is a request head of exactly size bytes: the request line,
@@ -28,7 +30,7 @@ func headerBlock(t *testing.T, size int, extra string) string {
 // body follows the head in the same write.
 func TestHeaderBlockLimit(t *testing.T) {
 	const limit = 16 << 10
-	e := newEnv(t, DetailFull, "max_header_bytes: 16384")
+	e := newEnv(t, api.DetailFull, "max_header_bytes: 16384")
 	tests := []struct {
 		name   string
 		size   int

@@ -17,7 +17,7 @@ import (
 // arrives, no piece of it (12 characters) appears in the answer (headers
 // and body), the access log line or the failure feed.
 func FuzzNoCredentialEcho(f *testing.F) {
-	e := newEnv(f, DetailFull, "echo: true")
+	e := newEnv(f, api.DetailFull, "echo: true")
 	h := e.g.Handler()
 	for i := range 12 {
 		f.Add([]byte("seed"), uint8(i), "")

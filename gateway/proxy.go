@@ -180,6 +180,21 @@ func (g *Gateway) dropCredentials(out *http.Request, queryParam string) {
 	}
 }
 
+// identityHeader is one identity header and the value it carries.
+type identityHeader struct {
+	name  string
+	value func(ex *exchange) string
+}
+
+// identityFields are the identity headers (under the prefix) and what
+// each carries; an unauthenticated exchange carries none of them.
+var identityFields = []identityHeader{
+	{api.IdentitySubject, func(ex *exchange) string { return ex.identity.Principal() }},
+	{api.IdentityIssuer, func(ex *exchange) string { return ex.identity.Issuer }},
+	{api.IdentityScopes, func(ex *exchange) string { return strings.Join(ex.identity.Scopes, " ") }},
+	{api.IdentityCredential, func(ex *exchange) string { return ex.identity.Kind + ":" + ex.identity.Fingerprint }},
+}
+
 // identityHeaders sets the identity of an authenticated request. With
 // always (decision answers), every identity header is set, empty when
 // there is no identity: the proxy then overwrites whatever a client sent,
@@ -188,26 +203,20 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 	if !ex.authed && !always {
 		return
 	}
-	id := &ex.identity
-	credential := ""
-	if ex.authed {
-		credential = id.Kind + ":" + id.Fingerprint
-	}
-	// One backing array for the four values, each header a slice of it.
-	subject := ""
-	if ex.authed {
-		subject = id.Principal()
-	}
-	values := [...]string{subject, id.Issuer, strings.Join(id.Scopes, " "), credential}
-	backing := make([]string, len(values))
-	for i, value := range values {
+	// One backing array for the values, each header a slice of it.
+	backing := make([]string, len(g.idHeaders))
+	for i, idh := range g.idHeaders {
+		value := ""
+		if ex.authed {
+			value = idh.value(ex)
+		}
 		if value != "" || always {
 			backing[i] = headerSafe(value)
-			h[g.idHeaders[i]] = backing[i : i+1 : i+1]
+			h[idh.name] = backing[i : i+1 : i+1]
 		}
 	}
 	for _, ch := range g.claimHeaders {
-		value, _ := policy.ClaimText(id.Claims, ch.claim)
+		value, _ := policy.ClaimText(ex.identity.Claims, ch.claim)
 		if len(value) > maxClaimHeaderBytes {
 			value = "" // too long for a header: sent empty, never cut
 		}

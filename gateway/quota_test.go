@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey"
@@ -79,7 +80,7 @@ func TestQuotaWhenRedisIsDown(t *testing.T) {
 	down := limit.NewRedis(redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond}), "x:")
 	for _, policy := range []string{config.FailOpen, config.FailClosed} {
 		t.Run(policy, func(t *testing.T) {
-			e := newEnvConfig(t, DetailFull, quotaRoute, "rate_limits: {quota_on_error: "+policy+"}",
+			e := newEnvConfig(t, api.DetailFull, quotaRoute, "rate_limits: {quota_on_error: "+policy+"}",
 				"failure_limit: {per_credential: 3, per_client: 1000, window: 1m}")
 			e.g.state = NewState(down)
 			e.g.log = slog.New(slog.NewJSONHandler(io.Discard, nil))

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,17 +11,10 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// Detail levels: what a client is told. Logs always get everything.
-const (
-	DetailFull   = "full"   // reason, detail and hint
-	DetailReason = "reason" // reason and hint, no detail
-	DetailNone   = "none"   // status only; challenges still carry error
-)
-
 // responder writes rejections: status, challenges, problem body.
 type responder struct {
 	realm  string
-	detail string
+	detail api.Detail
 	// resourceMetadata, when set, is named on every Bearer challenge
 	// (RFC 9728 §5.1) so clients can find the authorization server.
 	resourceMetadata string
@@ -45,29 +37,11 @@ func (rs *responder) reject(w http.ResponseWriter, ex *exchange, byScheme map[st
 			h.Add("WWW-Authenticate", c.String())
 		}
 	}
-	if re.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int(re.RetryAfter.Seconds()+0.999)))
-	}
 	if re.Nonce != "" {
 		h.Set(api.DPoPNonceHeader, re.Nonce)
 	}
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	p := api.Problem{Title: e.Title, Status: e.Status, RequestID: ex.requestID}
-	switch rs.detail {
-	case DetailFull:
-		p.Type, p.Reason, p.Detail, p.Hint, p.ScopesAny = api.ProblemType(e.Code), string(e.Code), re.Detail, e.Hint, re.ScopesAny
-	case DetailReason:
-		p.Type, p.Reason, p.Hint, p.ScopesAny = api.ProblemType(e.Code), string(e.Code), e.Hint, re.ScopesAny
-	default:
-		p.Title = http.StatusText(e.Status)
-	}
-	body, _ := json.Marshal(p)
+	p := api.WriteProblem(w, re, rs.detail, ex.requestID)
 	ex.problem = &p
-	h.Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.WriteHeader(e.Status)
-	w.Write(append(body, '\n'))
 }
 
 // challenges returns one challenge per scheme the route accepts (each
@@ -111,7 +85,7 @@ func (rs *responder) challenges(ex *exchange, byScheme map[string]credential.Aut
 		}
 		params := append([]challenge.Param(nil), c.Params...)
 		params = append(params, challenge.Param{Name: "error", Value: e.BearerError})
-		if rs.detail != DetailNone {
+		if rs.detail != api.DetailNone {
 			params = append(params, challenge.Param{Name: "error_description", Value: describe(re, e, rs.detail)})
 		}
 		if len(re.Scope) > 0 {
@@ -150,9 +124,9 @@ func indexScheme(cs []credential.Challenge, scheme string) int {
 
 // describe returns the error_description: only RFC 6750 §3's characters
 // (%x20-21 / %x23-5B / %x5D-7E), never a raw copy of token text.
-func describe(re *reason.Error, e reason.Entry, level string) string {
+func describe(re *reason.Error, e reason.Entry, level api.Detail) string {
 	text := e.Title
-	if level == DetailFull && re.Detail != "" {
+	if level == api.DetailFull && re.Detail != "" {
 		text = re.Detail
 	}
 	var b strings.Builder

@@ -4,13 +4,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/api"
 )
 
 // TestNoSecretInLogsOrResponses sends failing and succeeding requests whose
 // secrets are known and checks that no 8-character piece of any of them
 // appears in any log line or response (headers and body).
 func TestNoSecretInLogsOrResponses(t *testing.T) {
-	e := newEnv(t, DetailFull)
+	e := newEnv(t, api.DetailFull)
 	good := token(t, map[string]any{"scope": "read write"})
 	secrets := []string{
 		good,

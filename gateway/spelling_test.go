@@ -112,7 +112,7 @@ func TestHeaderSpellings(t *testing.T) {
 	}
 	// From a peer that is not a trusted proxy, the forwarding headers
 	// authgate does not read never reach the upstream either.
-	untrusting := newEnvConfig(t, DetailFull, spellingRoutes, "trusted_proxies: [10.0.0.0/8]")
+	untrusting := newEnvConfig(t, api.DetailFull, spellingRoutes, "trusted_proxies: [10.0.0.0/8]")
 	for _, h := range peerForwarding {
 		for label, spelled := range spellings(h) {
 			untrusting.t = t
@@ -150,7 +150,7 @@ func TestHeaderSpellings(t *testing.T) {
 	}
 
 	for convention, base := range decisionBase {
-		e := newEnvConfig(t, DetailFull, spellingRoutes, "decision_proxy: "+convention)
+		e := newEnvConfig(t, api.DetailFull, spellingRoutes, "decision_proxy: "+convention)
 		decide := func(t *testing.T, extra ...string) result {
 			e.t = t
 			return e.do("GET", "/.authgate/decide", append(append([]string{}, base...), extra...)...)
@@ -269,7 +269,7 @@ func TestDecisionConventions(t *testing.T) {
 		{"envoy", "/.authgate/decide/public/a", []string{"X-Original-URL", "http://h/v1/data"}, 400, reason.ProxyRequestInvalid},
 	} {
 		t.Run(tt.convention+" "+tt.path+" "+strings.Join(tt.headers, " ")[:min(40, len(strings.Join(tt.headers, " ")))], func(t *testing.T) {
-			e := newEnv(t, DetailFull, "decision_proxy: "+tt.convention)
+			e := newEnv(t, api.DetailFull, "decision_proxy: "+tt.convention)
 			r := e.do("GET", tt.path, tt.headers...)
 			if r.status != tt.status || r.problem.Reason != string(tt.reason) {
 				t.Fatalf("got %d %q (%s), want %d %q", r.status, r.problem.Reason, r.problem.Detail, tt.status, tt.reason)
@@ -332,13 +332,13 @@ func TestEchoNeverDecides(t *testing.T) {
 		{"caddy", "/.authgate/decide", []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/v1/data/.authgate/echo"}},
 	} {
 		t.Run(tt.convention+" "+tt.path, func(t *testing.T) {
-			e := newEnv(t, DetailFull, "decision_proxy: "+tt.convention+"\necho: true")
+			e := newEnv(t, api.DetailFull, "decision_proxy: "+tt.convention+"\necho: true")
 			if r := e.do("GET", tt.path, tt.headers...); r.status == 200 || r.problem.Reason == "" {
 				t.Fatalf("a decision for an echo path: %d %q, want a refusal with a reason", r.status, r.problem.Reason)
 			}
 		})
 	}
-	e := newEnv(t, DetailFull, "echo: true")
+	e := newEnv(t, api.DetailFull, "echo: true")
 	if r := e.do("GET", "/v1/data/.authgate/echo"); r.status != 200 {
 		t.Fatalf("the echo under the API's prefix: %d %q", r.status, r.problem.Reason)
 	}

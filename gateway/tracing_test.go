@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/tokentest"
 )
@@ -21,7 +22,7 @@ func tracedEnv(t *testing.T, extra ...string) (*env, *tracetest.InMemoryExporter
 	t.Cleanup(func() { tp.Shutdown(t.Context()) })
 	state := NewState(nil)
 	state.UseTracing(tp)
-	e := newEnvState(t, state, DetailFull, "", extra...)
+	e := newEnvState(t, state, api.DetailFull, "", extra...)
 	// Let the key set's first (background) fetch finish.
 	e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
 	exporter.Reset()

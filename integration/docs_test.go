@@ -28,13 +28,14 @@ func TestDocsShipTheTestedConfigs(t *testing.T) {
 }
 
 // TestDocsCiteTestsThatExist: every test the documentation names (as
-// proof of a claim, or in a `go test -run` command) is a test of the
-// repository: a top-level name is the name, or the start of the name, of
-// a Test function, and each /part after it is the name of a subtest some
-// test runs (shared suites such as store/storetest run theirs outside
-// _test.go files).
+// proof of a claim) is a test of the repository: a top-level name is the
+// name, or the start of the name, of a Test or Fuzz function, and each
+// /part after it is the name of a subtest some test runs (shared suites
+// such as store/storetest run theirs outside _test.go files). Every
+// pattern a `go test` command gives to -run matches a Test, Fuzz or
+// Example function, and every -bench pattern a Benchmark.
 func TestDocsCiteTestsThatExist(t *testing.T) {
-	var tests, subtests []string
+	var tests, subtests, benchmarks []string
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -52,6 +53,9 @@ func TestDocsCiteTestsThatExist(t *testing.T) {
 		if strings.HasSuffix(path, "_test.go") {
 			for _, m := range testFunc.FindAllStringSubmatch(string(b), -1) {
 				tests = append(tests, m[1])
+			}
+			for _, m := range benchFunc.FindAllStringSubmatch(string(b), -1) {
+				benchmarks = append(benchmarks, m[1])
 			}
 		}
 		for _, m := range subtestName.FindAllStringSubmatch(string(b), -1) {
@@ -82,6 +86,23 @@ func TestDocsCiteTestsThatExist(t *testing.T) {
 				}
 			}
 		}
+		for _, m := range goTestFlag.FindAllStringSubmatch(strings.Join(goTestCommand.FindAllString(string(b), -1), "\n"), -1) {
+			cited++
+			flag, pattern := m[1], strings.Trim(m[2], `'"`)
+			names := tests
+			if flag == "bench" {
+				names = benchmarks
+			}
+			top, _, _ := strings.Cut(pattern, "/")
+			re, err := regexp.Compile(top)
+			if err != nil {
+				t.Errorf("%s: go test -%s %s: %v", filepath.Base(page), flag, pattern, err)
+				continue
+			}
+			if top != "^$" && !slices.ContainsFunc(names, re.MatchString) {
+				t.Errorf("%s: go test -%s %s matches no function", filepath.Base(page), flag, pattern)
+			}
+		}
 	}
 	if cited == 0 {
 		t.Fatal("the docs cite no test: the pattern is wrong")
@@ -89,7 +110,12 @@ func TestDocsCiteTestsThatExist(t *testing.T) {
 }
 
 var (
-	testFunc    = regexp.MustCompile(`(?m)^func (Test[A-Za-z0-9_]*)\(`)
+	testFunc    = regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Example)[A-Za-z0-9_]*)\(`)
+	benchFunc   = regexp.MustCompile(`(?m)^func (Benchmark[A-Za-z0-9_]*)\(`)
 	subtestName = regexp.MustCompile(`t\.Run\("([^"%]+)"`)
-	citedTest   = regexp.MustCompile(`\bTest[A-Z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)*`)
+	citedTest   = regexp.MustCompile(`\b(?:Test|Fuzz)[A-Z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)*`)
+	// goTestCommand is a go test command; goTestFlag a -run or -bench
+	// pattern in one.
+	goTestCommand = regexp.MustCompile(`go test [^\n\x60]*`)
+	goTestFlag    = regexp.MustCompile(`-(run|bench) ('[^']*'|"[^"]*"|\S+)`)
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/policy"
 	"github.com/authgate/authgate/reason"
@@ -87,7 +88,7 @@ const (
 // or a bearer token (a JWT's three parts, or opaque).
 func detectKind(cred string) (kind, words string) {
 	switch scheme, rest, ok := strings.Cut(cred, " "); {
-	case apikey.Looks(cred):
+	case keyformat.Looks(cred):
 		return kindAPIKey, "an authgate API key (ag_ prefix)"
 	case ok && rest != "" && challenge.IsToken(scheme):
 		return kindAuthorization, "a whole Authorization value (" + cutText(scheme, 20) + " scheme)"

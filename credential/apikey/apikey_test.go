@@ -3,52 +3,15 @@ package apikey
 import (
 	"context"
 	"errors"
-	"hash/crc32"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/sqlite"
 )
-
-func TestFormat(t *testing.T) {
-	key, id, err := Generate("live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(key, "ag_live_") || len(key) != len("ag_live_")+49 || len(id) != 8 {
-		t.Fatalf("key %q id %q", key, id)
-	}
-	if env, err := Environment(key); err != nil || env != "live" {
-		t.Fatalf("Environment: %q %v", env, err)
-	}
-	flip := func(s string, i int) string {
-		c := byte('A')
-		if s[i] == 'A' {
-			c = 'B'
-		}
-		return s[:i] + string(c) + s[i+1:]
-	}
-	for name, bad := range map[string]string{
-		"truncated":       key[:len(key)-1],
-		"extended":        key + "x",
-		"typo in body":    flip(key, 20),
-		"typo in sum":     flip(key, len(key)-2),
-		"no prefix":       key[3:],
-		"bad char":        key[:20] + "-" + key[21:],
-		"env not letters": "ag_LIVE_" + key[8:],
-	} {
-		if _, err := Environment(bad); reason.CodeOf(err) != reason.APIKeyMalformed {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-	if _, _, err := Generate("Prod!"); err == nil {
-		t.Error("bad environment accepted")
-	}
-}
 
 func newStore(t *testing.T) *sqlite.Store {
 	s, err := sqlite.Open(context.Background(), t.TempDir())
@@ -60,7 +23,7 @@ func newStore(t *testing.T) *sqlite.Store {
 }
 
 func create(t *testing.T, s store.Store, env string, change func(*store.Key)) (string, store.Key) {
-	key, id, _ := Generate(env)
+	key, id, _ := keyformat.Generate(env)
 	k := store.Key{ID: id, Name: "t", Environment: env, Scopes: []string{"read"}, Hash: Hash(key), Created: time.Now()}
 	if change != nil {
 		change(&k)
@@ -78,7 +41,7 @@ func TestVerify(t *testing.T) {
 	good, gk := create(t, s, "live", nil)
 	test, _ := create(t, s, "test", nil)
 	expired, _ := create(t, s, "live", func(k *store.Key) { k.Expires = time.Now().Add(-time.Hour) })
-	unknown, _, _ := Generate("live")
+	unknown, _, _ := keyformat.Generate("live")
 	id, err := v.Verify(ctx, good)
 	if err != nil || id.Subject != "apikey:"+gk.ID || !id.HasScope("read") {
 		t.Fatalf("good key: %+v %v", id, err)
@@ -114,7 +77,7 @@ func TestRotationGraceAndLastUsed(t *testing.T) {
 	s := newStore(t)
 	v := NewVerifier(s, "", nil)
 	oldKey, old := create(t, s, "live", nil)
-	newKey, _, _ := Generate("live")
+	newKey, _, _ := keyformat.Generate("live")
 	next := store.Key{ID: "next0001", Name: "t", Environment: "live", Hash: Hash(newKey), Created: time.Now()}
 	if err := s.RotateKey(ctx, old.ID, time.Now().Add(time.Hour), next, "test"); err != nil {
 		t.Fatal(err)
@@ -152,7 +115,7 @@ func BenchmarkVerifyHit(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	key, id, _ := Generate("live")
+	key, id, _ := keyformat.Generate("live")
 	s.CreateKey(context.Background(), store.Key{ID: id, Name: "b", Environment: "live", Hash: Hash(key), Created: time.Now()}, "b")
 	v := NewVerifier(s, "live", nil)
 	v.Verify(context.Background(), key)
@@ -168,33 +131,6 @@ func BenchmarkVerifyHit(b *testing.B) {
 			}
 		}
 	})
-}
-
-func FuzzEnvironment(f *testing.F) {
-	key, _, _ := Generate("live")
-	f.Add(key)
-	f.Add("ag_test_")
-	f.Fuzz(func(t *testing.T, s string) {
-		env, err := Environment(s)
-		if err != nil {
-			if reason.CodeOf(err) != reason.APIKeyMalformed {
-				t.Fatalf("reason %s", reason.CodeOf(err))
-			}
-			return
-		}
-		if !strings.HasPrefix(s, Prefix+env+"_") || len(s) != len(Prefix)+len(env)+1+randomLen+checksumLen {
-			t.Fatalf("accepted %q as a %s key", s, env)
-		}
-	})
-}
-
-func TestChecksumMatchesBase62(t *testing.T) {
-	for _, body := range []string{"", "ag_live_x", "ag_test_" + strings.Repeat("Z", 43)} {
-		c := crc32.ChecksumIEEE([]byte(body))
-		if want := base62(new(big.Int).SetUint64(uint64(c)).Bytes(), checksumLen); checksum(body) != want {
-			t.Fatalf("checksum(%q) = %s, want %s", body, checksum(body), want)
-		}
-	}
 }
 
 // TestRotateRefusesRevokedKeys: a revoked key cannot be rotated, and says

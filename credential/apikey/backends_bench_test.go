@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/internal/pgtest"
 	"github.com/authgate/authgate/store"
 	"github.com/authgate/authgate/store/postgres"
@@ -37,7 +38,7 @@ func BenchmarkVerifyBackends(b *testing.B) {
 	}
 	for _, name := range []string{"sqlite", "postgres"} {
 		s := stores[name](b)
-		key, id, _ := Generate("live")
+		key, id, _ := keyformat.Generate("live")
 		if err := s.CreateKey(ctx, store.Key{ID: id, Name: "b", Environment: "live", Hash: Hash(key), Created: time.Now()}, "b"); err != nil {
 			b.Fatal(err)
 		}

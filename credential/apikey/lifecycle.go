@@ -9,6 +9,7 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 )
@@ -70,7 +71,7 @@ func New(spec Spec, now time.Time) (store.Key, string, error) {
 	if err := spec.Validate(now); err != nil {
 		return store.Key{}, "", err
 	}
-	key, id, err := Generate(spec.Environment)
+	key, id, err := keyformat.Generate(spec.Environment)
 	if err != nil {
 		return store.Key{}, "", err
 	}
@@ -97,7 +98,7 @@ func Rotate(ctx context.Context, st store.Store, id string, grace time.Duration,
 		return store.Key{}, "", reason.New(reason.RequestInvalid, "API key %s was revoked at %s; a revoked key cannot be rotated: create a new one",
 			old.ID, old.RevokedAt.UTC().Format(time.RFC3339))
 	}
-	key, newID, err := Generate(old.Environment)
+	key, newID, err := keyformat.Generate(old.Environment)
 	if err != nil {
 		return store.Key{}, "", err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 )
 
 // SchemeName is what routes list to accept authgate API keys.
@@ -24,7 +25,7 @@ func (v *Verifier) Claims(p credential.Presented) bool {
 	if !p.InAuthorization() {
 		return true
 	}
-	return strings.EqualFold(p.Scheme, "Bearer") && Looks(p.Value)
+	return strings.EqualFold(p.Scheme, "Bearer") && keyformat.Looks(p.Value)
 }
 
 // Authenticate implements credential.Authenticator.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 )
@@ -109,7 +110,7 @@ func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, erro
 // environmentOf checks key's format and checksum and that its
 // environment is the gateway's.
 func (v *Verifier) environmentOf(key string, t *credential.Trace) (string, error) {
-	env, err := Environment(key)
+	env, err := keyformat.Environment(key)
 	if err := t.Check("key format and checksum", err); err != nil {
 		return "", err
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/reason"
 )
@@ -340,11 +341,16 @@ func claimString(raw json.RawMessage) string {
 	return s
 }
 
-var envPrefix = regexp.MustCompile(`^(?:ag_([a-z][a-z0-9]*)_|(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
+// envPrefix reads the environment in other vendors' key prefixes.
+var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
 
 // KeyEnvironment reads the environment a key's prefix names (ag_live_,
-// sk_test_, …), or "".
+// sk_test_, …), or "". An authgate key's prefix is read as package
+// keyformat reads it.
 func KeyEnvironment(key string) string {
+	if env := keyformat.PrefixEnvironment(key); env != "" {
+		return env
+	}
 	m := envPrefix.FindStringSubmatch(key)
 	for _, g := range m[min(len(m), 1):] {
 		if g != "" {

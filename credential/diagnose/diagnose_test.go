@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 )
 
 func jwtWith(t *testing.T, header, claims map[string]any) string {
@@ -101,5 +102,33 @@ func TestExpiredAndNotYetValid(t *testing.T) {
 func TestBasicColonInUser(t *testing.T) {
 	if f := Basic("a:b", "hunter2hunter2"); f == nil || f.Code != HeaderFormat {
 		t.Fatalf("%+v", f)
+	}
+}
+
+// TestKeyEnvironment: an authgate key's environment is read as package
+// keyformat reads it (whole, truncated, or only its prefix); other
+// vendors' prefixes by their own conventions.
+func TestKeyEnvironment(t *testing.T) {
+	for _, env := range []string{"live", "test", "staging2"} {
+		key, _, err := keyformat.Generate(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{key, key[:len(key)/2], keyformat.Prefix + env + "_"} {
+			if got := KeyEnvironment(v); got != env {
+				t.Errorf("KeyEnvironment(%.12s…) = %q, want %q", v, got, env)
+			}
+		}
+	}
+	for v, want := range map[string]string{
+		"ag_LIVE_x":          "",
+		"ag_live":            "",
+		"sk_test_abc":        "test",
+		"myapp-prod-abc123":  "prod",
+		"eyJhbGciOiJIUzI1Ni": "",
+	} {
+		if got := KeyEnvironment(v); got != want {
+			t.Errorf("KeyEnvironment(%q) = %q, want %q", v, got, want)
+		}
 	}
 }

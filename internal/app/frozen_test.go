@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
+	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/internal/logtest"
 	"github.com/authgate/authgate/internal/pgtest"
 	"github.com/authgate/authgate/store/postgres"
@@ -67,7 +68,7 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger, _, _ := apikey.Generate("live")
+	stranger, _, _ := keyformat.Generate("live")
 
 	// bound is how long any answer may take: the query timeout (1 s)
 	// and generous slack; never hanging is the point.

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/credential/basic"
@@ -445,6 +446,13 @@ func newJTI() string {
 	return fmt.Sprintf("%x", b)
 }
 
+// The identity headers the demo upstream reads: the demo keeps the
+// default identity_header_prefix.
+const (
+	subjectHeader = api.DefaultIdentityHeaderPrefix + api.IdentitySubject
+	scopesHeader  = api.DefaultIdentityHeaderPrefix + api.IdentityScopes
+)
+
 // upstream is the demo API behind the gateway; it trusts the identity
 // headers the gateway sets. It also plays the demo issuer: its OpenID
 // discovery document, its JWKS, and an RFC 7662 introspection endpoint
@@ -474,7 +482,7 @@ func upstream(pub *rsa.PublicKey, issuer, clientSecret string, tokens map[string
 	})
 	mux.HandleFunc("GET /v1/admin", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"admin": true, "subject": r.Header.Get("X-Authgate-Subject")})
+		json.NewEncoder(w).Encode(map[string]any{"admin": true, "subject": r.Header.Get(subjectHeader)})
 	})
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
@@ -490,10 +498,10 @@ func upstream(pub *rsa.PublicKey, issuer, clientSecret string, tokens map[string
 	})
 	mux.HandleFunc("GET /v1/data", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, map[string]any{"data": []string{"alpha", "beta"},
-			"subject": r.Header.Get("X-Authgate-Subject"), "scopes": r.Header.Get("X-Authgate-Scopes")})
+			"subject": r.Header.Get(subjectHeader), "scopes": r.Header.Get(scopesHeader)})
 	})
 	mux.HandleFunc("POST /v1/data", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 201, map[string]any{"created": true, "subject": r.Header.Get("X-Authgate-Subject")})
+		reply(w, 201, map[string]any{"created": true, "subject": r.Header.Get(subjectHeader)})
 	})
 	return mux
 }

@@ -1,13 +1,12 @@
-// Package apikey creates and verifies authgate API keys. A key reads
+// Package keyformat is the shape of an authgate API key. A key reads
 // ag_<env>_<43 base62 characters of 32 random bytes><6 base62 characters of
 // CRC32>: the checksum lets a truncated or mistyped key be recognised
-// offline, and the fixed shape lets secret scanners find leaked keys.
-// Only the SHA-256 of a key is stored.
-package apikey
+// offline, and the fixed shape lets secret scanners find leaked keys. It
+// needs no store, so clients (the doctor) read keys as the gateway does.
+package keyformat
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
 	"math/big"
@@ -43,22 +42,34 @@ func Generate(env string) (key, id string, err error) {
 	return body + checksum(body), base62(idBytes, 8), nil
 }
 
-// Hash is what the store keeps of a key.
-func Hash(key string) []byte {
-	h := sha256.Sum256([]byte(key))
-	return h[:]
-}
-
 // Looks reports whether s has the shape of an authgate key at all (its
 // prefix), so it is judged as a key and not as a JWT.
 func Looks(s string) bool { return strings.HasPrefix(s, Prefix) }
 
+// PrefixEnvironment returns the environment a key's prefix names
+// (ag_<env>_), without judging the rest of the key; "" when s does not
+// start with such a prefix.
+func PrefixEnvironment(s string) string {
+	env, _ := cutPrefix(s)
+	return env
+}
+
+// cutPrefix splits a key into the environment its prefix names and the
+// body after it; env is "" when s has no valid prefix.
+func cutPrefix(s string) (env, body string) {
+	rest, ok := strings.CutPrefix(s, Prefix)
+	env, body, ok2 := strings.Cut(rest, "_")
+	if !ok || !ok2 || !credential.ValidEnvironment(env) {
+		return "", ""
+	}
+	return env, body
+}
+
 // Environment checks a key's shape and checksum offline and returns the
 // environment it names. Errors are api_key_malformed.
 func Environment(key string) (string, error) {
-	rest, ok := strings.CutPrefix(key, Prefix)
-	env, body, ok2 := strings.Cut(rest, "_")
-	if !ok || !ok2 || !credential.ValidEnvironment(env) {
+	env, body := cutPrefix(key)
+	if env == "" {
 		return "", reason.New(reason.APIKeyMalformed, "the API key does not start with ag_<environment>_")
 	}
 	if n := len(body); n != randomLen+checksumLen {
