@@ -58,8 +58,9 @@ func (g *Gateway) newUpstream(u *url.URL, transport http.RoundTripper, rc *confi
 // the first one found dead drops the idle pool — after an upstream
 // restart they all are — and idle connections are not kept past 4 s
 // (Node's servers close theirs after 5). A connection that brought a
-// malformed answer is closed, never reused. timeout bounds the whole
-// answer (on net/http: its headers).
+// malformed answer is closed, never reused. timeout bounds the wait for
+// the answer's head, as on net/http: ServeHTTP lifts the read deadline
+// once the head is in (headRead), so a stream may go on.
 func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 	addr := u.Host
 	if u.Port() == "" {
@@ -83,7 +84,13 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		ReadBufferSize:                16 << 10,
 		WriteBufferSize:               4 << 10,
 		MaxIdemponentCallAttempts:     3,
-		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
+		Dial: func(addr string) (net.Conn, error) {
+			c, err := fasthttp.DialTimeout(addr, 5*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			return upstreamConn{c}, nil
+		},
 	}
 	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
 		m := string(req.Header.Method())
@@ -168,11 +175,35 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode())
 	if body := resp.BodyStream(); body != nil {
+		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
 		return
 	}
 	fw.ctx.Response.SetBody(resp.Body())
 	fasthttp.ReleaseResponse(resp)
+}
+
+// upstreamConn is a connection to an upstream. fasthttp tells a response
+// nothing of its connection but the addresses, so the local address
+// carries the connection (connAddr) for headRead.
+type upstreamConn struct{ net.Conn }
+
+func (c upstreamConn) LocalAddr() net.Addr { return connAddr{Addr: c.Conn.LocalAddr(), conn: c.Conn} }
+
+// connAddr is the local address of an upstreamConn, and the connection.
+type connAddr struct {
+	net.Addr
+	conn net.Conn
+}
+
+// headRead lifts the read deadline (upstream_timeout) of the connection
+// whose answer's head resp holds, while its body streams: the connection
+// is resp's until the stream is closed, and fasthttp sets the deadline
+// again before the next answer it reads there.
+func headRead(resp *fasthttp.Response) {
+	if a, ok := resp.LocalAddr().(connAddr); ok {
+		a.conn.SetReadDeadline(time.Time{})
+	}
 }
 
 // upstreamBody is a streamed upstream answer's body; closing it gives
