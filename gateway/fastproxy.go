@@ -17,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/tracing"
 )
 
 // upstream is a route's target: the reverse proxy net/http's engine
@@ -107,11 +108,12 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 }
 
 // ServeHTTP forwards r: through the HostClient when the fast engine
-// serves it, else through the reverse proxy — also on the fast engine
-// when tracing is on, whose upstream spans are the transport's.
+// serves it, else through the reverse proxy. With tracing on, the
+// upstream request has its client span and traceparent on either path
+// (tracing.Transport on the reverse proxy's).
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fw := fastWriterOf(w)
-	if fw == nil || u.g.state.tracer != nil {
+	if fw == nil {
 		u.proxy.ServeHTTP(w, r)
 		return
 	}
@@ -119,7 +121,20 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := r.Clone(r.Context())
 	removeHopByHop(out.Header)
 	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, u.target, u.forwardAuthorization, u.preserveHost)
+	if tracer := g.state.tracer; tracer != nil {
+		ctx, span := tracing.StartClientSpan(r.Context(), tracer, "upstream", out.Method, u.target.Hostname(), out.Header)
+		status, err := u.forward(w, fw, r, out)
+		tracing.EndClientSpan(ctx, span, status, err)
+		return
+	}
+	u.forward(w, fw, r, out)
+}
 
+// forward sends out, the upstream request of r, through the HostClient
+// and writes the answer to w; it returns the upstream's status, or the
+// error that stood for an answer.
+func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r, out *http.Request) (int, error) {
+	g := u.g
 	req := fasthttp.AcquireRequest()
 	defer fasthttp.ReleaseRequest(req)
 	req.Header.DisableSpecialHeader()
@@ -159,7 +174,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		observeUpstream(g.state.Metrics.upstream, u.route, start, 0, err)
 		g.upstreamError(w, r, err)
-		return
+		return 0, err
 	}
 	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
 	answer := make(http.Header, 8)
@@ -173,14 +188,16 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for name, values := range answer {
 		h[name] = append(h[name], values...)
 	}
-	w.WriteHeader(resp.StatusCode())
+	status := resp.StatusCode()
+	w.WriteHeader(status)
 	if body := resp.BodyStream(); body != nil {
 		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
-		return
+		return status, nil
 	}
 	fw.ctx.Response.SetBody(resp.Body())
 	fasthttp.ReleaseResponse(resp)
+	return status, nil
 }
 
 // upstreamConn is a connection to an upstream. fasthttp tells a response

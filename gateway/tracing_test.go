@@ -2,14 +2,17 @@ package gateway
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/tokentest"
 )
@@ -26,6 +29,17 @@ func tracedEnv(t *testing.T, extra ...string) (*env, *tracetest.InMemoryExporter
 	e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
 	exporter.Reset()
 	return e, exporter
+}
+
+// forwardedOn is the fast engine's client of the upstream of the route
+// that serves GET path.
+func forwardedOn(e *env, path string) *fasthttp.HostClient {
+	e.t.Helper()
+	rt, err := e.g.router.Match(http.MethodGet, "", path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rt.Target.(*upstream).fast
 }
 
 // spansOf returns the ended spans of one trace, by name.
@@ -90,6 +104,9 @@ func TestTracingFollowsTrustedProxiesOnly(t *testing.T) {
 				t.Fatalf("status %d", r.status)
 			}
 			tid, sid := upstreamTrace(t, e)
+			if testEngine == config.EngineFast && forwardedOn(e, "/v1/data").ConnsCount() == 0 {
+				t.Error("the fast engine forwarded a traced request through net/http, not its own client")
+			}
 			if (tid == parentTrace) != tt.continued {
 				t.Fatalf("upstream trace %s; the client's was %s, continued should be %v", tid, parentTrace, tt.continued)
 			}
