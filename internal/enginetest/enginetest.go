@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/authgate/authgate/config"
 )
 
@@ -45,9 +43,15 @@ func Run(m *testing.M, use func(engine string)) int {
 	return code
 }
 
+// Server is a server Serve can serve: gateway.FastServer.
+type Server interface {
+	Serve(net.Listener) error
+	Shutdown() error
+}
+
 // Serve serves srv on a loopback port until the test ends and returns
 // the address (host:port).
-func Serve(t testing.TB, srv *fasthttp.Server) string {
+func Serve(t testing.TB, srv Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+)
+
+// A request that announces "Expect: 100-continue" is judged before its
+// body is asked for, as on net/http (which sends 100 Continue at the
+// handler's first read of the body): fasthttp calls ExpectHandler once
+// the head is read, and reads the body only when it answers 100. So the
+// chain starts there, on a goroutine of its own, with a body that waits
+// (awaitedBody). If the chain answers without reading the body — a
+// refusal, a 413 for a body declared too large — that is the answer, and
+// no 100 is sent. At its first read of the body, ExpectHandler answers
+// 100, fasthttp reads the body and calls the handler (or, when the body
+// could not be read, the error handler), which hands the body over and
+// waits for the chain's answer. The connection's goroutine waits for the
+// chain at every step, so the chain writes the RequestCtx only while it
+// is its own.
+
+// pendingChain is a request's chain waiting for its body.
+type pendingChain struct {
+	// want is closed at the chain's first read of the body; body then
+	// brings the body, or a reader of the error that stood for it.
+	want chan struct{}
+	body chan io.Reader
+	// done is closed when the chain has answered.
+	done chan struct{}
+}
+
+// awaitedBody is the body of a request whose chain runs before fasthttp
+// reads it.
+type awaitedBody struct {
+	p *pendingChain
+	r io.Reader
+}
+
+func (b *awaitedBody) Read(buf []byte) (int, error) {
+	if b.r == nil {
+		close(b.p.want)
+		b.r = <-b.p.body
+	}
+	return b.r.Read(buf)
+}
+
+func (b *awaitedBody) Close() error { return nil }
+
+// errReader is a body whose reading failed with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// judgeFirst runs h for ctx's request before its body is read: the
+// answer's status when h answered without the body (fasthttp sends it,
+// with Connection: close), else 100 Continue, with the chain left on
+// ctx's connection for resume.
+func judgeFirst(h http.Handler, ctx *fasthttp.RequestCtx) int {
+	p := &pendingChain{want: make(chan struct{}), body: make(chan io.Reader, 1), done: make(chan struct{})}
+	r, err := fastRequest(ctx, &awaitedBody{p: p})
+	if err != nil {
+		fastParseError(ctx, err)
+		return ctx.Response.StatusCode()
+	}
+	go func() {
+		defer close(p.done)
+		serveFast(h, ctx, r)
+	}()
+	select {
+	case <-p.done:
+		return ctx.Response.StatusCode()
+	case <-p.want:
+	}
+	ctx.Conn().(*fastConn).pending = p
+	return fasthttp.StatusContinue
+}
+
+// resume hands the chain waiting on ctx's connection its body (a reader
+// of err when fasthttp could not read it) and waits for its answer; it
+// reports whether a chain was waiting.
+func resume(ctx *fasthttp.RequestCtx, err error) bool {
+	c, _ := ctx.Conn().(*fastConn)
+	if c == nil || c.pending == nil {
+		return false
+	}
+	p := c.pending
+	c.pending = nil
+	if err != nil {
+		p.body <- errReader{err}
+	} else {
+		p.body <- fastBody(ctx)
+	}
+	<-p.done
+	return true
+}
