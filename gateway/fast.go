@@ -53,6 +53,7 @@ func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastSe
 	return &FastServer{srv: &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 			if h.ContentLength() > 0 {
+				expectQuietly(h)
 				return firstByte
 			}
 			return fasthttp.RequestConfig{}
@@ -114,20 +115,48 @@ type fastConn struct {
 	// pending is the chain of the request whose body fasthttp is
 	// reading (judgeFirst), until resume hands it over.
 	pending *pendingChain
+	// quiet: the next 100 Continue written is held back (a client that
+	// did not ask for one, expectQuietly); held is what was written
+	// since that may begin it.
+	quiet bool
+	held  []byte
 }
 
-// Write writes p. A failure while a chain waits for its body ends the
-// connection with neither the handler nor the error handler called, so
-// the chain gets the failure as its body here, and is waited for.
+// continueLine is the interim answer fasthttp writes when ExpectHandler
+// lets a body come.
+var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// Write writes p, without the 100 Continue held back when quiet. A
+// failure while a chain waits for its body ends the connection with
+// neither the handler nor the error handler called, so the chain gets
+// the failure as its body here, and is waited for.
 func (c *fastConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if err != nil && c.pending != nil {
-		pending := c.pending
-		c.pending = nil
-		pending.body <- errReader{err}
-		<-pending.done
+	out := p
+	if c.quiet {
+		out = append(c.held, p...)
+		c.held = nil
+		if bytes.HasSuffix(out, continueLine) {
+			out, c.quiet = out[:len(out)-len(continueLine)], false
+		} else {
+			// Hold back an end that may begin the 100 Continue.
+			k := min(len(out), len(continueLine)-1)
+			for ; k > 0 && !bytes.HasSuffix(out, continueLine[:k]); k-- {
+			}
+			out, c.held = out[:len(out)-k], bytes.Clone(out[len(out)-k:])
+		}
 	}
-	return n, err
+	if len(out) == 0 {
+		return len(p), nil
+	}
+	if _, err := c.Conn.Write(out); err != nil {
+		if pending := c.pending; pending != nil {
+			c.pending = nil
+			pending.body <- errReader{err}
+			<-pending.done
+		}
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
@@ -215,6 +244,9 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
 	for k, v := range head.AllInOrder() {
+		if string(v) == quietContinue && string(k) == "Expect" {
+			continue // expectQuietly's, not the client's
+		}
 		key := headerName(k)
 		r.Header[key] = append(r.Header[key], string(v))
 	}

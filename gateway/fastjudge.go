@@ -21,6 +21,33 @@ import (
 // chain at every step, so the chain writes the RequestCtx only while it
 // is its own.
 
+// A request that declares a body of known length and no expectation is
+// judged the same way, so that it is not kept waiting for its body's
+// first byte (which fasthttp reads before the handler runs) when it is
+// to be refused: expectQuietly adds an expectation of its own, which the
+// request seen by the chain does not carry, and whose 100 Continue the
+// connection holds back (fastConn.quiet).
+
+// quietContinue is the value of the Expect header expectQuietly adds.
+// fasthttp reads the value without regard to case; a client's own that
+// happens to be spelled so is respelled.
+const quietContinue = "100-CONTINUE"
+
+// expectQuietly makes fasthttp call ExpectHandler before it reads the
+// body of an HTTP/1.1 request without an expectation (HTTP/1.0 has
+// none: fasthttp reads the first byte of its body before the handler).
+func expectQuietly(h *fasthttp.RequestHeader) {
+	if !h.IsHTTP11() {
+		return
+	}
+	switch v := h.Peek("Expect"); {
+	case v == nil:
+		h.Set("Expect", quietContinue)
+	case string(v) == quietContinue:
+		h.Set("Expect", "100-continue")
+	}
+}
+
 // pendingChain is a request's chain waiting for its body.
 type pendingChain struct {
 	// want is closed at the chain's first read of the body; body then
@@ -73,7 +100,9 @@ func judgeFirst(h http.Handler, ctx *fasthttp.RequestCtx) int {
 		return ctx.Response.StatusCode()
 	case <-p.want:
 	}
-	ctx.Conn().(*fastConn).pending = p
+	c := ctx.Conn().(*fastConn)
+	c.pending = p
+	c.quiet = string(ctx.Request.Header.Peek("Expect")) == quietContinue
 	return fasthttp.StatusContinue
 }
 
