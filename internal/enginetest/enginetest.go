@@ -17,9 +17,9 @@ import (
 // Run runs m's tests once per engine (AUTHGATE_TEST_ENGINES,
 // comma-separated, narrows it), calling use with the engine before each
 // run, and returns the exit code for os.Exit. A fuzzing or benchmarking
-// run uses the first engine only.
+// run uses the first engine only: fast, the default.
 func Run(m *testing.M, use func(engine string)) int {
-	engines := []string{config.EngineStandard, config.EngineFast}
+	engines := []string{config.EngineFast, config.EngineStandard}
 	if v := os.Getenv("AUTHGATE_TEST_ENGINES"); v != "" {
 		engines = strings.Split(v, ",")
 	}
