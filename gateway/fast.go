@@ -44,9 +44,10 @@ const fastPreread = 1
 // idle_timeout keep-alives, GuardBodies the body; at most
 // server.max_connections are served at once (per-client caps are the
 // listener's, internal/app). Parse failures are answered like net/http
-// answers them: a bare status and a closed connection. The first byte of
-// a body of known length is waited for before the handler runs, for at
-// most body_idle_timeout (a 408 after).
+// answers them: a bare status and a closed connection. A request is
+// judged before its body is read (judgeFirst); only an HTTP/1.0
+// request's declared body has its first byte waited for before the
+// handler runs, for at most body_idle_timeout (a 408 after).
 func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
 	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
 	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
@@ -106,57 +107,6 @@ func (l fastListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return &fastConn{Conn: c}, nil
-}
-
-// fastConn is a connection the fast engine serves; only its serving
-// goroutine uses the fields.
-type fastConn struct {
-	net.Conn
-	// pending is the chain of the request whose body fasthttp is
-	// reading (judgeFirst), until resume hands it over.
-	pending *pendingChain
-	// quiet: the next 100 Continue written is held back (a client that
-	// did not ask for one, expectQuietly); held is what was written
-	// since that may begin it.
-	quiet bool
-	held  []byte
-}
-
-// continueLine is the interim answer fasthttp writes when ExpectHandler
-// lets a body come.
-var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
-
-// Write writes p, without the 100 Continue held back when quiet. A
-// failure while a chain waits for its body ends the connection with
-// neither the handler nor the error handler called, so the chain gets
-// the failure as its body here, and is waited for.
-func (c *fastConn) Write(p []byte) (int, error) {
-	out := p
-	if c.quiet {
-		out = append(c.held, p...)
-		c.held = nil
-		if bytes.HasSuffix(out, continueLine) {
-			out, c.quiet = out[:len(out)-len(continueLine)], false
-		} else {
-			// Hold back an end that may begin the 100 Continue.
-			k := min(len(out), len(continueLine)-1)
-			for ; k > 0 && !bytes.HasSuffix(out, continueLine[:k]); k-- {
-			}
-			out, c.held = out[:len(out)-k], bytes.Clone(out[len(out)-k:])
-		}
-	}
-	if len(out) == 0 {
-		return len(p), nil
-	}
-	if _, err := c.Conn.Write(out); err != nil {
-		if pending := c.pending; pending != nil {
-			c.pending = nil
-			pending.body <- errReader{err}
-			<-pending.done
-		}
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
