@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -214,4 +215,23 @@ func names(exporter *tracetest.InMemoryExporter) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// TestTracingUpstreamTimeout: an upstream that does not answer within
+// upstream_timeout has its client span marked an error of type timeout,
+// on both engines.
+func TestTracingUpstreamTimeout(t *testing.T) {
+	e, exporter := tracedEnv(t)
+	if r := e.do("GET", "/slow", "Authorization", "Bearer "+token(t, nil)); r.status != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504", r.status)
+	}
+	for _, s := range exporter.GetSpans() {
+		if s.Name == "upstream GET" {
+			if attr(s, "error.type") != "timeout" || s.Status.Code != codes.Error {
+				t.Fatalf("upstream span: status %v, error.type %q; want an error of type timeout", s.Status, attr(s, "error.type"))
+			}
+			return
+		}
+	}
+	t.Fatalf("no upstream span: %v", names(exporter))
 }

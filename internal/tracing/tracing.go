@@ -147,7 +147,9 @@ func errorType(ctx context.Context, err error) string {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return "timeout"
 	}
-	if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
+	// Wrapped, as the fast engine's forwarder names its timeouts.
+	var t interface{ Timeout() bool }
+	if errors.As(err, &t) && t.Timeout() {
 		return "timeout"
 	}
 	return "transport"
