@@ -312,9 +312,9 @@ type ServerOpts struct {
 	MaxConnections          int `yaml:"max_connections"`
 	MaxConnectionsPerClient int `yaml:"max_connections_per_client"`
 	// Engine is the HTTP engine of a plain-HTTP gateway listener:
-	// EngineStandard (net/http) or EngineFast (fasthttp). TLS listeners,
-	// and configurations with WebSocket or upstream_h2c routes, are
-	// always served by net/http (ServesFast).
+	// EngineFast (fasthttp, the default) or EngineStandard (net/http).
+	// TLS listeners, and configurations with WebSocket or upstream_h2c
+	// routes, are always served by net/http (ServesFast).
 	Engine string `yaml:"engine"`
 }
 
@@ -450,7 +450,7 @@ func Default() *Config {
 
 			MaxConnections:          8192,
 			MaxConnectionsPerClient: 256,
-			Engine:                  EngineStandard,
+			Engine:                  EngineFast,
 		},
 	}
 }

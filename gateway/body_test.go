@@ -6,12 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/api"
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -59,25 +60,18 @@ func TestRequestBodies(t *testing.T) {
 		pause  time.Duration
 		status int
 		reason reason.Code
-		// firstByte: the first byte of the body comes late or never. The
-		// fast engine (fasthttp) reads it before the request is judged,
-		// for at most body_idle_timeout, and answers a bare 408 after.
-		firstByte bool
 	}{
-		{"small body", post("Content-Length: 5\r\n"), []string{"hello"}, 0, 200, "", false},
-		{"declared too large", post("Content-Length: 65\r\n"), nil, 0, 413, reason.RequestBodyTooLarge, true},
-		{"chunked too large", post("Transfer-Encoding: chunked\r\n"), []string{"41\r\n" + strings.Repeat("x", 65) + "\r\n0\r\n\r\n"}, 0, 413, reason.RequestBodyTooLarge, false},
-		{"chunked, broken framing", post("Transfer-Encoding: chunked\r\n"), []string{"zz\r\nnot a chunk\r\n0\r\n\r\n"}, 0, 400, reason.RequestBodyMalformed, false},
-		{"a pause longer than the idle limit", post("Content-Length: 10\r\n"), []string{"a", "bcdefghij"}, 600 * time.Millisecond, 408, reason.RequestBodyTimeout, true},
-		{"trickled past the whole-body limit", post("Content-Length: 10\r\n"), strings.Split("abcdefghij", ""), 200 * time.Millisecond, 408, reason.RequestBodyTimeout, false},
+		{"small body", post("Content-Length: 5\r\n"), []string{"hello"}, 0, 200, ""},
+		{"declared too large", post("Content-Length: 65\r\n"), nil, 0, 413, reason.RequestBodyTooLarge},
+		{"chunked too large", post("Transfer-Encoding: chunked\r\n"), []string{"41\r\n" + strings.Repeat("x", 65) + "\r\n0\r\n\r\n"}, 0, 413, reason.RequestBodyTooLarge},
+		{"chunked, broken framing", post("Transfer-Encoding: chunked\r\n"), []string{"zz\r\nnot a chunk\r\n0\r\n\r\n"}, 0, 400, reason.RequestBodyMalformed},
+		{"a pause longer than the idle limit", post("Content-Length: 10\r\n"), []string{"a", "bcdefghij"}, 600 * time.Millisecond, 408, reason.RequestBodyTimeout},
+		{"trickled past the whole-body limit", post("Content-Length: 10\r\n"), strings.Split("abcdefghij", ""), 200 * time.Millisecond, 408, reason.RequestBodyTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.seen.Store(nil)
 			status, why := rawExchange(t, e, tt.head, tt.pieces, tt.pause)
-			if tt.firstByte && testEngine == config.EngineFast {
-				tt.status, tt.reason = http.StatusRequestTimeout, ""
-			}
 			if status != tt.status || why != string(tt.reason) {
 				t.Fatalf("got %d %q, want %d %q", status, why, tt.status, tt.reason)
 			}
@@ -88,5 +82,91 @@ func TestRequestBodies(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), `"reason":"request_body_malformed"`) {
 		t.Fatal("the broken body is not logged with its reason")
+	}
+}
+
+// TestExpectContinue: "Expect: 100-continue" is answered only once the
+// request is judged and its body is wanted: a refused request gets its
+// final answer (and no 100), an allowed one gets 100 Continue, then its
+// body is forwarded. A client that sends the body without waiting is
+// served the same.
+func TestExpectContinue(t *testing.T) {
+	var got atomic.Pointer[string]
+	reading := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body := string(b)
+		got.Store(&body)
+	}))
+	t.Cleanup(reading.Close)
+	e := newEnvConfig(t, api.DetailFull, `
+  - {name: guarded, path: /guarded, scopes_all: [write], upstream: "`+reading.URL+`"}
+  - {name: upload, path: /upload, public: true, max_body_bytes: 64, upstream: "`+reading.URL+`"}
+`, "server: {body_idle_timeout: 2s, body_timeout: 5s}")
+	good := token(t, map[string]any{"scope": "write"})
+	head := func(path, headers string) string {
+		return "POST " + path + " HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n" + headers + "\r\n"
+	}
+	tests := []struct {
+		name string
+		head string
+		// eager: the body follows the head without waiting for 100 (which
+		// still comes, as the body is read).
+		eager     bool
+		continued bool
+		status    int
+		reason    reason.Code
+	}{
+		{"no credentials", head("/guarded", "Content-Length: 5\r\n"), false, false, 401, reason.CredentialsMissing},
+		{"declared too large", head("/upload", "Content-Length: 65\r\n"), false, false, 413, reason.RequestBodyTooLarge},
+		{"allowed", head("/guarded", "Authorization: Bearer "+good+"\r\nContent-Length: 5\r\n"), false, true, 200, ""},
+		{"allowed, chunked", head("/upload", "Transfer-Encoding: chunked\r\n"), false, true, 200, ""},
+		{"allowed, body sent at once", head("/upload", "Content-Length: 5\r\n"), true, true, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got.Store(nil)
+			conn, err := net.Dial("tcp", strings.TrimPrefix(e.gw.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			body := "hello"
+			if strings.Contains(tt.head, "chunked") {
+				body = "5\r\nhello\r\n0\r\n\r\n"
+			}
+			io.WriteString(conn, tt.head)
+			if tt.eager {
+				io.WriteString(conn, body)
+			}
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			if got := resp.StatusCode == http.StatusContinue; got != tt.continued {
+				t.Fatalf("first answer %d; want 100 Continue: %v", resp.StatusCode, tt.continued)
+			}
+			if tt.continued {
+				if !tt.eager {
+					io.WriteString(conn, body)
+				}
+				// net/http's proxy passes the upstream's own 100 on.
+				for resp.StatusCode == http.StatusContinue {
+					if resp, err = http.ReadResponse(br, nil); err != nil {
+						t.Fatalf("no answer after the body: %v", err)
+					}
+				}
+			}
+			defer resp.Body.Close()
+			var p api.Problem
+			json.NewDecoder(resp.Body).Decode(&p)
+			if resp.StatusCode != tt.status || p.Reason != string(tt.reason) {
+				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, p.Reason, tt.status, tt.reason)
+			}
+			if seen := got.Load(); (seen != nil) != (tt.status == 200) || seen != nil && *seen != "hello" {
+				t.Fatalf("the upstream got %v, want the body only when allowed", seen)
+			}
+		})
 	}
 }

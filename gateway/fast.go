@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -42,20 +44,28 @@ const fastPreread = 1
 // idle_timeout keep-alives, GuardBodies the body; at most
 // server.max_connections are served at once (per-client caps are the
 // listener's, internal/app). Parse failures are answered like net/http
-// answers them: a bare status and a closed connection. The first byte of
-// a body of known length is waited for before the handler runs, for at
-// most body_idle_timeout (a 408 after).
-func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *fasthttp.Server {
+// answers them: a bare status and a closed connection. A request is
+// judged before its body is read (judgeFirst); only an HTTP/1.0
+// request's declared body has its first byte waited for before the
+// handler runs, for at most body_idle_timeout (a 408 after).
+func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
 	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
-	return &fasthttp.Server{
+	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
+	return &FastServer{srv: &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 			if h.ContentLength() > 0 {
+				expectQuietly(h)
 				return firstByte
 			}
 			return fasthttp.RequestConfig{}
 		},
-		Handler:                       fastHandler(GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)),
-		ErrorHandler:                  fastParseError,
+		ExpectHandler: func(ctx *fasthttp.RequestCtx) int { return judgeFirst(guarded, ctx) },
+		Handler:       fastHandler(guarded),
+		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
+			if !resume(ctx, err) {
+				fastParseError(ctx, err)
+			}
+		},
 		ReadBufferSize:                cfg.MaxHeaderBytes,
 		WriteBufferSize:               4 << 10,
 		ReadTimeout:                   cfg.Server.ReadHeaderTimeout,
@@ -70,7 +80,33 @@ func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *fastht
 		CloseOnShutdown:               true,
 		SecureErrorLogMessage:         true,
 		Logger:                        fastLogger{log},
+	}}
+}
+
+// FastServer is the fast engine's server: fasthttp's, serving each
+// connection through a fastConn.
+type FastServer struct{ srv *fasthttp.Server }
+
+// Serve serves the connections ln accepts until Shutdown.
+func (s *FastServer) Serve(ln net.Listener) error { return s.srv.Serve(fastListener{ln}) }
+
+// Shutdown stops accepting connections and waits for those open to end.
+func (s *FastServer) Shutdown() error { return s.srv.Shutdown() }
+
+// ShutdownWithContext is Shutdown, bounded by ctx.
+func (s *FastServer) ShutdownWithContext(ctx context.Context) error {
+	return s.srv.ShutdownWithContext(ctx)
+}
+
+// fastListener accepts fastConns.
+type fastListener struct{ net.Listener }
+
+func (l fastListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
 	}
+	return &fastConn{Conn: c}, nil
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
@@ -104,19 +140,28 @@ func (l fastLogger) Printf(format string, args ...any) {
 	}
 }
 
-// fastHandler adapts h to fasthttp.
+// fastHandler adapts h to fasthttp. A request judged before its body
+// was read (judgeFirst) resumes instead.
 func fastHandler(h http.Handler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
-		r, err := fastRequest(ctx)
+		if resume(ctx, nil) {
+			return
+		}
+		r, err := fastRequest(ctx, nil)
 		if err != nil {
 			fastParseError(ctx, err)
 			return
 		}
-		w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
-		h.ServeHTTP(w, r)
-		if !w.wrote {
-			w.WriteHeader(http.StatusOK)
-		}
+		serveFast(h, ctx, r)
+	}
+}
+
+// serveFast serves r, ctx's request, with h, answering into ctx.
+func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
+	w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
+	h.ServeHTTP(w, r)
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
 	}
 }
 
@@ -127,8 +172,9 @@ func fastHandler(h http.Handler) fasthttp.RequestHandler {
 // body announced by TransferEncoding. Every string is a copy: nothing in
 // it points into fasthttp's buffers, which the next request on the
 // connection reuses. The body is read in place while the handler runs
-// (a short body is copied).
-func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
+// (a short body is copied; fastBody), or is awaited when the request is
+// judged before fasthttp reads it (judgeFirst).
+func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request, error) {
 	head := &ctx.Request.Header
 	uri := string(head.RequestURI())
 	u, err := url.ParseRequestURI(uri)
@@ -148,6 +194,9 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
 	for k, v := range head.AllInOrder() {
+		if string(v) == quietContinue && string(k) == "Expect" {
+			continue // expectQuietly's, not the client's
+		}
 		key := headerName(k)
 		r.Header[key] = append(r.Header[key], string(v))
 	}
@@ -166,15 +215,23 @@ func fastRequest(ctx *fasthttp.RequestCtx) (*http.Request, error) {
 	}
 	if n := head.ContentLength(); n == -1 || n > 0 {
 		r.ContentLength = int64(n)
-		if stream := ctx.RequestBodyStream(); stream != nil {
-			r.Body = io.NopCloser(stream)
-		} else {
-			r.Body = io.NopCloser(bytes.NewReader(bytes.Clone(ctx.Request.Body())))
+		r.Body = awaited
+		if awaited == nil {
+			r.Body = io.NopCloser(fastBody(ctx))
 		}
 	}
 	// No context of its own: Context() is context.Background(); the
 	// chain adds its values to a copy.
 	return r, nil
+}
+
+// fastBody is the body of ctx's request as fasthttp has read it: the
+// stream, or a copy of a short body read whole.
+func fastBody(ctx *fasthttp.RequestCtx) io.Reader {
+	if stream := ctx.RequestBodyStream(); stream != nil {
+		return stream
+	}
+	return bytes.NewReader(bytes.Clone(ctx.Request.Body()))
 }
 
 // headerName is the canonical name of a received header name (a copy),

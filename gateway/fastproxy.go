@@ -18,6 +18,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/tracing"
 )
 
 // upstream is a route's target: the reverse proxy net/http's engine
@@ -59,8 +60,9 @@ func (g *Gateway) newUpstream(u *url.URL, transport http.RoundTripper, rc *confi
 // the first one found dead drops the idle pool — after an upstream
 // restart they all are — and idle connections are not kept past 4 s
 // (Node's servers close theirs after 5). A connection that brought a
-// malformed answer is closed, never reused. timeout bounds the whole
-// answer (on net/http: its headers).
+// malformed answer is closed, never reused. timeout bounds the wait for
+// the answer's head, as on net/http: ServeHTTP lifts the read deadline
+// once the head is in (headRead), so a stream may go on.
 func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 	addr := u.Host
 	if u.Port() == "" {
@@ -84,7 +86,13 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		ReadBufferSize:                16 << 10,
 		WriteBufferSize:               4 << 10,
 		MaxIdemponentCallAttempts:     3,
-		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, 5*time.Second) },
+		Dial: func(addr string) (net.Conn, error) {
+			c, err := fasthttp.DialTimeout(addr, 5*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			return upstreamConn{c}, nil
+		},
 	}
 	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
 		m := string(req.Header.Method())
@@ -101,11 +109,12 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 }
 
 // ServeHTTP forwards r: through the HostClient when the fast engine
-// serves it, else through the reverse proxy — also on the fast engine
-// when tracing is on, whose upstream spans are the transport's.
+// serves it, else through the reverse proxy. With tracing on, the
+// upstream request has its client span and traceparent on either path
+// (tracing.Transport on the reverse proxy's).
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fw := fastWriterOf(w)
-	if fw == nil || u.g.state.tracer != nil {
+	if fw == nil {
 		u.proxy.ServeHTTP(w, r)
 		return
 	}
@@ -113,7 +122,20 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := upstreamRequest(r)
 	removeHopByHop(out.Header)
 	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, u.target, u.forwardAuthorization, u.preserveHost)
+	if tracer := g.state.tracer; tracer != nil {
+		ctx, span := tracing.StartClientSpan(r.Context(), tracer, "upstream", out.Method, u.target.Hostname(), out.Header)
+		status, err := u.forward(w, fw, r, out)
+		tracing.EndClientSpan(ctx, span, status, err)
+		return
+	}
+	u.forward(w, fw, r, out)
+}
 
+// forward sends out, the upstream request of r, through the HostClient
+// and writes the answer to w; it returns the upstream's status, or the
+// error that stood for an answer.
+func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r, out *http.Request) (int, error) {
+	g := u.g
 	req := fasthttp.AcquireRequest()
 	defer fasthttp.ReleaseRequest(req)
 	req.Header.DisableSpecialHeader()
@@ -153,7 +175,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		observeUpstream(g.state.Metrics.upstream, u.route, start, 0, err)
 		g.upstreamError(w, r, err)
-		return
+		return 0, err
 	}
 	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
 	answer := make(http.Header, 8)
@@ -167,13 +189,39 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for name, values := range answer {
 		h[name] = append(h[name], values...)
 	}
-	w.WriteHeader(resp.StatusCode())
+	status := resp.StatusCode()
+	w.WriteHeader(status)
 	if body := resp.BodyStream(); body != nil {
+		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
-		return
+		return status, nil
 	}
 	fw.ctx.Response.SetBody(resp.Body())
 	fasthttp.ReleaseResponse(resp)
+	return status, nil
+}
+
+// upstreamConn is a connection to an upstream. fasthttp tells a response
+// nothing of its connection but the addresses, so the local address
+// carries the connection (connAddr) for headRead.
+type upstreamConn struct{ net.Conn }
+
+func (c upstreamConn) LocalAddr() net.Addr { return connAddr{Addr: c.Conn.LocalAddr(), conn: c.Conn} }
+
+// connAddr is the local address of an upstreamConn, and the connection.
+type connAddr struct {
+	net.Addr
+	conn net.Conn
+}
+
+// headRead lifts the read deadline (upstream_timeout) of the connection
+// whose answer's head resp holds, while its body streams: the connection
+// is resp's until the stream is closed, and fasthttp sets the deadline
+// again before the next answer it reads there.
+func headRead(resp *fasthttp.Response) {
+	if a, ok := resp.LocalAddr().(connAddr); ok {
+		a.conn.SetReadDeadline(time.Time{})
+	}
 }
 
 // upstreamHeaders is how many headers rewrite adds to a request (claim

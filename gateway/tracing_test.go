@@ -2,15 +2,19 @@ package gateway
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
 	"github.com/authgate/authgate/internal/tokentest"
 )
@@ -27,6 +31,17 @@ func tracedEnv(t *testing.T, extra ...string) (*env, *tracetest.InMemoryExporter
 	e.do("GET", "/v1/data", "Authorization", "Bearer "+token(t, nil))
 	exporter.Reset()
 	return e, exporter
+}
+
+// forwardedOn is the fast engine's client of the upstream of the route
+// that serves GET path.
+func forwardedOn(e *env, path string) *fasthttp.HostClient {
+	e.t.Helper()
+	rt, err := e.g.router.Match(http.MethodGet, "", path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rt.Target.(*upstream).fast
 }
 
 // spansOf returns the ended spans of one trace, by name.
@@ -91,6 +106,9 @@ func TestTracingFollowsTrustedProxiesOnly(t *testing.T) {
 				t.Fatalf("status %d", r.status)
 			}
 			tid, sid := upstreamTrace(t, e)
+			if testEngine == config.EngineFast && forwardedOn(e, "/v1/data").ConnsCount() == 0 {
+				t.Error("the fast engine forwarded a traced request through net/http, not its own client")
+			}
 			if (tid == parentTrace) != tt.continued {
 				t.Fatalf("upstream trace %s; the client's was %s, continued should be %v", tid, parentTrace, tt.continued)
 			}
@@ -198,4 +216,23 @@ func names(exporter *tracetest.InMemoryExporter) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// TestTracingUpstreamTimeout: an upstream that does not answer within
+// upstream_timeout has its client span marked an error of type timeout,
+// on both engines.
+func TestTracingUpstreamTimeout(t *testing.T) {
+	e, exporter := tracedEnv(t)
+	if r := e.do("GET", "/slow", "Authorization", "Bearer "+token(t, nil)); r.status != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504", r.status)
+	}
+	for _, s := range exporter.GetSpans() {
+		if s.Name == "upstream GET" {
+			if attr(s, "error.type") != "timeout" || s.Status.Code != codes.Error {
+				t.Fatalf("upstream span: status %v, error.type %q; want an error of type timeout", s.Status, attr(s, "error.type"))
+			}
+			return
+		}
+	}
+	t.Fatalf("no upstream span: %v", names(exporter))
 }

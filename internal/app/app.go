@@ -321,7 +321,7 @@ func (a *App) Reload(next *config.Config) error {
 	next.Admin.Listen, next.RateLimits, next.ExtAuthzGRPC = running.Admin.Listen, running.RateLimits, running.ExtAuthzGRPC
 	if running.ServesFast() && !next.ServesFast() {
 		a.state.Metrics.Reloaded(false, time.Now())
-		return errors.New("reload: a route with websocket or upstream_h2c needs the standard engine, and the fast one serves (server.engine: fast); restart to change engines")
+		return errors.New("reload: a route with websocket or upstream_h2c needs the standard engine, and the fast one serves (server.engine: fast, the default); set server.engine: standard and restart to change engines")
 	}
 	gw, err := a.build(next)
 	if err != nil {

@@ -126,8 +126,15 @@ func readingUpstream(t *testing.T) string {
 // proxy, the decision endpoint, the admin API and the console's forms —
 // a client that sends its head with a body declared and then stops gets
 // its answer, and then the server closes the connection: a stalled body
-// holds no connection past body_idle_timeout (and a short drain).
+// holds no connection past body_idle_timeout (and a short drain). On
+// both engines of the gateway listener.
 func TestStalledBodies(t *testing.T) {
+	for _, engine := range []string{config.EngineFast, config.EngineStandard} {
+		t.Run(engine, func(t *testing.T) { testStalledBodies(t, engine) })
+	}
+}
+
+func testStalledBodies(t *testing.T, engine string) {
 	upstream := readingUpstream(t)
 	a, addr, adminAddr := startServing(t, `
 listen: %[1]s
@@ -135,7 +142,7 @@ admin: {listen: %[2]s}
 data_dir: `+t.TempDir()+`
 decision_path: /authgate/decision
 trusted_proxies: ["127.0.0.1/32"]
-server: {body_idle_timeout: 300ms, body_timeout: 2s}
+server: {body_idle_timeout: 300ms, body_timeout: 2s, engine: `+engine+`}
 routes:
   - {name: protected, path: /api/*, schemes: [apikey], upstream: "http://`+upstream+`"}
   - {name: upload, path: /upload, public: true, max_body_bytes: 1000, upstream: "http://`+upstream+`"}

@@ -11,17 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/authgate/authgate/config"
 )
 
 // Run runs m's tests once per engine (AUTHGATE_TEST_ENGINES,
 // comma-separated, narrows it), calling use with the engine before each
 // run, and returns the exit code for os.Exit. A fuzzing or benchmarking
-// run uses the first engine only.
+// run uses the first engine only: fast, the default.
 func Run(m *testing.M, use func(engine string)) int {
-	engines := []string{config.EngineStandard, config.EngineFast}
+	engines := []string{config.EngineFast, config.EngineStandard}
 	if v := os.Getenv("AUTHGATE_TEST_ENGINES"); v != "" {
 		engines = strings.Split(v, ",")
 	}
@@ -45,9 +43,15 @@ func Run(m *testing.M, use func(engine string)) int {
 	return code
 }
 
+// Server is a server Serve can serve: gateway.FastServer.
+type Server interface {
+	Serve(net.Listener) error
+	Shutdown() error
+}
+
 // Serve serves srv on a loopback port until the test ends and returns
 // the address (host:port).
-func Serve(t testing.TB, srv *fasthttp.Server) string {
+func Serve(t testing.TB, srv Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -31,17 +31,20 @@ func StartApp(t testing.TB, doc string) (string, *app.App) {
 	t.Helper()
 	a, cfg := NewApp(t, "admin: {listen: \"\"}\ndata_dir: "+t.TempDir()+"\n"+doc)
 	asked := *cfg
-	asked.Server.Engine = Engine
+	if Engine != "" {
+		asked.Server.Engine = Engine
+	}
 	if asked.ServesFast() {
 		return enginetest.Serve(t, gateway.NewFastServer(cfg, a.Handler(), nil)), a
 	}
 	return Serve(t, gateway.NewServer(cfg, a.Handler()).Handler), a
 }
 
-// Engine is the HTTP engine StartApp serves with where the configuration
-// allows it (config.EngineFast: plain HTTP, no WebSocket or h2c routes);
-// a package's TestMain may run its tests once per engine (enginetest.Run).
-var Engine = config.EngineStandard
+// Engine, when set, is the HTTP engine StartApp serves with in place of
+// the configuration's server.engine (config.EngineFast serves where the
+// configuration allows it: plain HTTP, no WebSocket or h2c routes); a
+// package's TestMain may run its tests once per engine (enginetest.Run).
+var Engine string
 
 // NewApp builds authgate from doc (YAML, as written: give data_dir)
 // through the composition root, closed when the test ends; nothing is

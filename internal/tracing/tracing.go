@@ -98,25 +98,44 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, span := t.Tracer.Start(req.Context(), t.Peer+" "+req.Method, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("http.request.method", req.Method),
-			attribute.String("server.address", req.URL.Hostname())))
-	defer span.End()
 	// A RoundTripper must not change its caller's request.
-	req = req.Clone(ctx)
-	req.Header.Del("tracestate")
-	Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	resp, err := t.Base.RoundTrip(req)
+	req = req.Clone(req.Context())
+	ctx, span := StartClientSpan(req.Context(), t.Tracer, t.Peer, req.Method, req.URL.Hostname(), req.Header)
+	resp, err := t.Base.RoundTrip(req.WithContext(ctx))
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	EndClientSpan(ctx, span, status, err)
+	return resp, err
+}
+
+// StartClientSpan starts the client span of a request to host, named by
+// peer (upstream, jwks) and the method, and writes the span's traceparent
+// into the request's headers h (replacing any tracestate) so the server
+// can continue the trace. EndClientSpan ends it.
+func StartClientSpan(ctx context.Context, tracer trace.Tracer, peer, method, host string, h http.Header) (context.Context, trace.Span) {
+	ctx, span := tracer.Start(ctx, peer+" "+method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", method),
+			attribute.String("server.address", host)))
+	h.Del("tracestate")
+	Propagator.Inject(ctx, propagation.HeaderCarrier(h))
+	return ctx, span
+}
+
+// EndClientSpan records the answer's status, or the kind of err when no
+// answer came, and ends span.
+func EndClientSpan(ctx context.Context, span trace.Span, status int, err error) {
+	defer span.End()
 	if err != nil {
 		span.SetStatus(codes.Error, "no answer")
 		span.SetAttributes(attribute.String("error.type", errorType(ctx, err)))
-		return nil, err
+		return
 	}
-	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-	if resp.StatusCode >= 500 {
+	span.SetAttributes(attribute.Int("http.response.status_code", status))
+	if status >= 500 {
 		span.SetStatus(codes.Error, "")
 	}
-	return resp, nil
 }
 
 // errorType names a transport failure without its text (which may hold
@@ -128,7 +147,9 @@ func errorType(ctx context.Context, err error) string {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return "timeout"
 	}
-	if t, ok := err.(interface{ Timeout() bool }); ok && t.Timeout() {
+	// Wrapped, as the fast engine's forwarder names its timeouts.
+	var t interface{ Timeout() bool }
+	if errors.As(err, &t) && t.Timeout() {
 		return "timeout"
 	}
 	return "transport"
