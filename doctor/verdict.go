@@ -39,6 +39,9 @@ func (p *prober) answer(a *answer) {
 		ev = append(ev, "Retry-After: "+ra)
 	}
 	switch {
+	case a.status == 500 && namesCause(p.statedCode(a)):
+		// A 500 whose words name a cause (a lockout, a token not yet
+		// valid): the server mislabels a refusal; its words say why.
 	case a.status >= 500:
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
