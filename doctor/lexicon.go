@@ -127,9 +127,11 @@ var rules = []rule{
 		`(user ?name|login) (must|should) (contain|match|end with|include)`, `(expected|expects?) (the )?(user ?name|login)\b`, `(user ?name|login) (field|part|slot)\b`}},
 	// Kinds of credential.
 	{WrongTokenKind, []string{
-		`(requires?|needs?|expects?|only accepts?|accepts? only|must (use|be called with|be (made|authenticated|accessed|used) with)|(only )?(works|available|allowed|supported|usable) (only )?with|can only be (used|called|accessed) with|is only for) (an? |the |your )?` + tokenKind + ` (level |scoped |access |api |auth )?(token|key|api key|credential|access token)s?\b`,
+		`(requires?|needs?|expects?|expected|(must|should) be|only accepts?|accepts? only|must (use|be called with|be (made|authenticated|accessed|used) with)|(only )?(works|available|allowed|supported|usable) (only )?with|can only be (used|called|accessed) with|is only for) (an? |the |your )?` + tokenKind + ` (level |scoped |access |api |auth )?(token|key|api key|credential|access token)s?\b`,
 		tokenKind + ` (level |scoped |access |api |auth )?(tokens?|keys?|api keys?|credentials?) (is |are )?(not|cannot|can't|can not|may not) (be )?(allowed|supported|accepted|permitted|used|usable)`,
 		`(not|isn't|is not|aren't|are not) an? ` + tokenKind + ` (level |scoped |access |api )?(token|key|api key|credential)`,
+		`\b(is|was) an? ` + tokenKind + `[- ](level |scoped |access |api )?(token|key|api key|credential)\b.{0,40}\b(but|instead|not|where|rather)\b`,
+		`\b(only|just) ` + tokenKind + `[- ](level |scoped |access |api )?(tokens?|keys?|api keys?|credentials?) (are |is )?(accepted|allowed|supported|valid|permitted)`,
 		`(wrong|incorrect|unexpected|unsupported) (kind|type) of (token|key|credential|api key|authentication)`, `(token|key|credential) kind`,
 		`(endpoint|method|resource|operation|route|api|action|request|call|function)s? .{0,40}(only|requires?|needs?|must (use|be (called|used|made|accessed) with)|cannot be (used|called|accessed) with|not (allowed|supported|available|permitted) (with|for)) .{0,30}\b` + tokenKind + ` (level |scoped |access |api )?(tokens?|keys?|api keys?|credentials?|auth(entication)?|context)\b`,
 		`(use|with|using) (an? |your )?` + tokenKind + ` (token|key) instead`, `instead of (an? |your )?` + tokenKind + ` (token|key)`,
