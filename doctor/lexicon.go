@@ -34,7 +34,7 @@ var rules = []rule{
 	// The lifetime asked for is longer than the server accepts.
 	{TokenLifetimeTooLong, []string{`too far in the future`, `(lifetime|expiration|expiry|validity|duration|exp\b).{0,50}(too long|exceeds|greater than|longer than|more than|at most|maximum|max\b)`,
 		`(maximum|max) (token |allowed )?(lifetime|validity|expiration|duration)`, `expires?_?in .{0,30}(exceed|maximum|too)`,
-		`more than \d+ (seconds|minutes|hours|days) (in|into) the future`, `(cannot|must not) be more than .{0,40}future`, `short-lived token`}},
+		`more than \d+ (seconds|minutes|hours|days) (in|into) the future`, `(exp\b|expiration|expiry|lifetime|validity).{0,40}(must|should|can|may) (be )?(less than|no more than|within|at most|not exceed|not be more than|up to)`, `(cannot|must not) be more than .{0,40}future`, `short-lived token`}},
 	// Lists of causes say no one cause.
 	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
 		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `,
@@ -53,6 +53,10 @@ var rules = []rule{
 		`restricted (location|jurisdiction|country|territory|region)`, `banned (the |your )?(country|region|ip|network|address)`, `(country|region) your ip`, `(country|jurisdiction|territory) .{0,30}(restricted|blocked|not (allowed|permitted|supported|available))`, `not accessible from your (location|country|region)`, `ip address (is )?not`, `allowed ip`,
 		`(country|region|territory),? (is )?not supported`, `unsupported (country|region)`, `from (this |your )?(ip|network|location|address)\b`,
 		`network zone`, `(banned|blocked) your ip`, `you have been (blocked|banned)`, `(unauthori[sz]ed|disallowed|blocked|forbidden|banned|unknown) ip\b`, `restricted to (the )?(local|internal|corporate|private) network`,
+		`(unauthori[sz]ed|invalid|unknown|unrecognized|unmatched|mismatched|disallowed) (request |client |source |remote )?ip\b`, `\bip (address )?(restriction|filter|check|binding|mismatch|white ?list|allow ?list)`,
+		`(allowed|trusted|authori[sz]ed|approved|permitted|white-?listed|registered|bound) (ips|ip address(es)?|ip ranges?|networks?|addresses)\b`,
+		`requests? (from|originating from) .{0,40}(not (allowed|permitted|accepted|authori[sz]ed)|denied|blocked|refused)`, `(access|connections?) from .{0,30}(is |are )?(denied|not allowed|blocked|refused|not permitted)`,
+		`firewall`, `\bip\b.{0,30}not (included|listed|registered|recognized|authori[sz]ed)`, `from (an? )?(unknown|unrecognized|unauthori[sz]ed|untrusted) (location|network|ip|address)`,
 		`local (sign-in|login)`, `same (machine|host|computer) as`, `(only|just) (be )?(accessible|available|reachable|allowed|permitted) from (the )?(localhost|local ?host|127\.0\.0\.1|same machine|local machine)`, `from localhost only`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
 	// A lockout, ban or CAPTCHA after failed attempts.
 	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
@@ -106,16 +110,36 @@ var rules = []rule{
 	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key|developer|account|app|application|client|member)s? (is |was |has been )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
-		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `session .{0,20}terminated`, `\bre-?login\b`, `(log|sign) ?in again`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`}},
+		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `session .{0,20}terminated`, `\bre-?login\b`, `(log|sign) ?in again`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`,
+		`(token|session|key|credential|jwt|cookie)s? (is |are |has |have |was )?(been )?(lapsed|stale|outdated|timed out|out of date)`}},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
 		`(paper|live|test|sandbox|demo|production|testnet|mainnet)( trading)?( api)? (keys?|tokens?|credentials?|accounts?) .{0,50}(live|paper|production|sandbox|test|demo|testnet|mainnet)\b`,
-		`(keys?|tokens?|credentials?) (is |are )?(for|from) (the )?(sandbox|test|live|production|paper|demo) (environment|mode|api|account)`}},
+		`(keys?|tokens?|credentials?) (is |are )?(for|from) (the )?(sandbox|test|live|production|paper|demo) (environment|mode|api|account)`,
+		`(environment|env|mode) (mismatch|does not match|doesn't match)`, `(does not|doesn't|do not|don't) match (the )?(current |this |your )?(environment|mode)\b`, `current environment`,
+		`(for|from|belongs? to|created (in|for)|issued (for|in)|valid (only )?(for|in)|works only in|only works (in|with)|can only be used (in|with|on)|meant for|intended for) (the |a |your )?` + envWord + ` (environment|mode|account|server|api|system|keys?|credentials?|endpoint)`,
+		`(for|from|belongs? to|created in|issued (for|in)|valid (only )?(for|in)|only works (in|with)|can only be used (in|with|on)|meant for|intended for|sent to) (the |a )?(sandbox|production|staging|testnet|mainnet)\b`,
+		envWord + ` (account )?credentials`, envWord + ` (environment|endpoint|server|base url|system)`, `(sandbox|production|live|test) (and|vs\.?|versus|or) (sandbox|production|live|test) (environment|mode|key|credential)`}},
 	// The user name a token goes with.
-	{BasicUsernameWrong, []string{`(user ?name|login) (must|should) be`, `use .{0,40} as (the )?(user ?name|login)`, `username (is )?(ignored|not used|must match)`}},
+	{BasicUsernameWrong, []string{`(user ?name|login) (must|should) be`, `use .{0,40} as (the )?(user ?name|login)`, `username (is )?(ignored|not used|must match)`,
+		`(api[- ]?key|api token|access token|token|key|secret) as (the |your )?(user ?name|login|password)\b`, `(leave|with) (the )?password (empty|blank)`, `password (must|should) be (empty|blank|left blank)`,
+		`(user ?name|login) (must|should) (contain|match|end with|include)`, `(expected|expects?) (the )?(user ?name|login)\b`, `(user ?name|login) (field|part|slot)\b`}},
 	// Kinds of credential.
-	{WrongTokenKind, []string{`publishable (api )?key`, `use a secret (api )?key`, `passwords? (is|are) deprecated`, `basic authentication with passwords`,
+	{WrongTokenKind, []string{
+		`(requires?|needs?|expects?|expected|(must|should) be|only accepts?|accepts? only|must (use|be called with|be (made|authenticated|accessed|used) with)|(only )?(works|available|allowed|supported|usable) (only )?with|can only be (used|called|accessed) with|is only for) (an? |the |your )?` + tokenKind + ` (level |scoped |access |api |auth )?(token|key|api key|credential|access token)s?\b`,
+		tokenKind + ` (level |scoped |access |api |auth )?(tokens?|keys?|api keys?|credentials?) (is |are )?(not|cannot|can't|can not|may not) (be )?(allowed|supported|accepted|permitted|used|usable)`,
+		`(not|isn't|is not|aren't|are not) an? ` + tokenKind + ` (level |scoped |access |api )?(token|key|api key|credential)`,
+		`\b(is|was) an? ` + tokenKind + `[- ](level |scoped |access |api )?(token|key|api key|credential)\b.{0,40}\b(but|instead|not|where|rather)\b`,
+		`\b(only|just) ` + tokenKind + `[- ](level |scoped |access |api )?(tokens?|keys?|api keys?|credentials?) (are |is )?(accepted|allowed|supported|valid|permitted)`,
+		`(wrong|incorrect|unexpected|unsupported) (kind|type) of (token|key|credential|api key|authentication)`, `(token|key|credential) kind`,
+		`(endpoint|method|resource|operation|route|api|action|request|call|function)s? .{0,40}(only|requires?|needs?|must (use|be (called|used|made|accessed) with)|cannot be (used|called|accessed) with|not (allowed|supported|available|permitted) (with|for)) .{0,30}\b` + tokenKind + ` (level |scoped |access |api )?(tokens?|keys?|api keys?|credentials?|auth(entication)?|context)\b`,
+		`(use|with|using) (an? |your )?` + tokenKind + ` (token|key) instead`, `instead of (an? |your )?` + tokenKind + ` (token|key)`,
+		`\b` + tokenKind + `[- ](level |scoped |access |api )?(tokens?|keys?|credentials?|auth(entication)?) (is |are |was |were )?(only|required|expected|needed|not found|(used|sent|provided|given) (where|instead|but|in place))`, `(only )?valid with delegated`, `application permissions? (is |are )?not supported`,
+		`(oauth( ?2(\.0)?)?|api tokens?|api keys?|personal access tokens?|app passwords?|access tokens?|service account tokens?|user tokens?) (is |are )?not (enabled|supported|allowed|accepted|permitted) (for|on|by|with|in) (this|the) (method|endpoint|api|resource|operation|route|call|request)`,
+		`(bots?|apps?|applications?|integrations?) cannot use this`, `only (bots|apps|users|applications) can use`, `not allowed with this (api )?key`,
+		`for an entire [\w ]{0,30}team`, `access token authorized to an? [\w ]{0,20}app\b`,
+		`publishable (api )?key`, `use a secret (api )?key`, `passwords? (is|are) deprecated`, `basic authentication with passwords`,
 		`password authentication .{0,30}(removed|no longer|not supported)`, `use an? (api|access|personal access) token`,
 		`app(lication)?[- ]specific password`, `account password (cannot|can't|may not|is not|isn't|must not)`, `instead of (your|the|an) (account )?password`,
 		`(create|generate|use) an? (api token|app password|personal access token|application password|access token) instead`, `app password`, `app[- ]only`, `application[- ]only`, `(requires?|needs?) (a )?user (context|token|access token|authentication)`,
@@ -151,13 +175,14 @@ var rules = []rule{
 		`(no|missing|without) (an? )?(api[-_ ]?key|auth(entication|orization)? (token|header|key)|access token|bearer token|token|credentials?)\b`,
 		`(api[-_ ]?key|auth(entication)? token|access token|bearer token|token|credentials?) (is |are |was |were )?(missing|required|not (provided|supplied|present|given|sent|passed))`,
 		`(provide|supply|pass|include|send) (an? |the |your )?(api[-_ ]?key|token|access token|credentials?|authorization header)\b`,
-		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `login is required`, `(need|have) to be logged in`}},
+		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `missing (the |an? |your )?([\w-]+ )?(api[-_ ]?key|key|token|credentials?)\b`, `login is required`, `(need|have) to be logged in`}},
 	{HeaderFormat, []string{`malformed`, `not well formed`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
 		`bad authorization header`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
 		`(unable|failed) to (parse|decode)`, `(could not|cannot|can't) (parse|decode)`, `(token|header|credential|jwt)s? format (is )?(invalid|wrong|incorrect)`,
 		`(must|should) (start|begin) with`, `(bearer|basic|token) prefix`, `badly (formatted|formed)`, `could not be decoded`, `segments`, `invalid .{0,20}header`, `should not contain spaces`,
 		`base64 encoded`, `invalid key=value pair`, `parsing failed`, `correct format`, `invalidauthenticationinfo`, `header format`, `wrong number of segments`, `invalid base64`, `illegal base64`, `token contains an invalid number of segments`}},
-	{CompanionHeaderMissing, []string{`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
+	{CompanionHeaderMissing, []string{`user[- ]agent (header )?(is )?(required|missing|must|needed)`, `(set|send|provide|include|identify) .{0,40}user[- ]agent`, `user[- ]agent policy`,
+		`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
 		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
 		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
 		`mandatory .{0,40}not specified`, `issued with an? .{0,30}header`, `(include|add|send|set) the [\w-]+ header`}},
@@ -213,6 +238,16 @@ var rules = []rule{
 	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,
 		`not authori[sz]ed`, `unauthori[sz]ed`}},
 }
+
+// tokenKind and envWord are the words that name a kind of credential
+// ("a server token", "an app-only token", "a user-level key") and an
+// environment ("the sandbox", "live mode").
+const (
+	tokenKind = `(user|account|server|app|application|app-only|personal|service|bot|admin|administrator|organi[sz]ation|org|workspace|team|project|` +
+		`installation|machine|master|management|secret|private|restricted|publishable|public|integration|partner|tenant|site|global|` +
+		`read[- ]only|search[- ]only|write|member|developer|storefront|admin api|delegated|refresh)`
+	envWord = `(sandbox|test|testing|live|production|prod|staging|development|dev|demo|paper|testnet|mainnet|trial)`
+)
 
 var compiledRules = func() []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(rules))

@@ -264,7 +264,20 @@ func malformedWhat(v, detail string) string {
 
 var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
 
+// unsetValues are what a program sends for a variable that holds
+// nothing: JavaScript's undefined and null, Python's None, Go's and
+// Ruby's nil.
+var unsetValues = map[string]bool{"undefined": true, "null": true, "none": true, "nil": true, "<nil>": true}
+
 func (o *offline) placeholder(h Header, detail string) {
+	if fields := strings.Fields(h.Value); len(fields) > 0 && unsetValues[strings.ToLower(fields[len(fields)-1])] {
+		word := fields[len(fields)-1]
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+			Title:    fmt.Sprintf("%s is sent as the word %q: the program read its credential from a variable that is unset (JavaScript prints undefined, Python None, Go <nil>)", h.Name, word),
+			Evidence: []string{detail, "sent: " + o.mask.show(h.Value)},
+			Fix:      "Set the environment variable or configuration entry the program reads the credential from (and load the .env file before reading it); fail at start when it is missing."})
+		return
+	}
 	f := fromDiagnose(diagnose.Placeholder(detail), Fail)
 	f.Evidence = []string{detail, "sent: " + o.mask.show(h.Value)}
 	if m := echoBase64.FindStringSubmatch(h.Value); m != nil && strings.Contains(m[2], ":") {

@@ -123,3 +123,33 @@ func TestLexiconParaphrasesRound2(t *testing.T) {
 		}
 	}
 }
+
+// TestLexiconParaphrasesRound3 is the third round's paraphrases (#25):
+// the words that name a class — a kind of token (server, account, app,
+// user-level, bot), an environment, an IP allow-list, the user-name
+// convention, the User-Agent — in wordings of the doctor's own.
+func TestLexiconParaphrasesRound3(t *testing.T) {
+	tests := map[Code][]string{
+		WrongTokenKind: {"This endpoint needs a server token", "An account token cannot be used for this request", "Account tokens are not allowed here",
+			"This is not a user token", "Workspace tokens are not supported for this operation", "Use a secret key instead", "This method only works with a personal access token",
+			"Server token is required", "Bots cannot use this endpoint", "Only users can use this endpoint", "This request is only valid with delegated permissions",
+			"API tokens are not enabled for this endpoint", "Wrong kind of token", "Expected a management token", "The key must be a secret key",
+			"The token is an app token, but this call acts for a user", "Only user tokens are accepted", "Valid user-level authentication not found", "Search-only API key: method not allowed with this API key"},
+		WrongEnvironment: {"This API key belongs to the sandbox environment", "Key was created in test mode and cannot be used here", "The credentials are for the production environment",
+			"APIKey does not match the current environment", "Test account credentials cannot access this resource", "Environment mismatch: staging key sent to production"},
+		ClientIPNotAllowed: {"Unauthorized IP address: 198.51.100.4", "Request blocked by the IP restriction of this key", "The request did not come from one of the allowed IP addresses",
+			"Requests from 198.51.100.4 are not allowed", "Blocked by firewall", "IP 198.51.100.4 is not included in the key's allowed list"},
+		BasicUsernameWrong:     {"Use your API token as the password and leave the username empty", "The username must contain your account id", "Send the token as the username"},
+		CompanionHeaderMissing: {"Please set a descriptive User-Agent", "A User-Agent header is required", "Requests must identify the client in the User-Agent"},
+		TokenExpired:           {"The session token is stale", "Access token has lapsed", "Session has timed out"},
+		TokenLifetimeTooLong:   {"exp must be within 1 hour of iat"},
+		CredentialsMissing:     {"Missing subscription key", "missing partner key"},
+	}
+	for want, list := range tests {
+		for _, m := range list {
+			if got := lexiconCause(m); got != string(want) {
+				t.Errorf("%s: %q read as %s", want, m, got)
+			}
+		}
+	}
+}

@@ -164,6 +164,11 @@ func readSays(a *answer) ServerSays {
 		if v, ok := c.Get("error_uri"); ok && s.URI == "" {
 			s.URI = v
 		}
+		for _, prm := range c.Params { // a vendor's own: message="…", reason="…"
+			if k := strings.ToLower(prm.Name); k != "error" && k != "error_description" && (messageKeys[k] || codeKeys[k]) {
+				add("WWW-Authenticate "+prm.Name, prm.Value)
+			}
+		}
 	}
 	for _, h := range errorHeaders {
 		if v := a.header.Get(h); v != "" {

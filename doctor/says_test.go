@@ -212,3 +212,19 @@ func FuzzReadSays(f *testing.F) {
 		s.statedCause()
 	})
 }
+
+// TestChallengeVendorParams: a challenge's own message or reason
+// parameters (beside error and error_description) are statements too.
+func TestChallengeVendorParams(t *testing.T) {
+	a := &answer{status: 401, header: http.Header{}}
+	a.challenges, _ = challenge.Parse(`Bearer realm="api", message="This endpoint requires a user token", scope="read"`)
+	s := readSays(a)
+	if st, ok := s.statedCause(); !ok || st.code != WrongTokenKind || st.says.Where != "WWW-Authenticate message" {
+		t.Errorf("stated %v %v, want %s from the challenge's message (statements %v)", st, ok, WrongTokenKind, s.Statements)
+	}
+	for _, st := range s.Statements {
+		if st.Text == "api" || st.Text == "read" {
+			t.Errorf("the realm or scope %q is read as a statement", st.Text)
+		}
+	}
+}

@@ -88,8 +88,16 @@ var schemeWords = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
 	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
 	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
-	regexp.MustCompile(`(?i)(?:in the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
+	regexp.MustCompile(`(?i)(?:in the form|of the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
+	// "expected a Bearer token", "only Basic authentication is supported"
+	regexp.MustCompile(`(?i)\b(?:expects?|expected|requires?|required|accepts? only|only accepts?|supports? only|only supports?|must use|use)(?: an?| the)? ["'‘“]?(` + knownSchemes + `)["'’”]? (?:token|auth|authentication|authorization|scheme|credentials?|header)`),
+	regexp.MustCompile(`(?i)\bonly ["'‘“]?(` + knownSchemes + `)["'’”]? (?:auth|authentication|authorization|tokens?|scheme|credentials?) (?:is |are )?(?:supported|accepted|allowed)`),
+	regexp.MustCompile(`(?i)\b(?:authorization|auth) header (?:must|should) (?:be|contain|look like|start with):? ["'‘“]?(` + knownSchemes + `)\b`),
 }
+
+// knownSchemes are the schemes an answer's words may name outside a
+// pattern that shows them as a scheme (a prefix, "Authorization: X <…>").
+const knownSchemes = `Bearer|Basic|Token|Digest|Bot|Negotiate|NTLM|ApiKey|Api-Key|SSWS|OAuth|DPoP|JWT|Key|GenieKey`
 
 // notSchemes are words the patterns of schemeWords catch that name no
 // scheme.

@@ -52,7 +52,9 @@ var (
 		// "Missing x-api-key header", "header X-Api-Key is required"
 		`\b(?:missing|requires?|required|no|expected|expects?|provide|send|include)\s+(?:the\s+|an?\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
 		`\bheader\s+["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:is\s+)?(?:missing|required|expected|not (?:found|present|set))|` +
-		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)`)
+		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)|` +
+		// "pass the key in the header X-Api-Key", "use the HTTP header named Api-Key", "expected header: X-Auth-Token"
+		`\b(?:in|via|using|with|through|use|into|as|expected|expects?|requires?|required|needs?)\s+(?:(?:the|an?)\s+)?(?:http\s+|request\s+)?header\s*:?\s+(?:named\s+|called\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)`)
 	queryPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
 	credWord   = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
 )
@@ -69,11 +71,14 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 	if u, err := url.Parse(p.off.req.URL); err == nil {
 		query = strings.ToLower(u.RawQuery)
 	}
+	if st, ok := says.statedCause(); ok && namesCause(st.code) && st.code != CompanionHeaderMissing {
+		return false // the answer names a cause (a token kind, a scope, an expiry): a header it mentions is not the point
+	}
 	companion := slices.ContainsFunc(p.off.findings, func(f Finding) bool { return f.Code == CompanionHeaderMissing && f.Status == Fail })
 	for _, st := range says.Statements {
 		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(firstGroup(m)) && !strings.EqualFold(firstGroup(m), "auth") &&
-			!strings.EqualFold(firstGroup(m), "authorization") && (m[1] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
-			// "in the X header" names where the credential goes; "missing
+			!strings.EqualFold(firstGroup(m), "authorization") && (m[1] != "" || m[5] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
+			// "in the X header" ("in the header X") names where the credential goes; "missing
 			// X header", "X header must be sent" only when X is a
 			// credential's header and nothing shows it is one the API
 			// needs beside the credential.

@@ -38,7 +38,11 @@ func (p *prober) answer(a *answer) {
 	if ra := a.header.Get("Retry-After"); ra != "" {
 		ev = append(ev, "Retry-After: "+ra)
 	}
+	// A 500 whose words name a cause (a lockout, a token not yet valid)
+	// is a refusal the server mislabels: its words say why.
+	mislabelled := a.status == 500 && namesCause(p.statedCode(a))
 	switch {
+	case mislabelled:
 	case a.status >= 500:
 		p.add(Finding{Code: ServerFault, Status: Fail, Basis: Stated, Title: fmt.Sprintf("The server failed (%d): this is not about your credentials", a.status),
 			Evidence: ev, Fix: "Retry later (after Retry-After, if given); if it persists, the API's operators must look at their side."})
@@ -64,7 +68,7 @@ func (p *prober) answer(a *answer) {
 		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
-	if !authStatuses[a.status] && !inBody && !redirectSays && !(a.status >= 400 && a.status < 500) {
+	if !authStatuses[a.status] && !inBody && !redirectSays && !mislabelled && !(a.status >= 400 && a.status < 500) {
 		return
 	}
 	if inBody {

@@ -227,6 +227,10 @@ func TestMissingCredentialHeaderNamed(t *testing.T) {
 		{"{\"message\": \"Forbidden - a valid `x-typesense-api-key` header must be sent.\"}", CredentialWrongHeader},
 		{`{"errors":[{"detail":"The required authentication headers were either invalid or not included in the request."}]}`, CredentialsRejected},
 		{`{"message":"Missing Notion-Version header"}`, CompanionHeaderMissing},
+		{`{"message":"Pass the API key in the header X-Api-Key"}`, CredentialWrongHeader},
+		{`{"error":"unauthorized","hint":"expected header: X-Auth-Token"}`, CredentialWrongHeader},
+		// A header mentioned beside a cause the answer names is not the point.
+		{`{"message":"This endpoint requires a server token in the X-Server-Token header"}`, WrongTokenKind},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
@@ -261,4 +265,45 @@ func diagnoseJSON(t *testing.T, status int, body string) *Report {
 		w.Write([]byte(body))
 	})
 	return run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+}
+
+// TestStatedCauseOutranksServerFault: a 500 whose words name a cause is
+// a refusal the server mislabels; a 5xx that names none, or a gateway's
+// 502, is the server's fault.
+func TestStatedCauseOutranksServerFault(t *testing.T) {
+	tests := []struct {
+		status int
+		body   string
+		want   Code
+	}{
+		{500, `{"error":"Account locked after too many failed login attempts"}`, AccountLocked},
+		{500, `{"message":"Token is not valid yet"}`, TokenNotYetValid},
+		{500, `{"message":"Internal Server Error"}`, ServerFault},
+		{500, `{"message":"Invalid token"}`, ServerFault},
+		{502, `{"message":"Account locked"}`, ServerFault},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			if rep := diagnoseJSON(t, tt.status, tt.body); rep.Top == nil || rep.Top.Code != tt.want {
+				t.Errorf("top %v, want %s", rep.Top, tt.want)
+			}
+		})
+	}
+}
+
+// TestSchemeNamedInWords: an answer that names the scheme it takes in
+// words ("expects a Token credential", "only Basic authentication is
+// accepted") against another scheme sent is a scheme mismatch.
+func TestSchemeNamedInWords(t *testing.T) {
+	for _, body := range []string{
+		`{"message":"This API only accepts Token authentication"}`,
+		`{"error":"only Basic auth is supported"}`,
+		`{"detail":"The Authorization header must be Token <key>"}`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			if rep := diagnoseJSON(t, 401, body); rep.Top == nil || rep.Top.Code != SchemeMismatch {
+				t.Errorf("top %v, want %s", rep.Top, SchemeMismatch)
+			}
+		})
+	}
 }

@@ -68,7 +68,7 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 		}
 		p.off.findings = kept
 	}
-	if signs := intermediarySigns(with); len(signs) > 0 {
+	if signs := intermediarySigns(with); len(signs) > 0 && !namesCause(p.statedCode(with)) {
 		f.Status, f.Basis = Fail, Proven
 		f.Title = fmt.Sprintf("A cache or proxy answers (%d) the same with and without the credentials: they do not reach the API, or a stored answer is served", with.status)
 		f.Evidence = signs
@@ -76,6 +76,11 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 	}
 	p.add(f)
 }
+
+// namesCause reports whether a code the server's words name is a cause
+// of its own, not a generic refusal: then the answer says why, and the
+// comparison's before-authentication conclusion does not override it.
+func namesCause(code Code) bool { return code != "" && !genericStated[code] }
 
 // volatile are the parts of an answer that differ between two identical
 // refusals: dates and times, request and trace ids, long hex or base64

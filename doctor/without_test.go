@@ -186,3 +186,31 @@ func TestWithoutCredentialsLeavesTheQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestComparisonYieldsToStatedCause: a proxy's headers on an answer that
+// is the same without credentials say a cache or proxy answered — unless
+// the answer names a cause of its own, which then stays the finding.
+func TestComparisonYieldsToStatedCause(t *testing.T) {
+	tests := []struct {
+		body string
+		top  Code
+	}{
+		{`{"message":"Unauthorized"}`, SameWithoutCredentials},
+		{`{"message":"You are not allowed to access this resource"}`, CredentialsRejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Via", "1.1 varnish")
+				w.Header().Set("WWW-Authenticate", "Bearer")
+				w.WriteHeader(401)
+				fmt.Fprint(w, tt.body)
+			})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.top {
+				t.Errorf("top %v, want %s (findings %v)", rep.Top, tt.top, codes(rep.Findings))
+			}
+		})
+	}
+}
