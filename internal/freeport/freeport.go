@@ -1,0 +1,143 @@
+// Package freeport runs a test's child process (nginx, Caddy, Redis,
+// Hydra, `authgate serve`) on loopback ports it has not yet bound. A port
+// is known to be free only while nobody listens on it: between the moment
+// the test picks it and the moment the child binds it, another test may
+// take it. Start therefore starts the child again on fresh ports when it
+// ends saying its address was in use, a bounded number of times.
+package freeport
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/eventually"
+)
+
+// attempts bounds how often Start tries fresh ports: losing the race five
+// times in a row means something else is wrong.
+const attempts = 5
+
+// readyBound is how long a child may take to be ready by default:
+// generous, for a loaded machine running tests under -race.
+const readyBound = 60 * time.Second
+
+// stopBound is how long a child stopped by a signal other than SIGKILL
+// may take to end before it is killed.
+const stopBound = 10 * time.Second
+
+// Addr returns a loopback address nothing listens on now. For an address
+// an in-process listener binds at once; a child process must go through
+// Start.
+func Addr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// InUse reports whether a process's output says it could not bind an
+// address because something else listens there, as Go programs (Caddy,
+// Hydra, authgate), nginx and Redis all say it.
+func InUse(output string) bool {
+	return strings.Contains(strings.ToLower(output), "address already in use")
+}
+
+// Child is a process to run on fresh loopback addresses.
+type Child struct {
+	// What names the child in failures ("nginx").
+	What string
+	// Command builds the child for the addresses it takes from free (each
+	// call a fresh one): it writes the configuration that names them and
+	// returns the command, not yet started. It is called once per attempt.
+	Command func(free func() string) *exec.Cmd
+	// Output is what the child of the latest attempt has said so far (its
+	// log), read when it ends.
+	Output func() string
+	// Ready reports whether the child serves on its addresses. It must
+	// not be fooled by another process that took one of them first: check
+	// something only this child says (its log, its pid file) as well.
+	Ready func() bool
+	// Within bounds the wait for Ready; 0 means a generous minute.
+	Within time.Duration
+	// Stop is the signal that ends the child at the test's end; nil means
+	// SIGKILL. (nginx needs SIGTERM: its master stops the workers.)
+	Stop os.Signal
+}
+
+// Process is a child Start has running.
+type Process struct {
+	// Cmd is the started command; do not call its Wait (use Process.Wait).
+	Cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
+// Exited is closed once the process has ended.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Wait waits for the process to end and says how it ended, as
+// exec.Cmd.Wait does.
+func (p *Process) Wait() error {
+	<-p.exited
+	return p.err
+}
+
+// Start runs c until it is Ready, and stops it at the test's end. A child
+// that ends before it is ready fails the test with its output — unless
+// the output says an address was in use: then c runs again on fresh
+// addresses, at most attempts times in all.
+func Start(t testing.TB, c Child) *Process {
+	t.Helper()
+	within := c.Within
+	if within == 0 {
+		within = readyBound
+	}
+	for attempt := 1; ; attempt++ {
+		p := &Process{Cmd: c.Command(func() string { return Addr(t) }), exited: make(chan struct{})}
+		if err := p.Cmd.Start(); err != nil {
+			t.Fatalf("%s: %v", c.What, err)
+		}
+		go func() { p.err = p.Cmd.Wait(); close(p.exited) }()
+		ended := false
+		eventually.True(t, within, c.What+" ready", func() bool {
+			select {
+			case <-p.exited:
+				ended = true
+				return true
+			default:
+				return c.Ready()
+			}
+		})
+		if !ended {
+			t.Cleanup(func() { p.stop(c.Stop) })
+			return p
+		}
+		out := c.Output()
+		if !InUse(out) || attempt == attempts {
+			t.Fatalf("%s ended before it was ready (attempt %d of %d): %v\n%s", c.What, attempt, attempts, p.err, out)
+		}
+		t.Logf("%s lost a port to another process (attempt %d of %d); again on fresh ports", c.What, attempt, attempts)
+	}
+}
+
+// stop ends the process with sig (SIGKILL when nil or when it outlives
+// stopBound).
+func (p *Process) stop(sig os.Signal) {
+	if sig == nil {
+		sig = os.Kill
+	}
+	p.Cmd.Process.Signal(sig)
+	select {
+	case <-p.exited:
+	case <-time.After(stopBound):
+		p.Cmd.Process.Kill()
+		<-p.exited
+	}
+}
