@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/authgate/authgate/internal/eventually"
 )
 
 // attempts bounds how often Start tries fresh ports: losing the race five
@@ -101,29 +99,49 @@ func Start(t testing.TB, c Child) *Process {
 	}
 	for attempt := 1; ; attempt++ {
 		p := &Process{Cmd: c.Command(func() string { return Addr(t) }), exited: make(chan struct{})}
+		// A child's own children (nginx's workers) may hold its output
+		// open after it ended: Wait stops copying it after a while.
+		p.Cmd.WaitDelay = stopBound
 		if err := p.Cmd.Start(); err != nil {
 			t.Fatalf("%s: %v", c.What, err)
 		}
 		go func() { p.err = p.Cmd.Wait(); close(p.exited) }()
-		ended := false
-		eventually.True(t, within, c.What+" ready", func() bool {
-			select {
-			case <-p.exited:
-				ended = true
-				return true
-			default:
-				return c.Ready()
-			}
-		})
-		if !ended {
+		if p.waitReady(c, within) {
 			t.Cleanup(func() { p.stop(c.Stop) })
 			return p
+		}
+		select {
+		case <-p.exited:
+		default:
+			p.stop(nil)
+			t.Fatalf("%s not ready within %s:\n%s", c.What, within, c.Output())
 		}
 		out := c.Output()
 		if !InUse(out) || attempt == attempts {
 			t.Fatalf("%s ended before it was ready (attempt %d of %d): %v\n%s", c.What, attempt, attempts, p.err, out)
 		}
 		t.Logf("%s lost a port to another process (attempt %d of %d); again on fresh ports", c.What, attempt, attempts)
+	}
+}
+
+// pollEvery is how often waitReady asks the child whether it is ready.
+const pollEvery = 5 * time.Millisecond
+
+// waitReady reports whether the process became ready within the bound:
+// false once it has ended, or when the bound has passed.
+func (p *Process) waitReady(c Child, within time.Duration) bool {
+	deadline := time.After(within)
+	for {
+		if c.Ready() {
+			return true
+		}
+		select {
+		case <-p.exited:
+			return false
+		case <-deadline:
+			return false
+		case <-time.After(pollEvery):
+		}
 	}
 }
 

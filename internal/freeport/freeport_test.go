@@ -1,15 +1,15 @@
 package freeport
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/authgate/authgate/internal/logtest"
 )
 
 // TestMain lets a test run this binary as a child that listens on the
@@ -28,23 +28,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuf is a child's output, written by the exec package's copier and
-// read by the test.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // listener is a Child that listens on the address pick chooses, counting
 // its attempts and keeping the address of the latest.
 type listener struct {
 	pick  func(attempt int, free func() string) string
 	tries int
 	addr  string
-	out   *syncBuf
+	out   *logtest.Buffer
 }
 
 func (l *listener) child() Child {
@@ -52,7 +42,7 @@ func (l *listener) child() Child {
 		What: "listener",
 		Command: func(free func() string) *exec.Cmd {
 			l.tries++
-			l.addr, l.out = l.pick(l.tries, free), &syncBuf{}
+			l.addr, l.out = l.pick(l.tries, free), &logtest.Buffer{}
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "FREEPORT_LISTEN="+l.addr)
 			cmd.Stdout, cmd.Stderr = l.out, l.out
