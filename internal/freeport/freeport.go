@@ -7,6 +7,7 @@
 package freeport
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -87,18 +88,38 @@ func (p *Process) Wait() error {
 	return p.err
 }
 
+// Retry calls start with a function giving fresh loopback addresses
+// until it returns nil. When it returns an error that says an address was
+// in use (InUse), start is called again on fresh addresses, at most
+// attempts times in all; any other error fails the test. start undoes
+// what it began before it returns an error.
+func Retry(t testing.TB, what string, start func(free func() string) error) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := start(func() string { return Addr(t) })
+		if err == nil {
+			return
+		}
+		if !InUse(err.Error()) || attempt == attempts {
+			t.Fatalf("%s (attempt %d of %d): %v", what, attempt, attempts, err)
+		}
+		t.Logf("%s lost a port to another process (attempt %d of %d); again on fresh ports", what, attempt, attempts)
+	}
+}
+
 // Start runs c until it is Ready, and stops it at the test's end. A child
 // that ends before it is ready fails the test with its output — unless
 // the output says an address was in use: then c runs again on fresh
-// addresses, at most attempts times in all.
+// addresses (Retry).
 func Start(t testing.TB, c Child) *Process {
 	t.Helper()
 	within := c.Within
 	if within == 0 {
 		within = readyBound
 	}
-	for attempt := 1; ; attempt++ {
-		p := &Process{Cmd: c.Command(func() string { return Addr(t) }), exited: make(chan struct{})}
+	var p *Process
+	Retry(t, c.What, func(free func() string) error {
+		p = &Process{Cmd: c.Command(free), exited: make(chan struct{})}
 		// A child's own children (nginx's workers) may hold its output
 		// open after it ended: Wait stops copying it after a while.
 		p.Cmd.WaitDelay = stopBound
@@ -108,20 +129,18 @@ func Start(t testing.TB, c Child) *Process {
 		go func() { p.err = p.Cmd.Wait(); close(p.exited) }()
 		if p.waitReady(c, within) {
 			t.Cleanup(func() { p.stop(c.Stop) })
-			return p
+			return nil
 		}
 		select {
 		case <-p.exited:
+			return fmt.Errorf("ended before it was ready: %v\n%s", p.err, c.Output())
 		default:
 			p.stop(nil)
 			t.Fatalf("%s not ready within %s:\n%s", c.What, within, c.Output())
+			return nil
 		}
-		out := c.Output()
-		if !InUse(out) || attempt == attempts {
-			t.Fatalf("%s ended before it was ready (attempt %d of %d): %v\n%s", c.What, attempt, attempts, p.err, out)
-		}
-		t.Logf("%s lost a port to another process (attempt %d of %d); again on fresh ports", c.What, attempt, attempts)
-	}
+	})
+	return p
 }
 
 // pollEvery is how often waitReady asks the child whether it is ready.
