@@ -70,14 +70,15 @@ func startServe(t *testing.T, config func(free func() string) string, ready func
 	return p, logs
 }
 
+// waitFor polls ok until it holds, under a generous bound (a loaded
+// machine, -race), and fails with the process's logs if it never does.
 func waitFor(t *testing.T, what string, logs *syncBuf, ok func() bool) {
-	for range 200 {
-		if ok() {
-			return
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(25 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never happened within 30s; logs:\n%s", what, logs.String())
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("%s never happened; logs:\n%s", what, logs.String())
 }
 
 func status(url string) int {
