@@ -91,9 +91,12 @@ func startHydra(t *testing.T, env ...string) *hydra {
 		},
 		Output: func() string { return h.log.String() },
 		// The public listener names this Hydra's issuer (another Hydra on
-		// the port would name its own); the admin one says it is ready.
+		// the port would name its own) and publishes signing keys, which
+		// Hydra makes at the first ask (slow on a loaded machine: longer
+		// than a gateway's key-set fetch may wait); the admin listener
+		// says it is ready.
 		Ready: func() bool {
-			return strings.TrimSuffix(h.issuer(), "/") == h.public && status(h.admin+"/health/ready") == http.StatusOK
+			return strings.TrimSuffix(h.issuer(), "/") == h.public && h.keys() > 0 && status(h.admin+"/health/ready") == http.StatusOK
 		},
 	})
 	return h
@@ -101,7 +104,7 @@ func startHydra(t *testing.T, env ...string) *hydra {
 
 // probe asks whether Hydra is ready; a listener that takes the
 // connection and never answers is not.
-var probe = &http.Client{Timeout: 5 * time.Second}
+var probe = &http.Client{Timeout: 30 * time.Second}
 
 // issuer is the issuer the public listener's OpenID configuration names
 // ("" without an answer).
@@ -116,6 +119,21 @@ func (h *hydra) issuer() string {
 	}
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&c)
 	return c.Issuer
+}
+
+// keys is how many keys the public listener's key set holds (0 without
+// an answer).
+func (h *hydra) keys() int {
+	resp, err := probe.Get(h.public + "/.well-known/jwks.json")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set)
+	return len(set.Keys)
 }
 
 // status is the status of a GET of url (0 without an answer).
