@@ -10,8 +10,8 @@ import (
 
 // startNginx runs Debian's nginx with auth_basic on a loopback port.
 func startNginx(t *testing.T, user, password string) string {
-	addr := nginxtest.FreeAddr(t)
-	dir := nginxtest.Start(t, addr, fmt.Sprintf(`
+	addr, dir := nginxtest.Start(t, func(addr string) string {
+		return fmt.Sprintf(`
   server {
     listen %s;
     location / {
@@ -19,7 +19,8 @@ func startNginx(t *testing.T, user, password string) string {
       auth_basic_user_file DIR/htpasswd;
       root DIR/www;
     }
-  }`, addr))
+  }`, addr)
+	})
 	os.WriteFile(dir+"/htpasswd", []byte(user+":{PLAIN}"+password+"\n"), 0o644)
 	os.Mkdir(dir+"/www", 0o755)
 	os.WriteFile(dir+"/www/index.html", []byte("ok\n"), 0o644)

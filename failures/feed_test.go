@@ -1,12 +1,14 @@
 package failures
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -30,16 +32,8 @@ func TestFeed(t *testing.T) {
 			t.Fatalf("unbounded entry: detail %d path %d instance %q", len(e.Detail), len(e.Path), e.Instance)
 		}
 	}
-	got := 0
-	for range 4 {
-		select {
-		case <-ch:
-			got++
-		case <-time.After(time.Second):
-		}
-	}
-	if got != 4 {
-		t.Fatalf("subscriber got %d of 4", got)
+	for i := range 4 {
+		eventually.Receive(t, 10*time.Second, fmt.Sprintf("the subscriber's entry %d of 4", i+1), ch)
 	}
 	if s := f.Summary(5, time.Now()); s.Total != 3 || s.ByReason["b"] != 2 {
 		t.Fatalf("summary: %+v", s)

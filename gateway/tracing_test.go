@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/internal/tokentest"
 )
 
@@ -163,19 +165,29 @@ func TestTracingSpans(t *testing.T) {
 		status   string
 		reason   string
 		children []string
-		// wait lets jwks_min_refetch pass, so that a fetch may happen.
-		wait time.Duration
+		// refetch: the request is sent again until the gateway may fetch
+		// the key set again (jwks_min_refetch after the warm-up's fetch).
+		refetch bool
 	}{
-		{"api key: a store look-up", "/keyed/x", []string{"X-API-Key", key}, "GET keyed", "200", "", []string{"store key_by_hash", "upstream GET"}, 0},
-		{"refusal: no upstream", "/v1/data", []string{"Authorization", "Bearer " + expired}, "GET read", "401", "token_expired", nil, 0},
-		{"unknown kid: a key-set fetch", "/v1/data", []string{"Authorization", "Bearer " + unknownKid}, "GET read", "401", "token_key_unknown", []string{"jwks GET"}, 1100 * time.Millisecond},
-		{"no route", "/nowhere", nil, "GET _unmatched", "404", "route_not_found", nil, 0},
+		{"api key: a store look-up", "/keyed/x", []string{"X-API-Key", key}, "GET keyed", "200", "", []string{"store key_by_hash", "upstream GET"}, false},
+		{"refusal: no upstream", "/v1/data", []string{"Authorization", "Bearer " + expired}, "GET read", "401", "token_expired", nil, false},
+		{"unknown kid: a key-set fetch", "/v1/data", []string{"Authorization", "Bearer " + unknownKid}, "GET read", "401", "token_key_unknown", []string{"jwks GET"}, true},
+		{"no route", "/nowhere", nil, "GET _unmatched", "404", "route_not_found", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			time.Sleep(tt.wait)
 			exporter.Reset()
 			r := e.do("GET", tt.path, tt.headers...)
+			if tt.refetch {
+				eventually.True(t, 10*time.Second, "a request for an unknown kid fetching the key set", func() bool {
+					if slices.Contains(names(exporter), "jwks GET") {
+						return true
+					}
+					exporter.Reset()
+					r = e.do("GET", tt.path, tt.headers...)
+					return false
+				})
+			}
 			if got := r.header.Get("Request-Id"); got == "" {
 				t.Fatal("no Request-Id")
 			}

@@ -18,7 +18,9 @@ import (
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/freeport"
 	"github.com/authgate/authgate/internal/gatewaytest"
+	"github.com/authgate/authgate/internal/logtest"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -63,60 +65,91 @@ func hydraBinary(t *testing.T) string {
 type hydra struct {
 	t             *testing.T
 	public, admin string
-	cmd           *exec.Cmd
-	log           *bytes.Buffer
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	proc          *freeport.Process
+	log           *logtest.Buffer
 }
 
 // startHydra runs Hydra on two loopback ports until the test ends; env
 // adds settings (URLS_LOGIN=…).
 func startHydra(t *testing.T, env ...string) *hydra {
 	bin := hydraBinary(t)
-	pub, adm := freePort(t), freePort(t)
-	h := &hydra{t: t, public: fmt.Sprintf("http://127.0.0.1:%d", pub), admin: fmt.Sprintf("http://127.0.0.1:%d", adm), log: &bytes.Buffer{}}
-	h.cmd = exec.Command(bin, "serve", "all", "--dev", "--sqa-opt-out")
-	h.cmd.Env = append(os.Environ(), "DSN=memory", "URLS_SELF_ISSUER="+h.public, "SECRETS_SYSTEM=authgate-integration-secret-0123456789",
-		fmt.Sprintf("SERVE_PUBLIC_PORT=%d", pub), fmt.Sprintf("SERVE_ADMIN_PORT=%d", adm), "SERVE_PUBLIC_HOST=127.0.0.1", "SERVE_ADMIN_HOST=127.0.0.1",
-		"LOG_LEVEL=warn", "TTL_ACCESS_TOKEN=1h")
-	h.cmd.Env = append(h.cmd.Env, env...)
-	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.stop)
-	for _, base := range []string{h.public, h.admin} {
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get(base + "/health/ready")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Hydra never became ready at %s: %v\n%s", base, err, h.log)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	h := &hydra{t: t}
+	h.proc = freeport.Start(t, freeport.Child{
+		What: "Hydra",
+		Command: func(free func() string) *exec.Cmd {
+			pub, adm := free(), free()
+			h.public, h.admin, h.log = "http://"+pub, "http://"+adm, &logtest.Buffer{}
+			_, pubPort, _ := net.SplitHostPort(pub)
+			_, admPort, _ := net.SplitHostPort(adm)
+			cmd := exec.Command(bin, "serve", "all", "--dev", "--sqa-opt-out")
+			cmd.Env = append(os.Environ(), "DSN=memory", "URLS_SELF_ISSUER="+h.public, "SECRETS_SYSTEM=authgate-integration-secret-0123456789",
+				"SERVE_PUBLIC_PORT="+pubPort, "SERVE_ADMIN_PORT="+admPort, "SERVE_PUBLIC_HOST=127.0.0.1", "SERVE_ADMIN_HOST=127.0.0.1",
+				"LOG_LEVEL=warn", "TTL_ACCESS_TOKEN=1h")
+			cmd.Env = append(cmd.Env, env...)
+			cmd.Stdout, cmd.Stderr = h.log, h.log
+			return cmd
+		},
+		Output: func() string { return h.log.String() },
+		// The public listener names this Hydra's issuer (another Hydra on
+		// the port would name its own) and publishes signing keys, which
+		// Hydra makes at the first ask (slow on a loaded machine: longer
+		// than a gateway's key-set fetch may wait); the admin listener
+		// says it is ready.
+		Ready: func() bool {
+			return strings.TrimSuffix(h.issuer(), "/") == h.public && h.keys() > 0 && status(h.admin+"/health/ready") == http.StatusOK
+		},
+	})
 	return h
+}
+
+// probe asks whether Hydra is ready; a listener that takes the
+// connection and never answers is not.
+var probe = &http.Client{Timeout: 30 * time.Second}
+
+// issuer is the issuer the public listener's OpenID configuration names
+// ("" without an answer).
+func (h *hydra) issuer() string {
+	resp, err := probe.Get(h.public + "/.well-known/openid-configuration")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var c struct {
+		Issuer string `json:"issuer"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&c)
+	return c.Issuer
+}
+
+// keys is how many keys the public listener's key set holds (0 without
+// an answer).
+func (h *hydra) keys() int {
+	resp, err := probe.Get(h.public + "/.well-known/jwks.json")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set)
+	return len(set.Keys)
+}
+
+// status is the status of a GET of url (0 without an answer).
+func status(url string) int {
+	resp, err := probe.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // stop ends Hydra (the provider going down).
 func (h *hydra) stop() {
-	if h.cmd.Process != nil && h.cmd.ProcessState == nil {
-		h.cmd.Process.Kill()
-		h.cmd.Wait()
-	}
+	h.proc.Cmd.Process.Kill()
+	h.proc.Wait()
 }
 
 // client registers an OAuth 2.0 client for client_credentials whose access

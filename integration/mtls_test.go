@@ -183,8 +183,8 @@ func TestCertificateBoundBehindNginx(t *testing.T) {
 	p := newPKI(t)
 	s := startStack(t, "nginx", "client_certificate: {header: X-Client-Cert, format: nginx}",
 		"routes:\n  - {name: api, path: /v1/*, upstream: \"UP\"}\n", false)
-	addr := nginxtest.FreeAddr(t)
-	nginxtest.Start(t, addr, fmt.Sprintf(`
+	addr, _ := nginxtest.Start(t, func(addr string) string {
+		return fmt.Sprintf(`
 upstream authgate { server %[1]s; }
 server {
     listen %[2]s ssl;
@@ -209,7 +209,8 @@ server {
         proxy_pass http://%[6]s;
     }
 }
-`, s.gatewayAddr, addr, p.serverCert, p.server, p.caFile, s.upstreamAddr, decisionHeaders))
+`, s.gatewayAddr, addr, p.serverCert, p.server, p.caFile, s.upstreamAddr, decisionHeaders)
+	})
 	target := "https://" + addr + "/v1/data"
 	checkCertificateBinding(t, p, target)
 	// Client B sends client A's certificate in the header itself.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/freeport"
 	"github.com/authgate/authgate/internal/nginxtest"
 )
 
@@ -23,33 +24,46 @@ func fill(t testing.TB, file, listen string, s *stack) string {
 
 // startNginx runs nginx with testdata/nginx.conf in front of s.
 func startNginx(t *testing.T, s *stack) string {
-	addr := nginxtest.FreeAddr(t)
-	nginxtest.Start(t, addr, fill(t, "nginx.conf", addr, s))
+	addr, _ := nginxtest.Start(t, func(addr string) string { return fill(t, "nginx.conf", addr, s) })
 	return addr
 }
 
 // startCaddy runs caddy with testdata/Caddyfile in front of s.
 func startCaddy(t *testing.T, s *stack) string {
-	addr := nginxtest.FreeAddr(t)
-	return runCaddy(t, addr, fill(t, "Caddyfile", addr, s))
+	return runCaddy(t, func(addr string) string { return fill(t, "Caddyfile", addr, s) })
 }
 
-// runCaddy runs caddy with sites (Caddyfile site blocks, the first
-// listening on addr) until the test ends.
-func runCaddy(t *testing.T, addr, sites string) string {
+// runCaddy runs caddy with sites(addr) (Caddyfile site blocks, the first
+// listening on addr) on a fresh loopback address until the test ends, and
+// returns the address; caddy that loses the address to another process
+// runs again on a fresh one (freeport.Start).
+func runCaddy(t *testing.T, sites func(addr string) string) string {
 	bin := nginxtest.Binary(t, "caddy", "/usr/bin/caddy")
-	dir := t.TempDir()
-	file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+sites)
-	log := filepath.Join(dir, "caddy.log")
-	out, _ := os.Create(log)
-	cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); out.Close() })
-	nginxtest.WaitUp(t, addr, log)
+	var addr, log string
+	freeport.Start(t, freeport.Child{
+		What: "caddy",
+		Command: func(free func() string) *exec.Cmd {
+			addr = free()
+			dir := t.TempDir()
+			file := writeFile(t, dir, "Caddyfile", "{\n\tadmin off\n\tauto_https off\n}\n"+sites(addr))
+			log = filepath.Join(dir, "caddy.log")
+			out, err := os.Create(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { out.Close() })
+			cmd := exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
+			cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
+			cmd.Stdout, cmd.Stderr = out, out
+			return cmd
+		},
+		Output: func() string { b, _ := os.ReadFile(log); return string(b) },
+		// Caddy says so once every listener of the configuration is bound.
+		Ready: func() bool {
+			b, _ := os.ReadFile(log)
+			return strings.Contains(string(b), `"serving initial configuration"`)
+		},
+	})
 	return addr
 }
 
@@ -328,8 +342,7 @@ func mistyped(key string) string {
 // original host, not the subrequest's, decides host routes.
 func TestBehindIngressNginx(t *testing.T) {
 	s := newStack(t, "ingress-nginx", false)
-	addr := nginxtest.FreeAddr(t)
-	nginxtest.Start(t, addr, fill(t, "ingress-nginx.conf", addr, s))
+	addr, _ := nginxtest.Start(t, func(addr string) string { return fill(t, "ingress-nginx.conf", addr, s) })
 	spoof := []string{"X-Original-URL", "http://open.test/public/a", "X-Original-Method", "OPTIONS"}
 	for _, tt := range []struct {
 		name, path string

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/authgate/authgate/internal/gatewaytest"
-	"github.com/authgate/authgate/internal/nginxtest"
 	"github.com/authgate/authgate/internal/tokentest"
 	"io"
 	"net"
@@ -192,8 +191,7 @@ routes:
 
 // startCaddyWith is startCaddy with the Caddyfile edited by edit.
 func startCaddyWith(t *testing.T, s *stack, edit func(string) string) string {
-	addr := nginxtest.FreeAddr(t)
-	return runCaddy(t, addr, edit(fill(t, "Caddyfile", addr, s)))
+	return runCaddy(t, func(addr string) string { return edit(fill(t, "Caddyfile", addr, s)) })
 }
 
 // rawLines sends a request whose header block is written verbatim.
@@ -436,14 +434,16 @@ routes:
 		adminSaw = r.Host + " " + r.RequestURI
 		io.WriteString(w, "ADMIN APP")
 	}))
-	addr := nginxtest.FreeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	caddyfile := fill(t, "Caddyfile", addr, s)
-	site := strings.SplitN(caddyfile, "\n", 2)
-	body := site[1][strings.Index(site[1], "http://"):]
-	openSite := strings.Replace(body, "http://"+addr, "http://open.test:"+port, 1)
-	other := strings.Replace(strings.Replace(body, "http://"+addr, "http://:"+port, 1), "reverse_proxy "+s.upstreamAddr, "reverse_proxy "+adminUp, 1)
-	addr2 := runCaddy(t, addr, openSite+"\n"+other)
+	var port string
+	addr2 := runCaddy(t, func(addr string) string {
+		_, port, _ = net.SplitHostPort(addr)
+		caddyfile := fill(t, "Caddyfile", addr, s)
+		site := strings.SplitN(caddyfile, "\n", 2)
+		body := site[1][strings.Index(site[1], "http://"):]
+		openSite := strings.Replace(body, "http://"+addr, "http://open.test:"+port, 1)
+		other := strings.Replace(strings.Replace(body, "http://"+addr, "http://:"+port, 1), "reverse_proxy "+s.upstreamAddr, "reverse_proxy "+adminUp, 1)
+		return openSite + "\n" + other
+	})
 	for _, host := range []string{"open.test", "open.test:" + port, "OPEN.TEST", "open.test.", "open.test.:" + port, "[open.test]", "other.test"} {
 		adminSaw = ""
 		r := raw(t, addr2, "GET", "/hosted/x", "Host", host)

@@ -17,6 +17,7 @@ import (
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/client"
 	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/freeport"
 	"github.com/authgate/authgate/internal/pgtest"
 	"github.com/authgate/authgate/internal/redistest"
 	"github.com/authgate/authgate/store/sqlite"
@@ -77,22 +78,24 @@ func TestFleet(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "redis-password"), []byte(redis.Password+"\n"), 0o600)
 	var fleet []*instance
 	for _, name := range []string{"a", "b", "c"} {
-		addr, adminAddr := freeAddr(t), freeAddr(t)
+		in := &instance{name: name}
 		file := filepath.Join(dir, name+".yaml")
-		os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redis.Addr, redis.Prefix, up.URL, name, dir)), 0o600)
-		fleet = append(fleet, &instance{name: name, url: "http://" + addr, admin: "http://" + adminAddr})
+		write := func(addr, adminAddr string) {
+			os.WriteFile(file, []byte(fmt.Sprintf(fleetConfig, addr, adminAddr, filepath.Join(dir, name), dsn, redis.Addr, redis.Prefix, up.URL, name, dir)), 0o600)
+			in.url, in.admin = "http://"+addr, "http://"+adminAddr
+		}
 		if name == "a" {
+			write(freeport.Addr(t), freeport.Addr(t)) // for keys create; serve takes fresh ones
 			out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
 			if err != nil {
 				t.Fatal(err, out)
 			}
 			t.Setenv("FLEET_ADMIN_KEY", regexp.MustCompile(`key:\s+(ag_live_\S+)`).FindStringSubmatch(out)[1])
 		}
-		cmd, logs := startServe(t, file)
-		fleet[len(fleet)-1].cmd, fleet[len(fleet)-1].proc = logs, cmd.Process
-	}
-	for _, in := range fleet {
-		waitFor(t, "instance "+in.name, in.cmd, func() bool { return status(in.admin+api.ReadyzPath) == 200 })
+		p, logs := startServe(t, func(free func() string) string { write(free(), free()); return file },
+			func() bool { return status(in.admin+api.ReadyzPath) == 200 })
+		in.cmd, in.proc = logs, p.Cmd.Process
+		fleet = append(fleet, in)
 	}
 	ctx := context.Background()
 	adminOf := func(in *instance) *client.Client {

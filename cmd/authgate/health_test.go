@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/internal/freeport"
 )
 
 // TestHealth runs `authgate health` against a real gateway (serving,
@@ -17,14 +18,16 @@ import (
 // healthy endpoint (not followed), nothing listening. Exit 0, 1, or 2 for
 // a usage error.
 func TestHealth(t *testing.T) {
-	addr := freeAddr(t)
+	var addr, base string
 	cfg := filepath.Join(t.TempDir(), "authgate.yaml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, serveConfig, addr, "http://127.0.0.1:1", ""), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, logs := startServe(t, cfg)
-	base := "http://" + addr
-	waitFor(t, "the gateway serving", logs, func() bool { return status(base+api.HealthzPath) == http.StatusOK })
+	startServe(t, func(free func() string) string {
+		addr = free()
+		base = "http://" + addr
+		if err := os.WriteFile(cfg, fmt.Appendf(nil, serveConfig, addr, "http://127.0.0.1:1", ""), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}, func() bool { return status(base+api.HealthzPath) == http.StatusOK })
 
 	unhealthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/moved" {
@@ -34,7 +37,7 @@ func TestHealth(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer unhealthy.Close()
-	closed := "http://" + freeAddr(t)
+	closed := "http://" + freeport.Addr(t)
 
 	for _, c := range []struct {
 		args []string

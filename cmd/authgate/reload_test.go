@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
+	"github.com/authgate/authgate/internal/freeport"
 )
 
 const stateConfig = `
@@ -34,10 +35,18 @@ routes:
 // named at WARN and the running value stays.
 func TestReloadKeepsState(t *testing.T) {
 	dir := t.TempDir()
-	addr, adminAddr := freeAddr(t), freeAddr(t)
+	addr, adminAddr := freeport.Addr(t), freeport.Addr(t) // fresh ones when it starts
 	file := filepath.Join(dir, "authgate.yaml")
 	write := func(listen, extra string) {
 		os.WriteFile(file, []byte(fmt.Sprintf(stateConfig, listen, adminAddr, extra)), 0o600)
+	}
+	// serve starts authgate on fresh addresses.
+	serve := func() (*freeport.Process, *syncBuf) {
+		return startServe(t, func(free func() string) string {
+			addr, adminAddr = free(), free()
+			write(addr, "")
+			return file
+		}, func() bool { return status("http://"+adminAddr+api.ReadyzPath) == 200 })
 	}
 	write(addr, "")
 	out, err := run(t, "", "keys", "create", "--config", file, "--name", "ops", "--kind", "admin")
@@ -45,9 +54,9 @@ func TestReloadKeepsState(t *testing.T) {
 		t.Fatal(err, out)
 	}
 	adminKey := regexp.MustCompile(`key:\s+(ag_live_\S+)`).FindStringSubmatch(out)[1]
-	cmd, logs := startServe(t, file)
+	p, logs := serve()
+	cmd := p.Cmd
 	base, admin := "http://"+addr, "http://"+adminAddr
-	waitFor(t, "the listener", logs, func() bool { return status(admin+api.ReadyzPath) == 200 })
 
 	wrong := "ag_live_" + strings.Repeat("A", 49) // well-formed, fails its checksum
 	get := func(url string, headers ...string) (int, []byte) {
@@ -137,7 +146,7 @@ func TestReloadKeepsState(t *testing.T) {
 	}
 
 	// A restart-only setting: named at WARN, the running value stays.
-	write(freeAddr(t), "")
+	write(freeport.Addr(t), "")
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "the warning", logs, func() bool {
 		return strings.Contains(logs.String(), `"level":"WARN"`) && strings.Contains(logs.String(), `"setting":"listen"`)
@@ -148,10 +157,9 @@ func TestReloadKeepsState(t *testing.T) {
 
 	// A restart keeps the fingerprints.
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	write(addr, "")
-	_, logs = startServe(t, file)
-	waitFor(t, "the restart", logs, func() bool { return status(admin+api.ReadyzPath) == 200 })
+	p.Wait()
+	serve()
+	base, admin = "http://"+addr, "http://"+adminAddr
 	get(base+"/keyed", "X-API-Key", wrong)
 	if fs := failures(); len(fs) != 1 || fs[0].Fingerprint != fingerprint {
 		t.Fatalf("after restart: %+v, want fingerprint %s", fs, fingerprint)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/freeport"
 )
 
 // TestMain lets a test run this binary as authgate itself.
@@ -37,15 +38,6 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 const serveConfig = `
 listen: %s
 admin: {listen: ""}
@@ -55,26 +47,38 @@ routes:
   - {name: slow, path: /slow, public: true, upstream: "%s"}
 %s`
 
-func startServe(t *testing.T, cfgFile string) (*exec.Cmd, *syncBuf) {
-	cmd := exec.Command(os.Args[0], "serve", "--config", cfgFile)
-	cmd.Env = append(os.Environ(), "AUTHGATE_TEST_MAIN=1")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, logs
+// startServe runs `authgate serve` with the configuration file that
+// config writes for the addresses it takes from free, until the process
+// has logged that it listens and ready (nil: nothing more) holds. One that
+// loses a port to another process runs again on fresh addresses.
+func startServe(t *testing.T, config func(free func() string) string, ready func() bool) (*freeport.Process, *syncBuf) {
+	var logs *syncBuf
+	p := freeport.Start(t, freeport.Child{
+		What: "authgate serve",
+		Command: func(free func() string) *exec.Cmd {
+			cmd := exec.Command(os.Args[0], "serve", "--config", config(free))
+			cmd.Env = append(os.Environ(), "AUTHGATE_TEST_MAIN=1")
+			logs = &syncBuf{}
+			cmd.Stderr = logs
+			return cmd
+		},
+		Output: func() string { return logs.String() },
+		Ready: func() bool {
+			return strings.Contains(logs.String(), `"msg":"authgate listening"`) && (ready == nil || ready())
+		},
+	})
+	return p, logs
 }
 
+// waitFor polls ok until it holds, under a generous bound (a loaded
+// machine, -race), and fails with the process's logs if it never does.
 func waitFor(t *testing.T, what string, logs *syncBuf, ok func() bool) {
-	for range 200 {
-		if ok() {
-			return
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(25 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never happened within 30s; logs:\n%s", what, logs.String())
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("%s never happened; logs:\n%s", what, logs.String())
 }
 
 func status(url string) int {
@@ -108,13 +112,13 @@ func TestServeReloadAndGracefulShutdown(t *testing.T) {
 	upstream := "http://" + upLn.Addr().String()
 
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	var addr string
 	file := filepath.Join(dir, "authgate.yaml")
 	write := func(extra string) { os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, upstream, extra)), 0o600) }
-	write("")
-	cmd, logs := startServe(t, file)
+	p, logs := startServe(t, func(free func() string) string { addr = free(); write(""); return file },
+		func() bool { return status("http://"+addr+"/slow") == 200 })
+	cmd := p.Cmd
 	base := "http://" + addr
-	waitFor(t, "the listener", logs, func() bool { return status(base+"/slow") == 200 })
 	if s := status(base + "/open"); s != 404 {
 		t.Fatalf("before reload /open = %d", s)
 	}
@@ -144,7 +148,7 @@ func TestServeReloadAndGracefulShutdown(t *testing.T) {
 	if s := <-done; s != 200 {
 		t.Fatalf("request in flight during shutdown: %d", s)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := p.Wait(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 }
@@ -156,12 +160,14 @@ func TestServeTLS(t *testing.T) {
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Skipf("cannot generate a test certificate: %v %s", err, out)
 	}
-	addr := freeAddr(t)
+	var addr string
 	file := filepath.Join(dir, "authgate.yaml")
-	os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, "http://127.0.0.1:9", "tls: {cert_file: cert.pem, key_file: key.pem}\n")), 0o600)
-	_, logs := startServe(t, file)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	waitFor(t, "the TLS listener", logs, func() bool {
+	startServe(t, func(free func() string) string {
+		addr = free()
+		os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, "http://127.0.0.1:9", "tls: {cert_file: cert.pem, key_file: key.pem}\n")), 0o600)
+		return file
+	}, func() bool {
 		resp, err := client.Get("https://" + addr + "/nowhere")
 		if err != nil {
 			return false

@@ -46,10 +46,14 @@ func TestSystemdNotify(t *testing.T) {
 
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer up.Close()
-	addr := freeAddr(t)
+	var addr string
 	file := filepath.Join(dir, "authgate.yaml")
-	os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, up.URL, "")), 0o600)
-	cmd, logs := startServe(t, file)
+	p, logs := startServe(t, func(free func() string) string {
+		addr = free()
+		os.WriteFile(file, []byte(fmt.Sprintf(serveConfig, addr, up.URL, "")), 0o600)
+		return file
+	}, nil)
+	cmd := p.Cmd
 
 	pings := 0
 	// next is the next notification other than a watchdog ping, which
@@ -95,7 +99,7 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	next("STOPPING=1")
-	if err := cmd.Wait(); err != nil {
+	if err := p.Wait(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 }

@@ -12,18 +12,8 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/api"
-	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/eventually"
 )
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // clientFrom is an HTTP client whose connections come from local address ip.
 func clientFrom(ip string) *http.Client {
@@ -37,7 +27,6 @@ func clientFrom(ip string) *http.Client {
 // cut off, and meanwhile another client and the admin listener are
 // answered.
 func TestSlowBodyFlood(t *testing.T) {
-	addr, adminAddr := freeAddr(t), freeAddr(t)
 	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "ok")
@@ -45,27 +34,15 @@ func TestSlowBodyFlood(t *testing.T) {
 	upLn, _ := net.Listen("tcp", "127.0.0.1:0")
 	go up.Serve(upLn)
 	defer up.Close()
-	doc := fmt.Sprintf(`
-listen: %s
-admin: {listen: %s}
+	_, addr, adminAddr := startServing(t, fmt.Sprintf(`
+listen: %%[1]s
+admin: {listen: %%[2]s}
 data_dir: %s
 trusted_proxies: ["10.0.0.0/8"]
 server: {max_connections: 100, max_connections_per_client: 20, body_idle_timeout: 500ms, body_timeout: 1s}
 routes:
   - {name: open, path: /*, public: true, upstream: "http://%s"}
-`, addr, adminAddr, t.TempDir(), upLn.Addr())
-	cfg, err := config.Parse("flood.yaml", []byte(doc), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go a.Run(ctx, "flood.yaml")
+`, t.TempDir(), upLn.Addr()))
 	other, admin := clientFrom("127.0.0.2"), clientFrom("127.0.0.3")
 	eventually.True(t, 10*time.Second, "the gateway answering", func() bool {
 		resp, err := other.Get("http://" + addr + "/x")

@@ -19,38 +19,56 @@ import (
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/freeport"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
 )
 
 // startServing runs an App for doc (a configuration whose listen and
-// admin.listen are %[1]s and %[2]s) on loopback and returns it with its
-// two addresses once both answer.
+// admin.listen are %[1]s and %[2]s) on fresh loopback addresses and
+// returns it with its two addresses once both answer; an App that lost a
+// port to another process runs again on fresh ones.
 func startServing(t *testing.T, doc string) (*App, string, string) {
 	t.Helper()
-	addr, adminAddr := freeAddr(t), freeAddr(t)
-	cfg, err := config.Parse("serve.yaml", []byte(fmt.Sprintf(doc, addr, adminAddr)), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); a.Run(ctx, "serve.yaml") }()
-	t.Cleanup(func() { cancel(); <-done; a.Close() })
-	client := clientFrom("127.0.0.1")
-	for _, u := range []string{"http://" + addr + api.HealthzPath, "http://" + adminAddr + api.HealthzPath} {
-		eventually.True(t, 10*time.Second, u+" answering", func() bool {
-			resp, err := client.Get(u)
-			if err == nil {
+	var a *App
+	var addr, adminAddr string
+	freeport.Retry(t, "authgate", func(free func() string) error {
+		addr, adminAddr = free(), free()
+		cfg, err := config.Parse("serve.yaml", []byte(fmt.Sprintf(doc, addr, adminAddr)), func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, err = New(cfg, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- a.Run(ctx, "serve.yaml") }()
+		client := clientFrom("127.0.0.1")
+		var runErr error
+		eventually.True(t, 10*time.Second, "both listeners answering", func() bool {
+			select {
+			case runErr = <-ran:
+				return true
+			default:
+			}
+			for _, u := range []string{"http://" + addr + api.HealthzPath, "http://" + adminAddr + api.HealthzPath} {
+				resp, err := client.Get(u)
+				if err != nil {
+					return false
+				}
 				resp.Body.Close()
 			}
-			return err == nil
+			return true
 		})
-	}
+		if runErr != nil {
+			cancel()
+			a.Close()
+			return runErr
+		}
+		t.Cleanup(func() { cancel(); <-ran; a.Close() })
+		return nil
+	})
 	return a, addr, adminAddr
 }
 

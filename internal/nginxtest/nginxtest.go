@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/authgate/authgate/internal/freeport"
+	"github.com/authgate/authgate/internal/logtest"
 )
 
 // Binary finds a program, or skips the test (fails it under CI).
@@ -32,22 +34,49 @@ func Binary(t testing.TB, name string, paths ...string) string {
 	return ""
 }
 
-// FreeAddr returns a loopback address nothing listens on now.
-func FreeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+// Start runs nginx with servers(addr) (the inside of the http block,
+// listening on addr; DIR in it stands for a private folder the workers can
+// read) on a fresh loopback address until the test ends, and returns the
+// address and the folder. nginx that loses the address to another process
+// runs again on a fresh one (freeport.Start).
+func Start(t testing.TB, servers func(addr string) string) (addr, dir string) {
+	bin := Binary(t, "nginx", "/usr/sbin/nginx")
+	var stderr *logtest.Buffer
+	freeport.Start(t, freeport.Child{
+		What: "nginx",
+		Command: func(free func() string) *exec.Cmd {
+			addr, dir = free(), t.TempDir()
+			conf := writeConf(t, dir, servers(addr))
+			stderr = &logtest.Buffer{}
+			cmd := exec.Command(bin, "-c", conf, "-p", dir)
+			cmd.Stderr = stderr
+			return cmd
+		},
+		Output: func() string {
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			return stderr.String() + string(log)
+		},
+		// nginx writes its pid file once it has bound its listeners.
+		Ready: func() bool {
+			if _, err := os.Stat(filepath.Join(dir, "nginx.pid")); err != nil {
+				return false
+			}
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		},
+		// SIGTERM lets the master stop its workers; SIGKILL would leave
+		// them running without it.
+		Stop: syscall.SIGTERM,
+	})
+	return addr, dir
 }
 
-// Start runs nginx with servers (the inside of the http block; DIR in it
-// stands for a private folder the workers can read) and waits until addr
-// accepts connections.
-func Start(t testing.TB, addr, servers string) (dir string) {
-	bin := Binary(t, "nginx", "/usr/sbin/nginx")
-	dir = t.TempDir()
+// writeConf writes nginx.conf for servers into dir, with the folders
+// nginx writes into kept inside dir, and returns its path.
+func writeConf(t testing.TB, dir, servers string) string {
 	os.Chmod(dir, 0o755)
 	os.Mkdir(filepath.Join(dir, "tmp"), 0o755)
 	user := ""
@@ -71,38 +100,7 @@ http {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-c", conf, "-p", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// SIGTERM lets the master stop its workers; SIGKILL would leave
-		// them running without it.
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	WaitUp(t, addr, filepath.Join(dir, "error.log"))
-	return dir
-}
-
-// WaitUp waits until addr accepts connections, or fails with the log.
-func WaitUp(t testing.TB, addr, logFile string) {
-	for range 200 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(logFile)
-	t.Fatalf("%s did not come up: %s", addr, log)
+	return conf
 }
 
 func replaceDir(s, dir string) string {

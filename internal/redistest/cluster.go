@@ -2,9 +2,6 @@ package redistest
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +16,9 @@ import (
 // on any cluster) and returns its address; stopped at the test's end.
 func StartCluster(t testing.TB) string {
 	t.Helper()
-	bin := redisServer(t)
-	dir := t.TempDir()
-	port := freePort(t)
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-		"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--save", "", "--appendonly", "no", "--dir", dir,
-		"--logfile", filepath.Join(dir, "redis.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr, _ := run(t, "cluster", func(port string) []string {
+		return []string{"--port", port, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}
+	})
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
 	ctx := context.Background()

@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,27 +29,15 @@ type Replicated struct {
 // CI) without redis-server.
 func StartReplicated(t testing.TB) *Replicated {
 	t.Helper()
-	bin := redisServer(t)
 	dir := t.TempDir()
-	primary, replica, sentinel := freePort(t), freePort(t), freePort(t)
-	start := func(name string, args ...string) *os.Process {
-		args = append(args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
-			"--logfile", filepath.Join(dir, name+".log"))
-		cmd := exec.Command(bin, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-		return cmd.Process
-	}
-	r := &Replicated{Master: "authgate-test", SentinelAddr: fmt.Sprintf("127.0.0.1:%d", sentinel)}
-	r.Primary = start("primary", "--port", fmt.Sprint(primary))
-	start("replica", "--port", fmt.Sprint(replica), "--replicaof", "127.0.0.1", fmt.Sprint(primary))
+	r := &Replicated{Master: "authgate-test"}
+	primary, proc := run(t, "primary", func(port string) []string { return []string{"--port", port} })
+	r.Primary = proc
+	host, port, _ := net.SplitHostPort(primary)
+	run(t, "replica", func(own string) []string { return []string{"--port", own, "--replicaof", host, port} })
 	conf := filepath.Join(dir, "sentinel.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %[1]s 127.0.0.1 %[2]d 1\nsentinel down-after-milliseconds %[1]s 500\nsentinel failover-timeout %[1]s 5000\n", r.Master, primary)), 0o600)
-	start("sentinel", conf, "--sentinel", "--port", fmt.Sprint(sentinel))
+	os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor %[1]s %[2]s %[3]s 1\nsentinel down-after-milliseconds %[1]s 500\nsentinel failover-timeout %[1]s 5000\n", r.Master, host, port)), 0o600)
+	r.SentinelAddr, _ = run(t, "sentinel", func(port string) []string { return []string{conf, "--sentinel", "--port", port} })
 	s := redis.NewSentinelClient(&redis.Options{Addr: r.SentinelAddr})
 	defer s.Close()
 	eventually.True(t, 20*time.Second, "the sentinel seeing the replica", func() bool {

@@ -6,11 +6,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +18,8 @@ import (
 
 	"github.com/authgate/authgate/internal/certtest"
 	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/freeport"
+	"github.com/authgate/authgate/internal/logtest"
 )
 
 // Server is a redis-server a test started, as managed Redis services run
@@ -45,35 +47,19 @@ var ACLCommands = []string{"-@all", "+hello", "+ping", "+eval", "+evalsha", "+ge
 // CI=true, where it must be installed.
 func StartTLS(t testing.TB) *Server {
 	t.Helper()
-	bin := redisServer(t)
 	dir := t.TempDir()
 	s := &Server{ServerName: "redis.test", User: "authgate", Password: randomHex(16), Prefix: "authgate-test:" + randomHex(6) + ":"}
 	s.CAFile, s.CertFile, s.KeyFile = writeCerts(t, dir, s.ServerName)
-	port := freePort(t)
-	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{"--port", "0", "--tls-port", fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--tls-cert-file", filepath.Join(dir, "server.pem"), "--tls-key-file", filepath.Join(dir, "server-key.pem"),
-		"--tls-ca-cert-file", s.CAFile, "--tls-auth-clients", "yes",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"),
-		"--user", "default", "off",
-		"--user", s.User, "on", ">" + s.Password, "resetkeys", "~" + s.Prefix + "*", "resetchannels",
-	}
-	args = append(args, ACLCommands...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	s.Addr, _ = run(t, "redis", func(port string) []string {
+		return append([]string{"--port", "0", "--tls-port", port,
+			"--tls-cert-file", filepath.Join(dir, "server.pem"), "--tls-key-file", filepath.Join(dir, "server-key.pem"),
+			"--tls-ca-cert-file", s.CAFile, "--tls-auth-clients", "yes",
+			"--user", "default", "off",
+			"--user", s.User, "on", ">" + s.Password, "resetkeys", "~" + s.Prefix + "*", "resetchannels",
+		}, ACLCommands...)
+	})
 	c := s.Client(t)
 	eventually.True(t, 10*time.Second, "redis-server answering over TLS", func() bool {
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			t.Fatalf("redis-server ended: %s", log)
-		default:
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		return c.Ping(ctx).Err() == nil
@@ -108,13 +94,32 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freePort(t testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+// run starts redis-server with args(port) for a fresh loopback port,
+// logging into a folder of its own, until the test ends, and returns its
+// address and process. A server that loses the port to another process
+// starts again on a fresh one (freeport.Start).
+func run(t testing.TB, name string, args func(port string) []string) (string, *os.Process) {
+	t.Helper()
+	bin := redisServer(t)
+	var addr, log string
+	var out *logtest.Buffer
+	p := freeport.Start(t, freeport.Child{
+		What: "redis-server (" + name + ")",
+		Command: func(free func() string) *exec.Cmd {
+			addr = free()
+			_, port, _ := net.SplitHostPort(addr)
+			dir := t.TempDir()
+			log, out = filepath.Join(dir, name+".log"), &logtest.Buffer{}
+			cmd := exec.Command(bin, append(args(port),
+				"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", log)...)
+			cmd.Stdout, cmd.Stderr = out, out
+			return cmd
+		},
+		Output: func() string { b, _ := os.ReadFile(log); return out.String() + string(b) },
+		// Redis names its mode and port once its listeners are bound.
+		Ready: func() bool { b, _ := os.ReadFile(log); return strings.Contains(string(b), "Running mode=") },
+	})
+	return addr, p.Cmd.Process
 }
 
 // writeCerts makes a CA, a server certificate (127.0.0.1 and name) and a

@@ -6,11 +6,13 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/store"
 )
 
@@ -259,8 +261,19 @@ func changeStream(t *testing.T, open Open) {
 	if err := b.TouchKeys(ctx, map[string]time.Time{"a": time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if got := seen.Take(); len(got) != 0 {
+	// "Nothing announced" is proven by a later change, not a pause: once
+	// carol's is announced, what the touches could have caused has come
+	// (the stream is in commit order), and only carol's may be there.
+	if err := b.AddUser(ctx, store.User{Name: "carol", Hash: "x"}, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	carol := store.Change{Kind: store.UserChanged, User: "carol"}
+	var got []store.Change
+	eventually.True(t, 10*time.Second, "carol's change announced", func() bool {
+		got = append(got, seen.Take()...)
+		return slices.Contains(got, carol)
+	})
+	if len(got) != 1 {
 		t.Fatalf("last-used times or echoes announced: %+v", got)
 	}
 	a.Close()
