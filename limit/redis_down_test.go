@@ -79,10 +79,10 @@ func TestRedisDownAnswersAtOnce(t *testing.T) {
 	if _, err := r.Take(ctx, "k", 1000, time.Minute); err == nil {
 		t.Fatal("a call with Redis gone succeeded")
 	}
-	// 2.5 s of calls, past the limiter's 1 s back-off: none may wait for
-	// a dial (a generous 500 ms bound; a call that dials waits about
-	// 1.8 s for go-redis's attempts), and the dials in that time are the
-	// probe's, one a second, not one per call.
+	// 2.5 s of calls, past the limiter's 1 s back-off: the dials in that
+	// time are the probe's, one a second (a timer's, however slow the
+	// machine), not one per call — a call that dialed would make five
+	// (go-redis's attempts), so a count, not a clock, tells.
 	dialsBefore := f.dials.Load()
 	var calls int
 	var slowest time.Duration
@@ -96,9 +96,7 @@ func TestRedisDownAnswersAtOnce(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if slowest > 500*time.Millisecond {
-		t.Errorf("with Redis gone, a call took %s (it must not dial)", slowest)
-	}
+	t.Logf("with Redis gone: %d calls, the slowest %s", calls, slowest)
 	if n := f.dials.Load() - dialsBefore; n > 4 {
 		t.Errorf("%d dials during %d calls in 2.5 s with Redis gone; want at most the probe's (one a second)", n, calls)
 	}
