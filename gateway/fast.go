@@ -45,17 +45,20 @@ const fastPreread = 1
 // server.max_connections are served at once (per-client caps are the
 // listener's, internal/app). Parse failures are answered like net/http
 // answers them: a bare status and a closed connection. A request is
-// judged before its body is read (judgeFirst); only an HTTP/1.0
-// request's declared body has its first byte waited for before the
-// handler runs, for at most body_idle_timeout (a 408 after).
+// judged before its body is read (judgeFirst); where fasthttp still
+// reads a body's first byte before the handler (expectFirst says when),
+// it waits for it at most body_idle_timeout (a 408 after).
 func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
 	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
 	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
 	return &FastServer{srv: &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-			if h.ContentLength() > 0 {
-				expectQuietly(h)
+			switch n := h.ContentLength(); {
+			case n > 0:
+				expectFirst(h, true)
 				return firstByte
+			case n == -1:
+				expectFirst(h, false)
 			}
 			return fasthttp.RequestConfig{}
 		},
@@ -194,8 +197,8 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
 	for k, v := range head.AllInOrder() {
-		if string(v) == quietContinue && string(k) == "Expect" {
-			continue // expectQuietly's, not the client's
+		if expectMark(v) && string(k) == "Expect" {
+			continue // expectFirst's, not the client's
 		}
 		key := headerName(k)
 		r.Header[key] = append(r.Header[key], string(v))
