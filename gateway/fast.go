@@ -39,7 +39,9 @@ const fastPreread = 1
 // NewFastServer returns a fasthttp server for h with the configuration's
 // limits, each set explicitly: the request head (request line, headers
 // and the blank line) is at most max_header_bytes, to the byte, as on
-// net/http; header names reach hygiene as the client spelled them;
+// net/http (a connection holds a buffer of fastHeadBuffer for it, and
+// one whose head is larger goes on with a server of large heads:
+// fasthead.go); header names reach hygiene as the client spelled them;
 // bodies past fastPreread stream; read_header_timeout bounds the head,
 // idle_timeout keep-alives, GuardBodies the body; at most
 // server.max_connections are served at once (per-client caps are the
@@ -49,9 +51,20 @@ const fastPreread = 1
 // reads a body's first byte before the handler (expectFirst says when),
 // it waits for it at most body_idle_timeout (a 408 after).
 func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
+	s := &FastServer{}
+	s.srv = newFastHTTP(cfg, h, log, fastHeadBuffer, s.serveLargeHead)
+	s.large = newFastHTTP(cfg, h, log, cfg.MaxHeaderBytes, nil)
+	return s
+}
+
+// newFastHTTP is a fasthttp server of NewFastServer's, whose connections
+// read request heads into buffers of readBuffer bytes; large, when set,
+// is asked to serve a connection whose head did not fit (it reports
+// whether it did).
+func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffer int, large func(*fasthttp.RequestCtx, error) bool) *fasthttp.Server {
 	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
 	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
-	return &FastServer{srv: &fasthttp.Server{
+	return &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 			switch n := h.ContentLength(); {
 			case n > 0:
@@ -65,11 +78,11 @@ func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastSe
 		ExpectHandler: func(ctx *fasthttp.RequestCtx) int { return judgeFirst(guarded, ctx) },
 		Handler:       fastHandler(guarded),
 		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
-			if !resume(ctx, err) {
+			if !resume(ctx, err) && (large == nil || !large(ctx, err)) {
 				fastParseError(ctx, err)
 			}
 		},
-		ReadBufferSize:                cfg.MaxHeaderBytes,
+		ReadBufferSize:                readBuffer,
 		WriteBufferSize:               4 << 10,
 		ReadTimeout:                   cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:                   cfg.Server.IdleTimeout,
@@ -83,22 +96,28 @@ func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastSe
 		CloseOnShutdown:               true,
 		SecureErrorLogMessage:         true,
 		Logger:                        fastLogger{log},
-	}}
+	}
 }
 
 // FastServer is the fast engine's server: fasthttp's, serving each
-// connection through a fastConn.
-type FastServer struct{ srv *fasthttp.Server }
+// connection through a fastConn, and the one a connection goes on with
+// after a head larger than fastHeadBuffer (large).
+type FastServer struct{ srv, large *fasthttp.Server }
 
 // Serve serves the connections ln accepts until Shutdown.
 func (s *FastServer) Serve(ln net.Listener) error { return s.srv.Serve(fastListener{ln}) }
 
 // Shutdown stops accepting connections and waits for those open to end.
-func (s *FastServer) Shutdown() error { return s.srv.Shutdown() }
+func (s *FastServer) Shutdown() error { return s.ShutdownWithContext(context.Background()) }
 
-// ShutdownWithContext is Shutdown, bounded by ctx.
+// ShutdownWithContext is Shutdown, bounded by ctx. Both servers shut down
+// at once: a connection the large one serves stays open on the other
+// until then.
 func (s *FastServer) ShutdownWithContext(ctx context.Context) error {
-	return s.srv.ShutdownWithContext(ctx)
+	large := make(chan error, 1)
+	go func() { large <- s.large.ShutdownWithContext(ctx) }()
+	err := s.srv.ShutdownWithContext(ctx)
+	return errors.Join(err, <-large)
 }
 
 // fastListener accepts fastConns.
@@ -109,7 +128,7 @@ func (l fastListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fastConn{Conn: c}, nil
+	return &fastConn{Conn: c, largeHead: largeHead{recent: lastBytes{buf: make([]byte, fastHeadBuffer)}}}, nil
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a

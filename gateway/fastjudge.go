@@ -194,6 +194,9 @@ type fastConn struct {
 	// since that may begin it.
 	quiet bool
 	held  []byte
+	// largeHead is what the connection needs to go on with the server of
+	// large heads (fasthead.go).
+	largeHead
 }
 
 // continueLine is the interim answer fasthttp writes when ExpectHandler
@@ -205,6 +208,9 @@ var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 // neither the handler nor the error handler called, so the chain gets
 // the failure as its body here, and is waited for.
 func (c *fastConn) Write(p []byte) (int, error) {
+	if c.handedOver {
+		return len(p), nil
+	}
 	out := p
 	if c.quiet {
 		out = append(c.held, p...)
