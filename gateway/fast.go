@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -51,7 +52,7 @@ const fastPreread = 1
 // reads a body's first byte before the handler (expectFirst says when),
 // it waits for it at most body_idle_timeout (a 408 after).
 func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
-	s := &FastServer{}
+	s := &FastServer{none: &noConns{closed: make(chan struct{})}}
 	s.srv = newFastHTTP(cfg, h, log, fastHeadBuffer, s.serveLargeHead)
 	s.large = newFastHTTP(cfg, h, log, cfg.MaxHeaderBytes, nil)
 	return s
@@ -101,11 +102,19 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 
 // FastServer is the fast engine's server: fasthttp's, serving each
 // connection through a fastConn, and the one a connection goes on with
-// after a head larger than fastHeadBuffer (large).
-type FastServer struct{ srv, large *fasthttp.Server }
+// after a head larger than fastHeadBuffer (large), which serves from
+// none, a listener that accepts nothing: fasthttp shuts a server's
+// connections down only when it has a listener to close.
+type FastServer struct {
+	srv, large *fasthttp.Server
+	none       *noConns
+}
 
 // Serve serves the connections ln accepts until Shutdown.
-func (s *FastServer) Serve(ln net.Listener) error { return s.srv.Serve(fastListener{ln}) }
+func (s *FastServer) Serve(ln net.Listener) error {
+	go s.large.Serve(s.none)
+	return s.srv.Serve(fastListener{ln})
+}
 
 // Shutdown stops accepting connections and waits for those open to end.
 func (s *FastServer) Shutdown() error { return s.ShutdownWithContext(context.Background()) }
@@ -117,8 +126,27 @@ func (s *FastServer) ShutdownWithContext(ctx context.Context) error {
 	large := make(chan error, 1)
 	go func() { large <- s.large.ShutdownWithContext(ctx) }()
 	err := s.srv.ShutdownWithContext(ctx)
+	s.none.Close()
 	return errors.Join(err, <-large)
 }
+
+// noConns is a listener that accepts nothing until it is closed.
+type noConns struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *noConns) Accept() (net.Conn, error) {
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *noConns) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *noConns) Addr() net.Addr { return &net.TCPAddr{} }
 
 // fastListener accepts fastConns.
 type fastListener struct{ net.Listener }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -125,6 +127,67 @@ func TestLargeHeadMalformed(t *testing.T) {
 				t.Fatalf("got %d (upstream reached: %v), want 400", resp.StatusCode, e.seen.Load() != nil)
 			}
 		})
+	}
+}
+
+// TestShutdownAfterLargeHead: shutting the server down ends a kept-alive
+// connection whose last head was larger than the first read buffer, as
+// any other, on both engines.
+func TestShutdownAfterLargeHead(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(up.Close)
+	g, cfg := startGateway(t, fmt.Sprintf(`
+realm: api
+fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
+server: {idle_timeout: 1h}
+issuers:
+  - {name: main, issuer: "https://issuer.test", audiences: [api], jwks_url: "http://127.0.0.1:9/jwks"}
+routes:
+  - {name: public, path: /public/*, public: true, upstream: %q}
+`, up.URL))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serve func(net.Listener) error
+	var shutdown func(context.Context) error
+	asked := *cfg
+	asked.Server.Engine = testEngine
+	if asked.ServesFast() {
+		srv := NewFastServer(cfg, g.Handler(), nil)
+		serve, shutdown = srv.Serve, srv.ShutdownWithContext
+	} else {
+		srv := NewServer(cfg, g.Handler())
+		serve, shutdown = srv.Serve, srv.Shutdown
+	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		serve(ln)
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute))
+	io.WriteString(c, "GET /public/x HTTP/1.1\r\nHost: gw\r\nX-Pad: "+strings.Repeat("p", 2*fastHeadBuffer)+"\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %v (%v), want 200", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// Only the context ends a wait for a connection that is never closed.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	<-served
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("the kept-alive connection is still open after shutdown (%d, %v)", n, err)
 	}
 }
 
