@@ -90,7 +90,8 @@ func TestRequestBodies(t *testing.T) {
 // refused request gets its final answer (and no 100), an allowed one gets
 // 100 Continue, then its body is forwarded. A client that sends the body
 // without waiting is served the same. An HTTP/1.0 request, which has no
-// expectation, is judged before its body too, and never gets a 100.
+// expectations, is judged before its body too, and never gets a 100 (not
+// the upstream's either).
 func TestExpectContinue(t *testing.T) {
 	var got atomic.Pointer[string]
 	reading := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +115,9 @@ func TestExpectContinue(t *testing.T) {
 		return headAs("HTTP/1.1", "expect: 100-continue\r\n", path, headers)
 	}
 	http10 := func(path, headers string) string { return headAs("HTTP/1.0", "", path, headers) }
+	http10Expecting := func(path, headers string) string {
+		return headAs("HTTP/1.0", "Expect: 100-continue\r\n", path, headers)
+	}
 	authorized := "Authorization: Bearer " + good + "\r\n"
 	tests := []struct {
 		name string
@@ -135,6 +139,8 @@ func TestExpectContinue(t *testing.T) {
 		{"HTTP/1.0, no credentials, body not sent", http10("/guarded", "Content-Length: 5\r\n"), false, false, 401, reason.CredentialsMissing},
 		{"HTTP/1.0, declared too large, body not sent", http10("/upload", "Content-Length: 65\r\n"), false, false, 413, reason.RequestBodyTooLarge},
 		{"HTTP/1.0, allowed", http10("/guarded", authorized+"Content-Length: 5\r\n"), true, false, 200, ""},
+		// HTTP/1.0 has no expectations: no 100, from the gateway or the upstream.
+		{"HTTP/1.0 with an expectation, allowed", http10Expecting("/upload", "Content-Length: 5\r\n"), true, false, 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

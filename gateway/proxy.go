@@ -158,6 +158,12 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, target *url.URL, forwardAut
 	}
 	out.Set(api.RequestIDHeader, ex.requestID)
 	g.identityHeaders(out, ex, false)
+	if !pr.In.ProtoAtLeast(1, 1) {
+		// HTTP/1.0 has no expectations (RFC 9110 §10.1.1): the upstream
+		// is not asked for a 100 Continue, which the reverse proxy would
+		// pass on to a client that must never get one (§15.2).
+		out.Del("Expect")
+	}
 }
 
 // upstreamAnswer removes from the upstream's answer h what the gateway's
