@@ -70,12 +70,12 @@ var expectName = []byte("Expect")
 // HTTP/1.0 one, which fasthttp does not read, the body's first byte is
 // still read before the handler).
 func expectFirst(h *fasthttp.RequestHeader, unasked bool) {
-	var first []byte // the value of the first Expect line, in any spelling
-	named := false   // a line named exactly Expect, which fasthttp reads
+	var first []byte             // the value of the first Expect line, in any spelling
+	found, named := false, false // named: a line spelled Expect, which fasthttp reads
 	for k, v := range h.All() {
 		if bytes.EqualFold(k, expectName) {
-			if first == nil {
-				first = v
+			if !found {
+				first, found = v, true
 			}
 			named = named || bytes.Equal(k, expectName)
 		}
@@ -182,8 +182,9 @@ func resume(ctx *fasthttp.RequestCtx, err error) bool {
 	return true
 }
 
-// fastConn is a connection the fast engine serves; only its serving
-// goroutine uses the fields.
+// fastConn is a connection the fast engine serves; one goroutine at a
+// time uses the fields: the serving one, or the chain it waits for
+// (judgeFirst).
 type fastConn struct {
 	net.Conn
 	// pending is the chain of the request whose body fasthttp is
