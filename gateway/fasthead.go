@@ -19,7 +19,10 @@ import (
 // it gives up, and read nothing past it), which the connection keeps a
 // copy of (lastBytes); the rest are still to be read. The limit holds to
 // the byte, and a request line or header that is malformed within the
-// first bytes is refused as before.
+// first bytes is refused as before. That fasthttp gives up only with a
+// full buffer is fasthttp 1.79's header.go (tryRead: bufio's Peek fills
+// the buffer before ErrBufferFull); TestLargeHeads, whose large heads
+// follow others on the same connection, fails if that ever changes.
 
 // fastHeadBuffer is the read buffer of a fast-engine connection until a
 // request head does not fit into it: fasthttp's default.
