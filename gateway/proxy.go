@@ -21,8 +21,15 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
+// maxUpstreamHead bounds an upstream answer's head (status line and
+// headers), on both engines: the fast engine reads it into a buffer of
+// this size, held while the answer is read, so it is what each upstream
+// request in flight costs. nginx's proxy_buffer_size is 4 or 8 KiB.
+const maxUpstreamHead = 8 << 10
+
 // newTransport is the transport to one upstream host; with h2c it speaks
-// HTTP/2 without TLS (prior knowledge) and nothing else.
+// HTTP/2 without TLS (prior knowledge) and nothing else. An answer whose
+// head is larger than maxUpstreamHead fails (502).
 func newTransport(timeout time.Duration, h2c bool) *http.Transport {
 	t := &http.Transport{
 		Proxy:             nil,
@@ -34,11 +41,12 @@ func newTransport(timeout time.Duration, h2c bool) *http.Transport {
 		MaxIdleConns:        4096,
 		MaxIdleConnsPerHost: 1024,
 		// A proxy passes bodies through as they are: no gzip of its own.
-		DisableCompression:    true,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
+		DisableCompression:     true,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  timeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxUpstreamHead,
 	}
 	if h2c {
 		t.Protocols = new(http.Protocols)
@@ -150,6 +158,12 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, target *url.URL, forwardAut
 	}
 	out.Set(api.RequestIDHeader, ex.requestID)
 	g.identityHeaders(out, ex, false)
+	if !pr.In.ProtoAtLeast(1, 1) {
+		// HTTP/1.0 has no expectations (RFC 9110 §10.1.1): the upstream
+		// is not asked for a 100 Continue, which the reverse proxy would
+		// pass on to a client that must never get one (§15.2).
+		out.Del("Expect")
+	}
 }
 
 // upstreamAnswer removes from the upstream's answer h what the gateway's
