@@ -147,12 +147,13 @@ func (o *offline) valueShape(where, v string) {
 	if dec, err := url.PathUnescape(v); err == nil && dec != v && strings.TrimSpace(dec) != dec {
 		v = dec
 	}
+	kind := credential.Placeholder(v)
 	switch {
 	case o.wrapped(where, v, nil):
-	case credential.Placeholder(v) != "":
-		o.add(Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
-			Title:    "The credential in " + where + " is a placeholder, not a credential",
-			Evidence: []string{"sent " + o.mask.show(v)}, Fix: "Put the real credential in."})
+	case kind != "":
+		f := fromDiagnose(diagnose.Placeholder("the credential in "+where, v, kind), Fail)
+		f.Evidence = append(f.Evidence, "sent "+o.mask.show(v))
+		o.add(f)
 	case v != strings.TrimSpace(v):
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
 			Title: "The credential in " + where + " has surrounding spaces", Fix: "Send the credential alone, without spaces or line breaks."})

@@ -60,14 +60,52 @@ func Wrapped(where, v string) *Finding {
 		Fix:   "Send the bare credential: documentation writes <token> or \"token\" only to show where it goes."}
 }
 
-// Placeholder reports a credential that is a placeholder or unexpanded
-// shell text; detail (which names the kind, never the value) becomes its
-// evidence.
-func Placeholder(detail string) *Finding {
+// Placeholder reports the credential v sent in where ("the X-Api-Key
+// value") that credential.Placeholder found to be a placeholder or
+// unexpanded shell text; detail (which names the kind, never the value)
+// becomes its evidence. Shell text is told from documentation's samples
+// (Unexpanded): a variable sent as its own name is VariableUnset, a
+// command substitution sent as text ShellSubstitution.
+func Placeholder(where, v, detail string) *Finding {
+	switch Unexpanded(v) {
+	case VariableUnset:
+		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
+			Title:    where + " is a shell variable's name, not its value: the variable was not expanded (single quotes, or a tool that does not expand variables, sent it as text)",
+			Evidence: []string{detail},
+			Fix:      "Expand the variable where the credential is written (in a shell: double quotes, -H \"Authorization: Bearer $TOKEN\"; in a program: read the environment, not the text), and check it is set and exported."}
+	case ShellSubstitution:
+		return &Finding{Code: ShellSubstitution, Cause: "4. Incorrect token format",
+			Title:    where + " is the text of a command substitution, not its output: the shell did not run it (single quotes send $(...) as text)",
+			Evidence: []string{detail},
+			Fix:      "Use double quotes so the shell runs the substitution, or run it first and pass its output."}
+	}
 	return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
-		Title:    "the credential sent is a placeholder or unexpanded shell text, not a credential",
+		Title:    where + " is a placeholder, not a credential",
 		Evidence: []string{detail},
-		Fix:      "Put the real credential in; use double quotes around shell substitutions (single quotes send them literally)."}
+		Fix:      "Put the real credential in its place."}
+}
+
+var (
+	// commandText is a command substitution left as text: $(...) or `...`.
+	commandText = regexp.MustCompile("\\$\\(|`[^`]*`")
+	// variableText is a variable reference left as text: ${NAME}, a word
+	// $NAME (alone, after a scheme, a colon or an equals sign), %NAME%.
+	variableText = regexp.MustCompile(`\$\{[A-Za-z_]\w*|(^|[\s:=])\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%`)
+)
+
+// Unexpanded says what shell text v holds that a shell did not expand:
+// ShellSubstitution for a command substitution, VariableUnset for a
+// variable reference ($TOKEN, ${TOKEN}, cmd.exe's %TOKEN%: whether the
+// variable is unset or was single-quoted, it never delivered its value),
+// "" for anything else.
+func Unexpanded(v string) Code {
+	switch {
+	case commandText.MatchString(v):
+		return ShellSubstitution
+	case variableText.MatchString(v):
+		return VariableUnset
+	}
+	return ""
 }
 
 // tokenKinds recognise credentials of the wrong kind by their shape.
@@ -128,7 +166,7 @@ func APIKey(header, v string) *Finding {
 		return f
 	}
 	if kind := credential.Placeholder(v); kind != "" {
-		return Placeholder(fmt.Sprintf("the %s value is a placeholder (%s)", header, kind))
+		return Placeholder("the "+header+" value", v, fmt.Sprintf("the %s value is a placeholder (%s)", header, kind))
 	}
 	if f := TokenKind("the "+header+" value", v); f != nil {
 		return f
