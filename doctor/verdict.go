@@ -144,7 +144,7 @@ func (p *prober) answer(a *answer) {
 		case a.status == 404 && p.off.sentAny:
 			// Many APIs answer 404, not 403, for what a caller may not
 			// see: with a credential sent, that is the likelier reading.
-			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+			p.add(Finding{Code: Forbidden, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
 				Title:    "The resource is not found for this credential: a path that does not exist, or one it has no access to, hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
 				Evidence: ev,
 				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
