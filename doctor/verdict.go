@@ -218,7 +218,7 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
-var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
+var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
 
 // namesGrant reports whether the statement that names the cause names
