@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/reason"
@@ -293,9 +294,24 @@ func (p *prober) notArrived(a *answer, ev []string) {
 			Evidence: append(ev, signs...), Fix: "Configure the proxy, load balancer or CDN in front of the API to forward the Authorization header (and not to cache authenticated answers)."})
 		return
 	}
-	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
+	f := Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
 		Title:    "The server says no credentials arrived, though " + sent + " was sent: it reads them in another header or form (or something on the way removes them)",
 		Evidence: ev,
 		Fix:      "Check the API's documentation for the header and scheme it reads (Authorization: Bearer, Authorization: Token, X-API-Key, apikey, a query parameter); if it is exactly what you send, a proxy in front may strip it.",
-	})
+	}
+	// An Authorization header the server reads and finds empty of
+	// credentials is one whose scheme it does not take (Bearer where it
+	// wants Token, or the reverse), unless its words ask for a key, which
+	// APIs read in a header of its own; Basic is always parsed.
+	if cs := p.off.credentials(); len(cs) > 0 && cs[0].header == "Authorization" && cs[0].scheme != "" && !strings.EqualFold(cs[0].scheme, "Basic") &&
+		!slices.ContainsFunc(p.says.Statements, func(st Statement) bool { return keyWords.MatchString(st.Text) }) {
+		f.Code = SchemeMismatch
+		f.Title = "The server says no credentials arrived, though Authorization was sent with the " + cs[0].scheme + " scheme: it does not take that scheme (or something on the way removes the header)"
+		f.Fix = "Send the credential with the scheme the API documents (Authorization: Bearer, Token, Bot, ApiKey…); if it is exactly what you send, a proxy in front may strip the header."
+	}
+	p.add(f)
 }
+
+// keyWords: an answer that speaks of a key (an API key missing) reads it
+// in a header of its own, not in Authorization.
+var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey`)

@@ -197,7 +197,7 @@ func TestStatusInBody(t *testing.T) {
 	}{
 		{`{"code":401,"message":"Unauthorized"}`, false, CredentialsRejected},
 		{`{"status":"403","msg":"Forbidden"}`, false, Forbidden},
-		{`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`, false, CredentialWrongHeader},
+		{`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`, false, SchemeMismatch},
 		{`{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest"}`, false, CredentialsRejected},
 		{`{"code":200,"data":{"items":[]}}`, true, RequestSucceeded},
 		{`{"errcode":0,"errmsg":"ok"}`, true, RequestSucceeded},
