@@ -247,6 +247,7 @@ func (p *prober) confirms(code Code, ev []string) bool {
 		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
 			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
 			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
+			(code == HeaderFormat || code == CredentialUnknown) && f.Code == SchemeMismatch ||
 			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
 				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
 			f.Basis = Stated

@@ -307,3 +307,32 @@ func TestSchemeNamedInWords(t *testing.T) {
 		})
 	}
 }
+
+// TestChallengeSchemeExplainsWords: a challenge that offers other
+// schemes than the one sent explains the server's generic words about
+// the credential ("malformed", "invalid API key"): the scheme mismatch
+// leads, with those words as its evidence.
+func TestChallengeSchemeExplainsWords(t *testing.T) {
+	tests := []struct {
+		challenge, body string
+		top             Code
+	}{
+		{`Basic realm="api"`, `{"message":"Malformed authorization header"}`, SchemeMismatch},
+		{`ApiKey realm="api"`, `{"message":"Invalid API key"}`, SchemeMismatch},
+		{`Bearer realm="api"`, `{"message":"Invalid API key"}`, CredentialUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.challenge+" "+tt.body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("WWW-Authenticate", tt.challenge)
+				w.WriteHeader(401)
+				w.Write([]byte(tt.body))
+			})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.top || rep.Top.Basis != Stated && tt.top == SchemeMismatch {
+				t.Errorf("top %+v, want %s stated", rep.Top, tt.top)
+			}
+		})
+	}
+}
