@@ -248,6 +248,7 @@ func (p *prober) confirms(code Code, ev []string) bool {
 			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
 			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
 			(code == HeaderFormat || code == CredentialUnknown) && f.Code == SchemeMismatch ||
+			(code == TokenExpired || code == TokenNotYetValid) && f.Code == TokenLifetimeTooLong ||
 			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
 				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
 			f.Basis = Stated

@@ -336,3 +336,23 @@ func TestChallengeSchemeExplainsWords(t *testing.T) {
 		})
 	}
 }
+
+// TestMillisecondsExplainExpiry: an exp (or iat) in milliseconds is
+// proven offline; a server that says the token expired or is not yet
+// valid says its consequence, and the proof leads with its words.
+func TestMillisecondsExplainExpiry(t *testing.T) {
+	for _, body := range []string{`{"message":"Token has expired"}`, `{"message":"Token not yet valid"}`, `{"message":"Unauthorized"}`} {
+		t.Run(body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(401)
+				w.Write([]byte(body))
+			})
+			tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "iat": 1767225600000, "exp": 1767229200000})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer "+tok), Options{})
+			if rep.Top == nil || rep.Top.Code != TokenLifetimeTooLong {
+				t.Errorf("top %+v, want %s", rep.Top, TokenLifetimeTooLong)
+			}
+		})
+	}
+}
