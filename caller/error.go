@@ -206,6 +206,7 @@ var agrees = map[diagnose.Code][]reason.Code{
 	diagnose.SchemeMismatch:        {reason.SchemeUnsupported},
 	diagnose.CredentialWrapped:     {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.TokenMalformed},
 	diagnose.WrongTokenKind:        {reason.TokenMalformed, reason.TokenTypeMismatch, reason.CredentialUnknown, reason.APIKeyMalformed},
+	diagnose.TokenTypeMismatch:     {reason.TokenTypeMismatch, reason.TokenMalformed, reason.CredentialUnknown},
 	diagnose.BasicNotBase64:        {reason.BasicMalformed, reason.HeaderMalformed},
 	diagnose.BasicBase64Wrapped:    {reason.BasicMalformed, reason.HeaderMalformed},
 	diagnose.BasicNoColon:          {reason.BasicMalformed, reason.HeaderMalformed},

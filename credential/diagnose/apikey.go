@@ -115,6 +115,7 @@ var tokenKinds = []struct {
 	fix  string
 }{
 	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
+	{regexp.MustCompile(`^(?i)(pk\.|pub[_-]|public[_-]|publishable[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
 	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
 	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
 	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
@@ -123,8 +124,10 @@ var tokenKinds = []struct {
 }
 
 // TokenKind reports a credential whose shape says it is the wrong kind
-// (a publishable key, an AWS key ID, a JWE, SAML, a token response, the
-// scheme word alone), and a JWT that says it is a refresh token. where
+// (a publishable or public key, an AWS key ID, a JWE, SAML, a token
+// response, the scheme word alone: WrongTokenKind), and a refresh token
+// — by its prefix, or a JWT whose typ, token_use or token_type says so
+// (Keycloak, Cognito, Simple JWT): TokenTypeMismatch. where
 // begins the title ("the Bearer token").
 func TokenKind(where, v string) *Finding {
 	for _, k := range tokenKinds {
@@ -132,16 +135,33 @@ func TokenKind(where, v string) *Finding {
 			return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token", Title: fmt.Sprintf("%s is %s", where, k.what), Fix: k.fix}
 		}
 	}
+	if refreshPrefix.MatchString(v) {
+		return refreshToken(where)
+	}
 	d, err := jwt.Decode(v)
 	if err != nil {
 		return nil
 	}
 	use, typ := claimString(d.Claims["token_use"]), claimString(d.Header["typ"])
+	for _, k := range []string{"typ", "token_type", "type"} {
+		if c := claimString(d.Claims[k]); strings.Contains(strings.ToLower(c), "refresh") {
+			use = "refresh" // Keycloak's typ Refresh, Simple JWT's token_type refresh
+		}
+	}
 	if strings.EqualFold(use, "refresh") || strings.Contains(strings.ToLower(typ), "refresh") {
-		return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token",
-			Title: where + " is a refresh token", Fix: "Exchange it at the token endpoint for an access token, and send that."}
+		return refreshToken(where)
 	}
 	return nil
+}
+
+// refreshPrefix is a refresh token by its prefix (rt_, refresh_).
+var refreshPrefix = regexp.MustCompile(`^(?i)(rt|refresh)[_-]`)
+
+// refreshToken reports a refresh token sent where an access token goes:
+// a token of the right issuer for another use (token_type_mismatch).
+func refreshToken(where string) *Finding {
+	return &Finding{Code: TokenTypeMismatch, Cause: "2. Invalid token",
+		Title: where + " is a refresh token, not an access token", Fix: "Exchange it at the token endpoint for an access token, and send that."}
 }
 
 // schemeWords are the scheme words people put inside API-key headers.

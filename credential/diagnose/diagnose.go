@@ -51,6 +51,7 @@ const (
 	IDTokenSent           Code = "id_token_sent"
 	CredentialWrapped     Code = "credential_wrapped"
 	WrongTokenKind        Code = "wrong_token_kind"
+	TokenTypeMismatch     Code = "token_type_mismatch"
 	BasicNotBase64        Code = "basic_not_base64"
 	BasicBase64Wrapped    Code = "basic_base64_wrapped"
 	BasicNoColon          Code = "basic_no_colon"
