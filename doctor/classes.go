@@ -112,6 +112,10 @@ func (o *offline) bodyCredentials() {
 // (/bot123456:ABC…), a known provider prefix, or a JWT.
 var pathCredential = regexp.MustCompile(`^(bot\d{6,}:[A-Za-z0-9_-]{30,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$`)
 
+// pathPlaceholder is a path segment written as documentation's sample
+// of a credential: <API_KEY>, {token}, YOUR_API_KEY, API_KEY_HERE.
+var pathPlaceholder = regexp.MustCompile(`(?i)^[<{\[].*(key|token|secret).*[>}\]]$|^(your|my)[_-]?.*(key|token|secret)|(key|token|secret)[_-]?here$`)
+
 // urlCredentials counts credentials in the URL's user info and path as
 // sent, and checks their shape.
 func (o *offline) urlCredentials() {
@@ -132,7 +136,10 @@ func (o *offline) urlCredentials() {
 		if seg == "" {
 			continue
 		}
-		if p, _ := providerOfCredential(seg); p != nil || pathCredential.MatchString(seg) {
+		if dec, err := url.PathUnescape(seg); err == nil {
+			seg = dec
+		}
+		if p, _ := providerOfCredential(seg); p != nil || pathCredential.MatchString(seg) || pathPlaceholder.MatchString(seg) && credential.Placeholder(seg) != "" {
 			o.sentAny = true
 			o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the URL path", Evidence: []string{"segment " + o.mask.show(seg)}})
 			o.valueShape("the URL path", seg)
