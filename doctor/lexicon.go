@@ -87,7 +87,8 @@ var rules = []rule{
 	{RequestSignatureInvalid, []string{`signaturedoesnotmatch`, `request signature we calculated`, `incompletesignature`,
 		`signature .{0,30}(does not|doesn't) match`, `invalid signature for request`, `authorization header requires`,
 		`not the same as any computed signature`, `authorization header is formed correctly`, `hmac .{0,20}(invalid|mismatch|does not match)`,
-		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`}},
+		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`,
+		`signature (for|of) (this|the) request`, `\bsign(ature)? error\b`, `(invalid|bad|wrong|incorrect|error) sign\b`, `hmac .{0,20}(verification|validation|check) failed`}},
 	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
 		`signature .{0,20}failed`, `jwt signature`, `signature has been tampered`, `invalidsignature`, `signature could not be verified`}},
 	// The base URL: region, deployment, data centre.

@@ -121,6 +121,11 @@ func (p *prober) answer(a *answer) {
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
 	}
+	if code == TokenSignatureInvalid && p.off.jwtToken == nil && a.problem.Reason == "" {
+		// No token was sent whose signature could fail: the signature is
+		// the request's own (an HMAC over the request).
+		code = RequestSignatureInvalid
+	}
 	if c, ok := statusCauses[a.status]; !known && ok {
 		code, basis, known = c, Stated, true
 	}

@@ -356,3 +356,29 @@ func TestMillisecondsExplainExpiry(t *testing.T) {
 		})
 	}
 }
+
+// TestSignatureWithoutToken: "invalid signature" is a token's when a JWT
+// was sent, and the request's own (an HMAC over it) when none was.
+func TestSignatureWithoutToken(t *testing.T) {
+	jwtToken := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": 4102444800})
+	tests := []struct {
+		header, value string
+		top           Code
+	}{
+		{"Authorization", "Bearer " + jwtToken, TokenSignatureInvalid},
+		{"X-Api-Key", "3f1e2d4c5b6a79881726354a5b6c7d8e", RequestSignatureInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(401)
+				w.Write([]byte(`{"error":"Invalid signature"}`))
+			})
+			rep := run(t, get(url+"/v1/orders", tt.header, tt.value), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.top {
+				t.Errorf("top %+v, want %s", rep.Top, tt.top)
+			}
+		})
+	}
+}
