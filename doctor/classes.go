@@ -89,14 +89,14 @@ func (o *offline) bodyCredentials() {
 		var m map[string]any
 		if json.Unmarshal([]byte(body), &m) == nil {
 			for k, v := range m {
-				if s, ok := v.(string); ok && credentialNames[strings.ToLower(k)] && s != "" {
+				if s, ok := v.(string); ok && credentialNames[strings.ToLower(k)] {
 					found[k] = s
 				}
 			}
 		}
 	} else if q, err := url.ParseQuery(body); err == nil {
 		for k, vs := range q {
-			if credentialNames[strings.ToLower(k)] && len(vs) > 0 && vs[0] != "" {
+			if credentialNames[strings.ToLower(k)] && len(vs) > 0 {
 				found[k] = vs[0]
 			}
 		}
@@ -148,14 +148,19 @@ func (o *offline) urlCredentials() {
 	}
 }
 
-// valueShape checks a credential found outside the headers: a
-// placeholder, documentation's marks, surrounding spaces.
+// valueShape checks a credential found outside the headers: empty (the
+// variable that should hold it expanded to nothing), a placeholder,
+// documentation's marks, surrounding spaces.
 func (o *offline) valueShape(where, v string) {
 	if dec, err := url.PathUnescape(v); err == nil && dec != v && strings.TrimSpace(dec) != dec {
 		v = dec
 	}
 	kind := credential.Placeholder(v)
 	switch {
+	case strings.TrimSpace(v) == "":
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+			Title: "The credential in " + where + " is empty: the variable that should hold it is unset or empty",
+			Fix:   "Set the variable in this shell (export NAME=...) or load your .env file (set -a; . ./.env; set +a), and check it expands (double quotes)."})
 	case o.wrapped(where, v, nil):
 	case kind != "":
 		f := fromDiagnose(diagnose.Placeholder("the credential in "+where, v, kind), Fail)

@@ -92,6 +92,8 @@ func TestClassCredentialOutsideHeaders(t *testing.T) {
 		{"documentation's key left in the path", get("https://v6.exchangerate-api.com/v6/YOUR-API-KEY/latest/USD"), Options{}, CredentialPlaceholder, Fail},
 		{"a key in braces left in the path", get("https://api.example.com/v1/%7Bapi_key%7D/forecast"), Options{}, CredentialPlaceholder, Fail},
 		{"a path word that names a token is no credential", get("https://vault.example.com/v1/auth/token/lookup-self"), Options{}, CredentialPlaceholder, ""},
+		{"an unset variable left the query's key empty", get("https://api.openweathermap.org/data/2.5/weather?q=London&appid="), Options{}, VariableUnset, Fail},
+		{"an unset variable left the JSON body's token empty", post("https://api.example.com/v1/verify", `{"token":""}`), Options{}, VariableUnset, Fail},
 	})
 }
 

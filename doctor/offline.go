@@ -615,7 +615,7 @@ func (o *offline) queryCredentials() {
 	}
 	q := u.Query()
 	for name, vs := range q {
-		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 || vs[0] == "" {
+		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 {
 			continue
 		}
 		o.sentAny = true
