@@ -196,6 +196,7 @@ var weak = map[diagnose.Code]bool{diagnose.SchemeMismatch: true}
 var agrees = map[diagnose.Code][]reason.Code{
 	diagnose.VariableUnset:         {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialsMissing, reason.CredentialUnknown, reason.TokenMalformed, reason.BasicInvalid},
 	diagnose.CredentialPlaceholder: {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialUnknown, reason.TokenMalformed, reason.BasicInvalid},
+	diagnose.ShellSubstitution:     {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.CredentialUnknown, reason.TokenMalformed, reason.BasicInvalid},
 	diagnose.BasicTrailingNewline:  {reason.BasicInvalid, reason.BasicMalformed},
 	diagnose.HeaderFormat:          {reason.HeaderMalformed, reason.TokenMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.BasicMalformed, reason.BasicInvalid},
 	diagnose.TokenExpired:          {reason.TokenExpired, reason.TokenInactive},
@@ -205,6 +206,7 @@ var agrees = map[diagnose.Code][]reason.Code{
 	diagnose.SchemeMismatch:        {reason.SchemeUnsupported},
 	diagnose.CredentialWrapped:     {reason.CredentialPlaceholder, reason.HeaderMalformed, reason.APIKeyMalformed, reason.CredentialUnknown, reason.TokenMalformed},
 	diagnose.WrongTokenKind:        {reason.TokenMalformed, reason.TokenTypeMismatch, reason.CredentialUnknown, reason.APIKeyMalformed},
+	diagnose.TokenTypeMismatch:     {reason.TokenTypeMismatch, reason.TokenMalformed, reason.CredentialUnknown},
 	diagnose.BasicNotBase64:        {reason.BasicMalformed, reason.HeaderMalformed},
 	diagnose.BasicBase64Wrapped:    {reason.BasicMalformed, reason.HeaderMalformed},
 	diagnose.BasicNoColon:          {reason.BasicMalformed, reason.HeaderMalformed},

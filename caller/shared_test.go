@@ -27,7 +27,8 @@ func TestSharedValueChecks(t *testing.T) {
 		want   diagnose.Code
 	}{
 		{"API key: documentation's placeholder", caller.APIKey("X-API-Key", "YOUR_API_KEY"), nil, diagnose.CredentialPlaceholder},
-		{"API key: unexpanded shell", caller.APIKey("X-API-Key", "${API_KEY}"), nil, diagnose.CredentialPlaceholder},
+		{"API key: unexpanded shell variable", caller.APIKey("X-API-Key", "${API_KEY}"), nil, diagnose.VariableUnset},
+		{"API key: unexpanded command substitution", caller.APIKey("X-API-Key", "$(cat key.txt)"), nil, diagnose.ShellSubstitution},
 		{"API key: in angle brackets", caller.APIKey("X-API-Key", "<"+key+">"), []string{key}, diagnose.CredentialWrapped},
 		{"API key: with a scheme word", caller.APIKey("X-API-Key", "Bearer "+key), []string{key}, diagnose.HeaderFormat},
 		{"API key: a publishable key", caller.APIKey("X-API-Key", "pk_live_c2VjcmV0c2VjcmV0c2VjcmV0"), []string{"pk_live_c2VjcmV0c2VjcmV0c2VjcmV0"}, diagnose.WrongTokenKind},

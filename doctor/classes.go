@@ -89,14 +89,14 @@ func (o *offline) bodyCredentials() {
 		var m map[string]any
 		if json.Unmarshal([]byte(body), &m) == nil {
 			for k, v := range m {
-				if s, ok := v.(string); ok && credentialNames[strings.ToLower(k)] && s != "" {
+				if s, ok := v.(string); ok && credentialNames[strings.ToLower(k)] {
 					found[k] = s
 				}
 			}
 		}
 	} else if q, err := url.ParseQuery(body); err == nil {
 		for k, vs := range q {
-			if credentialNames[strings.ToLower(k)] && len(vs) > 0 && vs[0] != "" {
+			if credentialNames[strings.ToLower(k)] && len(vs) > 0 {
 				found[k] = vs[0]
 			}
 		}
@@ -111,6 +111,10 @@ func (o *offline) bodyCredentials() {
 // pathCredential recognises a credential in the URL path: a bot token
 // (/bot123456:ABC…), a known provider prefix, or a JWT.
 var pathCredential = regexp.MustCompile(`^(bot\d{6,}:[A-Za-z0-9_-]{30,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$`)
+
+// pathPlaceholder is a path segment written as documentation's sample
+// of a credential: <API_KEY>, {token}, YOUR_API_KEY, API_KEY_HERE.
+var pathPlaceholder = regexp.MustCompile(`(?i)^[<{\[].*(key|token|secret).*[>}\]]$|^(your|my)[_-]?.*(key|token|secret)|(key|token|secret)[_-]?here$`)
 
 // urlCredentials counts credentials in the URL's user info and path as
 // sent, and checks their shape.
@@ -132,7 +136,10 @@ func (o *offline) urlCredentials() {
 		if seg == "" {
 			continue
 		}
-		if p, _ := providerOfCredential(seg); p != nil || pathCredential.MatchString(seg) {
+		if dec, err := url.PathUnescape(seg); err == nil {
+			seg = dec
+		}
+		if p, _ := providerOfCredential(seg); p != nil || pathCredential.MatchString(seg) || pathPlaceholder.MatchString(seg) && credential.Placeholder(seg) != "" {
 			o.sentAny = true
 			o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the URL path", Evidence: []string{"segment " + o.mask.show(seg)}})
 			o.valueShape("the URL path", seg)
@@ -141,18 +148,24 @@ func (o *offline) urlCredentials() {
 	}
 }
 
-// valueShape checks a credential found outside the headers: a
-// placeholder, documentation's marks, surrounding spaces.
+// valueShape checks a credential found outside the headers: empty (the
+// variable that should hold it expanded to nothing), a placeholder,
+// documentation's marks, surrounding spaces.
 func (o *offline) valueShape(where, v string) {
 	if dec, err := url.PathUnescape(v); err == nil && dec != v && strings.TrimSpace(dec) != dec {
 		v = dec
 	}
+	kind := credential.Placeholder(v)
 	switch {
+	case strings.TrimSpace(v) == "":
+		o.add(Finding{Code: VariableUnset, Status: Fail, Cause: "Environment notes: .env files and variables",
+			Title: "The credential in " + where + " is empty: the variable that should hold it is unset or empty",
+			Fix:   "Set the variable in this shell (export NAME=...) or load your .env file (set -a; . ./.env; set +a), and check it expands (double quotes)."})
 	case o.wrapped(where, v, nil):
-	case credential.Placeholder(v) != "":
-		o.add(Finding{Code: CredentialPlaceholder, Status: Fail, Cause: "4. Incorrect token format",
-			Title:    "The credential in " + where + " is a placeholder, not a credential",
-			Evidence: []string{"sent " + o.mask.show(v)}, Fix: "Put the real credential in."})
+	case kind != "":
+		f := fromDiagnose(diagnose.Placeholder("the credential in "+where, v, kind), Fail)
+		f.Evidence = append(f.Evidence, "sent "+o.mask.show(v))
+		o.add(f)
 	case v != strings.TrimSpace(v):
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
 			Title: "The credential in " + where + " has surrounding spaces", Fix: "Send the credential alone, without spaces or line breaks."})

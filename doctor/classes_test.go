@@ -89,6 +89,11 @@ func TestClassCredentialOutsideHeaders(t *testing.T) {
 		{"JSON body key with spaces", post("https://api.example.com/v1/login", `{"api_key":" 7f3a9c2e1b8d4f6a0c5e "}`), Options{}, HeaderFormat, Fail},
 		{"JSON body key counted as sent", post("https://api.example.com/v1/login", `{"api_key":"7f3a9c2e1b8d4f6a0c5e"}`), Options{}, CredentialsMissing, ""},
 		{"URL user info with a hash", get("https://alice:%24apr1%24r31.....%24HqJZimcKQFAMYayBlzkrA%2F@x.example.com/"), Options{}, PasswordIsHash, Fail},
+		{"documentation's key left in the path", get("https://v6.exchangerate-api.com/v6/YOUR-API-KEY/latest/USD"), Options{}, CredentialPlaceholder, Fail},
+		{"a key in braces left in the path", get("https://api.example.com/v1/%7Bapi_key%7D/forecast"), Options{}, CredentialPlaceholder, Fail},
+		{"a path word that names a token is no credential", get("https://vault.example.com/v1/auth/token/lookup-self"), Options{}, CredentialPlaceholder, ""},
+		{"an unset variable left the query's key empty", get("https://api.openweathermap.org/data/2.5/weather?q=London&appid="), Options{}, VariableUnset, Fail},
+		{"an unset variable left the JSON body's token empty", post("https://api.example.com/v1/verify", `{"token":""}`), Options{}, VariableUnset, Fail},
 	})
 }
 

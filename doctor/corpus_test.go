@@ -274,6 +274,7 @@ var headlineWords = map[Code][]string{
 	TokenKeyUnknown:         {"key", "kid"},
 	RequestSignatureInvalid: {"signature"},
 	VariableUnset:           {"variable", "unset", "empty"},
+	ShellSubstitution:       {"command substitution"},
 	BasicTrailingNewline:    {"newline"},
 	SameWithoutCredentials:  {"same"},
 	IDTokenSent:             {"id token"},

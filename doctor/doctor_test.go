@@ -144,7 +144,7 @@ func TestDiagnoses(t *testing.T) {
 		{"issuer trailing slash", get(data, "Authorization", "Bearer "+f.Tokens["wrong_issuer"]), Options{}, TokenIssuerMismatch},
 		{"test key against live", get(data, "X-API-Key", f.APIKeys["test"]), Options{ExpectEnv: "live"}, WrongEnvironment},
 		{"placeholder token", get(data, "Authorization", "Bearer YOUR_VALID_ACCESS_TOKEN"), Options{}, CredentialPlaceholder},
-		{"the guide's single-quoted $(...) Basic", curlCase("curl -X GET \\\n  '" + data + "' \\\n  -H 'Authorization: Basic $(echo -n \"username:password\" | base64)'"), Options{}, CredentialPlaceholder},
+		{"the guide's single-quoted $(...) Basic", curlCase("curl -X GET \\\n  '" + data + "' \\\n  -H 'Authorization: Basic $(echo -n \"username:password\" | base64)'"), Options{}, ShellSubstitution},
 		{"base64 with a line break", get(data, "Authorization", "Basic "+long[:60]+"\n"+long[60:]), Options{}, BasicBase64Wrapped},
 		{"base64 of user:pass\\n", get(data, "Authorization", "Basic "+b64(f.Basic.User+":"+f.Basic.Password+"\n")), Options{}, BasicTrailingNewline},
 		{"redirect to another host", get(redirector+"/v1/data", "Authorization", "Bearer "+f.Tokens["valid"]), Options{}, RedirectCrossHost},

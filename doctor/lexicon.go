@@ -77,7 +77,8 @@ var rules = []rule{
 		`access_token_type_unsupported.{0,80}id token`}},
 	{TokenAudienceMismatch, []string{`audience`, `\baud\b`, `idx10214`, `idx10208`, `invalid_audience`, `wrong aud`}},
 	{TokenIssuerMismatch, []string{`issuer`, `\biss\b`, `idx10205`, `idx10204`, `issued by a different provider`}},
-	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`}},
+	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`,
+		`(token )?has (the )?wrong type`}},
 	// Keys and signatures.
 	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,
 		`kid .{0,40}not found`, `unknown kid`, `(signing|public|verification) key .{0,20}not found`, `no key for`, `jwks`, `no applicable key`,
@@ -86,7 +87,8 @@ var rules = []rule{
 	{RequestSignatureInvalid, []string{`signaturedoesnotmatch`, `request signature we calculated`, `incompletesignature`,
 		`signature .{0,30}(does not|doesn't) match`, `invalid signature for request`, `authorization header requires`,
 		`not the same as any computed signature`, `authorization header is formed correctly`, `hmac .{0,20}(invalid|mismatch|does not match)`,
-		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`}},
+		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`,
+		`signature (for|of) (this|the) request`, `\bsign(ature)? error\b`, `(invalid|bad|wrong|incorrect|error) sign\b`, `hmac .{0,20}(verification|validation|check) failed`}},
 	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
 		`signature .{0,20}failed`, `jwt signature`, `signature has been tampered`, `invalidsignature`, `signature could not be verified`}},
 	// The base URL: region, deployment, data centre.
@@ -209,7 +211,16 @@ var rules = []rule{
 		`lacks? (the )?(necessary |required |needed |sufficient )?(permissions?|privileges?|roles?|scopes?|rights|access)`,
 		`roles? (does not|doesn't|do not|don't) (allow|permit|grant)`, `not (a|an) (member|collaborator|participant) of`,
 		`(user|token|key|you|caller|client|account) (cannot|can't|can not|may not) access`, `must have (the )?[\w-]+ (rights|role|permissions?|access|privileges?)`,
-		`(only|just) (users|accounts|members|callers|tokens|keys|clients|those) (with|having|that have|who have) (the |an? )?[\w:-]+ (role|permission|scope|privilege|access|rights)`, `missing (required )?(permission|scope|role|privilege)s?\b`}},
+		`(only|just) (users|accounts|members|callers|tokens|keys|clients|those) (with|having|that have|who have) (the |an? )?[\w:-]+ (role|permission|scope|privilege|access|rights)`, `missing (required )?(permission|scope|role|privilege)s?\b`,
+		// What is lacking named by its kind of access: "needs the
+		// following scopes", "does not have write access", "lacks the
+		// read_api scope", "only has read access", "a read-only key".
+		`(need|needs|require|requires|requiring) (the following |these |this |an? |the )?(additional |extra |more )?(scopes?|permissions?|privileges?)\b`,
+		`(does not|doesn't|do not|don't) (provide|grant|include|carry) (the )?(required|necessary|needed|sufficient) (permissions?|scopes?|privileges?|access)`,
+		`(does not|doesn't|do not|don't) have ` + accessKind + ` (access|permissions?|privileges?|rights)`, `only (has|have) ` + accessKind + ` (access|permissions?|privileges?|rights)`,
+		`lacks? (the |an? )?[\w:./'"-]+ (scopes?|permissions?|roles?|privileges?|rights)\b`,
+		`read[- ]only (api |access )?(keys?|tokens?|credentials?)\b`, `(keys?|tokens?|credentials?) (is|are) read[- ]only`,
+		`not authori[sz]ed for (the |this )?(requested )?(resource|endpoint|operation|action|method)`}},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
@@ -247,6 +258,9 @@ const (
 		`installation|machine|master|management|secret|private|restricted|publishable|public|integration|partner|tenant|site|global|` +
 		`read[- ]only|search[- ]only|write|member|developer|storefront|admin api|delegated|refresh)`
 	envWord = `(sandbox|test|testing|live|production|prod|staging|development|dev|demo|paper|testnet|mainnet|trial)`
+	// accessKind are the kinds of access a grant names ("write access",
+	// "read-only permissions").
+	accessKind = `(read|write|read/write|read-write|read-only|admin|edit|delete|manage|owner|full|view|viewer)`
 )
 
 var compiledRules = func() []*regexp.Regexp {
@@ -341,7 +355,7 @@ func specificity(st Statement, i int) int {
 
 // namesLack: a permission statement that says what the credential lacks
 // (a scope, a role, a named permission, a membership, a plan).
-var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` +
+var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+`)
 
 // statedCause returns the most specific cause the server's statements

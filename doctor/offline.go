@@ -278,7 +278,7 @@ func (o *offline) placeholder(h Header, detail string) {
 			Fix:      "Set the environment variable or configuration entry the program reads the credential from (and load the .env file before reading it); fail at start when it is missing."})
 		return
 	}
-	f := fromDiagnose(diagnose.Placeholder(detail), Fail)
+	f := fromDiagnose(diagnose.Placeholder("the credential in "+h.Name, h.Value, detail), Fail)
 	f.Evidence = []string{detail, "sent: " + o.mask.show(h.Value)}
 	if m := echoBase64.FindStringSubmatch(h.Value); m != nil && strings.Contains(m[2], ":") {
 		user, _, _ := strings.Cut(m[2], ":")
@@ -394,7 +394,7 @@ func (o *offline) apiKeyHeader(h Header) {
 		g := fromDiagnose(f, Fail)
 		scheme, rest, schemeWord := diagnose.SchemeWord(v)
 		switch {
-		case f.Code == diagnose.CredentialPlaceholder:
+		case f.Code == diagnose.CredentialPlaceholder || f.Code == diagnose.VariableUnset || f.Code == diagnose.ShellSubstitution:
 			o.placeholder(h, f.Evidence[0])
 			return
 		case f.Code == diagnose.WrongTokenKind:
@@ -615,7 +615,7 @@ func (o *offline) queryCredentials() {
 	}
 	q := u.Query()
 	for name, vs := range q {
-		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 || vs[0] == "" {
+		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 {
 			continue
 		}
 		o.sentAny = true

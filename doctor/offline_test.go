@@ -58,7 +58,11 @@ func TestOfflineChecks(t *testing.T) {
 		{"AWS access key id", get("http://x", "Authorization", "Bearer AKIAIOSFODNN7EXAMPLE"), Options{}, WrongTokenKind, Fail},
 		{"JWE", get("http://x", "Authorization", "Bearer eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"), Options{}, WrongTokenKind, Fail},
 		{"token response pasted", get("http://x", "X-API-Key", `{"access_token":"x"}`), Options{}, WrongTokenKind, Fail},
-		{"refresh token", get("http://x", "Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJ0b2tlbl91c2UiOiJyZWZyZXNoIn0.c2ln"), Options{}, WrongTokenKind, Fail},
+		{"refresh token", get("http://x", "Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJ0b2tlbl91c2UiOiJyZWZyZXNoIn0.c2ln"), Options{}, TokenTypeMismatch, Fail},
+		{"refresh token, Keycloak's typ claim", get("http://x", "Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJSZWZyZXNoIn0.c2ln"), Options{}, TokenTypeMismatch, Fail},
+		{"refresh token, Simple JWT's token_type", get("http://x", "Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2ln"), Options{}, TokenTypeMismatch, Fail},
+		{"refresh token by its prefix", get("http://x", "Authorization", "Bearer rt_4f8a9c2e7b1d6f3a0e5c"), Options{}, TokenTypeMismatch, Fail},
+		{"a public key by its prefix", get("http://x", "X-Api-Key", "pub_4f8a9c2e7b1d6f3a0e5c"), Options{}, WrongTokenKind, Fail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,6 +59,11 @@ var (
 		"locale": true, "lang": true, "name": true, "version": true, "x-request-id": true, "debug_id": true, "transaction_id": true}
 )
 
+// grantKey is a field whose name says its value is a grant the call
+// needs and the credential lacks: required_scopes, missing_permissions,
+// scopes_required.
+var grantKey = regexp.MustCompile(`(?i)^(required|missing|needed|requires)[_-]?(scopes?|permissions?|roles?|privileges?)$|^(scopes?|permissions?|roles?|privileges?)[_-]?(required|missing|needed)$`)
+
 // errorHeaders are the response headers servers put their reasons in.
 var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "X-Error", "X-Error-Message", "X-Error-Description",
 	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
@@ -203,6 +208,8 @@ func readSays(a *answer) ServerSays {
 					if s.Message == "" {
 						s.Message = text
 					}
+				case grantKey.MatchString(k):
+					add("body "+path, codeWords(key)+": "+text) // {"required_scopes":["foo:write"]}: the key says what the value is
 				case codeKeys[k] && !(k == "type" && strings.Contains(text, ":")): // not a type URI
 					add("body "+path, text)
 					if s.Code == "" && !isNumberWord(text) {

@@ -49,7 +49,7 @@ func TestSharedWithCaller(t *testing.T) {
 		{"ID token", "Authorization", token(map[string]any{"exp": now.Add(time.Hour).Unix(), "aud": "client", "nonce": "n"}), "", []Code{IDTokenSent}},
 		{"placeholder API key", "X-Api-Key", "YOUR_API_KEY", "", []Code{CredentialPlaceholder}},
 		{"placeholder Bearer token", "Authorization", "<your-token>", "", []Code{CredentialPlaceholder}},
-		{"unexpanded variable", "Authorization", "${API_TOKEN}", "", []Code{CredentialPlaceholder}},
+		{"unexpanded variable", "Authorization", "${API_TOKEN}", "", []Code{VariableUnset}},
 		{"test key on live", "Authorization", "sk_test_51Habcdefghijklmnop", "live", []Code{WrongEnvironment}},
 		{"test API key on live", "X-Api-Key", "ag_test_k1_c2VjcmV0c2VjcmV0c2VjcmV0", "production", []Code{WrongEnvironment}},
 		{"live key on production", "X-Api-Key", "ag_live_k1_c2VjcmV0c2VjcmV0c2VjcmV0", "production", nil},

@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/reason"
@@ -120,6 +121,11 @@ func (p *prober) answer(a *answer) {
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
 	}
+	if code == TokenSignatureInvalid && p.off.jwtToken == nil && a.problem.Reason == "" {
+		// No token was sent whose signature could fail: the signature is
+		// the request's own (an HMAC over the request).
+		code = RequestSignatureInvalid
+	}
 	if c, ok := statusCauses[a.status]; !known && ok {
 		code, basis, known = c, Stated, true
 	}
@@ -144,7 +150,7 @@ func (p *prober) answer(a *answer) {
 		case a.status == 404 && p.off.sentAny:
 			// Many APIs answer 404, not 403, for what a caller may not
 			// see: with a credential sent, that is the likelier reading.
-			p.add(Finding{Code: InsufficientScope, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
+			p.add(Finding{Code: Forbidden, Status: Warn, Basis: Inferred, Cause: "FAQ: 401 vs 403", Category: "permission",
 				Title:    "The resource is not found for this credential: a path that does not exist, or one it has no access to, hidden from it (many APIs answer 404, not 403, for what a caller may not see)",
 				Evidence: ev,
 				Fix:      "Check the path and base URL, then the credential's access to this resource (its scopes, the project or repository membership)."})
@@ -218,7 +224,7 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
-var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` +
+var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
 
 // namesGrant reports whether the statement that names the cause names
@@ -246,6 +252,8 @@ func (p *prober) confirms(code Code, ev []string) bool {
 		if f.Status == Fail && (f.Code == code || formatFamily[code] && formatFamily[f.Code] ||
 			(code == WrongTokenKind || code == TokenTypeMismatch) && preciseKind[f.Code] ||
 			code == CredentialsMissing && (f.Code == VariableUnset || f.Code == HeaderNameMisspelled) ||
+			(code == HeaderFormat || code == CredentialUnknown) && f.Code == SchemeMismatch ||
+			(code == TokenExpired || code == TokenNotYetValid) && f.Code == TokenLifetimeTooLong ||
 			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
 				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
 			f.Basis = Stated
@@ -293,9 +301,24 @@ func (p *prober) notArrived(a *answer, ev []string) {
 			Evidence: append(ev, signs...), Fix: "Configure the proxy, load balancer or CDN in front of the API to forward the Authorization header (and not to cache authenticated answers)."})
 		return
 	}
-	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
+	f := Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Inferred, Cause: "3. Incorrect authentication scheme",
 		Title:    "The server says no credentials arrived, though " + sent + " was sent: it reads them in another header or form (or something on the way removes them)",
 		Evidence: ev,
 		Fix:      "Check the API's documentation for the header and scheme it reads (Authorization: Bearer, Authorization: Token, X-API-Key, apikey, a query parameter); if it is exactly what you send, a proxy in front may strip it.",
-	})
+	}
+	// An Authorization header the server reads and finds empty of
+	// credentials is one whose scheme it does not take (Bearer where it
+	// wants Token, or the reverse), unless its words ask for a key, which
+	// APIs read in a header of its own; Basic is always parsed.
+	if cs := p.off.credentials(); len(cs) > 0 && cs[0].header == "Authorization" && cs[0].scheme != "" && !strings.EqualFold(cs[0].scheme, "Basic") &&
+		!slices.ContainsFunc(p.says.Statements, func(st Statement) bool { return keyWords.MatchString(st.Text) }) {
+		f.Code = SchemeMismatch
+		f.Title = "The server says no credentials arrived, though Authorization was sent with the " + cs[0].scheme + " scheme: it does not take that scheme (or something on the way removes the header)"
+		f.Fix = "Send the credential with the scheme the API documents (Authorization: Bearer, Token, Bot, ApiKey…); if it is exactly what you send, a proxy in front may strip the header."
+	}
+	p.add(f)
 }
+
+// keyWords: an answer that speaks of a key (an API key missing) reads it
+// in a header of its own, not in Authorization.
+var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey`)

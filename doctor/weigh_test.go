@@ -197,7 +197,7 @@ func TestStatusInBody(t *testing.T) {
 	}{
 		{`{"code":401,"message":"Unauthorized"}`, false, CredentialsRejected},
 		{`{"status":"403","msg":"Forbidden"}`, false, Forbidden},
-		{`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`, false, CredentialWrongHeader},
+		{`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`, false, SchemeMismatch},
 		{`{"errcode":40001,"errmsg":"invalid credential, access_token is invalid or not latest"}`, false, CredentialsRejected},
 		{`{"code":200,"data":{"items":[]}}`, true, RequestSucceeded},
 		{`{"errcode":0,"errmsg":"ok"}`, true, RequestSucceeded},
@@ -303,6 +303,81 @@ func TestSchemeNamedInWords(t *testing.T) {
 		t.Run(body, func(t *testing.T) {
 			if rep := diagnoseJSON(t, 401, body); rep.Top == nil || rep.Top.Code != SchemeMismatch {
 				t.Errorf("top %v, want %s", rep.Top, SchemeMismatch)
+			}
+		})
+	}
+}
+
+// TestChallengeSchemeExplainsWords: a challenge that offers other
+// schemes than the one sent explains the server's generic words about
+// the credential ("malformed", "invalid API key"): the scheme mismatch
+// leads, with those words as its evidence.
+func TestChallengeSchemeExplainsWords(t *testing.T) {
+	tests := []struct {
+		challenge, body string
+		top             Code
+	}{
+		{`Basic realm="api"`, `{"message":"Malformed authorization header"}`, SchemeMismatch},
+		{`ApiKey realm="api"`, `{"message":"Invalid API key"}`, SchemeMismatch},
+		{`Bearer realm="api"`, `{"message":"Invalid API key"}`, CredentialUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.challenge+" "+tt.body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("WWW-Authenticate", tt.challenge)
+				w.WriteHeader(401)
+				w.Write([]byte(tt.body))
+			})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e"), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.top || rep.Top.Basis != Stated && tt.top == SchemeMismatch {
+				t.Errorf("top %+v, want %s stated", rep.Top, tt.top)
+			}
+		})
+	}
+}
+
+// TestMillisecondsExplainExpiry: an exp (or iat) in milliseconds is
+// proven offline; a server that says the token expired or is not yet
+// valid says its consequence, and the proof leads with its words.
+func TestMillisecondsExplainExpiry(t *testing.T) {
+	for _, body := range []string{`{"message":"Token has expired"}`, `{"message":"Token not yet valid"}`, `{"message":"Unauthorized"}`} {
+		t.Run(body, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(401)
+				w.Write([]byte(body))
+			})
+			tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "iat": 1767225600000, "exp": 1767229200000})
+			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer "+tok), Options{})
+			if rep.Top == nil || rep.Top.Code != TokenLifetimeTooLong {
+				t.Errorf("top %+v, want %s", rep.Top, TokenLifetimeTooLong)
+			}
+		})
+	}
+}
+
+// TestSignatureWithoutToken: "invalid signature" is a token's when a JWT
+// was sent, and the request's own (an HMAC over it) when none was.
+func TestSignatureWithoutToken(t *testing.T) {
+	jwtToken := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": 4102444800})
+	tests := []struct {
+		header, value string
+		top           Code
+	}{
+		{"Authorization", "Bearer " + jwtToken, TokenSignatureInvalid},
+		{"X-Api-Key", "3f1e2d4c5b6a79881726354a5b6c7d8e", RequestSignatureInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header, func(t *testing.T) {
+			url := serve(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(401)
+				w.Write([]byte(`{"error":"Invalid signature"}`))
+			})
+			rep := run(t, get(url+"/v1/orders", tt.header, tt.value), Options{})
+			if rep.Top == nil || rep.Top.Code != tt.top {
+				t.Errorf("top %+v, want %s", rep.Top, tt.top)
 			}
 		})
 	}

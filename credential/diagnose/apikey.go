@@ -60,14 +60,52 @@ func Wrapped(where, v string) *Finding {
 		Fix:   "Send the bare credential: documentation writes <token> or \"token\" only to show where it goes."}
 }
 
-// Placeholder reports a credential that is a placeholder or unexpanded
-// shell text; detail (which names the kind, never the value) becomes its
-// evidence.
-func Placeholder(detail string) *Finding {
+// Placeholder reports the credential v sent in where ("the X-Api-Key
+// value") that credential.Placeholder found to be a placeholder or
+// unexpanded shell text; detail (which names the kind, never the value)
+// becomes its evidence. Shell text is told from documentation's samples
+// (Unexpanded): a variable sent as its own name is VariableUnset, a
+// command substitution sent as text ShellSubstitution.
+func Placeholder(where, v, detail string) *Finding {
+	switch Unexpanded(v) {
+	case VariableUnset:
+		return &Finding{Code: VariableUnset, Cause: "Environment notes: .env files and variables",
+			Title:    where + " is a shell variable's name, not its value: the variable was not expanded (single quotes, or a tool that does not expand variables, sent it as text)",
+			Evidence: []string{detail},
+			Fix:      "Expand the variable where the credential is written (in a shell: double quotes, -H \"Authorization: Bearer $TOKEN\"; in a program: read the environment, not the text), and check it is set and exported."}
+	case ShellSubstitution:
+		return &Finding{Code: ShellSubstitution, Cause: "4. Incorrect token format",
+			Title:    where + " is the text of a command substitution, not its output: the shell did not run it (single quotes send $(...) as text)",
+			Evidence: []string{detail},
+			Fix:      "Use double quotes so the shell runs the substitution, or run it first and pass its output."}
+	}
 	return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
-		Title:    "the credential sent is a placeholder or unexpanded shell text, not a credential",
+		Title:    where + " is a placeholder, not a credential",
 		Evidence: []string{detail},
-		Fix:      "Put the real credential in; use double quotes around shell substitutions (single quotes send them literally)."}
+		Fix:      "Put the real credential in its place."}
+}
+
+var (
+	// commandText is a command substitution left as text: $(...) or `...`.
+	commandText = regexp.MustCompile("\\$\\(|`[^`]*`")
+	// variableText is a variable reference left as text: ${NAME}, a word
+	// $NAME (alone, after a scheme, a colon or an equals sign), %NAME%.
+	variableText = regexp.MustCompile(`\$\{[A-Za-z_]\w*|(^|[\s:=])\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%`)
+)
+
+// Unexpanded says what shell text v holds that a shell did not expand:
+// ShellSubstitution for a command substitution, VariableUnset for a
+// variable reference ($TOKEN, ${TOKEN}, cmd.exe's %TOKEN%: whether the
+// variable is unset or was single-quoted, it never delivered its value),
+// "" for anything else.
+func Unexpanded(v string) Code {
+	switch {
+	case commandText.MatchString(v):
+		return ShellSubstitution
+	case variableText.MatchString(v):
+		return VariableUnset
+	}
+	return ""
 }
 
 // tokenKinds recognise credentials of the wrong kind by their shape.
@@ -77,6 +115,7 @@ var tokenKinds = []struct {
 	fix  string
 }{
 	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
+	{regexp.MustCompile(`^(?i)(pk\.|pub[_-]|public[_-]|publishable[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
 	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
 	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
 	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
@@ -85,8 +124,10 @@ var tokenKinds = []struct {
 }
 
 // TokenKind reports a credential whose shape says it is the wrong kind
-// (a publishable key, an AWS key ID, a JWE, SAML, a token response, the
-// scheme word alone), and a JWT that says it is a refresh token. where
+// (a publishable or public key, an AWS key ID, a JWE, SAML, a token
+// response, the scheme word alone: WrongTokenKind), and a refresh token
+// — by its prefix, or a JWT whose typ, token_use or token_type says so
+// (Keycloak, Cognito, Simple JWT): TokenTypeMismatch. where
 // begins the title ("the Bearer token").
 func TokenKind(where, v string) *Finding {
 	for _, k := range tokenKinds {
@@ -94,16 +135,33 @@ func TokenKind(where, v string) *Finding {
 			return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token", Title: fmt.Sprintf("%s is %s", where, k.what), Fix: k.fix}
 		}
 	}
+	if refreshPrefix.MatchString(v) {
+		return refreshToken(where)
+	}
 	d, err := jwt.Decode(v)
 	if err != nil {
 		return nil
 	}
 	use, typ := claimString(d.Claims["token_use"]), claimString(d.Header["typ"])
+	for _, k := range []string{"typ", "token_type", "type"} {
+		if c := claimString(d.Claims[k]); strings.Contains(strings.ToLower(c), "refresh") {
+			use = "refresh" // Keycloak's typ Refresh, Simple JWT's token_type refresh
+		}
+	}
 	if strings.EqualFold(use, "refresh") || strings.Contains(strings.ToLower(typ), "refresh") {
-		return &Finding{Code: WrongTokenKind, Cause: "2. Invalid token",
-			Title: where + " is a refresh token", Fix: "Exchange it at the token endpoint for an access token, and send that."}
+		return refreshToken(where)
 	}
 	return nil
+}
+
+// refreshPrefix is a refresh token by its prefix (rt_, refresh_).
+var refreshPrefix = regexp.MustCompile(`^(?i)(rt|refresh)[_-]`)
+
+// refreshToken reports a refresh token sent where an access token goes:
+// a token of the right issuer for another use (token_type_mismatch).
+func refreshToken(where string) *Finding {
+	return &Finding{Code: TokenTypeMismatch, Cause: "2. Invalid token",
+		Title: where + " is a refresh token, not an access token", Fix: "Exchange it at the token endpoint for an access token, and send that."}
 }
 
 // schemeWords are the scheme words people put inside API-key headers.
@@ -128,7 +186,7 @@ func APIKey(header, v string) *Finding {
 		return f
 	}
 	if kind := credential.Placeholder(v); kind != "" {
-		return Placeholder(fmt.Sprintf("the %s value is a placeholder (%s)", header, kind))
+		return Placeholder("the "+header+" value", v, fmt.Sprintf("the %s value is a placeholder (%s)", header, kind))
 	}
 	if f := TokenKind("the "+header+" value", v); f != nil {
 		return f

@@ -168,9 +168,7 @@ func conventionFor(host, user, pw string) *basicConvention {
 func BasicPair(host, user, pw string) *Finding {
 	for _, part := range []struct{ slot, v string }{{"password", pw}, {"user name", user}} {
 		if kind := credential.Placeholder(part.v); kind != "" && part.v != "" {
-			return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
-				Title: "the Basic " + part.slot + " is a placeholder, not a credential: " + kind,
-				Fix:   "Put the real value in its place (and check the shell expands the variable that should hold it)."}
+			return Placeholder("the Basic "+part.slot, part.v, kind)
 		}
 	}
 	if what := PasswordHash(pw); what != "" {

@@ -42,6 +42,7 @@ const (
 	BasicTrailingNewline  Code = "basic_trailing_newline"
 	CredentialPlaceholder Code = "credential_placeholder"
 	VariableUnset         Code = "variable_unset"
+	ShellSubstitution     Code = "shell_substitution_not_run"
 	HeaderFormat          Code = "header_format"
 	TokenExpired          Code = "token_expired"
 	TokenNotYetValid      Code = "token_not_yet_valid"
@@ -50,6 +51,7 @@ const (
 	IDTokenSent           Code = "id_token_sent"
 	CredentialWrapped     Code = "credential_wrapped"
 	WrongTokenKind        Code = "wrong_token_kind"
+	TokenTypeMismatch     Code = "token_type_mismatch"
 	BasicNotBase64        Code = "basic_not_base64"
 	BasicBase64Wrapped    Code = "basic_base64_wrapped"
 	BasicNoColon          Code = "basic_no_colon"
@@ -173,13 +175,8 @@ func Value(c Credential) *Finding {
 			return f
 		}
 	}
-	// Unexpanded shell text ($TOKEN) is a placeholder too, as the doctor
-	// has it: the text itself is sent; variable_unset is a variable that
-	// expanded to nothing.
 	if kind := credential.Placeholder(v); kind != "" {
-		return &Finding{Code: CredentialPlaceholder, Cause: "4. Incorrect token format",
-			Title: fmt.Sprintf("%s is a placeholder, not a credential: %s", where, kind),
-			Fix:   "Put the real credential in; read it with os.Getenv, and check the variable is set in this process."}
+		return Placeholder(where, v, kind)
 	}
 	if v != strings.TrimSpace(v) {
 		return &Finding{Code: HeaderFormat, Cause: "4. Incorrect token format",

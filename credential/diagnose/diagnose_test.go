@@ -44,8 +44,11 @@ func TestCheck(t *testing.T) {
 		want Code // first finding; "" none
 	}{
 		{"empty (unset variable)", bearer(""), Options{}, VariableUnset},
-		{"$TOKEN", bearer("$TOKEN"), Options{}, CredentialPlaceholder},
-		{"${TOKEN}", bearer("${TOKEN}"), Options{}, CredentialPlaceholder},
+		{"$TOKEN", bearer("$TOKEN"), Options{}, VariableUnset},
+		{"${TOKEN}", bearer("${TOKEN}"), Options{}, VariableUnset},
+		{"%TOKEN%", bearer("%TOKEN%"), Options{}, VariableUnset},
+		{"$(cat token)", bearer("$(cat token)"), Options{}, ShellSubstitution},
+		{"{{token}}", bearer("{{token}}"), Options{}, CredentialPlaceholder},
 		{"YOUR_API_KEY", Credential{Header: "X-Api-Key", Value: "YOUR_API_KEY"}, Options{}, CredentialPlaceholder},
 		{"trailing newline", bearer("abcdef0123456789\n"), Options{}, HeaderFormat},
 		{"inner space", bearer("abcdef 0123456789"), Options{}, HeaderFormat},
@@ -68,7 +71,8 @@ func TestCheck(t *testing.T) {
 		{"test key on live", Credential{Header: "X-Api-Key", Value: "ag_test_k1_c2VjcmV0c2VjcmV0"}, Options{ExpectEnv: "live"}, WrongEnvironment},
 		{"Basic, empty password", basic("app", ""), Options{}, VariableUnset},
 		{"Basic, password with newline", basic("app", "hunter2hunter2\n"), Options{}, BasicTrailingNewline},
-		{"Basic, placeholder password", basic("app", "${APP_PASSWORD}"), Options{}, CredentialPlaceholder},
+		{"Basic, unexpanded password", basic("app", "${APP_PASSWORD}"), Options{}, VariableUnset},
+		{"Basic, placeholder password", basic("app", "<password>"), Options{}, CredentialPlaceholder},
 		{"Basic, fine", basic("app", "hunter2hunter2"), Options{}, ""},
 		{"sk_live on production", bearer("sk_live_abcdef0123456789"), Options{ExpectEnv: "production"}, ""},
 	}
