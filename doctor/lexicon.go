@@ -263,10 +263,11 @@ const (
 	accessKind = `(read|write|read/write|read-write|read-only|admin|edit|delete|manage|owner|full|view|viewer)`
 )
 
-var compiledRules = func() []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(rules))
+// compiledRules are rules' phrases, one matcher a rule (needles.go).
+var compiledRules = func() []ruleMatcher {
+	out := make([]ruleMatcher, len(rules))
 	for i, r := range rules {
-		out[i] = regexp.MustCompile(`(?i)` + strings.Join(r.phrases, "|"))
+		out[i] = newRuleMatcher(r.phrases)
 	}
 	return out
 }()
@@ -305,8 +306,9 @@ func classify(st Statement) int {
 
 // firstRule returns the index of the first rule text matches, or -1.
 func firstRule(text string) int {
-	for i, re := range compiledRules {
-		if re.MatchString(text) {
+	folded := fold(text)
+	for i, m := range compiledRules {
+		if m.matches(text, folded) {
 			return i
 		}
 	}
