@@ -266,38 +266,45 @@ type fastWriter struct {
 	ctx    *fasthttp.RequestCtx
 	header http.Header
 	wrote  bool
+	// typed: the answer's Content-Type is set (the first one given).
+	typed bool
 }
 
 func (w *fastWriter) Header() http.Header { return w.header }
 
 // WriteHeader copies the status and the headers into the RequestCtx.
-// Interim (1xx) answers are not sent, as fasthttp cannot; the length and
-// the framing are fasthttp's to write.
+// Interim (1xx) answers are not sent, as fasthttp cannot.
 func (w *fastWriter) WriteHeader(code int) {
 	if w.wrote || code < 200 {
 		return
 	}
 	w.wrote = true
 	w.ctx.SetStatusCode(code)
-	out := &w.ctx.Response.Header
 	for name, values := range w.header {
-		switch name {
-		case "Content-Length", "Transfer-Encoding":
-		case "Connection":
-			for _, v := range values {
-				if strings.Contains(strings.ToLower(v), "close") {
-					w.ctx.SetConnectionClose()
-				}
-			}
-		case "Content-Type":
-			if len(values) > 0 {
-				out.SetContentType(values[0])
-			}
-		default:
-			for _, v := range values {
-				out.Add(name, v)
-			}
+		for _, v := range values {
+			w.add(name, v)
 		}
+	}
+}
+
+// add adds a line named name (canonical) to the answer's header, once
+// the status is written: the length and the framing are fasthttp's to
+// write, Connection only says whether to close.
+func (w *fastWriter) add(name, value string) {
+	out := &w.ctx.Response.Header
+	switch name {
+	case "Content-Length", "Transfer-Encoding":
+	case "Connection":
+		if strings.Contains(strings.ToLower(value), "close") {
+			w.ctx.SetConnectionClose()
+		}
+	case "Content-Type":
+		if !w.typed {
+			w.typed = true
+			out.SetContentType(value)
+		}
+	default:
+		out.Add(name, value)
 	}
 }
 
