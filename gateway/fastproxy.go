@@ -133,7 +133,8 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // upstreamRequest makes req, the fasthttp request sent upstream for r:
-// the client's header lines that forwards keeps, copied as they are,
+// the client's header lines that are not hop-by-hop and that forwards
+// keeps, copied as they are,
 // then rewrite's URL, Host and lines — the rules the reverse proxy
 // applies, from the same code, without an http.Header of its own.
 func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
@@ -144,7 +145,7 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 	head.SetMethod(r.Method)
 	connection := r.Header["Connection"]
 	for name, values := range r.Header {
-		if name == "Content-Length" || !g.forwards(name, connection, u.forwardAuthorization) {
+		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, u.forwardAuthorization) {
 			continue
 		}
 		for _, v := range values {

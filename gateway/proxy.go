@@ -123,9 +123,11 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 		Transport:  transport,
 		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			connection := pr.In.Header["Connection"]
+			// Hop-by-hop lines are gone already (the proxy's own rule,
+			// which hopByHop follows on the fast engine); Te: trailers
+			// and a WebSocket upgrade are set again.
 			for name := range pr.Out.Header {
-				if !g.forwards(name, connection, forwardAuthorization) {
+				if !g.forwards(name, forwardAuthorization) {
 					delete(pr.Out.Header, name)
 				}
 			}
@@ -174,16 +176,15 @@ func (s *stdHeader) Set(name, value string) {
 	s.backing = s.backing[1:]
 }
 
-// forwards reports whether a client's header line named name (canonical)
-// goes to the upstream, on either engine: not a hop-by-hop header
-// (connection is the request's Connection field), not Forwarded (the
-// gateway sets X-Forwarded-* instead, forwarded), and, unless the route
-// forwards credentials, no spelling of a credential header (Authorization
-// and the API-key headers: an upstream may read X_API_Key as X-API-Key).
-// The upstream learns who called from the identity headers.
-func (g *Gateway) forwards(name string, connection []string, forwardAuthorization bool) bool {
-	return !hopByHop(name, connection) && name != "Forwarded" &&
-		(forwardAuthorization || !spellingOf(name, g.credentialHeaders))
+// forwards reports whether a client's header line named name (canonical,
+// not hop-by-hop) goes to the upstream, on either engine: not Forwarded
+// (the gateway sets X-Forwarded-* instead, forwarded), and, unless the
+// route forwards credentials, no spelling of a credential header
+// (Authorization and the API-key headers: an upstream may read X_API_Key
+// as X-API-Key). The upstream learns who called from the identity
+// headers.
+func (g *Gateway) forwards(name string, forwardAuthorization bool) bool {
+	return name != "Forwarded" && (forwardAuthorization || !spellingOf(name, g.credentialHeaders))
 }
 
 // rewrite makes the upstream request of pr.In, whose header lines the
