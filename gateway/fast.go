@@ -182,7 +182,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		return nil, err
 	}
 	r := &http.Request{
-		Method:     string(head.Method()),
+		Method:     methodOf(head.Method()),
 		URL:        u,
 		RequestURI: uri,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -193,13 +193,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	if !head.IsHTTP11() {
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
-	for k, v := range head.AllInOrder() {
-		if string(v) == quietContinue && string(k) == "Expect" {
-			continue // expectQuietly's, not the client's
-		}
-		key := headerName(k)
-		r.Header[key] = append(r.Header[key], string(v))
-	}
+	copyHeader(r.Header, head)
 	switch hosts := r.Header["Host"]; {
 	case len(hosts) > 1:
 		return nil, errors.New("several Host headers")
@@ -224,6 +218,61 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	// chain adds its values to a copy.
 	return r, nil
 }
+
+// copyHeader adds the header lines of head to h, in the order received,
+// but the Expect line expectQuietly added. The values are copied into
+// one string, and each header's first value is a slice of one array:
+// two allocations, not two a line.
+func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
+	size, n := 0, 0
+	for k, v := range head.AllInOrder() {
+		if !quietExpect(k, v) {
+			size += len(v)
+			n++
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for k, v := range head.AllInOrder() {
+		if !quietExpect(k, v) {
+			b.Write(v)
+		}
+	}
+	all, first := b.String(), make([]string, n)
+	for k, v := range head.AllInOrder() {
+		if quietExpect(k, v) {
+			continue
+		}
+		value := all[:len(v)]
+		all = all[len(v):]
+		key := headerName(k)
+		if values, ok := h[key]; ok {
+			h[key] = append(values, value)
+			continue
+		}
+		first[0] = value
+		h[key], first = first[:1:1], first[1:]
+	}
+}
+
+// quietExpect reports whether the line k: v is the Expect line
+// expectQuietly adds, not the client's.
+func quietExpect(k, v []byte) bool { return string(v) == quietContinue && string(k) == "Expect" }
+
+// methodOf is the method m as a string; the common ones cost no
+// allocation.
+func methodOf(m []byte) string {
+	for _, known := range commonMethods {
+		if string(m) == known {
+			return known
+		}
+	}
+	return string(m)
+}
+
+// commonMethods are the methods requests carry most.
+var commonMethods = []string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
 
 // fastBody is the body of ctx's request as fasthttp has read it: the
 // stream, or a copy of a short body read whole.

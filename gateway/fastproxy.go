@@ -93,7 +93,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 			if err != nil {
 				return nil, err
 			}
-			return upstreamConn{c}, nil
+			return upstreamConn{Conn: c, local: &connAddr{Addr: c.LocalAddr(), conn: c}}, nil
 		},
 	}
 	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
@@ -253,10 +253,14 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 
 // upstreamConn is a connection to an upstream. fasthttp tells a response
 // nothing of its connection but the addresses, so the local address
-// carries the connection (connAddr) for headRead.
-type upstreamConn struct{ net.Conn }
+// carries the connection (connAddr) for headRead; it is made once, at
+// the dial, as fasthttp asks for it with every answer.
+type upstreamConn struct {
+	net.Conn
+	local *connAddr
+}
 
-func (c upstreamConn) LocalAddr() net.Addr { return connAddr{Addr: c.Conn.LocalAddr(), conn: c.Conn} }
+func (c upstreamConn) LocalAddr() net.Addr { return c.local }
 
 // connAddr is the local address of an upstreamConn, and the connection.
 type connAddr struct {
@@ -269,7 +273,7 @@ type connAddr struct {
 // is resp's until the stream is closed, and fasthttp sets the deadline
 // again before the next answer it reads there.
 func headRead(resp *fasthttp.Response) {
-	if a, ok := resp.LocalAddr().(connAddr); ok {
+	if a, ok := resp.LocalAddr().(*connAddr); ok {
 		a.conn.SetReadDeadline(time.Time{})
 	}
 }
