@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/authgate/authgate/config"
 )
@@ -197,6 +198,8 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	switch hosts := r.Header["Host"]; {
 	case len(hosts) > 1:
 		return nil, errors.New("several Host headers")
+	case len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]):
+		return nil, errors.New("a malformed Host header") // as net/http refuses it
 	case u.Host != "":
 		r.Host = u.Host
 	case len(hosts) == 1:
