@@ -154,26 +154,28 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 // name, with one line.
 type headerOut interface{ Set(name, value string) }
 
-// stdHeader is a headerOut on an http.Header. The values it sets share
-// backing arrays of stdBacking values: one allocation for the lines a
-// request or an answer gets.
+// stdHeader is a headerOut on an http.Header. The first values it sets
+// are held in its own array (room): the lines a request or an answer gets
+// cost the one allocation of the stdHeader.
 type stdHeader struct {
-	h       http.Header
-	backing []string
+	h    http.Header
+	room [stdRoom]string
+	used int
 }
 
-// stdBacking is how many values one backing array of a stdHeader holds:
-// the X-Forwarded-* three, Request-Id and the four identity headers.
-const stdBacking = 8
+// stdRoom is how many values a stdHeader holds itself: the X-Forwarded-*
+// three, Request-Id and the four identity headers.
+const stdRoom = 8
 
 // Set implements headerOut.
 func (s *stdHeader) Set(name, value string) {
-	if len(s.backing) == 0 {
-		s.backing = make([]string, stdBacking)
+	if s.used == len(s.room) {
+		s.h[name] = []string{value}
+		return
 	}
-	s.backing[0] = value
-	s.h[name] = s.backing[:1:1]
-	s.backing = s.backing[1:]
+	s.room[s.used] = value
+	s.h[name] = s.room[s.used : s.used+1 : s.used+1]
+	s.used++
 }
 
 // forwards reports whether a client's header line named name (canonical,
