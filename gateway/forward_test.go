@@ -1,13 +1,9 @@
 package gateway
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -135,19 +131,8 @@ routes:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			seen.Store(nil)
-			conn, err := net.Dial("tcp", strings.TrimPrefix(tt.gw.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			io.WriteString(conn, tt.request)
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			if status, _ := rawExchange(t, tt.gw.URL, tt.request, nil, 0); status != tt.status {
+				t.Fatalf("status %d, want %d", status, tt.status)
 			}
 			h := seen.Load()
 			if h == nil {
