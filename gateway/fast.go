@@ -111,8 +111,8 @@ func (l fastListener) Accept() (net.Conn, error) {
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
-// head past max_header_bytes, 408 for one that came too slowly, 400
-// otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
+// head past max_header_bytes, 408 for one that came too slowly, 501 for
+// an HTTP/1.1 Transfer-Encoding other than chunked, 400 otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
 // malformed line) — the statuses net/http answers with, and never the
 // request's own bytes.
 func fastParseError(ctx *fasthttp.RequestCtx, err error) {
@@ -123,6 +123,8 @@ func fastParseError(ctx *fasthttp.RequestCtx, err error) {
 		status = http.StatusRequestHeaderFieldsTooLarge
 	case isTimeout(err):
 		status = http.StatusRequestTimeout
+	case errors.Is(err, fasthttp.ErrUnsupportedTransferEncoding) && ctx.Request.Header.IsHTTP11():
+		status = http.StatusNotImplemented // a coding it does not know (RFC 9112 §6.1)
 	}
 	ctx.Response.Reset()
 	ctx.SetStatusCode(status)
