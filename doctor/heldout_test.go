@@ -25,6 +25,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout", 54},
 	{"testdata/heldout2", 42},
 	{"testdata/heldout3", 29},
+	{"testdata/heldout4", 40},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,

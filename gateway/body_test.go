@@ -85,11 +85,13 @@ func TestRequestBodies(t *testing.T) {
 	}
 }
 
-// TestExpectContinue: "Expect: 100-continue" is answered only once the
-// request is judged and its body is wanted: a refused request gets its
-// final answer (and no 100), an allowed one gets 100 Continue, then its
-// body is forwarded. A client that sends the body without waiting is
-// served the same.
+// TestExpectContinue: "Expect: 100-continue" (the name in any case) is
+// answered only once the request is judged and its body is wanted: a
+// refused request gets its final answer (and no 100), an allowed one gets
+// 100 Continue, then its body is forwarded. A client that sends the body
+// without waiting is served the same. An HTTP/1.0 request, which has no
+// expectations, is judged before its body too, and never gets a 100 (not
+// the upstream's either).
 func TestExpectContinue(t *testing.T) {
 	var got atomic.Pointer[string]
 	reading := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -103,9 +105,20 @@ func TestExpectContinue(t *testing.T) {
   - {name: upload, path: /upload, public: true, max_body_bytes: 64, upstream: "`+reading.URL+`"}
 `, "server: {body_idle_timeout: 2s, body_timeout: 5s}")
 	good := token(t, map[string]any{"scope": "write"})
-	head := func(path, headers string) string {
-		return "POST " + path + " HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n" + headers + "\r\n"
+	headAs := func(proto, expect, path, headers string) string {
+		return "POST " + path + " " + proto + "\r\nHost: gw\r\n" + expect + headers + "\r\n"
 	}
+	head := func(path, headers string) string {
+		return headAs("HTTP/1.1", "Expect: 100-continue\r\n", path, headers)
+	}
+	lower := func(path, headers string) string {
+		return headAs("HTTP/1.1", "expect: 100-continue\r\n", path, headers)
+	}
+	http10 := func(path, headers string) string { return headAs("HTTP/1.0", "", path, headers) }
+	http10Expecting := func(path, headers string) string {
+		return headAs("HTTP/1.0", "Expect: 100-continue\r\n", path, headers)
+	}
+	authorized := "Authorization: Bearer " + good + "\r\n"
 	tests := []struct {
 		name string
 		head string
@@ -118,9 +131,16 @@ func TestExpectContinue(t *testing.T) {
 	}{
 		{"no credentials", head("/guarded", "Content-Length: 5\r\n"), false, false, 401, reason.CredentialsMissing},
 		{"declared too large", head("/upload", "Content-Length: 65\r\n"), false, false, 413, reason.RequestBodyTooLarge},
-		{"allowed", head("/guarded", "Authorization: Bearer "+good+"\r\nContent-Length: 5\r\n"), false, true, 200, ""},
+		{"allowed", head("/guarded", authorized+"Content-Length: 5\r\n"), false, true, 200, ""},
 		{"allowed, chunked", head("/upload", "Transfer-Encoding: chunked\r\n"), false, true, 200, ""},
 		{"allowed, body sent at once", head("/upload", "Content-Length: 5\r\n"), true, true, 200, ""},
+		{"lower-case name, no credentials", lower("/guarded", "Content-Length: 5\r\n"), false, false, 401, reason.CredentialsMissing},
+		{"lower-case name, allowed", lower("/guarded", authorized+"Content-Length: 5\r\n"), false, true, 200, ""},
+		{"HTTP/1.0, no credentials, body not sent", http10("/guarded", "Content-Length: 5\r\n"), false, false, 401, reason.CredentialsMissing},
+		{"HTTP/1.0, declared too large, body not sent", http10("/upload", "Content-Length: 65\r\n"), false, false, 413, reason.RequestBodyTooLarge},
+		{"HTTP/1.0, allowed", http10("/guarded", authorized+"Content-Length: 5\r\n"), true, false, 200, ""},
+		// HTTP/1.0 has no expectations: no 100, from the gateway or the upstream.
+		{"HTTP/1.0 with an expectation, allowed", http10Expecting("/upload", "Content-Length: 5\r\n"), true, false, 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,6 +135,10 @@ func FuzzEngines(f *testing.F) {
 		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Original-Url: /admin\r\nX-Http-Method-Override: DELETE\r\n\r\n",
 		"GET /public/a HTTP/1.1\r\nHost: gw\r\n" + strings.Repeat("X-A: 1\r\n", 25) + "\r\n",
 		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Big: " + strings.Repeat("a", 9000) + "\r\n\r\n",
+		// Heads past the fast engine's first read buffer (fasthead.go).
+		"POST /public/a HTTP/1.1\r\nHost: gw\r\nX-Big: " + strings.Repeat("a", 6000) + "\r\nContent-Length: 5\r\n\r\nhello",
+		"GET /public/a HTTP/1.1\r\nHost: gw\r\nX-Big: " + strings.Repeat("a", 5000) + "\r\nX-Bad: \x01\r\n\r\n",
+		"POST /public/a HTTP/1.0\r\nContent-Length: 5\r\nexpect: 100-continue\r\n\r\nhello",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -40,34 +41,50 @@ const fastPreread = 1
 // NewFastServer returns a fasthttp server for h with the configuration's
 // limits, each set explicitly: the request head (request line, headers
 // and the blank line) is at most max_header_bytes, to the byte, as on
-// net/http; header names reach hygiene as the client spelled them;
+// net/http (a connection holds a buffer of fastHeadBuffer for it, and
+// one whose head is larger goes on with a server of large heads:
+// fasthead.go); header names reach hygiene as the client spelled them;
 // bodies past fastPreread stream; read_header_timeout bounds the head,
 // idle_timeout keep-alives, GuardBodies the body; at most
 // server.max_connections are served at once (per-client caps are the
 // listener's, internal/app). Parse failures are answered like net/http
 // answers them: a bare status and a closed connection. A request is
-// judged before its body is read (judgeFirst); only an HTTP/1.0
-// request's declared body has its first byte waited for before the
-// handler runs, for at most body_idle_timeout (a 408 after).
+// judged before its body is read (judgeFirst); where fasthttp still
+// reads a body's first byte before the handler (expectFirst says when),
+// it waits for it at most body_idle_timeout (a 408 after).
 func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastServer {
+	s := &FastServer{none: &noConns{closed: make(chan struct{})}}
+	s.srv = newFastHTTP(cfg, h, log, fastHeadBuffer, s.serveLargeHead)
+	s.large = newFastHTTP(cfg, h, log, cfg.MaxHeaderBytes, nil)
+	return s
+}
+
+// newFastHTTP is a fasthttp server of NewFastServer's, whose connections
+// read request heads into buffers of readBuffer bytes; large, when set,
+// is asked to serve a connection whose head did not fit (it reports
+// whether it did).
+func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffer int, large func(*fasthttp.RequestCtx, error) bool) *fasthttp.Server {
 	firstByte := fasthttp.RequestConfig{ReadTimeout: min(cfg.Server.BodyIdleTimeout, cfg.Server.ReadHeaderTimeout)}
 	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
-	return &FastServer{srv: &fasthttp.Server{
+	return &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-			if h.ContentLength() > 0 {
-				expectQuietly(h)
+			switch n := h.ContentLength(); {
+			case n > 0:
+				expectFirst(h, true)
 				return firstByte
+			case n == -1:
+				expectFirst(h, false)
 			}
 			return fasthttp.RequestConfig{}
 		},
 		ExpectHandler: func(ctx *fasthttp.RequestCtx) int { return judgeFirst(guarded, ctx) },
 		Handler:       fastHandler(guarded),
 		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
-			if !resume(ctx, err) {
+			if !resume(ctx, err) && (large == nil || !large(ctx, err)) {
 				fastParseError(ctx, err)
 			}
 		},
-		ReadBufferSize:                cfg.MaxHeaderBytes,
+		ReadBufferSize:                readBuffer,
 		WriteBufferSize:               4 << 10,
 		ReadTimeout:                   cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:                   cfg.Server.IdleTimeout,
@@ -81,23 +98,56 @@ func NewFastServer(cfg *config.Config, h http.Handler, log *slog.Logger) *FastSe
 		CloseOnShutdown:               true,
 		SecureErrorLogMessage:         true,
 		Logger:                        fastLogger{log},
-	}}
+	}
 }
 
 // FastServer is the fast engine's server: fasthttp's, serving each
-// connection through a fastConn.
-type FastServer struct{ srv *fasthttp.Server }
+// connection through a fastConn, and the one a connection goes on with
+// after a head larger than fastHeadBuffer (large), which serves from
+// none, a listener that accepts nothing: fasthttp shuts a server's
+// connections down only when it has a listener to close.
+type FastServer struct {
+	srv, large *fasthttp.Server
+	none       *noConns
+}
 
 // Serve serves the connections ln accepts until Shutdown.
-func (s *FastServer) Serve(ln net.Listener) error { return s.srv.Serve(fastListener{ln}) }
+func (s *FastServer) Serve(ln net.Listener) error {
+	go s.large.Serve(s.none)
+	return s.srv.Serve(fastListener{ln})
+}
 
 // Shutdown stops accepting connections and waits for those open to end.
-func (s *FastServer) Shutdown() error { return s.srv.Shutdown() }
+func (s *FastServer) Shutdown() error { return s.ShutdownWithContext(context.Background()) }
 
-// ShutdownWithContext is Shutdown, bounded by ctx.
+// ShutdownWithContext is Shutdown, bounded by ctx. Both servers shut down
+// at once: a connection the large one serves stays open on the other
+// until then.
 func (s *FastServer) ShutdownWithContext(ctx context.Context) error {
-	return s.srv.ShutdownWithContext(ctx)
+	large := make(chan error, 1)
+	go func() { large <- s.large.ShutdownWithContext(ctx) }()
+	err := s.srv.ShutdownWithContext(ctx)
+	s.none.Close()
+	return errors.Join(err, <-large)
 }
+
+// noConns is a listener that accepts nothing until it is closed.
+type noConns struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *noConns) Accept() (net.Conn, error) {
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *noConns) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *noConns) Addr() net.Addr { return &net.TCPAddr{} }
 
 // fastListener accepts fastConns.
 type fastListener struct{ net.Listener }
@@ -107,7 +157,7 @@ func (l fastListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fastConn{Conn: c}, nil
+	return &fastConn{Conn: c, largeHead: largeHead{recent: lastBytes{buf: make([]byte, fastHeadBuffer)}}}, nil
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
@@ -225,7 +275,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 }
 
 // copyHeader adds the header lines of head to h, in the order received,
-// but the Expect line expectQuietly added. The values are copied into
+// but the Expect line expectFirst put in the client's. The values are copied into
 // one string, and each header's first value is a slice of one array:
 // two allocations, not two a line.
 func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
@@ -261,8 +311,8 @@ func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 }
 
 // quietExpect reports whether the line k: v is the Expect line
-// expectQuietly adds, not the client's.
-func quietExpect(k, v []byte) bool { return string(v) == quietContinue && string(k) == "Expect" }
+// expectFirst puts in, not the client's.
+func quietExpect(k, v []byte) bool { return expectMark(v) && string(k) == "Expect" }
 
 // methodOf is the method m as a string; the common ones cost no
 // allocation.

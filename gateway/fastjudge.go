@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -26,27 +27,73 @@ import (
 // A request that declares a body of known length and no expectation is
 // judged the same way, so that it is not kept waiting for its body's
 // first byte (which fasthttp reads before the handler runs) when it is
-// to be refused: expectQuietly adds an expectation of its own, which the
+// to be refused: expectFirst adds an expectation of its own, which the
 // request seen by the chain does not carry, and whose 100 Continue the
-// connection holds back (fastConn.quiet).
+// connection holds back (fastConn.quiet). So is an HTTP/1.0 request with
+// such a body, which fasthttp would read first whatever it carries (it
+// reads no expectation of HTTP/1.0): it is presented to fasthttp as
+// HTTP/1.1 until judgeFirst gives it its version back, and gets no 100.
+// fasthttp reads the Expect header only under that name, as
+// DisableHeaderNamesNormalizing leaves names as sent: a client's
+// "expect: 100-continue" is given a line fasthttp reads too.
 
-// quietContinue is the value of the Expect header expectQuietly adds.
-// fasthttp reads the value without regard to case; a client's own that
-// happens to be spelled so is respelled.
-const quietContinue = "100-CONTINUE"
+// The values of the Expect header expectFirst adds: each a spelling of
+// 100-continue (fasthttp reads the value without regard to case) that
+// says what judgeFirst is to do. A client's own value spelled as one of
+// them is respelled.
+const (
+	// quietContinue: the client asked for no 100; it is held back.
+	quietContinue = "100-CONTINUE"
+	// askedContinue: the client asked for one under another spelling of
+	// the name (expect, EXPECT); it is sent.
+	askedContinue = "100-Continue"
+	// http10Continue: an HTTP/1.0 request, presented as HTTP/1.1; no 100.
+	http10Continue = "100-CONTINUe"
+)
 
-// expectQuietly makes fasthttp call ExpectHandler before it reads the
-// body of an HTTP/1.1 request without an expectation (HTTP/1.0 has
-// none: fasthttp reads the first byte of its body before the handler).
-func expectQuietly(h *fasthttp.RequestHeader) {
-	if !h.IsHTTP11() {
-		return
+// expectMark reports whether v is one of the values expectFirst adds.
+func expectMark(v []byte) bool {
+	switch string(v) {
+	case quietContinue, askedContinue, http10Continue:
+		return true
 	}
-	switch v := h.Peek("Expect"); {
-	case v == nil:
+	return false
+}
+
+// expectName is the name of the Expect header, as fasthttp reads it.
+var expectName = []byte("Expect")
+
+// expectFirst makes fasthttp call ExpectHandler before it reads the body
+// of h's request: always when the client asked for 100 Continue, and
+// also when it did not if unasked (a body of known length). A request
+// that carries an Expect line fasthttp reads is left to it (after an
+// HTTP/1.0 one, which fasthttp does not read, the body's first byte is
+// still read before the handler).
+func expectFirst(h *fasthttp.RequestHeader, unasked bool) {
+	var first []byte             // the value of the first Expect line, in any spelling
+	found, named := false, false // named: a line spelled Expect, which fasthttp reads
+	for k, v := range h.All() {
+		if bytes.EqualFold(k, expectName) {
+			if !found {
+				first, found = v, true
+			}
+			named = named || bytes.Equal(k, expectName)
+		}
+	}
+	switch {
+	case named:
+		if expectMark(h.Peek("Expect")) {
+			h.Set("Expect", "100-continue")
+		}
+	case !h.IsHTTP11():
+		if unasked && string(h.Protocol()) == "HTTP/1.0" {
+			h.SetProtocol("HTTP/1.1")
+			h.Set("Expect", http10Continue)
+		}
+	case strings.EqualFold(string(first), "100-continue"):
+		h.Set("Expect", askedContinue)
+	case unasked:
 		h.Set("Expect", quietContinue)
-	case string(v) == quietContinue:
-		h.Set("Expect", "100-continue")
 	}
 }
 
@@ -87,6 +134,14 @@ func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 // with Connection: close), else 100 Continue, with the chain left on
 // ctx's connection for resume.
 func judgeFirst(h http.Handler, ctx *fasthttp.RequestCtx) int {
+	quiet := false
+	switch string(ctx.Request.Header.Peek("Expect")) {
+	case http10Continue:
+		ctx.Request.Header.SetProtocol("HTTP/1.0")
+		quiet = true
+	case quietContinue:
+		quiet = true
+	}
 	p := &pendingChain{want: make(chan struct{}), body: make(chan io.Reader, 1), done: make(chan struct{})}
 	r, err := fastRequest(ctx, &awaitedBody{p: p})
 	if err != nil {
@@ -104,7 +159,7 @@ func judgeFirst(h http.Handler, ctx *fasthttp.RequestCtx) int {
 	}
 	c := ctx.Conn().(*fastConn)
 	c.pending = p
-	c.quiet = string(ctx.Request.Header.Peek("Expect")) == quietContinue
+	c.quiet = quiet
 	return fasthttp.StatusContinue
 }
 
@@ -127,18 +182,22 @@ func resume(ctx *fasthttp.RequestCtx, err error) bool {
 	return true
 }
 
-// fastConn is a connection the fast engine serves; only its serving
-// goroutine uses the fields.
+// fastConn is a connection the fast engine serves; one goroutine at a
+// time uses the fields: the serving one, or the chain it waits for
+// (judgeFirst).
 type fastConn struct {
 	net.Conn
 	// pending is the chain of the request whose body fasthttp is
 	// reading (judgeFirst), until resume hands it over.
 	pending *pendingChain
 	// quiet: the next 100 Continue written is held back (a client that
-	// did not ask for one, expectQuietly); held is what was written
+	// did not ask for one, expectFirst); held is what was written
 	// since that may begin it.
 	quiet bool
 	held  []byte
+	// largeHead is what the connection needs to go on with the server of
+	// large heads (fasthead.go).
+	largeHead
 }
 
 // continueLine is the interim answer fasthttp writes when ExpectHandler
@@ -150,6 +209,9 @@ var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 // neither the handler nor the error handler called, so the chain gets
 // the failure as its body here, and is waited for.
 func (c *fastConn) Write(p []byte) (int, error) {
+	if c.handedOver {
+		return len(p), nil
+	}
 	out := p
 	if c.quiet {
 		out = append(c.held, p...)

@@ -62,9 +62,11 @@ func (g *Gateway) newUpstream(u *url.URL, transport http.RoundTripper, rc *confi
 // the first one found dead drops the idle pool — after an upstream
 // restart they all are — and idle connections are not kept past 4 s
 // (Node's servers close theirs after 5). A connection that brought a
-// malformed answer is closed, never reused. timeout bounds the wait for
-// the answer's head, as on net/http: ServeHTTP lifts the read deadline
-// once the head is in (headRead), so a stream may go on.
+// malformed answer is closed, never reused. The answer's head is read
+// into a buffer of maxUpstreamHead, so a larger one fails (502), as on
+// net/http. timeout bounds the wait for the answer's head, as on
+// net/http: ServeHTTP lifts the read deadline once the head is in
+// (headRead), so a stream may go on.
 func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 	addr := u.Host
 	if u.Port() == "" {
@@ -85,7 +87,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 		MaxIdleConnDuration:           4 * time.Second,
 		MaxConnWaitTimeout:            timeout,
 		ReadTimeout:                   timeout,
-		ReadBufferSize:                16 << 10,
+		ReadBufferSize:                maxUpstreamHead,
 		WriteBufferSize:               4 << 10,
 		MaxIdemponentCallAttempts:     3,
 		Dial: func(addr string) (net.Conn, error) {
@@ -145,7 +147,7 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 	head.SetMethod(r.Method)
 	connection := r.Header["Connection"]
 	for name, values := range r.Header {
-		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, u.forwardAuthorization) {
+		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, r, u.forwardAuthorization) {
 			continue
 		}
 		for _, v := range values {

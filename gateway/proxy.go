@@ -21,8 +21,15 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
+// maxUpstreamHead bounds an upstream answer's head (status line and
+// headers), on both engines: the fast engine reads it into a buffer of
+// this size, held while the answer is read, so it is what each upstream
+// request in flight costs. nginx's proxy_buffer_size is 4 or 8 KiB.
+const maxUpstreamHead = 8 << 10
+
 // newTransport is the transport to one upstream host; with h2c it speaks
-// HTTP/2 without TLS (prior knowledge) and nothing else.
+// HTTP/2 without TLS (prior knowledge) and nothing else. An answer whose
+// head is larger than maxUpstreamHead fails (502).
 func newTransport(timeout time.Duration, h2c bool) *http.Transport {
 	t := &http.Transport{
 		Proxy:             nil,
@@ -34,11 +41,12 @@ func newTransport(timeout time.Duration, h2c bool) *http.Transport {
 		MaxIdleConns:        4096,
 		MaxIdleConnsPerHost: 1024,
 		// A proxy passes bodies through as they are: no gzip of its own.
-		DisableCompression:    true,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
+		DisableCompression:     true,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  timeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxUpstreamHead,
 	}
 	if h2c {
 		t.Protocols = new(http.Protocols)
@@ -127,7 +135,7 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 			// which hopByHop follows on the fast engine); Te: trailers
 			// and a WebSocket upgrade are set again.
 			for name := range pr.Out.Header {
-				if !g.forwards(name, forwardAuthorization) {
+				if !g.forwards(name, pr.In, forwardAuthorization) {
 					delete(pr.Out.Header, name)
 				}
 			}
@@ -178,15 +186,24 @@ func (s *stdHeader) Set(name, value string) {
 	s.used++
 }
 
-// forwards reports whether a client's header line named name (canonical,
-// not hop-by-hop) goes to the upstream, on either engine: not Forwarded
-// (the gateway sets X-Forwarded-* instead, forwarded), and, unless the
-// route forwards credentials, no spelling of a credential header
-// (Authorization and the API-key headers: an upstream may read X_API_Key
-// as X-API-Key). The upstream learns who called from the identity
-// headers.
-func (g *Gateway) forwards(name string, forwardAuthorization bool) bool {
-	return name != "Forwarded" && (forwardAuthorization || !spellingOf(name, g.credentialHeaders))
+// forwards reports whether a line named name (canonical, not hop-by-hop)
+// of the client's request in goes to the upstream, on either engine: not
+// Forwarded (the gateway sets X-Forwarded-* instead, forwarded); not
+// Expect from an HTTP/1.0 client, which has no expectations (RFC 9110
+// §10.1.1): the upstream is not asked for a 100 Continue, which the
+// reverse proxy would pass on to a client that must never get one
+// (§15.2); and, unless the route forwards credentials, no spelling of a
+// credential header (Authorization and the API-key headers: an upstream
+// may read X_API_Key as X-API-Key). The upstream learns who called from
+// the identity headers.
+func (g *Gateway) forwards(name string, in *http.Request, forwardAuthorization bool) bool {
+	switch {
+	case name == "Forwarded":
+		return false
+	case name == "Expect" && !in.ProtoAtLeast(1, 1):
+		return false
+	}
+	return forwardAuthorization || !spellingOf(name, g.credentialHeaders)
 }
 
 // rewrite makes the upstream request of pr.In, whose header lines the

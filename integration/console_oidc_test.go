@@ -152,8 +152,10 @@ console:
 // callback whose state was not started by this browser, and an ID token
 // whose nonce is not the one sent, end in no session.
 func TestConsoleOIDC(t *testing.T) {
-	ctx := browsertest.Chromium(t, "the console's OIDC sign-in test", chromedp.WindowSize(1280, 860))
+	// Hydra first (built at the first use: minutes on a loaded machine),
+	// then the browser, whose patience starts when it does.
 	admin, login := oidcConsole(t)
+	ctx := browsertest.Chromium(t, "the console's OIDC sign-in test", chromedp.WindowSize(1280, 860))
 	shots := os.Getenv("AUTHGATE_SCREENSHOTS")
 	if shots == "" {
 		shots = filepath.Join(os.TempDir(), "authgate-console-screenshots")
@@ -161,7 +163,7 @@ func TestConsoleOIDC(t *testing.T) {
 	os.MkdirAll(shots, 0o755)
 	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a hung step, not a slow one
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))

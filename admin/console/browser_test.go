@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,10 +87,14 @@ func TestBrowser(t *testing.T) {
 		}
 		return strings.TrimSpace(v)
 	}
-	// Traffic for the overview: two allowed, two refused.
+	// Traffic for the overview: two allowed, two refused, in the minutes
+	// from refusalsFrom to refusalsTo (one, or two when a minute ends
+	// between them).
+	refusalsFrom := time.Now().Truncate(time.Minute)
 	for _, tok := range []string{"valid", "valid", "expired", "bad_signature"} {
 		gatewayCall(t, d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens[tok])
 	}
+	refusalsTo := time.Now().Truncate(time.Minute)
 
 	step("sign-in page", chromedp.Navigate(admin+"/console/"), chromedp.WaitVisible(chromedp.CSS("#key")))
 	shoot("sign-in")
@@ -114,9 +119,20 @@ func TestBrowser(t *testing.T) {
 	shoot("overview")
 	step("15-minute window", chromedp.Click(chromedp.CSS(`.windows a[href$="15m"]`)), chromedp.WaitVisible(chromedp.CSS(`.windows a[aria-current][href$="15m"]`)))
 	shoot("overview-15m")
-	step("click the last minute", chromedp.Click(chromedp.CSS(`.chart a.bar:last-of-type`)), chromedp.WaitVisible(chromedp.CSS("#window-filter")))
-	if got := eval(`String(document.querySelectorAll("#feed tr").length)`); got != "2" {
-		t.Errorf("the last minute's bar lists %s failures, want the 2 refusals", got)
+	// A click on a minute's bar lists that minute's failures: the bars of
+	// the minutes the refusals were made in (not "the last bar", which is
+	// a newer minute once one has ended since) list the two of them.
+	overview15m := eval(`location.href`)
+	listed := 0
+	for m := refusalsFrom; !m.After(refusalsTo); m = m.Add(time.Minute) {
+		bar := fmt.Sprintf(`.chart a.bar[data-epoch-from="%d"]`, m.Unix())
+		step("click the bar of "+m.UTC().Format("15:04"), chromedp.Navigate(overview15m), chromedp.WaitVisible(chromedp.CSS(bar)),
+			chromedp.Click(chromedp.CSS(bar)), chromedp.WaitVisible(chromedp.CSS("#window-filter")))
+		n, _ := strconv.Atoi(eval(`String(document.querySelectorAll("#feed tr").length)`))
+		listed += n
+	}
+	if listed != 2 {
+		t.Errorf("the bars of the refusals' minutes list %d failures, want the 2 refusals", listed)
 	}
 
 	// Create a key whose name is markup; copy the secret from the page.

@@ -1,11 +1,12 @@
 package console_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOverviewChart: the chart has a y scale, gridlines and a time axis in
@@ -14,7 +15,9 @@ import (
 // take, in the overview and in /metrics.
 func TestOverviewChart(t *testing.T) {
 	d, o := signedIn(t)
+	failedFrom := time.Now().Truncate(time.Minute)
 	gatewayCall(t, d.File.URL+"/v1/data", "Authorization", "Bearer "+d.File.Tokens["expired"])
+	failedTo := time.Now().Truncate(time.Minute)                 // a minute may end meanwhile
 	newOperator(t, d.File.AdminURL, nil).signIn("ag_live_wrong") // a failed console sign-in
 	for _, tt := range []struct {
 		window string
@@ -39,10 +42,24 @@ func TestOverviewChart(t *testing.T) {
 	if !strings.Contains(p.body, `href="/console/failures?route=_admin"`) {
 		t.Error("the failed sign-in is not counted under _admin")
 	}
-	last := regexp.MustCompile(`<a class="bar" href="(/console/failures\?from=\d+&amp;to=\d+)"`).FindAllStringSubmatch(p.body, -1)
-	href := strings.ReplaceAll(last[len(last)-1][1], "&amp;", "&")
-	if f := o.get(href); !strings.Contains(f.body, "<code>token_expired</code>") || !strings.Contains(f.body, `id="window-filter"`) {
-		t.Errorf("the last minute's bar does not list its failure")
+	// The bar of the minute the failure was made in lists it (not "the
+	// last bar": a newer minute once one has ended since).
+	listed := 0 // bars that list it
+	for m := failedFrom; !m.After(failedTo); m = m.Add(time.Minute) {
+		href := fmt.Sprintf("/console/failures?from=%d&to=%d", m.Unix(), m.Add(time.Minute).Unix())
+		if !strings.Contains(p.body, `<a class="bar" href="`+strings.ReplaceAll(href, "&", "&amp;")+`"`) {
+			t.Fatalf("no bar links to the minute of %s", m.UTC().Format("15:04"))
+		}
+		f := o.get(href)
+		if !strings.Contains(f.body, `id="window-filter"`) {
+			t.Errorf("%s lists no window", href)
+		}
+		if strings.Contains(f.body, "<code>token_expired</code>") {
+			listed++
+		}
+	}
+	if listed != 1 {
+		t.Errorf("%d bars of the failure's minutes list it, want one", listed)
 	}
 	if f := o.get("/console/failures?from=1&to=2"); strings.Contains(f.body, "<code>token_expired</code>") {
 		t.Error("a minute long ago lists today's failure")

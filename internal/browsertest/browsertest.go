@@ -13,9 +13,16 @@ import (
 )
 
 // Chromium starts headless Chromium (apt-get install chromium) with a
-// fresh profile and returns its context, ended with the test. Without
+// fresh profile and returns its context, ended with the test or after
+// browserPatience, whichever comes first. Start it once the test's other
+// servers are up: the patience counts from here. Without
 // Chromium it skips, naming what (the tests that need it), and fails
 // under CI. extra adds allocator options (a window size).
+// browserPatience ends a browser session that hangs (a wait for an
+// element that never shows), far beyond what a session takes even on a
+// loaded machine: not a measure of speed.
+const browserPatience = 10 * time.Minute
+
 func Chromium(t *testing.T, what string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -34,7 +41,7 @@ func Chromium(t *testing.T, what string, extra ...chromedp.ExecAllocatorOption) 
 	}, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, browserPatience)
 	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting chromium: %v", err)
