@@ -17,10 +17,10 @@ import (
 )
 
 // rawExchange writes head, then each of pieces after its pause, on one
-// connection to the gateway, and reads the answer.
-func rawExchange(t *testing.T, e *env, head string, pieces []string, pause time.Duration) (int, string) {
+// connection to the gateway at gw (its URL), and reads the answer.
+func rawExchange(t *testing.T, gw, head string, pieces []string, pause time.Duration) (int, string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.gw.URL, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(gw, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestRequestBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.seen.Store(nil)
-			status, why := rawExchange(t, e, tt.head, tt.pieces, tt.pause)
+			status, why := rawExchange(t, e.gw.URL, tt.head, tt.pieces, tt.pause)
 			if status != tt.status || why != string(tt.reason) {
 				t.Fatalf("got %d %q, want %d %q", status, why, tt.status, tt.reason)
 			}

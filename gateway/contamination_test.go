@@ -31,7 +31,8 @@ func (c *contaminationClient) values() []string {
 }
 
 // TestNoValueCrossesRequests: many concurrent clients, each with its own
-// token, subject and request body, through the proxy and the decision
+// token, subject, marker header and request body, through the proxy (and
+// the upstream's answer headers back) and the decision
 // endpoint, accepted and refused. No client's value may appear in
 // another's answer, upstream request, access-log line or failure-feed
 // entry. The fast engine reuses request buffers between requests: a
@@ -97,6 +98,11 @@ func TestNoValueCrossesRequests(t *testing.T) {
 		if got := r.Header.Get("X-Authgate-Subject"); got != "token:main:"+cs[i].subject {
 			report("upstream: client %d's request has subject %q", i, got)
 		}
+		if got := r.Header.Get("X-Marker"); got != cs[i].marker {
+			report("upstream: client %d's request has marker %q", i, got)
+		}
+		// Answer header lines go to the client by a path of their own.
+		w.Header().Set("X-Echo", r.Header.Get("X-Marker")+" "+r.Header.Get("X-Authgate-Subject"))
 		io.WriteString(w, r.Header.Get("X-Authgate-Subject")+" "+string(body))
 	}))
 	t.Cleanup(up.Close)
@@ -113,7 +119,7 @@ func TestNoValueCrossesRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			path := fmt.Sprintf("/c/%d", i)
-			check := func(what string, resp *http.Response, err error, status int, want string) {
+			check := func(what string, resp *http.Response, err error, status int, wants ...string) {
 				if err != nil {
 					report("client %d %s: %v", i, what, err)
 					return
@@ -128,16 +134,19 @@ func TestNoValueCrossesRequests(t *testing.T) {
 						report("client %d %s: the answer carries another client's value %.24s…", i, what, v)
 					}
 				}
-				if resp.StatusCode != status || want != "" && !strings.Contains(dump.String(), want) {
-					report("client %d %s: %d, want %d with %q", i, what, resp.StatusCode, status, want)
+				for _, want := range wants {
+					if resp.StatusCode != status || !strings.Contains(dump.String(), want) {
+						report("client %d %s: %d, want %d with %q", i, what, resp.StatusCode, status, want)
+					}
 				}
 			}
 			for range rounds {
 				body := strings.Repeat(c.marker+" ", 64)
 				req, _ := http.NewRequest(http.MethodPost, e.gw.URL+path, strings.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+c.good)
+				req.Header.Set("X-Marker", c.marker)
 				resp, err := http.DefaultClient.Do(req)
-				check("proxied", resp, err, http.StatusOK, c.subject+" "+body)
+				check("proxied", resp, err, http.StatusOK, c.subject+" "+body, "X-Echo: "+c.marker+" token:main:"+c.subject)
 
 				req, _ = http.NewRequest(http.MethodGet, e.gw.URL+path, nil)
 				req.Header.Set("Authorization", "Bearer "+c.expired)

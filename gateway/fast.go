@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/authgate/authgate/config"
 )
@@ -160,8 +161,8 @@ func (l fastListener) Accept() (net.Conn, error) {
 }
 
 // fastParseError answers a request fasthttp could not read: 431 for a
-// head past max_header_bytes, 408 for one that came too slowly, 400
-// otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
+// head past max_header_bytes, 408 for one that came too slowly, 501 for
+// an HTTP/1.1 Transfer-Encoding other than chunked, 400 otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
 // malformed line) — the statuses net/http answers with, and never the
 // request's own bytes.
 func fastParseError(ctx *fasthttp.RequestCtx, err error) {
@@ -172,6 +173,8 @@ func fastParseError(ctx *fasthttp.RequestCtx, err error) {
 		status = http.StatusRequestHeaderFieldsTooLarge
 	case isTimeout(err):
 		status = http.StatusRequestTimeout
+	case errors.Is(err, fasthttp.ErrUnsupportedTransferEncoding) && ctx.Request.Header.IsHTTP11():
+		status = http.StatusNotImplemented // a coding it does not know (RFC 9112 §6.1)
 	}
 	ctx.Response.Reset()
 	ctx.SetStatusCode(status)
@@ -232,7 +235,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		return nil, err
 	}
 	r := &http.Request{
-		Method:     string(head.Method()),
+		Method:     methodOf(head.Method()),
 		URL:        u,
 		RequestURI: uri,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -243,16 +246,12 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	if !head.IsHTTP11() {
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
-	for k, v := range head.AllInOrder() {
-		if expectMark(v) && string(k) == "Expect" {
-			continue // expectFirst's, not the client's
-		}
-		key := headerName(k)
-		r.Header[key] = append(r.Header[key], string(v))
-	}
+	copyHeader(r.Header, head)
 	switch hosts := r.Header["Host"]; {
 	case len(hosts) > 1:
 		return nil, errors.New("several Host headers")
+	case len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]):
+		return nil, errors.New("a malformed Host header") // as net/http refuses it
 	case u.Host != "":
 		r.Host = u.Host
 	case len(hosts) == 1:
@@ -274,6 +273,61 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	// chain adds its values to a copy.
 	return r, nil
 }
+
+// copyHeader adds the header lines of head to h, in the order received,
+// but the Expect line expectFirst put in the client's. The values are copied into
+// one string, and each header's first value is a slice of one array:
+// two allocations, not two a line.
+func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
+	size, n := 0, 0
+	for k, v := range head.AllInOrder() {
+		if !quietExpect(k, v) {
+			size += len(v)
+			n++
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for k, v := range head.AllInOrder() {
+		if !quietExpect(k, v) {
+			b.Write(v)
+		}
+	}
+	all, first := b.String(), make([]string, n)
+	for k, v := range head.AllInOrder() {
+		if quietExpect(k, v) {
+			continue
+		}
+		value := all[:len(v)]
+		all = all[len(v):]
+		key := headerName(k)
+		if values, ok := h[key]; ok {
+			h[key] = append(values, value)
+			continue
+		}
+		first[0] = value
+		h[key], first = first[:1:1], first[1:]
+	}
+}
+
+// quietExpect reports whether the line k: v is the Expect line
+// expectFirst puts in, not the client's.
+func quietExpect(k, v []byte) bool { return expectMark(v) && string(k) == "Expect" }
+
+// methodOf is the method m as a string; the common ones cost no
+// allocation.
+func methodOf(m []byte) string {
+	for _, known := range commonMethods {
+		if string(m) == known {
+			return known
+		}
+	}
+	return string(m)
+}
+
+// commonMethods are the methods requests carry most.
+var commonMethods = []string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
 
 // fastBody is the body of ctx's request as fasthttp has read it: the
 // stream, or a copy of a short body read whole.
@@ -316,38 +370,45 @@ type fastWriter struct {
 	ctx    *fasthttp.RequestCtx
 	header http.Header
 	wrote  bool
+	// typed: the answer's Content-Type is set (the first one given).
+	typed bool
 }
 
 func (w *fastWriter) Header() http.Header { return w.header }
 
 // WriteHeader copies the status and the headers into the RequestCtx.
-// Interim (1xx) answers are not sent, as fasthttp cannot; the length and
-// the framing are fasthttp's to write.
+// Interim (1xx) answers are not sent, as fasthttp cannot.
 func (w *fastWriter) WriteHeader(code int) {
 	if w.wrote || code < 200 {
 		return
 	}
 	w.wrote = true
 	w.ctx.SetStatusCode(code)
-	out := &w.ctx.Response.Header
 	for name, values := range w.header {
-		switch name {
-		case "Content-Length", "Transfer-Encoding":
-		case "Connection":
-			for _, v := range values {
-				if strings.Contains(strings.ToLower(v), "close") {
-					w.ctx.SetConnectionClose()
-				}
-			}
-		case "Content-Type":
-			if len(values) > 0 {
-				out.SetContentType(values[0])
-			}
-		default:
-			for _, v := range values {
-				out.Add(name, v)
-			}
+		for _, v := range values {
+			w.add(name, v)
 		}
+	}
+}
+
+// add adds a line named name (canonical) to the answer's header, once
+// the status is written: the length and the framing are fasthttp's to
+// write, Connection only says whether to close.
+func (w *fastWriter) add(name, value string) {
+	out := &w.ctx.Response.Header
+	switch name {
+	case "Content-Length", "Transfer-Encoding":
+	case "Connection":
+		if strings.Contains(strings.ToLower(value), "close") {
+			w.ctx.SetConnectionClose()
+		}
+	case "Content-Type":
+		if !w.typed {
+			w.typed = true
+			out.SetContentType(value)
+		}
+	default:
+		out.Add(name, value)
 	}
 }
 

@@ -1,21 +1,23 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/tracing"
@@ -93,7 +95,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 			if err != nil {
 				return nil, err
 			}
-			return upstreamConn{c}, nil
+			return upstreamConn{Conn: c, local: &connAddr{Addr: c.LocalAddr(), conn: c}}, nil
 		},
 	}
 	hc.RetryIfErr = func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
@@ -120,51 +122,97 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u.proxy.ServeHTTP(w, r)
 		return
 	}
-	g := u.g
-	out := upstreamRequest(r)
-	removeHopByHop(out.Header)
-	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, u.target, u.forwardAuthorization, u.preserveHost)
-	if tracer := g.state.tracer; tracer != nil {
-		ctx, span := tracing.StartClientSpan(r.Context(), tracer, "upstream", out.Method, u.target.Hostname(), out.Header)
-		status, err := u.forward(w, fw, r, out)
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	u.upstreamRequest(req, r)
+	if u.g.state.tracer != nil {
+		ctx, span := u.startSpan(r, &req.Header)
+		status, err := u.forward(w, fw, r, req)
 		tracing.EndClientSpan(ctx, span, status, err)
 		return
 	}
-	u.forward(w, fw, r, out)
+	u.forward(w, fw, r, req)
 }
 
-// forward sends out, the upstream request of r, through the HostClient
-// and writes the answer to w; it returns the upstream's status, or the
-// error that stood for an answer.
-func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r, out *http.Request) (int, error) {
+// upstreamRequest makes req, the fasthttp request sent upstream for r:
+// the client's header lines that are not hop-by-hop and that forwards
+// keeps, copied as they are,
+// then rewrite's URL, Host and lines — the rules the reverse proxy
+// applies, from the same code, without an http.Header of its own.
+func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 	g := u.g
-	req := fasthttp.AcquireRequest()
-	defer fasthttp.ReleaseRequest(req)
-	req.Header.DisableSpecialHeader()
-	req.Header.SetMethod(out.Method)
-	req.SetRequestURI(out.URL.RequestURI())
-	host := out.Host
-	if host == "" {
-		host = out.URL.Host
-	}
-	req.Header.Set("Host", host)
-	for name, values := range out.Header {
-		if name == "Content-Length" || name == "Host" {
+	head := &req.Header
+	head.DisableSpecialHeader()
+	head.DisableNormalizing() // the names are canonical already
+	head.SetMethod(r.Method)
+	connection := r.Header["Connection"]
+	for name, values := range r.Header {
+		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, r, u.forwardAuthorization) {
 			continue
 		}
 		for _, v := range values {
-			req.Header.Add(name, v)
+			head.Add(name, v)
 		}
 	}
+	if keepsTrailers(r.Header) {
+		head.Add("Te", "trailers") // as net/http's proxy does
+	}
+	target := *r.URL
+	out := &http.Request{URL: &target}
+	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, fastHeader{head}, u.target, u.forwardAuthorization, u.preserveHost)
+	req.SetRequestURI(target.RequestURI())
+	host := out.Host
+	if host == "" {
+		host = target.Host
+	}
+	head.Set("Host", host)
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > 0 {
-			req.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+			head.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
 		} else {
-			req.Header.Set("Transfer-Encoding", "chunked")
+			head.Set("Transfer-Encoding", "chunked")
 		}
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
+}
 
+// fastHeader is a headerOut on the fast engine's upstream request.
+type fastHeader struct{ h *fasthttp.RequestHeader }
+
+// Set implements headerOut.
+func (f fastHeader) Set(name, value string) {
+	f.h.Del(name)
+	f.h.Add(name, value)
+}
+
+// startSpan starts the client span of the upstream request of r, whose
+// header is head: StartClientSpan writes the trace context into a header
+// map holding the request's trace fields, which then replace head's.
+func (u *upstream) startSpan(r *http.Request, head *fasthttp.RequestHeader) (context.Context, trace.Span) {
+	fields := tracing.Propagator.Fields()
+	carried := make(http.Header, len(fields))
+	for _, f := range fields {
+		f = textproto.CanonicalMIMEHeaderKey(f)
+		if v, ok := r.Header[f]; ok {
+			carried[f] = v
+		}
+	}
+	ctx, span := tracing.StartClientSpan(r.Context(), u.g.state.tracer, "upstream", r.Method, u.target.Hostname(), carried)
+	for _, f := range fields {
+		f = textproto.CanonicalMIMEHeaderKey(f)
+		head.Del(f)
+		for _, v := range carried[f] {
+			head.Add(f, v)
+		}
+	}
+	return ctx, span
+}
+
+// forward sends req, the upstream request of r, through the HostClient
+// and writes the answer to w; it returns the upstream's status, or the
+// error that stood for an answer.
+func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Request, req *fasthttp.Request) (int, error) {
+	g := u.g
 	resp := fasthttp.AcquireResponse()
 	start := time.Now()
 	err := u.fast.Do(req, resp)
@@ -179,20 +227,22 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r, out *http.R
 		g.upstreamError(w, r, err)
 		return 0, err
 	}
-	observeUpstream(g.state.Metrics.upstream, u.route, start, resp.StatusCode(), nil)
-	answer := make(http.Header, 8)
-	for k, v := range resp.Header.All() {
-		key := headerName(k)
-		answer[key] = append(answer[key], string(v))
-	}
-	removeHopByHop(answer)
-	g.upstreamAnswer(answer, ex)
-	h := w.Header()
-	for name, values := range answer {
-		h[name] = append(h[name], values...)
-	}
 	status := resp.StatusCode()
+	observeUpstream(g.state.Metrics.upstream, u.route, start, status, nil)
+	var connection []string
+	for k, v := range resp.Header.All() {
+		if headerName(k) == "Connection" {
+			connection = append(connection, string(v))
+		}
+	}
+	// The gateway's own headers first (WriteHeader), then the answer's
+	// lines the rules keep, as net/http's proxy adds them.
 	w.WriteHeader(status)
+	for k, v := range resp.Header.All() {
+		if name := headerName(k); !hopByHop(name, connection) && g.answerKeeps(name, ex) {
+			fw.add(name, string(v))
+		}
+	}
 	if body := resp.BodyStream(); body != nil {
 		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
@@ -205,10 +255,14 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r, out *http.R
 
 // upstreamConn is a connection to an upstream. fasthttp tells a response
 // nothing of its connection but the addresses, so the local address
-// carries the connection (connAddr) for headRead.
-type upstreamConn struct{ net.Conn }
+// carries the connection (connAddr) for headRead; it is made once, at
+// the dial, as fasthttp asks for it with every answer.
+type upstreamConn struct {
+	net.Conn
+	local *connAddr
+}
 
-func (c upstreamConn) LocalAddr() net.Addr { return connAddr{Addr: c.Conn.LocalAddr(), conn: c.Conn} }
+func (c upstreamConn) LocalAddr() net.Addr { return c.local }
 
 // connAddr is the local address of an upstreamConn, and the connection.
 type connAddr struct {
@@ -221,30 +275,9 @@ type connAddr struct {
 // is resp's until the stream is closed, and fasthttp sets the deadline
 // again before the next answer it reads there.
 func headRead(resp *fasthttp.Response) {
-	if a, ok := resp.LocalAddr().(connAddr); ok {
+	if a, ok := resp.LocalAddr().(*connAddr); ok {
 		a.conn.SetReadDeadline(time.Time{})
 	}
-}
-
-// upstreamHeaders is how many headers rewrite adds to a request (claim
-// headers aside): the
-// X-Forwarded-* three, Request-Id, the four identity headers and the
-// identity token.
-const upstreamHeaders = 9
-
-// upstreamRequest is the copy of r that rewrite turns into the upstream
-// request: its own URL and header map (sized for what rewrite adds, so
-// that adding costs no growth), the header values shared with r, which
-// rewrite and removeHopByHop replace or delete but never change in place.
-// r itself stays as the client sent it.
-func upstreamRequest(r *http.Request) *http.Request {
-	out := new(http.Request)
-	*out = *r
-	u := *r.URL
-	out.URL = &u
-	out.Header = make(http.Header, len(r.Header)+upstreamHeaders)
-	maps.Copy(out.Header, r.Header)
-	return out
 }
 
 // upstreamBody is a streamed upstream answer's body; closing it gives
@@ -264,25 +297,33 @@ func (b upstreamBody) Close() error {
 var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
-// removeHopByHop removes the hop-by-hop headers from h, and the headers
-// a Connection field names, keeping "Te: trailers" as net/http's proxy
-// does.
-func removeHopByHop(h http.Header) {
-	for _, v := range h["Connection"] {
-		for _, name := range strings.Split(v, ",") {
-			if name = textproto.TrimString(name); name != "" {
-				h.Del(name)
+// hopByHop reports whether a header line named name (canonical) is
+// hop-by-hop: one of hopHeaders, or a name the message's Connection
+// field (its values, connection) lists, as httputil.ReverseProxy removes
+// them.
+func hopByHop(name string, connection []string) bool {
+	if slices.Contains(hopHeaders, name) {
+		return true
+	}
+	for _, v := range connection {
+		for listed := range strings.SplitSeq(v, ",") {
+			listed = textproto.TrimString(listed)
+			// Canonicalised (an allocation) only when it may be name.
+			if strings.EqualFold(listed, name) && textproto.CanonicalMIMEHeaderKey(listed) == name {
+				return true
 			}
 		}
 	}
-	trailers := false
+	return false
+}
+
+// keepsTrailers reports whether a request's Te field asks for trailers,
+// the one Te value a proxy passes on, as net/http's does.
+func keepsTrailers(h http.Header) bool {
 	for _, v := range h["Te"] {
-		trailers = trailers || strings.EqualFold(textproto.TrimString(v), "trailers")
+		if strings.EqualFold(textproto.TrimString(v), "trailers") {
+			return true
+		}
 	}
-	for _, name := range hopHeaders {
-		delete(h, name)
-	}
-	if trailers {
-		h["Te"] = []string{"trailers"}
-	}
+	return false
 }

@@ -615,7 +615,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request) {
 		ex.identityToken = token
 	}
 	if ex.decision {
-		g.identityHeaders(w.Header(), ex, true)
+		g.identityHeaders(&stdHeader{h: w.Header()}, ex, true)
 		w.WriteHeader(http.StatusOK)
 		return
 	}

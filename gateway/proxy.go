@@ -131,67 +131,112 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 		Transport:  transport,
 		BufferPool: copyBuffers,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			g.rewrite(pr, target, forwardAuthorization, preserveHost)
+			// Hop-by-hop lines are gone already (the proxy's own rule,
+			// which hopByHop follows on the fast engine); Te: trailers
+			// and a WebSocket upgrade are set again.
+			for name := range pr.Out.Header {
+				if !g.forwards(name, pr.In, forwardAuthorization) {
+					delete(pr.Out.Header, name)
+				}
+			}
+			out := &stdHeader{h: pr.Out.Header}
+			g.rewrite(pr, out, target, forwardAuthorization, preserveHost)
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			g.upstreamAnswer(resp.Header, exchangeOf(resp.Request))
+			ex := exchangeOf(resp.Request)
+			for name := range resp.Header {
+				if !g.answerKeeps(name, ex) {
+					delete(resp.Header, name)
+				}
+			}
 			return nil
 		},
 		ErrorHandler: g.upstreamError,
 	}
 }
 
-// rewrite makes the upstream request pr.Out of the client's pr.In, whose
-// hop-by-hop headers are already removed: both engines' forwarders call it.
-func (g *Gateway) rewrite(pr *httputil.ProxyRequest, target *url.URL, forwardAuthorization, preserveHost bool) {
+// headerOut is where the rules that write header lines (rewrite,
+// identityHeaders) write them, whichever engine carries the message:
+// net/http's header map (stdHeader) or the fast engine's upstream
+// request (fastHeader). Set replaces every line named name, a canonical
+// name, with one line.
+type headerOut interface{ Set(name, value string) }
+
+// stdHeader is a headerOut on an http.Header. The first values it sets
+// are held in its own array (room): the lines a request or an answer gets
+// cost the one allocation of the stdHeader.
+type stdHeader struct {
+	h    http.Header
+	room [stdRoom]string
+	used int
+}
+
+// stdRoom is how many values a stdHeader holds itself: the X-Forwarded-*
+// three, Request-Id and the four identity headers.
+const stdRoom = 8
+
+// Set implements headerOut.
+func (s *stdHeader) Set(name, value string) {
+	if s.used == len(s.room) {
+		s.h[name] = []string{value}
+		return
+	}
+	s.room[s.used] = value
+	s.h[name] = s.room[s.used : s.used+1 : s.used+1]
+	s.used++
+}
+
+// forwards reports whether a line named name (canonical, not hop-by-hop)
+// of the client's request in goes to the upstream, on either engine: not
+// Forwarded (the gateway sets X-Forwarded-* instead, forwarded); not
+// Expect from an HTTP/1.0 client, which has no expectations (RFC 9110
+// §10.1.1): the upstream is not asked for a 100 Continue, which the
+// reverse proxy would pass on to a client that must never get one
+// (§15.2); and, unless the route forwards credentials, no spelling of a
+// credential header (Authorization and the API-key headers: an upstream
+// may read X_API_Key as X-API-Key). The upstream learns who called from
+// the identity headers.
+func (g *Gateway) forwards(name string, in *http.Request, forwardAuthorization bool) bool {
+	switch {
+	case name == "Forwarded":
+		return false
+	case name == "Expect" && !in.ProtoAtLeast(1, 1):
+		return false
+	}
+	return forwardAuthorization || !spellingOf(name, g.credentialHeaders)
+}
+
+// rewrite makes the upstream request of pr.In, whose header lines the
+// engine's forwarder has already kept only where forwards says so: the
+// URL and Host of pr.Out, and in out the lines the gateway sets
+// (X-Forwarded-*, Request-Id, the identity headers). Both engines'
+// forwarders call it.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest, out headerOut, target *url.URL, forwardAuthorization, preserveHost bool) {
 	ex := exchangeOf(pr.In)
 	pr.SetURL(target)
 	if preserveHost {
 		pr.Out.Host = pr.In.Host // the upstream serves several names
 	}
-	g.forwarded(pr)
+	g.forwarded(pr.In, out)
+	if q := ex.route.APIKeyQuery; !forwardAuthorization && q != "" && pr.Out.URL.RawQuery != "" {
+		// The rest of the query is kept byte for byte.
+		pr.Out.URL.RawQuery = withoutQueryParam(pr.Out.URL.RawQuery, q)
+	}
 	// Client-sent identity headers were removed on the way in
 	// (withHygiene); the ones set here are the only ones.
-	out := pr.Out.Header
-	if !forwardAuthorization {
-		g.dropCredentials(pr.Out, ex.route.APIKeyQuery)
-	}
 	out.Set(api.RequestIDHeader, ex.requestID)
 	g.identityHeaders(out, ex, false)
-	if !pr.In.ProtoAtLeast(1, 1) {
-		// HTTP/1.0 has no expectations (RFC 9110 §10.1.1): the upstream
-		// is not asked for a 100 Continue, which the reverse proxy would
-		// pass on to a client that must never get one (§15.2).
-		out.Del("Expect")
-	}
 }
 
-// upstreamAnswer removes from the upstream's answer h what the gateway's
-// own headers already say: the answer carries the gateway's Request-Id
-// (set when the request came in), one, never the upstream's too; and on
-// a route with a CORS policy, which is the gateway's, the upstream's own
-// Access-Control-* headers, which would duplicate or contradict it.
-func (g *Gateway) upstreamAnswer(h http.Header, ex *exchange) {
-	h.Del(api.RequestIDHeader)
-	if ex.route.CORS != nil {
-		for name := range h {
-			if strings.HasPrefix(name, "Access-Control-") {
-				delete(h, name)
-			}
-		}
-	}
-}
-
-// dropCredentials removes from an upstream request every place a
-// credential may arrive in: Authorization and the API-key headers (in any
-// spelling: an upstream may read X_API_Key as X-API-Key), and the
-// route's API-key query parameter (the rest of the query is kept byte for
-// byte). The upstream learns who called from the identity headers.
-func (g *Gateway) dropCredentials(out *http.Request, queryParam string) {
-	deleteSpellings(out.Header, g.credentialHeaders)
-	if queryParam != "" && out.URL.RawQuery != "" {
-		out.URL.RawQuery = withoutQueryParam(out.URL.RawQuery, queryParam)
-	}
+// answerKeeps reports whether a line of the upstream's answer named name
+// (canonical) goes to the client, on either engine: not what the
+// gateway's own headers already say. The answer carries the gateway's
+// Request-Id (set when the request came in), one, never the upstream's
+// too; and on a route with a CORS policy, which is the gateway's, not
+// the upstream's own Access-Control-* headers, which would duplicate or
+// contradict it.
+func (g *Gateway) answerKeeps(name string, ex *exchange) bool {
+	return name != api.RequestIDHeader && (ex.route.CORS == nil || !strings.HasPrefix(name, "Access-Control-"))
 }
 
 // identityHeader is one identity header and the value it carries.
@@ -213,20 +258,17 @@ var identityFields = []identityHeader{
 // always (decision answers), every identity header is set, empty when
 // there is no identity: the proxy then overwrites whatever a client sent,
 // even proxies that copy only headers present in the answer.
-func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
+func (g *Gateway) identityHeaders(out headerOut, ex *exchange, always bool) {
 	if !ex.authed && !always {
 		return
 	}
-	// One backing array for the values, each header a slice of it.
-	backing := make([]string, len(g.idHeaders))
-	for i, idh := range g.idHeaders {
+	for _, idh := range g.idHeaders {
 		value := ""
 		if ex.authed {
 			value = idh.value(ex)
 		}
 		if value != "" || always {
-			backing[i] = headerSafe(value)
-			h[idh.name] = backing[i : i+1 : i+1]
+			out.Set(idh.name, headerSafe(value))
 		}
 	}
 	for _, ch := range g.claimHeaders {
@@ -235,11 +277,11 @@ func (g *Gateway) identityHeaders(h http.Header, ex *exchange, always bool) {
 			value = "" // too long for a header: sent empty, never cut
 		}
 		if value != "" || always {
-			h[ch.header] = []string{headerSafe(value)}
+			out.Set(ch.header, headerSafe(value))
 		}
 	}
 	if g.identity != nil && (ex.identityToken != "" || always) {
-		h[g.identity.header] = []string{ex.identityToken}
+		out.Set(g.identity.header, ex.identityToken)
 	}
 }
 
@@ -250,11 +292,10 @@ type claimHeader struct{ header, claim string }
 // sent empty rather than cut, so the upstream never reads half a value.
 const maxClaimHeaderBytes = 1024
 
-// forwarded sets X-Forwarded-For/-Host/-Proto for the upstream: the chain
-// a trusted proxy sent is extended; anything an untrusted client sent is
-// replaced by what the gateway saw.
-func (g *Gateway) forwarded(pr *httputil.ProxyRequest) {
-	in, out := pr.In, pr.Out.Header
+// forwarded sets X-Forwarded-For/-Host/-Proto for the upstream request
+// of in: the chain a trusted proxy sent is extended; anything an
+// untrusted client sent is replaced by what the gateway saw.
+func (g *Gateway) forwarded(in *http.Request, out headerOut) {
 	p := peer(in)
 	proto := "http"
 	if in.TLS != nil {
@@ -272,7 +313,6 @@ func (g *Gateway) forwarded(pr *httputil.ProxyRequest) {
 	out.Set("X-Forwarded-For", xff)
 	out.Set("X-Forwarded-Proto", proto)
 	out.Set("X-Forwarded-Host", in.Host)
-	out.Del("Forwarded")
 }
 
 // upstreamError answers a failed proxy attempt: 504 on timeout, 502
