@@ -86,10 +86,7 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 			if len(p.off.req.Get(m[1])) > 0 {
 				return false
 			}
-			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
-				Title:    fmt.Sprintf("The credential is not in the %s header, where the server reads it: the server says %q", m[1], clip(st.Text, 200)),
-				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
-				Fix:      fmt.Sprintf("Send the credential in the %s header.", m[1])})
+			p.statedWrongPlace(st, ev, fmt.Sprintf("The credential is not in the %s header, where the server reads it", m[1]), fmt.Sprintf("Send the credential in the %s header.", m[1]))
 			return true
 		}
 		if m := queryPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(m[1]) {
@@ -97,14 +94,20 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 			if strings.Contains("&"+query, "&"+name+"=") {
 				return false
 			}
-			p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
-				Title:    fmt.Sprintf("The credential is not in the %s query parameter, where the server reads it (it was sent in a header): the server says %q", m[1], clip(st.Text, 200)),
-				Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
-				Fix:      fmt.Sprintf("Send the credential as ?%s=<credential> in the URL.", m[1])})
+			p.statedWrongPlace(st, ev, fmt.Sprintf("The credential is not in the %s query parameter, where the server reads it (it was sent in a header)", m[1]), fmt.Sprintf("Send the credential as ?%s=<credential> in the URL.", m[1]))
 			return true
 		}
 	}
 	return false
+}
+
+// statedWrongPlace adds the finding that the credential is not where
+// statement st says the server reads it; title says where.
+func (p *prober) statedWrongPlace(st Statement, ev []string, title, fix string) {
+	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Stated, Cause: "3. Incorrect authentication scheme",
+		Title:    fmt.Sprintf("%s: the server says %q", title, clip(st.Text, 200)),
+		Evidence: append([]string{st.Where + ": " + st.Text}, ev...),
+		Fix:      fix})
 }
 
 // firstGroup is the first non-empty group of a match of alternatives.
