@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/authgate/authgate/api"
@@ -71,8 +73,13 @@ type Hop struct {
 	SentCredentials bool `json:"sent_credentials"`
 }
 
-// Run diagnoses req. An error means the server could not be reached.
+// Run diagnoses req. An error means req's URL is not an http(s) URL or
+// the server could not be reached.
 func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
+	if u, err := url.Parse(req.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// Not echoed: a URL may carry a credential (user info, a query key).
+		return nil, errors.New("the URL to diagnose is not an http:// or https:// URL with a host")
+	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
 	}

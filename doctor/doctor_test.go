@@ -234,3 +234,19 @@ func TestExplainVia(t *testing.T) {
 		t.Fatalf("failing check %q", failed)
 	}
 }
+
+// TestRunRefusesNonHTTPURLs: a URL the doctor cannot send to is refused
+// before anything is sent, with an error that names the problem and not
+// the URL, which may carry a credential.
+func TestRunRefusesNonHTTPURLs(t *testing.T) {
+	for _, u := range []string{"not-a-url", "ftp://user:s3cret-in-url@x/y", "http://", "mailto:a@b", "//host/path?api_key=s3cret-in-url", ""} {
+		rep, err := Run(context.Background(), &Request{Method: "GET", URL: u}, Options{})
+		if err == nil || rep != nil {
+			t.Errorf("%q: report %v, error %v; want an error and no report", u, rep, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "not an http:// or https:// URL") || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+}

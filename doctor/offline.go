@@ -140,8 +140,17 @@ func (o *offline) shellProblems(h Header) bool {
 	return false
 }
 
+// schemeAlone is an Authorization value that is a scheme's name only.
+var schemeAlone = regexp.MustCompile(`(?i)^(?:` + knownSchemes + `)$`)
+
 func (o *offline) authorization(h Header) {
 	if o.shellProblems(h) {
+		return
+	}
+	if bare := strings.TrimSpace(h.Value); schemeAlone.MatchString(bare) {
+		o.add(Finding{Code: HeaderFormat, Status: Fail, Basis: Proven, Cause: "4. Incorrect token format",
+			Title: fmt.Sprintf("The Authorization header is malformed: it holds the scheme %s and no credential after it", bare),
+			Fix:   fmt.Sprintf("Send Authorization: %s <credential>; if the credential comes from a variable, check that it is set in this shell.", bare)})
 		return
 	}
 	scheme, value, _ := strings.Cut(h.Value, " ")

@@ -42,6 +42,8 @@ func TestOfflineChecks(t *testing.T) {
 		{"stripe live key, production expected", get("http://x", "Authorization", "Bearer sk_live_51Habcdefghijklmnop"), Options{ExpectEnv: "production"}, CredentialSent, Info},
 		{"shell variable unset", &Request{Method: "GET", URL: "http://x", Headers: []Header{{Name: "Authorization", Value: "Bearer ", Unset: []string{"TOKEN"}}}}, Options{}, VariableUnset, Fail},
 		{"Bearer Bearer", get("http://x", "Authorization", "Bearer Bearer abc"), Options{}, HeaderFormat, Fail},
+		{"the scheme alone", get("http://x", "Authorization", "Bearer "), Options{}, HeaderFormat, Fail},
+		{"the scheme alone, lower case", get("http://x", "Authorization", "basic"), Options{}, HeaderFormat, Fail},
 		{"zero-width space", get("http://x", "Authorization", "Bearer abc\u200bdef"), Options{}, HeaderFormat, Fail},
 		{"base64url in Basic", get("http://x", "Authorization", "Basic dXNlcjpw-_-_"), Options{}, BasicNotBase64, Fail},
 		{"no colon", get("http://x", "Authorization", "Basic "+b64("userpass")), Options{}, BasicNoColon, Fail},

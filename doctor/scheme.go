@@ -120,8 +120,8 @@ func (p *prober) namedScheme(says ServerSays, ev []string) bool {
 			}
 			want := m[1]
 			scheme, _, ok := strings.Cut(strings.TrimSpace(sent[0].Value), " ")
-			if !ok {
-				scheme = "(no scheme)"
+			if !ok && !strings.EqualFold(scheme, want) {
+				scheme = "(no scheme)" // a bare credential; the scheme alone is the right one without its credential
 			}
 			if strings.EqualFold(scheme, want) || strings.HasPrefix(strings.ToLower(sent[0].Value), strings.ToLower(want)+"=") {
 				return false
