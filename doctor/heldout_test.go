@@ -26,6 +26,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout2", 50},
 	{"testdata/heldout3", 40},
 	{"testdata/heldout4", 42},
+	{"testdata/heldout5", 36},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
