@@ -230,7 +230,7 @@ func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
 func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request, error) {
 	head := &ctx.Request.Header
 	uri := string(head.RequestURI())
-	u, err := url.ParseRequestURI(uri)
+	u, err := requestURL(uri)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		RequestURI: uri,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:     make(http.Header, head.Len()+1), // and the Request-Id the chain adds
-		RemoteAddr: ctx.RemoteAddr().String(),
+		RemoteAddr: remoteAddr(ctx),
 		Body:       http.NoBody,
 	}
 	if !head.IsHTTP11() {
@@ -272,6 +272,41 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	// No context of its own: Context() is context.Background(); the
 	// chain adds its values to a copy.
 	return r, nil
+}
+
+// requestURL is url.ParseRequestURI(uri), without the parse for the
+// target most requests have: a path that starts with '/' and holds only
+// characters that need no escaping, then perhaps a query without control
+// characters. Anything else is parsed by net/url.
+func requestURL(uri string) (*url.URL, error) {
+	path, query, hasQuery := strings.Cut(uri, "?")
+	if path == "" || path[0] != '/' || strings.ContainsFunc(path, needsParse) || strings.ContainsFunc(query, isCTL) {
+		return url.ParseRequestURI(uri)
+	}
+	return &url.URL{Path: path, RawQuery: query, ForceQuery: hasQuery && query == ""}, nil
+}
+
+// needsParse reports whether a path holding c needs net/url's parse:
+// c is neither unreserved nor a reserved character that stays unescaped
+// in a path.
+func needsParse(c rune) bool {
+	return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("-_.~$&+,/:;=@", c))
+}
+
+// isCTL reports whether c is a control character, which net/url refuses.
+func isCTL(c rune) bool { return c < 0x20 || c == 0x7f }
+
+// remoteAddr is the address of ctx's peer, as net/http's RemoteAddr
+// gives it, made once a connection.
+func remoteAddr(ctx *fasthttp.RequestCtx) string {
+	c, ok := ctx.Conn().(*fastConn)
+	if !ok {
+		return ctx.RemoteAddr().String()
+	}
+	if c.remote == "" {
+		c.remote = ctx.RemoteAddr().String()
+	}
+	return c.remote
 }
 
 // copyHeader adds the header lines of head to h, in the order received,
@@ -430,6 +465,30 @@ func (w *fastWriter) SetReadDeadline(t time.Time) error { return w.ctx.SetReadDe
 // stream sends body, of size bytes (negative: unknown, sent chunked), as
 // the answer's body once the handler has returned; body is closed after.
 func (w *fastWriter) stream(body io.Reader, size int) { w.ctx.SetBodyStream(body, size) }
+
+// whole reads body, of size bytes, into the answer and closes it. When
+// the body ends early, what came is sent as a stream of the announced
+// size that then fails, as a streamed body would: the client sees the
+// connection close, never a shorter answer that looks whole.
+func (w *fastWriter) whole(body io.ReadCloser, size int) {
+	defer body.Close()
+	var chunk [512]byte
+	out := &w.ctx.Response
+	for read := 0; read < size; {
+		n, err := body.Read(chunk[:min(len(chunk), size-read)])
+		out.AppendBody(chunk[:n])
+		read += n
+		if err != nil && read < size {
+			w.stream(io.MultiReader(bytes.NewReader(bytes.Clone(out.Body())), failedRead{err}), size)
+			return
+		}
+	}
+}
+
+// failedRead is a reader that fails with err.
+type failedRead struct{ err error }
+
+func (f failedRead) Read([]byte) (int, error) { return 0, f.err }
 
 // fastWriterOf finds the fastWriter under w's wrappers; nil when w is
 // net/http's.

@@ -198,6 +198,9 @@ type fastConn struct {
 	// largeHead is what the connection needs to go on with the server of
 	// large heads (fasthead.go).
 	largeHead
+	// remote is the peer's address as RemoteAddr spells it, made at the
+	// connection's first request and kept for the others.
+	remote string
 }
 
 // continueLine is the interim answer fasthttp writes when ExpectHandler

@@ -244,6 +244,10 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 		}
 	}
 	if body := resp.BodyStream(); body != nil {
+		if n := resp.Header.ContentLength(); n >= 0 && n <= smallAnswer {
+			fw.whole(upstreamBody{resp}, n)
+			return status, nil
+		}
 		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
 		return status, nil
@@ -252,6 +256,13 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 	fasthttp.ReleaseResponse(resp)
 	return status, nil
 }
+
+// smallAnswer is the largest upstream answer body, of a length the
+// answer declares, that the fast engine reads whole before it answers,
+// instead of streaming it: most API answers. It is read while the
+// upstream_timeout of the answer's head still holds; a longer body
+// streams.
+const smallAnswer = 4 << 10
 
 // upstreamConn is a connection to an upstream. fasthttp tells a response
 // nothing of its connection but the addresses, so the local address
