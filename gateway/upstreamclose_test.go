@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -72,5 +74,56 @@ func TestUpstreamClosedKeepAlive(t *testing.T) {
 		if r.status != http.StatusOK || r.body != "ok" {
 			t.Fatalf("GET %d: %d %q", i, r.status, r.body)
 		}
+	}
+}
+
+// shortUpstream answers each request with a head announcing
+// Content-Length: announced and then only "ok" before it closes the
+// connection; it returns its address.
+func shortUpstream(t *testing.T, announced int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\nok", announced)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestUpstreamAnswerEndsEarly: an upstream answer whose body ends before
+// the length its head declares never reaches the client as a whole,
+// shorter answer, on either engine, small (read whole on the fast
+// engine) or large (streamed): the client sees its body fail.
+func TestUpstreamAnswerEndsEarly(t *testing.T) {
+	for _, announced := range []int{10, smallAnswer, smallAnswer + 1, 1 << 20} {
+		t.Run(strconv.Itoa(announced), func(t *testing.T) {
+			e := newEnvWithRoutes(t, `
+  - {name: short, path: /short/*, public: true, upstream: "http://`+shortUpstream(t, announced)+`"}
+`)
+			resp, err := http.Get(e.gw.URL + "/short/x")
+			if err != nil {
+				return // refused before any answer: nothing looked whole
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err == nil {
+				t.Fatalf("status %d, body %q (%d bytes, Content-Length %d) read as whole; upstream announced %d and sent 2",
+					resp.StatusCode, body, len(body), resp.ContentLength, announced)
+			}
+		})
 	}
 }
