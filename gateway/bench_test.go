@@ -54,32 +54,53 @@ func BenchmarkProxy(b *testing.B) {
 //
 //	go test ./gateway -run '^$' -bench Decision -benchmem
 func BenchmarkDecision(b *testing.B) {
-	e := newEnv(b, api.DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}",
-		"access_log: {sample_allowed: 0}")
-	e.t = b
-	key, _ := e.key("live", "read")
-	e.user("alice", "correct horse")
-	h := e.g.Handler()
-	for _, c := range []struct {
-		name, uri, header, value string
-		want                     int
-	}{
-		{"jwt-cached", "/v1/data", "Authorization", "Bearer " + token(b, nil), 200},
-		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200},
-		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200},
-		{"jwt-expired", "/v1/data", "Authorization", "Bearer " + token(b, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}), 401},
-	} {
+	for _, c := range decisionCases(b) {
 		b.Run(c.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", "/.authgate/decide", nil)
-			req.RemoteAddr = "127.0.0.1:40000"
 			for b.Loop() {
-				req.Header = http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {c.uri}, http.CanonicalHeaderKey(c.header): {c.value}}
-				w := &discardWriter{header: http.Header{}} // explain's: status and headers only
-				h.ServeHTTP(w, req)
-				if w.status != c.want {
-					b.Fatalf("status %d, want %d", w.status, c.want)
-				}
+				c.serve(b)
 			}
 		})
 	}
+}
+
+// decisionCase is one request of BenchmarkDecision and
+// TestDecisionAllocations.
+type decisionCase struct {
+	name   string
+	allocs int // the most allocations it may cost (TestDecisionAllocations)
+	serve  func(t testing.TB)
+}
+
+// decisionCases are decision requests for the gateway's own work: a JWT
+// from the cache, an API key and a Basic user already verified, and a
+// refused (expired) token. serve sends one and checks its status.
+func decisionCases(t testing.TB) []decisionCase {
+	e := newEnv(t, api.DetailFull, "failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}",
+		"access_log: {sample_allowed: 0}")
+	e.t = t
+	key, _ := e.key("live", "read")
+	e.user("alice", "correct horse")
+	h := e.g.Handler()
+	var cases []decisionCase
+	for _, c := range []struct {
+		name, uri, header, value string
+		want, allocs             int
+	}{
+		{"jwt-cached", "/v1/data", "Authorization", "Bearer " + token(t, nil), 200, 20},
+		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200, 24},
+		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200, 35},
+		{"jwt-expired", "/v1/data", "Authorization", "Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}), 401, 65},
+	} {
+		req := httptest.NewRequest("GET", "/.authgate/decide", nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		cases = append(cases, decisionCase{c.name, c.allocs, func(t testing.TB) {
+			req.Header = http.Header{"X-Original-Method": {"GET"}, "X-Original-Uri": {c.uri}, http.CanonicalHeaderKey(c.header): {c.value}}
+			w := &discardWriter{header: http.Header{}} // explain's: status and headers only
+			h.ServeHTTP(w, req)
+			if w.status != c.want {
+				t.Fatalf("status %d, want %d", w.status, c.want)
+			}
+		}})
+	}
+	return cases
 }

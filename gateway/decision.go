@@ -81,17 +81,19 @@ type original struct{ method, uri, host, scheme string }
 // override, forwarding, Request-Id and credential headers, which the
 // proxy neither overwrites nor removes.
 func (g *Gateway) describedRequest(h http.Header) (original, error) {
-	c := g.convention
-	own := c.Headers()
-	got := make(map[string][]string, len(own))
+	c, own := g.convention, g.conventionHeaders
+	// got holds the values of own[i] at i (a convention names at most four).
+	var got [4][]string
 	for name, values := range h {
 		i := slices.IndexFunc(own, func(c string) bool { return spelledAs(name, c) })
 		underscored := strings.IndexByte(name, '_') >= 0
 		switch {
 		case i >= 0 && underscored:
 			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), c.Name, own[i])
+		case i >= 0 && got[i] == nil:
+			got[i] = values
 		case i >= 0:
-			got[own[i]] = append(got[own[i]], values...)
+			got[i] = slices.Concat(got[i], values)
 		case spellingOf(name, api.DescribingHeaders):
 			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), c.Name, c.Name)
 		case g.hasIdentityPrefix(name):
@@ -102,8 +104,8 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 			return original{}, reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
 		}
 	}
-	for _, name := range own {
-		values := got[name]
+	for i, name := range own {
+		values := got[i]
 		switch {
 		case len(values) > 1:
 			return original{}, reason.New(reason.ProxyRequestInvalid, "%s came %d times; the proxy sends it once", name, len(values))
@@ -112,10 +114,10 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 		}
 	}
 	first := func(name string) string {
-		if len(got[name]) == 0 {
-			return ""
+		if i := slices.Index(own, name); name != "" && i >= 0 && len(got[i]) > 0 {
+			return got[i][0]
 		}
-		return got[name][0]
+		return ""
 	}
 	o := original{method: first(c.Method), uri: first(c.URI), host: first(c.Host)}
 	if u := first(c.URL); u != "" {

@@ -74,6 +74,8 @@ type Gateway struct {
 	// convention is how the proxy describes the original request to
 	// the decision endpoint (decision_proxy).
 	convention api.ProxyConvention
+	// conventionHeaders are the convention's headers (Headers), made once.
+	conventionHeaders []string
 	// credentialHeaders are Authorization and the API-key headers: never
 	// forwarded in any spelling unless a route says so.
 	credentialHeaders []string
@@ -160,6 +162,7 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 		echo:              cfg.Echo,
 		decisionPath:      cfg.DecisionPath,
 		convention:        conventionOf(cfg.DecisionProxy),
+		conventionHeaders: conventionOf(cfg.DecisionProxy).Headers(),
 		maxHeaders:        cfg.MaxHeaderCount,
 		maxBody:           cfg.MaxBodyBytes,
 		sampleAllowed:     cfg.AccessLog.SampleAllowed,
@@ -374,6 +377,8 @@ type exchange struct {
 	presented credential.Presented
 	identity  credential.Identity
 	authed    bool
+	// principal is identity's Principal, once subjectOf made it.
+	principal string
 	// identityToken is the signed identity for the upstream
 	// (identity_token), set just before forwarding.
 	identityToken string

@@ -248,7 +248,7 @@ type identityHeader struct {
 // identityFields are the identity headers (under the prefix) and what
 // each carries; an unauthenticated exchange carries none of them.
 var identityFields = []identityHeader{
-	{api.IdentitySubject, func(ex *exchange) string { return ex.identity.Principal() }},
+	{api.IdentitySubject, subjectOf},
 	{api.IdentityIssuer, func(ex *exchange) string { return ex.identity.Issuer }},
 	{api.IdentityScopes, func(ex *exchange) string { return strings.Join(ex.identity.Scopes, " ") }},
 	{api.IdentityCredential, func(ex *exchange) string { return ex.identity.Kind + ":" + ex.identity.Fingerprint }},

@@ -19,10 +19,13 @@ func recordOf(ex *exchange) api.RequestRecord {
 }
 
 // subjectOf is the authenticated caller's principal ("" before
-// authentication succeeded).
+// authentication succeeded), made once an exchange.
 func subjectOf(ex *exchange) string {
 	if !ex.authed {
 		return ""
 	}
-	return ex.identity.Principal()
+	if ex.principal == "" {
+		ex.principal = ex.identity.Principal()
+	}
+	return ex.principal
 }
