@@ -472,7 +472,8 @@ func (w *fastWriter) stream(body io.Reader, size int) { w.ctx.SetBodyStream(body
 // connection close, never a shorter answer that looks whole.
 func (w *fastWriter) whole(body io.ReadCloser, size int) {
 	defer body.Close()
-	var chunk [512]byte
+	chunk := chunks.Get().(*[512]byte)
+	defer chunks.Put(chunk)
 	out := &w.ctx.Response
 	for read := 0; read < size; {
 		n, err := body.Read(chunk[:min(len(chunk), size-read)])
@@ -484,6 +485,9 @@ func (w *fastWriter) whole(body io.ReadCloser, size int) {
 		}
 	}
 }
+
+// chunks are whole's buffers.
+var chunks = sync.Pool{New: func() any { return new([512]byte) }}
 
 // failedRead is a reader that fails with err.
 type failedRead struct{ err error }
