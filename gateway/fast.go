@@ -234,7 +234,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 	if err != nil {
 		return nil, err
 	}
-	r := &http.Request{
+	r := &http.Request{ // on the stack: the request is WithContext's copy
 		Method:     methodOf(head.Method()),
 		URL:        u,
 		RequestURI: uri,
@@ -269,9 +269,14 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 			r.Body = io.NopCloser(fastBody(ctx))
 		}
 	}
-	// No context of its own: Context() is context.Background(); the
-	// chain adds its values to a copy.
-	return r, nil
+	return r.WithContext(preparedContext()), nil
+}
+
+// preparedContext is the context of a request an engine's adapter makes:
+// a background context holding an unused exchange, which withExchange
+// fills in instead of copying the request to add one.
+func preparedContext() context.Context {
+	return context.WithValue(context.Background(), exchangeKey{}, new(exchange))
 }
 
 // requestURL is url.ParseRequestURI(uri), without the parse for the

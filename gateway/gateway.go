@@ -432,10 +432,16 @@ func (g *Gateway) fail(w http.ResponseWriter, ex *exchange, err error) {
 }
 
 // withExchange assigns the request id, records the status and writes the
-// access log line.
+// access log line. The exchange is the one an engine's adapter put into
+// the request's context unused (preparedContext: no copy of the request
+// to add it), or a new one.
 func (g *Gateway) withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := &exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, auth: &g.api}
+		ex, prepared := r.Context().Value(exchangeKey{}).(*exchange)
+		if !prepared || !ex.start.IsZero() {
+			ex, prepared = new(exchange), false
+		}
+		*ex = exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, auth: &g.api}
 		ex.client, ex.viaProxy = g.trusted.clientOf(r)
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
@@ -448,12 +454,18 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		r.Header[api.RequestIDHeader], w.Header()[api.RequestIDHeader] = id, id[:1:1]
 		ex.writer.ResponseWriter = w
 		sw := &ex.writer
-		ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+		ctx := r.Context()
+		if !prepared {
+			ctx = context.WithValue(ctx, exchangeKey{}, ex)
+		}
 		var span trace.Span
 		if g.state.tracer != nil {
 			ctx, span = g.startSpan(ctx, r, ex)
 		}
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(sw, r)
 		if ex.status == 0 {
 			ex.status = sw.status
 		}
