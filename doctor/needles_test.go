@@ -41,7 +41,7 @@ func TestNeedlesChangeNoMatch(t *testing.T) {
 		}
 	}
 	with, phrases := 0, 0
-	for _, m := range compiledRules {
+	for _, m := range compiledRules() {
 		for _, p := range m {
 			phrases++
 			if p.needle != "" {

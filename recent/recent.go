@@ -19,9 +19,14 @@ import (
 const maxField = 512
 
 // Ring is a bounded ring of request records, safe for concurrent use.
+// It holds memory for the records it keeps, not for all it may keep: the
+// ring grows to size as records come, then each replaces the oldest.
 type Ring struct {
 	mu   sync.Mutex
 	ring []api.RequestRecord
+	size int
+	// next is where the next record goes: len(ring) until the ring is
+	// full.
 	next int
 	full bool
 	// sampleAllowed is the share of allowed requests kept.
@@ -30,7 +35,7 @@ type Ring struct {
 
 // New returns a ring of size records keeping every allowed request.
 func New(size int) *Ring {
-	return &Ring{ring: make([]api.RequestRecord, size), sampleAllowed: 1}
+	return &Ring{size: size, sampleAllowed: 1}
 }
 
 // Configure sets the ring's size (0: keep nothing) and the share of
@@ -39,15 +44,15 @@ func (r *Ring) Configure(size int, sampleAllowed float64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sampleAllowed = sampleAllowed
-	if size == len(r.ring) {
+	if size == r.size {
 		return
 	}
 	kept := r.newestLocked(size, nil)
-	r.ring = make([]api.RequestRecord, size)
+	r.ring = make([]api.RequestRecord, len(kept))
 	for i := range kept {
 		r.ring[i] = kept[len(kept)-1-i]
 	}
-	r.next, r.full = len(kept), size > 0 && len(kept) == size
+	r.size, r.next, r.full = size, len(kept), size > 0 && len(kept) == size
 	if r.full {
 		r.next = 0
 	}
@@ -57,14 +62,14 @@ func (r *Ring) Configure(size int, sampleAllowed float64) {
 func (r *Ring) Size() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.ring)
+	return r.size
 }
 
 // Add keeps a copy of rec: always when it was refused or a fault, else
 // with the configured sampling.
 func (r *Ring) Add(rec api.RequestRecord) {
 	r.mu.Lock()
-	sample, size := r.sampleAllowed, len(r.ring)
+	sample, size := r.sampleAllowed, r.size
 	r.mu.Unlock()
 	if size == 0 || rec.Outcome == api.OutcomeAllowed && sample < 1 && rand.Float64() >= sample {
 		return
@@ -72,12 +77,22 @@ func (r *Ring) Add(rec api.RequestRecord) {
 	rec = copied(rec)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.ring) == 0 {
+	switch {
+	case r.size == 0:
 		return
+	case r.full:
+		r.ring[r.next] = rec
+		r.next = (r.next + 1) % r.size
+		return
+	case len(r.ring) == cap(r.ring):
+		// Twice the room, never more than size.
+		grown := make([]api.RequestRecord, len(r.ring), min(max(2*len(r.ring), 64), r.size))
+		copy(grown, r.ring)
+		r.ring = grown
 	}
-	r.ring[r.next] = rec
-	r.next = (r.next + 1) % len(r.ring)
-	r.full = r.full || r.next == 0
+	r.ring = append(r.ring, rec)
+	r.next = len(r.ring) % r.size
+	r.full = r.next == 0
 }
 
 // copied is rec with every string cut to bounds and copied into one new

@@ -102,3 +102,31 @@ func TestRingConcurrent(t *testing.T) {
 		t.Errorf("%d records in a ring of %d", n, r.Size())
 	}
 }
+
+// TestRingGrows: a ring holds room for the records it keeps, not for its
+// size, and keeps the newest in order as it grows and wraps.
+func TestRingGrows(t *testing.T) {
+	for _, c := range []struct{ size, adds, wantCap int }{
+		{1_000_000, 3, 64},
+		{100, 65, 100},
+		{100, 250, 100},
+		{200, 130, 200},
+	} {
+		r := New(c.size)
+		for i := range c.adds {
+			r.Add(rec(fmt.Sprint(i), api.OutcomeDenied))
+		}
+		if got := cap(r.ring); got > c.wantCap || got > c.size {
+			t.Errorf("ring of %d after %d adds: room for %d records, want at most %d", c.size, c.adds, got, min(c.wantCap, c.size))
+		}
+		got := r.List(c.size+1, nil)
+		if want := min(c.adds, c.size); len(got) != want {
+			t.Fatalf("ring of %d after %d adds lists %d records, want %d", c.size, c.adds, len(got), want)
+		}
+		for i, g := range got {
+			if want := fmt.Sprint(c.adds - 1 - i); g.RequestID != want {
+				t.Fatalf("ring of %d after %d adds: record %d is %s, want %s", c.size, c.adds, i, g.RequestID, want)
+			}
+		}
+	}
+}

@@ -274,3 +274,36 @@ func FuzzHtpasswd(f *testing.F) {
 		}
 	})
 }
+
+// TestUnknownUserHash: the hash an unknown user's password is checked
+// against costs what a real one does (HashPassword's parameters, the
+// same length of sum), matches no password, and differs each time.
+func TestUnknownUserHash(t *testing.T) {
+	stored, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(h string) string {
+		parts := strings.Split(h, "$")
+		if len(parts) != 6 {
+			t.Fatalf("not a PHC string: %d parts", len(parts))
+		}
+		sum, err := base64.RawStdEncoding.DecodeString(parts[5])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s$%s$%s$%d", parts[1], parts[2], parts[3], len(sum))
+	}
+	dummy := unknownUserHash()
+	if got, want := params(dummy), params(stored); got != want {
+		t.Errorf("unknown-user hash %q, want the parameters of HashPassword's %q", got, want)
+	}
+	for _, password := range []string{"", "correct horse", "x"} {
+		if ok, err := checkPassword(dummy, password); ok || err != nil {
+			t.Errorf("checkPassword(unknown-user hash, %q) = %v, %v; want false, nil", password, ok, err)
+		}
+	}
+	if unknownUserHash() == dummy {
+		t.Error("two unknown-user hashes are the same")
+	}
+}

@@ -30,9 +30,25 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	sum := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return phc(salt, argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)), nil
+}
+
+// unknownUserHash is a hash that no password matches, checked in place
+// of an unknown user's so that a wrong user name costs what a wrong
+// password does: its parameters are HashPassword's, its salt and sum
+// random. Nothing is hashed to make it (argon2id's 19 MiB stay unused
+// until a password is checked).
+func unknownUserHash() string {
+	b := make([]byte, 16+argonKeyLen)
+	rand.Read(b)
+	return phc(b[:16], b[16:])
+}
+
+// phc is the PHC string of an argon2id hash with HashPassword's
+// parameters.
+func phc(salt, sum []byte) string {
 	enc := base64.RawStdEncoding.EncodeToString
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, enc(salt), enc(sum)), nil
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, enc(salt), enc(sum))
 }
 
 var errBadHash = errors.New("unsupported or corrupt password hash")

@@ -74,6 +74,7 @@ type Verifier struct {
 	key   []byte // keys the cache
 	cache *store.Cache[[sha256.Size]byte, verified]
 	slots chan struct{}
+	// dummy is checked in place of an unknown user's hash.
 	dummy string
 	// flight shares one store look-up and hash check among concurrent
 	// requests with the same user:password (keyed by its HMAC, never
@@ -94,11 +95,7 @@ func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	dummy, err := HashPassword(base64.RawStdEncoding.EncodeToString(key))
-	if err != nil {
-		return nil, err
-	}
-	v := &Verifier{store: s, opts: opts, key: key, dummy: dummy, slots: make(chan struct{}, opts.MaxConcurrent)}
+	v := &Verifier{store: s, opts: opts, key: key, dummy: unknownUserHash(), slots: make(chan struct{}, opts.MaxConcurrent)}
 	if s != nil {
 		v.cache = store.NewCache[[sha256.Size]byte](s, 10000, func(hit verified, ch store.Change) bool {
 			return ch.Kind == store.UserChanged && hit.user == ch.User
