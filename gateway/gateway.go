@@ -240,11 +240,7 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	g.adminKeys = apikey.NewVerifier(st, cfg.Environment, opts.Logger).WithHeaders(g.apiKeyHeaders...).ForAdmin()
 	basicOpts := cfg.Basic
 	basicOpts.Logger = opts.Logger
-	bv, err := basic.NewVerifier(st, basicOpts)
-	if err != nil {
-		return err
-	}
-	g.basic = bv
+	g.basic = basic.NewVerifier(st, basicOpts)
 	issuers := make([]*jwt.Issuer, 0, len(cfg.Issuers))
 	var adminIssuers []*jwt.Issuer
 	for _, ic := range cfg.Issuers {
@@ -268,10 +264,11 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 	if pv := newProofVerifier(cfg, g.state, opts.Now); pv != nil {
 		jwtOpts.Proofs = pv
 	}
+	var err error
 	if g.tokens, err = jwt.New(issuers, jwtOpts); err != nil {
 		return err
 	}
-	g.api = newAuthSet(g.keys, g.tokens, bv)
+	g.api = newAuthSet(g.keys, g.tokens, g.basic)
 	g.adminRoute = &policy.Route{Name: RouteAdmin, Schemes: []string{apikey.SchemeName}, ScopesAny: []string{api.AdminScope, api.AdminReadScope}}
 	var adminTokens *jwt.Verifier
 	if len(adminIssuers) > 0 {

@@ -82,10 +82,7 @@ func TestVerify(t *testing.T) {
 	ctx := context.Background()
 	s, dir := newStore(t)
 	cs := &countingStore{Store: s}
-	v, err := NewVerifier(cs, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := NewVerifier(cs, Options{})
 	addUser(t, s, "alice", "correct horse")
 	id, err := v.Verify(ctx, b64("alice:correct horse"))
 	if err != nil || id.Subject != "alice" || !id.HasScope("read") {
@@ -147,7 +144,7 @@ func TestHtpasswdImportAndRehash(t *testing.T) {
 		t.Fatalf("entries %+v problems %q err %v", entries, problems, err)
 	}
 	s.AddUser(ctx, store.User{Name: "bob", Hash: entries[0].Hash}, "import")
-	v, _ := NewVerifier(s, Options{})
+	v := NewVerifier(s, Options{})
 	if _, err := v.Verify(ctx, b64("bob:s3cret-pw")); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +152,7 @@ func TestHtpasswdImportAndRehash(t *testing.T) {
 	if !strings.HasPrefix(u.Hash, "$argon2id$") {
 		t.Fatalf("bcrypt hash not upgraded: %s", u.Hash[:7])
 	}
-	v2, _ := NewVerifier(s, Options{})
+	v2 := NewVerifier(s, Options{})
 	if _, err := v2.Verify(ctx, b64("bob:s3cret-pw")); err != nil {
 		t.Fatalf("after re-hash: %v", err)
 	}
@@ -164,7 +161,7 @@ func TestHtpasswdImportAndRehash(t *testing.T) {
 func TestHashingIsCapped(t *testing.T) {
 	s, _ := newStore(t)
 	addUser(t, s, "alice", "correct horse")
-	v, _ := NewVerifier(s, Options{MaxConcurrent: 1, QueueTimeout: 50 * time.Millisecond})
+	v := NewVerifier(s, Options{MaxConcurrent: 1, QueueTimeout: 50 * time.Millisecond})
 	v.slots <- struct{}{} // another check holds the only slot
 	_, err := v.Verify(context.Background(), b64("alice:guess"))
 	if re := reason.From(err); re.Code != reason.AuthUnavailable || re.RetryAfter <= 0 {
@@ -184,10 +181,7 @@ func TestColdStampedeHashesOnce(t *testing.T) {
 	s, _ := newStore(t)
 	addUser(t, s, "alice", "correct horse")
 	cs := &countingStore{Store: s}
-	v, err := NewVerifier(cs, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := NewVerifier(cs, Options{})
 	defer v.Close()
 	var wg sync.WaitGroup
 	errs := make(chan error, 33)
@@ -227,7 +221,7 @@ func TestColdStampedeHashesOnce(t *testing.T) {
 func BenchmarkBasic(b *testing.B) {
 	s, _ := newStore(b)
 	addUser(b, s, "alice", "correct horse")
-	v, _ := NewVerifier(s, Options{})
+	v := NewVerifier(s, Options{})
 	cred := b64("alice:correct horse")
 	b.Run("cold-argon2id", func(b *testing.B) {
 		for b.Loop() {

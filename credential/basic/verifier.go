@@ -83,7 +83,7 @@ type Verifier struct {
 }
 
 // NewVerifier returns a Verifier over s.
-func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
+func NewVerifier(s store.Store, opts Options) *Verifier {
 	if opts.CacheTTL == 0 {
 		opts.CacheTTL = time.Minute
 	}
@@ -101,7 +101,7 @@ func NewVerifier(s store.Store, opts Options) (*Verifier, error) {
 			return ch.Kind == store.UserChanged && hit.user == ch.User
 		})
 	}
-	return v, nil
+	return v
 }
 
 // Verify checks the token68 of a Basic header.
