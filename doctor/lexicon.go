@@ -40,6 +40,7 @@ var rules = []rule{
 	{CredentialsRejected, []string{`may be invalid, or`, `invalid, expired,? (or|and) revoked`, `expired or revoked`, `revoked or expired`,
 		`malformed, or expired`, `invalid or expired`, `expired or invalid`, `invalid or has expired`, `missing or invalid`, `invalid or missing`, `expired or missing`, `missing or expired`, `incorrect or expired`, `either you .{0,80}, or `,
 		`(invalid|incorrect|wrong) or (were |was )?(not included|not (provided|present|sent|supplied))`, `either (invalid|missing|expired) or`}},
+	{CredentialsRejected, foreignInvalidOrExpired},
 	// A plan, subscription or licence that ended is a policy, not an
 	// expired credential.
 	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
@@ -59,12 +60,14 @@ var rules = []rule{
 		`requests? (from|originating from) .{0,40}(not (allowed|permitted|accepted|authori[sz]ed)|denied|blocked|refused)`, `(access|connections?) from .{0,30}(is |are )?(denied|not allowed|blocked|refused|not permitted)`,
 		`firewall`, `\bip\b.{0,30}not (included|listed|registered|recognized|authori[sz]ed)`, `from (an? )?(unknown|unrecognized|unauthori[sz]ed|untrusted) (location|network|ip|address)`,
 		`local (sign-in|login)`, `same (machine|host|computer) as`, `(only|just) (be )?(accessible|available|reachable|allowed|permitted) from (the )?(localhost|local ?host|127\.0\.0\.1|same machine|local machine)`, `from localhost only`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
+	{ClientIPNotAllowed, foreignIPNotAllowed},
 	// A lockout, ban or CAPTCHA after failed attempts.
 	{AccountLocked, []string{`(account|user|login)( is| has been| was)? (temporarily )?(locked|blocked|banned)`, `locked out`, `lock-?out`,
 		`too many (failed|unsuccessful|invalid|incorrect|bad) (login |sign-in |authentication |password )?(attempts|logins|tries)`,
 		`too many (login|sign-in|sign in|logon|authentication|auth|password) (attempts|tries|failures)`,
 		`captcha`, `temporarily (locked|blocked|suspended|disabled)`, `account_locked`, `user_locked`, `\bbanned\b`, `attempts exceeded`, `too_many_attempts`,
 		`prohibited from (signing|logging) in`}},
+	{AccountLocked, foreignAccountLocked},
 	// A nonce or timestamp out of order is the clock, not a CSRF token.
 	{ClockSkew, []string{`nonce .{0,40}(greater|larger|higher|increas|too (small|low|old)|out of order|already used)`, `recv_?window`,
 		`(ahead of|behind) (the )?server'?s? (time|clock)`, `invalid timestamp`, `timestamp (is )?(invalid|too (old|new|far))`}},
@@ -90,6 +93,8 @@ var rules = []rule{
 		`not the same as any computed signature`, `authorization header is formed correctly`, `hmac .{0,20}(invalid|mismatch|does not match)`,
 		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`,
 		`signature (for|of) (this|the) request`, `\bsign(ature)? error\b`, `(invalid|bad|wrong|incorrect|error) sign\b`, `hmac .{0,20}(verification|validation|check) failed`}},
+	{RequestSignatureInvalid, foreignRequestSignature},
+	{TokenSignatureInvalid, foreignTokenSignature},
 	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
 		`signature .{0,20}failed`, `jwt signature`, `signature has been tampered`, `invalidsignature`, `signature could not be verified`}},
 	// The base URL: region, deployment, data centre.
@@ -112,9 +117,11 @@ var rules = []rule{
 		`issued in the future`, `iat .{0,20}future`, `not active yet`, `jwt not active`, `too early`}},
 	{CredentialRevoked, []string{`revoked`, `(token|key|credential|api key|developer|account|app|application|client|member)s? (is |was |has been )?(not active|inactive)\b`, `account (is )?not active`, `token_revoked`, `deactivated`, `account_inactive`, `(account|user|key|token|client|credential|app|application|integration)( is| has been| was)? (disabled|suspended|deleted|removed|uninstalled)`,
 		`no longer active`, `invalidated`, `rotated`}},
+	{CredentialRevoked, foreignRevoked},
 	{TokenExpired, []string{`expired`, `\bexp\b`, `expiredtoken`, `token_expired`, `lifetime validation failed`, `idx10223`, `session expired`,
 		`invalid_session_id`, `\bsid\b.{0,20}(not found|invalid|expired|unknown)`, `session( id)? not found`, `session[ _-]?(id|key|token|cookie) (is |has )?(no longer valid|invalid|expired|ended|timed out)`, `request has expired`, `expiry .{0,60}earlier than`, `invalid session`, `session (is )?(invalid|not found|unknown|no longer valid)`, `session (has )?(ended|timed out|timeout)`, `session .{0,20}terminated`, `\bre-?login\b`, `(log|sign) ?in again`, `(token|session|credential)s? .{0,20}(past|beyond) (its|their) (expiry|expiration)`,
 		`(token|session|key|credential|jwt|cookie)s? (is |are |has |have |was )?(been )?(lapsed|stale|outdated|timed out|out of date)`}},
+	{TokenExpired, foreignExpired},
 	// Environments.
 	{WrongEnvironment, []string{`test mode`, `wrong mode`, `(live|test|sandbox|production) ?/ ?(live|test|sandbox|production) (api )?keys`, `live mode`, `sandbox`, `wrong environment`, `another environment`, `different environment`,
 		`(production|staging|development|test) (key|token|credential)s? .{0,30}(not|cannot|only)`, `(test|live) (api )?key`,
@@ -179,6 +186,7 @@ var rules = []rule{
 		`(api[-_ ]?key|auth(entication)? token|access token|bearer token|token|credentials?) (is |are |was |were )?(missing|required|not (provided|supplied|present|given|sent|passed))`,
 		`(provide|supply|pass|include|send) (an? |the |your )?(api[-_ ]?key|token|access token|credentials?|authorization header)\b`,
 		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `missing (the |an? |your )?([\w-]+ )?(api[-_ ]?key|key|token|credentials?)\b`, `login is required`, `(need|have) to be logged in`}},
+	{CredentialsMissing, foreignMissing},
 	{HeaderFormat, []string{`malformed`, `not well formed`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
 		`bad authorization header`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
 		`(unable|failed) to (parse|decode)`, `(could not|cannot|can't) (parse|decode)`, `(token|header|credential|jwt)s? format (is )?(invalid|wrong|incorrect)`,
@@ -222,6 +230,7 @@ var rules = []rule{
 		`lacks? (the |an? )?[\w:./'"-]+ (scopes?|permissions?|roles?|privileges?|rights)\b`,
 		`read[- ]only (api |access )?(keys?|tokens?|credentials?)\b`, `(keys?|tokens?|credentials?) (is|are) read[- ]only`,
 		`not authori[sz]ed for (the |this )?(requested )?(resource|endpoint|operation|action|method)`}},
+	{InsufficientScope, foreignScope},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
@@ -239,6 +248,7 @@ var rules = []rule{
 		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`, `(invalid|unknown|incorrect|wrong) (api )?access[-_ ]?key`,
 		`(api[-_ ]?key|\bkey|token|client[-_ ]?id|credential)s?( you (sent|provided|supplied|used))? (was |were |could |can |is )?not (be )?found`,
 		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`}},
+	{CredentialUnknown, foreignUnknown},
 	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
 		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
 		`could not be verified`, `could not verify`, `token verification failed`, `access token validation failure`, `notauthorizedexception`,
@@ -246,9 +256,11 @@ var rules = []rule{
 		`login failed`, `token is invalid`, `is not valid`, `(token|key|credentials?)( provided)? (is|are) invalid`, `authenticate`, `unauthenticated`,
 		`invalid_token`, `access token is invalid`, `not a valid token`, `bad token`, `wrong (credentials|token)`, `could not validate credentials`,
 		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`}},
+	{CredentialsRejected, foreignRejected},
 	// Bare refusals: read, and outranked by anything that says why.
 	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,
 		`not authori[sz]ed`, `unauthori[sz]ed`}},
+	{CredentialsRejected, foreignBare},
 }
 
 // tokenKind and envWord are the words that name a kind of credential
@@ -279,26 +291,26 @@ var compiledRules = sync.OnceValue(func() []ruleMatcher {
 // bareRefusal is a statement that only refuses: the words of a status
 // line or a generic error code, naming no cause. It is read, and counts
 // when nothing else in the answer says why.
-var bareRefusal = regexp.MustCompile(`(?i)^\W*(error\W*)?(http\W*)?(\d{3}\W*)?(error\W*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+var bareRefusal = regexp.MustCompile(`(?i)^[^\pL\pN_]*(error[^\pL\pN_]*)?(http[^\pL\pN_]*)?(\d{3}[^\pL\pN_]*)?(error[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
 	`access forbidden|unauthori[sz]ed access|authentication (failed|error)|authori[sz]ation (failed|error|required)|not allowed|denied|access is denied|` +
 	`you are not authori[sz]ed|request forbidden|unauthenticated|permission_denied|authentication_error|authentication_failed|auth_error|` +
 	`forbidden error|not permitted|request not authorized|you do not have access|access not allowed|no access|invalid request|` +
 	`unauthorizedexception|forbiddenexception|accessdeniedexception|accessdenied|unauthorizederror|` +
 	// Apache's and Akamai's boilerplate 403.
-	`you don'?t have permission to access (this resource|.{0,120} on this server)( reference #?[\w.]+)?)(\W*(error|exception))?\W*$`)
+	foreignBareRefusal + `|you don'?t have permission to access (this resource|.{0,120} on this server)( reference #?[\w.]+)?)([^\pL\pN_]*(error|exception))?[^\pL\pN_]*$`)
 
 // barePrefix is a bare refusal that introduces the reason: "Access
 // denied: …", "Unauthorized - …", "403 Forbidden. …".
-var barePrefix = regexp.MustCompile(`(?i)^\W*(\d{3}\W*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+var barePrefix = regexp.MustCompile(`(?i)^[^\pL\pN_]*(\d{3}[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
 	`authentication failed|authori[sz]ation failed|access forbidden)\s*[:.\-–;,]\s+`)
 
 // isBare reports whether a statement only refuses.
-func isBare(st Statement) bool { return bareRefusal.MatchString(strings.TrimSpace(st.Text)) }
+func isBare(st Statement) bool { return bareRefusal.MatchString(strings.TrimSpace(narrow(st.Text))) }
 
 // classify returns the index of the first rule one statement matches, or
 // -1.
 func classify(st Statement) int {
-	text := st.Text
+	text := narrow(st.Text)
 	if m := barePrefix.FindStringIndex(text); m != nil && m[1] < len(text) {
 		text = text[m[1]:] // "Access denied: your token does not exist"
 	}
