@@ -47,7 +47,7 @@ var foreignInvalidOrExpired = []string{
 // foreignIPNotAllowed: the caller's address is not on the list.
 var foreignIPNotAllowed = []string{
 	`ip.{0,12}(不在|未在|未加入|不属于|不屬於).{0,8}(白名单|白名單|允许|允許)`, `白名单|白名單`, `(禁止|非法|未授权|未授權|不允许|不允許|受限)的?\s*ip`,
-	`ip\s*(地址)?\s*(被禁止|被禁|受限|不允许|不允許|未授权|未授權|被拒绝|被封)`,
+	`ip\s*(地址)?\s*(被禁止|被禁|受限|不允许|不允許|未授权|未授權|被拒绝|被封)`, `ip.{0,40}(不允许|不允許|禁止)(访问|訪問)`,
 	`ip\s*アドレス.{0,20}(許可されていません|拒否|制限|ブロック|登録されていません)`, `(許可されていない|不正な|未登録の)\s*ip`, `ip\s*制限`,
 	`ip.{0,20}(허용되지 않|차단|거부|등록되지 않)`, `허용되지 않은\s*ip`, `ip\s*화이트\s*리스트`,
 	`ip(-адрес\pL*)?.{0,30}(не разреш|запрещ|заблокирован|не входит|отсутствует в|не в (белом )?списке)`, `(запрещ[её]нн|недопустим|неразреш[её]нн|заблокированн)\pL* ip`, `бел\pL+ спис\pL+`,
@@ -92,7 +92,7 @@ var foreignTokenSignature = []string{
 var foreignRevoked = []string{
 	`(帐号|账号|帳號|账户|帳戶|用户|用戶|密钥|令牌|token|key).{0,6}(已被|已|被)\s*(禁用|停用|注销|注銷|吊销|吊銷|撤销|撤銷)`,
 	`(アカウント|クライアント|ユーザー)(が|は)?(無効(になって|化|に)|無効です|停止)`,
-	`(계정|사용자)(이|가)?\s*(비활성화|정지)`,
+	`(계정|사용자|클라이언트)(이|가)?\s*(비활성화|정지)`,
 	`(учетн|учётн|аккаунт|пользовател|ключ|токен)\pL*\s.{0,10}(отключен|деактивирован|отозван)`,
 	`(cuenta|usuario|clave|token)\s.{0,10}(deshabilitad|desactivad|revocad|suspendid)[oa]`,
 	`(conta|usu[aá]rio|chave|token)\s?.{0,10}(desativad|desabilitad|revogad|suspens)[oa]`,
@@ -105,7 +105,7 @@ var foreignRevoked = []string{
 var foreignExpired = []string{
 	`(令牌|token|凭证|凭据|憑證|密钥|密鑰|key|会话|會話|session|登录|登錄|授权|授權)\s*(已经|已經|已)?\s*(过期|過期|超时|超時)`, `(过期|過期)的\s*(令牌|token|凭证|会话|密钥)`,
 	`(有効期限|期限)(が|は)?(切れ|過ぎ)`, `有効期限切れ`, `期限切れ`, `(再度|もう一度|再)\s*ログイン`, `タイムアウト`,
-	`(토큰|token|세션|키|자격 ?증명|인증)(이|가|은|는)?\s*만료`, `만료된\s*(토큰|token|세션|키)`,
+	`(토큰|token|세션|키|자격 ?증명|인증)(이|가|은|는)?\s*만료`, `만료된\s*(토큰|token|세션|키)`, `다시 로그인`,
 	`(срок|время) (действия|жизни).{0,40}(ист[её]к|истекло|закончил)`, `(токен|сесси|сеанс|ключ)\pL*\s.{0,20}(ист[её]к\pL*|просрочен\pL*|устарел\pL*)`, `просроченн\pL* (токен|ключ|сесси)`,
 	`(token|sesi[oó]n|clave|llave|credencial(es)?)\s.{0,30}(expirad[oa]s?|caducad[oa]s?|vencid[oa]s?|expir[oó]|caduc[oó]|venci[oó])`, `(expirad|caducad|vencid)[oa]s? (token|sesi[oó]n|clave|credencial)`,
 	`(token|sess[aã]o|chave|credencia(l|is))\s.{0,30}(expirad[oa]s?|expirou|vencid[oa]s?|venceu)`, `(expirad|vencid)[oa] (token|sess)`,
@@ -153,7 +153,7 @@ var foreignUnknown = []string{
 	`(密钥|密鑰|秘钥|api ?key|appkey|key|app ?id|appid|access ?key( ?id)?|secret ?id|x-ti-app-id)\s*(不存在|无效|無效|错误|錯誤|不正确|不正確|非法|未找到|找不到)`,
 	`(错误|錯誤|无效|無效|非法|未知)的\s*(请求)?\s*(密钥|key|api ?key|appkey|app ?id|appid)`, `找不到用户|用户不存在|用戶不存在|找不到用戶`,
 	`(apiキー|キー|アクセスキー|クライアント|ユーザー名?|ユーザ)(が|は)?(見つかりません|存在しません|不明)`, `(apiキー|アクセスキー)(が|は)?(無効|不正|正しくありません)`,
-	`(api ?키|앱 ?키|appkey|사용자|계정)(를|을|가|이)?\s*(찾을 수 없|존재하지 않)`, `유효하지 않은\s*(api ?키|앱 ?키|appkey)`,
+	`(api ?키|앱 ?키|appkey|사용자|계정|클라이언트)(를|을|가|이)?\s*(찾을 수 없|존재하지 않)`, `유효하지 않은\s*(api ?키|앱 ?키|appkey)`,
 	`(ключ|api[- ]?ключ|пользовател\pL*|имя пользователя|клиент)\s.{0,10}не (найден|существует)`, `(неверн|недействительн|неизвестн)\pL* (api[- ]?)?ключ`,
 	`no se encontr[oó] (el )?(nombre de )?usuario`, `(clave|llave|api ?key)( de api)?\s.{0,10}(no existe|no encontrad|desconocid|inv[aá]lid|no v[aá]lid|incorrect)`,
 	`(chave|api ?key|nome de usu[aá]rio|usu[aá]rio)( de api)?\s.{0,10}(n[aã]o (encontrad|existe)|desconhecid|inv[aá]lid)`,
@@ -168,8 +168,8 @@ var foreignRejected = []string{
 	`(密码|密碼).{0,6}(错误|錯誤|不正确|不正確|无效|無效)`, `认证失败|認證失敗|身份验证失败|身份驗證失敗|鉴权失败|鑒權失敗`,
 	jaToken + `(が|は)?(無効|不正|正しくありません|間違って)`, `無効な(トークン|認証情報|資格情報|パスワード|ユーザー名またはパスワード)`,
 	`パスワード.{0,6}(正しくありません|無効|間違)`, `認証(に)?失敗`,
-	koToken + `(이|가|은|는)?\s*(유효하지 않|잘못|올바르지 않|일치하지 않)`, `유효하지 않은\s*` + koToken, `(비밀번호|패스워드|암호)(가|이|는)?\s*(올바르지 않|잘못|일치하지 않|틀)`, `인증(에)?\s*실패`,
-	`(недействительн|неверн|неправильн|некорректн|невалидн)\pL*\s+` + ruToken, ruToken + `\s.{0,20}(недействител|неверн|неправильн|некорректн|невалид)`, `пароль\s.{0,20}(неверен|неверный|неправильн)`,
+	koToken + `(이|가|은|는)?\s*(유효하지 않|잘못|올바르지 않|일치하지 않)`, `유효하지 않은\s*` + koToken, `(비밀번호|패스워드|암호)(가|이|는)?\s*(올바르지 않|잘못|일치하지 않|틀)`, `잘못된\s*(사용자 ?이름 또는 )?(비밀번호|패스워드|암호|토큰|자격 ?증명)`, `인증(에)?\s*실패`,
+	`(недействительн|неверн|неправильн|некорректн|невалидн)\pL*\s+` + ruToken, ruToken + `\s.{0,20}(недействител|неверн|неправильн|некорректн|невалид)`, `пароль\s.{0,20}(неверен|неверный|неправильн)`, `(неверн|неправильн)\pL* (логин|пароль|имя пользователя)`, `логин или пароль`,
 	esToken + `\s.{0,25}(no (es |son )?v[aá]lid|inv[aá]lid|incorrect|err[oó]ne)`, `contrase[nñ]a\s.{0,20}(incorrect|inv[aá]lid|err[oó]ne)`,
 	ptToken + `\s.{0,25}(inv[aá]lid|incorret|errad|n[aã]o (é|s[aã]o) v[aá]lid)`, `senha\s.{0,25}(incorret|inv[aá]lid|errad)`,
 	`(ung[uü]ltig|fehlerhaft|falsch)\pL*\s+` + deToken, deToken + `\s.{0,25}(ung[uü]ltig|falsch|nicht korrekt|inkorrekt|fehlerhaft)`, `passwort\s.{0,25}(ung[uü]ltig|falsch|nicht korrekt)`,
@@ -196,7 +196,7 @@ var foreignBare = []string{
 // refuse, in other languages, for bareRefusal.
 const foreignBareRefusal = `禁止访问|禁止訪問|访问被拒绝|訪問被拒絕|拒绝访问|拒絕訪問|未经授权|未經授權|未授权|未授權|您未获得授权|您未獲得授權|禁止|请求未授权|` +
 	`アクセス(が|は)?拒否されました|アクセス禁止|アクセスがありません|未認証|認証エラーが発生しました|` +
-	`접근(이)?\s*(거부되었습니다|금지)|액세스(가)?\s*거부되었습니다|권한 없음|인증되지 않음|` +
+	`접근(이)?\s*(거부(됨|되었습니다)?|금지)|액세스(가)?\s*거부되었습니다|(접근 )?권한 없음|인증되지 않음|` +
 	`доступ запрещ[её]н|в доступе отказано|нет доступа|неавторизованн\pL*|вы не авториз\pL*|ошибка (аутентификации|авторизации)|` +
 	`acceso (denegado|prohibido)|no autorizad[oa]|prohibid[oa]|(t[uú] )?no est[aá]s autorizad[oa]|` +
 	`acesso (negado|proibido)|n[aã]o autorizad[oa]|proibid[oa]|` +
