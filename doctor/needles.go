@@ -11,24 +11,26 @@ import (
 
 // A rule of the lexicon is many phrases, each a case-insensitive
 // regular expression, run against every statement of an answer, and
-// most statements share no word with most phrases. A phrase's needle is
-// a piece of text every match of it contains, folded as (?i) folds; a
-// phrase whose needle is not in the folded statement cannot match and is
-// not run. A phrase without a needle (all alternatives, or only classes)
-// is always run. Folding and the needles are exact for Go's case
-// folding, so a rule matches with needles exactly when its phrases'
-// alternation does (TestNeedlesChangeNoMatch, FuzzNeedles).
+// most statements share no word with most phrases. A phrase's needles
+// are pieces of text one of which every match of it contains, folded as
+// (?i) folds ("expired"; "令牌", "token" or "凭证" for a phrase that starts
+// with the words for a token); a phrase none of whose needles is in the
+// folded statement cannot match and is not run. A phrase without needles
+// (an optional part, or only classes) is always run. Folding and the
+// needles are exact for Go's case folding, so a rule matches with needles
+// exactly when its phrases' alternation does (TestNeedlesChangeNoMatch,
+// FuzzNeedles).
 type ruleMatcher []phraseMatcher
 
-// phraseMatcher is one phrase: its expression and its needle ("" when
+// phraseMatcher is one phrase: its expression and its needles (none when
 // it has none).
 type phraseMatcher struct {
-	re     *regexp.Regexp
-	needle string
+	re      *regexp.Regexp
+	needles []string
 }
 
 // newRuleMatcher compiles each phrase case-insensitively and finds its
-// needle.
+// needles.
 func newRuleMatcher(phrases []string) ruleMatcher {
 	m := make(ruleMatcher, len(phrases))
 	for i, p := range phrases {
@@ -45,19 +47,31 @@ func newRuleMatcher(phrases []string) ruleMatcher {
 // phrase of m.
 func (m ruleMatcher) matches(text, folded string) bool {
 	for _, p := range m {
-		if (p.needle == "" || strings.Contains(folded, p.needle)) && p.re.MatchString(text) {
+		if (p.needles == nil || containsAny(folded, p.needles)) && p.re.MatchString(text) {
 			return true
 		}
 	}
 	return false
 }
 
-// requiredText is the longest literal text every match of re contains,
-// folded, or "" when there is none it can tell.
-func requiredText(re *syntax.Regexp) string {
+// containsAny reports whether s contains one of needles.
+func containsAny(s string, needles []string) bool {
+	for _, n := range needles {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// requiredText is texts one of which every match of re contains, folded,
+// or nil when it can tell none: a literal; the best of a concatenation's
+// parts (whose shortest text is longest); every alternative's, when each
+// alternative has some.
+func requiredText(re *syntax.Regexp) []string {
 	switch re.Op {
 	case syntax.OpLiteral:
-		return fold(string(re.Rune))
+		return []string{fold(string(re.Rune))}
 	case syntax.OpCapture, syntax.OpPlus:
 		return requiredText(re.Sub[0])
 	case syntax.OpRepeat:
@@ -65,15 +79,37 @@ func requiredText(re *syntax.Regexp) string {
 			return requiredText(re.Sub[0])
 		}
 	case syntax.OpConcat:
-		longest := ""
+		var best []string
 		for _, sub := range re.Sub {
-			if t := requiredText(sub); len(t) > len(longest) {
-				longest = t
+			if t := requiredText(sub); shortest(t) > shortest(best) {
+				best = t
 			}
 		}
-		return longest
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			t := requiredText(sub)
+			if t == nil {
+				return nil
+			}
+			all = append(all, t...)
+		}
+		return all
 	}
-	return ""
+	return nil
+}
+
+// shortest is the length of the shortest of texts, 0 when there are none.
+func shortest(texts []string) int {
+	if len(texts) == 0 {
+		return 0
+	}
+	n := len(texts[0])
+	for _, t := range texts[1:] {
+		n = min(n, len(t))
+	}
+	return n
 }
 
 // fold maps every rune of s to the smallest rune of its case-folding

@@ -44,7 +44,7 @@ func TestNeedlesChangeNoMatch(t *testing.T) {
 	for _, m := range compiledRules() {
 		for _, p := range m {
 			phrases++
-			if p.needle != "" {
+			if p.needles != nil {
 				with++
 			}
 		}
