@@ -46,16 +46,16 @@ var foreignInvalidOrExpired = []string{
 
 // foreignIPNotAllowed: the caller's address is not on the list.
 var foreignIPNotAllowed = []string{
-	`ip.{0,12}(不在|未在|未加入|不属于|不屬於).{0,8}(白名单|白名單|允许|允許)`, `白名单|白名單`, `(禁止|非法|未授权|未授權|不允许|不允許|受限)的?\s*ip`,
-	`ip\s*(地址)?\s*(被禁止|被禁|受限|不允许|不允許|未授权|未授權|被拒绝|被封)`, `ip.{0,40}(不允许|不允許|禁止)(访问|訪問)`,
-	`ip\s*アドレス.{0,20}(許可されていません|拒否|制限|ブロック|登録されていません)`, `(許可されていない|不正な|未登録の)\s*ip`, `ip\s*制限`,
-	`ip.{0,20}(허용되지 않|차단|거부|등록되지 않)`, `허용되지 않은\s*ip`, `ip\s*화이트\s*리스트`,
-	`ip(-адрес\pL*)?.{0,30}(не разреш|запрещ|заблокирован|не входит|отсутствует в|не в (белом )?списке)`, `(запрещ[её]нн|недопустим|неразреш[её]нн|заблокированн)\pL* ip`, `бел\pL+ спис\pL+`,
-	`ip.{0,30}(no (est[aá] )?(permitid|autorizad|habilitad)|bloquead|denegad)`, `lista blanca`,
-	`ip.{0,30}(n[aã]o (est[aá] )?(permitid|autorizad|liberad)|bloquead|n[aã]o (est[aá] )?cadastrad)`, `lista (branca|de ips? permitid)`,
-	`ip(-adresse)?.{0,30}(nicht (erlaubt|zugelassen|freigegeben|berechtigt|gestattet)|gesperrt|blockiert)`, `(unzul[aä]ssige|nicht erlaubte|gesperrte|unbekannte) ip`,
-	`(adresse )?ip.{0,30}(non autoris[eé]e|n.est pas autoris[eé]e|bloqu[eé]e|interdite|refus[eé]e)`, `liste blanche`,
-	`ip.{0,30}(izin verilmiyor|engellen)`, `izin verilmeyen ip`, `beyaz liste`,
+	`\bip\b.{0,12}(不在|未在|未加入|不属于|不屬於).{0,8}(白名单|白名單|允许|允許)`, `白名单|白名單`, `(禁止|非法|未授权|未授權|不允许|不允許|受限)的?\s*ip\b`,
+	`\bip\s*(地址)?\s*(被禁止|被禁|受限|不允许|不允許|未授权|未授權|被拒绝|被封)`, `\bip\b.{0,40}(不允许|不允許|禁止)(访问|訪問)`,
+	`\bip\s*アドレス.{0,20}(許可されていません|拒否|制限|ブロック|登録されていません)`, `(許可されていない|不正な|未登録の)\s*ip\b`, `\bip\s*制限`,
+	`\bip\b.{0,20}(허용되지 않|차단|거부|등록되지 않)`, `허용되지 않은\s*ip\b`, `\bip\s*화이트\s*리스트`,
+	`\bip\b(-адрес\pL*)?.{0,30}(не разреш|запрещ|заблокирован|не входит|отсутствует в|не в (белом )?списке)`, `(запрещ[её]нн|недопустим|неразреш[её]нн|заблокированн)\pL* ip\b`, `бел\pL+ спис\pL+`,
+	`\bip\b.{0,30}(no (est[aá] )?(permitid|autorizad|habilitad)|bloquead|denegad)`, `lista blanca`,
+	`\bip\b.{0,30}(n[aã]o (est[aá] )?(permitid|autorizad|liberad)|bloquead|n[aã]o (est[aá] )?cadastrad)`, `lista (branca|de ips? permitid)`,
+	`\bip\b(-adresse)?.{0,30}(nicht (erlaubt|zugelassen|freigegeben|berechtigt|gestattet)|gesperrt|blockiert)`, `(unzul[aä]ssige|nicht erlaubte|gesperrte|unbekannte) ip\b`,
+	`\bip\b.{0,30}(non autoris[eé]e|n.est pas autoris[eé]e|bloqu[eé]e|interdite|refus[eé]e)`, `liste blanche`,
+	`\bip\b.{0,30}(izin verilmiyor|engellen)`, `izin verilmeyen ip\b`, `beyaz liste`,
 }
 
 // foreignAccountLocked: a lockout after failed attempts.
@@ -104,13 +104,13 @@ var foreignRevoked = []string{
 // foreignExpired: a token, key or session past its lifetime.
 var foreignExpired = []string{
 	`(令牌|token|凭证|凭据|憑證|密钥|密鑰|key|会话|會話|session|登录|登錄|授权|授權)\s*(已经|已經|已)?\s*(过期|過期|超时|超時)`, `(过期|過期)的\s*(令牌|token|凭证|会话|密钥)`,
-	`(有効期限|期限)(が|は)?(切れ|過ぎ)`, `有効期限切れ`, `期限切れ`, `(再度|もう一度|再)\s*ログイン`, `タイムアウト`,
+	`(有効期限|期限)(が|は)?(切れ|過ぎ)`, `有効期限切れ`, `期限切れ`, `(再度|もう一度|再)\s*ログイン`, `(ログイン|セッション)・?タイムアウト`,
 	`(토큰|token|세션|키|자격 ?증명|인증)(이|가|은|는)?\s*만료`, `만료된\s*(토큰|token|세션|키)`, `다시 로그인`,
 	`(срок|время) (действия|жизни).{0,40}(ист[её]к|истекло|закончил)`, `(токен|сесси|сеанс|ключ)\pL*\s.{0,20}(ист[её]к\pL*|просрочен\pL*|устарел\pL*)`, `просроченн\pL* (токен|ключ|сесси)`,
 	`(token|sesi[oó]n|clave|llave|credencial(es)?)\s.{0,30}(expirad[oa]s?|caducad[oa]s?|vencid[oa]s?|expir[oó]|caduc[oó]|venci[oó])`, `(expirad|caducad|vencid)[oa]s? (token|sesi[oó]n|clave|credencial)`,
 	`(token|sess[aã]o|chave|credencia(l|is))\s.{0,30}(expirad[oa]s?|expirou|vencid[oa]s?|venceu)`, `(expirad|vencid)[oa] (token|sess)`,
 	`(token|sitzung|session|schl[uü]ssel|zugangsdaten|anmeldedaten|anmeldung|api-key)\pL*\s.{0,30}(abgelaufen|verfallen)`, `abgelaufene[rns]? (token|sitzung|session|schl[uü]ssel)`,
-	`(jeton|token|session|cl[eé]|identifiants?)\s.{0,30}(expir[eé]e?s?|p[eé]rim[eé]e?s?)`,
+	`(jeton|token|session|cl[eé]|identifiants?)\s.{0,30}(expiré|(a|ont|est|sont) expir|p[eé]rim[eé])`,
 	`(token|jeton|oturum|anahtar|kimlik bilgi)\pL*\s.{0,20}(süresi (dol|geç)|sona er|zaman aşımı)`, `süresi dolmuş (token|jeton|oturum|anahtar)`,
 }
 

@@ -43,6 +43,25 @@ func TestLexiconLanguages(t *testing.T) {
 	}
 }
 
+// TestLexiconLanguagesNotRead: words of the families inside other words
+// or other senses do not name their cause ("equipo" holds no IP, a request
+// timing out is no session timing out, "the token expires in" is no
+// expiry).
+func TestLexiconLanguagesNotRead(t *testing.T) {
+	tests := map[string]Code{
+		"El equipo no está autorizado para esta acción":      ClientIPNotAllowed,
+		"O tipo de token não está autorizado":                ClientIPNotAllowed,
+		"Das Prinzip ist gesperrt":                           ClientIPNotAllowed,
+		"リクエストがタイムアウトしました":                                   TokenExpired,
+		"The token expires in 3600 seconds; invalid request": TokenExpired,
+	}
+	for text, not := range tests {
+		if got := lexiconCause(text); got == string(not) {
+			t.Errorf("%q read as %s", text, got)
+		}
+	}
+}
+
 // TestLanguagesBareOutranked: a bare refusal in another language stays
 // bare, and a statement that says why outranks it, in either order.
 func TestLanguagesBareOutranked(t *testing.T) {
