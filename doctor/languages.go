@@ -4,17 +4,18 @@ import "strings"
 
 // Servers answer in their users' languages: a framework localises its
 // refusals (Symfony's security translations, Payload's, ABP's), and
-// Chinese, Japanese, Korean, Russian, Spanish, Portuguese, German, French
-// and Turkish APIs speak their own. These are the phrase families of the
-// lexicon's causes in those languages: the words for a token, a key, a
-// password, a session, a signature beside the words for expired, invalid,
-// missing, locked, forbidden. Each family joins the rules beside the
-// English one of its cause (lexicon.go), so precedence is the same in every
-// language; testdata/lexicon.yaml cites the real messages they were learned
-// from. Phrases are matched case-insensitively (Cyrillic and accented
-// letters fold too) on the statement with full-width forms narrowed
-// (narrow); between CJK words they allow spaces or none ("API 密钥",
-// "API密钥").
+// Chinese, Japanese, Korean, Russian, Spanish, Portuguese, German, French,
+// Turkish, Polish, Indonesian and Vietnamese APIs speak their own. These
+// are the phrase families of the lexicon's causes in those languages: the
+// words for a token, a key, a password, a session, a signature beside the
+// words for expired, invalid, missing, locked, forbidden. Each family joins
+// the rules beside the English one of its cause (lexicon.go), so
+// precedence is the same in every language; testdata/lexicon.yaml cites
+// the real messages they were learned from. Phrases are matched
+// case-insensitively (Cyrillic and accented letters fold too) on the
+// statement with full-width forms narrowed (narrow); between CJK words
+// they allow spaces or none ("API 密钥", "API密钥"); \b and \w are ASCII's,
+// so words of other scripts are \pL runs.
 
 // The words for a bearer credential (a token, an access token,
 // credentials) in each language.
@@ -42,6 +43,7 @@ var foreignInvalidOrExpired = []string{
 	`(ung[uü]ltig|fehlerhaft)\pL* oder (bereits )?abgelaufen`, `abgelaufen\pL* oder ung[uü]ltig`,
 	`(invalide|non valide|pas valide),? ou (a |est )?expir`, `expir[eé]e?s?,? ou (invalide|non valide)`,
 	`geçersiz veya süresi dolmuş`, `süresi dolmuş veya geçersiz`,
+	`nieprawidłow\pL* lub wygas`, `wygas\pL* lub nieprawidłow`, `tidak valid atau (sudah |telah )?(kedaluwarsa|kadaluarsa)`, `(kedaluwarsa|kadaluarsa) atau tidak valid`, `không hợp lệ hoặc (đã )?(hết hạn|quá hạn)`, `(hết hạn|quá hạn) hoặc không hợp lệ`,
 }
 
 // foreignIPNotAllowed: the caller's address is not on the list.
@@ -56,6 +58,7 @@ var foreignIPNotAllowed = []string{
 	`\bip\b(-adresse)?.{0,30}(nicht (erlaubt|zugelassen|freigegeben|berechtigt|gestattet)|gesperrt|blockiert)`, `(unzul[aä]ssige|nicht erlaubte|gesperrte|unbekannte) ip\b`,
 	`\bip\b.{0,30}(non autoris[eé]e|n.est pas autoris[eé]e|bloqu[eé]e|interdite|refus[eé]e)`, `liste blanche`,
 	`\bip\b.{0,30}(izin verilmiyor|engellen)`, `izin verilmeyen ip\b`, `beyaz liste`,
+	`\bip\b.{0,30}(niedozwolon|zablokowan|nie (jest )?(dozwolon|autoryzowan|na liście))`, `\bip\b.{0,30}(tidak diizinkan|diblokir|tidak terdaftar)`, `\bip\b.{0,30}(không được phép|bị chặn|không nằm trong)`,
 }
 
 // foreignAccountLocked: a lockout after failed attempts.
@@ -69,6 +72,7 @@ var foreignAccountLocked = []string{
 	`(account|konto|benutzer|benutzerkonto)\s.{0,40}gesperrt`, `zu viele (fehlgeschlagene |ung[uü]ltige )?(anmeldeversuche|versuche)`,
 	`(compte|utilisateur)\s.{0,50}(bloqu[eé]|verrouill[eé])`, `(trop de|plusieurs) tentatives`, `trop grand nombre de tentatives`,
 	`kilitlen`, `çok fazla (hatalı |başarısız )?(giriş|deneme)`,
+	`(konto|użytkownik)\s.{0,40}zablokowan`, `zbyt (dużo|wiele) (nieudanych )?prób`, `(akun|pengguna)\s.{0,40}terkunci`, `terlalu banyak (percobaan|upaya)`, `(tài khoản|người dùng)\s.{0,20}bị khóa`, `(sai|thất bại) (quá )?nhiều lần`,
 }
 
 // foreignRequestSignature: the signature of the request (an HMAC over it).
@@ -86,6 +90,7 @@ var foreignTokenSignature = []string{
 	`firma\s.{0,20}(inv[aá]lid|no v[aá]lid|incorrect|no coincide)`, `assinatura\s.{0,20}(inv[aá]lid|incorret|n[aã]o confere|n[aã]o corresponde)`,
 	`(ung[uü]ltig|fehlerhaft|falsch)\pL* signatur`, `signatur\s.{0,20}(ung[uü]ltig|stimmt nicht|fehlgeschlagen)`,
 	`signature\s.{0,20}(invalide|incorrecte|non valide|ne correspond pas)`, `imza\s.{0,10}(geçersiz|doğrulanamadı)`, `geçersiz imza`,
+	`nieprawidłow\pL* podpis`, `podpis\pL*\s.{0,20}(nieprawidłow|niepoprawn)`, `tanda tangan\s.{0,20}(tidak valid|salah)`, `chữ ký\s.{0,20}(không hợp lệ|không đúng|sai)`,
 }
 
 // foreignRevoked: an account, client or key switched off.
@@ -99,6 +104,7 @@ var foreignRevoked = []string{
 	`(account|konto|benutzer|schl[uü]ssel|token)\s.{0,10}(deaktiviert|widerrufen)`,
 	`(compte|utilisateur|cl[eé]|jeton)\s.{0,10}(d[eé]sactiv[eé]|r[eé]voqu[eé]|suspendu)`,
 	`(hesap|kullanıcı)\pL*\s.{0,10}(devre dışı|askıya|engellen)`,
+	`(konto|użytkownik|klucz|token)\pL*\s.{0,10}(wyłączon|dezaktywowan|unieważnion)`, `(akun|pengguna|kunci|token)\s.{0,10}(dinonaktifkan|dicabut)`, `(tài khoản|khách hàng|người dùng)\s.{0,10}(bị )?(tạm ngừng|vô hiệu hóa|vô hiệu hoá|thu hồi)`,
 }
 
 // foreignExpired: a token, key or session past its lifetime.
@@ -112,6 +118,7 @@ var foreignExpired = []string{
 	`(token|sitzung|session|schl[uü]ssel|zugangsdaten|anmeldedaten|anmeldung|api-key)\pL*\s.{0,30}(abgelaufen|verfallen)`, `abgelaufene[rns]? (token|sitzung|session|schl[uü]ssel)`,
 	`(jeton|token|session|cl[eé]|identifiants?)\s.{0,30}(expiré|(a|ont|est|sont) expir|p[eé]rim[eé])`,
 	`(token|jeton|oturum|anahtar|kimlik bilgi)\pL*\s.{0,20}(süresi (dol|geç)|sona er|zaman aşımı)`, `süresi dolmuş (token|jeton|oturum|anahtar)`,
+	`(token\pL*|sesj\pL*|klucz\pL*|dane uwierzytelniania|dane logowania)\s.{0,30}(wygas|wygaś|przeterminowan)`, `(token|sesi|kunci|kredensial)\s.{0,30}(kedaluwarsa|kadaluarsa|telah berakhir|sudah berakhir)`, `(token|phiên|khóa|thông tin xác thực)\s.{0,40}(hết hạn|quá hạn)`,
 }
 
 // foreignMissing: nothing, or nothing usable, arrived; or the caller must
@@ -133,6 +140,7 @@ var foreignMissing = []string{
 	`(aucun|aucune|pas de) (jeton|token|identifiant)`, frToken + `\s.{0,40}(non fourni|manquant|absent|n.ont pas pu [eê]tre trouv)`,
 	`(devez|devriez|doit) (vous )?(vous connecter|[eê]tre connect[eé]|[eê]tre authentifi[eé]|vous authentifier)`, `n.[eê]tes pas authentifi[eé]`,
 	trToken + `\s+(sağlanmadı|gönderilmedi|bulunamadı|eksik|girilmedi)`, `giriş yapmalısınız|giriş yapın|giriş yapılmamış|oturum açmalısınız`,
+	`(nie znaleziono|brak) (tokenu|tokena|danych uwierzytelniania|klucza)`, `(token|dane uwierzytelniania|klucz)\pL*\s.{0,20}nie (został\pL* )?(dostarczon|znalezion|podan|przesłan)`, `musisz (być zalogowan|się zalogować)`, `nie jesteś zalogowan`, `(token|kredensial)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak disediakan|tidak diberikan)`, `tidak ada token`, `harus (masuk|login)`, `không tìm thấy (mã )?(token|thông tin)`, `thông tin dùng để xác thực không tìm thấy`, `(không có|thiếu) (mã )?token`, `(cần|phải) (phải )?đăng nhập`, `chưa (được )?xác thực|chưa đăng nhập`,
 }
 
 // foreignScope: the credential is known, and not allowed this.
@@ -146,6 +154,7 @@ var foreignScope = []string{
 	`keine (berechtigung|rechte|befugnis)`, `(unzureichende|fehlende|nicht ausreichende) (berechtigung|rechte)`, `nicht berechtigt,? .{0,40}(zu|durchzuf|auszuf)`, `d[uü]rfen .{0,40}nicht (aus|durch)f[uü]hren`,
 	`n.[eê]tes pas autoris[eé]e? [aà]`, `non autoris[eé]e? [aà] (effectuer|acc[eé]der)`, `privil[eè]ges insuffisants`, `(permissions?|droits) insuffisant`,
 	`(izn|yetki)(iniz|niz)? yok`, `(izne|yetkiye|imtiyaz)\pL* (sahip değil|bulunamadı)`,
+	`brak uprawnień`, `nie masz uprawnień`, `nie możesz wykonać`, `niewystarczające uprawnienia`, `tidak (diizinkan|berhak|memiliki (izin|akses|hak))`, `không (có|đủ) quyền`, `không được phép (yêu cầu|thực hiện|truy cập)`,
 }
 
 // foreignUnknown: a key or user the server does not know.
@@ -160,6 +169,7 @@ var foreignUnknown = []string{
 	`(api-?schl[uü]ssel|schl[uü]ssel|api-key|benutzername|benutzer)\s.{0,20}(nicht gefunden|existiert nicht|unbekannt)`, `(ung[uü]ltig|unbekannt)\pL*\s+(api-?schl[uü]ssel|api-key)`,
 	`(cl[eé]( d.api| api)?|api[- ]?key|nom d.utilisateur|utilisateur)\s.{0,30}(introuvable|inconnue?|n.a pas pu [eê]tre trouv|n.existe pas|invalide)`,
 	`kullanıcı adı bulunamadı`, `(api anahtarı|anahtar)\s.{0,10}(geçersiz|bulunamadı)`,
+	`(użytkownik|klucz\pL*( api)?|klient)\s.{0,30}(nie istnieje|nie został\pL* znalezion|nieznan)`, `(username|nama pengguna|pengguna|kunci api|api key)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak terdaftar|tidak dikenal)`, `không tìm thấy (tên )?(người dùng|khách hàng|khóa api)`, `(người dùng|khóa api)\s.{0,20}không tồn tại`,
 }
 
 // foreignRejected: a generic rejection of the credentials.
@@ -176,6 +186,7 @@ var foreignRejected = []string{
 	`(authentifizierung|anmeldung) fehlgeschlagen`,
 	frToken + `\s.{0,30}(invalide|incorrect|non valide|n.est pas valide|erron[eé])`, `mot de passe\s.{0,25}(invalide|incorrect)`, `[eé]chec de l.authentification`,
 	`geçersiz ` + trToken, trToken + `\s.{0,15}(geçersiz|hatalı|yanlış)`, `(parola|şifre) (hatalı|yanlış|geçersiz)`,
+	`nieprawidłow\pL* (token|dane|hasło|login|klucz dostępu)`, `(token|hasło|dane)\pL*\s.{0,25}(nieprawidłow|niepoprawn|błędn)`, `(token|kredensial|kata sandi|password)\s.{0,25}(tidak valid|salah|tidak sah)`, `(token|thông tin (dùng để )?xác thực|mật khẩu)\s.{0,25}(không hợp lệ|không chính xác|không đúng|sai)`,
 }
 
 // foreignBare: refusals that say no cause ("Доступ запрещён", "禁止访问",
@@ -190,6 +201,7 @@ var foreignBare = []string{
 	`zugriff verweigert|nicht autorisiert|unzul[aä]ssig|verboten|nicht berechtigt`,
 	`acc[eè]s (refus[eé]|interdit)|non autoris[eé]e?|interdit|n.[eê]tes pas autoris[eé]e?|exception d.authentification`,
 	`yetkisiz|erişim reddedildi|yasak|izinsiz`,
+	`brak dostępu|dostęp zabroniony|odmowa dostępu|nieautoryzowan|brak autoryzacji|zabronion`, `akses ditolak|tidak sah|dilarang`, `không được phép|truy cập bị từ chối|từ chối truy cập|cấm|không có quyền truy cập`,
 }
 
 // foreignBareRefusal is the alternation of whole statements that only
@@ -202,7 +214,9 @@ const foreignBareRefusal = `禁止访问|禁止訪問|访问被拒绝|訪問被�
 	`acesso (negado|proibido)|n[aã]o autorizad[oa]|proibid[oa]|` +
 	`zugriff verweigert|nicht autorisiert|unzul[aä]ssig|verboten|(sie sind )?nicht berechtigt|` +
 	`acc[eè]s (refus[eé]|interdit)|non autoris[eé]e?|interdit|vous n.[eê]tes pas autoris[eé]e?|` +
-	`yetkisiz( işlem)?|erişim reddedildi|yasak|izinsiz( işlem)?`
+	`yetkisiz( işlem)?|erişim reddedildi|yasak|izinsiz( işlem)?|` +
+	`brak dostępu|dostęp zabroniony|odmowa dostępu|nieautoryzowan\pL*|brak autoryzacji|zabronion\pL*|akses ditolak|tidak sah|dilarang|` +
+	`(bạn )?không được phép|cấm|truy cập bị từ chối|không có quyền truy cập`
 
 // narrow maps full-width ASCII forms (ＡＰＩ, ：) to ASCII, the
 // ideographic space to a space, as East Asian answers often write them,
