@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -304,6 +305,9 @@ func (o *offline) basic(value string) {
 		if o.basicPair(user, pw) {
 			return
 		}
+		if env := diagnose.KeyEnvironment(pw); env != "" && len(pw) >= 20 {
+			o.keyEnvironment("the Basic password", pw, env) // a secret (secret-live-…), not a person's password
+		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
 	case f.Code == diagnose.HeaderFormat: // not UTF-8: a warning
@@ -422,20 +426,71 @@ func (o *offline) apiKeyHeader(h Header) {
 
 func (o *offline) keyEnvironment(where, key, env string) {
 	if o.opts.ExpectEnv == "" {
+		keyEnv := diagnose.NormalEnv(env)
+		if word, hostEnv := hostEnvironment(o.req.URL); hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv {
+			o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
+				Title:    fmt.Sprintf("A %s credential (by its prefix) is sent to a %s host: each environment has its own credentials", env, word),
+				Evidence: []string{o.prefixEvidence(where, key, env), "host " + hostOf(o.req.URL) + " names " + word},
+				Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
+			return
+		}
 		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (by its prefix)", where, env),
 			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 		return
 	}
 	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
-		evidence := fmt.Sprintf("%s names %s in its prefix (too short a credential to show it)", where, env)
-		if prefix := visiblePrefix(key); prefix != "" {
-			evidence = fmt.Sprintf("%s prefix %q", where, prefix)
-		}
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
 			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
-			Evidence: []string{evidence},
+			Evidence: []string{o.prefixEvidence(where, key, env)},
 			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 	}
+}
+
+// prefixEvidence shows the prefix that names a credential's environment,
+// never more of it.
+func (o *offline) prefixEvidence(where, key, env string) string {
+	if prefix := visiblePrefix(key); prefix != "" {
+		return fmt.Sprintf("%s prefix %q", where, prefix)
+	}
+	return fmt.Sprintf("%s names %s in its prefix (too short a credential to show it)", where, env)
+}
+
+// hostEnvWords are the words a host uses to name an environment, as a
+// label or a dash-separated part of one (api.sandbox.example.com,
+// api-sandbox.example.com, test.example.com), folded to test or live.
+var hostEnvWords = map[string]string{
+	"sandbox": "test", "test": "test", "testing": "test", "staging": "test", "stage": "test", "dev": "test", "development": "test",
+	"demo": "test", "uat": "test", "qa": "test", "preprod": "test", "playground": "test",
+	"live": "live", "prod": "live", "production": "live",
+}
+
+// hostEnvironment returns the word of rawURL's host that names an
+// environment and the environment (test or live), or "" for both. The
+// registrable domain and the top-level domain are not read: live.com and
+// .dev name no environment.
+func hostEnvironment(rawURL string) (word, env string) {
+	labels := strings.Split(hostOf(rawURL), ".")
+	if len(labels) < 3 || net.ParseIP(hostOf(rawURL)) != nil {
+		return "", ""
+	}
+	for _, label := range labels[:len(labels)-2] {
+		for _, part := range strings.Split(label, "-") {
+			if env := hostEnvWords[part]; env != "" {
+				return part, env
+			}
+		}
+	}
+	return "", ""
+}
+
+// hostOf is rawURL's host, lower-cased, without its port ("" when it
+// does not parse).
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // envChecks looks at --token-env and --env-file.
