@@ -193,7 +193,8 @@ var rules = []rule{
 	// the words of the frameworks that answer in the caller's locale. A
 	// list of causes first, then the causes the words name, then the
 	// generic rejection.
-	{CredentialsRejected, []string{`(ungültig|invalide|inválid|no válid|недействительн)\S* (oder|ou|o|или) (abgelaufen|expiré|expirad|просрочен)`}},
+	{CredentialsRejected, []string{`(ungültig|invalide|inválid|no válid|недействительн)\S* (oder|ou|o|или) (abgelaufen|expiré|expirad|просрочен)`,
+		`(过期|過期|无效|無效|失效|不正确|不合法)\S{0,3}或者?\S{0,3}(过期|過期|无效|無效|失效|不正确|不合法)`}},
 	{AccountLocked, []string{`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+)*? (está )?(bloquead|travad)`, `account .{0,30}bloccat`,
 		`アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`,
 		`zu viele .{0,30}(anmelde|login)versuche`, `tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`,
@@ -203,7 +204,7 @@ var rules = []rule{
 	{TokenExpired, []string{`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`}},
 	{CredentialsMissing, []string{`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`,
 		`no se encontr\S+ .{0,30}(credenciales|token)`, `ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`,
-		`(認証資格|認証情報|トークン)が(ありません|見つかりません)`, `(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `未登录|未登入`, `(данные|токен) не найден`}},
+		`(認証資格|認証情報|トークン)が(ありません|見つかりません)`, `(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`}},
 	{InsufficientScope, []string{`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`, `sem (privilégio|permissão)`, `non hai i privilegi`,
 		`権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`}},
 	{CredentialsRejected, []string{`(ungültig|fehlerhaft|falsch)\S* (benutzername|anmeldedaten|zugangsdaten|token|passwort)`, `(identifiants|mot de passe) (invalide|incorrect)`,
