@@ -305,8 +305,10 @@ func (o *offline) basic(value string) {
 		if o.basicPair(user, pw) {
 			return
 		}
-		if env := diagnose.KeyEnvironment(pw); env != "" && len(pw) >= 20 {
-			o.keyEnvironment("the Basic password", pw, env) // a secret (secret-live-…), not a person's password
+		if slot, secret := basicSecret(user, pw); secret != "" {
+			if env := diagnose.KeyEnvironment(secret); env != "" {
+				o.keyEnvironment("the Basic "+slot, secret, env)
+			}
 		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
@@ -444,6 +446,22 @@ func (o *offline) keyEnvironment(where, key, env string) {
 			Evidence: []string{o.prefixEvidence(where, key, env)},
 			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 	}
+}
+
+// basicSecret is the slot of a Basic pair that holds an API secret, and
+// the secret: the password when it is long enough to be one (Stytch's
+// secret-live-…, Column's key after an empty user), else the user name
+// when the password is empty (Lob's key before an empty password). A
+// person's password is no secret of this kind: "" for both.
+func basicSecret(user, pw string) (slot, secret string) {
+	const minSecret = 20
+	switch {
+	case len(pw) >= minSecret:
+		return "password", pw
+	case pw == "" && len(user) >= minSecret:
+		return "user name", user
+	}
+	return "", ""
 }
 
 // prefixEvidence shows the prefix that names a credential's environment,

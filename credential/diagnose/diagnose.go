@@ -339,7 +339,7 @@ func claimString(raw json.RawMessage) string {
 }
 
 // envPrefix reads the environment in other vendors' key prefixes: an
-// environment word as the key's first segment (test_, live_: Mollie, Lob)
+// environment word as the key's first segment (test_, live_: Lob, Column)
 // or its second (sk_test_, secret-live-, myapp-prod-).
 var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|(test|live|sandbox)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|production|sandbox|dev|staging)[_-])`)
 
