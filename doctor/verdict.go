@@ -321,9 +321,8 @@ func (p *prober) notArrived(a *answer, ev []string) {
 }
 
 // keyWords: an answer that speaks of the key or token it found none of
-// ("No API key found in request", "A valid authorisation token is
-// missing", "未能读取到有效 token") names what it reads in a header of its
-// own.
+// ("No API key found in request", "No token could be found.", Sa-Token's
+// "未能读取到有效 token") names what it reads in a header of its own.
 var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey|\btoken\b|令牌|jeton|токен|トークン`)
 
 // namesOwnHeader reports whether a statement that no credential arrived

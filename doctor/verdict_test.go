@@ -10,11 +10,11 @@ func TestNamesOwnHeader(t *testing.T) {
 		text, scheme string
 		want         bool
 	}{
-		{"A valid authorisation token is missing", "Bearer", true}, // Portainer
-		{"未能读取到有效 token", "Bearer", true},                          // Sa-Token
-		{"No API key found in request", "Bearer", true},            // Kong key-auth
-		{"Aucun jeton n'a pu être trouvé.", "Bearer", true},        // Symfony, French
-		{"Authentication Required", "Bearer", false},               // PagerDuty: no word for what it reads
+		{"No token could be found.", "Bearer", true},        // Symfony
+		{"未能读取到有效 token", "Bearer", true},                   // Sa-Token
+		{"No API key found in request", "Bearer", true},     // Kong key-auth
+		{"Aucun jeton n'a pu être trouvé.", "Bearer", true}, // Symfony, French
+		{"Authentication Required", "Bearer", false},        // PagerDuty: no word for what it reads
 		{"Authentication credentials were not provided.", "Bearer", false},
 		{"No Bearer token found in the request", "Bearer", false}, // it reads the Authorization sent
 		{"Token authentication required", "Token", false},
