@@ -487,8 +487,9 @@ var hostEnvWords = map[string]string{
 // registrable domain and the top-level domain are not read: live.com and
 // .dev name no environment.
 func hostEnvironment(rawURL string) (word, env string) {
-	labels := strings.Split(hostOf(rawURL), ".")
-	if len(labels) < 3 || net.ParseIP(hostOf(rawURL)) != nil {
+	host := hostOf(rawURL)
+	labels := strings.Split(host, ".")
+	if len(labels) < 3 || net.ParseIP(host) != nil {
 		return "", ""
 	}
 	for _, label := range labels[:len(labels)-2] {
@@ -737,10 +738,7 @@ var wellKnownAudiences = []struct {
 // otherAudience flags a token whose aud is a well-known API that is not
 // the one called.
 func (o *offline) otherAudience(d *jwt.Decoded) {
-	host := ""
-	if u, err := url.Parse(o.req.URL); err == nil {
-		host = strings.ToLower(u.Hostname())
-	}
+	host := hostOf(o.req.URL)
 	auds := jwt.Audiences(d.Claims["aud"])
 	if len(auds) != 1 { // several audiences: one of them may be this API
 		return
