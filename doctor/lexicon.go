@@ -199,6 +199,7 @@ var rules = []rule{
 		`アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`,
 		`zu viele .{0,30}(anmelde|login)versuche`, `tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`,
 		`ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`, `слишком много .{0,20}попыток`}},
+	{TooManyFailures, []string{`(过于|太)频繁`, `频率过高`, `控制请求频率`, `速率限制`, `并发数?过高`, `访问量过大`, `超限`}},
 	{CredentialRevoked, []string{`(konto|account|benutzer)\S* .{0,20}deaktiviert`, `(compte|client)\S* .{0,30}désactivé`, `(cuenta|usuario) .{0,30}deshabilitad`,
 		`(conta|usuário) (está )?(desativad|desabilitad)`, `(account|utente) .{0,20}disabilitat`, `(учетн|учётн|пользовател)\S* .{0,20}отключен`, `(帐号|账号|用户)已被禁用`, `已被(踢|顶)下线`, `アカウントが無効`}},
 	{TokenExpired, []string{`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`}},
