@@ -189,6 +189,29 @@ var rules = []rule{
 		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
 		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
 		`mandatory .{0,40}not specified`, `issued with an? .{0,30}header`, `(include|add|send|set) the [\w-]+ header`}},
+	// The same causes in the other languages servers answer in (German,
+	// French, Spanish, Portuguese, Italian, Japanese, Chinese, Russian):
+	// the words of the frameworks that answer in the caller's locale. A
+	// list of causes first, then the causes the words name, then the
+	// generic rejection.
+	{CredentialsRejected, []string{`(ungültig|invalide|inválid|no válid|недействительн)\S* (oder|ou|o|или) (abgelaufen|expiré|expirad|просрочен)`,
+		`(过期|過期|无效|無效|失效|不正确|不合法)\S{0,3}或者?\S{0,3}(过期|過期|无效|無效|失效|不正确|不合法)`}},
+	{AccountLocked, []string{`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+){0,3} (está )?(bloquead|travad)`, `account .{0,30}bloccat`,
+		`アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`,
+		`zu viele .{0,30}(anmelde|login)versuche`, `tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`,
+		`ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`, `слишком много .{0,20}попыток`}},
+	{TooManyFailures, []string{`(过于|太)频繁`, `频率过高`, `控制请求频率`, `速率限制`, `并发数?过高`, `访问量过大`, `超限`}},
+	{CredentialRevoked, []string{`(konto|account|benutzer)\S* .{0,20}deaktiviert`, `(compte|client)\S* .{0,30}désactivé`, `(cuenta|usuario) .{0,30}deshabilitad`,
+		`(conta|usuário) (está )?(desativad|desabilitad)`, `(account|utente) .{0,20}disabilitat`, `(учетн|учётн|пользовател)\S* .{0,20}отключен`, `(帐号|账号|用户)已被禁用`, `已被(踢|顶)下线`, `アカウントが無効`}},
+	{TokenExpired, []string{`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`}},
+	{CredentialsMissing, []string{`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`,
+		`no se encontr\S+ .{0,30}(credenciales|token)`, `ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`,
+		`(認証資格|認証情報|トークン)が(ありません|見つかりません)`, `(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`}},
+	{InsufficientScope, []string{`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`, `sem (privilégio|permissão)`, `non hai i privilegi`,
+		`権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`}},
+	{CredentialsRejected, []string{`(ungültig|fehlerhaft|falsch)\S* (benutzername|anmeldedaten|zugangsdaten|token|passwort)`, `(identifiants|mot de passe) (invalide|incorrect)`,
+		`credenziali (non valide|errate)`, `(credenciales|contraseña) (no válidas|inválidas|erróneas|incorrectas)`, `(credenciais|senha) (inválid|incorret)`,
+		`無効です`, `无效的?\s?(凭证|token|令牌)`, `(凭证|token|令牌)\s?无效`, `недействительн\S* .{0,40}(данные|токен|пароль)`}},
 	// Permissions (403 and its disguises).
 	{InsufficientScope, []string{`higher privileges`, `insufficient.{0,20}scope`, `scope_insufficient`, `missing_scope`, `required scope`,
 		`not have (the )?(required )?(permission|scope|access)`, `insufficient privileges`, `not accessible by`, `permission_denied`,
