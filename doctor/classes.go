@@ -36,10 +36,7 @@ func (o *offline) wrapped(where, v string, fix func(*Request, string)) bool {
 // token in the user-name slot, a user name the service's token
 // convention does not use. It reports whether it found something.
 func (o *offline) basicPair(user, pw string) bool {
-	host := ""
-	if u, err := url.Parse(o.req.URL); err == nil {
-		host = strings.ToLower(u.Hostname())
-	}
+	host := hostOf(o.req.URL)
 	pair := []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))}
 	f := diagnose.BasicPair(host, user, pw)
 	// A token in the user-name slot where the token's owner wants it as

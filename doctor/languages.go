@@ -5,10 +5,11 @@ import "strings"
 // Servers answer in their users' languages: a framework localises its
 // refusals (Symfony's security translations, Payload's, ABP's), and
 // Chinese, Japanese, Korean, Russian, Spanish, Portuguese, German, French,
-// Turkish, Polish, Indonesian and Vietnamese APIs speak their own. These
-// are the phrase families of the lexicon's causes in those languages: the
-// words for a token, a key, a password, a session, a signature beside the
-// words for expired, invalid, missing, locked, forbidden. Each family joins
+// Italian, Turkish, Polish, Indonesian and Vietnamese APIs speak their
+// own. These are the phrase families of the lexicon's causes in those
+// languages: the words for a token, a key, a password, a session, a
+// signature beside the words for expired, invalid, missing, locked,
+// forbidden, too many requests. Each family joins
 // the rules beside the English one of its cause (lexicon.go), so
 // precedence is the same in every language; testdata/lexicon.yaml cites
 // the real messages they were learned from. Phrases are matched
@@ -44,6 +45,7 @@ var foreignInvalidOrExpired = []string{
 	`(invalide|non valide|pas valide),? ou (a |est )?expir`, `expir[eé]e?s?,? ou (invalide|non valide)`,
 	`geçersiz veya süresi dolmuş`, `süresi dolmuş veya geçersiz`,
 	`nieprawidłow\pL* lub wygas`, `wygas\pL* lub nieprawidłow`, `tidak valid atau (sudah |telah )?(kedaluwarsa|kadaluarsa)`, `(kedaluwarsa|kadaluarsa) atau tidak valid`, `không hợp lệ hoặc (đã )?(hết hạn|quá hạn)`, `(hết hạn|quá hạn) hoặc không hợp lệ`,
+	`(ungültig|invalide|inválid|no válid|недействительн)\S* (oder|ou|o|или) (abgelaufen|expiré|expirad|просрочен)`, `(过期|過期|无效|無效|失效|不正确|不合法)\S{0,3}或者?\S{0,3}(过期|過期|无效|無效|失效|不正确|不合法)`,
 }
 
 // foreignIPNotAllowed: the caller's address is not on the list.
@@ -73,6 +75,7 @@ var foreignAccountLocked = []string{
 	`(compte|utilisateur)\s.{0,50}(bloqu[eé]|verrouill[eé])`, `(trop de|plusieurs) tentatives`, `trop grand nombre de tentatives`,
 	`kilitlen`, `çok fazla (hatalı |başarısız )?(giriş|deneme)`,
 	`(konto|użytkownik)\s.{0,40}zablokowan`, `zbyt (dużo|wiele) (nieudanych )?prób`, `(akun|pengguna)\s.{0,40}terkunci`, `terlalu banyak (percobaan|upaya)`, `(tài khoản|người dùng)\s.{0,20}bị khóa`, `(sai|thất bại) (quá )?nhiều lần`,
+	`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+){0,3} (está )?(bloquead|travad)`, `account .{0,30}bloccat`, `アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`, `zu viele .{0,30}(anmelde|login)versuche`, `tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`, `ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`, `слишком много .{0,20}попыток`,
 }
 
 // foreignRequestSignature: the signature of the request (an HMAC over it).
@@ -105,6 +108,7 @@ var foreignRevoked = []string{
 	`(compte|utilisateur|cl[eé]|jeton)\s.{0,10}(d[eé]sactiv[eé]|r[eé]voqu[eé]|suspendu)`,
 	`(hesap|kullanıcı)\pL*\s.{0,10}(devre dışı|askıya|engellen)`,
 	`(konto|użytkownik|klucz|token)\pL*\s.{0,10}(wyłączon|dezaktywowan|unieważnion)`, `(akun|pengguna|kunci|token)\s.{0,10}(dinonaktifkan|dicabut)`, `(tài khoản|khách hàng|người dùng)\s.{0,10}(bị )?(tạm ngừng|vô hiệu hóa|vô hiệu hoá|thu hồi)`,
+	`(konto|account|benutzer)\S* .{0,20}deaktiviert`, `(compte|client)\S* .{0,30}désactivé`, `(cuenta|usuario) .{0,30}deshabilitad`, `(conta|usuário) (está )?(desativad|desabilitad)`, `(account|utente) .{0,20}disabilitat`, `(учетн|учётн|пользовател)\S* .{0,20}отключен`, `(帐号|账号|用户)已被禁用`, `已被(踢|顶)下线`, `アカウントが無効`,
 }
 
 // foreignExpired: a token, key or session past its lifetime.
@@ -119,6 +123,7 @@ var foreignExpired = []string{
 	`(jeton|token|session|cl[eé]|identifiants?)\s.{0,30}(expiré|(a|ont|est|sont) expir|p[eé]rim[eé])`,
 	`(token|jeton|oturum|anahtar|kimlik bilgi)\pL*\s.{0,20}(süresi (dol|geç)|sona er|zaman aşımı)`, `süresi dolmuş (token|jeton|oturum|anahtar)`,
 	`(token\pL*|sesj\pL*|klucz\pL*|dane uwierzytelniania|dane logowania)\s.{0,30}(wygas|wygaś|przeterminowan)`, `(token|sesi|kunci|kredensial)\s.{0,30}(kedaluwarsa|kadaluarsa|telah berakhir|sudah berakhir)`, `(token|phiên|khóa|thông tin xác thực)\s.{0,40}(hết hạn|quá hạn)`,
+	`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`,
 }
 
 // foreignMissing: nothing, or nothing usable, arrived; or the caller must
@@ -141,6 +146,7 @@ var foreignMissing = []string{
 	`(devez|devriez|doit) (vous )?(vous connecter|[eê]tre connect[eé]|[eê]tre authentifi[eé]|vous authentifier)`, `n.[eê]tes pas authentifi[eé]`,
 	trToken + `\s+(sağlanmadı|gönderilmedi|bulunamadı|eksik|girilmedi)`, `giriş yapmalısınız|giriş yapın|giriş yapılmamış|oturum açmalısınız`,
 	`(nie znaleziono|brak) (tokenu|tokena|danych uwierzytelniania|klucza)`, `(token|dane uwierzytelniania|klucz)\pL*\s.{0,20}nie (został\pL* )?(dostarczon|znalezion|podan|przesłan)`, `musisz (być zalogowan|się zalogować)`, `nie jesteś zalogowan`, `(token|kredensial)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak disediakan|tidak diberikan)`, `tidak ada token`, `harus (masuk|login)`, `không tìm thấy (mã )?(token|thông tin)`, `thông tin dùng để xác thực không tìm thấy`, `(không có|thiếu) (mã )?token`, `(cần|phải) (phải )?đăng nhập`, `chưa (được )?xác thực|chưa đăng nhập`,
+	`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`, `no se encontr\S+ .{0,30}(credenciales|token)`, `ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`, `(認証資格|認証情報|トークン)が(ありません|見つかりません)`, `(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`,
 }
 
 // foreignScope: the credential is known, and not allowed this.
@@ -155,6 +161,12 @@ var foreignScope = []string{
 	`n.[eê]tes pas autoris[eé]e? [aà]`, `non autoris[eé]e? [aà] (effectuer|acc[eé]der)`, `privil[eè]ges insuffisants`, `(permissions?|droits) insuffisant`,
 	`(izn|yetki)(iniz|niz)? yok`, `(izne|yetkiye|imtiyaz)\pL* (sahip değil|bulunamadı)`,
 	`brak uprawnień`, `nie masz uprawnień`, `nie możesz wykonać`, `niewystarczające uprawnienia`, `tidak (diizinkan|berhak|memiliki (izin|akses|hak))`, `không (có|đủ) quyền`, `không được phép (yêu cầu|thực hiện|truy cập)`,
+	`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`, `sem (privilégio|permissão)`, `non hai i privilegi`, `権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`,
+}
+
+// foreignRateLimit: too many requests, said in Chinese.
+var foreignRateLimit = []string{
+	`(过于|太)频繁`, `频率过高`, `控制请求频率`, `速率限制`, `并发数?过高`, `访问量过大`, `超限`,
 }
 
 // foreignUnknown: a key or user the server does not know.
@@ -187,6 +199,7 @@ var foreignRejected = []string{
 	frToken + `\s.{0,30}(invalide|incorrect|non valide|n.est pas valide|erron[eé])`, `mot de passe\s.{0,25}(invalide|incorrect)`, `[eé]chec de l.authentification`,
 	`geçersiz ` + trToken, trToken + `\s.{0,15}(geçersiz|hatalı|yanlış)`, `(parola|şifre) (hatalı|yanlış|geçersiz)`,
 	`nieprawidłow\pL* (token|dane|hasło|login|klucz dostępu)`, `(token|hasło|dane)\pL*\s.{0,25}(nieprawidłow|niepoprawn|błędn)`, `(token|kredensial|kata sandi|password)\s.{0,25}(tidak valid|salah|tidak sah)`, `(token|thông tin (dùng để )?xác thực|mật khẩu)\s.{0,25}(không hợp lệ|không chính xác|không đúng|sai)`,
+	`(ungültig|fehlerhaft|falsch)\S* (benutzername|anmeldedaten|zugangsdaten|token|passwort)`, `(identifiants|mot de passe) (invalide|incorrect)`, `credenziali (non valide|errate)`, `(credenciales|contraseña) (no válidas|inválidas|erróneas|incorrectas)`, `(credenciais|senha) (inválid|incorret)`, `無効です`, `无效的?\s?(凭证|token|令牌)`, `(凭证|token|令牌)\s?无效`, `недействительн\S* .{0,40}(данные|токен|пароль)`,
 }
 
 // foreignBare: refusals that say no cause ("Доступ запрещён", "禁止访问",

@@ -236,6 +236,7 @@ var rules = []rule{
 		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
 		`is not enabled for this`}},
 	{TooManyFailures, []string{`rate[_ ]?limit`, `limit .{0,60}(has been |was |is )?(exceeded|reached)`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
+	{TooManyFailures, foreignRateLimit},
 	// Unknown credentials, then plain refusals.
 	{CredentialUnknown, []string{`invalid (x-)?api[-_ ]?(key|token)`, `incorrect api key`, `api key (not valid|invalid|is invalid|not found|is not valid|does not exist)`,
 		`unknown (api )?key`, `no such (api )?key`, `invalidclienttokenid`, `security token included in the request is invalid`, `unrecognizedclientexception`,

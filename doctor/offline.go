@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -304,6 +305,11 @@ func (o *offline) basic(value string) {
 		if o.basicPair(user, pw) {
 			return
 		}
+		if slot, secret := basicSecret(user, pw); secret != "" {
+			if env := diagnose.KeyEnvironment(secret); env != "" {
+				o.keyEnvironment("the Basic "+slot, secret, env)
+			}
+		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
 	case f.Code == diagnose.HeaderFormat: // not UTF-8: a warning
@@ -422,20 +428,88 @@ func (o *offline) apiKeyHeader(h Header) {
 
 func (o *offline) keyEnvironment(where, key, env string) {
 	if o.opts.ExpectEnv == "" {
+		keyEnv := diagnose.NormalEnv(env)
+		if word, hostEnv := hostEnvironment(o.req.URL); hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv {
+			o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
+				Title:    fmt.Sprintf("A %s credential (by its prefix) is sent to a %s host: each environment has its own credentials", env, word),
+				Evidence: []string{o.prefixEvidence(where, key, env), "host " + hostOf(o.req.URL) + " names " + word},
+				Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
+			return
+		}
 		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (by its prefix)", where, env),
 			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 		return
 	}
 	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
-		evidence := fmt.Sprintf("%s names %s in its prefix (too short a credential to show it)", where, env)
-		if prefix := visiblePrefix(key); prefix != "" {
-			evidence = fmt.Sprintf("%s prefix %q", where, prefix)
-		}
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
 			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
-			Evidence: []string{evidence},
+			Evidence: []string{o.prefixEvidence(where, key, env)},
 			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 	}
+}
+
+// basicSecret is the slot of a Basic pair that holds an API secret, and
+// the secret: the password when it is long enough to be one (Stytch's
+// secret-live-…, Column's key after an empty user), else the user name
+// when the password is empty (Lob's key before an empty password). A
+// person's password is no secret of this kind: "" for both.
+func basicSecret(user, pw string) (slot, secret string) {
+	const minSecret = 20
+	switch {
+	case len(pw) >= minSecret:
+		return "password", pw
+	case pw == "" && len(user) >= minSecret:
+		return "user name", user
+	}
+	return "", ""
+}
+
+// prefixEvidence shows the prefix that names a credential's environment,
+// never more of it.
+func (o *offline) prefixEvidence(where, key, env string) string {
+	if prefix := visiblePrefix(key); prefix != "" {
+		return fmt.Sprintf("%s prefix %q", where, prefix)
+	}
+	return fmt.Sprintf("%s names %s in its prefix (too short a credential to show it)", where, env)
+}
+
+// hostEnvWords are the words a host uses to name an environment, as a
+// label or a dash-separated part of one (api.sandbox.example.com,
+// api-sandbox.example.com, test.example.com), folded to test or live.
+var hostEnvWords = map[string]string{
+	"sandbox": "test", "test": "test", "testing": "test", "staging": "test", "stage": "test", "dev": "test", "development": "test",
+	"demo": "test", "uat": "test", "qa": "test", "preprod": "test", "playground": "test",
+	"live": "live", "prod": "live", "production": "live",
+}
+
+// hostEnvironment returns the word of rawURL's host that names an
+// environment and the environment (test or live), or "" for both. The
+// registrable domain and the top-level domain are not read: live.com and
+// .dev name no environment.
+func hostEnvironment(rawURL string) (word, env string) {
+	host := hostOf(rawURL)
+	labels := strings.Split(host, ".")
+	if len(labels) < 3 || net.ParseIP(host) != nil {
+		return "", ""
+	}
+	for _, label := range labels[:len(labels)-2] {
+		for _, part := range strings.Split(label, "-") {
+			if env := hostEnvWords[part]; env != "" {
+				return part, env
+			}
+		}
+	}
+	return "", ""
+}
+
+// hostOf is rawURL's host, lower-cased, without its port ("" when it
+// does not parse).
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // envChecks looks at --token-env and --env-file.
@@ -664,10 +738,7 @@ var wellKnownAudiences = []struct {
 // otherAudience flags a token whose aud is a well-known API that is not
 // the one called.
 func (o *offline) otherAudience(d *jwt.Decoded) {
-	host := ""
-	if u, err := url.Parse(o.req.URL); err == nil {
-		host = strings.ToLower(u.Hostname())
-	}
+	host := hostOf(o.req.URL)
 	auds := jwt.Audiences(d.Claims["aud"])
 	if len(auds) != 1 { // several audiences: one of them may be this API
 		return

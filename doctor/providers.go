@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"net/url"
 	"strings"
 )
 
@@ -239,10 +238,7 @@ var providers = []Provider{
 // identify names the provider of an answer from the request's host and
 // the answer's fingerprint; "" when none matches.
 func identify(target string, a *answer) *Provider {
-	host := ""
-	if u, err := url.Parse(target); err == nil {
-		host = strings.ToLower(u.Hostname())
-	}
+	host := hostOf(target)
 	for i := range providers {
 		p := &providers[i]
 		for _, h := range p.Hosts {

@@ -308,10 +308,11 @@ func (p *prober) notArrived(a *answer, ev []string) {
 	}
 	// An Authorization header the server reads and finds empty of
 	// credentials is one whose scheme it does not take (Bearer where it
-	// wants Token, or the reverse), unless its words ask for a key, which
-	// APIs read in a header of its own; Basic is always parsed.
+	// wants Token, or the reverse), unless its words name the key or token
+	// it looked for and not the scheme sent: such an API reads it in a
+	// header of its own. Basic is always parsed.
 	if cs := p.off.credentials(); len(cs) > 0 && cs[0].header == "Authorization" && cs[0].scheme != "" && !strings.EqualFold(cs[0].scheme, "Basic") &&
-		!slices.ContainsFunc(p.says.Statements, func(st Statement) bool { return keyWords.MatchString(st.Text) }) {
+		!slices.ContainsFunc(p.says.Statements, func(st Statement) bool { return namesOwnHeader(st.Text, cs[0].scheme) }) {
 		f.Code = SchemeMismatch
 		f.Title = "The server says no credentials arrived, though Authorization was sent with the " + cs[0].scheme + " scheme: it does not take that scheme (or something on the way removes the header)"
 		f.Fix = "Send the credential with the scheme the API documents (Authorization: Bearer, Token, Bot, ApiKey…); if it is exactly what you send, a proxy in front may strip the header."
@@ -319,6 +320,14 @@ func (p *prober) notArrived(a *answer, ev []string) {
 	p.add(f)
 }
 
-// keyWords: an answer that speaks of a key (an API key missing) reads it
-// in a header of its own, not in Authorization.
-var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey`)
+// keyWords: an answer that speaks of the key or token it found none of
+// ("No API key found in request", "No token could be found.", Sa-Token's
+// "未能读取到有效 token") names what it reads in a header of its own.
+var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey|\btoken\b|令牌|jeton|токен|トークン`)
+
+// namesOwnHeader reports whether a statement that no credential arrived
+// names the key or token it looked for and not the scheme that was sent
+// ("no Bearer token" is about the Authorization header that was sent).
+func namesOwnHeader(text, scheme string) bool {
+	return keyWords.MatchString(text) && !strings.Contains(strings.ToLower(text), strings.ToLower(scheme))
+}

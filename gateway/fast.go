@@ -315,32 +315,28 @@ func remoteAddr(ctx *fasthttp.RequestCtx) string {
 }
 
 // copyHeader adds the header lines of head to h, in the order received,
-// but the Expect line expectFirst put in the client's. The values are copied into
-// one string, and each header's first value is a slice of one array:
-// two allocations, not two a line.
+// but the Expect line expectFirst put in the client's. head is scanned
+// once; the values are copied into one string, and each header's first
+// value is a slice of one array: two allocations, not two a line.
 func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
-	size, n := 0, 0
+	var room [16]headerLine // most requests: no allocation for the lines
+	lines, size := room[:0], 0
 	for k, v := range head.AllInOrder() {
 		if !quietExpect(k, v) {
+			lines = append(lines, headerLine{k, v})
 			size += len(v)
-			n++
 		}
 	}
 	var b strings.Builder
 	b.Grow(size)
-	for k, v := range head.AllInOrder() {
-		if !quietExpect(k, v) {
-			b.Write(v)
-		}
+	for _, l := range lines {
+		b.Write(l.value)
 	}
-	all, first := b.String(), make([]string, n)
-	for k, v := range head.AllInOrder() {
-		if quietExpect(k, v) {
-			continue
-		}
-		value := all[:len(v)]
-		all = all[len(v):]
-		key := headerName(k)
+	all, first := b.String(), make([]string, len(lines))
+	for _, l := range lines {
+		value := all[:len(l.value)]
+		all = all[len(l.value):]
+		key := headerName(l.name)
 		if values, ok := h[key]; ok {
 			h[key] = append(values, value)
 			continue
@@ -349,6 +345,10 @@ func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 		h[key], first = first[:1:1], first[1:]
 	}
 }
+
+// headerLine is a header line as fasthttp holds it (its buffers: valid
+// while the request is read).
+type headerLine struct{ name, value []byte }
 
 // quietExpect reports whether the line k: v is the Expect line
 // expectFirst puts in, not the client's.

@@ -338,8 +338,10 @@ func claimString(raw json.RawMessage) string {
 	return s
 }
 
-// envPrefix reads the environment in other vendors' key prefixes.
-var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|sandbox|dev|staging)[_-])`)
+// envPrefix reads the environment in other vendors' key prefixes: an
+// environment word as the key's first segment (test_, live_: Lob, Column)
+// or its second (sk_test_, secret-live-, myapp-prod-).
+var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|(test|live|sandbox)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|production|sandbox|dev|staging)[_-])`)
 
 // KeyEnvironment reads the environment a key's prefix names (ag_live_,
 // sk_test_, …), or "". An authgate key's prefix is read as package

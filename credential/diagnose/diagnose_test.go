@@ -129,6 +129,11 @@ func TestKeyEnvironment(t *testing.T) {
 		"ag_live":            "",
 		"sk_test_abc":        "test",
 		"myapp-prod-abc123":  "prod",
+		"live_abc123":        "live",
+		"test_abc123":        "test",
+		"secret-live-abc":    "live",
+		"access-production-": "production",
+		"latest_abc123":      "",
 		"eyJhbGciOiJIUzI1Ni": "",
 	} {
 		if got := KeyEnvironment(v); got != want {
