@@ -44,7 +44,8 @@ var foreignInvalidOrExpired = []string{
 	`(ung[uü]ltig|fehlerhaft)\pL* oder (bereits )?abgelaufen`, `abgelaufen\pL* oder ung[uü]ltig`,
 	`(invalide|non valide|pas valide),? ou (a |est )?expir`, `expir[eé]e?s?,? ou (invalide|non valide)`,
 	`geçersiz veya süresi dolmuş`, `süresi dolmuş veya geçersiz`,
-	`nieprawidłow\pL* lub wygas`, `wygas\pL* lub nieprawidłow`, `tidak valid atau (sudah |telah )?(kedaluwarsa|kadaluarsa)`, `(kedaluwarsa|kadaluarsa) atau tidak valid`, `không hợp lệ hoặc (đã )?(hết hạn|quá hạn)`, `(hết hạn|quá hạn) hoặc không hợp lệ`,
+	`nieprawidłow\pL* lub wygas`, `wygas\pL* lub nieprawidłow`, `tidak valid atau (sudah |telah )?(kedaluwarsa|kadaluarsa)`, `(kedaluwarsa|kadaluarsa) atau tidak valid`,
+	`không hợp lệ hoặc (đã )?(hết hạn|quá hạn)`, `(hết hạn|quá hạn) hoặc không hợp lệ`,
 	`(ungültig|invalide|inválid|no válid|недействительн)\S* (oder|ou|o|или) (abgelaufen|expiré|expirad|просрочен)`, `(过期|過期|无效|無效|失效|不正确|不合法)\S{0,3}或者?\S{0,3}(过期|過期|无效|無效|失效|不正确|不合法)`,
 }
 
@@ -60,7 +61,8 @@ var foreignIPNotAllowed = []string{
 	`\bip\b(-adresse)?.{0,30}(nicht (erlaubt|zugelassen|freigegeben|berechtigt|gestattet)|gesperrt|blockiert)`, `(unzul[aä]ssige|nicht erlaubte|gesperrte|unbekannte) ip\b`,
 	`\bip\b.{0,30}(non autoris[eé]e|n.est pas autoris[eé]e|bloqu[eé]e|interdite|refus[eé]e)`, `liste blanche`,
 	`\bip\b.{0,30}(izin verilmiyor|engellen)`, `izin verilmeyen ip\b`, `beyaz liste`,
-	`\bip\b.{0,30}(niedozwolon|zablokowan|nie (jest )?(dozwolon|autoryzowan|na liście))`, `\bip\b.{0,30}(tidak diizinkan|diblokir|tidak terdaftar)`, `\bip\b.{0,30}(không được phép|bị chặn|không nằm trong)`,
+	`\bip\b.{0,30}(niedozwolon|zablokowan|nie (jest )?(dozwolon|autoryzowan|na liście))`, `\bip\b.{0,30}(tidak diizinkan|diblokir|tidak terdaftar)`,
+	`\bip\b.{0,30}(không được phép|bị chặn|không nằm trong)`,
 }
 
 // foreignAccountLocked: a lockout after failed attempts.
@@ -74,8 +76,12 @@ var foreignAccountLocked = []string{
 	`(account|konto|benutzer|benutzerkonto)\s.{0,40}gesperrt`, `zu viele (fehlgeschlagene |ung[uü]ltige )?(anmeldeversuche|versuche)`,
 	`(compte|utilisateur)\s.{0,50}(bloqu[eé]|verrouill[eé])`, `(trop de|plusieurs) tentatives`, `trop grand nombre de tentatives`,
 	`kilitlen`, `çok fazla (hatalı |başarısız )?(giriş|deneme)`,
-	`(konto|użytkownik)\s.{0,40}zablokowan`, `zbyt (dużo|wiele) (nieudanych )?prób`, `(akun|pengguna)\s.{0,40}terkunci`, `terlalu banyak (percobaan|upaya)`, `(tài khoản|người dùng)\s.{0,20}bị khóa`, `(sai|thất bại) (quá )?nhiều lần`,
-	`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+){0,3} (está )?(bloquead|travad)`, `account .{0,30}bloccat`, `アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`, `zu viele .{0,30}(anmelde|login)versuche`, `tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`, `ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`, `слишком много .{0,20}попыток`,
+	`(konto|użytkownik)\s.{0,40}zablokowan`, `zbyt (dużo|wiele) (nieudanych )?prób`, `(akun|pengguna)\s.{0,40}terkunci`, `terlalu banyak (percobaan|upaya)`,
+	`(tài khoản|người dùng)\s.{0,20}bị khóa`, `(sai|thất bại) (quá )?nhiều lần`,
+	`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+){0,3} (está )?(bloquead|travad)`, `account .{0,30}bloccat`,
+	`アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`, `zu viele .{0,30}(anmelde|login)versuche`,
+	`tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`, `ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`,
+	`слишком много .{0,20}попыток`,
 }
 
 // foreignRequestSignature: the signature of the request (an HMAC over it).
@@ -107,8 +113,11 @@ var foreignRevoked = []string{
 	`(account|konto|benutzer|schl[uü]ssel|token)\s.{0,10}(deaktiviert|widerrufen)`,
 	`(compte|utilisateur|cl[eé]|jeton)\s.{0,10}(d[eé]sactiv[eé]|r[eé]voqu[eé]|suspendu)`,
 	`(hesap|kullanıcı)\pL*\s.{0,10}(devre dışı|askıya|engellen)`,
-	`(konto|użytkownik|klucz|token)\pL*\s.{0,10}(wyłączon|dezaktywowan|unieważnion)`, `(akun|pengguna|kunci|token)\s.{0,10}(dinonaktifkan|dicabut)`, `(tài khoản|khách hàng|người dùng)\s.{0,10}(bị )?(tạm ngừng|vô hiệu hóa|vô hiệu hoá|thu hồi)`,
-	`(konto|account|benutzer)\S* .{0,20}deaktiviert`, `(compte|client)\S* .{0,30}désactivé`, `(cuenta|usuario) .{0,30}deshabilitad`, `(conta|usuário) (está )?(desativad|desabilitad)`, `(account|utente) .{0,20}disabilitat`, `(учетн|учётн|пользовател)\S* .{0,20}отключен`, `(帐号|账号|用户)已被禁用`, `已被(踢|顶)下线`, `アカウントが無効`,
+	`(konto|użytkownik|klucz|token)\pL*\s.{0,10}(wyłączon|dezaktywowan|unieważnion)`, `(akun|pengguna|kunci|token)\s.{0,10}(dinonaktifkan|dicabut)`,
+	`(tài khoản|khách hàng|người dùng)\s.{0,10}(bị )?(tạm ngừng|vô hiệu hóa|vô hiệu hoá|thu hồi)`,
+	`(konto|account|benutzer)\S* .{0,20}deaktiviert`, `(compte|client)\S* .{0,30}désactivé`, `(cuenta|usuario) .{0,30}deshabilitad`,
+	`(conta|usuário) (está )?(desativad|desabilitad)`, `(account|utente) .{0,20}disabilitat`, `(учетн|учётн|пользовател)\S* .{0,20}отключен`, `(帐号|账号|用户)已被禁用`, `已被(踢|顶)下线`,
+	`アカウントが無効`,
 }
 
 // foreignExpired: a token, key or session past its lifetime.
@@ -122,7 +131,8 @@ var foreignExpired = []string{
 	`(token|sitzung|session|schl[uü]ssel|zugangsdaten|anmeldedaten|anmeldung|api-key)\pL*\s.{0,30}(abgelaufen|verfallen)`, `abgelaufene[rns]? (token|sitzung|session|schl[uü]ssel)`,
 	`(jeton|token|session|cl[eé]|identifiants?)\s.{0,30}(expiré|(a|ont|est|sont) expir|p[eé]rim[eé])`,
 	`(token|jeton|oturum|anahtar|kimlik bilgi)\pL*\s.{0,20}(süresi (dol|geç)|sona er|zaman aşımı)`, `süresi dolmuş (token|jeton|oturum|anahtar)`,
-	`(token\pL*|sesj\pL*|klucz\pL*|dane uwierzytelniania|dane logowania)\s.{0,30}(wygas|wygaś|przeterminowan)`, `(token|sesi|kunci|kredensial)\s.{0,30}(kedaluwarsa|kadaluarsa|telah berakhir|sudah berakhir)`, `(token|phiên|khóa|thông tin xác thực)\s.{0,40}(hết hạn|quá hạn)`,
+	`(token\pL*|sesj\pL*|klucz\pL*|dane uwierzytelniania|dane logowania)\s.{0,30}(wygas|wygaś|przeterminowan)`,
+	`(token|sesi|kunci|kredensial)\s.{0,30}(kedaluwarsa|kadaluarsa|telah berakhir|sudah berakhir)`, `(token|phiên|khóa|thông tin xác thực)\s.{0,40}(hết hạn|quá hạn)`,
 	`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`,
 }
 
@@ -145,8 +155,14 @@ var foreignMissing = []string{
 	`(aucun|aucune|pas de) (jeton|token|identifiant)`, frToken + `\s.{0,40}(non fourni|manquant|absent|n.ont pas pu [eê]tre trouv)`,
 	`(devez|devriez|doit) (vous )?(vous connecter|[eê]tre connect[eé]|[eê]tre authentifi[eé]|vous authentifier)`, `n.[eê]tes pas authentifi[eé]`,
 	trToken + `\s+(sağlanmadı|gönderilmedi|bulunamadı|eksik|girilmedi)`, `giriş yapmalısınız|giriş yapın|giriş yapılmamış|oturum açmalısınız`,
-	`(nie znaleziono|brak) (tokenu|tokena|danych uwierzytelniania|klucza)`, `(token|dane uwierzytelniania|klucz)\pL*\s.{0,20}nie (został\pL* )?(dostarczon|znalezion|podan|przesłan)`, `musisz (być zalogowan|się zalogować)`, `nie jesteś zalogowan`, `(token|kredensial)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak disediakan|tidak diberikan)`, `tidak ada token`, `harus (masuk|login)`, `không tìm thấy (mã )?(token|thông tin)`, `thông tin dùng để xác thực không tìm thấy`, `(không có|thiếu) (mã )?token`, `(cần|phải) (phải )?đăng nhập`, `chưa (được )?xác thực|chưa đăng nhập`,
-	`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`, `no se encontr\S+ .{0,30}(credenciales|token)`, `ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`, `(認証資格|認証情報|トークン)が(ありません|見つかりません)`, `(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`,
+	`(nie znaleziono|brak) (tokenu|tokena|danych uwierzytelniania|klucza)`,
+	`(token|dane uwierzytelniania|klucz)\pL*\s.{0,20}nie (został\pL* )?(dostarczon|znalezion|podan|przesłan)`, `musisz (być zalogowan|się zalogować)`, `nie jesteś zalogowan`,
+	`(token|kredensial)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak disediakan|tidak diberikan)`, `tidak ada token`, `harus (masuk|login)`,
+	`không tìm thấy (mã )?(token|thông tin)`, `thông tin dùng để xác thực không tìm thấy`, `(không có|thiếu) (mã )?token`, `(cần|phải) (phải )?đăng nhập`,
+	`chưa (được )?xác thực|chưa đăng nhập`,
+	`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`, `no se encontr\S+ .{0,30}(credenciales|token)`,
+	`ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`, `(認証資格|認証情報|トークン)が(ありません|見つかりません)`,
+	`(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`,
 }
 
 // foreignScope: the credential is known, and not allowed this.
@@ -157,11 +173,14 @@ var foreignScope = []string{
 	`(нет|отсутствуют|недостаточно) (прав|полномочий|разрешени)`, `не имеете права`, `нет права`, `у вас нет доступа к`,
 	`no tienes? (permiso|permisos|privilegios|autorizaci[oó]n|permitido)`, `no est[aá]s? autorizad[oa] para`, `permisos insuficientes`,
 	`n[aã]o tem (permiss[aã]o|autoriza)`, `sem (privil[eé]gio|permiss[aã]o)`, `permiss(ão|ões|ao|oes) insuficientes?`, `n[aã]o est[aá] autorizad[oa] a`,
-	`keine (berechtigung|rechte|befugnis)`, `(unzureichende|fehlende|nicht ausreichende) (berechtigung|rechte)`, `nicht berechtigt,? .{0,40}(zu|durchzuf|auszuf)`, `d[uü]rfen .{0,40}nicht (aus|durch)f[uü]hren`,
+	`keine (berechtigung|rechte|befugnis)`, `(unzureichende|fehlende|nicht ausreichende) (berechtigung|rechte)`, `nicht berechtigt,? .{0,40}(zu|durchzuf|auszuf)`,
+	`d[uü]rfen .{0,40}nicht (aus|durch)f[uü]hren`,
 	`n.[eê]tes pas autoris[eé]e? [aà]`, `non autoris[eé]e? [aà] (effectuer|acc[eé]der)`, `privil[eè]ges insuffisants`, `(permissions?|droits) insuffisant`,
 	`(izn|yetki)(iniz|niz)? yok`, `(izne|yetkiye|imtiyaz)\pL* (sahip değil|bulunamadı)`,
-	`brak uprawnień`, `nie masz uprawnień`, `nie możesz wykonać`, `niewystarczające uprawnienia`, `tidak (diizinkan|berhak|memiliki (izin|akses|hak))`, `không (có|đủ) quyền`, `không được phép (yêu cầu|thực hiện|truy cập)`,
-	`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`, `sem (privilégio|permissão)`, `non hai i privilegi`, `権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`,
+	`brak uprawnień`, `nie masz uprawnień`, `nie możesz wykonać`, `niewystarczające uprawnienia`, `tidak (diizinkan|berhak|memiliki (izin|akses|hak))`, `không (có|đủ) quyền`,
+	`không được phép (yêu cầu|thực hiện|truy cập)`,
+	`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`,
+	`sem (privilégio|permissão)`, `non hai i privilegi`, `権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`,
 }
 
 // foreignRateLimit: too many requests, said in Chinese.
@@ -181,7 +200,9 @@ var foreignUnknown = []string{
 	`(api-?schl[uü]ssel|schl[uü]ssel|api-key|benutzername|benutzer)\s.{0,20}(nicht gefunden|existiert nicht|unbekannt)`, `(ung[uü]ltig|unbekannt)\pL*\s+(api-?schl[uü]ssel|api-key)`,
 	`(cl[eé]( d.api| api)?|api[- ]?key|nom d.utilisateur|utilisateur)\s.{0,30}(introuvable|inconnue?|n.a pas pu [eê]tre trouv|n.existe pas|invalide)`,
 	`kullanıcı adı bulunamadı`, `(api anahtarı|anahtar)\s.{0,10}(geçersiz|bulunamadı)`,
-	`(użytkownik|klucz\pL*( api)?|klient)\s.{0,30}(nie istnieje|nie został\pL* znalezion|nieznan)`, `(username|nama pengguna|pengguna|kunci api|api key)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak terdaftar|tidak dikenal)`, `không tìm thấy (tên )?(người dùng|khách hàng|khóa api)`, `(người dùng|khóa api)\s.{0,20}không tồn tại`,
+	`(użytkownik|klucz\pL*( api)?|klient)\s.{0,30}(nie istnieje|nie został\pL* znalezion|nieznan)`,
+	`(username|nama pengguna|pengguna|kunci api|api key)\s.{0,30}(tidak (bisa |dapat )?ditemukan|tidak terdaftar|tidak dikenal)`,
+	`không tìm thấy (tên )?(người dùng|khách hàng|khóa api)`, `(người dùng|khóa api)\s.{0,20}không tồn tại`,
 }
 
 // foreignRejected: a generic rejection of the credentials.
@@ -191,15 +212,20 @@ var foreignRejected = []string{
 	jaToken + `(が|は)?(無効|不正|正しくありません|間違って)`, `無効な(トークン|認証情報|資格情報|パスワード|ユーザー名またはパスワード)`,
 	`パスワード.{0,6}(正しくありません|無効|間違)`, `認証(に)?失敗`,
 	koToken + `(이|가|은|는)?\s*(유효하지 않|잘못|올바르지 않|일치하지 않)`, `유효하지 않은\s*` + koToken, `(비밀번호|패스워드|암호)(가|이|는)?\s*(올바르지 않|잘못|일치하지 않|틀)`, `잘못된\s*(사용자 ?이름 또는 )?(비밀번호|패스워드|암호|토큰|자격 ?증명)`, `인증(에)?\s*실패`,
-	`(недействительн|неверн|неправильн|некорректн|невалидн)\pL*\s+` + ruToken, ruToken + `\s.{0,20}(недействител|неверн|неправильн|некорректн|невалид)`, `пароль\s.{0,20}(неверен|неверный|неправильн)`, `(неверн|неправильн)\pL* (логин|пароль|имя пользователя)`, `логин или пароль`,
+	`(недействительн|неверн|неправильн|некорректн|невалидн)\pL*\s+` + ruToken, ruToken + `\s.{0,20}(недействител|неверн|неправильн|некорректн|невалид)`,
+	`пароль\s.{0,20}(неверен|неверный|неправильн)`, `(неверн|неправильн)\pL* (логин|пароль|имя пользователя)`, `логин или пароль`,
 	esToken + `\s.{0,25}(no (es |son )?v[aá]lid|inv[aá]lid|incorrect|err[oó]ne)`, `contrase[nñ]a\s.{0,20}(incorrect|inv[aá]lid|err[oó]ne)`,
 	ptToken + `\s.{0,25}(inv[aá]lid|incorret|errad|n[aã]o (é|s[aã]o) v[aá]lid)`, `senha\s.{0,25}(incorret|inv[aá]lid|errad)`,
 	`(ung[uü]ltig|fehlerhaft|falsch)\pL*\s+` + deToken, deToken + `\s.{0,25}(ung[uü]ltig|falsch|nicht korrekt|inkorrekt|fehlerhaft)`, `passwort\s.{0,25}(ung[uü]ltig|falsch|nicht korrekt)`,
 	`(authentifizierung|anmeldung) fehlgeschlagen`,
 	frToken + `\s.{0,30}(invalide|incorrect|non valide|n.est pas valide|erron[eé])`, `mot de passe\s.{0,25}(invalide|incorrect)`, `[eé]chec de l.authentification`,
 	`geçersiz ` + trToken, trToken + `\s.{0,15}(geçersiz|hatalı|yanlış)`, `(parola|şifre) (hatalı|yanlış|geçersiz)`,
-	`nieprawidłow\pL* (token|dane|hasło|login|klucz dostępu)`, `(token|hasło|dane)\pL*\s.{0,25}(nieprawidłow|niepoprawn|błędn)`, `(token|kredensial|kata sandi|password)\s.{0,25}(tidak valid|salah|tidak sah)`, `(token|thông tin (dùng để )?xác thực|mật khẩu)\s.{0,25}(không hợp lệ|không chính xác|không đúng|sai)`,
-	`(ungültig|fehlerhaft|falsch)\S* (benutzername|anmeldedaten|zugangsdaten|token|passwort)`, `(identifiants|mot de passe) (invalide|incorrect)`, `credenziali (non valide|errate)`, `(credenciales|contraseña) (no válidas|inválidas|erróneas|incorrectas)`, `(credenciais|senha) (inválid|incorret)`, `無効です`, `无效的?\s?(凭证|token|令牌)`, `(凭证|token|令牌)\s?无效`, `недействительн\S* .{0,40}(данные|токен|пароль)`,
+	`nieprawidłow\pL* (token|dane|hasło|login|klucz dostępu)`, `(token|hasło|dane)\pL*\s.{0,25}(nieprawidłow|niepoprawn|błędn)`,
+	`(token|kredensial|kata sandi|password)\s.{0,25}(tidak valid|salah|tidak sah)`,
+	`(token|thông tin (dùng để )?xác thực|mật khẩu)\s.{0,25}(không hợp lệ|không chính xác|không đúng|sai)`,
+	`(ungültig|fehlerhaft|falsch)\S* (benutzername|anmeldedaten|zugangsdaten|token|passwort)`, `(identifiants|mot de passe) (invalide|incorrect)`,
+	`credenziali (non valide|errate)`, `(credenciales|contraseña) (no válidas|inválidas|erróneas|incorrectas)`, `(credenciais|senha) (inválid|incorret)`, `無効です`,
+	`无效的?\s?(凭证|token|令牌)`, `(凭证|token|令牌)\s?无效`, `недействительн\S* .{0,40}(данные|токен|пароль)`,
 }
 
 // foreignBare: refusals that say no cause ("Доступ запрещён", "禁止访问",
@@ -214,7 +240,8 @@ var foreignBare = []string{
 	`zugriff verweigert|nicht autorisiert|unzul[aä]ssig|verboten|nicht berechtigt`,
 	`acc[eè]s (refus[eé]|interdit)|non autoris[eé]e?|interdit|n.[eê]tes pas autoris[eé]e?|exception d.authentification`,
 	`yetkisiz|erişim reddedildi|yasak|izinsiz`,
-	`brak dostępu|dostęp zabroniony|odmowa dostępu|nieautoryzowan|brak autoryzacji|zabronion`, `akses ditolak|tidak sah|dilarang`, `không được phép|truy cập bị từ chối|từ chối truy cập|cấm|không có quyền truy cập`,
+	`brak dostępu|dostęp zabroniony|odmowa dostępu|nieautoryzowan|brak autoryzacji|zabronion`, `akses ditolak|tidak sah|dilarang`,
+	`không được phép|truy cập bị từ chối|từ chối truy cập|cấm|không có quyền truy cập`,
 }
 
 // foreignBareRefusal is the alternation of whole statements that only
