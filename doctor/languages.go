@@ -80,7 +80,7 @@ var foreignAccountLocked = []string{
 	`(tài khoản|người dùng)\s.{0,20}bị khóa`, `(sai|thất bại) (quá )?nhiều lần`,
 	`(konto|account)\S* .{0,20}gesperrt`, `compte .{0,30}(bloqué|verrouillé)`, `(cuenta|conta)( \S+){0,3} (está )?(bloquead|travad)`, `account .{0,30}bloccat`,
 	`アカウント.{0,10}ロック`, `(帐号|账号|帳號|账户|帳戶).{0,6}(锁定|鎖定|封禁|禁止访问)`, `(учетн|учётн|аккаунт).{0,30}заблокирован`, `zu viele .{0,30}(anmelde|login)versuche`,
-	`tentatives de connexion ont échoué`, `trop de tentatives`, `demasiados intentos`, `muitas tentativas`, `troppi tentativi`, `ログイン試行回数`, `(失败|失敗|错误|錯誤)的?次数过多`,
+	`tentatives de connexion ont échoué`, `trop de tentatives`, `troppi tentativi`, `ログイン試行回数`,
 	`слишком много .{0,20}попыток`,
 }
 
@@ -133,7 +133,7 @@ var foreignExpired = []string{
 	`(token|jeton|oturum|anahtar|kimlik bilgi)\pL*\s.{0,20}(süresi (dol|geç)|sona er|zaman aşımı)`, `süresi dolmuş (token|jeton|oturum|anahtar)`,
 	`(token\pL*|sesj\pL*|klucz\pL*|dane uwierzytelniania|dane logowania)\s.{0,30}(wygas|wygaś|przeterminowan)`,
 	`(token|sesi|kunci|kredensial)\s.{0,30}(kedaluwarsa|kadaluarsa|telah berakhir|sudah berakhir)`, `(token|phiên|khóa|thông tin xác thực)\s.{0,40}(hết hạn|quá hạn)`,
-	`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `期限切れ`, `过期|過期`, `исте[кч]|истёк|просрочен`,
+	`abgelaufen`, `expir(é|ó|ou|ad[oa])`, `scadut[oaie]`, `有効期限`, `过期|過期`, `исте[кч]|истёк|просрочен`,
 }
 
 // foreignMissing: nothing, or nothing usable, arrived; or the caller must
@@ -161,7 +161,7 @@ var foreignMissing = []string{
 	`không tìm thấy (mã )?(token|thông tin)`, `thông tin dùng để xác thực không tìm thấy`, `(không có|thiếu) (mã )?token`, `(cần|phải) (phải )?đăng nhập`,
 	`chưa (được )?xác thực|chưa đăng nhập`,
 	`keine (zugangsdaten|anmeldedaten)`, `kein token`, `aucun jeton`, `identifiants .{0,40}pas pu être trouvés`, `no se encontr\S+ .{0,30}(credenciales|token)`,
-	`ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `nenhum token`, `(認証資格|認証情報|トークン)が(ありません|見つかりません)`,
+	`ningún token`, `impossibile trovare le credenziali`, `nessun token`, `credenciais .{0,30}não foram encontradas`, `(認証資格|認証情報|トークン)が(ありません|見つかりません)`,
 	`(没有找到|找不到|未能读取到).{0,20}(凭证|token|令牌)`, `(令牌|token|凭证)\s?不能为空`, `未登录|未登入`, `(данные|токен) не найден`,
 }
 
@@ -180,7 +180,7 @@ var foreignScope = []string{
 	`brak uprawnień`, `nie masz uprawnień`, `nie możesz wykonać`, `niewystarczające uprawnienia`, `tidak (diizinkan|berhak|memiliki (izin|akses|hak))`, `không (có|đủ) quyền`,
 	`không được phép (yêu cầu|thực hiện|truy cập)`,
 	`keine (rechte|berechtigung)`, `(privilèges|droits|permissions) insuffisant(e)?s`, `nicht genügend (rechte|berechtigungen)`, `no tiene (privilegios|permisos)`,
-	`sem (privilégio|permissão)`, `non hai i privilegi`, `権限がありません`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`,
+	`sem (privilégio|permissão)`, `non hai i privilegi`, `无此(权限|角色)|没有权限|无权限|权限不足`, `(отсутствуют|нет|недостаточно) прав`,
 }
 
 // foreignRateLimit: too many requests, said in Chinese.
