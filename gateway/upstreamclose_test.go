@@ -15,6 +15,12 @@ import (
 // without saying so (no Connection: close), as an upstream restarting or
 // ending idle keep-alives does; it returns its address.
 func closingUpstream(t *testing.T) string {
+	return oneAnswerUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+}
+
+// oneAnswerUpstream reads one request a connection, sends answer as it
+// is and closes the connection; it returns its address.
+func oneAnswerUpstream(t *testing.T, answer string) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +39,7 @@ func closingUpstream(t *testing.T) string {
 					return
 				}
 				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				io.WriteString(c, answer)
 			}()
 		}
 	}()
@@ -81,27 +87,7 @@ func TestUpstreamClosedKeepAlive(t *testing.T) {
 // Content-Length: announced and then only "ok" before it closes the
 // connection; it returns its address.
 func shortUpstream(t *testing.T, announced int) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return
-				}
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\nok", announced)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return oneAnswerUpstream(t, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\nok", announced))
 }
 
 // TestUpstreamAnswerEndsEarly: an upstream answer whose body ends before
