@@ -244,11 +244,11 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 		}
 	}
 	if body := resp.BodyStream(); body != nil {
+		headRead(resp)
 		if n := resp.Header.ContentLength(); n >= 0 && n <= smallAnswer {
 			fw.whole(upstreamBody{resp}, n)
 			return status, nil
 		}
-		headRead(resp)
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
 		return status, nil
 	}
@@ -259,9 +259,9 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 
 // smallAnswer is the largest upstream answer body, of a length the
 // answer declares, that the fast engine reads whole before it answers,
-// instead of streaming it: most API answers. It is read while the
-// upstream_timeout of the answer's head still holds; a longer body
-// streams.
+// instead of streaming it: most API answers. Like a streamed body, and
+// as on net/http, it is not bounded by upstream_timeout, which bounds
+// the wait for the head; a longer body streams.
 const smallAnswer = 4 << 10
 
 // upstreamConn is a connection to an upstream. fasthttp tells a response

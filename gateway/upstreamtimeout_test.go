@@ -13,34 +13,44 @@ import (
 )
 
 // TestUpstreamTimeoutBoundsHeaders: upstream_timeout bounds the wait for
-// the upstream's response headers, not the answer: a stream (server-sent
-// events) that goes on past it reaches the client whole, on both engines.
-// (A late head is the upstream_timeout case of TestProxy.)
+// the upstream's response headers, not the answer: a body that goes on
+// past it reaches the client whole, on both engines — a stream
+// (server-sent events, no declared length), a long body and a short one
+// of declared length (which the fast engine reads whole before it
+// answers). (A late head is the upstream_timeout case of TestProxy.)
 func TestUpstreamTimeoutBoundsHeaders(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	events := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: first\n\n")
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(3 * timeout): // the stream goes quiet past upstream_timeout
-		}
-		io.WriteString(w, "data: second\n\n")
-	}))
-	t.Cleanup(events.Close)
-	e := newEnvWithRoutes(t, `
+	for _, declared := range []int{0, 27, smallAnswer + 1} {
+		t.Run(strconv.Itoa(declared), func(t *testing.T) {
+			second := "data: second\n\n" + strings.Repeat("x", max(declared-27, 0))
+			events := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				if declared > 0 {
+					w.Header().Set("Content-Length", strconv.Itoa(declared))
+				}
+				io.WriteString(w, "data: first\n\n")
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(3 * timeout): // the body goes quiet past upstream_timeout
+				}
+				io.WriteString(w, second)
+			}))
+			t.Cleanup(events.Close)
+			e := newEnvWithRoutes(t, `
   - {name: events, path: /events, public: true, upstream: "`+events.URL+`", upstream_timeout: `+timeout.String()+`}
 `)
-	resp, err := http.Get(e.gw.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || err != nil || string(body) != "data: first\n\ndata: second\n\n" {
-		t.Fatalf("got %d %q (%v), want 200 and both events", resp.StatusCode, body, err)
+			resp, err := http.Get(e.gw.URL + "/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK || err != nil || string(body) != "data: first\n\n"+second {
+				t.Fatalf("got %d, %d bytes (%v), want 200 and the whole body", resp.StatusCode, len(body), err)
+			}
+		})
 	}
 }
 
