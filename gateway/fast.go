@@ -471,6 +471,16 @@ func (w *fastWriter) SetReadDeadline(t time.Time) error { return w.ctx.SetReadDe
 // the answer's body once the handler has returned; body is closed after.
 func (w *fastWriter) stream(body io.Reader, size int) { w.ctx.SetBodyStream(body, size) }
 
+// sniff gives an answer without a Content-Type the one p, its body read
+// whole, shows (nothing when p is empty), as net/http does. A streamed
+// answer is not sniffed.
+func (w *fastWriter) sniff(p []byte) {
+	if !w.typed && len(p) > 0 {
+		w.typed = true
+		w.ctx.SetContentType(http.DetectContentType(p))
+	}
+}
+
 // whole reads body, of size bytes, into the answer and closes it. When
 // the body ends early, what came is sent as a stream of the announced
 // size that then fails, as a streamed body would: the client sees the
@@ -485,10 +495,12 @@ func (w *fastWriter) whole(body io.ReadCloser, size int) {
 		out.AppendBody(chunk[:n])
 		read += n
 		if err != nil && read < size {
+			w.sniff(out.Body())
 			w.stream(io.MultiReader(bytes.NewReader(bytes.Clone(out.Body())), failedRead{err}), size)
 			return
 		}
 	}
+	w.sniff(out.Body())
 }
 
 // chunks are whole's buffers.

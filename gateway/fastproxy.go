@@ -214,6 +214,7 @@ func (u *upstream) startSpan(r *http.Request, head *fasthttp.RequestHeader) (con
 func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Request, req *fasthttp.Request) (int, error) {
 	g := u.g
 	resp := fasthttp.AcquireResponse()
+	resp.Header.SetNoDefaultContentType(true) // only a Content-Type the upstream sent
 	start := time.Now()
 	err := u.fast.Do(req, resp)
 	ex := exchangeOf(r)
@@ -252,7 +253,16 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
 		return status, nil
 	}
-	fw.ctx.Response.SetBody(resp.Body())
+	if r.Method == http.MethodHead {
+		// The length of the answer a GET would have had, as the
+		// upstream declared it.
+		if n := resp.Header.ContentLength(); n >= 0 {
+			fw.ctx.Response.Header.SetContentLength(n)
+		}
+		fw.ctx.Response.SkipBody = true
+	} else {
+		fw.ctx.Response.SetBody(resp.Body())
+	}
 	fasthttp.ReleaseResponse(resp)
 	return status, nil
 }

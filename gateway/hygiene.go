@@ -52,6 +52,11 @@ func (g *Gateway) canonicalRequest(r *http.Request, ex *exchange) (rawPath strin
 	if !canonicalMethod(r.Method) {
 		return "", methodError(r.Method)
 	}
+	if strings.IndexByte(r.RequestURI, '#') >= 0 {
+		// net/http passes it on inside the query, fasthttp drops it: the
+		// upstream would read another target than the one judged.
+		return "", reason.New(reason.PathMalformed, "the request target holds a fragment ('#'), which a request never carries (RFC 9112 section 3.2)")
+	}
 	raw := r.RequestURI
 	if !strings.HasPrefix(raw, "/") {
 		raw = r.URL.EscapedPath()
