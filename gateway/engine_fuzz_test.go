@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -145,6 +146,9 @@ func FuzzEngines(f *testing.F) {
 	}
 	es := startEngines(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		if fastParserRefuses(raw) {
+			return // a documented difference (TestEnginesAgreeOnOddRequests)
+		}
 		refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
 		differ := func(std, fast engineOutcome) string {
 			switch {
@@ -168,4 +172,28 @@ func FuzzEngines(f *testing.F) {
 			t.Fatal(d)
 		}
 	})
+}
+
+// fastParserRefuses reports whether raw's head is one that fasthttp's
+// parser refuses and net/http's accepts, the differences
+// docs/configuration.md lists: a line ended by a bare LF, an empty Host,
+// Content-Length more than once.
+func fastParserRefuses(raw []byte) bool {
+	head, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	for i, b := range head {
+		if b == '\n' && (i == 0 || head[i-1] != '\r') {
+			return true
+		}
+	}
+	lengths := 0
+	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Host")) && len(bytes.Trim(value, " \t")) == 0:
+			return true
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			lengths++
+		}
+	}
+	return lengths > 1
 }
