@@ -53,6 +53,9 @@ func (g *Gateway) decision(r *http.Request, ex *exchange, rawPath string) error 
 		return reason.New(reason.ProxyRequestInvalid, "the decision request lacks the original host (%s), and some routes serve only some hosts", cmp.Or(g.convention.Host, g.convention.URL))
 	}
 	ex.origin = o
+	if err := fragmentError(uri); err != nil {
+		return err
+	}
 	path, query, _ := strings.Cut(uri, "?")
 	canonical, err := policy.Canonical(path)
 	if err != nil {

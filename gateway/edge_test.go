@@ -38,6 +38,10 @@ func TestDecisionEndpoint(t *testing.T) {
 		{"public route", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a"}, 200, ""},
 		{"no original", "GET", "/.authgate/decide", []string{"Authorization", "Bearer " + good}, 400, "proxy_request_invalid"},
 		{"bypass attempt", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/%2e%2e/v1/data"}, 400, "path_malformed"},
+		// A fragment in the original target is refused as in proxy mode,
+		// in the path or in the query.
+		{"fragment in the path", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a#f"}, 400, "path_malformed"},
+		{"fragment in the query", "GET", "/.authgate/decide", []string{"X-Original-Method", "GET", "X-Original-URI", "/public/a?x=1#f"}, 400, "path_malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

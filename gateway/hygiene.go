@@ -52,10 +52,8 @@ func (g *Gateway) canonicalRequest(r *http.Request, ex *exchange) (rawPath strin
 	if !canonicalMethod(r.Method) {
 		return "", methodError(r.Method)
 	}
-	if strings.IndexByte(r.RequestURI, '#') >= 0 {
-		// net/http passes it on inside the query, fasthttp drops it: the
-		// upstream would read another target than the one judged.
-		return "", reason.New(reason.PathMalformed, "the request target holds a fragment ('#'), which a request never carries (RFC 9112 section 3.2)")
+	if err := fragmentError(r.RequestURI); err != nil {
+		return "", err
 	}
 	raw := r.RequestURI
 	if !strings.HasPrefix(raw, "/") {
@@ -69,6 +67,18 @@ func (g *Gateway) canonicalRequest(r *http.Request, ex *exchange) (rawPath strin
 	}
 	ex.path, ex.host = path, policy.HostOnly(r.Host)
 	return raw, nil
+}
+
+// fragmentError refuses a request target (the request's own, or the
+// original a decision describes) that holds a fragment, which a request
+// never carries (RFC 9112 section 3.2): net/http passes it on inside the
+// query, fasthttp drops it, so an upstream could read another target
+// than the one judged.
+func fragmentError(target string) error {
+	if strings.IndexByte(target, '#') < 0 {
+		return nil
+	}
+	return reason.New(reason.PathMalformed, "the request target holds a fragment ('#'), which a request never carries (RFC 9112 section 3.2)")
 }
 
 // headerLines counts the request's header lines (a header sent twice
