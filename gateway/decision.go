@@ -117,7 +117,7 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 		}
 	}
 	first := func(name string) string {
-		if i := slices.Index(own, name); name != "" && i >= 0 && len(got[i]) > 0 {
+		if i := slices.Index(own, name); i >= 0 && len(got[i]) > 0 { // own holds no "": an unnamed header is never found
 			return got[i][0]
 		}
 		return ""

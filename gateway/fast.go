@@ -295,7 +295,15 @@ func requestURL(uri string) (*url.URL, error) {
 // c is neither unreserved nor a reserved character that stays unescaped
 // in a path.
 func needsParse(c rune) bool {
-	return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("-_.~$&+,/:;=@", c))
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return false
+	}
+	switch c {
+	case '-', '_', '.', '~', '$', '&', '+', ',', '/', ':', ';', '=', '@':
+		return false
+	}
+	return true
 }
 
 // isCTL reports whether c is a control character, which net/url refuses.

@@ -150,7 +150,7 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	resource := newResourceMetadata(cfg)
+	resource, convention := newResourceMetadata(cfg), conventionOf(cfg.DecisionProxy)
 	return &Gateway{
 		state:             opts.State,
 		store:             opts.Store,
@@ -161,8 +161,8 @@ func newGateway(cfg *config.Config, opts Options) (*Gateway, error) {
 		idPrefix:          http.CanonicalHeaderKey(cfg.IdentityHeaderPrefix),
 		echo:              cfg.Echo,
 		decisionPath:      cfg.DecisionPath,
-		convention:        conventionOf(cfg.DecisionProxy),
-		conventionHeaders: conventionOf(cfg.DecisionProxy).Headers(),
+		convention:        convention,
+		conventionHeaders: convention.Headers(),
 		maxHeaders:        cfg.MaxHeaderCount,
 		maxBody:           cfg.MaxBodyBytes,
 		sampleAllowed:     cfg.AccessLog.SampleAllowed,
