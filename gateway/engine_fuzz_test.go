@@ -152,7 +152,7 @@ func FuzzEngines(f *testing.F) {
 		refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
 		differ := func(std, fast engineOutcome) string {
 			switch {
-			case std.upstream != fast.upstream:
+			case std.upstream != withoutEmptyLength(fast.upstream, std.upstream):
 				return fmt.Sprintf("the upstream saw\nstandard: %s\nfast:     %s", std.upstream, fast.upstream)
 			case refused(std) && refused(fast):
 			case std.status != fast.status:
@@ -196,4 +196,17 @@ func fastParserRefuses(raw []byte) bool {
 		}
 	}
 	return lengths > 1
+}
+
+// withoutEmptyLength is fast, the upstream request the fast engine sent,
+// without the "Content-Length: 0" fasthttp writes on every bodiless
+// request but a GET or HEAD, where std, the standard engine's, has none
+// (net/http writes it on POST, PUT and PATCH only): the one framing
+// difference docs/configuration.md lists, which says the same thing.
+func withoutEmptyLength(fast, std string) string {
+	const empty = "Content-Length: [\"0\"]\n"
+	if strings.Contains(std, empty) || !strings.HasSuffix(fast, ", 0 bytes: \"\"") {
+		return fast
+	}
+	return strings.Replace(fast, empty, "", 1)
 }

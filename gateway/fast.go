@@ -68,6 +68,11 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 	guarded := GuardBodies(h, cfg.Server.BodyIdleTimeout, cfg.Server.BodyTimeout)
 	return &fasthttp.Server{
 		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+			if p := h.Protocol(); p[5] == '1' && p[7] > '1' {
+				// net/http serves HTTP/1.2 to 1.9 as HTTP/1.1 (keep-alive,
+				// 100 Continue); fasthttp would take it for HTTP/1.0.
+				h.SetProtocol("HTTP/1.1")
+			}
 			switch n := h.ContentLength(); {
 			case n > 0:
 				expectFirst(h, true)
@@ -160,8 +165,13 @@ func (l fastListener) Accept() (net.Conn, error) {
 	return &fastConn{Conn: c, largeHead: largeHead{recent: lastBytes{buf: make([]byte, fastHeadBuffer)}}}, nil
 }
 
+// errHTTPVersion is a request of an HTTP version other than 1.x, which
+// both engines answer with 505.
+var errHTTPVersion = errors.New("unsupported protocol version")
+
 // fastParseError answers a request fasthttp could not read: 431 for a
-// head past max_header_bytes, 408 for one that came too slowly, 501 for
+// head past max_header_bytes, 408 for one that came too slowly, 505 for
+// an HTTP version other than 1.x, 501 for
 // an HTTP/1.1 Transfer-Encoding other than chunked, 400 otherwise (duplicate Content-Length, a bad Transfer-Encoding, a
 // malformed line) — the statuses net/http answers with, and never the
 // request's own bytes.
@@ -171,6 +181,8 @@ func fastParseError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.As(err, &small):
 		status = http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, errHTTPVersion):
+		status = http.StatusHTTPVersionNotSupported
 	case isTimeout(err):
 		status = http.StatusRequestTimeout
 	case errors.Is(err, fasthttp.ErrUnsupportedTransferEncoding) && ctx.Request.Header.IsHTTP11():
@@ -244,6 +256,11 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		Body:       http.NoBody,
 	}
 	if !head.IsHTTP11() {
+		// fasthttp reads any well-formed HTTP/d.d; net/http serves
+		// only HTTP/1.x (HeaderReceived made 1.2 to 1.9 HTTP/1.1).
+		if string(head.Protocol()) != "HTTP/1.0" {
+			return nil, errHTTPVersion
+		}
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
 	copyHeader(r.Header, head)

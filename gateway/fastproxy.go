@@ -158,6 +158,7 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 		head.Add("Te", "trailers") // as net/http's proxy does
 	}
 	target := *r.URL
+	target.RawQuery = cleanQuery(target.RawQuery)
 	out := &http.Request{URL: &target}
 	g.rewrite(&httputil.ProxyRequest{In: r, Out: out}, fastHeader{head}, u.target, u.forwardAuthorization, u.preserveHost)
 	req.SetRequestURI(target.RequestURI())
@@ -174,6 +175,47 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 		}
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
+}
+
+// cleanQuery is the query httputil.ReverseProxy sends upstream for the
+// client's raw query (its cleanQueryParams): as it came, unless net/url
+// could read it otherwise than an upstream would (a ';', a '%' not
+// followed by two hex digits, more than maxQueryParams pairs); then
+// re-encoded from the pairs that parse, in key order. A pair the gateway
+// could not read, such as an API key after a ';', never reaches the
+// upstream.
+func cleanQuery(raw string) string {
+	if strings.Count(raw, "&") >= maxQueryParams {
+		return reencodeQuery(raw)
+	}
+	for i := 0; i < len(raw); {
+		switch raw[i] {
+		case ';':
+			return reencodeQuery(raw)
+		case '%':
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return reencodeQuery(raw)
+			}
+			i += 3
+		default:
+			i++
+		}
+	}
+	return raw
+}
+
+// maxQueryParams is net/url's default limit on the pairs of a query.
+const maxQueryParams = 10000
+
+// reencodeQuery is raw's pairs that parse, encoded again.
+func reencodeQuery(raw string) string {
+	v, _ := url.ParseQuery(raw)
+	return v.Encode()
+}
+
+// isHex reports whether c is a hexadecimal digit.
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // fastHeader is a headerOut on the fast engine's upstream request.
