@@ -214,6 +214,9 @@ func (g *Gateway) forwards(name string, in *http.Request, forwardAuthorization b
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest, out headerOut, target *url.URL, forwardAuthorization, preserveHost bool) {
 	ex := exchangeOf(pr.In)
 	pr.SetURL(target)
+	// A bare "?" (an empty query) is not passed on: fasthttp's client
+	// cannot send one, so neither engine does.
+	pr.Out.URL.ForceQuery = false
 	if preserveHost {
 		pr.Out.Host = pr.In.Host // the upstream serves several names
 	}
