@@ -35,6 +35,7 @@ func TestEnginesAgreeOnOddRequests(t *testing.T) {
 		{name: "HTTP/0.0", raw: "GET /public/a HTTP/0.0\r\n\r\n", same: true},
 		{name: "HTTP/2.0 without a preface", raw: "GET /public/a HTTP/2.0\r\nHost: gw\r\n\r\n", same: true},
 		{name: "HTTP/9.1", raw: "GET /public/a HTTP/9.1\r\nHost: gw\r\n\r\n", same: true},
+		{name: "HTTP/1.2 without Host", raw: "GET /zzz HTTP/1.2\r\nX-A: 1\r\n\r\n", same: true},
 		{name: "HTTP/1.5 with a body", raw: "POST /public/a HTTP/1.5\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi", same: true, served: true},
 		// net/http re-encodes a query it cannot read; so does the fast
 		// engine (cleanQuery).

@@ -269,6 +269,10 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		return nil, errors.New("several Host headers")
 	case len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]):
 		return nil, errors.New("a malformed Host header") // as net/http refuses it
+	case len(hosts) == 0 && u.Host == "" && r.ProtoMinor == 1:
+		// fasthttp checks this for HTTP/1.1 only, not for 1.2 to 1.9,
+		// which HeaderReceived made HTTP/1.1 after.
+		return nil, errors.New("missing required Host header")
 	case u.Host != "":
 		r.Host = u.Host
 	case len(hosts) == 1:
