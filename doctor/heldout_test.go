@@ -27,6 +27,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout3", 40},
 	{"testdata/heldout4", 44},
 	{"testdata/heldout5", 36},
+	{"testdata/heldout6", 26},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
