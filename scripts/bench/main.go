@@ -147,6 +147,7 @@ type row struct {
 	cpuPerReq        float64 // µs of the measured server's CPU per request
 	alsoCPU          float64 // µs per request of the "also" processes (nginx in decision mode)
 	rssMiB           float64
+	rssFileMiB       float64 // the part of rssMiB that is mapped files (the binary)
 	non2xx, requests int
 	baseline         bool
 }
@@ -574,7 +575,7 @@ func (b *bench) wrk(name, url string, h http.Header, script string, pid int, als
 			r.alsoCPU = (alsoCPU - also0).Seconds() / float64(r.requests) * 1e6
 		}
 	}
-	r.rssMiB = treeRSS(pid)
+	r.rssMiB, r.rssFileMiB = treeRSS(pid)
 	return r
 }
 
@@ -691,19 +692,22 @@ func treeCPU(pid int) time.Duration {
 	return time.Duration(total / 100 * float64(time.Second)) // USER_HZ is 100 on Linux
 }
 
-// treeRSS is the resident memory of pid and its children, in MiB.
-func treeRSS(pid int) float64 {
-	kib := 0.0
+// treeRSS is the resident memory of pid and its children, in MiB, and
+// the part of it that is mapped files (the executable's pages, which
+// the kernel may drop and load again; the rest is the process's own).
+func treeRSS(pid int) (all, files float64) {
+	kib := map[string]float64{}
 	for _, p := range tree(pid) {
 		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
 		for _, line := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			name, v, _ := strings.Cut(line, ":")
+			if name == "VmRSS" || name == "RssFile" {
 				n, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-				kib += n
+				kib[name] += n
 			}
 		}
 	}
-	return kib / 1024
+	return kib["VmRSS"] / 1024, kib["RssFile"] / 1024
 }
 
 // tree is pid and its descendants (nginx's workers).
@@ -742,7 +746,7 @@ func render(rows []row, b *bench) string {
 	fmt.Fprintf(&sb, "Measured %s on %s (%d cores), commit %s, %s; wrk -t%d -c%d -d%s on loopback, everything on the same cores; %s.\n"+
 		"CPU is the measured server's process tree (nginx: master and worker; authgate: its process; in decision mode authgate only, nginx's share is its baseline row).\n\n",
 		time.Now().UTC().Format("2006-01-02"), cpuModel, runtime.NumCPU(), strings.TrimSpace(string(rev)), runtime.Version(), b.threads, b.conns, b.duration, b.rounds())
-	sb.WriteString("| mode | req/s | p50 ms | p99 ms | CPU µs/req | × nginx CPU | RSS MiB | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	sb.WriteString("| mode | req/s | p50 ms | p99 ms | CPU µs/req | × nginx CPU | RSS MiB (files) | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		ratio := "—"
 		if base.cpuPerReq > 0 && !r.baseline {
@@ -752,7 +756,7 @@ func render(rows []row, b *bench) string {
 		if r.alsoCPU > 0 {
 			name += fmt.Sprintf(" (nginx meanwhile: %.1f µs/req)", r.alsoCPU)
 		}
-		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f | %d |\n", name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.non2xx)
+		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f (%.0f) | %d |\n", name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.rssFileMiB, r.non2xx)
 	}
 	sb.WriteString(goals(rows))
 	return sb.String()

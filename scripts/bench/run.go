@@ -226,6 +226,7 @@ func median(rs []row) row {
 	out.cpuPerReq = pick(func(r row) float64 { return r.cpuPerReq })
 	out.alsoCPU = pick(func(r row) float64 { return r.alsoCPU })
 	out.rssMiB = pick(func(r row) float64 { return r.rssMiB })
+	out.rssFileMiB = pick(func(r row) float64 { return r.rssFileMiB })
 	out.non2xx = int(pick(func(r row) float64 { return float64(r.non2xx) }))
 	return out
 }
