@@ -365,6 +365,7 @@ func (o *offline) bearer(token string) {
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
 	o.otherAudience(d)
+	o.tokenEnvironment(d)
 	o.expMilliseconds(d)
 	if why := diagnose.IDTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
@@ -427,25 +428,79 @@ func (o *offline) apiKeyHeader(h Header) {
 }
 
 func (o *offline) keyEnvironment(where, key, env string) {
-	if o.opts.ExpectEnv == "" {
-		keyEnv := diagnose.NormalEnv(env)
-		if word, hostEnv := hostEnvironment(o.req.URL); hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv {
+	o.environment(where, env, o.prefixEvidence(where, key, env), "by its prefix")
+}
+
+// sandboxWords are the environment marks of credentials that only a
+// service's separate sandbox host knows (Checkout.com's sk_sbox_,
+// Paddle's pdl_sdbx_, GoCardless's sandbox_): unlike test-mode keys,
+// which many services take on their live host, they are refused
+// anywhere else.
+var sandboxWords = map[string]bool{"sandbox": true, "sbox": true, "sdbx": true}
+
+// environment checks a credential's environment (env, read from its
+// prefix or its claims, shown by evidence; how says which) against
+// --expect-env, else against the host: a host that names the other
+// environment fails, and so does one that names none (the production
+// host, or an address) for a sandbox credential.
+func (o *offline) environment(where, env, evidence, how string) {
+	keyEnv := diagnose.NormalEnv(env)
+	if o.opts.ExpectEnv != "" {
+		if keyEnv != diagnose.NormalEnv(o.opts.ExpectEnv) {
 			o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
-				Title:    fmt.Sprintf("A %s credential (by its prefix) is sent to a %s host: each environment has its own credentials", env, word),
-				Evidence: []string{o.prefixEvidence(where, key, env), "host " + hostOf(o.req.URL) + " names " + word},
-				Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
-			return
+				Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
+				Evidence: []string{evidence},
+				Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 		}
-		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (by its prefix)", where, env),
-			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 		return
 	}
-	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
+	word, hostEnv := hostEnvironment(o.req.URL)
+	switch {
+	case hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv:
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
-			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
-			Evidence: []string{o.prefixEvidence(where, key, env)},
-			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
+			Title:    fmt.Sprintf("A %s credential (%s) is sent to a %s host: each environment has its own credentials", env, how, word),
+			Evidence: []string{evidence, "host " + hostOf(o.req.URL) + " names " + word},
+			Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
+	case hostEnv == "" && sandboxWords[strings.ToLower(env)]:
+		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
+			Title:    fmt.Sprintf("A %s credential (%s) is sent to a host that names no environment: sandbox credentials work only on the service's sandbox host", env, how),
+			Evidence: []string{evidence, "host " + hostOf(o.req.URL) + " names no environment"},
+			Fix:      "Call the service's sandbox base URL (often api.sandbox.… or sandbox-api.…) with this credential, or use the live credential on the live host."})
+	default:
+		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (%s)", where, env, how),
+			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 	}
+}
+
+// envClaims are the claims in which a token names its environment.
+var envClaims = []string{"env", "environment", "mode", "stage"}
+
+// tokenEnvironment reads the environment a JWT names — a claim of
+// envClaims, livemode, or a host of its issuer that names one — and
+// checks it as a key's prefix is checked.
+func (o *offline) tokenEnvironment(d *jwt.Decoded) {
+	for _, k := range envClaims {
+		if v := strings.ToLower(claimText(d.Claims[k])); hostEnvWords[v] != "" || sandboxWords[v] {
+			o.environment("the token's "+k+" claim", v, fmt.Sprintf("claim %s %q", k, v), "by its "+k+" claim")
+			return
+		}
+	}
+	if string(d.Claims["livemode"]) == "false" {
+		o.environment("the token's livemode claim", "test", "claim livemode false", "by its livemode claim")
+		return
+	}
+	if word, env := hostEnvironment(claimText(d.Claims["iss"])); env != "" {
+		if sandboxWords[word] {
+			env = word
+		}
+		o.environment("the token's issuer", env, "iss "+claimText(d.Claims["iss"]), "by its issuer's host")
+	}
+}
+
+// claimText is a JSON string claim's text ("" when it is none).
+func claimText(raw []byte) string {
+	s, _ := jsonString(raw)
+	return s
 }
 
 // basicSecret is the slot of a Basic pair that holds an API secret, and

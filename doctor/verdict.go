@@ -243,6 +243,12 @@ var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, Basic
 // token" is: a server saying that confirms them.
 var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true, BasicUsernameWrong: true}
 
+// sentAsWrong are the failures read in what is sent that say which
+// credential is the wrong one — its kind (a publishable key, a refresh
+// token, a webhook secret) or its environment: "Invalid API key" is what
+// a server says of it, and it says why.
+var sentAsWrong = map[Code]bool{WrongTokenKind: true, TokenTypeMismatch: true, WrongEnvironment: true}
+
 // confirms adds the server's words to an offline failure that says the
 // same more precisely (its basis becomes the server's statement), and
 // reports whether it did.
@@ -255,7 +261,7 @@ func (p *prober) confirms(code Code, ev []string) bool {
 			(code == HeaderFormat || code == CredentialUnknown) && f.Code == SchemeMismatch ||
 			(code == TokenExpired || code == TokenNotYetValid) && f.Code == TokenLifetimeTooLong ||
 			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
-				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
+				f.Code == PasswordIsHash || f.Code == CredentialWrapped || sentAsWrong[f.Code])) {
 			f.Basis = Stated
 			f.Evidence = append(f.Evidence, ev...)
 			return true
