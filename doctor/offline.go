@@ -309,6 +309,9 @@ func (o *offline) basic(value string) {
 			if env := diagnose.KeyEnvironment(secret); env != "" {
 				o.keyEnvironment("the Basic "+slot, secret, env)
 			}
+			if o.tokenKind("the key in the Basic "+slot, secret) {
+				return
+			}
 		}
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
