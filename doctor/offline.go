@@ -154,6 +154,11 @@ func (o *offline) authorization(h Header) {
 			Fix:   fmt.Sprintf("Send Authorization: %s <credential>; if the credential comes from a variable, check that it is set in this shell.", bare)})
 		return
 	}
+	if bare := strings.TrimSpace(h.Value); !strings.ContainsAny(bare, " \t") && (diagnose.TokenLike(bare) || strings.Count(bare, ".") == 2 && strings.HasPrefix(bare, "eyJ")) &&
+		credential.Placeholder(bare) == "" && otherSchemeValue(bare) == "" {
+		o.rawCredential(bare)
+		return
+	}
 	scheme, value, _ := strings.Cut(h.Value, " ")
 	if o.wrapped("Authorization", strings.TrimSpace(value), func(r *Request, inner string) {
 		r.removeHeader("Authorization")
@@ -210,6 +215,23 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// rawCredential reports a credential sent in Authorization with no
+// scheme before it (RFC 9110 §11.4: credentials = auth-scheme [ token68
+// ]): a malformed header for the APIs that read a scheme first (a few
+// take the bare key). The title never shows the credential, which the
+// format check would quote as the scheme. Its shape is still read (kind,
+// environment).
+func (o *offline) rawCredential(v string) {
+	o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+		Title:    "The Authorization header is malformed: it holds a bare credential with no scheme before it",
+		Evidence: []string{"Authorization: " + o.mask.show(v)},
+		Fix:      "Send Authorization: Bearer <credential>, or the scheme the API documents (a few APIs take the bare key: check its documentation)."})
+	if env := diagnose.KeyEnvironment(v); env != "" {
+		o.keyEnvironment("Authorization", v, env)
+	}
+	o.tokenKind("the credential in Authorization", v)
 }
 
 // apiTokenPair is a credential written user@realm!tokenid=secret (the

@@ -227,11 +227,17 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
 
+// lacksGrant: a statement that the credential it identified (the key,
+// the token, the account) has no permission or access for this ("Your
+// API key does not have permission to use this endpoint", "This token
+// lacks the 'write' permission"): it was read and authenticated.
+var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|lacks?|has no|have no|is not allowed to|isn't allowed to|is not permitted to|not authori[sz]ed (to|for))\b`)
+
 // namesGrant reports whether the statement that names the cause names
-// what the credential lacks.
+// what the credential lacks, or says the credential it read lacks it.
 func namesGrant(says ServerSays) bool {
 	st, ok := says.statedCause()
-	return ok && grantWords.MatchString(st.says.Text)
+	return ok && (grantWords.MatchString(st.says.Text) || lacksGrant.MatchString(st.says.Text))
 }
 
 // formatFamily are the findings about how a credential is written; a
