@@ -33,7 +33,7 @@ func (p *prober) challengeWantsAuthorization(a *answer) {
 		sent = "the " + cs[0].header + " header"
 	}
 	p.add(Finding{Code: CredentialWrongHeader, Status: Fail, Basis: Proven, Cause: "3. Incorrect authentication scheme",
-		Title: fmt.Sprintf("The credential is sent in %s, and the server's challenge asks for Authorization: %s: it reads the credential from the Authorization header", sent, strings.Join(offered, " or ")),
+		Title:    fmt.Sprintf("The credential is sent in %s, and the server's challenge asks for Authorization: %s: it reads the credential from the Authorization header", sent, strings.Join(offered, " or ")),
 		Evidence: []string{"WWW-Authenticate: " + a.header.Get("WWW-Authenticate") + " (no error: the server found no credential it reads)"},
 		Fix:      fmt.Sprintf("Send the credential as Authorization: %s <credential>, as the API documents.", offered[0]),
 		Command: p.off.command(func(r *Request) {
