@@ -335,6 +335,7 @@ func (o *offline) basic(value string) {
 				return
 			}
 		}
+		o.keySlot(user, pw)
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
 	case f.Code == diagnose.HeaderFormat: // not UTF-8: a warning
@@ -390,6 +391,7 @@ func (o *offline) bearer(token string) {
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
 	o.otherAudience(d)
+	o.claimKind(d)
 	o.tokenEnvironment(d)
 	o.expMilliseconds(d)
 	if why := diagnose.IDTokenSigns(d); why != "" {
@@ -497,6 +499,28 @@ func (o *offline) environment(where, env, evidence, how string) {
 	}
 }
 
+// claimKind notes a token whose claims say it is a kind many APIs do
+// not take where a user's token goes: an anonymous role (PostgREST's and
+// Supabase's anon key: role anon), or a token an application got for
+// itself with client credentials (Auth0's gty client-credentials and
+// sub <client>@clients, Microsoft Entra's idtyp app). A warning: settle
+// makes it the failure when the server only refuses.
+func (o *offline) claimKind(d *jwt.Decoded) {
+	what, fix := "", ""
+	switch gty, sub := claimText(d.Claims["gty"]), claimText(d.Claims["sub"]); {
+	case strings.EqualFold(claimText(d.Claims["role"]), "anon") || strings.EqualFold(claimText(d.Claims["role"]), "anonymous"):
+		what, fix = "an anonymous key (role "+claimText(d.Claims["role"])+"): requests with it run as the anonymous role",
+			"Send a signed-in user's access token (or the service key, on the server) where this call needs one; the anon key only reaches what is open to anyone."
+	case gty == "client-credentials" || strings.HasSuffix(sub, "@clients") || claimText(d.Claims["idtyp"]) == "app":
+		what, fix = "an application's own token (client credentials: no user in it)",
+			"Calls that act for a user need a token from a user's sign-in (authorization code flow), not one the application got for itself."
+	default:
+		return
+	}
+	o.add(Finding{Code: WrongTokenKind, Status: Warn, Basis: Decoded, Cause: "2. Invalid token",
+		Title: "The Bearer token is " + what, Fix: fix})
+}
+
 // envClaims are the claims in which a token names its environment.
 var envClaims = []string{"env", "environment", "mode", "stage"}
 
@@ -526,6 +550,39 @@ func (o *offline) tokenEnvironment(d *jwt.Decoded) {
 func claimText(raw []byte) string {
 	s, _ := jsonString(raw)
 	return s
+}
+
+// keySlot notes a Basic pair that carries an API key beside an empty or
+// filler slot (key:, key:X, api:key, anystring:key): services differ in
+// which slot takes the key and what goes in the other (Stripe's key:,
+// Freshdesk's key:X, Mailgun's api:key, GitHub's x-access-token:token),
+// so a refusal that says no more is most often that convention. A
+// warning: settle makes it the failure when the server only refuses.
+func (o *offline) keySlot(user, pw string) {
+	if diagnose.KnownConvention(hostOf(o.req.URL), user, pw) {
+		return // a documented convention judged the pair (basicPair)
+	}
+	filler := func(s string) bool { return s == "" || len(s) <= 20 && !diagnose.TokenLike(s) && !strings.Contains(s, "@") }
+	slot, other, beside := "", "", "a filler"
+	switch {
+	case diagnose.TokenLike(user) && filler(pw):
+		slot, other = "user-name", "password"
+		if pw == "" {
+			beside = "nothing"
+		}
+	case diagnose.TokenLike(pw) && filler(user):
+		slot, other = "password", "user-name"
+		if user == "" {
+			beside = "nothing"
+		}
+	default:
+		return
+	}
+	o.add(Finding{Code: BasicUsernameWrong, Status: Warn, Basis: Decoded, Cause: "3. Incorrect authentication scheme",
+		Title:    fmt.Sprintf("The Basic pair carries a key in the %s slot and %s in the %s slot: check the service's user-name convention", slot, beside, other),
+		Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
+		Fix:      "Services differ: the key as the user name with an empty password (-u 'key:'), with X as the password (-u 'key:X'), or as the password after a fixed user name (-u 'api:key', 'x-access-token:token'); send it the way the API's documentation shows.",
+		Command:  o.withBasicFlag()})
 }
 
 // basicSecret is the slot of a Basic pair that holds an API secret, and

@@ -158,6 +158,10 @@ func conventionFor(host, user, pw string) *basicConvention {
 	return nil
 }
 
+// KnownConvention reports whether a documented token convention applies
+// to a Basic pair sent to host (BasicPair has judged the pair by it).
+func KnownConvention(host, user, pw string) bool { return conventionFor(host, user, pw) != nil }
+
 // BasicPair judges a well-formed Basic pair sent to host (lower case,
 // "" when unknown): a placeholder in either slot, a password that is a
 // stored hash, a user name a service's documented token convention does
