@@ -562,7 +562,9 @@ func (o *offline) keySlot(user, pw string) {
 	if diagnose.KnownConvention(hostOf(o.req.URL), user, pw) {
 		return // a documented convention judged the pair (basicPair)
 	}
-	filler := func(s string) bool { return s == "" || len(s) <= 20 && !diagnose.TokenLike(s) && !strings.Contains(s, "@") }
+	filler := func(s string) bool {
+		return s == "" || len(s) <= 20 && !diagnose.TokenLike(s) && !strings.Contains(s, "@")
+	}
 	slot, other, beside := "", "", "a filler"
 	switch {
 	case diagnose.TokenLike(user) && filler(pw):
