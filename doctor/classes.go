@@ -236,7 +236,7 @@ func (o *offline) urlWithoutCredentials() (string, bool) {
 	if u.RawQuery != "" {
 		q := u.Query()
 		for name := range q {
-			if credentialNames[strings.ToLower(name)] {
+			if credentialParam(name) {
 				q.Del(name)
 			}
 		}

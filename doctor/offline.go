@@ -837,7 +837,7 @@ func (o *offline) queryCredentials() {
 	}
 	q := u.Query()
 	for name, vs := range q {
-		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 {
+		if !credentialParam(name) || len(vs) == 0 {
 			continue
 		}
 		o.sentAny = true
@@ -856,6 +856,30 @@ func (o *offline) queryCredentials() {
 			}
 		}
 	}
+}
+
+// notCredentialParams are words that make a parameter ending in key or
+// token something else: a page or sync cursor, an idempotency or CSRF
+// token.
+var notCredentialParams = []string{"page", "next", "continuation", "sync", "cursor", "idempotency", "csrf", "xsrf", "cache", "sort", "partition", "row"}
+
+// credentialParam reports whether a query parameter carries a credential:
+// a name of credentialNames, or one that ends in key or token (a
+// gateway's own gatekeeperKey, userToken) and is no cursor.
+func credentialParam(name string) bool {
+	n := strings.ToLower(name)
+	if credentialNames[n] {
+		return true
+	}
+	if !strings.HasSuffix(n, "key") && !strings.HasSuffix(n, "token") {
+		return false
+	}
+	for _, w := range notCredentialParams {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // wellKnownAudiences are audiences of tokens minted for someone else's

@@ -231,7 +231,7 @@ var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|manage
 // the token, the account) has no permission or access for this ("Your
 // API key does not have permission to use this endpoint", "This token
 // lacks the 'write' permission"): it was read and authenticated.
-var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|lacks?|has no|have no|is not allowed to|isn't allowed to|is not permitted to|not authori[sz]ed (to|for))\b`)
+var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|is not permitted to|not authori[sz]ed (to|for))\b`)
 
 // namesGrant reports whether the statement that names the cause names
 // what the credential lacks, or says the credential it read lacks it.
