@@ -135,7 +135,7 @@ func settle(fs []Finding, succeeded bool, status int) []Finding {
 		if !succeeded && (f.Code == IDTokenSent || f.Code == TokenForOtherAPI) && f.Status == Warn {
 			f.Status = Fail // an ID token where the call failed is the likely cause
 		}
-		if !succeeded && refusedPromotes[f.Code] && f.Status == Warn && onlyRefused(fs) {
+		if !succeeded && refusedPromotes[f.Code] && f.Status == Info && onlyRefused(fs) {
 			f.Status = Fail // a kind or convention many APIs refuse, and nothing more precise
 		}
 		out = append(out, f)
@@ -147,7 +147,7 @@ func settle(fs []Finding, succeeded bool, status int) []Finding {
 	return out
 }
 
-// refusedPromotes are the warnings read in what is sent that become the
+// refusedPromotes are the notes read in what is sent that become the
 // failure when the server only refuses: a token of a kind many APIs do
 // not take (claimKind), a key in a Basic slot whose convention varies
 // (keySlot).

@@ -503,7 +503,7 @@ func (o *offline) environment(where, env, evidence, how string) {
 // not take where a user's token goes: an anonymous role (PostgREST's and
 // Supabase's anon key: role anon), or a token an application got for
 // itself with client credentials (Auth0's gty client-credentials and
-// sub <client>@clients, Microsoft Entra's idtyp app). A warning: settle
+// sub <client>@clients, Microsoft Entra's idtyp app). A note: settle
 // makes it the failure when the server only refuses.
 func (o *offline) claimKind(d *jwt.Decoded) {
 	what, fix := "", ""
@@ -517,7 +517,7 @@ func (o *offline) claimKind(d *jwt.Decoded) {
 	default:
 		return
 	}
-	o.add(Finding{Code: WrongTokenKind, Status: Warn, Basis: Decoded, Cause: "2. Invalid token",
+	o.add(Finding{Code: WrongTokenKind, Status: Info, Basis: Decoded, Cause: "2. Invalid token",
 		Title: "The Bearer token is " + what, Fix: fix})
 }
 
@@ -557,7 +557,7 @@ func claimText(raw []byte) string {
 // which slot takes the key and what goes in the other (Stripe's key:,
 // Freshdesk's key:X, Mailgun's api:key, GitHub's x-access-token:token),
 // so a refusal that says no more is most often that convention. A
-// warning: settle makes it the failure when the server only refuses.
+// note: settle makes it the failure when the server only refuses.
 func (o *offline) keySlot(user, pw string) {
 	if diagnose.KnownConvention(hostOf(o.req.URL), user, pw) {
 		return // a documented convention judged the pair (basicPair)
@@ -580,7 +580,7 @@ func (o *offline) keySlot(user, pw string) {
 	default:
 		return
 	}
-	o.add(Finding{Code: BasicUsernameWrong, Status: Warn, Basis: Decoded, Cause: "3. Incorrect authentication scheme",
+	o.add(Finding{Code: BasicUsernameWrong, Status: Info, Basis: Decoded, Cause: "3. Incorrect authentication scheme",
 		Title:    fmt.Sprintf("The Basic pair carries a key in the %s slot and %s in the %s slot: check the service's user-name convention", slot, beside, other),
 		Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
 		Fix:      "Services differ: the key as the user name with an empty password (-u 'key:'), with X as the password (-u 'key:X'), or as the password after a fixed user name (-u 'api:key', 'x-access-token:token'); send it the way the API's documentation shows.",
