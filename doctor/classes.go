@@ -166,6 +166,11 @@ func (o *offline) valueShape(where, v string) {
 	case v != strings.TrimSpace(v):
 		o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
 			Title: "The credential in " + where + " has surrounding spaces", Fix: "Send the credential alone, without spaces or line breaks."})
+	case o.tokenKind("the credential in "+where, v):
+	default:
+		if env := diagnose.KeyEnvironment(v); env != "" {
+			o.keyEnvironment(where, v, env)
+		}
 	}
 }
 
@@ -231,7 +236,7 @@ func (o *offline) urlWithoutCredentials() (string, bool) {
 	if u.RawQuery != "" {
 		q := u.Query()
 		for name := range q {
-			if credentialNames[strings.ToLower(name)] {
+			if credentialParam(name) {
 				q.Del(name)
 			}
 		}

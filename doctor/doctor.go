@@ -135,6 +135,9 @@ func settle(fs []Finding, succeeded bool, status int) []Finding {
 		if !succeeded && (f.Code == IDTokenSent || f.Code == TokenForOtherAPI) && f.Status == Warn {
 			f.Status = Fail // an ID token where the call failed is the likely cause
 		}
+		if !succeeded && refusedPromotes[f.Code] && f.Status == Info && onlyRefused(fs) {
+			f.Status = Fail // a kind or convention many APIs refuse, and nothing more precise
+		}
 		out = append(out, f)
 	}
 	if succeeded {
@@ -142,6 +145,23 @@ func settle(fs []Finding, succeeded bool, status int) []Finding {
 	}
 	rank(out)
 	return out
+}
+
+// refusedPromotes are the notes read in what is sent that become the
+// failure when the server only refuses: a token of a kind many APIs do
+// not take (claimKind), a key in a Basic slot whose convention varies
+// (keySlot).
+var refusedPromotes = map[Code]bool{WrongTokenKind: true, BasicUsernameWrong: true}
+
+// onlyRefused reports whether the failures found say no more than that
+// the credential was refused (a bare or generic refusal).
+func onlyRefused(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Status == Fail && !genericStated[f.Code] {
+			return false
+		}
+	}
+	return true
 }
 
 func nonce() string {

@@ -103,7 +103,7 @@ var weight = map[Code]int{
 	RedirectedToLogin: 98, StepUpRequired: 93, CredentialWrongHeader: 96, CompanionHeaderMissing: 93, RequestSignatureInvalid: 92, TokenForOtherAPI: 92,
 	CredentialPlaceholder: 97, ShellSubstitution: 97, VariableUnset: 97,
 	BasicNotBase64: 96, BasicBase64Wrapped: 96, BasicTrailingNewline: 96, BasicNoColon: 96, HeaderFormat: 95,
-	HeaderNameMisspelled: 95, WrongTokenKind: 86,
+	HeaderNameMisspelled: 95, WrongTokenKind: 97,
 	ClockSkew: 94, InsufficientScope: 93, Forbidden: 93,
 	TokenAudienceMismatch: 92, TokenIssuerMismatch: 92, TokenSignatureInvalid: 92, TokenKeyUnknown: 92, TokenTypeMismatch: 92,
 	WrongEnvironment: 92, CredentialRevoked: 92, CredentialUnknown: 91,

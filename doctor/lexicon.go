@@ -229,7 +229,12 @@ var rules = []rule{
 		`(does not|doesn't|do not|don't) have ` + accessKind + ` (access|permissions?|privileges?|rights)`, `only (has|have) ` + accessKind + ` (access|permissions?|privileges?|rights)`,
 		`lacks? (the |an? )?[\w:./'"-]+ (scopes?|permissions?|roles?|privileges?|rights)\b`,
 		`read[- ]only (api |access )?(keys?|tokens?|credentials?)\b`, `(keys?|tokens?|credentials?) (is|are) read[- ]only`,
-		`not authori[sz]ed for (the |this )?(requested )?(resource|endpoint|operation|action|method)`}},
+		`not authori[sz]ed for (the |this )?(requested )?(resource|endpoint|operation|action|method)`,
+		// A key the server read and found valid that does not reach this:
+		// "key valid but does not permit this endpoint"; a database role's
+		// missing grant: "permission denied for table todos" (PostgREST).
+		`\b(keys?|tokens?|credentials?)\b.{0,30}\b(does not|doesn't|do not|don't) (permit|allow) (access to )?(this|the requested|the) (endpoint|resource|operation|action|method|path|api)\b`,
+		`permission denied for (table|schema|relation|view|function|sequence|database)\b`}},
 	{InsufficientScope, foreignScope},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
 		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,

@@ -154,6 +154,11 @@ func (o *offline) authorization(h Header) {
 			Fix:   fmt.Sprintf("Send Authorization: %s <credential>; if the credential comes from a variable, check that it is set in this shell.", bare)})
 		return
 	}
+	if bare := strings.TrimSpace(h.Value); !strings.ContainsAny(bare, " \t") && (diagnose.TokenLike(bare) || strings.Count(bare, ".") == 2 && strings.HasPrefix(bare, "eyJ")) &&
+		credential.Placeholder(bare) == "" && otherSchemeValue(bare) == "" {
+		o.rawCredential(bare)
+		return
+	}
 	scheme, value, _ := strings.Cut(h.Value, " ")
 	if o.wrapped("Authorization", strings.TrimSpace(value), func(r *Request, inner string) {
 		r.removeHeader("Authorization")
@@ -210,6 +215,23 @@ func (o *offline) authorization(h Header) {
 		o.add(Finding{Code: CredentialSent, Status: Info, Title: "Authorization uses the scheme " + p.Scheme,
 			Evidence: []string{"credential " + o.mask.show(p.Value)}})
 	}
+}
+
+// rawCredential reports a credential sent in Authorization with no
+// scheme before it (RFC 9110 §11.4: credentials = auth-scheme [ token68
+// ]): a malformed header for the APIs that read a scheme first (a few
+// take the bare key). The title never shows the credential, which the
+// format check would quote as the scheme. Its shape is still read (kind,
+// environment).
+func (o *offline) rawCredential(v string) {
+	o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
+		Title:    "The Authorization header is malformed: it holds a bare credential with no scheme before it",
+		Evidence: []string{"Authorization: " + o.mask.show(v)},
+		Fix:      "Send Authorization: Bearer <credential>, or the scheme the API documents (a few APIs take the bare key: check its documentation)."})
+	if env := diagnose.KeyEnvironment(v); env != "" {
+		o.keyEnvironment("Authorization", v, env)
+	}
+	o.tokenKind("the credential in Authorization", v)
 }
 
 // apiTokenPair is a credential written user@realm!tokenid=secret (the
@@ -309,7 +331,11 @@ func (o *offline) basic(value string) {
 			if env := diagnose.KeyEnvironment(secret); env != "" {
 				o.keyEnvironment("the Basic "+slot, secret, env)
 			}
+			if o.tokenKind("the key in the Basic "+slot, secret) {
+				return
+			}
 		}
+		o.keySlot(user, pw)
 		o.add(Finding{Code: CredentialSent, Status: OK, Title: "Basic credentials are well-formed",
 			Evidence: []string{fmt.Sprintf("user %q, password %s", user, o.mask.show(pw))}})
 	case f.Code == diagnose.HeaderFormat: // not UTF-8: a warning
@@ -365,6 +391,8 @@ func (o *offline) bearer(token string) {
 			Fix: "No server should accept it; obtain a signed token from the issuer."})
 	}
 	o.otherAudience(d)
+	o.claimKind(d)
+	o.tokenEnvironment(d)
 	o.expMilliseconds(d)
 	if why := diagnose.IDTokenSigns(d); why != "" {
 		o.add(Finding{Code: IDTokenSent, Status: Warn, Cause: "2. Invalid token (wrong audience)",
@@ -427,25 +455,136 @@ func (o *offline) apiKeyHeader(h Header) {
 }
 
 func (o *offline) keyEnvironment(where, key, env string) {
-	if o.opts.ExpectEnv == "" {
-		keyEnv := diagnose.NormalEnv(env)
-		if word, hostEnv := hostEnvironment(o.req.URL); hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv {
+	o.environment(where, env, o.prefixEvidence(where, key, env), "by its prefix")
+}
+
+// sandboxWords are the environment marks of credentials that only a
+// service's separate sandbox host knows (Checkout.com's sk_sbox_,
+// Paddle's pdl_sdbx_, GoCardless's sandbox_): unlike test-mode keys,
+// which many services take on their live host, they are refused
+// anywhere else.
+var sandboxWords = map[string]bool{"sandbox": true, "sbox": true, "sdbx": true}
+
+// environment checks a credential's environment (env, read from its
+// prefix or its claims, shown by evidence; how says which) against
+// --expect-env, else against the host: a host that names the other
+// environment fails, and so does one that names none (the production
+// host, or an address) for a sandbox credential.
+func (o *offline) environment(where, env, evidence, how string) {
+	keyEnv := diagnose.NormalEnv(env)
+	if o.opts.ExpectEnv != "" {
+		if keyEnv != diagnose.NormalEnv(o.opts.ExpectEnv) {
 			o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
-				Title:    fmt.Sprintf("A %s credential (by its prefix) is sent to a %s host: each environment has its own credentials", env, word),
-				Evidence: []string{o.prefixEvidence(where, key, env), "host " + hostOf(o.req.URL) + " names " + word},
-				Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
-			return
+				Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
+				Evidence: []string{evidence},
+				Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
 		}
-		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (by its prefix)", where, env),
-			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 		return
 	}
-	if diagnose.Environment(key, o.opts.ExpectEnv) != nil {
+	word, hostEnv := hostEnvironment(o.req.URL)
+	switch {
+	case hostEnv != "" && (keyEnv == "test" || keyEnv == "live") && hostEnv != keyEnv:
 		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
-			Title:    fmt.Sprintf("A %s credential is sent where %s is expected", env, o.opts.ExpectEnv),
-			Evidence: []string{o.prefixEvidence(where, key, env)},
-			Fix:      fmt.Sprintf("Use the %s credential (check which .env file or secret your client loads).", o.opts.ExpectEnv)})
+			Title:    fmt.Sprintf("A %s credential (%s) is sent to a %s host: each environment has its own credentials", env, how, word),
+			Evidence: []string{evidence, "host " + hostOf(o.req.URL) + " names " + word},
+			Fix:      fmt.Sprintf("Use the credential issued for the %s environment, or call the host of the %s one (check which .env file or secret your client loads).", word, env)})
+	case hostEnv == "" && sandboxWords[strings.ToLower(env)]:
+		o.add(Finding{Code: WrongEnvironment, Status: Fail, Cause: "5. Wrong credentials for environment",
+			Title:    fmt.Sprintf("A %s credential (%s) is sent to a host that names no environment: sandbox credentials work only on the service's sandbox host", env, how),
+			Evidence: []string{evidence, "host " + hostOf(o.req.URL) + " names no environment"},
+			Fix:      "Call the service's sandbox base URL (often api.sandbox.… or sandbox-api.…) with this credential, or use the live credential on the live host."})
+	default:
+		o.add(Finding{Code: WrongEnvironment, Status: Info, Title: fmt.Sprintf("The credential in %s is a %s credential (%s)", where, env, how),
+			Fix: "Pass --expect-env to check it against the environment you mean to call."})
 	}
+}
+
+// claimKind notes a token whose claims say it is a kind many APIs do
+// not take where a user's token goes: an anonymous role (PostgREST's and
+// Supabase's anon key: role anon), or a token an application got for
+// itself with client credentials (Auth0's gty client-credentials and
+// sub <client>@clients, Microsoft Entra's idtyp app). A note: settle
+// makes it the failure when the server only refuses.
+func (o *offline) claimKind(d *jwt.Decoded) {
+	what, fix := "", ""
+	switch gty, sub := claimText(d.Claims["gty"]), claimText(d.Claims["sub"]); {
+	case strings.EqualFold(claimText(d.Claims["role"]), "anon") || strings.EqualFold(claimText(d.Claims["role"]), "anonymous"):
+		what, fix = "an anonymous key (role "+claimText(d.Claims["role"])+"): requests with it run as the anonymous role",
+			"Send a signed-in user's access token (or the service key, on the server) where this call needs one; the anon key only reaches what is open to anyone."
+	case gty == "client-credentials" || strings.HasSuffix(sub, "@clients") || claimText(d.Claims["idtyp"]) == "app":
+		what, fix = "an application's own token (client credentials: no user in it)",
+			"Calls that act for a user need a token from a user's sign-in (authorization code flow), not one the application got for itself."
+	default:
+		return
+	}
+	o.add(Finding{Code: WrongTokenKind, Status: Info, Basis: Decoded, Cause: "2. Invalid token",
+		Title: "The Bearer token is " + what, Fix: fix})
+}
+
+// envClaims are the claims in which a token names its environment.
+var envClaims = []string{"env", "environment", "mode", "stage"}
+
+// tokenEnvironment reads the environment a JWT names — a claim of
+// envClaims, livemode, or a host of its issuer that names one — and
+// checks it as a key's prefix is checked.
+func (o *offline) tokenEnvironment(d *jwt.Decoded) {
+	for _, k := range envClaims {
+		if v := strings.ToLower(claimText(d.Claims[k])); hostEnvWords[v] != "" || sandboxWords[v] {
+			o.environment("the token's "+k+" claim", v, fmt.Sprintf("claim %s %q", k, v), "by its "+k+" claim")
+			return
+		}
+	}
+	if string(d.Claims["livemode"]) == "false" {
+		o.environment("the token's livemode claim", "test", "claim livemode false", "by its livemode claim")
+		return
+	}
+	if word, env := hostEnvironment(claimText(d.Claims["iss"])); env != "" {
+		if sandboxWords[word] {
+			env = word
+		}
+		o.environment("the token's issuer", env, "iss "+claimText(d.Claims["iss"]), "by its issuer's host")
+	}
+}
+
+// claimText is a JSON string claim's text ("" when it is none).
+func claimText(raw []byte) string {
+	s, _ := jsonString(raw)
+	return s
+}
+
+// keySlot notes a Basic pair that carries an API key beside an empty or
+// filler slot (key:, key:X, api:key, anystring:key): services differ in
+// which slot takes the key and what goes in the other (Stripe's key:,
+// Freshdesk's key:X, Mailgun's api:key, GitHub's x-access-token:token),
+// so a refusal that says no more is most often that convention. A
+// note: settle makes it the failure when the server only refuses.
+func (o *offline) keySlot(user, pw string) {
+	if diagnose.KnownConvention(hostOf(o.req.URL), user, pw) {
+		return // a documented convention judged the pair (basicPair)
+	}
+	filler := func(s string) bool {
+		return s == "" || len(s) <= 20 && !diagnose.TokenLike(s) && !strings.Contains(s, "@")
+	}
+	slot, other, beside := "", "", "a filler"
+	switch {
+	case diagnose.TokenLike(user) && filler(pw):
+		slot, other = "user-name", "password"
+		if pw == "" {
+			beside = "nothing"
+		}
+	case diagnose.TokenLike(pw) && filler(user):
+		slot, other = "password", "user-name"
+		if user == "" {
+			beside = "nothing"
+		}
+	default:
+		return
+	}
+	o.add(Finding{Code: BasicUsernameWrong, Status: Info, Basis: Decoded, Cause: "3. Incorrect authentication scheme",
+		Title:    fmt.Sprintf("The Basic pair carries a key in the %s slot and %s in the %s slot: check the service's user-name convention", slot, beside, other),
+		Evidence: []string{fmt.Sprintf("user %s, password %s", o.mask.show(user), o.mask.show(pw))},
+		Fix:      "Services differ: the key as the user name with an empty password (-u 'key:'), with X as the password (-u 'key:X'), or as the password after a fixed user name (-u 'api:key', 'x-access-token:token'); send it the way the API's documentation shows.",
+		Command:  o.withBasicFlag()})
 }
 
 // basicSecret is the slot of a Basic pair that holds an API secret, and
@@ -698,7 +837,7 @@ func (o *offline) queryCredentials() {
 	}
 	q := u.Query()
 	for name, vs := range q {
-		if !credentialNames[strings.ToLower(name)] || len(vs) == 0 {
+		if !credentialParam(name) || len(vs) == 0 {
 			continue
 		}
 		o.sentAny = true
@@ -717,6 +856,30 @@ func (o *offline) queryCredentials() {
 			}
 		}
 	}
+}
+
+// notCredentialParams are words that make a parameter ending in key or
+// token something else: a page or sync cursor, an idempotency or CSRF
+// token.
+var notCredentialParams = []string{"page", "next", "continuation", "sync", "cursor", "idempotency", "csrf", "xsrf", "cache", "sort", "partition", "row"}
+
+// credentialParam reports whether a query parameter carries a credential:
+// a name of credentialNames, or one that ends in key or token (a
+// gateway's own gatekeeperKey, userToken) and is no cursor.
+func credentialParam(name string) bool {
+	n := strings.ToLower(name)
+	if credentialNames[n] {
+		return true
+	}
+	if !strings.HasSuffix(n, "key") && !strings.HasSuffix(n, "token") {
+		return false
+	}
+	for _, w := range notCredentialParams {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // wellKnownAudiences are audiences of tokens minted for someone else's

@@ -94,6 +94,8 @@ func (p *prober) credentialPlace(final *answer) {
 		p.add(f)
 	}
 	p.passwordForToken()
+	p.challengeWantsAuthorization(final)
+	p.listNamesOtherHeader(final)
 	if pr := p.provider; pr != nil {
 		for _, h := range pr.Companions {
 			if len(p.off.req.Get(h)) == 0 {

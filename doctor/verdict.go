@@ -227,11 +227,17 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
 
+// lacksGrant: a statement that the credential it identified (the key,
+// the token, the account) has no permission or access for this ("Your
+// API key does not have permission to use this endpoint", "This token
+// lacks the 'write' permission"): it was read and authenticated.
+var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|is not permitted to|not authori[sz]ed (to|for))\b`)
+
 // namesGrant reports whether the statement that names the cause names
-// what the credential lacks.
+// what the credential lacks, or says the credential it read lacks it.
 func namesGrant(says ServerSays) bool {
 	st, ok := says.statedCause()
-	return ok && grantWords.MatchString(st.says.Text)
+	return ok && (grantWords.MatchString(st.says.Text) || lacksGrant.MatchString(st.says.Text))
 }
 
 // formatFamily are the findings about how a credential is written; a
@@ -242,6 +248,12 @@ var formatFamily = map[Code]bool{HeaderFormat: true, BasicNotBase64: true, Basic
 // preciseKind are findings that say precisely what "the wrong kind of
 // token" is: a server saying that confirms them.
 var preciseKind = map[Code]bool{CredentialWrongHeader: true, TokenForOtherAPI: true, IDTokenSent: true, BasicUsernameWrong: true}
+
+// sentAsWrong are the failures read in what is sent that say which
+// credential is the wrong one — its kind (a publishable key, a refresh
+// token, a webhook secret) or its environment: "Invalid API key" is what
+// a server says of it, and it says why.
+var sentAsWrong = map[Code]bool{WrongTokenKind: true, TokenTypeMismatch: true, WrongEnvironment: true}
 
 // confirms adds the server's words to an offline failure that says the
 // same more precisely (its basis becomes the server's statement), and
@@ -255,7 +267,7 @@ func (p *prober) confirms(code Code, ev []string) bool {
 			(code == HeaderFormat || code == CredentialUnknown) && f.Code == SchemeMismatch ||
 			(code == TokenExpired || code == TokenNotYetValid) && f.Code == TokenLifetimeTooLong ||
 			(code == CredentialUnknown || code == CredentialsRejected) && (f.Code == CredentialWrongHeader || f.Code == BasicUsernameWrong ||
-				f.Code == PasswordIsHash || f.Code == CredentialWrapped)) {
+				f.Code == PasswordIsHash || f.Code == CredentialWrapped || sentAsWrong[f.Code])) {
 			f.Basis = Stated
 			f.Evidence = append(f.Evidence, ev...)
 			return true

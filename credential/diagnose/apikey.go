@@ -116,6 +116,14 @@ var tokenKinds = []struct {
 }{
 	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
 	{regexp.MustCompile(`^(?i)(pk\.|pub[_-]|public[_-]|publishable[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
+	// A vendor's segment before the public mark: sb_publishable_ (Supabase),
+	// xnd_public_ (Xendit), pk_sbox_ (Checkout.com), pkey_test_ (Omise),
+	// FLWPUBK- (Flutterwave).
+	{regexp.MustCompile(`^(?i)([a-z0-9]{2,8}[_-](publishable|public|pub)[_-]|pk_(sbox|sandbox|prod|dev)_|pkey_(test|live)_|flwpubk[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
+	{regexp.MustCompile(`^whsec_`), "a webhook signing secret (whsec_), which only verifies the signatures of webhooks sent to you", "API calls need the API key, not the webhook endpoint's signing secret."},
+	{regexp.MustCompile(`^xapp-`), "an app-level token (xapp-), which only opens Socket Mode connections and manages the app", "Web API methods need a bot (xoxb-) or user (xoxp-) token."},
+	{regexp.MustCompile(`^(sq0idp-|[0-9]+-[a-z0-9]{20,}\.apps\.googleusercontent\.com$)`), "an OAuth client (application) ID, which names the app and is no token", "Run the OAuth flow with it and send the access token it yields."},
+	{regexp.MustCompile(`^(sq0csp-|GOCSPX-)`), "an OAuth client (application) secret, which the app uses at the token endpoint only", "Exchange it (with the client ID) at the token endpoint and send the access token it yields."},
 	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
 	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
 	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
@@ -155,7 +163,8 @@ func TokenKind(where, v string) *Finding {
 }
 
 // refreshPrefix is a refresh token by its prefix (rt_, refresh_).
-var refreshPrefix = regexp.MustCompile(`^(?i)(rt|refresh)[_-]`)
+// GitHub's refresh tokens (ghr_) and Slack's (xoxe-1-) by their prefixes too.
+var refreshPrefix = regexp.MustCompile(`^(?i)(rt|refresh)[_-]|^ghr_|^xoxe-\d`)
 
 // refreshToken reports a refresh token sent where an access token goes:
 // a token of the right issuer for another use (token_type_mismatch).

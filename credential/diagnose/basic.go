@@ -158,6 +158,10 @@ func conventionFor(host, user, pw string) *basicConvention {
 	return nil
 }
 
+// KnownConvention reports whether a documented token convention applies
+// to a Basic pair sent to host (BasicPair has judged the pair by it).
+func KnownConvention(host, user, pw string) bool { return conventionFor(host, user, pw) != nil }
+
 // BasicPair judges a well-formed Basic pair sent to host (lower case,
 // "" when unknown): a placeholder in either slot, a password that is a
 // stored hash, a user name a service's documented token convention does
@@ -191,9 +195,18 @@ func BasicPair(host, user, pw string) *Finding {
 	case c != nil && c.userPattern != nil && !c.userPattern.MatchString(user) && TokenLike(pw):
 		return bad(fmt.Sprintf("the Basic user name %q is not %s, which this service wants with the token", user, c.userWhat),
 			"Send "+c.userWhat+" as the user name and the token as the password.", c.docs)
+	case TokenLike(user) && emailShape.MatchString(pw):
+		// Jira's and Confluence's email:token, Zendesk's email/token:token,
+		// written the other way round: the password slot holds the user.
+		return bad("the Basic pair is swapped: a token is in the user-name slot and an e-mail address in the password slot",
+			"Send the e-mail address (the account) as the user name and the token as the password: -u 'you@example.com:<token>'.",
+			"https://www.rfc-editor.org/rfc/rfc7617 (user-id, then password) and https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/")
 	}
 	return nil
 }
+
+// emailShape is an e-mail address.
+var emailShape = regexp.MustCompile(`^[^@\s:]+@[^@\s:]+\.[A-Za-z]{2,}$`)
 
 // JWTAsUser reports a JWT in the Basic user-name slot: Basic never
 // carries one as a user.

@@ -343,9 +343,18 @@ func claimString(raw json.RawMessage) string {
 // or its second (sk_test_, secret-live-, myapp-prod-).
 var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|(test|live|sandbox)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|production|sandbox|dev|staging)[_-])`)
 
+// envSegments are the environment words a key's prefix segments use
+// beside those of envPrefix: pdl_sdbx_ (Paddle), sk_sbox_ (Checkout.com),
+// xnd_development_ (Xendit), TEST- (Mercado Pago), shippo_test_.
+var envSegments = map[string]bool{"test": true, "live": true, "sandbox": true, "sbox": true, "sdbx": true, "prod": true, "production": true,
+	"dev": true, "development": true, "staging": true, "uat": true}
+
 // KeyEnvironment reads the environment a key's prefix names (ag_live_,
 // sk_test_, …), or "". An authgate key's prefix is read as package
-// keyformat reads it.
+// keyformat reads it. Past envPrefix, any of the first three segments
+// (split at _ or -, the last one never: it is the secret) that is an
+// environment word names it, in lower case (or upper case as the first:
+// TEST-).
 func KeyEnvironment(key string) string {
 	if env := keyformat.PrefixEnvironment(key); env != "" {
 		return env
@@ -356,6 +365,15 @@ func KeyEnvironment(key string) string {
 			return g
 		}
 	}
+	if strings.HasPrefix(key, keyformat.Prefix) {
+		return "" // authgate's own format, read above
+	}
+	segs := strings.FieldsFunc(key, func(r rune) bool { return r == '_' || r == '-' })
+	for i := 0; i < len(segs)-1 && i < 3; i++ {
+		if w := segs[i]; envSegments[w] || i == 0 && envSegments[strings.ToLower(w)] && w == strings.ToUpper(w) {
+			return strings.ToLower(w)
+		}
+	}
 	return ""
 }
 
@@ -364,7 +382,7 @@ func NormalEnv(env string) string {
 	switch strings.ToLower(env) {
 	case "live", "prod", "production", "prd":
 		return "live"
-	case "test", "sandbox", "dev", "development", "staging", "stage":
+	case "test", "sandbox", "sbox", "sdbx", "dev", "development", "staging", "stage", "uat":
 		return "test"
 	}
 	return strings.ToLower(env)

@@ -135,9 +135,74 @@ func TestKeyEnvironment(t *testing.T) {
 		"access-production-": "production",
 		"latest_abc123":      "",
 		"eyJhbGciOiJIUzI1Ni": "",
+		// Segments of other vendors' prefixes (Paddle, Checkout.com,
+		// Xendit, Mercado Pago, GoCardless, Shippo).
+		"pdl_sdbx_apikey_01gtg":    "sdbx",
+		"sk_sbox_m73dzbpy7cf3":     "sbox",
+		"xnd_development_O46Jf":    "development",
+		"TEST-6285921783125731-12": "test",
+		"sandbox_Hq2LmZp4Xv9Kd":    "sandbox",
+		"shippo_test_5d1b2c3e4f":   "test",
+		"Test-abc-def":             "",
+		"abcdef_a_b_test_x":        "",
 	} {
 		if got := KeyEnvironment(v); got != want {
 			t.Errorf("KeyEnvironment(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestTokenKindShapes: the kinds of credential recognised by their
+// shape, in several vendors' forms, and the right kinds left alone.
+func TestTokenKindShapes(t *testing.T) {
+	for v, want := range map[string]Code{
+		"sb_publishable_7Hq2LmZp4Xv9KdR3sT6wYbN":                                   WrongTokenKind,
+		"xnd_public_development_O46JfOtygef9kMNsK":                                 WrongTokenKind,
+		"pk_sbox_3xq7h2wkz5lmd6vfy4rjnp8tcae":                                      WrongTokenKind,
+		"pkey_test_5xs68olyuul9lmmp375":                                            WrongTokenKind,
+		"FLWPUBK_TEST-0123456789abcdef0123456789abcdef-X":                          WrongTokenKind,
+		"whsec_9fK2mQ7vX4bN8cR1tY6uW3zA5dE0gH2j":                                   WrongTokenKind,
+		"xapp-1-A0123ABCD-4567890123-9f8e7d6c5b4a":                                 WrongTokenKind,
+		"sq0idp-wGVapF8sNt9PLrdj5znuKA":                                            WrongTokenKind,
+		"sq0csp-7Kq3ZmXp9TvR2bN6cW4yLd8fGh1jAs5e":                                  WrongTokenKind,
+		"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":                                      WrongTokenKind,
+		"407408718192-a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6.apps.googleusercontent.com": WrongTokenKind,
+		"ghr_1B4a2e77838347a7E420ce178F2E7c6912E1":                                 TokenTypeMismatch,
+		"xoxe-1-My0xLTI4ODk1NjEwMzQ2Mi0xNzI2":                                      TokenTypeMismatch,
+		"sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEM":                                   "",
+		"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e":                                      "",
+		"xoxb-1234-5678-abcdefghijkl":                                              "",
+		"xoxe.xoxp-1-Mi0yLTEyMzQ1Njc4":                                             "",
+		"ghu_16C7e42F292c6912E7710c838347Ae178B4a":                                 "",
+	} {
+		got := Code("")
+		if f := TokenKind("the token", v); f != nil {
+			got = f.Code
+		}
+		if got != want {
+			t.Errorf("TokenKind(%.14s…) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestBasicPairSwapped: a token in the user-name slot and an e-mail
+// address as the password is a swapped pair; the right order is not.
+func TestBasicPairSwapped(t *testing.T) {
+	for _, tt := range []struct {
+		user, pw string
+		want     Code
+	}{
+		{"ATATT3xFfGF0T4kQ9zT2mX7vB1nR8cW5yL3dF6gH0", "maria@example.com", BasicUsernameWrong},
+		{"Kq9zT2mX7vB1nR8cW5yL3dF6gH0jK2pS9aB4eC7f", "agent@example.com", BasicUsernameWrong},
+		{"maria@example.com", "ATATT3xFfGF0T4kQ9zT2mX7vB1nR8cW5yL3dF6gH0", ""},
+		{"alice", "Summer2024!", ""},
+	} {
+		got := Code("")
+		if f := BasicPair("acme.example.com", tt.user, tt.pw); f != nil {
+			got = f.Code
+		}
+		if got != tt.want {
+			t.Errorf("BasicPair(%.6s…, %.6s…) = %q, want %q", tt.user, tt.pw, got, tt.want)
 		}
 	}
 }
