@@ -53,6 +53,9 @@ func startEngines(t testing.TB) *engines {
 		for _, name := range names {
 			fmt.Fprintf(&sb, "%s: %q\n", name, r.Header[name])
 		}
+		if len(r.Trailer) > 0 {
+			fmt.Fprintf(&sb, "Trailer: %q\n", r.Trailer)
+		}
 		fmt.Fprintf(&sb, "TE %q, %d bytes: %q", r.TransferEncoding, len(body), body)
 		s := sb.String()
 		es.mu.Lock()
@@ -80,8 +83,9 @@ routes:
 	return es
 }
 
-// send writes raw to engine's listener and reads one answer, waiting at
-// most wait (an incomplete request gets none from either engine).
+// send writes raw to engine's listener and reads one final answer (past
+// any interim one), waiting at most wait (an incomplete request gets none
+// from either engine).
 // The connection is not half-closed: net/http takes that for a client
 // gone and forwards nothing.
 func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Duration) engineOutcome {
@@ -96,7 +100,13 @@ func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Durat
 	c.SetDeadline(time.Now().Add(wait))
 	c.Write(raw)
 	var o engineOutcome
-	if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	for err == nil && resp.StatusCode < http.StatusOK {
+		// An interim answer (100 Continue): the final one follows.
+		resp, err = http.ReadResponse(br, nil)
+	}
+	if err == nil {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		o.answered, o.status = true, resp.StatusCode
