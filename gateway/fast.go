@@ -343,18 +343,18 @@ func remoteAddr(ctx *fasthttp.RequestCtx) string {
 	return c.remote
 }
 
-// copyHeader adds the header lines of head to h, in the order received,
-// but the Expect line expectFirst put in the client's. head is scanned
-// once; the values are copied into one string, and each header's first
-// value is a slice of one array: two allocations, not two a line.
+// copyHeader adds the header lines of head to h, in the order received.
+// They are the lines the client sent (AllInOrder reads the head as it
+// came), so an Expect line expectFirst put in or respelled is never one
+// of them. head is scanned once; the values are copied into one string,
+// and each header's first value is a slice of one array: two
+// allocations, not two a line.
 func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 	var room [16]headerLine // most requests: no allocation for the lines
 	lines, size := room[:0], 0
 	for k, v := range head.AllInOrder() {
-		if !quietExpect(k, v) {
-			lines = append(lines, headerLine{k, v})
-			size += len(v)
-		}
+		lines = append(lines, headerLine{k, v})
+		size += len(v)
 	}
 	var b strings.Builder
 	b.Grow(size)
@@ -378,10 +378,6 @@ func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 // headerLine is a header line as fasthttp holds it (its buffers: valid
 // while the request is read).
 type headerLine struct{ name, value []byte }
-
-// quietExpect reports whether the line k: v is the Expect line
-// expectFirst puts in, not the client's.
-func quietExpect(k, v []byte) bool { return expectMark(v) && string(k) == "Expect" }
 
 // methodOf is the method m as a string; the common ones cost no
 // allocation.
