@@ -18,6 +18,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/tracing"
@@ -380,13 +381,7 @@ func hopByHop(name string, connection []string) bool {
 	return false
 }
 
-// keepsTrailers reports whether a request's Te field asks for trailers,
-// the one Te value a proxy passes on, as net/http's does.
-func keepsTrailers(h http.Header) bool {
-	for _, v := range h["Te"] {
-		if strings.EqualFold(textproto.TrimString(v), "trailers") {
-			return true
-		}
-	}
-	return false
-}
+// keepsTrailers reports whether a request's Te field lists trailers (a
+// token of it, in any case), the one Te value a proxy passes on, as
+// net/http's does.
+func keepsTrailers(h http.Header) bool { return httpguts.HeaderValuesContainsToken(h["Te"], "trailers") }
