@@ -279,7 +279,12 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		r.Host = hosts[0]
 	}
 	delete(r.Header, "Host")
-	if _, chunked := r.Header["Transfer-Encoding"]; chunked {
+	if _, coded := r.Header["Transfer-Encoding"]; coded {
+		if head.ContentLength() != -1 {
+			// fasthttp takes "identity" for no coding, and the body
+			// for the next request; net/http answers 501.
+			return nil, fasthttp.ErrUnsupportedTransferEncoding
+		}
 		delete(r.Header, "Transfer-Encoding")
 		r.TransferEncoding = []string{"chunked"}
 	}
