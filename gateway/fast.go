@@ -287,6 +287,7 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		}
 		delete(r.Header, "Transfer-Encoding")
 		r.TransferEncoding = []string{"chunked"}
+		r.Trailer = declaredTrailer(r.Header)
 	}
 	if n := head.ContentLength(); n == -1 || n > 0 {
 		r.ContentLength = int64(n)
@@ -296,6 +297,30 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		}
 	}
 	return r.WithContext(preparedContext()), nil
+}
+
+// declaredTrailer takes the Trailer lines out of h, a chunked request's
+// header, and gives the names they declare, without values, as
+// net/http's server makes a request's Trailer (fasthttp's parser refused
+// the names a trailer cannot carry); nil when none are declared.
+func declaredTrailer(h http.Header) http.Header {
+	lines, ok := h["Trailer"]
+	if !ok {
+		return nil
+	}
+	delete(h, "Trailer")
+	var trailer http.Header
+	for _, line := range lines {
+		for name := range strings.SplitSeq(line, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				if trailer == nil {
+					trailer = http.Header{}
+				}
+				trailer[textproto.CanonicalMIMEHeaderKey(name)] = nil
+			}
+		}
+	}
+	return trailer
 }
 
 // preparedContext is the context of a request an engine's adapter makes:

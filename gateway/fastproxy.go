@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -173,6 +174,12 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 			head.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
 		} else {
 			head.Set("Transfer-Encoding", "chunked")
+			if len(r.Trailer) > 0 {
+				// Announced as net/http's client announces them; their
+				// values do not reach the upstream from either engine
+				// (the proxy's copy of the request has none).
+				head.Set("Trailer", strings.Join(slices.Sorted(maps.Keys(r.Trailer)), ","))
+			}
 		}
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
@@ -384,4 +391,6 @@ func hopByHop(name string, connection []string) bool {
 // keepsTrailers reports whether a request's Te field lists trailers (a
 // token of it, in any case), the one Te value a proxy passes on, as
 // net/http's does.
-func keepsTrailers(h http.Header) bool { return httpguts.HeaderValuesContainsToken(h["Te"], "trailers") }
+func keepsTrailers(h http.Header) bool {
+	return httpguts.HeaderValuesContainsToken(h["Te"], "trailers")
+}
