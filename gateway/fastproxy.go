@@ -152,6 +152,13 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, r, u.forwardAuthorization) {
 			continue
 		}
+		if name == "User-Agent" {
+			// net/http's client writes the first one, if not empty.
+			values = values[:1]
+			if values[0] == "" {
+				continue
+			}
+		}
 		for _, v := range values {
 			head.Add(name, v)
 		}
