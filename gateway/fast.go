@@ -221,14 +221,28 @@ func fastHandler(h http.Handler) fasthttp.RequestHandler {
 	}
 }
 
-// serveFast serves r, ctx's request, with h, answering into ctx.
+// serveFast serves r, ctx's request, with h, answering into ctx; an
+// "OPTIONS *" is answered as net/http's server answers it, without h.
 func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
+	if r.RequestURI == "*" && r.Method == http.MethodOptions {
+		h = asteriskOptions
+	}
 	w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
 	h.ServeHTTP(w, r)
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
 }
+
+// asteriskOptions answers "OPTIONS *", a question about the server, as
+// net/http's server does before any handler (its globalOptionsHandler):
+// 200 without a body, the request's body read up to 4 KiB.
+var asteriskOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Length", "0")
+	if r.ContentLength != 0 {
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+	}
+})
 
 // fastRequest is the *http.Request of ctx, as net/http would build it
 // from the same bytes: header names canonicalised the same way
