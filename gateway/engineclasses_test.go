@@ -159,6 +159,11 @@ func TestEnginesAgreeByClass(t *testing.T) {
 			{name: "body on DELETE", raw: withHead("DELETE", "Content-Length: 5\r\n", "hello"), same: true, served: true},
 			{name: "chunked body on GET", raw: withHead("GET", chunked, "5\r\nhello\r\n0\r\n\r\n"), same: true, served: true},
 			{name: "body past max_body_bytes", raw: withHead("POST", "Content-Length: 65\r\n", strings.Repeat("x", 65)), same: true},
+			// A chunk size that does not parse: both refuse the body.
+			{name: "space before a chunk extension", raw: withHead("POST", chunked, "5 ;ext\r\nhello\r\n0\r\n\r\n"), bodyRefused: true},
+			{name: "chunk lines ended by LF", raw: withHead("POST", chunked, "5\nhello\n0\n\n"), bodyRefused: true},
+			{name: "hexadecimal prefix on a chunk size", raw: withHead("POST", chunked, "0x5\r\nhello\r\n0\r\n\r\n"), bodyRefused: true},
+			{name: "chunk size past int64", raw: withHead("POST", chunked, "FFFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n"), bodyRefused: true},
 			// RFC 9112 §6.1: Transfer-Encoding on HTTP/1.0 is faulty
 			// framing; net/http ignores it (and the body).
 			{name: "chunked on HTTP/1.0", raw: "POST /public/a HTTP/1.0\r\n" + chunked + "\r\n5\r\nhello\r\n0\r\n\r\n", fastStatus: http.StatusNotImplemented},

@@ -49,6 +49,11 @@ type oddRequest struct {
 	// documented answer where they differ; the fast engine forwards
 	// the request only when fastStatus is 200.
 	stdStatus, fastStatus int
+	// bodyRefused: same, but for the upstream's view: a body refused
+	// midway (request_body_malformed) races the upstream, which may
+	// or may not have seen the head by the time the answer is read,
+	// from either engine.
+	bodyRefused bool
 }
 
 // agree sends each request to both engines: the answers must be the
@@ -62,13 +67,16 @@ func (es *engines) agree(t *testing.T, requests []oddRequest) {
 	t.Helper()
 	for _, c := range requests {
 		t.Run(c.name, func(t *testing.T) {
-			if fastParserRefuses([]byte(c.raw)) == c.same {
+			if fastParserRefuses([]byte(c.raw)) == (c.same || c.bodyRefused) {
 				t.Errorf("FuzzEngines' list of documented differences (fastParserRefuses) disagrees with this case")
 			}
 			std := es.send(t, config.EngineStandard, []byte(c.raw), 5*time.Second)
 			fast := es.send(t, config.EngineFast, []byte(c.raw), 5*time.Second)
 			stdStatus := cmp.Or(c.stdStatus, http.StatusOK)
 			switch {
+			case c.bodyRefused && (std.reason != "request_body_malformed" || fast.status != std.status || fast.reason != std.reason):
+				t.Errorf("standard: %+v\nfast:     %+v, want both request_body_malformed", std, fast)
+			case c.bodyRefused:
 			case c.same && std != withoutEmptyLengthOutcome(fast, std):
 				t.Errorf("standard: %+v\nfast:     %+v", std, fast)
 			case c.same && (std.status == http.StatusOK) != c.served:
