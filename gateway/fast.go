@@ -493,11 +493,24 @@ func (w *fastWriter) WriteHeader(code int) {
 	}
 	w.wrote = true
 	w.ctx.SetStatusCode(code)
+	if text := statusText(code); text != fasthttp.StatusMessage(code) {
+		w.ctx.Response.Header.SetStatusMessage([]byte(text))
+	}
 	for name, values := range w.header {
 		for _, v := range values {
 			w.add(name, v)
 		}
 	}
+}
+
+// statusText is the reason phrase net/http's server writes after code:
+// its own for a status it does not know ("status code 299"), where
+// fasthttp writes "Unknown Status Code".
+func statusText(code int) string {
+	if text := http.StatusText(code); text != "" {
+		return text
+	}
+	return "status code " + strconv.Itoa(code)
 }
 
 // add adds a line named name (canonical) to the answer's header, once

@@ -286,6 +286,15 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 		return 0, err
 	}
 	status := resp.StatusCode()
+	if status == http.StatusSwitchingProtocols {
+		// An upgrade the request did not ask for (the fast engine
+		// serves no upgrade), which net/http's proxy refuses (502).
+		fasthttp.ReleaseResponse(resp)
+		err := errors.New("the upstream switched protocols unasked")
+		observeUpstream(g.state.Metrics.upstream, u.route, start, 0, err)
+		g.upstreamError(w, r, err)
+		return 0, err
+	}
 	observeUpstream(g.state.Metrics.upstream, u.route, start, status, nil)
 	var connection []string
 	for k, v := range resp.Header.All() {
@@ -307,7 +316,11 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 			fw.whole(upstreamBody{resp}, n)
 			return status, nil
 		}
-		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
+		// Chunked when its length is unknown, whether chunked or
+		// delimited by the upstream's close (-2, which fasthttp would
+		// answer by closing the client's connection too), as net/http
+		// answers it.
+		fw.stream(upstreamBody{resp}, max(resp.Header.ContentLength(), -1))
 		return status, nil
 	}
 	if r.Method == http.MethodHead {
