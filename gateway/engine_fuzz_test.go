@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,8 +34,11 @@ type engines struct {
 // engineOutcome is what one engine made of some request bytes.
 type engineOutcome struct {
 	answered bool
-	status   int
-	reason   string
+	// interim is the statuses of the interim answers before the final
+	// one ("100 " for a 100 Continue).
+	interim string
+	status  int
+	reason  string
 	// upstream is the request the upstream received ("" if none), with
 	// the fields that differ by design (Request-Id) left out.
 	upstream string
@@ -109,6 +113,7 @@ func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Durat
 	resp, err := http.ReadResponse(br, asked)
 	for err == nil && resp.StatusCode < http.StatusOK {
 		// An interim answer (100 Continue): the final one follows.
+		o.interim += strconv.Itoa(resp.StatusCode) + " "
 		resp, err = http.ReadResponse(br, asked)
 	}
 	if err == nil {
@@ -175,6 +180,8 @@ func FuzzEngines(f *testing.F) {
 			case refused(std) && refused(fast):
 			case std.status != fast.status:
 				return fmt.Sprintf("status: standard %d %q, fast %d %q", std.status, std.reason, fast.status, fast.reason)
+			case std.interim != fast.interim:
+				return fmt.Sprintf("interim answers: standard %q, fast %q", std.interim, fast.interim)
 			case std.reason != "" && fast.reason != "" && std.reason != fast.reason:
 				return fmt.Sprintf("reason: standard %q, fast %q", std.reason, fast.reason)
 			}
