@@ -28,7 +28,8 @@ import (
 type engines struct {
 	urls map[string]string
 	mu   sync.Mutex
-	seen *string
+	// seen is the requests the upstream received since the last send.
+	seen []string
 }
 
 // engineOutcome is what one engine made of some request bytes.
@@ -39,6 +40,8 @@ type engineOutcome struct {
 	interim string
 	status  int
 	reason  string
+	// later is the statuses of the answers after the first (sendAll).
+	later string
 	// upstream is the request the upstream received ("" if none), with
 	// the fields that differ by design (Request-Id) left out.
 	upstream string
@@ -66,7 +69,7 @@ func startEngines(t testing.TB) *engines {
 		fmt.Fprintf(&sb, "TE %q, %d bytes: %q", r.TransferEncoding, len(body), body)
 		s := sb.String()
 		es.mu.Lock()
-		es.seen = &s
+		es.seen = append(es.seen, s)
 		es.mu.Unlock()
 		io.WriteString(w, "ok")
 	}))
@@ -96,6 +99,18 @@ routes:
 // The connection is not half-closed: net/http takes that for a client
 // gone and forwards nothing.
 func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Duration) engineOutcome {
+	return es.exchange(t, engine, raw, wait, false)
+}
+
+// sendAll is send for requests one after another on the connection, the
+// last of which closes it: it reads every answer, and the outcome is the
+// first one's, with the statuses of the others.
+func (es *engines) sendAll(t testing.TB, engine string, raw []byte, wait time.Duration) engineOutcome {
+	return es.exchange(t, engine, raw, wait, true)
+}
+
+// exchange is send, or sendAll when all.
+func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.Duration, all bool) engineOutcome {
 	es.mu.Lock()
 	es.seen = nil
 	es.mu.Unlock()
@@ -110,15 +125,22 @@ func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Durat
 	br := bufio.NewReader(c)
 	method, _, _ := bytes.Cut(raw, []byte(" ")) // an answer to HEAD has no body
 	asked := &http.Request{Method: string(method)}
-	resp, err := http.ReadResponse(br, asked)
-	for err == nil && resp.StatusCode < http.StatusOK {
-		// An interim answer (100 Continue): the final one follows.
-		o.interim += strconv.Itoa(resp.StatusCode) + " "
-		resp, err = http.ReadResponse(br, asked)
-	}
-	if err == nil {
+	for first := true; first || all; first = false {
+		resp, err := http.ReadResponse(br, asked)
+		for err == nil && resp.StatusCode < http.StatusOK {
+			// An interim answer (100 Continue): the final one follows.
+			o.interim += strconv.Itoa(resp.StatusCode) + " "
+			resp, err = http.ReadResponse(br, asked)
+		}
+		if err != nil {
+			break
+		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if !first {
+			o.later += strconv.Itoa(resp.StatusCode) + " "
+			continue
+		}
 		o.answered, o.status = true, resp.StatusCode
 		var p api.Problem
 		if json.Unmarshal(body, &p) == nil {
@@ -126,9 +148,7 @@ func (es *engines) send(t testing.TB, engine string, raw []byte, wait time.Durat
 		}
 	}
 	es.mu.Lock()
-	if es.seen != nil {
-		o.upstream = *es.seen
-	}
+	o.upstream = strings.Join(es.seen, "\n--\n")
 	es.mu.Unlock()
 	return o
 }

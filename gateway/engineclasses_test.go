@@ -169,6 +169,29 @@ func TestEnginesAgreeByClass(t *testing.T) {
 			{name: "chunked on HTTP/1.0", raw: "POST /public/a HTTP/1.0\r\n" + chunked + "\r\n5\r\nhello\r\n0\r\n\r\n", fastStatus: http.StatusNotImplemented},
 		})
 	})
+	t.Run("one after another", func(t *testing.T) {
+		last := "GET /public/last HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n"
+		es.agree(t, []oddRequest{
+			{name: "two GETs", raw: get("/public/a") + last, same: true, served: true, pipelined: true},
+			{name: "a body, then a GET", raw: withHead("POST", "Content-Length: 5\r\n", "hello") + last, same: true, served: true, pipelined: true},
+			{name: "a chunked body, then a GET", raw: withHead("POST", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n") + last, same: true, served: true, pipelined: true},
+			{name: "a body on GET, then a GET", raw: withHead("GET", "Content-Length: 5\r\n", "hello") + last, same: true, served: true, pipelined: true},
+			// RFC 9112 §6.1: a server MUST close the connection after a
+			// request with both; fasthttp does, net/http reads on.
+			{name: "a length and chunked, then a GET", raw: withHead("POST", "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n") + last, fastStatus: http.StatusOK, pipelined: true},
+			{name: "identity, then a GET", raw: withHead("POST", "Transfer-Encoding: identity\r\nContent-Length: 5\r\n", "hello") + last, same: true, pipelined: true},
+			{name: "a body too large, then a GET", raw: withHead("POST", "Content-Length: 65\r\n", strings.Repeat("x", 65)) + last, same: true, pipelined: true},
+			{name: "a refused body, then a GET", raw: "POST /v1/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello" + last, same: true, pipelined: true},
+			{name: "a refused chunked body, then a GET", raw: "POST /v1/a HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + last, same: true, pipelined: true},
+			{name: "a refused Expect, then a GET", raw: "POST /v1/a HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello" + last, same: true, pipelined: true},
+			{name: "HTTP/1.0 kept alive with a body, then a GET", raw: "POST /public/a HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello" + last, same: true, served: true, pipelined: true},
+			// net/http takes the chunks for the next request.
+			{name: "HTTP/1.0 kept alive, chunked, then a GET", raw: "POST /public/a HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + last, fastStatus: http.StatusNotImplemented, pipelined: true},
+			{name: "OPTIONS * with a body, then a GET", raw: "OPTIONS * HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nabc" + last, same: true, served: true, pipelined: true},
+			{name: "a bad request, then a GET", raw: get("/public/a\x01") + last, same: true, pipelined: true},
+			{name: "an empty line, then a GET", raw: "\r\n" + last, stdStatus: http.StatusBadRequest, fastStatus: http.StatusOK, pipelined: true},
+		})
+	})
 	t.Run("connection", func(t *testing.T) {
 		es.agree(t, []oddRequest{
 			{name: "Expect: 100-continue", raw: withHead("POST", "Expect: 100-continue\r\nContent-Length: 5\r\n", "hello"), same: true, served: true},
