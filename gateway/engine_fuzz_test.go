@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +43,9 @@ type engineOutcome struct {
 	reason  string
 	// later is the statuses of the answers after the first (sendAll).
 	later string
+	// head is the first answer's header lines but Date, and whether it
+	// closes the connection.
+	head string
 	// upstream is the request the upstream received ("" if none), with
 	// the fields that differ by design (Request-Id) left out.
 	upstream string
@@ -141,7 +145,7 @@ func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.D
 			o.later += strconv.Itoa(resp.StatusCode) + " "
 			continue
 		}
-		o.answered, o.status = true, resp.StatusCode
+		o.answered, o.status, o.head = true, resp.StatusCode, answerHead(resp)
 		var p api.Problem
 		if json.Unmarshal(body, &p) == nil {
 			o.reason = p.Reason
@@ -151,6 +155,34 @@ func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.D
 	o.upstream = strings.Join(es.seen, "\n--\n")
 	es.mu.Unlock()
 	return o
+}
+
+// bodyRefusedMidway reports whether reason refuses a body once it is
+// being read (malformed, or too slow): the upstream may have seen the
+// request's head by then, or not, on either engine.
+func bodyRefusedMidway(reason string) bool {
+	return reason == "request_body_malformed" || reason == "request_body_timeout"
+}
+
+// answerHead is resp's header lines, sorted, but Date and the value of
+// Request-Id, and whether it closes the connection. The length and the
+// Connection line of an answer that closes the connection are left out:
+// a body delimited by the close (net/http's bare refusals) reaches the
+// client as one of a declared length (fasthttp's), and an answer to
+// HTTP/1.0 closes with or without saying so.
+func answerHead(resp *http.Response) string {
+	var sb strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(resp.Header)) {
+		switch {
+		case name == "Date", (name == "Content-Length" || name == "Connection") && resp.Close:
+		case name == api.RequestIDHeader:
+			sb.WriteString(name + "; ")
+		default:
+			fmt.Fprintf(&sb, "%s: %q; ", name, resp.Header[name])
+		}
+	}
+	fmt.Fprintf(&sb, "TE %q, close %v", resp.TransferEncoding, resp.Close)
+	return sb.String()
 }
 
 // FuzzEngines sends the same request bytes to both engines and requires
@@ -192,7 +224,7 @@ func FuzzEngines(f *testing.F) {
 		refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
 		differ := func(std, fast engineOutcome) string {
 			switch {
-			case std.reason == "request_body_malformed" && fast.reason == std.reason:
+			case bodyRefusedMidway(std.reason) && fast.reason == std.reason:
 				// A body both refuse midway: whether the upstream had seen
 				// the head when the answer was read is a race, on either.
 			case std.upstream != withoutEmptyLength(fast.upstream, std.upstream):
@@ -226,7 +258,9 @@ func FuzzEngines(f *testing.F) {
 // where net/http serves, a line ended by a bare LF, an empty Host or one
 // that is not a URL authority, Content-Length more than once,
 // Content-Type twice with different values, userinfo or an empty
-// authority in an absolute-form target, Transfer-Encoding on HTTP/1.0.
+// authority in an absolute-form target, Transfer-Encoding on HTTP/1.0;
+// and it closes the connection after Transfer-Encoding beside
+// Content-Length, where net/http keeps it.
 func fastParserRefuses(raw []byte) bool {
 	head, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
 	if bytes.HasPrefix(head, []byte("\r\n")) {
@@ -242,7 +276,7 @@ func fastParserRefuses(raw []byte) bool {
 		return true
 	}
 	http10 := bytes.HasSuffix(lines[0], []byte(" HTTP/1.0"))
-	lengths, types := 0, map[string]bool{}
+	lengths, types, coded, chunked := 0, map[string]bool{}, false, false
 	for _, line := range lines[1:] {
 		name, value, _ := bytes.Cut(line, []byte(":"))
 		value = bytes.Trim(value, " \t")
@@ -253,11 +287,11 @@ func fastParserRefuses(raw []byte) bool {
 			lengths++
 		case bytes.EqualFold(name, []byte("Content-Type")):
 			types[string(value)] = true
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")) && http10:
-			return true
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			coded, chunked = true, bytes.EqualFold(value, []byte("chunked"))
 		}
 	}
-	return lengths > 1 || len(types) > 1
+	return lengths > 1 || len(types) > 1 || coded && http10 || chunked && lengths > 0
 }
 
 // absoluteWithoutHost reports whether target is in absolute form with

@@ -72,6 +72,9 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 				// net/http serves HTTP/1.2 to 1.9 as HTTP/1.1 (keep-alive,
 				// 100 Continue); fasthttp would take it for HTTP/1.0.
 				h.SetProtocol("HTTP/1.1")
+				if !asksClose(h) {
+					h.ResetConnectionClose()
+				}
 			}
 			switch n := h.ContentLength(); {
 			case n > 0:
@@ -79,6 +82,12 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 				return firstByte
 			case n == -1:
 				expectFirst(h, false)
+			case len(h.Peek("Expect")) > 0:
+				// No body to wait for: net/http sends no 100 Continue, and
+				// fasthttp, which would judge the request first and then
+				// close the connection, is not to see the expectation (the
+				// chain still does: copyHeader reads the head as sent).
+				h.Del("Expect")
 			}
 			return fasthttp.RequestConfig{}
 		},
@@ -104,6 +113,17 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 		SecureErrorLogMessage:         true,
 		Logger:                        fastLogger{log},
 	}
+}
+
+// asksClose reports whether a Connection line of h, as the client sent
+// it, lists close.
+func asksClose(h *fasthttp.RequestHeader) bool {
+	for k, v := range h.AllInOrder() {
+		if strings.EqualFold(string(k), "Connection") && httpguts.HeaderValuesContainsToken([]string{string(v)}, "close") {
+			return true
+		}
+	}
+	return false
 }
 
 // FastServer is the fast engine's server: fasthttp's, serving each
@@ -222,10 +242,14 @@ func fastHandler(h http.Handler) fasthttp.RequestHandler {
 }
 
 // serveFast serves r, ctx's request, with h, answering into ctx; an
-// "OPTIONS *" is answered as net/http's server answers it, without h.
+// "OPTIONS *", and an Expect value without 100-continue, are answered as
+// net/http's server answers them, without h.
 func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
-	if r.RequestURI == "*" && r.Method == http.MethodOptions {
+	switch {
+	case r.RequestURI == "*" && r.Method == http.MethodOptions:
 		h = asteriskOptions
+	case len(r.Header["Expect"]) > 0 && !asksContinue([]byte(r.Header["Expect"][0])):
+		h = expectationFailed
 	}
 	w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
 	h.ServeHTTP(w, r)
@@ -242,6 +266,14 @@ var asteriskOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reque
 	if r.ContentLength != 0 {
 		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
 	}
+})
+
+// expectationFailed answers a request whose expectation net/http's
+// server does not know (its Expect, the first line, has no 100-continue
+// token) as it does before any handler: 417, and the connection closed.
+var expectationFailed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusExpectationFailed)
 })
 
 // fastRequest is the *http.Request of ctx, as net/http would build it

@@ -82,11 +82,15 @@ func expectFirst(h *fasthttp.RequestHeader, unasked bool) {
 		}
 	}
 	switch {
-	case named:
+	case named && h.IsHTTP11():
 		// Respelled as fasthttp reads it: a value spelled as a mark,
-		// or one that lists 100-continue among others.
-		if v := h.Peek("Expect"); expectMark(v) || asksContinue(v) {
+		// or one that lists 100-continue among others; another value
+		// is judged first too, and refused (expectationFailed).
+		switch v := h.Peek("Expect"); {
+		case expectMark(v) || asksContinue(v):
 			h.Set("Expect", "100-continue")
+		case unasked:
+			h.Set("Expect", quietContinue)
 		}
 	case !h.IsHTTP11():
 		if unasked && string(h.Protocol()) == "HTTP/1.0" {

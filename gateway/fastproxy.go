@@ -121,7 +121,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fw := fastWriterOf(w)
 	if fw == nil {
-		u.proxy.ServeHTTP(w, r)
+		u.proxy.ServeHTTP(&keptHeader{ResponseWriter: w, own: w.Header().Clone()}, r)
 		return
 	}
 	req := fasthttp.AcquireRequest()
@@ -382,6 +382,32 @@ func (b upstreamBody) Close() error {
 	fasthttp.ReleaseResponse(b.resp)
 	return err
 }
+
+// keptHeader is the ResponseWriter of net/http's reverse proxy: the
+// lines the gateway set before forwarding (own: Request-Id, RateLimit,
+// DPoP-Nonce) are set again, where missing, on the final answer.
+// httputil.ReverseProxy clears the whole header after it passes on an
+// interim answer (the upstream's 100 Continue to a forwarded Expect, a
+// 103), and the final answer lost them; the fast engine's keeps them.
+type keptHeader struct {
+	http.ResponseWriter
+	own http.Header
+}
+
+func (k *keptHeader) WriteHeader(code int) {
+	if code >= http.StatusOK {
+		h := k.Header()
+		for name, values := range k.own {
+			if _, ok := h[name]; !ok {
+				h[name] = values
+			}
+		}
+	}
+	k.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (k *keptHeader) Unwrap() http.ResponseWriter { return k.ResponseWriter }
 
 // hopHeaders are the hop-by-hop headers (RFC 9110 §7.6.1), as
 // httputil.ReverseProxy removes them.
