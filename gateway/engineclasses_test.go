@@ -195,6 +195,21 @@ func TestEnginesAgreeByClass(t *testing.T) {
 			{name: "an empty line, then a GET", raw: "\r\n" + last, stdStatus: http.StatusBadRequest, fastStatus: http.StatusOK, pipelined: true},
 		})
 	})
+	t.Run("the gateway's answers", func(t *testing.T) {
+		es.agree(t, []oddRequest{
+			{name: "refused", raw: "GET /v1/a HTTP/1.1\r\nHost: gw\r\n\r\n", same: true},
+			{name: "refused HEAD", raw: "HEAD /v1/a HTTP/1.1\r\nHost: gw\r\n\r\n", same: true},
+			{name: "refused on HTTP/1.0", raw: "GET /v1/a HTTP/1.0\r\n\r\n", same: true},
+			{name: "refused, kept alive on HTTP/1.0", raw: "GET /v1/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", same: true},
+			{name: "no route", raw: get("/nowhere"), same: true},
+			{name: "no route, HEAD", raw: "HEAD /nowhere HTTP/1.1\r\nHost: gw\r\n\r\n", same: true},
+			{name: "OPTIONS on a route", raw: "OPTIONS /v1/a HTTP/1.1\r\nHost: gw\r\nOrigin: https://app.test\r\nAccess-Control-Request-Method: GET\r\n\r\n", same: true},
+			{name: "served HEAD", raw: "HEAD /public/a HTTP/1.1\r\nHost: gw\r\n\r\n", same: true, served: true},
+			{name: "served on HTTP/1.0", raw: "GET /public/a HTTP/1.0\r\n\r\n", same: true, served: true},
+			{name: "served, kept alive on HTTP/1.0", raw: "GET /public/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", same: true, served: true},
+			{name: "served, closed", raw: "GET /public/a HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n", same: true, served: true},
+		})
+	})
 	t.Run("connection", func(t *testing.T) {
 		es.agree(t, []oddRequest{
 			{name: "Expect: 100-continue", raw: withHead("POST", "Expect: 100-continue\r\nContent-Length: 5\r\n", "hello"), same: true, served: true},
