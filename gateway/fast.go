@@ -72,6 +72,9 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 				// net/http serves HTTP/1.2 to 1.9 as HTTP/1.1 (keep-alive,
 				// 100 Continue); fasthttp would take it for HTTP/1.0.
 				h.SetProtocol("HTTP/1.1")
+				if !asksClose(h) {
+					h.ResetConnectionClose()
+				}
 			}
 			switch n := h.ContentLength(); {
 			case n > 0:
@@ -79,6 +82,12 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 				return firstByte
 			case n == -1:
 				expectFirst(h, false)
+			case len(h.Peek("Expect")) > 0:
+				// No body to wait for: net/http sends no 100 Continue, and
+				// fasthttp, which would judge the request first and then
+				// close the connection, is not to see the expectation (the
+				// chain still does: copyHeader reads the head as sent).
+				h.Del("Expect")
 			}
 			return fasthttp.RequestConfig{}
 		},
@@ -104,6 +113,17 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 		SecureErrorLogMessage:         true,
 		Logger:                        fastLogger{log},
 	}
+}
+
+// asksClose reports whether a Connection line of h, as the client sent
+// it, lists close.
+func asksClose(h *fasthttp.RequestHeader) bool {
+	for k, v := range h.AllInOrder() {
+		if strings.EqualFold(string(k), "Connection") && httpguts.HeaderValuesContainsToken([]string{string(v)}, "close") {
+			return true
+		}
+	}
+	return false
 }
 
 // FastServer is the fast engine's server: fasthttp's, serving each
@@ -221,14 +241,40 @@ func fastHandler(h http.Handler) fasthttp.RequestHandler {
 	}
 }
 
-// serveFast serves r, ctx's request, with h, answering into ctx.
+// serveFast serves r, ctx's request, with h, answering into ctx; an
+// "OPTIONS *", and an Expect value without 100-continue, are answered as
+// net/http's server answers them, without h.
 func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
+	switch {
+	case r.RequestURI == "*" && r.Method == http.MethodOptions:
+		h = asteriskOptions
+	case len(r.Header["Expect"]) > 0 && !asksContinue([]byte(r.Header["Expect"][0])):
+		h = expectationFailed
+	}
 	w := &fastWriter{ctx: ctx, header: make(http.Header, 8)}
 	h.ServeHTTP(w, r)
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
 }
+
+// asteriskOptions answers "OPTIONS *", a question about the server, as
+// net/http's server does before any handler (its globalOptionsHandler):
+// 200 without a body, the request's body read up to 4 KiB.
+var asteriskOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Length", "0")
+	if r.ContentLength != 0 {
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+	}
+})
+
+// expectationFailed answers a request whose expectation net/http's
+// server does not know (its Expect, the first line, has no 100-continue
+// token) as it does before any handler: 417, and the connection closed.
+var expectationFailed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusExpectationFailed)
+})
 
 // fastRequest is the *http.Request of ctx, as net/http would build it
 // from the same bytes: header names canonicalised the same way
@@ -279,9 +325,15 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		r.Host = hosts[0]
 	}
 	delete(r.Header, "Host")
-	if _, chunked := r.Header["Transfer-Encoding"]; chunked {
+	if _, coded := r.Header["Transfer-Encoding"]; coded {
+		if head.ContentLength() != -1 {
+			// fasthttp takes "identity" for no coding, and the body
+			// for the next request; net/http answers 501.
+			return nil, fasthttp.ErrUnsupportedTransferEncoding
+		}
 		delete(r.Header, "Transfer-Encoding")
 		r.TransferEncoding = []string{"chunked"}
+		r.Trailer = declaredTrailer(r.Header)
 	}
 	if n := head.ContentLength(); n == -1 || n > 0 {
 		r.ContentLength = int64(n)
@@ -291,6 +343,30 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		}
 	}
 	return r.WithContext(preparedContext()), nil
+}
+
+// declaredTrailer takes the Trailer lines out of h, a chunked request's
+// header, and gives the names they declare, without values, as
+// net/http's server makes a request's Trailer (fasthttp's parser refused
+// the names a trailer cannot carry); nil when none are declared.
+func declaredTrailer(h http.Header) http.Header {
+	lines, ok := h["Trailer"]
+	if !ok {
+		return nil
+	}
+	delete(h, "Trailer")
+	var trailer http.Header
+	for _, line := range lines {
+		for name := range strings.SplitSeq(line, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				if trailer == nil {
+					trailer = http.Header{}
+				}
+				trailer[textproto.CanonicalMIMEHeaderKey(name)] = nil
+			}
+		}
+	}
+	return trailer
 }
 
 // preparedContext is the context of a request an engine's adapter makes:
@@ -343,18 +419,18 @@ func remoteAddr(ctx *fasthttp.RequestCtx) string {
 	return c.remote
 }
 
-// copyHeader adds the header lines of head to h, in the order received,
-// but the Expect line expectFirst put in the client's. head is scanned
-// once; the values are copied into one string, and each header's first
-// value is a slice of one array: two allocations, not two a line.
+// copyHeader adds the header lines of head to h, in the order received.
+// They are the lines the client sent (AllInOrder reads the head as it
+// came), so an Expect line expectFirst put in or respelled is never one
+// of them. head is scanned once; the values are copied into one string,
+// and each header's first value is a slice of one array: two
+// allocations, not two a line.
 func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 	var room [16]headerLine // most requests: no allocation for the lines
 	lines, size := room[:0], 0
 	for k, v := range head.AllInOrder() {
-		if !quietExpect(k, v) {
-			lines = append(lines, headerLine{k, v})
-			size += len(v)
-		}
+		lines = append(lines, headerLine{k, v})
+		size += len(v)
 	}
 	var b strings.Builder
 	b.Grow(size)
@@ -378,10 +454,6 @@ func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 // headerLine is a header line as fasthttp holds it (its buffers: valid
 // while the request is read).
 type headerLine struct{ name, value []byte }
-
-// quietExpect reports whether the line k: v is the Expect line
-// expectFirst puts in, not the client's.
-func quietExpect(k, v []byte) bool { return expectMark(v) && string(k) == "Expect" }
 
 // methodOf is the method m as a string; the common ones cost no
 // allocation.
@@ -453,11 +525,24 @@ func (w *fastWriter) WriteHeader(code int) {
 	}
 	w.wrote = true
 	w.ctx.SetStatusCode(code)
+	if text := statusText(code); text != fasthttp.StatusMessage(code) {
+		w.ctx.Response.Header.SetStatusMessage([]byte(text))
+	}
 	for name, values := range w.header {
 		for _, v := range values {
 			w.add(name, v)
 		}
 	}
+}
+
+// statusText is the reason phrase net/http's server writes after code:
+// its own for a status it does not know ("status code 299"), where
+// fasthttp writes "Unknown Status Code".
+func statusText(code int) string {
+	if text := http.StatusText(code); text != "" {
+		return text
+	}
+	return "status code " + strconv.Itoa(code)
 }
 
 // add adds a line named name (canonical) to the answer's header, once

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -65,10 +64,12 @@ var expectName = []byte("Expect")
 
 // expectFirst makes fasthttp call ExpectHandler before it reads the body
 // of h's request: always when the client asked for 100 Continue, and
-// also when it did not if unasked (a body of known length). A request
-// that carries an Expect line fasthttp reads is left to it (after an
-// HTTP/1.0 one, which fasthttp does not read, the body's first byte is
-// still read before the handler).
+// also when it did not if unasked (a body of known length). The client
+// asked when 100-continue is a token of its Expect value, as net/http
+// reads it (asksContinue), where fasthttp wants the whole value. A request
+// that carries an Expect line of another value fasthttp reads is left to
+// it (after an HTTP/1.0 one, which fasthttp does not read, the body's
+// first byte is still read before the handler).
 func expectFirst(h *fasthttp.RequestHeader, unasked bool) {
 	var first []byte             // the value of the first Expect line, in any spelling
 	found, named := false, false // named: a line spelled Expect, which fasthttp reads
@@ -81,20 +82,38 @@ func expectFirst(h *fasthttp.RequestHeader, unasked bool) {
 		}
 	}
 	switch {
-	case named:
-		if expectMark(h.Peek("Expect")) {
+	case named && h.IsHTTP11():
+		// Respelled as fasthttp reads it: a value spelled as a mark,
+		// or one that lists 100-continue among others; another value
+		// is judged first too, and refused (expectationFailed).
+		switch v := h.Peek("Expect"); {
+		case expectMark(v) || asksContinue(v):
 			h.Set("Expect", "100-continue")
+		case unasked:
+			h.Set("Expect", quietContinue)
 		}
 	case !h.IsHTTP11():
 		if unasked && string(h.Protocol()) == "HTTP/1.0" {
 			h.SetProtocol("HTTP/1.1")
 			h.Set("Expect", http10Continue)
 		}
-	case strings.EqualFold(string(first), "100-continue"):
+	case asksContinue(first):
 		h.Set("Expect", askedContinue)
 	case unasked:
 		h.Set("Expect", quietContinue)
 	}
+}
+
+// asksContinue reports whether an Expect value asks for 100 Continue as
+// net/http's server reads it: 100-continue, in any case, is one of its
+// tokens (separated by spaces, tabs or commas).
+func asksContinue(v []byte) bool {
+	for _, token := range bytes.FieldsFunc(v, func(c rune) bool { return c == ' ' || c == '\t' || c == ',' }) {
+		if bytes.EqualFold(token, []byte("100-continue")) {
+			return true
+		}
+	}
+	return false
 }
 
 // pendingChain is a request's chain waiting for its body.

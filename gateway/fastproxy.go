@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/tracing"
@@ -119,7 +121,7 @@ func newHostClient(u *url.URL, timeout time.Duration) *fasthttp.HostClient {
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fw := fastWriterOf(w)
 	if fw == nil {
-		u.proxy.ServeHTTP(w, r)
+		u.proxy.ServeHTTP(&keptHeader{ResponseWriter: w, own: w.Header().Clone()}, r)
 		return
 	}
 	req := fasthttp.AcquireRequest()
@@ -150,6 +152,13 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 		if name == "Content-Length" || hopByHop(name, connection) || !g.forwards(name, r, u.forwardAuthorization) {
 			continue
 		}
+		if name == "User-Agent" {
+			// net/http's client writes the first one, if not empty.
+			values = values[:1]
+			if values[0] == "" {
+				continue
+			}
+		}
 		for _, v := range values {
 			head.Add(name, v)
 		}
@@ -172,6 +181,12 @@ func (u *upstream) upstreamRequest(req *fasthttp.Request, r *http.Request) {
 			head.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
 		} else {
 			head.Set("Transfer-Encoding", "chunked")
+			if len(r.Trailer) > 0 {
+				// Announced as net/http's client announces them; their
+				// values do not reach the upstream from either engine
+				// (the proxy's copy of the request has none).
+				head.Set("Trailer", strings.Join(slices.Sorted(maps.Keys(r.Trailer)), ","))
+			}
 		}
 		req.SetBodyStream(r.Body, int(r.ContentLength))
 	}
@@ -271,6 +286,15 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 		return 0, err
 	}
 	status := resp.StatusCode()
+	if status == http.StatusSwitchingProtocols {
+		// An upgrade the request did not ask for (the fast engine
+		// serves no upgrade), which net/http's proxy refuses (502).
+		fasthttp.ReleaseResponse(resp)
+		err := errors.New("the upstream switched protocols unasked")
+		observeUpstream(g.state.Metrics.upstream, u.route, start, 0, err)
+		g.upstreamError(w, r, err)
+		return 0, err
+	}
 	observeUpstream(g.state.Metrics.upstream, u.route, start, status, nil)
 	var connection []string
 	for k, v := range resp.Header.All() {
@@ -292,7 +316,11 @@ func (u *upstream) forward(w http.ResponseWriter, fw *fastWriter, r *http.Reques
 			fw.whole(upstreamBody{resp}, n)
 			return status, nil
 		}
-		fw.stream(upstreamBody{resp}, resp.Header.ContentLength())
+		// Chunked when its length is unknown, whether chunked or
+		// delimited by the upstream's close (-2, which fasthttp would
+		// answer by closing the client's connection too), as net/http
+		// answers it.
+		fw.stream(upstreamBody{resp}, max(resp.Header.ContentLength(), -1))
 		return status, nil
 	}
 	if r.Method == http.MethodHead {
@@ -355,6 +383,32 @@ func (b upstreamBody) Close() error {
 	return err
 }
 
+// keptHeader is the ResponseWriter of net/http's reverse proxy: the
+// lines the gateway set before forwarding (own: Request-Id, RateLimit,
+// DPoP-Nonce) are set again, where missing, on the final answer.
+// httputil.ReverseProxy clears the whole header after it passes on an
+// interim answer (the upstream's 100 Continue to a forwarded Expect, a
+// 103), and the final answer lost them; the fast engine's keeps them.
+type keptHeader struct {
+	http.ResponseWriter
+	own http.Header
+}
+
+func (k *keptHeader) WriteHeader(code int) {
+	if code >= http.StatusOK {
+		h := k.Header()
+		for name, values := range k.own {
+			if _, ok := h[name]; !ok {
+				h[name] = values
+			}
+		}
+	}
+	k.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (k *keptHeader) Unwrap() http.ResponseWriter { return k.ResponseWriter }
+
 // hopHeaders are the hop-by-hop headers (RFC 9110 §7.6.1), as
 // httputil.ReverseProxy removes them.
 var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
@@ -380,13 +434,9 @@ func hopByHop(name string, connection []string) bool {
 	return false
 }
 
-// keepsTrailers reports whether a request's Te field asks for trailers,
-// the one Te value a proxy passes on, as net/http's does.
+// keepsTrailers reports whether a request's Te field lists trailers (a
+// token of it, in any case), the one Te value a proxy passes on, as
+// net/http's does.
 func keepsTrailers(h http.Header) bool {
-	for _, v := range h["Te"] {
-		if strings.EqualFold(textproto.TrimString(v), "trailers") {
-			return true
-		}
-	}
-	return false
+	return httpguts.HeaderValuesContainsToken(h["Te"], "trailers")
 }
