@@ -1,0 +1,221 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/tokentest"
+)
+
+// decisionGateways are the gateways of startDecisionEngines: one per
+// decision_proxy convention (traefik reads as caddy does), and
+// "untrusted", nginx's convention behind trusted_proxies that leave
+// loopback out (the peer of every test request is then untrusted).
+var decisionGateways = []string{"nginx", "caddy", "ingress-nginx", "envoy", "untrusted"}
+
+// startDecisionEngines serves, for each of decisionGateways, one gateway
+// with the decision endpoint on (its default path, /.authgate/decide) and
+// a real JWKS on both engines. The routes: /public/* open, /v1/* for a
+// bearer token with scope read, /hosted/* the same on host api.test only.
+// Nothing is proxied: the routes' upstream is a closed port.
+func startDecisionEngines(t testing.TB) map[string]*engines {
+	jwks := tokentest.JWKS()
+	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+	t.Cleanup(js.Close)
+	gateways := map[string]*engines{}
+	for _, name := range decisionGateways {
+		convention, trusted := name, "[127.0.0.1/32, \"::1/128\"]"
+		if name == "untrusted" {
+			convention, trusted = "nginx", "[10.0.0.0/8]"
+		}
+		doc := fmt.Sprintf(`
+realm: api
+fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
+max_header_bytes: 8192
+max_header_count: 20
+server: {read_header_timeout: 2s, body_idle_timeout: 2s, body_timeout: 2s}
+failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}
+decision_proxy: %s
+trusted_proxies: %s
+issuers:
+  - {name: main, issuer: %q, audiences: [api], jwks_url: %q}
+routes:
+  - {name: public, path: /public/*, public: true, upstream: "http://127.0.0.1:9"}
+  - {name: read, path: /v1/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:9"}
+  - {name: hosted, path: /hosted/*, hosts: [api.test], schemes: [bearer], upstream: "http://127.0.0.1:9"}
+`, convention, trusted, issuerURL, js.URL)
+		g, cfg := startGateway(t, doc)
+		es := &engines{urls: map[string]string{}}
+		for _, engine := range []string{config.EngineStandard, config.EngineFast} {
+			es.urls[engine] = serveEngine(t, engine, cfg, g.Handler()).URL
+		}
+		gateways[name] = es
+	}
+	return gateways
+}
+
+// decisionRequest is one raw decision request for a gateway of
+// startDecisionEngines.
+type decisionRequest struct {
+	name, gateway, raw string
+}
+
+// decisionRaw is a decision request to gateway's convention for the
+// original request method uri host (each left out when empty), with the
+// header lines extra: for envoy the original target follows the decision
+// path and the host is the decision request's own.
+func decisionRaw(gateway, method, uri, host, extra string) string {
+	head := "GET /.authgate/decide HTTP/1.1\r\nHost: gw\r\n"
+	line := func(name, value string) string {
+		if value == "" {
+			return ""
+		}
+		return name + ": " + value + "\r\n"
+	}
+	switch gateway {
+	case "nginx", "untrusted":
+		head += line("X-Original-Method", method) + line("X-Original-URI", uri) + line("X-Original-Host", host)
+	case "caddy":
+		head += line("X-Forwarded-Method", method) + line("X-Forwarded-Uri", uri) + line("X-Forwarded-Host", host)
+	case "ingress-nginx":
+		u := ""
+		if uri != "" {
+			u = "http://" + host + uri
+		}
+		head += line("X-Original-Method", method) + line("X-Original-URL", u)
+	case "envoy":
+		head = fmt.Sprintf("%s /.authgate/decide%s HTTP/1.1\r\nHost: %s\r\n", method, uri, host)
+	}
+	return head + extra + "\r\n"
+}
+
+// decisionRequests are the classes of TestDecisionEnginesAgree, and the
+// seeds of FuzzDecisionEngines: each convention's description of the
+// original request plainly and oddly, the original URI, the credential,
+// the decision request itself.
+func decisionRequests(t testing.TB) map[string][]decisionRequest {
+	valid := "Authorization: Bearer " + token(t, nil) + "\r\n"
+	expired := "Authorization: Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}) + "\r\n"
+	noScope := "Authorization: Bearer " + token(t, map[string]any{"scope": "write"}) + "\r\n"
+	classes := map[string][]decisionRequest{}
+	add := func(class, name, gateway, raw string) {
+		classes[class] = append(classes[class], decisionRequest{name: name, gateway: gateway, raw: raw})
+	}
+	for _, gw := range decisionGateways {
+		d := func(method, uri, host, extra string) string { return decisionRaw(gw, method, uri, host, extra) }
+		add("credentials", "valid", gw, d("GET", "/v1/a", "api.test", valid))
+		add("credentials", "valid, host route", gw, d("GET", "/hosted/a", "api.test", valid))
+		add("credentials", "valid, another host", gw, d("GET", "/hosted/a", "other.test", valid))
+		add("credentials", "missing", gw, d("GET", "/v1/a", "api.test", ""))
+		add("credentials", "expired", gw, d("GET", "/v1/a", "api.test", expired))
+		add("credentials", "scope lacking", gw, d("GET", "/v1/a", "api.test", noScope))
+		add("credentials", "malformed token", gw, d("GET", "/v1/a", "api.test", "Authorization: Bearer abc.def\r\n"))
+		add("credentials", "wrong scheme", gw, d("GET", "/v1/a", "api.test", "Authorization: Basic YTpi\r\n"))
+		add("credentials", "scheme in lower case", gw, d("GET", "/v1/a", "api.test", strings.Replace(valid, "Bearer", "bearer", 1)))
+		add("credentials", "Authorization twice", gw, d("GET", "/v1/a", "api.test", valid+valid))
+		add("credentials", "public path", gw, d("GET", "/public/a", "api.test", ""))
+		add("credentials", "no route", gw, d("GET", "/nowhere", "api.test", valid))
+		add("credentials", "POST", gw, d("POST", "/v1/a", "api.test", valid))
+		add("credentials", "OPTIONS preflight", gw, d("OPTIONS", "/v1/a", "api.test", "Origin: https://app.test\r\nAccess-Control-Request-Method: GET\r\n"))
+		add("credentials", "status only", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\n"))
+		add("credentials", "status only, allowed", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\n"+valid))
+		add("credentials", "status only, other value", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: STATUS\r\n"))
+		add("credentials", "identity header sent", gw, d("GET", "/v1/a", "api.test", valid+"X-Authgate-Subject: admin\r\n"))
+
+		add("original uri", "fragment", gw, d("GET", "/v1/a#f", "api.test", valid))
+		add("original uri", "fragment after a query", gw, d("GET", "/v1/a?x=1#f", "api.test", valid))
+		add("original uri", "dot segment", gw, d("GET", "/v1/./a", "api.test", valid))
+		add("original uri", "dot-dot out of public", gw, d("GET", "/public/../v1/a", "api.test", ""))
+		add("original uri", "encoded dot-dot", gw, d("GET", "/public/%2e%2e/v1/a", "api.test", ""))
+		add("original uri", "encoded slash", gw, d("GET", "/public/a%2Fb", "api.test", ""))
+		add("original uri", "encoded slash, lower case", gw, d("GET", "/public/a%2fb", "api.test", ""))
+		add("original uri", "empty segment", gw, d("GET", "/public//a", "api.test", ""))
+		add("original uri", "backslash", gw, d("GET", "/public/a\\b", "api.test", ""))
+		add("original uri", "query", gw, d("GET", "/public/a?x=1&y=%2F", "api.test", ""))
+		add("original uri", "query with ';'", gw, d("GET", "/public/a?x=1;y=2", "api.test", ""))
+		add("original uri", "bad escape", gw, d("GET", "/public/a%zz", "api.test", ""))
+		add("original uri", "raw UTF-8", gw, d("GET", "/public/caf\xc3\xa9", "api.test", ""))
+		add("original uri", "encoded NUL", gw, d("GET", "/public/a%00", "api.test", ""))
+		add("original uri", "lower-case method", gw, d("get", "/public/a", "api.test", ""))
+		add("original uri", "odd method", gw, d("G(T", "/public/a", "api.test", ""))
+		add("original uri", "host with a port", gw, d("GET", "/hosted/a", "api.test:443", valid))
+		add("original uri", "host in upper case", gw, d("GET", "/hosted/a", "API.TEST", valid))
+
+		add("decision request", "HTTP/1.0", gw, strings.Replace(d("GET", "/public/a", "api.test", ""), "HTTP/1.1", "HTTP/1.0", 1))
+		add("decision request", "HTTP/1.0 kept alive", gw, strings.Replace(d("GET", "/v1/a", "api.test", "Connection: keep-alive\r\n"), "HTTP/1.1", "HTTP/1.0", 1))
+		add("decision request", "closed", gw, d("GET", "/v1/a", "api.test", "Connection: close\r\n"))
+		add("decision request", "a body", gw, d("GET", "/v1/a", "api.test", valid+"Content-Length: 5\r\n")+"hello")
+		add("decision request", "a chunked body", gw, d("GET", "/v1/a", "api.test", valid+"Transfer-Encoding: chunked\r\n")+"5\r\nhello\r\n0\r\n\r\n")
+		add("decision request", "a body, refused", gw, d("GET", "/v1/a", "api.test", "Content-Length: 5\r\n")+"hello")
+		add("decision request", "Expect: 100-continue", gw, d("GET", "/v1/a", "api.test", valid+"Expect: 100-continue\r\nContent-Length: 5\r\n")+"hello")
+		add("decision request", "HEAD", gw, "HEAD"+strings.TrimPrefix(d("GET", "/v1/a", "api.test", valid), "GET"))
+	}
+	// The spellings of each convention's own headers, and of another's.
+	spelled := map[string]string{
+		"nginx":         "X-Original-URI: /v1/a\r\n",
+		"caddy":         "X-Forwarded-Uri: /v1/a\r\n",
+		"ingress-nginx": "X-Original-URL: http://api.test/v1/a\r\n",
+	}
+	for gw, line := range spelled {
+		name, value, _ := strings.Cut(line, ": ")
+		base := strings.Replace(decisionRaw(gw, "GET", "/v1/a", "api.test", ""), line, "", 1)
+		with := func(lines string) string { return strings.Replace(base, "\r\n\r\n", "\r\n"+lines+"\r\n", 1) }
+		add("spellings", "lower case", gw, with(strings.ToLower(name)+": "+value))
+		add("spellings", "upper case", gw, with(strings.ToUpper(name)+": "+value))
+		add("spellings", "with '_'", gw, with(strings.ReplaceAll(name, "-", "_")+": "+value))
+		add("spellings", "twice", gw, with(line+line))
+		add("spellings", "twice, two spellings", gw, with(line+strings.ToLower(name)+": "+value))
+		add("spellings", "as a list", gw, with(name+": "+strings.TrimSuffix(value, "\r\n")+", /public/a\r\n"))
+		add("spellings", "empty", gw, with(name+":\r\n"))
+		add("spellings", "missing", gw, base)
+		add("spellings", "space around the value", gw, with(name+":  \t"+value))
+		add("spellings", "another convention's", gw, with(line+"X-Forwarded-Uri: /public/a\r\nX-Original-URI: /public/a\r\n"))
+		add("spellings", "method twice", gw, with(line+"X-Original-Method: GET\r\nX-Forwarded-Method: GET\r\n"))
+		add("spellings", "method as a list", gw, strings.Replace(with(line), "Method: GET", "Method: GET, POST", 1))
+		add("spellings", "path after the decision path", gw, strings.Replace(with(line), "/.authgate/decide", "/.authgate/decide/v1/a", 1))
+		add("spellings", "query on the decision path", gw, strings.Replace(with(line), "/.authgate/decide", "/.authgate/decide?x=1", 1))
+		add("spellings", "decision path with a slash", gw, strings.Replace(with(line), "/.authgate/decide", "/.authgate/decide/", 1))
+		add("spellings", "encoded decision path", gw, strings.Replace(with(line), "/.authgate/decide", "/.authgate/%64ecide", 1))
+		add("spellings", "original URI not a path", gw, with(name+": v1/a\r\n"))
+		add("spellings", "original URI absolute", gw, with(name+": http://api.test/v1/a\r\n"))
+	}
+	add("spellings", "envoy, encoded slash in the suffix", "envoy", decisionRaw("envoy", "GET", "/public%2Fa", "api.test", ""))
+	add("spellings", "envoy, nothing after the decision path", "envoy", "GET /.authgate/decide HTTP/1.1\r\nHost: api.test\r\n\r\n")
+	add("spellings", "envoy, nginx's headers", "envoy", decisionRaw("envoy", "GET", "/public/a", "api.test", "X-Original-URI: /v1/a\r\n"))
+	add("spellings", "envoy, no Host on HTTP/1.0", "envoy", "GET /.authgate/decide/hosted/a HTTP/1.0\r\n"+valid+"\r\n")
+	add("spellings", "ingress-nginx, https", "ingress-nginx", strings.Replace(decisionRaw("ingress-nginx", "GET", "/v1/a", "api.test", valid), "http://", "https://", 1))
+	add("spellings", "ingress-nginx, userinfo", "ingress-nginx", decisionRaw("ingress-nginx", "GET", "/v1/a", "u@api.test", valid))
+	add("spellings", "ingress-nginx, no host", "ingress-nginx", decisionRaw("ingress-nginx", "GET", "/v1/a", "", valid))
+	return classes
+}
+
+// TestDecisionEnginesAgree sends each decision request of
+// decisionRequests to both engines: the same status, reason, answer
+// header lines (names, counts and values, but Date and the value of
+// Request-Id, which carry the challenges' parameters) and the same
+// connection handling.
+func TestDecisionEnginesAgree(t *testing.T) {
+	gateways := startDecisionEngines(t)
+	for class, requests := range decisionRequests(t) {
+		t.Run(class, func(t *testing.T) {
+			for _, c := range requests {
+				t.Run(c.gateway+"/"+c.name, func(t *testing.T) {
+					if fastParserRefuses([]byte(c.raw)) {
+						t.Fatal("a documented difference of the parsers (fastParserRefuses): not a decision case")
+					}
+					es := gateways[c.gateway]
+					std := es.send(t, config.EngineStandard, []byte(c.raw), 5*time.Second)
+					fast := es.send(t, config.EngineFast, []byte(c.raw), 5*time.Second)
+					if !std.answered || std != fast {
+						t.Errorf("standard: %+v\nfast:     %+v", std, fast)
+					}
+				})
+			}
+		})
+	}
+}
