@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +219,38 @@ func TestDecisionEnginesAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecisionEngines sends the same decision request bytes to both
+// engines of one gateway of startDecisionEngines (gateway picks it) and
+// requires what FuzzEngines requires (enginesDiffer) and, where both
+// answers are the gateway's own (an allow, or a refusal with a reason),
+// the same header lines and connection handling. The seeds are
+// TestDecisionEnginesAgree's requests.
+func FuzzDecisionEngines(f *testing.F) {
+	for _, requests := range decisionRequests(f) {
+		for _, c := range requests {
+			f.Add(uint8(slices.Index(decisionGateways, c.gateway)), []byte(c.raw))
+		}
+	}
+	gateways := startDecisionEngines(f)
+	f.Fuzz(func(t *testing.T, gateway uint8, raw []byte) {
+		if fastParserRefuses(raw) {
+			return // a documented difference (TestEnginesAgreeOnOddRequests)
+		}
+		es := gateways[decisionGateways[int(gateway)%len(decisionGateways)]]
+		if d := es.judge(t, raw, decisionDiffer); d != "" {
+			t.Fatal(d)
+		}
+	})
+}
+
+// decisionDiffer is enginesDiffer, and the answers' header lines and
+// connection handling where both are the gateway's own.
+func decisionDiffer(raw []byte, std, fast engineOutcome) string {
+	own := func(o engineOutcome) bool { return o.answered && (o.reason != "" || o.status < http.StatusBadRequest) }
+	if d := enginesDiffer(raw, std, fast); d != "" || !own(std) || !own(fast) || std.head == fast.head {
+		return d
+	}
+	return fmt.Sprintf("answer %d %q:\nstandard: %s\nfast:     %s", std.status, std.reason, std.head, fast.head)
 }
