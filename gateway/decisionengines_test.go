@@ -64,6 +64,9 @@ routes:
 // startDecisionEngines.
 type decisionRequest struct {
 	name, gateway, raw string
+	// pipelined: raw is requests one after another on the connection,
+	// the last closing it, and every answer is read (sendAll).
+	pipelined bool
 }
 
 // decisionRaw is a decision request to gateway's convention for the
@@ -106,6 +109,9 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 	classes := map[string][]decisionRequest{}
 	add := func(class, name, gateway, raw string) {
 		classes[class] = append(classes[class], decisionRequest{name: name, gateway: gateway, raw: raw})
+	}
+	pipelined := func(name, gateway, raw string) {
+		classes["pipelined"] = append(classes["pipelined"], decisionRequest{name: name, gateway: gateway, raw: raw, pipelined: true})
 	}
 	for _, gw := range decisionGateways {
 		d := func(method, uri, host, extra string) string { return decisionRaw(gw, method, uri, host, extra) }
@@ -154,6 +160,37 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 		add("decision request", "a chunked body", gw, d("GET", "/v1/a", "api.test", valid+"Transfer-Encoding: chunked\r\n")+"5\r\nhello\r\n0\r\n\r\n")
 		add("decision request", "a body, refused", gw, d("GET", "/v1/a", "api.test", "Content-Length: 5\r\n")+"hello")
 		add("decision request", "Expect: 100-continue", gw, d("GET", "/v1/a", "api.test", valid+"Expect: 100-continue\r\nContent-Length: 5\r\n")+"hello")
+		add("decision request", "absolute form", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid), " /.authgate/decide", " http://gw/.authgate/decide", 1))
+		add("decision request", "dot segment in the decision path", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid), "/.authgate/decide", "/.authgate/./decide", 1))
+		add("decision request", "dot-dot into the decision path", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid), "/.authgate/decide", "/x/../.authgate/decide", 1))
+		add("decision request", "empty segment before the decision path", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid), "/.authgate/decide", "//.authgate/decide", 1))
+		add("decision request", "decision path in upper case", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid), "/.authgate/decide", "/.AUTHGATE/DECIDE", 1))
+		add("decision request", "POST", gw, "POST"+strings.TrimPrefix(d("GET", "/v1/a", "api.test", valid+"Content-Length: 0\r\n"), "GET"))
+		add("decision request", "status only, HEAD", gw, "HEAD"+strings.TrimPrefix(d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\n"), "GET"))
+		add("decision request", "status only, lower-case name", gw, d("GET", "/v1/a", "api.test", "authgate-decision: status\r\n"))
+		add("decision request", "status only, with '_'", gw, d("GET", "/v1/a", "api.test", "Authgate_Decision: status\r\n"))
+		add("decision request", "status only, twice", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\nAuthgate-Decision: status\r\n"))
+		add("decision request", "status only, forbidden", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\n"+noScope))
+		add("decision request", "X-Forwarded-For", gw, d("GET", "/v1/a", "api.test", "X-Forwarded-For: 192.0.2.1\r\nX-Real-IP: 192.0.2.1\r\n"))
+		add("decision request", "Request-Id of the proxy's", gw, d("GET", "/v1/a", "api.test", "Request-Id: abc-123\r\n"))
+		add("decision request", "CTL in a header value", gw, d("GET", "/public/a\x01", "api.test", ""))
+		add("decision request", "space in the original URI", gw, d("GET", "/public/a b", "api.test", ""))
+		add("decision request", "lone '%' in the original URI", gw, d("GET", "/public/a%", "api.test", ""))
+		add("decision request", "long original URI", gw, d("GET", "/public/"+strings.Repeat("a", 6000), "api.test", ""))
+		add("decision request", "host as a list", gw, d("GET", "/hosted/a", "api.test, other.test", valid))
+		add("decision request", "identity header, lower case", gw, d("GET", "/v1/a", "api.test", valid+"x-authgate-subject: admin\r\n"))
+		add("decision request", "identity header, with '_'", gw, d("GET", "/v1/a", "api.test", valid+"X_Authgate_Subject: admin\r\n"))
+		add("decision request", "two refused headers", gw, d("GET", "/v1/a", "api.test", valid+"X-Authgate-Subject: admin\r\nX-Rewrite-URL: /public/a\r\nx_api_key: k\r\n"))
+		if gw != "envoy" { // the decision request's own Host: fastParserRefuses
+			add("decision request", "odd port", gw, d("GET", "/hosted/a", "api.test:x", valid))
+		}
+		add("decision request", "empty method", gw, d(" ", "/public/a", "api.test", ""))
+		pipelined("a body, then a decision", gw, d("GET", "/v1/a", "api.test", valid+"Content-Length: 5\r\n")+"hello"+d("GET", "/v1/a", "api.test", valid+"Connection: close\r\n"))
+		pipelined("a refused body, then a decision", gw, d("GET", "/v1/a", "api.test", "Content-Length: 5\r\n")+"hello"+d("GET", "/v1/a", "api.test", valid+"Connection: close\r\n"))
+		pipelined("a chunked body, then a decision", gw, d("GET", "/v1/a", "api.test", valid+"Transfer-Encoding: chunked\r\n")+"5\r\nhello\r\n0\r\n\r\n"+d("GET", "/v1/a", "api.test", valid+"Connection: close\r\n"))
+		pipelined("Expect, refused, then a decision", gw, d("GET", "/v1/a", "api.test", "Expect: 100-continue\r\nContent-Length: 5\r\n")+d("GET", "/v1/a", "api.test", valid+"Connection: close\r\n"))
+		pipelined("status only, then a full answer", gw, d("GET", "/v1/a", "api.test", "Authgate-Decision: status\r\n")+d("GET", "/v1/a", "api.test", "Connection: close\r\n"))
+		pipelined("HTTP/1.0 kept alive, then a decision", gw, strings.Replace(d("GET", "/v1/a", "api.test", valid+"Connection: keep-alive\r\n"), "HTTP/1.1", "HTTP/1.0", 1)+d("GET", "/v1/a", "api.test", "Connection: close\r\n"))
 		add("decision request", "HEAD", gw, "HEAD"+strings.TrimPrefix(d("GET", "/v1/a", "api.test", valid), "GET"))
 	}
 	// The spellings of each convention's own headers, and of another's.
@@ -176,6 +213,7 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 		add("spellings", "missing", gw, base)
 		add("spellings", "space around the value", gw, with(name+":  \t"+value))
 		add("spellings", "another convention's", gw, with(line+"X-Forwarded-Uri: /public/a\r\nX-Original-URI: /public/a\r\n"))
+		add("spellings", "another convention's, lower case", gw, with(line+"x-forwarded-uri: /public/a\r\nx-original-uri: /public/a\r\n"))
 		add("spellings", "method twice", gw, with(line+"X-Original-Method: GET\r\nX-Forwarded-Method: GET\r\n"))
 		add("spellings", "method as a list", gw, strings.Replace(with(line), "Method: GET", "Method: GET, POST", 1))
 		add("spellings", "path after the decision path", gw, strings.Replace(with(line), "/.authgate/decide", "/.authgate/decide/v1/a", 1))
@@ -185,6 +223,16 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 		add("spellings", "original URI not a path", gw, with(name+": v1/a\r\n"))
 		add("spellings", "original URI absolute", gw, with(name+": http://api.test/v1/a\r\n"))
 	}
+	for _, suffix := range []string{"/public/a?x=1", "/public/../v1/a", "/public/%2e%2e/v1/a", "/public//a", "/public/a%00", "/v1/a;x", "/public/a?x=1#f", "/public/a%zz"} {
+		add("envoy suffix", suffix, "envoy", decisionRaw("envoy", "GET", suffix, "api.test", valid))
+	}
+	add("envoy suffix", "POST with a body", "envoy", decisionRaw("envoy", "POST", "/v1/a", "api.test", valid+"Content-Length: 5\r\n")+"hello")
+	add("envoy suffix", "HEAD", "envoy", decisionRaw("envoy", "HEAD", "/v1/a", "api.test", valid))
+	add("envoy suffix", "odd method", "envoy", decisionRaw("envoy", "PURGE", "/v1/a", "api.test", valid))
+	add("envoy suffix", "another host", "envoy", decisionRaw("envoy", "GET", "/hosted/a", "other.test", valid))
+	add("envoy suffix", "host with a port", "envoy", decisionRaw("envoy", "GET", "/hosted/a", "api.test:8080", valid))
+	add("envoy suffix", "absolute form, another host", "envoy", strings.Replace(decisionRaw("envoy", "GET", "/hosted/a", "api.test", valid), " /.authgate", " http://other.test/.authgate", 1))
+	add("envoy suffix", "OPTIONS preflight", "envoy", decisionRaw("envoy", "OPTIONS", "/v1/a", "api.test", "Origin: https://app.test\r\nAccess-Control-Request-Method: GET\r\n"))
 	add("spellings", "envoy, encoded slash in the suffix", "envoy", decisionRaw("envoy", "GET", "/public%2Fa", "api.test", ""))
 	add("spellings", "envoy, nothing after the decision path", "envoy", "GET /.authgate/decide HTTP/1.1\r\nHost: api.test\r\n\r\n")
 	add("spellings", "envoy, nginx's headers", "envoy", decisionRaw("envoy", "GET", "/public/a", "api.test", "X-Original-URI: /v1/a\r\n"))
@@ -209,9 +257,12 @@ func TestDecisionEnginesAgree(t *testing.T) {
 					if fastParserRefuses([]byte(c.raw)) {
 						t.Fatal("a documented difference of the parsers (fastParserRefuses): not a decision case")
 					}
-					es := gateways[c.gateway]
-					std := es.send(t, config.EngineStandard, []byte(c.raw), 5*time.Second)
-					fast := es.send(t, config.EngineFast, []byte(c.raw), 5*time.Second)
+					es, send := gateways[c.gateway], gateways[c.gateway].send
+					if c.pipelined {
+						send = es.sendAll
+					}
+					std := send(t, config.EngineStandard, []byte(c.raw), 5*time.Second)
+					fast := send(t, config.EngineFast, []byte(c.raw), 5*time.Second)
 					if !std.answered || std != fast {
 						t.Errorf("standard: %+v\nfast:     %+v", std, fast)
 					}
