@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,7 +12,9 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/credential/apikey"
 	"github.com/authgate/authgate/internal/tokentest"
+	"github.com/authgate/authgate/store/sqlite"
 )
 
 // decisionGateways are the gateways of startDecisionEngines: one per
@@ -21,14 +25,25 @@ var decisionGateways = []string{"nginx", "caddy", "ingress-nginx", "envoy", "unt
 
 // startDecisionEngines serves, for each of decisionGateways, one gateway
 // with the decision endpoint on (its default path, /.authgate/decide) and
-// a real JWKS on both engines. The routes: /public/* open, /v1/* for a
-// bearer token with scope read, /hosted/* the same on host api.test only.
-// Nothing is proxied: the routes' upstream is a closed port.
-func startDecisionEngines(t testing.TB) map[string]*engines {
+// a real JWKS on both engines, and the API key it returns (the gateways
+// share one store). The routes: /public/* open, /v1/* for a bearer token
+// with scope read, /hosted/* the same on host api.test only, /keyed/* for
+// an API key or a bearer token with scope read. Nothing is proxied: the
+// routes' upstream is a closed port.
+func startDecisionEngines(t testing.TB) (gateways map[string]*engines, key string) {
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	_, key, err = apikey.Create(context.Background(), st, apikey.Spec{Name: "t", Environment: "live", Scopes: []string{"read"}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	jwks := tokentest.JWKS()
 	js := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
 	t.Cleanup(js.Close)
-	gateways := map[string]*engines{}
+	gateways = map[string]*engines{}
 	for _, name := range decisionGateways {
 		convention, trusted := name, "[127.0.0.1/32, \"::1/128\"]"
 		if name == "untrusted" {
@@ -36,6 +51,7 @@ func startDecisionEngines(t testing.TB) map[string]*engines {
 		}
 		doc := fmt.Sprintf(`
 realm: api
+environment: live
 fingerprint_key: Qx7vN2pLw9TzR4mK8sJdF3hB
 max_header_bytes: 8192
 max_header_count: 20
@@ -49,15 +65,16 @@ routes:
   - {name: public, path: /public/*, public: true, upstream: "http://127.0.0.1:9"}
   - {name: read, path: /v1/*, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:9"}
   - {name: hosted, path: /hosted/*, hosts: [api.test], schemes: [bearer], upstream: "http://127.0.0.1:9"}
+  - {name: keyed, path: /keyed/*, schemes: [apikey, bearer], scopes_all: [read], upstream: "http://127.0.0.1:9"}
 `, convention, trusted, issuerURL, js.URL)
-		g, cfg := startGateway(t, doc)
+		g, cfg := startGatewayWith(t, doc, Options{Logger: slog.New(slog.DiscardHandler), Store: st})
 		es := &engines{urls: map[string]string{}}
 		for _, engine := range []string{config.EngineStandard, config.EngineFast} {
 			es.urls[engine] = serveEngine(t, engine, cfg, g.Handler()).URL
 		}
 		gateways[name] = es
 	}
-	return gateways
+	return gateways, key
 }
 
 // decisionRequest is one raw decision request for a gateway of
@@ -102,7 +119,7 @@ func decisionRaw(gateway, method, uri, host, extra string) string {
 // seeds of FuzzDecisionEngines: each convention's description of the
 // original request plainly and oddly, the original URI, the credential,
 // the decision request itself.
-func decisionRequests(t testing.TB) map[string][]decisionRequest {
+func decisionRequests(t testing.TB, key string) map[string][]decisionRequest {
 	valid := "Authorization: Bearer " + token(t, nil) + "\r\n"
 	expired := "Authorization: Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}) + "\r\n"
 	noScope := "Authorization: Bearer " + token(t, map[string]any{"scope": "write"}) + "\r\n"
@@ -125,6 +142,14 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 		add("credentials", "wrong scheme", gw, d("GET", "/v1/a", "api.test", "Authorization: Basic YTpi\r\n"))
 		add("credentials", "scheme in lower case", gw, d("GET", "/v1/a", "api.test", strings.Replace(valid, "Bearer", "bearer", 1)))
 		add("credentials", "Authorization twice", gw, d("GET", "/v1/a", "api.test", valid+valid))
+		add("credentials", "API key", gw, d("GET", "/keyed/a", "api.test", "X-API-Key: "+key+"\r\n"))
+		add("credentials", "API key, Authorization", gw, d("GET", "/keyed/a", "api.test", "Authorization: ApiKey "+key+"\r\n"))
+		add("credentials", "API key, unknown", gw, d("GET", "/keyed/a", "api.test", "X-API-Key: "+key[:len(key)-4]+"AAAA\r\n"))
+		add("credentials", "API key, twice", gw, d("GET", "/keyed/a", "api.test", "X-API-Key: "+key+"\r\nX-API-Key: "+key+"\r\n"))
+		add("credentials", "API key, with '_'", gw, d("GET", "/keyed/a", "api.test", "X_API_Key: "+key+"\r\n"))
+		add("credentials", "API key and a token", gw, d("GET", "/keyed/a", "api.test", "X-API-Key: "+key+"\r\n"+valid))
+		add("credentials", "API key where a token is asked", gw, d("GET", "/v1/a", "api.test", "X-API-Key: "+key+"\r\n"))
+		add("credentials", "nothing, two schemes", gw, d("GET", "/keyed/a", "api.test", ""))
 		add("credentials", "public path", gw, d("GET", "/public/a", "api.test", ""))
 		add("credentials", "no route", gw, d("GET", "/nowhere", "api.test", valid))
 		add("credentials", "POST", gw, d("POST", "/v1/a", "api.test", valid))
@@ -249,8 +274,8 @@ func decisionRequests(t testing.TB) map[string][]decisionRequest {
 // Request-Id, which carry the challenges' parameters) and the same
 // connection handling.
 func TestDecisionEnginesAgree(t *testing.T) {
-	gateways := startDecisionEngines(t)
-	for class, requests := range decisionRequests(t) {
+	gateways, key := startDecisionEngines(t)
+	for class, requests := range decisionRequests(t, key) {
 		t.Run(class, func(t *testing.T) {
 			for _, c := range requests {
 				t.Run(c.gateway+"/"+c.name, func(t *testing.T) {
@@ -281,7 +306,8 @@ func TestDecisionEnginesAgree(t *testing.T) {
 // gateway it is made for (the fuzzer changes the gateway too): the
 // baseline stays short of CI's 10 s.
 func FuzzDecisionEngines(f *testing.F) {
-	for _, requests := range decisionRequests(f) {
+	gateways, key := startDecisionEngines(f)
+	for _, requests := range decisionRequests(f, key) {
 		seeded := map[string]bool{}
 		for _, c := range requests {
 			if !seeded[c.name] {
@@ -290,7 +316,6 @@ func FuzzDecisionEngines(f *testing.F) {
 			}
 		}
 	}
-	gateways := startDecisionEngines(f)
 	f.Fuzz(func(t *testing.T, gateway uint8, raw []byte) {
 		if fastParserRefuses(raw) {
 			return // a documented difference (TestEnginesAgreeOnOddRequests)
