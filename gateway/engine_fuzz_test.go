@@ -250,7 +250,7 @@ func (es *engines) judge(t *testing.T, raw []byte, differ func(raw []byte, std, 
 // view, the status, the interim answers, the reason where both answered
 // with one. A refusal of unreadable bytes may be a bare 4xx on one engine
 // and a closed connection on the other (but not two different bare
-// statuses), nor net/http's 505 and fasthttp's 400 to another HTTP
+// statuses, save net/http's 505 and fasthttp's 400 to another HTTP
 // version in a head fasthttp cannot read), and a body both refuse midway
 // races the upstream.
 func enginesDiffer(raw []byte, std, fast engineOutcome) string {
