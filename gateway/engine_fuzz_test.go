@@ -227,38 +227,53 @@ func FuzzEngines(f *testing.F) {
 		if fastParserRefuses(raw) {
 			return // a documented difference (TestEnginesAgreeOnOddRequests)
 		}
-		refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
-		differ := func(std, fast engineOutcome) string {
-			switch {
-			case bodyRefusedMidway(std.reason) && fast.reason == std.reason:
-				// A body both refuse midway: whether the upstream had seen
-				// the head when the answer was read is a race, on either.
-			case std.upstream != withoutEmptyLength(fast.upstream, std.upstream):
-				return fmt.Sprintf("the upstream saw\nstandard: %s\nfast:     %s", std.upstream, fast.upstream)
-			case refused(std) && refused(fast) && (!std.answered || !fast.answered || std.status == fast.status):
-			case std.status == http.StatusHTTPVersionNotSupported && fast.status == http.StatusBadRequest && fast.reason == "" && otherVersion(raw):
-				// Another HTTP version and a head fasthttp cannot read:
-				// net/http answers the version, fasthttp the head (its
-				// parser keeps no version past the error).
-			case std.status != fast.status:
-				return fmt.Sprintf("status: standard %d %q, fast %d %q", std.status, std.reason, fast.status, fast.reason)
-			case std.interim != fast.interim:
-				return fmt.Sprintf("interim answers: standard %q, fast %q", std.interim, fast.interim)
-			case std.reason != "" && fast.reason != "" && std.reason != fast.reason:
-				return fmt.Sprintf("reason: standard %q, fast %q", std.reason, fast.reason)
-			}
-			return ""
-		}
-		// A short wait first: most mutated bytes are an incomplete request,
-		// which neither engine answers. A disagreement is judged again with
-		// a long one, so that a slow answer is not taken for none.
-		if differ(es.send(t, config.EngineStandard, raw, 250*time.Millisecond), es.send(t, config.EngineFast, raw, 250*time.Millisecond)) == "" {
-			return
-		}
-		if d := differ(es.send(t, config.EngineStandard, raw, 3*time.Second), es.send(t, config.EngineFast, raw, 3*time.Second)); d != "" {
+		if d := es.judge(t, raw, enginesDiffer); d != "" {
 			t.Fatal(d)
 		}
 	})
+}
+
+// judge sends raw to both engines and returns how differ finds their
+// outcomes differ. A short wait first: most mutated bytes are an
+// incomplete request, which neither engine answers. A disagreement is
+// judged again with a long one, so that a slow answer is not taken for
+// none.
+func (es *engines) judge(t *testing.T, raw []byte, differ func(raw []byte, std, fast engineOutcome) string) string {
+	if differ(raw, es.send(t, config.EngineStandard, raw, 250*time.Millisecond), es.send(t, config.EngineFast, raw, 250*time.Millisecond)) == "" {
+		return ""
+	}
+	return differ(raw, es.send(t, config.EngineStandard, raw, 3*time.Second), es.send(t, config.EngineFast, raw, 3*time.Second))
+}
+
+// enginesDiffer is how the outcomes std and fast of the same bytes
+// differ ("" if they do not, as FuzzEngines judges them): the upstream's
+// view, the status, the interim answers, the reason where both answered
+// with one. A refusal of unreadable bytes may be a bare 4xx on one engine
+// and a closed connection on the other (but not two different bare
+// statuses, save net/http's 505 and fasthttp's 400 to another HTTP
+// version in a head fasthttp cannot read), and a body both refuse midway
+// races the upstream.
+func enginesDiffer(raw []byte, std, fast engineOutcome) string {
+	refused := func(o engineOutcome) bool { return !o.answered || o.status >= 400 && o.status < 500 && o.reason == "" }
+	switch {
+	case bodyRefusedMidway(std.reason) && fast.reason == std.reason:
+		// A body both refuse midway: whether the upstream had seen
+		// the head when the answer was read is a race, on either.
+	case std.upstream != withoutEmptyLength(fast.upstream, std.upstream):
+		return fmt.Sprintf("the upstream saw\nstandard: %s\nfast:     %s", std.upstream, fast.upstream)
+	case refused(std) && refused(fast) && (!std.answered || !fast.answered || std.status == fast.status):
+	case std.status == http.StatusHTTPVersionNotSupported && fast.status == http.StatusBadRequest && fast.reason == "" && otherVersion(raw):
+		// Another HTTP version and a head fasthttp cannot read:
+		// net/http answers the version, fasthttp the head (its
+		// parser keeps no version past the error).
+	case std.status != fast.status:
+		return fmt.Sprintf("status: standard %d %q, fast %d %q", std.status, std.reason, fast.status, fast.reason)
+	case std.interim != fast.interim:
+		return fmt.Sprintf("interim answers: standard %q, fast %q", std.interim, fast.interim)
+	case std.reason != "" && fast.reason != "" && std.reason != fast.reason:
+		return fmt.Sprintf("reason: standard %q, fast %q", std.reason, fast.reason)
+	}
+	return ""
 }
 
 // fastParserRefuses reports whether raw's head is one that fasthttp's

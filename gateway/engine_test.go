@@ -27,11 +27,17 @@ func TestMain(m *testing.M) {
 // and starts it until the test ends.
 func startGateway(t testing.TB, doc string) (*Gateway, *config.Config) {
 	t.Helper()
+	return startGatewayWith(t, doc, Options{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// startGatewayWith is startGateway with opts (a store, a logger).
+func startGatewayWith(t testing.TB, doc string, opts Options) (*Gateway, *config.Config) {
+	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	g, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -533,6 +533,15 @@ func (w *fastWriter) WriteHeader(code int) {
 			w.add(name, v)
 		}
 	}
+	if w.ctx.IsHead() {
+		// The length a handler declares on an answer to HEAD without a
+		// body (the status-only decision's 0) goes out, as net/http
+		// sends it: fasthttp writes none for an empty body it skips. A
+		// body written after all the same is fasthttp's to measure.
+		if n, err := strconv.Atoi(w.header.Get("Content-Length")); err == nil && n >= 0 {
+			w.ctx.Response.Header.SetContentLength(n)
+		}
+	}
 }
 
 // statusText is the reason phrase net/http's server writes after code:
