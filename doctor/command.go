@@ -7,7 +7,8 @@ import (
 
 // command renders the request as a curl command after change, with extra
 // options appended. Credentials never appear: a credential header's value
-// becomes a shell variable ($TOKEN, $API_KEY) the user sets.
+// becomes a shell variable ($TOKEN, $API_KEY) the user sets, and so does
+// one in the URL (commandURL).
 func (o *offline) command(change func(*Request), extra ...string) string {
 	r := *o.req
 	r.Headers = append([]Header(nil), o.req.Headers...)
@@ -18,13 +19,13 @@ func (o *offline) command(change func(*Request), extra ...string) string {
 	if r.Method != "GET" && !(r.Method == "POST" && r.Body != "") {
 		parts = append(parts, "-X", r.Method)
 	}
-	parts = append(parts, shellQuote(r.URL))
+	parts = append(parts, commandURL(r.URL))
 	for _, h := range r.Headers {
 		switch {
 		case strings.EqualFold(h.Name, "Authorization"):
 			scheme, _, _ := strings.Cut(h.Value, " ")
 			parts = append(parts, "-H", `"Authorization: `+scheme+` $TOKEN"`)
-		case isCredentialHeader(h.Name):
+		case secretName(h.Name):
 			parts = append(parts, "-H", `"`+h.Name+`: $API_KEY"`)
 		default:
 			parts = append(parts, "-H", shellQuote(h.Name+": "+h.Value))

@@ -183,6 +183,9 @@ func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 			continue
 		}
 		checkReport(t, c.Name, rep)
+		if secrets, public := sentSecrets(req); leakedSecret(rep, secrets, public) != "" {
+			t.Errorf("%s: the report shows the credential sent (or 16 characters of it)", c.Name)
+		}
 		if said := rep.ServerSays; c.Provider != "" && (said == nil || said.Provider != c.Provider) {
 			t.Errorf("%s: provider %v, want %q", c.Name, said, c.Provider)
 		}

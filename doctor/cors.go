@@ -28,7 +28,7 @@ func (p *prober) preflight(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	ev := []string{fmt.Sprintf("OPTIONS %s from %s -> %d", p.off.req.URL, p.opts.Origin, a.status)}
+	ev := []string{fmt.Sprintf("OPTIONS %s from %s -> %d", shownURL(p.off.req.URL), p.opts.Origin, a.status)}
 	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers"} {
 		if v := a.header.Get(k); v != "" {
 			ev = append(ev, k+": "+v)

@@ -98,7 +98,7 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 	off.run()
 	p := &prober{off: off, opts: &opts, client: &http.Client{Transport: opts.Transport, Timeout: opts.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	rep := &Report{Schema: Schema, Method: req.Method, URL: req.URL, Notes: req.Notes}
+	rep := &Report{Schema: Schema, Method: req.Method, URL: shownURL(req.URL), Notes: req.Notes}
 	final, err := p.run(ctx, rep)
 	if err != nil {
 		return nil, err
@@ -112,6 +112,7 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 	rep.Status = final.status
 	rep.Succeeded = final.status >= 200 && final.status < 300 && !p.failedIn2xx
 	rep.Findings = settle(off.findings, rep.Succeeded, final.status)
+	scrub(rep, secretsSent(req))
 	for i, f := range rep.Findings {
 		if f.Status == Fail || f.Status == Warn || f.Code == RequestSucceeded {
 			rep.Top = &rep.Findings[i]

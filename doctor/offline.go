@@ -44,11 +44,7 @@ func (m *masker) fp(secret string) string {
 }
 
 func (m *masker) show(secret string) string {
-	head := secret
-	if utf8.RuneCountInString(head) > 4 {
-		head = string([]rune(head)[:4]) + "…"
-	}
-	return fmt.Sprintf("%q (%d bytes, fp %s)", head, len(secret), m.fp(secret))
+	return fmt.Sprintf("%q (%d bytes, fp %s)", cut4(secret), len(secret), m.fp(secret))
 }
 
 // offline checks what is sent, without sending it.

@@ -60,7 +60,7 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 			fix += " " + pr.Name + " expects " + pr.Expects + "."
 		}
 		p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
-			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", a.url),
+			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", shownURL(a.url)),
 			Evidence: ev, Fix: fix})
 		return
 	}

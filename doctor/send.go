@@ -89,7 +89,7 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answ
 		if err != nil {
 			if len(chain) > 0 {
 				if hops != nil { // where the redirect leads is shown, even unreached
-					*hops = append(*hops, Hop{Method: method, URL: target, SentCredentials: sendCreds && p.off.sentAny})
+					*hops = append(*hops, Hop{Method: method, URL: shownURL(target), SentCredentials: sendCreds && p.off.sentAny})
 				}
 				return chain, nil // what a later hop does is shown, not required
 			}
@@ -99,7 +99,7 @@ func (p *prober) send(ctx context.Context, withCreds bool, hops *[]Hop) ([]*answ
 		chain = append(chain, a)
 		loc := a.header.Get("Location")
 		if hops != nil {
-			*hops = append(*hops, Hop{Method: method, URL: target, Status: a.status, Location: loc, SentCredentials: sendCreds && p.off.sentAny})
+			*hops = append(*hops, Hop{Method: method, URL: shownURL(target), Status: a.status, Location: shownURL(loc), SentCredentials: sendCreds && p.off.sentAny})
 		}
 		if a.status < 300 || a.status > 399 || loc == "" || i == 9 {
 			return chain, nil
