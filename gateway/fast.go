@@ -309,7 +309,9 @@ func fastRequest(ctx *fasthttp.RequestCtx, awaited io.ReadCloser) (*http.Request
 		}
 		r.Proto, r.ProtoMinor = "HTTP/1.0", 0
 	}
-	copyHeader(r.Header, head)
+	if !copyHeader(r.Header, head) {
+		return nil, errors.New("a malformed header field name") // as net/http refuses it
+	}
 	switch hosts := r.Header["Host"]; {
 	case len(hosts) > 1:
 		return nil, errors.New("several Host headers")
@@ -424,11 +426,16 @@ func remoteAddr(ctx *fasthttp.RequestCtx) string {
 // came), so an Expect line expectFirst put in or respelled is never one
 // of them. head is scanned once; the values are copied into one string,
 // and each header's first value is a slice of one array: two
-// allocations, not two a line.
-func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
+// allocations, not two a line. It reports false, copying nothing, when a
+// name is no token (fasthttp's parser lets a space inside one by), which
+// net/http refuses.
+func copyHeader(h http.Header, head *fasthttp.RequestHeader) bool {
 	var room [16]headerLine // most requests: no allocation for the lines
 	lines, size := room[:0], 0
 	for k, v := range head.AllInOrder() {
+		if !isToken(k) {
+			return false
+		}
 		lines = append(lines, headerLine{k, v})
 		size += len(v)
 	}
@@ -449,6 +456,18 @@ func copyHeader(h http.Header, head *fasthttp.RequestHeader) {
 		first[0] = value
 		h[key], first = first[:1:1], first[1:]
 	}
+	return true
+}
+
+// isToken reports whether b is an RFC 9110 token, as a header field name
+// must be (httpguts.ValidHeaderFieldName, without a string).
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 // headerLine is a header line as fasthttp holds it (its buffers: valid
