@@ -101,7 +101,7 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 	rep := &Report{Schema: Schema, Method: req.Method, URL: shownURL(req.URL), Notes: req.Notes}
 	final, err := p.run(ctx, rep)
 	if err != nil {
-		return nil, err
+		return nil, masked(err, secretsSent(req))
 	}
 	if opts.ExplainVia != "" {
 		rep.ServerView, err = p.explainVia(ctx)

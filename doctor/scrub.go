@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/url"
 	"strings"
 )
@@ -120,4 +121,29 @@ func withoutEcho(s, secret string) string {
 		}
 	}
 	return s
+}
+
+// maskedError is an error whose text has the request's secrets cut out
+// (masked); Unwrap gives the error itself.
+type maskedError struct {
+	err  error
+	text string
+}
+
+func (e *maskedError) Error() string { return e.text }
+func (e *maskedError) Unwrap() error { return e.err }
+
+// masked is err as the doctor returns it: the URL of a *url.Error (the
+// client's "Get \"https://…?key=…\": connection refused") shown as a
+// report shows URLs, and every run of a secret cut out of its text.
+func masked(err error, secrets []string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = shownURL(ue.URL)
+	}
+	text := err.Error()
+	for _, secret := range secrets {
+		text = withoutEcho(text, secret)
+	}
+	return &maskedError{err: err, text: text}
 }

@@ -1,12 +1,15 @@
 package doctor
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sentSecrets are the secret parts of what req sends: the credential of
@@ -119,5 +122,32 @@ func TestCommandURL(t *testing.T) {
 		if got := commandURL(raw); got != want {
 			t.Errorf("commandURL(%q) = %s, want %s", raw, got, want)
 		}
+	}
+}
+
+// TestUnreachedErrorShowsNoSecret: when the server cannot be reached, the
+// error names the URL without the key in its query or its password.
+func TestUnreachedErrorShowsNoSecret(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	req, err := ParseCurl("curl 'http://user:PASSWORDPASSWORD42@"+addr+"/x?q=1&api_key=SECRETSECRETSECRET123' -H 'X-Custom-Token: TOKENTOKENTOKEN456'", func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), req, Options{Timeout: 2 * time.Second})
+	if err == nil {
+		t.Fatal("no error from an address nothing listens on")
+	}
+	for _, secret := range []string{"SECRETSECRET", "PASSWORDPASS", "TOKENTOKEN"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %s…: %v", secret, err)
+		}
+	}
+	if !strings.Contains(err.Error(), addr) {
+		t.Errorf("the error no longer names the address: %v", err)
 	}
 }
