@@ -21,29 +21,7 @@ import (
 // /answer/NAME with answers[NAME], as raw bytes, and closes the
 // connection.
 func answersUpstream(t *testing.T, answers map[string]string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, answers[strings.TrimPrefix(req.URL.Path, "/answer/")])
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return rawUpstream(t, func(path string) string { return answers[strings.TrimPrefix(path, "/answer/")] })
 }
 
 // clientAnswer is what a client reads of an answer: the interim

@@ -21,6 +21,13 @@ func closingUpstream(t *testing.T) string {
 // oneAnswerUpstream reads one request a connection, sends answer as it
 // is and closes the connection; it returns its address.
 func oneAnswerUpstream(t *testing.T, answer string) string {
+	return rawUpstream(t, func(string) string { return answer })
+}
+
+// rawUpstream reads one request a connection, sends the raw bytes
+// answer gives for its path and closes the connection; it returns its
+// address.
+func rawUpstream(t *testing.T, answer func(path string) string) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +46,7 @@ func oneAnswerUpstream(t *testing.T, answer string) string {
 					return
 				}
 				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, answer)
+				io.WriteString(c, answer(req.URL.Path))
 			}()
 		}
 	}()
