@@ -87,16 +87,16 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 	c, own := g.convention, g.conventionHeaders
 	// got holds the values of own[i] at i (a convention names at most four).
 	var got [4][]string
-	// refused is the least name of a header the request is refused for,
-	// and why: the answer does not depend on the header map's order.
-	var refused string
-	why := headerTaken
+	// refused is the refusal for the least name of a header the request
+	// is refused for: the answer does not depend on the map's order.
+	var refused error
+	var refusedName string
 	for name, values := range h {
 		i := slices.IndexFunc(own, func(c string) bool { return spelledAs(name, c) })
-		switch w := g.describingRefusal(name, i); {
-		case w != headerTaken:
-			if refused == "" || name < refused {
-				refused, why = name, w
+		switch err := g.describingRefusal(name, i); {
+		case err != nil:
+			if refused == nil || name < refusedName {
+				refused, refusedName = err, name
 			}
 		case i >= 0 && got[i] == nil:
 			got[i] = values
@@ -104,8 +104,8 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 			got[i] = slices.Concat(got[i], values)
 		}
 	}
-	if refused != "" {
-		return original{}, g.describingError(refused, why)
+	if refused != nil {
+		return original{}, refused
 	}
 	for i, name := range own {
 		values := got[i]
@@ -132,63 +132,27 @@ func (g *Gateway) describedRequest(h http.Header) (original, error) {
 	return o, nil
 }
 
-// headerRefusal is why describedRequest refuses a header of a decision
-// request (headerTaken: it does not).
-type headerRefusal int
-
-const (
-	headerTaken headerRefusal = iota
-	// ownUnderscored: the convention's own header, spelled with '_'.
-	ownUnderscored
-	// otherConvention: another convention's header.
-	otherConvention
-	// identityNamespace: a header in the identity namespace.
-	identityNamespace
-	// pathRewrite: a header asking for another path.
-	pathRewrite
-	// underscoredRead: an underscored spelling of a header the gateway
-	// reads or decides.
-	underscoredRead
-)
-
-// describingRefusal is why a decision request's header name is refused;
-// i is the index in the convention's own headers of the one name spells
-// (-1 for none).
-func (g *Gateway) describingRefusal(name string, i int) headerRefusal {
+// describingRefusal is the refusal of a decision request for its
+// header name, or nil; i is the index in the convention's own headers of
+// the one name spells (-1 for none).
+func (g *Gateway) describingRefusal(name string, i int) error {
+	c := g.convention
 	underscored := strings.IndexByte(name, '_') >= 0
 	switch {
 	case i >= 0 && underscored:
-		return ownUnderscored
+		return reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), c.Name, g.conventionHeaders[i])
 	case i >= 0:
-		return headerTaken
+		return nil
 	case spellingOf(name, api.DescribingHeaders):
-		return otherConvention
-	case g.hasIdentityPrefix(name):
-		return identityNamespace
-	case spellingOf(name, rewriteHeaders):
-		return pathRewrite
-	case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders) || g.certHeaderSpelling(name)):
-		return underscoredRead
-	}
-	return headerTaken
-}
-
-// describingError is the refusal of a decision request for its header
-// name, why.
-func (g *Gateway) describingError(name string, why headerRefusal) error {
-	c := g.convention
-	switch why {
-	case ownUnderscored:
-		own := g.conventionHeaders[slices.IndexFunc(g.conventionHeaders, func(c string) bool { return spelledAs(name, c) })]
-		return reason.New(reason.ProxyRequestInvalid, "the request carries %s, spelled with '_': %s sets %s, so this is a client's copy", sanitizeToken(name, 64), c.Name, own)
-	case otherConvention:
 		return reason.New(reason.ProxyRequestInvalid, "the request carries %s, which %s does not send (decision_proxy: %s): a client's copy, or decision_proxy names the wrong proxy", sanitizeToken(name, 64), c.Name, c.Name)
-	case identityNamespace:
+	case g.hasIdentityPrefix(name):
 		return reason.New(reason.ProxyRequestInvalid, "the request carries %s, in the identity namespace: the proxy would pass the client's copy on to the upstream beside the answer's headers (remove such headers at the proxy)", sanitizeToken(name, 64))
-	case pathRewrite:
+	case spellingOf(name, rewriteHeaders):
 		return reason.New(reason.ProxyRequestInvalid, "the request carries %s, which asks the upstream to serve another path than the one judged (remove it at the proxy)", sanitizeToken(name, 64))
+	case underscored && (spellingOf(name, overrideHeaders) || spellingOf(name, underscoredOnly) || spellingOf(name, g.credentialHeaders) || g.certHeaderSpelling(name)):
+		return reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
 	}
-	return reason.New(reason.ProxyRequestInvalid, "the request carries %s: spelled with '_', the proxy passes it on and the upstream may read it as the header the gateway decides", sanitizeToken(name, 64))
+	return nil
 }
 
 // splitOriginalURL splits the whole URL a proxy describes the original
