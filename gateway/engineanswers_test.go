@@ -144,7 +144,16 @@ routes:
 				raw := method + " /answer/" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: gw\r\n\r\n"
 				std := clientAnswer(t, urls[config.EngineStandard], raw)
 				fast := clientAnswer(t, urls[config.EngineFast], raw)
-				if differs := slices.Contains(c.differs, method); (std != fast) != differs {
+				differs := slices.Contains(c.differs, method)
+				if (std != fast) != differs && strings.Contains(std+fast, "upstream_unreachable") {
+					// The upstream closes each connection after its answer,
+					// without saying so: a gateway that reuses the connection
+					// just then gets none (a race of any client's, not an
+					// engine difference). Asked once more.
+					std = clientAnswer(t, urls[config.EngineStandard], raw)
+					fast = clientAnswer(t, urls[config.EngineFast], raw)
+				}
+				if (std != fast) != differs {
 					t.Errorf("documented difference: %v\nstandard: %s\nfast:     %s", differs, std, fast)
 				}
 			})
