@@ -138,7 +138,11 @@ func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.D
 		resp, err := http.ReadResponse(br, asked)
 		for err == nil && resp.StatusCode < http.StatusOK {
 			// An interim answer (100 Continue): the final one follows.
-			o.interim += strconv.Itoa(resp.StatusCode) + " "
+			// The same status again counts once: net/http's proxy may pass
+			// on the upstream's own 100 after its server's, as timing goes.
+			if status := strconv.Itoa(resp.StatusCode) + " "; !strings.HasSuffix(o.interim, status) {
+				o.interim += status
+			}
 			resp, err = http.ReadResponse(br, asked)
 		}
 		if err != nil {
