@@ -56,6 +56,7 @@ func main() {
 	repeat := flag.Int("repeat", 1, "measure every row this many times, interleaved (baseline, then each mode for each build in turn), and report the medians")
 	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
 	engines := flag.String("engines", "standard,fast", "measure this build on each of these HTTP engines (server.engine), beside each other")
+	floor := flag.Bool("floor", false, "also measure a minimal fasthttp proxy (scripts/bench/floor: the fast engine's floor) beside nginx, and at each -sweep count")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
@@ -65,6 +66,11 @@ func main() {
 		log.Fatal(err)
 	}
 	b.keys, b.profile, b.repeat, b.o2p = *keys, *profile, max(*repeat, 1), *o2p
+	if *floor {
+		if b.floor, err = b.buildFloor(); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if b.profile != "" {
 		if err := os.MkdirAll(b.profile, 0o755); err != nil {
 			log.Fatal(err)
@@ -166,6 +172,8 @@ type bench struct {
 	repeat int
 	// o2p is an oauth2-proxy binary measured in each round ("" for none).
 	o2p string
+	// floor is the minimal fasthttp proxy's binary ("" for none).
+	floor string
 	// poolFile is the wrk script of the token pool (written once);
 	// running are the authgate processes of the current run.
 	poolFile string
@@ -362,6 +370,37 @@ func (b *bench) oauth2Proxy(bin string) (row, error) {
 		return row{}, err
 	}
 	return b.wrk(o2pRow, url, bearer(tok), "", cmd.Process.Pid), nil
+}
+
+// buildFloor builds the minimal fasthttp proxy of -floor.
+func (b *bench) buildFloor() (string, error) {
+	exe := filepath.Join(b.work, "floor")
+	if out, err := exec.Command("go", "build", "-o", exe, "./scripts/bench/floor").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./scripts/bench/floor: %v: %s", err, out)
+	}
+	return exe, nil
+}
+
+// floorRow measures the minimal fasthttp proxy in front of the same
+// upstream as name, at b.conns connections, on a process of its own.
+func (b *bench) floorRow(name string) (row, error) {
+	port := freePort()
+	cmd := exec.Command(b.floor, "-listen", "127.0.0.1:"+strconv.Itoa(port), "-upstream", "127.0.0.1:"+strconv.Itoa(b.upstream))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return row{}, err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	return b.wrk(name, fmt.Sprintf("http://127.0.0.1:%d/v1/x", port), nil, "", cmd.Process.Pid), nil
+}
+
+// floorName names the minimal fasthttp proxy's row (c: its sweep count, 0
+// for the main one).
+func floorName(c int) string {
+	if c == 0 {
+		return "fasthttp minimal proxy (floor)"
+	}
+	return fmt.Sprintf("fasthttp minimal proxy (floor), c%d", c)
 }
 
 // o2pRow names oauth2-proxy's row.

@@ -116,6 +116,13 @@ func (b *bench) run(targets []*target, only string) ([]row, error) {
 	}
 	for range b.repeat {
 		add(b.nginxBaseline())
+		if b.floor != "" {
+			r, err := b.floorRow(floorName(0))
+			if err != nil {
+				return nil, err
+			}
+			add(r)
+		}
 		if b.o2p != "" && strings.Contains(cacheHit, only) {
 			r, err := b.oauth2Proxy(b.o2p)
 			if err != nil {
@@ -176,6 +183,13 @@ func (b *bench) sweepRound(targets []*target, only string, add func(row)) error 
 			}
 		}
 		add(b.nginxRow(sweepNginx(c)))
+		if b.floor != "" {
+			r, err := b.floorRow(floorName(c))
+			if err != nil {
+				return err
+			}
+			add(r)
+		}
 		b.conns = saved
 		for _, what := range []struct{ suffix, path string }{{"", "/jwt/x"}, {", upstream h2c", "/h2/x"}} {
 			for _, t := range targets {
