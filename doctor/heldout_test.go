@@ -28,6 +28,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout4", 49},
 	{"testdata/heldout5", 37},
 	{"testdata/heldout6", 28},
+	{"testdata/heldout7", 26},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
