@@ -29,6 +29,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout5", 37},
 	{"testdata/heldout6", 28},
 	{"testdata/heldout7", 26},
+	{"testdata/heldout8", 40},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
