@@ -25,6 +25,10 @@ type prober struct {
 	// failedIn2xx: a 2xx whose body says the call failed (Slack's
 	// {"ok":false}), or a login page reached by following redirects.
 	failedIn2xx bool
+	// documentedWay is how the API's description says to send the
+	// credential, for a failed call that sent none (added to the top
+	// finding's fix).
+	documentedWay string
 }
 
 // add records a finding in the report.
@@ -46,6 +50,7 @@ func (p *prober) run(ctx context.Context, rep *Report) (*answer, error) {
 	if p.off.sentAny && final.status >= 400 && final.status < 500 && final.status != 429 {
 		p.withoutCredentials(ctx, final)
 	}
+	p.documentedWay = p.documented(ctx, final, rep)
 	if p.off.sentAny {
 		p.echo(ctx)
 	}

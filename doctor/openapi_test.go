@@ -1,0 +1,295 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const oas3YAML = `openapi: 3.0.3
+servers:
+  - url: https://api.example.com/api/v3
+  - url: /{basePath}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-API-Key}
+    qkey: {type: apiKey, in: query, name: api_key}
+    session: {type: apiKey, in: cookie, name: sid}
+    bearer: {type: http, scheme: bearer}
+    basic: {type: http, scheme: Basic}
+    oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {read:pets: read}}}}
+    tenant: {type: apiKey, in: header, name: X-Tenant}
+security:
+  - bearer: []
+paths:
+  /pets:
+    get:
+      security: [{key: []}, {qkey: []}]
+    post:
+      security: [{oauth: [write:pets, read:pets]}]
+  /pets/{petId}:
+    parameters: [{name: petId, in: path}]
+    get: {}
+    delete:
+      security: [{key: [], tenant: []}]
+  /pets/mine:
+    get:
+      security: [{session: []}]
+  /health:
+    get:
+      security: []
+`
+
+const swagger2JSON = `{"swagger": "2.0", "basePath": "/v1",
+ "securityDefinitions": {"auth": {"type": "basic"}, "tok": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+ "paths": {"/users/{id}/keys": {"get": {"security": [{"auth": []}, {"tok": []}]}}, "/open": {"post": {}}}}`
+
+// TestReadDescription reads where each operation takes its credential:
+// scheme places, AND and OR requirements, path templates, server base
+// paths, the document's security, 2.0 against 3.x, YAML against JSON.
+func TestReadDescription(t *testing.T) {
+	cases := []struct {
+		name, doc, method, path string
+		want                    string // desc.wording of the requirement, "<nil>" when none is said
+	}{
+		{"apiKey header or query (OR)", oas3YAML, "GET", "/pets", "the X-API-Key header, or the api_key query parameter"},
+		{"base path of an absolute server URL", oas3YAML, "GET", "/api/v3/pets", "the X-API-Key header, or the api_key query parameter"},
+		{"oauth2 with scopes", oas3YAML, "POST", "/pets", "Authorization: Bearer (an OAuth access token) with scope write:pets, read:pets"},
+		{"document's security for an operation without its own", oas3YAML, "GET", "/api/v3/pets/42", "Authorization: Bearer"},
+		{"two schemes together (AND)", oas3YAML, "DELETE", "/pets/42", "the X-API-Key header together with the X-Tenant header"},
+		{"a literal path before a template", oas3YAML, "GET", "/pets/mine", "the sid cookie"},
+		{"no security at all", oas3YAML, "GET", "/health/", "no credential"},
+		{"an unknown operation takes the document's security", oas3YAML, "PUT", "/nothing", "Authorization: Bearer"},
+		{"swagger 2.0 basic or an Authorization key", swagger2JSON, "GET", "/v1/users/7/keys", "Authorization: Basic, or the Authorization header"},
+		{"swagger 2.0 without security says nothing of the operation", swagger2JSON, "POST", "/v1/open", "<nil>"},
+		{"swagger 2.0 unknown operation: any scheme", swagger2JSON, "GET", "/v2/x", "Authorization: Basic, or the Authorization header"},
+		{"the same document as JSON", `{"openapi":"3.1.0","components":{"securitySchemes":{"k":{"type":"apiKey","in":"header","name":"Api-Key"}}},"paths":{"/a/{b}.json":{"get":{"security":[{"k":[]}]}}}}`, "GET", "/a/x.json", "the Api-Key header"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := parseOpenAPI([]byte(c.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			alts, _ := d.needs(c.method, c.path)
+			got := "<nil>"
+			if alts != nil {
+				got = d.wording(*alts)
+			}
+			if got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestNotADescription: what is not an OpenAPI or Swagger document is
+// refused, quietly.
+func TestNotADescription(t *testing.T) {
+	for _, doc := range []string{
+		"<!doctype html><html><title>Swagger UI</title></html>",
+		`{"message":"Unauthorized"}`,
+		`{"openapi": 3}`,
+		`{"swagger": "1.2", "apis": []}`,
+		"\x00\x01garbage: [",
+		"",
+	} {
+		if _, err := parseOpenAPI([]byte(doc)); err == nil {
+			t.Errorf("%q read as a description", doc)
+		}
+	}
+}
+
+// FuzzOpenAPI: no document makes the reader panic, and what it reads can
+// be matched and worded.
+func FuzzOpenAPI(f *testing.F) {
+	f.Add([]byte(oas3YAML), "GET", "/pets/1")
+	f.Add([]byte(swagger2JSON), "GET", "/v1/users/1/keys")
+	f.Add([]byte(`{"openapi":"3.0.0","paths":{"/{a}{b}/}{":{"get":{"security":[{"x":["y"]}]}}}}`), "GET", "/q")
+	f.Fuzz(func(t *testing.T, doc []byte, method, path string) {
+		d, err := parseOpenAPI(doc)
+		if err != nil {
+			return
+		}
+		if alts, _ := d.needs(method, path); alts != nil {
+			_ = d.wording(*alts)
+		}
+	})
+}
+
+// discoveryServer answers every path with 401 except the descriptions in
+// docs, and records what each request carried.
+type discoveryServer struct {
+	mu   sync.Mutex
+	seen []*http.Request
+}
+
+func (s *discoveryServer) handler(docs map[string]string, redirects map[string]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.seen = append(s.seen, r.Clone(context.Background()))
+		s.mu.Unlock()
+		if to, ok := redirects[r.URL.Path]; ok {
+			http.Redirect(w, r, to, http.StatusFound)
+			return
+		}
+		if doc, ok := docs[r.URL.Path]; ok {
+			fmt.Fprint(w, doc)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"message":"Unauthorized"}`)
+	})
+}
+
+// isDiscovery: r asks for a description at a well-known address.
+func isDiscovery(r *http.Request) bool {
+	for _, name := range wellKnownDescs {
+		if strings.HasSuffix(r.URL.Path, "/"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDiscoveryCarriesNoCredential: no request for a description carries
+// any of the user's credential, in a header, the query, a cookie or the
+// URL's user info, whatever place the user put it in.
+func TestDiscoveryCarriesNoCredential(t *testing.T) {
+	const secret = "s3cr3t-Value-0123456789"
+	s := &discoveryServer{}
+	srv := httptest.NewServer(s.handler(map[string]string{"/api/v2/swagger.json": swagger2JSON}, nil))
+	defer srv.Close()
+	cmd := fmt.Sprintf(`curl -u "me:%[1]s" -H "X-Api-Key: %[1]s" -H "X-Custom: %[1]s" -H "Cookie: sid=%[1]s" "%[2]s/api/v2/things/1?api_key=%[1]s&token=%[1]s"`, secret, srv.URL)
+	req, err := ParseCurl(cmd, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.APIDescription == "" {
+		t.Fatalf("no description read; findings %v", rep.Findings)
+	}
+	discovery := 0
+	for _, r := range s.seen {
+		if !isDiscovery(r) {
+			continue // the user's own request, the one without credentials, authgate's echo
+		}
+		discovery++
+		if r.URL.RawQuery != "" || r.Header.Get("Cookie") != "" || r.Header.Get("Authorization") != "" {
+			t.Errorf("%s carries the query %q, a cookie or Authorization", r.URL.Path, r.URL.RawQuery)
+		}
+		for name, vs := range r.Header {
+			if strings.Contains(strings.Join(vs, " "), secret[:8]) || strings.Contains(strings.Join(vs, " "), "bWU6") {
+				t.Errorf("%s carries the credential in %s", r.URL.Path, name)
+			}
+		}
+	}
+	if discovery == 0 {
+		t.Fatal("no discovery request seen")
+	}
+}
+
+// TestDiscoveryBudget: discovery stops at its budget, at the first
+// description, never follows a redirect to another origin, and sends
+// nothing with --no-discover.
+func TestDiscoveryBudget(t *testing.T) {
+	other := &discoveryServer{}
+	elsewhere := httptest.NewServer(other.handler(map[string]string{"/openapi.json": swagger2JSON}, nil))
+	defer elsewhere.Close()
+	cases := []struct {
+		name       string
+		docs       map[string]string
+		redirects  map[string]string
+		noDiscover bool
+		wantGETs   int // discovery requests at the server
+		wantDesc   bool
+	}{
+		{"nothing to find: the budget", nil, nil, false, discoverGETs, false},
+		{"stops at the first found", map[string]string{"/openapi.json": oas3YAML}, nil, false, 2, true},
+		{"a redirect to another origin is not followed", nil, map[string]string{"/openapi.json": elsewhere.URL + "/openapi.json"}, false, discoverGETs, false},
+		{"a same-origin redirect is followed", map[string]string{"/static/openapi.json": oas3YAML}, map[string]string{"/openapi.json": "/static/openapi.json"}, false, 3, true},
+		{"no discovery", map[string]string{"/openapi.json": oas3YAML}, nil, true, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &discoveryServer{}
+			srv := httptest.NewServer(s.handler(c.docs, c.redirects))
+			defer srv.Close()
+			other.seen = nil
+			req := &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer abcdefghijklmnop"}}}
+			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly, NoDiscover: c.noDiscover})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range s.seen {
+				if isDiscovery(r) {
+					n++
+				}
+			}
+			if n != c.wantGETs {
+				t.Errorf("%d discovery requests, want %d", n, c.wantGETs)
+			}
+			if len(other.seen) > 0 {
+				t.Errorf("another origin was asked: %s", other.seen[0].URL)
+			}
+			if (rep.APIDescription != "") != c.wantDesc {
+				t.Errorf("description %q, want one: %v", rep.APIDescription, c.wantDesc)
+			}
+		})
+	}
+}
+
+// TestDescriptionOption reads the description the user names, as a file
+// or a URL, and one an answer links to (rel service-desc).
+func TestDescriptionOption(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "api.yaml")
+	if err := os.WriteFile(file, []byte(oas3YAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &discoveryServer{}
+	srv := httptest.NewServer(s.handler(map[string]string{"/spec": oas3YAML}, nil))
+	defer srv.Close()
+	linked := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/desc" {
+			fmt.Fprint(w, oas3YAML)
+			return
+		}
+		w.Header().Set("Link", `</desc>; rel="service-desc"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer linked.Close()
+	for _, c := range []struct {
+		name, url, openapi, want string
+		noDiscover               bool
+	}{
+		{"a file", srv.URL + "/pets", file, file, true},
+		{"a URL", srv.URL + "/pets", srv.URL + "/spec", srv.URL + "/spec", true},
+		{"a Link header", linked.URL + "/pets", "", linked.URL + "/desc", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := &Request{Method: "GET", URL: c.url, Headers: []Header{{Name: "Authorization", Value: "Bearer abcdefghijklmnop"}}}
+			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: c.openapi, NoDiscover: c.noDiscover})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.APIDescription != c.want {
+				t.Errorf("description %q, want %q", rep.APIDescription, c.want)
+			}
+			if rep.Top == nil || rep.Top.Code != CredentialWrongHeader || rep.Top.Basis != Documented {
+				t.Errorf("top %+v, want credential_wrong_header documented", rep.Top)
+			}
+		})
+	}
+}
