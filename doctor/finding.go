@@ -129,10 +129,10 @@ const (
 	// Documented: read in the API's own OpenAPI or Swagger description.
 	Documented Basis = "documented"
 	Proven     Basis = "proven by the probes"
-	Decoded  Basis = "decoded from the credential"
-	Refused  Basis = "refused without a reason"
-	Inferred Basis = "inferred"
-	Manners  Basis = "about the server"
+	Decoded    Basis = "decoded from the credential"
+	Refused    Basis = "refused without a reason"
+	Inferred   Basis = "inferred"
+	Manners    Basis = "about the server"
 )
 
 var basisOrder = map[Basis]int{Stated: 0, Documented: 1, Proven: 2, Decoded: 3, Refused: 4, Inferred: 5, Manners: 6}
