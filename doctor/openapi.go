@@ -52,6 +52,8 @@ type operation struct {
 	// more specific a match.
 	literal  int
 	security *[]requirement
+	// refuses: the operation documents a 401 or 403 answer.
+	refuses bool
 }
 
 // Limits of a description the doctor reads.
@@ -72,7 +74,8 @@ type rawScheme struct {
 }
 
 type rawOp struct {
-	Security *rawSecurity `yaml:"security"`
+	Security  *rawSecurity        `yaml:"security"`
+	Responses map[string]struct{} `yaml:"responses"`
 }
 
 type rawPathItem struct {
@@ -159,7 +162,10 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 				continue
 			}
 			pat, literal := templatePattern(t)
-			d.ops = append(d.ops, operation{method: m.method, template: t, pattern: pat, literal: literal, security: m.op.Security.requirements()})
+			_, r401 := m.op.Responses["401"]
+			_, r403 := m.op.Responses["403"]
+			d.ops = append(d.ops, operation{method: m.method, template: t, pattern: pat, literal: literal,
+				security: m.op.Security.requirements(), refuses: r401 || r403})
 		}
 	}
 	return d, nil
@@ -252,8 +258,20 @@ func (d *apiDesc) match(method, path string) *operation {
 
 // needs is what the description requires of a call: the alternatives
 // (any one satisfies it), and where they come from. An empty list means
-// the call needs no credential; nil that the description does not say.
+// the call needs no credential — unless the operation documents a 401 or
+// 403 answer (Airflow's description has security: [] for the whole API
+// and leaves authentication to a configured backend): then nil, as when
+// the description does not say.
 func (d *apiDesc) needs(method, path string) (alts *[]requirement, where string) {
+	alts, where = d.stated(method, path)
+	if op := d.match(method, path); alts != nil && len(*alts) == 0 && op != nil && op.refuses {
+		return nil, ""
+	}
+	return alts, where
+}
+
+// stated is the security the description gives a call, as written.
+func (d *apiDesc) stated(method, path string) (alts *[]requirement, where string) {
 	op := d.match(method, path)
 	switch {
 	case op != nil && op.security != nil:

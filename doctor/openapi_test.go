@@ -66,6 +66,7 @@ func TestReadDescription(t *testing.T) {
 		{"two schemes together (AND)", oas3YAML, "DELETE", "/pets/42", "the X-API-Key header together with the X-Tenant header"},
 		{"a literal path before a template", oas3YAML, "GET", "/pets/mine", "the sid cookie"},
 		{"no security at all", oas3YAML, "GET", "/health/", "no credential"},
+		{"security: [] on an operation that documents a 401 says nothing", "openapi: 3.0.3\nsecurity: []\npaths:\n  /dags:\n    get:\n      responses:\n        401: {description: x}\n", "GET", "/dags", "<nil>"},
 		{"an unknown operation takes the document's security", oas3YAML, "PUT", "/nothing", "Authorization: Bearer"},
 		{"swagger 2.0 basic or an Authorization key", swagger2JSON, "GET", "/v1/users/7/keys", "Authorization: Basic, or the Authorization header"},
 		{"swagger 2.0 without security says nothing of the operation", swagger2JSON, "POST", "/v1/open", "<nil>"},
@@ -289,6 +290,87 @@ func TestDescriptionOption(t *testing.T) {
 			}
 			if rep.Top == nil || rep.Top.Code != CredentialWrongHeader || rep.Top.Basis != Documented {
 				t.Errorf("top %+v, want credential_wrong_header documented", rep.Top)
+			}
+		})
+	}
+}
+
+const conclusionsSpec = `openapi: 3.1.0
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-API-Key}
+    tenant: {type: apiKey, in: header, name: X-Tenant-Id}
+    bearer: {type: http, scheme: bearer}
+    oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {reports:read: read}}}}
+paths:
+  /items: {get: {security: [{key: []}]}}
+  /items/{id}: {delete: {security: [{key: [], tenant: []}]}}
+  /me: {get: {security: [{bearer: []}]}}
+  /reports: {get: {security: [{oauth: [reports:read]}]}}
+  /status: {get: {security: []}}
+`
+
+// TestDocumentedConclusions: what the API's description says of the
+// operation called names the cause — the place, the scheme, the scheme
+// that goes with the one sent, the scopes, an operation needing no
+// credential — over the server's generic words, and never over its
+// specific ones.
+func TestDocumentedConclusions(t *testing.T) {
+	cases := []struct {
+		name, method, path string
+		headers            []Header
+		status             int
+		answerHeader, body string
+		want               Code
+		basis              Basis
+		words              string // in the top finding's title or fix
+	}{
+		{"Bearer where the API reads a key header", "GET", "/items", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			401, "", `{"detail":"Unauthorized"}`, CredentialWrongHeader, Documented, "X-API-Key"},
+		{"a key in the query where the API reads a header", "GET", "/items?api_key=k3y-0123456789abcdef", nil,
+			401, "", `{"detail":"Unauthorized"}`, CredentialWrongHeader, Documented, "X-API-Key header"},
+		{"the server's generic words do not outrank the description", "GET", "/items", []Header{{Name: "X-Key", Value: "k3y-0123456789abcdef"}},
+			401, "", `{"message":"Invalid API key"}`, CredentialWrongHeader, Documented, "X-API-Key"},
+		{"Token where the scheme is Bearer", "GET", "/me", []Header{{Name: "Authorization", Value: "Token k3y-0123456789abcdef"}},
+			401, "", `{"detail":"Unauthorized"}`, SchemeMismatch, Documented, "Authorization: Bearer"},
+		{"a raw key in Authorization where the scheme is Bearer", "GET", "/me", []Header{{Name: "Authorization", Value: "k3y-0123456789abcdef"}},
+			401, "", `{"detail":"Unauthorized"}`, SchemeMismatch, Documented, "bare value"},
+		{"one of two combined schemes missing", "DELETE", "/items/7", []Header{{Name: "X-API-Key", Value: "k3y-0123456789abcdef"}},
+			403, "", `{"detail":"Forbidden"}`, CompanionHeaderMissing, Documented, "X-Tenant-Id"},
+		{"a generic 403 on an operation that needs scopes", "GET", "/reports", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			403, "", `{"detail":"Forbidden"}`, InsufficientScope, Documented, "reports:read"},
+		{"an operation that needs no credential, refused", "GET", "/status", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			401, "", `{"detail":"Unauthorized"}`, WrongBaseURL, Documented, "needs no credential"},
+		{"nothing sent: the documented place in the fix", "GET", "/items", nil,
+			401, "", `{"detail":"Unauthorized"}`, CredentialsMissing, Proven, "X-API-Key header"},
+		{"the server's specific words outrank the description", "GET", "/items", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			401, `Bearer error="invalid_token", error_description="The access token expired"`, `{"detail":"Unauthorized"}`, TokenExpired, Stated, "expired"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/openapi.json" {
+					fmt.Fprint(w, conclusionsSpec)
+					return
+				}
+				if c.answerHeader != "" {
+					w.Header().Set("WWW-Authenticate", c.answerHeader)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(c.status)
+				fmt.Fprint(w, c.body)
+			}))
+			defer srv.Close()
+			req := &Request{Method: c.method, URL: srv.URL + c.path, Headers: c.headers}
+			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Top == nil || rep.Top.Code != c.want || rep.Top.Basis != c.basis {
+				t.Fatalf("top %+v, want %s (%s)", rep.Top, c.want, c.basis)
+			}
+			if !strings.Contains(rep.Top.Title+" "+rep.Top.Fix, c.words) {
+				t.Errorf("top finding %q / %q does not say %q", rep.Top.Title, rep.Top.Fix, c.words)
 			}
 		})
 	}
