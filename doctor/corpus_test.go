@@ -46,6 +46,9 @@ type corpusCase struct {
 	Answer  reply            `yaml:"answer"`
 	Without *reply           `yaml:"without"`
 	Paths   map[string]reply `yaml:"paths"`
+	// OpenAPI is the description the user names with --openapi ({URL}
+	// is the local server; a path of Paths serves it).
+	OpenAPI string `yaml:"openapi"`
 	// Want is the true cause: the code the top finding must have.
 	Want Code `yaml:"want"`
 }
@@ -176,7 +179,8 @@ func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 			wrong = append(wrong, fmt.Sprintf("%s: the command does not parse: %v", c.Name, err))
 			continue
 		}
-		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly,
+			OpenAPI: strings.ReplaceAll(c.OpenAPI, "{URL}", srv.URL)})
 		srv.Close()
 		if err != nil {
 			wrong = append(wrong, fmt.Sprintf("%s: the doctor gave no report: %v", c.Name, err))
