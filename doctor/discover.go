@@ -169,8 +169,8 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 			return d, target, nil
 		}
 	}
-	if final.status < 400 || final.status > 499 || final.status == 429 {
-		return nil, "", nil
+	if final.status < 400 || final.status > 499 {
+		return nil, "", nil // a 2xx whose body says the call failed: only a linked description
 	}
 	for _, target := range wellKnownCandidates(u) {
 		if d, err := f.get(ctx, target, discoverBytes); err == nil {

@@ -87,7 +87,12 @@ func (sc secScheme) takesAuthorization() bool {
 // that the call needs no credential at all. It returns, for a failed call
 // where none of that is wrong and nothing was sent, the documented way to
 // send the credential (added to the top finding's fix), else "".
+// A call that succeeded fetches only the description the user names.
 func (p *prober) documented(ctx context.Context, final *answer, rep *Report) string {
+	failed := final.status >= 400 && final.status != 429 && final.status < 500 || p.failedIn2xx
+	if !failed && p.opts.OpenAPI == "" {
+		return ""
+	}
 	desc, src, err := p.findDescription(ctx, final)
 	if err != nil && p.opts.OpenAPI != "" {
 		rep.Notes = append(rep.Notes, "the API description "+shownURL(src)+" could not be read: "+err.Error())
@@ -96,7 +101,6 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		return ""
 	}
 	rep.APIDescription = shownURL(src)
-	failed := final.status >= 400 && final.status != 429 && final.status < 500 || p.failedIn2xx
 	u, err := url.Parse(p.off.req.URL)
 	if err != nil {
 		return ""
