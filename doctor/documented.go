@@ -66,6 +66,9 @@ func (s sentPlaces) satisfies(sc secScheme) bool {
 		case "cookie":
 			return s.cookies[sc.name]
 		}
+		if sc.scheme != "" { // an Authorization key with its required prefix
+			return s.authz && strings.EqualFold(s.scheme, sc.scheme)
+		}
 		return s.headers[strings.ToLower(sc.name)]
 	case "http":
 		return s.authz && strings.EqualFold(s.scheme, sc.scheme)
@@ -261,6 +264,8 @@ func (d *apiDesc) authorizationWording(alts []requirement) string {
 		switch {
 		case sc.kind == "http":
 			w = schemeWord(sc.scheme)
+		case sc.kind == "apiKey" && sc.scheme != "":
+			w = sc.scheme
 		case sc.kind == "apiKey":
 			w = "the bare key"
 		case !sc.takesAuthorization():

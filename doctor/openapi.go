@@ -28,10 +28,18 @@ type apiDesc struct {
 
 // secScheme is one security scheme: kind apiKey (in header, query or
 // cookie, under name), http (with scheme basic, bearer, digest…), oauth2,
-// openIdConnect or mutualTLS; scopes are every scope its flows define.
+// openIdConnect or mutualTLS. An apiKey in the Authorization header has
+// as scheme the prefix its description requires ("Token"), if it names
+// one.
 type secScheme struct {
 	kind, in, name, scheme string
 }
+
+// keyPrefix finds the prefix an Authorization API key's description
+// requires: drf-spectacular's 'Token-based authentication with required
+// prefix "Token"', or a sample such as "Authorization: SSWS {apiToken}".
+var keyPrefix = regexp.MustCompile(`(?i)\bprefix(?:ed)?\s+(?:with\s+|of\s+)?["'\x60“]([A-Za-z][\w-]*)["'\x60”]|` +
+	`\bAuthorization:\s*["'\x60]?([A-Za-z][\w-]*)\s+[<{$\[]`)
 
 // requirement is one security requirement object: every scheme it names
 // (with the scopes it needs of it) must be satisfied together. The
@@ -67,10 +75,25 @@ const (
 type rawSecurity []map[string][]string
 
 type rawScheme struct {
-	Type   string `yaml:"type"`
-	In     string `yaml:"in"`
-	Name   string `yaml:"name"`
-	Scheme string `yaml:"scheme"`
+	Type        string `yaml:"type"`
+	In          string `yaml:"in"`
+	Name        string `yaml:"name"`
+	Scheme      string `yaml:"scheme"`
+	Description string `yaml:"description"`
+}
+
+// read is the scheme as the doctor keeps it.
+func (s rawScheme) read() secScheme {
+	sc := secScheme{kind: s.Type, in: strings.ToLower(s.In), name: s.Name, scheme: strings.ToLower(s.Scheme)}
+	switch {
+	case s.Type == "basic": // Swagger 2.0
+		sc.kind, sc.scheme = "http", "basic"
+	case s.Type == "apiKey" && sc.in == "header" && strings.EqualFold(s.Name, "Authorization"):
+		if m := keyPrefix.FindStringSubmatch(s.Description); m != nil {
+			sc.scheme = firstGroup(m)
+		}
+	}
+	return sc
 }
 
 type rawOp struct {
@@ -130,17 +153,13 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 			d.addBase(s.URL)
 		}
 		for name, s := range raw.Components.SecuritySchemes {
-			d.schemes[name] = secScheme{kind: s.Type, in: strings.ToLower(s.In), name: s.Name, scheme: strings.ToLower(s.Scheme)}
+			d.schemes[name] = s.read()
 		}
 	case raw.Swagger == "2.0":
 		d.version = "Swagger 2.0"
 		d.addBase(raw.BasePath)
 		for name, s := range raw.SecurityDefinitions {
-			sc := secScheme{kind: s.Type, in: strings.ToLower(s.In), name: s.Name}
-			if s.Type == "basic" {
-				sc.kind, sc.scheme = "http", "basic"
-			}
-			d.schemes[name] = sc
+			d.schemes[name] = s.read()
 		}
 	default:
 		return nil, errNotDescription
@@ -306,6 +325,9 @@ func (s secScheme) describe() string {
 			return "the " + s.name + " query parameter"
 		case "cookie":
 			return "the " + s.name + " cookie"
+		}
+		if s.scheme != "" {
+			return "Authorization: " + s.scheme + " <key>"
 		}
 		return "the " + s.name + " header"
 	case "http":

@@ -71,6 +71,8 @@ func TestReadDescription(t *testing.T) {
 		{"swagger 2.0 basic or an Authorization key", swagger2JSON, "GET", "/v1/users/7/keys", "Authorization: Basic, or the Authorization header"},
 		{"swagger 2.0 without security says nothing of the operation", swagger2JSON, "POST", "/v1/open", "<nil>"},
 		{"swagger 2.0 unknown operation: any scheme", swagger2JSON, "GET", "/v2/x", "Authorization: Basic, or the Authorization header"},
+		{"an Authorization key's required prefix (drf-spectacular)", `{"openapi":"3.0.3","components":{"securitySchemes":{"tokenAuth":{"type":"apiKey","in":"header","name":"Authorization","description":"Token-based authentication with required prefix \"Token\""}}},"security":[{"tokenAuth":[]}],"paths":{}}`, "GET", "/api/x/", "Authorization: Token <key>"},
+		{"an Authorization key's sample in its description", "swagger: '2.0'\nsecurityDefinitions:\n  api_token: {type: apiKey, in: header, name: Authorization, description: 'Send Authorization: SSWS {apiToken}'}\nsecurity: [{api_token: []}]\npaths: {}\n", "GET", "/api/v1/users", "Authorization: SSWS <key>"},
 		{"the same document as JSON", `{"openapi":"3.1.0","components":{"securitySchemes":{"k":{"type":"apiKey","in":"header","name":"Api-Key"}}},"paths":{"/a/{b}.json":{"get":{"security":[{"k":[]}]}}}}`, "GET", "/a/x.json", "the Api-Key header"},
 	}
 	for _, c := range cases {
@@ -300,12 +302,14 @@ components:
   securitySchemes:
     key: {type: apiKey, in: header, name: X-API-Key}
     tenant: {type: apiKey, in: header, name: X-Tenant-Id}
+    tokenAuth: {type: apiKey, in: header, name: Authorization, description: 'Token-based authentication with required prefix "Token"'}
     bearer: {type: http, scheme: bearer}
     oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {reports:read: read}}}}
 paths:
   /items: {get: {security: [{key: []}]}}
   /items/{id}: {delete: {security: [{key: [], tenant: []}]}}
   /me: {get: {security: [{bearer: []}]}}
+  /tokens: {get: {security: [{tokenAuth: []}]}}
   /reports: {get: {security: [{oauth: [reports:read]}]}}
   /status: {get: {security: []}}
 `
@@ -333,6 +337,8 @@ func TestDocumentedConclusions(t *testing.T) {
 			401, "", `{"message":"Invalid API key"}`, CredentialWrongHeader, Documented, "X-API-Key"},
 		{"Token where the scheme is Bearer", "GET", "/me", []Header{{Name: "Authorization", Value: "Token k3y-0123456789abcdef"}},
 			401, "", `{"detail":"Unauthorized"}`, SchemeMismatch, Documented, "Authorization: Bearer"},
+		{"Bearer where the key's description requires the Token prefix", "GET", "/tokens", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			403, "", `{"detail":"Authentication credentials were not provided."}`, SchemeMismatch, Documented, "Authorization: Token"},
 		{"a raw key in Authorization where the scheme is Bearer", "GET", "/me", []Header{{Name: "Authorization", Value: "k3y-0123456789abcdef"}},
 			401, "", `{"detail":"Unauthorized"}`, SchemeMismatch, Documented, "bare value"},
 		{"one of two combined schemes missing", "DELETE", "/items/7", []Header{{Name: "X-API-Key", Value: "k3y-0123456789abcdef"}},
