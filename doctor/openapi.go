@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -75,11 +76,11 @@ const (
 type rawSecurity []map[string][]string
 
 type rawScheme struct {
-	Type        string `yaml:"type"`
-	In          string `yaml:"in"`
-	Name        string `yaml:"name"`
-	Scheme      string `yaml:"scheme"`
-	Description string `yaml:"description"`
+	Type        string `json:"type" yaml:"type"`
+	In          string `json:"in" yaml:"in"`
+	Name        string `json:"name" yaml:"name"`
+	Scheme      string `json:"scheme" yaml:"scheme"`
+	Description string `json:"description" yaml:"description"`
 }
 
 // read is the scheme as the doctor keeps it.
@@ -97,34 +98,34 @@ func (s rawScheme) read() secScheme {
 }
 
 type rawOp struct {
-	Security  *rawSecurity        `yaml:"security"`
-	Responses map[string]struct{} `yaml:"responses"`
+	Security  *rawSecurity        `json:"security" yaml:"security"`
+	Responses map[string]struct{} `json:"responses" yaml:"responses"`
 }
 
 type rawPathItem struct {
-	Get     *rawOp `yaml:"get"`
-	Put     *rawOp `yaml:"put"`
-	Post    *rawOp `yaml:"post"`
-	Delete  *rawOp `yaml:"delete"`
-	Options *rawOp `yaml:"options"`
-	Head    *rawOp `yaml:"head"`
-	Patch   *rawOp `yaml:"patch"`
-	Trace   *rawOp `yaml:"trace"`
+	Get     *rawOp `json:"get" yaml:"get"`
+	Put     *rawOp `json:"put" yaml:"put"`
+	Post    *rawOp `json:"post" yaml:"post"`
+	Delete  *rawOp `json:"delete" yaml:"delete"`
+	Options *rawOp `json:"options" yaml:"options"`
+	Head    *rawOp `json:"head" yaml:"head"`
+	Patch   *rawOp `json:"patch" yaml:"patch"`
+	Trace   *rawOp `json:"trace" yaml:"trace"`
 }
 
 type rawDoc struct {
-	OpenAPI  string `yaml:"openapi"`
-	Swagger  string `yaml:"swagger"`
-	BasePath string `yaml:"basePath"`
+	OpenAPI  string `json:"openapi" yaml:"openapi"`
+	Swagger  string `json:"swagger" yaml:"swagger"`
+	BasePath string `json:"basePath" yaml:"basePath"`
 	Servers  []struct {
-		URL string `yaml:"url"`
-	} `yaml:"servers"`
-	Security   *rawSecurity `yaml:"security"`
+		URL string `json:"url" yaml:"url"`
+	} `json:"servers" yaml:"servers"`
+	Security   *rawSecurity `json:"security" yaml:"security"`
 	Components struct {
-		SecuritySchemes map[string]rawScheme `yaml:"securitySchemes"`
-	} `yaml:"components"`
-	SecurityDefinitions map[string]rawScheme   `yaml:"securityDefinitions"`
-	Paths               map[string]rawPathItem `yaml:"paths"`
+		SecuritySchemes map[string]rawScheme `json:"securitySchemes" yaml:"securitySchemes"`
+	} `json:"components" yaml:"components"`
+	SecurityDefinitions map[string]rawScheme   `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Paths               map[string]rawPathItem `json:"paths" yaml:"paths"`
 }
 
 // errNotDescription: the document is no OpenAPI or Swagger description.
@@ -141,9 +142,15 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	if strings.HasPrefix(trimmed, "<") {
 		return nil, errNotDescription // an HTML page (a login page, Swagger UI)
 	}
+	// JSON through encoding/json: a large description (megabytes) is
+	// read without building a YAML node tree; YAML (or JSON it cannot
+	// read, a version written as a number) through the YAML decoder.
 	var raw rawDoc
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", errNotDescription, err)
+	if !strings.HasPrefix(trimmed, "{") || json.Unmarshal(data, &raw) != nil {
+		raw = rawDoc{}
+		if err := yaml.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotDescription, err)
+		}
 	}
 	d := &apiDesc{schemes: map[string]secScheme{}}
 	switch {
