@@ -19,6 +19,7 @@ type sentPlaces struct {
 	creds []string
 }
 
+// places reads where the request carries what.
 func (o *offline) places() sentPlaces {
 	s := sentPlaces{headers: map[string]bool{}, query: map[string]bool{}, cookies: map[string]bool{}}
 	for _, h := range o.req.Headers {

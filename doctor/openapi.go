@@ -75,6 +75,8 @@ const (
 // objects, each mapping a scheme's name to its scopes.
 type rawSecurity []map[string][]string
 
+// rawDoc, rawPathItem, rawOp and rawScheme are the parts of a
+// description the doctor reads, as written; the rest is skipped.
 type rawScheme struct {
 	Type        string `json:"type" yaml:"type"`
 	In          string `json:"in" yaml:"in"`

@@ -279,6 +279,7 @@ func TestDescriptionOption(t *testing.T) {
 	}{
 		{"a file", srv.URL + "/pets", file, file, true},
 		{"a URL", srv.URL + "/pets", srv.URL + "/spec", srv.URL + "/spec", true},
+		{"a URL with a key in its query, shown masked", srv.URL + "/pets", srv.URL + "/spec?api_key=sp3c-k3y-0123456789", srv.URL + "/spec?api_key=sp3c%E2%80%A6", true},
 		{"a Link header", linked.URL + "/pets", "", linked.URL + "/desc", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
