@@ -294,6 +294,11 @@ func TestDescriptionOption(t *testing.T) {
 			if rep.Top == nil || rep.Top.Code != CredentialWrongHeader || rep.Top.Basis != Documented {
 				t.Errorf("top %+v, want credential_wrong_header documented", rep.Top)
 			}
+			var text strings.Builder
+			rep.WriteText(&text, false)
+			if !strings.Contains(text.String(), "API description read: "+c.want+"\n") {
+				t.Errorf("the text report does not name the description read:\n%s", text.String())
+			}
 		})
 	}
 }
