@@ -139,8 +139,8 @@ func linkedDescs(h http.Header, base *url.URL) []string {
 // findDescription finds the API's description: the one the user names
 // (Options.OpenAPI, a file or URL), else one the answer links to, else —
 // when the call failed with a 4xx and discovery is on — one at a
-// well-known address on the request's origin. It returns the description
-// and where it was read ("" and nil when there is none).
+// well-known address on the request's origin (marked guessed). It returns
+// the description and where it was read ("" and nil when there is none).
 func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, string, error) {
 	f := newDescFetcher(p.opts.Transport)
 	if src := p.opts.OpenAPI; src != "" {
@@ -174,6 +174,7 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 	}
 	for _, target := range wellKnownCandidates(u) {
 		if d, err := f.get(ctx, target, discoverBytes); err == nil {
+			d.guessed = true
 			return d, target, nil
 		}
 		if ctx.Err() != nil {

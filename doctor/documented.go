@@ -110,6 +110,11 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		return ""
 	}
 	alts, where := desc.needs(p.off.req.Method, u.EscapedPath())
+	if desc.guessed && desc.match(p.off.req.Method, u.EscapedPath()) == nil {
+		// A description found by guessing that has no such operation may
+		// be another API's: it says nothing of this call.
+		alts, where = nil, ""
+	}
 	ev := fmt.Sprintf("%s (%s): %s", shownURL(src), desc.version, where)
 	info := Finding{Code: APIDescription, Status: Info, Basis: Documented,
 		Title: fmt.Sprintf("The API's description was read: %s (%s, %d operations)", shownURL(src), desc.version, len(desc.ops))}

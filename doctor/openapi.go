@@ -25,6 +25,9 @@ type apiDesc struct {
 	global *[]requirement
 	ops    []operation
 	bases  []string
+	// guessed: found at a well-known address, not named by the user or
+	// the answer; it may describe another API on the same origin.
+	guessed bool
 }
 
 // secScheme is one security scheme: kind apiKey (in header, query or

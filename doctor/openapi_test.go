@@ -353,6 +353,8 @@ func TestDocumentedConclusions(t *testing.T) {
 			403, "", `{"detail":"Forbidden"}`, InsufficientScope, Documented, "reports:read"},
 		{"an operation that needs no credential, refused", "GET", "/status", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
 			401, "", `{"detail":"Unauthorized"}`, WrongBaseURL, Documented, "needs no credential"},
+		{"a guessed description without the operation says nothing of it", "GET", "/unknown", []Header{{Name: "X-Key", Value: "k3y-0123456789abcdef"}},
+			401, "", `{"detail":"Unauthorized"}`, CredentialsRejected, Refused, "Check the credential"},
 		{"nothing sent: the documented place in the fix", "GET", "/items", nil,
 			401, "", `{"detail":"Unauthorized"}`, CredentialsMissing, Proven, "X-API-Key header"},
 		{"the server's specific words outrank the description", "GET", "/items", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
