@@ -242,12 +242,13 @@ func (d *apiDesc) addBase(raw string) {
 }
 
 // templatePattern compiles a path template ("/users/{id}/keys") to a
-// pattern matching the paths it stands for, and counts its literal
-// characters.
+// pattern matching the paths it stands for, with or without a trailing
+// slash, and counts its literal characters.
 func templatePattern(t string) (*regexp.Regexp, int) {
 	var b strings.Builder
 	literal := 0
 	b.WriteString("^")
+	t = strings.TrimSuffix(t, "/")
 	for t != "" {
 		i := strings.IndexByte(t, '{')
 		j := strings.IndexByte(t, '}')

@@ -66,6 +66,7 @@ func TestReadDescription(t *testing.T) {
 		{"two schemes together (AND)", oas3YAML, "DELETE", "/pets/42", "the X-API-Key header together with the X-Tenant header"},
 		{"a literal path before a template", oas3YAML, "GET", "/pets/mine", "the sid cookie"},
 		{"no security at all", oas3YAML, "GET", "/health/", "no credential"},
+		{"a template's trailing slash is optional", "openapi: 3.0.0\ncomponents: {securitySchemes: {t: {type: http, scheme: bearer}}}\npaths:\n  /projects/{org}/{proj}/: {get: {security: [{t: [project:read]}]}}\n", "GET", "/projects/acme/backend", "Authorization: Bearer with scope project:read"},
 		{"security: [] on an operation that documents a 401 says nothing", "openapi: 3.0.3\nsecurity: []\npaths:\n  /dags:\n    get:\n      responses:\n        401: {description: x}\n", "GET", "/dags", "<nil>"},
 		{"an unknown operation takes the document's security", oas3YAML, "PUT", "/nothing", "Authorization: Bearer"},
 		{"swagger 2.0 basic or an Authorization key", swagger2JSON, "GET", "/v1/users/7/keys", "Authorization: Basic, or the Authorization header"},
