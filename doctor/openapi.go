@@ -351,15 +351,11 @@ func (s secScheme) describe() string {
 	return s.kind
 }
 
-// schemeWord spells an HTTP authentication scheme as headers usually do.
+// schemeWord spells an HTTP authentication scheme as headers usually do:
+// "bearer" as Bearer, "negotiate" as Negotiate.
 func schemeWord(s string) string {
-	switch s {
-	case "bearer":
-		return "Bearer"
-	case "basic":
-		return "Basic"
-	case "digest":
-		return "Digest"
+	if s == "" {
+		return s
 	}
-	return s
+	return strings.ToUpper(s[:1]) + s[1:]
 }

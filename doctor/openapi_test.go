@@ -69,6 +69,7 @@ func TestReadDescription(t *testing.T) {
 		{"a template's trailing slash is optional", "openapi: 3.0.0\ncomponents: {securitySchemes: {t: {type: http, scheme: bearer}}}\npaths:\n  /projects/{org}/{proj}/: {get: {security: [{t: [project:read]}]}}\n", "GET", "/projects/acme/backend", "Authorization: Bearer with scope project:read"},
 		{"security: [] on an operation that documents a 401 says nothing", "openapi: 3.0.3\nsecurity: []\npaths:\n  /dags:\n    get:\n      responses:\n        401: {description: x}\n", "GET", "/dags", "<nil>"},
 		{"an unknown operation takes the document's security", oas3YAML, "PUT", "/nothing", "Authorization: Bearer"},
+		{"another HTTP scheme", "openapi: 3.1.0\ncomponents: {securitySchemes: {k: {type: http, scheme: negotiate}}}\nsecurity: [{k: []}]\npaths: {}\n", "GET", "/x", "Authorization: Negotiate"},
 		{"swagger 2.0 basic or an Authorization key", swagger2JSON, "GET", "/v1/users/7/keys", "Authorization: Basic, or the Authorization header"},
 		{"swagger 2.0 without security says nothing of the operation", swagger2JSON, "POST", "/v1/open", "<nil>"},
 		{"swagger 2.0 unknown operation: any scheme", swagger2JSON, "GET", "/v2/x", "Authorization: Basic, or the Authorization header"},
