@@ -150,7 +150,8 @@ func (p *prober) judgePlaces(desc *apiDesc, alts []requirement, ev string, statu
 			}
 		}
 		if met == len(req) {
-			if scopes := req.scopes(); status == 403 && len(scopes) > 0 {
+			stated := slices.ContainsFunc(p.off.findings, func(f Finding) bool { return f.Code == InsufficientScope && f.Status == Fail })
+			if scopes := req.scopes(); (status == 403 || stated) && len(scopes) > 0 {
 				p.addDocumented(Finding{Code: InsufficientScope, Status: Fail, Cause: "FAQ: 401 vs 403",
 					Title:    fmt.Sprintf("The call needs the scope(s) %s, and the credential was refused (403): it lacks one", strings.Join(scopes, ", ")),
 					Evidence: []string{ev + " requires " + desc.wording([]requirement{req})},

@@ -353,6 +353,8 @@ func TestDocumentedConclusions(t *testing.T) {
 			403, "", `{"detail":"Forbidden"}`, CompanionHeaderMissing, Documented, "X-Tenant-Id"},
 		{"a generic 403 on an operation that needs scopes", "GET", "/reports", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
 			403, "", `{"detail":"Forbidden"}`, InsufficientScope, Documented, "reports:read"},
+		{"the server's insufficient_scope on a 401 gets the documented scopes", "GET", "/reports", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
+			401, `Bearer error="insufficient_scope"`, `{"detail":"Unauthorized"}`, InsufficientScope, Stated, "reports:read"},
 		{"an operation that needs no credential, refused", "GET", "/status", []Header{{Name: "Authorization", Value: "Bearer k3y-0123456789abcdef"}},
 			401, "", `{"detail":"Unauthorized"}`, WrongBaseURL, Documented, "needs no credential"},
 		{"a guessed description without the operation says nothing of it", "GET", "/unknown", []Header{{Name: "X-Key", Value: "k3y-0123456789abcdef"}},
