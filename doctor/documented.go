@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -99,6 +100,10 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 	}
 	desc, src, err := p.findDescription(ctx, final)
 	if err != nil && p.opts.OpenAPI != "" {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text quotes the whole URL, key and all
+		}
 		rep.Notes = append(rep.Notes, "the API description "+shownURL(src)+" could not be read: "+err.Error())
 	}
 	if desc == nil {

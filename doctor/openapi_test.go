@@ -256,6 +256,28 @@ func TestDiscoveryBudget(t *testing.T) {
 	}
 }
 
+// TestDescriptionNoteShowsNoKey: a description named with --openapi that
+// cannot be fetched is a note that shows its URL masked, not the key in it.
+func TestDescriptionNoteShowsNoKey(t *testing.T) {
+	s := &discoveryServer{}
+	srv := httptest.NewServer(s.handler(nil, nil))
+	defer srv.Close()
+	req := &Request{Method: "GET", URL: srv.URL + "/pets", Headers: []Header{{Name: "Authorization", Value: "Bearer abcdefghijklmnop"}}}
+	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly,
+		OpenAPI: "http://spec.invalid/openapi.json?api_key=sp3c-k3y-0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notes) == 0 {
+		t.Fatal("no note that the description could not be read")
+	}
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "k3y-0123") {
+			t.Errorf("the note shows the description URL's key: %s", n)
+		}
+	}
+}
+
 // TestDescriptionOption reads the description the user names, as a file
 // or a URL, and one an answer links to (rel service-desc).
 func TestDescriptionOption(t *testing.T) {
