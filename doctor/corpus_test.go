@@ -46,6 +46,9 @@ type corpusCase struct {
 	Answer  reply            `yaml:"answer"`
 	Without *reply           `yaml:"without"`
 	Paths   map[string]reply `yaml:"paths"`
+	// OpenAPI is the description the user names with --openapi ({URL}
+	// is the local server; a path of Paths serves it).
+	OpenAPI string `yaml:"openapi"`
 	// Want is the true cause: the code the top finding must have.
 	Want Code `yaml:"want"`
 }
@@ -141,6 +144,35 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestDescriptionDecides: the cases of testdata/corpus/openapi.yaml are
+// there for what the API's description says; without it (--no-discover,
+// no --openapi) at least 8 of them are misread, with it none.
+func TestDescriptionDecides(t *testing.T) {
+	var cases []corpusCase
+	for _, c := range loadCorpus(t) {
+		if c.OpenAPI != "" || slices.ContainsFunc(mapKeys(c.Paths), func(p string) bool { return strings.Contains(p, "openapi") }) {
+			cases = append(cases, c)
+		}
+	}
+	with, wrong := scoreWith(t, cases, nil, false)
+	blind, blindWrong := scoreWith(t, cases, nil, true)
+	t.Logf("%d cases served with a description: %d right with it, %d without", len(cases), with, blind)
+	for _, w := range blindWrong {
+		t.Log("  without: " + w)
+	}
+	if len(cases) < 14 || with != len(cases) || len(cases)-blind < 8 {
+		t.Errorf("%d cases, %d right with the description (wrong: %q), %d without: want at least 14, all, and at least 8 fewer", len(cases), with, wrong, blind)
+	}
+}
+
+func mapKeys(m map[string]reply) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 // score runs the doctor on each case against a local server answering as
 // the case says, and counts the cases whose top finding is the true cause;
 // wrong describes the others.
@@ -151,6 +183,12 @@ func score(t *testing.T, cases []corpusCase) (right int, wrong []string) {
 // scoreEach is score, calling check (when not nil) on each report whose
 // top finding is right.
 func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report)) (right int, wrong []string) {
+	return scoreWith(t, cases, check, false)
+}
+
+// scoreWith is scoreEach; with blind, the doctor reads no API description
+// (no --openapi, no discovery).
+func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report), blind bool) (right int, wrong []string) {
 	for _, c := range cases {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +214,11 @@ func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 			wrong = append(wrong, fmt.Sprintf("%s: the command does not parse: %v", c.Name, err))
 			continue
 		}
-		rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+		opts := Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: strings.ReplaceAll(c.OpenAPI, "{URL}", srv.URL)}
+		if blind {
+			opts.OpenAPI, opts.NoDiscover = "", true
+		}
+		rep, err := Run(context.Background(), req, opts)
 		srv.Close()
 		if err != nil {
 			wrong = append(wrong, fmt.Sprintf("%s: the doctor gave no report: %v", c.Name, err))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/api"
@@ -36,6 +37,12 @@ type Options struct {
 	ExplainVia string
 	// AdminKey authenticates to ExplainVia.
 	AdminKey string
+	// OpenAPI is the API's OpenAPI or Swagger description, a file or an
+	// http(s) URL; without it the doctor looks for one (NoDiscover).
+	OpenAPI string
+	// NoDiscover: look for no description (no Link rel service-desc or
+	// describedby, no well-known address) when OpenAPI is not given.
+	NoDiscover bool
 }
 
 // Schema names the JSON report format (docs/doctor.md).
@@ -57,6 +64,9 @@ type Report struct {
 	ServerSays *ServerSays `json:"server_says,omitempty"`
 	// ServerView is the gateway's explanation (with --explain-via).
 	ServerView *api.Explanation `json:"server_view,omitempty"`
+	// APIDescription is the OpenAPI or Swagger description read (masked
+	// like every URL shown), when one was.
+	APIDescription string `json:"api_description,omitempty"`
 	// ExitCode: 0 the request succeeded, 1 a problem was diagnosed, 2 the
 	// server could not be reached.
 	ExitCode int `json:"exit_code"`
@@ -112,13 +122,16 @@ func Run(ctx context.Context, req *Request, opts Options) (*Report, error) {
 	rep.Status = final.status
 	rep.Succeeded = final.status >= 200 && final.status < 300 && !p.failedIn2xx
 	rep.Findings = settle(off.findings, rep.Succeeded, final.status)
-	scrub(rep, secretsSent(req))
 	for i, f := range rep.Findings {
 		if f.Status == Fail || f.Status == Warn || f.Code == RequestSucceeded {
 			rep.Top = &rep.Findings[i]
 			break
 		}
 	}
+	if t := rep.Top; t != nil && p.documentedWay != "" && t.Status == Fail && t.Basis != Documented {
+		t.Fix = strings.TrimSpace(t.Fix + " The API's description documents " + p.documentedWay + ".")
+	}
+	scrub(rep, secretsSent(req))
 	rep.ExitCode = 1
 	if rep.Succeeded {
 		rep.ExitCode = 0

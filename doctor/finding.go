@@ -75,6 +75,7 @@ const (
 	RequestSignatureInvalid Code = "request_signature_invalid"
 	TokenForOtherAPI        Code = "token_for_another_api"
 	ProviderRecognised      Code = "provider"
+	APIDescription          Code = "api_description"
 	ResourceMetadata        Code = "resource_metadata"
 	StepUpRequired          Code = "step_up_required"
 	ClientIPNotAllowed      Code = "client_ip_not_allowed"
@@ -124,15 +125,17 @@ type Basis string
 
 // Bases, strongest first (docs/doctor.md, "Ranking").
 const (
-	Stated   Basis = "stated by the server"
-	Proven   Basis = "proven by the probes"
-	Decoded  Basis = "decoded from the credential"
-	Refused  Basis = "refused without a reason"
-	Inferred Basis = "inferred"
-	Manners  Basis = "about the server"
+	Stated Basis = "stated by the server"
+	// Documented: read in the API's own OpenAPI or Swagger description.
+	Documented Basis = "documented"
+	Proven     Basis = "proven by the probes"
+	Decoded    Basis = "decoded from the credential"
+	Refused    Basis = "refused without a reason"
+	Inferred   Basis = "inferred"
+	Manners    Basis = "about the server"
 )
 
-var basisOrder = map[Basis]int{Stated: 0, Proven: 1, Decoded: 2, Refused: 3, Inferred: 4, Manners: 5}
+var basisOrder = map[Basis]int{Stated: 0, Documented: 1, Proven: 2, Decoded: 3, Refused: 4, Inferred: 5, Manners: 6}
 
 // defaultBasis is the basis of findings that do not set their own.
 var defaultBasis = map[Code]Basis{
@@ -181,16 +184,18 @@ var offlineCertain = map[Code]bool{CredentialPlaceholder: true, ShellSubstitutio
 	PasswordIsHash: true, CredentialWrapped: true}
 
 // outranks reports whether failure a, read with certainty in what is
-// sent, goes before b: an offlineCertain code before anything that is not
-// one; a malformed header proven from the request itself (a scheme word
-// inside an API-key header, a line break, a stray quote) before the
-// server's generic statements ("invalid API key"), which are then its
-// consequence.
+// sent or in the API's description, goes before b: an offlineCertain code
+// before anything that is not one; a malformed header proven from the
+// request itself (a scheme word inside an API-key header, a line break, a
+// stray quote) before the server's generic statements ("invalid API
+// key"), which are then its consequence; and what the API's description
+// says of this call before the server's generic statements too.
 func outranks(a, b Finding) bool {
 	if a.Status != Fail || b.Status == Fail && offlineCertain[b.Code] {
 		return false
 	}
-	return offlineCertain[a.Code] || a.Code == HeaderFormat && a.Basis == Proven && b.Basis == Stated && b.Code != HeaderFormat
+	return offlineCertain[a.Code] || a.Code == HeaderFormat && a.Basis == Proven && b.Basis == Stated && b.Code != HeaderFormat ||
+		a.Basis == Documented && b.Basis == Stated && genericStated[b.Code]
 }
 
 // genericStated are the server's statements a credential that was never

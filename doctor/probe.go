@@ -13,8 +13,9 @@ import (
 // scheme.go, statedplace.go, place.go, dpop.go), the clock (clock.go), the
 // same request without credentials (without.go), authgate's echo
 // (echo.go), the CORS preflight (cors.go), the token's signature
-// (jwks.go) and authgate's explain endpoint (explain.go). Each adds its
-// findings to the offline report.
+// (jwks.go), the API's own OpenAPI description (discover.go, openapi.go,
+// documented.go) and authgate's explain endpoint (explain.go). Each adds
+// its findings to the offline report.
 type prober struct {
 	off    *offline
 	opts   *Options
@@ -25,6 +26,10 @@ type prober struct {
 	// failedIn2xx: a 2xx whose body says the call failed (Slack's
 	// {"ok":false}), or a login page reached by following redirects.
 	failedIn2xx bool
+	// documentedWay is how the API's description says to send the
+	// credential, for a failed call that sent none (added to the top
+	// finding's fix).
+	documentedWay string
 }
 
 // add records a finding in the report.
@@ -56,6 +61,9 @@ func (p *prober) run(ctx context.Context, rep *Report) (*answer, error) {
 	if final.status == 401 {
 		p.resourceMetadata(ctx, final)
 	}
+	// Last: the description's requests spend what time the checks above
+	// leave, and its findings meet theirs.
+	p.documentedWay = p.documented(ctx, final, rep)
 	rep.ServerSays = p.says
 	return final, nil
 }

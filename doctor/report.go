@@ -17,8 +17,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteText writes the report for a person: the most likely cause in
-// plain words on the first line, then the request and its answer, the
-// evidence and fix of each finding (each evidence line once), and with
+// plain words on the first line, then the request and its answer (and
+// the API description read, if any), the evidence and fix of each finding (each evidence line once), and with
 // verbose the informational findings' details (decoded claims, the
 // provider's notes).
 func (r *Report) WriteText(w io.Writer, verbose bool) {
@@ -35,6 +35,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 		for _, h := range r.Hops {
 			fmt.Fprintf(w, "  hop: %s %s -> %d %s (credentials sent: %v)\n", h.Method, h.URL, h.Status, h.Location, h.SentCredentials)
 		}
+	}
+	if r.APIDescription != "" {
+		fmt.Fprintf(w, "  API description read: %s\n", r.APIDescription)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

@@ -75,6 +75,7 @@ func scrub(rep *Report, secrets []string) {
 		}
 	}
 	clean(&rep.URL)
+	clean(&rep.APIDescription)
 	for i := range rep.Hops {
 		clean(&rep.Hops[i].URL)
 		clean(&rep.Hops[i].Location)

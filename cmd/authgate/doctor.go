@@ -37,8 +37,15 @@ func doctorCmd() *cobra.Command {
 curl command, quoted exactly as your shell would) and runs the whole 401
 checklist: what is sent, each redirect, the answer with and without the
 credentials, the challenges, the server's clock, an authgate echo, a CORS
-preflight (--origin) and the issuer's keys. Secrets are shown only as their
-first 4 characters, length and a fingerprint.`,
+preflight (--origin) and the issuer's keys. When the call fails it also reads
+the API's own OpenAPI or Swagger description — the one --openapi names (a file
+or URL), else one the answer links to (Link rel service-desc or describedby),
+else one at a well-known address on the same origin (openapi.json,
+swagger.json, v3/api-docs, openapi.yaml, api-docs; at most 8 GETs of 1 MiB
+within 6s, never with your credentials; --no-discover turns this off) — and
+checks where and how the credential is sent against what it documents for
+the operation. Secrets are shown only as their first 4 characters, length
+and a fingerprint.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Lookup = os.LookupEnv
@@ -109,6 +116,8 @@ first 4 characters, length and a fingerprint.`,
 	f.BoolVarP(&location, "location", "L", false, "follow redirects, as curl -L does (without it, a redirect is what you get)")
 	f.StringVar(&opts.ExplainVia, "explain-via", "", "authgate admin URL: show the gateway's own view of the request beside the findings")
 	f.StringVar(&adminKeyEnv, "admin-key-env", "AUTHGATE_ADMIN_KEY", "environment variable holding the admin key for --explain-via")
+	f.StringVar(&opts.OpenAPI, "openapi", "", "the API's OpenAPI or Swagger description (a file or an http(s) URL), JSON or YAML")
+	f.BoolVar(&opts.NoDiscover, "no-discover", false, "do not look for the API's description (Link header, well-known addresses)")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitError{2, err} })
 	return cmd
