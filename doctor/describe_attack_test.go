@@ -199,20 +199,30 @@ func TestDescribeAttackShownURL(t *testing.T) {
 	cases := []struct {
 		name, link, path string
 		userInfo         string
+		// openapi: link is the --openapi URL, not a Link header.
+		openapi bool
 	}{
-		{"a Link with a password in its user info", `<http://me:` + attackSecret + `@HOST/desc>; rel="service-desc"`, "/desc", ""},
-		{"a Link with a token as its user name", `<http://` + attackSecret + `@HOST/desc>; rel="service-desc"`, "/desc", ""},
-		{"a Link with a key in its query", `</desc?api_key=` + attackSecret + `>; rel="service-desc"`, "/desc", ""},
-		{"a relative Link under a call with a token as user name", `</desc>; rel="service-desc"`, "/desc", attackSecret + "@"},
+		{"a Link with a password in its user info", `<http://me:` + attackSecret + `@HOST/desc>; rel="service-desc"`, "/desc", "", false},
+		{"a Link with a token as its user name", `<http://` + attackSecret + `@HOST/desc>; rel="service-desc"`, "/desc", "", false},
+		{"a Link with a key in its query", `</desc?api_key=` + attackSecret + `>; rel="service-desc"`, "/desc", "", false},
+		{"a relative Link under a call with a token as user name", `</desc>; rel="service-desc"`, "/desc", attackSecret + "@", false},
+		{"--openapi with a password in its user info", `http://me:` + attackSecret + `@HOST/desc`, "/desc", "", true},
+		{"--openapi with a token as its user name", `http://` + attackSecret + `@HOST/desc`, "/desc", "", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := &attackAPI{routes: map[string]http.HandlerFunc{c.path: serveDoc(oas3YAML)}}
 			srv := httptest.NewServer(a)
 			defer srv.Close()
-			a.links = []string{strings.ReplaceAll(c.link, "HOST", strings.TrimPrefix(srv.URL, "http://"))}
+			link := strings.ReplaceAll(c.link, "HOST", strings.TrimPrefix(srv.URL, "http://"))
+			opts := Options{Timeout: 5 * time.Second, Transport: loopbackOnly}
+			if c.openapi {
+				opts.OpenAPI = link
+			} else {
+				a.links = []string{link}
+			}
 			req := &Request{Method: "GET", URL: strings.Replace(srv.URL, "://", "://"+c.userInfo, 1) + "/v1/things"}
-			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+			rep, err := Run(context.Background(), req, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
