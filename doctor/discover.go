@@ -111,8 +111,12 @@ func wellKnownCandidates(u *url.URL) []string {
 }
 
 // linkedDescs are the descriptions an answer's Link header points at
-// (rel service-desc, RFC 8631, or describedby), resolved against base.
+// (rel service-desc, RFC 8631, or describedby), resolved against base's
+// scheme, host and path: a relative reference ("</openapi.json>", "<>")
+// takes nothing else of the call's URL — its user info or query would
+// carry the credential — and a Link's own user info is dropped.
 func linkedDescs(h http.Header, base *url.URL) []string {
+	base = &url.URL{Scheme: base.Scheme, Host: base.Host, Path: base.Path, RawPath: base.RawPath}
 	var out []string
 	for _, v := range h.Values("Link") {
 		for _, link := range strings.Split(v, ",") {
@@ -128,6 +132,7 @@ func linkedDescs(h http.Header, base *url.URL) []string {
 					continue
 				}
 				if ref, err := base.Parse(strings.Trim(target, "<>")); err == nil && (ref.Scheme == "http" || ref.Scheme == "https") {
+					ref.User = nil
 					out = append(out, ref.String())
 				}
 			}
