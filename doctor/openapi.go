@@ -70,10 +70,12 @@ type operation struct {
 	refuses bool
 }
 
-// Limits of a description the doctor reads.
+// Limits of a description the doctor reads: its size, the operations
+// and the server base paths kept.
 const (
 	maxDescBytes = 16 << 20
 	maxOps       = 20000
+	maxBases     = 64
 )
 
 // rawSecurity is a security list as written: a list of requirement
@@ -92,7 +94,7 @@ type rawScheme struct {
 
 // read is the scheme as the doctor keeps it.
 func (s rawScheme) read() secScheme {
-	sc := secScheme{kind: s.Type, in: strings.ToLower(s.In), name: s.Name, scheme: strings.ToLower(s.Scheme)}
+	sc := secScheme{kind: printable(s.Type), in: strings.ToLower(printable(s.In)), name: printable(s.Name), scheme: strings.ToLower(printable(s.Scheme))}
 	switch {
 	case s.Type == "basic": // Swagger 2.0
 		sc.kind, sc.scheme = "http", "basic"
@@ -162,18 +164,18 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	d := &apiDesc{schemes: map[string]secScheme{}}
 	switch {
 	case strings.HasPrefix(raw.OpenAPI, "3."):
-		d.version = "OpenAPI " + raw.OpenAPI
+		d.version = "OpenAPI " + printable(raw.OpenAPI)
 		for _, s := range raw.Servers {
 			d.addBase(s.URL)
 		}
 		for name, s := range raw.Components.SecuritySchemes {
-			d.schemes[name] = s.read()
+			d.schemes[printable(name)] = s.read()
 		}
 	case raw.Swagger == "2.0":
 		d.version = "Swagger 2.0"
 		d.addBase(raw.BasePath)
 		for name, s := range raw.SecurityDefinitions {
-			d.schemes[name] = s.read()
+			d.schemes[printable(name)] = s.read()
 		}
 	default:
 		return nil, errNotDescription
@@ -186,6 +188,7 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	sort.Strings(templates)
 	for _, t := range templates {
 		item := raw.Paths[t]
+		shown := printable(t)
 		for _, m := range []struct {
 			method string
 			op     *rawOp
@@ -194,10 +197,13 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 			if m.op == nil || len(d.ops) >= maxOps {
 				continue
 			}
-			pat, literal := templatePattern(t)
+			pat, literal, err := templatePattern(shown)
+			if err != nil {
+				continue
+			}
 			_, r401 := m.op.Responses["401"]
 			_, r403 := m.op.Responses["403"]
-			d.ops = append(d.ops, operation{method: m.method, template: t, pattern: pat, literal: literal,
+			d.ops = append(d.ops, operation{method: m.method, template: shown, pattern: pat, literal: literal,
 				security: m.op.Security.requirements(), refuses: r401 || r403})
 		}
 	}
@@ -219,7 +225,11 @@ func (s *rawSecurity) requirements() *[]requirement {
 		sort.Strings(names)
 		req := requirement{}
 		for _, n := range names {
-			req = append(req, schemeNeed{name: n, scopes: obj[n]})
+			scopes := make([]string, len(obj[n]))
+			for i, sc := range obj[n] {
+				scopes[i] = printable(sc)
+			}
+			req = append(req, schemeNeed{name: printable(n), scopes: scopes})
 		}
 		out = append(out, req)
 	}
@@ -238,15 +248,16 @@ func (d *apiDesc) addBase(raw string) {
 		return
 	}
 	base := strings.TrimSuffix(u.Path, "/")
-	if base != "" && !slices.Contains(d.bases, base) {
+	if base != "" && len(d.bases) < maxBases && !slices.Contains(d.bases, base) {
 		d.bases = append(d.bases, base)
 	}
 }
 
 // templatePattern compiles a path template ("/users/{id}/keys") to a
 // pattern matching the paths it stands for, with or without a trailing
-// slash, and counts its literal characters.
-func templatePattern(t string) (*regexp.Regexp, int) {
+// slash, and counts its literal characters; a template no pattern can be
+// compiled from is an error.
+func templatePattern(t string) (*regexp.Regexp, int, error) {
 	var b strings.Builder
 	literal := 0
 	b.WriteString("^")
@@ -265,7 +276,8 @@ func templatePattern(t string) (*regexp.Regexp, int) {
 		t = t[j+1:]
 	}
 	b.WriteString("/?$")
-	return regexp.MustCompile(b.String()), literal
+	re, err := regexp.Compile(b.String())
+	return re, literal, err
 }
 
 // match finds the operation a request's method and path call: the path
@@ -351,6 +363,19 @@ func (s secScheme) describe() string {
 		return "Authorization: Bearer (an OAuth access token)"
 	}
 	return s.kind
+}
+
+// printable is s, a string of a description (which comes from the
+// server), as a report may show it: invalid UTF-8 replaced, control and
+// format characters (an escape sequence, a line break, a bidi override)
+// left out, so that it cannot write to the user's terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // schemeWord spells an HTTP authentication scheme as headers usually do:
