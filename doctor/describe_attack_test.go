@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -536,6 +539,53 @@ func TestDescribeAttackConfusion(t *testing.T) {
 			}
 			if rep.Top == nil || rep.Top.Code != c.want || rep.Top.Basis != Stated {
 				t.Errorf("top %+v, want %s stated", rep.Top, c.want)
+			}
+		})
+	}
+}
+
+// TestDescribeAttackCommand: the corrected command a finding offers
+// ("try:") is run by the user as it is; a description's scheme or header
+// name built as shell code — a command substitution, a backquote, a quote
+// that closes the doctor's — must stay text when a POSIX shell runs it.
+func TestDescribeAttackCommand(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no POSIX shell")
+	}
+	cases := []struct {
+		name, spec string
+		headers    []Header
+		want       Code
+	}{
+		{"an http scheme that substitutes a command", "openapi: 3.0.0\ncomponents: {securitySchemes: {b: {type: http, scheme: '$(>pwned)'}}}\npaths: {/v1/things: {get: {security: [{b: []}]}}}\n",
+			[]Header{{Name: "Authorization", Value: "Token " + attackSecret}}, SchemeMismatch},
+		{"an http scheme in backquotes", "openapi: 3.0.0\ncomponents: {securitySchemes: {b: {type: http, scheme: '`>pwned`'}}}\npaths: {/v1/things: {get: {security: [{b: []}]}}}\n",
+			[]Header{{Name: "Authorization", Value: "Token " + attackSecret}}, SchemeMismatch},
+		{"a header name that substitutes a command", "openapi: 3.0.0\ncomponents: {securitySchemes: {k: {type: apiKey, in: header, name: 'X-Api-Key$(>pwned)'}}}\npaths: {/v1/things: {get: {security: [{k: []}]}}}\n",
+			[]Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}, CredentialWrongHeader},
+		{"a header name that closes the quote", "openapi: 3.0.0\ncomponents: {securitySchemes: {k: {type: apiKey, in: header, name: 'X-Api-Key\";>pwned;\"'}}}\npaths: {/v1/things: {get: {security: [{k: []}]}}}\n",
+			[]Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}, CredentialWrongHeader},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{"/desc": serveDoc(c.spec)}}
+			srv := httptest.NewServer(a)
+			defer srv.Close()
+			rep, err := Run(context.Background(), &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: c.headers},
+				Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Top == nil || rep.Top.Code != c.want || rep.Top.Command == "" {
+				t.Fatalf("top %+v, want %s with a command", rep.Top, c.want)
+			}
+			dir := t.TempDir()
+			run := exec.Command(sh, "-c", "curl() { :; }; "+rep.Top.Command)
+			run.Dir, run.Env = dir, []string{"PATH=/usr/bin:/bin"}
+			out, _ := run.CombinedOutput()
+			if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+				t.Errorf("running the offered command ran the description's code:\n%s\n%s", rep.Top.Command, out)
 			}
 		})
 	}
