@@ -130,6 +130,8 @@ func TestDescribeAttackCarriesNoCredential(t *testing.T) {
 		{"user info with a password", func(b string) string { return strings.Replace(b, "://", "://me:"+attackSecret+"@", 1) + "/v1/things" }, nil, ""},
 		{"a token as the user info's name", func(b string) string { return strings.Replace(b, "://", "://"+attackSecret+"@", 1) + "/v1/things" }, nil, ""},
 		{"the query", func(b string) string { return b + "/v1/things?api_key=" + attackSecret }, nil, ""},
+		{"the path (a bot token)", func(b string) string { return b + "/bot123456:" + attackSecret + "-abcdefghij/getMe" }, nil, ""},
+		{"a JSON body field", func(b string) string { return b + "/v1/things" }, nil, `{"api_key":"` + attackSecret + `"}`},
 		{"headers and a body field", func(b string) string { return b + "/v1/things" }, []Header{
 			{Name: "Authorization", Value: "Bearer " + attackSecret}, {Name: "X-API-Key", Value: attackSecret},
 			{Name: "Cookie", Value: "sid=" + attackSecret}, {Name: "DPoP", Value: "eyJ." + attackSecret}}, "client_secret=" + attackSecret},
@@ -429,7 +431,7 @@ components:
     auth: {type: apiKey, in: header, name: Authorization, description: 'Authorization: SECRET {key}'}
 security: [{SECRET: [SECRET]}, {key2: [SECRET]}, {auth: []}]
 paths:
-  /v1/things: {get: {security: [{SECRET: [SECRET]}, {key2: [SECRET]}, {auth: []}]}}
+  /v1/things: {get: {security: [{SECRET: [SECRET]}, {key2: [SECRET]}, {auth: []}]}, post: {security: [{SECRET: [SECRET]}, {key2: [SECRET]}, {auth: []}]}}
   /v1/SECRET: {get: {}}
 `
 
@@ -441,19 +443,27 @@ func TestDescribeAttackEcho(t *testing.T) {
 		name    string
 		headers []Header
 		query   string
+		// userInfo goes before the host; body is sent with POST.
+		userInfo, body string
 	}{
-		{"Bearer", []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}, ""},
-		{"a bare Authorization value", []Header{{Name: "Authorization", Value: attackSecret}}, ""},
-		{"an API-key header", []Header{{Name: "X-API-Key", Value: attackSecret}}, ""},
-		{"a cookie", []Header{{Name: "Cookie", Value: "sid=" + attackSecret}}, ""},
-		{"the query", nil, "?access_token=" + attackSecret},
+		{"Bearer", []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}, "", "", ""},
+		{"a bare Authorization value", []Header{{Name: "Authorization", Value: attackSecret}}, "", "", ""},
+		{"an API-key header", []Header{{Name: "X-API-Key", Value: attackSecret}}, "", "", ""},
+		{"a cookie", []Header{{Name: "Cookie", Value: "sid=" + attackSecret}}, "", "", ""},
+		{"the query", nil, "?access_token=" + attackSecret, "", ""},
+		{"a DPoP proof", []Header{{Name: "Authorization", Value: "DPoP abcdefghijklmnop"}, {Name: "DPoP", Value: attackSecret}}, "", "", ""},
+		{"a token as the user info's name", nil, "", attackSecret + "@", ""},
+		{"a JSON body field", nil, "", "", `{"api_key":"` + attackSecret + `"}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{
 				"/desc": serveDoc(strings.ReplaceAll(echoSpec, "SECRET", attackSecret))}}
 			srv := httptest.NewServer(a)
 			defer srv.Close()
-			req := &Request{Method: "GET", URL: srv.URL + "/v1/things" + c.query, Headers: c.headers}
+			req := &Request{Method: "GET", URL: strings.Replace(srv.URL, "://", "://"+c.userInfo, 1) + "/v1/things" + c.query, Headers: c.headers, Body: c.body}
+			if c.body != "" {
+				req.Method = "POST"
+			}
 			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
 			if err != nil {
 				t.Fatal(err)
