@@ -375,6 +375,12 @@ func TestDescribeAttackParse(t *testing.T) {
 		fmt.Fprintf(&servers, `{"url":"/%x"},`, i)
 	}
 	servers.WriteString(`{"url":"/"}],"paths":{"/x":{"get":{}}}}`)
+	var alts strings.Builder
+	alts.WriteString(`{"openapi":"3.0.0","security":[`)
+	for i := 0; i < 70000; i++ {
+		fmt.Fprintf(&alts, `{"%x":[]},`, i)
+	}
+	alts.WriteString(`{"z":[]}],"paths":{"/x":{"get":{}}}}`)
 	var ops strings.Builder
 	ops.WriteString(`{"openapi":"3.0.0","paths":{`)
 	for i := 0; i < 30000; i++ {
@@ -389,6 +395,7 @@ func TestDescribeAttackParse(t *testing.T) {
 		{"deep YAML nesting", "openapi: 3.0.0\nx: " + strings.Repeat("[", 500000) + strings.Repeat("]", 500000) + "\n", "/x"},
 		{"70000 servers", servers.String(), "/1/2/3/x"},
 		{"90000 operations", ops.String(), "/29999/b"},
+		{"70000 alternatives", alts.String(), "/x"},
 		{"a template of 100000 variables", `{"openapi":"3.0.0","paths":{"/` + strings.Repeat("{a}", 100000) + `":{"get":{}}}}`, "/" + strings.Repeat("b", 2000)},
 		{"a template of 100000 alternations", `{"openapi":"3.0.0","paths":{"/` + strings.Repeat("{a}/", 100000) + `":{"get":{}}}}`, strings.Repeat("/b", 1000)},
 		{"a template that is not UTF-8 (YAML !!binary)", "openapi: 3.0.0\npaths:\n  ? !!binary L/8=\n  : {get: {}}\n", "/x"},
