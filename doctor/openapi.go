@@ -71,11 +71,13 @@ type operation struct {
 }
 
 // Limits of a description the doctor reads: its size, the operations
-// and the server base paths kept.
+// and the server base paths kept, and the items of a security list kept
+// (alternatives, the schemes of each, the scopes of each scheme).
 const (
 	maxDescBytes = 16 << 20
 	maxOps       = 20000
 	maxBases     = 64
+	maxListed    = 64
 )
 
 // rawSecurity is a security list as written: a list of requirement
@@ -217,17 +219,17 @@ func (s *rawSecurity) requirements() *[]requirement {
 		return nil
 	}
 	out := []requirement{}
-	for _, obj := range *s {
+	for _, obj := range (*s)[:min(len(*s), maxListed)] {
 		names := make([]string, 0, len(obj))
 		for n := range obj {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		req := requirement{}
-		for _, n := range names {
-			scopes := make([]string, len(obj[n]))
-			for i, sc := range obj[n] {
-				scopes[i] = printable(sc)
+		for _, n := range names[:min(len(names), maxListed)] {
+			scopes := make([]string, min(len(obj[n]), maxListed))
+			for i := range scopes {
+				scopes[i] = printable(obj[n][i])
 			}
 			req = append(req, schemeNeed{name: printable(n), scopes: scopes})
 		}
