@@ -381,6 +381,12 @@ func TestDescribeAttackParse(t *testing.T) {
 		fmt.Fprintf(&alts, `{"%x":[]},`, i)
 	}
 	alts.WriteString(`{"z":[]}],"paths":{"/x":{"get":{}}}}`)
+	var schemes strings.Builder
+	schemes.WriteString(`{"openapi":"3.0.0","components":{"securitySchemes":{`)
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&schemes, `"%x":{"type":"http","scheme":"s%x"},`, i, i)
+	}
+	schemes.WriteString(`"z":{"type":"http","scheme":"basic"}}},"paths":{}}`)
 	var ops strings.Builder
 	ops.WriteString(`{"openapi":"3.0.0","paths":{`)
 	for i := 0; i < 30000; i++ {
@@ -396,6 +402,7 @@ func TestDescribeAttackParse(t *testing.T) {
 		{"70000 servers", servers.String(), "/1/2/3/x"},
 		{"90000 operations", ops.String(), "/29999/b"},
 		{"70000 alternatives", alts.String(), "/x"},
+		{"50000 schemes and no operation", schemes.String(), "/x"},
 		{"a template of 100000 variables", `{"openapi":"3.0.0","paths":{"/` + strings.Repeat("{a}", 100000) + `":{"get":{}}}}`, "/" + strings.Repeat("b", 2000)},
 		{"a template of 100000 alternations", `{"openapi":"3.0.0","paths":{"/` + strings.Repeat("{a}/", 100000) + `":{"get":{}}}}`, strings.Repeat("/b", 1000)},
 		{"a template that is not UTF-8 (YAML !!binary)", "openapi: 3.0.0\npaths:\n  ? !!binary L/8=\n  : {get: {}}\n", "/x"},
