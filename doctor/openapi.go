@@ -336,7 +336,7 @@ func (d *apiDesc) stated(method, path string) (alts *[]requirement, where string
 		}
 		sort.Strings(names)
 		all := make([]requirement, 0, len(names))
-		for _, n := range names {
+		for _, n := range names[:min(len(names), maxListed)] {
 			all = append(all, requirement{{name: n}})
 		}
 		return &all, "the document's security schemes"
