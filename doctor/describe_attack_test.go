@@ -632,3 +632,28 @@ func TestDescribeAttackYAMLMemory(t *testing.T) {
 		t.Errorf("reading %d bytes of YAML allocated %d MiB", len(doc), alloc>>20)
 	}
 }
+
+// TestDescribeAttackLongStrings: a description's strings — its version, a
+// scheme's name and header, a scope, a template — are the server's; the
+// longest it writes cannot flood the report.
+func TestDescribeAttackLongStrings(t *testing.T) {
+	long, key := strings.Repeat("w", 200000), strings.Repeat("k", 1000) // YAML keys are at most 1024 long
+	spec := fmt.Sprintf("openapi: \"3.0.0%[1]s\"\ncomponents:\n  securitySchemes:\n    %[2]s: {type: apiKey, in: header, name: X-Key%[1]s}\n"+
+		"paths:\n  /v1/things: {get: {security: [{%[2]s: [read%[1]s]}]}}\n", long, key)
+	a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{"/desc": serveDoc(spec)}}
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	req := &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
+	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.APIDescription == "" {
+		t.Fatal("no description read")
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	if text.Len() > 32<<10 {
+		t.Errorf("the report is %d bytes long", text.Len())
+	}
+}
