@@ -367,17 +367,25 @@ func (s secScheme) describe() string {
 	return s.kind
 }
 
+// maxShownRunes is the longest a description's string is kept.
+const maxShownRunes = 200
+
 // printable is s, a string of a description (which comes from the
 // server), as a report may show it: invalid UTF-8 replaced, control and
 // format characters (an escape sequence, a line break, a bidi override)
-// left out, so that it cannot write to the user's terminal.
+// left out, so that it cannot write to the user's terminal, and cut to
+// maxShownRunes, so that it cannot flood the report.
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
 	}, s)
+	if utf8.RuneCountInString(s) > maxShownRunes {
+		s = string([]rune(s)[:maxShownRunes]) + "…"
+	}
+	return s
 }
 
 // schemeWord spells an HTTP authentication scheme as headers usually do:
