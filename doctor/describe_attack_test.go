@@ -433,6 +433,22 @@ func TestDescribeAttackParse(t *testing.T) {
 	}
 }
 
+// linkedReport diagnoses the request made for the attacker's server (by
+// its base URL), whose answer links to spec; it fails unless spec was read.
+func linkedReport(t *testing.T, spec string, request func(base string) *Request) *Report {
+	t.Helper()
+	srv := httptest.NewServer(&attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{"/desc": serveDoc(spec)}})
+	defer srv.Close()
+	rep, err := Run(context.Background(), request(srv.URL), Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.APIDescription == "" {
+		t.Fatal("no description read")
+	}
+	return rep
+}
+
 // echoSpec is a description that quotes the credential it was called
 // with (the attacker has it: the call carried it) in every string the
 // doctor may repeat: the version, a scheme's name, place and words, the
@@ -471,21 +487,13 @@ func TestDescribeAttackEcho(t *testing.T) {
 		{"a JSON body field", nil, "", "", `{"api_key":"` + attackSecret + `"}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{
-				"/desc": serveDoc(strings.ReplaceAll(echoSpec, "SECRET", attackSecret))}}
-			srv := httptest.NewServer(a)
-			defer srv.Close()
-			req := &Request{Method: "GET", URL: strings.Replace(srv.URL, "://", "://"+c.userInfo, 1) + "/v1/things" + c.query, Headers: c.headers, Body: c.body}
-			if c.body != "" {
-				req.Method = "POST"
-			}
-			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.APIDescription == "" {
-				t.Fatal("no description read")
-			}
+			rep := linkedReport(t, strings.ReplaceAll(echoSpec, "SECRET", attackSecret), func(base string) *Request {
+				req := &Request{Method: "GET", URL: strings.Replace(base, "://", "://"+c.userInfo, 1) + "/v1/things" + c.query, Headers: c.headers, Body: c.body}
+				if c.body != "" {
+					req.Method = "POST"
+				}
+				return req
+			})
 			var text, js bytes.Buffer
 			rep.WriteText(&text, true)
 			if err := rep.WriteJSON(&js); err != nil {
@@ -507,17 +515,9 @@ func TestDescribeAttackControl(t *testing.T) {
 	spec := "openapi: \"3.0.0\\e]52;c;cHduZWQ=\\a\"\n" +
 		"components:\n  securitySchemes:\n    k: {type: apiKey, in: header, name: \"X-Key\\e[2J\\nOK: the request succeeded (200).\"}\n" +
 		"paths:\n  /v1/things: {get: {security: [{k: [\"read\\e[31m\"]}]}}\n"
-	a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{"/desc": serveDoc(spec)}}
-	srv := httptest.NewServer(a)
-	defer srv.Close()
-	req := &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
-	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.APIDescription == "" {
-		t.Fatal("no description read")
-	}
+	rep := linkedReport(t, spec, func(base string) *Request {
+		return &Request{Method: "GET", URL: base + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
+	})
 	var text bytes.Buffer
 	rep.WriteText(&text, true)
 	if strings.ContainsAny(text.String(), "\x1b\a") {
@@ -640,17 +640,9 @@ func TestDescribeAttackLongStrings(t *testing.T) {
 	long, key := strings.Repeat("w", 200000), strings.Repeat("k", 1000) // YAML keys are at most 1024 long
 	spec := fmt.Sprintf("openapi: \"3.0.0%[1]s\"\ncomponents:\n  securitySchemes:\n    %[2]s: {type: apiKey, in: header, name: X-Key%[1]s}\n"+
 		"paths:\n  /v1/things: {get: {security: [{%[2]s: [read%[1]s]}]}}\n", long, key)
-	a := &attackAPI{links: []string{`</desc>; rel="service-desc"`}, routes: map[string]http.HandlerFunc{"/desc": serveDoc(spec)}}
-	srv := httptest.NewServer(a)
-	defer srv.Close()
-	req := &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
-	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.APIDescription == "" {
-		t.Fatal("no description read")
-	}
+	rep := linkedReport(t, spec, func(base string) *Request {
+		return &Request{Method: "GET", URL: base + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
+	})
 	var text bytes.Buffer
 	rep.WriteText(&text, true)
 	if text.Len() > 32<<10 {
