@@ -649,3 +649,25 @@ func TestDescribeAttackLongStrings(t *testing.T) {
 		t.Errorf("the report is %d bytes long", text.Len())
 	}
 }
+
+// TestDescribeAttackNote: a description named with --openapi that cannot
+// be read is a note; the parser's error quotes the document, which is the
+// server's, and must not bring its control characters along.
+func TestDescribeAttackNote(t *testing.T) {
+	a := &attackAPI{routes: map[string]http.HandlerFunc{"/desc": serveDoc("openapi: 3.0.0\nsecurity: \"\\e[2J\\e]0;x\\a\"\n")}}
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	req := &Request{Method: "GET", URL: srv.URL + "/v1/things", Headers: []Header{{Name: "Authorization", Value: "Bearer " + attackSecret}}}
+	rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: srv.URL + "/desc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notes) == 0 {
+		t.Fatal("no note that the description could not be read")
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	if strings.ContainsAny(text.String(), "\x1b\a") {
+		t.Errorf("the report carries a control character from the description:\n%q", text.String())
+	}
+}
