@@ -104,7 +104,7 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		if errors.As(err, &ue) {
 			err = ue.Err // its text quotes the whole URL, key and all
 		}
-		rep.Notes = append(rep.Notes, "the API description "+shownDesc(src)+" could not be read: "+err.Error())
+		rep.Notes = append(rep.Notes, "the API description "+shownDesc(src)+" could not be read: "+printable(err.Error()))
 	}
 	if desc == nil {
 		return ""
