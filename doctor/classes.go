@@ -136,13 +136,35 @@ func (o *offline) urlCredentials() {
 		if dec, err := url.PathUnescape(seg); err == nil {
 			seg = dec
 		}
-		if p, _ := providerOfCredential(seg); p != nil || pathCredential.MatchString(seg) || pathPlaceholder.MatchString(seg) && credential.Placeholder(seg) != "" {
+		if credentialSegment(seg) {
 			o.sentAny = true
 			o.add(Finding{Code: CredentialSent, Status: Info, Title: "A credential is sent in the URL path", Evidence: []string{"segment " + o.mask.show(seg)}})
 			o.valueShape("the URL path", seg)
 			o.unremovable = true
 		}
 	}
+}
+
+// credentialSegment reports whether a path segment (unescaped) carries
+// a credential: a provider's key, a bot token, a JWT, or a placeholder
+// written where one goes.
+func credentialSegment(seg string) bool {
+	p, _ := providerOfCredential(seg)
+	return p != nil || pathCredential.MatchString(seg) || pathPlaceholder.MatchString(seg) && credential.Placeholder(seg) != ""
+}
+
+// beforeCredential is the number of leading segments of segs (a path
+// split on "/") before the first that carries a credential.
+func beforeCredential(segs []string) int {
+	for i, seg := range segs {
+		if dec, err := url.PathUnescape(seg); err == nil {
+			seg = dec
+		}
+		if seg != "" && credentialSegment(seg) {
+			return i
+		}
+	}
+	return len(segs)
 }
 
 // valueShape checks a credential found outside the headers: empty (the

@@ -24,9 +24,9 @@ func (o *offline) command(change func(*Request), extra ...string) string {
 		switch {
 		case strings.EqualFold(h.Name, "Authorization"):
 			scheme, _, _ := strings.Cut(h.Value, " ")
-			parts = append(parts, "-H", `"Authorization: `+scheme+` $TOKEN"`)
+			parts = append(parts, "-H", `"Authorization: `+inDoubleQuotes.Replace(scheme)+` $TOKEN"`)
 		case secretName(h.Name):
-			parts = append(parts, "-H", `"`+h.Name+`: $API_KEY"`)
+			parts = append(parts, "-H", `"`+inDoubleQuotes.Replace(h.Name)+`: $API_KEY"`)
 		default:
 			parts = append(parts, "-H", shellQuote(h.Name+": "+h.Value))
 		}

@@ -91,11 +91,12 @@ func bare(u *url.URL, path string) string {
 
 // wellKnownCandidates are the addresses to try for the request at u: each
 // well-known name under the deepest of the path's first two segments (when
-// more follows them), under the first, and at the root, by name first.
+// more follows them), under the first, and at the root, by name first;
+// never under a segment that carries a credential.
 func wellKnownCandidates(u *url.URL) []string {
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	var prefixes []string
-	for n := min(2, len(segs)-1); n >= 1; n-- {
+	for n := min(2, len(segs)-1, beforeCredential(segs)); n >= 1; n-- {
 		prefixes = append(prefixes, "/"+strings.Join(segs[:n], "/")+"/")
 	}
 	prefixes = append(prefixes, "/")
@@ -111,8 +112,20 @@ func wellKnownCandidates(u *url.URL) []string {
 }
 
 // linkedDescs are the descriptions an answer's Link header points at
-// (rel service-desc, RFC 8631, or describedby), resolved against base.
+// (rel service-desc, RFC 8631, or describedby), resolved against base's
+// scheme, host and path: a relative reference ("</openapi.json>", "<>")
+// takes nothing else of the call's URL — its user info or query would
+// carry the credential — and a Link's own user info is dropped.
 func linkedDescs(h http.Header, base *url.URL) []string {
+	segs := strings.Split(base.EscapedPath(), "/")
+	path := strings.Join(segs[:beforeCredential(segs)], "/")
+	if len(path) < len(base.EscapedPath()) {
+		path += "/" // a credential in the path: none of it is taken
+	}
+	base = &url.URL{Scheme: base.Scheme, Host: base.Host}
+	if p, err := url.PathUnescape(path); err == nil {
+		base.Path, base.RawPath = p, path
+	}
 	var out []string
 	for _, v := range h.Values("Link") {
 		for _, link := range strings.Split(v, ",") {
@@ -128,6 +141,7 @@ func linkedDescs(h http.Header, base *url.URL) []string {
 					continue
 				}
 				if ref, err := base.Parse(strings.Trim(target, "<>")); err == nil && (ref.Scheme == "http" || ref.Scheme == "https") {
+					ref.User = nil
 					out = append(out, ref.String())
 				}
 			}

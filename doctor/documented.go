@@ -104,12 +104,12 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		if errors.As(err, &ue) {
 			err = ue.Err // its text quotes the whole URL, key and all
 		}
-		rep.Notes = append(rep.Notes, "the API description "+shownURL(src)+" could not be read: "+err.Error())
+		rep.Notes = append(rep.Notes, "the API description "+shownDesc(src)+" could not be read: "+printable(err.Error()))
 	}
 	if desc == nil {
 		return ""
 	}
-	rep.APIDescription = shownURL(src)
+	rep.APIDescription = shownDesc(src)
 	u, err := url.Parse(p.off.req.URL)
 	if err != nil {
 		return ""
@@ -120,9 +120,9 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		// be another API's: it says nothing of this call.
 		alts, where = nil, ""
 	}
-	ev := fmt.Sprintf("%s (%s): %s", shownURL(src), desc.version, where)
+	ev := fmt.Sprintf("%s (%s): %s", shownDesc(src), desc.version, where)
 	info := Finding{Code: APIDescription, Status: Info, Basis: Documented,
-		Title: fmt.Sprintf("The API's description was read: %s (%s, %d operations)", shownURL(src), desc.version, len(desc.ops))}
+		Title: fmt.Sprintf("The API's description was read: %s (%s, %d operations)", shownDesc(src), desc.version, len(desc.ops))}
 	if alts != nil {
 		info.Evidence = []string{ev + " requires " + desc.wording(*alts)}
 	}
@@ -216,6 +216,17 @@ func (p *prober) judgePlaces(desc *apiDesc, alts []requirement, ev string, statu
 		p.addDocumented(f)
 	}
 	return ""
+}
+
+// shownDesc is a description's address as a report shows it: without
+// user info (a --openapi URL's password, or a token as its user name),
+// and masked like every URL shown.
+func shownDesc(src string) string {
+	if u, err := url.Parse(src); err == nil && u.User != nil {
+		u.User = nil
+		src = u.String()
+	}
+	return shownURL(src)
 }
 
 func orNothing(s []string) string {

@@ -70,10 +70,14 @@ type operation struct {
 	refuses bool
 }
 
-// Limits of a description the doctor reads.
+// Limits of a description the doctor reads: its size, the operations
+// and the server base paths kept, and the items of a security list kept
+// (alternatives, the schemes of each, the scopes of each scheme).
 const (
 	maxDescBytes = 16 << 20
 	maxOps       = 20000
+	maxBases     = 64
+	maxListed    = 64
 )
 
 // rawSecurity is a security list as written: a list of requirement
@@ -92,7 +96,7 @@ type rawScheme struct {
 
 // read is the scheme as the doctor keeps it.
 func (s rawScheme) read() secScheme {
-	sc := secScheme{kind: s.Type, in: strings.ToLower(s.In), name: s.Name, scheme: strings.ToLower(s.Scheme)}
+	sc := secScheme{kind: printable(s.Type), in: strings.ToLower(printable(s.In)), name: printable(s.Name), scheme: strings.ToLower(printable(s.Scheme))}
 	switch {
 	case s.Type == "basic": // Swagger 2.0
 		sc.kind, sc.scheme = "http", "basic"
@@ -162,18 +166,18 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	d := &apiDesc{schemes: map[string]secScheme{}}
 	switch {
 	case strings.HasPrefix(raw.OpenAPI, "3."):
-		d.version = "OpenAPI " + raw.OpenAPI
+		d.version = "OpenAPI " + printable(raw.OpenAPI)
 		for _, s := range raw.Servers {
 			d.addBase(s.URL)
 		}
 		for name, s := range raw.Components.SecuritySchemes {
-			d.schemes[name] = s.read()
+			d.schemes[printable(name)] = s.read()
 		}
 	case raw.Swagger == "2.0":
 		d.version = "Swagger 2.0"
 		d.addBase(raw.BasePath)
 		for name, s := range raw.SecurityDefinitions {
-			d.schemes[name] = s.read()
+			d.schemes[printable(name)] = s.read()
 		}
 	default:
 		return nil, errNotDescription
@@ -186,6 +190,7 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	sort.Strings(templates)
 	for _, t := range templates {
 		item := raw.Paths[t]
+		shown := printable(t)
 		for _, m := range []struct {
 			method string
 			op     *rawOp
@@ -194,10 +199,13 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 			if m.op == nil || len(d.ops) >= maxOps {
 				continue
 			}
-			pat, literal := templatePattern(t)
+			pat, literal, err := templatePattern(shown)
+			if err != nil {
+				continue
+			}
 			_, r401 := m.op.Responses["401"]
 			_, r403 := m.op.Responses["403"]
-			d.ops = append(d.ops, operation{method: m.method, template: t, pattern: pat, literal: literal,
+			d.ops = append(d.ops, operation{method: m.method, template: shown, pattern: pat, literal: literal,
 				security: m.op.Security.requirements(), refuses: r401 || r403})
 		}
 	}
@@ -211,15 +219,19 @@ func (s *rawSecurity) requirements() *[]requirement {
 		return nil
 	}
 	out := []requirement{}
-	for _, obj := range *s {
+	for _, obj := range (*s)[:min(len(*s), maxListed)] {
 		names := make([]string, 0, len(obj))
 		for n := range obj {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		req := requirement{}
-		for _, n := range names {
-			req = append(req, schemeNeed{name: n, scopes: obj[n]})
+		for _, n := range names[:min(len(names), maxListed)] {
+			scopes := make([]string, min(len(obj[n]), maxListed))
+			for i := range scopes {
+				scopes[i] = printable(obj[n][i])
+			}
+			req = append(req, schemeNeed{name: printable(n), scopes: scopes})
 		}
 		out = append(out, req)
 	}
@@ -238,15 +250,16 @@ func (d *apiDesc) addBase(raw string) {
 		return
 	}
 	base := strings.TrimSuffix(u.Path, "/")
-	if base != "" && !slices.Contains(d.bases, base) {
+	if base != "" && len(d.bases) < maxBases && !slices.Contains(d.bases, base) {
 		d.bases = append(d.bases, base)
 	}
 }
 
 // templatePattern compiles a path template ("/users/{id}/keys") to a
 // pattern matching the paths it stands for, with or without a trailing
-// slash, and counts its literal characters.
-func templatePattern(t string) (*regexp.Regexp, int) {
+// slash, and counts its literal characters; a template no pattern can be
+// compiled from is an error.
+func templatePattern(t string) (*regexp.Regexp, int, error) {
 	var b strings.Builder
 	literal := 0
 	b.WriteString("^")
@@ -265,7 +278,8 @@ func templatePattern(t string) (*regexp.Regexp, int) {
 		t = t[j+1:]
 	}
 	b.WriteString("/?$")
-	return regexp.MustCompile(b.String()), literal
+	re, err := regexp.Compile(b.String())
+	return re, literal, err
 }
 
 // match finds the operation a request's method and path call: the path
@@ -322,7 +336,7 @@ func (d *apiDesc) stated(method, path string) (alts *[]requirement, where string
 		}
 		sort.Strings(names)
 		all := make([]requirement, 0, len(names))
-		for _, n := range names {
+		for _, n := range names[:min(len(names), maxListed)] {
 			all = append(all, requirement{{name: n}})
 		}
 		return &all, "the document's security schemes"
@@ -351,6 +365,27 @@ func (s secScheme) describe() string {
 		return "Authorization: Bearer (an OAuth access token)"
 	}
 	return s.kind
+}
+
+// maxShownRunes is the longest a description's string is kept.
+const maxShownRunes = 200
+
+// printable is s, a string of a description (which comes from the
+// server), as a report may show it: invalid UTF-8 replaced, control and
+// format characters (an escape sequence, a line break, a bidi override)
+// left out, so that it cannot write to the user's terminal, and cut to
+// maxShownRunes, so that it cannot flood the report.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > maxShownRunes {
+		s = string([]rune(s)[:maxShownRunes]) + "…"
+	}
+	return s
 }
 
 // schemeWord spells an HTTP authentication scheme as headers usually do:

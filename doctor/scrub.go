@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -14,8 +15,9 @@ const minEcho = 12
 
 // secretsSent are the secrets req carries, as sent: the credential of an
 // Authorization line (and a Basic pair's base64 and password), the value
-// of every header and of every query or form parameter whose name may
-// carry one (secretName), and the URL's password. Values shorter than minEcho are left out.
+// of every header (a DPoP proof's too) and of every query, form or JSON
+// body field whose name may carry one (secretName), the URL's user info
+// and a path segment that carries a credential. Values shorter than minEcho are left out.
 func secretsSent(req *Request) []string {
 	var out []string
 	keep := func(v string) {
@@ -24,7 +26,7 @@ func secretsSent(req *Request) []string {
 		}
 	}
 	for _, h := range req.Headers {
-		if !secretName(h.Name) {
+		if !secretName(h.Name) && !strings.EqualFold(h.Name, "DPoP") {
 			continue
 		}
 		scheme, cred, found := strings.Cut(strings.TrimSpace(h.Value), " ")
@@ -51,11 +53,26 @@ func secretsSent(req *Request) []string {
 	}
 	if u, err := url.Parse(req.URL); err == nil {
 		params(u.Query())
+		if u.User != nil {
+			keep(u.User.Username()) // a token as the user name
+		}
 		if pass, ok := u.User.Password(); ok {
 			keep(pass)
 		}
+		for _, seg := range strings.Split(u.Path, "/") {
+			if seg != "" && credentialSegment(seg) {
+				keep(seg)
+			}
+		}
 	}
-	if form, err := url.ParseQuery(req.Body); err == nil {
+	var fields map[string]any
+	if json.Unmarshal([]byte(req.Body), &fields) == nil {
+		for name, v := range fields {
+			if s, ok := v.(string); ok && secretName(name) {
+				keep(s)
+			}
+		}
+	} else if form, err := url.ParseQuery(req.Body); err == nil {
 		params(form)
 	}
 	return out

@@ -26,9 +26,13 @@ func commandURL(raw string) string {
 	if masked == raw {
 		return shellQuote(raw)
 	}
-	quoted := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`).Replace(masked)
+	quoted := inDoubleQuotes.Replace(masked)
 	return `"` + strings.NewReplacer(key, "${API_KEY}", password, "${PASSWORD}").Replace(quoted) + `"`
 }
+
+// inDoubleQuotes escapes what a POSIX shell would still read inside
+// double quotes: a backslash, a quote, a backquote and a dollar sign.
+var inDoubleQuotes = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`)
 
 // maskURL is raw with the value of every query parameter that may carry
 // a secret (secretName) replaced by query(its value, unescaped) and the userinfo's
