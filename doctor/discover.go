@@ -115,7 +115,10 @@ func wellKnownCandidates(u *url.URL) []string {
 // (rel service-desc, RFC 8631, or describedby), resolved against base's
 // scheme, host and path: a relative reference ("</openapi.json>", "<>")
 // takes nothing else of the call's URL — its user info or query would
-// carry the credential — and a Link's own user info is dropped.
+// carry the credential — and a Link's own user info is dropped. Only a
+// Link on the call's own origin is followed: RFC 8631 lets a description
+// live elsewhere, but an answer that could send the doctor to any other
+// address could send it to this machine's private network.
 func linkedDescs(h http.Header, base *url.URL) []string {
 	segs := strings.Split(base.EscapedPath(), "/")
 	path := strings.Join(segs[:beforeCredential(segs)], "/")
@@ -140,7 +143,7 @@ func linkedDescs(h http.Header, base *url.URL) []string {
 				if !strings.EqualFold(k, "rel") || !(slices.Contains(rels, "service-desc") || slices.Contains(rels, "describedby")) {
 					continue
 				}
-				if ref, err := base.Parse(strings.Trim(target, "<>")); err == nil && (ref.Scheme == "http" || ref.Scheme == "https") {
+				if ref, err := base.Parse(strings.Trim(target, "<>")); err == nil && origin(ref) == origin(base) {
 					ref.User = nil
 					out = append(out, ref.String())
 				}
@@ -178,6 +181,7 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, discoverTotal)
 	defer cancel()
+	defer func() { p.descAsked = discoverGETs - f.left }()
 	for _, target := range linkedDescs(final.header, u) {
 		if d, err := f.get(ctx, target, discoverBytes); err == nil {
 			return d, target, nil

@@ -107,6 +107,9 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		rep.Notes = append(rep.Notes, "the API description "+shownDesc(src)+" could not be read: "+printable(err.Error()))
 	}
 	if desc == nil {
+		if p.descAsked > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("no API description found at the %d addresses of this origin asked for one, without your credentials (--no-discover skips this)", p.descAsked))
+		}
 		return ""
 	}
 	rep.APIDescription = shownDesc(src)

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,6 +76,12 @@ type operation struct {
 // (alternatives, the schemes of each, the scopes of each scheme).
 const (
 	maxDescBytes = 16 << 20
+	// maxYAMLItems bounds a description read as YAML by its lines and
+	// commas, each at most an item: the YAML decoder builds a node for
+	// every item (about 240 bytes each), so 16 MiB of tiny ones cost it
+	// 1.8 GiB where encoding/json reads the same as JSON in passing (a
+	// larger description is given as JSON).
+	maxYAMLItems = 400000
 	maxOps       = 20000
 	maxBases     = 64
 	maxListed    = 64
@@ -159,6 +166,9 @@ func parseOpenAPI(data []byte) (*apiDesc, error) {
 	var raw rawDoc
 	if !strings.HasPrefix(trimmed, "{") || json.Unmarshal(data, &raw) != nil {
 		raw = rawDoc{}
+		if n := bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{','}); n > maxYAMLItems {
+			return nil, fmt.Errorf("a YAML description of %d lines and items, more than %d: give it as JSON", n, maxYAMLItems)
+		}
 		if err := yaml.Unmarshal(data, &raw); err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotDescription, err)
 		}

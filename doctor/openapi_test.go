@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -251,6 +252,13 @@ func TestDiscoveryBudget(t *testing.T) {
 			}
 			if (rep.APIDescription != "") != c.wantDesc {
 				t.Errorf("description %q, want one: %v", rep.APIDescription, c.wantDesc)
+			}
+			// Requests that found nothing are told of, with their count.
+			told := slices.ContainsFunc(rep.Notes, func(note string) bool {
+				return strings.Contains(note, fmt.Sprintf("the %d addresses", c.wantGETs)) && strings.Contains(note, "--no-discover")
+			})
+			if want := !c.wantDesc && c.wantGETs > 0; told != want {
+				t.Errorf("notes %q: a note of the %d fruitless requests: %v, want %v", rep.Notes, c.wantGETs, told, want)
 			}
 		})
 	}

@@ -30,6 +30,8 @@ type prober struct {
 	// credential, for a failed call that sent none (added to the top
 	// finding's fix).
 	documentedWay string
+	// descAsked counts the requests discovery sent for a description.
+	descAsked int
 }
 
 // add records a finding in the report.
