@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/reason"
 )
 
 // Discovery's budget: at most discoverGETs requests (redirects
@@ -187,8 +189,10 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 			return d, target, nil
 		}
 	}
-	if final.status < 400 || final.status > 499 {
-		return nil, "", nil // a 2xx whose body says the call failed: only a linked description
+	if final.status < 400 || final.status > 499 || p.knownAPI(final) {
+		// A 2xx whose body says the call failed, or an API the doctor
+		// knows: only a linked description.
+		return nil, "", nil
 	}
 	for _, target := range wellKnownCandidates(u) {
 		if d, err := f.get(ctx, target, discoverBytes); err == nil {
@@ -200,6 +204,17 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 		}
 	}
 	return nil, "", nil
+}
+
+// knownAPI reports whether a is the answer of an API the doctor knows
+// without its description — a service of the provider table (a row with
+// hosts of its own; a framework's row is the user's own API, which may
+// well serve one), or an authgate gateway (a reason of the catalogue) —
+// where guessing addresses would only spend the caller's unauthenticated
+// requests, which public APIs often limit per address.
+func (p *prober) knownAPI(a *answer) bool {
+	_, authgate := serverCodes[reason.Code(a.problem.Reason)]
+	return p.provider != nil && len(p.provider.Hosts) > 0 || authgate
 }
 
 // readBounded reads a local file of at most limit bytes.

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -135,6 +136,10 @@ func FuzzOpenAPI(f *testing.F) {
 type discoveryServer struct {
 	mu   sync.Mutex
 	seen []*http.Request
+	// refusal, when set, is the 401's body, and header its extra lines
+	// (default: a bare {"message":"Unauthorized"}).
+	refusal string
+	header  http.Header
 }
 
 func (s *discoveryServer) handler(docs map[string]string, redirects map[string]string) http.Handler {
@@ -151,8 +156,11 @@ func (s *discoveryServer) handler(docs map[string]string, redirects map[string]s
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		for k, v := range s.header {
+			w.Header()[k] = v
+		}
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"message":"Unauthorized"}`)
+		fmt.Fprint(w, cmp.Or(s.refusal, `{"message":"Unauthorized"}`))
 	})
 }
 
@@ -220,16 +228,25 @@ func TestDiscoveryBudget(t *testing.T) {
 		noDiscover bool
 		wantGETs   int // discovery requests at the server
 		wantDesc   bool
+		// known makes the refusal a known API's: a service of the
+		// provider table (a header only GitHub sends) or an authgate
+		// gateway (a reason of the catalogue), where no address is
+		// guessed.
+		known *discoveryServer
 	}{
-		{"nothing to find: the budget", nil, nil, false, discoverGETs, false},
-		{"stops at the first found", map[string]string{"/openapi.json": oas3YAML}, nil, false, 2, true},
-		{"a redirect to another origin is not followed", nil, map[string]string{"/openapi.json": elsewhere.URL + "/openapi.json"}, false, discoverGETs, false},
-		{"a same-origin redirect is followed", map[string]string{"/static/openapi.json": oas3YAML}, map[string]string{"/openapi.json": "/static/openapi.json"}, false, 3, true},
-		{"no discovery", map[string]string{"/openapi.json": oas3YAML}, nil, true, 0, false},
+		{"nothing to find: the budget", nil, nil, false, discoverGETs, false, nil},
+		{"stops at the first found", map[string]string{"/openapi.json": oas3YAML}, nil, false, 2, true, nil},
+		{"a redirect to another origin is not followed", nil, map[string]string{"/openapi.json": elsewhere.URL + "/openapi.json"}, false, discoverGETs, false, nil},
+		{"a same-origin redirect is followed", map[string]string{"/static/openapi.json": oas3YAML}, map[string]string{"/openapi.json": "/static/openapi.json"}, false, 3, true, nil},
+		{"no discovery", map[string]string{"/openapi.json": oas3YAML}, nil, true, 0, false, nil},
+		{"a service of the provider table answered", map[string]string{"/openapi.json": oas3YAML}, nil, false, 0, false,
+			&discoveryServer{header: http.Header{"X-Github-Request-Id": {"C0DE:1234:5678:9ABC:DEF0"}}}},
+		{"an authgate gateway answered", map[string]string{"/openapi.json": oas3YAML}, nil, false, 0, false,
+			&discoveryServer{refusal: `{"type":"https://authgate.dev/reasons/token_expired","status":401,"reason":"token_expired","detail":"the token expired"}`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := &discoveryServer{}
+			s := cmp.Or(c.known, &discoveryServer{})
 			srv := httptest.NewServer(s.handler(c.docs, c.redirects))
 			defer srv.Close()
 			other.seen = nil
