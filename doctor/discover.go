@@ -74,12 +74,9 @@ func (f *descFetcher) get(ctx context.Context, target string, limit int64) (*api
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := readAtMost(resp.Body, limit)
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return parseOpenAPI(body)
 }
@@ -224,9 +221,18 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	data, err := readAtMost(fh, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// readAtMost reads r whole, failing when it holds more than limit bytes.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err == nil && int64(len(data)) > limit {
-		err = fmt.Errorf("%s is larger than %d bytes", path, limit)
+		err = fmt.Errorf("larger than %d bytes", limit)
 	}
 	return data, err
 }

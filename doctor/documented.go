@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -112,20 +113,16 @@ func (p *prober) documented(ctx context.Context, final *answer, rep *Report) str
 		}
 		return ""
 	}
-	rep.APIDescription = shownDesc(src)
+	shown := shownDesc(src)
+	rep.APIDescription = shown
 	u, err := url.Parse(p.off.req.URL)
 	if err != nil {
 		return ""
 	}
 	alts, where := desc.needs(p.off.req.Method, u.EscapedPath())
-	if desc.guessed && desc.match(p.off.req.Method, u.EscapedPath()) == nil {
-		// A description found by guessing that has no such operation may
-		// be another API's: it says nothing of this call.
-		alts, where = nil, ""
-	}
-	ev := fmt.Sprintf("%s (%s): %s", shownDesc(src), desc.version, where)
+	ev := fmt.Sprintf("%s (%s): %s", shown, desc.version, where)
 	info := Finding{Code: APIDescription, Status: Info, Basis: Documented,
-		Title: fmt.Sprintf("The API's description was read: %s (%s, %d operations)", shownDesc(src), desc.version, len(desc.ops))}
+		Title: fmt.Sprintf("The API's description was read: %s (%s, %d operations)", shown, desc.version, len(desc.ops))}
 	if alts != nil {
 		info.Evidence = []string{ev + " requires " + desc.wording(*alts)}
 	}
@@ -187,7 +184,8 @@ func (p *prober) judgePlaces(desc *apiDesc, alts []requirement, ev string, statu
 	case len(sent.creds) == 0:
 		return desc.wording(alts)
 	case sent.authz && slices.ContainsFunc(alts, func(r requirement) bool { return len(r) == 1 && desc.schemes[r[0].name].takesAuthorization() }):
-		wanted := desc.authorizationWording(alts)
+		schemes := desc.authorizationSchemes(alts)
+		wanted := authorizationWording(schemes)
 		got := "Authorization: " + sent.scheme
 		if sent.scheme == "" {
 			got = "a bare value in Authorization"
@@ -196,7 +194,7 @@ func (p *prober) judgePlaces(desc *apiDesc, alts []requirement, ev string, statu
 			Title:    fmt.Sprintf("The API takes %s, and this request sends %s: the scheme is not the documented one", wanted, got),
 			Evidence: evidence,
 			Fix:      fmt.Sprintf("Send %s, as the API's description documents.", wanted)}
-		if scheme := strings.Fields(strings.TrimPrefix(wanted, "Authorization: "))[0]; scheme != "the" {
+		if scheme := schemes[0]; scheme != "" {
 			f.Command = p.off.command(func(r *Request) {
 				r.removeHeader("Authorization")
 				r.Headers = append(r.Headers, Header{Name: "Authorization", Value: scheme + " x"})
@@ -277,10 +275,11 @@ func (d *apiDesc) wording(alts []requirement) string {
 	return strings.Join(ors, ", or ")
 }
 
-// authorizationWording names the Authorization schemes the alternatives
-// document: "Authorization: Bearer or Basic".
-func (d *apiDesc) authorizationWording(alts []requirement) string {
-	var words []string
+// authorizationSchemes are the Authorization schemes the single-scheme
+// alternatives document, each once, in order: "Bearer", "Basic", a key's
+// required prefix, or "" for a key sent bare.
+func (d *apiDesc) authorizationSchemes(alts []requirement) []string {
+	var schemes []string
 	for _, r := range alts {
 		if len(r) != 1 {
 			continue
@@ -290,16 +289,24 @@ func (d *apiDesc) authorizationWording(alts []requirement) string {
 		switch {
 		case sc.kind == "http":
 			w = schemeWord(sc.scheme)
-		case sc.kind == "apiKey" && sc.scheme != "":
-			w = sc.scheme
 		case sc.kind == "apiKey":
-			w = "the bare key"
+			w = sc.scheme
 		case !sc.takesAuthorization():
 			continue
 		}
-		if !slices.Contains(words, w) {
-			words = append(words, w)
+		if !slices.Contains(schemes, w) {
+			schemes = append(schemes, w)
 		}
+	}
+	return schemes
+}
+
+// authorizationWording says schemes in words: "Authorization: Bearer or
+// the bare key".
+func authorizationWording(schemes []string) string {
+	words := make([]string, len(schemes))
+	for i, w := range schemes {
+		words[i] = cmp.Or(w, "the bare key")
 	}
 	return "Authorization: " + strings.Join(words, " or ")
 }

@@ -319,18 +319,23 @@ func (d *apiDesc) match(method, path string) *operation {
 // the call needs no credential — unless the operation documents a 401 or
 // 403 answer (Airflow's description has security: [] for the whole API
 // and leaves authentication to a configured backend): then nil, as when
-// the description does not say.
+// the description does not say. A description found by guessing that has
+// no such operation may be another API's: it says nothing of the call.
 func (d *apiDesc) needs(method, path string) (alts *[]requirement, where string) {
-	alts, where = d.stated(method, path)
-	if op := d.match(method, path); alts != nil && len(*alts) == 0 && op != nil && op.refuses {
+	op := d.match(method, path)
+	if d.guessed && op == nil {
+		return nil, ""
+	}
+	alts, where = d.stated(op, method)
+	if alts != nil && len(*alts) == 0 && op != nil && op.refuses {
 		return nil, ""
 	}
 	return alts, where
 }
 
-// stated is the security the description gives a call, as written.
-func (d *apiDesc) stated(method, path string) (alts *[]requirement, where string) {
-	op := d.match(method, path)
+// stated is the security the description gives a call of method to op
+// (nil: no operation matched), as written.
+func (d *apiDesc) stated(op *operation, method string) (alts *[]requirement, where string) {
 	switch {
 	case op != nil && op.security != nil:
 		return op.security, method + " " + op.template
