@@ -440,3 +440,45 @@ func TestDocumentedConclusions(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthorizationSchemes: the Authorization schemes a description
+// documents come only from schemes that read Authorization — a key in a
+// header of its own is not "the bare key" in Authorization — each once,
+// in order, "" for a key sent bare.
+func TestAuthorizationSchemes(t *testing.T) {
+	d, err := parseOpenAPI([]byte(`openapi: 3.0.3
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+    key: {type: apiKey, in: header, name: X-API-Key}
+    queryKey: {type: apiKey, in: query, name: api_key}
+    tokenAuth: {type: apiKey, in: header, name: Authorization, description: 'Token-based authentication with required prefix "Token"'}
+    rawAuth: {type: apiKey, in: header, name: authorization}
+    oauth: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {}}}}
+paths: {}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		names []string
+		want  []string
+	}{
+		{[]string{"bearer", "key"}, []string{"Bearer"}},
+		{[]string{"key", "queryKey", "tokenAuth"}, []string{"Token"}},
+		{[]string{"rawAuth", "bearer", "oauth"}, []string{"", "Bearer"}},
+		{[]string{"key", "queryKey"}, nil},
+	}
+	for _, c := range cases {
+		var alts []requirement
+		for _, n := range c.names {
+			alts = append(alts, requirement{{name: n}})
+		}
+		if got := d.authorizationSchemes(alts); !slices.Equal(got, c.want) {
+			t.Errorf("%v: %q, want %q", c.names, got, c.want)
+		}
+	}
+	if got := authorizationWording([]string{"", "Bearer"}); got != "Authorization: the bare key or Bearer" {
+		t.Errorf("wording %q", got)
+	}
+}
