@@ -285,14 +285,15 @@ func (d *apiDesc) authorizationSchemes(alts []requirement) []string {
 			continue
 		}
 		sc := d.schemes[r[0].name]
-		w := "Bearer"
-		switch {
-		case sc.kind == "http":
-			w = schemeWord(sc.scheme)
-		case sc.kind == "apiKey":
-			w = sc.scheme
-		case !sc.takesAuthorization():
+		if !sc.takesAuthorization() {
 			continue
+		}
+		w := "Bearer"
+		switch sc.kind {
+		case "http":
+			w = schemeWord(sc.scheme)
+		case "apiKey":
+			w = sc.scheme
 		}
 		if !slices.Contains(schemes, w) {
 			schemes = append(schemes, w)
