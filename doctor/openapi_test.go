@@ -482,3 +482,38 @@ paths: {}
 		t.Errorf("wording %q", got)
 	}
 }
+
+// TestDescriptionOptionUnreadable: a description named with --openapi that
+// cannot be read — a missing file, one that is no description, a URL
+// that answers a refusal — is a note naming it and why, and the diagnosis goes
+// on without it.
+func TestDescriptionOptionUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	notSpec := filepath.Join(dir, "notes.yaml")
+	if err := os.WriteFile(notSpec, []byte("not: [a spec"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &discoveryServer{}
+	srv := httptest.NewServer(s.handler(nil, nil))
+	defer srv.Close()
+	for _, c := range []struct{ name, openapi, why string }{
+		{"a missing file", filepath.Join(dir, "missing.yaml"), "no such file"},
+		{"a file that is no description", notSpec, "not an OpenAPI or Swagger description"},
+		{"a URL that answers with a refusal", srv.URL + "/missing.json", "status 401"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := &Request{Method: "GET", URL: srv.URL + "/pets", Headers: []Header{{Name: "Authorization", Value: "Bearer abcdefghijklmnop"}}}
+			rep, err := Run(context.Background(), req, Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: c.openapi})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "the API description " + c.openapi + " could not be read: "
+			if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, want) && strings.Contains(n, c.why) }) {
+				t.Errorf("notes %q, want one starting %q and saying %q", rep.Notes, want, c.why)
+			}
+			if rep.APIDescription != "" || rep.Top == nil {
+				t.Errorf("description %q, top %v", rep.APIDescription, rep.Top)
+			}
+		})
+	}
+}
