@@ -163,7 +163,7 @@ func (p *prober) findDescription(ctx context.Context, final *answer) (*apiDesc, 
 		if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
 			data, err := readBounded(src, maxDescBytes)
 			if err != nil {
-				return nil, "", err
+				return nil, src, err
 			}
 			d, err := parseOpenAPI(data)
 			return d, src, err
