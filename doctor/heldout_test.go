@@ -30,6 +30,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout6", 28},
 	{"testdata/heldout7", 26},
 	{"testdata/heldout8", 40},
+	{"testdata/heldout9", 35},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
