@@ -88,7 +88,7 @@ func decisionCases(t testing.TB) []decisionCase {
 	}{
 		{"jwt-cached", "/v1/data", "Authorization", "Bearer " + token(t, nil), 200, 20},
 		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200, 24},
-		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200, 35},
+		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200, 30},
 		{"jwt-expired", "/v1/data", "Authorization", "Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}), 401, 65},
 	} {
 		req := httptest.NewRequest("GET", "/.authgate/decide", nil)

@@ -7,8 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
+	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -71,7 +74,10 @@ type verified struct {
 type Verifier struct {
 	store store.Store
 	opts  Options
-	key   []byte // keys the cache
+	// macs key the cache: HMAC-SHA-256s under a key drawn at start,
+	// reused (Reset keeps the key's pads), so the key schedule is not
+	// paid on every request.
+	macs  sync.Pool
 	cache *store.Cache[[sha256.Size]byte, verified]
 	slots chan struct{}
 	// dummy is checked in place of an unknown user's hash.
@@ -95,7 +101,8 @@ func NewVerifier(s store.Store, opts Options) *Verifier {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	v := &Verifier{store: s, opts: opts, key: key, dummy: unknownUserHash(), slots: make(chan struct{}, opts.MaxConcurrent)}
+	v := &Verifier{store: s, opts: opts, dummy: unknownUserHash(), slots: make(chan struct{}, opts.MaxConcurrent)}
+	v.macs.New = func() any { return hmac.New(sha256.New, key) }
 	if s != nil {
 		v.cache = store.NewCache[[sha256.Size]byte](s, 10000, func(hit verified, ch store.Change) bool {
 			return ch.Kind == store.UserChanged && hit.user == ch.User
@@ -163,12 +170,14 @@ func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, erro
 // cacheKey keys the cache of verified credentials: a keyed hash, so the
 // cache holds no password.
 func (v *Verifier) cacheKey(user, password string) [sha256.Size]byte {
-	m := hmac.New(sha256.New, v.key)
-	m.Write([]byte(user))
+	m := v.macs.Get().(hash.Hash)
+	m.Reset()
+	io.WriteString(m, user)
 	m.Write([]byte{0})
-	m.Write([]byte(password))
+	io.WriteString(m, password)
 	var ck [sha256.Size]byte
 	m.Sum(ck[:0])
+	v.macs.Put(m)
 	return ck
 }
 
