@@ -438,7 +438,11 @@ func (g *Gateway) withExchange(next http.Handler) http.Handler {
 		if !prepared || !ex.start.IsZero() {
 			ex, prepared = new(exchange), false
 		}
-		*ex = exchange{start: time.Now(), requestID: r.Header.Get(api.RequestIDHeader), method: r.Method, auth: &g.api}
+		// Cleared in place and filled field by field: a composite literal
+		// would be built in this frame first, and every request's stack
+		// would be the larger for it.
+		*ex = exchange{}
+		ex.start, ex.requestID, ex.method, ex.auth = time.Now(), r.Header.Get(api.RequestIDHeader), r.Method, &g.api
 		ex.client, ex.viaProxy = g.trusted.clientOf(r)
 		if !validRequestID(ex.requestID) || len(r.Header.Values(api.RequestIDHeader)) > 1 {
 			ex.requestID = newRequestID()
