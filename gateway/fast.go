@@ -106,6 +106,7 @@ func newFastHTTP(cfg *config.Config, h http.Handler, log *slog.Logger, readBuffe
 		StreamRequestBody:             true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePreParseMultipartForm:  true,
+		ReduceMemoryUsage:             true,
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
 		Concurrency:                   cfg.Server.MaxConnections,
