@@ -79,6 +79,8 @@ func checkManifest(t *testing.T, heldOutDir string) {
 // TestHeldOut scores the doctor on each held-out set: the measure of how
 // well its method generalises (docs/doctor.md). It never tunes anything.
 func TestHeldOut(t *testing.T) {
+	classes := heldOutClasses(t)
+	var reachable, reachableRight int
 	for _, set := range heldOutSets {
 		t.Run(filepath.Base(set.dir), func(t *testing.T) {
 			cases := loadCases(t, set.dir, false)
@@ -92,6 +94,11 @@ func TestHeldOut(t *testing.T) {
 			}
 			right, wrong := score(t, cases)
 			t.Logf("held-out: %s: %d/%d top finding correct (%.0f%%)", filepath.Base(set.dir), right, len(cases), float64(right*100)/float64(len(cases)))
+			if judged := classes[filepath.Base(set.dir)]; judged != nil {
+				n, r := evidenceReachable(t, cases, judged, wrong)
+				reachable, reachableRight = reachable+n, reachableRight+r
+				t.Logf("held-out: %s: %d/%d of the cases whose evidence states or implies the cause (E+C)", filepath.Base(set.dir), r, n)
+			}
 			for _, w := range wrong {
 				t.Log("  wrong: " + w)
 			}
@@ -100,4 +107,60 @@ func TestHeldOut(t *testing.T) {
 			}
 		})
 	}
+	if reachable > 0 {
+		t.Logf("held-out: judged sets: %d/%d of the cases whose evidence states or implies the cause (E+C)", reachableRight, reachable)
+	}
+}
+
+// heldOutClasses reads testdata/heldout-classes.tsv: for each set and
+// case, what its evidence shows (E states the cause, C implies it, K
+// needs the service's documentation, X points elsewhere), judged blind
+// to the case's name and source (docs/doctor.md).
+func heldOutClasses(t *testing.T) map[string]map[string]string {
+	data, err := os.ReadFile("testdata/heldout-classes.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := map[string]map[string]string{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || !strings.Contains("ECKX", f[2]) || len(f[2]) != 1 {
+			t.Fatalf("heldout-classes.tsv: %q is not \"set<TAB>case<TAB>E|C|K|X\"", line)
+		}
+		if classes[f[0]] == nil {
+			classes[f[0]] = map[string]string{}
+		}
+		classes[f[0]][f[1]] = f[2]
+	}
+	return classes
+}
+
+// evidenceReachable counts the cases judged E or C, and those of them
+// whose top finding was right (not among wrong, whose lines begin with
+// the case's name). Every case of a judged set must be judged.
+func evidenceReachable(t *testing.T, cases []corpusCase, judged map[string]string, wrong []string) (n, right int) {
+	missed := map[string]bool{}
+	for _, w := range wrong {
+		for _, c := range cases {
+			if strings.HasPrefix(w, c.Name+": ") {
+				missed[c.Name] = true
+			}
+		}
+	}
+	for _, c := range cases {
+		switch judged[c.Name] {
+		case "E", "C":
+			n++
+			if !missed[c.Name] {
+				right++
+			}
+		case "K", "X":
+		default:
+			t.Fatalf("heldout-classes.tsv judges no case named %q", c.Name)
+		}
+	}
+	return n, right
 }
