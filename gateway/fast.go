@@ -183,7 +183,7 @@ func (l fastListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fastConn{Conn: c, largeHead: largeHead{recent: lastBytes{buf: make([]byte, fastHeadBuffer)}}}, nil
+	return &fastConn{Conn: c, largeHead: largeHead{recent: lastBytes{size: fastHeadBuffer}}}, nil
 }
 
 // errHTTPVersion is a request of an HTTP version other than 1.x, which

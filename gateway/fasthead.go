@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -17,9 +18,9 @@ import (
 // server whose buffers are max_header_bytes: the head's first bytes are
 // those the connection read last (fasthttp fills its whole buffer before
 // it gives up, and read nothing past it), which the connection keeps a
-// copy of (lastBytes); the rest are still to be read. The limit holds to
-// the byte, and a request line or header that is malformed within the
-// first bytes is refused as before. That fasthttp gives up only with a
+// copy of while it reads a request (lastBytes); the rest are still to be
+// read. The limit holds to the byte, and a request line or header that is
+// malformed within the first bytes is refused as before. That fasthttp gives up only with a
 // full buffer is fasthttp 1.79's header.go (tryRead: bufio's Peek fills
 // the buffer before ErrBufferFull); TestLargeHeads, whose large heads
 // follow others on the same connection, fails if that ever changes.
@@ -63,12 +64,21 @@ func (s *FastServer) serveLargeHead(ctx *fasthttp.RequestCtx, err error) bool {
 }
 
 // Read reads what is to be read again first, then from the connection,
-// keeping a copy of the last bytes.
+// keeping a copy of the last bytes. fasthttp reads through a bufio.Reader
+// of fastHeadBuffer bytes, which slides what it holds unread to the front
+// of its buffer and asks for the rest of it (or, holding nothing, reads a
+// large read straight into the caller's p): a p of fastHeadBuffer bytes or
+// more means nothing read before is still unread, so a head that will not
+// fit is all in what is read from here, and the copy so far is forgotten.
+// So a connection that waits for its next request holds no copy.
 func (c *fastConn) Read(p []byte) (int, error) {
 	if len(c.replay) > 0 {
 		n := copy(p, c.replay)
 		c.replay = c.replay[n:]
 		return n, nil
+	}
+	if len(p) >= fastHeadBuffer {
+		c.recent.forget()
 	}
 	n, err := c.Conn.Read(p)
 	c.recent.add(p[:n])
@@ -88,17 +98,23 @@ func (c *fastConn) SetReadDeadline(t time.Time) error {
 	return c.Conn.SetReadDeadline(t)
 }
 
-// lastBytes keeps the last len(buf) bytes added to it.
+// lastBytes keeps the last size bytes added to it (none when size is
+// 0), in a buffer it takes when a byte is added and gives back when it
+// forgets them.
 type lastBytes struct {
+	size int
 	buf  []byte
 	next int // where the next byte goes
 	full bool
 }
 
 func (l *lastBytes) add(p []byte) {
-	size := len(l.buf)
+	size := l.size
 	if size == 0 || len(p) == 0 {
 		return
+	}
+	if l.buf == nil {
+		l.buf = takeHeadCopy(size)
 	}
 	if len(p) >= size {
 		copy(l.buf, p[len(p)-size:])
@@ -111,7 +127,27 @@ func (l *lastBytes) add(p []byte) {
 	l.next = (l.next + len(p)) % size
 }
 
+// forget drops what l keeps and gives its buffer back.
+func (l *lastBytes) forget() {
+	if l.buf != nil && len(l.buf) == fastHeadBuffer {
+		headCopies.Put((*[fastHeadBuffer]byte)(l.buf))
+	}
+	l.buf, l.next, l.full = nil, 0, false
+}
+
 // bytes is a copy of what a full l keeps, oldest first.
 func (l *lastBytes) bytes() []byte {
 	return append(append(make([]byte, 0, len(l.buf)), l.buf[l.next:]...), l.buf[:l.next]...)
+}
+
+// headCopies are lastBytes' buffers: a connection holds one only while it
+// reads a request, not while it waits for the next.
+var headCopies = sync.Pool{New: func() any { return new([fastHeadBuffer]byte) }}
+
+// takeHeadCopy is a buffer of size bytes for lastBytes.
+func takeHeadCopy(size int) []byte {
+	if size == fastHeadBuffer {
+		return headCopies.Get().(*[fastHeadBuffer]byte)[:]
+	}
+	return make([]byte, size)
 }

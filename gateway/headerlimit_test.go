@@ -273,7 +273,7 @@ func TestLastBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := lastBytes{buf: make([]byte, size)}
+			l := lastBytes{size: size}
 			all := strings.Join(tt.pieces, "")
 			for _, p := range tt.pieces {
 				l.add([]byte(p))
@@ -283,6 +283,15 @@ func TestLastBytes(t *testing.T) {
 			}
 			if got, want := l.bytes(), all[len(all)-size:]; !bytes.Equal(got, []byte(want)) {
 				t.Fatalf("got %q, want %q", got, want)
+			}
+			// Forgotten, it keeps only what comes after.
+			l.forget()
+			if l.add([]byte("xyz")); l.full {
+				t.Fatal("full again after forget and 3 bytes")
+			}
+			l.add([]byte("uvwxy"))
+			if got := l.bytes(); !l.full || string(got) != "xyzuvwxy" {
+				t.Fatalf("after forget: %q (full %v), want \"xyzuvwxy\"", got, l.full)
 			}
 		})
 	}
