@@ -56,6 +56,7 @@ func main() {
 	repeat := flag.Int("repeat", 1, "measure every row this many times, interleaved (baseline, then each mode for each build in turn), and report the medians")
 	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
 	engines := flag.String("engines", "standard,fast", "measure this build on each of these HTTP engines (server.engine), beside each other")
+	idle := flag.Int("idle", 0, "also hold this many idle keep-alive connections (one request each) to nginx and each build, and report their RSS (raise ulimit -n)")
 	floor := flag.Bool("floor", false, "also measure a minimal fasthttp proxy (scripts/bench/floor: the fast engine's floor) beside nginx, and at each -sweep count")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -130,6 +131,9 @@ func main() {
 			rows = append(rows, rs...)
 		}
 	}
+	if *idle > 0 {
+		rows = append(rows, b.idleRows(targets, *idle)...)
+	}
 	table := render(rows, b)
 	fmt.Print(table)
 	if *write != "" {
@@ -156,6 +160,8 @@ type row struct {
 	rssFileMiB       float64 // the part of rssMiB that is mapped files (the binary)
 	non2xx, requests int
 	baseline         bool
+	// idle: a row of idle connections, which has only the RSS.
+	idle bool
 }
 
 type bench struct {
@@ -794,6 +800,10 @@ func render(rows []row, b *bench) string {
 		name := r.name
 		if r.alsoCPU > 0 {
 			name += fmt.Sprintf(" (nginx meanwhile: %.1f µs/req)", r.alsoCPU)
+		}
+		if r.idle {
+			fmt.Fprintf(&sb, "| %s | — | — | — | — | — | %.0f (%.0f) | — |\n", name, r.rssMiB, r.rssFileMiB)
+			continue
 		}
 		fmt.Fprintf(&sb, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.0f (%.0f) | %d |\n", name, r.rps, r.p50, r.p99, r.cpuPerReq, ratio, r.rssMiB, r.rssFileMiB, r.non2xx)
 	}
