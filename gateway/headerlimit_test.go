@@ -97,8 +97,8 @@ func TestLargeHeads(t *testing.T) {
 		name string
 		// pads are the requests' X-Pad sizes, in order on one connection.
 		pads []int
-		// pipelined: all requests in one write; piece: written in pieces
-		// of this many bytes.
+		// pipelined: all requests written at once; piece: written in
+		// pieces of this many bytes (0: in one write).
 		pipelined bool
 		piece     int
 		status    int
@@ -110,6 +110,9 @@ func TestLargeHeads(t *testing.T) {
 		{"one byte past the first buffer's size, pipelined", []int{fits + 1, fits}, true, 0, 200},
 		{"pipelined", []int{10, large, 10, large}, true, 0, 200},
 		{"trickled", []int{large}, false, 1000, 200},
+		{"pipelined in pieces of 333", []int{10, large, fits + 1, 10, fits, large, 10}, true, 333, 200},
+		{"pipelined in pieces of 1000", []int{10, large, fits + 1, 10, fits, large, 10}, true, 1000, 200},
+		{"pipelined in pieces one byte past the buffer", []int{fits, 10, large, fits + 1, 10}, true, fastHeadBuffer + 1, 200},
 		{"past max_header_bytes", []int{16 << 10}, false, 0, 431},
 	}
 	for _, tt := range tests {
@@ -121,7 +124,7 @@ func TestLargeHeads(t *testing.T) {
 				all.WriteString(request(pad, "body"+strconv.Itoa(i)))
 			}
 			if tt.pipelined {
-				io.WriteString(c, all.String())
+				writePieces(c, all.String(), tt.piece)
 			}
 			for i, pad := range tt.pads {
 				if !tt.pipelined {
