@@ -190,7 +190,7 @@ var foreignRateLimit = []string{
 
 // foreignUnknown: a key or user the server does not know.
 var foreignUnknown = []string{
-	`(密钥|密鑰|秘钥|api ?key|appkey|key|app ?id|appid|access ?key( ?id)?|secret ?id|x-ti-app-id)\s*(不存在|无效|無效|错误|錯誤|不正确|不正確|非法|未找到|找不到)`,
+	`(密钥|密鑰|秘钥|api ?key|appkey|key|app ?id|appid|access ?key( ?id)?|secret ?id|x-ti-app-id)\s*(不存在|无效|無效|错误|錯誤|不正确|不正確|非法|未找到|找不到|有误|有誤)`,
 	`(错误|錯誤|无效|無效|非法|未知)的\s*(请求)?\s*(密钥|key|api ?key|appkey|app ?id|appid)`, `找不到用户|用户不存在|用戶不存在|找不到用戶`,
 	`(apiキー|キー|アクセスキー|クライアント|ユーザー名?|ユーザ)(が|は)?(見つかりません|存在しません|不明)`, `(apiキー|アクセスキー)(が|は)?(無効|不正|正しくありません)`,
 	`(api ?키|앱 ?키|appkey|사용자|계정|클라이언트)(를|을|가|이)?\s*(찾을 수 없|존재하지 않)`, `유효하지 않은\s*(api ?키|앱 ?키|appkey)`,

@@ -75,6 +75,7 @@ func (p *prober) answer(a *answer) {
 	if inBody {
 		p.failedIn2xx = true // whatever it names, the call failed
 	}
+	p.bareKeyRead(a)
 	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
 		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
 			Title:    "The server answered 401 without a WWW-Authenticate challenge (RFC 9110 requires one): it does not say which scheme it wants",
@@ -191,6 +192,27 @@ func (p *prober) answer(a *answer) {
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
 }
 
+// bareKeyRead: an answer that quotes back the bare credential sent in
+// Authorization ("Invalid API KEY: q8Zt3Lm7…") read it as sent, so the
+// missing scheme word is this API's convention, not the fault: the
+// finding that calls the header malformed for it is kept as a warning.
+func (p *prober) bareKeyRead(a *answer) {
+	auth := p.off.req.Get("Authorization")
+	if len(auth) != 1 {
+		return
+	}
+	v := strings.TrimSpace(auth[0].Value)
+	if len(v) < 8 || strings.ContainsAny(v, " \t") || !strings.Contains(string(a.body), v) {
+		return
+	}
+	for i := range p.off.findings {
+		if f := &p.off.findings[i]; f.Code == HeaderFormat && f.Status == Fail && strings.Contains(f.Title, "bare credential") {
+			f.Status = Warn
+			f.Evidence = append(f.Evidence, "the answer quotes the credential back: the API read it as sent, without a scheme word")
+		}
+	}
+}
+
 // validWords: a statement that asks for a *valid* credential ("supply a
 // valid API Access Token", "a valid x-api-key header must be sent").
 // "A valid token is missing" says none arrived, and is not one.
@@ -225,7 +247,7 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
 var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
-	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
+	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege|insufficient[_ ](permissions?|scopes?|rights|access)|access (type|level)`)
 
 // lacksGrant: a statement that the credential it identified (the key,
 // the token, the account) has no permission or access for this ("Your
