@@ -64,7 +64,7 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && (len(a.body) < 1024 || len(a.body) < 4096 && namesCause(p.statedCode(a))) &&
 		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
 		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
