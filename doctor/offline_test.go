@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,5 +74,21 @@ func TestOfflineChecks(t *testing.T) {
 				t.Fatalf("want %s/%s, got %v", tt.want, tt.st, got)
 			}
 		})
+	}
+}
+
+// TestBearerClientPair: a Bearer token that is base64 of id:secret is a
+// client's credentials (RFC 6749 §2.3.1: they go as Basic to the token
+// endpoint, which exchanges them for an access token), not a bearer
+// token; an opaque token or a JWT is not.
+func TestBearerClientPair(t *testing.T) {
+	pair := "Bearer " + base64.StdEncoding.EncodeToString([]byte("my_client_id:my_client_secret"))
+	if got := offlineCodes(t, get("http://x", "Authorization", pair), Options{}); got[WrongTokenKind] != Fail {
+		t.Errorf("base64 id:secret as Bearer: %v", got)
+	}
+	for _, v := range []string{"Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e", "Bearer bXlfY2xpZW50X2lk"} {
+		if got := offlineCodes(t, get("http://x", "Authorization", v), Options{}); got[WrongTokenKind] != "" {
+			t.Errorf("%s: %v", v, got)
+		}
 	}
 }
