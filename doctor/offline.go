@@ -171,6 +171,13 @@ func (o *offline) authorization(h Header) {
 		if strings.Contains(other, "URL path") {
 			code, title = CredentialWrongHeader, "The request sends "+other+" in the Authorization header: the API reads it in the URL path, not in a header"
 		}
+		if clientPair(strings.TrimSpace(sentValue)) {
+			o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
+				Title:    "The Bearer token is base64 of a client id and secret: a client's credentials, not an access token",
+				Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
+				Fix:      "Send them as Basic to the API's token endpoint (grant_type=client_credentials) and call the API with the access token it returns (RFC 6749 §2.3.1, §4.4)."})
+			return
+		}
 		o.add(Finding{Code: code, Status: Fail, Cause: "3. Incorrect authentication scheme",
 			Title:    title,
 			Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
@@ -241,6 +248,21 @@ var (
 	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
 	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
+
+// clientPair reports whether a Bearer value is base64 of a client id and
+// secret — two key-like parts of ten characters or more, no e-mail
+// address, no spaces — rather than a user name and password.
+func clientPair(v string) bool {
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || !basicPairText.Match(raw) {
+		return false
+	}
+	id, secret, _ := strings.Cut(string(raw), ":")
+	keyLike := func(s string) bool {
+		return len(s) >= 10 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~") == ""
+	}
+	return keyLike(id) && keyLike(secret)
+}
 
 // otherSchemeValue says what a Bearer value is when it is shaped as
 // another scheme's credential, or "".
