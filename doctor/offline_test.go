@@ -92,3 +92,25 @@ func TestBearerClientPair(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayJWTExpired: an expired JWT sent outside "Authorization:
+// Bearer" — in a header of the API's own, the query, a scheme of its own,
+// with no scheme word, in a cookie — is read for its expiry too.
+func TestStrayJWTExpired(t *testing.T) {
+	tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "-1h", "iat": "-2h"})
+	live := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "+1h", "iat": "-1m"})
+	for _, r := range []*Request{
+		get("http://x/a", "X-Auth-Token", tok),
+		get("http://x/a?access_token=" + tok),
+		get("http://x/a", "Authorization", tok),
+		get("http://x/a", "Authorization", "JWT "+tok),
+		get("http://x/a", "Cookie", "session="+tok),
+	} {
+		if got := offlineCodes(t, r, Options{}); got[TokenExpired] != Fail || got[HeaderFormat] == Fail {
+			t.Errorf("%v %s: %v", r.Headers, r.URL, got)
+		}
+	}
+	if got := offlineCodes(t, get("http://x/a", "X-Auth-Token", live), Options{}); got[TokenExpired] != "" {
+		t.Errorf("a live JWT: %v", got)
+	}
+}
