@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,12 +107,61 @@ func (o *offline) run() {
 	if !o.sentAny {
 		o.misspelledHeaders()
 	}
+	o.strayJWTs()
 	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
 		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
 			Title: "The request sends no credentials (no Authorization or API-key header)",
 			Fix:   "Add the credential the API expects, e.g. -H \"Authorization: Bearer $TOKEN\" (double quotes, so the shell expands it)."})
 	}
 }
+
+// strayJWTs reads a JWT sent outside "Authorization: Bearer" — in a
+// header of the API's own, a scheme of its own (JWT, Token), with no
+// scheme word, in the query, a cookie or the body — for what every
+// reader of a JWT checks first: its expiry. An expired one is the fault
+// before any other of how it is sent (a missing scheme word is then a
+// warning: fix the token first).
+func (o *offline) strayJWTs() {
+	if o.jwtToken != nil || slices.ContainsFunc(o.findings, func(f Finding) bool { return f.Code == TokenExpired && f.Status == Fail }) {
+		return
+	}
+	type place struct{ where, value string }
+	var places []place
+	for _, h := range o.req.Headers {
+		places = append(places, place{"the " + h.Name + " header", h.Value})
+	}
+	if u, err := url.Parse(o.req.URL); err == nil {
+		for k, vs := range u.Query() {
+			for _, v := range vs {
+				places = append(places, place{"the query parameter " + k, v})
+			}
+		}
+	}
+	places = append(places, place{"the body", o.req.Body})
+	now := time.Now()
+	for _, p := range places {
+		for _, m := range jwtShape.FindAllString(p.value, 4) {
+			d, err := jwt.Decode(m)
+			if err != nil {
+				continue
+			}
+			if f := diagnose.Expired(d, now, 0); f != nil {
+				g := fromDiagnose(f, Fail)
+				g.Evidence = append(g.Evidence, "the JWT in "+p.where+": "+o.mask.show(m))
+				o.add(g)
+				for i := range o.findings {
+					if h := &o.findings[i]; h.Code == HeaderFormat && h.Status == Fail && strings.Contains(h.Title, "bare credential") {
+						h.Status = Warn
+					}
+				}
+				return
+			}
+		}
+	}
+}
+
+// jwtShape is a JWS compact token inside a longer value.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 
 // variableUnset reports the shell variables of h that expanded to
 // nothing, and what that did to the request.
