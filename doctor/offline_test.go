@@ -114,3 +114,20 @@ func TestStrayJWTExpired(t *testing.T) {
 		t.Errorf("a live JWT: %v", got)
 	}
 }
+
+// TestCookieVariableUnset: a session cookie whose shell variable is unset
+// or empty (-b "session=$SESSION_ID", -H "Cookie: sid=$SID") sends no
+// session at all — whatever the answer then says of it (expired, not
+// found) follows from that.
+func TestCookieVariableUnset(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	for _, c := range []string{`curl -b "session=$SESSION_ID" http://x/a`, `curl -H "Cookie: sid=$SID" http://x/a`} {
+		r, err := ParseCurl(c, none)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := offlineCodes(t, r, Options{}); got[VariableUnset] != Fail {
+			t.Errorf("%s: %v", c, got)
+		}
+	}
+}
