@@ -136,7 +136,7 @@ func indexOptions(list []curlOption) map[string]curlOption {
 // header name.
 func headerOption(name string) func(*curlCommand, string, Word) error {
 	return func(c *curlCommand, _ string, v Word) error {
-		c.r.Headers = append(c.r.Headers, Header{Name: name, Value: v.Text})
+		c.r.Headers = append(c.r.Headers, Header{Name: name, Value: v.Text, Unrun: v.Unrun, Unset: v.Unset})
 		return nil
 	}
 }

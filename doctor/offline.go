@@ -107,6 +107,12 @@ func (o *offline) run() {
 	if !o.sentAny {
 		o.misspelledHeaders()
 	}
+	for _, h := range o.req.Get("Cookie") {
+		if len(h.Unset) > 0 {
+			o.sentAny = true
+			o.variableUnset(h, "the cookie is sent without its value", []string{"Cookie expands to " + o.mask.show(h.Value)})
+		}
+	}
 	o.strayJWTs()
 	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
 		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
