@@ -114,6 +114,7 @@ func (o *offline) run() {
 		}
 	}
 	o.strayJWTs()
+	o.staleTimestamp()
 	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
 		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
 			Title: "The request sends no credentials (no Authorization or API-key header)",

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -88,6 +89,7 @@ func (p *prober) answer(a *answer) {
 	if a.status == 401 || a.status == 407 {
 		p.schemes(a)
 		p.charset(a)
+		p.pairScheme(a)
 	}
 	if p.dpop(a, ev) {
 		return // a sender-constrained token (DPoP, mTLS): dpop.go
@@ -160,6 +162,13 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
+	if by := p.off.signedBy(); code == CredentialsRejected && by != "" {
+		// A request that carries its own signature, refused with no
+		// reason: the signature (or the secret it is made with) is the
+		// likeliest fault.
+		code, basis = RequestSignatureInvalid, Refused
+		ev = append(ev, "the request carries its own signature ("+by+"): refused without a reason, that signature — or the secret it is computed with — is the likeliest fault")
+	}
 	if c := refusedAs(says); code == CredentialsMissing && p.off.sentAny && c != "" {
 		// "Authentication required. Please supply a valid token": the
 		// one sent arrived, and is not valid.
@@ -190,6 +199,23 @@ func (p *prober) answer(a *answer) {
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// pairScheme: an id:secret pair sent as a Bearer token is a client's
+// credentials to exchange — unless the answer challenges a scheme that
+// takes such a pair itself (Basic, ApiKey: Elasticsearch's API keys are
+// base64 of id:key), where the scheme is the fault.
+func (p *prober) pairScheme(a *answer) {
+	if !slices.ContainsFunc(a.challenges, func(c challenge.Challenge) bool {
+		return strings.EqualFold(c.Scheme, "Basic") || strings.EqualFold(c.Scheme, "ApiKey")
+	}) {
+		return
+	}
+	for i := range p.off.findings {
+		if f := &p.off.findings[i]; f.Code == WrongTokenKind && f.Status == Fail && strings.Contains(f.Title, "client id and secret") {
+			f.Status = Warn
+		}
+	}
 }
 
 // bareKeyRead: an answer that quotes back the bare credential sent in
