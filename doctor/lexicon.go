@@ -111,7 +111,8 @@ var rules = []rule{
 		`(use|send requests to|call) the .{0,40}(endpoint|base url|host|domain) (for|of) (your|this|the)`, `not (hosted|located|available) (in|on) this (region|server|instance|cluster)`,
 		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`,
 		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
-		`accounts? server (of|for) (the|your)`, `use instance_url`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+		`accounts? server (of|for) (the|your)`, `use instance_url`, `(correct|right|proper|regional) (api |base |request )?url\b`,
+		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
