@@ -24,6 +24,7 @@ var placeholderValues = map[string]bool{
 	"changeme": true, "change_me": true, "placeholder": true, "example": true,
 	"your_token": true, "access_token": true, "api_key": true, "apikey": true,
 	"secret": true, "password": true, "true": true, "false": true,
+	"demo": true, "dummy": true, "sample": true, "foo": true, "foobar": true,
 }
 
 // Placeholder reports whether v is a placeholder or unexpanded template
@@ -52,6 +53,12 @@ func Placeholder(v string) string {
 		return "sample text such as YourApiKeyToken from documentation"
 	case braceName.MatchString(v):
 		return "unfilled template variable {...} or [...]"
+	case bracketedProse(v):
+		return "bracketed text, in whatever language, where the credential belongs"
+	case sampleName(v):
+		return "a name of what belongs there, such as secret_api_key or DEMO_KEY"
+	case sequence(v):
+		return "a filler value such as 1234567890, abcdef or a1b2c3"
 	case len(v) >= 8 && strings.Trim(v, "xX*•-") == "":
 		return "a masked or filler value such as xxxx or ****"
 	case hasWord(lower, "here", "replace", "insert", "replaceme") && hasWord(lower, "token", "key", "secret", "password", "jwt", "apikey", "credential", "credentials", "me"):

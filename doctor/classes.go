@@ -72,7 +72,7 @@ var credentialNames = map[string]bool{"key": true, "api_key": true, "apikey": tr
 	"token": true, "auth": true, "auth_token": true, "x-amz-signature": true, "x-goog-signature": true, "sig": true, "signature": true,
 	"hapikey": true, "api_token": true, "access_key": true, "private_token": true, "client_secret": true, "password": true,
 	"secret": true, "apitoken": true, "authtoken": true, "id_token": true, "refresh_token": true, "app_key": true, "appkey": true,
-	"appid": true, "_sid": true, "sid": true, "session_id": true, "sessionid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
+	"appid": true, "psw": true, "pwd": true, "passwd": true, "_sid": true, "sid": true, "session_id": true, "sessionid": true, "assertion": true, "client_assertion": true, "subscription-key": true}
 
 // bodyCredentials finds credentials in a form or JSON body and checks
 // their shape; they count as sent.
@@ -85,11 +85,7 @@ func (o *offline) bodyCredentials() {
 	if strings.HasPrefix(body, "{") {
 		var m map[string]any
 		if json.Unmarshal([]byte(body), &m) == nil {
-			for k, v := range m {
-				if s, ok := v.(string); ok && credentialNames[strings.ToLower(k)] {
-					found[k] = s
-				}
-			}
+			jsonCredentials(m, found, 0)
 		}
 	} else if q, err := url.ParseQuery(body); err == nil {
 		for k, vs := range q {
@@ -102,6 +98,24 @@ func (o *offline) bodyCredentials() {
 		o.sentAny = true
 		o.valueShape("the body field "+k, v)
 		o.unremovable = true
+	}
+}
+
+// jsonCredentials adds the string fields of m named as credentials to
+// found, and those of the objects inside it to a depth of three (a
+// JSON-RPC call's params, a wrapper object).
+func jsonCredentials(m map[string]any, found map[string]string, depth int) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			if credentialNames[strings.ToLower(k)] {
+				found[k] = v
+			}
+		case map[string]any:
+			if depth < 2 {
+				jsonCredentials(v, found, depth+1)
+			}
+		}
 	}
 }
 

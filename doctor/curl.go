@@ -46,6 +46,10 @@ type curlCommand struct {
 	// the request is settled when every word is read.
 	method    string
 	head, get bool
+	// upload is -T (a PUT); query is --url-query's parts, joined to the
+	// URL's query once every word is read.
+	upload bool
+	query  []string
 }
 
 // curlOption is an option of curl the doctor reads: whether it takes a
@@ -73,6 +77,19 @@ var curlOptions = indexOptions([]curlOption{
 		return nil
 	}},
 	{names: []string{"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json"}, value: true, apply: (*curlCommand).data},
+	{names: []string{"-F", "--form", "--form-string"}, value: true, apply: func(c *curlCommand, _ string, v Word) error {
+		// A form field, name=value (curl sends it multipart): the doctor
+		// reads it as a field of the body, where a credential is found.
+		return c.data("--form", v)
+	}},
+	{names: []string{"-T", "--upload-file"}, value: true, apply: func(c *curlCommand, _ string, _ Word) error {
+		c.upload = true
+		return nil
+	}},
+	{names: []string{"--url-query"}, value: true, apply: func(c *curlCommand, _ string, v Word) error {
+		c.query = append(c.query, strings.TrimPrefix(v.Text, "+"))
+		return nil
+	}},
 	{names: []string{"-A", "--user-agent"}, value: true, apply: headerOption("User-Agent")},
 	{names: []string{"-e", "--referer"}, value: true, apply: headerOption("Referer")},
 	{names: []string{"-b", "--cookie"}, value: true, apply: headerOption("Cookie")},
@@ -96,7 +113,12 @@ var curlOptions = indexOptions([]curlOption{
 		return nil
 	}},
 	{names: []string{"--verbose", "--silent", "--show-error", "--include", "--insecure", "--compressed", "--fail", "--globoff", "--progress-bar"}},
-	{names: []string{"-o", "--output", "-w", "--write-out", "-m", "--max-time", "--connect-timeout", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key", "-E"}, value: true},
+	{names: []string{"-o", "--output", "-w", "--write-out", "-m", "--max-time", "--connect-timeout", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key", "-E",
+		"-D", "--dump-header", "-c", "--cookie-jar", "-r", "--range", "-K", "--config", "-U", "--proxy-user", "-Y", "--speed-limit",
+		"-y", "--speed-time", "-z", "--time-cond", "--max-redirs", "--resolve", "--connect-to", "--limit-rate", "--retry-delay",
+		"--retry-max-time", "--interface", "--aws-sigv4", "--capath", "--cert-type", "--key-type", "--pass", "--ciphers",
+		"--tls-max", "--expect100-timeout", "--trace", "--trace-ascii", "--stderr", "--unix-socket", "--abstract-unix-socket",
+		"--max-filesize", "--keepalive-time", "--dns-servers", "--proxy-header", "--variable", "--trace-config"}, value: true},
 })
 
 // indexOptions maps each name of each option to it.
@@ -114,7 +136,7 @@ func indexOptions(list []curlOption) map[string]curlOption {
 // header name.
 func headerOption(name string) func(*curlCommand, string, Word) error {
 	return func(c *curlCommand, _ string, v Word) error {
-		c.r.Headers = append(c.r.Headers, Header{Name: name, Value: v.Text})
+		c.r.Headers = append(c.r.Headers, Header{Name: name, Value: v.Text, Unrun: v.Unrun, Unset: v.Unset})
 		return nil
 	}
 }
@@ -207,6 +229,13 @@ func (c *curlCommand) request() (*Request, error) {
 	if !strings.Contains(r.URL, "://") {
 		r.URL = "http://" + r.URL
 	}
+	for _, q := range c.query {
+		sep := "?"
+		if strings.Contains(r.URL, "?") {
+			sep = "&"
+		}
+		r.URL += sep + q
+	}
 	if c.get && r.Body != "" {
 		// -G: the data is the query of a GET, after any the URL has.
 		sep := "?"
@@ -220,6 +249,8 @@ func (c *curlCommand) request() (*Request, error) {
 		r.Method = strings.ToUpper(c.method)
 	case c.head:
 		r.Method = "HEAD"
+	case c.upload:
+		r.Method = "PUT"
 	case r.Body != "":
 		r.Method = "POST"
 	default:
@@ -232,7 +263,7 @@ func (c *curlCommand) request() (*Request, error) {
 // that do (the rest of their word, or the next word, is the value).
 const (
 	boolShort  = "vsSikfgLIG#"
-	valueShort = "XHudbAeowmxE"
+	valueShort = "XHudbAeowmxEFTDcrKUYyz"
 )
 
 // splitCluster splits a word of short options as curl's getopt reads it:

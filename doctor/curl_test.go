@@ -66,3 +66,38 @@ func TestParseCurlShortClusters(t *testing.T) {
 		}
 	}
 }
+
+// TestParseCurlValueOptions: the options of curl that take an argument —
+// form fields, data, an uploaded file, a query part — never give the
+// argument for the URL; form fields reach the body as name=value (where
+// a credential in them is read), --url-query joins the URL's query and
+// -T makes a PUT.
+func TestParseCurlValueOptions(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	for _, tt := range []struct {
+		cmd, method, url, body string
+	}{
+		{`curl --form-string "token=abc123" http://x/a`, "POST", "http://x/a", "token=abc123"},
+		{`curl http://x/a --form-string token=abc123 --form-string 'text=hi there'`, "POST", "http://x/a", "token=abc123&text=hi there"},
+		{`curl -F "file=@photo.jpg" -F api_key=k1 http://x/a`, "POST", "http://x/a", "file=@photo.jpg&api_key=k1"},
+		{`curl --form api_key=k1 http://x/a`, "POST", "http://x/a", "api_key=k1"},
+		{`curl -Fapi_key=k1 http://x/a`, "POST", "http://x/a", "api_key=k1"},
+		{`curl --data-urlencode "q=a b" http://x/a`, "POST", "http://x/a", "q=a b"},
+		{`curl --data-binary @data.bin http://x/a`, "POST", "http://x/a", "@data.bin"},
+		{`curl --data-raw '{"k":1}' http://x/a`, "POST", "http://x/a", `{"k":1}`},
+		{`curl -T report.csv http://x/a`, "PUT", "http://x/a", ""},
+		{`curl --upload-file report.csv http://x/a`, "PUT", "http://x/a", ""},
+		{`curl --url-query "api_key=k1" http://x/a`, "GET", "http://x/a?api_key=k1", ""},
+		{`curl --url-query "api_key=k1" 'http://x/a?p=0'`, "GET", "http://x/a?p=0&api_key=k1", ""},
+		{`curl -D headers.txt -c jar.txt --max-redirs 3 http://x/a`, "GET", "http://x/a", ""},
+	} {
+		r, err := ParseCurl(tt.cmd, none)
+		if err != nil {
+			t.Errorf("%s: %v", tt.cmd, err)
+			continue
+		}
+		if r.Method != tt.method || r.URL != tt.url || r.Body != tt.body {
+			t.Errorf("%s: %s %s body=%q, want %s %s body=%q", tt.cmd, r.Method, r.URL, r.Body, tt.method, tt.url, tt.body)
+		}
+	}
+}

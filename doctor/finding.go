@@ -198,6 +198,14 @@ func outranks(a, b Finding) bool {
 		a.Basis == Documented && b.Basis == Stated && genericStated[b.Code]
 }
 
+// unsetFirst: a credential whose shell variable was unset or empty never
+// left the machine, whatever the answer then says of it (a session
+// expired, a rate): an unset variable goes before every other failure
+// but another offline certainty.
+func unsetFirst(a, b Finding) bool {
+	return a.Status == Fail && a.Code == VariableUnset && b.Code != VariableUnset && !(b.Status == Fail && offlineCertain[b.Code])
+}
+
 // genericStated are the server's statements a credential that was never
 // real also gets: an offline certainty outranks them. A statement naming
 // any other cause (an expiry, a scope, the caller's address) shows the
@@ -223,6 +231,12 @@ func rank(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		if order[fs[i].Status] != order[fs[j].Status] {
 			return order[fs[i].Status] < order[fs[j].Status]
+		}
+		if unsetFirst(fs[i], fs[j]) {
+			return true
+		}
+		if unsetFirst(fs[j], fs[i]) {
+			return false
 		}
 		if !specific && outranks(fs[i], fs[j]) {
 			return true

@@ -58,7 +58,7 @@ var rules = []rule{
 		`(unauthori[sz]ed|invalid|unknown|unrecognized|unmatched|mismatched|disallowed) (request |client |source |remote )?ip\b`, `\bip (address )?(restriction|filter|check|binding|mismatch|white ?list|allow ?list)`,
 		`(allowed|trusted|authori[sz]ed|approved|permitted|white-?listed|registered|bound) (ips|ip address(es)?|ip ranges?|networks?|addresses)\b`,
 		`requests? (from|originating from) .{0,40}(not (allowed|permitted|accepted|authori[sz]ed)|denied|blocked|refused)`, `(access|connections?) from .{0,30}(is |are )?(denied|not allowed|blocked|refused|not permitted)`,
-		`firewall`, `\bip\b.{0,30}not (included|listed|registered|recognized|authori[sz]ed)`, `from (an? )?(unknown|unrecognized|unauthori[sz]ed|untrusted) (location|network|ip|address)`,
+		`firewall`, `\bip\b( address)? (is )?unauthori[sz]ed`, `\bip\b.{0,30}not (included|listed|registered|recognized|authori[sz]ed)`, `from (an? )?(unknown|unrecognized|unauthori[sz]ed|untrusted) (location|network|ip|address)`,
 		`local (sign-in|login)`, `same (machine|host|computer) as`, `(only|just) (be )?(accessible|available|reachable|allowed|permitted) from (the )?(localhost|local ?host|127\.0\.0\.1|same machine|local machine)`, `from localhost only`, `vpcservicecontrols|vpc service controls`, `sign in from this location`}},
 	{ClientIPNotAllowed, foreignIPNotAllowed},
 	// A lockout, ban or CAPTCHA after failed attempts.
@@ -70,7 +70,8 @@ var rules = []rule{
 	{AccountLocked, foreignAccountLocked},
 	// A nonce or timestamp out of order is the clock, not a CSRF token.
 	{ClockSkew, []string{`nonce .{0,40}(greater|larger|higher|increas|too (small|low|old)|out of order|already used)`, `recv_?window`,
-		`(ahead of|behind) (the )?server'?s? (time|clock)`, `invalid timestamp`, `timestamp (is )?(invalid|too (old|new|far))`}},
+		`(ahead of|behind) (the )?server'?s? (time|clock)`, `invalid timestamp`, `timestamp (is )?(invalid|too (old|new|far))`,
+		`timestamp (for|of) (this|the) request (is )?(invalid|expired|too old|outside)`, `时间戳.{0,4}(过期|無效|无效|错误|超时)`}},
 	// A CSRF token beside a session.
 	{CSRFTokenRequired, []string{`csrf`, `\bnonce\b`, `cookie check failed`, `xsrf`, `cross[- ]site request forgery`, `authenticity[_ ]token`, `invalidauthenticitytoken`, `\bcrumb\b`, `antiforgery`, `session-id header`}},
 	// The origin a browser sent.
@@ -92,7 +93,9 @@ var rules = []rule{
 		`signature .{0,30}(does not|doesn't) match`, `invalid signature for request`, `authorization header requires`,
 		`not the same as any computed signature`, `authorization header is formed correctly`, `hmac .{0,20}(invalid|mismatch|does not match)`,
 		`webhook signature`, `request signature`, `signatures? found matching`, `expected signature`, `request validation failed`,
-		`signature (for|of) (this|the) request`, `\bsign(ature)? error\b`, `(invalid|bad|wrong|incorrect|error) sign\b`, `hmac .{0,20}(verification|validation|check) failed`}},
+		`signature (for|of) (this|the) request`, `\bsign(ature)? error\b`,
+		`\bsign(ature)?s? (does ?n[o']t |do ?n[o']t |did ?n[o']t |not )match`, `\bsign(ature)?[ _-]?(mis-?match|not[ _]match)`,
+		`(invalid|bad|wrong|incorrect|mismatched) checksum`, `checksum ?(hash )?(mismatch|invalid|error|failed|verification failed|(does not|doesn't) match|is (invalid|wrong|incorrect))`, `(invalid|bad|wrong|incorrect|error) sign\b`, `hmac .{0,20}(verification|validation|check) failed`}},
 	{RequestSignatureInvalid, foreignRequestSignature},
 	{TokenSignatureInvalid, foreignTokenSignature},
 	{TokenSignatureInvalid, []string{`invalid signature`, `signature (is )?invalid`, `signature verification`, `bad signature`, `idx10511`, `idx10504`,
@@ -108,7 +111,8 @@ var rules = []rule{
 		`(use|send requests to|call) the .{0,40}(endpoint|base url|host|domain) (for|of) (your|this|the)`, `not (hosted|located|available) (in|on) this (region|server|instance|cluster)`,
 		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`,
 		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
-		`accounts? server (of|for) (the|your)`, `use instance_url`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+		`accounts? server (of|for) (the|your)`, `use instance_url`, `(correct|right|proper|regional) (api |base |request )?url\b`,
+		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
@@ -182,17 +186,17 @@ var rules = []rule{
 		`must (be logged in|log in|sign in|authenticate)`, `please (log ?in|sign ?in|authenticate)`, `not logged in`, `need to (sign|log) in`,
 		`api key (is )?(required|missing)`, `(key|token) (is )?required`, `no session`, `missing required authentication`,
 		`missing [a-z-]+(, [a-z-]+)* or authorization headers?`, `(token|key|credentials?) (is|are) empty`, `must be authenticated`, `missing .{0,15}(token|api key|credentials)`,
-		`(no|missing|without) (an? )?(api[-_ ]?key|auth(entication|orization)? (token|header|key)|access token|bearer token|token|credentials?)\b`,
+		`(no|missing|without) (an? )?(api[-_ ]?key|auth(entication|orization)? (token|header|key)|access token|bearer token|token|credentials?)\b`, `\bmissing (an? |the )?x-[\w-]*(key|token)\b`,
 		`(api[-_ ]?key|auth(entication)? token|access token|bearer token|token|credentials?) (is |are |was |were )?(missing|required|not (provided|supplied|present|given|sent|passed))`,
 		`(provide|supply|pass|include|send) (an? |the |your )?(api[-_ ]?key|token|access token|credentials?|authorization header)\b`,
 		`requires (an? |the )?(api[-_ ]?key|token|access token|authentication|login)\b`, `missing (the |an? |your )?([\w-]+ )?(api[-_ ]?key|key|token|credentials?)\b`, `login is required`, `(need|have) to be logged in`}},
 	{CredentialsMissing, foreignMissing},
-	{HeaderFormat, []string{`malformed`, `not well formed`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
-		`bad authorization header`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
+	{HeaderFormat, []string{`malformed`, `not well formed`, `(incorrectly|wrongly|improperly) (formatted|formed|encoded)`, `idx14100`, `idx12741`, `invalid (format|authorization header|header)`, `must be in the form`,
+		`bad authori[sz]ation (header|string|value)`, `\binvalid_request\b`, `could not be parsed`, `not a valid jwt`, `jwt must have`, `header_format`, `invalid character`,
 		`(unable|failed) to (parse|decode)`, `(could not|cannot|can't) (parse|decode)`, `(token|header|credential|jwt)s? format (is )?(invalid|wrong|incorrect)`,
 		`(must|should) (start|begin) with`, `(bearer|basic|token) prefix`, `badly (formatted|formed)`, `could not be decoded`, `segments`, `invalid .{0,20}header`, `should not contain spaces`,
 		`base64 encoded`, `invalid key=value pair`, `parsing failed`, `correct format`, `invalidauthenticationinfo`, `header format`, `wrong number of segments`, `invalid base64`, `illegal base64`, `token contains an invalid number of segments`}},
-	{CompanionHeaderMissing, []string{`user[- ]agent (header )?(is )?(required|missing|must|needed)`, `(set|send|provide|include|identify) .{0,40}user[- ]agent`, `user[- ]agent policy`,
+	{CompanionHeaderMissing, []string{`user[- ]agent (header )?(is )?(required|missing|must|needed)`, `(set|send|provide|include|identify) .{0,40}user[- ]agent`, `(customi[sz]e|change|unique|custom|descriptive|real) .{0,20}user[- ]agent`, `user[- ]agent policy`,
 		`(missing|required) (request )?header`, `header .{0,30}(is )?(required|missing)`, `missing .{0,30} header`,
 		`(must|should) (include|send|provide|specify) (the|a|an) .{0,40}header`,
 		`make sure your request has an? .{0,30}header`, `no .{0,20}request header`, `must provide (the )?(http )?header`, `missingrequiredheader`,
@@ -215,7 +219,8 @@ var rules = []rule{
 		`outside (of )?(the )?(authorized|granted|allowed|permitted|token's) scopes?`, `\bacl not found`, `acl (token )?(does not|doesn't) (grant|allow)`,
 		`(is ?n[o']t|is not|are not|aren't|not) authori[sz]ed (to|for) (access|perform|use|call|view|read|write|create|update|delete|do|make|execute|manage|list|this)`,
 		`(does not|doesn't|do not|don't) have (the )?(necessary |required |sufficient |enough )?(permissions?|privileges?|rights|roles?|access rights)`,
-		`unauthori[sz]ed scopes?`, `scopes? (is |are )?(missing|required|not granted|insufficient)`, `not (in|part of) the (required )?(group|role|team)`,
+		`unauthori[sz]ed[ _]scopes?`, `not allowed by (the |this )?(current |granted |token'?s? |key'?s? )?(oauth |api )?scopes?`,
+		`unauthori[sz]ed access (type|level)`, `access (type|level) (is )?(not (allowed|authori[sz]ed|permitted|sufficient)|insufficient)`, `insufficient[ _](permissions?|privileges?)`, `scopes? (is |are )?(missing|required|not granted|insufficient)`, `not (in|part of) the (required )?(group|role|team)`,
 		`(user|token|key|account|client|app|application) (does not|doesn't) have (access|permission)`,
 		`lacks? (the )?(necessary |required |needed |sufficient )?(permissions?|privileges?|roles?|scopes?|rights|access)`,
 		`roles? (does not|doesn't|do not|don't) (allow|permit|grant)`, `not (a|an) (member|collaborator|participant) of`,
@@ -316,7 +321,7 @@ func isBare(st Statement) bool { return bareRefusal.MatchString(strings.TrimSpac
 // classify returns the index of the first rule one statement matches, or
 // -1.
 func classify(st Statement) int {
-	text := narrow(st.Text)
+	text := notExpired.ReplaceAllString(narrow(st.Text), "")
 	if m := barePrefix.FindStringIndex(text); m != nil && m[1] < len(text) {
 		text = text[m[1]:] // "Access denied: your token does not exist"
 	}
@@ -325,6 +330,11 @@ func classify(st Statement) int {
 	}
 	return firstRule(codeWords(text)) // INVALID_API_KEY, ExpiredToken, ip-not-whitelisted
 }
+
+// notExpired is a credential asked for as "not expired" ("requires a
+// valid, not expired APIKey value"): a condition, not a statement that it
+// expired.
+var notExpired = regexp.MustCompile(`(?i)\b(not|non|un)[- ]?expired\b`)
 
 // firstRule returns the index of the first rule text matches, or -1.
 func firstRule(text string) int {

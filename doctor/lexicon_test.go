@@ -138,3 +138,20 @@ func TestLexicon(t *testing.T) {
 	}
 	t.Log(b.String())
 }
+
+// TestNotExpiredIsNoExpiry: a credential asked for as "not expired" is a
+// condition, not a statement that the one sent expired — "This request
+// requires a valid, not expired APIKey value" was read as token_expired.
+func TestNotExpiredIsNoExpiry(t *testing.T) {
+	for _, text := range []string{
+		`No APIKey provided. This request requires a valid, not expired APIKey value to be passed in via an "APIKey" header value.`,
+		"Send a valid, non-expired access token.",
+	} {
+		if got := lexiconCause(text); got == string(TokenExpired) {
+			t.Errorf("%q read as %s", text, got)
+		}
+	}
+	if got := lexiconCause("The access token expired"); got != string(TokenExpired) {
+		t.Errorf("a stated expiry read as %s", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,12 +107,68 @@ func (o *offline) run() {
 	if !o.sentAny {
 		o.misspelledHeaders()
 	}
+	for _, h := range o.req.Get("Cookie") {
+		if len(h.Unset) > 0 {
+			o.sentAny = true
+			o.variableUnset(h, "the cookie is sent without its value", []string{"Cookie expands to " + o.mask.show(h.Value)})
+		}
+	}
+	o.strayJWTs()
+	o.staleTimestamp()
 	if !o.sentAny && len(o.req.Get("Cookie")) == 0 {
 		o.add(Finding{Code: CredentialsMissing, Status: Fail, Cause: "1. Missing Authorization header",
 			Title: "The request sends no credentials (no Authorization or API-key header)",
 			Fix:   "Add the credential the API expects, e.g. -H \"Authorization: Bearer $TOKEN\" (double quotes, so the shell expands it)."})
 	}
 }
+
+// strayJWTs reads a JWT sent outside "Authorization: Bearer" — in a
+// header of the API's own, a scheme of its own (JWT, Token), with no
+// scheme word, in the query, a cookie or the body — for what every
+// reader of a JWT checks first: its expiry. An expired one is the fault
+// before any other of how it is sent (a missing scheme word is then a
+// warning: fix the token first).
+func (o *offline) strayJWTs() {
+	if o.jwtToken != nil || slices.ContainsFunc(o.findings, func(f Finding) bool { return f.Code == TokenExpired && f.Status == Fail }) {
+		return
+	}
+	type place struct{ where, value string }
+	var places []place
+	for _, h := range o.req.Headers {
+		places = append(places, place{"the " + h.Name + " header", h.Value})
+	}
+	if u, err := url.Parse(o.req.URL); err == nil {
+		for k, vs := range u.Query() {
+			for _, v := range vs {
+				places = append(places, place{"the query parameter " + k, v})
+			}
+		}
+	}
+	places = append(places, place{"the body", o.req.Body})
+	now := time.Now()
+	for _, p := range places {
+		for _, m := range jwtShape.FindAllString(p.value, 4) {
+			d, err := jwt.Decode(m)
+			if err != nil {
+				continue
+			}
+			if f := diagnose.Expired(d, now, 0); f != nil {
+				g := fromDiagnose(f, Fail)
+				g.Evidence = append(g.Evidence, "the JWT in "+p.where+": "+o.mask.show(m))
+				o.add(g)
+				for i := range o.findings {
+					if h := &o.findings[i]; h.Code == HeaderFormat && h.Status == Fail && strings.Contains(h.Title, "bare credential") {
+						h.Status = Warn
+					}
+				}
+				return
+			}
+		}
+	}
+}
+
+// jwtShape is a JWS compact token inside a longer value.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 
 // variableUnset reports the shell variables of h that expanded to
 // nothing, and what that did to the request.
@@ -170,6 +227,13 @@ func (o *offline) authorization(h Header) {
 		code, title := SchemeMismatch, "The request sends "+sentScheme+" with "+other+", which is not a bearer token: it has a scheme of its own"
 		if strings.Contains(other, "URL path") {
 			code, title = CredentialWrongHeader, "The request sends "+other+" in the Authorization header: the API reads it in the URL path, not in a header"
+		}
+		if clientPair(strings.TrimSpace(sentValue)) {
+			o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
+				Title:    "The Bearer token is base64 of a client id and secret: a client's credentials, not an access token",
+				Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
+				Fix:      "Send them as Basic to the API's token endpoint (grant_type=client_credentials) and call the API with the access token it returns (RFC 6749 §2.3.1, §4.4)."})
+			return
 		}
 		o.add(Finding{Code: code, Status: Fail, Cause: "3. Incorrect authentication scheme",
 			Title:    title,
@@ -241,6 +305,21 @@ var (
 	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
 	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
+
+// clientPair reports whether a Bearer value is base64 of a client id and
+// secret — two key-like parts of ten characters or more, no e-mail
+// address, no spaces — rather than a user name and password.
+func clientPair(v string) bool {
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || !basicPairText.Match(raw) {
+		return false
+	}
+	id, secret, _ := strings.Cut(string(raw), ":")
+	keyLike := func(s string) bool {
+		return len(s) >= 10 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~") == ""
+	}
+	return keyLike(id) && keyLike(secret)
+}
 
 // otherSchemeValue says what a Bearer value is when it is shaped as
 // another scheme's credential, or "".

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,5 +74,60 @@ func TestOfflineChecks(t *testing.T) {
 				t.Fatalf("want %s/%s, got %v", tt.want, tt.st, got)
 			}
 		})
+	}
+}
+
+// TestBearerClientPair: a Bearer token that is base64 of id:secret is a
+// client's credentials (RFC 6749 §2.3.1: they go as Basic to the token
+// endpoint, which exchanges them for an access token), not a bearer
+// token; an opaque token or a JWT is not.
+func TestBearerClientPair(t *testing.T) {
+	pair := "Bearer " + base64.StdEncoding.EncodeToString([]byte("my_client_id:my_client_secret"))
+	if got := offlineCodes(t, get("http://x", "Authorization", pair), Options{}); got[WrongTokenKind] != Fail {
+		t.Errorf("base64 id:secret as Bearer: %v", got)
+	}
+	for _, v := range []string{"Bearer 3f1e2d4c5b6a79881726354a5b6c7d8e", "Bearer bXlfY2xpZW50X2lk"} {
+		if got := offlineCodes(t, get("http://x", "Authorization", v), Options{}); got[WrongTokenKind] != "" {
+			t.Errorf("%s: %v", v, got)
+		}
+	}
+}
+
+// TestStrayJWTExpired: an expired JWT sent outside "Authorization:
+// Bearer" — in a header of the API's own, the query, a scheme of its own,
+// with no scheme word, in a cookie — is read for its expiry too.
+func TestStrayJWTExpired(t *testing.T) {
+	tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "-1h", "iat": "-2h"})
+	live := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "+1h", "iat": "-1m"})
+	for _, r := range []*Request{
+		get("http://x/a", "X-Auth-Token", tok),
+		get("http://x/a?access_token=" + tok),
+		get("http://x/a", "Authorization", tok),
+		get("http://x/a", "Authorization", "JWT "+tok),
+		get("http://x/a", "Cookie", "session="+tok),
+	} {
+		if got := offlineCodes(t, r, Options{}); got[TokenExpired] != Fail || got[HeaderFormat] == Fail {
+			t.Errorf("%v %s: %v", r.Headers, r.URL, got)
+		}
+	}
+	if got := offlineCodes(t, get("http://x/a", "X-Auth-Token", live), Options{}); got[TokenExpired] != "" {
+		t.Errorf("a live JWT: %v", got)
+	}
+}
+
+// TestCookieVariableUnset: a session cookie whose shell variable is unset
+// or empty (-b "session=$SESSION_ID", -H "Cookie: sid=$SID") sends no
+// session at all — whatever the answer then says of it (expired, not
+// found) follows from that.
+func TestCookieVariableUnset(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	for _, c := range []string{`curl -b "session=$SESSION_ID" http://x/a`, `curl -H "Cookie: sid=$SID" http://x/a`} {
+		r, err := ParseCurl(c, none)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := offlineCodes(t, r, Options{}); got[VariableUnset] != Fail {
+			t.Errorf("%s: %v", c, got)
+		}
 	}
 }

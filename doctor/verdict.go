@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -64,7 +65,7 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 1024 &&
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && (len(a.body) < 1024 || len(a.body) < 4096 && namesCause(p.statedCode(a))) &&
 		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
 		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
 	}
@@ -75,6 +76,7 @@ func (p *prober) answer(a *answer) {
 	if inBody {
 		p.failedIn2xx = true // whatever it names, the call failed
 	}
+	p.bareKeyRead(a)
 	if a.status == 401 && len(a.header.Values("WWW-Authenticate")) == 0 {
 		p.add(Finding{Code: MissingChallenge, Status: Warn, Basis: Manners, Cause: "3. Incorrect authentication scheme",
 			Title:    "The server answered 401 without a WWW-Authenticate challenge (RFC 9110 requires one): it does not say which scheme it wants",
@@ -87,6 +89,7 @@ func (p *prober) answer(a *answer) {
 	if a.status == 401 || a.status == 407 {
 		p.schemes(a)
 		p.charset(a)
+		p.pairScheme(a)
 	}
 	if p.dpop(a, ev) {
 		return // a sender-constrained token (DPoP, mTLS): dpop.go
@@ -159,6 +162,13 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
+	if by := p.off.signedBy(); code == CredentialsRejected && by != "" {
+		// A request that carries its own signature, refused with no
+		// reason: the signature (or the secret it is made with) is the
+		// likeliest fault.
+		code, basis = RequestSignatureInvalid, Refused
+		ev = append(ev, "the request carries its own signature ("+by+"): refused without a reason, that signature — or the secret it is computed with — is the likeliest fault")
+	}
 	if c := refusedAs(says); code == CredentialsMissing && p.off.sentAny && c != "" {
 		// "Authentication required. Please supply a valid token": the
 		// one sent arrived, and is not valid.
@@ -189,6 +199,44 @@ func (p *prober) answer(a *answer) {
 		title += ": the server says so"
 	}
 	p.add(Finding{Code: code, Status: Fail, Basis: basis, Cause: causeOf(code), Title: title, Evidence: ev, Fix: p.fixFor(code)})
+}
+
+// pairScheme: an id:secret pair sent as a Bearer token is a client's
+// credentials to exchange — unless the answer challenges a scheme that
+// takes such a pair itself (Basic, ApiKey: Elasticsearch's API keys are
+// base64 of id:key), where the scheme is the fault.
+func (p *prober) pairScheme(a *answer) {
+	if !slices.ContainsFunc(a.challenges, func(c challenge.Challenge) bool {
+		return strings.EqualFold(c.Scheme, "Basic") || strings.EqualFold(c.Scheme, "ApiKey")
+	}) {
+		return
+	}
+	for i := range p.off.findings {
+		if f := &p.off.findings[i]; f.Code == WrongTokenKind && f.Status == Fail && strings.Contains(f.Title, "client id and secret") {
+			f.Status = Warn
+		}
+	}
+}
+
+// bareKeyRead: an answer that quotes back the bare credential sent in
+// Authorization ("Invalid API KEY: q8Zt3Lm7…") read it as sent, so the
+// missing scheme word is this API's convention, not the fault: the
+// finding that calls the header malformed for it is kept as a warning.
+func (p *prober) bareKeyRead(a *answer) {
+	auth := p.off.req.Get("Authorization")
+	if len(auth) != 1 {
+		return
+	}
+	v := strings.TrimSpace(auth[0].Value)
+	if len(v) < 8 || strings.ContainsAny(v, " \t") || !strings.Contains(string(a.body), v) {
+		return
+	}
+	for i := range p.off.findings {
+		if f := &p.off.findings[i]; f.Code == HeaderFormat && f.Status == Fail && strings.Contains(f.Title, "bare credential") {
+			f.Status = Warn
+			f.Evidence = append(f.Evidence, "the answer quotes the credential back: the API read it as sent, without a scheme word")
+		}
+	}
 }
 
 // validWords: a statement that asks for a *valid* credential ("supply a
@@ -225,7 +273,7 @@ var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
 var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
-	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege`)
+	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege|insufficient[_ ](permissions?|scopes?|rights|access)|access (type|level)`)
 
 // lacksGrant: a statement that the credential it identified (the key,
 // the token, the account) has no permission or access for this ("Your

@@ -382,3 +382,15 @@ func TestSignatureWithoutToken(t *testing.T) {
 		})
 	}
 }
+
+// TestUnsetVariableFirst: a credential whose shell variable was unset
+// never left the machine, so what the answer says of it ("Session
+// expired", a rate limit) follows from that: the unset variable goes
+// first, even before a cause the server names.
+func TestUnsetVariableFirst(t *testing.T) {
+	fs := []Finding{{Code: TokenExpired, Status: Fail, Basis: Stated}, {Code: TooManyFailures, Status: Fail, Basis: Stated}, {Code: VariableUnset, Status: Fail}}
+	rank(fs)
+	if fs[0].Code != VariableUnset {
+		t.Errorf("top %s, want variable_unset", fs[0].Code)
+	}
+}

@@ -42,6 +42,10 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 		}
 		return
 	}
+	if with.status == 401 && !sameAnswer(with, without) {
+		p.readAnd401(with, without)
+		return
+	}
 	if with.status == 404 || !sameAnswer(with, without) {
 		return // the same 404 for anyone is about the path, not a refusal
 	}
@@ -75,6 +79,27 @@ func (p *prober) withoutCredentials(ctx context.Context, with *answer) {
 		f.Fix = "Have the proxy or CDN forward Authorization to the origin and never cache authenticated answers (Cache-Control: private, no-store; Vary: Authorization); test against the origin directly to compare."
 	}
 	p.add(f)
+}
+
+// readAnd401: a 401 that differs from the answer without credentials
+// came after the credential was read. When its words name what the
+// caller may not do (a permission, a scope, an action refused), the
+// refusal is that, not a rejected credential: the finding that the 401
+// made a rejection takes the words' cause back.
+func (p *prober) readAnd401(with, without *answer) {
+	code := p.statedCode(with)
+	if code != InsufficientScope && code != Forbidden {
+		return
+	}
+	for i := range p.off.findings {
+		if f := &p.off.findings[i]; f.Code == CredentialsRejected && f.Status == Fail {
+			f.Code, f.Basis, f.Cause = code, Stated, causeOf(code)
+			f.Title = titleOf(code, with.status) + " (without credentials the answer differs: the credential was read)"
+			f.Evidence = append(f.Evidence, fmt.Sprintf("without credentials the server answers %d with other words", without.status))
+			f.Fix = p.fixFor(code)
+			return
+		}
+	}
 }
 
 // namesCause reports whether a code the server's words name is a cause

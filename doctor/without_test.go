@@ -39,6 +39,10 @@ func TestWithoutCredentialsDifferential(t *testing.T) {
 		{"same body, other status", half{403, "", `denied`}, half{401, "", `denied`}, false, ""},
 		{"401 without, 404 with", half{404, "", `{"message":"Not Found"}`}, half{401, `Bearer`, `{"message":"Requires authentication"}`}, false, Forbidden},
 		{"401 without, bare 403 with", half{403, "", `Forbidden`}, half{401, `Bearer`, `Unauthorized`}, false, Forbidden},
+		{"a 401 that names an action refused, other words without", half{401, `Bearer`, `{"message":"Deleting this project is forbidden"}`},
+			half{401, `Bearer`, `{"message":"Authentication required"}`}, false, InsufficientScope},
+		{"the same 401 naming an action both ways", half{401, `Bearer`, `{"message":"Deleting this project is forbidden"}`},
+			half{401, `Bearer`, `{"message":"Deleting this project is forbidden"}`}, true, CredentialsRejected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
