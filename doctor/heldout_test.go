@@ -25,11 +25,11 @@ var heldOutSets = []struct {
 	{"testdata/heldout", 59},
 	{"testdata/heldout2", 52},
 	{"testdata/heldout3", 43},
-	{"testdata/heldout4", 49},
-	{"testdata/heldout5", 37},
-	{"testdata/heldout6", 28},
-	{"testdata/heldout7", 26},
-	{"testdata/heldout8", 40},
+	{"testdata/heldout4", 50},
+	{"testdata/heldout5", 39},
+	{"testdata/heldout6", 34},
+	{"testdata/heldout7", 29},
+	{"testdata/heldout8", 43},
 	{"testdata/heldout9", 35},
 }
 
