@@ -316,3 +316,30 @@ func TestLaterHeadPastLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestAsteriskOptionsLargeBody: "OPTIONS *" whose body is longer than
+// the 4 KiB net/http's server reads of it is answered 200 and the
+// connection closed, on both engines: the request after it on the
+// connection (here a large head) is never served, nor forwarded.
+func TestAsteriskOptionsLargeBody(t *testing.T) {
+	if testEngine != config.EngineFast {
+		t.Skip("both engines are compared in the fast engine's pass")
+	}
+	es := startEnginesRoutes(t, attackRoutes)
+	options := "OPTIONS * HTTP/1.1\r\nHost: gw\r\n"
+	for _, c := range []headAttack{
+		{name: "body of 4096 by length", raw: options + "Content-Length: 4096\r\n\r\n" + strings.Repeat("o", 4096) + largeGet(5000, true), answers: "200, 200"},
+		{name: "body of 4097 by length", raw: options + "Content-Length: 4097\r\n\r\n" + strings.Repeat("o", 4097) + largeGet(5000, true), answers: "200"},
+		{name: "body of 5000 by length", raw: options + "Content-Length: 5000\r\n\r\n" + strings.Repeat("o", 5000) + largeGet(5000, true), answers: "200"},
+		{name: "chunked body of 5000", raw: options + "Transfer-Encoding: chunked\r\n\r\n1388\r\n" + strings.Repeat("o", 5000) + "\r\n0\r\n\r\n" + small("/public/a", true), answers: "200"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, engine := range []string{config.EngineStandard, config.EngineFast} {
+				o := es.sendStream(t, engine, c.raw, c.then, c.piece, c.pause, 5*time.Second)
+				if o.answers != c.answers || len(o.upstream) != strings.Count(c.answers, ",") {
+					t.Errorf("%s: answers %q, the upstream saw %d requests; want %q\n%s", engine, o.answers, len(o.upstream), c.answers, summary(o.upstream))
+				}
+			}
+		})
+	}
+}
