@@ -343,3 +343,76 @@ func TestAsteriskOptionsLargeBody(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLargeHeadStreams builds a stream of up to four requests on one
+// connection from the fuzzer's bytes — each a kind (GET, POST by length,
+// chunked, 100-continue, HTTP/1.0 kept alive), a head size around
+// fastHeadBuffer and max_header_bytes, and a body size around the
+// buffer — written in pieces of a size the first byte picks, and
+// requires the same answers and upstream requests from both engines.
+// (Heads stay within max_header_bytes: TestLaterHeadPastLimit.)
+func FuzzLargeHeadStreams(f *testing.F) {
+	if testEngine != config.EngineFast {
+		f.Skip("both engines are compared in the fast engine's pass")
+	}
+	f.Add([]byte{0, 0, 4, 0, 0, 0, 1})
+	f.Add([]byte{3, 1, 2, 3, 2, 4, 4, 0, 3, 1})
+	f.Add([]byte{5, 3, 6, 2, 1, 3, 5, 4, 0, 0})
+	es := startEnginesRoutes(f, attackRoutes)
+	f.Fuzz(func(t *testing.T, spec []byte) {
+		if len(spec) < 4 {
+			return
+		}
+		raw := largeHeadStream(spec[1:])
+		piece := []int{0, 7, 100, 4095, 4096, 4097}[int(spec[0])%6]
+		pause := time.Duration(0)
+		if piece >= 4095 {
+			pause = 2 * time.Millisecond
+		}
+		std := es.sendStream(t, config.EngineStandard, raw, "", piece, pause, 5*time.Second)
+		fast := es.sendStream(t, config.EngineFast, raw, "", piece, pause, 5*time.Second)
+		if d := streamsDiffer(std, fast); d != "" {
+			t.Fatal(d)
+		}
+	})
+}
+
+// largeHeadStream is FuzzLargeHeadStreams' stream of spec, three bytes a
+// request, the last closing the connection.
+func largeHeadStream(spec []byte) string {
+	heads := []int{200, 4095, 4096, 4097, 5000, 8191, 8192}
+	bodies := []int{0, 1, 4095, 4096, 4097, 9000}
+	var b strings.Builder
+	n := min(len(spec)/3, 4)
+	for i := range n {
+		kind, size, body := int(spec[3*i])%6, heads[int(spec[3*i+1])%len(heads)], strings.Repeat("b", bodies[int(spec[3*i+2])%len(bodies)])
+		closing := ""
+		if i == n-1 {
+			closing = "Connection: close\r\n"
+		}
+		switch kind {
+		case 0:
+			b.WriteString(sizedHead(size, "GET /public/a HTTP/1.1", closing))
+		case 1:
+			b.WriteString(withLength(size, "/big/a", closing, body))
+		case 2:
+			b.WriteString(sizedHead(size, "POST /big/a HTTP/1.1", closing+"Transfer-Encoding: chunked\r\n"))
+			if body != "" {
+				fmt.Fprintf(&b, "%x\r\n%s\r\n", len(body), body)
+			}
+			b.WriteString("0\r\n\r\n")
+		case 3:
+			b.WriteString(withLength(size, "/big/a", closing+"Expect: 100-continue\r\n", body))
+		case 4:
+			if closing == "" {
+				closing = "Connection: keep-alive\r\n"
+			} else {
+				closing = ""
+			}
+			b.WriteString(sizedHead(size, "POST /big/a HTTP/1.0", closing+"Content-Length: "+strconv.Itoa(len(body))+"\r\n") + body)
+		case 5:
+			b.WriteString(withLength(size, "/public/a", closing, body[:min(len(body), 64)]))
+		}
+	}
+	return b.String()
+}
