@@ -214,6 +214,16 @@ func headAttacks() []headAttack {
 			raw: withLength(200, "/public/a", "", "hello"), then: "\r\n" + largeGet(n, true)})
 	}
 
+	// 100-continue awaited before the body is sent, on a head handed
+	// over; a large first head written a byte at a time (read through
+	// fasthttp's first-byte reader).
+	expect := sizedHead(5000, "POST /big/a HTTP/1.1", "Expect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n")
+	cases = append(cases,
+		headAttack{name: "head of 5000 awaiting 100-continue", raw: expect, then: "hello", answers: "100, 200"},
+		headAttack{name: "small, head of 5000 awaiting 100-continue", raw: small("/public/a", false) + expect, then: "hello", answers: "200, 100, 200"},
+		headAttack{name: "head of 5000 in pieces of 1, small", raw: largeGet(5000, false) + small("/public/b", true), piece: 1, answers: "200, 200"},
+		headAttack{name: "head of 4097 in pieces of 1, small", raw: largeGet(4097, false) + small("/public/b", true), piece: 1, answers: "200, 200"})
+
 	// Written in pieces: each stream of requests around the buffer's
 	// size, in pieces that end on both sides of its boundaries.
 	stream := small("/public/a", false) + withLength(4096, "/big/a", "", strings.Repeat("b", 4096)) + largeGet(5000, false) +
@@ -415,4 +425,39 @@ func largeHeadStream(spec []byte) string {
 		}
 	}
 	return b.String()
+}
+
+// TestLargeHeadPastHeaderTimeout: a head larger than the first buffer
+// whose end comes after read_header_timeout (2 s in startEngines) is
+// refused on both engines (408 from the fast engine; net/http closes the
+// connection), also when the handover happened before the timeout, and
+// is never forwarded.
+func TestLargeHeadPastHeaderTimeout(t *testing.T) {
+	if testEngine != config.EngineFast {
+		t.Skip("both engines are compared in the fast engine's pass")
+	}
+	es := startEnginesRoutes(t, attackRoutes)
+	// unfinished is a head of 4500 bytes but its blank line.
+	unfinished := strings.TrimSuffix(largeGet(4500, false), "\r\n")
+	late := small("/public/a", false) + unfinished
+	for _, c := range []headAttack{
+		{name: "head of 5000 in pieces of 1000", raw: largeGet(5000, true), piece: 1000, pause: 700 * time.Millisecond},
+		{name: "small, head of 5000 in pieces of 1000", raw: small("/public/a", false) + largeGet(5000, true), piece: 1000, pause: 700 * time.Millisecond},
+		{name: "small, head of 4500 ended late", raw: late + "\r\n", piece: len(late), pause: 2500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := strings.Count(c.raw, "/public/a HTTP")
+			for _, engine := range []string{config.EngineStandard, config.EngineFast} {
+				o := es.sendStream(t, engine, c.raw, "", c.piece, c.pause, 8*time.Second)
+				answers := strings.Split(o.answers, ", ")
+				if o.answers == "" {
+					answers = nil
+				}
+				refused := len(answers) == want || len(answers) == want+1 && (answers[want] == "400" || answers[want] == "408")
+				if len(o.upstream) != want || !refused {
+					t.Errorf("%s: answers %q, the upstream saw %d requests; want %d, and the late head refused\n%s", engine, o.answers, len(o.upstream), want, summary(o.upstream))
+				}
+			}
+		})
+	}
 }
