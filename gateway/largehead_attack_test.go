@@ -204,6 +204,13 @@ func headAttacks() []headAttack {
 	add("413, head of 5000", withLength(200, "/public/a", "", strings.Repeat("x", 100))+largeGet(5000, true), "")
 	add("head of 5000 refused 401, small", sizedHead(5000, "GET /v1/a HTTP/1.1", "")+small("/public/a", true), "401 credentials_missing, 200")
 	add("OPTIONS * with a body of 100, head of 5000", "OPTIONS * HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\n"+strings.Repeat("o", 100)+largeGet(5000, true), "200, 200")
+	// A body the chain answers without reading (health), before a large
+	// head.
+	for _, n := range []int{10, 4096, 5000} {
+		add(fmt.Sprintf("healthz with a body of %d, head of 5000", n), withLength(200, "/.authgate/healthz", "", strings.Repeat("h", n))+largeGet(5000, true), "")
+		add(fmt.Sprintf("healthz with a chunk of %d, head of 5000", n), chunked(200, "/.authgate/healthz", []string{strings.Repeat("h", n)}, "")+largeGet(5000, true), "")
+		add(fmt.Sprintf("healthz with a body of %d and 100-continue, head of 5000", n), withLength(200, "/.authgate/healthz", "Expect: 100-continue\r\n", strings.Repeat("h", n))+largeGet(5000, true), "")
+	}
 	// (OPTIONS * with a body past 4 KiB: TestAsteriskOptionsLargeBody.)
 
 	// Empty lines after a POST (net/http skips them after a POST only),
