@@ -51,7 +51,11 @@ type engineOutcome struct {
 	upstream string
 }
 
-func startEngines(t testing.TB) *engines {
+func startEngines(t testing.TB) *engines { return startEnginesRoutes(t, "") }
+
+// startEnginesRoutes is startEngines with more routes: lines of the
+// routes list, where %[1]q is the upstream's URL.
+func startEnginesRoutes(t testing.TB, routes string) *engines {
 	es := &engines{urls: map[string]string{}}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -92,9 +96,9 @@ server: {read_header_timeout: 2s, body_idle_timeout: 2s, body_timeout: 2s}
 issuers:
   - {name: main, issuer: "https://issuer.test", audiences: [api], jwks_url: "http://127.0.0.1:9/jwks"}
 routes:
-  - {name: public, path: /public/*, public: true, upstream: %q, max_body_bytes: 64}
-  - {name: read, path: /v1/*, schemes: [bearer], upstream: %q}
-`, up.URL, up.URL)
+  - {name: public, path: /public/*, public: true, upstream: %[1]q, max_body_bytes: 64}
+  - {name: read, path: /v1/*, schemes: [bearer], upstream: %[1]q}
+`+routes, up.URL)
 	g, cfg := startGateway(t, doc)
 	for _, engine := range []string{config.EngineStandard, config.EngineFast} {
 		es.urls[engine] = serveEngine(t, engine, cfg, g.Handler()).URL

@@ -261,11 +261,16 @@ func serveFast(h http.Handler, ctx *fasthttp.RequestCtx, r *http.Request) {
 
 // asteriskOptions answers "OPTIONS *", a question about the server, as
 // net/http's server does before any handler (its globalOptionsHandler):
-// 200 without a body, the request's body read up to 4 KiB.
+// 200 without a body, the request's body read up to 4 KiB, and the
+// connection closed when the body is longer or could not be read (on
+// net/http MaxBytesReader closes it; fasthttp would read the rest and go
+// on with the next request).
 var asteriskOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", "0")
 	if r.ContentLength != 0 {
-		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+		if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10)); err != nil {
+			w.Header().Set("Connection", "close")
+		}
 	}
 })
 
