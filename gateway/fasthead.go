@@ -129,7 +129,7 @@ func (l *lastBytes) add(p []byte) {
 
 // forget drops what l keeps and gives its buffer back.
 func (l *lastBytes) forget() {
-	if l.buf != nil && len(l.buf) == fastHeadBuffer {
+	if len(l.buf) == fastHeadBuffer {
 		headCopies.Put((*[fastHeadBuffer]byte)(l.buf))
 	}
 	l.buf, l.next, l.full = nil, 0, false
