@@ -122,8 +122,10 @@ func (es *engines) sendAll(t testing.TB, engine string, raw []byte, wait time.Du
 	return es.exchange(t, engine, raw, wait, true)
 }
 
-// exchange is send, or sendAll when all.
-func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.Duration, all bool) engineOutcome {
+// dial opens a connection to engine's listener, to be used within wait,
+// forgetting the upstream requests seen so far.
+func (es *engines) dial(t testing.TB, engine string, wait time.Duration) net.Conn {
+	t.Helper()
 	es.mu.Lock()
 	es.seen = nil
 	es.mu.Unlock()
@@ -131,8 +133,14 @@ func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	c.SetDeadline(time.Now().Add(wait))
+	return c
+}
+
+// exchange is send, or sendAll when all.
+func (es *engines) exchange(t testing.TB, engine string, raw []byte, wait time.Duration, all bool) engineOutcome {
+	c := es.dial(t, engine, wait)
+	defer c.Close()
 	c.Write(raw)
 	var o engineOutcome
 	br := bufio.NewReader(c)

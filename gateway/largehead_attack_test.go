@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,15 +91,8 @@ type streamOutcome struct {
 // connection ends or wait has passed.
 func (es *engines) sendStream(t *testing.T, engine, raw, then string, piece int, pause, wait time.Duration) streamOutcome {
 	t.Helper()
-	es.mu.Lock()
-	es.seen = nil
-	es.mu.Unlock()
-	c, err := net.Dial("tcp", strings.TrimPrefix(es.urls[engine], "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := es.dial(t, engine, wait)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(wait))
 	go func() {
 		if piece == 0 {
 			piece = len(raw)
