@@ -296,14 +296,17 @@ func summary(seen []string) string {
 }
 
 // TestLaterHeadPastLimit: a head past max_header_bytes (8192 in
-// startEngines) is refused (431) on both engines also when it is not the
-// first request on its connection — pipelined, or written once the one
-// before is answered, or after the empty line net/http skips after a
-// POST (which the fast engine counts as part of the head).
+// startEngines) that is not the first request on its connection —
+// pipelined, or written once the one before is answered, or after the
+// empty line net/http skips after a POST (which the fast engine counts as
+// part of the head) — is refused (431) on the fast engine. The standard
+// engine serves it: net/http's server reads up to 4 KiB of the next
+// request into its buffer before it sets the read limit, and counts only
+// what it reads after (docs/configuration.md, max_header_bytes). This
+// pins that difference: when net/http holds later heads to the limit,
+// the standard engine's answers here become the fast one's, and the
+// documentation changes with them.
 func TestLaterHeadPastLimit(t *testing.T) {
-	t.Skip("finding: the standard engine serves a head of up to max_header_bytes + 4 KiB on every request but a connection's first " +
-		"(net/http's server Peeks the next request into its 4 KiB buffer with no read limit in force, and counts only what it reads after); " +
-		"the fast engine refuses it (431), as documented")
 	if testEngine != config.EngineFast {
 		t.Skip("both engines are compared in the fast engine's pass")
 	}
@@ -316,10 +319,13 @@ func TestLaterHeadPastLimit(t *testing.T) {
 		{name: "POST, then CRLF and a head of 8191", raw: withLength(200, "/public/a", "", "hello"), then: "\r\n" + largeGet(8191, false) + small("/public/b", true)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, engine := range []string{config.EngineStandard, config.EngineFast} {
-				o := es.sendStream(t, engine, c.raw, c.then, c.piece, c.pause, 5*time.Second)
-				if o.answers != "200, 431" || len(o.upstream) != 1 {
-					t.Errorf("%s: answers %q, the upstream saw %d requests; want \"200, 431\" and 1\n%s", engine, o.answers, len(o.upstream), summary(o.upstream))
+			for _, want := range []struct {
+				engine, answers string
+				forwarded       int
+			}{{config.EngineFast, "200, 431", 1}, {config.EngineStandard, "200, 200, 200", 3}} {
+				o := es.sendStream(t, want.engine, c.raw, c.then, c.piece, c.pause, 5*time.Second)
+				if o.answers != want.answers || len(o.upstream) != want.forwarded {
+					t.Errorf("%s: answers %q, the upstream saw %d requests; want %q and %d\n%s", want.engine, o.answers, len(o.upstream), want.answers, want.forwarded, summary(o.upstream))
 				}
 			}
 		})
