@@ -126,6 +126,13 @@ func (es *engines) sendStream(t *testing.T, engine, raw, then string, piece int,
 		if json.Unmarshal(body, &p) == nil && p.Reason != "" {
 			a += " " + p.Reason
 		}
+		if a == "100" && len(answers) > 0 && answers[len(answers)-1] == "100" {
+			// The standard engine's reverse proxy also relays the
+			// upstream's own 100 Continue when its transport waited for
+			// one, which is a matter of timing; interim answers carry no
+			// request, so a run of them counts once.
+			continue
+		}
 		answers = append(answers, a)
 	}
 	// The upstream may still be writing down the last request it
@@ -243,9 +250,6 @@ func headAttacks() []headAttack {
 // receives (but for the Content-Length: 0 the fast engine adds,
 // withoutEmptyLength).
 func TestLargeHeadAttacks(t *testing.T) {
-	if testEngine != config.EngineFast {
-		t.Skip("both engines are compared in the fast engine's pass")
-	}
 	es := startEnginesRoutes(t, attackRoutes)
 	for _, c := range headAttacks() {
 		t.Run(c.name, func(t *testing.T) {
@@ -307,9 +311,6 @@ func summary(seen []string) string {
 // the standard engine's answers here become the fast one's, and the
 // documentation changes with them.
 func TestLaterHeadPastLimit(t *testing.T) {
-	if testEngine != config.EngineFast {
-		t.Skip("both engines are compared in the fast engine's pass")
-	}
 	es := startEnginesRoutes(t, attackRoutes)
 	for _, c := range []headAttack{
 		{name: "small, head of 8193, pipelined", raw: small("/public/a", false) + largeGet(8193, false) + small("/public/b", true)},
@@ -337,9 +338,6 @@ func TestLaterHeadPastLimit(t *testing.T) {
 // connection closed, on both engines: the request after it on the
 // connection (here a large head) is never served, nor forwarded.
 func TestAsteriskOptionsLargeBody(t *testing.T) {
-	if testEngine != config.EngineFast {
-		t.Skip("both engines are compared in the fast engine's pass")
-	}
 	es := startEnginesRoutes(t, attackRoutes)
 	options := "OPTIONS * HTTP/1.1\r\nHost: gw\r\n"
 	for _, c := range []headAttack{
@@ -367,9 +365,6 @@ func TestAsteriskOptionsLargeBody(t *testing.T) {
 // requires the same answers and upstream requests from both engines.
 // (Heads stay within max_header_bytes: TestLaterHeadPastLimit.)
 func FuzzLargeHeadStreams(f *testing.F) {
-	if testEngine != config.EngineFast {
-		f.Skip("both engines are compared in the fast engine's pass")
-	}
 	f.Add([]byte{0, 0, 4, 0, 0, 0, 1})
 	f.Add([]byte{3, 1, 2, 3, 2, 4, 4, 0, 3, 1})
 	f.Add([]byte{5, 3, 6, 2, 1, 3, 5, 4, 0, 0})
@@ -438,9 +433,6 @@ func largeHeadStream(spec []byte) string {
 // connection), also when the handover happened before the timeout, and
 // is never forwarded.
 func TestLargeHeadPastHeaderTimeout(t *testing.T) {
-	if testEngine != config.EngineFast {
-		t.Skip("both engines are compared in the fast engine's pass")
-	}
 	es := startEnginesRoutes(t, attackRoutes)
 	// unfinished is a head of 4500 bytes but its blank line.
 	unfinished := strings.TrimSuffix(largeGet(4500, false), "\r\n")
