@@ -24,7 +24,7 @@ var placeholderValues = map[string]bool{
 	"changeme": true, "change_me": true, "placeholder": true, "example": true,
 	"your_token": true, "access_token": true, "api_key": true, "apikey": true,
 	"secret": true, "password": true, "true": true, "false": true,
-	"demo": true, "dummy": true, "sample": true, "foo": true, "foobar": true,
+	"dummy": true, "sample": true, "foo": true, "foobar": true,
 }
 
 // Placeholder reports whether v is a placeholder or unexpanded template
