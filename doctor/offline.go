@@ -137,12 +137,8 @@ func (o *offline) strayJWTs() {
 	for _, h := range o.req.Headers {
 		places = append(places, place{"the " + h.Name + " header", h.Value})
 	}
-	if u, err := url.Parse(o.req.URL); err == nil {
-		for k, vs := range u.Query() {
-			for _, v := range vs {
-				places = append(places, place{"the query parameter " + k, v})
-			}
-		}
+	for _, q := range o.queryFields() {
+		places = append(places, place{"the query parameter " + q.name, q.value})
 	}
 	places = append(places, place{"the body", o.req.Body})
 	now := time.Now()
@@ -156,11 +152,7 @@ func (o *offline) strayJWTs() {
 				g := fromDiagnose(f, Fail)
 				g.Evidence = append(g.Evidence, "the JWT in "+p.where+": "+o.mask.show(m))
 				o.add(g)
-				for i := range o.findings {
-					if h := &o.findings[i]; h.Code == HeaderFormat && h.Status == Fail && strings.Contains(h.Title, "bare credential") {
-						h.Status = Warn
-					}
-				}
+				o.demoteBareCredential("")
 				return
 			}
 		}
@@ -277,6 +269,23 @@ func (o *offline) authorization(h Header) {
 	}
 }
 
+// bareCredentialTitle is the title of the finding rawCredential adds.
+const bareCredentialTitle = "The Authorization header is malformed: it holds a bare credential with no scheme before it"
+
+// demoteBareCredential keeps the finding that calls the Authorization
+// header malformed for its missing scheme word as a warning, with why
+// (when why is not empty): something weighs more than the scheme word.
+func (o *offline) demoteBareCredential(why string) {
+	for i := range o.findings {
+		if f := &o.findings[i]; f.Code == HeaderFormat && f.Status == Fail && f.Title == bareCredentialTitle {
+			f.Status = Warn
+			if why != "" {
+				f.Evidence = append(f.Evidence, why)
+			}
+		}
+	}
+}
+
 // rawCredential reports a credential sent in Authorization with no
 // scheme before it (RFC 9110 §11.4: credentials = auth-scheme [ token68
 // ]): a malformed header for the APIs that read a scheme first (a few
@@ -285,7 +294,7 @@ func (o *offline) authorization(h Header) {
 // environment).
 func (o *offline) rawCredential(v string) {
 	o.add(Finding{Code: HeaderFormat, Status: Fail, Cause: "4. Incorrect token format",
-		Title:    "The Authorization header is malformed: it holds a bare credential with no scheme before it",
+		Title:    bareCredentialTitle,
 		Evidence: []string{"Authorization: " + o.mask.show(v)},
 		Fix:      "Send Authorization: Bearer <credential>, or the scheme the API documents (a few APIs take the bare key: check its documentation)."})
 	if env := diagnose.KeyEnvironment(v); env != "" {

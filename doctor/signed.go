@@ -29,13 +29,7 @@ func (o *offline) requestFields() []namedValue {
 	for _, h := range o.req.Headers {
 		out = append(out, namedValue{"header", h.Name, strings.TrimSpace(h.Value)})
 	}
-	if u, err := url.Parse(o.req.URL); err == nil {
-		for k, vs := range u.Query() {
-			for _, v := range vs {
-				out = append(out, namedValue{"query parameter", k, v})
-			}
-		}
-	}
+	out = append(out, o.queryFields()...)
 	body := strings.TrimSpace(o.req.Body)
 	var m map[string]any
 	switch {
@@ -58,10 +52,26 @@ func (o *offline) requestFields() []namedValue {
 	return out
 }
 
-// signedBy names the field that carries the request's own signature, or
-// "": a value of 16 characters or more, with no space.
-func (o *offline) signedBy() string {
-	for _, f := range o.requestFields() {
+// queryFields are the parameters of the request's query.
+func (o *offline) queryFields() []namedValue {
+	u, err := url.Parse(o.req.URL)
+	if err != nil {
+		return nil
+	}
+	var out []namedValue
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			out = append(out, namedValue{"query parameter", k, v})
+		}
+	}
+	return out
+}
+
+// signedBy names the field of fields (requestFields) that carries the
+// request's own signature, or "": a value of 16 characters or more, with
+// no space.
+func signedBy(fields []namedValue) string {
+	for _, f := range fields {
 		if signatureName.MatchString(f.name) && len(f.value) >= 16 && !strings.ContainsAny(f.value, " \t") {
 			return "the " + f.where + " " + f.name
 		}
@@ -73,11 +83,12 @@ func (o *offline) signedBy() string {
 // or milliseconds) is a day or more from now: signed requests carry the
 // time they were made, and servers take them within minutes of it.
 func (o *offline) staleTimestamp() {
-	if o.signedBy() == "" {
+	fields := o.requestFields()
+	if signedBy(fields) == "" {
 		return
 	}
 	now := time.Now()
-	for _, f := range o.requestFields() {
+	for _, f := range fields {
 		if !timestampName.MatchString(f.name) || len(f.value) != 10 && len(f.value) != 13 {
 			continue
 		}

@@ -162,7 +162,7 @@ func (p *prober) answer(a *answer) {
 			return // a 400, 404 or 422 that does not speak of credentials
 		}
 	}
-	if by := p.off.signedBy(); code == CredentialsRejected && by != "" {
+	if by := signedBy(p.off.requestFields()); code == CredentialsRejected && by != "" {
 		// A request that carries its own signature, refused with no
 		// reason: the signature (or the secret it is made with) is the
 		// likeliest fault.
@@ -231,12 +231,7 @@ func (p *prober) bareKeyRead(a *answer) {
 	if len(v) < 8 || strings.ContainsAny(v, " \t") || !strings.Contains(string(a.body), v) {
 		return
 	}
-	for i := range p.off.findings {
-		if f := &p.off.findings[i]; f.Code == HeaderFormat && f.Status == Fail && strings.Contains(f.Title, "bare credential") {
-			f.Status = Warn
-			f.Evidence = append(f.Evidence, "the answer quotes the credential back: the API read it as sent, without a scheme word")
-		}
-	}
+	p.off.demoteBareCredential("the answer quotes the credential back: the API read it as sent, without a scheme word")
 }
 
 // validWords: a statement that asks for a *valid* credential ("supply a
