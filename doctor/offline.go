@@ -222,7 +222,7 @@ func (o *offline) authorization(h Header) {
 		}
 		if clientPair(strings.TrimSpace(sentValue)) {
 			o.add(Finding{Code: WrongTokenKind, Status: Fail, Cause: "2. Invalid token",
-				Title:    "The Bearer token is base64 of a client id and secret: a client's credentials, not an access token",
+				Title:    clientPairTitle,
 				Evidence: []string{"Authorization: " + sentScheme + " " + o.mask.show(strings.TrimSpace(sentValue))},
 				Fix:      "Send them as Basic to the API's token endpoint (grant_type=client_credentials) and call the API with the access token it returns (RFC 6749 §2.3.1, §4.4)."})
 			return
@@ -314,6 +314,10 @@ var (
 	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
 	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
+
+// clientPairTitle is the title of the finding that a Bearer token is a
+// client's id and secret (pairScheme may keep it as a warning).
+const clientPairTitle = "The Bearer token is base64 of a client id and secret: a client's credentials, not an access token"
 
 // clientPair reports whether a Bearer value is base64 of a client id and
 // secret — two key-like parts of ten characters or more, no e-mail

@@ -65,9 +65,11 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && (len(a.body) < 1024 || len(a.body) < 4096 && namesCause(p.statedCode(a))) &&
-		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && p.statedCode(a) != "" {
-		inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 4096 &&
+		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) {
+		if stated := p.statedCode(a); stated != "" && (len(a.body) < 1024 || namesCause(stated)) {
+			inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+		}
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
 	if !authStatuses[a.status] && !inBody && !redirectSays && !mislabelled && !(a.status >= 400 && a.status < 500) {
@@ -212,7 +214,7 @@ func (p *prober) pairScheme(a *answer) {
 		return
 	}
 	for i := range p.off.findings {
-		if f := &p.off.findings[i]; f.Code == WrongTokenKind && f.Status == Fail && strings.Contains(f.Title, "client id and secret") {
+		if f := &p.off.findings[i]; f.Code == WrongTokenKind && f.Status == Fail && f.Title == clientPairTitle {
 			f.Status = Warn
 		}
 	}
