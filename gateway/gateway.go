@@ -47,11 +47,14 @@ type Gateway struct {
 	// remoteByIssuer names each JWKS source by its issuer's name.
 	remoteByIssuer map[string]*jwt.RemoteKeys
 	state          *State
-	store          store.Store
-	fingerprint    *credential.Fingerprinter
-	respond        *responder
-	log            *slog.Logger
-	idPrefix       string
+	// ownsState is set when New made the State (Options.State was nil):
+	// the gateway's end is then the State's, and its key sets stop.
+	ownsState   bool
+	store       store.Store
+	fingerprint *credential.Fingerprinter
+	respond     *responder
+	log         *slog.Logger
+	idPrefix    string
 	// idHeaders are the identity headers under the configured prefix.
 	idHeaders []identityHeader
 	// claimHeaders send token claims upstream (claim_headers).
@@ -106,6 +109,7 @@ type Options struct {
 // New builds a Gateway from a loaded configuration. It does no network
 // I/O; Start does.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
+	ownsState := opts.State == nil
 	opts = opts.withDefaults()
 	if cfg.RoutesNeedStore() && opts.Store == nil && !opts.CheckOnly {
 		return nil, errors.New("routes accept API keys or Basic, but no store was given")
@@ -114,6 +118,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.ownsState = ownsState
 	g.nameIdentityHeaders(cfg)
 	now := opts.Now
 	if now == nil {
@@ -284,7 +289,8 @@ func (g *Gateway) buildAuthenticators(cfg *config.Config, opts Options) error {
 // Start begins the gateway's background work until ctx ends: key sets
 // start fetching (a set shared with an earlier gateway keeps its keys),
 // and API-key last-used times are written in batches. The channel closes
-// when the work has stopped (pending last-used times written).
+// when the work has stopped (pending last-used times written; the key
+// sets stopped too when New made the State).
 func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 	g.state.startKeys(g.remoteByIssuer)
 	done := make(chan struct{})
@@ -295,6 +301,9 @@ func (g *Gateway) Start(ctx context.Context) <-chan struct{} {
 		g.keys.Close()
 		g.adminKeys.Close()
 		g.basic.Close()
+		if g.ownsState {
+			g.state.Close()
+		}
 	}()
 	return done
 }

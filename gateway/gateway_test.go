@@ -144,6 +144,9 @@ func newEnvState(t testing.TB, state *State, detail api.Detail, routes string, e
 	if err != nil {
 		t.Fatal(err)
 	}
+	if state != nil {
+		t.Cleanup(state.Close) // a State given outlives the gateway: its key sets are the test's to stop
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	g.Start(ctx)

@@ -1,6 +1,19 @@
 package gateway
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/eventually"
+	"github.com/authgate/authgate/internal/tokentest"
+)
 
 // TestFingerprinterKeptAcrossReloads: gateways built on one State share
 // its fingerprinter while fingerprint_key stays the same — also when it is
@@ -17,5 +30,43 @@ func TestFingerprinterKeptAcrossReloads(t *testing.T) {
 	}
 	if s.fingerprinter("k1").Digest("secret") == s.fingerprinter("k2").Digest("secret") {
 		t.Error("a new fingerprint_key kept the old digests")
+	}
+}
+
+// TestStartEndsKeyRefreshes: a gateway that made its own State stops
+// refreshing its key sets when Start's context ends. A refresh that
+// outlived its gateway would go on calling an address that is by then
+// someone else's (a test's next server on a reused port, or an operator's
+// reassigned host).
+func TestStartEndsKeyRefreshes(t *testing.T) {
+	var fetches atomic.Int32
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Write(tokentest.JWKS())
+	}))
+	t.Cleanup(jwks.Close)
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
+issuers:
+  - {name: idp, issuer: "https://idp.test", audiences: [api], jwks_url: "%s/jwks", jwks_refresh: 10ms}
+routes:
+  - {name: api, path: /*, upstream: "http://127.0.0.1:1"}
+`, jwks.URL)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := g.Start(ctx)
+	eventually.True(t, patience, "the key set is refreshed every 10ms", func() bool { return fetches.Load() >= 3 })
+	cancel()
+	<-done
+	time.Sleep(50 * time.Millisecond) // a fetch in flight at the end may still land
+	ended := fetches.Load()
+	time.Sleep(200 * time.Millisecond) // twenty refresh periods
+	if n := fetches.Load(); n != ended {
+		t.Errorf("the key set was fetched %d more times after the gateway ended", n-ended)
 	}
 }

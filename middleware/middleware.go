@@ -69,8 +69,9 @@ func Load(path string) (*config.Config, error) {
 type Middleware struct {
 	g       *gateway.Gateway
 	schemes []string
-	stop    context.CancelFunc
-	done    <-chan struct{}
+	// stop ends the background work, waits for it and stops the key
+	// sets' refreshes.
+	stop func()
 }
 
 // New builds the middleware and starts its background work (key-set
@@ -96,8 +97,9 @@ func New(cfg Config) (*Middleware, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	m := &Middleware{g: g, stop: stop, done: g.Start(ctx)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := g.Start(ctx)
+	m := &Middleware{g: g, stop: func() { cancel(); <-done; state.Close() }}
 	for _, s := range g.Schemes() {
 		// A scheme whose credentials live in the store needs one; Bearer
 		// needs an issuer.
@@ -107,17 +109,16 @@ func New(cfg Config) (*Middleware, error) {
 		m.schemes = append(m.schemes, s)
 	}
 	if len(m.schemes) == 0 {
-		stop()
+		m.stop()
 		return nil, errors.New("middleware: nothing could authenticate a request: configure issuers, or give a Store for API keys and Basic users")
 	}
 	return m, nil
 }
 
 // Close stops the background work and waits for it (pending API-key
-// last-used times are written).
+// last-used times are written; key sets are no longer refreshed).
 func (m *Middleware) Close() error {
 	m.stop()
-	<-m.done
 	return nil
 }
 

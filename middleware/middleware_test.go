@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/api"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/internal/demo"
+	"github.com/authgate/authgate/internal/eventually"
 	"github.com/authgate/authgate/internal/tokentest"
 	"github.com/authgate/authgate/middleware"
 	"github.com/authgate/authgate/policy"
@@ -282,5 +285,35 @@ func TestExplain(t *testing.T) {
 		if out.Status != tt.status || out.Reason != tt.reason || out.Route != "data-write" || len(out.Checks) == 0 {
 			t.Errorf("%s: %+v", tt.token, out)
 		}
+	}
+}
+
+// TestCloseEndsKeyRefreshes: after Close the middleware fetches its
+// issuer's key set no more (the refreshes belong to the middleware, not to
+// the process).
+func TestCloseEndsKeyRefreshes(t *testing.T) {
+	var fetches atomic.Int32
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Write(tokentest.JWKS())
+	}))
+	t.Cleanup(jwks.Close)
+	cfg, err := config.ParseService("svc.yaml", []byte(fmt.Sprintf(
+		"issuers:\n  - {name: idp, issuer: \"https://idp.test\", audiences: [api], jwks_url: \"%s/jwks\", jwks_refresh: 10ms}\n", jwks.URL)),
+		func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := middleware.New(middleware.Config{Gateway: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually.True(t, time.Minute, "the key set is refreshed every 10ms", func() bool { return fetches.Load() >= 3 })
+	m.Close()
+	time.Sleep(50 * time.Millisecond) // a fetch in flight at Close may still land
+	closed := fetches.Load()
+	time.Sleep(200 * time.Millisecond) // twenty refresh periods
+	if n := fetches.Load(); n != closed {
+		t.Errorf("the key set was fetched %d more times after Close", n-closed)
 	}
 }
