@@ -31,6 +31,7 @@ var heldOutSets = []struct {
 	{"testdata/heldout7", 29},
 	{"testdata/heldout8", 43},
 	{"testdata/heldout9", 35},
+	{"testdata/heldout10", 31},
 }
 
 // TestHeldOutUnchanged: the held-out files are exactly those of MANIFEST,
