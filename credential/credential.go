@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -157,10 +156,19 @@ type keyedMAC struct {
 	sum [sha256.Size]byte
 }
 
-// envName is the shape of an environment name (live, test, staging2).
-var envName = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
-
-// ValidEnvironment reports whether env can name an environment: 1-16
-// lower-case letters and digits, starting with a letter. API keys carry
-// it in their prefix; issuers and the gateway name theirs.
-func ValidEnvironment(env string) bool { return envName.MatchString(env) }
+// ValidEnvironment reports whether env can name an environment (live,
+// test, staging2): 1-16 lower-case letters and digits, starting with a
+// letter. API keys carry it in their prefix; issuers and the gateway name
+// theirs. Every API key's prefix is checked, so it is a loop, not a
+// regular expression.
+func ValidEnvironment(env string) bool {
+	if len(env) == 0 || len(env) > 16 || env[0] < 'a' || env[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(env); i++ {
+		if c := env[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,4 +129,33 @@ func BenchmarkFingerprint(b *testing.B) {
 	for b.Loop() {
 		f.Of(tok)
 	}
+}
+
+// environmentShape is ValidEnvironment's rule as a regular expression:
+// the specification the loop is checked against.
+var environmentShape = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+
+func TestValidEnvironment(t *testing.T) {
+	for env, want := range map[string]bool{
+		"live": true, "test": true, "staging2": true, "a": true, "abcdefghijklmnop": true,
+		"": false, "abcdefghijklmnopq": false, "2live": false, "Live": false, "li-ve": false,
+		"li_ve": false, "live ": false, "livé": false, "live\n": false,
+	} {
+		if got := ValidEnvironment(env); got != want || environmentShape.MatchString(env) != want {
+			t.Errorf("ValidEnvironment(%q) = %v, want %v", env, got, want)
+		}
+	}
+}
+
+// FuzzValidEnvironment: the loop agrees with the regular expression on
+// every input.
+func FuzzValidEnvironment(f *testing.F) {
+	for _, s := range []string{"live", "staging2", "", "Live", "abcdefghijklmnopq", "a\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ValidEnvironment(s), environmentShape.MatchString(s); got != want {
+			t.Fatalf("ValidEnvironment(%q) = %v, the rule says %v", s, got, want)
+		}
+	})
 }

@@ -87,8 +87,8 @@ func decisionCases(t testing.TB) []decisionCase {
 		want, allocs             int
 	}{
 		{"jwt-cached", "/v1/data", "Authorization", "Bearer " + token(t, nil), 200, 20},
-		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200, 24},
-		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200, 30},
+		{"apikey-cached", "/keyed/a", "X-API-Key", key, 200, 22},
+		{"basic-cached", "/keyed/a", "Authorization", basicAuth("alice", "correct horse"), 200, 26},
 		{"jwt-expired", "/v1/data", "Authorization", "Bearer " + token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()}), 401, 65},
 	} {
 		req := httptest.NewRequest("GET", "/.authgate/decide", nil)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/reason"
 	"github.com/authgate/authgate/store"
@@ -48,8 +49,15 @@ func TestVerify(t *testing.T) {
 	}
 	for key, want := range map[string]reason.Code{test: reason.CredentialWrongEnvironment, expired: reason.CredentialExpired,
 		unknown: reason.CredentialUnknown, good[:30]: reason.APIKeyMalformed} {
-		if _, err := v.Verify(ctx, key); reason.CodeOf(err) != want {
-			t.Errorf("%s: %v, want %s", key[:12], err, want)
+		// Twice: a refused key is not remembered (Remembered skips the
+		// checks the first verification made).
+		for range 2 {
+			if _, err := v.Verify(ctx, key); reason.CodeOf(err) != want {
+				t.Errorf("%s: %v, want %s", key[:12], err, want)
+			}
+		}
+		if _, err, known := v.Remembered(credential.Presented{Value: key}); known && reason.CodeOf(err) != want {
+			t.Errorf("%s: remembered as %v, want %s", key[:12], err, want)
 		}
 	}
 	// Revocation by another process takes effect on the very next

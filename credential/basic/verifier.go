@@ -125,7 +125,7 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 	if v.store == nil {
 		return credential.Identity{}, t.Fail(check, &reason.Error{Code: reason.AuthUnavailable, Detail: "this gateway has no user store"})
 	}
-	ck := v.cacheKey(user, password)
+	ck := v.cacheKey(value)
 	hit, ok, gen := v.cache.Get(ck)
 	if ok && time.Now().Before(hit.expires) && !t.DryRun() {
 		t.Pass(check, "verified earlier (cached)")
@@ -156,25 +156,24 @@ func (v *Verifier) verify(ctx context.Context, value string, t *credential.Trace
 // Remembered implements credential.Rememberer: a user:password verified
 // within cache_ttl (refusals are not remembered).
 func (v *Verifier) Remembered(p credential.Presented) (credential.Identity, error, bool) {
-	user, password, err := Parse(p.Value)
-	if err != nil || v.cache == nil {
+	if v.cache == nil {
 		return credential.Identity{}, nil, false
 	}
-	hit, ok, _ := v.cache.Get(v.cacheKey(user, password))
+	hit, ok, _ := v.cache.Get(v.cacheKey(p.Value))
 	if !ok || !time.Now().Before(hit.expires) {
 		return credential.Identity{}, nil, false
 	}
 	return identity(hit.user, hit.scopes), nil, true
 }
 
-// cacheKey keys the cache of verified credentials: a keyed hash, so the
-// cache holds no password.
-func (v *Verifier) cacheKey(user, password string) [sha256.Size]byte {
+// cacheKey keys the cache of verified credentials by the header's
+// token68 as sent, so that a hit needs no decoding: a keyed hash, so the
+// cache holds no password. (Two encodings of one user:password, were
+// they both accepted, are two entries.)
+func (v *Verifier) cacheKey(value string) [sha256.Size]byte {
 	m := v.macs.Get().(hash.Hash)
 	m.Reset()
-	io.WriteString(m, user)
-	m.Write([]byte{0})
-	io.WriteString(m, password)
+	io.WriteString(m, value)
 	var ck [sha256.Size]byte
 	m.Sum(ck[:0])
 	v.macs.Put(m)

@@ -185,8 +185,10 @@ type bench struct {
 	poolFile string
 	running  []*exec.Cmd
 	// profile is the folder of CPU and heap profiles ("" for none);
-	// adminAddr is the profiled authgate's admin listener.
+	// adminAddr is the profiled authgate's admin listener, adminPID its
+	// process (the latest served).
 	profile, adminAddr string
+	adminPID           int
 	sweep              []int
 	jwks               *http.Server
 	jwksURL, issuerURL string
@@ -578,6 +580,7 @@ func (b *bench) serve(t *target, cacheOff bool) (*exec.Cmd, string, error) {
 		stop(proc)
 		return nil, "", err
 	}
+	b.adminPID = proc.Process.Pid
 	return proc, addr, nil
 }
 
@@ -647,9 +650,11 @@ func (b *bench) wrkRun(url string, h http.Header, script string) row {
 
 // startProfile takes a CPU profile of the authgate being measured for the
 // length of one wrk run (when -profile is set), and returns the function
-// that waits for it and then takes a heap profile. nginx is not profiled.
+// that waits for it and then takes a heap profile and the memory
+// statistics. Only an authgate is profiled (not nginx, the floor or
+// oauth2-proxy).
 func (b *bench) startProfile(name string, pid int) func() {
-	if b.profile == "" || b.adminAddr == "" || b.nginx != nil && pid == b.nginx.Process.Pid {
+	if b.profile == "" || b.adminAddr == "" || pid != b.adminPID {
 		return func() {}
 	}
 	file := filepath.Join(b.profile, strings.NewReplacer(" ", "_", ":", "", ",", "", "(", "", ")", "", "/", "_").Replace(name))
@@ -662,6 +667,9 @@ func (b *bench) startProfile(name string, pid int) func() {
 	return func() {
 		<-done
 		saveURL(base+"heap", file+".heap.pprof")
+		// The runtime's memory statistics (heap, stacks, what was
+		// returned to the OS): where the RSS goes.
+		saveURL(base+"heap?debug=1", file+".memstats.txt")
 	}
 }
 
