@@ -2,20 +2,21 @@ package credential
 
 import (
 	"encoding/base64"
-	"regexp"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 var (
-	shellVar   = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
-	windowsVar = regexp.MustCompile(`%[A-Za-z_][A-Za-z0-9_]*%`)
-	upperWords = regexp.MustCompile(`^[A-Z0-9_\-]+$`)
+	shellVar   = lazyregexp.New(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	windowsVar = lazyregexp.New(`%[A-Za-z_][A-Za-z0-9_]*%`)
+	upperWords = lazyregexp.New(`^[A-Z0-9_\-]+$`)
 	// camelSample is documentation's sample written in camel case:
 	// YourApiKeyToken, YourAccessToken, MyApiKey, InsertYourKeyHere.
-	camelSample     = regexp.MustCompile(`^((Insert|Enter|Put|Paste)?(Your|My)(Api|API|Access|Auth|Bearer|Secret|Private|Personal|App)?(Key|Token|Secret|Password|Jwt|JWT)(Token|Key|Here)?(Here)?|(Api|API|Access|Auth|Secret)?(Key|Token)Here)$`)
-	joinedSample    = regexp.MustCompile(`^(your|my)(api|access|auth|bearer|secret|private|personal|app)?(key|token|secret|password|jwt)(token|key)?(here)?$`)
-	braceName       = regexp.MustCompile(`^(\{[A-Za-z_][\w -]*\}|\[[A-Za-z_][\w -]*\])$`)
-	placeholderWord = regexp.MustCompile(`TOKEN|KEY|SECRET|PASSWORD|JWT|HERE|YOUR|CREDENTIAL|PLACEHOLDER`)
+	camelSample     = lazyregexp.New(`^((Insert|Enter|Put|Paste)?(Your|My)(Api|API|Access|Auth|Bearer|Secret|Private|Personal|App)?(Key|Token|Secret|Password|Jwt|JWT)(Token|Key|Here)?(Here)?|(Api|API|Access|Auth|Secret)?(Key|Token)Here)$`)
+	joinedSample    = lazyregexp.New(`^(your|my)(api|access|auth|bearer|secret|private|personal|app)?(key|token|secret|password|jwt)(token|key)?(here)?$`)
+	braceName       = lazyregexp.New(`^(\{[A-Za-z_][\w -]*\}|\[[A-Za-z_][\w -]*\])$`)
+	placeholderWord = lazyregexp.New(`TOKEN|KEY|SECRET|PASSWORD|JWT|HERE|YOUR|CREDENTIAL|PLACEHOLDER`)
 )
 
 var placeholderValues = map[string]bool{

@@ -1,8 +1,9 @@
 package credential
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // sampleWords are the words documentation names a credential with
@@ -16,7 +17,7 @@ var (
 	keyWords = map[string]bool{"key": true, "token": true, "secret": true, "password": true, "pass": true, "jwt": true, "apikey": true}
 	// bracketed is a value wholly in brackets of any script: "[你的API密钥]",
 	// "【アクセストークン】", "(votre clé API)".
-	bracketed = regexp.MustCompile(`^(\[[^\]]+\]|\([^)]+\)|（[^）]+）|【[^】]+】|「[^」]+」|《[^》]+》|\{[^}]+\})$`)
+	bracketed = lazyregexp.New(`^(\[[^\]]+\]|\([^)]+\)|（[^）]+）|【[^】]+】|「[^」]+」|《[^》]+》|\{[^}]+\})$`)
 )
 
 // bracketedProse reports whether v is text in brackets — words with a

@@ -2,11 +2,11 @@ package diagnose
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // wrappers are the marks documentation puts around a credential, raw
@@ -87,10 +87,10 @@ func Placeholder(where, v, detail string) *Finding {
 
 var (
 	// commandText is a command substitution left as text: $(...) or `...`.
-	commandText = regexp.MustCompile("\\$\\(|`[^`]*`")
+	commandText = lazyregexp.New("\\$\\(|`[^`]*`")
 	// variableText is a variable reference left as text: ${NAME}, a word
 	// $NAME (alone, after a scheme, a colon or an equals sign), %NAME%.
-	variableText = regexp.MustCompile(`\$\{[A-Za-z_]\w*|(^|[\s:=])\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%`)
+	variableText = lazyregexp.New(`\$\{[A-Za-z_]\w*|(^|[\s:=])\$[A-Za-z_]\w*$|%[A-Za-z_]\w*%`)
 )
 
 // Unexpanded says what shell text v holds that a shell did not expand:
@@ -110,25 +110,25 @@ func Unexpanded(v string) Code {
 
 // tokenKinds recognise credentials of the wrong kind by their shape.
 var tokenKinds = []struct {
-	re   *regexp.Regexp
+	re   *lazyregexp.Regexp
 	what string
 	fix  string
 }{
-	{regexp.MustCompile(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
-	{regexp.MustCompile(`^(?i)(pk\.|pub[_-]|public[_-]|publishable[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
+	{lazyregexp.New(`^pk_(test|live)_`), "a publishable key (pk_), meant for browsers", "Server-side API calls need the secret key (sk_)."},
+	{lazyregexp.New(`^(?i)(pk\.|pub[_-]|public[_-]|publishable[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
 	// A vendor's segment before the public mark: sb_publishable_ (Supabase),
 	// xnd_public_ (Xendit), pk_sbox_ (Checkout.com), pkey_test_ (Omise),
 	// FLWPUBK- (Flutterwave).
-	{regexp.MustCompile(`^(?i)([a-z0-9]{2,8}[_-](publishable|public|pub)[_-]|pk_(sbox|sandbox|prod|dev)_|pkey_(test|live)_|flwpubk[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
-	{regexp.MustCompile(`^whsec_`), "a webhook signing secret (whsec_), which only verifies the signatures of webhooks sent to you", "API calls need the API key, not the webhook endpoint's signing secret."},
-	{regexp.MustCompile(`^xapp-`), "an app-level token (xapp-), which only opens Socket Mode connections and manages the app", "Web API methods need a bot (xoxb-) or user (xoxp-) token."},
-	{regexp.MustCompile(`^(sq0idp-|[0-9]+-[a-z0-9]{20,}\.apps\.googleusercontent\.com$)`), "an OAuth client (application) ID, which names the app and is no token", "Run the OAuth flow with it and send the access token it yields."},
-	{regexp.MustCompile(`^(sq0csp-|GOCSPX-)`), "an OAuth client (application) secret, which the app uses at the token endpoint only", "Exchange it (with the client ID) at the token endpoint and send the access token it yields."},
-	{regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
-	{regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
-	{regexp.MustCompile(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
-	{regexp.MustCompile(`^\{`), "JSON, probably a whole token response", "Send only the access_token field of the response."},
-	{regexp.MustCompile(`^(?i)(bearer|basic|token)$`), "the scheme name itself", "The credential is missing after the scheme."},
+	{lazyregexp.New(`^(?i)([a-z0-9]{2,8}[_-](publishable|public|pub)[_-]|pk_(sbox|sandbox|prod|dev)_|pkey_(test|live)_|flwpubk[_-])`), "a public (publishable) key by its prefix, meant for browsers", "Server-side API calls need the secret key the service issues beside it."},
+	{lazyregexp.New(`^whsec_`), "a webhook signing secret (whsec_), which only verifies the signatures of webhooks sent to you", "API calls need the API key, not the webhook endpoint's signing secret."},
+	{lazyregexp.New(`^xapp-`), "an app-level token (xapp-), which only opens Socket Mode connections and manages the app", "Web API methods need a bot (xoxb-) or user (xoxp-) token."},
+	{lazyregexp.New(`^(sq0idp-|[0-9]+-[a-z0-9]{20,}\.apps\.googleusercontent\.com$)`), "an OAuth client (application) ID, which names the app and is no token", "Run the OAuth flow with it and send the access token it yields."},
+	{lazyregexp.New(`^(sq0csp-|GOCSPX-)`), "an OAuth client (application) secret, which the app uses at the token endpoint only", "Exchange it (with the client ID) at the token endpoint and send the access token it yields."},
+	{lazyregexp.New(`^(AKIA|ASIA)[A-Z0-9]{16}$`), "an AWS access key ID", "AWS APIs take Signature Version 4 signatures made with the secret key, not a Bearer key."},
+	{lazyregexp.New(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`), "an encrypted token (JWE, five parts)", "Send the access token itself; an encrypted ID token is for the client, not for APIs."},
+	{lazyregexp.New(`^(PHNhbWw|PD94bWw|PHNhbWxw)`), "a base64 SAML or XML document", "This API wants an OAuth access token, not a SAML assertion."},
+	{lazyregexp.New(`^\{`), "JSON, probably a whole token response", "Send only the access_token field of the response."},
+	{lazyregexp.New(`^(?i)(bearer|basic|token)$`), "the scheme name itself", "The credential is missing after the scheme."},
 }
 
 // TokenKind reports a credential whose shape says it is the wrong kind
@@ -164,7 +164,7 @@ func TokenKind(where, v string) *Finding {
 
 // refreshPrefix is a refresh token by its prefix (rt_, refresh_).
 // GitHub's refresh tokens (ghr_) and Slack's (xoxe-1-) by their prefixes too.
-var refreshPrefix = regexp.MustCompile(`^(?i)(rt|refresh)[_-]|^ghr_|^xoxe-\d`)
+var refreshPrefix = lazyregexp.New(`^(?i)(rt|refresh)[_-]|^ghr_|^xoxe-\d`)
 
 // refreshToken reports a refresh token sent where an access token goes:
 // a token of the right issuer for another use (token_type_mismatch).

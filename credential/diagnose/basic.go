@@ -3,12 +3,12 @@ package diagnose
 import (
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // basicFix is how to make Basic credentials that decode.
@@ -65,17 +65,17 @@ func BasicDecoded(value string) (user, password string, f *Finding) {
 
 // passwordHashes recognise a password that is itself a stored hash.
 var passwordHashes = []struct {
-	re   *regexp.Regexp
+	re   *lazyregexp.Regexp
 	what string
 }{
-	{regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`), "a bcrypt hash"},
-	{regexp.MustCompile(`^\$argon2(id|i|d)\$`), "an argon2 hash"},
-	{regexp.MustCompile(`^\$(5|6)\$(rounds=\d+\$)?[^$]{1,16}\$[./A-Za-z0-9]{43,86}$`), "a SHA-crypt hash"},
-	{regexp.MustCompile(`^\$1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an MD5-crypt hash"},
-	{regexp.MustCompile(`^\$apr1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an Apache MD5 (htpasswd) hash"},
-	{regexp.MustCompile(`^\{(SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|PBKDF2[^}]*)\}[A-Za-z0-9+/=]+$`), "an LDAP-style password hash"},
-	{regexp.MustCompile(`^pbkdf2_sha256\$\d+\$`), "a Django PBKDF2 hash"},
-	{regexp.MustCompile(`^[^:\s]+:(\$2[abxy]?\$|\$apr1\$|\$argon2|\$[156]\$|\{SHA\})`), "a whole htpasswd line (user:hash)"},
+	{lazyregexp.New(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`), "a bcrypt hash"},
+	{lazyregexp.New(`^\$argon2(id|i|d)\$`), "an argon2 hash"},
+	{lazyregexp.New(`^\$(5|6)\$(rounds=\d+\$)?[^$]{1,16}\$[./A-Za-z0-9]{43,86}$`), "a SHA-crypt hash"},
+	{lazyregexp.New(`^\$1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an MD5-crypt hash"},
+	{lazyregexp.New(`^\$apr1\$[^$]{1,8}\$[./A-Za-z0-9]{22}$`), "an Apache MD5 (htpasswd) hash"},
+	{lazyregexp.New(`^\{(SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|PBKDF2[^}]*)\}[A-Za-z0-9+/=]+$`), "an LDAP-style password hash"},
+	{lazyregexp.New(`^pbkdf2_sha256\$\d+\$`), "a Django PBKDF2 hash"},
+	{lazyregexp.New(`^[^:\s]+:(\$2[abxy]?\$|\$apr1\$|\$argon2|\$[156]\$|\{SHA\})`), "a whole htpasswd line (user:hash)"},
 }
 
 // PasswordHash names the kind of stored hash a password is, or "".
@@ -96,7 +96,7 @@ type basicConvention struct {
 	// user is the user name the token goes with ("" when any is taken);
 	// userPattern a description when the user is the caller's own.
 	user        string
-	userPattern *regexp.Regexp
+	userPattern *lazyregexp.Regexp
 	userWhat    string
 	// tokenInUser: the token is the user name, the password empty.
 	tokenInUser bool
@@ -112,9 +112,9 @@ var basicConventions = []basicConvention{
 		docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
 	{hosts: []string{"api.stripe.com"}, prefixes: []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"}, tokenInUser: true,
 		docs: "https://docs.stripe.com/api/authentication"},
-	{hosts: []string{"api.twilio.com"}, userPattern: regexp.MustCompile(`^(AC|SK)[0-9a-f]{32}$`), userWhat: "an Account SID (AC…) or API key SID (SK…)",
+	{hosts: []string{"api.twilio.com"}, userPattern: lazyregexp.New(`^(AC|SK)[0-9a-f]{32}$`), userWhat: "an Account SID (AC…) or API key SID (SK…)",
 		docs: "https://www.twilio.com/docs/usage/requests-to-twilio"},
-	{hosts: []string{"atlassian.net"}, prefixes: []string{"ATATT"}, userPattern: regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), userWhat: "your account's e-mail address",
+	{hosts: []string{"atlassian.net"}, prefixes: []string{"ATATT"}, userPattern: lazyregexp.New(`^[^@\s]+@[^@\s]+$`), userWhat: "your account's e-mail address",
 		docs: "https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/"},
 	// Conventions read from the token's own prefix, on any host (self-hosted
 	// servers have no host of their own).
@@ -122,9 +122,9 @@ var basicConventions = []basicConvention{
 		docs: "https://docs.sonarsource.com/sonarqube-server/latest/extension-guide/web-api/"},
 	{prefixes: []string{"glsa_"}, user: "api_key", docs: "https://grafana.com/docs/grafana/latest/developers/http_api/auth/"},
 	{prefixes: []string{"key-"}, user: "api", docs: "https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/"},
-	{prefixes: []string{"dckr_pat_"}, userPattern: regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,29}$`), userWhat: "your Docker ID (not your e-mail address)",
+	{prefixes: []string{"dckr_pat_"}, userPattern: lazyregexp.New(`^[a-z0-9][a-z0-9._-]{1,29}$`), userWhat: "your Docker ID (not your e-mail address)",
 		docs: "https://docs.docker.com/security/for-developers/access-tokens/"},
-	{prefixes: []string{"ATBB"}, userPattern: regexp.MustCompile(`^[^@\s]+$`), userWhat: "your Bitbucket user name (not your e-mail address)",
+	{prefixes: []string{"ATBB"}, userPattern: lazyregexp.New(`^[^@\s]+$`), userWhat: "your Bitbucket user name (not your e-mail address)",
 		docs: "https://support.atlassian.com/bitbucket-cloud/docs/using-app-passwords/"},
 }
 
@@ -206,7 +206,7 @@ func BasicPair(host, user, pw string) *Finding {
 }
 
 // emailShape is an e-mail address.
-var emailShape = regexp.MustCompile(`^[^@\s:]+@[^@\s:]+\.[A-Za-z]{2,}$`)
+var emailShape = lazyregexp.New(`^[^@\s:]+@[^@\s:]+\.[A-Za-z]{2,}$`)
 
 // JWTAsUser reports a JWT in the Basic user-name slot: Basic never
 // carries one as a user.

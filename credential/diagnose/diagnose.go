@@ -21,7 +21,6 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -31,6 +30,7 @@ import (
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/apikey/keyformat"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/lazyregexp"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -341,7 +341,7 @@ func claimString(raw json.RawMessage) string {
 // envPrefix reads the environment in other vendors' key prefixes: an
 // environment word as the key's first segment (test_, live_: Lob, Column)
 // or its second (sk_test_, secret-live-, myapp-prod-).
-var envPrefix = regexp.MustCompile(`^(?:(?:sk|pk|rk)_(test|live)_|(test|live|sandbox)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|production|sandbox|dev|staging)[_-])`)
+var envPrefix = lazyregexp.New(`^(?:(?:sk|pk|rk)_(test|live)_|(test|live|sandbox)_|[A-Za-z0-9]{0,12}?[_-](test|live|prod|production|sandbox|dev|staging)[_-])`)
 
 // envSegments are the environment words a key's prefix segments use
 // beside those of envPrefix: pdl_sdbx_ (Paddle), sk_sbox_ (Checkout.com),
