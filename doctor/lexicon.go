@@ -44,8 +44,18 @@ var rules = []rule{
 	// A plan, subscription or licence that ended is a policy, not an
 	// expired credential.
 	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
-		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`,
-		`(not (available|allowed|permitted|supported|included)|unavailable) (on|in|with|for) (the |your |a |this )?[\w-]+ (plan|tier|subscription)`}},
+		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`}},
+	// What the account's plan, subscription or edition does not include
+	// (a premium endpoint, a feature not enabled for it): the credential
+	// is read and lacks that, like a scope.
+	{InsufficientScope, []string{`(not (available|allowed|permitted|supported|included|enabled|entitled)|unavailable|disabled) (on|in|with|for|under) (the |your |a |this |current )?([\w-]+ )?(plan|tier|subscription|edition|package|licen[cs]e)s?\b`,
+		`(plan|tier|subscription|edition|package|licen[cs]e)s? (does not|doesn't|do not|don't) (include|allow|support|permit|cover|grant)`, `plan does not`,
+		`upgrade (your|to an?|the) ([\w-]+ ){0,2}(plan|tier|subscription|account|membership|edition|package)`, `premium (endpoint|feature|plan|subscription|membership|tier|api|data)s?\b`,
+		`(invalid|wrong|unsupported|insufficient) (subscription|plan|licen[cs]e|account) (type|level|tier|edition)`, `not entitled`,
+		`(subscription|plan|licen[cs]e) (type|level|tier|edition) (is )?(invalid|not supported|insufficient|required)`,
+		`feature (is )?not (enabled|available|included|activated)`, `not enabled for (the |this |your )?(subscription|plan|account|organi[sz]ation|org|tenant|workspace|project|app|application|key)\b`,
+		`(requires?|needs?) an? (paid|premium|pro|business|enterprise|higher) (plan|subscription|account|tier|licen[cs]e)`,
+		`(service|endpoint|api|feature|product|module|add-?on)s? (is |are )?not available on (this|your) (key|account)`}},
 	// The caller's address, before any credential is looked at.
 	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
 		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not (in|on) (the |an? |your |its )?([\w-]+ )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
@@ -112,7 +122,14 @@ var rules = []rule{
 		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`,
 		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
 		`accounts? server (of|for) (the|your)`, `use instance_url`, `(correct|right|proper|regional) (api |base |request )?url\b`,
-		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`,
+		`(invalid|unknown|not found|does not exist|not valid|no such)\b.{0,40}\bfor (this |the |that )?(cluster|region|data ?cent(er|re)|shard|pod)\b`,
+		// A retired endpoint or version: the API moved on.
+		`\b(endpoint|api|version|method|route|path|url)s?\b.{0,40}\bno longer (supported|available|served|maintained|exists?)\b`,
+		`no longer supports? (requests|calls|this (endpoint|version|api|method))`,
+		`\b(endpoints?|apis?|versions?|v\d+)\b.{0,40}\b(has|have) been (removed|retired|decommissioned|discontinued|sunset|shut down)`,
+		`(endpoint|api|version|method|route|path)s? (is |are |was |were |has been |have been )?(deprecated|retired|decommissioned|discontinued|sunset|sunsetted)\b`,
+		`(deprecated|retired|decommissioned|discontinued|sunset) (endpoint|api|version|method|route)s?\b`, `please use (the )?(/?v\d|version \d|api v\d|new (endpoint|api|version))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
@@ -239,11 +256,14 @@ var rules = []rule{
 		// "key valid but does not permit this endpoint"; a database role's
 		// missing grant: "permission denied for table todos" (PostgREST).
 		`\b(keys?|tokens?|credentials?)\b.{0,30}\b(does not|doesn't|do not|don't) (permit|allow) (access to )?(this|the requested|the) (endpoint|resource|operation|action|method|path|api)\b`,
-		`permission denied for (table|schema|relation|view|function|sequence|database)\b`}},
+		`permission denied for (table|schema|relation|view|function|sequence|database)\b`,
+		// A key limited to some models, projects or resources: "This key
+		// can only access models=[…]".
+		`\b(keys?|tokens?|credentials?)\b.{0,20}\b(can|may) only (access|use|call|reach)\b`}},
 	{InsufficientScope, foreignScope},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
-		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
-		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
+		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`,
+		`not enabled for`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
 		`is not enabled for this`}},
 	{TooManyFailures, []string{`rate[_ ]?limit`, `limit .{0,60}(has been |was |is )?(exceeded|reached)`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
 	{TooManyFailures, foreignRateLimit},
@@ -258,7 +278,9 @@ var rules = []rule{
 		`no (user|account|client|app|application|project) (with|for|matching) (this|that|the|your) (api[-_ ]?key|key|token)`, `api[-_]?key (is |was )?(invalid|not valid|unknown)`,
 		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`, `(invalid|unknown|incorrect|wrong) (api )?access[-_ ]?key`,
 		`(api[-_ ]?key|\bkey|token|client[-_ ]?id|credential)s?( you (sent|provided|supplied|used))? (was |were |could |can |is )?not (be )?found`,
-		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`}},
+		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`,
+		`\b(api|access|service|license|licence|developer|app|account)[-_ ]?(access[-_ ]?)?key (is|was) (invalid|not valid)`, `\binvalid_([a-z]+_){1,2}key\b`,
+		`\b(token|key|credential)s? (is |was )?(not recognized|not recognised|unrecognized|unrecognised)`}},
 	{CredentialUnknown, foreignUnknown},
 	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
 		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
@@ -390,7 +412,7 @@ func specificity(st Statement, i int) int {
 // namesLack: a permission statement that says what the credential lacks
 // (a scope, a role, a named permission, a membership, a plan).
 var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
-	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+`)
+	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+|(can|may) only (access|use|call|reach)\b`)
 
 // statedCause returns the most specific cause the server's statements
 // name: a statement that names a cause outranks a generic rejection,
