@@ -93,7 +93,11 @@ var rules = []rule{
 	{TokenAudienceMismatch, []string{`audience`, `\baud\b`, `idx10214`, `idx10208`, `invalid_audience`, `wrong aud`}},
 	{TokenIssuerMismatch, []string{`issuer`, `\biss\b`, `idx10205`, `idx10204`, `issued by a different provider`}},
 	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`,
-		`(token )?has (the )?wrong type`}},
+		`(token )?has (the )?wrong type`,
+		// A refresh token sent where an access token goes.
+		`refresh tokens? .{0,40}(cannot|can't|can not|may not|must not|not (allowed|accepted|supported|valid) (here|for|as|on|to)|instead of|as an? access|where an? access)`,
+		`non-refresh tokens?`, `\b(is|was) an? refresh token`, `(got|received|provided|sent|used|passed) an? refresh token`, `is not an access token`,
+		`expected (an? )?access token,? (but )?(got|received) (an? )?refresh`}},
 	// Keys and signatures.
 	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,
 		`kid .{0,40}not found`, `unknown kid`, `(signing|public|verification) key .{0,20}not found`, `no key for`, `jwks`, `no applicable key`,
@@ -129,7 +133,8 @@ var rules = []rule{
 		`no longer supports? (requests|calls|this (endpoint|version|api|method))`,
 		`\b(endpoints?|apis?|versions?|v\d+)\b.{0,40}\b(has|have) been (removed|retired|decommissioned|discontinued|sunset|shut down)`,
 		`(endpoint|api|version|method|route|path)s? (is |are |was |were |has been |have been )?(deprecated|retired|decommissioned|discontinued|sunset|sunsetted)\b`,
-		`(deprecated|retired|decommissioned|discontinued|sunset) (endpoint|api|version|method|route)s?\b`, `please use (the )?(/?v\d|version \d|api v\d|new (endpoint|api|version))`}},
+		`(deprecated|retired|decommissioned|discontinued|sunset) (endpoint|api|version|method|route)s?\b`,
+		`\b(api|endpoint|version)\b \S{1,12} (is|are|has been|have been|was) (deprecated|retired|decommissioned|discontinued|sunset|removed)\b`, `please use (the )?(/?v\d|version \d|api v\d|new (endpoint|api|version))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
@@ -182,7 +187,7 @@ var rules = []rule{
 		`(app|application|bot|client credentials?( grant)?|service account|machine|server-to-server|installation|app-only)( access)? tokens? (cannot|can't|can not|may not|are not allowed|is not allowed|are not supported|is not supported|not allowed)`,
 		`(does not|doesn't) (support|accept|allow) (service account|app|application|bot|client credentials?|app-only|installation) (access )?tokens?`, `api keys? (cannot|can't|may not) be used`, `token auth(entication)? (is )?required`}},
 	{WrongTokenKind, []string{`access_token_type_unsupported`, `unsupported token type`, `wrong type of (token|credential)`, `token type .{0,20}not supported`,
-		`api keys are not supported`, `refresh token`, `is not an access token`, `not_allowed_token_type`, `unsupported app only token`}},
+		`api keys are not supported`, `not_allowed_token_type`, `unsupported app only token`}},
 	// The scheme.
 	{SchemeMismatch, []string{`(authorization|authentication|auth) scheme (must|should) be`, `(must|should) use the [\w-]+ (authorization |authentication )?scheme`, `unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
 		`\b(basic|bearer|digest|ntlm|negotiate) (auth(entication)? )?(is )?not (supported|allowed|accepted|enabled)`, `expected (a )?(bearer|basic) (token|auth)`,
@@ -288,7 +293,8 @@ var rules = []rule{
 		`invalid_grant`, `invalid_client`, `wrong password`, `incorrect (password|username|credentials)`, `invalid (password|username|user name|login)`,
 		`login failed`, `token is invalid`, `is not valid`, `(token|key|credentials?)( provided)? (is|are) invalid`, `authenticate`, `unauthenticated`,
 		`invalid_token`, `access token is invalid`, `not a valid token`, `bad token`, `wrong (credentials|token)`, `could not validate credentials`,
-		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`}},
+		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`,
+		`\b(password|passcode|passphrase|user ?name|login|credentials?) (is |are |was |were )?(incorrect|invalid|wrong|not valid|not correct)\b`}},
 	{CredentialsRejected, foreignRejected},
 	// Bare refusals: read, and outranked by anything that says why.
 	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,

@@ -10,11 +10,12 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// statusCauses are statuses that name a cause by themselves: Laravel's
+// statusCauses are statuses that name a cause by themselves: 410 (the
+// endpoint or version is retired: the API moved on), Laravel's
 // 419 (the CSRF token expired), WebDAV's 423 Locked, 451 (refused for
 // where the caller is), Esri's 498 (invalid token) and 499 (token
 // required).
-var statusCauses = map[int]Code{419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
+var statusCauses = map[int]Code{410: WrongBaseURL, 419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
 
 // authStatuses are the answers read as a possible authentication
 // failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
@@ -65,10 +66,13 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 4096 &&
-		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) {
-		if stated := p.statedCode(a); stated != "" && (len(a.body) < 1024 || namesCause(stated)) {
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 4096 {
+		stated := p.statedCode(a)
+		switch {
+		case stated != "" && (strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && (len(a.body) < 1024 || namesCause(stated)):
 			inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+		case strings.Contains(ct, "html") && len(a.body) < 2048 && namesCause(stated):
+			inBody = true // a short error page served as 200 that names a cause ("Access denied: your token has expired")
 		}
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
