@@ -156,6 +156,9 @@ func (p *prober) answer(a *answer) {
 	if inBody && bodyStatus(a) != 0 {
 		status = bodyStatus(a) // {"code":401,"message":"Unauthorized"} in a 200: the status the API means
 	}
+	if _, ok := says.statedCause(); ok && a.status == 500 && soapClientFault.Match(a.body) {
+		status = 401 // a SOAP client fault that refuses ("Authentication failed"): the 401 SOAP cannot send
+	}
 	if !known {
 		switch {
 		case !p.off.sentAny && (status == 401 || status == 403):
