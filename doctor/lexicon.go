@@ -127,7 +127,8 @@ var rules = []rule{
 		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
 		`accounts? server (of|for) (the|your)`, `use instance_url`, `(correct|right|proper|regional) (api |base |request )?url\b`,
 		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`,
-		`(invalid|unknown|not found|does not exist|not valid|no such)\b.{0,40}\bfor (this |the |that )?(cluster|region|data ?cent(er|re)|shard|pod)\b`,
+		`(invalid|unknown|not found|does not exist|not valid|no such)\b.{0,40}\b(for|in|on) (this |the |that )?(cluster|region|data ?cent(er|re)|shard|pod)\b`,
+		`use the (eu|us|uk|au|ca|jp|in|de|apac|emea|asia|europe|regional|[a-z]{2}\d) (api |base )?(endpoint|region|url|host|domain|data ?cent(er|re)|cluster|instance)\b`,
 		// A retired endpoint or version: the API moved on.
 		`\b(endpoint|api|version|method|route|path|url)s?\b.{0,40}\bno longer (supported|available|served|maintained|exists?)\b`,
 		`no longer supports? (requests|calls|this (endpoint|version|api|method))`,

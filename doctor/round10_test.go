@@ -16,7 +16,7 @@ func TestLexiconParaphrasesRound10(t *testing.T) {
 		InsufficientScope: {"This endpoint is not available on the free tier", "Your subscription does not include the Reports API", "Upgrade to a paid plan to use this API",
 			"Premium endpoint: subscribe to unlock it", "Invalid license type for this call", "The feature is not enabled for your account", "This key can only access project 12"},
 		WrongBaseURL: {"Unknown workspace id for this region", "Version 2019-01-01 is no longer supported", "The v1 endpoints have been removed",
-			"This endpoint is deprecated", "API v1 has been retired; please use v3"},
+			"This endpoint is deprecated", "API v1 has been retired; please use v3", "Workspace not found in this region", "Use the EU endpoint for this account"},
 		TokenTypeMismatch:   {"Refresh tokens cannot be used to call the API", "The token sent is a refresh token", "Only non-refresh tokens are accepted"},
 		CredentialUnknown:   {"The access key is invalid", "INVALID_PARTNER_KEY", "Token not recognised"},
 		CredentialsRejected: {"The password is incorrect", "Credentials are not valid"},
