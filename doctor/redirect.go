@@ -78,7 +78,7 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 		// downgrade to http): the API moved, and the request goes to its
 		// old address.
 		p.add(Finding{Code: WrongBaseURL, Status: Fail, Basis: Proven, Cause: "5. Wrong credentials for environment",
-			Title:    fmt.Sprintf("The API has moved permanently (%d) to %s: the request goes to its old address", moved.Status, shownURL(moved.Location)),
+			Title:    fmt.Sprintf("The API has moved permanently (%d): the request goes to an old base URL; the new one is %s", moved.Status, shownURL(moved.Location)),
 			Evidence: ev,
 			Fix:      "Call the new URL directly (" + hops[len(hops)-1].URL + "); following the redirect instead would drop Authorization if the host changes.",
 			Command:  p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
