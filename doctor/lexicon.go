@@ -95,8 +95,9 @@ var rules = []rule{
 	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`,
 		`(token )?has (the )?wrong type`,
 		// A refresh token sent where an access token goes.
-		`refresh tokens? .{0,40}(cannot|can't|can not|may not|must not|not (allowed|accepted|supported|valid) (here|for|as|on|to)|instead of|as an? access|where an? access)`,
-		`non-refresh tokens?`, `\b(is|was) an? refresh token`, `(got|received|provided|sent|used|passed) an? refresh token`, `is not an access token`,
+		`refresh tokens? (cannot|can't|can not|may not|must not) be used (to|for|as|on|in place|with this)`, `refresh tokens? (is|are) not (allowed|accepted|supported|valid) (here|for (this|api)|as)`,
+		`refresh tokens? .{0,30}(instead of|as an?|where an?) access token`,
+		`non-refresh tokens?`, `\b(is|was) an? refresh token`, `(got|received) an? refresh token`, `is not an access token`,
 		`expected (an? )?access token,? (but )?(got|received) (an? )?refresh`}},
 	// Keys and signatures.
 	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,

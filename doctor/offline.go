@@ -886,15 +886,9 @@ func (o *offline) misspelledHeaders() {
 			near = true
 		}
 		if near {
-			o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
-				Title:    fmt.Sprintf("The credential is sent in a header named %q, which servers do not read", h.Name),
-				Evidence: []string{"value " + o.mask.show(h.Value)},
-				Fix:      "The header is called Authorization (US spelling), with the scheme in the value: Authorization: Bearer <token>.",
-				Command: o.command(func(r *Request) {
-					r.removeHeader(h.Name)
-					r.Headers = append(r.Headers, Header{Name: "Authorization", Value: "Bearer x"})
-				})})
-			o.sentAny = true
+			o.misnamed(h, Header{Name: "Authorization", Value: "Bearer x"},
+				fmt.Sprintf("The credential is sent in a header named %q, which servers do not read", h.Name),
+				"The header is called Authorization (US spelling), with the scheme in the value: Authorization: Bearer <token>.")
 		}
 	}
 }
@@ -908,16 +902,22 @@ func (o *offline) nearHeaders() {
 		if name == "" || o.sentIn(name) {
 			continue
 		}
-		o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
-			Title:    fmt.Sprintf("The credential is sent in a header named %q, a misspelling of %s: servers read only the exact name", h.Name, name),
-			Evidence: []string{"value " + o.mask.show(h.Value)},
-			Fix:      "Spell the header " + name + ", as the API's documentation does.",
-			Command: o.command(func(r *Request) {
-				r.removeHeader(h.Name)
-				r.Headers = append(r.Headers, Header{Name: name, Value: h.Value})
-			})})
-		o.sentAny = true
+		o.misnamed(h, Header{Name: name, Value: h.Value},
+			fmt.Sprintf("The credential is sent in a header named %q, a misspelling of %s: servers read only the exact name", h.Name, name),
+			"Spell the header "+name+", as the API's documentation does.")
 	}
+}
+
+// misnamed adds the finding that the credential in header h goes
+// under another name: want is the header to send instead.
+func (o *offline) misnamed(h, want Header, title, fix string) {
+	o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
+		Title: title, Evidence: []string{"value " + o.mask.show(h.Value)}, Fix: fix,
+		Command: o.command(func(r *Request) {
+			r.removeHeader(h.Name)
+			r.Headers = append(r.Headers, want)
+		})})
+	o.sentAny = true
 }
 
 // credentialHeaderNames are the common names of the headers a
