@@ -87,6 +87,12 @@ func (o *offline) bodyCredentials() {
 		if json.Unmarshal([]byte(body), &m) == nil {
 			jsonCredentials(m, found, 0)
 		}
+	} else if strings.HasPrefix(body, "<") {
+		for _, f := range xmlFields([]byte(body)) { // a SOAP header's credentials
+			if credentialElement(f[0]) {
+				found[f[0]] = f[1]
+			}
+		}
 	} else if q, err := url.ParseQuery(body); err == nil {
 		for k, vs := range q {
 			if credentialNames[strings.ToLower(k)] && len(vs) > 0 {
@@ -99,6 +105,14 @@ func (o *offline) bodyCredentials() {
 		o.valueShape("the body field "+k, v)
 		o.unremovable = true
 	}
+}
+
+// credentialElement reports whether an XML element carries a credential
+// by its name: a credential parameter's name, or one ending in
+// signature, password or secret (requestSignature).
+func credentialElement(name string) bool {
+	n := strings.ToLower(name)
+	return credentialParam(n) || strings.HasSuffix(n, "signature") || strings.HasSuffix(n, "password") || strings.HasSuffix(n, "secret")
 }
 
 // jsonCredentials adds the string fields of m named as credentials to

@@ -23,14 +23,14 @@ var heldOutSets = []struct {
 	floor int
 }{
 	{"testdata/heldout", 59},
-	{"testdata/heldout2", 52},
-	{"testdata/heldout3", 43},
+	{"testdata/heldout2", 53},
+	{"testdata/heldout3", 45},
 	{"testdata/heldout4", 50},
 	{"testdata/heldout5", 39},
 	{"testdata/heldout6", 34},
 	{"testdata/heldout7", 29},
 	{"testdata/heldout8", 43},
-	{"testdata/heldout9", 35},
+	{"testdata/heldout9", 38},
 	{"testdata/heldout10", 31},
 }
 

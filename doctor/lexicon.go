@@ -44,8 +44,18 @@ var rules = []rule{
 	// A plan, subscription or licence that ended is a policy, not an
 	// expired credential.
 	{Forbidden, []string{`(subscription|plan|trial|license|licence|billing period)s? (has |have |is )?(expired|ended|lapsed|run out|cancel+ed)`,
-		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`,
-		`(not (available|allowed|permitted|supported|included)|unavailable) (on|in|with|for) (the |your |a |this )?[\w-]+ (plan|tier|subscription)`}},
+		`(expired|ended|lapsed) (subscription|plan|trial|license|licence)`}},
+	// What the account's plan, subscription or edition does not include
+	// (a premium endpoint, a feature not enabled for it): the credential
+	// is read and lacks that, like a scope.
+	{InsufficientScope, []string{`(not (available|allowed|permitted|supported|included|enabled|entitled)|unavailable|disabled) (on|in|with|for|under) (the |your |a |this |current )?([\w-]+ )?(plan|tier|subscription|edition|package|licen[cs]e)s?\b`,
+		`(plan|tier|subscription|edition|package|licen[cs]e)s? (does not|doesn't|do not|don't) (include|allow|support|permit|cover|grant)`, `plan does not`,
+		`upgrade (your|to an?|the) ([\w-]+ ){0,2}(plan|tier|subscription|account|membership|edition|package)`, `premium (endpoint|feature|plan|subscription|membership|tier|api|data)s?\b`,
+		`(invalid|wrong|unsupported|insufficient) (subscription|plan|licen[cs]e|account) (type|level|tier|edition)`, `not entitled`,
+		`(subscription|plan|licen[cs]e) (type|level|tier|edition) (is )?(invalid|not supported|insufficient|required)`,
+		`feature (is )?not (enabled|available|included|activated)`, `not enabled for (the |this |your )?(subscription|plan|account|organi[sz]ation|org|tenant|workspace|project|app|application|key)\b`,
+		`(requires?|needs?) an? (paid|premium|pro|business|enterprise|higher) (plan|subscription|account|tier|licen[cs]e)`,
+		`(service|endpoint|api|feature|product|module|add-?on)s? (is |are )?not available on (this|your) (key|account)`}},
 	// The caller's address, before any credential is looked at.
 	{ClientIPNotAllowed, []string{`\bip\b.{0,40}(not (allowed|authorized|authorised|permitted|whitelisted|in)|blocked|denied|banned|restricted|rejected)`,
 		`(ip|address|network).{0,20}(allow|white|access)[- ]?list`, `not (in|on) (the |an? |your |its )?([\w-]+ )?(allow|white)[- ]?list`, `ip_(address_)?(not_allowed|restricted|blocked|denied)`,
@@ -83,7 +93,12 @@ var rules = []rule{
 	{TokenAudienceMismatch, []string{`audience`, `\baud\b`, `idx10214`, `idx10208`, `invalid_audience`, `wrong aud`}},
 	{TokenIssuerMismatch, []string{`issuer`, `\biss\b`, `idx10205`, `idx10204`, `issued by a different provider`}},
 	{TokenTypeMismatch, []string{`\btyp\b`, `token type .{0,20}(mismatch|invalid|not allowed|expected)`, `wrong token type`, `invalid token type`,
-		`(token )?has (the )?wrong type`}},
+		`(token )?has (the )?wrong type`,
+		// A refresh token sent where an access token goes.
+		`refresh tokens? (cannot|can't|can not|may not|must not) be used (to|for|as|on|in place|with this)`, `refresh tokens? (is|are) not (allowed|accepted|supported|valid) (here|for (this|api)|as)`,
+		`refresh tokens? .{0,30}(instead of|as an?|where an?) access token`,
+		`non-refresh tokens?`, `\b(is|was) an? refresh token`, `(got|received) an? refresh token`, `is not an access token`,
+		`expected (an? )?access token,? (but )?(got|received) (an? )?refresh`}},
 	// Keys and signatures.
 	{TokenKeyUnknown, []string{`signature key was not found`, `idx10503`, `idx10501`, `no matching key`, `unable to find .{0,20}key`,
 		`kid .{0,40}not found`, `unknown kid`, `(signing|public|verification) key .{0,20}not found`, `no key for`, `jwks`, `no applicable key`,
@@ -112,7 +127,16 @@ var rules = []rule{
 		`(account|organization|workspace|tenant|team) .{0,30}(is|lives) (in|on) (another|a different)`,
 		`(data ?cent(er|re)|region|server|domain|instance|cluster)s? (that |where |which )?your (account|organi[sz]ation|workspace|tenant|org|data) (is|lives|resides|was created)`,
 		`accounts? server (of|for) (the|your)`, `use instance_url`, `(correct|right|proper|regional) (api |base |request )?url\b`,
-		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`}},
+		`url .{0,20}(matches|match|for) (your|the) (account'?s? )?(region|data ?cent(er|re)|instance|server)`, `redirect(ed)? to your (region|data ?cent(er|re))`,
+		`(invalid|unknown|not found|does not exist|not valid|no such)\b.{0,40}\b(for|in|on) (this |the |that )?(cluster|region|data ?cent(er|re)|shard|pod)\b`,
+		`use the (eu|us|uk|au|ca|jp|in|de|apac|emea|asia|europe|regional|[a-z]{2}\d) (api |base )?(endpoint|region|url|host|domain|data ?cent(er|re)|cluster|instance)\b`,
+		// A retired endpoint or version: the API moved on.
+		`\b(endpoint|api|version|method|route|path|url)s?\b.{0,40}\bno longer (supported|available|served|maintained|exists?)\b`,
+		`no longer supports? (requests|calls|this (endpoint|version|api|method))`,
+		`\b(endpoints?|apis?|versions?|v\d+)\b.{0,40}\b(has|have) been (removed|retired|decommissioned|discontinued|sunset|shut down)`,
+		`(endpoint|api|version|method|route|path)s? (is |are |was |were |has been |have been )?(deprecated|retired|decommissioned|discontinued|sunset|sunsetted)\b`,
+		`(deprecated|retired|decommissioned|discontinued|sunset) (endpoint|api|version|method|route)s?\b`,
+		`\b(api|endpoint|version)\b \S{1,12} (is|are|has been|have been|was) (deprecated|retired|decommissioned|discontinued|sunset|removed)\b`, `please use (the )?(/?v\d|version \d|api v\d|new (endpoint|api|version))`}},
 	// Time.
 	{ClockSkew, []string{`requesttimetooskewed`, `clock skew`, `time too skewed`, `signature expired:`, `request time .{0,40}(too|out of)`, `date header .{0,20}(too old|expired|invalid)`,
 		`time ?stamp .{0,30}expired`, `timestamp .{0,60}(from local time|minutes)`,
@@ -165,7 +189,7 @@ var rules = []rule{
 		`(app|application|bot|client credentials?( grant)?|service account|machine|server-to-server|installation|app-only)( access)? tokens? (cannot|can't|can not|may not|are not allowed|is not allowed|are not supported|is not supported|not allowed)`,
 		`(does not|doesn't) (support|accept|allow) (service account|app|application|bot|client credentials?|app-only|installation) (access )?tokens?`, `api keys? (cannot|can't|may not) be used`, `token auth(entication)? (is )?required`}},
 	{WrongTokenKind, []string{`access_token_type_unsupported`, `unsupported token type`, `wrong type of (token|credential)`, `token type .{0,20}not supported`,
-		`api keys are not supported`, `refresh token`, `is not an access token`, `not_allowed_token_type`, `unsupported app only token`}},
+		`api keys are not supported`, `not_allowed_token_type`, `unsupported app only token`}},
 	// The scheme.
 	{SchemeMismatch, []string{`(authorization|authentication|auth) scheme (must|should) be`, `(must|should) use the [\w-]+ (authorization |authentication )?scheme`, `unsupported (authorization|authentication|auth) (scheme|type|method)`, `(scheme|authentication type|auth type) .{0,20}not (supported|allowed|accepted)`,
 		`\b(basic|bearer|digest|ntlm|negotiate) (auth(entication)? )?(is )?not (supported|allowed|accepted|enabled)`, `expected (a )?(bearer|basic) (token|auth)`,
@@ -239,11 +263,14 @@ var rules = []rule{
 		// "key valid but does not permit this endpoint"; a database role's
 		// missing grant: "permission denied for table todos" (PostgREST).
 		`\b(keys?|tokens?|credentials?)\b.{0,30}\b(does not|doesn't|do not|don't) (permit|allow) (access to )?(this|the requested|the) (endpoint|resource|operation|action|method|path|api)\b`,
-		`permission denied for (table|schema|relation|view|function|sequence|database)\b`}},
+		`permission denied for (table|schema|relation|view|function|sequence|database)\b`,
+		// A key limited to some models, projects or resources: "This key
+		// can only access models=[…]".
+		`\b(keys?|tokens?|credentials?)\b.{0,20}\b(can|may) only (access|use|call|reach)\b`}},
 	{InsufficientScope, foreignScope},
 	{Forbidden, []string{`saml enforcement`, `\bsso\b`, `gated`, `not in the authorized list`, `restricted and you`, `blocked`,
-		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`, `plan does not`, `not available on your plan`,
-		`upgrade your (plan|account)`, `not enabled for`, `feature is not enabled`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
+		`organization .{0,30}(policy|restricts)`, `restricted by (an? )?(policy|administrator|organization)`, `not permitted`, `forbidden by policy`, `terms of service`,
+		`not enabled for`, `has not been used in project`, `is disabled for`, `enable billing`, `credit balance`, `purchase credits`, `insufficient (funds|credits|balance)`, `billing (is )?(not enabled|disabled|required)`, `conditional access`,
 		`is not enabled for this`}},
 	{TooManyFailures, []string{`rate[_ ]?limit`, `limit .{0,60}(has been |was |is )?(exceeded|reached)`, `calls per (second|minute)`, `requests? .{0,60}exceeded`, `exceeded your current quota`, `rate exceeded`, `too many (requests|attempts|failed)`, `throttl`, `quota`, `slow down`}},
 	{TooManyFailures, foreignRateLimit},
@@ -258,7 +285,9 @@ var rules = []rule{
 		`no (user|account|client|app|application|project) (with|for|matching) (this|that|the|your) (api[-_ ]?key|key|token)`, `api[-_]?key (is |was )?(invalid|not valid|unknown)`,
 		`invalid app(lication)?[-_ ]?id`, `unknown app(lication)?[-_ ]?id`, `(invalid|unknown|incorrect|wrong) (api )?access[-_ ]?key`,
 		`(api[-_ ]?key|\bkey|token|client[-_ ]?id|credential)s?( you (sent|provided|supplied|used))? (was |were |could |can |is )?not (be )?found`,
-		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`}},
+		`(could not|cannot|can't|unable to) find (the |your |an? |this )?(api[-_ ]?key|key|token|access token|client|credential)`,
+		`\b(api|access|service|license|licence|developer|app|account)[-_ ]?(access[-_ ]?)?key (is|was) (invalid|not valid)`, `\binvalid_([a-z]+_){1,2}key\b`,
+		`\b(token|key|credential)s? (is |was )?(not recognized|not recognised|unrecognized|unrecognised)`}},
 	{CredentialUnknown, foreignUnknown},
 	{CredentialsRejected, []string{`bad credentials`, `invalid[_ ]auth`, `invalid (access |bearer |auth(entication)? )?token`, `invalid credentials`,
 		`invalid authentication credentials`, `authentication failed`, `authenticationfailed`, `unauthorized`, `unauthorised`, `unable to authenticate`,
@@ -266,7 +295,8 @@ var rules = []rule{
 		`invalid_grant`, `invalid_client`, `wrong password`, `incorrect (password|username|credentials)`, `invalid (password|username|user name|login)`,
 		`login failed`, `token is invalid`, `is not valid`, `(token|key|credentials?)( provided)? (is|are) invalid`, `authenticate`, `unauthenticated`,
 		`invalid_token`, `access token is invalid`, `not a valid token`, `bad token`, `wrong (credentials|token)`, `could not validate credentials`,
-		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`}},
+		`invalid[_ ](access[_ ])?token`, `token invalid`, `no longer valid`, `invalid .{0,20}password`, `failed to authenticate`, `(wrong|invalid|incorrect|bad) (user ?name|login|e-?mail) or password`,
+		`\b(password|passcode|passphrase|user ?name|login|credentials?) (is |are |was |were )?(incorrect|invalid|wrong|not valid|not correct)\b`}},
 	{CredentialsRejected, foreignRejected},
 	// Bare refusals: read, and outranked by anything that says why.
 	{CredentialsRejected, []string{`forbidden`, `permission[ _]denied`, `access[ _]?denied`, `authentication error`, `authori[sz]ation required`,
@@ -390,7 +420,7 @@ func specificity(st Statement, i int) int {
 // namesLack: a permission statement that says what the credential lacks
 // (a scope, a role, a named permission, a membership, a plan).
 var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
-	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+`)
+	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+|(can|may) only (access|use|call|reach)\b`)
 
 // statedCause returns the most specific cause the server's statements
 // name: a statement that names a cause outranks a generic rejection,

@@ -104,6 +104,7 @@ func (o *offline) run() {
 			o.apiKeyHeader(h)
 		}
 	}
+	o.nearHeaders()
 	if !o.sentAny {
 		o.misspelledHeaders()
 	}
@@ -885,17 +886,81 @@ func (o *offline) misspelledHeaders() {
 			near = true
 		}
 		if near {
-			o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
-				Title:    fmt.Sprintf("The credential is sent in a header named %q, which servers do not read", h.Name),
-				Evidence: []string{"value " + o.mask.show(h.Value)},
-				Fix:      "The header is called Authorization (US spelling), with the scheme in the value: Authorization: Bearer <token>.",
-				Command: o.command(func(r *Request) {
-					r.removeHeader(h.Name)
-					r.Headers = append(r.Headers, Header{Name: "Authorization", Value: "Bearer x"})
-				})})
-			o.sentAny = true
+			o.misnamed(h, Header{Name: "Authorization", Value: "Bearer x"},
+				fmt.Sprintf("The credential is sent in a header named %q, which servers do not read", h.Name),
+				"The header is called Authorization (US spelling), with the scheme in the value: Authorization: Bearer <token>.")
 		}
 	}
+}
+
+// nearHeaders finds a credential sent under a misspelling of a common
+// credential header (Auth-Tokn, X-Api-Kye): the server reads the exact
+// name only, and answers as if nothing was sent.
+func (o *offline) nearHeaders() {
+	for _, h := range o.req.Headers {
+		name := nearCredentialHeader(strings.TrimSpace(h.Name))
+		if name == "" || o.sentIn(name) {
+			continue
+		}
+		o.misnamed(h, Header{Name: name, Value: h.Value},
+			fmt.Sprintf("The credential is sent in a header named %q, a misspelling of %s: servers read only the exact name", h.Name, name),
+			"Spell the header "+name+", as the API's documentation does.")
+	}
+}
+
+// misnamed adds the finding that the credential in header h goes
+// under another name: want is the header to send instead.
+func (o *offline) misnamed(h, want Header, title, fix string) {
+	o.add(Finding{Code: HeaderNameMisspelled, Status: Fail, Cause: "1. Missing Authorization header",
+		Title: title, Evidence: []string{"value " + o.mask.show(h.Value)}, Fix: fix,
+		Command: o.command(func(r *Request) {
+			r.removeHeader(h.Name)
+			r.Headers = append(r.Headers, want)
+		})})
+	o.sentAny = true
+}
+
+// credentialHeaderNames are the common names of the headers a
+// credential travels in besides Authorization.
+var credentialHeaderNames = []string{"X-API-Key", "Api-Key", "X-Auth-Token", "Auth-Token", "X-Access-Token", "Access-Token", "Api-Token", "X-API-Token", "Private-Token"}
+
+// nearCredentialHeader returns the common credential header a header
+// name misspells (one letter added, left out or changed in a name of
+// eight letters or more, or two neighbours swapped: Auth-Tokn,
+// X-Api-Kye), or "". Names equal but for their separators or
+// an X- prefix are the same header (X-ApiKey, Auth-Token).
+func nearCredentialHeader(name string) string {
+	norm := func(s string) string { return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s)) }
+	n := norm(name)
+	for _, c := range credentialHeaderNames {
+		if c := norm(c); n == c || n == strings.TrimPrefix(c, "x") || "x"+n == c {
+			return ""
+		}
+	}
+	for _, c := range credentialHeaderNames {
+		nc := norm(c)
+		if spelling.Distance(n, nc) == 1 && len(n) >= 8 || swapped(n, nc) {
+			return c
+		}
+	}
+	return ""
+}
+
+// swapped reports whether a is b with two neighbouring letters swapped.
+func swapped(a, b string) bool {
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+}
+
+// sentIn reports whether the request has a header of that name.
+func (o *offline) sentIn(name string) bool {
+	return len(o.req.Get(name)) > 0
 }
 
 // tokenKind flags a credential whose shape says it is the wrong kind

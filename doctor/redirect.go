@@ -8,7 +8,7 @@ import (
 )
 
 // loginWords are what the URL of a login page says.
-var loginWords = regexp.MustCompile(`(?i)(^|[/._?=-])(login|log-in|signin|sign-in|sign_in|authorize|oauth2?|sso|saml|auth/realms|cas/login|accounts\.google|login\.microsoftonline)([/._?=&-]|$)`)
+var loginWords = regexp.MustCompile(`(?i)(^|[/._?=-])(login|log-in|log_in|logon|log-on|signin|sign-in|sign_in|signon|sign-on|authorize|oauth2?|sso|saml|adfs|auth/realms|cas/login|accounts\.google|login\.microsoftonline)([/._?=&-]|$)`)
 
 // passwordForm finds an HTML form with a password field.
 var passwordForm = regexp.MustCompile(`(?is)<form.*?<input[^>]+type\s*=\s*["']?password`)
@@ -69,6 +69,19 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 		p.add(Finding{Code: RedirectedToLogin, Status: Fail, Basis: Proven, Cause: "1. Missing Authorization header",
 			Title:    fmt.Sprintf("The request is redirected to a login page (%s): it was not authenticated", last.URL),
 			Evidence: ev, Fix: "Authenticate the way an API expects — an Authorization header or an API key header — not a browser session; a redirect to a login page means the request was not authenticated."})
+		return
+	}
+	from, _ := url.Parse(hops[0].URL)
+	to, _ := url.Parse(hops[1].URL)
+	if moved := hops[0]; !p.off.req.FollowRedirects && (moved.Status == 301 || moved.Status == 308) && !(from.Scheme == "https" && to.Scheme == "http") {
+		// A permanent redirect the client does not follow (and no
+		// downgrade to http): the API moved, and the request goes to its
+		// old address.
+		p.add(Finding{Code: WrongBaseURL, Status: Fail, Basis: Proven, Cause: "5. Wrong credentials for environment",
+			Title:    fmt.Sprintf("The API has moved permanently (%d): the request goes to an old base URL; the new one is %s", moved.Status, shownURL(moved.Location)),
+			Evidence: ev,
+			Fix:      "Call the new URL directly (" + hops[len(hops)-1].URL + "); following the redirect instead would drop Authorization if the host changes.",
+			Command:  p.off.command(func(r *Request) { r.URL = hops[len(hops)-1].URL })})
 		return
 	}
 	status := Warn

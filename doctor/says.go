@@ -67,7 +67,8 @@ var grantKey = regexp.MustCompile(`(?i)^(required|missing|needed|requires)[_-]?(
 // errorHeaders are the response headers servers put their reasons in.
 var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "X-Error", "X-Error-Message", "X-Error-Description",
 	"X-Auth-Error", "X-Reason", "X-Error-Detail", "X-Ms-Diagnostics", "Grpc-Message", "Grpc-Status-Details", "X-Github-Sso", "X-Github-Otp",
-	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason"}
+	"X-Amz-Error-Message", "X-Amz-Error-Code", "X-Failure-Reason", "X-Rejection-Reason", "X-Authentication-Denied-Reason", "X-Seraph-Loginreason",
+	"Message", "X-Message", "Error-Message", "Error", "Status-Message", "X-Status-Message", "X-Status-Reason"}
 
 // vendorErrorHeader is the name of a header a vendor puts its reason in:
 // X-Mashery-Error-Code, X-Kong-Error-Message, X-Myapi-Auth-Reason.

@@ -42,6 +42,10 @@ func (o *offline) requestFields() []namedValue {
 				out = append(out, namedValue{"body field", k, strconv.FormatFloat(v, 'f', -1, 64)})
 			}
 		}
+	case strings.HasPrefix(body, "<"):
+		for _, f := range xmlFields([]byte(body)) {
+			out = append(out, namedValue{"body field", f[0], f[1]})
+		}
 	case body != "":
 		if q, err := url.ParseQuery(body); err == nil {
 			for k, vs := range q {
@@ -118,4 +122,27 @@ func relativeDays(d time.Duration) string {
 		return "1 day"
 	}
 	return fmt.Sprintf("%d days", days)
+}
+
+// stamped reports whether the request carries the time it was made at
+// (a timestamp header, parameter or body field: requestTimestamp).
+func (o *offline) stamped() bool {
+	for _, f := range o.requestFields() {
+		if timestampName.MatchString(f.name) || strings.HasSuffix(strings.ToLower(f.name), "timestamp") {
+			return true
+		}
+	}
+	return false
+}
+
+// numericNonce reports whether the request sends a nonce that counts (a
+// number of ten digits or more: a time in seconds or milliseconds), as
+// signed exchange calls do, not a CSRF token.
+func (o *offline) numericNonce() bool {
+	for _, f := range o.requestFields() {
+		if strings.EqualFold(f.name, "nonce") && len(f.value) >= 10 && strings.Trim(f.value, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }

@@ -77,8 +77,9 @@ func (p *prober) namedPlace(says ServerSays, ev []string) bool {
 	companion := slices.ContainsFunc(p.off.findings, func(f Finding) bool { return f.Code == CompanionHeaderMissing && f.Status == Fail })
 	for _, st := range says.Statements {
 		if m := headerPlace.FindStringSubmatch(st.Text); m != nil && credWord.MatchString(firstGroup(m)) && !strings.EqualFold(firstGroup(m), "auth") &&
-			!strings.EqualFold(firstGroup(m), "authorization") && (m[1] != "" || m[5] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
-			// "in the X header" ("in the header X") names where the credential goes; "missing
+			(!strings.EqualFold(firstGroup(m), "authorization") || m[1] != "") && (m[1] != "" || m[5] != "" || isCredentialHeader(firstGroup(m)) && !companion) {
+			// "in the X header" ("in the header X", "in the Authorization
+			// header") names where the credential goes; "missing
 			// X header", "X header must be sent" only when X is a
 			// credential's header and nothing shows it is one the API
 			// needs beside the credential.

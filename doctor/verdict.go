@@ -10,11 +10,12 @@ import (
 	"github.com/authgate/authgate/reason"
 )
 
-// statusCauses are statuses that name a cause by themselves: Laravel's
+// statusCauses are statuses that name a cause by themselves: 410 (the
+// endpoint or version is retired: the API moved on), Laravel's
 // 419 (the CSRF token expired), WebDAV's 423 Locked, 451 (refused for
 // where the caller is), Esri's 498 (invalid token) and 499 (token
 // required).
-var statusCauses = map[int]Code{419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
+var statusCauses = map[int]Code{410: WrongBaseURL, 419: CSRFTokenRequired, 423: AccountLocked, 451: ClientIPNotAllowed, 498: CredentialsRejected, 499: CredentialsMissing}
 
 // authStatuses are the answers read as a possible authentication
 // failure: 401 and 407, and the disguises (403, 404, 400, 422) when the
@@ -42,7 +43,7 @@ func (p *prober) answer(a *answer) {
 	}
 	// A 500 whose words name a cause (a lockout, a token not yet valid)
 	// is a refusal the server mislabels: its words say why.
-	mislabelled := a.status == 500 && namesCause(p.statedCode(a))
+	mislabelled := a.status == 500 && (namesCause(p.statedCode(a)) || soapClientFault.Match(a.body))
 	switch {
 	case mislabelled:
 	case a.status >= 500:
@@ -65,10 +66,13 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	inBody := failedIn2xxBody(a)
-	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 4096 &&
-		(strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) {
-		if stated := p.statedCode(a); stated != "" && (len(a.body) < 1024 || namesCause(stated)) {
+	if ct := strings.ToLower(a.header.Get("Content-Type")); a.status >= 200 && a.status < 300 && !inBody && len(a.body) < 4096 {
+		stated := p.statedCode(a)
+		switch {
+		case stated != "" && (strings.Contains(ct, "json") || strings.Contains(ct, "xml") || strings.Contains(ct, "text/plain")) && (len(a.body) < 1024 || namesCause(stated)):
 			inBody = true // a short 2xx whose JSON, XML or text names a cause ({"status":"0","result":"Invalid API Key"}), not a page of data
+		case strings.Contains(ct, "html") && len(a.body) < 2048 && namesCause(stated):
+			inBody = true // a short error page served as 200 that names a cause ("Access denied: your token has expired")
 		}
 	}
 	redirectSays := a.status >= 300 && a.status < 400 && a.header.Get("Location") == "" // S3's PermanentRedirect
@@ -122,6 +126,20 @@ func (p *prober) answer(a *answer) {
 		// name what it lacks (a scope, a role, a permission, an ACL):
 		// then it authenticates and lacks that.
 		code = CredentialsRejected
+	case known && inBody && bodyStatus(a) != 403 && code == InsufficientScope && accessRefusal.MatchString(statedText(says)) && !namesGrant(says):
+		// A 2xx that refuses the thing called and names nothing the
+		// credential lacks ("You are not authorized to access this
+		// file"): read like a 401, the credential is refused.
+		code = CredentialsRejected
+	case code == CSRFTokenRequired && p.off.numericNonce():
+		// "Invalid nonce" to a request that sends its own counting nonce
+		// (a time in milliseconds, an exchange's signed call): the nonce
+		// is behind the server's, not a page's CSRF token.
+		code = ClockSkew
+	case code == TokenExpired && requestExpired.MatchString(statedText(says)) && p.off.stamped():
+		// "Request expired" to a request that carries its own time: the
+		// time it was signed at is too old for the server, not a token.
+		code = ClockSkew
 	}
 	if code == CredentialsRejected {
 		basis = Refused // that, not why
@@ -137,6 +155,9 @@ func (p *prober) answer(a *answer) {
 	status := a.status
 	if inBody && bodyStatus(a) != 0 {
 		status = bodyStatus(a) // {"code":401,"message":"Unauthorized"} in a 200: the status the API means
+	}
+	if _, ok := says.statedCause(); ok && a.status == 500 && soapClientFault.Match(a.body) {
+		status = 401 // a SOAP client fault that refuses ("Authentication failed"): the 401 SOAP cannot send
 	}
 	if !known {
 		switch {
@@ -276,14 +297,34 @@ var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|manage
 // the token, the account) has no permission or access for this ("Your
 // API key does not have permission to use this endpoint", "This token
 // lacks the 'write' permission"): it was read and authenticated.
-var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|is not permitted to|not authori[sz]ed (to|for))\b`)
+var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|not allowed to|is not permitted to|not authori[sz]ed (to|for)|can only (access|use|call))\b`)
+
+// accessRefusal is a refusal that names the thing refused and nothing it
+// lacks ("You are not authorized to access this file"): it says no
+// grant.
+var accessRefusal = regexp.MustCompile(`(?i)\bn[o']t authori[sz]ed to (access|use|view|see|call|open|read) (this|the|that) (file|page|resource|endpoint|url|path|api|method|area|document|content|data|site)\b`)
 
 // namesGrant reports whether the statement that names the cause names
 // what the credential lacks, or says the credential it read lacks it.
 func namesGrant(says ServerSays) bool {
 	st, ok := says.statedCause()
-	return ok && (grantWords.MatchString(st.says.Text) || lacksGrant.MatchString(st.says.Text))
+	text := accessRefusal.ReplaceAllString(st.says.Text, "")
+	return ok && (grantWords.MatchString(text) || lacksGrant.MatchString(text))
 }
+
+// statedText is the text of the statement that names the cause, or "".
+func statedText(says ServerSays) string {
+	st, _ := says.statedCause()
+	return st.says.Text
+}
+
+// requestExpired: the server says the request, not a token, expired.
+var requestExpired = regexp.MustCompile(`(?i)\brequest (has |is )?expired\b`)
+
+// soapClientFault is a SOAP fault that blames the caller (faultcode
+// Client, SOAP 1.2's Sender): servers send those as 500 by the protocol's
+// rule, and they are no failure of the server.
+var soapClientFault = regexp.MustCompile(`(?is)<([\w-]+:)?(faultcode|Value)>\s*([\w-]+:)?(Client|Sender)\b`)
 
 // formatFamily are the findings about how a credential is written; a
 // server that says "malformed" confirms the more precise one seen offline.
