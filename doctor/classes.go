@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // This file holds the offline classes of mistakes: facts visible in what
@@ -135,11 +135,11 @@ func jsonCredentials(m map[string]any, found map[string]string, depth int) {
 
 // pathCredential recognises a credential in the URL path: a bot token
 // (/bot123456:ABC…), a known provider prefix, or a JWT.
-var pathCredential = regexp.MustCompile(`^(bot\d{6,}:[A-Za-z0-9_-]{30,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$`)
+var pathCredential = lazyregexp.New(`^(bot\d{6,}:[A-Za-z0-9_-]{30,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$`)
 
 // pathPlaceholder is a path segment written as documentation's sample
 // of a credential: <API_KEY>, {token}, YOUR_API_KEY, API_KEY_HERE.
-var pathPlaceholder = regexp.MustCompile(`(?i)^[<{\[].*(key|token|secret).*[>}\]]$|^(your|my)[_-]?.*(key|token|secret)|(key|token|secret)[_-]?here$`)
+var pathPlaceholder = lazyregexp.New(`(?i)^[<{\[].*(key|token|secret).*[>}\]]$|^(your|my)[_-]?.*(key|token|secret)|(key|token|secret)[_-]?here$`)
 
 // urlCredentials counts credentials in the URL's user info and path as
 // sent, and checks their shape.
@@ -247,7 +247,7 @@ func (o *offline) expMilliseconds(d *jwt.Decoded) bool {
 
 // statedMaximum reads a maximum duration from the server's words ("at
 // most 10 minutes", "cannot be more than 60 minutes", "(60 minutes)").
-var statedMaximum = regexp.MustCompile(`(?i)(\d+)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|[smhd])\b`)
+var statedMaximum = lazyregexp.New(`(?i)(\d+)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|[smhd])\b`)
 
 // lifetimeAgainst compares the token's lifetime with the maximum the
 // server states, when it states one; "" when there is nothing to say.

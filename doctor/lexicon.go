@@ -1,10 +1,11 @@
 package doctor
 
 import (
-	"regexp"
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // stated is a cause the server's words name, and the words.
@@ -332,7 +333,7 @@ var compiledRules = sync.OnceValue(func() []ruleMatcher {
 // bareRefusal is a statement that only refuses: the words of a status
 // line or a generic error code, naming no cause. It is read, and counts
 // when nothing else in the answer says why.
-var bareRefusal = regexp.MustCompile(`(?i)^[^\pL\pN_]*(error[^\pL\pN_]*)?(http[^\pL\pN_]*)?(\d{3}[^\pL\pN_]*)?(error[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+var bareRefusal = lazyregexp.New(`(?i)^[^\pL\pN_]*(error[^\pL\pN_]*)?(http[^\pL\pN_]*)?(\d{3}[^\pL\pN_]*)?(error[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
 	`access forbidden|unauthori[sz]ed access|authentication (failed|error)|authori[sz]ation (failed|error|required)|not allowed|denied|access is denied|` +
 	`you are not authori[sz]ed|request forbidden|unauthenticated|permission_denied|authentication_error|authentication_failed|auth_error|` +
 	`forbidden error|not permitted|request not authorized|you do not have access|access not allowed|no access|invalid request|` +
@@ -342,7 +343,7 @@ var bareRefusal = regexp.MustCompile(`(?i)^[^\pL\pN_]*(error[^\pL\pN_]*)?(http[^
 
 // barePrefix is a bare refusal that introduces the reason: "Access
 // denied: …", "Unauthorized - …", "403 Forbidden. …".
-var barePrefix = regexp.MustCompile(`(?i)^[^\pL\pN_]*(\d{3}[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
+var barePrefix = lazyregexp.New(`(?i)^[^\pL\pN_]*(\d{3}[^\pL\pN_]*)?(unauthori[sz]ed|forbidden|access[ _]?denied|permission[ _]denied|not authori[sz]ed|` +
 	`authentication failed|authori[sz]ation failed|access forbidden)\s*[:.\-–;,]\s+`)
 
 // isBare reports whether a statement only refuses.
@@ -364,7 +365,7 @@ func classify(st Statement) int {
 // notExpired is a credential asked for as "not expired" ("requires a
 // valid, not expired APIKey value"): a condition, not a statement that it
 // expired.
-var notExpired = regexp.MustCompile(`(?i)\b(not|non|un)[- ]?expired\b`)
+var notExpired = lazyregexp.New(`(?i)\b(not|non|un)[- ]?expired\b`)
 
 // firstRule returns the index of the first rule text matches, or -1.
 func firstRule(text string) int {
@@ -419,7 +420,7 @@ func specificity(st Statement, i int) int {
 
 // namesLack: a permission statement that says what the credential lacks
 // (a scope, a role, a named permission, a membership, a plan).
-var namesLack = regexp.MustCompile(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
+var namesLack = lazyregexp.New(`(?i)scope|\broles?\b|admin|owner|superuser|maintainer|management user|\bacl\b|permissions? ?[:'"‘“(\[]|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`the [\w:./-]+ permission|[\w-]+[:.][\w:.-]+ (permission|privilege)|privilege|\bplan\b|subscription|licen[cs]e|member|\bgroup\b|\bteam\b|polic(y|ies)|permissions? to [a-z]+_[a-z_]+|(can|may) only (access|use|call|reach)\b`)
 
 // statedCause returns the most specific cause the server's statements

@@ -2,11 +2,12 @@ package doctor
 
 import (
 	"fmt"
-	"regexp"
 	"regexp/syntax"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // A rule of the lexicon is many phrases, each a case-insensitive
@@ -25,7 +26,7 @@ type ruleMatcher []phraseMatcher
 // phraseMatcher is one phrase: its expression and its needles (none when
 // it has none).
 type phraseMatcher struct {
-	re      *regexp.Regexp
+	re      *lazyregexp.Regexp
 	needles []string
 }
 
@@ -38,7 +39,7 @@ func newRuleMatcher(phrases []string) ruleMatcher {
 		if err != nil {
 			panic(fmt.Sprintf("lexicon phrase %q: %v", p, err))
 		}
-		m[i] = phraseMatcher{regexp.MustCompile(`(?i)` + p), requiredText(parsed.Simplify())}
+		m[i] = phraseMatcher{lazyregexp.New(`(?i)` + p), requiredText(parsed.Simplify())}
 	}
 	return m
 }

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/authgate/authgate/credential"
 	"github.com/authgate/authgate/credential/diagnose"
 	"github.com/authgate/authgate/credential/jwt"
+	"github.com/authgate/authgate/internal/lazyregexp"
 	"github.com/authgate/authgate/internal/spelling"
 	"github.com/authgate/authgate/reason"
 )
@@ -161,7 +161,7 @@ func (o *offline) strayJWTs() {
 }
 
 // jwtShape is a JWS compact token inside a longer value.
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+var jwtShape = lazyregexp.New(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 
 // variableUnset reports the shell variables of h that expanded to
 // nothing, and what that did to the request.
@@ -188,7 +188,7 @@ func (o *offline) shellProblems(h Header) bool {
 }
 
 // schemeAlone is an Authorization value that is a scheme's name only.
-var schemeAlone = regexp.MustCompile(`(?i)^(?:` + knownSchemes + `)$`)
+var schemeAlone = lazyregexp.New(`(?i)^(?:` + knownSchemes + `)$`)
 
 func (o *offline) authorization(h Header) {
 	if o.shellProblems(h) {
@@ -309,11 +309,11 @@ func (o *offline) rawCredential(v string) {
 // a NAME=VALUE credential: both are a scheme's own syntax, not a bearer
 // token.
 var (
-	botToken      = regexp.MustCompile(`^([A-Za-z0-9_-]{16,32})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}$`)
-	telegramToken = regexp.MustCompile(`^\d{6,12}:[A-Za-z0-9_-]{30,}$`)
-	basicPairText = regexp.MustCompile(`^[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}$`)
-	apiTokenPair  = regexp.MustCompile(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
-	keyPair       = regexp.MustCompile(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
+	botToken      = lazyregexp.New(`^([A-Za-z0-9_-]{16,32})\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}$`)
+	telegramToken = lazyregexp.New(`^\d{6,12}:[A-Za-z0-9_-]{30,}$`)
+	basicPairText = lazyregexp.New(`^[\x21-\x39\x3b-\x7e]{1,64}:[\x20-\x7e]{1,128}$`)
+	apiTokenPair  = lazyregexp.New(`^[\w.-]+@[\w.-]+![\w.-]+[=:][\w-]{8,}$`)
+	keyPair       = lazyregexp.New(`^(?i)(token|key|apikey|api_key|access_token|secret)=[\w.~+/-]{8,}$`)
 )
 
 // clientPairTitle is the title of the finding that a Bearer token is a
@@ -383,7 +383,7 @@ func malformedWhat(v, detail string) string {
 	return detail
 }
 
-var echoBase64 = regexp.MustCompile(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
+var echoBase64 = lazyregexp.New(`\$\(\s*(?:echo\s+(?:-n\s+|-ne\s+)?|printf\s+(?:'%s'\s+|"%s"\s+)?)(["']?)([^"'|)]*?)(["']?)\s*\|\s*base64[^)]*\)`)
 
 // unsetValues are what a program sends for a variable that holds
 // nothing: JavaScript's undefined and null, Python's None, Go's and
@@ -775,7 +775,7 @@ func (o *offline) envChecks() {
 }
 
 // inlineComment is a value followed by " # comment".
-var inlineComment = regexp.MustCompile(`\S\s+#`)
+var inlineComment = lazyregexp.New(`\S\s+#`)
 
 func valueProblem(v string) string {
 	switch {
@@ -1038,17 +1038,17 @@ func credentialParam(name string) bool {
 // wellKnownAudiences are audiences of tokens minted for someone else's
 // API: sent anywhere but there, the token is for another API.
 var wellKnownAudiences = []struct {
-	pattern *regexp.Regexp
+	pattern *lazyregexp.Regexp
 	api     string
 	host    string
 }{
-	{regexp.MustCompile(`^(https://graph\.microsoft\.com/?|00000003-0000-0000-c000-000000000000)$`), "Microsoft Graph", "graph.microsoft.com"},
-	{regexp.MustCompile(`^https://management\.(core\.windows\.net|azure\.com)/?$`), "Azure Resource Manager", "management.azure.com"},
-	{regexp.MustCompile(`^https://(vault\.azure\.net|storage\.azure\.com|database\.windows\.net)/?$`), "an Azure data service", ".azure.net"},
-	{regexp.MustCompile(`^https://[^/]+\.auth0\.com/api/v2/?$`), "the Auth0 Management API", ".auth0.com"},
-	{regexp.MustCompile(`^https://[^/]+\.auth0\.com/userinfo$`), "Auth0's /userinfo (a token requested without an audience)", ".auth0.com"},
-	{regexp.MustCompile(`^https://www\.googleapis\.com/oauth2/v4/token$`), "Google's token endpoint (a service account assertion)", "googleapis.com"},
-	{regexp.MustCompile(`^account$`), "Keycloak's account console (the realm's default audience)", ""},
+	{lazyregexp.New(`^(https://graph\.microsoft\.com/?|00000003-0000-0000-c000-000000000000)$`), "Microsoft Graph", "graph.microsoft.com"},
+	{lazyregexp.New(`^https://management\.(core\.windows\.net|azure\.com)/?$`), "Azure Resource Manager", "management.azure.com"},
+	{lazyregexp.New(`^https://(vault\.azure\.net|storage\.azure\.com|database\.windows\.net)/?$`), "an Azure data service", ".azure.net"},
+	{lazyregexp.New(`^https://[^/]+\.auth0\.com/api/v2/?$`), "the Auth0 Management API", ".auth0.com"},
+	{lazyregexp.New(`^https://[^/]+\.auth0\.com/userinfo$`), "Auth0's /userinfo (a token requested without an audience)", ".auth0.com"},
+	{lazyregexp.New(`^https://www\.googleapis\.com/oauth2/v4/token$`), "Google's token endpoint (a service account assertion)", "googleapis.com"},
+	{lazyregexp.New(`^account$`), "Keycloak's account console (the realm's default audience)", ""},
 }
 
 // otherAudience flags a token whose aud is a well-known API that is not

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // apiDesc is what the doctor keeps of an API's OpenAPI (3.0, 3.1) or
@@ -45,7 +47,7 @@ type secScheme struct {
 // keyPrefix finds the prefix an Authorization API key's description
 // requires: drf-spectacular's 'Token-based authentication with required
 // prefix "Token"', or a sample such as "Authorization: SSWS {apiToken}".
-var keyPrefix = regexp.MustCompile(`(?i)\bprefix(?:ed)?\s+(?:with\s+|of\s+)?["'\x60“]([A-Za-z][\w-]*)["'\x60”]|` +
+var keyPrefix = lazyregexp.New(`(?i)\bprefix(?:ed)?\s+(?:with\s+|of\s+)?["'\x60“]([A-Za-z][\w-]*)["'\x60”]|` +
 	`\bAuthorization:\s*["'\x60]?([A-Za-z][\w-]*)\s+[<{$\[]`)
 
 // requirement is one security requirement object: every scheme it names

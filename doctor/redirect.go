@@ -3,18 +3,19 @@ package doctor
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // loginWords are what the URL of a login page says.
-var loginWords = regexp.MustCompile(`(?i)(^|[/._?=-])(login|log-in|log_in|logon|log-on|signin|sign-in|sign_in|signon|sign-on|authorize|oauth2?|sso|saml|adfs|auth/realms|cas/login|accounts\.google|login\.microsoftonline)([/._?=&-]|$)`)
+var loginWords = lazyregexp.New(`(?i)(^|[/._?=-])(login|log-in|log_in|logon|log-on|signin|sign-in|sign_in|signon|sign-on|authorize|oauth2?|sso|saml|adfs|auth/realms|cas/login|accounts\.google|login\.microsoftonline)([/._?=&-]|$)`)
 
 // passwordForm finds an HTML form with a password field.
-var passwordForm = regexp.MustCompile(`(?is)<form.*?<input[^>]+type\s*=\s*["']?password`)
+var passwordForm = lazyregexp.New(`(?is)<form.*?<input[^>]+type\s*=\s*["']?password`)
 
 // loginTitle is the title of a sign-in page.
-var loginTitle = regexp.MustCompile(`(?is)<title>[^<]*\b(sign[ -]?in|log[ -]?in|anmelden|connexion|iniciar sesi)`)
+var loginTitle = lazyregexp.New(`(?is)<title>[^<]*\b(sign[ -]?in|log[ -]?in|anmelden|connexion|iniciar sesi)`)
 
 // isLoginPage: an HTML page with a password form or a sign-in title, or
 // at a URL a login page lives at.
@@ -123,7 +124,7 @@ func (p *prober) redirects(hops []Hop, chain []*answer, final *answer) {
 }
 
 // regionLabel is a host label that names a region, data centre or cell.
-var regionLabel = regexp.MustCompile(`^(eu|us|uk|au|ca|jp|in|de|fr|br|sg|kr|ap|sa|asia|europe|emea|apac|amer|na|cn|` +
+var regionLabel = lazyregexp.New(`^(eu|us|uk|au|ca|jp|in|de|fr|br|sg|kr|ap|sa|asia|europe|emea|apac|amer|na|cn|` +
 	`(eu|us|ap|ca|sa|me|af)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-?\d?|[a-z]{2}\d{1,3}|(eu|us)\d)$`)
 
 // regionMove returns the region label that a redirect from one host to

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // Statement is one thing the server's answer says about the failure, in
@@ -62,7 +63,7 @@ var (
 // grantKey is a field whose name says its value is a grant the call
 // needs and the credential lacks: required_scopes, missing_permissions,
 // scopes_required.
-var grantKey = regexp.MustCompile(`(?i)^(required|missing|needed|requires)[_-]?(scopes?|permissions?|roles?|privileges?)$|^(scopes?|permissions?|roles?|privileges?)[_-]?(required|missing|needed)$`)
+var grantKey = lazyregexp.New(`(?i)^(required|missing|needed|requires)[_-]?(scopes?|permissions?|roles?|privileges?)$|^(scopes?|permissions?|roles?|privileges?)[_-]?(required|missing|needed)$`)
 
 // errorHeaders are the response headers servers put their reasons in.
 var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code", "X-Error", "X-Error-Message", "X-Error-Description",
@@ -72,7 +73,7 @@ var errorHeaders = []string{"X-Amzn-Errortype", "X-Ms-Error-Code", "X-Error-Code
 
 // vendorErrorHeader is the name of a header a vendor puts its reason in:
 // X-Mashery-Error-Code, X-Kong-Error-Message, X-Myapi-Auth-Reason.
-var vendorErrorHeader = regexp.MustCompile(`(?i)^x-[\w-]*-(error|err|reason)(-(code|message|msg|detail|description|reason))?$`)
+var vendorErrorHeader = lazyregexp.New(`(?i)^x-[\w-]*-(error|err|reason)(-(code|message|msg|detail|description|reason))?$`)
 
 // vendorErrorHeaders returns, sorted, at most 4 response headers named as
 // a vendor's error headers that errorHeaders does not list.
@@ -126,7 +127,7 @@ func appendTrimmed(out []string, s string) []string {
 	return out
 }
 
-var messageSep = regexp.MustCompile(`;\s+|\s\|\s|\s*\n\s*`)
+var messageSep = lazyregexp.New(`;\s+|\s\|\s|\s*\n\s*`)
 
 // readSays gathers the server's statements: challenge error parameters,
 // error headers, and every string of a JSON, XML, HTML or text body (a
@@ -261,15 +262,15 @@ func readSays(a *answer) ServerSays {
 const maxHTMLBlocks = 40
 
 var (
-	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlTitle = lazyregexp.New(`(?is)<title[^>]*>(.*?)</title>`)
 	// htmlNoise is what a page holds that is not its text.
-	htmlNoise = regexp.MustCompile(`(?is)<(script|style|head|noscript|svg|template)\b.*?</(script|style|head|noscript|svg|template)>|<!--.*?-->`)
+	htmlNoise = lazyregexp.New(`(?is)<(script|style|head|noscript|svg|template)\b.*?</(script|style|head|noscript|svg|template)>|<!--.*?-->`)
 	// htmlBlock are the tags that end a block of text; any other tag is
 	// inline ("Your IP <strong>203.0.113.5</strong> is blocked" is one
 	// statement).
-	htmlBlock = regexp.MustCompile(`(?i)</?(p|div|h[1-6]|li|ul|ol|dl|dt|dd|td|th|tr|table|pre|br|hr|section|article|header|footer|main|nav|aside|form|label|button|body|html|center|blockquote|fieldset|legend|caption|title|option|select|textarea)\b[^>]*>`)
-	htmlTag   = regexp.MustCompile(`<[^>]*>`)
-	spaces    = regexp.MustCompile(`\s+`)
+	htmlBlock = lazyregexp.New(`(?i)</?(p|div|h[1-6]|li|ul|ol|dl|dt|dd|td|th|tr|table|pre|br|hr|section|article|header|footer|main|nav|aside|form|label|button|body|html|center|blockquote|fieldset|legend|caption|title|option|select|textarea)\b[^>]*>`)
+	htmlTag   = lazyregexp.New(`<[^>]*>`)
+	spaces    = lazyregexp.New(`\s+`)
 )
 
 // htmlBlocks returns the text of an HTML page as its blocks, in order:

@@ -3,11 +3,11 @@ package doctor
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/authgate/authgate/challenge"
 	"github.com/authgate/authgate/credential/diagnose"
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // schemeOffered reports whether the Authorization scheme sent is one the
@@ -82,17 +82,17 @@ func (p *prober) schemes(a *answer) {
 // schemeWords are the ways an answer names the scheme it wants in words:
 // "must start with Token", "use the Bot prefix", "Authorization: Bot
 // <token>", "expected 'Authorization: Bearer <JWT>'".
-var schemeWords = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)(?:must|should|needs? to|has to) (?:start|begin) with (?:the )?["'‘“]?([A-Za-z][\w-]*)`),
-	regexp.MustCompile(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|(?:authentication|authorization) (?:scheme|method|type))`),
-	regexp.MustCompile(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
-	regexp.MustCompile(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
-	regexp.MustCompile(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
-	regexp.MustCompile(`(?i)(?:in the form|of the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
+var schemeWords = []*lazyregexp.Regexp{
+	lazyregexp.New(`(?i)(?:must|should|needs? to|has to) (?:start|begin) with (?:the )?["'‘“]?([A-Za-z][\w-]*)`),
+	lazyregexp.New(`(?i)\buse (?:the )?["'‘“]?([A-Za-z][\w-]*)["'’”]? (?:prefix|scheme|(?:authentication|authorization) (?:scheme|method|type))`),
+	lazyregexp.New(`(?i)authorization: ?["'‘“]?([A-Za-z][\w-]*)=? ?[<{\[]`),
+	lazyregexp.New(`(?i)\b([A-Za-z][\w-]*) (?:prefix|scheme) (?:is )?(?:required|missing|expected)`),
+	lazyregexp.New(`(?i)(?:scheme|prefix) (?:must be|should be|expected:?) ["'‘“]?([A-Za-z][\w-]*)`),
+	lazyregexp.New(`(?i)(?:in the form|of the form|formatted as|format(?: is| must be| should be)?|like)(?: of)?:? ["'‘“]?(?:authorization: ?)?([A-Za-z][\w-]*) [<{\[]`),
 	// "expected a Bearer token", "only Basic authentication is supported"
-	regexp.MustCompile(`(?i)\b(?:expects?|expected|requires?|required|accepts? only|only accepts?|supports? only|only supports?|must use|use)(?: an?| the)? ["'‘“]?(` + knownSchemes + `)["'’”]? (?:token|auth|authentication|authorization|scheme|credentials?|header)`),
-	regexp.MustCompile(`(?i)\bonly ["'‘“]?(` + knownSchemes + `)["'’”]? (?:auth|authentication|authorization|tokens?|scheme|credentials?) (?:is |are )?(?:supported|accepted|allowed)`),
-	regexp.MustCompile(`(?i)\b(?:authorization|auth) header (?:must|should) (?:be|contain|look like|start with):? ["'‘“]?(` + knownSchemes + `)\b`),
+	lazyregexp.New(`(?i)\b(?:expects?|expected|requires?|required|accepts? only|only accepts?|supports? only|only supports?|must use|use)(?: an?| the)? ["'‘“]?(` + knownSchemes + `)["'’”]? (?:token|auth|authentication|authorization|scheme|credentials?|header)`),
+	lazyregexp.New(`(?i)\bonly ["'‘“]?(` + knownSchemes + `)["'’”]? (?:auth|authentication|authorization|tokens?|scheme|credentials?) (?:is |are )?(?:supported|accepted|allowed)`),
+	lazyregexp.New(`(?i)\b(?:authorization|auth) header (?:must|should) (?:be|contain|look like|start with):? ["'‘“]?(` + knownSchemes + `)\b`),
 }
 
 // knownSchemes are the schemes an answer's words may name outside a

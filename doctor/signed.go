@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // signatureName is a header or parameter that carries the request's own
@@ -15,8 +16,8 @@ import (
 // CHECKSUMHASH), and timestampName one that carries the time it was
 // signed at (timestamp, ts, ACCESS-TIMESTAMP, X-BAPI-TIMESTAMP).
 var (
-	signatureName = regexp.MustCompile(`(?i)^([a-z0-9]+[-_])*(sign|signature|sig|apisign|hmac|checksum|checksumhash)$`)
-	timestampName = regexp.MustCompile(`(?i)^([a-z0-9]+[-_])*(timestamp|ts|time|reqtime|request[-_]time)$`)
+	signatureName = lazyregexp.New(`(?i)^([a-z0-9]+[-_])*(sign|signature|sig|apisign|hmac|checksum|checksumhash)$`)
+	timestampName = lazyregexp.New(`(?i)^([a-z0-9]+[-_])*(timestamp|ts|time|reqtime|request[-_]time)$`)
 )
 
 // namedValue is one header, query parameter or body field.

@@ -3,15 +3,15 @@ package doctor
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/credential"
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // jwtWords: a statement that speaks of a JWT it could not read.
-var jwtWords = regexp.MustCompile(`(?i)\b(invalid|malformed|bad|expected|not a valid|could not (parse|decode|verify)|unable to (parse|decode)|missing)\b.{0,20}\bjwt\b|\bjwt\b.{0,20}\b(malformed|invalid|expected|could not be (parsed|decoded))`)
+var jwtWords = lazyregexp.New(`(?i)\b(invalid|malformed|bad|expected|not a valid|could not (parse|decode|verify)|unable to (parse|decode)|missing)\b.{0,20}\bjwt\b|\bjwt\b.{0,20}\b(malformed|invalid|expected|could not be (parsed|decoded))`)
 
 // jwtExpected reports a credential in the wrong header when the server
 // says it could not read a JWT and what the Authorization header holds is
@@ -48,15 +48,15 @@ func (p *prober) jwtExpected(says ServerSays, ev []string) bool {
 // placeWords are the ways an answer names where the credential goes: "in
 // the x-api-key header", "pass it as the api_key query parameter".
 var (
-	headerPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
+	headerPlace = lazyregexp.New(`(?i)\b(?:in|via|using|with|through|use|into|as)\s+(?:the|an?)?\s*["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
 		// "Missing x-api-key header", "header X-Api-Key is required"
 		`\b(?:missing|requires?|required|no|expected|expects?|provide|send|include)\s+(?:the\s+|an?\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:http\s+)?(?:request\s+)?header|` +
 		`\bheader\s+["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+(?:is\s+)?(?:missing|required|expected|not (?:found|present|set))|` +
 		`["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)["'’”\x60]?\s+header\s+(?:must|should|has to|needs to)\s+be\s+(?:sent|set|provided|included|present|supplied)|` +
 		// "pass the key in the header X-Api-Key", "use the HTTP header named Api-Key", "expected header: X-Auth-Token"
 		`\b(?:in|via|using|with|through|use|into|as|expected|expects?|requires?|required|needs?)\s+(?:(?:the|an?)\s+)?(?:http\s+|request\s+)?header\s*:?\s+(?:named\s+|called\s+)?["'‘“\x60]?((?:x-)?[A-Za-z][\w-]*)`)
-	queryPlace = regexp.MustCompile(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
-	credWord   = regexp.MustCompile(`(?i)key|token|auth|secret|session|cookie|signature`)
+	queryPlace = lazyregexp.New(`(?i)\b(?:in|via|using|with|through|as|use)\s+(?:the|an?)?\s*["'‘“\x60]?([A-Za-z][\w-]*)["'’”\x60]?\s+(?:query|url|querystring)\s*(?:string\s+)?param(?:eter)?`)
+	credWord   = lazyregexp.New(`(?i)key|token|auth|secret|session|cookie|signature`)
 )
 
 // namedPlace reports a credential in the wrong place when a statement of

@@ -2,11 +2,11 @@ package doctor
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/challenge"
+	"github.com/authgate/authgate/internal/lazyregexp"
 	"github.com/authgate/authgate/reason"
 )
 
@@ -260,7 +260,7 @@ func (p *prober) bareKeyRead(a *answer) {
 // validWords: a statement that asks for a *valid* credential ("supply a
 // valid API Access Token", "a valid x-api-key header must be sent").
 // "A valid token is missing" says none arrived, and is not one.
-var validWords = regexp.MustCompile(`(?i)\b(supply|supplied|provide|provided|send|sent|include|included|pass|passed|use|used|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
+var validWords = lazyregexp.New(`(?i)\b(supply|supplied|provide|provided|send|sent|include|included|pass|passed|use|used|requires?|needs?)\b.{0,12}\b(a|an|the|your) valid\b|` +
 	`\b(a|an|the|your) valid\b.{0,60}\b(must|should|has to|needs to) be (sent|supplied|provided|included|passed|set|given)`)
 
 // refusedAs returns, when a statement of the answer asks for a *valid*
@@ -286,23 +286,23 @@ func refusedAs(says ServerSays) Code {
 }
 
 // validArticle is the "a valid" of a request for a valid credential.
-var validArticle = regexp.MustCompile(`(?i)\b(a|an|the|your) valid\b`)
+var validArticle = lazyregexp.New(`(?i)\b(a|an|the|your) valid\b`)
 
 // grantWords name what a credential may lack: a scope, a role, an
 // administrator's rights, a named permission, an ACL.
-var grantWords = regexp.MustCompile(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
+var grantWords = lazyregexp.New(`(?i)scope|\broles?\b|admin|superuser|management user|\bacl\b|permissions? ?[:'"‘“(]|the [\w:./-]+ permission|` + accessKind + ` (access|permissions?|privileges?|rights)|read[- ]only|` +
 	`[\w-]+[:.][\w:.-]+ permission|n[o']t authori[sz]ed to|privilege|insufficient[_ ](permissions?|scopes?|rights|access)|access (type|level)`)
 
 // lacksGrant: a statement that the credential it identified (the key,
 // the token, the account) has no permission or access for this ("Your
 // API key does not have permission to use this endpoint", "This token
 // lacks the 'write' permission"): it was read and authenticated.
-var lacksGrant = regexp.MustCompile(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|not allowed to|is not permitted to|not authori[sz]ed (to|for)|can only (access|use|call))\b`)
+var lacksGrant = lazyregexp.New(`(?i)\b(key|token|account|user|app|application|client|integration|credentials?)\b.{0,40}\b(does not have|doesn't have|do not have|don't have|does not permit|doesn't permit|lacks?|has no|have no|is not allowed to|isn't allowed to|not allowed to|is not permitted to|not authori[sz]ed (to|for)|can only (access|use|call))\b`)
 
 // accessRefusal is a refusal that names the thing refused and nothing it
 // lacks ("You are not authorized to access this file"): it says no
 // grant.
-var accessRefusal = regexp.MustCompile(`(?i)\bn[o']t authori[sz]ed to (access|use|view|see|call|open|read) (this|the|that) (file|page|resource|endpoint|url|path|api|method|area|document|content|data|site)\b`)
+var accessRefusal = lazyregexp.New(`(?i)\bn[o']t authori[sz]ed to (access|use|view|see|call|open|read) (this|the|that) (file|page|resource|endpoint|url|path|api|method|area|document|content|data|site)\b`)
 
 // namesGrant reports whether the statement that names the cause names
 // what the credential lacks, or says the credential it read lacks it.
@@ -319,12 +319,12 @@ func statedText(says ServerSays) string {
 }
 
 // requestExpired: the server says the request, not a token, expired.
-var requestExpired = regexp.MustCompile(`(?i)\brequest (has |is )?expired\b`)
+var requestExpired = lazyregexp.New(`(?i)\brequest (has |is )?expired\b`)
 
 // soapClientFault is a SOAP fault that blames the caller (faultcode
 // Client, SOAP 1.2's Sender): servers send those as 500 by the protocol's
 // rule, and they are no failure of the server.
-var soapClientFault = regexp.MustCompile(`(?is)<([\w-]+:)?(faultcode|Value)>\s*([\w-]+:)?(Client|Sender)\b`)
+var soapClientFault = lazyregexp.New(`(?is)<([\w-]+:)?(faultcode|Value)>\s*([\w-]+:)?(Client|Sender)\b`)
 
 // formatFamily are the findings about how a credential is written; a
 // server that says "malformed" confirms the more precise one seen offline.
@@ -421,7 +421,7 @@ func (p *prober) notArrived(a *answer, ev []string) {
 // keyWords: an answer that speaks of the key or token it found none of
 // ("No API key found in request", "No token could be found.", Sa-Token's
 // "未能读取到有效 token") names what it reads in a header of its own.
-var keyWords = regexp.MustCompile(`(?i)\bkey\b|api[-_ ]?key|apikey|\btoken\b|令牌|jeton|токен|トークン`)
+var keyWords = lazyregexp.New(`(?i)\bkey\b|api[-_ ]?key|apikey|\btoken\b|令牌|jeton|токен|トークン`)
 
 // namesOwnHeader reports whether a statement that no credential arrived
 // names the key or token it looked for and not the scheme that was sent

@@ -3,9 +3,10 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyregexp"
 )
 
 // withoutCredentials sends the request again without its credentials and
@@ -110,7 +111,7 @@ func namesCause(code Code) bool { return code != "" && !genericStated[code] }
 // volatile are the parts of an answer that differ between two identical
 // refusals: dates and times, request and trace ids, long hex or base64
 // nonces, Unix timestamps.
-var volatile = regexp.MustCompile(`(?i)\b(mon|tue|wed|thu|fri|sat|sun), \d{2} \w{3} \d{4} [\d:]{8} gmt|` +
+var volatile = lazyregexp.New(`(?i)\b(mon|tue|wed|thu|fri|sat|sun), \d{2} \w{3} \d{4} [\d:]{8} gmt|` +
 	`\d{4}-\d{2}-\d{2}[t ][\d:.]+(z|[+-]\d{2}:?\d{2})?|` +
 	`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|` +
 	`\b[0-9a-f]{16,}\b|\b[A-Za-z0-9_-]{20,}\b|\b\d{10,13}\b|` +

@@ -49,6 +49,9 @@ func (r *Regexp) Compiled() *regexp.Regexp {
 // String is the expression's source text.
 func (r *Regexp) String() string { return r.expr }
 
+// Match reports whether b contains a match.
+func (r *Regexp) Match(b []byte) bool { return r.Compiled().Match(b) }
+
 // MatchString reports whether s contains a match.
 func (r *Regexp) MatchString(s string) bool { return r.Compiled().MatchString(s) }
 
@@ -61,41 +64,13 @@ func (r *Regexp) FindStringIndex(s string) []int { return r.Compiled().FindStrin
 // FindStringSubmatch is regexp.Regexp's FindStringSubmatch.
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.Compiled().FindStringSubmatch(s) }
 
-// FindStringSubmatchIndex is regexp.Regexp's FindStringSubmatchIndex.
-func (r *Regexp) FindStringSubmatchIndex(s string) []int {
-	return r.Compiled().FindStringSubmatchIndex(s)
-}
-
 // FindAllString is regexp.Regexp's FindAllString.
 func (r *Regexp) FindAllString(s string, n int) []string { return r.Compiled().FindAllString(s, n) }
-
-// FindAllStringIndex is regexp.Regexp's FindAllStringIndex.
-func (r *Regexp) FindAllStringIndex(s string, n int) [][]int {
-	return r.Compiled().FindAllStringIndex(s, n)
-}
-
-// FindAllStringSubmatch is regexp.Regexp's FindAllStringSubmatch.
-func (r *Regexp) FindAllStringSubmatch(s string, n int) [][]string {
-	return r.Compiled().FindAllStringSubmatch(s, n)
-}
-
-// FindAllStringSubmatchIndex is regexp.Regexp's FindAllStringSubmatchIndex.
-func (r *Regexp) FindAllStringSubmatchIndex(s string, n int) [][]int {
-	return r.Compiled().FindAllStringSubmatchIndex(s, n)
-}
 
 // ReplaceAllString is regexp.Regexp's ReplaceAllString.
 func (r *Regexp) ReplaceAllString(src, repl string) string {
 	return r.Compiled().ReplaceAllString(src, repl)
 }
 
-// ReplaceAllStringFunc is regexp.Regexp's ReplaceAllStringFunc.
-func (r *Regexp) ReplaceAllStringFunc(src string, repl func(string) string) string {
-	return r.Compiled().ReplaceAllStringFunc(src, repl)
-}
-
 // Split is regexp.Regexp's Split.
 func (r *Regexp) Split(s string, n int) []string { return r.Compiled().Split(s, n) }
-
-// SubexpIndex is regexp.Regexp's SubexpIndex.
-func (r *Regexp) SubexpIndex(name string) int { return r.Compiled().SubexpIndex(name) }
