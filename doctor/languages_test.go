@@ -41,13 +41,7 @@ func TestLexiconLanguages(t *testing.T) {
 			"Acesso negado", "Zugriff verweigert", "Accès refusé", "Erişim reddedildi", "403 Доступ запрещён", "Error: Acceso denegado", "YETKİSİZ",
 			"Odmowa dostępu", "Akses ditolak", "Truy cập bị từ chối"},
 	}
-	for want, list := range tests {
-		for _, m := range list {
-			if got := lexiconCause(m); got != want {
-				t.Errorf("%s: %q read as %s", want, m, got)
-			}
-		}
-	}
+	checkReadAs(t, tests)
 }
 
 // TestLexiconLanguagesNotRead: words of the families inside other words

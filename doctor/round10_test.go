@@ -21,13 +21,7 @@ func TestLexiconParaphrasesRound10(t *testing.T) {
 		CredentialUnknown:   {"The access key is invalid", "INVALID_PARTNER_KEY", "Token not recognised"},
 		CredentialsRejected: {"The password is incorrect", "Credentials are not valid"},
 	}
-	for want, list := range tests {
-		for _, m := range list {
-			if got := lexiconCause(m); got != string(want) {
-				t.Errorf("%s: %q read as %s", want, m, got)
-			}
-		}
-	}
+	checkReadAs(t, tests)
 }
 
 // TestNearCredentialHeader: a header one letter from a common credential

@@ -6,8 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -29,8 +27,7 @@ import (
 //
 //	go test ./extauthz -run '^$' -fuzz FuzzCheck -fuzztime 10s
 func FuzzCheck(f *testing.F) {
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(tokentest.JWKS()) }))
-	f.Cleanup(jwks.Close)
+	jwks, _ := tokentest.CountingJWKS(f)
 	for _, convention := range []string{"envoy", "nginx", "ingress-nginx"} {
 		for _, seed := range []struct{ method, path, host, headers string }{
 			{"GET", "/public", "api.test", "user-agent: curl"},
@@ -58,7 +55,7 @@ routes:
   - {name: public, path: /public, methods: [GET], public: true, upstream: "http://127.0.0.1:9"}
   - {name: data, path: /v1/data, schemes: [bearer], scopes_all: [read], upstream: "http://127.0.0.1:9"}
 ext_authz_grpc: {listen: "127.0.0.1:0"}
-`, convention, f.TempDir(), jwks.URL)), func(string) (string, bool) { return "", false })
+`, convention, f.TempDir(), jwks)), func(string) (string, bool) { return "", false })
 		if err != nil {
 			f.Fatal(err)
 		}

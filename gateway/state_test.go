@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,18 +36,13 @@ func TestFingerprinterKeptAcrossReloads(t *testing.T) {
 // someone else's (a test's next server on a reused port, or an operator's
 // reassigned host).
 func TestStartEndsKeyRefreshes(t *testing.T) {
-	var fetches atomic.Int32
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		w.Write(tokentest.JWKS())
-	}))
-	t.Cleanup(jwks.Close)
+	jwks, fetches := tokentest.CountingJWKS(t)
 	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
 issuers:
   - {name: idp, issuer: "https://idp.test", audiences: [api], jwks_url: "%s/jwks", jwks_refresh: 10ms}
 routes:
   - {name: api, path: /*, upstream: "http://127.0.0.1:1"}
-`, jwks.URL)), func(string) (string, bool) { return "", false })
+`, jwks)), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,15 +218,14 @@ func BenchmarkMiddleware(b *testing.B) {
 // its token cache after the first request). Allowed requests are not
 // logged (access_log.sample_allowed 0) and the failure limits never trip.
 func cachedTokenService(tb testing.TB) (bare, protected http.Handler, auth string) {
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(tokentest.JWKS()) }))
-	tb.Cleanup(jwks.Close)
+	jwks, _ := tokentest.CountingJWKS(tb)
 	cfg, err := config.ParseService("bench.yaml", []byte(fmt.Sprintf(`
 realm: api
 access_log: {sample_allowed: 0}
 failure_limit: {per_credential: 1000000000, per_client: 1000000000, per_account: 1000000000, window: 1m}
 issuers:
   - {name: main, issuer: "https://issuer.test", audiences: [api], jwks_url: "%s"}
-`, jwks.URL)), func(string) (string, bool) { return "", false })
+`, jwks)), func(string) (string, bool) { return "", false })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -292,14 +290,9 @@ func TestExplain(t *testing.T) {
 // issuer's key set no more (the refreshes belong to the middleware, not to
 // the process).
 func TestCloseEndsKeyRefreshes(t *testing.T) {
-	var fetches atomic.Int32
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		w.Write(tokentest.JWKS())
-	}))
-	t.Cleanup(jwks.Close)
+	jwks, fetches := tokentest.CountingJWKS(t)
 	cfg, err := config.ParseService("svc.yaml", []byte(fmt.Sprintf(
-		"issuers:\n  - {name: idp, issuer: \"https://idp.test\", audiences: [api], jwks_url: \"%s/jwks\", jwks_refresh: 10ms}\n", jwks.URL)),
+		"issuers:\n  - {name: idp, issuer: \"https://idp.test\", audiences: [api], jwks_url: \"%s/jwks\", jwks_refresh: 10ms}\n", jwks)),
 		func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,10 @@ package tokentest
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"net/http"
+	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +37,18 @@ func Key() *rsa.PrivateKey {
 
 // JWKS is the JWK Set that holds the key's public half.
 func JWKS() []byte { return jwt.PublicJWKS(map[string]any{KID: &Key().PublicKey}) }
+
+// CountingJWKS serves JWKS() until the test ends, and counts the fetches
+// it answered.
+func CountingJWKS(t testing.TB) (url string, fetches *atomic.Int32) {
+	fetches = new(atomic.Int32)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Write(JWKS())
+	}))
+	t.Cleanup(s.Close)
+	return s.URL, fetches
+}
 
 // Sign signs claims with RS256; base gives defaults that change
 // overrides (a nil value in change removes the claim); exp defaults to an
