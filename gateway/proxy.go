@@ -149,6 +149,13 @@ func (g *Gateway) newProxy(target *url.URL, transport http.RoundTripper, forward
 					delete(resp.Header, name)
 				}
 			}
+			if _, typed := resp.Header["Content-Type"]; !typed && (resp.ContentLength < 0 || resp.ContentLength > smallAnswer) {
+				// An untyped answer that streams goes out untyped, as on
+				// the fast engine: net/http would type it by its first
+				// bytes only when they are at hand before the proxy
+				// flushes its head, a race. A nil Content-Type stops it.
+				ex.writer.Header()["Content-Type"] = nil
+			}
 			return nil
 		},
 		ErrorHandler: g.upstreamError,
