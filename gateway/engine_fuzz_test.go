@@ -356,10 +356,12 @@ func absoluteWithoutHost(target string) bool {
 
 // notAuthority reports whether a Host value net/http takes is no URL
 // authority, which fasthttp refuses: a port that is not a number, two
-// colons, an unclosed bracket, an escape.
+// colons, an unclosed bracket, a bracket outside an IPv6 literal ("]w",
+// which url.Parse takes), an escape.
 func notAuthority(host string) bool {
 	_, err := url.Parse("http://" + host + "/")
-	return httpguts.ValidHostHeader(host) && err != nil
+	strayBracket := !strings.HasPrefix(host, "[") && strings.ContainsAny(host, "[]")
+	return httpguts.ValidHostHeader(host) && (err != nil || strayBracket)
 }
 
 // withoutEmptyLength is fast, the upstream request the fast engine sent,

@@ -121,6 +121,7 @@ func TestEnginesAgreeByClass(t *testing.T) {
 			{name: "Host with a port not a number", raw: "GET /public/a HTTP/1.1\r\nHost: gw:x\r\n\r\n", fastStatus: http.StatusBadRequest},
 			{name: "Host with two colons", raw: "GET /public/a HTTP/1.1\r\nHost: a:b:c\r\n\r\n", fastStatus: http.StatusBadRequest},
 			{name: "Host with an open bracket", raw: "GET /public/a HTTP/1.1\r\nHost: [::1\r\n\r\n", fastStatus: http.StatusBadRequest},
+			{name: "Host with a stray bracket", raw: "GET /public/a HTTP/1.1\r\nHost: ]w\r\n\r\n", fastStatus: http.StatusBadRequest},
 			{name: "Host with an escape", raw: "GET /public/a HTTP/1.1\r\nHost: %41\r\n\r\n", fastStatus: http.StatusBadRequest},
 		})
 	})
