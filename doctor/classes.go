@@ -250,8 +250,9 @@ func (o *offline) expMilliseconds(d *jwt.Decoded) bool {
 var statedMaximum = lazyregexp.New(`(?i)(\d+)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|[smhd])\b`)
 
 // lifetimeAgainst compares the token's lifetime with the maximum the
-// server states, when it states one; "" when there is nothing to say.
-func lifetimeAgainst(d *jwt.Decoded, says string) string {
+// server states, when it states one; "" when there is nothing to say. A
+// token without iat is taken as issued now.
+func lifetimeAgainst(d *jwt.Decoded, says string, now time.Time) string {
 	exp, ok1 := diagnose.ClaimTime(d, "exp")
 	iat, ok2 := diagnose.ClaimTime(d, "iat")
 	m := statedMaximum.FindStringSubmatch(says)
@@ -259,7 +260,7 @@ func lifetimeAgainst(d *jwt.Decoded, says string) string {
 		return ""
 	}
 	if !ok2 {
-		iat = time.Now()
+		iat = now
 	}
 	var n int
 	fmt.Sscan(m[1], &n)

@@ -138,7 +138,7 @@ func TestClassExpMilliseconds(t *testing.T) {
 		{"sub": "user-1", "aud": "api", "exp": 1767262140000},
 		{"sub": "user-1", "iat": 1767261540000, "exp": 1767262140},
 	} {
-		req := get("https://api.github.com/app", "Authorization", "Bearer "+mintCorpusJWT(t, claims))
+		req := get("https://api.github.com/app", "Authorization", "Bearer "+mintCorpusJWT(t, claims, time.Now()))
 		if got := offlineCodes(t, req, Options{}); got[TokenLifetimeTooLong] != Fail {
 			t.Errorf("%v: %v, want token_lifetime_too_long", claims, got)
 		}
@@ -160,7 +160,7 @@ func TestClassLifetimeAgainstStatedMaximum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		d, _ := decodeForTest(t, map[string]any{"iat": "-0s", "exp": tt.life})
-		if got := lifetimeAgainst(d, tt.says) != ""; got != tt.longer {
+		if got := lifetimeAgainst(d, tt.says, time.Now()) != ""; got != tt.longer {
 			t.Errorf("%q with exp %s: longer %v, want %v", tt.says, tt.life, got, tt.longer)
 		}
 	}
@@ -186,7 +186,7 @@ func TestClassBasicNotUTF8(t *testing.T) {
 
 func decodeForTest(t *testing.T, claims map[string]any) (*jwt.Decoded, string) {
 	t.Helper()
-	tok := mintCorpusJWT(t, claims)
+	tok := mintCorpusJWT(t, claims, time.Now())
 	d, err := jwt.Decode(tok)
 	if err != nil {
 		t.Fatal(err)

@@ -110,12 +110,12 @@ var loopbackOnly = &http.Transport{DialContext: func(ctx context.Context, networ
 	return (&net.Dialer{}).DialContext(ctx, network, addr)
 }}
 
-func mintCorpusJWT(t *testing.T, claims map[string]any) string {
+func mintCorpusJWT(t *testing.T, claims map[string]any, now time.Time) string {
 	c := map[string]any{}
 	for k, v := range claims {
 		if s, ok := v.(string); ok && (strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+")) {
 			if d, err := time.ParseDuration(s); err == nil {
-				v = time.Now().Add(d).Unix()
+				v = now.Add(d).Unix()
 			}
 		}
 		c[k] = v
@@ -154,8 +154,8 @@ func TestDescriptionDecides(t *testing.T) {
 			cases = append(cases, c)
 		}
 	}
-	with, wrong := scoreWith(t, cases, nil, false)
-	blind, blindWrong := scoreWith(t, cases, nil, true)
+	with, wrong := scoreWith(t, cases, nil, false, time.Time{})
+	blind, blindWrong := scoreWith(t, cases, nil, true, time.Time{})
 	t.Logf("%d cases served with a description: %d right with it, %d without", len(cases), with, blind)
 	for _, w := range blindWrong {
 		t.Log("  without: " + w)
@@ -173,22 +173,28 @@ func mapKeys(m map[string]reply) []string {
 	return out
 }
 
-// score runs the doctor on each case against a local server answering as
-// the case says, and counts the cases whose top finding is the true cause;
-// wrong describes the others.
-func score(t *testing.T, cases []corpusCase) (right int, wrong []string) {
-	return scoreEach(t, cases, nil)
+// scoreAt runs the doctor on each case against a local server answering
+// as the case says, and counts the cases whose top finding is the true
+// cause; wrong describes the others. The doctor's clock, and the Date of
+// every answer that records none, stand still at at: a recorded case's
+// timestamps and token times are judged as they were when it was written.
+func scoreAt(t *testing.T, cases []corpusCase, at time.Time) (right int, wrong []string) {
+	return scoreWith(t, cases, nil, false, at)
 }
 
-// scoreEach is score, calling check (when not nil) on each report whose
+// scoreEach is scoreAt on the real clock, calling check (when not nil) on each report whose
 // top finding is right.
 func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report)) (right int, wrong []string) {
-	return scoreWith(t, cases, check, false)
+	return scoreWith(t, cases, check, false, time.Time{})
 }
 
 // scoreWith is scoreEach; with blind, the doctor reads no API description
-// (no --openapi, no discovery).
-func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report), blind bool) (right int, wrong []string) {
+// (no --openapi, no discovery); a non-zero at is scoreAt's clock.
+func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report), blind bool, at time.Time) (right int, wrong []string) {
+	clock := time.Now
+	if !at.IsZero() {
+		clock = func() time.Time { return at }
+	}
 	for _, c := range cases {
 		var srv *httptest.Server
 		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +204,7 @@ func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 			} else if c.Without != nil && !hasCredential(r) {
 				rp = *c.Without
 			}
+			w.Header().Set("Date", clock().UTC().Format(http.TimeFormat))
 			for k, v := range rp.Headers {
 				w.Header().Set(k, strings.ReplaceAll(v, "{URL}", srv.URL))
 			}
@@ -206,7 +213,7 @@ func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 		}))
 		cmd := strings.ReplaceAll(c.Curl, "{URL}", srv.URL)
 		if c.JWT != nil {
-			cmd = strings.ReplaceAll(cmd, "{JWT}", mintCorpusJWT(t, c.JWT))
+			cmd = strings.ReplaceAll(cmd, "{JWT}", mintCorpusJWT(t, c.JWT, clock()))
 		}
 		req, err := ParseCurl(cmd, func(string) (string, bool) { return "", false })
 		if err != nil {
@@ -214,7 +221,7 @@ func scoreWith(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCa
 			wrong = append(wrong, fmt.Sprintf("%s: the command does not parse: %v", c.Name, err))
 			continue
 		}
-		opts := Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: strings.ReplaceAll(c.OpenAPI, "{URL}", srv.URL)}
+		opts := Options{Timeout: 5 * time.Second, Transport: loopbackOnly, OpenAPI: strings.ReplaceAll(c.OpenAPI, "{URL}", srv.URL), Now: clock}
 		if blind {
 			opts.OpenAPI, opts.NoDiscover = "", true
 		}

@@ -43,6 +43,18 @@ type Options struct {
 	// NoDiscover: look for no description (no Link rel service-desc or
 	// describedby, no well-known address) when OpenAPI is not given.
 	NoDiscover bool
+	// Now is the clock that token times, signed-request timestamps and the
+	// server's Date are judged against (default time.Now); set it to replay
+	// a recorded exchange at the time it was recorded.
+	Now func() time.Time
+}
+
+// now reads the doctor's clock.
+func (o *Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
 }
 
 // Schema names the JSON report format (docs/doctor.md).

@@ -142,7 +142,7 @@ func (o *offline) strayJWTs() {
 		places = append(places, place{"the query parameter " + q.name, q.value})
 	}
 	places = append(places, place{"the body", o.req.Body})
-	now := time.Now()
+	now := o.opts.now()
 	for _, p := range places {
 		for _, m := range jwtShape.FindAllString(p.value, 4) {
 			d, err := jwt.Decode(m)
@@ -468,7 +468,7 @@ func (o *offline) bearer(token string) {
 			ev = append(ev, k+" "+string(v))
 		}
 	}
-	now := time.Now()
+	now := o.opts.now()
 	for _, k := range []string{"iat", "nbf", "exp"} {
 		if t, ok := diagnose.ClaimTime(d, k); ok {
 			ev = append(ev, fmt.Sprintf("%s %s (%s)", k, t.UTC().Format(time.RFC3339), relative(t, now)))
@@ -1002,9 +1002,9 @@ func (o *offline) queryCredentials() {
 		start, err1 := time.Parse("20060102T150405Z", date)
 		secs, err2 := strconv.Atoi(expires)
 		if err1 == nil && err2 == nil {
-			if end := start.Add(time.Duration(secs) * time.Second); time.Now().After(end) {
+			if end, now := start.Add(time.Duration(secs)*time.Second), o.opts.now(); now.After(end) {
 				o.add(Finding{Code: TokenExpired, Status: Fail, Cause: "2. Invalid or expired token",
-					Title: fmt.Sprintf("The signed URL expired %s ago (X-Amz-Date + X-Amz-Expires)", time.Since(end).Round(time.Second)),
+					Title: fmt.Sprintf("The signed URL expired %s ago (X-Amz-Date + X-Amz-Expires)", now.Sub(end).Round(time.Second)),
 					Fix:   "Sign a new URL; presigned URLs cannot be extended."})
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func offlineCodes(t *testing.T, req *Request, opts Options) map[Code]Status {
@@ -97,8 +98,8 @@ func TestBearerClientPair(t *testing.T) {
 // Bearer" — in a header of the API's own, the query, a scheme of its own,
 // with no scheme word, in a cookie — is read for its expiry too.
 func TestStrayJWTExpired(t *testing.T) {
-	tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "-1h", "iat": "-2h"})
-	live := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "+1h", "iat": "-1m"})
+	tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "-1h", "iat": "-2h"}, time.Now())
+	live := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": "+1h", "iat": "-1m"}, time.Now())
 	for _, r := range []*Request{
 		get("http://x/a", "X-Auth-Token", tok),
 		get("http://x/a?access_token=" + tok),

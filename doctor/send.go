@@ -51,7 +51,7 @@ func (p *prober) do(ctx context.Context, method, target string, h http.Header, b
 		return nil, err
 	}
 	defer resp.Body.Close()
-	a := &answer{status: resp.StatusCode, header: resp.Header, localAt: time.Now()}
+	a := &answer{status: resp.StatusCode, header: resp.Header, localAt: p.opts.now()}
 	a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	a.challenges, a.challErr = challenge.Parse(resp.Header.Values("WWW-Authenticate")...)
 	if a.challErr != nil {

@@ -92,7 +92,7 @@ func (o *offline) staleTimestamp() {
 	if signedBy(fields) == "" {
 		return
 	}
-	now := time.Now()
+	now := o.opts.now()
 	for _, f := range fields {
 		if !timestampName.MatchString(f.name) || len(f.value) != 10 && len(f.value) != 13 {
 			continue

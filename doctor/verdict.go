@@ -208,7 +208,7 @@ func (p *prober) answer(a *answer) {
 		return
 	}
 	if st, ok := says.statedCause(); ok && code == TokenLifetimeTooLong && p.off.jwtToken != nil {
-		if life := lifetimeAgainst(p.off.jwtToken, st.says.Text); life != "" {
+		if life := lifetimeAgainst(p.off.jwtToken, st.says.Text, p.opts.now()); life != "" {
 			ev = append(ev, life)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWeighStatements: what one answer states is weighed statement by
@@ -348,7 +349,7 @@ func TestMillisecondsExplainExpiry(t *testing.T) {
 				w.WriteHeader(401)
 				w.Write([]byte(body))
 			})
-			tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "iat": 1767225600000, "exp": 1767229200000})
+			tok := mintCorpusJWT(t, map[string]any{"sub": "u1", "iat": 1767225600000, "exp": 1767229200000}, time.Now())
 			rep := run(t, get(url+"/v1/items", "Authorization", "Bearer "+tok), Options{})
 			if rep.Top == nil || rep.Top.Code != TokenLifetimeTooLong {
 				t.Errorf("top %+v, want %s", rep.Top, TokenLifetimeTooLong)
@@ -360,7 +361,7 @@ func TestMillisecondsExplainExpiry(t *testing.T) {
 // TestSignatureWithoutToken: "invalid signature" is a token's when a JWT
 // was sent, and the request's own (an HMAC over it) when none was.
 func TestSignatureWithoutToken(t *testing.T) {
-	jwtToken := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": 4102444800})
+	jwtToken := mintCorpusJWT(t, map[string]any{"sub": "u1", "exp": 4102444800}, time.Now())
 	tests := []struct {
 		header, value string
 		top           Code

@@ -110,7 +110,7 @@ func TestResourceIsNotAudience(t *testing.T) {
 		w.WriteHeader(401)
 	}))
 	defer srv.Close()
-	tok := mintCorpusJWT(t, map[string]any{"iss": "https://issuer.example", "aud": "demo-api", "scope": "read", "exp": "+10m", "iat": "-1m"})
+	tok := mintCorpusJWT(t, map[string]any{"iss": "https://issuer.example", "aud": "demo-api", "scope": "read", "exp": "+10m", "iat": "-1m"}, time.Now())
 	req, err := ParseCurl(`curl -H "Authorization: Bearer `+tok+`" `+srv.URL+"/items", func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
