@@ -57,6 +57,7 @@ func main() {
 	profile := flag.String("profile", "", "write a CPU and a heap profile of each authgate mode into this folder (admin.pprof on a loopback admin listener)")
 	engines := flag.String("engines", "standard,fast", "measure this build on each of these HTTP engines (server.engine), beside each other")
 	idle := flag.Int("idle", 0, "also hold this many idle keep-alive connections (one request each) to nginx and each build, and report their RSS (raise ulimit -n)")
+	gogc := flag.String("gogc", "", "also measure the last build on its last engine with each of these GOGC values (200,400), beside it")
 	floor := flag.Bool("floor", false, "also measure a minimal fasthttp proxy (scripts/bench/floor: the fast engine's floor) beside nginx, and at each -sweep count")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -117,6 +118,15 @@ func main() {
 		t.label = fmt.Sprintf("%s, %d routes ahead", t.label, *routes)
 		t.routes = *routes
 		targets = append(targets, &t)
+	}
+	base := targets[len(targets)-1]
+	for _, v := range strings.Split(*gogc, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			t := *base
+			t.label = fmt.Sprintf("%s, GOGC=%s", t.label, v)
+			t.gogc = v
+			targets = append(targets, &t)
+		}
 	}
 	rows, err := b.run(targets, *only)
 	if err != nil {
@@ -571,7 +581,7 @@ func (b *bench) routeTable(n int) string {
 // serve starts authgate on a free port and waits until it answers.
 func (b *bench) serve(t *target, cacheOff bool) (*exec.Cmd, string, error) {
 	port := freePort()
-	proc, err := start(t.exe, b.config(port, t, cacheOff))
+	proc, err := start(t.exe, b.config(port, t, cacheOff), t.gogc)
 	if err != nil {
 		return nil, "", err
 	}
@@ -590,9 +600,13 @@ func stop(proc *exec.Cmd) {
 	proc.Wait()
 }
 
-func start(exe, conf string) (*exec.Cmd, error) {
+// start runs authgate serve with conf; a gogc other than "" is its GOGC.
+func start(exe, conf, gogc string) (*exec.Cmd, error) {
 	cmd := exec.Command(exe, "serve", "--config", conf)
 	cmd.Stderr = os.Stderr
+	if gogc != "" {
+		cmd.Env = append(os.Environ(), "GOGC="+gogc)
+	}
 	return cmd, cmd.Start()
 }
 

@@ -22,6 +22,8 @@ type target struct {
 	routes int
 	// engine is server.engine ("" leaves the build's default).
 	engine string
+	// gogc is the process's GOGC ("" leaves the environment's).
+	gogc string
 }
 
 // prepare builds bin and fills its store.
