@@ -182,8 +182,8 @@ func scoreAt(t *testing.T, cases []corpusCase, at time.Time) (right int, wrong [
 	return scoreWith(t, cases, nil, false, at)
 }
 
-// scoreEach is scoreAt on the real clock, calling check (when not nil) on each report whose
-// top finding is right.
+// scoreEach is scoreAt on the real clock, calling check (when not nil)
+// on each report whose top finding is right.
 func scoreEach(t *testing.T, cases []corpusCase, check func(*testing.T, corpusCase, *Report)) (right int, wrong []string) {
 	return scoreWith(t, cases, check, false, time.Time{})
 }

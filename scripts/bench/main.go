@@ -60,6 +60,17 @@ func main() {
 	gogc := flag.String("gogc", "", "also measure the last build on its last engine with each of these GOGC values (200,400), beside it")
 	floor := flag.Bool("floor", false, "also measure a minimal fasthttp proxy (scripts/bench/floor: the fast engine's floor) beside nginx, and at each -sweep count")
 	flag.Parse()
+	var gogcs []string
+	for _, v := range strings.Split(*gogc, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			// Go takes a bad GOGC silently as 100: the row would be
+			// misnamed.
+			if n, err := strconv.Atoi(v); v != "off" && (err != nil || n < 0) {
+				log.Fatalf("-gogc: %q is not a percentage (a whole number ≥ 0) nor off", v)
+			}
+			gogcs = append(gogcs, v)
+		}
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
 	}
@@ -120,13 +131,11 @@ func main() {
 		targets = append(targets, &t)
 	}
 	base := targets[len(targets)-1]
-	for _, v := range strings.Split(*gogc, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			t := *base
-			t.label = fmt.Sprintf("%s, GOGC=%s", t.label, v)
-			t.gogc = v
-			targets = append(targets, &t)
-		}
+	for _, v := range gogcs {
+		t := *base
+		t.label = fmt.Sprintf("%s, GOGC=%s", t.label, v)
+		t.gogc = v
+		targets = append(targets, &t)
 	}
 	rows, err := b.run(targets, *only)
 	if err != nil {
